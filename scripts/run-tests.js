@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs the compiled unit/integration tests (out/test/**/*.test.js, excluding the VS Code end-to-end
+// suites, which need a running VS Code) with Node's built-in test runner. Node 20's --test takes no
+// globs, so the files are listed here. Extra arguments are passed to node (e.g. --test-name-pattern).
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..', 'out', 'test');
+const files = [];
+(function walk(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'e2e') walk(p);
+    } else if (entry.name.endsWith('.test.js')) {
+      files.push(p);
+    }
+  }
+})(root);
+const filter = process.env.TFBS_TEST_FILTER;
+const selected = filter ? files.filter((f) => f.includes(filter)) : files;
+if (selected.length === 0) {
+  console.error('no test files found under out/test (did the TypeScript build run?)');
+  process.exit(1);
+}
+const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...process.argv.slice(2), ...selected], { stdio: 'inherit' });
+process.exit(res.status ?? 1);

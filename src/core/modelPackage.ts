@@ -1,0 +1,134 @@
+/**
+ * A model travels as a directory: `model.onnx` (the graph and weights) and `model.json` (everything a
+ * user of the graph must know to feed it and read it). Loading checks the manifest completely, so a
+ * mismatch is refused here with a message that names the file and field — not discovered later as
+ * garbage probabilities. Whether the ONNX graph agrees with the manifest (input shape, output count)
+ * is checked by the engine when it opens the graph.
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { CHANNELS } from './encoding';
+import { ModelError, ioErrorFrom } from './errors';
+import { Experiment, experimentsFromNames } from './targets';
+import { ALLOWED_BIN_SIZES } from './windows';
+
+export const MODEL_FORMAT = 'tfbs-lens-model';
+export const MODEL_FORMAT_VERSION = 1;
+export const MANIFEST_FILE = 'model.json';
+export const ONNX_FILE = 'model.onnx';
+
+export interface ModelManifest {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  name: string;
+  description?: string;
+  input: {
+    /** Window length in bp (1000 for DeepSEA-family models). */
+    length: number;
+    /** Channel order of the one-hot input; only A,G,C,T is accepted. */
+    channels: string[];
+    /** How N and ambiguity codes are encoded; only all-zero rows are accepted. */
+    unknown: 'zeros';
+    /** Tensor layout: (batch, length, channels). */
+    layout: 'NLC';
+  };
+  output: { activation: 'sigmoid' };
+  /** Bin size the model was trained for (labels of the central bin). */
+  binSize: number;
+  /** Experiment names in output order. */
+  targets: string[];
+  onnx: { file: string; inputName: string; outputName: string; opset?: number; sha256?: string };
+  architecture: { preset?: string; parameters?: number; [key: string]: unknown };
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+}
+
+export interface ModelPackage {
+  dir: string;
+  manifest: ModelManifest;
+  onnxPath: string;
+  experiments: Experiment[];
+}
+
+/** Reads and checks `DIR/model.json` and that `DIR/model.onnx` exists and is not empty. */
+export async function loadModelPackage(dir: string): Promise<ModelPackage> {
+  const abs = path.resolve(dir);
+  const stat = await fs.stat(abs).catch((e) => {
+    throw ioErrorFrom(e, abs, 'open');
+  });
+  if (!stat.isDirectory()) {
+    throw new ModelError('a model is a directory holding model.onnx and model.json, not a file', { file: abs });
+  }
+  const manifestPath = path.join(abs, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(manifestPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ModelError(`missing ${MANIFEST_FILE}; not a TFBS Lens model directory`, { file: abs });
+    }
+    throw ioErrorFrom(e, manifestPath, 'read');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ModelError(`not valid JSON (${(e as Error).message})`, { file: manifestPath });
+  }
+  const manifest = validateManifest(json, manifestPath);
+  const onnxPath = path.join(abs, manifest.onnx.file);
+  const onnxStat = await fs.stat(onnxPath).catch(() => undefined);
+  if (!onnxStat?.isFile()) {
+    throw new ModelError(`missing ${manifest.onnx.file}: the model directory holds no network`, { file: abs });
+  }
+  if (onnxStat.size < 16) {
+    throw new ModelError(`${manifest.onnx.file} is empty or truncated (${onnxStat.size} bytes)`, { file: onnxPath });
+  }
+  return { dir: abs, manifest, onnxPath, experiments: experimentsFromNames(manifest.targets) };
+}
+
+/** Checks every field a consumer relies on; the first problem is reported with its field name. */
+export function validateManifest(json: unknown, file: string): ModelManifest {
+  const fail = (field: string, why: string): never => {
+    throw new ModelError(why, { file, field });
+  };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(top level)', 'must be a JSON object');
+  const m = json as Record<string, unknown>;
+  if (m.format !== MODEL_FORMAT) fail('format', `must be "${MODEL_FORMAT}", found ${JSON.stringify(m.format)}`);
+  if (m.formatVersion !== MODEL_FORMAT_VERSION) {
+    fail('formatVersion', `unknown format version ${JSON.stringify(m.formatVersion)}; this TFBS Lens reads version ${MODEL_FORMAT_VERSION} (update the extension or re-export the model)`);
+  }
+  if (typeof m.name !== 'string' || !m.name) fail('name', 'must be a non-empty string');
+  const input = m.input as Record<string, unknown> | undefined;
+  if (typeof input !== 'object' || input === null) fail('input', 'missing');
+  const inp = input as Record<string, unknown>;
+  if (!Number.isInteger(inp.length) || (inp.length as number) < 1) fail('input.length', 'must be a positive integer (bp)');
+  const channels = inp.channels;
+  if (!Array.isArray(channels) || channels.join(',') !== CHANNELS.join(',')) {
+    fail('input.channels', `must be ${JSON.stringify(CHANNELS)} (DeepSEA order); found ${JSON.stringify(channels)}. A model trained on another order would score scrambled input`);
+  }
+  if (inp.unknown !== 'zeros') fail('input.unknown', `must be "zeros" (N encodes as an all-zero row); found ${JSON.stringify(inp.unknown)}`);
+  if (inp.layout !== 'NLC') fail('input.layout', `must be "NLC" (batch, length, channels); found ${JSON.stringify(inp.layout)}`);
+  const output = m.output as Record<string, unknown> | undefined;
+  if (output?.activation !== 'sigmoid') fail('output.activation', 'must be "sigmoid" (the graph outputs probabilities)');
+  if (!(ALLOWED_BIN_SIZES as readonly number[]).includes(m.binSize as number)) {
+    fail('binSize', `must be one of ${ALLOWED_BIN_SIZES.join(', ')}; found ${JSON.stringify(m.binSize)}`);
+  }
+  if ((m.binSize as number) > (inp.length as number)) fail('binSize', 'is larger than the input window');
+  if (!Array.isArray(m.targets) || m.targets.length === 0) fail('targets', 'must be a non-empty list of experiment names in output order');
+  (m.targets as unknown[]).forEach((t, i) => {
+    if (typeof t !== 'string' || !t.trim()) fail(`targets[${i}]`, 'must be a non-empty string');
+  });
+  const onnx = m.onnx as Record<string, unknown> | undefined;
+  if (typeof onnx !== 'object' || onnx === null) fail('onnx', 'missing');
+  const o = onnx as Record<string, unknown>;
+  for (const key of ['file', 'inputName', 'outputName']) {
+    if (typeof o[key] !== 'string' || !o[key]) fail(`onnx.${key}`, 'must be a non-empty string');
+  }
+  if (path.basename(o.file as string) !== o.file) fail('onnx.file', 'must be a file name inside the model directory');
+  if (typeof m.architecture !== 'object' || m.architecture === null) fail('architecture', 'missing');
+  return m as unknown as ModelManifest;
+}
+
+/** Where the default model ships, relative to the extension / package root. */
+export const DEFAULT_MODEL_DIR = path.join('models', 'default');

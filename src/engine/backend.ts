@@ -1,0 +1,30 @@
+/**
+ * What every inference engine offers the scorer: a batch of one-hot windows in, probabilities out.
+ * Engines (ONNX Runtime on CPU or CUDA; TF.js) differ in how they run, not in what they compute.
+ */
+
+export type Device = 'cpu' | 'cuda';
+
+export interface EngineOptions {
+  /** Requested device; 'cuda' falls back to CPU with a notice when ORT's CUDA binaries are absent. */
+  device?: Device;
+  /** Intra-op threads; default: the machine's cores. */
+  threads?: number;
+  /** Receives one-line notices (CPU fallback and the like). */
+  onNotice?: (message: string) => void;
+}
+
+export interface InferenceEngine {
+  /** Human-readable: "ONNX Runtime (CPU, 2 threads)". */
+  readonly description: string;
+  /** Where the work actually runs. */
+  readonly device: Device;
+  readonly inputLength: number;
+  readonly outputCount: number;
+  /**
+   * Scores `count` windows laid out (count, inputLength, 4) row-major in `input`. Returns
+   * (count, outputCount) probabilities. `input` may be reused by the caller once the promise resolves.
+   */
+  run(input: Float32Array, count: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
