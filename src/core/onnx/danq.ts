@@ -1,0 +1,342 @@
+/**
+ * DanQ-family networks as ONNX graphs: Conv1D → ReLU → MaxPool → bidirectional LSTM → flatten →
+ * Dense ReLU → Dense → sigmoid, input (batch, L, 4) one-hot in A,G,C,T order. Used to make test models
+ * with known weights (a reference forward pass checks ONNX Runtime against them) and the full-size
+ * graph for the benchmark. Weights are kept in one canonical layout (ONNX's); each graph variant
+ * below computes the same function from it.
+ */
+import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, Initializer, ModelSpec, NodeSpec } from './onnxModel';
+
+export interface DanqArchitecture {
+  /** Window length in bp. */
+  inputLength: number;
+  convFilters: number;
+  convWidth: number;
+  /** MaxPool kernel = stride. */
+  poolSize: number;
+  /** Hidden units per LSTM direction. */
+  lstmHidden: number;
+  denseHidden: number;
+  outputs: number;
+}
+
+/** Quang & Xie 2016, the architecture the extension ships. 46.7 M parameters. */
+export const DANQ_FULL: DanqArchitecture = {
+  inputLength: 1000,
+  convFilters: 320,
+  convWidth: 26,
+  poolSize: 13,
+  lstmHidden: 320,
+  denseHidden: 925,
+  outputs: 690,
+};
+
+/** A tiny member of the family for tests: same shape of computation, ~0.1 % of the work. */
+export const DANQ_TINY: DanqArchitecture = {
+  inputLength: 1000,
+  convFilters: 16,
+  convWidth: 26,
+  poolSize: 13,
+  lstmHidden: 8,
+  denseHidden: 32,
+  outputs: 690,
+};
+
+/** Input channels: one-hot A, G, C, T. */
+const CHANNELS = 4;
+
+/** Time steps the LSTM sees: 'valid' convolution, then pooling that drops a partial last window. */
+export function pooledLength(arch: DanqArchitecture): number {
+  return Math.floor((arch.inputLength - arch.convWidth + 1) / arch.poolSize);
+}
+
+export function checkArchitecture(arch: DanqArchitecture): void {
+  for (const [key, value] of Object.entries(arch)) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`architecture.${key} must be a positive integer, got ${value}`);
+  }
+  if (pooledLength(arch) < 1) {
+    throw new RangeError(`architecture: input ${arch.inputLength} bp is too short for conv width ${arch.convWidth} and pool ${arch.poolSize}`);
+  }
+}
+
+/**
+ * All weights in ONNX layout. LSTM gates are in ONNX order i, o, f, c; direction 0 is forward,
+ * 1 backward. dense1W rows follow the flatten of the LSTM output (time, direction, unit):
+ * row = t·2H + d·H + j — Keras' and PyTorch's order for a batch-first (T, 2H) output.
+ */
+export interface DanqWeights {
+  arch: DanqArchitecture;
+  /** (F, 4, K) */
+  convW: Float32Array;
+  /** (F) */
+  convB: Float32Array;
+  /** (2, 4H, F) */
+  lstmW: Float32Array;
+  /** (2, 4H, H) */
+  lstmR: Float32Array;
+  /** (2, 8H): per direction the input bias (4H) then the recurrent bias (4H). */
+  lstmB: Float32Array;
+  /** (T·2H, D) */
+  dense1W: Float32Array;
+  /** (D) */
+  dense1B: Float32Array;
+  /** (D, O) */
+  dense2W: Float32Array;
+  /** (O) */
+  dense2B: Float32Array;
+}
+
+/** The tensors of DanqWeights with their shapes, in a fixed order (for export and tests). */
+export function weightShapes(arch: DanqArchitecture): Record<Exclude<keyof DanqWeights, 'arch'>, number[]> {
+  const { convFilters: F, convWidth: K, lstmHidden: H, denseHidden: D, outputs: O } = arch;
+  const T = pooledLength(arch);
+  return {
+    convW: [F, CHANNELS, K],
+    convB: [F],
+    lstmW: [2, 4 * H, F],
+    lstmR: [2, 4 * H, H],
+    lstmB: [2, 8 * H],
+    dense1W: [T * 2 * H, D],
+    dense1B: [D],
+    dense2W: [D, O],
+    dense2B: [O],
+  };
+}
+
+export function parameterCount(arch: DanqArchitecture): number {
+  return Object.values(weightShapes(arch)).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+}
+
+/** mulberry32: a small, fast, seedable PRNG; the same seed gives the same weights everywhere. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Deterministic random weights, uniform in ±gain/√fan_in per layer. The gains are larger than a
+ * training initialisation so that the sigmoid outputs of an untrained network spread over (0, 1)
+ * and differ from window to window, which is what a parity test needs to see.
+ */
+export function randomDanqWeights(arch: DanqArchitecture, seed: number): DanqWeights {
+  checkArchitecture(arch);
+  const rand = seededRandom(seed);
+  const shapes = weightShapes(arch);
+  const fill = (shape: number[], bound: number, offset = 0): Float32Array => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = offset + (2 * rand() - 1) * bound;
+    return out;
+  };
+  const { convWidth: K, lstmHidden: H, convFilters: F, denseHidden: D } = arch;
+  const T = pooledLength(arch);
+  return {
+    arch: { ...arch },
+    convW: fill(shapes.convW, 4 / Math.sqrt(CHANNELS * K)),
+    convB: fill(shapes.convB, 0.2),
+    lstmW: fill(shapes.lstmW, 3 / Math.sqrt(F)),
+    lstmR: fill(shapes.lstmR, 2 / Math.sqrt(H)),
+    lstmB: fill(shapes.lstmB, 0.2),
+    dense1W: fill(shapes.dense1W, 5 / Math.sqrt(T * 2 * H)),
+    dense1B: fill(shapes.dense1B, 0.1),
+    dense2W: fill(shapes.dense2W, 6 / Math.sqrt(D)),
+    dense2B: fill(shapes.dense2B, 1, -1),
+  };
+}
+
+export interface DanqGraphOptions {
+  /**
+   * 'conv': Transpose to NCL, ONNX Conv, MaxPool. 'im2col': gather the K-wide windows of the NLC input
+   * and multiply by the filters with one MatMul; pooling is a ReduceMax; no layout transposes.
+   */
+  conv?: 'conv' | 'im2col';
+  /**
+   * 'op': the ONNX LSTM operator. 'unrolled': one MatMul for the input projection of all steps and
+   * both directions, then per step one batched MatMul (both directions) and the gate arithmetic.
+   */
+  lstm?: 'op' | 'unrolled';
+  inputName?: string;
+  outputName?: string;
+  /** Graph name and model doc string. */
+  name?: string;
+}
+
+/** Builds the ONNX model of a DanQ network; see DanqGraphOptions for the equivalent variants. */
+export function buildDanqModel(weights: DanqWeights, options: DanqGraphOptions = {}): ModelSpec {
+  const arch = weights.arch;
+  checkArchitecture(arch);
+  const b = new GraphBuilder();
+  const inputName = options.inputName ?? 'input';
+  const outputName = options.outputName ?? 'probabilities';
+  const timeMajor = (options.conv ?? 'conv') === 'conv' ? convLayers(b, weights, inputName) : im2colLayers(b, weights, inputName);
+  const flat = (options.lstm ?? 'op') === 'op' ? lstmOp(b, weights, timeMajor) : lstmUnrolled(b, weights, timeMajor);
+  const d1 = b.node('Gemm', [flat.name, b.init('dense1_W', [flat.dense1W.length / arch.denseHidden, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], weights.dense1B)]);
+  const r1 = b.node('Relu', [d1]);
+  const d2 = b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], weights.dense2W), b.init('dense2_B', [arch.outputs], weights.dense2B)]);
+  b.node('Sigmoid', [d2], {}, outputName);
+  const graph: GraphSpec = {
+    name: options.name ?? 'danq',
+    nodes: b.nodes,
+    initializers: b.initializers,
+    inputs: [{ name: inputName, shape: ['batch', arch.inputLength, CHANNELS] }],
+    outputs: [{ name: outputName, shape: ['batch', arch.outputs] }],
+  };
+  return {
+    graph,
+    opset: DEFAULT_OPSET,
+    irVersion: DEFAULT_IR_VERSION,
+    producerName: 'tfbs-lens',
+    docString: `DanQ-family network ${JSON.stringify(arch)}`,
+  };
+}
+
+class GraphBuilder {
+  readonly nodes: NodeSpec[] = [];
+  readonly initializers: Initializer[] = [];
+  private counter = 0;
+
+  /** Adds a node with one output (named `output` or generated) and returns the output's name. */
+  node(op: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, output?: string): string {
+    const name = output ?? `${op.toLowerCase()}_${this.counter++}`;
+    this.nodes.push({ op, inputs, outputs: [name], attributes });
+    return name;
+  }
+
+  /** Adds a node with several outputs, named `${prefix}_${i}`. */
+  multi(op: string, inputs: string[], count: number, attributes: NodeSpec['attributes'] = {}): string[] {
+    const prefix = `${op.toLowerCase()}_${this.counter++}`;
+    const outputs = Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
+    this.nodes.push({ op, inputs, outputs, attributes });
+    return outputs;
+  }
+
+  init(name: string, dims: number[], data: Float32Array): string {
+    this.initializers.push({ name, dims, data });
+    return name;
+  }
+
+  ints(name: string, values: number[]): string {
+    this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+    return name;
+  }
+}
+
+/** NLC input → Conv → ReLU → MaxPool → (T, N, F) for the LSTM. */
+function convLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
+  const { convFilters: F, convWidth: K, poolSize: P } = w.arch;
+  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
+  const conv = b.node('Conv', [ncl, b.init('conv_W', [F, CHANNELS, K], w.convW), b.init('conv_B', [F], w.convB)], {
+    kernel_shape: attr.ints([K]),
+  });
+  const relu = b.node('Relu', [conv]);
+  const pool = b.node('MaxPool', [relu], { kernel_shape: attr.ints([P]), strides: attr.ints([P]) });
+  return b.node('Transpose', [pool], { perm: attr.ints([2, 0, 1]) });
+}
+
+/**
+ * The same layer as one MatMul over gathered windows. Max-pooling before the bias and ReLU gives the
+ * same numbers (adding a per-filter constant and ReLU are monotonic) on 1/P of the values.
+ */
+function im2colLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
+  const { convFilters: F, convWidth: K, poolSize: P } = w.arch;
+  const T = pooledLength(w.arch);
+  const positions = T * P;
+  const index = new BigInt64Array(positions * K);
+  for (let p = 0; p < positions; p++) for (let k = 0; k < K; k++) index[p * K + k] = BigInt(p + k);
+  b.initializers.push({ name: 'im2col_index', dims: [positions, K], data: index });
+  // (F, 4, K) → (K·4, F): row k·4 + c matches the gathered (K, 4) window flattened.
+  const kernel = new Float32Array(K * CHANNELS * F);
+  for (let f = 0; f < F; f++) {
+    for (let c = 0; c < CHANNELS; c++) for (let k = 0; k < K; k++) kernel[(k * CHANNELS + c) * F + f] = w.convW[(f * CHANNELS + c) * K + k];
+  }
+  const windows = b.node('Gather', [input, 'im2col_index'], { axis: attr.int(1) }); // (N, T·P, K, 4)
+  const rows = b.node('Reshape', [windows, b.ints('im2col_rows', [0, positions, K * CHANNELS])]);
+  const conv = b.node('MatMul', [rows, b.init('conv_kernel', [K * CHANNELS, F], kernel)]); // (N, T·P, F)
+  const grouped = b.node('Reshape', [conv, b.ints('pool_groups', [0, T, P, F])]);
+  const pooled = b.node('ReduceMax', [grouped], { axes: attr.ints([2]), keepdims: attr.int(0) }); // (N, T, F)
+  const biased = b.node('Add', [pooled, b.init('conv_B', [F], w.convB)]);
+  const relu = b.node('Relu', [biased]);
+  return b.node('Transpose', [relu], { perm: attr.ints([1, 0, 2]) });
+}
+
+interface Flattened {
+  /** (N, T·2H) */
+  name: string;
+  /** dense1W with rows permuted to the order in which `name` holds the LSTM outputs. */
+  dense1W: Float32Array;
+}
+
+/** ONNX LSTM over (T, N, F); Y is (T, 2, N, H) → (N, T, 2, H) → (N, T·2H): dense1W's own row order. */
+function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
+  const { convFilters: F, lstmHidden: H } = w.arch;
+  const y = b.node(
+    'LSTM',
+    [timeMajor, b.init('lstm_W', [2, 4 * H, F], w.lstmW), b.init('lstm_R', [2, 4 * H, H], w.lstmR), b.init('lstm_B', [2, 8 * H], w.lstmB)],
+    { hidden_size: attr.int(H), direction: attr.string('bidirectional') },
+  );
+  const batchMajor = b.node('Transpose', [y], { perm: attr.ints([2, 0, 1, 3]) });
+  return { name: b.node('Flatten', [batchMajor], { axis: attr.int(1) }), dense1W: w.dense1W };
+}
+
+/**
+ * The LSTM written out step by step. Both directions advance together: step s holds the forward
+ * direction at time s and the backward direction at time T−1−s, stacked on a leading axis of 2, so
+ * each step is one batched MatMul and one set of gate operations. The backward outputs stay in step
+ * order; dense1W's rows are permuted to match instead of reversing them in the graph.
+ */
+function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
+  const { convFilters: F, lstmHidden: H } = w.arch;
+  const T = pooledLength(w.arch);
+  const G = 4 * H;
+  // (2, F, 4H): transposed input weights; (2, H, 4H): transposed recurrent weights; (2, 1, 4H): summed biases.
+  const wT = new Float32Array(2 * F * G);
+  const rT = new Float32Array(2 * H * G);
+  const bias = new Float32Array(2 * G);
+  for (let d = 0; d < 2; d++) {
+    for (let g = 0; g < G; g++) {
+      for (let i = 0; i < F; i++) wT[(d * F + i) * G + g] = w.lstmW[(d * G + g) * F + i];
+      for (let i = 0; i < H; i++) rT[(d * H + i) * G + g] = w.lstmR[(d * G + g) * H + i];
+      bias[d * G + g] = w.lstmB[d * 2 * G + g] + w.lstmB[d * 2 * G + G + g];
+    }
+  }
+  const axis0 = b.ints('axis0', [0]);
+  const axis1 = b.ints('axis1', [1]);
+  const reversed = b.node('Slice', [timeMajor, b.ints('rev_start', [-1]), b.ints('rev_end', [-(2 ** 53)]), axis0, b.ints('rev_step', [-1])]);
+  const both = b.node('Concat', [b.node('Unsqueeze', [timeMajor, axis1]), b.node('Unsqueeze', [reversed, axis1])], { axis: attr.int(1) }); // (T, 2, N, F)
+  const projected = b.node('MatMul', [both, b.init('lstm_WT', [2, F, G], wT)]); // (T, 2, N, 4H)
+  const withBias = b.node('Add', [projected, b.init('lstm_bias', [2, 1, G], bias)]);
+  const steps = b.multi('Split', [withBias], T, { axis: attr.int(0) }); // T × (1, 2, N, 4H)
+  const recurrent = b.init('lstm_RT', [2, H, G], rT);
+  const gateSplit = b.ints('gate_split', [3 * H, H]);
+  const hidden: string[] = [];
+  let h = '';
+  let c = '';
+  for (let s = 0; s < T; s++) {
+    const gates = s === 0 ? steps[0] : b.node('Add', [steps[s], b.node('MatMul', [h, recurrent])]);
+    const [sigmoidPart, cellPart] = b.multi('Split', [gates, gateSplit], 2, { axis: attr.int(-1) });
+    const [i, o, f] = b.multi('Split', [b.node('Sigmoid', [sigmoidPart])], 3, { axis: attr.int(-1) });
+    const candidate = b.node('Tanh', [cellPart]);
+    const input = b.node('Mul', [i, candidate]);
+    c = s === 0 ? input : b.node('Add', [b.node('Mul', [f, c]), input]);
+    h = b.node('Mul', [o, b.node('Tanh', [c])]);
+    hidden.push(h);
+  }
+  const stacked = b.node('Concat', hidden, { axis: attr.int(0) }); // (T, 2, N, H), step order
+  const batchMajor = b.node('Transpose', [stacked], { perm: attr.ints([2, 0, 1, 3]) });
+  const flat = b.node('Flatten', [batchMajor], { axis: attr.int(1) });
+  // Row s·2H + H + j of the graph's flatten holds the backward output at time T−1−s.
+  const D = w.arch.denseHidden;
+  const dense1W = new Float32Array(w.dense1W.length);
+  for (let s = 0; s < T; s++) {
+    dense1W.set(w.dense1W.subarray(s * 2 * H * D, (s * 2 * H + H) * D), s * 2 * H * D);
+    const src = ((T - 1 - s) * 2 * H + H) * D;
+    dense1W.set(w.dense1W.subarray(src, src + H * D), (s * 2 * H + H) * D);
+  }
+  return { name: flat, dense1W };
+}
