@@ -28,10 +28,10 @@ export function experimentsFromNames(names: readonly string[]): Experiment[] {
   return names.map(parseExperiment);
 }
 
-/** A label that keeps repeated names apart: "GM12878|CTCF|None #17". */
+/** A label that keeps repeated names apart, with no whitespace (BED-safe): "GM12878|CTCF|None#17". */
 export function uniqueLabel(e: Experiment, all: readonly Experiment[]): string {
   const repeated = all.some((o) => o.name === e.name && o.index !== e.index);
-  return repeated ? `${e.name} #${e.index}` : e.name;
+  return repeated ? `${e.name}#${e.index}` : e.name;
 }
 
 /** Distinct factor names, sorted, each with the indices of its experiments. */

@@ -1,0 +1,28 @@
+/** What every `tfbs` sub-command provides to the dispatcher in main.ts. */
+import { OptionSpec } from './args';
+
+export interface CliIo {
+  /** Human messages (progress, notices, warnings): stderr. */
+  log(message: string): void;
+  /** True when stderr is a terminal: progress bars instead of plain lines. */
+  interactive: boolean;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  /** Usage line(s) after "tfbs NAME". */
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Positional argument names, for usage errors. */
+  positionals: { min: number; max: number };
+  /** Returns the exit code: 0 ok, 1 bad input or failure (thrown TfbsErrors map there too). */
+  run(args: ParsedArgs, io: CliIo): Promise<number>;
+}
+
+export interface ParsedArgs {
+  positionals: string[];
+  options: Record<string, string | boolean | undefined>;
+}

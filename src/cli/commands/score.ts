@@ -1,0 +1,134 @@
+/** `tfbs score`: a FASTA file in, per-bin binding probabilities out, streamed with bounded memory. */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
+import { UsageError, ioErrorFrom } from '../../core/errors';
+import { readFastaEvents } from '../../core/fasta';
+import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
+import { loadModelPackage } from '../../core/modelPackage';
+import { DEFAULT_BATCH_SIZE, scoreFastaEvents } from '../../core/scoring';
+import { selectTargets, uniqueLabel } from '../../core/targets';
+import { ALLOWED_BIN_SIZES, binCount } from '../../core/windows';
+import { openOnnxEngine } from '../../engine/onnxEngine';
+import { choiceOption, intOption, numberOption, stringOption } from '../args';
+import { CliCommand } from '../command';
+import { defaultModelDir } from '../paths';
+import { ProgressBar, formatSeconds } from '../progress';
+
+export const DEFAULT_BED_THRESHOLD = 0.5;
+
+export const scoreCommand: CliCommand = {
+  name: 'score',
+  summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--device cpu|cuda] [-o FILE]',
+  positionals: { min: 1, max: 1 },
+  options: {
+    model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
+    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix) or json; default bed' },
+    targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
+    threshold: { type: 'string', value: 'P', description: `BED: write bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
+    bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
+    rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
+    device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
+    threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
+    batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
+    output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
+  },
+
+  async run(args, io) {
+    const [fasta] = args.positionals;
+    const format = choiceOption(args, 'format', PREDICTION_FORMATS, 'bed');
+    if (args.options.threshold !== undefined && format !== 'bed') throw new UsageError('--threshold applies to --format bed only');
+    const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
+    const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
+    const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
+    const batchSize = intOption(args, 'batch', DEFAULT_BATCH_SIZE, 1, 4096);
+    const output = stringOption(args, 'output');
+    const reverseComplement = args.options.rc !== false;
+
+    const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
+    const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
+    if (!(ALLOWED_BIN_SIZES as readonly number[]).includes(binSize)) throw new UsageError(`--bin must be one of ${ALLOWED_BIN_SIZES.join(', ')}; got ${binSize}`);
+    const targetList = stringOption(args, 'targets');
+    let selected = pkg.experiments.map((e) => e.index);
+    if (targetList !== undefined) {
+      const { indices, unknown } = selectTargets(pkg.experiments, targetList.split(','));
+      if (unknown.length) throw new UsageError(`--targets: no experiment, factor or cell type named ${unknown.map((u) => `"${u}"`).join(', ')} in model ${pkg.manifest.name} (see tfbs info)`);
+      if (!indices.length) throw new UsageError('--targets selects no experiment');
+      selected = indices;
+    }
+
+    // A first, fast pass validates the whole file before anything is written (no partial output, even
+    // to stdout) and measures it for the progress bar.
+    const scanStart = Date.now();
+    let totalResidues = 0;
+    let records = 0;
+    let bins = 0;
+    for await (const event of readFastaEvents(fasta)) {
+      if (event.type === 'end') {
+        records++;
+        totalResidues += event.length;
+        bins += binCount(event.length, binSize);
+      } else if (event.type === 'problem') {
+        io.log(`warning: ${fasta}: line ${event.problem.line + 1}: ${event.problem.message}`);
+      }
+    }
+    const scanSeconds = (Date.now() - scanStart) / 1000;
+
+    const engine = await openOnnxEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
+    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
+    const files: AtomicFile[] = [];
+    const open = async (target: string): Promise<TextSink> => {
+      const f = await AtomicFile.open(target);
+      files.push(f);
+      return f;
+    };
+    try {
+      let writer: PredictionWriter;
+      if (format === 'bedgraph' && selected.length > 1) {
+        if (!output) throw new UsageError(`bedgraph writes one file per experiment: give a directory with -o (or pick one with --targets); ${selected.length} experiments selected`);
+        await fs.mkdir(output, { recursive: true }).catch((e) => {
+          throw ioErrorFrom(e, output, 'write');
+        });
+        const sinks: TextSink[] = [];
+        for (const t of selected) {
+          const safe = uniqueLabel(pkg.experiments[t], pkg.experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
+          sinks.push(await open(path.join(output, `${String(t).padStart(3, '0')}_${safe}.bedGraph`)));
+        }
+        writer = new BedGraphWriter(sinks, ctx);
+      } else {
+        const sink = output ? await open(output) : stdoutSink;
+        writer =
+          format === 'bed' ? new BedWriter(sink, ctx, threshold)
+          : format === 'bedgraph' ? new BedGraphWriter([sink], ctx)
+          : format === 'tsv' ? new TsvWriter(sink, ctx)
+          : new JsonWriter(sink, ctx);
+      }
+      const started = Date.now();
+      const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
+      await writer.begin();
+      await scoreFastaEvents(readFastaEvents(fasta), engine, { binSize, reverseComplement, batchSize, signal: io.signal }, writer, (done) => {
+        const elapsed = (Date.now() - started) / 1000;
+        const windows = (done / binSize) * (reverseComplement ? 2 : 1);
+        bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
+      });
+      await writer.finish();
+      for (const f of files) await f.commit();
+      bar.done();
+      const seconds = (Date.now() - started) / 1000;
+      const windows = bins * (reverseComplement ? 2 : 1);
+      io.log(
+        `scored ${bins.toLocaleString('en')} bins of ${binSize} bp in ${records} record${records === 1 ? '' : 's'} (${totalResidues.toLocaleString('en')} bp) ` +
+          `for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} ` +
+          `(${windows.toLocaleString('en')} windows, ${Math.round(windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}; validation ${formatSeconds(scanSeconds)})` +
+          (output ? ` → ${output}` : ''),
+      );
+      return 0;
+    } catch (e) {
+      for (const f of files) await f.abort();
+      throw e;
+    } finally {
+      await engine.dispose();
+    }
+  },
+};

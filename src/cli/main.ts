@@ -1,0 +1,99 @@
+/**
+ * `tfbs`: the batch side of TFBS Lens — score genomes, train and evaluate models. Exit codes: 0 ok,
+ * 1 bad input or failure, 2 usage, 130 cancelled. A user's mistake prints one clear line, never a
+ * stack trace; anything else is a bug and is printed in full.
+ */
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { TfbsError } from '../core/errors';
+import { formatOptions, parseArgs } from './args';
+import { CliCommand, CliIo } from './command';
+import { infoCommand } from './commands/info';
+import { scoreCommand } from './commands/score';
+import { packageRoot } from './paths';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CANCELLED = 130;
+
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand];
+
+function help(): string {
+  return [
+    'tfbs — transcription-factor binding probabilities for DNA (TFBS Lens)',
+    '',
+    'usage: tfbs <command> [options]   (tfbs <command> --help for its options)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+  ].join('\n');
+}
+
+function commandHelp(c: CliCommand): string {
+  return `usage: tfbs ${c.usage}\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name ? EXIT_OK : EXIT_USAGE;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version}\n`);
+    return EXIT_OK;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`tfbs: unknown command "${name}"\n\n${help()}\n`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(command) + '\n');
+    return EXIT_OK;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
+    process.stderr.write('\ntfbs: stopping (press Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CliIo = {
+    log: (message) => process.stderr.write(message + '\n'),
+    interactive: Boolean(process.stderr.isTTY),
+    signal: controller.signal,
+  };
+  try {
+    const args = parseArgs(rest, command.options, command.positionals);
+    return await command.run(args, io);
+  } catch (e) {
+    if (e instanceof TfbsError) {
+      if (e.kind === 'cancelled') {
+        process.stderr.write('tfbs: cancelled; nothing was written\n');
+        return EXIT_CANCELLED;
+      }
+      process.stderr.write(`tfbs ${command.name}: ${e.message}\n`);
+      if (e.kind === 'usage') process.stderr.write(`usage: tfbs ${command.usage}\n`);
+      return e.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    process.stderr.write(`tfbs ${command.name}: internal error (please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`tfbs: internal error: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
+}

@@ -1,0 +1,608 @@
+/**
+ * FASTA, as users really write it: many records, any line width, CRLF, blank lines, `>name description`
+ * headers, soft-masked (lower-case) repeats. One byte scanner serves both readers:
+ *  - parseFastaText: a whole document in memory, with the map between document line/column and
+ *    sequence offset that the editor needs (it round-trips), and every problem as a diagnostic;
+ *  - readFastaRecords: a file streamed in chunks with bounded memory (a genome is never one string),
+ *    gzip read transparently, the first problem an InputError.
+ */
+import { createReadStream, promises as fs } from 'fs';
+import { createGunzip } from 'zlib';
+import { Readable } from 'stream';
+import { BASE_CODE, INVALID, UNKNOWN, isProteinLetter } from './encoding';
+import { InputError, ioErrorFrom } from './errors';
+
+/** Genome coordinates of a record whose name is `chrom:start-end` (UCSC, 1-based inclusive). */
+export interface GenomicInterval {
+  chrom: string;
+  /** 0-based start. */
+  start: number;
+  /** 0-based exclusive end. */
+  end: number;
+}
+
+/** A run of residues on one document line. Lines are 0-based; columns are 0-based UTF-16 offsets. */
+export interface SequenceRun {
+  line: number;
+  column: number;
+  /** Offset of the run's first residue in the record's sequence. */
+  seqStart: number;
+  length: number;
+}
+
+export interface FastaRecordInfo {
+  /** 0-based position of the record in its file. */
+  index: number;
+  /** First word of the header. */
+  name: string;
+  /** The name, made unique within the file when names repeat ("chr1", then "chr1#2"). */
+  uniqueName: string;
+  /** The rest of the header line. */
+  description: string;
+  /** 0-based line of the `>` header. */
+  headerLine: number;
+  genomic?: GenomicInterval;
+}
+
+export interface FastaRecord extends FastaRecordInfo {
+  runs: SequenceRun[];
+  length: number;
+  /** Residue codes (0..3 = A, G, C, T; 4 = N or an ambiguity code — and an invalid character). */
+  codes: Uint8Array;
+  /** False when the record cannot be scored: empty, or protein. */
+  scorable: boolean;
+}
+
+export interface FastaProblem {
+  severity: 'error' | 'warning';
+  message: string;
+  /** 0-based line. */
+  line: number;
+  /** 0-based columns, end exclusive. */
+  column: number;
+  endColumn: number;
+  /** Index of the record the problem belongs to, when it belongs to one. */
+  record?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scanner
+
+interface ScannerSink {
+  header(info: FastaRecordInfo): void;
+  /** Residue codes of one run; `codes` is only valid during the call. */
+  residues(codes: Uint8Array, run: SequenceRun): void;
+  endRecord(info: FastaRecordInfo, length: number, scorable: boolean): void;
+  problem(p: FastaProblem): void;
+}
+
+const GT = 0x3e;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+/** Invalid characters reported one by one per record before the rest are only counted. */
+const MAX_REPORTED_PER_RECORD = 20;
+const MAX_HEADER_BYTES = 1 << 20;
+
+/**
+ * A push scanner over bytes. Columns count bytes, which equal UTF-16 offsets for the Latin-1 view of
+ * text that parseFastaText feeds it.
+ */
+class FastaScanner {
+  private line = 0;
+  private column = 0;
+  private atLineStart = true;
+  private inHeader = false;
+  private header: number[] = [];
+  private headerLine = 0;
+  private record: FastaRecordInfo | undefined;
+  private recordLength = 0;
+  private recordIndex = 0;
+  private badInRecord = 0;
+  private proteinInRecord = 0;
+  private firstProtein: { ch: string; line: number; column: number } | undefined;
+  private strayReported = false;
+  private readonly seen = new Map<string, number>();
+  private codes = new Uint8Array(1 << 16);
+
+  constructor(private readonly sink: ScannerSink) {}
+
+  push(chunk: Uint8Array): void {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.inHeader) {
+        const nl = chunk.indexOf(LF, i);
+        const stop = nl < 0 ? n : nl;
+        if (this.header.length < MAX_HEADER_BYTES) {
+          for (let k = i; k < stop && this.header.length < MAX_HEADER_BYTES; k++) this.header.push(chunk[k]);
+        }
+        if (nl < 0) return;
+        this.finishHeader();
+        i = nl + 1;
+        this.newLine();
+        continue;
+      }
+      const b = chunk[i];
+      if (this.atLineStart && b === GT) {
+        this.startHeader();
+        i++;
+        continue;
+      }
+      if (b === LF) {
+        i++;
+        this.newLine();
+        continue;
+      }
+      this.atLineStart = false;
+      if (b === CR || b === SPACE || b === TAB) {
+        i++;
+        this.column++;
+        continue;
+      }
+      // A run of residues: up to the end of line, whitespace or the chunk end.
+      let j = i;
+      while (j < n) {
+        const c = chunk[j];
+        if (c === LF || c === CR || c === SPACE || c === TAB) break;
+        j++;
+      }
+      this.residueRun(chunk, i, j);
+      this.column += j - i;
+      i = j;
+    }
+  }
+
+  end(): void {
+    if (this.inHeader) this.finishHeader();
+    this.closeRecord();
+  }
+
+  private newLine(): void {
+    this.line++;
+    this.column = 0;
+    this.atLineStart = true;
+  }
+
+  private startHeader(): void {
+    this.closeRecord();
+    this.inHeader = true;
+    this.header = [];
+    this.headerLine = this.line;
+  }
+
+  private finishHeader(): void {
+    this.inHeader = false;
+    let text = Buffer.from(this.header).toString('latin1');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const trimmed = text.trim();
+    const space = trimmed.search(/\s/);
+    const name = space < 0 ? trimmed : trimmed.slice(0, space);
+    const description = space < 0 ? '' : trimmed.slice(space + 1).trim();
+    const index = this.recordIndex++;
+    if (!name) {
+      this.sink.problem({ severity: 'error', message: 'header has no name after ">"', line: this.headerLine, column: 0, endColumn: 1, record: index });
+    }
+    const count = (this.seen.get(name) ?? 0) + 1;
+    this.seen.set(name, count);
+    const uniqueName = count === 1 ? name || `record${index + 1}` : `${name}#${count}`;
+    if (count > 1) {
+      this.sink.problem({
+        severity: 'warning',
+        message: `record name "${name}" repeats (occurrence ${count}); it is kept apart as "${uniqueName}" in outputs`,
+        line: this.headerLine, column: 1, endColumn: 1 + name.length, record: index,
+      });
+    }
+    this.record = { index, name, uniqueName, description, headerLine: this.headerLine, genomic: parseGenomicName(name) };
+    this.recordLength = 0;
+    this.badInRecord = 0;
+    this.proteinInRecord = 0;
+    this.firstProtein = undefined;
+    this.sink.header(this.record);
+  }
+
+  private residueRun(chunk: Uint8Array, from: number, to: number): void {
+    const record = this.record;
+    if (!record) {
+      if (!this.strayReported) {
+        this.strayReported = true;
+        this.sink.problem({ severity: 'error', message: 'sequence before the first ">" header: a FASTA record starts with a ">name" line', line: this.line, column: this.column, endColumn: this.column + (to - from) });
+      }
+      return;
+    }
+    const length = to - from;
+    if (this.codes.length < length) this.codes = new Uint8Array(length);
+    const codes = this.codes;
+    for (let k = from; k < to; k++) {
+      const byte = chunk[k];
+      let code = BASE_CODE[byte];
+      if (code === INVALID) {
+        code = UNKNOWN;
+        this.invalid(byte, this.column + (k - from));
+      }
+      codes[k - from] = code;
+    }
+    this.sink.residues(codes.subarray(0, length), { line: this.line, column: this.column, seqStart: this.recordLength, length });
+    this.recordLength += length;
+  }
+
+  private invalid(byte: number, column: number): void {
+    const record = this.record!;
+    const ch = String.fromCharCode(byte);
+    if (isProteinLetter(byte)) {
+      this.proteinInRecord++;
+      this.firstProtein ??= { ch, line: this.line, column };
+    }
+    this.badInRecord++;
+    if (this.badInRecord <= MAX_REPORTED_PER_RECORD) {
+      const shown = byte >= 0x21 && byte < 0x7f ? `"${ch}"` : `byte 0x${byte.toString(16).padStart(2, '0')}`;
+      this.sink.problem({
+        severity: 'error',
+        message: `${shown} is not a DNA character (A, C, G, T, U, N or an IUPAC ambiguity code)`,
+        line: this.line, column, endColumn: column + 1, record: record.index,
+      });
+    }
+  }
+
+  private closeRecord(): void {
+    const record = this.record;
+    if (!record) return;
+    this.record = undefined;
+    let scorable = this.recordLength > 0;
+    if (this.recordLength === 0) {
+      this.sink.problem({ severity: 'error', message: `record "${record.name}" has no sequence`, line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index });
+    }
+    if (this.badInRecord > MAX_REPORTED_PER_RECORD) {
+      this.sink.problem({ severity: 'error', message: `record "${record.name}" has ${this.badInRecord} characters that are not DNA (the first ${MAX_REPORTED_PER_RECORD} are marked)`, line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index });
+    }
+    if (this.firstProtein && this.proteinInRecord * 20 >= this.recordLength) {
+      // Many amino-acid letters: this is a protein record, not DNA with a few typos.
+      scorable = false;
+      const p = this.firstProtein;
+      this.sink.problem({
+        severity: 'error',
+        message: `record "${record.name}" looks like a protein sequence ("${p.ch}" at line ${p.line + 1}, column ${p.column + 1}, and ${this.proteinInRecord - 1} more amino-acid letters); TFBS Lens scores DNA`,
+        line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index,
+      });
+    }
+    if (record.genomic && record.genomic.end - record.genomic.start !== this.recordLength && this.recordLength > 0) {
+      this.sink.problem({
+        severity: 'warning',
+        message: `header says ${record.genomic.chrom}:${record.genomic.start + 1}-${record.genomic.end} (${record.genomic.end - record.genomic.start} bp) but the record has ${this.recordLength} bp; genome coordinates start at ${record.genomic.start + 1}`,
+        line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index,
+      });
+    }
+    this.sink.endRecord(record, this.recordLength, scorable);
+  }
+}
+
+/** `chr1:1000-2000` or `chr1:1,000-2,000` (1-based inclusive) → chr1, [999, 2000). */
+export function parseGenomicName(name: string): GenomicInterval | undefined {
+  const m = /^([^:\s]+):([\d,]+)-([\d,]+)$/.exec(name);
+  if (!m) return undefined;
+  const start = Number(m[2].replace(/,/g, ''));
+  const end = Number(m[3].replace(/,/g, ''));
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 1 || end < start) return undefined;
+  return { chrom: m[1], start: start - 1, end };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// In memory: the editor's reader
+
+export interface ParsedFasta {
+  records: FastaRecord[];
+  problems: FastaProblem[];
+}
+
+/** Parses a whole document. Never throws on bad content: every problem is in `problems`. */
+export function parseFastaText(text: string): ParsedFasta {
+  const records: FastaRecord[] = [];
+  const problems: FastaProblem[] = [];
+  let chunks: Uint8Array[] = [];
+  let runs: SequenceRun[] = [];
+  let total = 0;
+  const scanner = new FastaScanner({
+    header() {
+      chunks = [];
+      runs = [];
+      total = 0;
+    },
+    residues(codes, run) {
+      chunks.push(codes.slice());
+      runs.push(run);
+      total += codes.length;
+    },
+    endRecord(info, length, scorable) {
+      const codes = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) {
+        codes.set(c, at);
+        at += c.length;
+      }
+      records.push({ ...info, runs, length, codes, scorable });
+      chunks = [];
+    },
+    problem(p) {
+      problems.push(p);
+    },
+  });
+  // One byte per UTF-16 code unit keeps columns equal to the editor's; a code unit above 0xFF would
+  // alias a Latin-1 letter, so it becomes a byte no DNA alphabet contains.
+  const safe = /[^\x00-\xff]/.test(text) ? text.replace(/[^\x00-\xff]/g, '\x01') : text;
+  scanner.push(Buffer.from(safe, 'latin1'));
+  scanner.end();
+  if (records.length === 0 && problems.length === 0 && text.trim().length > 0) {
+    problems.push({ severity: 'error', message: 'no ">" header: not a FASTA file', line: 0, column: 0, endColumn: 1 });
+  }
+  return { records, problems };
+}
+
+/** Record offset of the residue at a document position, or undefined when the position is not on one. */
+export function recordOffsetAt(record: FastaRecord, line: number, column: number): number | undefined {
+  const runs = record.runs;
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = runs[mid];
+    if (r.line < line || (r.line === line && r.column + r.length <= column)) lo = mid + 1;
+    else if (r.line > line || column < r.column) hi = mid - 1;
+    else return r.seqStart + (column - r.column);
+  }
+  return undefined;
+}
+
+/** Document position of a record offset (0 ≤ offset ≤ length; offset = length is just past the end). */
+export function positionAt(record: FastaRecord, offset: number): { line: number; column: number } {
+  const runs = record.runs;
+  if (runs.length === 0) return { line: record.headerLine + 1, column: 0 };
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (runs[mid].seqStart <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  const r = runs[lo];
+  return { line: r.line, column: r.column + Math.min(offset - r.seqStart, r.length) };
+}
+
+/** The record whose header or sequence lines contain a document line. */
+export function recordAtLine(records: readonly FastaRecord[], line: number): FastaRecord | undefined {
+  let lo = 0;
+  let hi = records.length - 1;
+  let found: FastaRecord | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (records[mid].headerLine <= line) {
+      found = records[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Streaming: the CLI's reader
+
+export type FastaEvent =
+  | { type: 'record'; record: FastaRecordInfo }
+  | { type: 'residues'; codes: Uint8Array }
+  | { type: 'end'; record: FastaRecordInfo; length: number; scorable: boolean }
+  | { type: 'problem'; problem: FastaProblem };
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Streams a FASTA file (plain or gzip) as events, reading chunk by chunk: memory stays bounded by the
+ * chunk size whatever the record lengths. Warnings arrive as 'problem' events; the first error
+ * of a record (non-DNA character, protein record, empty record) is thrown as an InputError that names
+ * the file, record, line and column when the record ends; binary data is refused at once.
+ */
+export async function* readFastaEvents(file: string, opts: { chunkSize?: number } = {}): AsyncGenerator<FastaEvent> {
+  const handle = await fs.open(file, 'r').catch((e) => {
+    throw ioErrorFrom(e, file, 'read');
+  });
+  let head: Buffer;
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw ioErrorFrom({ code: 'EISDIR' }, file, 'read');
+    head = Buffer.alloc(Math.min(4096, stat.size));
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  if (head.length === 0) throw new InputError('the file is empty: no FASTA records', { file });
+  const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  if (!gzip) checkText(head, file);
+
+  const queue: FastaEvent[] = [];
+  let names = new Map<number, string>();
+  let sawRecord = false;
+  const scanner = new FastaScanner({
+    header(record) {
+      sawRecord = true;
+      recordErrors.length = 0;
+      names.set(record.index, record.name);
+      queue.push({ type: 'record', record });
+    },
+    residues(codes) {
+      queue.push({ type: 'residues', codes: codes.slice() });
+    },
+    endRecord(record, length, scorable) {
+      // A record's errors wait for its end: only then is it known whether "L" was a typo or the
+      // first letter of a protein, and the more useful message wins.
+      const error = recordErrors.find((p) => /protein/.test(p.message)) ?? recordErrors[0];
+      if (error) fail(error);
+      queue.push({ type: 'end', record, length, scorable });
+    },
+    problem(problem) {
+      if (problem.severity === 'warning') queue.push({ type: 'problem', problem });
+      else if (problem.record === undefined) fail(problem);
+      else recordErrors.push(problem);
+    },
+  });
+  const recordErrors: FastaProblem[] = [];
+  const fail = (problem: FastaProblem): never => {
+    const record = problem.record === undefined ? undefined : names.get(problem.record);
+    throw new InputError(problem.message, { file, record, line: problem.line + 1, column: problem.column + 1 });
+  };
+  const raw = createReadStream(file, { highWaterMark: opts.chunkSize ?? 1 << 20 });
+  const stream: Readable = gzip ? raw.pipe(createGunzip()) : raw;
+  try {
+    let first = true;
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      if (first && gzip) checkText(bytes.subarray(0, 4096), file);
+      first = false;
+      scanner.push(bytes);
+      // Records already finished are not needed for names any more; keep the map small.
+      if (names.size > 1024) names = new Map([...names].slice(-16));
+      while (queue.length) yield queue.shift()!;
+    }
+    scanner.end();
+    while (queue.length) yield queue.shift()!;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'Z_DATA_ERROR' || (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') {
+      throw new InputError(`gzip data is corrupt or truncated (${(e as Error).message})`, { file });
+    }
+    throw e;
+  } finally {
+    raw.destroy();
+  }
+  if (!sawRecord) throw new InputError('no ">" header: not a FASTA file (a FASTA record starts with a ">name" line)', { file, line: 1 });
+}
+
+/** Refuses binary data early with a message that says what it seems to be. */
+function checkText(head: Uint8Array, file: string): void {
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+    throw new InputError('this is a zip archive, not FASTA; unzip it first', { file });
+  }
+  let control = 0;
+  for (const b of head) {
+    if (b === 0) throw new InputError('this is binary data, not a FASTA text file', { file });
+    if (b < 0x09 || (b > 0x0d && b < 0x20)) control++;
+  }
+  if (control > head.length / 100) throw new InputError('this is binary data, not a FASTA text file', { file });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// .fai random access (samtools faidx format)
+
+export interface FaiEntry {
+  name: string;
+  length: number;
+  /** Byte offset of the first residue. */
+  offset: number;
+  lineBases: number;
+  lineBytes: number;
+}
+
+export async function readFai(faiPath: string): Promise<Map<string, FaiEntry>> {
+  const text = await fs.readFile(faiPath, 'utf8').catch((e) => {
+    throw ioErrorFrom(e, faiPath, 'read');
+  });
+  const entries = new Map<string, FaiEntry>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const f = line.split('\t');
+    const nums = f.slice(1, 5).map(Number);
+    if (f.length < 5 || nums.some((x) => !Number.isSafeInteger(x) || x < 0) || nums[2] > nums[3] || (nums[0] > 0 && nums[2] === 0)) {
+      throw new InputError('not a .fai line (name, length, offset, line bases, line bytes)', { file: faiPath, line: i + 1 });
+    }
+    entries.set(f[0], { name: f[0], length: nums[0], offset: nums[1], lineBases: nums[2], lineBytes: nums[3] });
+  });
+  return entries;
+}
+
+/** Builds the .fai index of a plain (uncompressed) FASTA whose records each have one line width. */
+export async function buildFai(fastaPath: string): Promise<FaiEntry[]> {
+  const entries: FaiEntry[] = [];
+  let current: FaiEntry | undefined;
+  let sawShortLine = false;
+  let pos = 0;
+  let lineNo = 0;
+  let lineBytes = 0;
+  let lineContent = 0;
+  let endsWithCR = false;
+  let header: number[] | undefined;
+  const endLine = (after: number): void => {
+    lineNo++;
+    const content = lineContent - (endsWithCR ? 1 : 0);
+    if (header) {
+      const name = Buffer.from(header).toString('latin1').replace(/\r$/, '').trim().split(/\s/)[0];
+      current = { name, length: 0, offset: after, lineBases: 0, lineBytes: 0 };
+      entries.push(current);
+      sawShortLine = false;
+    } else if (current && content > 0) {
+      if (current.lineBases === 0) {
+        current.lineBases = content;
+        current.lineBytes = lineBytes;
+      } else if (sawShortLine || content > current.lineBases || (content === current.lineBases && lineBytes !== current.lineBytes && after !== -1)) {
+        throw new InputError(`record "${current.name}" has lines of different widths; a .fai index needs one width per record (re-wrap it, e.g. with seqkit seq -w 60)`, { file: fastaPath, line: lineNo });
+      }
+      if (content < current.lineBases) sawShortLine = true;
+      current.length += content;
+    }
+    header = undefined;
+    lineBytes = 0;
+    lineContent = 0;
+    endsWithCR = false;
+  };
+  for await (const chunk of createReadStream(fastaPath, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    let i = 0;
+    while (i < buf.length) {
+      if (lineBytes === 0 && buf[i] === GT) header = [];
+      const nl = buf.indexOf(LF, i);
+      const stop = nl < 0 ? buf.length : nl;
+      if (header && header.length < MAX_HEADER_BYTES) for (let k = header.length === 0 && buf[i] === GT ? i + 1 : i; k < stop; k++) header.push(buf[k]);
+      if (stop > i) endsWithCR = buf[stop - 1] === CR;
+      lineBytes += stop - i;
+      lineContent += stop - i;
+      if (nl < 0) break;
+      lineBytes++;
+      endLine(pos + nl + 1);
+      i = nl + 1;
+    }
+    pos += buf.length;
+  }
+  if (lineBytes > 0) endLine(-1);
+  return entries;
+}
+
+export function formatFai(entries: readonly FaiEntry[]): string {
+  return entries.map((e) => `${e.name}\t${e.length}\t${e.offset}\t${e.lineBases}\t${e.lineBytes}\n`).join('');
+}
+
+/** Residue codes of [start, end) of one indexed record, read with a single positioned read. */
+export async function readFaiRegion(fastaPath: string, entry: FaiEntry, start: number, end: number): Promise<Uint8Array> {
+  if (start < 0 || end > entry.length || start > end) {
+    throw new InputError(`region ${start}-${end} lies outside record "${entry.name}" (length ${entry.length})`, { file: fastaPath });
+  }
+  const byteAt = (p: number): number => entry.offset + Math.floor(p / entry.lineBases) * entry.lineBytes + (p % entry.lineBases);
+  const from = byteAt(start);
+  const to = end === start ? from : byteAt(end - 1) + 1;
+  const buf = Buffer.alloc(to - from);
+  const handle = await fs.open(fastaPath, 'r').catch((e) => {
+    throw ioErrorFrom(e, fastaPath, 'read');
+  });
+  try {
+    await handle.read(buf, 0, buf.length, from);
+  } finally {
+    await handle.close();
+  }
+  const codes = new Uint8Array(end - start);
+  let n = 0;
+  for (const b of buf) {
+    if (b === LF || b === CR) continue;
+    const c = BASE_CODE[b];
+    if (c === INVALID) {
+      throw new InputError(`${JSON.stringify(String.fromCharCode(b))} is not a DNA character (or the .fai index does not match this file)`, { file: fastaPath, record: entry.name });
+    }
+    codes[n++] = c;
+  }
+  if (n !== codes.length) throw new InputError('the .fai index does not match this file (re-create it with samtools faidx)', { file: fastaPath, record: entry.name });
+  return codes;
+}
