@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { codesFromString, oneHotWindow, reverseComplementCodes } from '../../src/core/encoding';
+import { CancelledError } from '../../src/core/errors';
+import { readFastaEvents } from '../../src/core/fasta';
+import { BinBlock, allBins, scoreBins, scoreFastaEvents } from '../../src/core/scoring';
+import { windowStart } from '../../src/core/windows';
+import { LinearEngine } from '../fixtures/linearEngine';
+
+function randomDna(n: number, seed: number): string {
+  let x = seed;
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    s += 'ACGTN'[x % 5 === 4 && i % 97 ? x % 4 : x % 5];
+  }
+  return s;
+}
+
+async function inMemory(engine: LinearEngine, codes: Uint8Array, binSize: number, rc: boolean, batchSize = 16): Promise<Map<number, BinBlock & { row: number }>> {
+  const byBin = new Map<number, BinBlock & { row: number }>();
+  await scoreBins(engine, codes, allBins(codes.length, binSize), { binSize, reverseComplement: rc, batchSize }, (b) => b.bins.forEach((bin, row) => byBin.set(bin, { ...b, row })));
+  return byBin;
+}
+
+test('forward and reverse-complement strands are scored and averaged', async () => {
+  const engine = new LinearEngine(1000, 4);
+  const codes = codesFromString(randomDna(3000, 3));
+  const scores = await inMemory(engine, codes, 200, true);
+  assert.equal(scores.size, 15);
+  assert.equal(engine.windows, 30, 'both strands of 15 bins');
+  for (const bin of [0, 7, 14]) {
+    const { forward, reverse, mean, row } = scores.get(bin)!;
+    const w = new Float32Array(4000);
+    oneHotWindow(codes, windowStart(bin, { binSize: 200, windowLength: 1000 }), 1000, w, 0);
+    const [fwd] = [await new LinearEngine(1000, 4).run(w, 1)];
+    // The reverse strand's window is the reverse complement of the forward window.
+    const rcCodes = reverseComplementCodes(codes);
+    const rw = new Float32Array(4000);
+    oneHotWindow(rcCodes, codes.length - (windowStart(bin, { binSize: 200, windowLength: 1000 }) + 1000), 1000, rw, 0);
+    const rev = await new LinearEngine(1000, 4).run(rw, 1);
+    for (let t = 0; t < 4; t++) {
+      assert.ok(Math.abs(forward[row * 4 + t] - fwd[t]) < 1e-6);
+      assert.ok(Math.abs(reverse![row * 4 + t] - rev[t]) < 1e-6);
+      assert.ok(Math.abs(mean[row * 4 + t] - (fwd[t] + rev[t]) / 2) < 1e-6);
+    }
+  }
+  const fwdOnly = await inMemory(new LinearEngine(1000, 4), codes, 200, false);
+  assert.equal(fwdOnly.get(3)!.reverse, undefined);
+});
+
+test('streaming a file scores exactly what in-memory scoring does, for every bin size, with small chunks', async () => {
+  const seqs = [randomDna(5321, 5), randomDna(150, 6), randomDna(2400, 7)];
+  const file = path.join(os.tmpdir(), `tfbs-scoring-${process.pid}.fa`);
+  await fs.writeFile(file, seqs.map((s, i) => `>r${i}\n${s.match(/.{1,61}/g)!.join('\n')}\n`).join(''));
+  for (const binSize of [50, 200]) {
+    const streamed: Array<{ record: string; bin: number; range: [number, number]; mean: number[] }> = [];
+    await scoreFastaEvents(readFastaEvents(file, { chunkSize: 333 }), new LinearEngine(1000, 3), { binSize, reverseComplement: true, batchSize: 10 }, {
+      startRecord() {},
+      bins(record, block, ranges) {
+        block.bins.forEach((bin, i) => streamed.push({ record: record.name, bin, range: ranges[i], mean: [...block.mean.subarray(i * 3, i * 3 + 3)] }));
+      },
+      endRecord() {},
+    });
+    let k = 0;
+    for (let r = 0; r < seqs.length; r++) {
+      const codes = codesFromString(seqs[r]);
+      const expected = await inMemory(new LinearEngine(1000, 3), codes, binSize, true);
+      for (let bin = 0; bin < expected.size; bin++, k++) {
+        const got = streamed[k];
+        assert.equal(got.record, `r${r}`);
+        assert.equal(got.bin, bin);
+        assert.deepEqual(got.range, [bin * binSize, Math.min((bin + 1) * binSize, codes.length)]);
+        const e = expected.get(bin)!;
+        got.mean.forEach((v, t) => assert.ok(Math.abs(v - e.mean[e.row * 3 + t]) < 1e-6, `record ${r} bin ${bin}`));
+      }
+    }
+    assert.equal(streamed.length, k);
+  }
+  await fs.rm(file);
+});
+
+test('scoring stops between batches when cancelled', async () => {
+  const engine = new LinearEngine(1000, 2);
+  const controller = new AbortController();
+  const codes = codesFromString(randomDna(20000, 9));
+  let blocks = 0;
+  await assert.rejects(
+    scoreBins(engine, codes, allBins(codes.length, 200), { binSize: 200, reverseComplement: true, batchSize: 8, signal: controller.signal }, () => {
+      if (++blocks === 2) controller.abort();
+    }),
+    CancelledError,
+  );
+  assert.ok(engine.calls <= 4, `stopped after ${engine.calls} engine calls of 25`);
+});
