@@ -256,7 +256,7 @@ class FastaScanner {
     if (this.badInRecord > MAX_REPORTED_PER_RECORD) {
       this.sink.problem({ severity: 'error', message: `record "${record.name}" has ${this.badInRecord} characters that are not DNA (the first ${MAX_REPORTED_PER_RECORD} are marked)`, line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index });
     }
-    if (this.firstProtein && this.proteinInRecord * 20 >= this.recordLength) {
+    if (this.firstProtein && this.proteinInRecord >= 3 && this.proteinInRecord * 20 >= this.recordLength) {
       // Many amino-acid letters: this is a protein record, not DNA with a few typos.
       scorable = false;
       const p = this.firstProtein;

@@ -55,7 +55,8 @@ export class BedWriter implements PredictionWriter {
       for (const t of this.ctx.selected) {
         const p = block.mean[i * T + t];
         if (p >= this.threshold) {
-          text += `${chrom}\t${s + offset}\t${e + offset}\t${this.labels[t]}\t${Math.round(p * 1000)}\t.\t${fmt(p)}\n`;
+          const shown = fmt(p);
+          text += `${chrom}\t${s + offset}\t${e + offset}\t${this.labels[t]}\t${Math.round(Number(shown) * 1000)}\t.\t${shown}\n`;
         }
       }
     }
