@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up a fresh clone on Debian/Ubuntu (as root or with sudo): the system packages training needs
+# (PyTorch for the trainer, OpenBLAS so it is not 30x slower), the npm packages, and the build.
+# Idempotent: what is already there is not installed again. Works offline except for the npm registry
+# and Debian's package mirrors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+need=()
+/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# onnxruntime-node's CPU binaries ship in the npm package; its install script would fetch CUDA
+# binaries from outside the registry (.npmrc skips that; ONNXRUNTIME_NODE_INSTALL=cuda12 opts in).
+export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
