@@ -1,0 +1,179 @@
+// What the UI suites do to the VS Code workbench, the way a person would: keyboard and mouse on the
+// page, assertions on what is rendered. The live page and profile are handed to the suites through
+// `uiContext`, which the driver fills before mocha loads them.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Frame, Page } from 'playwright-core';
+import type { Profile } from './codeServer';
+
+export interface UiContext {
+  page: Page;
+  profile: Profile;
+  baseUrl: string;
+  /** Saves a full-page PNG under test-results/e2e/ and returns its path. */
+  screenshot(name: string): Promise<string>;
+}
+
+let current: UiContext | undefined;
+
+export function setUiContext(ctx: UiContext | undefined): void {
+  current = ctx;
+}
+
+export function uiContext(): UiContext {
+  if (!current) throw new Error('UI suite loaded outside the e2e driver (no page to drive)');
+  return current;
+}
+
+export function makeScreenshotter(page: Page, dir: string): (name: string) => Promise<string> {
+  let index = 0;
+  return async (name: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    index += 1;
+    const file = path.join(dir, `${String(index).padStart(2, '0')}-${name.replace(/[^a-z0-9_-]+/gi, '-')}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a value that is not undefined/false, or fails with `what`. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** Opens a workspace file through Quick Open (Ctrl+P), as a user would, and waits for its tab. */
+export async function openFileByQuickOpen(page: Page, fileName: string, timeoutMs = 30_000): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: timeoutMs });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab[aria-label*="${fileName}"]`).first().waitFor({ timeout: timeoutMs });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
+}
+
+/** Runs a command by its title from the Command Palette (F1). */
+export async function runFromCommandPalette(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: timeoutMs });
+  await page.keyboard.press('Enter');
+}
+
+export interface RenderedDecorations {
+  /** Class names whose stylesheet rule carries the colour. */
+  classNames: string[];
+  /** Elements in the editor's .view-overlays carrying one of those classes. */
+  elementCount: number;
+}
+
+/**
+ * A background-colour decoration is rendered as `div.cdr.<generated class>` inside `.view-overlays`;
+ * the generated class is found through the stylesheet rule that carries the colour.
+ */
+export async function renderedDecorations(page: Page, cssColour: string): Promise<RenderedDecorations> {
+  return page.evaluate((colour) => {
+    const probe = document.createElement('div');
+    probe.style.backgroundColor = colour;
+    const wanted = probe.style.backgroundColor;
+    const classNames = new Set<string>();
+    for (const sheet of Array.from(document.styleSheets)) {
+      let rules: CSSRuleList;
+      try {
+        rules = sheet.cssRules;
+      } catch {
+        continue;
+      }
+      for (const rule of Array.from(rules)) {
+        if (!(rule instanceof CSSStyleRule) || rule.style.backgroundColor !== wanted) continue;
+        for (const m of rule.selectorText.matchAll(/\.([A-Za-z0-9_-]+)/g)) classNames.add(m[1]);
+      }
+    }
+    // Keep only classes actually used on overlay elements (a selector names other classes too).
+    const used = [...classNames].filter((c) => document.querySelector(`.view-overlays .${CSS.escape(c)}`));
+    const elements = new Set<Element>();
+    for (const c of used) document.querySelectorAll(`.view-overlays .${CSS.escape(c)}`).forEach((e) => elements.add(e));
+    return { classNames: used, elementCount: elements.size };
+  }, cssColour);
+}
+
+/** Moves the mouse over the text of the n-th rendered editor line (0-based among rendered lines). */
+export async function hoverRenderedLine(page: Page, lineIndex: number): Promise<void> {
+  const line = page.locator('.editor-instance .monaco-editor .view-lines .view-line').nth(lineIndex);
+  await line.waitFor({ timeout: 10_000 });
+  const box = await line.boundingBox();
+  if (!box) throw new Error(`editor line ${lineIndex} is not rendered`);
+  await page.mouse.move(box.x + 40, box.y + box.height / 2);
+  await sleep(100);
+  await page.mouse.move(box.x + 60, box.y + box.height / 2);
+}
+
+export async function visibleHoverText(page: Page, timeoutMs = 15_000): Promise<string> {
+  const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden) .hover-contents').first();
+  await hover.waitFor({ state: 'visible', timeout: timeoutMs });
+  return (await hover.innerText()).trim();
+}
+
+/**
+ * The frame holding a webview's own document: VS Code nests it as an `active-frame` inside the webview
+ * host iframe. Returns the first frame in which `selector` exists.
+ */
+export async function webviewFrameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitUntil(`a webview frame containing ${selector}`, async () => {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      const found = await frame.$(selector).catch(() => null);
+      if (found) return frame;
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+export interface CanvasInk {
+  width: number;
+  height: number;
+  /** Pixels that are neither fully transparent nor equal to the top-left (background) pixel. */
+  inkedPixels: number;
+  distinctColours: number;
+}
+
+export async function canvasInk(frame: Frame, selector = 'canvas'): Promise<CanvasInk> {
+  return frame.evaluate((sel) => {
+    const canvases = Array.from(document.querySelectorAll(sel)) as HTMLCanvasElement[];
+    let best = { width: 0, height: 0, inkedPixels: 0, distinctColours: 0 };
+    for (const canvas of canvases) {
+      const g = canvas.getContext('2d');
+      if (!g || canvas.width === 0 || canvas.height === 0) continue;
+      const data = g.getImageData(0, 0, canvas.width, canvas.height).data;
+      const bg = [data[0], data[1], data[2], data[3]];
+      let inked = 0;
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        if (data[i] !== bg[0] || data[i + 1] !== bg[1] || data[i + 2] !== bg[2] || data[i + 3] !== bg[3]) inked += 1;
+        if (colours.size < 4096) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      }
+      if (inked > best.inkedPixels) best = { width: canvas.width, height: canvas.height, inkedPixels: inked, distinctColours: colours.size };
+    }
+    return best;
+  }, selector);
+}
