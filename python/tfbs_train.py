@@ -1,0 +1,1019 @@
+#!/usr/bin/env python3
+"""Trains a DanQ-family model (Conv1D -> MaxPool -> BiLSTM -> dense head) on a prepared TFBS Lens
+dataset directory and exports it as a TFBS Lens model package (model.onnx + model.json).
+
+The TypeScript side (src/training/) spawns this script and reads its stdout: one JSON object per line
+(type start / step / epoch / done / error). Human-readable messages go to stderr. Only the standard
+library, numpy and torch are used.
+
+Exit codes: 0 done, 1 failure, 2 usage, 3 bad input data, 4 environment (torch/CUDA), 130 cancelled
+(SIGINT/SIGTERM: the run stops at the next step boundary; the last complete checkpoint is kept).
+"""
+import os
+
+# OpenBLAS reads its thread count when numpy loads it; set it before importing numpy. One torch
+# intra-op thread with two BLAS threads is 2-5x faster than the defaults on small machines
+# (measured, notes/engines.md).
+if "OPENBLAS_NUM_THREADS" not in os.environ:
+    os.environ["OPENBLAS_NUM_THREADS"] = str(max(1, min(4, os.cpu_count() or 1)))
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import shutil
+import signal
+import sys
+import time
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_ENVIRONMENT = 4
+EXIT_CANCELLED = 130
+
+MIN_TORCH = (1, 13)
+LOG_FILE = "training-log.jsonl"
+CHECKPOINT_FILE = "checkpoint.pt"
+BEST_FILE = "best.pt"
+PACKAGE_DIR = "package"
+PARITY_FILE = "parity.json"
+METRICS_FILE = "metrics.json"
+CHECKPOINT_FORMAT = "tfbs-lens-checkpoint"
+DATASET_FORMAT = "tfbs-lens-dataset"
+CHANNELS = ["A", "G", "C", "T"]
+# Mean ROC AUC counts only experiments with at least this many positives in the split (the same rule
+# as `tfbs evaluate`): an AUC over two positives is noise.
+MIN_POSITIVES = 5
+
+# Architecture presets. Every size that depends on the input length (the LSTM's sequence length, the
+# flatten width) is derived from it, so any preset runs on any window length that is long enough.
+PRESETS = {
+    # Quang & Xie 2016 (DanQ): 46.7 M parameters at L=1000 with 690 outputs.
+    "danq": {
+        "conv_filters": 320, "conv_kernel": 26, "pool": 13, "conv_dropout": 0.2,
+        "lstm_hidden": 320, "lstm_dropout": 0.5, "dense_units": 925,
+    },
+    # The shipped model: DanQ's convolution, a BiLSTM of 64 per direction and a position-keeping
+    # flatten head (about 2.9 M parameters at L=1000). On 10k training windows it matched DanQ and
+    # trained 3x faster; global pooling heads lost 0.05-0.08 ROC AUC (notes/training.md).
+    "compact": {
+        "conv_filters": 320, "conv_kernel": 26, "pool": 13, "conv_dropout": 0.2,
+        "lstm_hidden": 64, "lstm_dropout": 0.5, "dense_units": 256,
+    },
+    # For short windows (e.g. 50 bp motif sets) and tests: seconds per epoch on a CPU.
+    "tiny": {
+        "conv_filters": 32, "conv_kernel": 11, "pool": 4, "conv_dropout": 0.1,
+        "lstm_hidden": 16, "lstm_dropout": 0.2, "dense_units": 32,
+    },
+}
+ARCH_KEYS = {
+    "conv_filters": int, "conv_kernel": int, "pool": int, "conv_dropout": float,
+    "lstm_hidden": int, "lstm_dropout": float, "dense_units": int,
+}
+
+
+class TrainError(Exception):
+    """An error for the user: kind is input / usage / environment / io / failure."""
+
+    def __init__(self, kind, message, file=None, field=None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.file = file
+        self.field = field
+
+
+EXIT_BY_KIND = {"input": EXIT_INPUT, "usage": EXIT_USAGE, "environment": EXIT_ENVIRONMENT,
+                "io": EXIT_FAILURE, "failure": EXIT_FAILURE, "cancelled": EXIT_CANCELLED}
+
+
+class Cancelled(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------------
+# Output: JSON lines on stdout (also appended to the run's log), human messages on stderr.
+
+class Reporter:
+    def __init__(self):
+        self.log_path = None
+
+    def open_log(self, path):
+        self.log_path = path
+
+    def emit(self, obj):
+        obj = dict(obj)
+        obj.setdefault("time", round(time.time(), 3))
+        line = json.dumps(obj, separators=(",", ":"), allow_nan=False, default=_json_default)
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        if self.log_path:
+            with open(self.log_path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+
+    @staticmethod
+    def say(message):
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError("not JSON serialisable: %r" % (value,))
+
+
+def finite_or_none(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+REPORT = Reporter()
+
+
+# --------------------------------------------------------------------------------------------------
+# Stop requests: SIGINT/SIGTERM set a flag that the loop checks between steps; a repeated signal
+# (a terminal's Ctrl-C reaches both the CLI and this process) changes nothing.
+
+class StopFlag:
+    def __init__(self):
+        self.signal_name = None
+
+    def install(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum, _frame):
+        if self.signal_name is None:
+            self.signal_name = signal.Signals(signum).name
+            REPORT.say("%s received: stopping at the next step boundary (the last complete checkpoint is kept)"
+                       % self.signal_name)
+
+    @property
+    def requested(self):
+        return self.signal_name is not None
+
+    def check(self):
+        if self.requested:
+            raise Cancelled()
+
+
+STOP = StopFlag()
+
+
+def debug_pause(point):
+    """Test hook: TFBS_TRAIN_DEBUG_PAUSE=point:seconds sleeps at a named point (used to kill the
+    process at a known moment in tests). Not for users."""
+    spec = os.environ.get("TFBS_TRAIN_DEBUG_PAUSE", "")
+    if not spec:
+        return
+    name, _, seconds = spec.partition(":")
+    if name == point:
+        REPORT.say("debug pause at %s" % point)
+        time.sleep(float(seconds or "5"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Environment
+
+def import_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError as e:
+        raise TrainError("environment", "PyTorch is not installed for %s (%s). Install it: "
+                         "sudo apt-get install python3-torch libopenblas0-pthread, or pip install torch"
+                         % (sys.executable, e))
+    version = parse_version(torch.__version__)
+    if version < MIN_TORCH:
+        raise TrainError("environment", "PyTorch %s is too old (need >= %d.%d); upgrade it: pip install --upgrade torch"
+                         % (torch.__version__, MIN_TORCH[0], MIN_TORCH[1]))
+    return torch
+
+
+def parse_version(text):
+    parts = []
+    for piece in text.split("+")[0].split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit()) or "0"
+        parts.append(int(digits))
+    while len(parts) < 2:
+        parts.append(0)
+    return tuple(parts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Data: a prepared dataset directory (written by src/training/datasets prepareDataset).
+
+class Split:
+    def __init__(self, name, x, y):
+        self.name = name
+        self.x = x
+        self.y = y
+
+    @property
+    def count(self):
+        return int(self.x.shape[0])
+
+
+def load_dataset(directory, np):
+    directory = os.path.abspath(directory)
+    if not os.path.isdir(directory):
+        raise TrainError("input", "no such dataset directory", file=directory)
+    manifest_path = os.path.join(directory, "dataset.json")
+    if not os.path.isfile(manifest_path):
+        raise TrainError("input", "not a prepared dataset: dataset.json is missing", file=directory)
+    try:
+        with open(manifest_path, "r", encoding="utf-8") as f:
+            manifest = json.load(f)
+    except ValueError as e:
+        raise TrainError("input", "not valid JSON (%s)" % e, file=manifest_path)
+    if not isinstance(manifest, dict) or manifest.get("format") != DATASET_FORMAT:
+        raise TrainError("input", 'format must be "%s"' % DATASET_FORMAT, file=manifest_path, field="format")
+    if manifest.get("formatVersion") != 1:
+        raise TrainError("input", "unknown formatVersion %r (this trainer reads 1)" % manifest.get("formatVersion"),
+                         file=manifest_path, field="formatVersion")
+    length = manifest.get("inputLength")
+    if not isinstance(length, int) or length < 1:
+        raise TrainError("input", "must be a positive integer", file=manifest_path, field="inputLength")
+    targets = manifest.get("targets")
+    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t.strip() for t in targets):
+        raise TrainError("input", "must be a non-empty list of names", file=manifest_path, field="targets")
+    bin_size = manifest.get("binSize")
+    # A model package allows these bin sizes only (src/core/windows.ts); refusing others now saves
+    # a training whose export would be rejected.
+    if bin_size not in (50, 100, 200):
+        raise TrainError("input", "must be 50, 100 or 200; found %r" % (bin_size,), file=manifest_path, field="binSize")
+    if bin_size > length:
+        raise TrainError("input", "%d bp bins do not fit in %d bp windows" % (bin_size, length), file=manifest_path,
+                         field="binSize")
+
+    splits = {}
+    for name in ("train", "valid", "test"):
+        x = load_array(os.path.join(directory, "%s_X.npy" % name), np, required=name != "test")
+        y = load_array(os.path.join(directory, "%s_y.npy" % name), np, required=name != "test")
+        if x is None and y is None:
+            continue
+        if x is None or y is None:
+            missing = "%s_X.npy" % name if x is None else "%s_y.npy" % name
+            raise TrainError("input", "%s is missing" % missing, file=directory)
+        check_split(name, x, y, length, len(targets), directory, np)
+        splits[name] = Split(name, x, y)
+    if splits["train"].count == 0:
+        raise TrainError("input", "the training split is empty", file=os.path.join(directory, "train_X.npy"))
+    if splits["valid"].count == 0:
+        raise TrainError("input", "the validation split is empty (early stopping needs it)",
+                         file=os.path.join(directory, "valid_X.npy"))
+    return manifest, splits
+
+
+def load_array(path, np, required):
+    if not os.path.isfile(path):
+        if required:
+            raise TrainError("input", "missing", file=path)
+        return None
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except Exception as e:  # numpy raises ValueError/OSError variants for a bad header
+        raise TrainError("input", "not a readable .npy array (%s)" % e, file=path)
+
+
+def check_split(name, x, y, length, target_count, directory, np):
+    xf = os.path.join(directory, "%s_X.npy" % name)
+    yf = os.path.join(directory, "%s_y.npy" % name)
+    if x.ndim != 3 or x.shape[2] != 4:
+        raise TrainError("input", "must have shape (N, L, 4) (one-hot A,G,C,T); found %s" % (x.shape,), file=xf)
+    if x.shape[1] != length:
+        raise TrainError("input", "windows are %d bp but dataset.json says inputLength %d" % (x.shape[1], length), file=xf)
+    if y.ndim != 2:
+        raise TrainError("input", "must have shape (N, targets); found %s" % (y.shape,), file=yf)
+    if y.shape[0] != x.shape[0]:
+        raise TrainError("input", "has %d rows but %s_X.npy has %d: the arrays disagree" % (y.shape[0], name, x.shape[0]),
+                         file=yf)
+    if y.shape[1] != target_count:
+        raise TrainError("input", "has %d label columns but dataset.json lists %d targets" % (y.shape[1], target_count),
+                         file=yf)
+    for arr, f in ((x, xf), (y, yf)):
+        if arr.dtype.kind not in "biuf":
+            raise TrainError("input", "has dtype %s; expected uint8" % arr.dtype, file=f)
+    # Labels: all of them (N x T bytes is small). Windows: a sample of rows, since a full scan of a
+    # multi-gigabyte X would cost minutes; the checked rows are every k-th, so a wholesale mistake
+    # (wrong encoding, counts instead of one-hot) is caught.
+    chunk = 4096
+    for start in range(0, y.shape[0], chunk):
+        block = np.asarray(y[start:start + chunk])
+        bad = np.nonzero((block != 0) & (block != 1))
+        if bad[0].size:
+            r, c = int(bad[0][0]) + start, int(bad[1][0])
+            raise TrainError("input", "labels must be 0 or 1; row %d, column %d holds %s" % (r, c, block[r - start, c].item()),
+                             file=yf)
+    rows = np.unique(np.linspace(0, x.shape[0] - 1, num=min(x.shape[0], 2000)).astype(np.int64)) if x.shape[0] else []
+    if len(rows):
+        sample = np.asarray(x[rows])
+        bad_value = np.nonzero((sample != 0) & (sample != 1))
+        if bad_value[0].size:
+            r = int(rows[bad_value[0][0]])
+            raise TrainError("input", "windows must be one-hot (0/1); row %d holds %s" % (r, sample[bad_value].flat[0].item()),
+                             file=xf)
+        sums = sample.sum(axis=2)
+        if (sums > 1).any():
+            r = int(rows[np.nonzero(sums > 1)[0][0]])
+            raise TrainError("input", "row %d has a position with more than one base set (not one-hot)" % r, file=xf)
+
+
+def dataset_fingerprint(directory, manifest, splits):
+    h = hashlib.sha256()
+    h.update(json.dumps(manifest, sort_keys=True).encode("utf-8"))
+    for name in sorted(splits):
+        h.update(("%s:%s:%s" % (name, splits[name].x.shape, splits[name].y.shape)).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------------
+# Model
+
+def build_model(torch, config, input_length, output_count):
+    nn = torch.nn
+
+    class DanQFamily(nn.Module):
+        """(B, L, 4) one-hot in NLC layout -> (B, outputs) logits. The transpose to the NCL layout that
+        Conv1d wants happens inside, so the exported graph takes what the scorer feeds."""
+
+        def __init__(self):
+            super().__init__()
+            c = config
+            conv_len = input_length - c["conv_kernel"] + 1
+            steps = conv_len // c["pool"]
+            if conv_len < 1 or steps < 1:
+                raise TrainError("usage", "input length %d bp is too short for conv_kernel %d and pool %d "
+                                 "(need at least %d bp); choose a smaller kernel or pool (--arch conv_kernel=...,pool=...)"
+                                 % (input_length, c["conv_kernel"], c["pool"], c["conv_kernel"] + c["pool"] - 1),
+                                 field="architecture")
+            self.steps = steps
+            self.conv = nn.Conv1d(4, c["conv_filters"], c["conv_kernel"])
+            self.pool = nn.MaxPool1d(c["pool"], c["pool"])
+            self.conv_dropout = nn.Dropout(c["conv_dropout"])
+            if c["lstm_hidden"] > 0:
+                self.lstm = nn.LSTM(c["conv_filters"], c["lstm_hidden"], batch_first=True, bidirectional=True)
+                width = 2 * c["lstm_hidden"]
+            else:
+                self.lstm = None
+                width = c["conv_filters"]
+            self.lstm_dropout = nn.Dropout(c["lstm_dropout"])
+            self.dense = nn.Linear(steps * width, c["dense_units"])
+            self.out = nn.Linear(c["dense_units"], output_count)
+
+        def forward(self, x):
+            h = x.transpose(1, 2)  # (B, 4, L)
+            h = self.pool(torch.relu(self.conv(h)))
+            h = self.conv_dropout(h)
+            h = h.transpose(1, 2)  # (B, steps, filters)
+            if self.lstm is not None:
+                h, _ = self.lstm(h)
+            h = self.lstm_dropout(h)
+            h = h.flatten(1)  # keeps position: the label belongs to the central bin
+            h = torch.relu(self.dense(h))
+            return self.out(h)
+
+    return DanQFamily()
+
+
+def resolve_config(preset, overrides):
+    if preset not in PRESETS:
+        raise TrainError("usage", "unknown preset %r; choose one of %s" % (preset, ", ".join(sorted(PRESETS))),
+                         field="preset")
+    config = dict(PRESETS[preset])
+    for key, value in (overrides or {}).items():
+        if key not in ARCH_KEYS:
+            raise TrainError("usage", "unknown architecture setting %r; known: %s" % (key, ", ".join(sorted(ARCH_KEYS))),
+                             field="arch")
+        try:
+            typed = ARCH_KEYS[key](value)
+        except (TypeError, ValueError):
+            raise TrainError("usage", "architecture setting %s must be a number, found %r" % (key, value), field="arch")
+        if ARCH_KEYS[key] is int and (typed != float(value) or typed < (0 if key == "lstm_hidden" else 1)):
+            raise TrainError("usage", "architecture setting %s must be a %s integer, found %r"
+                             % (key, "non-negative" if key == "lstm_hidden" else "positive", value), field="arch")
+        if ARCH_KEYS[key] is float and not (0.0 <= typed < 1.0):
+            raise TrainError("usage", "architecture setting %s is a dropout rate in [0, 1), found %r" % (key, value),
+                             field="arch")
+        config[key] = typed
+    return config
+
+
+def count_parameters(model):
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+# --------------------------------------------------------------------------------------------------
+# Metrics (numpy): ROC AUC with tied scores counted as half, average precision as sklearn defines it.
+
+def rank_average(values, np):
+    order = np.argsort(values, kind="mergesort")
+    sorted_values = values[order]
+    ranks = np.empty(len(values), dtype=np.float64)
+    boundaries = np.concatenate(([0], np.nonzero(np.diff(sorted_values))[0] + 1, [len(values)]))
+    for start, end in zip(boundaries[:-1], boundaries[1:]):
+        ranks[order[start:end]] = (start + end + 1) / 2.0  # average of ranks start+1 .. end
+    return ranks
+
+
+def roc_auc(labels, scores, np):
+    positives = labels == 1
+    n_pos = int(positives.sum())
+    n_neg = len(labels) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rank_average(scores.astype(np.float64), np)
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def average_precision(labels, scores, np):
+    n_pos = int((labels == 1).sum())
+    if n_pos == 0:
+        return None
+    order = np.argsort(-scores.astype(np.float64), kind="mergesort")
+    s = scores[order]
+    l = labels[order].astype(np.float64)
+    tp = np.cumsum(l)
+    fp = np.cumsum(1 - l)
+    last_of_threshold = np.concatenate((np.nonzero(np.diff(s))[0], [len(s) - 1]))
+    tp, fp = tp[last_of_threshold], fp[last_of_threshold]
+    precision = tp / (tp + fp)
+    recall = tp / n_pos
+    previous_recall = np.concatenate(([0.0], recall[:-1]))
+    return float(np.sum((recall - previous_recall) * precision))
+
+
+def summarise_predictions(labels, probs, targets, np):
+    per_target = []
+    aucs, aps = [], []
+    for t in range(labels.shape[1]):
+        y = np.asarray(labels[:, t])
+        p = probs[:, t]
+        positives = int(y.sum())
+        entry = {"index": t, "name": targets[t], "positives": positives, "negatives": int(len(y) - positives),
+                 "rocAuc": None, "averagePrecision": None}
+        if positives >= MIN_POSITIVES and positives < len(y):
+            entry["rocAuc"] = roc_auc(y, p, np)
+            entry["averagePrecision"] = average_precision(y, p, np)
+            aucs.append(entry["rocAuc"])
+            aps.append(entry["averagePrecision"])
+        per_target.append(entry)
+    return {
+        "meanRocAuc": float(np.mean(aucs)) if aucs else None,
+        "meanAveragePrecision": float(np.mean(aps)) if aps else None,
+        "medianRocAuc": float(np.median(aucs)) if aucs else None,
+        "qualifying": len(aucs),
+        "minPositives": MIN_POSITIVES,
+        "samples": int(labels.shape[0]),
+        "perTarget": per_target,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Training
+
+def batch_tensor(torch, np, array, indices, flips=None):
+    """Rows `indices` (sorted, for mmap locality) as float32; rows with flips[i] are reverse
+    complemented, which in A,G,C,T order is a flip of both the position and the channel axis."""
+    block = np.asarray(array[indices], dtype=np.float32)
+    if flips is not None and flips.any():
+        block[flips] = block[flips][:, ::-1, ::-1]
+    return torch.from_numpy(np.ascontiguousarray(block))
+
+
+def predict(torch, np, model, split, device, batch_size, reverse_complement_average=True):
+    """Probabilities for a whole split, forward strand and reverse complement averaged."""
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, split.count, batch_size):
+            idx = np.arange(start, min(split.count, start + batch_size))
+            x = batch_tensor(torch, np, split.x, idx).to(device)
+            p = torch.sigmoid(model(x))
+            if reverse_complement_average:
+                p = (p + torch.sigmoid(model(torch.flip(x, dims=(1, 2))))) / 2
+            outputs.append(p.float().cpu().numpy())
+            STOP.check()
+    return np.concatenate(outputs, axis=0) if outputs else np.zeros((0, split.y.shape[1]), dtype=np.float32)
+
+
+def bce(np, labels, probs):
+    p = np.clip(probs.astype(np.float64), 1e-7, 1 - 1e-7)
+    y = np.asarray(labels, dtype=np.float64)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def atomic_torch_save(torch, obj, path):
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    torch.save(obj, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def seed_everything(torch, np, seed):
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    torch.manual_seed(seed)
+
+
+def epoch_rng(np, seed, epoch):
+    """Shuffling and augmentation of epoch e depend only on (seed, e): a resumed run sees the same
+    batches as an uninterrupted one."""
+    return np.random.default_rng([seed, epoch])
+
+
+def train(args):
+    started = time.time()
+    torch = import_torch()
+    import numpy as np
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(torch, args.device)
+
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    REPORT.open_log(os.path.join(work, LOG_FILE))
+    checkpoint_path = os.path.join(work, CHECKPOINT_FILE)
+    best_path = os.path.join(work, BEST_FILE)
+
+    manifest, splits = load_dataset(args.data, np)
+    fingerprint = dataset_fingerprint(args.data, manifest, splits)
+    input_length = manifest["inputLength"]
+    targets = manifest["targets"]
+    train_split, valid_split = splits["train"], splits["valid"]
+    test_split = splits.get("test")
+
+    checkpoint = None
+    if os.path.isfile(checkpoint_path):
+        if not args.resume and not args.restart:
+            previous = torch.load(checkpoint_path, map_location="cpu")
+            raise TrainError("usage", "%s already holds a run (epoch %d of %d done); continue it with --resume "
+                             "(--epochs raises its limit) or discard it with --restart"
+                             % (work, previous.get("epoch", 0), previous["hyper"]["epochs"]))
+        if args.restart:
+            for f in (checkpoint_path, best_path, os.path.join(work, LOG_FILE)):
+                if os.path.exists(f):
+                    os.remove(f)
+        else:
+            checkpoint = torch.load(checkpoint_path, map_location="cpu")
+            if checkpoint.get("format") != CHECKPOINT_FORMAT:
+                raise TrainError("input", "not a TFBS Lens checkpoint", file=checkpoint_path)
+            if checkpoint["dataset"] != fingerprint:
+                raise TrainError("usage", "the checkpoint was trained on another dataset (or another split); "
+                                 "resume with the same --data, or start over with --restart", file=checkpoint_path)
+    elif args.resume:
+        raise TrainError("usage", "nothing to resume: %s holds no checkpoint" % work, file=work)
+
+    if checkpoint is not None:
+        config = checkpoint["config"]
+        preset = checkpoint["preset"]
+        hyper = dict(checkpoint["hyper"])
+        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience")
+                   if getattr(args, k) is not None and getattr(args, k) != hyper[k]]
+        if ignored:
+            REPORT.say("resuming: keeping the run's own %s (options given now are ignored)" % ", ".join(ignored))
+        if args.epochs is not None:
+            hyper["epochs"] = args.epochs  # a resumed run may be given more (or fewer) epochs
+    else:
+        config = resolve_config(args.preset, parse_arch(args.arch))
+        preset = args.preset
+        hyper = {
+            "epochs": args.epochs if args.epochs is not None else 10,
+            "batch": args.batch if args.batch is not None else 100,
+            "lr": args.lr if args.lr is not None else 1e-3,
+            "weight_decay": args.weight_decay if args.weight_decay is not None else 0.0,
+            "patience": args.patience if args.patience is not None else 3,
+            "seed": args.seed if args.seed is not None else 1,
+            "rc_augment": bool(args.rc_augment),
+        }
+    validate_hyper(hyper)
+
+    seed_everything(torch, np, hyper["seed"])
+    model = build_model(torch, config, input_length, len(targets)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "since_best": 0, "history": [],
+             "elapsed": 0.0, "stopped_early": False}
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        torch.set_rng_state(checkpoint["torch_rng"])
+        if device.type == "cuda" and checkpoint.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(checkpoint["cuda_rng"])
+        for key in state:
+            state[key] = checkpoint["state"][key]
+
+    parameters = count_parameters(model)
+    steps_per_epoch = int(math.ceil(train_split.count / hyper["batch"]))
+    REPORT.emit({
+        "type": "start", "preset": preset, "config": config, "parameters": parameters, "inputLength": input_length,
+        "targets": len(targets), "epochs": hyper["epochs"], "stepsPerEpoch": steps_per_epoch, "batch": hyper["batch"],
+        "train": train_split.count, "valid": valid_split.count, "test": test_split.count if test_split else 0,
+        "device": device.type, "torch": torch.__version__, "python": sys.version.split()[0],
+        "threads": torch.get_num_threads(), "resumedFromEpoch": state["epoch"] if checkpoint is not None else None,
+        "hyper": hyper, "work": work,
+    })
+    REPORT.say("training %s (%s parameters) on %d windows of %d bp, %d targets, %s%s"
+               % (preset, format(parameters, ","), train_split.count, input_length, len(targets), device.type,
+                  ", resuming after epoch %d" % state["epoch"] if checkpoint is not None else ""))
+
+    step_times = []  # recent step durations, for the ETA
+    valid_seconds = None
+    session_start = time.time()
+    elapsed_before = state["elapsed"]
+
+    finished = state["stopped_early"] or state["epoch"] >= hyper["epochs"]
+    while not finished:
+        epoch = state["epoch"] + 1
+        STOP.check()
+        model.train()
+        rng = epoch_rng(np, hyper["seed"], epoch)
+        order = rng.permutation(train_split.count)
+        flips_all = rng.random(train_split.count) < 0.5 if hyper["rc_augment"] else None
+        epoch_start = time.time()
+        loss_sum, seen = 0.0, 0
+        last_report = 0.0
+        for step in range(steps_per_epoch):
+            STOP.check()
+            t0 = time.time()
+            chosen = order[step * hyper["batch"]:(step + 1) * hyper["batch"]]
+            sort = np.argsort(chosen)
+            idx = chosen[sort]
+            flips = flips_all[step * hyper["batch"]:(step + 1) * hyper["batch"]][sort] if flips_all is not None else None
+            x = batch_tensor(torch, np, train_split.x, idx, flips).to(device)
+            y = torch.from_numpy(np.asarray(train_split.y[idx], dtype=np.float32)).to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            if not torch.isfinite(loss):
+                raise TrainError("failure", "the loss became %s at epoch %d step %d; lower --lr" % (loss.item(), epoch, step + 1))
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(idx)
+            seen += len(idx)
+            step_times.append(time.time() - t0)
+            del step_times[:-50]
+            now = time.time()
+            if step == 0 or step == steps_per_epoch - 1 or now - last_report >= args.report_seconds:
+                last_report = now
+                REPORT.emit({
+                    "type": "step", "epoch": epoch, "epochs": hyper["epochs"], "step": step + 1, "steps": steps_per_epoch,
+                    "loss": finite_or_none(loss_sum / seen), "samplesPerSecond": round(seen / max(1e-9, now - epoch_start), 2),
+                    "etaSeconds": round(eta(step_times, steps_per_epoch - step - 1, hyper["epochs"] - epoch,
+                                            steps_per_epoch, valid_seconds), 1),
+                })
+        v0 = time.time()
+        valid_probs = predict(torch, np, model, valid_split, device, max(hyper["batch"], 64))
+        valid_seconds = time.time() - v0
+        val_loss = bce(np, valid_split.y, valid_probs)
+        val_summary = summarise_predictions(valid_split.y, valid_probs, targets, np)
+        improved = state["best_val_loss"] is None or val_loss < state["best_val_loss"]
+        if improved:
+            state["best_val_loss"] = val_loss
+            state["best_epoch"] = epoch
+            state["since_best"] = 0
+            atomic_torch_save(torch, {"epoch": epoch, "model": model.state_dict()}, best_path)
+        else:
+            state["since_best"] += 1
+        epoch_seconds = time.time() - epoch_start
+        record = {
+            "epoch": epoch, "loss": finite_or_none(loss_sum / max(1, seen)), "valLoss": finite_or_none(val_loss),
+            "valRocAuc": finite_or_none(val_summary["meanRocAuc"]),
+            "valAveragePrecision": finite_or_none(val_summary["meanAveragePrecision"]),
+            "seconds": round(epoch_seconds, 2), "samplesPerSecond": round(seen / max(1e-9, epoch_seconds - valid_seconds), 2),
+        }
+        state["history"].append(record)
+        state["epoch"] = epoch
+        state["stopped_early"] = state["since_best"] >= hyper["patience"]
+        state["elapsed"] = elapsed_before + (time.time() - session_start)
+        # The checkpoint is written before the epoch is announced: "epoch N" on the log means epoch N
+        # can be resumed from.
+        atomic_torch_save(torch, {
+            "format": CHECKPOINT_FORMAT, "version": 1, "preset": preset, "config": config, "hyper": hyper,
+            "dataset": fingerprint, "epoch": epoch, "state": state, "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+        }, checkpoint_path)
+        finished = state["stopped_early"] or epoch >= hyper["epochs"]
+        REPORT.emit(dict(record, type="epoch", epochs=hyper["epochs"], best=improved, bestEpoch=state["best_epoch"],
+                         earlyStop=state["stopped_early"],
+                         etaSeconds=0.0 if finished else round(eta(step_times, 0, hyper["epochs"] - epoch, steps_per_epoch,
+                                                                   valid_seconds), 1)))
+        REPORT.say("epoch %d/%d  loss %.4f  val_loss %.4f  val ROC AUC %s  %.0f s%s%s"
+                   % (epoch, hyper["epochs"], record["loss"], val_loss,
+                      "%.4f" % val_summary["meanRocAuc"] if val_summary["meanRocAuc"] is not None else "n/a",
+                      epoch_seconds, "  (best)" if improved else "",
+                      "  early stop: no improvement for %d epochs" % hyper["patience"] if state["stopped_early"] else ""))
+
+    STOP.check()
+    best = torch.load(best_path, map_location="cpu")
+    model.load_state_dict(best["model"])
+    model.eval()
+    REPORT.say("evaluating the best epoch (%d) and exporting" % best["epoch"])
+    metrics = {"bestEpoch": best["epoch"], "epochsRun": state["epoch"], "stoppedEarly": state["stopped_early"],
+               "history": state["history"], "reverseComplementAveraged": True}
+    for split in (valid_split, test_split):
+        if split is None or split.count == 0:
+            continue
+        probs = predict(torch, np, model, split, device, max(hyper["batch"], 64))
+        summary = summarise_predictions(split.y, probs, targets, np)
+        summary["loss"] = bce(np, split.y, probs)
+        metrics[split.name] = summary
+    STOP.check()
+
+    duration = elapsed_before + (time.time() - session_start)
+    package = export_package(torch, np, args, model, manifest, splits, config, preset, hyper, parameters, metrics,
+                             duration, device, work)
+    summary = {k: metrics[k]["meanRocAuc"] for k in ("valid", "test") if k in metrics}
+    REPORT.emit({"type": "done", "package": package, "bestEpoch": best["epoch"], "epochsRun": state["epoch"],
+                 "meanRocAuc": summary, "seconds": round(time.time() - started, 2), "trainingSeconds": round(duration, 2)})
+    REPORT.say("done: best epoch %d, valid ROC AUC %s, test ROC AUC %s; package at %s"
+               % (best["epoch"], fmt(summary.get("valid")), fmt(summary.get("test")), package))
+
+
+def fmt(x):
+    return "n/a" if x is None else "%.4f" % x
+
+
+def eta(step_times, steps_left_this_epoch, epochs_left, steps_per_epoch, valid_seconds):
+    if not step_times:
+        return 0.0
+    per_step = sum(step_times) / len(step_times)
+    validation = valid_seconds if valid_seconds is not None else per_step * steps_per_epoch * 0.15
+    return per_step * (steps_left_this_epoch + epochs_left * steps_per_epoch) + validation * (epochs_left + 1)
+
+
+def pick_device(torch, requested):
+    if requested == "cuda":
+        if not torch.cuda.is_available():
+            raise TrainError("environment", "--device cuda was asked for, but this PyTorch (%s) sees no CUDA GPU; "
+                             "use --device cpu or install a CUDA build of PyTorch" % torch.__version__)
+        return torch.device("cuda")
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device("cpu")
+
+
+def validate_hyper(h):
+    checks = [
+        ("epochs", isinstance(h["epochs"], int) and h["epochs"] >= 1, "a positive integer"),
+        ("batch", isinstance(h["batch"], int) and h["batch"] >= 1, "a positive integer"),
+        ("lr", h["lr"] > 0 and math.isfinite(h["lr"]), "a positive number"),
+        ("weight_decay", h["weight_decay"] >= 0 and math.isfinite(h["weight_decay"]), "a number >= 0"),
+        ("patience", isinstance(h["patience"], int) and h["patience"] >= 1, "a positive integer"),
+        ("seed", isinstance(h["seed"], int) and h["seed"] >= 0, "an integer >= 0"),
+    ]
+    for name, ok, what in checks:
+        if not ok:
+            raise TrainError("usage", "--%s must be %s, found %r" % (name.replace("_", "-"), what, h[name]), field=name)
+
+
+def parse_arch(text):
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise TrainError("usage", "--arch-json is not valid JSON (%s)" % e, field="arch")
+    if not isinstance(value, dict):
+        raise TrainError("usage", "--arch-json must be a JSON object", field="arch")
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# Export: ONNX + manifest + metrics + log + a parity sample, written to a temporary directory that
+# replaces WORK/package only when complete. Installing it at the user's --out is the caller's job,
+# after checking the graph in ONNX Runtime against PyTorch's outputs.
+
+def export_package(torch, np, args, model, manifest, splits, config, preset, hyper, parameters, metrics, duration,
+                   device, work):
+    nn = torch.nn
+    input_length = manifest["inputLength"]
+    targets = manifest["targets"]
+
+    class WithSigmoid(nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return torch.sigmoid(self.inner(x))
+
+    cpu_model = model.to("cpu").eval()
+    wrapped = WithSigmoid(cpu_model).eval()
+    final_dir = os.path.join(work, PACKAGE_DIR)
+    tmp_dir = "%s.tmp-%d" % (final_dir, os.getpid())
+    if os.path.exists(tmp_dir):
+        shutil.rmtree(tmp_dir)
+    os.makedirs(tmp_dir)
+
+    onnx_path = os.path.join(tmp_dir, "model.onnx")
+    dummy = torch.zeros(1, input_length, 4)
+    import warnings
+    with warnings.catch_warnings():
+        # torch warns that an LSTM with batch_first exported with a dynamic batch works only for
+        # the batch axis it was told about; that is the axis we declare.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapped, dummy, onnx_path, opset_version=13, input_names=["input"],
+                          output_names=["probabilities"],
+                          dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
+                          do_constant_folding=True)
+    debug_pause("export")
+
+    # The parity sample: windows from the test split (else validation) and PyTorch's probabilities
+    # for them, forward strand only, exactly what the ONNX graph computes.
+    source = splits.get("test") if splits.get("test") is not None and splits["test"].count else splits["valid"]
+    count = min(8, source.count)
+    rows = np.unique(np.linspace(0, source.count - 1, num=count).astype(np.int64))
+    x = batch_tensor(torch, np, source.x, rows)
+    with torch.no_grad():
+        probs = wrapped(x).numpy()
+    if os.environ.get("TFBS_TRAIN_DEBUG_PERTURB_PARITY"):
+        # Test hook: makes the stored PyTorch outputs disagree with the graph, so that the caller's
+        # parity check must refuse the package.
+        probs = probs + float(os.environ["TFBS_TRAIN_DEBUG_PERTURB_PARITY"])
+    letters = np.array(list("AGCT"))
+    sequences = []
+    for window in np.asarray(source.x[rows]):
+        has_base = window.sum(axis=1) > 0
+        seq = np.where(has_base, letters[window.argmax(axis=1)], "N")
+        sequences.append("".join(seq.tolist()))
+    parity = {"format": "tfbs-lens-parity", "formatVersion": 1, "split": source.name, "rows": rows.tolist(),
+              "inputLength": input_length, "sequences": sequences,
+              "outputs": [[float("%.9g" % v) for v in row] for row in probs.tolist()],
+              "note": "PyTorch probabilities for these windows (forward strand, one-hot A,G,C,T, N = zeros)"}
+    write_json(os.path.join(tmp_dir, PARITY_FILE), parity)
+
+    with open(onnx_path, "rb") as f:
+        onnx_sha = hashlib.sha256(f.read()).hexdigest()
+    train_split = splits["train"]
+
+    def compact_metrics(m):
+        return {k: v for k, v in m.items() if k != "perTarget"}
+
+    model_json = {
+        "format": "tfbs-lens-model",
+        "formatVersion": 1,
+        "name": args.name or os.path.basename(os.path.normpath(args.out or work)) or "model",
+        "description": args.description or ("%s-preset model trained with tfbs train on %s" % (preset, describe_source(manifest))),
+        "input": {"length": input_length, "channels": CHANNELS, "unknown": "zeros", "layout": "NLC"},
+        "output": {"activation": "sigmoid"},
+        "binSize": manifest["binSize"],
+        "targets": targets,
+        "onnx": {"file": "model.onnx", "inputName": "input", "outputName": "probabilities", "opset": 13,
+                 "sha256": onnx_sha},
+        "architecture": {"preset": preset, "parameters": parameters, "config": config,
+                         "family": "Conv1D-MaxPool-BiLSTM-Dense (DanQ)"},
+        "training": {
+            "data": {"source": manifest.get("source"), "inputLength": input_length, "targets": len(targets),
+                     "splits": {name: {"count": s.count, "positives": int(np.asarray(s.y).sum())} for name, s in splits.items()}},
+            "splitRule": manifest.get("splitRule"),
+            "epochs": metrics["epochsRun"], "maxEpochs": hyper["epochs"], "bestEpoch": metrics["bestEpoch"],
+            "stoppedEarly": metrics["stoppedEarly"],
+            "optimizer": {"name": "Adam", "lr": hyper["lr"], "weightDecay": hyper["weight_decay"]},
+            "loss": "binary cross-entropy", "batch": hyper["batch"], "patience": hyper["patience"],
+            "reverseComplementAugmentation": hyper["rc_augment"], "seed": hyper["seed"],
+            "durationSeconds": round(duration, 1), "device": device.type, "torch": torch.__version__,
+            "python": sys.version.split()[0], "trainer": "python/tfbs_train.py",
+            "summary": "%s preset, %d epoch%s (best %d%s), Adam lr %g%s, batch %d%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
+                preset, metrics["epochsRun"], "" if metrics["epochsRun"] == 1 else "s", metrics["bestEpoch"],
+                ", early stop" if metrics["stoppedEarly"] else "", hyper["lr"],
+                ", weight decay %g" % hyper["weight_decay"] if hyper["weight_decay"] else "", hyper["batch"],
+                ", reverse-complement augmentation" if hyper["rc_augment"] else "", hyper["seed"], train_split.count,
+                describe_source(manifest), format_duration(duration), device.type, torch.__version__),
+        },
+        "metrics": {k: compact_metrics(metrics[k]) for k in ("valid", "test") if k in metrics},
+    }
+    model_json["metrics"]["bestEpoch"] = metrics["bestEpoch"]
+    model_json["metrics"]["note"] = ("mean ROC AUC over experiments with >= %d positives in the split, forward and "
+                                     "reverse-complement predictions averaged" % MIN_POSITIVES)
+    write_json(os.path.join(tmp_dir, "model.json"), model_json)
+    write_json(os.path.join(tmp_dir, METRICS_FILE), dict(metrics, model=model_json["name"], preset=preset))
+    log_src = os.path.join(work, LOG_FILE)
+    if os.path.exists(log_src):
+        shutil.copyfile(log_src, os.path.join(tmp_dir, LOG_FILE))
+
+    STOP.check()
+    if os.path.exists(final_dir):
+        shutil.rmtree(final_dir)
+    os.replace(tmp_dir, final_dir)
+    return final_dir
+
+
+def describe_source(manifest):
+    source = manifest.get("source")
+    if isinstance(source, dict) and isinstance(source.get("description"), str):
+        return source["description"]
+    if isinstance(source, str) and source:
+        return source
+    return "a prepared dataset"
+
+
+def format_duration(seconds):
+    if seconds < 90:
+        return "%.0f s" % seconds
+    if seconds < 5400:
+        return "%.0f min" % (seconds / 60)
+    return "%.1f h" % (seconds / 3600)
+
+
+def write_json(path, value):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=1, allow_nan=False, default=_json_default)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------------------------------
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="tfbs_train.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", help="prepared dataset directory (dataset.json + *_X.npy/*_y.npy)")
+    p.add_argument("--work", help="run directory: checkpoints, log, and the exported package (WORK/package)")
+    p.add_argument("--out", help="where the caller will install the model (used for its name only)")
+    p.add_argument("--name", help="model name for model.json")
+    p.add_argument("--description")
+    p.add_argument("--preset", default="compact")
+    p.add_argument("--arch-json", dest="arch", help='architecture overrides, e.g. {"lstm_hidden": 32}')
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--weight-decay", type=float, dest="weight_decay")
+    p.add_argument("--patience", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--rc-augment", action="store_true", default=None, dest="rc_augment")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
+    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (BLAS threads: OPENBLAS_NUM_THREADS)")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--restart", action="store_true", help="discard an unfinished run in WORK")
+    p.add_argument("--report-seconds", type=float, default=1.0, help="minimum seconds between step events")
+    p.add_argument("--list-presets", action="store_true", help="print the presets as JSON and exit")
+    p.add_argument("--check-environment", action="store_true", help="print interpreter/torch facts as JSON and exit")
+    args = p.parse_args(argv)
+    if not (args.list_presets or args.check_environment):
+        if not args.data or not args.work:
+            p.error("--data and --work are required")
+        if args.resume and args.restart:
+            p.error("--resume and --restart exclude each other")
+    return args
+
+
+def check_environment():
+    facts = {"python": sys.version.split()[0], "executable": sys.executable}
+    try:
+        import numpy
+        facts["numpy"] = numpy.__version__
+    except Exception:
+        facts["numpy"] = None
+    try:
+        import torch
+        facts["torch"] = torch.__version__
+        facts["cuda"] = bool(torch.cuda.is_available())
+    except Exception as e:  # ImportError, or OSError for a missing shared library
+        facts["torch"] = None
+        facts["torchError"] = "%s: %s" % (type(e).__name__, e)
+    print(json.dumps(facts))
+
+
+def main(argv):
+    STOP.install()
+    args = parse_args(argv)
+    if args.list_presets:
+        print(json.dumps(PRESETS))
+        return EXIT_OK
+    if args.check_environment:
+        check_environment()
+        return EXIT_OK
+    try:
+        train(args)
+        return EXIT_OK
+    except Cancelled:
+        REPORT.emit({"type": "error", "kind": "cancelled",
+                     "message": "cancelled (%s); the last complete checkpoint is kept: continue with --resume" % STOP.signal_name})
+        REPORT.say("cancelled; continue with --resume")
+        return EXIT_CANCELLED
+    except TrainError as e:
+        REPORT.emit({"type": "error", "kind": e.kind, "message": e.message, "file": e.file, "field": e.field})
+        REPORT.say("error: %s%s" % ("%s: " % e.file if e.file else "", e.message))
+        return EXIT_BY_KIND.get(e.kind, EXIT_FAILURE)
+    except MemoryError:
+        REPORT.emit({"type": "error", "kind": "failure", "message": "out of memory; lower --batch"})
+        return EXIT_FAILURE
+    except OSError as e:
+        REPORT.emit({"type": "error", "kind": "io", "message": "%s" % e, "file": getattr(e, "filename", None)})
+        REPORT.say("error: %s" % e)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

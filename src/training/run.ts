@@ -1,0 +1,365 @@
+/**
+ * A training run from start to installed model: take the --out lock, find a Python with torch, make
+ * sure the data is a prepared dataset, run python/tfbs_train.py and relay its JSON-lines progress,
+ * check the exported ONNX graph against PyTorch's outputs in ONNX Runtime, and only then put the
+ * package at --out (replacing a previous one atomically). Used by `tfbs train` and by the editor.
+ *
+ *   const run = startTraining({ data, out, preset: 'compact' }, { onEvent: (e) => ... });
+ *   run.cancel();             // SIGINT to the trainer: it stops at the next step, checkpoint kept
+ *   const result = await run.result;
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { existsSync, promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as readline from 'readline';
+import { CancelledError, EnvironmentError, InputError, IoError, ModelError, TfbsError, UsageError } from '../core/errors';
+import { ModelManifest, loadModelPackage } from '../core/modelPackage';
+import { resolveTrainingData, TrainingDataOptions } from './data';
+import { TrainerDoneEvent, TrainerErrorEvent, TrainerEvent, parseTrainerLine } from './events';
+import { checkOutputTarget, installPackage, recoverInterruptedInstall } from './install';
+import { acquireTrainingLock } from './lock';
+import { checkParity, ParityResult, PARITY_TOLERANCE } from './parity';
+import { findPython, PythonInfo, describePython } from './python';
+
+/** Presets defined in python/tfbs_train.py (a test keeps the two lists equal). */
+export const PRESETS = ['compact', 'danq', 'tiny'] as const;
+export type Preset = (typeof PRESETS)[number];
+export const DEFAULT_PRESET: Preset = 'compact';
+/** Architecture settings a preset's values can be overridden with. */
+export const ARCH_KEYS = ['conv_filters', 'conv_kernel', 'pool', 'conv_dropout', 'lstm_hidden', 'lstm_dropout', 'dense_units'] as const;
+
+/** Exit codes of python/tfbs_train.py. */
+export const TRAINER_EXIT = { ok: 0, failure: 1, usage: 2, input: 3, environment: 4, cancelled: 130 } as const;
+
+export interface TrainingOptions extends TrainingDataOptions {
+  /** A prepared dataset directory, or a raw source that is prepared into the work directory first. */
+  data: string;
+  /** Model package directory to write (replaced only by a complete, checked package). */
+  out: string;
+  /** Checkpoints, log and the prepared dataset; default `OUT.training` beside the output. */
+  work?: string;
+  preset?: Preset;
+  arch?: Partial<Record<(typeof ARCH_KEYS)[number], number>>;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  weightDecay?: number;
+  patience?: number;
+  seed?: number;
+  rcAugment?: boolean;
+  device?: 'cpu' | 'cuda' | 'auto';
+  /** torch intra-op threads (default 1; BLAS threads come from `blasThreads`). */
+  threads?: number;
+  /** OPENBLAS_NUM_THREADS for the trainer (default: cores, at most 4). */
+  blasThreads?: number;
+  /** Continue the unfinished run in the work directory. */
+  resume?: boolean;
+  /** Discard an unfinished run in the work directory and start over. */
+  restart?: boolean;
+  name?: string;
+  description?: string;
+  /** An interpreter to use (setting or --python); with `pythonStrict`, no other is tried. */
+  python?: string;
+  pythonStrict?: boolean;
+  pythonCandidates?: readonly string[];
+  /** Keep checkpoints and the prepared dataset after success (they are deleted by default). */
+  keepWork?: boolean;
+  parityTolerance?: number;
+  /** Seconds between the trainer's step events (default 1). */
+  reportSeconds?: number;
+  /** Seconds a cancelled trainer gets to stop before it is killed (default 60). */
+  cancelGraceSeconds?: number;
+  /** Extra environment for the trainer (tests use TFBS_TRAIN_DEBUG_PAUSE). */
+  env?: NodeJS.ProcessEnv;
+  /** Path of tfbs_train.py; default: python/tfbs_train.py of this installation. */
+  trainerScript?: string;
+}
+
+export type TrainingStage = 'python' | 'data' | 'train' | 'parity' | 'install';
+
+export interface TrainingEvents {
+  /** Every progress object the trainer writes (start, step, epoch, done, error). */
+  onEvent?(event: TrainerEvent): void;
+  /** Orchestration steps, with a one-line description. */
+  onStage?(stage: TrainingStage, message: string): void;
+  /** The trainer's human messages (stderr) and the orchestrator's notices, one line each. */
+  onLog?(line: string): void;
+  /** The trainer process started (its pid; tests and the editor may watch it). */
+  onSpawn?(pid: number): void;
+}
+
+export interface TrainingResult {
+  out: string;
+  manifest: ModelManifest;
+  bestEpoch: number;
+  epochsRun: number;
+  meanRocAuc: { valid?: number | null; test?: number | null };
+  parity: ParityResult;
+  python: PythonInfo;
+  seconds: number;
+  work: string;
+  /** The work directory was kept (keepWork). */
+  workKept: boolean;
+}
+
+export interface TrainingRun {
+  readonly result: Promise<TrainingResult>;
+  /** Asks the trainer to stop at its next step; the result then rejects with CancelledError. */
+  cancel(): void;
+  readonly work: string;
+}
+
+export function defaultWorkDir(out: string): string {
+  return `${path.resolve(out)}.training`;
+}
+
+/** python/tfbs_train.py of this installation: found upwards from the compiled module (out/ or dist/). */
+export function trainerScriptPath(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'python', 'tfbs_train.py');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new EnvironmentError(`the trainer script python/tfbs_train.py is missing from this installation (looked upwards from ${__dirname})`);
+}
+
+function checkOptions(o: TrainingOptions): void {
+  const int = (name: string, v: number | undefined, min: number): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`${name} must be an integer >= ${min}; got ${v}`);
+  };
+  const num = (name: string, v: number | undefined, ok: (x: number) => boolean, what: string): void => {
+    if (v !== undefined && (!Number.isFinite(v) || !ok(v))) throw new UsageError(`${name} must be ${what}; got ${v}`);
+  };
+  if (!o.data) throw new UsageError('--data is required (a prepared dataset directory or a raw data source)');
+  if (!o.out) throw new UsageError('--out is required (the model directory to write)');
+  int('--epochs', o.epochs, 1);
+  int('--batch', o.batch, 1);
+  int('--patience', o.patience, 1);
+  int('--seed', o.seed, 0);
+  int('--threads', o.threads, 1);
+  int('--blas-threads', o.blasThreads, 1);
+  num('--lr', o.lr, (x) => x > 0 && x < 10, 'a positive number below 10');
+  num('--weight-decay', o.weightDecay, (x) => x >= 0, 'a number >= 0');
+  if (o.preset !== undefined && !(PRESETS as readonly string[]).includes(o.preset)) {
+    throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}; got "${o.preset}"`);
+  }
+  for (const [k, v] of Object.entries(o.arch ?? {})) {
+    if (!(ARCH_KEYS as readonly string[]).includes(k)) throw new UsageError(`--arch: unknown setting "${k}"; known: ${ARCH_KEYS.join(', ')}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--arch: ${k} must be a number`);
+  }
+  if (o.resume && o.restart) throw new UsageError('--resume and --restart exclude each other');
+  if (path.resolve(o.out) === path.resolve(o.data)) throw new UsageError('--out must not be the --data directory');
+}
+
+function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[] {
+  const args = ['--data', dataDir, '--work', work, '--out', path.resolve(o.out), '--preset', o.preset ?? DEFAULT_PRESET];
+  const add = (flag: string, v: number | string | undefined): void => {
+    if (v !== undefined) args.push(flag, String(v));
+  };
+  add('--epochs', o.epochs);
+  add('--batch', o.batch);
+  add('--lr', o.lr);
+  add('--weight-decay', o.weightDecay);
+  add('--patience', o.patience);
+  add('--seed', o.seed);
+  add('--device', o.device ?? 'cpu');
+  add('--threads', o.threads ?? 1);
+  add('--name', o.name);
+  add('--description', o.description);
+  add('--report-seconds', o.reportSeconds);
+  if (o.arch && Object.keys(o.arch).length) args.push('--arch-json', JSON.stringify(o.arch));
+  if (o.rcAugment) args.push('--rc-augment');
+  if (o.resume) args.push('--resume');
+  if (o.restart) args.push('--restart');
+  return args;
+}
+
+/** The trainer's error event (or, failing that, its last stderr lines) as the matching typed error. */
+function trainerFailure(code: number | null, signal: NodeJS.Signals | null, error: TrainerErrorEvent | undefined, stderrTail: string[], out: string, work: string): TfbsError {
+  const keep = `The previous model at ${out} (if any) is unchanged; the last complete checkpoint is in ${work} (continue with --resume).`;
+  if (error) {
+    const loc = { file: error.file ?? undefined, field: error.field ?? undefined };
+    switch (error.kind) {
+      case 'input':
+        return new InputError(error.message, loc);
+      case 'usage':
+        return new UsageError(loc.file ? `${loc.file}: ${error.message}` : error.message);
+      case 'environment':
+        return new EnvironmentError(error.message);
+      case 'io':
+        return new IoError(error.message, loc);
+      case 'cancelled':
+        return new CancelledError();
+      default:
+        return new ModelError(`training failed: ${error.message}. ${keep}`);
+    }
+  }
+  const tail = stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
+  if (signal) return new EnvironmentError(`the trainer was killed (${signal}) before it finished${tail ? ` (last words: ${tail})` : ''}. ${keep}`);
+  return new EnvironmentError(`the trainer stopped with exit code ${code}${tail ? `: ${tail}` : ''}. ${keep}`);
+}
+
+export function startTraining(options: TrainingOptions, events: TrainingEvents = {}): TrainingRun {
+  const out = path.resolve(options.out ?? '');
+  const work = path.resolve(options.work ?? defaultWorkDir(out));
+  const abort = new AbortController();
+  let child: ChildProcess | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const log = (line: string): void => events.onLog?.(line);
+
+  const cancel = (): void => {
+    if (abort.signal.aborted) return;
+    abort.abort();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      killTimer = setTimeout(() => child?.kill('SIGKILL'), (options.cancelGraceSeconds ?? 60) * 1000);
+      killTimer.unref();
+    }
+  };
+  const throwIfCancelled = (): void => {
+    if (abort.signal.aborted) throw new CancelledError();
+  };
+
+  const execute = async (): Promise<TrainingResult> => {
+    const started = Date.now();
+    checkOptions(options);
+    await checkOutputTarget(out);
+    const lock = await acquireTrainingLock(out, log);
+    try {
+      await recoverInterruptedInstall(out, log);
+      throwIfCancelled();
+
+      events.onStage?.('python', 'looking for a Python with PyTorch');
+      const python = await findPython({ preferred: options.python, onlyPreferred: options.pythonStrict, candidates: options.pythonCandidates });
+      events.onStage?.('python', describePython(python));
+      throwIfCancelled();
+
+      await fs.mkdir(work, { recursive: true }).catch((e) => {
+        throw new IoError(`cannot create the work directory (${(e as Error).message})`, { file: work });
+      });
+      events.onStage?.('data', `checking ${options.data}`);
+      const data = await resolveTrainingData(options.data, work, options, { signal: abort.signal, onNotice: log, onStage: (m) => events.onStage?.('data', m) });
+      throwIfCancelled();
+
+      events.onStage?.('train', `training in ${work}`);
+      const done = await runTrainer(python, trainerArgs(options, data.dir, work), {
+        env: options.env,
+        blasThreads: options.blasThreads,
+        script: options.trainerScript ?? trainerScriptPath(),
+        out,
+        work,
+        events,
+        setChild: (c) => {
+          child = c;
+          if (c.pid) {
+            void lock.setChild(c.pid);
+            events.onSpawn?.(c.pid);
+          }
+          if (abort.signal.aborted) cancel();
+        },
+      });
+      if (killTimer) clearTimeout(killTimer);
+      child = undefined;
+      void lock.setChild(undefined);
+      throwIfCancelled();
+
+      const staging = done.package;
+      events.onStage?.('parity', 'checking the exported graph in ONNX Runtime against PyTorch');
+      const parity = await checkParity(staging, options.parityTolerance ?? PARITY_TOLERANCE, 1).catch((e: unknown) => {
+        if (e instanceof TfbsError) {
+          throw new ModelError(`${e.message}. The rejected package is kept at ${staging}; nothing was written to ${out}`);
+        }
+        throw e;
+      });
+      events.onStage?.('parity', `ONNX Runtime matches PyTorch (max abs difference ${parity.maxAbsDiff.toExponential(1)} over ${parity.windows} windows)`);
+      throwIfCancelled();
+
+      events.onStage?.('install', `installing the model at ${out}`);
+      await installPackage(staging, out);
+      const pkg = await loadModelPackage(out);
+      if (!options.keepWork) await cleanWork(work, data.preparedHere);
+      return {
+        out,
+        manifest: pkg.manifest,
+        bestEpoch: done.bestEpoch,
+        epochsRun: done.epochsRun,
+        meanRocAuc: done.meanRocAuc,
+        parity,
+        python,
+        seconds: (Date.now() - started) / 1000,
+        work,
+        workKept: Boolean(options.keepWork),
+      };
+    } finally {
+      if (killTimer) clearTimeout(killTimer);
+      await lock.release();
+    }
+  };
+
+  return { result: execute(), cancel, work };
+}
+
+interface RunTrainerContext {
+  env?: NodeJS.ProcessEnv;
+  blasThreads?: number;
+  script: string;
+  out: string;
+  work: string;
+  events: TrainingEvents;
+  setChild(child: ChildProcess): void;
+}
+
+function runTrainer(python: PythonInfo, args: string[], ctx: RunTrainerContext): Promise<TrainerDoneEvent> {
+  return new Promise((resolve, reject) => {
+    const blas = ctx.blasThreads ?? Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
+    const env = {
+      ...process.env,
+      OPENBLAS_NUM_THREADS: String(blas),
+      PYTHONUNBUFFERED: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+      ...ctx.env,
+    };
+    const child = spawn(python.command, ['-u', ctx.script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true });
+    let done: TrainerDoneEvent | undefined;
+    let error: TrainerErrorEvent | undefined;
+    const stderrTail: string[] = [];
+    child.on('error', (e) => reject(new EnvironmentError(`cannot start ${python.command} (${e.message})`)));
+    ctx.setChild(child);
+    const stdoutLines = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    stdoutLines.on('line', (line) => {
+      const event = parseTrainerLine(line);
+      if (!event) {
+        if (line.trim()) ctx.events.onLog?.(line);
+        return;
+      }
+      if (event.type === 'done') done = event;
+      if (event.type === 'error') error = event;
+      ctx.events.onEvent?.(event);
+    });
+    const stderrLines = readline.createInterface({ input: child.stderr!, crlfDelay: Infinity });
+    stderrLines.on('line', (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 40) stderrTail.shift();
+      ctx.events.onLog?.(line);
+    });
+    // 'close' (not 'exit'): every line of output has been read by then.
+    child.on('close', (code, signal) => {
+      if (code === TRAINER_EXIT.ok && done) resolve(done);
+      else if (code === TRAINER_EXIT.cancelled) reject(new CancelledError());
+      else reject(trainerFailure(code, signal, error, stderrTail, ctx.out, ctx.work));
+    });
+  });
+}
+
+/** After success: the checkpoints and a dataset prepared here are no longer needed (they can be GBs). */
+async function cleanWork(work: string, preparedDataset: boolean): Promise<void> {
+  const ours = (name: string): boolean =>
+    ['checkpoint.pt', 'best.pt', 'training-log.jsonl'].includes(name) || /^(checkpoint\.pt|best\.pt|package)\.tmp-\d+$/.test(name);
+  for (const f of await fs.readdir(work).catch(() => [] as string[])) {
+    if (ours(f)) await fs.rm(path.join(work, f), { recursive: true, force: true });
+  }
+  if (preparedDataset) await fs.rm(path.join(work, 'dataset'), { recursive: true, force: true });
+  await fs.rmdir(work).catch(() => undefined); // only when empty: never delete what is not ours
+}

@@ -1,0 +1,128 @@
+/**
+ * Fixtures for the training tests: prepared datasets built with the dataset code (primer-motif) or
+ * written directly as .npy (small synthetic sets, and deliberately broken ones), fake Python
+ * interpreters, and temporary directories.
+ */
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { encodeNpy } from '../../src/core/npy';
+import { prepareText } from '../../src/training/datasets/textSource';
+
+export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const PRIMER_DIR = path.join(REPO, 'data', 'primer-motif');
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), `tfbs-${prefix}-`));
+}
+
+/**
+ * The primer-motif set (2,000 sequences of 50 bp) as a prepared dataset. labels.txt has 2,001 lines;
+ * the extra line is the FIRST one: paired from line 2, every positive holds the planted motif
+ * (…AAAGAGGAAGT…: 987 of 987 positives, 1 of 1013 negatives), while paired from line 1 the labels
+ * carry no signal (ROC AUC ≈ 0.5). So the labels are given to the loader without their first line.
+ */
+export async function primerMotifDataset(root: string): Promise<string> {
+  const lines = (await fs.readFile(path.join(PRIMER_DIR, 'labels.txt'), 'utf8')).split('\n');
+  const labels = path.join(root, 'labels-from-line-2.txt');
+  await fs.writeFile(labels, lines.slice(1).join('\n'));
+  const out = path.join(root, 'primer-dataset');
+  await prepareText({ kind: 'text', sequences: path.join(PRIMER_DIR, 'sequences.txt'), labels, targets: ['planted_motif'], seed: 3 }, out, {});
+  return out;
+}
+
+export interface SyntheticOptions {
+  train?: number;
+  valid?: number;
+  test?: number;
+  length?: number;
+  targets?: number;
+  /** Overrides applied to the arrays before writing (tests of broken data). */
+  mutate?: (split: string, x: Uint8Array, y: Uint8Array) => void;
+  /** Shape overrides for a split's arrays. */
+  shapes?: Record<string, { x?: number[]; y?: number[] }>;
+  manifest?: Record<string, unknown>;
+}
+
+/** A small learnable set: label t is 1 when the window contains the motif of target t. */
+export async function syntheticDataset(dir: string, o: SyntheticOptions = {}): Promise<string> {
+  const length = o.length ?? 50;
+  const targets = o.targets ?? 2;
+  const counts: Record<string, number> = { train: o.train ?? 200, valid: o.valid ?? 50, test: o.test ?? 50 };
+  const motifs = ['GATTACA', 'CCGCGGA', 'TTTAAAC', 'AGCTAGC'].slice(0, targets);
+  const code: Record<string, number> = { A: 0, G: 1, C: 2, T: 3 };
+  let state = 12345;
+  const rand = (): number => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+  await fs.mkdir(dir, { recursive: true });
+  const splits: Record<string, { count: number; positives: number[] }> = {};
+  for (const split of ['train', 'valid', 'test']) {
+    const n = counts[split];
+    const x = new Uint8Array(n * length * 4);
+    const y = new Uint8Array(n * targets);
+    for (let i = 0; i < n; i++) {
+      const seq = Array.from({ length }, () => 'AGCT'[Math.floor(rand() * 4)]);
+      for (let t = 0; t < targets; t++) {
+        if (rand() < 0.4) {
+          const at = Math.floor(rand() * (length - motifs[t].length));
+          for (let k = 0; k < motifs[t].length; k++) seq[at + k] = motifs[t][k];
+          y[i * targets + t] = 1;
+        }
+      }
+      seq.forEach((ch, p) => (x[(i * length + p) * 4 + code[ch]] = 1));
+    }
+    o.mutate?.(split, x, y);
+    const xShape = o.shapes?.[split]?.x ?? [n, length, 4];
+    const yShape = o.shapes?.[split]?.y ?? [n, targets];
+    await fs.writeFile(path.join(dir, `${split}_X.npy`), encodeNpy('u1', xShape, x.subarray(0, xShape.reduce((a, b) => a * b, 1))));
+    await fs.writeFile(path.join(dir, `${split}_y.npy`), encodeNpy('u1', yShape, y.subarray(0, yShape.reduce((a, b) => a * b, 1))));
+    const positives = Array.from({ length: targets }, (_, t) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += y[i * targets + t];
+      return s;
+    });
+    splits[split] = { count: n, positives };
+  }
+  const manifest = {
+    format: 'tfbs-lens-dataset',
+    formatVersion: 1,
+    inputLength: length,
+    binSize: 50,
+    channels: ['A', 'G', 'C', 'T'],
+    targets: motifs.map((m) => `motif_${m}`),
+    splits,
+    source: { kind: 'numpy', description: 'synthetic planted motifs (test fixture)', paths: {}, options: {} },
+    splitRule: 'generated separately per split',
+    notices: [],
+    created: new Date(0).toISOString(),
+    ...o.manifest,
+  };
+  await fs.writeFile(path.join(dir, 'dataset.json'), JSON.stringify(manifest, null, 1));
+  return dir;
+}
+
+/** An executable that answers the discovery probe the way a Python with `facts` would. */
+export async function fakePython(dir: string, name: string, facts: Record<string, unknown> | null, exitCode = 0): Promise<string> {
+  const file = path.join(dir, name);
+  const body = facts === null ? `echo "Traceback: something broke" >&2\nexit ${exitCode || 1}` : `cat <<'JSON'\n${JSON.stringify(facts)}\nJSON\nexit ${exitCode}`;
+  await fs.writeFile(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
+export async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Resolves when `predicate` holds, polling; rejects after `seconds`. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, seconds: number, what: string): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (!(await predicate())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
