@@ -1,0 +1,126 @@
+/**
+ * An open document as the server sees it: parsed records, each with its layout (for the client), the
+ * content key of every bin's window and the per-bin summary the decorations show. Re-analysed on every
+ * change from the full text; keys and known summaries of unchanged windows are carried over.
+ */
+import { FastaProblem, FastaRecord, parseFastaText } from '../core/fasta';
+import { BinLayout, binCount } from '../core/windows';
+import { PackedLayout, packLayout } from '../shared/layout';
+import { RecordLayout } from '../shared/protocol';
+import { RekeyStats, computeWindowKeys } from './windowKeys';
+
+export interface RecordState {
+  record: FastaRecord;
+  /** Last document line of the record (its header when it has no sequence). */
+  lastLine: number;
+  layout: PackedLayout;
+  binCount: number;
+  /** Content key of each bin's window (meaningless for unscorable records: empty). */
+  keys: Float64Array;
+  /** Max over the focused experiments of the strand mean; NaN until known. */
+  max: Float32Array;
+}
+
+export interface DocumentAnalysis {
+  records: RecordState[];
+  problems: FastaProblem[];
+  binLayout: BinLayout;
+}
+
+/**
+ * Parses a document and keys its bins. `previous` (the last analysis, same bin layout) lets unchanged
+ * windows keep their keys and their known summaries.
+ */
+export function analyseDocument(text: string, binLayout: BinLayout, previous?: DocumentAnalysis, stats?: RekeyStats): DocumentAnalysis {
+  const parsed = parseFastaText(text);
+  const sameLayout =
+    previous !== undefined &&
+    previous.binLayout.binSize === binLayout.binSize &&
+    previous.binLayout.windowLength === binLayout.windowLength;
+  const byName = new Map<string, RecordState>();
+  if (sameLayout) for (const r of previous.records) byName.set(r.record.uniqueName, r);
+  const records = parsed.records.map((record, i): RecordState => {
+    const bins = record.scorable ? binCount(record.length, binLayout.binSize) : 0;
+    const lastRun = record.runs[record.runs.length - 1];
+    const state: RecordState = {
+      record,
+      lastLine: lastRun ? lastRun.line : record.headerLine,
+      layout: packLayout(record.runs),
+      binCount: bins,
+      keys: new Float64Array(0),
+      max: new Float32Array(bins).fill(NaN),
+    };
+    if (!record.scorable) return state;
+    let old: RecordState | undefined;
+    if (sameLayout) {
+      old = byName.get(record.uniqueName);
+      if (!old && previous.records.length === parsed.records.length) old = previous.records[i];
+      if (old && old.keys.length === 0) old = undefined;
+    }
+    const reusedFrom = old ? new Int32Array(bins) : undefined;
+    state.keys = computeWindowKeys(record.codes, binLayout, old && { codes: old.record.codes, keys: old.keys }, stats, reusedFrom);
+    if (old && reusedFrom) {
+      for (let b = 0; b < bins; b++) if (reusedFrom[b] >= 0) state.max[b] = old.max[reusedFrom[b]];
+    }
+    return state;
+  });
+  return { records, problems: parsed.problems, binLayout };
+}
+
+export function recordLayout(state: RecordState): RecordLayout {
+  const r = state.record;
+  return {
+    record: r.index,
+    name: r.name,
+    uniqueName: r.uniqueName,
+    length: r.length,
+    binCount: state.binCount,
+    headerLine: r.headerLine,
+    lastLine: state.lastLine,
+    scorable: r.scorable,
+    genomic: r.genomic && { chrom: r.genomic.chrom, start: r.genomic.start, end: r.genomic.end },
+    layout: state.layout,
+  };
+}
+
+/** The record whose lines (header to last sequence line) contain a document line. */
+export function recordAtLine(records: readonly RecordState[], line: number): RecordState | undefined {
+  let lo = 0;
+  let hi = records.length - 1;
+  let found: RecordState | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (records[mid].record.headerLine <= line) {
+      found = records[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * Residue offsets [from, to) of a record that lie on document lines [startLine, endLine], or
+ * undefined when none do.
+ */
+export function offsetsOnLines(state: RecordState, startLine: number, endLine: number): [number, number] | undefined {
+  const runs = state.record.runs;
+  if (runs.length === 0 || endLine < runs[0].line || startLine > runs[runs.length - 1].line) return undefined;
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[mid].line < startLine) lo = mid + 1;
+    else hi = mid;
+  }
+  const first = lo;
+  lo = first;
+  hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[mid].line <= endLine) lo = mid + 1;
+    else hi = mid;
+  }
+  const last = lo - 1;
+  if (last < first) return undefined;
+  return [runs[first].seqStart, runs[last].seqStart + runs[last].length];
+}

@@ -1,0 +1,287 @@
+/**
+ * Every custom request and notification between the extension (client) and the language server,
+ * declared once and typed (rust-analyzer's lsp_ext.ts pattern). Standard LSP covers the rest: text
+ * sync, hover, document symbols, diagnostics.
+ *
+ * Payloads are kept small on purpose. The server pushes, per bin, only the max probability over the
+ * focused experiments (what decorations need); hovers are rendered by the server, and the heatmap
+ * asks for the full experiment × bin matrix of one record, packed as base64 16-bit fixed point.
+ * Positions and ranges are LSP's (0-based line, UTF-16 character).
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { PackedLayout } from './layout';
+import type { TfbsSettings } from './settings';
+
+/** Bumped when a message changes shape; the client refuses a server of another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** initializationOptions of the `initialize` request. */
+export interface InitializationOptions {
+  protocolVersion: number;
+  settings: TfbsSettings;
+  /** Extension root: the default model is `<extensionPath>/models/default`. */
+  extensionPath: string;
+  /** Enables `tfbs/crashForTest` (extension tests only). */
+  testMode?: boolean;
+}
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Settings and viewport (client → server)
+
+export const ConfigureNotification = new NotificationType<{ settings: TfbsSettings }>('tfbs/configure');
+
+export interface VisibleEditor {
+  uri: string;
+  /** Visible line ranges of the editor (folded regions split them). */
+  ranges: Range[];
+  /** The editor that has focus is scored first. */
+  active: boolean;
+}
+
+/** All visible editors, sent on scroll, resize and focus change: their bins are scored first. */
+export const VisibleRangesNotification = new NotificationType<{ editors: VisibleEditor[] }>('tfbs/visibleRanges');
+
+// ---------------------------------------------------------------------------------------------------
+// Model (server → client)
+
+export type ModelState = 'loading' | 'ready' | 'error';
+
+export interface ModelStatus {
+  state: ModelState;
+  /** Increments with every (re)load; results and matrices carry the key they were computed with. */
+  modelKey: number;
+  /** Model directory. */
+  dir?: string;
+  /** model.json "name". */
+  name?: string;
+  /** Engine description, e.g. "ONNX Runtime (CPU, 2 threads)". */
+  backend?: string;
+  device?: 'cpu' | 'cuda';
+  experimentCount?: number;
+  /** Window length (bp) and the bin size in use. */
+  windowLength?: number;
+  binSize?: number;
+  /** Model's own bin size (what it was trained for). */
+  trainedBinSize?: number;
+  /** Why the model could not be loaded (state 'error'), written for the user. */
+  message?: string;
+  /** One-line notices (CUDA fallback, focus items that match nothing). */
+  notices?: string[];
+}
+
+export const ModelStatusNotification = new NotificationType<ModelStatus>('tfbs/modelStatus');
+
+export interface ExperimentInfo {
+  index: number;
+  name: string;
+  cell: string;
+  factor: string;
+  treatment: string;
+}
+
+export interface ExperimentsResult {
+  modelKey: number;
+  modelName?: string;
+  experiments: ExperimentInfo[];
+  /** Indices of the focused experiments (all when the focus setting is empty). */
+  focused: number[];
+  /** Items of tfbsLens.focusedExperiments that match no experiment of this model. */
+  unknownFocus: string[];
+}
+
+/** The loaded model's experiments and the current focus. Empty when no model is loaded. */
+export const ExperimentsRequest = new RequestType0<ExperimentsResult, void>('tfbs/experiments');
+
+// ---------------------------------------------------------------------------------------------------
+// Scores (server → client, progressive)
+
+export interface GenomicInterval {
+  chrom: string;
+  /** 0-based start, exclusive end. */
+  start: number;
+  end: number;
+}
+
+/** What the client needs to know about a record to place decorations and label the heatmap. */
+export interface RecordLayout {
+  record: number;
+  name: string;
+  /** Unique within the file ("chr1#2" for a repeat). */
+  uniqueName: string;
+  length: number;
+  binCount: number;
+  headerLine: number;
+  /** Last document line of the record (header line when it has no sequence). */
+  lastLine: number;
+  scorable: boolean;
+  genomic?: GenomicInterval;
+  layout: PackedLayout;
+}
+
+export interface RecordBins {
+  record: number;
+  bins: number[];
+  /** Max over the focused experiments of the strand-averaged probability, rounded to 1e-4. */
+  max: number[];
+}
+
+export interface BinScoresParams {
+  uri: string;
+  /** Document version the bins and layouts belong to. */
+  version: number;
+  modelKey: number;
+  binSize: number;
+  /**
+   * True: this message describes the whole document (layouts of every record, every bin known so
+   * far); the client drops what it had for the document. False: these bins are added.
+   */
+  replace: boolean;
+  layouts?: RecordLayout[];
+  records: RecordBins[];
+}
+
+export const BinScoresNotification = new NotificationType<BinScoresParams>('tfbs/binScores');
+
+export interface ScoringProgressParams {
+  uri: string;
+  version: number;
+  /** Bins with a result. */
+  scored: number;
+  /** Bins the server means to score (all scorable bins with autoScore on, else those asked for). */
+  total: number;
+  /** Nothing left to do for this document (or nothing can be done: no model). */
+  idle: boolean;
+}
+
+export const ScoringProgressNotification = new NotificationType<ScoringProgressParams>('tfbs/progress');
+
+// ---------------------------------------------------------------------------------------------------
+// Requests (client → server)
+
+export interface ScoreParams {
+  uri: string;
+  /** Score the bins under these ranges; omitted: the whole document. */
+  ranges?: Range[];
+}
+
+export interface ScoreResult {
+  version: number;
+  /** Bins covered by the request and how many have a result now. */
+  bins: number;
+  scored: number;
+}
+
+/** Scores (or finds in the cache) the bins asked for; resolves when all have results. Cancellable. */
+export const ScoreRequest = new RequestType<ScoreParams, ScoreResult, void>('tfbs/score');
+
+export interface WhenIdleParams {
+  uri: string;
+  /** Wait for at least this document version to be parsed. */
+  version?: number;
+}
+
+export interface WhenIdleResult {
+  version: number;
+  scored: number;
+  total: number;
+  /** False when the server is idle because it cannot score (no model). */
+  modelReady: boolean;
+}
+
+/** Resolves once the document has nothing left to score. Tests and the benchmark use it. */
+export const WhenIdleRequest = new RequestType<WhenIdleParams, WhenIdleResult, void>('tfbs/whenIdle');
+
+export interface BinMatrixParams {
+  uri: string;
+  record: number;
+  fromBin: number;
+  /** Exclusive. */
+  toBin: number;
+  /** Also queue missing bins for scoring (first, after visible ranges). */
+  schedule?: boolean;
+}
+
+/** Probability 1 in the packed matrix; 0xFFFF marks a bin with no result yet. */
+export const MATRIX_SCALE = 65534;
+export const MATRIX_MISSING = 0xffff;
+
+export interface BinMatrixResult {
+  uri: string;
+  version: number;
+  modelKey: number;
+  record: number;
+  binCount: number;
+  experimentCount: number;
+  fromBin: number;
+  toBin: number;
+  /**
+   * base64 of little-endian uint16, (toBin − fromBin) × experimentCount, bin-major: the strand mean
+   * × MATRIX_SCALE, rounded; MATRIX_MISSING where the bin has no result.
+   */
+  data: string;
+  /** Bins of the range that have a result. */
+  scored: number;
+}
+
+export const BinMatrixRequest = new RequestType<BinMatrixParams, BinMatrixResult | null, void>('tfbs/binMatrix');
+
+export type ExportFormat = 'bed' | 'bedgraph' | 'tsv';
+
+export interface ExportParams {
+  uri: string;
+  format: ExportFormat;
+  /**
+   * Absolute path of the file to write (written to a temporary file, then renamed). bedGraph with
+   * several experiments writes one file per experiment: then this is a directory.
+   */
+  path: string;
+  /** Only these records (indices); omitted: every scorable record. */
+  records?: number[];
+  /** Output indices to write; omitted: the focused experiments. */
+  experiments?: number[];
+  /** BED: bins at or above this probability; default: tfbsLens.threshold. */
+  threshold?: number;
+}
+
+export interface ExportResult {
+  /** Files written. */
+  paths: string[];
+  /** Lines written (data lines, headers excluded). */
+  lines: number;
+  records: number;
+}
+
+/** Scores what is missing, then writes predictions with the core writers. Cancellable. */
+export const ExportRequest = new RequestType<ExportParams, ExportResult, void>('tfbs/export');
+
+/** Bins written so far by a running export. */
+export const ExportProgressNotification = new NotificationType<{ path: string; done: number; total: number }>('tfbs/exportProgress');
+
+export interface ServerStats {
+  /** Windows run through the engine since the model was loaded (forward and reverse count once). */
+  windowsScored: number;
+  cacheEntries: number;
+  cacheBytes: number;
+  cacheHits: number;
+  cacheMisses: number;
+  /** Keys carried over / hashed when documents changed. */
+  keysReused: number;
+  keysHashed: number;
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
+export const StatsRequest = new RequestType0<ServerStats, void>('tfbs/stats');
+
+/** Makes the server exit abruptly (test mode only): exercises the client's restart path. */
+export const CrashForTestRequest = new RequestType0<void, void>('tfbs/crashForTest');

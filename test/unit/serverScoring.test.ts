@@ -1,0 +1,159 @@
+/**
+ * The language server over a real LSP connection (forked process, IPC): it scores open documents,
+ * its per-bin values equal the core scorer's, edits re-score only what changed, undo and reopening
+ * cost no inference, hovers carry the bin's details.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseFastaText } from '../../src/core/fasta';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { scoreBins, allBins } from '../../src/core/scoring';
+import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { ServerHarness, wrapFasta } from './serverHarness';
+
+let tmp: string;
+let modelDir: string;
+let h: ServerHarness;
+let region: string;
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-server-'));
+  modelDir = path.join(tmp, 'model');
+  await writeDanqModelPackage(modelDir, DANQ_TINY, 11);
+  const text = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8');
+  region = text.split('\n').slice(1).join('').slice(0, 12_000);
+  h = await ServerHarness.start({ modelPath: modelDir, threads: 1 });
+  const status = await h.modelReady();
+  assert.equal(status.state, 'ready', status.message);
+});
+
+after(async () => {
+  await h?.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** Max over all experiments of the strand mean, per bin, straight from the core scorer. */
+async function referenceMax(sequence: string): Promise<number[]> {
+  const pkg = await loadModelPackage(modelDir);
+  const engine = await openOnnxEngine(pkg, { threads: 1 });
+  try {
+    const record = parseFastaText(`>x\n${sequence}\n`).records[0];
+    const out: number[] = [];
+    await scoreBins(engine, record.codes, allBins(record.length, 200), { binSize: 200, reverseComplement: true }, (block) => {
+      for (let i = 0; i < block.bins.length; i++) {
+        let m = 0;
+        for (let e = 0; e < block.targets; e++) m = Math.max(m, block.mean[i * block.targets + e]);
+        out[block.bins[i]] = m;
+      }
+    });
+    return out;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+test('scores a whole open document; values equal the core scorer', async () => {
+  const uri = 'file:///tmp/region.fa';
+  await h.open(uri, wrapFasta('chr1:1000001-1012000', region));
+  const idle = await h.idle(uri);
+  assert.equal(idle.modelReady, true);
+  assert.equal(idle.total, 60);
+  assert.equal(idle.scored, 60);
+  const got = h.values(uri, 0);
+  const want = await referenceMax(region);
+  assert.equal(got.length, want.length);
+  for (let b = 0; b < want.length; b++) assert.ok(Math.abs(got[b] - want[b]) < 1e-4, `bin ${b}: ${got[b]} vs ${want[b]}`);
+  const layout = h.docs.get(uri)!.layouts[0];
+  assert.equal(layout.genomic?.chrom, 'chr1');
+  assert.equal(layout.genomic?.start, 1_000_000);
+  assert.deepEqual(layout.layout, [1, 0, 0, 60, 200, 60], 'a record wrapped at 60 columns packs into one segment');
+});
+
+test('a one-base substitution re-scores only the bins whose windows hold it; undo costs nothing', async () => {
+  const uri = 'file:///tmp/region.fa';
+  await h.idle(uri);
+  const before = await h.stats();
+  const original = h.values(uri, 0);
+  // Residue 6,000 is on document line 1 + 100, column 0.
+  const line = 101;
+  const old = region[6000];
+  const base = old.toUpperCase() === 'A' ? 'C' : 'A';
+  await h.edit(uri, line, 0, 1, base);
+  await h.idle(uri);
+  const afterEdit = await h.stats();
+  // Windows of 1000 bp centred on 200 bp bins: 5 bins hold any one base; both strands are scored.
+  assert.equal(afterEdit.windowsScored - before.windowsScored, 10);
+  const edited = h.values(uri, 0);
+  const changed = edited.map((v, b) => (v !== original[b] ? b : -1)).filter((b) => b >= 0);
+  for (const b of changed) assert.ok(b >= 28 && b <= 32, `bin ${b} changed although its window does not hold residue 6000`);
+
+  await h.edit(uri, line, 0, 1, old);
+  await h.idle(uri);
+  const afterUndo = await h.stats();
+  assert.equal(afterUndo.windowsScored, afterEdit.windowsScored, 'undo finds every window in the cache');
+  assert.deepEqual(h.values(uri, 0), original);
+});
+
+test('closing and reopening a document, or opening the same sequence elsewhere, costs no inference', async () => {
+  const uri = 'file:///tmp/region.fa';
+  const before = await h.stats();
+  const original = h.values(uri, 0);
+  await h.close(uri);
+  await h.open(uri, wrapFasta('chr1:1000001-1012000', region));
+  await h.idle(uri);
+  const copy = 'untitled:Untitled-1';
+  await h.open(copy, wrapFasta('copy', region, 80));
+  await h.idle(copy);
+  const after = await h.stats();
+  assert.equal(after.windowsScored, before.windowsScored);
+  assert.deepEqual(h.values(uri, 0), original);
+  assert.deepEqual(h.values(copy, 0), original);
+  await h.close(copy);
+});
+
+test('inserting a whole bin re-keys the downstream bins instead of re-scoring them', async () => {
+  const uri = 'file:///tmp/region.fa';
+  await h.idle(uri);
+  const original = h.values(uri, 0);
+  const before = await h.stats();
+  // 200 bp inserted at residue 6,000 (the start of line 101): bins downstream shift by exactly one.
+  const insert = 'ACGT'.repeat(50);
+  await h.edit(uri, 101, 0, 0, insert);
+  await h.idle(uri);
+  const after = await h.stats();
+  const scoredBins = (after.windowsScored - before.windowsScored) / 2;
+  // Only the windows that overlap the insertion are new: bins 28..33 of the new record.
+  assert.ok(scoredBins <= 7, `${scoredBins} bins re-scored`);
+  assert.ok(after.keysReused - before.keysReused >= 50, 'keys carried over without hashing');
+  const shifted = h.values(uri, 0);
+  assert.equal(shifted.length, original.length + 1);
+  for (let b = 34; b < shifted.length; b++) assert.equal(shifted[b], original[b - 1], `bin ${b}`);
+  for (let b = 0; b < 27; b++) assert.equal(shifted[b], original[b], `bin ${b}`);
+});
+
+test('hover shows the record, the bin with genome coordinates, the top experiments per strand and a heatmap link', async () => {
+  const uri = 'file:///tmp/hover.fa';
+  await h.open(uri, wrapFasta('chr2:5001-7000 some description', region.slice(0, 2000)));
+  // No idle wait: the hover itself must get its bin scored.
+  const hover = await h.hover(uri, 5, 10); // residue 4*60+10 = 250 → bin 2
+  assert.ok(hover);
+  const value = (hover.contents as { value: string }).value;
+  assert.match(value, /\*\*chr2:5001-7000\*\*/);
+  assert.match(value, /bin 2 of 10/);
+  assert.match(value, /bp 201–400 of the record/);
+  assert.match(value, /chr2:5,201-5,400/);
+  assert.match(value, /\| factor \| cell type \| treatment \| p \| fwd \| rev \|/);
+  assert.equal(value.split('\n').filter((l) => /^\| [^-|]/.test(l)).length, 1 + 8, 'header and 8 experiments');
+  assert.match(value, /command:tfbsLens\.showHeatmap\?/);
+  const args = JSON.parse(decodeURIComponent(/command:tfbsLens\.showHeatmap\?([^ )]+)/.exec(value)![1]));
+  assert.deepEqual(args, [{ uri, record: 0, bin: 1 }]);
+  assert.deepEqual(hover.range, { start: { line: 5, character: 0 }, end: { line: 5, character: 60 } });
+
+  const header = await h.hover(uri, 0, 3);
+  assert.match((header!.contents as { value: string }).value, /10 bins of 200 bp/);
+  await h.close(uri);
+});
