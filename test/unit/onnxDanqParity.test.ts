@@ -56,7 +56,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const VARIANTS: DanqGraphOptions[] = [{}, { conv: 'im2col' }, { lstm: 'unrolled' }, { conv: 'im2col', lstm: 'unrolled' }];
+const VARIANTS: DanqGraphOptions[] = [{}, { pool: 'reducemax' }, { conv: 'conv2d' }, { conv: 'im2col' }, { lstm: 'unrolled' }, { conv: 'im2col', lstm: 'unrolled' }];
 
 for (const graph of VARIANTS) {
   test(`ORT equals the reference forward pass (graph ${JSON.stringify(graph)}) on real and random windows`, async () => {

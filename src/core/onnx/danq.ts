@@ -154,8 +154,12 @@ export interface DanqGraphOptions {
   /**
    * 'conv': Transpose to NCL, ONNX Conv, MaxPool. 'im2col': gather the K-wide windows of the NLC input
    * and multiply by the filters with one MatMul; pooling is a ReduceMax; no layout transposes.
+   * 'conv2d': the same Conv and MaxPool as 2-D operators over (N, 4, 1, L), which ONNX Runtime can run
+   * in its blocked NCHWc layout.
    */
-  conv?: 'conv' | 'im2col';
+  conv?: 'conv' | 'conv2d' | 'im2col';
+  /** Pooling after 'conv': the MaxPool operator, or a Reshape to (N, F, T, P) and ReduceMax. */
+  pool?: 'maxpool' | 'reducemax';
   /**
    * 'op': the ONNX LSTM operator. 'unrolled': one MatMul for the input projection of all steps and
    * both directions, then per step one batched MatMul (both directions) and the gate arithmetic.
@@ -174,7 +178,11 @@ export function buildDanqModel(weights: DanqWeights, options: DanqGraphOptions =
   const b = new GraphBuilder();
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'probabilities';
-  const timeMajor = (options.conv ?? 'conv') === 'conv' ? convLayers(b, weights, inputName) : im2colLayers(b, weights, inputName);
+  const conv = options.conv ?? 'conv';
+  const timeMajor =
+    conv === 'im2col' ? im2colLayers(b, weights, inputName)
+    : conv === 'conv2d' ? conv2dLayers(b, weights, inputName)
+    : convLayers(b, weights, inputName, options.pool ?? 'maxpool');
   const flat = (options.lstm ?? 'op') === 'op' ? lstmOp(b, weights, timeMajor) : lstmUnrolled(b, weights, timeMajor);
   const d1 = b.node('Gemm', [flat.name, b.init('dense1_W', [flat.dense1W.length / arch.denseHidden, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], weights.dense1B)]);
   const r1 = b.node('Relu', [d1]);
@@ -228,15 +236,39 @@ class GraphBuilder {
 }
 
 /** NLC input → Conv → ReLU → MaxPool → (T, N, F) for the LSTM. */
-function convLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
+function convLayers(b: GraphBuilder, w: DanqWeights, input: string, pooling: 'maxpool' | 'reducemax'): string {
   const { convFilters: F, convWidth: K, poolSize: P } = w.arch;
+  const T = pooledLength(w.arch);
   const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
   const conv = b.node('Conv', [ncl, b.init('conv_W', [F, CHANNELS, K], w.convW), b.init('conv_B', [F], w.convB)], {
     kernel_shape: attr.ints([K]),
   });
   const relu = b.node('Relu', [conv]);
-  const pool = b.node('MaxPool', [relu], { kernel_shape: attr.ints([P]), strides: attr.ints([P]) });
+  let pool: string;
+  if (pooling === 'maxpool') {
+    pool = b.node('MaxPool', [relu], { kernel_shape: attr.ints([P]), strides: attr.ints([P]) });
+  } else {
+    // MaxPool drops a partial last window; so does taking the first T·P positions.
+    const kept = T * P === w.arch.inputLength - K + 1 ? relu : b.node('Slice', [relu, b.ints('pool_start', [0]), b.ints('pool_end', [T * P]), b.ints('pool_axis', [2])]);
+    const grouped = b.node('Reshape', [kept, b.ints('pool_groups', [0, F, T, P])]);
+    pool = b.node('ReduceMax', [grouped], { axes: attr.ints([3]), keepdims: attr.int(0) });
+  }
   return b.node('Transpose', [pool], { perm: attr.ints([2, 0, 1]) });
+}
+
+/** Conv1D and MaxPool1D written as their 2-D forms over a height-1 image. */
+function conv2dLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
+  const { convFilters: F, convWidth: K, poolSize: P, inputLength: L } = w.arch;
+  const T = pooledLength(w.arch);
+  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
+  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, L])]);
+  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], {
+    kernel_shape: attr.ints([1, K]),
+  });
+  const relu = b.node('Relu', [conv]);
+  const pool = b.node('MaxPool', [relu], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, P]) }); // (N, F, 1, T)
+  const flat = b.node('Reshape', [pool, b.ints('pooled_shape', [0, F, T])]);
+  return b.node('Transpose', [flat], { perm: attr.ints([2, 0, 1]) });
 }
 
 /**

@@ -1,0 +1,223 @@
+/**
+ * `npm run bench`: ONNX Runtime vs PyTorch on the full DanQ network (Conv 320×26 → pool 13 → BiLSTM
+ * 320 → Dense 925 → 690, 46.7 M parameters), the same seeded weights in both, on real windows of the
+ * 100 kb human region. Prints windows/s per batch size, the ORT/PyTorch ratio, both processes' peak
+ * RSS, and the largest difference between their outputs. CPU-heavy (about a minute on 2 cores).
+ *
+ *   node out/bench/run.js [--batches 32,64,128,256] [--min-windows 512] [--min-seconds 2]
+ *                         [--explore] [--no-torch] [--workdir DIR] [--seed N]
+ *
+ * --explore also compares, interleaved in one process, the graph variants and session options that
+ * were tried while tuning (several GB of memory: one session per variant).
+ */
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type * as ortTypes from 'onnxruntime-node';
+import { DANQ_FULL, DanqGraphOptions, DanqWeights, parameterCount } from '../src/core/onnx/danq';
+import { cpuSessionOptions } from '../src/engine/onnxEngine';
+import { writeDanqModelPackage } from '../test/fixtures/danqModel';
+import {
+  AbArm,
+  AbJob,
+  exportWeightsForPython,
+  measureAb,
+  runAbJob,
+  makeWorkdir,
+  maxAbsDiff,
+  measureOrt,
+  measureTorch,
+  OrtJob,
+  readFloat32,
+  regionWindows,
+  RunResult,
+  runOrtJob,
+  torchAvailable,
+  writeGraphVariant,
+} from './danqBench';
+
+interface Args {
+  batches: number[];
+  minWindows: number;
+  minSeconds: number;
+  explore: boolean;
+  torch: boolean;
+  workdir?: string;
+  seed: number;
+  threads: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()) };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--batches') args.batches = value().split(',').map(Number);
+    else if (a === '--min-windows') args.minWindows = Number(value());
+    else if (a === '--min-seconds') args.minSeconds = Number(value());
+    else if (a === '--explore') args.explore = true;
+    else if (a === '--no-torch') args.torch = false;
+    else if (a === '--workdir') args.workdir = value();
+    else if (a === '--seed') args.seed = Number(value());
+    else if (a === '--threads') args.threads = Number(value());
+    else throw new Error(`unknown option ${a}`);
+  }
+  return args;
+}
+
+interface Row {
+  label: string;
+  result: RunResult;
+  diff?: number;
+}
+
+/**
+ * Variants tried while tuning, compared against the first (the builder's default graph with the
+ * engine's session options): [label, graph, session options].
+ */
+function explorations(threads: number): [string, DanqGraphOptions, ortTypes.InferenceSession.SessionOptions][] {
+  const base = cpuSessionOptions(threads);
+  const config = (entries: Record<string, string>) => ({ ...base, extra: { ...(base.extra ?? {}), ...entries } });
+  return [
+    ['engine options, default graph', {}, base],
+    ['intra-op spinning on', {}, config({ 'session.intra_op.allow_spinning': '1' })],
+    ['intra-op spinning off', {}, config({ 'session.intra_op.allow_spinning': '0' })],
+    ['no memory arena / pattern', {}, { ...base, enableCpuMemArena: false, enableMemPattern: false }],
+    ['graph optimization "extended"', {}, { ...base, graphOptimizationLevel: 'extended' }],
+    ['graph optimization "basic"', {}, { ...base, graphOptimizationLevel: 'basic' }],
+    ['graph: Conv + MaxPool (1-D ops)', { conv: 'conv', pool: 'maxpool', lstm: 'op' }, base],
+    ['graph: Conv + Reshape/ReduceMax pool', { conv: 'conv', pool: 'reducemax', lstm: 'op' }, base],
+    ['graph: Conv2D + MaxPool2D (NCHWc)', { conv: 'conv2d', lstm: 'op' }, base],
+    ['graph: im2col Gather + MatMul', { conv: 'im2col', lstm: 'op' }, base],
+    ['graph: unrolled LSTM (MatMuls)', { lstm: 'unrolled' }, base],
+    ['graph: im2col + unrolled LSTM', { conv: 'im2col', lstm: 'unrolled' }, base],
+  ];
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--ab-worker') {
+    process.stdout.write(JSON.stringify(await runAbJob(JSON.parse(argv[1]) as AbJob)) + '\n');
+    return;
+  }
+  if (argv[0] === '--worker') {
+    const result = await runOrtJob(JSON.parse(argv[1]) as OrtJob);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const args = parseArgs(argv);
+  const workdir = await makeWorkdir(args.workdir);
+  try {
+    console.log(`DanQ ${JSON.stringify(DANQ_FULL)}: ${(parameterCount(DANQ_FULL) / 1e6).toFixed(1)} M stored parameters; work dir ${workdir}`);
+    console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    let t0 = performance.now();
+    const packageDir = path.join(workdir, 'package');
+    const { weights } = await writeDanqModelPackage(packageDir, DANQ_FULL, args.seed, { name: 'danq-bench' });
+    await exportWeightsForPython(weights, workdir);
+    const inputs = await regionWindows(256);
+    const inputsPath = path.join(workdir, 'inputs.f32');
+    await fs.writeFile(inputsPath, new Uint8Array(inputs.buffer));
+    console.log(`wrote model.onnx (${((await fs.stat(path.join(packageDir, 'model.onnx'))).size / 1e6).toFixed(1)} MB) and weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const common = { threads: args.threads, batches: args.batches, minWindows: args.minWindows, minSeconds: args.minSeconds, inputsPath };
+    const rows: Row[] = [];
+    const outputs: Record<string, string> = {};
+    const measure = async (label: string, job: Omit<OrtJob, keyof typeof common | 'outputsPath'>): Promise<void> => {
+      const outputsPath = path.join(workdir, `ort_outputs_${rows.length}.f32`);
+      t0 = performance.now();
+      const result = await measureOrt({ ...common, ...job, outputsPath });
+      outputs[label] = outputsPath;
+      rows.push({ label, result });
+      console.log(`  ${label}: ${args.batches.map((b) => `${result.windowsPerSecond[b].toFixed(0)} (${result.bestWindowsPerSecond[b].toFixed(0)})`).join(' / ')} windows/s (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    };
+
+    await measure('ORT engine (as shipped)', { packageDir });
+    if (args.explore) await explore(weights, workdir, inputsPath, args);
+
+    let torch: Awaited<ReturnType<typeof measureTorch>> | undefined;
+    const unavailable = args.torch ? torchAvailable() : 'skipped (--no-torch)';
+    if (!unavailable) {
+      t0 = performance.now();
+      torch = await measureTorch(workdir, args.batches, Math.min(args.minWindows, 256), args.minSeconds);
+      console.log(`  PyTorch: ${args.batches.map((b) => `${torch!.windowsPerSecond[b].toFixed(0)} (${torch!.bestWindowsPerSecond[b].toFixed(0)})`).join(' / ')} windows/s (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      const reference = await readFloat32(path.join(workdir, 'torch_outputs.f32'));
+      for (const row of rows) row.diff = maxAbsDiff(await readFloat32(outputs[row.label]), reference);
+    }
+
+    console.log('');
+    console.log(`windows/s on real 1000 bp windows, median batch (fastest batch); ${args.threads} intra-op threads; PyTorch: torch ${torch?.torch ?? '-'}, 1 thread, OPENBLAS_NUM_THREADS=2`);
+    const header = ['configuration', ...args.batches.map((b) => `b${b}`), ...(torch ? ['ORT/PyTorch (best batch)'] : []), 'load s', 'peak RSS MB', ...(torch ? ['max |Δ| vs PyTorch'] : [])];
+    const table: string[][] = [header];
+    const best = (r: RunResult): number => Math.max(...Object.values(r.windowsPerSecond));
+    const cell = (r: RunResult, b: number): string => `${r.windowsPerSecond[b].toFixed(0)} (${r.bestWindowsPerSecond[b].toFixed(0)})`;
+    for (const { label, result, diff } of rows) {
+      table.push([
+        label,
+        ...args.batches.map((b) => cell(result, b)),
+        ...(torch ? [(best(result) / best(torch)).toFixed(2) + '×'] : []),
+        result.loadSeconds.toFixed(2),
+        result.maxRssMB.toFixed(0),
+        ...(torch ? [diff!.toExponential(1)] : []),
+      ]);
+    }
+    if (torch) {
+      table.push(['PyTorch', ...args.batches.map((b) => cell(torch!, b)), '1.00×', torch.loadSeconds.toFixed(2), torch.maxRssMB.toFixed(0), '0']);
+      table.push(['ORT/PyTorch per batch', ...args.batches.map((b) => `${ratio(rows[0].result.windowsPerSecond[b], torch!.windowsPerSecond[b])} (${ratio(rows[0].result.bestWindowsPerSecond[b], torch!.bestWindowsPerSecond[b])})`), '', '', '', '']);
+    } else {
+      console.log(`PyTorch not measured: ${unavailable}`);
+    }
+    printTable(table);
+    console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine lowers every figure)`);
+  } finally {
+    if (!args.workdir) await fs.rm(workdir, { recursive: true, force: true });
+  }
+}
+
+/** Interleaved comparison of the variants (one process, random order each round), per batch size. */
+async function explore(weights: DanqWeights, workdir: string, inputsPath: string, args: Args): Promise<void> {
+  const variants = explorations(args.threads);
+  const files = new Map<string, string>();
+  const arms: AbArm[] = [];
+  for (const [label, graph, sessionOptions] of variants) {
+    const key = JSON.stringify(graph);
+    if (!files.has(key)) {
+      const file = path.join(workdir, `variant_${files.size}.onnx`);
+      await writeGraphVariant(weights, file, graph);
+      files.set(key, file);
+    }
+    arms.push({ label, onnxPath: files.get(key)!, sessionOptions });
+  }
+  for (const batch of args.batches) {
+    const t0 = performance.now();
+    const rounds = Math.max(5, Math.ceil(args.minWindows / batch));
+    const results = await measureAb({ arms, batch, rounds, inputsPath });
+    console.log(`\ninterleaved comparison at batch ${batch}, ${rounds} rounds (${((performance.now() - t0) / 1000).toFixed(0)} s): windows/s median (fastest), vs the first row`);
+    const table = [['variant', 'windows/s', 'vs first']];
+    for (const r of results) {
+      table.push([r.label, `${r.windowsPerSecond.toFixed(0)} (${r.bestWindowsPerSecond.toFixed(0)})`, `${ratio(r.windowsPerSecond, results[0].windowsPerSecond)} (${ratio(r.bestWindowsPerSecond, results[0].bestWindowsPerSecond)})`]);
+    }
+    printTable(table);
+  }
+  console.log('');
+}
+
+function ratio(a: number, b: number): string {
+  return (a / b).toFixed(2) + '×';
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
