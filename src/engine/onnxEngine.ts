@@ -56,12 +56,7 @@ class OnnxEngine implements InferenceEngine {
 export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
   const ort = loadOrt();
   const threads = Math.max(1, opts.threads ?? os.availableParallelism?.() ?? os.cpus().length);
-  const base: ortTypes.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  };
+  const base = cpuSessionOptions(threads);
   let session: ortTypes.InferenceSession | undefined;
   let device: Device = 'cpu';
   if (opts.device === 'cuda') {
@@ -88,6 +83,19 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   }
   const where = device === 'cuda' ? 'CUDA' : `CPU, ${threads} thread${threads > 1 ? 's' : ''}`;
   return new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, m.onnx.inputName, m.onnx.outputName);
+}
+
+/**
+ * Session options for every model (generated or exported by the trainer): measured with bench/ on the
+ * full DanQ graph.
+ */
+export function cpuSessionOptions(threads: number): ortTypes.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  };
 }
 
 /** The graph must take (batch, length, 4) and give (batch, targets), with the names the manifest says. */
