@@ -1,0 +1,130 @@
+/**
+ * The prepared-dataset contract shared by `tfbs dataset prepare`, the trainer (python/tfbs_train.py)
+ * and `tfbs evaluate`. A prepared dataset is a directory:
+ *   train_X.npy, valid_X.npy[, test_X.npy]  uint8 (N, L, 4): one-hot, channels A, G, C, T, N = zero row
+ *   train_y.npy, valid_y.npy[, test_y.npy]  uint8 (N, T): 0/1 labels, columns in `targets` order
+ *   dataset.json                            the DatasetManifest below
+ */
+
+export const DATASET_FORMAT = 'tfbs-lens-dataset';
+export const DATASET_FORMAT_VERSION = 1;
+export const DATASET_MANIFEST_FILE = 'dataset.json';
+export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+export function splitFiles(split: SplitName): { x: string; y: string } {
+  return { x: `${split}_X.npy`, y: `${split}_y.npy` };
+}
+
+export interface SplitSummary {
+  count: number;
+  /** Positive samples per target, in `targets` order. */
+  positives: number[];
+}
+
+export interface DatasetManifest {
+  format: typeof DATASET_FORMAT;
+  formatVersion: number;
+  inputLength: number;
+  binSize: number;
+  channels: string[];
+  targets: string[];
+  splits: Partial<Record<SplitName, SplitSummary>> & { train: SplitSummary; valid: SplitSummary };
+  source: {
+    kind: DataSpec['kind'];
+    description: string;
+    paths: Record<string, string | string[]>;
+    options: Record<string, unknown>;
+  };
+  /** How samples were assigned to splits, precisely enough to redo it. */
+  splitRule: string;
+  /** Sanity figures measured while preparing (e.g. the CpG/GpC ratio of a one-hot source). */
+  checks?: Record<string, unknown>;
+  /** What the user was told while preparing (renamed chromosomes, skipped lines, dropped labels). */
+  notices: string[];
+  created: string;
+}
+
+export interface DatasetInfo extends DatasetManifest {
+  /** Absolute path of the dataset directory. */
+  dir: string;
+}
+
+/** Fractions of the samples per split (test may be 0: no test split). */
+export interface SplitFractions {
+  train: number;
+  valid: number;
+  test: number;
+}
+
+export const DEFAULT_FRACTIONS: SplitFractions = { train: 0.8, valid: 0.1, test: 0.1 };
+
+interface CommonSpec {
+  /** Add a reverse-complement copy of every training sample (labels copied); valid/test unchanged. */
+  reverseComplementCopies?: boolean;
+  /** Seed of every random choice (splits of independent samples, sampling of empty bins). */
+  seed?: number;
+}
+
+/** Arrays already encoded: `.npy` files or zip archives of `.npy` (DeepSEA subsets, .npz). */
+export interface NumpySpec extends CommonSpec {
+  kind: 'numpy';
+  x: string;
+  y: string;
+  /** Zip member names when an archive holds several arrays. */
+  xMember?: string;
+  yMember?: string;
+  /** Names of the label columns; default target_0, target_1, … */
+  targets?: string[];
+  fractions?: SplitFractions;
+  /** Bin size the labels refer to (DeepSEA: 200); sets the gap between contiguous blocks. */
+  binSize?: number;
+  /** Read only the first N samples (quick experiments, tests). */
+  maxSamples?: number;
+}
+
+export interface PeakFileSpec {
+  path: string;
+  /**
+   * Experiment name for every interval of the file. Without it, a file whose lines all have exactly 4
+   * columns takes the experiment name from column 4 (pooled files like Selene's); any other file is one
+   * experiment named after the file.
+   */
+  target?: string;
+}
+
+/** A reference FASTA and peak files: DeepSEA-style 200 bp bins with 1000 bp windows. */
+export interface GenomeSpec extends CommonSpec {
+  kind: 'genome';
+  fasta: string;
+  peaks: PeakFileSpec[];
+  /** Chromosomes of the validation and test splits (names as in the FASTA or the BED; chr prefix reconciled). */
+  validChroms: string[];
+  testChroms: string[];
+  binSize?: number;
+  inputLength?: number;
+  /** Bins without any label kept per labelled bin, per split ('all' keeps every one). */
+  emptyRatio?: number | 'all';
+}
+
+/** One sequence per line and one line of 0/1 labels per sequence. */
+export interface TextSpec extends CommonSpec {
+  kind: 'text';
+  sequences: string;
+  labels: string;
+  targets?: string[];
+  /** Drop labels beyond the last sequence (published files sometimes have one too many) — and say so. */
+  allowExtraLabels?: boolean;
+  fractions?: SplitFractions;
+  binSize?: number;
+}
+
+export type DataSpec = NumpySpec | GenomeSpec | TextSpec;
+
+export interface PrepareOptions {
+  /** Replace an existing dataset directory (never a directory that is not a dataset). */
+  overwrite?: boolean;
+  onNotice?: (message: string) => void;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
