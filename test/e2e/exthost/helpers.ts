@@ -1,0 +1,90 @@
+// Helpers for the extension-host suite: the workspace, the extension's test API, the CLI as the
+// reference implementation, BED parsing.
+import assert from 'node:assert/strict';
+import { execFile } from 'child_process';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, TfbsLensTestApi, checkApi } from './api';
+
+/** out/test/e2e/exthost → repository root. */
+export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+export const REGION_FILE = 'human_chr1_100kb_region.fa';
+
+export function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the e2e runner opens a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+export async function openInEditor(name: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument(workspaceFile(name));
+  return vscode.window.showTextDocument(document, { preview: false });
+}
+
+export async function activatedApi(): Promise<TfbsLensTestApi> {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is loaded as the development extension`);
+  return checkApi(await extension.activate());
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Runs the tfbs CLI (the compiled tsc output) with the extension host's own Node. */
+export function runCli(args: string[], timeoutMs = 180_000): Promise<string> {
+  const main = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [main, ...args], {
+      // Under Electron (test:electron), execPath is the VS Code binary: make it behave as Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: timeoutMs,
+    }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`tfbs ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export interface BedLine {
+  chrom: string;
+  start: number;
+  end: number;
+  name: string;
+  score: number;
+  strand: string;
+  rest: string[];
+}
+
+/** Parses BED (track/browser/# lines skipped); throws on a malformed line, naming it. */
+export function parseBed(text: string, source: string): BedLine[] {
+  const lines: BedLine[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line === '' || line.startsWith('#') || line.startsWith('track') || line.startsWith('browser')) return;
+    const f = line.split('\t');
+    const where = `${source} line ${i + 1}: ${JSON.stringify(line.slice(0, 80))}`;
+    assert.ok(f.length >= 6, `${where}: fewer than 6 tab-separated fields`);
+    const start = Number(f[1]);
+    const end = Number(f[2]);
+    const score = Number(f[4]);
+    assert.ok(Number.isInteger(start) && start >= 0, `${where}: start is not a non-negative integer`);
+    assert.ok(Number.isInteger(end) && end > start, `${where}: end is not an integer above start`);
+    assert.ok(Number.isInteger(score) && score >= 0 && score <= 1000, `${where}: score is not an integer in 0..1000`);
+    assert.ok(['+', '-', '.'].includes(f[5]), `${where}: strand is not +, - or .`);
+    lines.push({ chrom: f[0], start, end, name: f[3], score, strand: f[5], rest: f.slice(6) });
+  });
+  return lines;
+}
+
+export function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')))
+    .join('\n');
+}
