@@ -575,8 +575,8 @@ def train(args):
         config = checkpoint["config"]
         preset = checkpoint["preset"]
         hyper = dict(checkpoint["hyper"])
-        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience")
-                   if getattr(args, k) is not None and getattr(args, k) != hyper[k]]
+        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select")
+                   if getattr(args, k) is not None and getattr(args, k) != hyper.get(k)]
         if ignored:
             REPORT.say("resuming: keeping the run's own %s (options given now are ignored)" % ", ".join(ignored))
         if args.epochs is not None:
@@ -592,6 +592,7 @@ def train(args):
             "patience": args.patience if args.patience is not None else 3,
             "seed": args.seed if args.seed is not None else 1,
             "rc_augment": bool(args.rc_augment),
+            "select": args.select or "best",
         }
     validate_hyper(hyper)
 
@@ -713,12 +714,16 @@ def train(args):
                       "  early stop: no improvement for %d epochs" % hyper["patience"] if state["stopped_early"] else ""))
 
     STOP.check()
-    best = torch.load(best_path, map_location="cpu")
-    model.load_state_dict(best["model"])
+    if hyper.get("select", "best") == "last":
+        # The plain recipe: whatever the last epoch left (the model in memory is that epoch's).
+        best = {"epoch": state["epoch"]}
+    else:
+        best = torch.load(best_path, map_location="cpu")
+        model.load_state_dict(best["model"])
     model.eval()
-    REPORT.say("evaluating the best epoch (%d) and exporting" % best["epoch"])
+    REPORT.say("evaluating epoch %d (%s) and exporting" % (best["epoch"], "lowest validation loss" if hyper.get("select", "best") == "best" else "the last"))
     metrics = {"bestEpoch": best["epoch"], "epochsRun": state["epoch"], "stoppedEarly": state["stopped_early"],
-               "history": state["history"], "reverseComplementAveraged": True}
+               "selected": hyper.get("select", "best"), "history": state["history"], "reverseComplementAveraged": True}
     for split in (valid_split, test_split):
         if split is None or split.count == 0:
             continue
@@ -876,7 +881,7 @@ def export_package(torch, np, args, model, manifest, splits, config, preset, hyp
                      "splits": {name: {"count": s.count, "positives": int(np.asarray(s.y).sum())} for name, s in splits.items()}},
             "splitRule": manifest.get("splitRule"),
             "epochs": metrics["epochsRun"], "maxEpochs": hyper["epochs"], "bestEpoch": metrics["bestEpoch"],
-            "stoppedEarly": metrics["stoppedEarly"],
+            "stoppedEarly": metrics["stoppedEarly"], "selected": metrics["selected"],
             "optimizer": {"name": "Adam", "lr": hyper["lr"], "weightDecay": hyper["weight_decay"]},
             "loss": "binary cross-entropy", "batch": hyper["batch"], "patience": hyper["patience"],
             "reverseComplementAugmentation": hyper["rc_augment"], "seed": hyper["seed"],
@@ -952,6 +957,7 @@ def parse_args(argv):
     p.add_argument("--patience", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--rc-augment", action="store_true", default=None, dest="rc_augment")
+    p.add_argument("--select", choices=["best", "last"], help="export the epoch with the lowest validation loss (default) or the last")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (BLAS threads: OPENBLAS_NUM_THREADS)")
     p.add_argument("--resume", action="store_true")

@@ -48,6 +48,8 @@ export interface TrainingOptions extends TrainingDataOptions {
   patience?: number;
   seed?: number;
   rcAugment?: boolean;
+  /** Which epoch is exported: the lowest validation loss (default) or the last (the plain recipe). */
+  select?: 'best' | 'last';
   device?: 'cpu' | 'cuda' | 'auto';
   /** torch intra-op threads (default 1; BLAS threads come from `blasThreads`). */
   threads?: number;
@@ -171,6 +173,7 @@ function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[
   add('--report-seconds', o.reportSeconds);
   if (o.arch && Object.keys(o.arch).length) args.push('--arch-json', JSON.stringify(o.arch));
   if (o.rcAugment) args.push('--rc-augment');
+  if (o.select) args.push('--select', o.select);
   if (o.resume) args.push('--resume');
   if (o.restart) args.push('--restart');
   return args;

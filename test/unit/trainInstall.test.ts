@@ -1,0 +1,160 @@
+/**
+ * The pieces around the trainer that keep a user's files safe: the --out lock (one training per
+ * output, stale locks taken over), the atomic install (old or new package complete at every instant,
+ * an interrupted install undone), the output check (a folder that is not a model is never replaced),
+ * and the CLI's option parsing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'child_process';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { IoError, UsageError } from '../../src/core/errors';
+import { parseArgs } from '../../src/cli/args';
+import { optionsFromArgs, parseArch, trainCommand, TrainingProgressView } from '../../src/cli/commands/train';
+import { parseTrainerLine } from '../../src/training/events';
+import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/training/install';
+import { acquireTrainingLock, lockPathFor, processAlive } from '../../src/training/lock';
+import { PRESETS, trainerScriptPath } from '../../src/training/run';
+import { exists, tempDir } from './trainFixtures';
+
+async function fakePackage(dir: string, tag: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify({ tag }));
+  await fs.writeFile(path.join(dir, 'model.onnx'), `onnx ${tag}`);
+  return dir;
+}
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => child.on('exit', r));
+  return child.pid!;
+}
+
+test('lock: a second holder is refused with the owner named; release frees it', async () => {
+  const dir = await tempDir('lock');
+  const out = path.join(dir, 'model');
+  const lock = await acquireTrainingLock(out);
+  assert.equal(lock.path, lockPathFor(out));
+  await assert.rejects(acquireTrainingLock(out), (e: unknown) => {
+    assert.ok(e instanceof IoError);
+    assert.match((e as Error).message, new RegExp(`another training \\(pid ${process.pid}, started `));
+    return true;
+  });
+  await lock.release();
+  assert.equal(await exists(lock.path), false);
+  const again = await acquireTrainingLock(out);
+  await again.release();
+});
+
+test('lock: a lock whose processes are gone is stale and taken over, with a notice', async () => {
+  const dir = await tempDir('lock');
+  const out = path.join(dir, 'model');
+  const pid = await deadPid();
+  assert.equal(processAlive(pid), false);
+  await fs.writeFile(lockPathFor(out), JSON.stringify({ pid, host: require('os').hostname(), started: '2020-01-01T00:00:00Z', out }));
+  const notices: string[] = [];
+  const lock = await acquireTrainingLock(out, (m) => notices.push(m));
+  assert.match(notices.join('\n'), new RegExp(`removed a stale lock of pid ${pid}`));
+  await lock.release();
+});
+
+test('lock: a live trainer child keeps the lock even when its parent is gone', async () => {
+  const dir = await tempDir('lock');
+  const out = path.join(dir, 'model');
+  const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  try {
+    await fs.writeFile(lockPathFor(out), JSON.stringify({ pid: await deadPid(), childPid: sleeper.pid, host: require('os').hostname(), started: '2020-01-01T00:00:00Z', out }));
+    await assert.rejects(acquireTrainingLock(out), IoError);
+  } finally {
+    sleeper.kill();
+  }
+});
+
+test('install: replaces a previous package whole; an install interrupted between renames is undone', async () => {
+  const dir = await tempDir('install');
+  const out = path.join(dir, 'model');
+  await installPackage(await fakePackage(path.join(dir, 'staging1'), 'one'), out);
+  assert.equal(await fs.readFile(path.join(out, 'model.onnx'), 'utf8'), 'onnx one');
+  assert.equal(await exists(path.join(dir, 'staging1')), false, 'staging consumed');
+
+  // Simulated crash after the old package was moved aside and before the new one arrived.
+  const crash = new Error('power cut');
+  await assert.rejects(installPackage(await fakePackage(path.join(dir, 'staging2'), 'two'), out, { afterAside: async () => { throw crash; } }), /power cut/);
+  assert.equal(await exists(out), false);
+  assert.ok(await exists(previousPathFor(out)));
+  const notices: string[] = [];
+  await recoverInterruptedInstall(out, (m) => notices.push(m));
+  assert.equal(await fs.readFile(path.join(out, 'model.onnx'), 'utf8'), 'onnx one');
+  assert.match(notices[0], /restored the model/);
+
+  await installPackage(await fakePackage(path.join(dir, 'staging3'), 'three'), out);
+  assert.equal(await fs.readFile(path.join(out, 'model.onnx'), 'utf8'), 'onnx three');
+  assert.equal(await exists(previousPathFor(out)), false);
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('output check: a file, or a folder with other things in it, is never a place to install', async () => {
+  const dir = await tempDir('outcheck');
+  await checkOutputTarget(path.join(dir, 'new'));
+  await fs.mkdir(path.join(dir, 'empty'));
+  await checkOutputTarget(path.join(dir, 'empty'));
+  await fakePackage(path.join(dir, 'old-model'), 'x');
+  await checkOutputTarget(path.join(dir, 'old-model'));
+  await fs.writeFile(path.join(dir, 'file'), 'x');
+  await assert.rejects(checkOutputTarget(path.join(dir, 'file')), /is not a directory/);
+  await fs.mkdir(path.join(dir, 'docs'));
+  await fs.writeFile(path.join(dir, 'docs', 'a.txt'), 'x');
+  await assert.rejects(checkOutputTarget(path.join(dir, 'docs')), /is not a model package/);
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('presets: the TypeScript list is the trainer\'s', () => {
+  const res = spawnSync('/usr/bin/python3', [trainerScriptPath(), '--list-presets'], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(res.stdout)).sort(), [...PRESETS].sort());
+});
+
+test('trainer protocol: only JSON objects with a known type are progress', () => {
+  assert.equal(parseTrainerLine('{"type":"epoch","epoch":1}')?.type, 'epoch');
+  assert.equal(parseTrainerLine('{"type":"gossip"}'), undefined);
+  assert.equal(parseTrainerLine('Warning: something'), undefined);
+  assert.equal(parseTrainerLine('{not json'), undefined);
+});
+
+test('tfbs train options: parsing, defaults and usage errors', () => {
+  const parse = (argv: string[]) => optionsFromArgs(parseArgs(argv, trainCommand.options, trainCommand.positionals));
+  const o = parse(['--data', 'd', '--out', 'm', '--epochs', '3', '--lr', '0.003', '--rc-augment', '--arch', 'lstm_hidden=32,dense_units=64', '--python', '/x/python3']);
+  assert.equal(o.preset, 'compact');
+  assert.equal(o.epochs, 3);
+  assert.equal(o.lr, 0.003);
+  assert.equal(o.rcAugment, true);
+  assert.equal(o.device, 'cpu');
+  assert.deepEqual(o.arch, { lstm_hidden: 32, dense_units: 64 });
+  assert.equal(o.python, '/x/python3');
+  assert.equal(o.pythonStrict, true);
+  assert.throws(() => parse(['--out', 'm']), (e: unknown) => e instanceof UsageError && /--data is required/.test((e as Error).message));
+  assert.throws(() => parse(['--data', 'd']), /--out is required/);
+  assert.throws(() => parse(['--data', 'd', '--out', 'm', '--preset', 'huge']), /--preset must be one of compact, danq, tiny/);
+  assert.throws(() => parse(['--data', 'd', '--out', 'm', '--epochs', '0']), /--epochs must be an integer from 1/);
+  assert.throws(() => parse(['--data', 'd', '--out', 'm', '--device', 'tpu']), /--device must be one of cpu, cuda, auto/);
+  assert.throws(() => parseArch('lstm=3'), /unknown setting "lstm"/);
+  assert.throws(() => parseArch('lstm_hidden'), /KEY=NUMBER/);
+});
+
+test('progress view: one updating line on a terminal, throttled plain lines otherwise', () => {
+  const written: string[] = [];
+  const logged: string[] = [];
+  const step = { type: 'step', epoch: 1, epochs: 2, step: 5, steps: 10, loss: 0.5, samplesPerSecond: 100, etaSeconds: 75 } as const;
+  const tty = new TrainingProgressView({ interactive: true, log: (m) => logged.push(m) }, (t) => written.push(t));
+  tty.event(step);
+  assert.match(written[0], /^\repoch 1\/2 {2}step 5\/10 \(50%\) {2}loss 0\.5000 {2}100 windows\/s {2}ETA ≤ 1 min 15 s/);
+  tty.line('epoch 1/2 done');
+  assert.equal(written[1], '\r\x1b[K', 'the status line is cleared before a message');
+  assert.deepEqual(logged, ['epoch 1/2 done']);
+  const plainLogged: string[] = [];
+  const plain = new TrainingProgressView({ interactive: false, log: (m) => plainLogged.push(m) }, () => assert.fail('no control codes'), 30);
+  plain.event(step);
+  plain.event(step);
+  assert.equal(plainLogged.length, 1);
+});
