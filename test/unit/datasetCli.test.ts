@@ -1,0 +1,100 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import { promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readPreparedDataset } from '../../src/training/datasets';
+import { deepseaTargets, repoRoot } from '../fixtures/danqModel';
+
+const data = path.join(repoRoot(), 'data');
+let work: string;
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-dscli-'));
+});
+after(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+/**
+ * Runs a `tfbs` sub-command in a child process, as the CLI would (a TfbsError → its message and exit
+ * code 1, or 2 for usage): the command prints to the real stdout, which the test runner also uses.
+ */
+function runCommand(module: string, argv: string[]): { code: number | null; stdout: string; stderr: string } {
+  const out = path.join(repoRoot(), 'out', 'src');
+  const script = `
+    const { parseArgs } = require(${JSON.stringify(path.join(out, 'cli', 'args.js'))});
+    const { command } = require(${JSON.stringify(path.join(out, 'cli', 'commands', `${module}.js`))});
+    const { TfbsError } = require(${JSON.stringify(path.join(out, 'core', 'errors.js'))});
+    (async () => {
+      try {
+        const args = parseArgs(process.argv.slice(1), command.options, command.positionals);
+        process.exitCode = await command.run(args, { log: (m) => process.stderr.write(m + '\\n'), interactive: false, signal: new AbortController().signal });
+      } catch (e) {
+        if (!(e instanceof TfbsError)) throw e;
+        process.stderr.write(e.message + '\\n');
+        process.exitCode = e.kind === 'usage' ? 2 : 1;
+      }
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script, '--', ...argv], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tfbsDataset = (...argv: string[]) => runCommand('dataset', argv);
+
+test('prepare from the DeepSEA arrays: 690 columns are named after the shipped DeepSEA targets; info describes the result', async () => {
+  const out = path.join(work, 'deepsea');
+  const r = tfbsDataset('prepare', '--x', path.join(data, 'deepsea-subset', 'X_train.npy.zip'), '--y', path.join(data, 'deepsea-subset', 'y_train.npy.zip'), '--max-samples', '300', '--fractions', '0.8,0.2', '-o', out);
+  assert.equal(r.code, 0);
+  assert.ok(r.stderr.split('\n').some((l) => /690 label columns: named after DeepSEA's TF experiments/.test(l)));
+  const info = await readPreparedDataset(out);
+  assert.deepEqual(info.targets, deepseaTargets());
+  assert.equal(info.splits.test, undefined);
+  assert.match(r.stdout, /^dataset {6}.*deepsea\nsource {7}numpy: /);
+  assert.match(r.stdout, /train {8}236 samples/);
+  const described = tfbsDataset('info', out);
+  assert.match(described.stdout, /valid {8}59 samples, \d+ positive labels, \d+ of 690 targets with a positive/);
+});
+
+test('prepare from a genome and peaks, and from text files, with their options', async () => {
+  const genome = path.join(work, 'genome');
+  const g = tfbsDataset('prepare', '--fasta', path.join(data, 'genome', 'hg19_GM12878_CTCF_top500_w200.fa'), '--peaks', path.join(data, 'peaks', 'hg19_GM12878_CTCF_top500_w200.bed'),
+    '--peak-names', 'GM12878|CTCF|None', '--valid-chroms', 'chr7', '--test-chroms', '8,9', '--rc-copies', '-o', genome);
+  assert.equal(g.code, 0);
+  const gi = await readPreparedDataset(genome);
+  assert.deepEqual(gi.targets, ['GM12878|CTCF|None']);
+  assert.equal(gi.splits.train.count, 2 * 453);
+  assert.equal(gi.splits.test?.count, 28);
+
+  const text = path.join(work, 'text');
+  const t = tfbsDataset('prepare', '--sequences', path.join(data, 'primer-motif', 'sequences.txt'), '--labels', path.join(data, 'primer-motif', 'labels.txt'), '--allow-extra-labels', '--targets', 'motif', '--seed', '3', '-o', text);
+  assert.equal(t.code, 0);
+  assert.ok(t.stderr.split('\n').some((l) => /notice: .*dropped 1 trailing label line/.test(l)));
+  const ti = await readPreparedDataset(text);
+  assert.deepEqual(ti.targets, ['motif']);
+  assert.deepEqual(ti.source.options.seed, 3);
+  const names = path.join(work, 'names.txt');
+  await fs.writeFile(names, 'planted\n');
+  tfbsDataset('prepare', '--sequences', path.join(data, 'primer-motif', 'sequences.txt'), '--labels', path.join(data, 'primer-motif', 'labels.txt'), '--allow-extra-labels', '--targets', names, '-o', text, '--overwrite');
+  assert.deepEqual(JSON.parse(readFileSync(path.join(text, 'dataset.json'), 'utf8')).targets, ['planted']);
+});
+
+function usage(argv: string[], message: RegExp): void {
+  const r = tfbsDataset(...argv);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, message);
+}
+
+test('usage errors: no source, two sources, an option of another source, bad fractions, no output', async () => {
+  const x = path.join(data, 'deepsea-subset', 'X_train.npy.zip');
+  const fa = path.join(data, 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
+  usage(['prepare', '-o', path.join(work, 'u')], /say what to prepare: --x X\.npy --y y\.npy/);
+  usage(['prepare', '--x', x, '--fasta', fa, '-o', path.join(work, 'u')], /give one data source, not numpy and genome/);
+  usage(['prepare', '--x', x, '--y', x, '--peaks', 'a.bed', '-o', path.join(work, 'u')], /--peaks applies to genome data, not numpy arrays/);
+  usage(['prepare', '--x', x, '--y', x, '--fractions', '0.5,0.1', '-o', path.join(work, 'u')], /fractions must add up to 1; train 0\.5 \+ valid 0\.1 \+ test 0 = 0\.6/);
+  usage(['prepare', '--x', x, '--y', x], /-o DIR is required/);
+  usage(['prepare', '--fasta', fa, '--peaks', 'a.bed,b.bed', '--peak-names', 'A', '-o', path.join(work, 'u')], /--peak-names gives 1 names for 2 peak files/);
+  usage(['make'], /unknown action "make"; use prepare or info/);
+  usage(['info'], /which dataset/);
+});

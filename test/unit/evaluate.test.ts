@@ -1,0 +1,197 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import { promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { reverseComplementOneHot } from '../../src/core/encoding';
+import { ModelError, UsageError } from '../../src/core/errors';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { readNpy } from '../../src/core/npy';
+import { DanqArchitecture } from '../../src/core/onnx/danq';
+import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { prepareDataset } from '../../src/training/datasets';
+import { EvaluationReport, evaluateModel, renderMarkdown, writeEvaluationOutputs } from '../../src/training/evaluate';
+import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+
+const data = path.join(repoRoot(), 'data');
+let work: string;
+let model: string;
+let deepsea: string;
+let report: EvaluationReport;
+
+/** A DanQ small enough to score the 50 bp primer-motif windows. */
+const TINY_50: DanqArchitecture = { inputLength: 50, convFilters: 4, convWidth: 5, poolSize: 5, lstmHidden: 4, denseHidden: 8, outputs: 1 };
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-eval-'));
+  model = path.join(work, 'model');
+  await writeDanqModelPackage(model, DANQ_TINY, 5);
+  deepsea = path.join(work, 'deepsea');
+  // 400 samples: 390 usable → test = 39 windows after a 5-sample gap.
+  await prepareDataset({
+    kind: 'numpy', x: path.join(data, 'deepsea-subset', 'X_train.npy.zip'), y: path.join(data, 'deepsea-subset', 'y_train.npy.zip'),
+    targets: deepseaTargets(), maxSamples: 400,
+  }, deepsea);
+  report = await evaluateModel({ modelDir: model, dataDir: deepsea, threads: 1 });
+});
+after(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+/** Pair counting, independent of src/core/metrics. */
+function pairAuc(scores: number[], labels: number[]): number | null {
+  let wins = 0;
+  let pairs = 0;
+  scores.forEach((s, i) => {
+    if (!labels[i]) return;
+    scores.forEach((t, j) => {
+      if (labels[j]) return;
+      pairs++;
+      wins += s > t ? 1 : s === t ? 0.5 : 0;
+    });
+  });
+  return pairs ? wins / pairs : null;
+}
+
+test('end to end on the real DeepSEA subset: strands averaged, per-experiment AUCs equal pair counting on the engine\'s own outputs', async () => {
+  assert.equal(report.format, 'tfbs-lens-evaluation');
+  assert.equal(report.data.split, 'test');
+  assert.equal(report.data.samples, 39);
+  assert.equal(report.experiments.length, 690);
+  assert.equal(report.scoring.reverseComplement, true);
+
+  // Score the test windows here, forward and reverse complement, without the evaluator.
+  const x = (await readNpy({ file: path.join(deepsea, 'test_X.npy') })).data;
+  const y = (await readNpy({ file: path.join(deepsea, 'test_y.npy') })).data;
+  const n = 39;
+  const input = new Float32Array(2 * n * 4000);
+  for (let i = 0; i < n * 4000; i++) input[i] = x[i];
+  for (let s = 0; s < n; s++) reverseComplementOneHot(input, s * 4000, 1000, input, (n + s) * 4000);
+  const engine = await openOnnxEngine(await loadModelPackage(model), { threads: 1 });
+  const out = await engine.run(input, 2 * n);
+  await engine.dispose();
+  let checked = 0;
+  for (const e of report.experiments) {
+    const scores = Array.from({ length: n }, (_, i) => Math.fround((out[i * 690 + e.index] + out[(n + i) * 690 + e.index]) / 2));
+    const labels = Array.from({ length: n }, (_, i) => y[i * 690 + e.index]);
+    assert.equal(e.positives, labels.filter((l) => l).length);
+    const auc = pairAuc(scores, labels);
+    if (auc === null) assert.equal(e.rocAuc, null);
+    else {
+      assert.ok(Math.abs((e.rocAuc as number) - auc) < 1e-9, `${e.name}: ${e.rocAuc} vs ${auc}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `${checked} experiments with both classes`);
+  const qualifying = report.experiments.filter((e) => e.positives >= 5 && e.negatives > 0);
+  assert.equal(report.summary.qualifying, qualifying.length);
+  const mean = qualifying.reduce((a, e) => a + (e.rocAuc as number), 0) / qualifying.length;
+  assert.ok(Math.abs((report.summary.meanRocAuc as number) - mean) < 1e-12);
+  assert.deepEqual([report.experiments[2].cell, report.experiments[2].factor, report.experiments[2].treatment], ['GM12878', 'CTCF', 'None']);
+});
+
+test('--no-rc scores the forward strand only, and the figures change', async () => {
+  const forward = await evaluateModel({ modelDir: model, dataDir: deepsea, threads: 1, reverseComplement: false, maxSamples: 39 });
+  assert.equal(forward.scoring.reverseComplement, false);
+  assert.notEqual(forward.summary.meanRocAuc, report.summary.meanRocAuc);
+});
+
+test('reports: JSON, Markdown with the summary first and one row per experiment, self-contained SVG plots', async () => {
+  const out = path.join(work, 'report');
+  const written = await writeEvaluationOutputs(report, { json: path.join(out, 'r.json'), markdown: path.join(out, 'r.md'), plotsDir: path.join(out, 'plots') });
+  assert.equal(written.length, 5);
+  const json = JSON.parse(readFileSync(path.join(out, 'r.json'), 'utf8')) as EvaluationReport;
+  assert.equal(json.experiments.length, 690);
+  assert.equal(json.curves.meanRoc?.length, 201);
+  const md = readFileSync(path.join(out, 'r.md'), 'utf8');
+  const lines = md.split('\n');
+  assert.match(lines[0], /^# Evaluation of danq-test-5 on the test split/);
+  assert.ok(md.indexOf('mean ROC AUC') < md.indexOf('## Per experiment'));
+  assert.match(md, /\| 2 \| GM12878\\\|CTCF\\\|None \| GM12878 \| CTCF \| None \| \d+/);
+  assert.equal(lines.filter((l) => /^\| \d+ \|/.test(l)).length, 690);
+  assert.match(md, /!\[ROC curves\]\(plots\/roc\.svg\)/);
+  for (const f of ['roc.svg', 'pr.svg', 'auc-histogram.svg']) {
+    const svg = readFileSync(path.join(out, 'plots', f), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>\n$/);
+    assert.equal((svg.match(/https?:/g) ?? []).length, 1, `${f} refers to nothing outside itself`);
+    assert.equal(svg.split('<svg').length, 2);
+  }
+  const roc = readFileSync(path.join(out, 'plots', 'roc.svg'), 'utf8');
+  assert.equal((roc.match(/<polyline /g) ?? []).length, report.curves.best.length + report.curves.worst.length + 1);
+  assert.match(roc, /mean of \d+ experiments/);
+  assert.equal(renderMarkdown(report).includes('!['), false, 'no image links without plots');
+});
+
+test('the model must predict the dataset\'s experiments, in order, for windows of its length', async () => {
+  const renamed = path.join(work, 'renamed');
+  await writeDanqModelPackage(renamed, DANQ_TINY, 5, { editManifest: (m) => { m.targets[3] = 'K562|CTCF|None'; } });
+  await assert.rejects(evaluateModel({ modelDir: renamed, dataDir: deepsea }), (e: unknown) =>
+    e instanceof ModelError && /name different experiments at 1 of 690 positions \(#3: model "K562\|CTCF\|None", dataset "GM12878\|EZH2\|None"\)/.test(e.message));
+
+  const text = path.join(work, 'primer');
+  await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), allowExtraLabels: true, targets: [deepseaTargets()[0]] }, text);
+  await assert.rejects(evaluateModel({ modelDir: model, dataDir: text }), /the model has 690 outputs but the dataset has 1 label columns/);
+
+  const long1 = path.join(work, 'long1');
+  await writeDanqModelPackage(long1, { ...DANQ_TINY, outputs: 1 }, 5);
+  await assert.rejects(evaluateModel({ modelDir: long1, dataDir: text }), /the model takes 1000 bp windows but the dataset's windows are 50 bp/);
+
+  // A 50 bp model on the 50 bp primer-motif data works end to end.
+  const short = path.join(work, 'short');
+  await writeDanqModelPackage(short, TINY_50, 5, { binSize: 50 });
+  const r = await evaluateModel({ modelDir: short, dataDir: text, split: 'valid' });
+  assert.equal(r.data.samples, 200);
+  assert.equal(r.summary.qualifying, 1);
+  assert.ok(r.summary.meanRocAuc !== null && r.summary.meanRocAuc >= 0 && r.summary.meanRocAuc <= 1);
+
+  const noTest = path.join(work, 'notest');
+  await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), allowExtraLabels: true, targets: [deepseaTargets()[0]], fractions: { train: 0.9, valid: 0.1, test: 0 } }, noTest);
+  await assert.rejects(evaluateModel({ modelDir: short, dataDir: noTest }), (e: unknown) => e instanceof UsageError && /the dataset has no test split; it has train, valid \(choose one with --split\)/.test(e.message));
+  await assert.rejects(evaluateModel({ modelDir: short, dataDir: path.join(data, 'primer-motif') }), /no dataset\.json: not a prepared dataset/);
+});
+
+/**
+ * Runs a `tfbs` sub-command in a child process, as the CLI would (a TfbsError → its message and exit
+ * code 1, or 2 for usage): the command prints to the real stdout, which the test runner also uses.
+ */
+function runCommand(module: string, argv: string[]): { code: number | null; stdout: string; stderr: string } {
+  const out = path.join(repoRoot(), 'out', 'src');
+  const script = `
+    const { parseArgs } = require(${JSON.stringify(path.join(out, 'cli', 'args.js'))});
+    const { command } = require(${JSON.stringify(path.join(out, 'cli', 'commands', `${module}.js`))});
+    const { TfbsError } = require(${JSON.stringify(path.join(out, 'core', 'errors.js'))});
+    (async () => {
+      try {
+        const args = parseArgs(process.argv.slice(1), command.options, command.positionals);
+        process.exitCode = await command.run(args, { log: (m) => process.stderr.write(m + '\\n'), interactive: false, signal: new AbortController().signal });
+      } catch (e) {
+        if (!(e instanceof TfbsError)) throw e;
+        process.stderr.write(e.message + '\\n');
+        process.exitCode = e.kind === 'usage' ? 2 : 1;
+      }
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script, '--', ...argv], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('tfbs evaluate (the command): summary on stdout, files written, usage errors', async () => {
+  const out = path.join(work, 'cli');
+  const argv = ['--model', model, '--data', deepsea, '--split', 'valid', '--max-samples', '20', '--batch', '16', '--threads', '1', '-o', path.join(out, 'r.json'), '--markdown', path.join(out, 'r.md'), '--plots', path.join(out, 'plots')];
+  const r = runCommand('evaluate', argv);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /valid split: 20 windows of 39/);
+  assert.match(r.stdout, /ROC AUC      mean \d\.\d{3}, median \d\.\d{3}, micro \d\.\d{3}/);
+  assert.match(r.stderr, /wrote .*r\.md/);
+  assert.equal(JSON.parse(readFileSync(path.join(out, 'r.json'), 'utf8')).data.samples, 20);
+  const noData = runCommand('evaluate', ['--model', model]);
+  assert.equal(noData.code, 2);
+  assert.match(noData.stderr, /--data DIR is required/);
+  const badSplit = runCommand('evaluate', ['--data', deepsea, '--split', 'dev']);
+  assert.equal(badSplit.code, 2);
+  assert.match(badSplit.stderr, /--split must be one of train, valid, test/);
+  const mismatch = runCommand('evaluate', ['--model', model, '--data', path.join(work, 'primer')]);
+  assert.equal(mismatch.code, 1);
+  assert.match(mismatch.stderr, /the model has 690 outputs but the dataset has 1 label columns/);
+});
