@@ -8,8 +8,11 @@ import * as path from 'path';
 import { TfbsError } from '../core/errors';
 import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
+import { datasetCommand } from './commands/dataset';
+import { evaluateCommand } from './commands/evaluate';
 import { infoCommand } from './commands/info';
 import { scoreCommand } from './commands/score';
+import { trainCommand } from './commands/train';
 import { packageRoot } from './paths';
 
 export const EXIT_OK = 0;
@@ -17,7 +20,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand];
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand, trainCommand, evaluateCommand, datasetCommand];
 
 function help(): string {
   return [

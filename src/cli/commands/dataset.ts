@@ -230,4 +230,3 @@ export const datasetCommand: CliCommand = {
   },
 };
 
-export const command = datasetCommand;

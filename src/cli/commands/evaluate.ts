@@ -80,4 +80,3 @@ export const evaluateCommand: CliCommand = {
   },
 };
 
-export const command = evaluateCommand;

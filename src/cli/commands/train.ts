@@ -46,7 +46,6 @@ export const trainCommand: CliCommand = {
 };
 
 /** The same command under the name the dispatcher looks for. */
-export const command = trainCommand;
 
 export function parseArch(text: string | undefined): TrainingOptions['arch'] {
   if (!text) return undefined;
