@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,6 +12,7 @@ import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { prepareDataset } from '../../src/training/datasets';
 import { EvaluationReport, evaluateModel, renderMarkdown, writeEvaluationOutputs } from '../../src/training/evaluate';
 import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { CliResult, runTfbs } from '../fixtures/cli';
 
 const data = path.join(repoRoot(), 'data');
 let work: string;
@@ -152,28 +152,8 @@ test('the model must predict the dataset\'s experiments, in order, for windows o
   await assert.rejects(evaluateModel({ modelDir: short, dataDir: path.join(data, 'primer-motif') }), /no dataset\.json: not a prepared dataset/);
 });
 
-/**
- * Runs a `tfbs` sub-command in a child process, as the CLI would (a TfbsError → its message and exit
- * code 1, or 2 for usage): the command prints to the real stdout, which the test runner also uses.
- */
-function runCommand(module: string, argv: string[]): { code: number | null; stdout: string; stderr: string } {
-  const out = path.join(repoRoot(), 'out', 'src');
-  const script = `
-    const { parseArgs } = require(${JSON.stringify(path.join(out, 'cli', 'args.js'))});
-    const { command } = require(${JSON.stringify(path.join(out, 'cli', 'commands', `${module}.js`))});
-    const { TfbsError } = require(${JSON.stringify(path.join(out, 'core', 'errors.js'))});
-    (async () => {
-      try {
-        const args = parseArgs(process.argv.slice(1), command.options, command.positionals);
-        process.exitCode = await command.run(args, { log: (m) => process.stderr.write(m + '\\n'), interactive: false, signal: new AbortController().signal });
-      } catch (e) {
-        if (!(e instanceof TfbsError)) throw e;
-        process.stderr.write(e.message + '\\n');
-        process.exitCode = e.kind === 'usage' ? 2 : 1;
-      }
-    })();`;
-  const r = spawnSync(process.execPath, ['-e', script, '--', ...argv], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function runCommand(module: string, argv: string[]): CliResult {
+  return runTfbs([module, ...argv]);
 }
 
 test('tfbs evaluate (the command): summary on stdout, files written, usage errors', async () => {

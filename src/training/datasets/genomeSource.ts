@@ -480,7 +480,9 @@ export async function prepareGenome(spec: GenomeSpec, outDir: string, opts: Prep
   for (const s of ['train', 'valid', 'test'] as const) {
     const c = counts[s];
     if (emptyRatio !== 'all' && c.empty < Math.round(emptyRatio * c.labeled) && sampleCount(s) > 0) {
-      notice(`${s}: only ${c.empty} empty bins exist for the ${Math.round(emptyRatio * c.labeled)} asked (${emptyRatio} per labelled bin); all were kept`);
+      notice(c.empty === 0
+        ? `${s}: every usable bin has a label; no empty bin to add (${emptyRatio} per labelled bin asked)`
+        : `${s}: only ${c.empty} empty bins exist for the ${Math.round(emptyRatio * c.labeled)} asked (${emptyRatio} per labelled bin); all were kept`);
     }
   }
 
@@ -505,6 +507,8 @@ export async function prepareGenome(spec: GenomeSpec, outDir: string, opts: Prep
         const r = byIndex.get(event.record.index);
         wanted = r && r.selected.length ? r : undefined;
         length = 0;
+        // Pass 1 measured the record: allocate it once (a chromosome is hundreds of MB).
+        if (wanted && codes.length < wanted.length) codes = new Uint8Array(wanted.length);
       } else if (event.type === 'residues' && wanted) {
         if (length + event.codes.length > codes.length) {
           const grown = new Uint8Array(Math.max(length + event.codes.length, codes.length * 2));
