@@ -1,21 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import { chmodSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
+import { CliResult, runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
-const cli = path.join(repoRoot(), 'out', 'src', 'cli', 'main.js');
 const region = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
 let work: string;
 let model: string;
 
-function tfbs(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const tfbs = (...args: string[]): CliResult => runTfbs(args);
 
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-cli-'));
