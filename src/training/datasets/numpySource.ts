@@ -245,8 +245,8 @@ export async function prepareNumpy(spec: NumpySpec, outDir: string, opts: Prepar
       source: {
         kind: 'numpy',
         description: `one-hot arrays X ${describeShape(xs)} ${xHeader.descr} and y ${describeShape(ys)} ${yHeader.descr}`,
-        paths: { x: xLabel, y: yLabel },
-        options: { fractions, binSize, maxSamples: spec.maxSamples ?? null, reverseComplementCopies: rcCopies },
+        paths: { x: xSource.file, y: ySource.file },
+        options: { xMember: xSource.member ?? null, yMember: ySource.member ?? null, fractions, binSize, maxSamples: spec.maxSamples ?? null, reverseComplementCopies: rcCopies },
       },
       splitRule: describeLayout(layout, inputLength, binSize) + (rcCopies ? ' Each training sample is followed by its reverse complement (same labels).' : ''),
       checks: { ...checks },

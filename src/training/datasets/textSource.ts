@@ -49,7 +49,7 @@ export async function prepareText(spec: TextSpec, outDir: string, opts: PrepareO
     throw new InputError('this looks like FASTA (it starts with ">"); the text source wants one bare sequence per line', { file: seqFile, line: 1 });
   }
   if (labelLines.length !== sequences.length) {
-    const counts = `${seqFile} has ${sequences.length} sequences but ${labelFile} has ${labelLines.length} lines of labels`;
+    const counts = `${labelLines.length} lines of labels but ${seqFile} has ${sequences.length} sequences`;
     if (labelLines.length < sequences.length) {
       throw new InputError(`${counts}: every sequence needs a label`, { file: labelFile });
     }
