@@ -10,6 +10,7 @@ import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evaluateCommand } from './commands/evaluate';
+import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
@@ -20,7 +21,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand, trainCommand, evaluateCommand, datasetCommand];
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand];
 
 function help(): string {
   return [

@@ -46,7 +46,7 @@ export async function scoreBins(
   codes: Uint8Array,
   bins: readonly number[],
   opts: ScoringOptions,
-  onBlock: (block: BinBlock) => void,
+  onBlock: (block: BinBlock) => void | Promise<void>,
   codesOffset = 0,
 ): Promise<void> {
   const L = engine.inputLength;
@@ -124,12 +124,7 @@ export async function scoreFastaEvents(
     const bins: number[] = [];
     for (let b = nextBin; b <= lastBin; b++) bins.push(b);
     const view = buffer.subarray(0, received - bufferStart);
-    const blocks: BinBlock[] = [];
-    await scoreBins(engine, view, bins, opts, (block) => void blocks.push(block), bufferStart);
-    for (const block of blocks) {
-      const ranges = block.bins.map((b) => binRange(b, opts.binSize, length ?? Number.MAX_SAFE_INTEGER));
-      await sink.bins(record, block, ranges);
-    }
+    await scoreBins(engine, view, bins, opts, (block) => sink.bins(record, block, block.bins.map((b) => binRange(b, opts.binSize, length ?? Number.MAX_SAFE_INTEGER))), bufferStart);
     nextBin = lastBin + 1;
     // Residues before the next window are never needed again.
     const keepFrom = Math.max(0, windowStart(nextBin, layout));

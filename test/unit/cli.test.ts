@@ -185,3 +185,24 @@ test('bad models and outputs: refused with the file and field named, exit 1; usa
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
 });
+
+test('tfbs index writes a samtools-style .fai; --region scores by random access with real flanks, equal to whole-file scoring', async () => {
+  const seq = (await fs.readFile(region, 'utf8')).split('\n')[1];
+  const wrapped = path.join(work, 'wrapped.fa');
+  await fs.writeFile(wrapped, `>chr1 soft-masked\n${seq.match(/.{1,60}/g)!.join('\n')}\n>chrX\n${'ACGT'.repeat(300)}\n`);
+  assert.equal(tfbs('score', wrapped, '--model', model, '--region', 'chr1:2001-3000').code, 2, 'no index yet: a usage error');
+  const idx = tfbs('index', wrapped);
+  assert.equal(idx.code, 0, idx.stderr);
+  assert.equal(await fs.readFile(wrapped + '.fai', 'utf8'), 'chr1\t100000\t18\t60\t61\nchrX\t1200\t101691\t1200\t1201\n');
+  const whole = tfbs('score', wrapped, '--model', model, '--format', 'tsv', '--targets', '0,7');
+  const part = tfbs('score', wrapped, '--model', model, '--format', 'tsv', '--targets', '0,7', '--region', 'chr1:2001-3000,chrX:1-1200');
+  assert.equal(part.code, 0, part.stderr);
+  const key = (l: string): string => { const f = l.split('\t'); return [f[0], f[1], f[2], f[5], f[6]].join(' '); };
+  const wholeRows = new Set(whole.stdout.trim().split('\n').slice(1).map(key));
+  const partRows = part.stdout.trim().split('\n').slice(1).map(key);
+  assert.equal(partRows.length, 5 + 6);
+  for (const r of partRows) assert.ok(wholeRows.has(r), `region row ${r} equals the whole-file row`);
+  assert.match(tfbs('score', wrapped, '--model', model, '--region', 'chr2:1-100').stderr, /no record "chr2"/);
+  assert.match(tfbs('score', wrapped, '--model', model, '--region', 'chrX:1-5000').stderr, /ends past the end of chrX/);
+  assert.equal(tfbs('score', wrapped, '--model', model, '--region', 'chr1:abc').code, 2);
+});

@@ -1,17 +1,18 @@
 /** `tfbs score`: a FASTA file in, per-bin binding probabilities out, streamed with bounded memory. */
-import { promises as fs } from 'fs';
+import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { readFastaEvents } from '../../core/fasta';
+import { FastaRecordInfo, parseGenomicName, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
-import { DEFAULT_BATCH_SIZE, scoreFastaEvents } from '../../core/scoring';
+import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
 import { selectTargets, uniqueLabel } from '../../core/targets';
-import { ALLOWED_BIN_SIZES, binCount } from '../../core/windows';
+import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
+import { InferenceEngine } from '../../engine/backend';
 import { openOnnxEngine } from '../../engine/onnxEngine';
 import { choiceOption, intOption, numberOption, stringOption } from '../args';
-import { CliCommand } from '../command';
+import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 
@@ -20,7 +21,7 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--device cpu|cuda] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -32,6 +33,7 @@ export const scoreCommand: CliCommand = {
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
     threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
+    region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
   },
 
@@ -58,22 +60,9 @@ export const scoreCommand: CliCommand = {
       selected = indices;
     }
 
-    // A first, fast pass validates the whole file before anything is written (no partial output, even
-    // to stdout) and measures it for the progress bar.
-    const scanStart = Date.now();
-    let totalResidues = 0;
-    let records = 0;
-    let bins = 0;
-    for await (const event of readFastaEvents(fasta)) {
-      if (event.type === 'end') {
-        records++;
-        totalResidues += event.length;
-        bins += binCount(event.length, binSize);
-      } else if (event.type === 'problem') {
-        io.log(`warning: ${fasta}: line ${event.problem.line + 1}: ${event.problem.message}`);
-      }
-    }
-    const scanSeconds = (Date.now() - scanStart) / 1000;
+    const regionList = stringOption(args, 'region');
+    const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
+    const { totalResidues, records, bins, scanSeconds } = input;
 
     const engine = await openOnnxEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
@@ -107,7 +96,7 @@ export const scoreCommand: CliCommand = {
       const started = Date.now();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       await writer.begin();
-      await scoreFastaEvents(readFastaEvents(fasta), engine, { binSize, reverseComplement, batchSize, signal: io.signal }, writer, (done) => {
+      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal }, writer, (done) => {
         const elapsed = (Date.now() - started) / 1000;
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
@@ -120,7 +109,7 @@ export const scoreCommand: CliCommand = {
       io.log(
         `scored ${bins.toLocaleString('en')} bins of ${binSize} bp in ${records} record${records === 1 ? '' : 's'} (${totalResidues.toLocaleString('en')} bp) ` +
           `for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} ` +
-          `(${windows.toLocaleString('en')} windows, ${Math.round(windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}; validation ${formatSeconds(scanSeconds)})` +
+          `(${windows.toLocaleString('en')} windows, ${Math.round(windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}; ${regionList === undefined ? 'validation' : 'index look-up'} ${formatSeconds(scanSeconds)})` +
           (output ? ` → ${output}` : ''),
       );
       return 0;
@@ -132,3 +121,80 @@ export const scoreCommand: CliCommand = {
     }
   },
 };
+
+/** What is to be scored: its size (for the progress bar and summary) and how to score it. */
+interface ScoreInput {
+  totalResidues: number;
+  records: number;
+  bins: number;
+  scanSeconds: number;
+  score(engine: InferenceEngine, opts: ScoringOptions, sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
+}
+
+/**
+ * The whole file. A first, fast pass validates all of it before anything is written (no partial
+ * output, even on stdout) and measures it for the progress bar; the second pass scores.
+ */
+async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<ScoreInput> {
+  const started = Date.now();
+  let totalResidues = 0;
+  let records = 0;
+  let bins = 0;
+  for await (const event of readFastaEvents(fasta)) {
+    if (event.type === 'end') {
+      records++;
+      totalResidues += event.length;
+      bins += binCount(event.length, binSize);
+    } else if (event.type === 'problem') {
+      io.log(`warning: ${fasta}: line ${event.problem.line + 1}: ${event.problem.message}`);
+    }
+  }
+  return {
+    totalResidues, records, bins, scanSeconds: (Date.now() - started) / 1000,
+    score: (engine, opts, sink, onProgress) => scoreFastaEvents(readFastaEvents(fasta), engine, opts, sink, onProgress),
+  };
+}
+
+/**
+ * Regions of an indexed FASTA, read by random access: a few kilobases of a 3 GB genome cost a few
+ * reads, and windows at a region's edges see the real flanking sequence, not N padding.
+ */
+async function regionsOfIndexedFasta(fasta: string, list: string, binSize: number): Promise<ScoreInput> {
+  const started = Date.now();
+  const faiPath = `${fasta}.fai`;
+  if (!existsSync(faiPath)) {
+    throw new UsageError(`--region needs the FASTA's index ${faiPath}; create it with "tfbs index ${fasta}" (or samtools faidx)`);
+  }
+  const index = await readFai(faiPath);
+  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
+    const interval = parseGenomicName(text.trim());
+    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
+    const entry = index.get(interval.chrom);
+    if (!entry) throw new UsageError(`--region ${text}: no record "${interval.chrom}" in ${fasta} (it has ${[...index.keys()].slice(0, 8).join(', ')}${index.size > 8 ? ', …' : ''})`);
+    if (interval.end > entry.length) throw new UsageError(`--region ${text} ends past the end of ${interval.chrom} (${entry.length.toLocaleString('en')} bp)`);
+    return { text: text.trim(), interval, entry };
+  });
+  if (!regions.length) throw new UsageError('--region lists no region');
+  const totalResidues = regions.reduce((n, r) => n + r.interval.end - r.interval.start, 0);
+  const bins = regions.reduce((n, r) => n + binCount(r.interval.end - r.interval.start, binSize), 0);
+  return {
+    totalResidues, records: regions.length, bins, scanSeconds: (Date.now() - started) / 1000,
+    async score(engine, opts, sink, onProgress) {
+      let done = 0;
+      for (const [i, { text, interval, entry }] of regions.entries()) {
+        const length = interval.end - interval.start;
+        const from = Math.max(0, interval.start - engine.inputLength);
+        const to = Math.min(entry.length, interval.end + engine.inputLength);
+        const codes = await readFaiRegion(fasta, entry, from, to);
+        const record: FastaRecordInfo = { index: i, name: text, uniqueName: text, description: '', headerLine: 0, genomic: interval };
+        await sink.startRecord(record);
+        await scoreBins(engine, codes, allBins(length, opts.binSize), opts, async (block) => {
+          await sink.bins(record, block, block.bins.map((b) => binRange(b, opts.binSize, length)));
+          onProgress(done + Math.min(length, (block.bins[block.bins.length - 1] + 1) * opts.binSize));
+        }, from - interval.start);
+        await sink.endRecord(record, length);
+        done += length;
+      }
+    },
+  };
+}
