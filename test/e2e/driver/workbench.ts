@@ -90,11 +90,14 @@ export interface RenderedDecorations {
  * A background-colour decoration is rendered as `div.cdr.<generated class>` inside `.view-overlays`;
  * the generated class is found through the stylesheet rule that carries the colour.
  */
-export async function renderedDecorations(page: Page, cssColour: string): Promise<RenderedDecorations> {
-  return page.evaluate((colour) => {
-    const probe = document.createElement('div');
-    probe.style.backgroundColor = colour;
-    const wanted = probe.style.backgroundColor;
+export async function renderedDecorations(page: Page, cssColours: string | string[]): Promise<RenderedDecorations> {
+  return page.evaluate((colours) => {
+    // The browser's own serialisation of each colour, to compare with what rules carry.
+    const wanted = new Set(colours.map((colour) => {
+      const probe = document.createElement('div');
+      probe.style.backgroundColor = colour;
+      return probe.style.backgroundColor;
+    }));
     const classNames = new Set<string>();
     for (const sheet of Array.from(document.styleSheets)) {
       let rules: CSSRuleList;
@@ -104,7 +107,7 @@ export async function renderedDecorations(page: Page, cssColour: string): Promis
         continue;
       }
       for (const rule of Array.from(rules)) {
-        if (!(rule instanceof CSSStyleRule) || rule.style.backgroundColor !== wanted) continue;
+        if (!(rule instanceof CSSStyleRule) || !wanted.has(rule.style.backgroundColor)) continue;
         for (const m of rule.selectorText.matchAll(/\.([A-Za-z0-9_-]+)/g)) classNames.add(m[1]);
       }
     }
@@ -113,7 +116,7 @@ export async function renderedDecorations(page: Page, cssColour: string): Promis
     const elements = new Set<Element>();
     for (const c of used) document.querySelectorAll(`.view-overlays .${CSS.escape(c)}`).forEach((e) => elements.add(e));
     return { classNames: used, elementCount: elements.size };
-  }, cssColour);
+  }, Array.isArray(cssColours) ? cssColours : [cssColours]);
 }
 
 /** Moves the mouse over the text of the n-th rendered editor line (0-based among rendered lines). */
@@ -176,4 +179,19 @@ export async function canvasInk(frame: Frame, selector = 'canvas'): Promise<Canv
     }
     return best;
   }, selector);
+}
+
+/** Centre of the first rendered overlay element carrying one of `classNames` (a decorated stretch). */
+export async function firstDecoratedElementCentre(page: Page, classNames: string[]): Promise<{ x: number; y: number }> {
+  const selector = classNames.map((c) => `.view-overlays .${c}`).join(', ');
+  const box = await page.locator(selector).first().boundingBox();
+  if (!box) throw new Error(`no rendered element matches ${selector}`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** "Category: Title" of a contributed command, as the Command Palette lists it. */
+export function paletteTitle(manifest: { contributes?: { commands?: { command: string; title: string; category?: string }[] } }, command: string): string {
+  const entry = manifest.contributes?.commands?.find((c) => c.command === command);
+  if (!entry) throw new Error(`package.json contributes no command ${command}`);
+  return entry.category ? `${entry.category}: ${entry.title}` : entry.title;
 }

