@@ -12,13 +12,19 @@ import { Readable } from 'stream';
 import { BASE_CODE, INVALID, UNKNOWN, isProteinLetter } from './encoding';
 import { InputError, ioErrorFrom } from './errors';
 
-/** Genome coordinates of a record whose name is `chrom:start-end` (UCSC, 1-based inclusive). */
+/**
+ * Genome coordinates of a record named `chrom:start-end`. UCSC and samtools write 1-based inclusive
+ * coordinates; bedtools getfasta writes 0-based half-open ones. The record's length tells which:
+ * until the record has ended, the interval is read the UCSC way.
+ */
 export interface GenomicInterval {
   chrom: string;
   /** 0-based start. */
   start: number;
   /** 0-based exclusive end. */
   end: number;
+  /** How the header was written, settled by the record's length; absent while unknown. */
+  convention?: 'one-based' | 'zero-based';
 }
 
 /** A run of residues on one document line. Lines are 0-based; columns are 0-based UTF-16 offsets. */
@@ -266,18 +272,29 @@ class FastaScanner {
         line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index,
       });
     }
-    if (record.genomic && record.genomic.end - record.genomic.start !== this.recordLength && this.recordLength > 0) {
-      this.sink.problem({
-        severity: 'warning',
-        message: `header says ${record.genomic.chrom}:${record.genomic.start + 1}-${record.genomic.end} (${record.genomic.end - record.genomic.start} bp) but the record has ${this.recordLength} bp; genome coordinates start at ${record.genomic.start + 1}`,
-        line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index,
-      });
-    }
+    if (record.genomic && this.recordLength > 0) settleConvention(record, this.recordLength, this.sink);
     this.sink.endRecord(record, this.recordLength, scorable);
   }
 }
 
-/** `chr1:1000-2000` or `chr1:1,000-2,000` (1-based inclusive) → chr1, [999, 2000). */
+/** Settles a `chrom:start-end` header's convention by the record's length, in place. */
+function settleConvention(record: FastaRecordInfo, length: number, sink: ScannerSink): void {
+  const g = record.genomic!;
+  if (g.end - g.start === length) {
+    g.convention = 'one-based';
+  } else if (g.end - g.start - 1 === length) {
+    g.start += 1;
+    g.convention = 'zero-based';
+  } else {
+    sink.problem({
+      severity: 'warning',
+      message: `header says ${g.chrom}:${g.start + 1}-${g.end}, which is ${g.end - g.start} bp (1-based) or ${g.end - g.start - 1} bp (0-based), but the record has ${length} bp; its genome coordinates are taken to start at ${g.start + 1}`,
+      line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index,
+    });
+  }
+}
+
+/** `chr1:1000-2000` or `chr1:1,000-2,000`, read as 1-based inclusive → chr1, [999, 2000). */
 export function parseGenomicName(name: string): GenomicInterval | undefined {
   const m = /^([^:\s]+):([\d,]+)-([\d,]+)$/.exec(name);
   if (!m) return undefined;

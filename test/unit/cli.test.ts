@@ -77,11 +77,11 @@ test('bedgraph for several experiments writes one file each into a directory; --
 
 test('coordinates come from chr:start-end headers; duplicate records are kept apart', async () => {
   const fa = path.join(work, 'dup.fa');
-  await fs.writeFile(fa, '>chr7:1001-1400\n' + 'ACGT'.repeat(100) + '\n>x\n' + 'GATC'.repeat(60) + '\n>x\n' + 'TTAG'.repeat(60) + '\n');
+  await fs.writeFile(fa, '>chr7:1001-1400\n' + 'ACGT'.repeat(100) + '\n>x\n' + 'GATC'.repeat(60) + '\n>x\n' + 'TTAG'.repeat(60) + '\n>chr9:500-700\n' + 'CCGG'.repeat(50) + '\n');
   const r = tfbs('score', fa, '--model', model, '--format', 'tsv', '--targets', '3');
   assert.equal(r.code, 0, r.stderr);
   const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split('\t').slice(0, 4).join(' '));
-  assert.deepEqual(rows, ['chr7 1000 1200 chr7:1001-1400', 'chr7 1200 1400 chr7:1001-1400', 'x 0 200 x', 'x 200 240 x', 'x#2 0 200 x#2', 'x#2 200 240 x#2']);
+  assert.deepEqual(rows, ['chr7 1000 1200 chr7:1001-1400', 'chr7 1200 1400 chr7:1001-1400', 'x 0 200 x', 'x 200 240 x', 'x#2 0 200 x#2', 'x#2 200 240 x#2', 'chr9 500 700 chr9:500-700']);
   assert.match(r.stderr, /repeats/);
 });
 

@@ -20,8 +20,18 @@ test('multi-record, CRLF, blank lines, descriptions and any line width', () => {
     ['chr2:101-108', 'desc', 8, 8],
   ]);
   assert.deepEqual([...records[0].codes], [...codesFromString('ACGTAC')]);
-  assert.deepEqual(records[2].genomic, { chrom: 'chr2', start: 100, end: 108 });
+  assert.deepEqual(records[2].genomic, { chrom: 'chr2', start: 100, end: 108, convention: 'one-based' });
   assert.equal(records[0].genomic, undefined);
+});
+
+test('chrom:start-end headers: 1-based (UCSC, samtools) or 0-based (bedtools getfasta), settled by the length', () => {
+  const { records, problems } = parseFastaText('>chr1:1,001-1,010\nACGTACGTAC\n>chr11:190037-190237\n' + 'A'.repeat(200) + '\n>chr2:5-9\nACGTACGTACGT\n');
+  assert.deepEqual(records[0].genomic, { chrom: 'chr1', start: 1000, end: 1010, convention: 'one-based' });
+  assert.deepEqual(records[1].genomic, { chrom: 'chr11', start: 190037, end: 190237, convention: 'zero-based' });
+  assert.deepEqual(records[2].genomic, { chrom: 'chr2', start: 4, end: 9 });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0].message, /header says chr2:5-9, which is 5 bp \(1-based\) or 4 bp \(0-based\), but the record has 12 bp/);
+  assert.equal(problems[0].line, 4);
 });
 
 test('document line/column and sequence offset round-trip, across lines, CRLF and inner spaces', () => {

@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { FastaRecordInfo, parseGenomicName, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
+import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -140,8 +140,12 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   let totalResidues = 0;
   let records = 0;
   let bins = 0;
+  // A `chrom:start-end` header's convention (1- or 0-based) is known at the record's end; the
+  // scoring pass writes coordinates before that, so it takes them from this pass.
+  const placements = new Map<number, GenomicInterval>();
   for await (const event of readFastaEvents(fasta)) {
     if (event.type === 'end') {
+      if (event.record.genomic) placements.set(event.record.index, event.record.genomic);
       records++;
       totalResidues += event.length;
       bins += binCount(event.length, binSize);
@@ -151,7 +155,17 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   }
   return {
     totalResidues, records, bins, scanSeconds: (Date.now() - started) / 1000,
-    score: (engine, opts, sink, onProgress) => scoreFastaEvents(readFastaEvents(fasta), engine, opts, sink, onProgress),
+    score: (engine, opts, sink, onProgress) => {
+      const placed: RecordScoresSink = {
+        startRecord: (record) => {
+          record.genomic = placements.get(record.index);
+          return sink.startRecord(record);
+        },
+        bins: (record, block, ranges) => sink.bins(record, block, ranges),
+        endRecord: (record, length) => sink.endRecord(record, length),
+      };
+      return scoreFastaEvents(readFastaEvents(fasta), engine, opts, placed, onProgress);
+    },
   };
 }
 

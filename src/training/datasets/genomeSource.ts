@@ -18,7 +18,7 @@ import * as path from 'path';
 import { readBed, describeSkipped, BedReadSummary } from '../../core/bed';
 import { CHANNEL_COUNT, UNKNOWN } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
-import { readFastaEvents } from '../../core/fasta';
+import { GenomicInterval, readFastaEvents } from '../../core/fasta';
 import { seededRandom } from './splits';
 import { DatasetInfo, GenomeSpec, PrepareOptions, SplitName, SplitSummary } from './types';
 import { DatasetDirectory, SplitWriter, newManifest, throwIfCancelled } from './writer';
@@ -198,7 +198,7 @@ async function scanFasta(fasta: string, binSize: number, opts: PrepareOptions): 
   const notices: string[] = [];
   let nCounts = new Uint16Array(1 << 16);
   let position = 0;
-  let current: { index: number; name: string; headerLine: number; genomic?: { chrom: string; start: number; end: number } } | undefined;
+  let current: { index: number; name: string; headerLine: number; genomic?: GenomicInterval } | undefined;
   const plainNames = new Set<string>();
   for await (const event of readFastaEvents(fasta)) {
     if (event.type === 'record') {
@@ -225,18 +225,15 @@ async function scanFasta(fasta: string, binSize: number, opts: PrepareOptions): 
       let offset = 0;
       const g = current.genomic;
       if (g) {
-        if (length === g.end - g.start) {
-          conventions.ucsc++;
-          offset = g.start;
-        } else if (length === g.end - g.start - 1) {
-          conventions.bed++;
-          offset = g.start + 1;
-        } else {
+        // The FASTA reader settled the header's convention by the record's length.
+        if (!g.convention) {
           throw new InputError(
             `the header names ${current.name} (${g.end - g.start} bp as UCSC 1-based inclusive coordinates, ${g.end - g.start - 1} bp as 0-based) but the record has ${length} bp, so its genome position is unknown`,
             { file: fasta, record: current.name, line: current.headerLine + 1 },
           );
         }
+        conventions[g.convention === 'one-based' ? 'ucsc' : 'bed']++;
+        offset = g.start;
         chrom = g.chrom;
       } else {
         if (plainNames.has(chrom)) {
@@ -254,7 +251,7 @@ async function scanFasta(fasta: string, binSize: number, opts: PrepareOptions): 
       });
       current = undefined;
     } else if (event.type === 'problem') {
-      // The segment-length warning is handled above (both conventions are recognised).
+      // A header whose length fits neither convention is refused above, with more to say.
       if (!/^header says /.test(event.problem.message)) notices.push(`${fasta}: line ${event.problem.line + 1}: ${event.problem.message}`);
     }
   }
