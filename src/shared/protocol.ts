@@ -211,9 +211,7 @@ export interface BinMatrixParams {
   schedule?: boolean;
 }
 
-/** Probability 1 in the packed matrix; 0xFFFF marks a bin with no result yet. */
-export const MATRIX_SCALE = 65534;
-export const MATRIX_MISSING = 0xffff;
+export { MATRIX_MISSING, MATRIX_SCALE } from './matrix';
 
 export interface BinMatrixResult {
   uri: string;

@@ -41,7 +41,8 @@ import {
 } from '../../src/shared/protocol';
 import { TfbsSettings, normaliseSettings } from '../../src/shared/settings';
 
-export const SERVER_MAIN = path.join(__dirname, '..', '..', 'src', 'server', 'main.js');
+/** The tsc output by default; TFBS_SERVER_MAIN=dist/server.js runs the same tests on the webpack bundle. */
+export const SERVER_MAIN = process.env.TFBS_SERVER_MAIN ? path.resolve(process.env.TFBS_SERVER_MAIN) : path.join(__dirname, '..', '..', 'src', 'server', 'main.js');
 
 interface DocMirror {
   version: number;

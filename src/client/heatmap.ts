@@ -1,0 +1,446 @@
+/**
+ * The heatmap: experiments × bins of one record in a webview. It follows the active FASTA editor and
+ * its edits, fetches the matrix from the server (the whole record, or a window of a very long one) and
+ * patches it as bins are scored; clicking a cell reveals the bin in the editor. The webview keeps its
+ * view state with vscode.setState, and a WebviewPanelSerializer brings the panel back after a reload.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { writeFileAtomic } from '../core/atomicFile';
+import {
+  DEFAULT_HEATMAP_STATE,
+  FromWebview,
+  HEATMAP_VIEW_TYPE,
+  HeatmapViewState,
+  ToWebview,
+  targetsSignature,
+} from '../shared/heatmapProtocol';
+import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
+import { BinMatrixRequest, ExperimentsRequest, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
+import { Ctx, isFastaDocument } from './ctx';
+
+/** Bins held by the webview at most (a 2 Mb window at 200 bp bins); longer records show a window. */
+export const MAX_HEATMAP_BINS = 10_000;
+/** Bins fetched per matrix request. */
+const FETCH_CHUNK_BINS = 2_000;
+const PATCH_INTERVAL_MS = 250;
+
+export interface HeatmapTarget {
+  uri: string;
+  record: number;
+  bin?: number;
+}
+
+/** What the test API reports about the heatmap. */
+export interface HeatmapSnapshot {
+  open: boolean;
+  visible: boolean;
+  uri?: string;
+  record?: number;
+  recordName?: string;
+  fromBin?: number;
+  toBin?: number;
+  modelKey?: number;
+  experimentCount?: number;
+  /** Bins of the window whose matrix rows the webview has received (scored ones). */
+  binsReceived: number;
+  state: HeatmapViewState;
+}
+
+export class HeatmapController implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private queue: ToWebview[] = [];
+  private target: { uri: string; record: number; fromBin: number; toBin: number; version: number } | undefined;
+  private state: HeatmapViewState = { ...DEFAULT_HEATMAP_STATE };
+  private modelKey = -1;
+  private experimentCount = 0;
+  private received = new Set<number>();
+  private dirty: { lo: number; hi: number } | undefined;
+  private patchTimer: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private panelDisposables: vscode.Disposable[] = [];
+
+  constructor(private readonly ctx: Ctx) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(HEATMAP_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => this.revive(panel, state as HeatmapViewState | undefined),
+      }),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e && isFastaDocument(e.document)) this.followEditor(e);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (isFastaDocument(e.textEditor.document)) this.followEditor(e.textEditor, true);
+      }),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        // A restored panel waits for its document to come back.
+        if (this.panel && !this.target && this.state.uri === d.uri.toString()) this.setTarget(d.uri.toString(), this.state.record ?? 0);
+      }),
+      ctx.store.onDidChange((e) => this.onScores(e.uri, e.replace, e.bins)),
+      ctx.onDidChangeModelStatus((s) => {
+        if (this.panel && s.state === 'ready' && s.modelKey !== this.modelKey) void this.sendModel().then(() => this.refetchAll());
+      }),
+    );
+  }
+
+  /** Opens (or reveals) the heatmap, on a given record and bin or on the active editor's. */
+  async show(target?: HeatmapTarget): Promise<void> {
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(HEATMAP_VIEW_TYPE, 'TFBS heatmap', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions());
+      this.attach(panel);
+    } else {
+      this.panel.reveal(undefined, true);
+    }
+    if (target) {
+      this.setTarget(target.uri, target.record, target.bin);
+    } else {
+      const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => isFastaDocument(e.document));
+      if (editor && isFastaDocument(editor.document)) this.followEditor(editor);
+      else if (!this.target) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
+    }
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media')],
+    };
+  }
+
+  private async revive(panel: vscode.WebviewPanel, saved: HeatmapViewState | undefined): Promise<void> {
+    panel.webview.options = this.webviewOptions();
+    this.state = { ...DEFAULT_HEATMAP_STATE, ...(saved ?? {}) };
+    this.attach(panel);
+    const uri = this.state.uri;
+    if (uri && vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri)) this.setTarget(uri, this.state.record ?? 0);
+    else if (!uri) await this.show();
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    this.queue = [];
+    this.received.clear();
+    this.modelKey = -1;
+    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'heatmap.svg');
+    panel.webview.html = this.html(panel.webview);
+    this.panelDisposables = [
+      panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
+      panel.onDidDispose(() => {
+        for (const d of this.panelDisposables) d.dispose();
+        this.panelDisposables = [];
+        this.panel = undefined;
+        this.target = undefined;
+        this.ready = false;
+      }),
+      panel.onDidChangeViewState(() => {
+        // A webview that was hidden lost its content (retainContextWhenHidden is off): it asks again with 'ready'.
+      }),
+    ];
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = makeNonce();
+    const root = this.ctx.extension.extensionUri;
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'heatmap.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'heatmap.css'));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data: blob:`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${style}" rel="stylesheet">
+<title>TFBS heatmap</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  private post(message: ToWebview): void {
+    if (!this.panel) return;
+    if (!this.ready) {
+      // Only the latest of each kind matters before the webview is up, except matrix chunks.
+      if (message.type !== 'matrix') this.queue = this.queue.filter((m) => m.type !== message.type);
+      this.queue.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready': {
+        this.ready = true;
+        this.received.clear();
+        const queued = this.queue.filter((q) => q.type !== 'matrix');
+        this.queue = [];
+        void this.panel?.webview.postMessage({ type: 'state', state: this.state } satisfies ToWebview);
+        for (const q of queued) void this.panel?.webview.postMessage(q);
+        await this.sendModel();
+        if (this.target) this.sendRecord();
+        else if (!queued.some((q) => q.type === 'empty')) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
+        break;
+      }
+      case 'state':
+        this.state = m.state;
+        break;
+      case 'reveal':
+        await this.revealBin(m.bin);
+        break;
+      case 'exportPng':
+        await this.exportPng(m.dataUrl);
+        break;
+      case 'exportTsv':
+        await this.exportTsv(m.experiments);
+        break;
+      case 'log':
+        this.ctx.output.appendLine(`[heatmap] ${m.message}`);
+        break;
+    }
+  }
+
+  private async sendModel(): Promise<void> {
+    if (!this.panel || !this.ctx.isRunning()) return;
+    const result = await this.ctx.client!.sendRequest(ExperimentsRequest);
+    if (!result.experiments.length) return;
+    this.modelKey = result.modelKey;
+    this.experimentCount = result.experiments.length;
+    this.post({
+      type: 'model',
+      modelKey: result.modelKey,
+      modelName: result.modelName ?? '',
+      experiments: result.experiments,
+      signature: targetsSignature(result.experiments.map((e) => e.name)),
+    });
+  }
+
+  private followEditor(editor: vscode.TextEditor, selectionOnly = false): void {
+    if (!this.panel) return;
+    const uri = editor.document.uri.toString();
+    const doc = this.ctx.store.get(uri);
+    const line = editor.selection.active.line;
+    const layout = doc?.layouts.find((l) => l.headerLine <= line && line <= Math.max(l.lastLine, l.headerLine)) ?? doc?.layouts[0];
+    const record = layout?.record ?? 0;
+    if (!this.target || this.target.uri !== uri || this.target.record !== record) {
+      this.setTarget(uri, record);
+    } else if (selectionOnly && layout && doc) {
+      const offset = offsetAtPosition(layout.layout, line, editor.selection.active.character);
+      this.post({ type: 'cursor', bin: offset === undefined ? undefined : Math.floor(offset / doc.binSize) });
+    }
+  }
+
+  private setTarget(uri: string, record: number, focusBin?: number): void {
+    const doc = this.ctx.store.get(uri);
+    const layout = doc?.layouts[record];
+    this.state = { ...this.state, uri, record };
+    if (!doc || !layout) {
+      // Scores have not arrived yet; the first replacement for this document will retry.
+      this.target = { uri, record, fromBin: 0, toBin: 0, version: -1 };
+      this.post({ type: 'empty', message: 'Waiting for scores…' });
+      return;
+    }
+    const centre = focusBin ?? (this.target?.uri === uri && this.target.record === record ? Math.floor((this.target.fromBin + this.target.toBin) / 2) : 0);
+    let fromBin = 0;
+    let toBin = layout.binCount;
+    if (layout.binCount > MAX_HEATMAP_BINS) {
+      fromBin = Math.max(0, Math.min(layout.binCount - MAX_HEATMAP_BINS, centre - MAX_HEATMAP_BINS / 2));
+      toBin = fromBin + MAX_HEATMAP_BINS;
+    }
+    this.target = { uri, record, fromBin, toBin, version: doc.version };
+    this.received.clear();
+    this.sendRecord(focusBin);
+    this.refetchAll();
+  }
+
+  private sendRecord(focusBin?: number): void {
+    const t = this.target;
+    const doc = t && this.ctx.store.get(t.uri);
+    const layout = doc?.layouts[t!.record];
+    if (!t || !doc || !layout) return;
+    if (!layout.scorable || layout.binCount === 0) {
+      this.post({ type: 'empty', message: `Record "${layout.name}" is not scored (${layout.length ? 'not DNA' : 'no sequence'}).` });
+      return;
+    }
+    this.post({
+      type: 'record',
+      uri: t.uri,
+      documentName: path.basename(vscode.Uri.parse(t.uri).path),
+      version: doc.version,
+      binSize: doc.binSize,
+      record: { record: layout.record, name: layout.name, uniqueName: layout.uniqueName, length: layout.length, binCount: layout.binCount, genomic: layout.genomic },
+      fromBin: t.fromBin,
+      toBin: t.toBin,
+      focusBin,
+    });
+  }
+
+  private onScores(uri: string, replace: boolean, bins?: Map<number, number[]>): void {
+    const t = this.target;
+    if (!this.panel || !t || t.uri !== uri) return;
+    if (replace) {
+      const doc = this.ctx.store.get(uri);
+      if (!doc) return;
+      // A new version (edit), model, focus or bin size: the record's matrix is fetched again.
+      const record = Math.min(t.record, Math.max(0, doc.layouts.length - 1));
+      this.setTarget(uri, record);
+      return;
+    }
+    const added = bins?.get(t.record);
+    if (!added?.length) return;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const b of added) {
+      if (b < t.fromBin || b >= t.toBin) continue;
+      lo = Math.min(lo, b);
+      hi = Math.max(hi, b);
+    }
+    if (lo > hi) return;
+    this.dirty = this.dirty ? { lo: Math.min(this.dirty.lo, lo), hi: Math.max(this.dirty.hi, hi) } : { lo, hi };
+    if (!this.patchTimer) {
+      this.patchTimer = setTimeout(() => {
+        this.patchTimer = undefined;
+        const d = this.dirty;
+        this.dirty = undefined;
+        if (d) void this.fetch(d.lo, d.hi + 1, false);
+      }, PATCH_INTERVAL_MS);
+    }
+  }
+
+  private refetchAll(): void {
+    const t = this.target;
+    if (!t || t.toBin <= t.fromBin) return;
+    void (async () => {
+      for (let from = t.fromBin; from < t.toBin; from += FETCH_CHUNK_BINS) {
+        if (this.target !== t) return;
+        await this.fetch(from, Math.min(t.toBin, from + FETCH_CHUNK_BINS), true);
+      }
+    })();
+  }
+
+  private async fetch(fromBin: number, toBin: number, schedule: boolean): Promise<void> {
+    const t = this.target;
+    if (!t || !this.panel || !this.ctx.isRunning()) return;
+    try {
+      const m = await this.ctx.client!.sendRequest(BinMatrixRequest, { uri: t.uri, record: t.record, fromBin, toBin, schedule });
+      if (!m || this.target !== t || m.version !== t.version) return;
+      if (m.modelKey !== this.modelKey) await this.sendModel();
+      const bytes = Buffer.from(m.data, 'base64');
+      const rowBytes = m.experimentCount * 2;
+      for (let b = m.fromBin; b < m.toBin; b++) {
+        if (bytes.readUInt16LE((b - m.fromBin) * rowBytes) !== MATRIX_MISSING) this.received.add(b);
+        else this.received.delete(b);
+      }
+      this.post({ type: 'matrix', modelKey: m.modelKey, version: m.version, record: m.record, fromBin: m.fromBin, toBin: m.toBin, experimentCount: m.experimentCount, data: m.data });
+    } catch (e) {
+      this.ctx.output.appendLine(`[heatmap] matrix request failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async revealBin(bin: number): Promise<void> {
+    const t = this.target;
+    const doc = t && this.ctx.store.get(t.uri);
+    const layout = doc?.layouts[t!.record];
+    if (!t || !doc || !layout) return;
+    const start = positionOfOffset(layout.layout, bin * doc.binSize);
+    const end = positionAfterOffset(layout.layout, Math.min((bin + 1) * doc.binSize, layout.length));
+    if (!start || !end) return;
+    const uri = vscode.Uri.parse(t.uri);
+    const existing = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === t.uri);
+    const document = existing?.document ?? (await vscode.workspace.openTextDocument(uri));
+    const editor = await vscode.window.showTextDocument(document, {
+      viewColumn: existing?.viewColumn ?? vscode.ViewColumn.One,
+      preserveFocus: false,
+    });
+    const range = new vscode.Range(start.line, start.character, end.line, end.character);
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async exportPng(dataUrl: string): Promise<void> {
+    const t = this.target;
+    const name = t ? `${this.ctx.store.get(t.uri)?.layouts[t.record]?.uniqueName ?? 'record'}.heatmap.png` : 'heatmap.png';
+    const target = await vscode.window.showSaveDialog({ defaultUri: defaultSaveUri(t?.uri, name), filters: { 'PNG image': ['png'] } });
+    if (!target) return;
+    const base64 = dataUrl.replace(/^data:image\/png;base64,/, '');
+    await writeOut(target, Buffer.from(base64, 'base64'));
+    void vscode.window.showInformationMessage(`Heatmap saved to ${target.fsPath}`);
+  }
+
+  private async exportTsv(experiments: number[]): Promise<void> {
+    const t = this.target;
+    if (!t || !this.ctx.isRunning()) return;
+    const layout: RecordLayout | undefined = this.ctx.store.get(t.uri)?.layouts[t.record];
+    const target = await vscode.window.showSaveDialog({ defaultUri: defaultSaveUri(t.uri, `${layout?.uniqueName ?? 'record'}.tfbs.tsv`), filters: { 'Tab-separated values': ['tsv'] } });
+    if (!target) return;
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage('TFBS Lens: predictions can be exported to local files only.');
+      return;
+    }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'TFBS Lens: exporting the heatmap', cancellable: true }, async (_p, token) => {
+      try {
+        const result = await this.ctx.client!.sendRequest(ExportRequest, { uri: t.uri, format: 'tsv', path: target.fsPath, records: [t.record], experiments }, token);
+        void vscode.window.showInformationMessage(`TFBS Lens: ${result.lines.toLocaleString()} bins × ${experiments.length} experiments written to ${result.paths[0]}`);
+      } catch (e) {
+        if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`TFBS Lens: export failed: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  snapshot(): HeatmapSnapshot {
+    const t = this.target;
+    const layout = t && this.ctx.store.get(t.uri)?.layouts[t.record];
+    return {
+      open: Boolean(this.panel),
+      visible: Boolean(this.panel?.visible),
+      uri: t?.uri,
+      record: t?.record,
+      recordName: layout?.uniqueName,
+      fromBin: t?.fromBin,
+      toBin: t?.toBin,
+      modelKey: this.modelKey >= 0 ? this.modelKey : undefined,
+      experimentCount: this.experimentCount || undefined,
+      binsReceived: this.received.size,
+      state: this.state,
+    };
+  }
+
+  dispose(): void {
+    if (this.patchTimer) clearTimeout(this.patchTimer);
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function makeNonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}
+
+function defaultSaveUri(docUri: string | undefined, name: string): vscode.Uri | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (docUri) {
+    const u = vscode.Uri.parse(docUri);
+    if (u.scheme === 'file') return vscode.Uri.file(path.join(path.dirname(u.fsPath), name));
+  }
+  return folder ? vscode.Uri.joinPath(folder, name) : undefined;
+}
+
+/** Local files are written atomically (temporary file, then rename); other schemes through the FS API. */
+export async function writeOut(target: vscode.Uri, bytes: Buffer): Promise<void> {
+  if (target.scheme === 'file') await writeFileAtomic(target.fsPath, bytes);
+  else await vscode.workspace.fs.writeFile(target, bytes);
+}

@@ -1,0 +1,86 @@
+/**
+ * Messages between the extension and the heatmap webview, typed once for both sides (igv-vscode's
+ * single RPC module pattern). The webview bundle (media/heatmap/) imports only types from here and
+ * the palette; nothing that needs Node.
+ */
+import type { ExperimentInfo, GenomicInterval } from './protocol';
+
+export const HEATMAP_VIEW_TYPE = 'tfbsLens.heatmap';
+
+export type RowOrder = 'model' | 'factor' | 'cell' | 'max';
+
+/** What the webview persists (vscode.setState) and restores after a window reload. */
+export interface HeatmapViewState {
+  /** Document and record shown. */
+  uri?: string;
+  record?: number;
+  /** Experiment order: model output order, grouped by factor or by cell type, or by max over the record. */
+  order: RowOrder;
+  /** Case-insensitive substring filter over "cell factor treatment". */
+  filter: string;
+  /** Visible window: bins [x0, x1) and rows [y0, y1) of the filtered, ordered list. */
+  view?: { x0: number; x1: number; y0: number; y1: number };
+  /** Experiment under a pinned selection (output index); only meaningful for the same targets. */
+  selectedExperiment?: number;
+  /** Signature of the targets the state was made with: a different model drops row-specific state. */
+  targetsSignature?: string;
+}
+
+export const DEFAULT_HEATMAP_STATE: HeatmapViewState = { order: 'model', filter: '' };
+
+export interface HeatmapRecordInfo {
+  record: number;
+  name: string;
+  uniqueName: string;
+  length: number;
+  binCount: number;
+  genomic?: GenomicInterval;
+}
+
+export type ToWebview =
+  | { type: 'model'; modelKey: number; modelName: string; experiments: ExperimentInfo[]; signature: string }
+  | {
+      type: 'record';
+      uri: string;
+      documentName: string;
+      version: number;
+      binSize: number;
+      record: HeatmapRecordInfo;
+      /** Bins the heatmap holds: the whole record, or a window of a very long one. */
+      fromBin: number;
+      toBin: number;
+      /** Bin to bring into view (from a hover link or the cursor). */
+      focusBin?: number;
+    }
+  | {
+      type: 'matrix';
+      modelKey: number;
+      version: number;
+      record: number;
+      fromBin: number;
+      toBin: number;
+      experimentCount: number;
+      /** base64 uint16 little-endian, bin-major; see MATRIX_SCALE / MATRIX_MISSING in protocol.ts. */
+      data: string;
+    }
+  | { type: 'cursor'; bin: number | undefined }
+  | { type: 'empty'; message: string }
+  | { type: 'state'; state: HeatmapViewState };
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'state'; state: HeatmapViewState }
+  | { type: 'reveal'; bin: number }
+  | { type: 'exportPng'; dataUrl: string }
+  | { type: 'exportTsv'; experiments: number[] }
+  | { type: 'log'; message: string };
+
+/** A short signature of a target list: count and a hash of the names. */
+export function targetsSignature(names: readonly string[]): string {
+  let h = 0x811c9dc5;
+  for (const n of names) {
+    for (let i = 0; i < n.length; i++) h = Math.imul(h ^ n.charCodeAt(i), 16777619);
+    h = Math.imul(h ^ 0x7c, 16777619);
+  }
+  return `${names.length}:${(h >>> 0).toString(36)}`;
+}

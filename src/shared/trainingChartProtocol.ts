@@ -1,0 +1,9 @@
+/** Messages between the extension and the training chart webview (media/training/). */
+import type { TrainerEvent } from '../training/events';
+
+export type ToTrainingChart =
+  | { type: 'reset'; preset: string; out: string; epochs: number }
+  | { type: 'event'; event: TrainerEvent }
+  | { type: 'log'; text: string };
+
+export type FromTrainingChart = { type: 'ready' };

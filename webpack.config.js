@@ -1,0 +1,89 @@
+// Bundles for the packaged extension. `npm run build` type-checks everything with tsc first, so the
+// loaders here only transpile.
+//   dist/extension.js       the VS Code extension (client)          target node, `vscode` external
+//   dist/server.js          the language server (owns the model)    target node
+//   dist/cli.js             the `tfbs` command (bin/tfbs.js loads it) target node
+//   dist/webview/heatmap.js the heatmap webview                      target web (DOM, no Node)
+// Native and heavy runtime modules stay outside the bundles and are loaded from node_modules at run
+// time: onnxruntime-node (native binaries) and `vscode` (provided by the host).
+'use strict';
+
+const path = require('path');
+const webpack = require('webpack');
+
+const root = __dirname;
+
+/** @type {(entry: string, filename: string, extra?: object) => import('webpack').Configuration} */
+function nodeBundle(entry, filename, extra = {}) {
+  return {
+    name: filename,
+    target: 'node20',
+    mode: 'none',
+    entry: path.join(root, entry),
+    output: {
+      path: path.join(root, 'dist'),
+      filename,
+      libraryTarget: 'commonjs2',
+      devtoolModuleFilenameTemplate: '../[resource-path]',
+    },
+    // Keep __dirname / __filename the bundle's own: code finds python/ and models/ upwards from them.
+    node: { __dirname: false, __filename: false },
+    devtool: 'nosources-source-map',
+    resolve: {
+      extensions: ['.ts', '.js'],
+      mainFields: ['module', 'main'],
+      // The UMD build's dynamic require() defeats bundling (a "critical dependency" warning); the ESM
+      // build of the same version bundles cleanly.
+      alias: { 'vscode-languageserver-types': path.join(root, 'node_modules', 'vscode-languageserver-types', 'lib', 'esm', 'main.js') },
+    },
+    module: {
+      rules: [
+        {
+          test: /\.ts$/,
+          exclude: /node_modules/,
+          use: [{ loader: 'ts-loader', options: { configFile: path.join(root, 'tsconfig.json'), transpileOnly: true, onlyCompileBundledFiles: true } }],
+        },
+      ],
+    },
+    externals: {
+      vscode: 'commonjs vscode',
+      'onnxruntime-node': 'commonjs onnxruntime-node',
+    },
+    optimization: { minimize: false },
+    performance: { hints: false },
+    infrastructureLogging: { level: 'warn' },
+    ...extra,
+  };
+}
+
+/** @type {import('webpack').Configuration} */
+const webview = {
+  name: 'webview',
+  target: 'web',
+  mode: 'none',
+  entry: { heatmap: path.join(root, 'media', 'heatmap', 'main.ts'), training: path.join(root, 'media', 'training', 'main.ts') },
+  output: { path: path.join(root, 'dist', 'webview'), filename: '[name].js' },
+  devtool: 'nosources-source-map',
+  resolve: { extensions: ['.ts', '.js'] },
+  module: {
+    rules: [
+      {
+        test: /\.ts$/,
+        exclude: /node_modules/,
+        use: [{ loader: 'ts-loader', options: { configFile: path.join(root, 'media', 'heatmap', 'tsconfig.json'), transpileOnly: true, onlyCompileBundledFiles: true } }],
+      },
+    ],
+  },
+  optimization: { minimize: false },
+  performance: { hints: false },
+  infrastructureLogging: { level: 'warn' },
+};
+
+module.exports = [
+  nodeBundle('src/client/main.ts', 'extension.js'),
+  nodeBundle('src/server/main.ts', 'server.js'),
+  nodeBundle('src/cli/main.ts', 'cli.js', {
+    plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
+  }),
+  webview,
+];
