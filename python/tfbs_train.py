@@ -799,6 +799,18 @@ def parse_arch(text):
 
 def export_package(torch, np, args, model, manifest, splits, config, preset, hyper, parameters, metrics, duration,
                    device, work):
+    tmp_dir = os.path.join(work, "%s.tmp-%d" % (PACKAGE_DIR, os.getpid()))
+    try:
+        return write_package(torch, np, args, model, manifest, splits, config, preset, hyper, parameters, metrics,
+                             duration, device, work, tmp_dir)
+    except BaseException:
+        # A cancel or an error mid-export leaves no half-written package behind.
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+
+
+def write_package(torch, np, args, model, manifest, splits, config, preset, hyper, parameters, metrics, duration,
+                  device, work, tmp_dir):
     nn = torch.nn
     input_length = manifest["inputLength"]
     targets = manifest["targets"]
@@ -814,7 +826,6 @@ def export_package(torch, np, args, model, manifest, splits, config, preset, hyp
     cpu_model = model.to("cpu").eval()
     wrapped = WithSigmoid(cpu_model).eval()
     final_dir = os.path.join(work, PACKAGE_DIR)
-    tmp_dir = "%s.tmp-%d" % (final_dir, os.getpid())
     if os.path.exists(tmp_dir):
         shutil.rmtree(tmp_dir)
     os.makedirs(tmp_dir)

@@ -125,6 +125,14 @@ export async function resolveTrainingData(data: string, work: string, options: T
     );
   }
   ctx.onStage?.(`preparing ${spec.kind} data into ${prepared}`);
-  await prepareDataset(spec, prepared, { signal: ctx.signal, onNotice: ctx.onNotice, overwrite: false });
+  try {
+    await prepareDataset(spec, prepared, { signal: ctx.signal, onNotice: ctx.onNotice, overwrite: false });
+  } catch (e) {
+    if (e instanceof InputError) {
+      // The source needs options `tfbs train` does not take (they belong to dataset preparation).
+      throw new InputError(`${e.detail} — "tfbs train" prepared it with default options; to choose them, run "tfbs dataset prepare ... -o DIR" and pass --data DIR`, e.location);
+    }
+    throw e;
+  }
   return { dir: prepared, preparedHere: true };
 }

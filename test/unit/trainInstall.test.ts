@@ -15,6 +15,7 @@ import { optionsFromArgs, parseArch, trainCommand, TrainingProgressView } from '
 import { parseTrainerLine } from '../../src/training/events';
 import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/training/install';
 import { acquireTrainingLock, lockPathFor, processAlive } from '../../src/training/lock';
+import { findPython } from '../../src/training/python';
 import { PRESETS, trainerScriptPath } from '../../src/training/run';
 import { exists, tempDir } from './trainFixtures';
 
@@ -109,8 +110,9 @@ test('output check: a file, or a folder with other things in it, is never a plac
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-test('presets: the TypeScript list is the trainer\'s', () => {
-  const res = spawnSync('/usr/bin/python3', [trainerScriptPath(), '--list-presets'], { encoding: 'utf8' });
+test('presets: the TypeScript list is the trainer\'s', async () => {
+  const python = await findPython();
+  const res = spawnSync(python.command, [trainerScriptPath(), '--list-presets'], { encoding: 'utf8' });
   assert.equal(res.status, 0, res.stderr);
   assert.deepEqual(Object.keys(JSON.parse(res.stdout)).sort(), [...PRESETS].sort());
 });

@@ -17,8 +17,7 @@ import { PARITY_FILE, checkParity } from '../../src/training/parity';
 import { startTraining, TrainingOptions } from '../../src/training/run';
 import { exists, primerMotifDataset, syntheticDataset, tempDir, waitFor } from './trainFixtures';
 
-const PYTHON = '/usr/bin/python3';
-const FAST: Partial<TrainingOptions> = { preset: 'tiny', batch: 32, lr: 3e-3, patience: 3, seed: 5, rcAugment: true, python: PYTHON, reportSeconds: 0 };
+const FAST: Partial<TrainingOptions> = { preset: 'tiny', batch: 32, lr: 3e-3, patience: 3, seed: 5, rcAugment: true, reportSeconds: 0 };
 
 let primerData: Promise<string> | undefined;
 function primer(): Promise<string> {
