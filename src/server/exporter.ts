@@ -36,8 +36,8 @@ export async function exportPredictions(
 ): Promise<ExportResult> {
   const doc = service.docs.get(params.uri);
   if (!doc) throw new UsageError('the document is not open');
-  const model = service.model;
-  if (!model) throw new UsageError('no model is loaded');
+  const model = await service.settledModel();
+  if (!model) throw new UsageError(`no model is loaded${service.models.status.message ? `: ${service.models.status.message}` : ''}`);
   const analysis = doc.analysis;
   const binSize = analysis.binLayout.binSize;
   const states = analysis.records.filter((s) => s.binCount > 0 && (!params.records || params.records.includes(s.record.index)));

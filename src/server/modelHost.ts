@@ -71,8 +71,9 @@ export class ModelHost {
         await engine.dispose().catch(() => undefined);
         return undefined;
       }
+      // The caller publishes the ready status once it has applied the settings that depend on the
+      // model (focus, bin size), so the first 'ready' already tells the whole story.
       this.loaded = { key, pkg, engine, experiments: pkg.experiments, notices };
-      this.publish(this.readyStatus(settings));
       return this.loaded;
     } catch (e) {
       if (token !== this.loadToken) return undefined;

@@ -152,6 +152,12 @@ export class ScoringService {
     return model;
   }
 
+  /** The model once a load in progress has finished (undefined when there is none or it failed). */
+  async settledModel(): Promise<LoadedModel | undefined> {
+    while (this.modelLoad) await this.modelLoad.catch(() => undefined);
+    return this.model;
+  }
+
   async updateSettings(next: TfbsSettings): Promise<void> {
     const changed = changedSettings(this.settings, next);
     this.settings = next;

@@ -214,7 +214,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     s.flushPending(p.uri);
     const doc = s.docs.get(p.uri);
     if (!doc) throw new ResponseError(-32602, 'the document is not open in the server');
-    if (!s.model) throw new ResponseError(-32603, noModelReason(s));
+    if (!(await s.settledModel())) throw new ResponseError(-32603, noModelReason(s));
     const wanted: Array<[RecordState, number[]]> = [];
     for (const state of doc.analysis.records) {
       if (!state.binCount) continue;
