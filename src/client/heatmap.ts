@@ -50,7 +50,10 @@ export interface HeatmapSnapshot {
 export class HeatmapController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
-  private queue: ToWebview[] = [];
+  /** What to say in the webview when it comes up with no record to show. */
+  private emptyMessage = 'Open a FASTA file: the heatmap shows the record under the cursor.';
+  /** Bin to bring into view once the webview is up. */
+  private pendingFocus: number | undefined;
   private target: { uri: string; record: number; fromBin: number; toBin: number; version: number } | undefined;
   private state: HeatmapViewState = { ...DEFAULT_HEATMAP_STATE };
   private modelKey = -1;
@@ -120,7 +123,6 @@ export class HeatmapController implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
-    this.queue = [];
     this.received.clear();
     this.modelKey = -1;
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'heatmap.svg');
@@ -168,29 +170,34 @@ export class HeatmapController implements vscode.Disposable {
 </html>`;
   }
 
-  private post(message: ToWebview): void {
-    if (!this.panel) return;
-    if (!this.ready) {
-      // Only the latest of each kind matters before the webview is up, except matrix chunks.
-      if (message.type !== 'matrix') this.queue = this.queue.filter((m) => m.type !== message.type);
-      this.queue.push(message);
-      return;
-    }
-    void this.panel.webview.postMessage(message);
+  /**
+   * Sends a message to a webview that is up; resolves whether it was delivered. Before the webview's
+   * 'ready', nothing is sent: the ready handler sends the current model, record and matrix.
+   */
+  private post(message: ToWebview): Thenable<boolean> {
+    if (message.type === 'empty') this.emptyMessage = message.message;
+    if (!this.panel || !this.ready) return Promise.resolve(false);
+    return this.panel.webview.postMessage(message);
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'ready': {
+        // A new webview (first show, or shown again after being hidden): it holds nothing yet.
         this.ready = true;
         this.received.clear();
-        const queued = this.queue.filter((q) => q.type !== 'matrix');
-        this.queue = [];
-        void this.panel?.webview.postMessage({ type: 'state', state: this.state } satisfies ToWebview);
-        for (const q of queued) void this.panel?.webview.postMessage(q);
+        this.modelKey = -1;
+        void this.post({ type: 'state', state: this.state });
         await this.sendModel();
-        if (this.target) this.sendRecord();
-        else if (!queued.some((q) => q.type === 'empty')) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
+        const t = this.target;
+        if (t && t.version >= 0) {
+          const focus = this.pendingFocus;
+          this.pendingFocus = undefined;
+          this.sendRecord(focus);
+          this.refetchAll();
+        } else {
+          void this.post({ type: 'empty', message: this.emptyMessage });
+        }
         break;
       }
       case 'state':
@@ -248,9 +255,11 @@ export class HeatmapController implements vscode.Disposable {
     if (!doc || !layout) {
       // Scores have not arrived yet; the first replacement for this document will retry.
       this.target = { uri, record, fromBin: 0, toBin: 0, version: -1 };
-      this.post({ type: 'empty', message: 'Waiting for scores…' });
+      this.pendingFocus = focusBin;
+      void this.post({ type: 'empty', message: 'Waiting for scores…' });
       return;
     }
+    focusBin ??= this.pendingFocus;
     const centre = focusBin ?? (this.target?.uri === uri && this.target.record === record ? Math.floor((this.target.fromBin + this.target.toBin) / 2) : 0);
     let fromBin = 0;
     let toBin = layout.binCount;
@@ -260,6 +269,10 @@ export class HeatmapController implements vscode.Disposable {
     }
     this.target = { uri, record, fromBin, toBin, version: doc.version };
     this.received.clear();
+    if (!this.ready) {
+      this.pendingFocus = focusBin;
+      return;
+    }
     this.sendRecord(focusBin);
     this.refetchAll();
   }
@@ -331,18 +344,19 @@ export class HeatmapController implements vscode.Disposable {
 
   private async fetch(fromBin: number, toBin: number, schedule: boolean): Promise<void> {
     const t = this.target;
-    if (!t || !this.panel || !this.ctx.isRunning()) return;
+    if (!t || !this.panel || !this.ready || !this.ctx.isRunning()) return;
     try {
       const m = await this.ctx.client!.sendRequest(BinMatrixRequest, { uri: t.uri, record: t.record, fromBin, toBin, schedule });
       if (!m || this.target !== t || m.version !== t.version) return;
       if (m.modelKey !== this.modelKey) await this.sendModel();
+      const delivered = await this.post({ type: 'matrix', modelKey: m.modelKey, version: m.version, record: m.record, fromBin: m.fromBin, toBin: m.toBin, experimentCount: m.experimentCount, data: m.data });
+      if (!delivered || this.target !== t) return;
       const bytes = Buffer.from(m.data, 'base64');
       const rowBytes = m.experimentCount * 2;
       for (let b = m.fromBin; b < m.toBin; b++) {
         if (bytes.readUInt16LE((b - m.fromBin) * rowBytes) !== MATRIX_MISSING) this.received.add(b);
         else this.received.delete(b);
       }
-      this.post({ type: 'matrix', modelKey: m.modelKey, version: m.version, record: m.record, fromBin: m.fromBin, toBin: m.toBin, experimentCount: m.experimentCount, data: m.data });
     } catch (e) {
       this.ctx.output.appendLine(`[heatmap] matrix request failed: ${(e as Error).message}`);
     }

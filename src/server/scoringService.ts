@@ -641,7 +641,7 @@ export class ScoringService {
         },
         (block) => {
           if (this.model !== model) return;
-          this.windowsScored += block.bins.length * strands;
+          this.windowsScored += block.bins.length;
           this.storeBlock(batch, block);
         },
       );

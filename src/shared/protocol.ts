@@ -266,7 +266,10 @@ export const ExportRequest = new RequestType<ExportParams, ExportResult, void>('
 export const ExportProgressNotification = new NotificationType<{ path: string; done: number; total: number }>('tfbs/exportProgress');
 
 export interface ServerStats {
-  /** Windows run through the engine since the model was loaded (forward and reverse count once). */
+  /**
+   * Windows run through the engine since the model was loaded — one per bin scored; a window's
+   * reverse complement, scored alongside it, is not counted again.
+   */
   windowsScored: number;
   cacheEntries: number;
   cacheBytes: number;

@@ -160,7 +160,7 @@ test('a 10 MB one-line record: the screen first, a hover far out, an edit re-key
   await new Promise((r) => setTimeout(r, 500));
   const s2 = await h.stats();
   assert.equal(s2.windowsScored, s1.windowsScored, 'no scoring after the cancel');
-  assert.ok(s1.windowsScored < 100_000, 'the request did not run to the end');
+  assert.ok(s1.windowsScored < 50_000, 'the request did not run to the end');
   await h.close(uri);
 });
 
