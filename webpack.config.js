@@ -5,7 +5,8 @@
 //   dist/cli.js             the `tfbs` command (bin/tfbs.js loads it) target node
 //   dist/webview/heatmap.js the heatmap webview                      target web (DOM, no Node)
 // Native and heavy runtime modules stay outside the bundles and are loaded from node_modules at run
-// time: onnxruntime-node (native binaries) and `vscode` (provided by the host).
+// time: onnxruntime-node (native binaries), TensorFlow.js (wasm files, optional native tfjs-node) and
+// `vscode` (provided by the host).
 'use strict';
 
 const path = require('path');
@@ -48,6 +49,12 @@ function nodeBundle(entry, filename, extra = {}) {
     externals: {
       vscode: 'commonjs vscode',
       'onnxruntime-node': 'commonjs onnxruntime-node',
+      // TF.js: the wasm backend finds its .wasm files beside its own package, and tfjs-node is an
+      // optional native module that may be absent.
+      '@tensorflow/tfjs-core': 'commonjs @tensorflow/tfjs-core',
+      '@tensorflow/tfjs-layers': 'commonjs @tensorflow/tfjs-layers',
+      '@tensorflow/tfjs-backend-wasm': 'commonjs @tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-node': 'commonjs @tensorflow/tfjs-node',
     },
     optimization: { minimize: false },
     performance: { hints: false },
@@ -82,7 +89,7 @@ const webview = {
 module.exports = [
   nodeBundle('src/client/main.ts', 'extension.js'),
   nodeBundle('src/server/main.ts', 'server.js'),
-  nodeBundle('src/cli/main.ts', 'cli.js', {
+  nodeBundle('src/cli/run.ts', 'cli.js', {
     plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
   }),
   webview,

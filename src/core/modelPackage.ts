@@ -1,6 +1,7 @@
 /**
  * A model travels as a directory: `model.onnx` (the graph and weights) and `model.json` (everything a
- * user of the graph must know to feed it and read it). Loading checks the manifest completely, so a
+ * user of the graph must know to feed it and read it). A model that comes from Keras may carry a TF.js
+ * Layers model instead of model.onnx (`"tfjs": {"file": "tfjs/model.json"}`). Loading checks the manifest completely, so a
  * mismatch is refused here with a message that names the file and field — not discovered later as
  * garbage probabilities. Whether the ONNX graph agrees with the manifest (input shape, output count)
  * is checked by the engine when it opens the graph.
@@ -37,16 +38,23 @@ export interface ModelManifest {
   binSize: number;
   /** Experiment names in output order. */
   targets: string[];
-  onnx: { file: string; inputName: string; outputName: string; opset?: number; sha256?: string };
+  /** The network as ONNX (what the trainer exports; run by ONNX Runtime). */
+  onnx?: { file: string; inputName: string; outputName: string; opset?: number; sha256?: string };
+  /** Or the network as a TF.js Layers model (e.g. a converted Keras model; run by TensorFlow.js). */
+  tfjs?: { file: string };
   architecture: { preset?: string; parameters?: number; [key: string]: unknown };
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
 }
 
+export type NetworkFormat = 'onnx' | 'tfjs';
+
 export interface ModelPackage {
   dir: string;
   manifest: ModelManifest;
-  onnxPath: string;
+  format: NetworkFormat;
+  /** Absolute path of model.onnx, or of the TF.js model JSON. */
+  networkPath: string;
   experiments: Experiment[];
 }
 
@@ -76,15 +84,17 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
     throw new ModelError(`not valid JSON (${(e as Error).message})`, { file: manifestPath });
   }
   const manifest = validateManifest(json, manifestPath);
-  const onnxPath = path.join(abs, manifest.onnx.file);
-  const onnxStat = await fs.stat(onnxPath).catch(() => undefined);
-  if (!onnxStat?.isFile()) {
-    throw new ModelError(`missing ${manifest.onnx.file}: the model directory holds no network`, { file: abs });
+  const format: NetworkFormat = manifest.onnx ? 'onnx' : 'tfjs';
+  const file = (manifest.onnx ?? manifest.tfjs)!.file;
+  const networkPath = path.join(abs, file);
+  const stat2 = await fs.stat(networkPath).catch(() => undefined);
+  if (!stat2?.isFile()) {
+    throw new ModelError(`missing ${file}: the model directory holds no network`, { file: abs });
   }
-  if (onnxStat.size < 16) {
-    throw new ModelError(`${manifest.onnx.file} is empty or truncated (${onnxStat.size} bytes)`, { file: onnxPath });
+  if (stat2.size < 16) {
+    throw new ModelError(`${file} is empty or truncated (${stat2.size} bytes)`, { file: networkPath });
   }
-  return { dir: abs, manifest, onnxPath, experiments: experimentsFromNames(manifest.targets) };
+  return { dir: abs, manifest, format, networkPath, experiments: experimentsFromNames(manifest.targets) };
 }
 
 /** Checks every field a consumer relies on; the first problem is reported with its field name. */
@@ -119,13 +129,17 @@ export function validateManifest(json: unknown, file: string): ModelManifest {
   (m.targets as unknown[]).forEach((t, i) => {
     if (typeof t !== 'string' || !t.trim()) fail(`targets[${i}]`, 'must be a non-empty string');
   });
-  const onnx = m.onnx as Record<string, unknown> | undefined;
-  if (typeof onnx !== 'object' || onnx === null) fail('onnx', 'missing');
-  const o = onnx as Record<string, unknown>;
-  for (const key of ['file', 'inputName', 'outputName']) {
-    if (typeof o[key] !== 'string' || !o[key]) fail(`onnx.${key}`, 'must be a non-empty string');
+  if ((m.onnx === undefined) === (m.tfjs === undefined)) {
+    fail('onnx', 'a model names exactly one network: "onnx" (model.onnx) or "tfjs" (a TF.js Layers model)');
   }
-  if (path.basename(o.file as string) !== o.file) fail('onnx.file', 'must be a file name inside the model directory');
+  const [kind, keys] = m.onnx !== undefined ? ['onnx', ['file', 'inputName', 'outputName']] : ['tfjs', ['file']];
+  const network = m[kind] as Record<string, unknown> | null;
+  if (typeof network !== 'object' || network === null) fail(kind, 'must be an object');
+  for (const key of keys) {
+    if (typeof network![key] !== 'string' || !network![key]) fail(`${kind}.${key}`, 'must be a non-empty string');
+  }
+  const networkFile = path.normalize(network!.file as string);
+  if (path.isAbsolute(networkFile) || networkFile.startsWith('..')) fail(`${kind}.file`, 'must be a path inside the model directory');
   if (typeof m.architecture !== 'object' || m.architecture === null) fail('architecture', 'missing');
   return m as unknown as ModelManifest;
 }

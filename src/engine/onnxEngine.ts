@@ -5,6 +5,7 @@
  * model.json that lies about the network is refused before anything is scored.
  */
 import * as os from 'os';
+import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
@@ -54,6 +55,7 @@ class OnnxEngine implements InferenceEngine {
 }
 
 export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
+  if (!pkg.manifest.onnx) throw new ModelError('model.json has no "onnx" entry: this is not an ONNX model', { file: path.join(pkg.dir, 'model.json') });
   const ort = loadOrt();
   const threads = Math.max(1, opts.threads ?? os.availableParallelism?.() ?? os.cpus().length);
   const base = cpuSessionOptions(threads);
@@ -61,7 +63,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   let device: Device = 'cpu';
   if (opts.device === 'cuda') {
     try {
-      session = await ort.InferenceSession.create(pkg.onnxPath, { ...base, executionProviders: ['cuda', 'cpu'] });
+      session = await ort.InferenceSession.create(pkg.networkPath, { ...base, executionProviders: ['cuda', 'cpu'] });
       device = 'cuda';
     } catch (e) {
       opts.onNotice?.(`CUDA is not available to ONNX Runtime (${firstLine(e)}); running on CPU. To use a GPU, reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci.`);
@@ -69,9 +71,9 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   }
   if (!session) {
     try {
-      session = await ort.InferenceSession.create(pkg.onnxPath, { ...base, executionProviders: ['cpu'] });
+      session = await ort.InferenceSession.create(pkg.networkPath, { ...base, executionProviders: ['cpu'] });
     } catch (e) {
-      throw new ModelError(`ONNX Runtime cannot load the network (${firstLine(e)}); the file is corrupt, truncated or not an ONNX model`, { file: pkg.onnxPath });
+      throw new ModelError(`ONNX Runtime cannot load the network (${firstLine(e)}); the file is corrupt, truncated or not an ONNX model`, { file: pkg.networkPath });
     }
   }
   const m = pkg.manifest;
@@ -81,8 +83,9 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     await session.release();
     throw e;
   }
+  const onnx = m.onnx!;
   const where = device === 'cuda' ? 'CUDA' : `CPU, ${threads} thread${threads > 1 ? 's' : ''}`;
-  return new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, m.onnx.inputName, m.onnx.outputName);
+  return new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
 }
 
 /**
@@ -101,15 +104,16 @@ export function cpuSessionOptions(threads: number): ortTypes.InferenceSession.Se
 /** The graph must take (batch, length, 4) and give (batch, targets), with the names the manifest says. */
 function checkGraph(session: ortTypes.InferenceSession, pkg: ModelPackage): void {
   const m = pkg.manifest;
-  const file = pkg.onnxPath;
-  if (!session.inputNames.includes(m.onnx.inputName)) {
-    throw new ModelError(`the network has no input "${m.onnx.inputName}" (model.json onnx.inputName); it has ${session.inputNames.join(', ')}`, { file });
+  const onnx = m.onnx!;
+  const file = pkg.networkPath;
+  if (!session.inputNames.includes(onnx.inputName)) {
+    throw new ModelError(`the network has no input "${onnx.inputName}" (model.json onnx.inputName); it has ${session.inputNames.join(', ')}`, { file });
   }
-  if (!session.outputNames.includes(m.onnx.outputName)) {
-    throw new ModelError(`the network has no output "${m.onnx.outputName}" (model.json onnx.outputName); it has ${session.outputNames.join(', ')}`, { file });
+  if (!session.outputNames.includes(onnx.outputName)) {
+    throw new ModelError(`the network has no output "${onnx.outputName}" (model.json onnx.outputName); it has ${session.outputNames.join(', ')}`, { file });
   }
-  const input = session.inputMetadata.find((v) => v.name === m.onnx.inputName);
-  const output = session.outputMetadata.find((v) => v.name === m.onnx.outputName);
+  const input = session.inputMetadata.find((v) => v.name === onnx.inputName);
+  const output = session.outputMetadata.find((v) => v.name === onnx.outputName);
   const inShape = input && input.isTensor ? input.shape : undefined;
   const outShape = output && output.isTensor ? output.shape : undefined;
   if (inShape) {

@@ -9,7 +9,7 @@ import { isTfbsError } from '../core/errors';
 import { DEFAULT_MODEL_DIR, ModelPackage, loadModelPackage } from '../core/modelPackage';
 import { Experiment, selectTargets } from '../core/targets';
 import { InferenceEngine } from '../engine/backend';
-import { openOnnxEngine } from '../engine/onnxEngine';
+import { openEngine } from '../engine/openEngine';
 import { ModelStatus } from '../shared/protocol';
 import { TfbsSettings } from '../shared/settings';
 
@@ -25,7 +25,7 @@ export interface LoadedModel {
 export type EngineOpener = (pkg: ModelPackage, settings: TfbsSettings, onNotice: (m: string) => void) => Promise<InferenceEngine>;
 
 export const openEngineForSettings: EngineOpener = (pkg, settings, onNotice) =>
-  openOnnxEngine(pkg, { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice });
+  openEngine(pkg, { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice });
 
 export function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
   return settings.modelPath ? path.resolve(settings.modelPath) : path.join(extensionPath, DEFAULT_MODEL_DIR);

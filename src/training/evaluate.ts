@@ -26,7 +26,7 @@ import {
 import { loadModelPackage } from '../core/modelPackage';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { Device } from '../engine/backend';
-import { openOnnxEngine } from '../engine/onnxEngine';
+import { openEngine } from '../engine/openEngine';
 import { DatasetInfo, SplitName, availableSplits, openSplit, readPreparedDataset } from './datasets';
 
 export const EVALUATION_FORMAT = 'tfbs-lens-evaluation';
@@ -141,7 +141,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
     await y.close();
     throw new InputError(`the ${split} split is empty`, { file: data.dir });
   }
-  const engine = await openOnnxEngine(pkg, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice }).catch(async (e) => {
+  const engine = await openEngine(pkg, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice }).catch(async (e) => {
     await x.close();
     await y.close();
     throw e;
@@ -168,11 +168,11 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
         }
       }
       const out = await engine.run(input, k * strands);
-      if (out.length < k * strands * T) throw new ModelError(`the network returned ${out.length} values for ${k * strands} windows × ${T} outputs`, { file: pkg.onnxPath });
+      if (out.length < k * strands * T) throw new ModelError(`the network returned ${out.length} values for ${k * strands} windows × ${T} outputs`, { file: pkg.networkPath });
       const base = from * T;
       for (let i = 0; i < k * T; i++) {
         const v = rc ? (out[i] + out[k * T + i]) / 2 : out[i];
-        if (Number.isNaN(v)) throw new ModelError(`the network produced NaN for sample ${from + Math.floor(i / T)} of the ${split} split`, { file: pkg.onnxPath });
+        if (Number.isNaN(v)) throw new ModelError(`the network produced NaN for sample ${from + Math.floor(i / T)} of the ${split} split`, { file: pkg.networkPath });
         scores[base + i] = v;
       }
       opts.onProgress?.(from + k, n);

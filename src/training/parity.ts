@@ -81,7 +81,7 @@ export async function checkParity(dir: string, tolerance = PARITY_TOLERANCE, thr
   if (!(maxAbsDiff <= tolerance)) {
     throw new ModelError(
       `the exported ONNX graph disagrees with PyTorch: max abs difference ${maxAbsDiff.toExponential(2)} > ${tolerance} over ${count} windows × ${outputs} outputs; the model was not installed`,
-      { file: pkg.onnxPath },
+      { file: pkg.networkPath },
     );
   }
   return result;

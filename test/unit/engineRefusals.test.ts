@@ -86,7 +86,7 @@ test('model.json with another input length than the graph is refused with both l
 });
 
 test('model.json naming an input the graph lacks is refused', async () => {
-  await withPackage({ editManifest: (m) => (m.onnx.inputName = 'sequence') }, async (dir) => {
+  await withPackage({ editManifest: (m) => (m.onnx!.inputName = 'sequence') }, async (dir) => {
     await refused(openOnnxEngine(await loadModelPackage(dir), { threads: 1 }), '"sequence"', 'onnx.inputName', 'input');
   });
 });

@@ -55,9 +55,9 @@ test('primer-motif: a tiny model learns the motif (test ROC AUC >= 0.95), export
   const m = pkg.manifest;
   assert.equal(m.input.length, 50);
   assert.deepEqual(m.targets, ['planted_motif']);
-  assert.equal(m.onnx.inputName, 'input');
-  assert.equal(m.onnx.outputName, 'probabilities');
-  assert.equal(m.onnx.opset, 13);
+  assert.equal(m.onnx!.inputName, 'input');
+  assert.equal(m.onnx!.outputName, 'probabilities');
+  assert.equal(m.onnx!.opset, 13);
   assert.equal(m.architecture.preset, 'tiny');
   assert.equal(typeof m.architecture.parameters, 'number');
   const training = m.training as Record<string, unknown>;

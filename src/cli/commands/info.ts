@@ -1,7 +1,7 @@
 /** `tfbs info`: what a model is, what it was trained on, how well it did, and whether it loads. */
 import { loadModelPackage } from '../../core/modelPackage';
 import { factorGroups } from '../../core/targets';
-import { openOnnxEngine } from '../../engine/onnxEngine';
+import { openEngine } from '../../engine/openEngine';
 import { stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
@@ -18,7 +18,7 @@ export const infoCommand: CliCommand = {
   },
   async run(args, io) {
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
-    const engine = await openOnnxEngine(pkg, { onNotice: (m) => io.log(`notice: ${m}`) });
+    const engine = await openEngine(pkg, { onNotice: (m) => io.log(`notice: ${m}`) });
     await engine.dispose();
     const m = pkg.manifest;
     if (args.options.json) {

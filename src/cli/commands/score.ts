@@ -10,7 +10,7 @@ import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBin
 import { selectTargets, uniqueLabel } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../engine/backend';
-import { openOnnxEngine } from '../../engine/onnxEngine';
+import { openEngine } from '../../engine/openEngine';
 import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
@@ -64,7 +64,7 @@ export const scoreCommand: CliCommand = {
     const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
-    const engine = await openOnnxEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
+    const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
     const files: AtomicFile[] = [];
     const open = async (target: string): Promise<TextSink> => {
