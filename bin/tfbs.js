@@ -3,11 +3,10 @@
 // The `tfbs` command: the webpack bundle when built (dist/cli.js), else the tsc output (out/).
 const path = require('path');
 const fs = require('fs');
-const bundle = path.join(__dirname, '..', 'dist', 'cli.js');
-const compiled = path.join(__dirname, '..', 'out', 'src', 'cli', 'main.js');
-const entry = fs.existsSync(bundle) ? bundle : compiled;
-if (!fs.existsSync(entry)) {
-  process.stderr.write('tfbs: not built yet; run "npm run build" in ' + path.join(__dirname, '..') + '\n');
+const root = path.join(__dirname, '..');
+const entry = [path.join(root, 'dist', 'cli.js'), path.join(root, 'out', 'src', 'cli', 'run.js')].find((f) => fs.existsSync(f));
+if (!entry) {
+  process.stderr.write(`tfbs: not built yet; run "npm run build" in ${root}\n`);
   process.exit(1);
 }
-require(entry).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+require(entry);

@@ -56,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(command) + '\n');
     return EXIT_OK;
   }
+  exitQuietlyOnClosedPipe();
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
@@ -90,14 +91,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`tfbs: internal error: ${(e as Error)?.stack ?? e}\n`);
-      process.exitCode = EXIT_FAILURE;
-    },
-  );
+/** `tfbs score … | head`: a reader that has seen enough is not an error. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
 }
