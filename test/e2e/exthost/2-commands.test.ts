@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { TfbsLensTestApi } from './api';
 import { EXTENSION_ID } from './api';
 import { ShownMessage, itemLabelled, withDialogs } from './dialogs';
-import { REGION_FILE, activatedApi, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
+import { REGION_FILE, activatedApi, cliScoreArgs, expectedModelDir, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
 
 interface Run {
   api: TfbsLensTestApi;
@@ -35,12 +35,14 @@ function assertSameBed(exported: string, cli: string): void {
   const a = bedProbabilities(exported, 'exported BED');
   const b = bedProbabilities(cli, 'CLI BED');
   assert.ok(b.size > 0, 'the CLI finds sites');
+  const head = (text: string) => text.split('\n').slice(0, 3).join(' ⏎ ');
+  const context = `(export: ${a.size} lines, ${head(exported)}; CLI: ${b.size} lines, ${head(cli)})`;
   const borderline = (p: number | undefined) => p !== undefined && Math.abs(p - 0.5) <= 2e-4;
   for (const [key, p] of b) {
-    if (!a.has(key)) assert.ok(borderline(p), `CLI line missing from the export: ${key}\t${p}`);
+    if (!a.has(key)) assert.ok(borderline(p), `CLI line missing from the export: ${key}\t${p} ${context}`);
     else assert.ok(Math.abs((a.get(key) as number) - p) <= 1e-4, `${key}: exported p=${a.get(key)}, CLI p=${p}`);
   }
-  for (const [key, p] of a) if (!b.has(key)) assert.ok(borderline(p), `exported line the CLI does not write: ${key}\t${p}`);
+  for (const [key, p] of a) if (!b.has(key)) assert.ok(borderline(p), `exported line the CLI does not write: ${key}\t${p} ${context}`);
 }
 
 const checks: Record<string, CommandCheck> = {
@@ -64,21 +66,27 @@ const checks: Record<string, CommandCheck> = {
     }, 30_000);
     assert.equal(heatmap.uri, editor.document.uri.toString());
     assert.equal(heatmap.experimentCount, 690);
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview);
-    assert.ok(tab, 'a webview tab is open');
+    await waitFor('the heatmap tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('tfbsLens.heatmap')), 10_000);
   },
 
   'tfbsLens.focus': async ({ api, editor }, execute) => {
     const uri = editor.document.uri;
-    const allSites = api.decorations(uri).reduce((n, s) => n + s.ranges.length, 0);
-    await execute({ quickPick: (items) => [itemLabelled(items, /^CTCF$/)] });
-    assert.deepEqual(vscode.workspace.getConfiguration('tfbsLens').get('focusedExperiments'), ['CTCF']);
-    await api.whenIdle(uri);
-    const ctcfSites = api.decorations(uri).reduce((n, s) => n + s.ranges.length, 0);
-    assert.ok(ctcfSites <= allSites, `focusing on CTCF colours no more stretches (${ctcfSites}) than all experiments (${allSites})`);
-    await execute({ quickPick: (items) => [itemLabelled(items, /All experiments/)] });
+    // Characters coloured (one-line record): the focus can only take colour away.
+    const coloured = () => api.decorations(uri).flatMap((s) => s.ranges).reduce((n, r) => n + r.end.character - r.start.character, 0);
+    const all = coloured();
+    try {
+      await execute({ quickPick: (items) => [itemLabelled(items, /^CTCF$/)] });
+      assert.deepEqual(vscode.workspace.getConfiguration('tfbsLens').get('focusedExperiments'), ['CTCF']);
+      await api.whenIdle(uri);
+      const ctcf = coloured();
+      assert.ok(ctcf <= all, `focused on CTCF, ${ctcf} bp are coloured; more than with all experiments (${all} bp)`);
+    } finally {
+      await execute({ quickPick: (items) => [itemLabelled(items, /All experiments/)] });
+    }
     assert.deepEqual(vscode.workspace.getConfiguration('tfbsLens').get('focusedExperiments'), []);
     await api.whenIdle(uri);
+    assert.equal(coloured(), all, 'clearing the focus brings the colours back');
   },
 
   'tfbsLens.exportPredictions': async ({ scratch }, execute) => {
@@ -88,15 +96,32 @@ const checks: Record<string, CommandCheck> = {
       saveDialog: () => vscode.Uri.file(target),
     });
     assert.ok(messages.some((m) => m.text.includes(target)), JSON.stringify(messages));
-    const cli = await runCli(['score', workspaceFile(REGION_FILE).fsPath, '--format', 'bed']);
+    const cli = await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'bed'));
     assertSameBed(fs.readFileSync(target, 'utf8'), cli);
   },
 
-  'tfbsLens.selectModel': async ({ api }, execute) => {
-    const before = api.modelStatus();
-    await execute({ quickPick: (items) => itemLabelled(items, /shipped with the extension/) });
-    assert.ok(!vscode.workspace.getConfiguration('tfbsLens').get('modelPath'), 'the shipped model stays selected');
-    assert.equal(api.modelStatus().dir, before.dir);
+  'tfbsLens.selectModel': async ({ api, editor, scratch }, execute) => {
+    // A copy of the model in the workspace is offered (found by its model.json); choosing it switches
+    // scoring to it, choosing the shipped entry switches back.
+    const copy = path.join(workspaceFile('').fsPath, 'models', 'copy-of-current');
+    fs.cpSync(expectedModelDir(), copy, { recursive: true });
+    void scratch;
+    try {
+      await execute({ quickPick: (items) => items.find((i) => i.detail === copy) ?? itemLabelled(items, /copy-of-current/) });
+      await waitFor('the copied model to load', () => {
+        const s = api.modelStatus();
+        return s.state === 'ready' && s.dir && path.resolve(s.dir) === copy;
+      }, 60_000);
+      const idle = await api.whenIdle(editor.document.uri);
+      assert.ok(idle.modelReady && idle.scored === 500);
+    } finally {
+      await execute({ quickPick: (items) => itemLabelled(items, /shipped with the extension/) });
+    }
+    await waitFor('the model in use before to be back', () => {
+      const s = api.modelStatus();
+      return s.state === 'ready' && s.dir && path.resolve(s.dir) === expectedModelDir();
+    }, 60_000);
+    fs.rmSync(copy, { recursive: true, force: true });
   },
 
   'tfbsLens.restartServer': async ({ api, editor }, execute) => {

@@ -37,9 +37,22 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
+/** The model the extension should use: the shipped one unless TFBS_E2E_MODEL_DIR names another. */
+export function expectedModelDir(): string {
+  const override = process.env.TFBS_E2E_MODEL_DIR;
+  return override ? path.resolve(override) : path.join(repoRoot, 'models', 'default');
+}
+
+/** `tfbs score` arguments for the same model as the extension's. */
+export function cliScoreArgs(file: string, ...rest: string[]): string[] {
+  const args = ['score', file, ...rest];
+  if (process.env.TFBS_E2E_MODEL_DIR) args.push('--model', expectedModelDir());
+  return args;
+}
+
 /** Runs the tfbs CLI (the compiled tsc output) with the extension host's own Node. */
 export function runCli(args: string[], timeoutMs = 180_000): Promise<string> {
-  const main = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
+  const main = path.join(repoRoot, 'out', 'src', 'cli', 'run.js');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [main, ...args], {
       // Under Electron (test:electron), execPath is the VS Code binary: make it behave as Node.
