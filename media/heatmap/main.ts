@@ -111,7 +111,9 @@ function post(message: FromWebview): void {
 
 let stateTimer: number | undefined;
 function saveState(): void {
-  state = { ...state, view: { ...view }, targetsSignature: signature || state.targetsSignature };
+  // The view only means something once a record and its rows are shown.
+  const shown = record !== undefined && rows.length > 0 && toBin > fromBin;
+  state = { ...state, view: shown ? { ...view } : state.view, targetsSignature: signature || state.targetsSignature };
   vscode.setState(state);
   if (stateTimer === undefined) {
     stateTimer = window.setTimeout(() => {
@@ -338,7 +340,7 @@ function drawLabels(h: number, fg: string): void {
       ctx.fillText(clip(`${g.label} (${g.end - g.start})`), 4, y);
     }
   } else {
-    ctx.fillText(`${Math.round(view.y1 - view.y0)} experiments — zoom in for names`, 4, AXIS_HEIGHT + 10);
+    ctx.fillText(clip(`${Math.round(view.y1 - view.y0)} rows (Shift+wheel: names)`), 4, AXIS_HEIGHT + 10);
   }
 }
 
@@ -647,6 +649,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     }
     case 'model': {
       const changed = m.signature !== signature;
+      const hadRows = rows.length > 0;
       modelName = m.modelName;
       if (changed) {
         // Another model's targets: row-specific state (selection) no longer means the same experiment.
@@ -658,6 +661,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
         experiments = m.experiments;
         matrix = new Uint16Array(Math.max(0, toBin - fromBin) * experiments.length).fill(MATRIX_MISSING);
         computeRows();
+        if (!hadRows) view = { ...view, y0: 0, y1: Math.max(1, rows.length) };
         clampView();
         rebuildImage();
         saveState();
@@ -679,8 +683,11 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
         matrix = new Uint16Array((toBin - fromBin) * experiments.length).fill(MATRIX_MISSING);
         computeRows();
         rebuildImage();
-        const restored = wasEmpty && state.uri === m.uri && state.record === m.record.record && state.view;
-        if (restored) view = { ...state.view! };
+        const saved = state.view;
+        const restorable =
+          wasEmpty && saved && state.uri === m.uri && state.record === m.record.record &&
+          saved.x1 - saved.x0 >= 1 && saved.y1 - saved.y0 >= 1 && saved.x1 <= toBin - fromBin + 1e-9 && saved.y1 <= rows.length + 1e-9;
+        if (restorable) view = { ...saved };
         else view = { x0: 0, x1: toBin - fromBin, y0: 0, y1: rows.length };
         clampView();
       }
