@@ -10,7 +10,7 @@
  *   await api.stats();                           // server counters: windows scored, cache hits, RSS
  */
 import * as vscode from 'vscode';
-import { ModelStatus, ServerStats, StatsRequest, WhenIdleRequest, WhenIdleResult } from '../shared/protocol';
+import { CrashForTestRequest, ModelStatus, ServerStats, StatsRequest, WhenIdleRequest, WhenIdleResult } from '../shared/protocol';
 import { Ctx } from './ctx';
 import { DecorationPainter, DecorationSet } from './decorations';
 import { HeatmapController, HeatmapSnapshot } from './heatmap';
@@ -36,6 +36,11 @@ export interface TfbsLensApi {
   stats(): Promise<ServerStats>;
   /** How often the server went down unexpectedly in the last 3 minutes (restarts follow). */
   serverCrashes(): number;
+  /**
+   * Makes the language server exit abruptly, as a crash would (extension development and test runs
+   * only; refused otherwise). The client restarts it and says so once; await whenIdle() afterwards.
+   */
+  crashServerForTest(): Promise<void>;
 }
 
 export function createApi(ctx: Ctx, painter: DecorationPainter, heatmap: HeatmapController): TfbsLensApi {
@@ -57,5 +62,12 @@ export function createApi(ctx: Ctx, painter: DecorationPainter, heatmap: Heatmap
       return client.sendRequest(StatsRequest);
     },
     serverCrashes: () => ctx.crashes.length,
+    async crashServerForTest() {
+      const client = await ctx.ready();
+      const crashes = ctx.crashes.length;
+      await client.sendRequest(CrashForTestRequest);
+      // Resolves once the client has seen the exit (and scheduled the restart).
+      for (let i = 0; i < 100 && ctx.crashes.length === crashes; i++) await new Promise((r) => setTimeout(r, 50));
+    },
   };
 }
