@@ -75,6 +75,10 @@ export class Ctx implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.sendVisibleRanges()),
       vscode.window.onDidChangeActiveTextEditor(() => this.sendVisibleRanges()),
       vscode.workspace.onDidCloseTextDocument((d) => this.store.delete(d.uri.toString())),
+      // The server learns of a document (didOpen) just before its editor shows: tell it what is on screen.
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (isFastaDocument(d)) this.sendVisibleRanges();
+      }),
     );
   }
 
