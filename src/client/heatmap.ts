@@ -244,7 +244,10 @@ export class HeatmapController implements vscode.Disposable {
       this.setTarget(uri, record);
     } else if (selectionOnly && layout && doc) {
       const offset = offsetAtPosition(layout.layout, line, editor.selection.active.character);
-      this.post({ type: 'cursor', bin: offset === undefined ? undefined : Math.floor(offset / doc.binSize) });
+      const bin = offset === undefined ? undefined : Math.floor(offset / doc.binSize);
+      // A very long record shows a window of bins: moving the cursor out of it moves the window.
+      if (bin !== undefined && (bin < this.target.fromBin || bin >= this.target.toBin)) this.setTarget(uri, record, bin);
+      else void this.post({ type: 'cursor', bin });
     }
   }
 
