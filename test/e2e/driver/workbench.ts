@@ -195,3 +195,55 @@ export function paletteTitle(manifest: { contributes?: { commands?: { command: s
   if (!entry) throw new Error(`package.json contributes no command ${command}`);
   return entry.category ? `${entry.category}: ${entry.title}` : entry.title;
 }
+
+/** Picks the quick-pick row whose text contains `text` (typing it as a filter first, as a user would). */
+export async function pickQuickInputItem(page: Page, text: string, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: timeoutMs });
+  await row.click();
+}
+
+/**
+ * Types `value` into the open quick input (an input box, or the browser's save/open dialog) and
+ * presses Enter. `what` names the prompt for the error message.
+ */
+export async function answerQuickInput(page: Page, value: string, what: string, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  try {
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    throw new Error(`no prompt for the ${what} appeared within ${timeoutMs / 1000} s`);
+  }
+  await input.fill(value);
+  await page.keyboard.press('Enter');
+  // The next prompt reuses the same widget: wait until this one has taken the answer.
+  await waitUntil(`the ${what} prompt to accept ${JSON.stringify(value)}`, async () => (await input.isVisible() ? (await input.inputValue()) !== value : true), timeoutMs)
+    .catch(() => undefined);
+}
+
+/**
+ * Answers VS Code's own file dialog in the browser (a path box with an OK button): types the path and
+ * presses OK. The dialog checks the typed path asynchronously, so OK is pressed until it closes.
+ */
+export async function answerFileDialog(page: Page, filePath: string, what: string, timeoutMs = 30_000): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input');
+  try {
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    throw new Error(`no file dialog for the ${what} appeared within ${timeoutMs / 1000} s`);
+  }
+  await input.fill(filePath);
+  const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
+  await waitUntil(`the file dialog for the ${what} to accept ${filePath}`, async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== filePath) await input.fill(filePath);
+    await sleep(300);
+    if (await ok.isVisible()) await ok.click();
+    else await page.keyboard.press('Enter');
+    await sleep(500);
+    return !(await input.isVisible());
+  }, timeoutMs, 0);
+}

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { canvasInk, firstDecoratedElementCentre, openFileByQuickOpen, paletteTitle, renderedDecorations, runFromCommandPalette,
+import { answerFileDialog, answerQuickInput, canvasInk, firstDecoratedElementCentre, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
   uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
@@ -58,5 +58,36 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     }, 60_000);
     await screenshot('heatmap');
     assert.ok(ink.width > 0 && ink.height > 0);
+  });
+
+  test('"TFBS: Train model…" trains a tiny model and switches the editor to it', async function () {
+    const { page, profile, screenshot } = uiContext();
+    const modelDir = path.join(profile.workspaceDir, 'trained-tiny');
+    await page.keyboard.press('Escape');
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.trainModel'));
+    await pickQuickInputItem(page, 'DeepSEA subset');
+    await pickQuickInputItem(page, 'tiny');
+    await answerQuickInput(page, '1', 'epochs');
+    await screenshot('train-prompts');
+    // VS Code's own save dialog in the browser: a path box; a folder that does not exist yet.
+    await answerFileDialog(page, modelDir, 'model folder');
+    const useIt = page.locator('.notifications-toasts .monaco-button', { hasText: 'Use the new model' });
+    await page.locator('.notifications-toasts', { hasText: 'training' }).first().waitFor({ timeout: 60_000 });
+    await screenshot('training');
+    await useIt.waitFor({ timeout: 300_000 });
+    await screenshot('trained');
+    assert.ok(fs.existsSync(path.join(modelDir, 'model.json')) && fs.existsSync(path.join(modelDir, 'model.onnx')), `${modelDir} holds the new model`);
+    await useIt.click();
+    // The status bar names the model in use; the editor is re-coloured with the new model's scores.
+    const status = page.locator('.statusbar-item', { hasText: 'TFBS: trained-tiny' });
+    await status.first().waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'human_chr1_100kb_region.fa' }).first().click();
+    // Re-scored with it: the percentage in the status bar goes away when the file is done.
+    const text = await waitUntil('the file to be re-scored with the new model', async () => {
+      const t = (await status.first().innerText()).trim();
+      return !t.includes('%') && t;
+    }, 120_000);
+    await screenshot('switched-to-trained-model');
+    assert.match(text, /TFBS: trained-tiny · ONNX CPU/);
   });
 });
