@@ -143,6 +143,11 @@ export interface AbResult {
   label: string;
   windowsPerSecond: number;
   bestWindowsPerSecond: number;
+  /**
+   * Median CPU time (all threads) per window: the work itself, little changed by other processes —
+   * but it counts spin-waiting, so compare it between arms with the same spinning setting.
+   */
+  cpuMsPerWindow: number;
 }
 
 /**
@@ -161,18 +166,27 @@ export async function runAbJob(job: AbJob): Promise<AbResult[]> {
   const sessions = [];
   for (const arm of job.arms) sessions.push(await ort.InferenceSession.create(arm.onnxPath, arm.sessionOptions));
   const times: number[][] = job.arms.map(() => []);
+  const cpu: number[][] = job.arms.map(() => []);
   for (const s of sessions) for (let i = 0; i < 2; i++) await s.run({ input: tensor });
   let order = job.arms.map((_, i) => i);
   for (let r = 0; r < job.rounds; r++) {
     order = order.map((i) => [Math.random(), i]).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
     for (const i of order) {
       const t = performance.now();
+      const c = process.cpuUsage();
       await sessions[i].run({ input: tensor });
       times[i].push((performance.now() - t) / 1000);
+      const used = process.cpuUsage(c);
+      cpu[i].push((used.user + used.system) / 1e6);
     }
   }
   for (const s of sessions) await s.release();
-  return job.arms.map((arm, i) => ({ label: arm.label, windowsPerSecond: job.batch / median(times[i]), bestWindowsPerSecond: job.batch / Math.min(...times[i]) }));
+  return job.arms.map((arm, i) => ({
+    label: arm.label,
+    windowsPerSecond: job.batch / median(times[i]),
+    bestWindowsPerSecond: job.batch / Math.min(...times[i]),
+    cpuMsPerWindow: (1000 * median(cpu[i])) / job.batch,
+  }));
 }
 
 export async function measureAb(job: AbJob): Promise<AbResult[]> {
@@ -254,22 +268,37 @@ export async function makeWorkdir(keep?: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-'));
 }
 
+/** The compiled `tfbs` entry, when the CLI has been built. */
+export function cliEntry(): string | undefined {
+  const file = path.join(benchRepoRoot(), 'out', 'src', 'cli', 'run.js');
+  return require('fs').existsSync(file) ? file : undefined;
+}
+
+export interface ScoreRegionResult {
+  seconds: number;
+  bins: number;
+  /** Windows through the network: bins × 2 with the reverse-complement strand. */
+  windowsPerSecond: number;
+  bedLines: number;
+}
+
 /**
- * End-to-end figure for the lead: time `tfbs score` on the 100 kb human region with a model directory
- * (the CLI must exist: out/src/cli/main.js). Returns wall seconds and bins per second (500 bins).
+ * End to end: `tfbs score data/genome/human_chr1_100kb_region.fa --model DIR -o FILE` (500 bins of
+ * 200 bp, both strands: 1000 windows), timed from process start to exit — reading, encoding,
+ * inference, averaging, writing BED.
  */
-export async function benchScoreRegion(modelDir: string, extraArgs: string[] = []): Promise<{ seconds: number; binsPerSecond: number; output: string }> {
-  const root = benchRepoRoot();
-  const cli = path.join(root, 'out', 'src', 'cli', 'main.js');
+export async function benchScoreRegion(modelDir: string, extraArgs: string[] = []): Promise<ScoreRegionResult> {
+  const cli = cliEntry();
+  if (!cli) throw new Error('the tfbs CLI is not built (out/src/cli/run.js); run npm run compile');
   const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-score-'));
-  const t0 = performance.now();
+  const bed = path.join(outDir, 'region.bed');
   try {
-    const output = await runChild(process.execPath, [cli, 'score', path.join(root, REGION_FASTA), '--model', modelDir, ...extraArgs], {
-      ...process.env,
-      TMPDIR: outDir,
-    });
+    const t0 = performance.now();
+    await runChild(process.execPath, [cli, 'score', path.join(benchRepoRoot(), REGION_FASTA), '--model', modelDir, '-o', bed, ...extraArgs], process.env);
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, binsPerSecond: 100_000 / 200 / seconds, output };
+    const bins = 100_000 / 200;
+    const text = await fs.readFile(bed, 'utf8');
+    return { seconds, bins, windowsPerSecond: (2 * bins) / seconds, bedLines: text.split('\n').filter((l) => l && !l.startsWith('track')).length };
   } finally {
     await fs.rm(outDir, { recursive: true, force: true });
   }

@@ -5,7 +5,10 @@
  * RSS, and the largest difference between their outputs. CPU-heavy (about a minute on 2 cores).
  *
  *   node out/bench/run.js [--batches 32,64,128,256] [--min-windows 512] [--min-seconds 2]
- *                         [--explore] [--no-torch] [--workdir DIR] [--seed N]
+ *                         [--explore [--variants 0,2,5]] [--no-torch] [--workdir DIR] [--seed N]
+ *                         [--threads N] [--no-region]
+ *
+ * Unless --no-region, it also times `tfbs score` on the 100 kb region end to end with the same model.
  *
  * --explore also compares, interleaved in one process, the graph variants and session options that
  * were tried while tuning (several GB of memory: one session per variant).
@@ -19,6 +22,10 @@ import { cpuSessionOptions } from '../src/engine/onnxEngine';
 import { writeDanqModelPackage } from '../test/fixtures/danqModel';
 import {
   AbArm,
+  benchScoreRegion,
+  cliEntry,
+  REGION_FASTA,
+  ScoreRegionResult,
   AbJob,
   exportWeightsForPython,
   measureAb,
@@ -45,10 +52,14 @@ interface Args {
   workdir?: string;
   seed: number;
   threads: number;
+  /** Indices into explorations() to compare (default: all). */
+  variants?: number[];
+  /** Also time `tfbs score` on the 100 kb region end to end. */
+  region: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()) };
+  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()), region: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -61,9 +72,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--min-seconds') args.minSeconds = Number(value());
     else if (a === '--explore') args.explore = true;
     else if (a === '--no-torch') args.torch = false;
+    else if (a === '--no-region') args.region = false;
     else if (a === '--workdir') args.workdir = value();
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--threads') args.threads = Number(value());
+    else if (a === '--variants') args.variants = value().split(',').map(Number);
     else throw new Error(`unknown option ${a}`);
   }
   return args;
@@ -82,19 +95,21 @@ interface Row {
 function explorations(threads: number): [string, DanqGraphOptions, ortTypes.InferenceSession.SessionOptions][] {
   const base = cpuSessionOptions(threads);
   const config = (entries: Record<string, string>) => ({ ...base, extra: { ...(base.extra ?? {}), ...entries } });
+  // Graph variants run without spinning, so that their CPU time per window is the work alone.
+  const noSpin = config({ 'session.intra_op.allow_spinning': '0' });
   return [
     ['engine options, default graph', {}, base],
     ['intra-op spinning on', {}, config({ 'session.intra_op.allow_spinning': '1' })],
-    ['intra-op spinning off', {}, config({ 'session.intra_op.allow_spinning': '0' })],
+    ['intra-op spinning off', {}, noSpin],
     ['no memory arena / pattern', {}, { ...base, enableCpuMemArena: false, enableMemPattern: false }],
     ['graph optimization "extended"', {}, { ...base, graphOptimizationLevel: 'extended' }],
     ['graph optimization "basic"', {}, { ...base, graphOptimizationLevel: 'basic' }],
-    ['graph: Conv + MaxPool (1-D ops)', { conv: 'conv', pool: 'maxpool', lstm: 'op' }, base],
-    ['graph: Conv + Reshape/ReduceMax pool', { conv: 'conv', pool: 'reducemax', lstm: 'op' }, base],
-    ['graph: Conv2D + MaxPool2D (NCHWc)', { conv: 'conv2d', lstm: 'op' }, base],
-    ['graph: im2col Gather + MatMul', { conv: 'im2col', lstm: 'op' }, base],
-    ['graph: unrolled LSTM (MatMuls)', { lstm: 'unrolled' }, base],
-    ['graph: im2col + unrolled LSTM', { conv: 'im2col', lstm: 'unrolled' }, base],
+    ['no spin, graph: Conv + Reshape/ReduceMax pool', { conv: 'conv', pool: 'reducemax' }, noSpin],
+    ['no spin, graph: Conv2D + MaxPool2D (NCHWc)', { conv: 'conv2d' }, noSpin],
+    ['no spin, graph: im2col Gather + MatMul', { conv: 'im2col' }, noSpin],
+    ['no spin, graph: unrolled LSTM (MatMuls)', { lstm: 'unrolled' }, noSpin],
+    ['no spin, graph: im2col + unrolled LSTM', { conv: 'im2col', lstm: 'unrolled' }, noSpin],
+    ['no spin, graph: Conv2D + unrolled LSTM', { conv: 'conv2d', lstm: 'unrolled' }, noSpin],
   ];
 }
 
@@ -138,6 +153,13 @@ async function main(): Promise<void> {
     await measure('ORT engine (as shipped)', { packageDir });
     if (args.explore) await explore(weights, workdir, inputsPath, args);
 
+    let region: ScoreRegionResult | undefined;
+    if (args.region && cliEntry()) {
+      t0 = performance.now();
+      region = await benchScoreRegion(packageDir, ['--threads', String(args.threads)]);
+      console.log(`  tfbs score (100 kb region): ${region.seconds.toFixed(2)} s`);
+    }
+
     let torch: Awaited<ReturnType<typeof measureTorch>> | undefined;
     const unavailable = args.torch ? torchAvailable() : 'skipped (--no-torch)';
     if (!unavailable) {
@@ -171,6 +193,11 @@ async function main(): Promise<void> {
       console.log(`PyTorch not measured: ${unavailable}`);
     }
     printTable(table);
+    if (region) {
+      console.log(`\nend to end: tfbs score ${REGION_FASTA} (100 kb, ${region.bins} bins × 2 strands, BED out, ${region.bedLines} lines): ${region.seconds.toFixed(2)} s wall, ${region.windowsPerSecond.toFixed(0)} windows/s including process start, model load, reading and writing`);
+    } else if (args.region) {
+      console.log('\nend to end: not measured (the tfbs CLI is not built)');
+    }
     console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine lowers every figure)`);
   } finally {
     if (!args.workdir) await fs.rm(workdir, { recursive: true, force: true });
@@ -179,7 +206,8 @@ async function main(): Promise<void> {
 
 /** Interleaved comparison of the variants (one process, random order each round), per batch size. */
 async function explore(weights: DanqWeights, workdir: string, inputsPath: string, args: Args): Promise<void> {
-  const variants = explorations(args.threads);
+  const all = explorations(args.threads);
+  const variants = args.variants ? args.variants.map((i) => all[i]).filter((v) => v !== undefined) : all;
   const files = new Map<string, string>();
   const arms: AbArm[] = [];
   for (const [label, graph, sessionOptions] of variants) {
@@ -193,12 +221,17 @@ async function explore(weights: DanqWeights, workdir: string, inputsPath: string
   }
   for (const batch of args.batches) {
     const t0 = performance.now();
-    const rounds = Math.max(5, Math.ceil(args.minWindows / batch));
+    const rounds = Math.max(8, Math.ceil(args.minWindows / batch));
     const results = await measureAb({ arms, batch, rounds, inputsPath });
     console.log(`\ninterleaved comparison at batch ${batch}, ${rounds} rounds (${((performance.now() - t0) / 1000).toFixed(0)} s): windows/s median (fastest), vs the first row`);
-    const table = [['variant', 'windows/s', 'vs first']];
+    const table = [['variant', 'windows/s', 'vs first', 'CPU ms/window']];
     for (const r of results) {
-      table.push([r.label, `${r.windowsPerSecond.toFixed(0)} (${r.bestWindowsPerSecond.toFixed(0)})`, `${ratio(r.windowsPerSecond, results[0].windowsPerSecond)} (${ratio(r.bestWindowsPerSecond, results[0].bestWindowsPerSecond)})`]);
+      table.push([
+        r.label,
+        `${r.windowsPerSecond.toFixed(0)} (${r.bestWindowsPerSecond.toFixed(0)})`,
+        `${ratio(r.windowsPerSecond, results[0].windowsPerSecond)} (${ratio(r.bestWindowsPerSecond, results[0].bestWindowsPerSecond)})`,
+        r.cpuMsPerWindow.toFixed(2),
+      ]);
     }
     printTable(table);
   }
