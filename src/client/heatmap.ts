@@ -24,6 +24,8 @@ export const MAX_HEATMAP_BINS = 10_000;
 /** Bins fetched per matrix request. */
 const FETCH_CHUNK_BINS = 2_000;
 const PATCH_INTERVAL_MS = 250;
+/** Pause in typing after which the whole matrix of the record is fetched again. */
+const REFETCH_AFTER_EDIT_MS = 400;
 
 export interface HeatmapTarget {
   uri: string;
@@ -61,6 +63,10 @@ export class HeatmapController implements vscode.Disposable {
   private received = new Set<number>();
   private dirty: { lo: number; hi: number } | undefined;
   private patchTimer: NodeJS.Timeout | undefined;
+  private refetchTimer: NodeJS.Timeout | undefined;
+  /** Shape of the record last sent to the webview. */
+  private lastBinCount = -1;
+  private lastBinSize = -1;
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -285,6 +291,8 @@ export class HeatmapController implements vscode.Disposable {
     const doc = t && this.ctx.store.get(t.uri);
     const layout = doc?.layouts[t!.record];
     if (!t || !doc || !layout) return;
+    this.lastBinCount = layout.binCount;
+    this.lastBinSize = doc.binSize;
     if (!layout.scorable || layout.binCount === 0) {
       this.post({ type: 'empty', message: `Record "${layout.name}" is not scored (${layout.length ? 'not DNA' : 'no sequence'}).` });
       return;
@@ -308,9 +316,22 @@ export class HeatmapController implements vscode.Disposable {
     if (replace) {
       const doc = this.ctx.store.get(uri);
       if (!doc) return;
-      // A new version (edit), model, focus or bin size: the record's matrix is fetched again.
+      // A new version (edit), model, focus or bin size: the record's matrix is fetched again — at
+      // once when its shape changed, else after typing pauses (the webview keeps showing the old
+      // matrix, and bins re-scored meanwhile arrive as patches).
       const record = Math.min(t.record, Math.max(0, doc.layouts.length - 1));
-      this.setTarget(uri, record);
+      const layout = doc.layouts[record];
+      const sameShape = t.version >= 0 && record === t.record && layout && layout.binCount === this.lastBinCount && doc.binSize === this.lastBinSize;
+      if (!sameShape) {
+        this.setTarget(uri, record);
+        return;
+      }
+      t.version = doc.version;
+      if (this.refetchTimer) clearTimeout(this.refetchTimer);
+      this.refetchTimer = setTimeout(() => {
+        this.refetchTimer = undefined;
+        if (this.target === t) this.refetchAll();
+      }, REFETCH_AFTER_EDIT_MS);
       return;
     }
     const added = bins?.get(t.record);
@@ -435,6 +456,7 @@ export class HeatmapController implements vscode.Disposable {
 
   dispose(): void {
     if (this.patchTimer) clearTimeout(this.patchTimer);
+    if (this.refetchTimer) clearTimeout(this.refetchTimer);
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
