@@ -521,6 +521,10 @@ export class ScoringService {
         const model = this.model;
         if (!model) return;
         const batch = this.pickBatch();
+        // Picking fills bins whose windows another document (or an evicted-and-rescored run) put in
+        // the cache: tell the client, and settle requests those bins complete.
+        for (const doc of this.docs.values()) this.flushOutbox(doc);
+        this.settleDemands();
         if (!batch) return;
         this.currentRun = this.runBatch(model, batch);
         await this.currentRun;

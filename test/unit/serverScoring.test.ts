@@ -157,3 +157,21 @@ test('hover shows the record, the bin with genome coordinates, the top experimen
   assert.match((header!.contents as { value: string }).value, /10 bins of 200 bp/);
   await h.close(uri);
 });
+
+test('two documents holding the same sequence, opened together, are scored once and both get every value', async () => {
+  const a = 'file:///tmp/twin-a.fa';
+  const b = 'file:///tmp/twin-b.fa';
+  // Long enough to take several batches, so that the second document opens while the first scores.
+  const seq = region.split('').reverse().join('');
+  const before = await h.stats();
+  await h.open(a, wrapFasta('a', seq, 60));
+  await h.open(b, wrapFasta('b', seq, 70));
+  await h.idle(a);
+  await h.idle(b);
+  const after = await h.stats();
+  assert.equal(after.windowsScored - before.windowsScored, 60);
+  assert.equal(h.values(b, 0).filter((v) => !Number.isNaN(v)).length, 60);
+  assert.deepEqual(h.values(b, 0), h.values(a, 0));
+  await h.close(a);
+  await h.close(b);
+});
