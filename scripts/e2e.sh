@@ -99,9 +99,9 @@ tools_installed || install_tools
 # The bundle (dist/) and the compiled CLI (out/src/cli) the suites use; rebuilt only when a source is
 # newer than them (CI's setup step has usually just built them).
 build_is_stale() {
-  [ -f dist/extension.js ] && [ -f out/src/cli/main.js ] || return 0
+  [ -f dist/extension.js ] && [ -f out/src/cli/run.js ] || return 0
   [ -n "$(find src media package.json webpack.config.js -newer dist/extension.js -print -quit 2>/dev/null)" ] && return 0
-  [ -n "$(find src -name '*.ts' -newer out/src/cli/main.js -print -quit 2>/dev/null)" ]
+  [ -n "$(find src -name '*.ts' -newer out/src/cli/run.js -print -quit 2>/dev/null)" ]
 }
 if [ -z "${TFBS_E2E_SKIP_BUILD:-}" ] && build_is_stale; then
   say "building the extension (npm run build)"

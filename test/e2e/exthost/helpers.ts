@@ -50,7 +50,7 @@ export function cliScoreArgs(file: string, ...rest: string[]): string[] {
   return args;
 }
 
-/** Runs the tfbs CLI (the compiled tsc output) with the extension host's own Node. */
+/** Runs the tfbs CLI (out/src/cli/run.js, the tsc output of its process entry) with the extension host's own Node. */
 export function runCli(args: string[], timeoutMs = 180_000): Promise<string> {
   const main = path.join(repoRoot, 'out', 'src', 'cli', 'run.js');
   return new Promise((resolve, reject) => {
