@@ -75,6 +75,8 @@ function teardown(): Promise<void> {
     setUiContext(undefined);
     await browser?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
+    // Stopped: the exit handler's last-resort kill must not signal a recycled process id.
+    server = undefined;
     if (profile && !process.env.TFBS_E2E_KEEP_PROFILE) removeProfile(profile);
   })();
   return tearingDown;
