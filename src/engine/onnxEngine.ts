@@ -89,8 +89,11 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
 }
 
 /**
- * Session options for every model (generated or exported by the trainer): measured with bench/ on the
- * full DanQ graph.
+ * Session options for every model (generated or exported by the trainer), measured with bench/ on the
+ * full DanQ graph (`npm run bench -- --explore`). The memory arena and memory pattern stay on (off:
+ * 0.55–0.67× the throughput). Intra-op threads do not spin while waiting for work: on a machine whose
+ * cores are shared (the editor, the language server, other programs) spinning burns CPU others need
+ * and was up to 1.25× slower at batches of 8–64; on idle cores no difference was measurable.
  */
 export function cpuSessionOptions(threads: number): ortTypes.InferenceSession.SessionOptions {
   return {
@@ -98,6 +101,7 @@ export function cpuSessionOptions(threads: number): ortTypes.InferenceSession.Se
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
 
