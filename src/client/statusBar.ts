@@ -33,8 +33,10 @@ export class StatusBar implements vscode.Disposable {
     this.update();
   }
 
+  /** "ONNX CPU", "ONNX CUDA" or "TF.js": the engine in two words (the tooltip has the full description). */
   private backend(s: ModelStatus): string {
     if (!s.backend) return '';
+    if (s.backend.startsWith('TensorFlow.js')) return 'TF.js';
     return s.device === 'cuda' ? 'ONNX CUDA' : 'ONNX CPU';
   }
 
