@@ -181,12 +181,31 @@ export async function canvasInk(frame: Frame, selector = 'canvas'): Promise<Canv
   }, selector);
 }
 
-/** Centre of the first rendered overlay element carrying one of `classNames` (a decorated stretch). */
-export async function firstDecoratedElementCentre(page: Page, classNames: string[]): Promise<{ x: number; y: number }> {
-  const selector = classNames.map((c) => `.view-overlays .${c}`).join(', ');
-  const box = await page.locator(selector).first().boundingBox();
-  if (!box) throw new Error(`no rendered element matches ${selector}`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+/**
+ * A point on a decorated stretch, well inside the editor's viewport (overlays are also rendered for
+ * lines just outside it): the centre of the decorated element nearest the middle of the editor.
+ */
+export async function decoratedPointInView(page: Page, classNames: string[]): Promise<{ x: number; y: number }> {
+  const point = await page.evaluate((classes) => {
+    const editor = document.querySelector('.editor-instance .monaco-editor .lines-content')?.closest('.monaco-scrollable-element');
+    if (!editor) return undefined;
+    const view = editor.getBoundingClientRect();
+    const mid = { x: view.left + view.width / 2, y: view.top + view.height / 2 };
+    let best: { x: number; y: number; d: number } | undefined;
+    for (const c of classes) {
+      for (const el of Array.from(document.querySelectorAll(`.view-overlays .${CSS.escape(c)}`))) {
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2;
+        const y = r.top + r.height / 2;
+        if (r.width < 4 || x < view.left + 10 || x > view.right - 10 || y < view.top + 10 || y > view.bottom - 10) continue;
+        const d = Math.hypot(x - mid.x, y - mid.y);
+        if (!best || d < best.d) best = { x, y, d };
+      }
+    }
+    return best && { x: best.x, y: best.y };
+  }, classNames);
+  if (!point) throw new Error(`no decorated element (${classNames.join(', ')}) lies inside the editor's viewport`);
+  return point;
 }
 
 /** "Category: Title" of a contributed command, as the Command Palette lists it. */
@@ -246,4 +265,15 @@ export async function answerFileDialog(page: Page, filePath: string, what: strin
     await sleep(500);
     return !(await input.isVisible());
   }, timeoutMs, 0);
+}
+
+/** Moves the cursor (and the view) to a 1-based line and column with Go to Line (Ctrl+G), as a user would. */
+export async function goToLineColumn(page: Page, line: number, column: number, timeoutMs = 15_000): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(`:${line}:${column}`);
+  await sleep(200);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: timeoutMs });
 }

@@ -3,23 +3,42 @@
 // heatmap draws, and "TFBS: Train model…" trains a small model and switches the editor to it.
 // Each step leaves a screenshot in test-results/e2e/ui/.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { answerFileDialog, answerQuickInput, canvasInk, firstDecoratedElementCentre, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
+import { answerFileDialog, answerQuickInput, canvasInk, decoratedPointInView, goToLineColumn, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
   uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 /** Every colour a decoration step may carry (light and dark themes). */
 const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightAlpha), withAlpha(s.color, s.darkAlpha)]);
 
+/** The strongest site of the region according to the CLI (only a few screens of a 100 kb line are rendered at once). */
+function strongestSite(file: string): { start: number; p: number } {
+  const args = [path.join(repoRoot, 'out', 'src', 'cli', 'run.js'), 'score', file, '--format', 'bed'];
+  if (process.env.TFBS_E2E_MODEL_DIR) args.push('--model', path.resolve(process.env.TFBS_E2E_MODEL_DIR));
+  const bed = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  let best = { start: -1, p: -1 };
+  for (const line of bed.split('\n')) {
+    const f = line.split('\t');
+    if (f.length < 7 || line.startsWith('#')) continue;
+    if (Number(f[6]) > best.p) best = { start: Number(f[1]), p: Number(f[6]) };
+  }
+  if (best.start < 0) throw new Error(`tfbs score finds no site in ${file}: nothing would be coloured`);
+  return best;
+}
+
 suite('TFBS Lens in the workbench (Chromium)', () => {
   let decoratedClasses: string[] = [];
 
   test('opening the 100 kb region colours binding sites in the editor', async () => {
-    const { page, screenshot } = uiContext();
+    const { page, profile, screenshot } = uiContext();
+    const site = strongestSite(path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa'));
     await openFileByQuickOpen(page, 'human_chr1_100kb_region.fa');
+    // The record is one 100,000-character line (line 2): go to the CLI's strongest site on it.
+    await goToLineColumn(page, 2, site.start + 101);
     const rendered = await waitUntil('binding-site decorations to render in .view-overlays', async () => {
       const r = await renderedDecorations(page, stepColours);
       return r.elementCount > 0 && r;
@@ -32,13 +51,14 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
   test('hovering a coloured stretch shows experiment names and probabilities', async () => {
     const { page, screenshot } = uiContext();
     assert.ok(decoratedClasses.length > 0, 'decorations were found in the previous step');
-    const centre = await firstDecoratedElementCentre(page, decoratedClasses);
+    const centre = await decoratedPointInView(page, decoratedClasses);
     await page.mouse.move(centre.x - 5, centre.y);
     await page.mouse.move(centre.x, centre.y);
     const text = await waitUntil('a hover with probabilities', async () => {
       const t = await visibleHoverText(page, 10_000);
       return /\b[01]\.\d{3}\b/.test(t) && t;
     }, 30_000);
+    await page.waitForTimeout(500); // let the pop-up finish fading in for the screenshot
     await screenshot('hover');
     assert.match(text, /bin [\d,]+ of 500/);
     // Experiment rows name a factor and a cell type from the DeepSEA target list.
