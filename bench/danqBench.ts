@@ -5,7 +5,7 @@
  * weights. Nothing here asserts anything about time; it reports.
  */
 import { spawn, spawnSync } from 'child_process';
-import { promises as fs } from 'fs';
+import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
@@ -19,7 +19,7 @@ import { windowStart } from '../src/core/windows';
 /** Repository root from out/bench/ or bench/. */
 export function benchRepoRoot(): string {
   let dir = __dirname;
-  while (!require('fs').existsSync(path.join(dir, 'package.json'))) {
+  while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
     dir = parent;
@@ -271,7 +271,7 @@ export async function makeWorkdir(keep?: string): Promise<string> {
 /** The compiled `tfbs` entry, when the CLI has been built. */
 export function cliEntry(): string | undefined {
   const file = path.join(benchRepoRoot(), 'out', 'src', 'cli', 'run.js');
-  return require('fs').existsSync(file) ? file : undefined;
+  return existsSync(file) ? file : undefined;
 }
 
 export interface ScoreRegionResult {
