@@ -27,7 +27,8 @@ let valLoss: Array<[number, number]> = [];
 let valAuc: Array<[number, number]> = [];
 let best: number | undefined;
 
-const COLORS = { train: '#2a788e', val: '#fde725', auc: '#54c568' };
+// Okabe–Ito colours: distinguishable with colour blindness, readable on light and dark themes.
+const COLORS = { train: '#0072B2', val: '#E69F00', auc: '#009E73' };
 
 for (const [key, label] of [['train', 'training loss'], ['val', 'validation loss'], ['auc', 'validation ROC AUC (right axis)']] as const) {
   const item = document.createElement('span');
