@@ -188,8 +188,9 @@ async function main(): Promise<{ code: number; closingLine: string }> {
   log(`target: ${target.name} (${target.extensionDir})`);
 
   // TFBS_E2E_MODEL_DIR: run against another model than the shipped one (the suites read it too).
-  const modelOverride = process.env.TFBS_E2E_MODEL_DIR;
-  profile = createProfile(modelOverride ? { 'tfbsLens.modelPath': path.resolve(modelOverride) } : {});
+  const modelOverride = process.env.TFBS_E2E_MODEL_DIR ? path.resolve(process.env.TFBS_E2E_MODEL_DIR) : undefined;
+  if (modelOverride) process.env.TFBS_E2E_MODEL_DIR = modelOverride; // absolute for the extension host (another cwd)
+  profile = createProfile(modelOverride ? { 'tfbsLens.modelPath': modelOverride } : {});
   for (const file of target.workspaceFiles) fs.copyFileSync(file, path.join(profile.workspaceDir, path.basename(file)));
   server = await CodeServer.start(profile, { timeoutMs: limits.serverStartMs, logFile: path.join(testResultsDir, 'code-server.log') });
   log(`code-server up on ${server.baseUrl} (profile ${profile.root})`);
