@@ -147,19 +147,20 @@ function readme(summary) {
 A compact DanQ-family network (Conv1D 320×26 → MaxPool 13 → BiLSTM 64 per direction → flatten 75×128 →
 Dense 256 → 690 sigmoid outputs) trained with this repository's pipeline (\`tfbs train\`,
 python/tfbs_train.py) on \`data/deepsea-subset\`. Rebuild it with \`npm run train:default\`
-(scripts/train-default.js; about ${Math.round(summary.totalTrainingMinutes)} CPU-minutes on 2 cores).
+(scripts/train-default.js; about ${Math.round(summary.totalTrainingMinutes)} minutes of training on a shared 2-core CPU, for all three
+models below).
 
 - Input: 1000 bp one-hot windows (A, G, C, T; N = zeros), one per 200 bp bin; outputs: the 690
   ENCODE TF ChIP-seq experiments of DeepSEA, in the order of data/deepsea/targets_690_tf.txt.
-- Files: model.onnx (opset 13, ${(summary.bytes / 1e6).toFixed(1)} MB with everything else here), model.json (manifest),
+- Files: model.onnx (opset 13, ${(summary.onnxBytes / 1e6).toFixed(1)} MB; ${(summary.bytes / 1e6).toFixed(1)} MB with the rest), model.json (manifest),
   metrics.json (per-experiment ROC AUC / AP, the training history, and the comparison below),
   training-log.jsonl (the trainer's progress log), parity.json (windows and PyTorch's outputs for
   them; ONNX Runtime reproduced them to ${summary.parity.toExponential(1)}).
 
 ## How it compares (held-out test block)
 
-Data: the first 10,000 windows of DeepSEA's training set, split into contiguous blocks in file order:
-${summary.splitRule}
+Data: the first 10,000 windows of DeepSEA's training set (hg19, forward strand). Split, made by the
+dataset code (\`tfbs dataset prepare\`): ${summary.splitRule}
 
 Test metric: mean ROC AUC over the experiments with at least 5 positives in the test block
 (${c.compact.seeds[0].test.qualifying} of 690), forward and reverse-complement predictions averaged, scored with
@@ -176,7 +177,7 @@ The shipped seed was fixed before any test score was computed; the other seed on
 
 ## What these numbers are — and are not
 
-- This is a small-data model: 8,000 training windows (a few contiguous megabases of one chromosome),
+- This is a small-data model: 8,000 training windows (consecutive 200 bp steps: a few megabases of genome),
   against DeepSEA's 4.4 million. The published DanQ reaches a mean ROC AUC of 0.9535 over the 690 TF
   experiments on DeepSEA's full test set; nothing here comes near that, and the numbers above are
   not comparable to it (different test windows, far fewer experiments with enough positives).
@@ -266,6 +267,7 @@ async function main() {
     comparison,
     splitRule: dataset.splitRule,
     bytes: dirBytes(staging),
+    onnxBytes: fs.statSync(path.join(staging, 'model.onnx')).size,
     parity: 0,
     totalTrainingMinutes: ((baseline?.trainingSeconds ?? 0) + seeds.reduce((a, s) => a + s.trainingSeconds, 0)) / 60,
   };
