@@ -263,6 +263,11 @@ async function main() {
   manifest.description = 'Compact DanQ-family model (2.9 M parameters) trained on 8,000 windows of the DeepSEA subset shipped in data/; a demonstration model, far from published DanQ accuracy (see README.md)';
   manifest.metrics.comparison = { seedRecipeTest: baseline?.test.meanRocAuc ?? null, shippedTest: shipped.test.meanRocAuc, compactSeedsTest: tests };
   fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
+  // Paths inside the repository are recorded relative to it: the package must not name the machine it was built on.
+  for (const f of ['model.json', 'training-log.jsonl']) {
+    const file = path.join(staging, f);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split(ROOT + path.sep).join(''));
+  }
   const summary = {
     comparison,
     splitRule: dataset.splitRule,
