@@ -10,6 +10,13 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 bad input data, 4 environment (torch/C
 (SIGINT/SIGTERM: the run stops at the next step boundary; the last complete checkpoint is kept).
 """
 import os
+import signal
+
+# A stop request that arrives while the modules load (torch takes a second or more) is remembered,
+# not turned into a KeyboardInterrupt traceback; StopFlag takes it over.
+_EARLY_SIGNALS = []
+for _sig in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(_sig, lambda signum, _frame: _EARLY_SIGNALS.append(signum))
 
 # OpenBLAS reads its thread count when numpy loads it; set it before importing numpy. One torch
 # intra-op thread with two BLAS threads is 2-5x faster than the defaults on small machines
@@ -23,7 +30,6 @@ import json
 import math
 import random
 import shutil
-import signal
 import sys
 import time
 
@@ -147,6 +153,8 @@ class StopFlag:
     def install(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._handle)
+        if _EARLY_SIGNALS:
+            self._handle(_EARLY_SIGNALS[0], None)
 
     def _handle(self, signum, _frame):
         if self.signal_name is None:

@@ -212,14 +212,17 @@ export function startTraining(options: TrainingOptions, events: TrainingEvents =
   let killTimer: NodeJS.Timeout | undefined;
   const log = (line: string): void => events.onLog?.(line);
 
-  const cancel = (): void => {
-    if (abort.signal.aborted) return;
-    abort.abort();
-    if (child && child.exitCode === null && child.signalCode === null) {
+  const stopChild = (): void => {
+    if (child && child.exitCode === null && child.signalCode === null && !killTimer) {
       child.kill('SIGINT');
       killTimer = setTimeout(() => child?.kill('SIGKILL'), (options.cancelGraceSeconds ?? 60) * 1000);
       killTimer.unref();
     }
+  };
+  const cancel = (): void => {
+    if (abort.signal.aborted) return;
+    abort.abort();
+    stopChild();
   };
   const throwIfCancelled = (): void => {
     if (abort.signal.aborted) throw new CancelledError();
@@ -260,8 +263,9 @@ export function startTraining(options: TrainingOptions, events: TrainingEvents =
             void lock.setChild(c.pid);
             events.onSpawn?.(c.pid);
           }
-          if (abort.signal.aborted) cancel();
+          if (abort.signal.aborted) stopChild();
         },
+        cancelled: () => abort.signal.aborted,
       });
       if (killTimer) clearTimeout(killTimer);
       child = undefined;
@@ -312,6 +316,8 @@ interface RunTrainerContext {
   work: string;
   events: TrainingEvents;
   setChild(child: ChildProcess): void;
+  /** A cancel was requested: however the trainer ends now (even killed at start-up), that is the outcome. */
+  cancelled(): boolean;
 }
 
 function runTrainer(python: PythonInfo, args: string[], ctx: RunTrainerContext): Promise<TrainerDoneEvent> {
@@ -350,7 +356,7 @@ function runTrainer(python: PythonInfo, args: string[], ctx: RunTrainerContext):
     // 'close' (not 'exit'): every line of output has been read by then.
     child.on('close', (code, signal) => {
       if (code === TRAINER_EXIT.ok && done) resolve(done);
-      else if (code === TRAINER_EXIT.cancelled) reject(new CancelledError());
+      else if (code === TRAINER_EXIT.cancelled || ctx.cancelled()) reject(new CancelledError());
       else reject(trainerFailure(code, signal, error, stderrTail, ctx.out, ctx.work));
     });
   });
