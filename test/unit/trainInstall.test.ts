@@ -9,15 +9,16 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { IoError, UsageError } from '../../src/core/errors';
+import { InputError, IoError, UsageError } from '../../src/core/errors';
 import { parseArgs } from '../../src/cli/args';
 import { optionsFromArgs, parseArch, trainCommand, TrainingProgressView } from '../../src/cli/commands/train';
+import { resolveTrainingData, specFromPath } from '../../src/training/data';
 import { parseTrainerLine } from '../../src/training/events';
 import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/training/install';
 import { acquireTrainingLock, lockPathFor, processAlive } from '../../src/training/lock';
 import { findPython } from '../../src/training/python';
 import { PRESETS, trainerScriptPath } from '../../src/training/run';
-import { exists, tempDir } from './trainFixtures';
+import { exists, REPO, tempDir } from './trainFixtures';
 
 async function fakePackage(dir: string, tag: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
@@ -159,4 +160,26 @@ test('progress view: one updating line on a terminal, throttled plain lines othe
   plain.event(step);
   plain.event(step);
   assert.equal(plainLogged.length, 1);
+});
+
+test('raw sources: array folders and text folders are recognised; their preparation errors point at tfbs dataset prepare', async () => {
+  const deepsea = await specFromPath(path.join(REPO, 'data', 'deepsea-subset'), { validFraction: 0.1, testFraction: 0.1 });
+  assert.equal(deepsea?.kind, 'numpy');
+  assert.ok(deepsea?.kind === 'numpy' && deepsea.targets?.length === 690 && deepsea.targets[0] === 'Dnd41|CTCF|None', 'the bundled DeepSEA names for 690 columns');
+  assert.deepEqual(deepsea?.kind === 'numpy' && deepsea.fractions, { train: 0.8, valid: 0.1, test: 0.1 });
+  const text = await specFromPath(path.join(REPO, 'data', 'primer-motif'), {});
+  assert.equal(text?.kind, 'text');
+  await assert.rejects(specFromPath('x', { validFraction: 0.6, testFraction: 0.5 }), /must leave a training share/);
+
+  // data/primer-motif has 2,001 label lines for 2,000 sequences: preparation refuses to guess.
+  const work = await tempDir('raw');
+  await assert.rejects(resolveTrainingData(path.join(REPO, 'data', 'primer-motif'), work, {}, {}), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.match((e as Error).message, /2001 lines of labels/);
+    assert.match((e as Error).message, /2000 sequences/);
+    assert.match((e as Error).message, /run "tfbs dataset prepare \.\.\. -o DIR" and pass --data DIR/);
+    return true;
+  });
+  assert.equal(await exists(path.join(work, 'dataset')), false);
+  await fs.rm(work, { recursive: true, force: true });
 });
