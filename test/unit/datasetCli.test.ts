@@ -48,15 +48,15 @@ test('prepare from a genome and peaks, and from text files, with their options',
   assert.equal(gi.splits.test?.count, 28);
 
   const text = path.join(work, 'text');
-  const t = tfbsDataset('prepare', '--sequences', path.join(data, 'primer-motif', 'sequences.txt'), '--labels', path.join(data, 'primer-motif', 'labels.txt'), '--allow-extra-labels', '--targets', 'motif', '--seed', '3', '-o', text);
+  const t = tfbsDataset('prepare', '--sequences', path.join(data, 'primer-motif', 'sequences.txt'), '--labels', path.join(data, 'primer-motif', 'labels.txt'), '--skip-label-lines', '1', '--targets', 'motif', '--seed', '3', '-o', text);
   assert.equal(t.code, 0);
-  assert.ok(t.stderr.split('\n').some((l) => /notice: .*dropped 1 trailing label line/.test(l)));
+  assert.ok(t.stderr.split('\n').some((l) => /notice: .*skipped the first 1 line as asked/.test(l)));
   const ti = await readPreparedDataset(text);
   assert.deepEqual(ti.targets, ['motif']);
   assert.deepEqual(ti.source.options.seed, 3);
   const names = path.join(work, 'names.txt');
   await fs.writeFile(names, 'planted\n');
-  tfbsDataset('prepare', '--sequences', path.join(data, 'primer-motif', 'sequences.txt'), '--labels', path.join(data, 'primer-motif', 'labels.txt'), '--allow-extra-labels', '--targets', names, '-o', text, '--overwrite');
+  tfbsDataset('prepare', '--sequences', path.join(data, 'primer-motif', 'sequences.txt'), '--labels', path.join(data, 'primer-motif', 'labels.txt'), '--skip-label-lines', '1', '--targets', names, '-o', text, '--overwrite');
   assert.deepEqual(JSON.parse(readFileSync(path.join(text, 'dataset.json'), 'utf8')).targets, ['planted']);
 });
 

@@ -131,7 +131,7 @@ test('the model must predict the dataset\'s experiments, in order, for windows o
     e instanceof ModelError && /name different experiments at 1 of 690 positions \(#3: model "K562\|CTCF\|None", dataset "GM12878\|EZH2\|None"\)/.test(e.message));
 
   const text = path.join(work, 'primer');
-  await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), allowExtraLabels: true, targets: [deepseaTargets()[0]] }, text);
+  await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), skipLabelLines: 1, targets: [deepseaTargets()[0]] }, text);
   await assert.rejects(evaluateModel({ modelDir: model, dataDir: text }), /the model has 690 outputs but the dataset has 1 label columns/);
 
   const long1 = path.join(work, 'long1');
@@ -147,7 +147,7 @@ test('the model must predict the dataset\'s experiments, in order, for windows o
   assert.ok(r.summary.meanRocAuc !== null && r.summary.meanRocAuc >= 0 && r.summary.meanRocAuc <= 1);
 
   const noTest = path.join(work, 'notest');
-  await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), allowExtraLabels: true, targets: [deepseaTargets()[0]], fractions: { train: 0.9, valid: 0.1, test: 0 } }, noTest);
+  await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), skipLabelLines: 1, targets: [deepseaTargets()[0]], fractions: { train: 0.9, valid: 0.1, test: 0 } }, noTest);
   await assert.rejects(evaluateModel({ modelDir: short, dataDir: noTest }), (e: unknown) => e instanceof UsageError && /the dataset has no test split; it has train, valid \(choose one with --split\)/.test(e.message));
   await assert.rejects(evaluateModel({ modelDir: short, dataDir: path.join(data, 'primer-motif') }), /no dataset\.json: not a prepared dataset/);
 });

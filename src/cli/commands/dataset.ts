@@ -122,12 +122,12 @@ async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise
       };
     }
     default: {
-      only(['labels', 'allow-extra-labels', 'fractions'], 'text');
+      only(['labels', 'skip-label-lines', 'fractions'], 'text');
       const labels = stringOption(args, 'labels');
       if (!labels) throw new UsageError('--labels FILE is required with --sequences (one line of 0/1 labels per sequence)');
       return {
         kind: 'text', sequences: stringOption(args, 'sequences') as string, labels, targets,
-        allowExtraLabels: args.options['allow-extra-labels'] === true, fractions, binSize, seed, reverseComplementCopies,
+        skipLabelLines: args.options['skip-label-lines'] === undefined ? 0 : intOption(args, 'skip-label-lines', 0, 0, 1 << 20), fractions, binSize, seed, reverseComplementCopies,
       };
     }
   }
@@ -158,7 +158,7 @@ export const datasetCommand: CliCommand = {
   usage: [
     'dataset prepare --x X.npy[.zip] --y y.npy[.zip] [--targets FILE|LIST] [--fractions 0.8,0.1,0.1] [--max-samples N] -o DIR',
     '       tfbs dataset prepare --fasta GENOME.fa --peaks A.bed[,B.narrowPeak] [--peak-names A,B] [--valid-chroms chr7] [--test-chroms chr8,chr9] [--empty-ratio R|all] -o DIR',
-    '       tfbs dataset prepare --sequences SEQS.txt --labels LABELS.txt [--allow-extra-labels] [--targets NAME,...] [--fractions ...] -o DIR',
+    '       tfbs dataset prepare --sequences SEQS.txt --labels LABELS.txt [--skip-label-lines N] [--targets NAME,...] [--fractions ...] -o DIR',
     '       tfbs dataset info DIR',
   ].join('\n'),
   positionals: { min: 1, max: 2 },
@@ -179,7 +179,7 @@ export const datasetCommand: CliCommand = {
     length: { type: 'string', value: 'BP', description: 'genome: window length (default 1000)' },
     sequences: { type: 'string', value: 'FILE', description: 'text: one DNA sequence per line, all of one length' },
     labels: { type: 'string', value: 'FILE', description: 'text: one line of 0/1 labels per sequence' },
-    'allow-extra-labels': { type: 'boolean', description: 'text: drop label lines beyond the last sequence (reported)' },
+    'skip-label-lines': { type: 'string', value: 'N', description: 'text: skip the first N lines of the labels file (a header; the published primer-motif labels.txt has 1 extra first line)' },
     targets: { type: 'string', value: 'FILE|LIST', description: 'names of the label columns: a file (one per line) or a comma-separated list' },
     fractions: { type: 'string', value: 'T,V[,T]', description: `arrays/text: train,valid,test fractions (default ${DEFAULT_FRACTIONS.train},${DEFAULT_FRACTIONS.valid},${DEFAULT_FRACTIONS.test})` },
     bin: { type: 'string', value: 'BP', description: 'bin size the labels refer to (default 200; text: min(length, 200))' },

@@ -41,7 +41,9 @@ export async function prepareText(spec: TextSpec, outDir: string, opts: PrepareO
   const seqFile = path.resolve(spec.sequences);
   const labelFile = path.resolve(spec.labels);
   const sequences = await readLines(seqFile);
-  const labelLines = await readLines(labelFile);
+  const skipped = spec.skipLabelLines ?? 0;
+  const labelLines = (await readLines(labelFile)).slice(skipped);
+  if (skipped) notice(`${labelFile}: skipped the first ${skipped} line${skipped === 1 ? '' : 's'} as asked (--skip-label-lines); labels pair with sequences from line ${skipped + 1}`);
   checkNoBlank(sequences, seqFile, 'sequence');
   checkNoBlank(labelLines, labelFile, 'line of labels');
   if (sequences.length === 0) throw new InputError('no sequences (the file is empty)', { file: seqFile });
@@ -49,16 +51,16 @@ export async function prepareText(spec: TextSpec, outDir: string, opts: PrepareO
     throw new InputError('this looks like FASTA (it starts with ">"); the text source wants one bare sequence per line', { file: seqFile, line: 1 });
   }
   if (labelLines.length !== sequences.length) {
-    const counts = `${labelLines.length} lines of labels but ${seqFile} has ${sequences.length} sequences`;
+    const counts = `${labelLines.length} lines of labels${skipped ? ` (after skipping ${skipped})` : ''} but ${seqFile} has ${sequences.length} sequences`;
     if (labelLines.length < sequences.length) {
       throw new InputError(`${counts}: every sequence needs a label`, { file: labelFile });
     }
-    if (!spec.allowExtraLabels) {
-      throw new InputError(`${counts}; refusing to pair them (which label belongs to which sequence is unknown). If the extra labels are trailing junk, allow dropping them (--allow-extra-labels)`, { file: labelFile });
-    }
-    const extra = labelLines.length - sequences.length;
-    notice(`${labelFile}: dropped ${extra} trailing label line${extra === 1 ? '' : 's'} (line${extra === 1 ? '' : 's'} ${sequences.length + 1}${extra > 1 ? `–${labelLines.length}` : ''}) beyond the ${sequences.length} sequences, as --allow-extra-labels asks; sequences and labels are paired line by line from the top`);
-    labelLines.length = sequences.length;
+    // Which line is the odd one out cannot be told from the counts (in the published primer-motif
+    // files it is the first), so the user says it; pairing from the top would silently shift labels.
+    throw new InputError(
+      `${counts}; refusing to pair them, since which label belongs to which sequence is unknown. If the file starts with ${labelLines.length - sequences.length} extra line${labelLines.length - sequences.length === 1 ? '' : 's'} (a header, say), pass --skip-label-lines ${labelLines.length - sequences.length}; otherwise fix the file`,
+      { file: labelFile },
+    );
   }
 
   const inputLength = sequences[0].trim().length;
@@ -153,7 +155,7 @@ export async function prepareText(spec: TextSpec, outDir: string, opts: PrepareO
         kind: 'text',
         description: `${n} sequences of ${inputLength} bp, one per line, with ${targetCount} 0/1 label column${targetCount === 1 ? '' : 's'}`,
         paths: { sequences: seqFile, labels: labelFile },
-        options: { fractions, seed, allowExtraLabels: spec.allowExtraLabels ?? false, reverseComplementCopies: rcCopies },
+        options: { fractions, seed, skipLabelLines: skipped, reverseComplementCopies: rcCopies },
       },
       splitRule:
         `Seeded random split (mulberry32 seed ${seed}, Fisher–Yates shuffle of the line numbers): the first ${sizes.train} shuffled lines are train, ` +

@@ -113,8 +113,11 @@ export interface TextSpec extends CommonSpec {
   sequences: string;
   labels: string;
   targets?: string[];
-  /** Drop labels beyond the last sequence (published files sometimes have one too many) — and say so. */
-  allowExtraLabels?: boolean;
+  /**
+   * Label lines to skip at the top (a header, or the stray first line of data/primer-motif/labels.txt).
+   * Never inferred: after skipping, there must be exactly one label line per sequence.
+   */
+  skipLabelLines?: number;
   fractions?: SplitFractions;
   binSize?: number;
 }
