@@ -1,8 +1,7 @@
 /**
  * `tfbs train` as a process: Ctrl-C (SIGINT) stops the trainer at a step boundary and the command
  * exits 130 with the checkpoint kept; a usage mistake exits 2; a finished run exits 0 with the model
- * installed. The command runs under a driver with main.ts's signal wiring (an AbortController aborted
- * on SIGINT), so the test does not depend on the dispatcher's command list.
+ * installed. It runs through the real `tfbs` entry point, signal wiring included.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,29 +10,11 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { exists, primerMotifDataset, tempDir } from './trainFixtures';
 
-const OUT_SRC = path.resolve(__dirname, '..', '..', 'src');
-
-const DRIVER = `
-const { parseArgs } = require(${JSON.stringify(path.join(OUT_SRC, 'cli', 'args.js'))});
-const { trainCommand } = require(${JSON.stringify(path.join(OUT_SRC, 'cli', 'commands', 'train.js'))});
-const { TfbsError } = require(${JSON.stringify(path.join(OUT_SRC, 'core', 'errors.js'))});
-const controller = new AbortController();
-process.on('SIGINT', () => controller.abort());
-const io = { log: (m) => process.stderr.write(m + '\\n'), interactive: false, signal: controller.signal };
-(async () => {
-  try {
-    const args = parseArgs(process.argv.slice(1), trainCommand.options, trainCommand.positionals);
-    process.exitCode = await trainCommand.run(args, io);
-  } catch (e) {
-    process.stderr.write('tfbs train: ' + e.message + '\\n');
-    process.exitCode = e instanceof TfbsError ? (e.kind === 'usage' ? 2 : 1) : 1;
-  }
-})();
-`;
+const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'run.js');
 
 function runCli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', DRIVER, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

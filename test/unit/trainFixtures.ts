@@ -19,15 +19,12 @@ export async function tempDir(prefix: string): Promise<string> {
 /**
  * The primer-motif set (2,000 sequences of 50 bp) as a prepared dataset. labels.txt has 2,001 lines;
  * the extra line is the FIRST one: paired from line 2, every positive holds the planted motif
- * (…AAAGAGGAAGT…: 987 of 987 positives, 1 of 1013 negatives), while paired from line 1 the labels
- * carry no signal (ROC AUC ≈ 0.5). So the labels are given to the loader without their first line.
+ * (…AAAGAGGAAGT…: 987 of 987 positives, 0 of 1,013 negatives), while paired from line 1 the labels
+ * carry no signal (ROC AUC ≈ 0.5). So the loader is told to skip it.
  */
 export async function primerMotifDataset(root: string): Promise<string> {
-  const lines = (await fs.readFile(path.join(PRIMER_DIR, 'labels.txt'), 'utf8')).split('\n');
-  const labels = path.join(root, 'labels-from-line-2.txt');
-  await fs.writeFile(labels, lines.slice(1).join('\n'));
   const out = path.join(root, 'primer-dataset');
-  await prepareText({ kind: 'text', sequences: path.join(PRIMER_DIR, 'sequences.txt'), labels, targets: ['planted_motif'], seed: 3 }, out, {});
+  await prepareText({ kind: 'text', sequences: path.join(PRIMER_DIR, 'sequences.txt'), labels: path.join(PRIMER_DIR, 'labels.txt'), skipLabelLines: 1, targets: ['planted_motif'], seed: 3 }, out, {});
   return out;
 }
 
