@@ -6,6 +6,7 @@
  * below computes the same function from it.
  */
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, Initializer, ModelSpec, NodeSpec } from './onnxModel';
+import { seededRandom } from '../random';
 
 export interface DanqArchitecture {
   /** Window length in bp. */
@@ -105,18 +106,6 @@ export function weightShapes(arch: DanqArchitecture): Record<Exclude<keyof DanqW
 
 export function parameterCount(arch: DanqArchitecture): number {
   return Object.values(weightShapes(arch)).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
-}
-
-/** mulberry32: a small, fast, seedable PRNG; the same seed gives the same weights everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -19,7 +19,7 @@ import { readBed, describeSkipped, BedReadSummary } from '../../core/bed';
 import { CHANNEL_COUNT, UNKNOWN } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
 import { GenomicInterval, readFastaEvents } from '../../core/fasta';
-import { seededRandom } from './splits';
+import { seededRandom } from '../../core/random';
 import { DatasetInfo, GenomeSpec, PrepareOptions, SplitName, SplitSummary } from './types';
 import { DatasetDirectory, SplitWriter, newManifest, throwIfCancelled } from './writer';
 

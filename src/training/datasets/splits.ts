@@ -1,18 +1,6 @@
-/** Split arithmetic and the seeded randomness every source shares. */
+/** Split arithmetic every source shares. */
 import { UsageError } from '../../core/errors';
 import { SplitFractions, SplitName } from './types';
-
-/** mulberry32: small, fast, seedable; the same seed gives the same dataset on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher–Yates shuffle of the first `count` picks (a partial shuffle when count < length). */
 export function shuffleInPlace(items: Uint32Array | number[], random: () => number, count = items.length): void {

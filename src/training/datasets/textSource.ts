@@ -8,7 +8,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { BASE_CODE, CHANNEL_COUNT, INVALID, UNKNOWN } from '../../core/encoding';
 import { InputError, UsageError, ioErrorFrom } from '../../core/errors';
-import { checkFractions, formatFraction, seededRandom, shuffleInPlace, splitSizes } from './splits';
+import { seededRandom } from '../../core/random';
+import { checkFractions, formatFraction, shuffleInPlace, splitSizes } from './splits';
 import { DEFAULT_FRACTIONS, DatasetInfo, PrepareOptions, SplitName, SplitSummary, TextSpec } from './types';
 import { DatasetDirectory, SplitWriter, newManifest, throwIfCancelled } from './writer';
 
