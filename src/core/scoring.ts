@@ -10,7 +10,7 @@ import { FastaEvent, FastaRecordInfo } from './fasta';
 import { BinLayout, binCount, binRange, windowStart } from './windows';
 import { InferenceEngine } from '../engine/backend';
 
-export const DEFAULT_BATCH_SIZE = 128;
+export const DEFAULT_BATCH_SIZE = 64;
 
 export interface ScoringOptions {
   binSize: number;
