@@ -385,14 +385,14 @@ export function positionAt(record: FastaRecord, offset: number): { line: number;
   return { line: r.line, column: r.column + Math.min(offset - r.seqStart, r.length) };
 }
 
-/** The record whose header or sequence lines contain a document line. */
-export function recordAtLine(records: readonly FastaRecord[], line: number): FastaRecord | undefined {
+/** The record (or whatever holds one, in document order) whose header or sequence lines contain a line. */
+export function recordAtLine<T>(records: readonly T[], line: number, headerLineOf: (item: T) => number): T | undefined {
   let lo = 0;
   let hi = records.length - 1;
-  let found: FastaRecord | undefined;
+  let found: T | undefined;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (records[mid].headerLine <= line) {
+    if (headerLineOf(records[mid]) <= line) {
       found = records[mid];
       lo = mid + 1;
     } else hi = mid - 1;

@@ -83,21 +83,6 @@ export function recordLayout(state: RecordState): RecordLayout {
   };
 }
 
-/** The record whose lines (header to last sequence line) contain a document line. */
-export function recordAtLine(records: readonly RecordState[], line: number): RecordState | undefined {
-  let lo = 0;
-  let hi = records.length - 1;
-  let found: RecordState | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (records[mid].record.headerLine <= line) {
-      found = records[mid];
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
 /**
  * Residue offsets [from, to) of a record that lie on document lines [startLine, endLine], or
  * undefined when none do.

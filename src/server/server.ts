@@ -20,7 +20,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CancelledError, isTfbsError } from '../core/errors';
-import { positionAt, recordOffsetAt } from '../core/fasta';
+import { positionAt, recordAtLine, recordOffsetAt } from '../core/fasta';
 import { binRange } from '../core/windows';
 import {
   BinMatrixRequest,
@@ -41,7 +41,7 @@ import {
   WhenIdleRequest,
 } from '../shared/protocol';
 import { DEFAULT_SETTINGS, normaliseSettings } from '../shared/settings';
-import { RecordState, offsetsOnLines, recordAtLine } from './documents';
+import { RecordState, offsetsOnLines } from './documents';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
 import { EngineOpener, openEngineForSettings } from './modelHost';
@@ -148,7 +148,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const doc = s.docs.get(uri);
     if (!doc) return null;
     const records = doc.analysis.records;
-    const state = recordAtLine(records, params.position.line);
+    const state = recordAtLine(records, params.position.line, (s) => s.record.headerLine);
     if (!state) return null;
     const binSize = doc.analysis.binLayout.binSize;
     const model = s.model;

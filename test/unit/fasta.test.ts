@@ -48,8 +48,8 @@ test('document line/column and sequence offset round-trip, across lines, CRLF an
   assert.equal(recordOffsetAt(x, 3, 2), undefined, 'a space is not a residue');
   assert.equal(recordOffsetAt(x, 2, 0), undefined, 'a blank line holds no residue');
   assert.equal(recordOffsetAt(x, 1, 5), undefined, 'the CR is not a residue');
-  assert.equal(recordAtLine(records, 6)?.name, 'y');
-  assert.equal(recordAtLine(records, 4)?.name, 'x');
+  assert.equal(recordAtLine(records, 6, (r) => r.headerLine)?.name, 'y');
+  assert.equal(recordAtLine(records, 4, (r) => r.headerLine)?.name, 'x');
   // Every residue of the document maps to the character that is there.
   const lines = text.split('\n');
   const letters = 'AGCT';
