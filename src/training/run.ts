@@ -242,11 +242,16 @@ export function startTraining(options: TrainingOptions, events: TrainingEvents =
       events.onStage?.('python', describePython(python));
       throwIfCancelled();
 
+      const workIsNew = !existsSync(work);
       await fs.mkdir(work, { recursive: true }).catch((e) => {
         throw new IoError(`cannot create the work directory (${(e as Error).message})`, { file: work });
       });
       events.onStage?.('data', `checking ${options.data}`);
-      const data = await resolveTrainingData(options.data, work, options, { signal: abort.signal, onNotice: log, onStage: (m) => events.onStage?.('data', m) });
+      const data = await resolveTrainingData(options.data, work, options, { signal: abort.signal, onNotice: log, onStage: (m) => events.onStage?.('data', m) }).catch(async (e) => {
+        // Refused data leaves nothing behind: a work directory made for this run holds nothing yet.
+        if (workIsNew) await fs.rm(work, { recursive: true, force: true });
+        throw e;
+      });
       throwIfCancelled();
 
       events.onStage?.('train', `training in ${work}`);

@@ -228,6 +228,7 @@ test('bad data is refused with the file and the problem named', async () => {
   const opts = { ...FAST, out, epochs: 1 };
 
   await assert.rejects(startTraining({ ...opts, data: path.join(dir, 'missing') }).result, (e: unknown) => e instanceof IoError && /missing: cannot open: no such file or directory/.test((e as Error).message));
+  assert.deepEqual((await fs.readdir(dir)).sort(), [], 'refused data leaves no work directory, lock or model behind');
 
   const notPrepared = path.join(dir, 'raw');
   await fs.mkdir(notPrepared);
