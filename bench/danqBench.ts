@@ -11,8 +11,8 @@ import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { encodeResidues, oneHotWindow } from '../src/core/encoding';
 import { loadModelPackage } from '../src/core/modelPackage';
-import { buildDanqModel, DanqGraphOptions, DanqWeights, weightShapes } from '../src/core/onnx/danq';
-import { writeModel } from '../src/core/onnx/onnxModel';
+import { buildDanqModel, DanqGraphOptions, DanqWeights, weightShapes } from '../src/onnx/danq';
+import { writeModel } from '../src/onnx/onnxModel';
 import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../src/engine/onnxEngine';
 import { windowStart } from '../src/core/windows';
 

@@ -17,7 +17,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
-import { DANQ_FULL, DanqGraphOptions, DanqWeights, parameterCount } from '../src/core/onnx/danq';
+import { DANQ_FULL, DanqGraphOptions, DanqWeights, parameterCount } from '../src/onnx/danq';
 import { cpuSessionOptions } from '../src/engine/onnxEngine';
 import { writeDanqModelPackage } from '../test/fixtures/danqModel';
 import {

@@ -18,6 +18,7 @@ import {
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
 import { BinMatrixRequest, ExperimentsRequest, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
+import { makeNonce } from './nonce';
 
 /** Bins held by the webview at most (a 2 Mb window at 200 bp bins); longer records show a window. */
 export const MAX_HEATMAP_BINS = 10_000;
@@ -460,13 +461,6 @@ export class HeatmapController implements vscode.Disposable {
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function makeNonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
 }
 
 function defaultSaveUri(docUri: string | undefined, name: string): vscode.Uri | undefined {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { FromTrainingChart, ToTrainingChart } from '../shared/trainingChartProtocol';
 import { TrainerEvent } from '../training/events';
+import { makeNonce } from './nonce';
 
 export class TrainingChart implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -45,7 +46,7 @@ export class TrainingChart implements vscode.Disposable {
       localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')],
     });
     this.panel = panel;
-    const nonce = Array.from({ length: 32 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 62)]).join('');
+    const nonce = makeNonce();
     const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'training.js'));
     const style = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'training.css'));
     const csp = `default-src 'none'; img-src ${panel.webview.cspSource} data:; style-src ${panel.webview.cspSource}; font-src ${panel.webview.cspSource}; script-src 'nonce-${nonce}'`;

@@ -8,7 +8,7 @@ import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from './encoding
 import { CancelledError } from './errors';
 import { FastaEvent, FastaRecordInfo } from './fasta';
 import { BinLayout, binCount, binRange, windowStart } from './windows';
-import { InferenceEngine } from '../engine/backend';
+import { InferenceEngine } from './engine';
 
 export const DEFAULT_BATCH_SIZE = 64;
 

@@ -10,7 +10,7 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine } from './backend';
+import { Device, EngineOptions, InferenceEngine } from '../core/engine';
 
 type Ort = typeof ortTypes;
 

@@ -1,6 +1,6 @@
 /** Opens the engine that runs a model package's network: ONNX Runtime for ONNX, TensorFlow.js for TF.js. */
 import { ModelPackage } from '../core/modelPackage';
-import { EngineOptions, InferenceEngine } from './backend';
+import { EngineOptions, InferenceEngine } from '../core/engine';
 import { openOnnxEngine } from './onnxEngine';
 import { openTfjsEngine } from './tfjsEngine';
 

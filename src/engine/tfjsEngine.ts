@@ -12,7 +12,7 @@ import * as path from 'path';
 import { EnvironmentError, ModelError, ioErrorFrom } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { EngineOptions, InferenceEngine } from './backend';
+import { EngineOptions, InferenceEngine } from '../core/engine';
 
 type Tfjs = typeof import('@tensorflow/tfjs-core') & Pick<typeof import('@tensorflow/tfjs-layers'), 'loadLayersModel'>;
 type LayersModel = import('@tensorflow/tfjs-layers').LayersModel;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { isTfbsError } from '../core/errors';
 import { DEFAULT_MODEL_DIR, ModelPackage, loadModelPackage } from '../core/modelPackage';
 import { Experiment, selectTargets } from '../core/targets';
-import { InferenceEngine } from '../engine/backend';
+import { InferenceEngine } from '../core/engine';
 import { openEngine } from '../engine/openEngine';
 import { ModelStatus } from '../shared/protocol';
 import { TfbsSettings } from '../shared/settings';

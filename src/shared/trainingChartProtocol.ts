@@ -1,5 +1,5 @@
 /** Messages between the extension and the training chart webview (media/training/). */
-import type { TrainerEvent } from '../training/events';
+import type { TrainerEvent } from './trainerEvents';
 
 export type ToTrainingChart =
   | { type: 'reset'; preset: string; out: string; epochs: number }

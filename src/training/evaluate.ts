@@ -25,7 +25,7 @@ import {
 } from '../core/metrics';
 import { loadModelPackage } from '../core/modelPackage';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { Device } from '../engine/backend';
+import { Device } from '../core/engine';
 import { openEngine } from '../engine/openEngine';
 import { DatasetInfo, SplitName, availableSplits, openSplit, readPreparedDataset } from './datasets';
 

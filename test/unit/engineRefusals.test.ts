@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ModelError, TfbsError } from '../../src/core/errors';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { DANQ_TINY } from '../../src/core/onnx/danq';
+import { DANQ_TINY } from '../../src/onnx/danq';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { writeDanqModelPackage } from '../fixtures/danqModel';
 

@@ -7,7 +7,7 @@ import { reverseComplementOneHot } from '../../src/core/encoding';
 import { ModelError, UsageError } from '../../src/core/errors';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { readNpy } from '../../src/core/npy';
-import { DanqArchitecture } from '../../src/core/onnx/danq';
+import { DanqArchitecture } from '../../src/onnx/danq';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { prepareDataset } from '../../src/training/datasets';
 import { EvaluationReport, evaluateModel, renderMarkdown, writeEvaluationOutputs } from '../../src/training/evaluate';

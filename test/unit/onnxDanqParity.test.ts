@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { encodeResidues, oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { DANQ_TINY, DanqArchitecture, DanqGraphOptions, parameterCount } from '../../src/core/onnx/danq';
+import { DANQ_TINY, DanqArchitecture, DanqGraphOptions, parameterCount } from '../../src/onnx/danq';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { danqReferenceForward } from '../fixtures/danqReference';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeVarint, Message } from '../../src/core/onnx/protobuf';
-import { attr, encodeModel } from '../../src/core/onnx/onnxModel';
+import { encodeVarint, Message } from '../../src/onnx/protobuf';
+import { attr, encodeModel } from '../../src/onnx/onnxModel';
 import { loadOrt } from '../../src/engine/onnxEngine';
 
 test('varints: protobuf wire examples and 64-bit two\'s complement for negative int64', () => {

@@ -9,7 +9,7 @@ import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
 import { selectTargets, uniqueLabel } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
-import { InferenceEngine } from '../../engine/backend';
+import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
 import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';

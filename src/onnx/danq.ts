@@ -6,7 +6,7 @@
  * below computes the same function from it.
  */
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, Initializer, ModelSpec, NodeSpec } from './onnxModel';
-import { seededRandom } from '../random';
+import { seededRandom } from '../core/random';
 
 export interface DanqArchitecture {
   /** Window length in bp. */
