@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone on Debian/Ubuntu (as root or with sudo): the system packages training needs
-# (PyTorch for the trainer, OpenBLAS so it is not 30x slower), the npm packages, and the build.
+# (PyTorch for the trainer, OpenBLAS so it is not 30x slower) and the tests use, the npm packages,
+# and the build.
 # Idempotent: what is already there is not installed again. Works offline except for the npm registry
 # and Debian's package mirrors.
 set -euo pipefail
@@ -12,6 +13,12 @@ SUDO=""
 need=()
 /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+# Test-time tools: h5py/SciPy/onnx for the importers' independent references and .mat fixtures,
+# pyBigWig to read our bigWig files back, samtools/bcftools/tabix/bedtools for reference outputs and
+# fixtures, Snakemake for the scale-out workflow, hypothesis for the Python side's property tests.
+for pkg in python3-h5py python3-scipy python3-onnx python3-pybigwig python3-hypothesis samtools bcftools tabix bedtools snakemake; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq
