@@ -25,5 +25,5 @@ if (selected.length === 0) {
   console.error('no test files found under out/test (did the TypeScript build run?)');
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...process.argv.slice(2), ...selected], { stdio: 'inherit' });
+const res = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-concurrency=1', ...process.argv.slice(2), ...selected], { stdio: 'inherit' });
 process.exit(res.status ?? 1);
