@@ -5,7 +5,8 @@
 # which owns start-up, teardown and the closing "e2e: N passed, N failed" line.
 #
 #   npm run test:e2e                     # the real extension: extension-host suite, then UI suite
-#   npm run test:e2e -- --only exthost   # one phase (or: --only ui)
+#   npm run test:e2e -- --only exthost   # one phase (or: --only ui, --only installed: the UI suite
+#                                        # against the linux-x64 VSIX installed with --install-extension)
 #   npm run test:e2e -- --self-test      # the infrastructure alone, on test/e2e/fixtures/minimal-extension
 #   TFBS_E2E_GREP=hover npm run test:e2e # only tests whose title matches
 #   TFBS_E2E_SKIP_BUILD=1                # reuse dist/ and out/ as they are
@@ -106,6 +107,13 @@ build_is_stale() {
 if [ -z "${TFBS_E2E_SKIP_BUILD:-}" ] && build_is_stale; then
   say "building the extension (npm run build)"
   npm run --silent build || die "npm run build failed"
+fi
+# The installed-extension phase installs the linux-x64 VSIX; (re)built when dist/ is newer than it.
+version="$(node -p "require('./package.json').version")"
+vsix="build/tfbs-lens-linux-x64-$version.vsix"
+if [[ " $* " != *" --self-test "* ]] && { [ ! -f "$vsix" ] || [ dist/extension.js -nt "$vsix" ]; }; then
+  say "packaging $vsix (npm run package -- --target linux-x64)"
+  node scripts/package.js --skip-build --target linux-x64 >/dev/null || die "npm run package failed"
 fi
 say "compiling the e2e suites"
 node node_modules/typescript/bin/tsc -p test/e2e || die "the e2e suites do not compile"

@@ -21,7 +21,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand];
+export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand];
 
 function help(): string {
   return [

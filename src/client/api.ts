@@ -41,10 +41,13 @@ export interface TfbsLensApi {
    * only; refused otherwise). The client restarts it and says so once; await whenIdle() afterwards.
    */
   crashServerForTest(): Promise<void>;
+  /** Milliseconds activate() took (the language server starts after it returns). */
+  activationMs(): number;
 }
 
-export function createApi(ctx: Ctx, painter: DecorationPainter, heatmap: HeatmapController): TfbsLensApi {
+export function createApi(ctx: Ctx, painter: DecorationPainter, heatmap: HeatmapController, activationMs: () => number): TfbsLensApi {
   return {
+    activationMs,
     async whenIdle(uri) {
       const client = await ctx.ready();
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());

@@ -4,6 +4,7 @@
  * one-line notice and CPU. Opening a session also checks the graph against the model manifest, so a
  * model.json that lies about the network is refused before anything is scored.
  */
+import { readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
@@ -22,10 +23,27 @@ export function loadOrt(): Ort {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       ortModule = require('onnxruntime-node') as Ort;
     } catch (e) {
+      const built = builtForPlatform();
+      const here = `${process.platform}-${process.arch}`;
+      if (built && built !== here) {
+        throw new EnvironmentError(`this TFBS Lens package was built for ${built}, but this machine is ${here}: install the VSIX for ${here} (ONNX Runtime cannot load: ${firstLine(e)})`);
+      }
       throw new EnvironmentError(`onnxruntime-node could not be loaded (${(e as Error).message}); run "npm ci" in the extension folder`);
     }
   }
   return ortModule;
+}
+
+/**
+ * The platform a packaged VSIX was built for (scripts/package.js writes platform.json beside dist/),
+ * so that a VSIX installed on another platform says so instead of failing on a native module.
+ */
+function builtForPlatform(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'platform.json'), 'utf8')) as { target?: string }).target;
+  } catch {
+    return undefined; // a development checkout or an npm install: no single platform
+  }
 }
 
 class OnnxEngine implements InferenceEngine {

@@ -45,17 +45,16 @@ export interface WorkbenchUrlOptions {
   baseUrl: string;
   port: number;
   workspaceDir: string;
-  extensionDevelopmentPath: string;
+  /** The extension loaded for development; absent: only the extensions installed in the profile. */
+  extensionDevelopmentPath?: string;
   /** Absolute path of the compiled mocha entry (exports run()) to run inside the extension host. */
   extensionTestsPath?: string;
 }
 
 export function workbenchUrl(o: WorkbenchUrlOptions): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${o.port}${p}`;
-  const payload: [string, string][] = [
-    ['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)],
-    ['skipWelcome', 'true'],
-  ];
+  const payload: [string, string][] = [['skipWelcome', 'true']];
+  if (o.extensionDevelopmentPath) payload.unshift(['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)]);
   if (o.extensionTestsPath) payload.push(['extensionTestsPath', remote(o.extensionTestsPath)]);
   return `${o.baseUrl}/?folder=${encodeURIComponent(o.workspaceDir)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -1,6 +1,6 @@
 // Starts code-server (a full VS Code 1.100 server + web workbench, from test/e2e/tools) on a free
 // loopback port with a throw-away profile, and stops it with its whole process tree.
-import { spawn, ChildProcess } from 'child_process';
+import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -194,4 +194,19 @@ export class CodeServer {
   stopNow(): void {
     if (this.child.pid !== undefined) killProcessTreeNow(this.child.pid);
   }
+}
+
+/**
+ * Installs a VSIX into the profile as a user would (`code-server --install-extension`), and returns
+ * the folder it was unpacked into.
+ */
+export function installExtension(profile: Profile, vsix: string, logFile: string): string {
+  const before = new Set(fs.readdirSync(profile.extensionsDir));
+  const res = spawnSync(process.execPath, [codeServerEntry, '--install-extension', vsix, '--extensions-dir', profile.extensionsDir,
+    '--user-data-dir', profile.userDataDir, '--config', profile.configFile], { env: isolatedEnv(profile), encoding: 'utf8', timeout: 120_000 });
+  fs.writeFileSync(logFile, `${res.stdout ?? ''}${res.stderr ?? ''}`);
+  if (res.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${res.status}):\n${res.stdout}${res.stderr}`);
+  const added = fs.readdirSync(profile.extensionsDir).filter((d) => !before.has(d) && d.startsWith('tfbs-lens.tfbs-lens-'));
+  if (added.length !== 1) throw new Error(`installing ${vsix} left ${added.length} tfbs-lens folders in ${profile.extensionsDir}: ${added.join(', ')}`);
+  return path.join(profile.extensionsDir, added[0]);
 }

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import type { Browser, Page } from 'playwright-core';
-import { CodeServer, Profile, createProfile, removeProfile } from './codeServer';
+import { CodeServer, Profile, createProfile, installExtension, removeProfile } from './codeServer';
 import { launchChromium, newWorkbenchContext, waitForWorkbench, workbenchUrl } from './browser';
 import { e2eOutDir, repoRoot, testResultsDir } from './paths';
 import { makeScreenshotter, setUiContext } from './workbench';
@@ -26,7 +26,7 @@ interface Target {
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback) * 1000;
 const limits = {
-  wholeRunMs: seconds('TFBS_E2E_TIMEOUT_S', 570),
+  wholeRunMs: seconds('TFBS_E2E_TIMEOUT_S', 900),
   serverStartMs: seconds('TFBS_E2E_SERVER_START_S', 60),
   browserStartMs: seconds('TFBS_E2E_BROWSER_START_S', 60),
   workbenchMs: seconds('TFBS_E2E_WORKBENCH_S', 90),
@@ -34,12 +34,18 @@ const limits = {
   uiTestMs: seconds('TFBS_E2E_UI_TEST_S', 180),
 };
 
-function parseArgs(argv: string[]): { target: Target; phases: Set<'exthost' | 'ui'> } {
+type Phase = 'exthost' | 'ui' | 'installed';
+
+function parseArgs(argv: string[]): { target: Target; phases: Set<Phase>; vsix?: string } {
   const selfTest = argv.includes('--self-test');
   const onlyIndex = argv.indexOf('--only');
   const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
-  if (only !== undefined && only !== 'exthost' && only !== 'ui') throw new Error(`--only takes exthost or ui, not ${only}`);
-  const phases = new Set<'exthost' | 'ui'>(only ? [only] : ['exthost', 'ui']);
+  if (only !== undefined && only !== 'exthost' && only !== 'ui' && only !== 'installed') throw new Error(`--only takes exthost, ui or installed, not ${only}`);
+  // The installed phase runs the UI suite against the linux-x64 VSIX (scripts/e2e.sh builds it).
+  const phases = new Set<Phase>(only ? [only] : selfTest ? ['exthost', 'ui'] : ['exthost', 'ui', 'installed']);
+  const vsixIndex = argv.indexOf('--vsix');
+  const version = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
+  const vsix = vsixIndex >= 0 ? path.resolve(argv[vsixIndex + 1]) : path.join(repoRoot, 'build', `tfbs-lens-linux-x64-${version}.vsix`);
   const genome = path.join(repoRoot, 'data', 'genome');
   const genomeFiles = fs.readdirSync(genome).filter((f) => f.endsWith('.fa')).map((f) => path.join(genome, f));
   const target: Target = selfTest
@@ -57,7 +63,7 @@ function parseArgs(argv: string[]): { target: Target; phases: Set<'exthost' | 'u
       uiSuiteDir: path.join(e2eOutDir, 'ui'),
       workspaceFiles: genomeFiles,
     };
-  return { target, phases };
+  return { target, phases, vsix };
 }
 
 function log(message: string): void {
@@ -163,19 +169,20 @@ async function runExtensionHostPhase(target: Target, page: Page, srv: CodeServer
 }
 
 // ---- phase 2: UI suite ----
-async function runUiPhase(target: Target, page: Page, srv: CodeServer, prof: Profile): Promise<MochaSummary> {
+/** The UI suite, against the development extension or (developmentPath undefined) the installed one. */
+async function runUiPhase(target: Target, page: Page, srv: CodeServer, prof: Profile, developmentPath: string | undefined, resultsName: string): Promise<MochaSummary> {
   const files = listTestFiles(target.uiSuiteDir, '.ui.js');
   if (files.length === 0) throw new Error(`no UI suites (*.ui.js) in ${target.uiSuiteDir}`);
-  page.on('pageerror', (err) => fs.appendFileSync(path.join(testResultsDir, 'ui-page-errors.log'), `${err.stack ?? err.message}\n`));
-  await page.goto(workbenchUrl({ baseUrl: srv.baseUrl, port: srv.port, workspaceDir: prof.workspaceDir, extensionDevelopmentPath: target.extensionDir }));
+  page.on('pageerror', (err) => fs.appendFileSync(path.join(testResultsDir, `${resultsName}-page-errors.log`), `${err.stack ?? err.message}\n`));
+  await page.goto(workbenchUrl({ baseUrl: srv.baseUrl, port: srv.port, workspaceDir: prof.workspaceDir, extensionDevelopmentPath: developmentPath }));
   await waitForWorkbench(page, limits.workbenchMs);
-  log('workbench up; UI tests running');
-  setUiContext({ page, profile: prof, baseUrl: srv.baseUrl, screenshot: makeScreenshotter(page, path.join(testResultsDir, 'ui')) });
+  log(`workbench up; UI tests running (${developmentPath ? 'development extension' : 'installed VSIX'})`);
+  setUiContext({ page, profile: prof, baseUrl: srv.baseUrl, screenshot: makeScreenshotter(page, path.join(testResultsDir, resultsName)) });
   return runMocha(files, { timeoutMs: limits.uiTestMs, grep: process.env.TFBS_E2E_GREP || undefined });
 }
 
 async function main(): Promise<{ code: number; closingLine: string }> {
-  const { target, phases } = parseArgs(process.argv.slice(2));
+  const { target, phases, vsix } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const wholeRunTimer = setTimeout(() => exitAfterTeardown(1,
     `FAILED: the end-to-end run exceeded ${limits.wholeRunMs / 1000} s (TFBS_E2E_TIMEOUT_S); tearing down. Logs: test-results/e2e/`, failedRunLine), limits.wholeRunMs);
@@ -207,9 +214,28 @@ async function main(): Promise<{ code: number; closingLine: string }> {
     const context = await newWorkbenchContext(browser);
     const page = await context.newPage();
     try {
-      summaries.push({ phase: 'UI', summary: await runUiPhase(target, page, server, profile) });
+      summaries.push({ phase: 'UI', summary: await runUiPhase(target, page, server, profile, target.extensionDir, 'ui') });
     } finally {
       await page.screenshot({ path: path.join(testResultsDir, 'ui-suite-end.png') }).catch(() => undefined);
+      await context.close();
+    }
+  }
+  if (phases.has('installed')) {
+    if (!vsix || !fs.existsSync(vsix)) throw new Error(`the VSIX to install is missing (${vsix}); scripts/e2e.sh builds it with npm run package -- --target linux-x64`);
+    // A fresh profile and server: only the installed extension, no development copy beside it.
+    await server.stop();
+    removeProfile(profile);
+    profile = createProfile(modelOverride ? { 'tfbsLens.modelPath': modelOverride } : {});
+    for (const file of target.workspaceFiles) fs.copyFileSync(file, path.join(profile.workspaceDir, path.basename(file)));
+    const installedDir = installExtension(profile, vsix, path.join(testResultsDir, 'install-extension.log'));
+    log(`installed ${path.relative(repoRoot, vsix)} into ${installedDir}`);
+    server = await CodeServer.start(profile, { timeoutMs: limits.serverStartMs, logFile: path.join(testResultsDir, 'code-server-installed.log') });
+    const context = await newWorkbenchContext(browser);
+    const page = await context.newPage();
+    try {
+      summaries.push({ phase: 'UI (installed VSIX)', summary: await runUiPhase(target, page, server, profile, undefined, 'ui-installed') });
+    } finally {
+      await page.screenshot({ path: path.join(testResultsDir, 'ui-installed-suite-end.png') }).catch(() => undefined);
       await context.close();
     }
   }

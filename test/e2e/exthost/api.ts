@@ -6,7 +6,7 @@ export type TfbsLensTestApi = TfbsLensApi;
 
 export const EXTENSION_ID = 'tfbs-lens.tfbs-lens';
 
-const MEMBERS: (keyof TfbsLensApi)[] = ['whenIdle', 'modelStatus', 'decorations', 'decorationsEnabled', 'heatmap', 'stats', 'serverCrashes'];
+const MEMBERS: (keyof TfbsLensApi)[] = ['whenIdle', 'modelStatus', 'decorations', 'decorationsEnabled', 'heatmap', 'stats', 'serverCrashes', 'activationMs'];
 
 export function checkApi(api: unknown): TfbsLensTestApi {
   const missing = MEMBERS.filter((m) => typeof (api as Record<string, unknown> | undefined)?.[m] !== 'function');

@@ -1,0 +1,20 @@
+/**
+ * The first-run walkthrough's one command of its own: open the bundled example (100 kb of real human
+ * sequence) as a copy in the extension's storage, so that the user's edits never touch the installed
+ * extension and the example works offline.
+ */
+import * as vscode from 'vscode';
+
+export const EXAMPLE_FILE = 'example.fa';
+
+export function registerWalkthrough(context: vscode.ExtensionContext): vscode.Disposable {
+  return vscode.commands.registerCommand('tfbsLens.openExample', async () => {
+    const source = vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', EXAMPLE_FILE);
+    const copy = vscode.Uri.joinPath(context.globalStorageUri, EXAMPLE_FILE);
+    await vscode.workspace.fs.createDirectory(context.globalStorageUri);
+    await vscode.workspace.fs.copy(source, copy, { overwrite: true });
+    const doc = await vscode.workspace.openTextDocument(copy);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    return doc.uri;
+  });
+}
