@@ -171,7 +171,9 @@ function main() {
     stage(target, stageDir);
     const out = path.join(outDir, `tfbs-lens-${target}-${version}.vsix`);
     fs.rmSync(out, { force: true });
-    run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository'], stageDir);
+    // Relative links stay relative: the README's pictures ship inside the VSIX (docs/images/) and VS Code
+    // shows an installed extension's README from its own folder.
+    run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'], stageDir);
     const mb = fs.statSync(out).size / 1e6;
     rows.push({ target, mb, out });
   }

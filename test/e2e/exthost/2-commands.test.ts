@@ -46,6 +46,19 @@ function assertSameBed(exported: string, cli: string): void {
 }
 
 const checks: Record<string, CommandCheck> = {
+  'tfbsLens.openExample': async ({ api }, execute) => {
+    await execute();
+    // The walkthrough's example opens as an editable copy (never the installed file) and gets scored.
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.ok(doc && doc.uri.path.endsWith('/example.fa'), `the example is the active editor: ${doc?.uri.toString()}`);
+    assert.ok(!doc.uri.fsPath.includes(`${path.sep}media${path.sep}walkthrough${path.sep}`), `a copy is opened, not the bundled file: ${doc.uri.fsPath}`);
+    assert.equal(doc.languageId, 'fasta');
+    assert.equal(doc.lineAt(1).text.length, 100_000, 'the 100 kb example');
+    await api.whenIdle(doc.uri);
+    assert.ok(api.decorations(doc.uri).length > 0, 'the example is coloured');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  },
+
   'tfbsLens.scoreFile': async (_run, execute) => {
     const messages = await execute();
     assert.ok(messages.some((m) => /500 bins scored; strongest: chr1:[\d,]+-[\d,]+, p = 0\.\d{3}/.test(m.text)),

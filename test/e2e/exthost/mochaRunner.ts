@@ -24,7 +24,12 @@ export function listTestFiles(dir: string, suffix: string): string[] {
 export function runMocha(files: string[], opts: { timeoutMs: number; grep?: string }): Promise<MochaSummary> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: opts.timeoutMs, reporter: 'spec' });
   if (opts.grep) mocha.grep(opts.grep);
-  for (const file of files) mocha.addFile(file);
+  // A second run in the same process (the UI suite against the installed VSIX) must load the suites
+  // afresh: mocha require()s them, and a cached module registers no tests.
+  for (const file of files) {
+    delete require.cache[require.resolve(file)];
+    mocha.addFile(file);
+  }
   return new Promise((resolve, reject) => {
     try {
       const failures: MochaSummary['failures'] = [];

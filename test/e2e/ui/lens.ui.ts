@@ -80,6 +80,45 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     assert.ok(ink.width > 0 && ink.height > 0);
   });
 
+  test('in a dark theme the decorations take their dark-theme colours (README pictures in both themes)', async () => {
+    const { page, screenshot } = uiContext();
+    /** As a person does it: Preferences: Color Theme, type the theme's name, Enter. */
+    const chooseTheme = async (name: string) => {
+      // Not runFromCommandPalette: "Preferences: Browse Color Themes in Marketplace" may rank first.
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+      await page.locator('.quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: /^\s*Preferences: Color Theme\s*$/ }) }).first().click({ timeout: 30_000 });
+      await page.locator('.quick-input-widget input').fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+    };
+    await page.keyboard.press('Escape');
+    await chooseTheme('Dark Modern');
+    try {
+      await page.locator('.monaco-workbench.vs-dark').first().waitFor({ state: 'attached', timeout: 60_000 });
+      await screenshot('heatmap-dark');
+      await page.locator('.tabs-container .tab', { hasText: 'human_chr1_100kb_region.fa' }).first().click();
+      const darkColours = DECORATION_STEPS.map((st) => withAlpha(st.color, st.darkAlpha));
+      const rendered = await waitUntil('dark-theme decorations to render', async () => {
+        const r = await renderedDecorations(page, darkColours);
+        return r.elementCount > 0 && r;
+      }, 60_000);
+      await screenshot('decorations-dark');
+      const centre = await decoratedPointInView(page, rendered.classNames);
+      await page.mouse.move(centre.x - 5, centre.y);
+      await page.mouse.move(centre.x, centre.y);
+      await waitUntil('a hover with probabilities', async () => /\b[01]\.\d{3}\b/.test(await visibleHoverText(page, 10_000)), 30_000);
+      await page.waitForTimeout(500);
+      await screenshot('hover-dark');
+      await page.keyboard.press('Escape');
+    } finally {
+      // Back to the light theme the run started in, for the steps that follow.
+      await chooseTheme('Light Modern');
+      await page.locator('.monaco-workbench.vs').first().waitFor({ state: 'attached', timeout: 60_000 });
+    }
+  });
+
   test('"TFBS: Train model…" trains a tiny model and switches the editor to it', async function () {
     const { page, profile, screenshot } = uiContext();
     const modelDir = path.join(profile.workspaceDir, 'trained-tiny');
