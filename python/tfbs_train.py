@@ -597,6 +597,61 @@ def seed_everything(torch, np, seed):
     torch.manual_seed(seed)
 
 
+# Training recipes: the defaults of every setting the user does not give. "danq" is the DanQ paper's
+# own protocol (Quang & Xie 2016, DanQ_train.py): its architecture, RMSprop (Keras defaults: lr 0.001,
+# rho 0.9, epsilon 1e-6), batch 100, at most 60 epochs, early stopping after 5 without a lower
+# validation loss, the epoch with the lowest validation loss kept.
+PROTOCOLS = {
+    "default": {"preset": "compact", "epochs": 10, "batch": 100, "lr": 1e-3, "weight_decay": 0.0, "patience": 3,
+                "optimizer": "adam"},
+    "danq": {"preset": "danq", "epochs": 60, "batch": 100, "lr": 1e-3, "weight_decay": 0.0, "patience": 5,
+             "optimizer": "rmsprop"},
+}
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+def make_optimizer(torch, model, hyper):
+    name = hyper.get("optimizer", "adam")
+    if name == "rmsprop":
+        # Keras' RMSprop: rho 0.9 (PyTorch calls it alpha, default 0.99), epsilon added outside the root.
+        return torch.optim.RMSprop(model.parameters(), lr=hyper["lr"], alpha=0.9, eps=1e-6,
+                                   weight_decay=hyper["weight_decay"])
+    return torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
+
+
+def optimizer_description(hyper):
+    name = hyper.get("optimizer", "adam")
+    base = {"name": "RMSprop", "rho": 0.9, "epsilon": 1e-6} if name == "rmsprop" else {"name": "Adam"}
+    return dict(base, lr=hyper["lr"], weightDecay=hyper["weight_decay"])
+
+
+# Above this size the training windows are not expected to stay in the page cache, so an epoch reads
+# them in shuffled blocks of contiguous rows instead of one row at a time from everywhere.
+BLOCK_SHUFFLE_BYTES = 4 << 30
+DEFAULT_SHUFFLE_BLOCK = 1024
+SHUFFLE_GROUP = 16
+
+
+def default_shuffle_block(split, np):
+    nbytes = int(split.x.shape[0]) * int(np.prod(split.x.shape[1:])) * split.x.dtype.itemsize
+    return DEFAULT_SHUFFLE_BLOCK if nbytes > BLOCK_SHUFFLE_BYTES else 1
+
+
+def epoch_order(np, rng, count, block):
+    """The epoch's sample order. block 1: a full permutation. Otherwise the rows are cut into blocks
+    of `block` contiguous rows, the blocks are permuted, and the rows of each run of SHUFFLE_GROUP
+    consecutive (permuted) blocks are shuffled together: a batch then reads from at most 16 places of
+    a memory-mapped file of any size, and across an epoch every row is still seen exactly once."""
+    if block <= 1:
+        return rng.permutation(count)
+    starts = rng.permutation(np.arange(0, count, block))
+    parts = []
+    for g in range(0, len(starts), SHUFFLE_GROUP):
+        rows = np.concatenate([np.arange(s, min(count, s + block)) for s in starts[g:g + SHUFFLE_GROUP]])
+        parts.append(rows[rng.permutation(len(rows))])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def epoch_rng(np, seed, epoch):
     """Shuffling and augmentation of epoch e depend only on (seed, e): a resumed run sees the same
     batches as an uninterrupted one."""
@@ -650,30 +705,42 @@ def train(args):
         config = checkpoint["config"]
         preset = checkpoint["preset"]
         hyper = dict(checkpoint["hyper"])
-        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select")
+        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select", "optimizer",
+                               "protocol", "shuffle_block")
                    if getattr(args, k) is not None and getattr(args, k) != hyper.get(k)]
         if ignored:
             REPORT.say("resuming: keeping the run's own %s (options given now are ignored)" % ", ".join(ignored))
         if args.epochs is not None:
             hyper["epochs"] = args.epochs  # a resumed run may be given more (or fewer) epochs
     else:
-        config = resolve_config(args.preset, parse_arch(args.arch))
-        preset = args.preset
+        protocol = PROTOCOLS[args.protocol or "default"]
+        preset = args.preset or protocol["preset"]
+        config = resolve_config(preset, parse_arch(args.arch))
+        given = lambda name: getattr(args, name) if getattr(args, name) is not None else protocol[name]  # noqa: E731
         hyper = {
-            "epochs": args.epochs if args.epochs is not None else 10,
-            "batch": args.batch if args.batch is not None else 100,
-            "lr": args.lr if args.lr is not None else 1e-3,
-            "weight_decay": args.weight_decay if args.weight_decay is not None else 0.0,
-            "patience": args.patience if args.patience is not None else 3,
+            "epochs": given("epochs"),
+            "batch": given("batch"),
+            "lr": given("lr"),
+            "weight_decay": given("weight_decay"),
+            "patience": given("patience"),
             "seed": args.seed if args.seed is not None else 1,
             "rc_augment": bool(args.rc_augment),
             "select": args.select or "best",
+            "optimizer": given("optimizer"),
+            "protocol": args.protocol or "default",
+            "shuffle_block": (args.shuffle_block if args.shuffle_block is not None
+                              else default_shuffle_block(train_split, np)),
+            "amp": device.type == "cuda" and not args.no_amp,
         }
     validate_hyper(hyper)
 
     seed_everything(torch, np, hyper["seed"])
     model = build_model(torch, config, input_length, len(targets)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
+    optimizer = make_optimizer(torch, model, hyper)
+    # Mixed precision on CUDA (float16 autocast, scaled gradients): the convolution and the cuDNN LSTM
+    # run on tensor cores. Off on the CPU, where it does not help.
+    amp = bool(hyper.get("amp")) and device.type == "cuda"
+    scaler = torch.cuda.amp.GradScaler() if amp else None
     loss_fn = torch.nn.BCEWithLogitsLoss()
 
     state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "since_best": 0, "history": [],
@@ -734,7 +801,7 @@ def train(args):
         STOP.check()
         model.train()
         rng = epoch_rng(np, hyper["seed"], epoch)
-        order = rng.permutation(train_split.count)
+        order = epoch_order(np, rng, train_split.count, hyper.get("shuffle_block", 1))
         flips_all = rng.random(train_split.count) < 0.5 if hyper["rc_augment"] else None
         loss_sum, seen, first_step, seconds_before = 0.0, 0, 0, 0.0
         if partial is not None:
@@ -769,11 +836,20 @@ def train(args):
             x = batch_tensor(torch, np, train_split.x, idx, flips).to(device)
             y = torch.from_numpy(np.asarray(train_split.y[idx], dtype=np.float32)).to(device)
             optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
+            if amp:
+                with torch.cuda.amp.autocast():
+                    loss = loss_fn(model(x).float(), y)
+            else:
+                loss = loss_fn(model(x), y)
             if not torch.isfinite(loss):
                 raise TrainError("failure", "the loss became %s at epoch %d step %d; lower --lr" % (loss.item(), epoch, step + 1))
-            loss.backward()
-            optimizer.step()
+            if amp:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                optimizer.step()
             loss_sum += loss.item() * len(idx)
             seen += len(idx)
             step_times.append(time.time() - t0)
@@ -1001,14 +1077,16 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
             "splitRule": manifest.get("splitRule"),
             "epochs": metrics["epochsRun"], "maxEpochs": hyper["epochs"], "bestEpoch": metrics["bestEpoch"],
             "stoppedEarly": metrics["stoppedEarly"], "selected": metrics["selected"],
-            "optimizer": {"name": "Adam", "lr": hyper["lr"], "weightDecay": hyper["weight_decay"]},
+            "optimizer": optimizer_description(hyper),
+            "protocol": hyper.get("protocol", "default"), "shuffleBlock": hyper.get("shuffle_block", 1),
+            "mixedPrecision": bool(hyper.get("amp")),
             "loss": "binary cross-entropy", "batch": hyper["batch"], "patience": hyper["patience"],
             "reverseComplementAugmentation": hyper["rc_augment"], "seed": hyper["seed"],
             "durationSeconds": round(duration, 1), "device": device.type, "torch": torch.__version__,
             "python": sys.version.split()[0], "trainer": "python/tfbs_train.py",
-            "summary": "%s preset, %d epoch%s (best %d%s), Adam lr %g%s, batch %d%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
+            "summary": "%s preset, %d epoch%s (best %d%s), %s lr %g%s, batch %d%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
                 preset, metrics["epochsRun"], "" if metrics["epochsRun"] == 1 else "s", metrics["bestEpoch"],
-                ", early stop" if metrics["stoppedEarly"] else "", hyper["lr"],
+                ", early stop" if metrics["stoppedEarly"] else "", optimizer_description(hyper)["name"], hyper["lr"],
                 ", weight decay %g" % hyper["weight_decay"] if hyper["weight_decay"] else "", hyper["batch"],
                 ", reverse-complement augmentation" if hyper["rc_augment"] else "", hyper["seed"], train_split.count,
                 describe_source(manifest), format_duration(duration), device.type, torch.__version__),
@@ -1176,7 +1254,13 @@ def parse_args(argv):
     p.add_argument("--out", help="where the caller will install the model (used for its name only)")
     p.add_argument("--name", help="model name for model.json")
     p.add_argument("--description")
-    p.add_argument("--preset", default="compact")
+    p.add_argument("--preset", help="architecture (default: the protocol's: compact, or danq for --protocol danq)")
+    p.add_argument("--protocol", choices=sorted(PROTOCOLS), help="training recipe whose defaults apply to every setting "
+                   "not given; danq: DanQ's own (RMSprop, batch 100, 60 epochs, patience 5)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--shuffle-block", type=int, dest="shuffle_block",
+                   help="rows per shuffled block (default 1, i.e. every row on its own, for training data up to 4 GiB; 1024 above)")
+    p.add_argument("--no-amp", action="store_true", dest="no_amp", help="no mixed precision on CUDA")
     p.add_argument("--arch-json", dest="arch", help='architecture overrides, e.g. {"lstm_hidden": 32}')
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch", type=int)

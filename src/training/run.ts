@@ -40,6 +40,11 @@ export interface TrainingOptions extends TrainingDataOptions {
   /** Checkpoints, log and the prepared dataset; default `OUT.training` beside the output. */
   work?: string;
   preset?: Preset;
+  /** A training recipe whose defaults fill every setting not given; 'danq': DanQ's own (danq preset, RMSprop, batch 100, 60 epochs, patience 5). */
+  protocol?: 'default' | 'danq';
+  optimizer?: 'adam' | 'rmsprop';
+  /** Rows per shuffled block (default: 1 up to 4 GiB of training windows, 1024 above). */
+  shuffleBlock?: number;
   arch?: Partial<Record<(typeof ARCH_KEYS)[number], number>>;
   epochs?: number;
   batch?: number;
@@ -147,6 +152,9 @@ function checkOptions(o: TrainingOptions): void {
   int('--threads', o.threads, 1);
   int('--blas-threads', o.blasThreads, 1);
   int('--checkpoint-steps', o.checkpointSteps, 1);
+  int('--shuffle-block', o.shuffleBlock, 1);
+  if (o.protocol !== undefined && !['default', 'danq'].includes(o.protocol)) throw new UsageError(`--protocol must be default or danq; got "${o.protocol}"`);
+  if (o.optimizer !== undefined && !['adam', 'rmsprop'].includes(o.optimizer)) throw new UsageError(`--optimizer must be adam or rmsprop; got "${o.optimizer}"`);
   num('--checkpoint-minutes', o.checkpointMinutes, (x) => x >= 0, 'a number >= 0');
   num('--lr', o.lr, (x) => x > 0 && x < 10, 'a positive number below 10');
   num('--weight-decay', o.weightDecay, (x) => x >= 0, 'a number >= 0');
@@ -162,7 +170,11 @@ function checkOptions(o: TrainingOptions): void {
 }
 
 function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[] {
-  const args = ['--data', dataDir, '--work', work, '--out', path.resolve(o.out), '--preset', o.preset ?? DEFAULT_PRESET];
+  // Without --preset the protocol's applies (compact; danq for --protocol danq).
+  const args = ['--data', dataDir, '--work', work, '--out', path.resolve(o.out)];
+  if (o.preset) args.push('--preset', o.preset);
+  if (o.protocol) args.push('--protocol', o.protocol);
+  if (o.optimizer) args.push('--optimizer', o.optimizer);
   const add = (flag: string, v: number | string | undefined): void => {
     if (v !== undefined) args.push(flag, String(v));
   };
@@ -175,6 +187,7 @@ function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[
   add('--device', o.device ?? 'cpu');
   add('--threads', o.threads);
   add('--checkpoint-steps', o.checkpointSteps);
+  add('--shuffle-block', o.shuffleBlock);
   add('--checkpoint-minutes', o.checkpointMinutes);
   add('--name', o.name);
   add('--description', o.description);
