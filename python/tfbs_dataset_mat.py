@@ -243,10 +243,20 @@ def convert(args, np):
         if args.max_samples is not None:
             notices.append("only the first %d samples of each file were used (--max-samples)" % args.max_samples)
         emit({"type": "done", "inputLength": int(length), "outputs": int(len(columns)), "splits": summary,
-              "layouts": {k: s.kind for k, s in sources.items()}, "notices": notices})
+              "layouts": {k: s.kind for k, s in sources.items()}, "notices": notices, "peakRssBytes": peak_rss()})
     finally:
         for s in sources.values():
             s.close()
+
+
+def peak_rss():
+    """This process's peak resident memory in bytes (None where unknown): what "bounded" means here."""
+    try:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, OSError):
+        return None
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024  # Linux reports kB
 
 
 def main(argv):

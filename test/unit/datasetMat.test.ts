@@ -144,3 +144,23 @@ print("ok")
   const check = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(check.status, 0, check.stderr);
 });
+
+test('the conversion streams: peak memory does not grow with the size of train.mat', () => {
+  // Same block size, four times the windows (8 MB vs 32 MB of one-hot data): a converter that held
+  // the array would need the difference again; a streaming one stays where it was.
+  const peaks: number[] = [];
+  for (const n of [2000, 8000]) {
+    const release = path.join(root, `stream-${n}`);
+    makeRelease(release, '--train', String(n), '--valid', '8', '--test', '8');
+    const out = path.join(root, `stream-out-${n}`);
+    spawnSync('mkdir', ['-p', out]);
+    const r = spawnSync(PYTHON, [path.join(REPO, 'python', 'tfbs_dataset_mat.py'), '--train', path.join(release, 'train.mat'), '--valid', path.join(release, 'valid.mat'), '--out', out, '--block-rows', '256'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const done = JSON.parse(r.stdout.trim().split('\n').pop()!) as { type: string; peakRssBytes: number; splits: { train: { count: number } } };
+    assert.equal(done.type, 'done');
+    assert.equal(done.splits.train.count, n);
+    peaks.push(done.peakRssBytes);
+  }
+  const growth = peaks[1] - peaks[0];
+  assert.ok(growth < 8e6, `peak RSS ${peaks.map((p) => (p / 1e6).toFixed(1)).join(' → ')} MB: grew by ${(growth / 1e6).toFixed(1)} MB for 24 MB more windows`);
+});
