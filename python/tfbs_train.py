@@ -753,6 +753,8 @@ def train(args):
             torch.cuda.set_rng_state(checkpoint["cuda_rng"])
         for key in state:
             state[key] = checkpoint["state"][key]
+        if scaler is not None and checkpoint.get("scaler"):
+            scaler.load_state_dict(checkpoint["scaler"])  # the loss scale mixed precision had reached
     # A checkpoint written inside an epoch (every --checkpoint-steps / --checkpoint-minutes, or at a
     # stop request) carries how far that epoch got; the epoch's order depends only on (seed, epoch),
     # so resuming skips the steps already taken and continues with the same batches.
@@ -784,6 +786,7 @@ def train(args):
             "optimizer": optimizer.state_dict(),
             "torch_rng": torch_rng if torch_rng is not None else torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+            "scaler": scaler.state_dict() if scaler is not None else None,
             "partial": epoch_partial,
         }, checkpoint_path)
 

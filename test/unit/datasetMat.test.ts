@@ -14,6 +14,7 @@ import { promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
 import { readNpy } from '../../src/core/npy';
 import { readPreparedDataset } from '../../src/training/datasets';
+import { specFromPath } from '../../src/training/data';
 import { startTraining } from '../../src/training/run';
 import { runTfbs } from '../fixtures/cli';
 import { REPO, tempDir } from './trainFixtures';
@@ -121,6 +122,8 @@ test('training streams the prepared DeepSEA store in shuffled blocks with DanQ\'
   const data = path.join(root, 'train-prepared');
   const r = runTfbs(['dataset', 'prepare', '--deepsea-mat', release, '--python', PYTHON, '-o', data], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
+  // `tfbs train --data deepsea_train/` recognises the release directory and prepares it the same way.
+  assert.deepEqual(await specFromPath(release, {}), { kind: 'deepsea-mat', dir: path.resolve(release) });
   const out = path.join(root, 'danq-tiny');
   const result = await startTraining({ data, out, protocol: 'danq', preset: 'tiny', epochs: 1, batch: 32, shuffleBlock: 8, python: PYTHON, reportSeconds: 0 }).result;
   const training = result.manifest.training as Record<string, unknown>;
