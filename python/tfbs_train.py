@@ -186,6 +186,24 @@ def debug_pause(point):
         time.sleep(float(seconds or "5"))
 
 
+def debug_fail(point, **where):
+    """Test hook: TFBS_TRAIN_DEBUG_FAIL=point[:N] raises the error a real failure at that point would
+    (a CUDA out-of-memory at training step N, an exporter that cannot handle the graph), so that the
+    tests can check what the user sees without a GPU or a newer torch. Not for users."""
+    spec = os.environ.get("TFBS_TRAIN_DEBUG_FAIL", "")
+    if not spec:
+        return
+    name, _, at = spec.partition(":")
+    if name != point or (at and str(where.get("step")) != at):
+        return
+    if point == "step":
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity; "
+                           "13.90 GiB already allocated) [simulated by TFBS_TRAIN_DEBUG_FAIL]")
+    if point == "export":
+        raise RuntimeError("Exporting the operator 'aten::lstm' failed in the new exporter [simulated by TFBS_TRAIN_DEBUG_FAIL]")
+    raise RuntimeError("simulated failure at %s [TFBS_TRAIN_DEBUG_FAIL]" % point)
+
+
 # --------------------------------------------------------------------------------------------------
 # Environment
 
@@ -517,17 +535,121 @@ def bce(np, labels, probs):
 
 
 def atomic_torch_save(torch, obj, path):
+    """Writes a temporary file, syncs it, renames it over `path` and syncs the directory: a process
+    killed (or a machine that loses power) mid-save leaves the previous checkpoint whole."""
     tmp = "%s.tmp-%d" % (path, os.getpid())
     torch.save(obj, tmp)
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
+    debug_pause("checkpoint")
     os.replace(tmp, path)
+    fsync_directory(os.path.dirname(path))
+
+
+def fsync_directory(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # e.g. Windows: directories cannot be opened; the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(work):
+    """Temporary files of a trainer that was killed mid-save (another pid) are never complete."""
+    mine = ".tmp-%d" % os.getpid()
+    for name in os.listdir(work):
+        base, sep, pid = name.rpartition(".tmp-")
+        if sep and pid.isdigit() and base in (CHECKPOINT_FILE, BEST_FILE, PACKAGE_DIR) and not name.endswith(mine):
+            target = os.path.join(work, name)
+            if os.path.isdir(target):
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                try:
+                    os.remove(target)
+                except OSError:
+                    pass
+
+
+def usable_cores():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_threads():
+    """torch intra-op threads when --threads is not given: the cores this process may use, except on
+    machines of two cores or fewer, where one torch thread (with OpenBLAS's own two) measured faster:
+    3.4k vs 0.6k windows/s (tiny preset, 50 bp) and 43 vs 14 windows/s (compact, 1000 bp) for one vs two
+    torch threads on a shared 2-core AMD EPYC; two threads there contend with BLAS and each other."""
+    cores = usable_cores()
+    return 1 if cores <= 2 else cores
 
 
 def seed_everything(torch, np, seed):
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     torch.manual_seed(seed)
+
+
+# Training recipes: the defaults of every setting the user does not give. "danq" is the DanQ paper's
+# own protocol (Quang & Xie 2016, DanQ_train.py): its architecture, RMSprop (Keras defaults: lr 0.001,
+# rho 0.9, epsilon 1e-6), batch 100, at most 60 epochs, early stopping after 5 without a lower
+# validation loss, the epoch with the lowest validation loss kept.
+PROTOCOLS = {
+    "default": {"preset": "compact", "epochs": 10, "batch": 100, "lr": 1e-3, "weight_decay": 0.0, "patience": 3,
+                "optimizer": "adam"},
+    "danq": {"preset": "danq", "epochs": 60, "batch": 100, "lr": 1e-3, "weight_decay": 0.0, "patience": 5,
+             "optimizer": "rmsprop"},
+}
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+def make_optimizer(torch, model, hyper):
+    name = hyper.get("optimizer", "adam")
+    if name == "rmsprop":
+        # Keras' RMSprop: rho 0.9 (PyTorch calls it alpha, default 0.99), epsilon added outside the root.
+        return torch.optim.RMSprop(model.parameters(), lr=hyper["lr"], alpha=0.9, eps=1e-6,
+                                   weight_decay=hyper["weight_decay"])
+    return torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
+
+
+def optimizer_description(hyper):
+    name = hyper.get("optimizer", "adam")
+    base = {"name": "RMSprop", "rho": 0.9, "epsilon": 1e-6} if name == "rmsprop" else {"name": "Adam"}
+    return dict(base, lr=hyper["lr"], weightDecay=hyper["weight_decay"])
+
+
+# Above this size the training windows are not expected to stay in the page cache, so an epoch reads
+# them in shuffled blocks of contiguous rows instead of one row at a time from everywhere.
+BLOCK_SHUFFLE_BYTES = 4 << 30
+DEFAULT_SHUFFLE_BLOCK = 1024
+SHUFFLE_GROUP = 16
+
+
+def default_shuffle_block(split, np):
+    nbytes = int(split.x.shape[0]) * int(np.prod(split.x.shape[1:])) * split.x.dtype.itemsize
+    return DEFAULT_SHUFFLE_BLOCK if nbytes > BLOCK_SHUFFLE_BYTES else 1
+
+
+def epoch_order(np, rng, count, block):
+    """The epoch's sample order. block 1: a full permutation. Otherwise the rows are cut into blocks
+    of `block` contiguous rows, the blocks are permuted, and the rows of each run of SHUFFLE_GROUP
+    consecutive (permuted) blocks are shuffled together: a batch then reads from at most 16 places of
+    a memory-mapped file of any size, and across an epoch every row is still seen exactly once."""
+    if block <= 1:
+        return rng.permutation(count)
+    starts = rng.permutation(np.arange(0, count, block))
+    parts = []
+    for g in range(0, len(starts), SHUFFLE_GROUP):
+        rows = np.concatenate([np.arange(s, min(count, s + block)) for s in starts[g:g + SHUFFLE_GROUP]])
+        parts.append(rows[rng.permutation(len(rows))])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def epoch_rng(np, seed, epoch):
@@ -541,12 +663,12 @@ def train(args):
     torch = import_torch()
     import numpy as np
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads or default_threads())
     device = pick_device(torch, args.device)
 
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
+    remove_stale_temporaries(work)
     REPORT.open_log(os.path.join(work, LOG_FILE))
     checkpoint_path = os.path.join(work, CHECKPOINT_FILE)
     best_path = os.path.join(work, BEST_FILE)
@@ -583,30 +705,42 @@ def train(args):
         config = checkpoint["config"]
         preset = checkpoint["preset"]
         hyper = dict(checkpoint["hyper"])
-        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select")
+        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select", "optimizer",
+                               "protocol", "shuffle_block")
                    if getattr(args, k) is not None and getattr(args, k) != hyper.get(k)]
         if ignored:
             REPORT.say("resuming: keeping the run's own %s (options given now are ignored)" % ", ".join(ignored))
         if args.epochs is not None:
             hyper["epochs"] = args.epochs  # a resumed run may be given more (or fewer) epochs
     else:
-        config = resolve_config(args.preset, parse_arch(args.arch))
-        preset = args.preset
+        protocol = PROTOCOLS[args.protocol or "default"]
+        preset = args.preset or protocol["preset"]
+        config = resolve_config(preset, parse_arch(args.arch))
+        given = lambda name: getattr(args, name) if getattr(args, name) is not None else protocol[name]  # noqa: E731
         hyper = {
-            "epochs": args.epochs if args.epochs is not None else 10,
-            "batch": args.batch if args.batch is not None else 100,
-            "lr": args.lr if args.lr is not None else 1e-3,
-            "weight_decay": args.weight_decay if args.weight_decay is not None else 0.0,
-            "patience": args.patience if args.patience is not None else 3,
+            "epochs": given("epochs"),
+            "batch": given("batch"),
+            "lr": given("lr"),
+            "weight_decay": given("weight_decay"),
+            "patience": given("patience"),
             "seed": args.seed if args.seed is not None else 1,
             "rc_augment": bool(args.rc_augment),
             "select": args.select or "best",
+            "optimizer": given("optimizer"),
+            "protocol": args.protocol or "default",
+            "shuffle_block": (args.shuffle_block if args.shuffle_block is not None
+                              else default_shuffle_block(train_split, np)),
+            "amp": device.type == "cuda" and not args.no_amp,
         }
     validate_hyper(hyper)
 
     seed_everything(torch, np, hyper["seed"])
     model = build_model(torch, config, input_length, len(targets)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
+    optimizer = make_optimizer(torch, model, hyper)
+    # Mixed precision on CUDA (float16 autocast, scaled gradients): the convolution and the cuDNN LSTM
+    # run on tensor cores. Off on the CPU, where it does not help.
+    amp = bool(hyper.get("amp")) and device.type == "cuda"
+    scaler = torch.cuda.amp.GradScaler() if amp else None
     loss_fn = torch.nn.BCEWithLogitsLoss()
 
     state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "since_best": 0, "history": [],
@@ -619,6 +753,14 @@ def train(args):
             torch.cuda.set_rng_state(checkpoint["cuda_rng"])
         for key in state:
             state[key] = checkpoint["state"][key]
+        if scaler is not None and checkpoint.get("scaler"):
+            scaler.load_state_dict(checkpoint["scaler"])  # the loss scale mixed precision had reached
+    # A checkpoint written inside an epoch (every --checkpoint-steps / --checkpoint-minutes, or at a
+    # stop request) carries how far that epoch got; the epoch's order depends only on (seed, epoch),
+    # so resuming skips the steps already taken and continues with the same batches.
+    partial = checkpoint.get("partial") if checkpoint is not None else None
+    if partial is not None and partial.get("epoch") != state["epoch"] + 1:
+        partial = None
 
     parameters = count_parameters(model)
     steps_per_epoch = int(math.ceil(train_split.count / hyper["batch"]))
@@ -628,11 +770,28 @@ def train(args):
         "train": train_split.count, "valid": valid_split.count, "test": test_split.count if test_split else 0,
         "device": device.type, "torch": torch.__version__, "python": sys.version.split()[0],
         "threads": torch.get_num_threads(), "resumedFromEpoch": state["epoch"] if checkpoint is not None else None,
+        "resumedFromStep": partial["step"] if partial is not None else None,
         "hyper": hyper, "work": work,
     })
     REPORT.say("training %s (%s parameters) on %d windows of %d bp, %d targets, %s%s"
                % (preset, format(parameters, ","), train_split.count, input_length, len(targets), device.type,
-                  ", resuming after epoch %d" % state["epoch"] if checkpoint is not None else ""))
+                  (", resuming epoch %d at step %d of %d" % (partial["epoch"], partial["step"] + 1, steps_per_epoch)
+                   if partial is not None else ", resuming after epoch %d" % state["epoch"]) if checkpoint is not None else ""))
+
+    def save_checkpoint(epoch_partial=None, torch_rng=None):
+        state["elapsed"] = elapsed_before + (time.time() - session_start)
+        atomic_torch_save(torch, {
+            "format": CHECKPOINT_FORMAT, "version": 1, "preset": preset, "config": config, "hyper": hyper,
+            "dataset": fingerprint, "epoch": state["epoch"], "state": state, "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "torch_rng": torch_rng if torch_rng is not None else torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+            "scaler": scaler.state_dict() if scaler is not None else None,
+            "partial": epoch_partial,
+        }, checkpoint_path)
+
+    checkpoint_every_steps = max(0, args.checkpoint_steps or 0)
+    checkpoint_every_seconds = max(0.0, (args.checkpoint_minutes if args.checkpoint_minutes is not None else 10.0) * 60)
 
     step_times = []  # recent step durations, for the ETA
     valid_seconds = None
@@ -645,13 +804,33 @@ def train(args):
         STOP.check()
         model.train()
         rng = epoch_rng(np, hyper["seed"], epoch)
-        order = rng.permutation(train_split.count)
+        order = epoch_order(np, rng, train_split.count, hyper.get("shuffle_block", 1))
         flips_all = rng.random(train_split.count) < 0.5 if hyper["rc_augment"] else None
-        epoch_start = time.time()
-        loss_sum, seen = 0.0, 0
+        loss_sum, seen, first_step, seconds_before = 0.0, 0, 0, 0.0
+        if partial is not None:
+            first_step, loss_sum, seen = partial["step"], partial["loss_sum"], partial["seen"]
+            seconds_before = partial.get("seconds", 0.0)
+            partial = None
+        epoch_start = time.time() - seconds_before
         last_report = 0.0
-        for step in range(steps_per_epoch):
-            STOP.check()
+        last_save, saved_step = time.time(), first_step
+
+        def epoch_progress(steps_done):
+            return {"epoch": epoch, "step": steps_done, "loss_sum": loss_sum, "seen": seen,
+                    "seconds": time.time() - epoch_start}
+
+        for step in range(first_step, steps_per_epoch):
+            if STOP.requested:
+                # Ctrl-C inside an epoch keeps the steps already paid for (the README's promise).
+                if step > saved_step:
+                    save_checkpoint(epoch_progress(step))
+                    REPORT.say("checkpoint at epoch %d step %d of %d; continue with --resume" % (epoch, step, steps_per_epoch))
+                raise Cancelled()
+            if step > saved_step and ((checkpoint_every_steps and step - saved_step >= checkpoint_every_steps)
+                                      or (checkpoint_every_seconds and time.time() - last_save >= checkpoint_every_seconds)):
+                save_checkpoint(epoch_progress(step))
+                last_save, saved_step = time.time(), step
+            debug_fail("step", step=step + 1)
             t0 = time.time()
             chosen = order[step * hyper["batch"]:(step + 1) * hyper["batch"]]
             sort = np.argsort(chosen)
@@ -660,11 +839,20 @@ def train(args):
             x = batch_tensor(torch, np, train_split.x, idx, flips).to(device)
             y = torch.from_numpy(np.asarray(train_split.y[idx], dtype=np.float32)).to(device)
             optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
+            if amp:
+                with torch.cuda.amp.autocast():
+                    loss = loss_fn(model(x).float(), y)
+            else:
+                loss = loss_fn(model(x), y)
             if not torch.isfinite(loss):
                 raise TrainError("failure", "the loss became %s at epoch %d step %d; lower --lr" % (loss.item(), epoch, step + 1))
-            loss.backward()
-            optimizer.step()
+            if amp:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                optimizer.step()
             loss_sum += loss.item() * len(idx)
             seen += len(idx)
             step_times.append(time.time() - t0)
@@ -679,7 +867,13 @@ def train(args):
                                             steps_per_epoch, valid_seconds), 1),
                 })
         v0 = time.time()
-        valid_probs = predict(torch, np, model, valid_split, device, max(hyper["batch"], 64))
+        rng_after_steps = torch.get_rng_state()
+        try:
+            valid_probs = predict(torch, np, model, valid_split, device, max(hyper["batch"], 64))
+        except Cancelled:
+            # Every step of the epoch is done: keep them; a resumed run only validates.
+            save_checkpoint(epoch_progress(steps_per_epoch), rng_after_steps)
+            raise
         valid_seconds = time.time() - v0
         val_loss = bce(np, valid_split.y, valid_probs)
         val_summary = summarise_predictions(valid_split.y, valid_probs, targets, np)
@@ -701,15 +895,9 @@ def train(args):
         state["history"].append(record)
         state["epoch"] = epoch
         state["stopped_early"] = state["since_best"] >= hyper["patience"]
-        state["elapsed"] = elapsed_before + (time.time() - session_start)
         # The checkpoint is written before the epoch is announced: "epoch N" on the log means epoch N
         # can be resumed from.
-        atomic_torch_save(torch, {
-            "format": CHECKPOINT_FORMAT, "version": 1, "preset": preset, "config": config, "hyper": hyper,
-            "dataset": fingerprint, "epoch": epoch, "state": state, "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
-        }, checkpoint_path)
+        save_checkpoint()
         finished = state["stopped_early"] or epoch >= hyper["epochs"]
         REPORT.emit(dict(record, type="epoch", epochs=hyper["epochs"], best=improved, bestEpoch=state["best_epoch"],
                          earlyStop=state["stopped_early"],
@@ -839,16 +1027,8 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
     os.makedirs(tmp_dir)
 
     onnx_path = os.path.join(tmp_dir, "model.onnx")
-    dummy = torch.zeros(1, input_length, 4)
-    import warnings
-    with warnings.catch_warnings():
-        # torch warns that an LSTM with batch_first exported with a dynamic batch works only for
-        # the batch axis it was told about; that is the axis we declare.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(wrapped, dummy, onnx_path, opset_version=13, input_names=["input"],
-                          output_names=["probabilities"],
-                          dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
-                          do_constant_folding=True)
+    export_onnx(torch, wrapped, torch.zeros(1, input_length, 4), onnx_path, work)
+    opset = onnx_default_opset(onnx_path)
     debug_pause("export")
 
     # The parity sample: windows from the test split (else validation) and PyTorch's probabilities
@@ -875,8 +1055,7 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
               "note": "PyTorch probabilities for these windows (forward strand, one-hot A,G,C,T, N = zeros)"}
     write_json(os.path.join(tmp_dir, PARITY_FILE), parity)
 
-    with open(onnx_path, "rb") as f:
-        onnx_sha = hashlib.sha256(f.read()).hexdigest()
+    onnx_sha = sha256_of_file(onnx_path)
     train_split = splits["train"]
 
     def compact_metrics(m):
@@ -891,7 +1070,7 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
         "output": {"activation": "sigmoid"},
         "binSize": manifest["binSize"],
         "targets": targets,
-        "onnx": {"file": "model.onnx", "inputName": "input", "outputName": "probabilities", "opset": 13,
+        "onnx": {"file": "model.onnx", "inputName": "input", "outputName": "probabilities", "opset": opset,
                  "sha256": onnx_sha},
         "architecture": {"preset": preset, "parameters": parameters, "config": config,
                          "family": "Conv1D-MaxPool-BiLSTM-Dense (DanQ)"},
@@ -901,14 +1080,16 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
             "splitRule": manifest.get("splitRule"),
             "epochs": metrics["epochsRun"], "maxEpochs": hyper["epochs"], "bestEpoch": metrics["bestEpoch"],
             "stoppedEarly": metrics["stoppedEarly"], "selected": metrics["selected"],
-            "optimizer": {"name": "Adam", "lr": hyper["lr"], "weightDecay": hyper["weight_decay"]},
+            "optimizer": optimizer_description(hyper),
+            "protocol": hyper.get("protocol", "default"), "shuffleBlock": hyper.get("shuffle_block", 1),
+            "mixedPrecision": bool(hyper.get("amp")),
             "loss": "binary cross-entropy", "batch": hyper["batch"], "patience": hyper["patience"],
             "reverseComplementAugmentation": hyper["rc_augment"], "seed": hyper["seed"],
             "durationSeconds": round(duration, 1), "device": device.type, "torch": torch.__version__,
             "python": sys.version.split()[0], "trainer": "python/tfbs_train.py",
-            "summary": "%s preset, %d epoch%s (best %d%s), Adam lr %g%s, batch %d%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
+            "summary": "%s preset, %d epoch%s (best %d%s), %s lr %g%s, batch %d%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
                 preset, metrics["epochsRun"], "" if metrics["epochsRun"] == 1 else "s", metrics["bestEpoch"],
-                ", early stop" if metrics["stoppedEarly"] else "", hyper["lr"],
+                ", early stop" if metrics["stoppedEarly"] else "", optimizer_description(hyper)["name"], hyper["lr"],
                 ", weight decay %g" % hyper["weight_decay"] if hyper["weight_decay"] else "", hyper["batch"],
                 ", reverse-complement augmentation" if hyper["rc_augment"] else "", hyper["seed"], train_split.count,
                 describe_source(manifest), format_duration(duration), device.type, torch.__version__),
@@ -929,6 +1110,115 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
         shutil.rmtree(final_dir)
     os.replace(tmp_dir, final_dir)
     return final_dir
+
+
+ONNX_OPSET = 13
+
+
+def export_onnx(torch, module, dummy, path, work):
+    """torch.onnx.export with the TorchScript exporter, which handles the LSTM with a dynamic batch.
+    PyTorch 2.9 made the dynamo exporter the default (it needs onnxscript and struggles with LSTMs), so
+    dynamo=False is passed wherever the parameter exists. Any failure here comes after every epoch was
+    paid for: it becomes a clear error, and the checkpoint stays so that --resume exports again
+    without retraining."""
+    import inspect
+    import warnings
+    kwargs = {"opset_version": ONNX_OPSET, "input_names": ["input"], "output_names": ["probabilities"],
+              "dynamic_axes": {"input": {0: "batch"}, "probabilities": {0: "batch"}}, "do_constant_folding": True}
+    try:
+        parameters = inspect.signature(torch.onnx.export).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    if "dynamo" in parameters:
+        kwargs["dynamo"] = False
+    try:
+        with warnings.catch_warnings():
+            # torch warns that an LSTM with batch_first exported with a dynamic batch works only for
+            # the batch axis it was told about; that is the axis we declare.
+            warnings.simplefilter("ignore")
+            debug_fail("export")
+            torch.onnx.export(module, (dummy,), path, **kwargs)
+    except (Cancelled, TrainError, MemoryError):
+        raise
+    except Exception as e:
+        raise TrainError("failure", "exporting the trained model to ONNX failed with PyTorch %s (%s: %s). The trained "
+                         "weights are kept in %s: after fixing the cause (for example a PyTorch version whose "
+                         "torch.onnx.export handles LSTMs, or the onnx package it asks for), run the same command with "
+                         "--resume to export without retraining"
+                         % (torch.__version__, type(e).__name__, first_line(e), work))
+    if not os.path.isfile(path) or os.path.getsize(path) < 16:
+        raise TrainError("failure", "torch.onnx.export wrote no model (PyTorch %s); the trained weights are kept in %s: "
+                         "continue with --resume" % (torch.__version__, work))
+
+
+def onnx_default_opset(path):
+    """The ai.onnx opset the file declares (ModelProto field 8, opset_import), read from the bytes so
+    that model.json records what was written, not what was asked for. Only the top level of the
+    message is walked; the graph (field 7, most of the file) is skipped with a seek."""
+    def varint(f):
+        shift, value = 0, 0
+        while True:
+            b = f.read(1)
+            if not b:
+                raise EOFError()
+            value |= (b[0] & 0x7F) << shift
+            if b[0] < 0x80:
+                return value
+            shift += 7
+
+    def fields(f, end):
+        while f.tell() < end:
+            key = varint(f)
+            number, wire = key >> 3, key & 7
+            if wire == 0:
+                yield number, varint(f)
+            elif wire == 2:
+                length = varint(f)
+                start = f.tell()
+                yield number, (start, length)
+                f.seek(start + length)  # whatever the caller read of it
+            elif wire == 1:
+                f.seek(8, 1)
+            elif wire == 5:
+                f.seek(4, 1)
+            else:
+                raise ValueError("wire type %d" % wire)
+
+    found = None
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            for number, value in fields(f, size):
+                if number != 8:
+                    continue
+                start, length = value
+                domain, version = "", None
+                for sub, v in fields(f, start + length):
+                    if sub == 1:
+                        f.seek(v[0])
+                        domain = f.read(v[1]).decode("utf-8", "replace")
+                    elif sub == 2:
+                        version = v
+                if domain in ("", "ai.onnx") and version is not None:
+                    found = version
+    except (EOFError, ValueError, OSError) as e:
+        raise TrainError("failure", "the exported ONNX file cannot be read back (%s)" % e, file=path)
+    if found is None:
+        raise TrainError("failure", "the exported ONNX file declares no ai.onnx opset", file=path)
+    return int(found)
+
+
+def sha256_of_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def first_line(e):
+    text = str(e).strip().split("\n")[0]
+    return text[:300] if text else type(e).__name__
 
 
 def describe_source(manifest):
@@ -967,7 +1257,13 @@ def parse_args(argv):
     p.add_argument("--out", help="where the caller will install the model (used for its name only)")
     p.add_argument("--name", help="model name for model.json")
     p.add_argument("--description")
-    p.add_argument("--preset", default="compact")
+    p.add_argument("--preset", help="architecture (default: the protocol's: compact, or danq for --protocol danq)")
+    p.add_argument("--protocol", choices=sorted(PROTOCOLS), help="training recipe whose defaults apply to every setting "
+                   "not given; danq: DanQ's own (RMSprop, batch 100, 60 epochs, patience 5)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--shuffle-block", type=int, dest="shuffle_block",
+                   help="rows per shuffled block (default 1, i.e. every row on its own, for training data up to 4 GiB; 1024 above)")
+    p.add_argument("--no-amp", action="store_true", dest="no_amp", help="no mixed precision on CUDA")
     p.add_argument("--arch-json", dest="arch", help='architecture overrides, e.g. {"lstm_hidden": 32}')
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch", type=int)
@@ -978,7 +1274,12 @@ def parse_args(argv):
     p.add_argument("--rc-augment", action="store_true", default=None, dest="rc_augment")
     p.add_argument("--select", choices=["best", "last"], help="export the epoch with the lowest validation loss (default) or the last")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
-    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (BLAS threads: OPENBLAS_NUM_THREADS)")
+    p.add_argument("--threads", type=int, help="torch intra-op threads (default: the cores this process may use, "
+                   "1 on machines of 2 cores or fewer; BLAS threads: OPENBLAS_NUM_THREADS)")
+    p.add_argument("--checkpoint-steps", type=int, dest="checkpoint_steps",
+                   help="also checkpoint inside an epoch every N training steps (default: off)")
+    p.add_argument("--checkpoint-minutes", type=float, dest="checkpoint_minutes",
+                   help="also checkpoint inside an epoch every M minutes (default 10; 0: off)")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--restart", action="store_true", help="discard an unfinished run in WORK")
     p.add_argument("--report-seconds", type=float, default=1.0, help="minimum seconds between step events")
@@ -1038,6 +1339,38 @@ def main(argv):
         REPORT.emit({"type": "error", "kind": "io", "message": "%s" % e, "file": getattr(e, "filename", None)})
         REPORT.say("error: %s" % e)
         return EXIT_FAILURE
+    except Exception as e:  # noqa: BLE001 - anything else (CUDA errors, a torch bug) must still be an event
+        details = save_traceback(args.work)
+        message = describe_failure(e)
+        if details:
+            message += " (the full traceback is in %s)" % details
+        REPORT.emit({"type": "error", "kind": "failure", "message": message, "file": None, "field": None})
+        REPORT.say("error: %s" % message)
+        return EXIT_FAILURE
+
+
+ERROR_LOG = "trainer-error.log"
+
+
+def describe_failure(e):
+    """One sentence for an unexpected exception, with what to do where the cause is known."""
+    text = first_line(e)
+    if "out of memory" in str(e).lower() or type(e).__name__ == "OutOfMemoryError":
+        return "the GPU ran out of memory (%s): lower --batch, or train on the CPU with --device cpu" % text
+    return "the trainer failed unexpectedly (%s: %s)" % (type(e).__name__, text)
+
+
+def save_traceback(work):
+    import traceback
+    if not work or not os.path.isdir(work):
+        return None
+    path = os.path.join(os.path.abspath(work), ERROR_LOG)
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("%s\n%s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"), traceback.format_exc()))
+    except OSError:
+        return None
+    return path
 
 
 if __name__ == "__main__":

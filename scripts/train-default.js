@@ -268,6 +268,9 @@ async function main() {
     const file = path.join(staging, f);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split(ROOT + path.sep).join(''));
   }
+  // model.json carries the sha256 of model.onnx (loading checks it): written through the one writer.
+  const { writeModelManifest } = require(path.join(OUT, 'core', 'modelPackage.js'));
+  await writeModelManifest(staging, JSON.parse(fs.readFileSync(manifestPath, 'utf8')));
   const summary = {
     comparison,
     splitRule: dataset.splitRule,

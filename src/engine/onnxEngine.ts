@@ -4,7 +4,7 @@
  * one-line notice and CPU. Opening a session also checks the graph against the model manifest, so a
  * model.json that lies about the network is refused before anything is scored.
  */
-import { readFileSync } from 'fs';
+import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
@@ -97,6 +97,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const m = pkg.manifest;
   try {
     checkGraph(session, pkg);
+    await checkOpset(pkg);
   } catch (e) {
     await session.release();
     throw e;
@@ -128,6 +129,9 @@ function checkGraph(session: ortTypes.InferenceSession, pkg: ModelPackage): void
   const m = pkg.manifest;
   const onnx = m.onnx!;
   const file = pkg.networkPath;
+  if (session.inputNames.length !== 1 && session.inputNames.includes(onnx.inputName)) {
+    throw new ModelError(`the network takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); TFBS Lens feeds one, "${onnx.inputName}" (model.json onnx.inputName)`, { file });
+  }
   if (!session.inputNames.includes(onnx.inputName)) {
     throw new ModelError(`the network has no input "${onnx.inputName}" (model.json onnx.inputName); it has ${session.inputNames.join(', ')}`, { file });
   }
@@ -150,6 +154,96 @@ function checkGraph(session: ortTypes.InferenceSession, pkg: ModelPackage): void
       throw new ModelError(`the network has ${typeof last === 'number' ? last : '?'} outputs (shape [${outShape.join(', ')}]) but model.json lists ${m.targets.length} targets`, { file });
     }
   }
+}
+
+/** model.json's `onnx.opset` (when given) must be the ai.onnx opset the graph declares. */
+async function checkOpset(pkg: ModelPackage): Promise<void> {
+  const declared = pkg.manifest.onnx?.opset;
+  if (declared === undefined) return;
+  const opsets = await readOnnxOpsets(pkg.networkPath);
+  const actual = opsets.get('') ?? opsets.get('ai.onnx');
+  if (actual !== declared) {
+    throw new ModelError(`the network declares ai.onnx opset ${actual ?? '(none)'} but model.json says onnx.opset ${declared}`, { file: pkg.networkPath });
+  }
+}
+
+/**
+ * The opsets an ONNX file imports (ModelProto field 8, OperatorSetIdProto: 1 domain, 2 version), read
+ * from the top level of the message only: the graph (field 7, nearly all of the file) is skipped by
+ * its length, so this costs a few small reads even for a 187 MB model.
+ */
+export async function readOnnxOpsets(file: string): Promise<Map<string, number>> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const read = async (at: number, length: number): Promise<Buffer> => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - at)));
+      if (buf.length) await handle.read(buf, 0, buf.length, at);
+      return buf;
+    };
+    const opsets = new Map<string, number>();
+    let at = 0;
+    while (at < size) {
+      const head = await read(at, 20);
+      const key = varint(head, 0);
+      const wire = Number(key.value & 7n);
+      const field = Number(key.value >> 3n);
+      let next = key.next;
+      if (wire === 0) {
+        next = varint(head, next).next;
+        at += next;
+        continue;
+      }
+      if (wire === 1 || wire === 5) {
+        at += next + (wire === 1 ? 8 : 4);
+        continue;
+      }
+      if (wire !== 2) throw new ModelError(`not an ONNX model (wire type ${wire} at byte ${at})`, { file });
+      const len = varint(head, next);
+      const start = at + len.next;
+      const length = Number(len.value);
+      if (field === 8) {
+        const body = await read(start, length);
+        let domain = '';
+        let version: number | undefined;
+        for (let p = 0; p < body.length; ) {
+          const k = varint(body, p);
+          const f = Number(k.value >> 3n);
+          const w = Number(k.value & 7n);
+          if (w === 0) {
+            const v = varint(body, k.next);
+            if (f === 2) version = Number(v.value);
+            p = v.next;
+          } else if (w === 2) {
+            const l = varint(body, k.next);
+            if (f === 1) domain = body.subarray(l.next, l.next + Number(l.value)).toString('utf8');
+            p = l.next + Number(l.value);
+          } else {
+            p = k.next + (w === 1 ? 8 : 4);
+          }
+        }
+        if (version !== undefined) opsets.set(domain, version);
+      }
+      at = start + length;
+    }
+    return opsets;
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw new ModelError(`cannot read the opset of the network (${firstLine(e)})`, { file });
+  } finally {
+    await handle.close();
+  }
+}
+
+function varint(buf: Buffer, at: number): { value: bigint; next: number } {
+  let value = 0n;
+  let shift = 0n;
+  for (let p = at; p < buf.length && p < at + 10; p++) {
+    value |= BigInt(buf[p] & 0x7f) << shift;
+    if (buf[p] < 0x80) return { value, next: p + 1 };
+    shift += 7n;
+  }
+  throw new RangeError(`truncated varint at byte ${at}`);
 }
 
 function firstLine(e: unknown): string {

@@ -23,6 +23,8 @@ export interface TrainerStartEvent {
   threads: number;
   /** Epochs already done when this run resumed a checkpoint; null for a fresh run. */
   resumedFromEpoch: number | null;
+  /** Steps of the next epoch already done when the run resumed a checkpoint written inside an epoch. */
+  resumedFromStep?: number | null;
   work: string;
 }
 

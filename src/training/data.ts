@@ -85,6 +85,10 @@ export async function specFromPath(data: string, options: TrainingDataOptions): 
   });
   if (!stat.isDirectory()) return undefined;
   const entries = await fs.readdir(abs);
+  if (entries.includes('train.mat') && entries.includes('valid.mat')) {
+    // DeepSEA's release directory (deepsea_train/): its own split is kept.
+    return { kind: 'deepsea-mat', dir: abs };
+  }
   if (entries.includes('sequences.txt') && entries.includes('labels.txt')) {
     return { kind: 'text', sequences: path.join(abs, 'sequences.txt'), labels: path.join(abs, 'labels.txt'), fractions };
   }

@@ -40,6 +40,11 @@ export interface TrainingOptions extends TrainingDataOptions {
   /** Checkpoints, log and the prepared dataset; default `OUT.training` beside the output. */
   work?: string;
   preset?: Preset;
+  /** A training recipe whose defaults fill every setting not given; 'danq': DanQ's own (danq preset, RMSprop, batch 100, 60 epochs, patience 5). */
+  protocol?: 'default' | 'danq';
+  optimizer?: 'adam' | 'rmsprop';
+  /** Rows per shuffled block (default: 1 up to 4 GiB of training windows, 1024 above). */
+  shuffleBlock?: number;
   arch?: Partial<Record<(typeof ARCH_KEYS)[number], number>>;
   epochs?: number;
   batch?: number;
@@ -51,8 +56,12 @@ export interface TrainingOptions extends TrainingDataOptions {
   /** Which epoch is exported: the lowest validation loss (default) or the last (the plain recipe). */
   select?: 'best' | 'last';
   device?: 'cpu' | 'cuda' | 'auto';
-  /** torch intra-op threads (default 1; BLAS threads come from `blasThreads`). */
+  /** torch intra-op threads (default: the trainer's, cores or 1 on machines of 2 cores or fewer; BLAS threads come from `blasThreads`). */
   threads?: number;
+  /** Also checkpoint inside an epoch every N steps (default off). */
+  checkpointSteps?: number;
+  /** Also checkpoint inside an epoch every M minutes (default 10; 0 turns it off). */
+  checkpointMinutes?: number;
   /** OPENBLAS_NUM_THREADS for the trainer (default: cores, at most 4). */
   blasThreads?: number;
   /** Continue the unfinished run in the work directory. */
@@ -142,6 +151,11 @@ function checkOptions(o: TrainingOptions): void {
   int('--seed', o.seed, 0);
   int('--threads', o.threads, 1);
   int('--blas-threads', o.blasThreads, 1);
+  int('--checkpoint-steps', o.checkpointSteps, 1);
+  int('--shuffle-block', o.shuffleBlock, 1);
+  if (o.protocol !== undefined && !['default', 'danq'].includes(o.protocol)) throw new UsageError(`--protocol must be default or danq; got "${o.protocol}"`);
+  if (o.optimizer !== undefined && !['adam', 'rmsprop'].includes(o.optimizer)) throw new UsageError(`--optimizer must be adam or rmsprop; got "${o.optimizer}"`);
+  num('--checkpoint-minutes', o.checkpointMinutes, (x) => x >= 0, 'a number >= 0');
   num('--lr', o.lr, (x) => x > 0 && x < 10, 'a positive number below 10');
   num('--weight-decay', o.weightDecay, (x) => x >= 0, 'a number >= 0');
   if (o.preset !== undefined && !(PRESETS as readonly string[]).includes(o.preset)) {
@@ -156,7 +170,11 @@ function checkOptions(o: TrainingOptions): void {
 }
 
 function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[] {
-  const args = ['--data', dataDir, '--work', work, '--out', path.resolve(o.out), '--preset', o.preset ?? DEFAULT_PRESET];
+  // Without --preset the protocol's applies (compact; danq for --protocol danq).
+  const args = ['--data', dataDir, '--work', work, '--out', path.resolve(o.out)];
+  if (o.preset) args.push('--preset', o.preset);
+  if (o.protocol) args.push('--protocol', o.protocol);
+  if (o.optimizer) args.push('--optimizer', o.optimizer);
   const add = (flag: string, v: number | string | undefined): void => {
     if (v !== undefined) args.push(flag, String(v));
   };
@@ -167,7 +185,10 @@ function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[
   add('--patience', o.patience);
   add('--seed', o.seed);
   add('--device', o.device ?? 'cpu');
-  add('--threads', o.threads ?? 1);
+  add('--threads', o.threads);
+  add('--checkpoint-steps', o.checkpointSteps);
+  add('--shuffle-block', o.shuffleBlock);
+  add('--checkpoint-minutes', o.checkpointMinutes);
   add('--name', o.name);
   add('--description', o.description);
   add('--report-seconds', o.reportSeconds);
@@ -370,7 +391,7 @@ function runTrainer(python: PythonInfo, args: string[], ctx: RunTrainerContext):
 /** After success: the checkpoints and a dataset prepared here are no longer needed (they can be GBs). */
 async function cleanWork(work: string, preparedDataset: boolean): Promise<void> {
   const ours = (name: string): boolean =>
-    ['checkpoint.pt', 'best.pt', 'training-log.jsonl'].includes(name) || /^(checkpoint\.pt|best\.pt|package)\.tmp-\d+$/.test(name);
+    ['checkpoint.pt', 'best.pt', 'training-log.jsonl', 'trainer-error.log'].includes(name) || /^(checkpoint\.pt|best\.pt|package)\.tmp-\d+$/.test(name);
   for (const f of await fs.readdir(work).catch(() => [] as string[])) {
     if (ours(f)) await fs.rm(path.join(work, f), { recursive: true, force: true });
   }

@@ -5,9 +5,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { reverseComplementOneHot } from '../../src/core/encoding';
 import { ModelError, UsageError } from '../../src/core/errors';
-import { loadModelPackage } from '../../src/core/modelPackage';
+import { loadModelPackage, writeModelManifest } from '../../src/core/modelPackage';
 import { readNpy } from '../../src/core/npy';
-import { DanqArchitecture } from '../../src/onnx/danq';
+import { buildDanqModel, DanqArchitecture, randomDanqWeights } from '../../src/onnx/danq';
+import { writeModel } from '../../src/onnx/onnxModel';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { prepareDataset } from '../../src/training/datasets';
 import { EvaluationReport, evaluateModel, renderMarkdown, writeEvaluationOutputs } from '../../src/training/evaluate';
@@ -144,7 +145,45 @@ test('the model must predict the dataset\'s experiments, in order, for windows o
   const r = await evaluateModel({ modelDir: short, dataDir: text, split: 'valid' });
   assert.equal(r.data.samples, 200);
   assert.equal(r.summary.qualifying, 1);
-  assert.ok(r.summary.meanRocAuc !== null && r.summary.meanRocAuc >= 0 && r.summary.meanRocAuc <= 1);
+  // The value itself, against the definition: the share of (positive, negative) pairs the model
+  // orders right, ties counted half, over its own forward + reverse-complement scores.
+  const x = await readNpy({ file: path.join(text, 'valid_X.npy') });
+  const y = await readNpy({ file: path.join(text, 'valid_y.npy') });
+  const engine = await openOnnxEngine(await loadModelPackage(short), { threads: 1 });
+  const n = y.header.shape[0];
+  const fwd = Float32Array.from(x.data);
+  const rc = new Float32Array(fwd.length);
+  for (let s = 0; s < n; s++) reverseComplementOneHot(fwd, s * 200, 50, rc, s * 200);
+  const pf = await engine.run(fwd, n);
+  const pr = await engine.run(rc, n);
+  await engine.dispose();
+  const scores = Array.from({ length: n }, (_, i) => (pf[i] + pr[i]) / 2);
+  let pairs = 0;
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (y.data[i] !== 1 || y.data[j] !== 0) continue;
+      pairs++;
+      right += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+    }
+  }
+  assert.ok(pairs > 0);
+  assert.ok(Math.abs(r.summary.meanRocAuc! - right / pairs) < 1e-9, `ROC AUC ${r.summary.meanRocAuc} vs ${right / pairs} by counting pairs`);
+
+  // A hand-computable case: a network whose last layer ignores its input scores every window the
+  // same, so every pair is a tie and the ROC AUC is exactly 1/2 (and the average precision the
+  // positive rate).
+  const flat = path.join(work, 'flat');
+  const weights = randomDanqWeights(TINY_50, 5);
+  weights.dense2W.fill(0);
+  await fs.mkdir(flat, { recursive: true });
+  await writeModel(path.join(flat, 'model.onnx'), buildDanqModel(weights));
+  const shortManifest = (await loadModelPackage(short)).manifest;
+  await writeModelManifest(flat, { ...shortManifest, name: 'flat' });
+  const constant = await evaluateModel({ modelDir: flat, dataDir: text, split: 'valid' });
+  assert.equal(constant.summary.meanRocAuc, 0.5);
+  const positives = Array.from(y.data).filter((v) => v === 1).length;
+  assert.ok(Math.abs(constant.experiments[0].averagePrecision! - positives / n) < 1e-12, String(constant.experiments[0].averagePrecision));
 
   const noTest = path.join(work, 'notest');
   await prepareDataset({ kind: 'text', sequences: path.join(data, 'primer-motif', 'sequences.txt'), labels: path.join(data, 'primer-motif', 'labels.txt'), skipLabelLines: 1, targets: [deepseaTargets()[0]], fractions: { train: 0.9, valid: 0.1, test: 0 } }, noTest);

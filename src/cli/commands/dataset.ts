@@ -61,10 +61,10 @@ function bundledDeepseaTargets(): string | undefined {
 }
 
 async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise<DataSpec> {
-  const kinds = [['x', 'numpy'], ['fasta', 'genome'], ['sequences', 'text']].filter(([opt]) => args.options[opt] !== undefined).map(([, kind]) => kind);
+  const kinds = [...new Set([['x', 'numpy'], ['fasta', 'genome'], ['sequences', 'text'], ['deepsea-mat', 'deepsea-mat'], ['train-mat', 'deepsea-mat']].filter(([opt]) => args.options[opt] !== undefined).map(([, kind]) => kind))];
   if (kinds.length !== 1) {
     throw new UsageError(kinds.length === 0
-      ? 'say what to prepare: --x X.npy --y y.npy (arrays), --fasta GENOME.fa --peaks PEAKS.bed (genome + peaks) or --sequences SEQS.txt --labels LABELS.txt (text)'
+      ? 'say what to prepare: --x X.npy --y y.npy (arrays), --fasta GENOME.fa --peaks PEAKS.bed (genome + peaks), --sequences SEQS.txt --labels LABELS.txt (text) or --deepsea-mat deepsea_train/ (DeepSEA\'s release .mat files)'
       : `give one data source, not ${kinds.join(' and ')}`);
   }
   const seed = args.options.seed === undefined ? undefined : intOption(args, 'seed', 1, 0, 0xffffffff);
@@ -78,6 +78,7 @@ async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise
       peaks: 'genome', 'peak-names': 'genome', 'valid-chroms': 'genome', 'test-chroms': 'genome', 'empty-ratio': 'genome', length: 'genome',
       labels: 'text', 'allow-extra-labels': 'text',
       fractions: 'numpy or text',
+      'train-mat': 'DeepSEA .mat', 'valid-mat': 'DeepSEA .mat', 'test-mat': 'DeepSEA .mat', outputs: 'DeepSEA .mat', python: 'DeepSEA .mat',
     };
     for (const [opt, owner] of Object.entries(kindOptions)) {
       if (args.options[opt] !== undefined && !allowed.includes(opt)) throw new UsageError(`--${opt} applies to ${owner} data, not ${kind}`);
@@ -121,6 +122,19 @@ async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise
         emptyRatio, seed, reverseComplementCopies,
       };
     }
+    case 'deepsea-mat': {
+      only(['train-mat', 'valid-mat', 'test-mat', 'outputs', 'max-samples', 'python'], "DeepSEA's .mat files");
+      if (fractions || binSize !== undefined) throw new UsageError("--fractions and --bin do not apply to DeepSEA's .mat files: their split and 200 bp bins are kept");
+      if (targets) throw new UsageError("--targets does not apply to DeepSEA's .mat files: their features are named from data/deepsea/targets_919_annotated.tsv");
+      const outputs = args.options.outputs === undefined ? 690 : intOption(args, 'outputs', 690, 690, 919);
+      if (outputs !== 690 && outputs !== 919) throw new UsageError(`--outputs must be 690 (DeepSEA's TF experiments, columns 125–814) or 919 (all); got ${outputs}`);
+      return {
+        kind: 'deepsea-mat', dir: stringOption(args, 'deepsea-mat'),
+        train: stringOption(args, 'train-mat'), valid: stringOption(args, 'valid-mat'), test: stringOption(args, 'test-mat'),
+        outputs, seed, reverseComplementCopies, python: stringOption(args, 'python'),
+        maxSamples: args.options['max-samples'] === undefined ? undefined : intOption(args, 'max-samples', 1, 1),
+      };
+    }
     default: {
       only(['labels', 'skip-label-lines', 'fractions'], 'text');
       const labels = stringOption(args, 'labels');
@@ -159,6 +173,7 @@ export const datasetCommand: CliCommand = {
     'dataset prepare --x X.npy[.zip] --y y.npy[.zip] [--targets FILE|LIST] [--fractions 0.8,0.1,0.1] [--max-samples N] -o DIR',
     '       tfbs dataset prepare --fasta GENOME.fa --peaks A.bed[,B.narrowPeak] [--peak-names A,B] [--valid-chroms chr7] [--test-chroms chr8,chr9] [--empty-ratio R|all] -o DIR',
     '       tfbs dataset prepare --sequences SEQS.txt --labels LABELS.txt [--skip-label-lines N] [--targets NAME,...] [--fractions ...] -o DIR',
+    '       tfbs dataset prepare --deepsea-mat deepsea_train/ [--outputs 690|919] [--train-mat F --valid-mat F --test-mat F] -o DIR',
     '       tfbs dataset info DIR',
   ].join('\n'),
   positionals: { min: 1, max: 2 },
@@ -185,6 +200,12 @@ export const datasetCommand: CliCommand = {
     bin: { type: 'string', value: 'BP', description: 'bin size the labels refer to (default 200; text: min(length, 200))' },
     seed: { type: 'string', value: 'N', description: 'seed of every random choice (default 1)' },
     'rc-copies': { type: 'boolean', description: 'add a reverse-complement copy of every training sample' },
+    'deepsea-mat': { type: 'string', value: 'DIR', description: "DeepSEA's release directory (train.mat: MATLAB v7.3/HDF5, valid.mat and test.mat: MATLAB v5), converted streaming (needs Python with numpy, h5py, SciPy)" },
+    'train-mat': { type: 'string', value: 'FILE', description: 'DeepSEA .mat: the training file (default DIR/train.mat)' },
+    'valid-mat': { type: 'string', value: 'FILE', description: 'DeepSEA .mat: the validation file (default DIR/valid.mat)' },
+    'test-mat': { type: 'string', value: 'FILE', description: 'DeepSEA .mat: the test file (default DIR/test.mat, when present)' },
+    outputs: { type: 'string', value: '690|919', description: "DeepSEA .mat: keep the 690 TF columns (indices 125–814; default) or all 919 features" },
+    python: { type: 'string', value: 'PATH', description: 'DeepSEA .mat: the Python interpreter for the conversion' },
   },
 
   async run(args, io) {

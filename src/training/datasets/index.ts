@@ -3,6 +3,7 @@
  * prepared-dataset directory (see ./types for the contract), written whole or not at all.
  */
 import { prepareGenome } from './genomeSource';
+import { prepareDeepseaMat } from './matSource';
 import { prepareNumpy } from './numpySource';
 import { prepareText } from './textSource';
 import { DataSpec, DatasetInfo, PrepareOptions } from './types';
@@ -12,6 +13,7 @@ export { readPreparedDataset, validateDatasetManifest, availableSplits, openSpli
 export { contiguousLayout, describeLayout } from './numpySource';
 export { ChromosomeNames, mergeIntervals, DEFAULT_VALID_CHROMS, DEFAULT_TEST_CHROMS, DEFAULT_EMPTY_RATIO } from './genomeSource';
 export { reverseComplementRow } from './writer';
+export { DEEPSEA_FEATURES, DEEPSEA_TF_COUNT, DEEPSEA_TF_FIRST, deepseaFeatureNames, deepseaMatPaths } from './matSource';
 
 export async function prepareDataset(spec: DataSpec, outDir: string, opts: PrepareOptions = {}): Promise<DatasetInfo> {
   switch (spec.kind) {
@@ -21,5 +23,7 @@ export async function prepareDataset(spec: DataSpec, outDir: string, opts: Prepa
       return prepareGenome(spec, outDir, opts);
     case 'text':
       return prepareText(spec, outDir, opts);
+    case 'deepsea-mat':
+      return prepareDeepseaMat(spec, outDir, opts);
   }
 }

@@ -122,7 +122,25 @@ export interface TextSpec extends CommonSpec {
   binSize?: number;
 }
 
-export type DataSpec = NumpySpec | GenomeSpec | TextSpec;
+/**
+ * DeepSEA's original release files: train.mat (MATLAB v7.3 = HDF5), valid.mat and test.mat (MATLAB v5),
+ * from the release directory (`dir`, deepsea_train/) or named one by one. DeepSEA's split is kept.
+ */
+export interface DeepseaMatSpec extends CommonSpec {
+  kind: 'deepsea-mat';
+  dir?: string;
+  train?: string;
+  valid?: string;
+  test?: string;
+  /** 690: DeepSEA's TF columns (indices 125–814, what DanQ and the shipped models predict); 919: all. */
+  outputs?: 690 | 919;
+  /** Read only the first N samples of each file (quick experiments, tests). */
+  maxSamples?: number;
+  /** The Python to convert with (it needs numpy, h5py and SciPy); default: the trainer's discovery. */
+  python?: string;
+}
+
+export type DataSpec = NumpySpec | GenomeSpec | TextSpec | DeepseaMatSpec;
 
 export interface PrepareOptions {
   /** Replace an existing dataset directory (never a directory that is not a dataset). */
