@@ -138,11 +138,12 @@ function stage(target, stageDir) {
   fs.writeFileSync(path.join(stageDir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   // Read by the engine: a VSIX installed on another platform names the one it was built for.
   fs.writeFileSync(path.join(stageDir, 'platform.json'), JSON.stringify({ target }) + '\n');
-  for (const rel of ['dist', 'bin', 'python/tfbs_train.py', 'models/default', 'media/heatmap.css', 'media/heatmap.svg', 'media/training.css', 'media/walkthrough', 'media/icon.png', 'data/deepsea-subset', 'data/deepsea/targets_690_tf.txt', 'data/PROVENANCE.md', 'CHANGELOG.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md']) {
+  for (const rel of ['dist', 'bin', 'python', 'models/default', 'media/heatmap.css', 'media/heatmap.svg', 'media/training.css', 'media/walkthrough', 'media/icon.png', 'data/deepsea-subset', 'data/deepsea/targets_690_tf.txt', 'data/PROVENANCE.md', 'CHANGELOG.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md']) {
     const from = path.join(root, rel);
     if (fs.existsSync(from)) copy(from, path.join(stageDir, rel));
   }
   fs.rmSync(path.join(stageDir, 'dist', 'node_modules'), { recursive: true, force: true });
+  fs.rmSync(path.join(stageDir, 'python', '__pycache__'), { recursive: true, force: true });
   for (const f of fs.readdirSync(path.join(stageDir, 'dist'), { recursive: true })) if (String(f).endsWith('.map')) fs.rmSync(path.join(stageDir, 'dist', String(f)));
   copy(path.join(root, 'docs', 'USER_README.md'), path.join(stageDir, 'README.md'));
   if (fs.existsSync(path.join(root, 'docs', 'images'))) copy(path.join(root, 'docs', 'images'), path.join(stageDir, 'docs', 'images'));
