@@ -1,16 +1,19 @@
 /**
  * Important segments: contiguous runs of bases whose attribution stands out from the window's own
- * background. ISM attributions have no fixed scale (they are Δlogits of one model and experiment), so
- * the threshold is relative to the sequence itself:
+ * background. ISM attributions have no fixed scale (they are Δlogits of one model and experiment) and
+ * are noisy base by base, so, as TF-MoDISco does for seqlets, the attribution is first averaged over a
+ * 5 bp window (a binding site is several bases that matter together; a lone noisy base is not) and the
+ * threshold is relative to the sequence itself:
  *
- *   threshold = max(median + 3 · 1.4826 · MAD, 0.2 · max attribution)
+ *   threshold = max(median + 3 · 1.4826 · MAD, 0.2 · max)   of the smoothed attribution
  *
- * The first term is a robust "3 standard deviations above the typical base" (the median absolute
- * deviation ignores the few motif bases that a plain standard deviation would let inflate it); the
+ * The first term is a robust "3 standard deviations above the typical position" (the median absolute
+ * deviation ignores the few motif positions that a plain standard deviation would let inflate it); the
  * second keeps a strong site from dragging neighbouring noise in with it. Only positive attribution
- * counts (bases the prediction relies on). Runs separated by at most `maxGap` bases are merged (a
- * motif's degenerate middle columns), runs shorter than `minLength` are dropped, and segments are
- * ordered by their summed attribution.
+ * counts (bases the prediction relies on). A run of smoothed values above the threshold is trimmed to
+ * its first and last base whose own attribution is above it; runs separated by at most `maxGap` bases
+ * are merged (a motif's degenerate middle columns), runs shorter than `minLength` are dropped, and
+ * segments are ordered by their summed attribution.
  */
 
 export interface Segment {
@@ -33,6 +36,19 @@ export interface SegmentOptions {
 
 export const DEFAULT_MAX_GAP = 2;
 export const DEFAULT_MIN_LENGTH = 4;
+/** Half-width of the smoothing window (5 bp). */
+export const SMOOTH_HALF = 2;
+
+/** Mean attribution over [i − 2, i + 2] ∩ the present positions (absent ones count as 0). */
+export function smoothAttribution(attr: ArrayLike<number>, present?: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(attr.length);
+  for (let i = 0; i < attr.length; i++) {
+    let s = 0;
+    for (let j = Math.max(0, i - SMOOTH_HALF); j <= Math.min(attr.length - 1, i + SMOOTH_HALF); j++) if (!present || present[j]) s += attr[j];
+    out[i] = s / (2 * SMOOTH_HALF + 1);
+  }
+  return out;
+}
 
 function median(values: number[]): number {
   if (!values.length) return 0;
@@ -41,10 +57,11 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The relative threshold above, over the positions marked present (all when `present` is absent). */
+/** The relative threshold above (on the smoothed attribution), over the positions marked present. */
 export function segmentThreshold(attr: ArrayLike<number>, present?: ArrayLike<number>): number {
+  const smooth = smoothAttribution(attr, present);
   const values: number[] = [];
-  for (let i = 0; i < attr.length; i++) if (!present || present[i]) values.push(attr[i]);
+  for (let i = 0; i < attr.length; i++) if (!present || present[i]) values.push(smooth[i]);
   if (!values.length) return Infinity;
   const med = median(values);
   const mad = median(values.map((v) => Math.abs(v - med)));
@@ -56,12 +73,27 @@ export function importantSegments(attr: ArrayLike<number>, opts: SegmentOptions 
   const threshold = opts.threshold ?? segmentThreshold(attr, opts.present);
   const maxGap = opts.maxGap ?? DEFAULT_MAX_GAP;
   const minLength = opts.minLength ?? DEFAULT_MIN_LENGTH;
+  const smooth = smoothAttribution(attr, opts.present);
+  const above = (i: number): boolean => attr[i] > threshold && (!opts.present || Boolean(opts.present[i]));
   const runs: Array<[number, number]> = [];
-  for (let i = 0; i < attr.length; i++) {
-    if (!(attr[i] > threshold) || (opts.present && !opts.present[i])) continue;
-    const last = runs[runs.length - 1];
-    if (last && i - last[1] <= maxGap) last[1] = i + 1;
-    else runs.push([i, i + 1]);
+  for (let i = 0; i < attr.length; ) {
+    if (!(smooth[i] > threshold)) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < attr.length && smooth[end] > threshold) end++;
+    // Trim to the bases that are themselves above the threshold.
+    let a = i;
+    let b = end;
+    while (a < b && !above(a)) a++;
+    while (b > a && !above(b - 1)) b--;
+    if (b > a) {
+      const last = runs[runs.length - 1];
+      if (last && a - last[1] <= maxGap) last[1] = b;
+      else runs.push([a, b]);
+    }
+    i = end;
   }
   return runs
     .filter(([s, e]) => e - s >= minLength)

@@ -124,3 +124,22 @@ test('important segments: robust threshold, short gaps merged, short runs droppe
   assert.equal(segs[0].score, 10);
   assert.deepEqual(importantSegments(new Float32Array(50)), []);
 });
+
+test('eval:motifs on two real CTCF peaks: one outcome per peak, the fraction counts them, MA0139 sites are found in the peaks', async () => {
+  const { evaluateCtcfPeaks } = await import('../../bench/evalMotifs');
+  const seen: number[] = [];
+  const r = await evaluateCtcfPeaks({ limit: 2, stride: 50, shuffles: 20, onPeak: (_o, i) => seen.push(i) });
+  assert.deepEqual(seen, [0, 1]);
+  assert.deepEqual(r.outcomes.map((o) => o.name), ['chr11:190037-190237', 'chr1:145059063-145059263']);
+  assert.ok(r.targets.length >= 1);
+  assert.equal(r.fraction, r.outcomes.filter((o) => o.matches).length / 2);
+  for (const o of r.outcomes) {
+    // Top-500 CTCF ChIP-seq peaks carry the CTCF motif: the FIMO-like scan must see it.
+    assert.ok(o.site && o.site.pValue < 1e-4, `${o.name}: ${JSON.stringify(o.site)}`);
+    assert.ok(o.site.start >= 0 && o.site.start + 19 <= 200);
+    if (o.segment) {
+      assert.ok(o.segment[0] >= 0 && o.segment[1] <= 200 && o.segment[1] > o.segment[0]);
+      assert.equal(o.matches, o.ma0139P! < o.nonCtcfP!);
+    } else assert.equal(o.matches, false);
+  }
+});
