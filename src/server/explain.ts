@@ -3,7 +3,8 @@
  * document for the focused experiments, with the loaded engine, centre first, cancellable, partial
  * results pushed as they come; then the important segments, the top segment's best JASPAR match and
  * the focused factors' JASPAR sites in the bin. Results are cached by window content (the bins' window
- * keys), model and experiments: undo, reopening or a second request cost nothing.
+ * keys, with the bins' positions, since the offsets are the record's), model and experiments: undo,
+ * reopening or a second request cost nothing.
  */
 import { existsSync } from 'fs';
 import * as path from 'path';
@@ -14,6 +15,7 @@ import { recordAtLine, recordOffsetAt } from '../core/fasta';
 import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
 import { Motif, readJaspar } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
+import type { PackedLayout } from '../shared/layout';
 import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { RecordState, offsetsOnLines } from './documents';
 import { ScoringService } from './scoringService';
@@ -69,16 +71,16 @@ export class Explainer {
     if (!state || !state.binCount) throw new ResponseError(-32602, 'no scorable record at this position');
     const bins = this.binsOf(state, p, binSize);
 
-    const key = [model.key, binSize, s.currentSettings.reverseComplement ? 2 : 1, experiments.join(','), ...bins.map((b) => state.keys[b])].join(':');
+    const key = [model.key, binSize, s.currentSettings.reverseComplement ? 2 : 1, experiments.join(','), bins.join(','), ...bins.map((b) => state.keys[b])].join(':');
     const record = doc.analysis.records.indexOf(state);
     const hit = this.cache.get(key);
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return { ...hit, uri: p.uri, version: doc.version, record, token: p.token, cached: true };
+      return { ...hit, uri: p.uri, version: doc.version, record, layout: state.layout, token: p.token, cached: true };
     }
     let last = 0;
-    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, doc.version, model.key, record, r, a, complete);
+    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, doc.version, model.key, record, state.layout, r, a, complete);
     let ism: IsmResult;
     try {
       ism = await runIsm(model.engine, state.record.codes, bins, experiments, {
@@ -122,7 +124,7 @@ export class Explainer {
     return [Math.floor(offset / binSize)];
   }
 
-  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult {
+  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, layout: PackedLayout, r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult {
     // Mean over the experiments of the attribution, computed from what is done so far.
     const attribution: Array<number | null> = new Array(r.length).fill(null);
     let scale = 0;
@@ -148,6 +150,7 @@ export class Explainer {
       uri: p.uri, version, modelKey, record, bins: r.bins, experiments: r.targets,
       pRef: [...r.pRef].map(round),
       start: r.start,
+      layout,
       attribution,
       scale: round(scale),
       segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),

@@ -327,6 +327,8 @@ export interface ExplainResult {
   pRef: number[];
   /** Record offset of attribution[0]. */
   start: number;
+  /** Where the record's residues sit in the document (to place per-letter colours). */
+  layout: PackedLayout;
   /** Per-base attribution (tangermeme ISM, mean over the experiments); null where not computed. */
   attribution: Array<number | null>;
   /** The largest |attribution|: opacity is relative to it. */
