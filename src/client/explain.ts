@@ -8,16 +8,12 @@
  * is, its strand and how much of it the model's important bases cover.
  */
 import * as vscode from 'vscode';
+import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
 import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
 
 export const EXPLAIN_COMMAND = 'tfbsLens.explainBin';
-/** Opacity steps of the letter colours; bases under a tenth of the strongest stay uncoloured. */
-const LEVELS = [0.35, 0.5, 0.65, 0.82, 1];
-const MIN_SHARE = 0.1;
-/** Okabe–Ito: blue / sky blue (positive), vermilion / orange (negative), for light / dark themes. */
-const COLOURS = { positive: { light: '#0072B2', dark: '#56B4E9' }, negative: { light: '#D55E00', dark: '#E69F00' } };
 const MAX_LENSES = 200;
 
 interface ExplainArgs {
@@ -48,12 +44,13 @@ export class ExplainController implements vscode.Disposable {
   private lensTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: Ctx) {
+    // Style order of src/shared/attributionStyle.ts: positive levels, then negative levels.
     for (const sign of ['positive', 'negative'] as const) {
-      for (const alpha of LEVELS) {
+      for (const alpha of ATTRIBUTION_LEVELS) {
         this.types.push(
           vscode.window.createTextEditorDecorationType({
-            light: { color: hexAlpha(COLOURS[sign].light, alpha) },
-            dark: { color: hexAlpha(COLOURS[sign].dark, alpha) },
+            light: { color: hexAlpha(ATTRIBUTION_COLOURS[sign].light, alpha) },
+            dark: { color: hexAlpha(ATTRIBUTION_COLOURS[sign].dark, alpha) },
             fontWeight: alpha >= 0.8 ? 'bold' : undefined,
             rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
           }),
@@ -134,26 +131,7 @@ export class ExplainController implements vscode.Disposable {
   /** Ranges per decoration type for an explanation (adjacent letters of one type merge). */
   rangesOf(r: ExplainResult): vscode.Range[][] {
     const out: vscode.Range[][] = this.types.map(() => []);
-    if (!(r.scale > 0)) return out;
-    let previous: { type: number; line: number; end: number } | undefined;
-    r.attribution.forEach((v, i) => {
-      if (v === null || Math.abs(v) < MIN_SHARE * r.scale) {
-        previous = undefined;
-        return;
-      }
-      const level = Math.min(LEVELS.length - 1, Math.floor((Math.abs(v) / r.scale) * LEVELS.length));
-      const type = (v > 0 ? 0 : LEVELS.length) + level;
-      const at = positionOfOffset(r.layout, r.start + i);
-      if (!at) return;
-      const list = out[type];
-      if (previous && previous.type === type && previous.line === at.line && previous.end === at.character) {
-        const last = list[list.length - 1];
-        list[list.length - 1] = new vscode.Range(last.start, new vscode.Position(at.line, at.character + 1));
-      } else {
-        list.push(new vscode.Range(at.line, at.character, at.line, at.character + 1));
-      }
-      previous = { type, line: at.line, end: at.character + 1 };
-    });
+    for (const span of attributionSpans(r.attribution, r.start, r.scale, r.layout)) out[span.style].push(new vscode.Range(span.line, span.start, span.line, span.end));
     return out;
   }
 
