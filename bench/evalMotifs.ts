@@ -18,6 +18,7 @@ import * as path from 'path';
 import { runIsm } from '../src/attribution/ism';
 import { parseFastaText } from '../src/core/fasta';
 import { loadModelPackage } from '../src/core/modelPackage';
+import { InferenceEngine } from '../src/core/engine';
 import { openEngine } from '../src/engine/openEngine';
 import { annotate } from '../src/motifs/annotate';
 import { readJaspar } from '../src/motifs/jaspar';
@@ -37,11 +38,16 @@ export interface PeakOutcome {
   nonCtcfP?: number;
   matches: boolean;
   /** The peak's best MA0139 site (FIMO-like, p < 1e-4) and the share of it the segments cover. */
-  site?: { start: number; strand: '+' | '-'; pValue: number; overlap: number };
+  site?: { start: number; end: number; strand: '+' | '-'; pValue: number; overlap: number };
+  /** The top segment overlaps that site. */
+  segmentOnSite: boolean;
 }
 
 export interface EvalOptions {
   modelDir?: string;
+  /** Another engine and its outputs to explain (tests: a motif scanner posing as a model). */
+  engine?: InferenceEngine;
+  targets?: number[];
   limit?: number;
   stride?: number;
   threads?: number;
@@ -51,23 +57,27 @@ export interface EvalOptions {
 
 export async function evaluateCtcfPeaks(opts: EvalOptions = {}): Promise<{ outcomes: PeakOutcome[]; fraction: number; targets: number[]; seconds: number }> {
   const started = Date.now();
-  const pkg = await loadModelPackage(opts.modelDir ?? path.join(root, 'models', 'default'));
-  const targets = pkg.experiments.filter((e) => e.cell === 'GM12878' && e.factor === 'CTCF').map((e) => e.index);
-  if (!targets.length) throw new Error(`model ${pkg.manifest.name} has no GM12878 CTCF experiment`);
+  let targets = opts.targets ?? [];
+  let engine = opts.engine;
+  if (!engine) {
+    const pkg = await loadModelPackage(opts.modelDir ?? path.join(root, 'models', 'default'));
+    targets = pkg.experiments.filter((e) => e.cell === 'GM12878' && e.factor === 'CTCF').map((e) => e.index);
+    if (!targets.length) throw new Error(`model ${pkg.manifest.name} has no GM12878 CTCF experiment`);
+    engine = await openEngine(pkg, { threads: opts.threads ?? Math.min(2, os.availableParallelism()) });
+  }
   const motifs = await readJaspar(JASPAR_2024);
   const collection = prepareCollection(motifs);
   const ma0139 = motifs.filter((m) => m.id.startsWith('MA0139'));
   const records = parseFastaText(await fs.readFile(PEAKS_FASTA, 'utf8')).records;
   const stride = Math.max(1, opts.stride ?? 1);
   const chosen = records.filter((_, i) => i % stride === 0).slice(0, opts.limit ?? records.length);
-  const engine = await openEngine(pkg, { threads: opts.threads ?? Math.min(2, os.availableParallelism()) });
   const outcomes: PeakOutcome[] = [];
   try {
     for (const [i, rec] of chosen.entries()) {
       const ism = await runIsm(engine, rec.codes, [0], targets, { binSize: rec.length });
       // The result starts at the peak's first base (the window's padding is not mutated).
       const a = annotate(ism, { collection, tomtom: { shuffles: opts.shuffles }, keepMatches: motifs.length, scanMotifs: ma0139 });
-      const outcome: PeakOutcome = { name: rec.name, matches: false };
+      const outcome: PeakOutcome = { name: rec.name, matches: false, segmentOnSite: false };
       if (a.segments.length) {
         const s = a.segments[0];
         outcome.segment = [ism.start + s.start, ism.start + s.end];
@@ -77,12 +87,15 @@ export async function evaluateCtcfPeaks(opts: EvalOptions = {}): Promise<{ outco
         outcome.matches = outcome.ma0139P < outcome.nonCtcfP;
       }
       const site = a.sites[0];
-      if (site) outcome.site = { start: ism.start + site.start, strand: site.strand, pValue: site.pValue, overlap: site.overlap };
+      if (site) {
+        outcome.site = { start: ism.start + site.start, end: ism.start + site.end, strand: site.strand, pValue: site.pValue, overlap: site.overlap };
+        outcome.segmentOnSite = Boolean(outcome.segment && outcome.segment[0] < outcome.site.end && outcome.segment[1] > outcome.site.start);
+      }
       outcomes.push(outcome);
       opts.onPeak?.(outcome, i);
     }
   } finally {
-    await engine.dispose();
+    if (!opts.engine) await engine.dispose();
   }
   const fraction = outcomes.filter((o) => o.matches).length / Math.max(1, outcomes.length);
   return { outcomes, fraction, targets, seconds: (Date.now() - started) / 1000 };
@@ -109,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`peaks evaluated: ${n} (experiments ${r.targets.join(', ')}; ${r.seconds.toFixed(1)} s)`);
   console.log(`top segment matches MA0139 better than every non-CTCF motif: ${(r.outcomes.filter((o) => o.matches).length)} / ${n} = ${(100 * r.fraction).toFixed(1)} %`);
   console.log(`top segment's best motif is a CTCF matrix (MA0139/MA1929/MA1930): ${bestIsCtcf} / ${n}`);
+  console.log(`top segment overlaps the peak's best MA0139 site: ${r.outcomes.filter((o) => o.segmentOnSite).length} / ${n}; peaks with any segment: ${r.outcomes.filter((o) => o.segment).length} / ${n}`);
   console.log(`peaks with an MA0139 site (FIMO-like, p < 1e-4): ${withSite.length} / ${n}; mean share of the site covered by important segments: ${(withSite.reduce((s, o) => s + o.site!.overlap, 0) / Math.max(1, withSite.length)).toFixed(2)}`);
 }
 

@@ -125,21 +125,30 @@ test('important segments: robust threshold, short gaps merged, short runs droppe
   assert.deepEqual(importantSegments(new Float32Array(50)), []);
 });
 
-test('eval:motifs on two real CTCF peaks: one outcome per peak, the fraction counts them, MA0139 sites are found in the peaks', async () => {
+test('eval:motifs with a "model" that is the CTCF matrix: every peak\'s top segment lies on its site and matches MA0139 better than every non-CTCF motif', async () => {
   const { evaluateCtcfPeaks } = await import('../../bench/evalMotifs');
-  const seen: number[] = [];
-  const r = await evaluateCtcfPeaks({ limit: 2, stride: 50, shuffles: 20, onPeak: (_o, i) => seen.push(i) });
-  assert.deepEqual(seen, [0, 1]);
-  assert.deepEqual(r.outcomes.map((o) => o.name), ['chr11:190037-190237', 'chr1:145059063-145059263']);
-  assert.ok(r.targets.length >= 1);
-  assert.equal(r.fraction, r.outcomes.filter((o) => o.matches).length / 2);
+  const { PwmEngine } = await import('../fixtures/pwmEngine');
+  const r = await evaluateCtcfPeaks({ engine: new PwmEngine(ctcf), targets: [0], limit: 6, stride: 50, shuffles: 30 });
+  assert.equal(r.outcomes.length, 6);
   for (const o of r.outcomes) {
-    // Top-500 CTCF ChIP-seq peaks carry the CTCF motif: the FIMO-like scan must see it.
-    assert.ok(o.site && o.site.pValue < 1e-4, `${o.name}: ${JSON.stringify(o.site)}`);
-    assert.ok(o.site.start >= 0 && o.site.start + 19 <= 200);
-    if (o.segment) {
-      assert.ok(o.segment[0] >= 0 && o.segment[1] <= 200 && o.segment[1] > o.segment[0]);
-      assert.equal(o.matches, o.ma0139P! < o.nonCtcfP!);
-    } else assert.equal(o.matches, false);
+    assert.ok(o.segment && o.site, `${o.name}: a segment and a site`);
+    assert.ok(o.segmentOnSite, `${o.name}: segment ${o.segment} on site ${o.site.start}-${o.site.end}`);
+    assert.match(o.bestMotif!, / CTCF$/);
+    assert.ok(o.matches, `${o.name}: MA0139 p ${o.ma0139P} vs non-CTCF p ${o.nonCtcfP}`);
   }
+  assert.equal(r.fraction, 1);
+});
+
+test('eval:motifs on a real CTCF peak with the shipped model: one outcome, counted consistently, the MA0139 site found', async () => {
+  const { evaluateCtcfPeaks } = await import('../../bench/evalMotifs');
+  const r = await evaluateCtcfPeaks({ limit: 1, shuffles: 20 });
+  assert.deepEqual(r.outcomes.map((o) => o.name), ['chr11:190037-190237']);
+  assert.ok(r.targets.length >= 1);
+  const [o] = r.outcomes;
+  assert.equal(r.fraction, o.matches ? 1 : 0);
+  // Top-500 CTCF ChIP-seq peaks carry the CTCF motif: the FIMO-like scan must see it.
+  assert.ok(o.site && o.site.pValue < 1e-4, JSON.stringify(o.site));
+  assert.deepEqual([o.site.start, o.site.strand], [142, '-']);
+  if (o.segment) assert.equal(o.matches, o.ma0139P! < o.nonCtcfP!);
+  else assert.equal(o.matches, false);
 });
