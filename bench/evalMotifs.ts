@@ -10,7 +10,8 @@
  *   node out/bench/evalMotifs.js [--limit N] [--stride K] [--model DIR] [--threads N] [--shuffles N]
  *
  * --stride K takes every K-th peak (a spread-out sample, since the peaks are ranked by strength);
- * --limit N stops after N peaks. The full 500 take ≈ 2 s per peak on 2 cores with the shipped model.
+ * --limit N stops after N peaks. Each peak is 1,202 windows of ISM: with the shipped model ≈ 8 s per peak
+ * on the shared 2-core machine under load (20 peaks: 155–260 s), so the full 500 take about an hour.
  */
 import { promises as fs } from 'fs';
 import * as os from 'os';
