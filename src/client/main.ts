@@ -10,6 +10,7 @@ import { registerCommands } from './commands';
 import { affectsSettings, readSettings } from './config';
 import { Ctx } from './ctx';
 import { DecorationPainter } from './decorations';
+import { ExplainController } from './explain';
 import { HeatmapController } from './heatmap';
 import { LargeFileWatcher } from './largeFiles';
 import { StatusBar } from './statusBar';
@@ -37,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     training,
     new LargeFileWatcher(ctx),
     registerWalkthrough(context),
+    new ExplainController(ctx),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;

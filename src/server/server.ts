@@ -42,6 +42,7 @@ import {
 } from '../shared/protocol';
 import { DEFAULT_SETTINGS, normaliseSettings } from '../shared/settings';
 import { RecordState, offsetsOnLines } from './documents';
+import { registerExplain } from './explain';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
 import { EngineOpener, openEngineForSettings } from './modelHost';
@@ -262,6 +263,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onRequest(StatsRequest, () => requireService().stats());
+
+  registerExplain(connection, requireService);
 
   connection.onRequest(CrashForTestRequest, () => {
     if (!testMode) throw new ResponseError(-32601, 'tfbs/crashForTest is only available to extension tests');

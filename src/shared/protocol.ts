@@ -286,3 +286,68 @@ export const StatsRequest = new RequestType0<ServerStats, void>('tfbs/stats');
 
 /** Makes the server exit abruptly (test mode only): exercises the client's restart path. */
 export const CrashForTestRequest = new RequestType0<void, void>('tfbs/crashForTest');
+
+// ---------------------------------------------------------------------------------------------------
+// Explain bin: in-silico mutagenesis and motif matches (client → server, progressive)
+
+export interface ExplainParams {
+  uri: string;
+  /** A position in the bin to explain. */
+  position: Position;
+  /** Or a selection (≤ 1,000 bp of one record): the mean prediction of the bins it covers. */
+  range?: Range;
+  /** Output indices; omitted: the focused experiments (a focus is required). */
+  experiments?: number[];
+  /** Echoed in progress notifications, so a client can tell its runs apart. */
+  token?: string;
+}
+
+export interface ExplainMotifMatch {
+  id: string;
+  name: string;
+  /** Record offsets of the motif's span as aligned (0-based, end exclusive). */
+  start: number;
+  end: number;
+  strand: '+' | '-';
+  pValue: number;
+  /** Tomtom-like: sum of column correlations; FIMO-like: log2-odds score. */
+  score: number;
+  /** Share of the site's bases inside important segments (0–1). */
+  overlap: number;
+}
+
+export interface ExplainResult {
+  uri: string;
+  version: number;
+  modelKey: number;
+  record: number;
+  bins: number[];
+  experiments: number[];
+  /** Strand-averaged reference probability per experiment (mean over the bins). */
+  pRef: number[];
+  /** Record offset of attribution[0]. */
+  start: number;
+  /** Where the record's residues sit in the document (to place per-letter colours). */
+  layout: PackedLayout;
+  /** Per-base attribution (tangermeme ISM, mean over the experiments); null where not computed. */
+  attribution: Array<number | null>;
+  /** The largest |attribution|: opacity is relative to it. */
+  scale: number;
+  /** Important segments, strongest first, as record offsets. */
+  segments: Array<{ start: number; end: number; score: number }>;
+  /** The top segment's best JASPAR match, when there is a segment. */
+  bestMotif?: ExplainMotifMatch;
+  /** The focused factors' JASPAR sites in the explained bins (p < 1e-4), best first. */
+  sites: ExplainMotifMatch[];
+  /** False in progress notifications. */
+  complete: boolean;
+  /** Served from the cache (same window content, model and experiments). */
+  cached?: boolean;
+  token?: string;
+}
+
+/** Runs ISM (centre first, cancellable) and motif matching; progress arrives as ExplainProgressNotification. */
+export const ExplainRequest = new RequestType<ExplainParams, ExplainResult, void>('tfbs/explain');
+
+/** Partial attribution while an explanation runs (complete: false, no motifs yet). */
+export const ExplainProgressNotification = new NotificationType<ExplainResult>('tfbs/explainProgress');

@@ -171,6 +171,21 @@ const checks: Record<string, CommandCheck> = {
   'tfbsLens.statusMenu': async (_run, execute) => {
     await execute({ quickPick: () => undefined });
   },
+
+  'tfbsLens.explainBin': async ({ api, editor }, execute) => {
+    // Without a focus it says what to do; with one it runs ISM of the bin under the cursor.
+    editor.selection = new vscode.Selection(1, 50_100, 1, 50_100);
+    const unfocused = await execute();
+    assert.ok(unfocused.some((m) => /focus a factor first/.test(m.text)), JSON.stringify(unfocused));
+    const config = vscode.workspace.getConfiguration('tfbsLens');
+    await config.update('focusedExperiments', ['GM12878|CTCF|None']);
+    try {
+      await api.whenIdle(editor.document.uri);
+      await execute();
+    } finally {
+      await config.update('focusedExperiments', undefined);
+    }
+  },
 };
 
 suite('TFBS Lens commands in the extension host', () => {

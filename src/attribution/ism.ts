@@ -1,0 +1,269 @@
+/**
+ * In-silico mutagenesis (ISM) on any InferenceEngine: every single-base substitution of every position
+ * that can move the explained prediction, scored in batches with both strands averaged.
+ *
+ * What is explained: a bin's prediction (the strand mean of its 1000 bp window), or for a selection the
+ * mean of the predictions of the bins it covers. Only positions inside one of those windows can move
+ * it, so the mutated positions are the window (one bin) or the union of the windows (a selection); a
+ * mutant is scored only for the bins whose window contains it — the others keep their reference value.
+ * The no-change mutant is never scored (a quarter of the work) and N or padding positions are not
+ * mutated (they have no observed base to substitute).
+ *
+ * Work is ordered centre first (positions nearest the middle of the explained span come first), so a
+ * progressive caller sees the bases that matter most early, and can cancel between batches.
+ */
+import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
+import { CancelledError, UsageError } from '../core/errors';
+import { InferenceEngine } from '../core/engine';
+import { BinLayout, windowStart } from '../core/windows';
+
+/** Windows per engine call, both strands counted (see bench/ism.ts for the measurement). */
+export const DEFAULT_ISM_BATCH = 128;
+/** The largest selection explained at once: its bins' windows still overlap (ISM cost grows with it). */
+export const MAX_ISM_SPAN = 1000;
+/** Probabilities are clipped to [EPS, 1 − EPS] before logits are taken (Δlogit stays finite). */
+export const LOGIT_EPS = 1e-6;
+
+export interface IsmOptions {
+  binSize: number;
+  /** Average with the reverse complement (default true: the DeepSEA convention). */
+  reverseComplement?: boolean;
+  /** Windows per engine call, both strands counted. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** Called after every engine batch with the positions (indices into the result) it completed. */
+  onBatch?: (result: IsmResult, completed: number[]) => void | Promise<void>;
+}
+
+export interface IsmResult {
+  /** The bins whose (mean) prediction is explained. */
+  bins: number[];
+  /** Output indices explained, in this order in every array below. */
+  targets: number[];
+  /** Record coordinate of position 0 of the arrays below (the first mutable window position). */
+  start: number;
+  length: number;
+  /** Observed base code per position (0..3 in A,G,C,T order; UNKNOWN: not mutated). */
+  ref: Uint8Array;
+  /** Reference prediction per target: mean over the bins of their strand-averaged probabilities. */
+  pRef: Float64Array;
+  /**
+   * Mutant predictions, index (i·4 + base)·targets + t. The observed base holds pRef; positions not
+   * mutated (N, padding) or not yet computed hold NaN.
+   */
+  pAlt: Float32Array;
+  /** 1 once a position's three mutants are scored. */
+  done: Uint8Array;
+}
+
+export function logit(p: number): number {
+  const q = Math.min(1 - LOGIT_EPS, Math.max(LOGIT_EPS, p));
+  return Math.log(q / (1 - q));
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** The bins covering [start, end) of a sequence: the explained bins of a selection. */
+export function binsOfSpan(start: number, end: number, binSize: number): number[] {
+  const bins: number[] = [];
+  for (let b = Math.floor(start / binSize); b * binSize < end; b++) bins.push(b);
+  return bins;
+}
+
+interface Job {
+  /** Index into the result's positions. */
+  pos: number;
+  alt: number;
+  /** Index into the bins. */
+  bin: number;
+}
+
+/**
+ * Runs ISM for `bins` of a sequence held in `codes` (record offset `codesOffset` = codes[0]; outside
+ * it: N padding) and the output indices `targets`.
+ */
+export async function runIsm(
+  engine: InferenceEngine,
+  codes: Uint8Array,
+  bins: readonly number[],
+  targets: readonly number[],
+  opts: IsmOptions,
+  codesOffset = 0,
+): Promise<IsmResult> {
+  if (!bins.length) throw new UsageError('ISM needs at least one bin');
+  if (!targets.length) throw new UsageError('ISM needs at least one experiment');
+  for (const t of targets) if (!(t >= 0 && t < engine.outputCount)) throw new UsageError(`output index ${t} is not an output of the model (0–${engine.outputCount - 1})`);
+  const L = engine.inputLength;
+  const Tall = engine.outputCount;
+  const T = targets.length;
+  const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
+  const strands = opts.reverseComplement === false ? 1 : 2;
+  const windowSize = L * CHANNEL_COUNT;
+  const starts = bins.map((b) => windowStart(b, layout));
+
+  // Positions: the union of the windows, clipped to the residues we hold.
+  const seqEnd = codesOffset + codes.length;
+  const first = Math.max(codesOffset, Math.min(...starts));
+  const last = Math.min(seqEnd, Math.max(...starts) + L);
+  const length = Math.max(0, last - first);
+  const ref = new Uint8Array(length).fill(UNKNOWN);
+  for (let i = 0; i < length; i++) {
+    const p = first + i;
+    if (starts.some((s) => p >= s && p < s + L)) ref[i] = codes[p - codesOffset];
+  }
+
+  // Reference windows (forward, then reverse complement) of every bin.
+  const refWindows = new Float32Array(bins.length * strands * windowSize);
+  for (let j = 0; j < bins.length; j++) {
+    oneHotWindow(codes, starts[j] - codesOffset, L, refWindows, j * strands * windowSize);
+    if (strands === 2) reverseComplementOneHot(refWindows, j * 2 * windowSize, L, refWindows, (j * 2 + 1) * windowSize);
+  }
+  throwIfAborted(opts.signal);
+  const refOut = await engine.run(refWindows, bins.length * strands);
+  // Per bin and target, the strand-averaged reference probability.
+  const binRef = new Float64Array(bins.length * T);
+  for (let j = 0; j < bins.length; j++) {
+    for (let t = 0; t < T; t++) {
+      let s = 0;
+      for (let k = 0; k < strands; k++) s += refOut[(j * strands + k) * Tall + targets[t]];
+      binRef[j * T + t] = s / strands;
+    }
+  }
+  const pRef = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let j = 0; j < bins.length; j++) s += binRef[j * T + t];
+    pRef[t] = s / bins.length;
+  }
+
+  const pAlt = new Float32Array(length * 4 * T).fill(NaN);
+  const done = new Uint8Array(length);
+  const result: IsmResult = { bins: [...bins], targets: [...targets], start: first, length, ref, pRef, pAlt, done };
+
+  // Centre first: the middle of the explained span.
+  const centre = (bins[0] * opts.binSize + (bins[bins.length - 1] + 1) * opts.binSize) / 2;
+  const order = Array.from({ length }, (_, i) => i)
+    .filter((i) => ref[i] < UNKNOWN)
+    .sort((a, b) => Math.abs(first + a + 0.5 - centre) - Math.abs(first + b + 0.5 - centre) || a - b);
+  const jobs: Job[] = [];
+  for (const i of order) {
+    for (let alt = 0; alt < 4; alt++) {
+      if (alt === ref[i]) continue;
+      const p = first + i;
+      for (let j = 0; j < bins.length; j++) if (p >= starts[j] && p < starts[j] + L) jobs.push({ pos: i, alt, bin: j });
+    }
+  }
+  // Each (position, alt) accumulates the change of the bins' mean; a position is done when all its
+  // jobs are in.
+  const remaining = new Int32Array(length);
+  for (const job of jobs) remaining[job.pos]++;
+  const deltaSum = new Float64Array(length * 4 * T);
+
+  const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_ISM_BATCH) / strands));
+  const buffers = [new Float32Array(perBatch * strands * windowSize), new Float32Array(perBatch * strands * windowSize)];
+  const absorb = async (group: Job[], out: Float32Array): Promise<void> => {
+    const completed: number[] = [];
+    for (let g = 0; g < group.length; g++) {
+      const { pos, alt, bin } = group[g];
+      for (let t = 0; t < T; t++) {
+        let s = 0;
+        for (let k = 0; k < strands; k++) s += out[(g * strands + k) * Tall + targets[t]];
+        deltaSum[(pos * 4 + alt) * T + t] += s / strands - binRef[bin * T + t];
+      }
+      if (--remaining[pos] === 0) {
+        completed.push(pos);
+        for (let b = 0; b < 4; b++) {
+          for (let t = 0; t < T; t++) {
+            const at = (pos * 4 + b) * T + t;
+            pAlt[at] = b === ref[pos] ? pRef[t] : pRef[t] + deltaSum[at] / bins.length;
+          }
+        }
+        done[pos] = 1;
+      }
+    }
+    await opts.onBatch?.(result, completed);
+  };
+
+  let running: Promise<void> | undefined;
+  for (let from = 0, k = 0; from < jobs.length; from += perBatch, k++) {
+    throwIfAborted(opts.signal);
+    const group = jobs.slice(from, from + perBatch);
+    const input = buffers[k % 2];
+    for (let g = 0; g < group.length; g++) {
+      const { pos, alt, bin } = group[g];
+      const off = first + pos - starts[bin];
+      const r = ref[pos];
+      for (let s = 0; s < strands; s++) {
+        const dst = (g * strands + s) * windowSize;
+        input.set(refWindows.subarray((bin * strands + s) * windowSize, (bin * strands + s + 1) * windowSize), dst);
+        // Reverse complement: position off sits at L − 1 − off, base c at channel 3 − c (A,G,C,T).
+        const row = s === 0 ? off : L - 1 - off;
+        input[dst + row * CHANNEL_COUNT + (s === 0 ? r : 3 - r)] = 0;
+        input[dst + row * CHANNEL_COUNT + (s === 0 ? alt : 3 - alt)] = 1;
+      }
+    }
+    if (running) await running;
+    throwIfAborted(opts.signal);
+    running = engine.run(input, group.length * strands).then((out) => absorb(group, out));
+  }
+  if (running) await running;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scores derived from the mutant predictions
+
+/** p(alt) − p(ref) for position i, base b, target index t (NaN when not computed). */
+export function deltaP(r: IsmResult, i: number, b: number, t: number): number {
+  return r.pAlt[(i * 4 + b) * r.targets.length + t] - r.pRef[t];
+}
+
+/** logit(p(alt)) − logit(p(ref)), p clipped to [1e-6, 1 − 1e-6]. */
+export function deltaLogit(r: IsmResult, i: number, b: number, t: number): number {
+  const p = r.pAlt[(i * 4 + b) * r.targets.length + t];
+  return Number.isNaN(p) ? NaN : logit(p) - logit(r.pRef[t]);
+}
+
+/**
+ * The centred ISM matrix for target index t (length × 4, A,G,C,T): each base's Δlogit minus the mean
+ * of the four (the observed base's own effect being 0) — tangermeme's ISM before it is projected on
+ * the observed base; a "hypothetical contribution" of each base. Rows not computed are 0.
+ */
+export function centredMatrix(r: IsmResult, t: number): Float32Array {
+  const out = new Float32Array(r.length * 4);
+  for (let i = 0; i < r.length; i++) {
+    if (!r.done[i]) continue;
+    let mean = 0;
+    const e = [0, 0, 0, 0];
+    for (let b = 0; b < 4; b++) {
+      e[b] = b === r.ref[i] ? 0 : deltaLogit(r, i, b, t);
+      mean += e[b] / 4;
+    }
+    for (let b = 0; b < 4; b++) out[i * 4 + b] = e[b] - mean;
+  }
+  return out;
+}
+
+/**
+ * tangermeme's per-base ISM attribution for target index t: the centred matrix at the observed base,
+ * i.e. −(sum of the three mutants' Δlogit)/4. Positive: the observed base supports binding. Positions
+ * not computed (N, padding, not yet done) are 0.
+ */
+export function attribution(r: IsmResult, t: number): Float32Array {
+  const m = centredMatrix(r, t);
+  const out = new Float32Array(r.length);
+  for (let i = 0; i < r.length; i++) if (r.done[i]) out[i] = m[i * 4 + r.ref[i]];
+  return out;
+}
+
+/** The mean of the targets' attributions (the track written when several experiments are explained). */
+export function meanAttribution(r: IsmResult): Float32Array {
+  const out = new Float32Array(r.length);
+  for (let t = 0; t < r.targets.length; t++) {
+    const a = attribution(r, t);
+    for (let i = 0; i < r.length; i++) out[i] += a[i] / r.targets.length;
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * *TFBS: Explain bin* in the editor: asks the server for the ISM attribution of the bin under the
+ * cursor (or of the selection) and colours the letters themselves — blue where a base supports the
+ * focused factor's binding, vermilion where it works against it (Okabe–Ito colours, distinguishable
+ * with the common colour-vision deficiencies), opacity by strength — so the sequence becomes its own
+ * logo. Partial results paint as they arrive (the centre first); the progress notification cancels.
+ * A CodeLens on strong bins and a hover link start it; the hover then names the best motif, where it
+ * is, its strand and how much of it the model's important bases cover.
+ */
+import * as vscode from 'vscode';
+import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
+import { positionOfOffset } from '../shared/layout';
+import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
+import { Ctx, FASTA_SELECTOR } from './ctx';
+
+export const EXPLAIN_COMMAND = 'tfbsLens.explainBin';
+const MAX_LENSES = 200;
+
+interface ExplainArgs {
+  uri?: string;
+  line?: number;
+  character?: number;
+}
+
+function hexAlpha(hex: string, alpha: number): string {
+  return `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+}
+
+const pct = (x: number): string => `${Math.round(100 * x)} %`;
+const bp = (n: number): string => n.toLocaleString('en-US');
+
+/** "MA0139.2 CTCF at bp 473–487 (+), p = 2.1e-9, 80 % inside important bases". */
+export function describeMotif(m: ExplainMotifMatch): string {
+  return `${m.id} ${m.name} at bp ${bp(m.start + 1)}–${bp(m.end)} (${m.strand} strand), p = ${m.pValue.toExponential(1)}, ${pct(m.overlap)} of it inside important bases`;
+}
+
+export class ExplainController implements vscode.Disposable {
+  private readonly types: vscode.TextEditorDecorationType[] = [];
+  /** The latest explanation per document (of the version it was computed for). */
+  private readonly results = new Map<string, ExplainResult>();
+  private readonly running = new Map<string, string>();
+  private readonly lensEmitter = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private lensTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: Ctx) {
+    // Style order of src/shared/attributionStyle.ts: positive levels, then negative levels.
+    for (const sign of ['positive', 'negative'] as const) {
+      for (const alpha of ATTRIBUTION_LEVELS) {
+        this.types.push(
+          vscode.window.createTextEditorDecorationType({
+            light: { color: hexAlpha(ATTRIBUTION_COLOURS[sign].light, alpha) },
+            dark: { color: hexAlpha(ATTRIBUTION_COLOURS[sign].dark, alpha) },
+            fontWeight: alpha >= 0.8 ? 'bold' : undefined,
+            rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+          }),
+        );
+      }
+    }
+    this.disposables.push(
+      vscode.commands.registerCommand(EXPLAIN_COMMAND, (args?: ExplainArgs) => this.run(args).catch((e) => this.fail(e))),
+      vscode.languages.registerCodeLensProvider(FASTA_SELECTOR, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
+      vscode.languages.registerHoverProvider(FASTA_SELECTOR, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.repaintAll()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // Offsets of an explanation belong to the text it was computed on: an edit retires it.
+        if (e.contentChanges.length && this.results.delete(e.document.uri.toString())) this.repaintAll();
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.results.delete(d.uri.toString())),
+      ctx.store.onDidChange(() => this.scheduleLenses()),
+      ctx.onDidStartServer(() => {
+        // Handlers are per method: registering again on a restarted client replaces, never doubles.
+        ctx.client?.onNotification(ExplainProgressNotification, (r) => this.onProgress(r));
+      }),
+    );
+  }
+
+  private fail(e: unknown): void {
+    if (e instanceof vscode.CancellationError) return;
+    const message = (e as Error)?.message ?? String(e);
+    if (/cancel/i.test(message)) return;
+    if (/focus a factor first/.test(message)) {
+      void vscode.window.showWarningMessage('TFBS Lens: Explain bin explains the focused experiments — focus a factor first.', 'Focus on factor…').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('tfbsLens.focus');
+      });
+      return;
+    }
+    void vscode.window.showErrorMessage(`TFBS Lens: ${message}`);
+  }
+
+  async run(args?: ExplainArgs): Promise<ExplainResult | undefined> {
+    const editor = args?.uri ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === args.uri) : vscode.window.activeTextEditor;
+    if (!editor) throw new Error('open a FASTA file first');
+    const uri = editor.document.uri.toString();
+    const position = args?.line !== undefined ? new vscode.Position(args.line, args.character ?? 0) : editor.selection.active;
+    const selection = args?.line === undefined && !editor.selection.isEmpty ? editor.selection : undefined;
+    const params: ExplainParams = {
+      uri,
+      position: { line: position.line, character: position.character },
+      range: selection && { start: { line: selection.start.line, character: selection.start.character }, end: { line: selection.end.line, character: selection.end.character } },
+      token: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    };
+    const client = await this.ctx.ready();
+    this.running.set(uri, params.token!);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'TFBS Lens: explaining (in-silico mutagenesis, the centre first)', cancellable: true },
+        (_progress, token) => client.sendRequest(ExplainRequest, params, token),
+      );
+      this.show(result);
+      const best = result.bestMotif ? `best motif ${describeMotif(result.bestMotif)}` : 'no important segment stood out';
+      void vscode.window.setStatusBarMessage(`TFBS Lens: bin${result.bins.length > 1 ? 's' : ''} ${result.bins.map((b) => b + 1).join(', ')} explained${result.cached ? ' (cached)' : ''}: ${best}`, 8000);
+      return result;
+    } finally {
+      if (this.running.get(uri) === params.token) this.running.delete(uri);
+    }
+  }
+
+  private onProgress(r: ExplainResult): void {
+    if (this.running.get(r.uri) !== r.token) return;
+    this.show(r);
+  }
+
+  private show(r: ExplainResult): void {
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === r.uri);
+    if (editor && editor.document.version !== r.version) return;
+    this.results.set(r.uri, r);
+    this.repaintAll();
+  }
+
+  /** Ranges per decoration type for an explanation (adjacent letters of one type merge). */
+  rangesOf(r: ExplainResult): vscode.Range[][] {
+    const out: vscode.Range[][] = this.types.map(() => []);
+    for (const span of attributionSpans(r.attribution, r.start, r.scale, r.layout)) out[span.style].push(new vscode.Range(span.line, span.start, span.line, span.end));
+    return out;
+  }
+
+  private repaintAll(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const r = this.results.get(editor.document.uri.toString());
+      const ranges = r && r.version === editor.document.version ? this.rangesOf(r) : this.types.map(() => []);
+      this.types.forEach((t, k) => editor.setDecorations(t, ranges[k]));
+    }
+  }
+
+  private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const scores = this.ctx.store.get(doc.uri.toString());
+    if (!scores) return undefined;
+    const record = [...scores.layouts].reverse().find((l) => l.headerLine < pos.line && pos.line <= l.lastLine);
+    if (!record || !record.scorable) return undefined;
+    const args = encodeURIComponent(JSON.stringify([{ uri: doc.uri.toString(), line: pos.line, character: pos.character }]));
+    const link = `[$(sparkle) Explain bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the focused experiments")`;
+    const lines = [link];
+    const r = this.results.get(doc.uri.toString());
+    if (r && r.version === doc.version && r.complete && r.record === record.record) {
+      const binSize = scores.binSize;
+      const first = r.bins[0] * binSize;
+      const last = (r.bins[r.bins.length - 1] + 1) * binSize;
+      lines.unshift(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${r.bins.map((b) => bp(b + 1)).join(', ')} (bp ${bp(first + 1)}–${bp(Math.min(last, record.length))}; ISM over ${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''})`);
+      if (r.bestMotif) lines.splice(1, 0, `- best match of the most important segment: ${describeMotif(r.bestMotif)}`);
+      else lines.splice(1, 0, '- no segment of the attribution stands out');
+      for (const s of r.sites.slice(0, 3)) lines.splice(lines.length - 1, 0, `- ${s.name} site (JASPAR scan): ${describeMotif(s)}`);
+    }
+    const md = new vscode.MarkdownString(lines.join('\n\n'), true);
+    md.isTrusted = { enabledCommands: [EXPLAIN_COMMAND] };
+    return new vscode.Hover(md);
+  }
+
+  private scheduleLenses(): void {
+    if (this.lensTimer) return;
+    this.lensTimer = setTimeout(() => {
+      this.lensTimer = undefined;
+      this.lensEmitter.fire();
+    }, 500);
+  }
+
+  /** A lens on each strong bin (max over the focused experiments halfway from the threshold to 1). */
+  private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const scores = this.ctx.store.get(doc.uri.toString());
+    if (!scores || scores.version !== doc.version || !this.ctx.settings.focusedExperiments.length) return [];
+    const strong = (1 + this.ctx.settings.threshold) / 2;
+    const lenses: vscode.CodeLens[] = [];
+    const lines = new Set<number>();
+    scores.layouts.forEach((layout, k) => {
+      const values = scores.values[k];
+      for (let b = 0; b < values.length && lenses.length < MAX_LENSES; b++) {
+        if (!(values[b] >= strong)) continue;
+        const at = positionOfOffset(layout.layout, b * scores.binSize);
+        if (!at || lines.has(at.line)) continue;
+        lines.add(at.line);
+        lenses.push(
+          new vscode.CodeLens(new vscode.Range(at.line, 0, at.line, 0), {
+            title: `$(sparkle) Explain bin ${bp(b + 1)} (p ${values[b].toFixed(2)})`,
+            command: EXPLAIN_COMMAND,
+            arguments: [{ uri: doc.uri.toString(), line: at.line, character: at.character }],
+          }),
+        );
+      }
+    });
+    return lenses;
+  }
+
+  dispose(): void {
+    if (this.lensTimer) clearTimeout(this.lensTimer);
+    for (const d of this.disposables) d.dispose();
+    for (const t of this.types) t.dispose();
+    this.lensEmitter.dispose();
+  }
+}

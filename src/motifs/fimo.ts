@@ -1,0 +1,137 @@
+/**
+ * FIMO-style scanning: a motif's counts become a log-odds matrix (log2 of the pseudocounted frequency
+ * over the background), every position of both strands is scored, and a score's p-value is exact —
+ * the score distribution of a background sequence, computed column by column by dynamic programming
+ * over scores rounded to a fixed resolution, as FIMO does.
+ */
+import { UNKNOWN } from '../core/encoding';
+import { Motif, reverseComplementMatrix } from './jaspar';
+
+/** FIMO's default motif pseudocount (--motif-pseudo 0.1), spread over the background. */
+export const DEFAULT_PSEUDOCOUNT = 0.1;
+/** FIMO's default reporting threshold. */
+export const DEFAULT_SCAN_P = 1e-4;
+/** Score units per bit in the exact distribution (0.01 bit). */
+const RESOLUTION = 100;
+
+export interface PwmScanner {
+  motif: Motif;
+  width: number;
+  background: number[];
+  /** width × 4 log2-odds, A, G, C, T; and the same for the reverse complement. */
+  logOdds: Float64Array;
+  logOddsRc: Float64Array;
+  /** Integer score of every column and base (logOdds × RESOLUTION, rounded). */
+  scaled: Int32Array;
+  scaledRc: Int32Array;
+  /** Sum of the columns' minimum integer scores: index 0 of `tail`. */
+  minScore: number;
+  /** tail[k] = P(integer score ≥ minScore + k) for a background sequence. */
+  tail: Float64Array;
+}
+
+export interface MotifHit {
+  motif: Motif;
+  /** 0-based start in the scanned sequence (both strands: the leftmost base). */
+  start: number;
+  end: number;
+  strand: '+' | '-';
+  /** log2-odds score. */
+  score: number;
+  pValue: number;
+  /** The site as read on its strand. */
+  site: string;
+}
+
+/** Background frequencies (A, G, C, T) of a sequence's known bases, or uniform when it has none. */
+export function sequenceBackground(codes: Uint8Array): number[] {
+  const n = [0, 0, 0, 0];
+  for (const c of codes) if (c < UNKNOWN) n[c]++;
+  const total = n[0] + n[1] + n[2] + n[3];
+  if (!total) return [0.25, 0.25, 0.25, 0.25];
+  // Both strands are scanned: the background is strand-symmetric (A = T, C = G), as MEME's is.
+  const at = (n[0] + n[3]) / (2 * total);
+  const gc = (n[1] + n[2]) / (2 * total);
+  return [at, gc, gc, at];
+}
+
+export function buildScanner(motif: Motif, background: number[] = [0.25, 0.25, 0.25, 0.25], pseudocount = DEFAULT_PSEUDOCOUNT): PwmScanner {
+  const w = motif.width;
+  const logOdds = new Float64Array(w * 4);
+  for (let i = 0; i < w; i++) {
+    let total = 0;
+    for (let b = 0; b < 4; b++) total += motif.counts[i * 4 + b];
+    for (let b = 0; b < 4; b++) {
+      const p = (motif.counts[i * 4 + b] + pseudocount * background[b]) / (total + pseudocount);
+      logOdds[i * 4 + b] = Math.log2(p / background[b]);
+    }
+  }
+  const logOddsRc = reverseComplementMatrix(logOdds, w);
+  const scaled = Int32Array.from(logOdds, (v) => Math.round(v * RESOLUTION));
+  const scaledRc = Int32Array.from(logOddsRc, (v) => Math.round(v * RESOLUTION));
+  // Exact distribution of the integer score over background sequence, column by column.
+  let minScore = 0;
+  let maxScore = 0;
+  for (let i = 0; i < w; i++) {
+    minScore += Math.min(...scaled.subarray(i * 4, i * 4 + 4));
+    maxScore += Math.max(...scaled.subarray(i * 4, i * 4 + 4));
+  }
+  let dist = new Float64Array(maxScore - minScore + 1);
+  dist[0] = 1;
+  let low = 0; // running minimum of the columns so far
+  let span = 0;
+  for (let i = 0; i < w; i++) {
+    const col = scaled.subarray(i * 4, i * 4 + 4);
+    const cmin = Math.min(...col);
+    const cmax = Math.max(...col);
+    const next = new Float64Array(dist.length);
+    for (let k = 0; k <= span; k++) {
+      const p = dist[k];
+      if (!p) continue;
+      for (let b = 0; b < 4; b++) next[k + col[b] - cmin] += p * background[b];
+    }
+    dist = next;
+    low += cmin;
+    span += cmax - cmin;
+  }
+  const tail = new Float64Array(dist.length + 1);
+  for (let k = dist.length - 1; k >= 0; k--) tail[k] = tail[k + 1] + dist[k];
+  return { motif, width: w, background, logOdds, logOddsRc, scaled, scaledRc, minScore: low, tail };
+}
+
+/** p-value of an integer score: P(S ≥ score) under the background. */
+export function scorePValue(scanner: PwmScanner, integerScore: number): number {
+  const k = integerScore - scanner.minScore;
+  if (k <= 0) return 1;
+  if (k >= scanner.tail.length) return 0;
+  return Math.min(1, scanner.tail[k]);
+}
+
+/**
+ * Every site of a sequence (codes in A, G, C, T) with p below `maxP`, both strands; sites that contain
+ * N are not scored (FIMO skips them too). Sorted by p-value.
+ */
+export function scanSequence(scanner: PwmScanner, codes: Uint8Array, maxP = DEFAULT_SCAN_P): MotifHit[] {
+  const w = scanner.width;
+  const hits: MotifHit[] = [];
+  outer: for (let s = 0; s + w <= codes.length; s++) {
+    let f = 0;
+    let r = 0;
+    for (let i = 0; i < w; i++) {
+      const c = codes[s + i];
+      if (c >= UNKNOWN) continue outer;
+      f += scanner.scaled[i * 4 + c];
+      r += scanner.scaledRc[i * 4 + c];
+    }
+    for (const [strand, score, matrix] of [['+', f, scanner.logOdds], ['-', r, scanner.logOddsRc]] as const) {
+      const p = scorePValue(scanner, score);
+      if (p >= maxP) continue;
+      let exact = 0;
+      for (let i = 0; i < w; i++) exact += matrix[i * 4 + codes[s + i]];
+      let site = '';
+      for (let i = 0; i < w; i++) site += strand === '+' ? 'AGCT'[codes[s + i]] : 'TCGA'[codes[s + w - 1 - i]];
+      hits.push({ motif: scanner.motif, start: s, end: s + w, strand, score: exact, pValue: p, site });
+    }
+  }
+  return hits.sort((a, b) => a.pValue - b.pValue || a.start - b.start);
+}

@@ -1,0 +1,188 @@
+/**
+ * Tomtom-like comparison of a query matrix (an important segment's centred ISM matrix) with a motif
+ * collection. Column similarity is Pearson's correlation over the four bases — invariant to the
+ * query's scale and offset, so attribution units and frequencies compare directly, and a flat motif
+ * column correlates with nothing (Euclidean distance rewards flat motifs: tangermeme issue 28).
+ *
+ * A match's score is the sum of the column correlations over the aligned columns, maximised over every
+ * offset with at least `minOverlap` aligned columns and over both strands of the motif.
+ *
+ * The null: the query's columns shuffled (a permutation of its positions keeps each column's own
+ * composition but destroys their order), `shuffles` times with a fixed seed; each shuffle is scored
+ * exactly as the query was (best over offsets and strands), per motif — so a long motif, or one with
+ * many offsets, gets a null as long and as lucky as itself. The p-value is read from a Gumbel (maximum)
+ * distribution fitted to those null scores by moments (the score is a maximum over alignments); the
+ * plain permutation p-value, (1 + #null ≥ score)/(1 + shuffles), is reported beside it.
+ */
+import { seededRandom } from '../core/random';
+import { Motif, reverseComplementMatrix } from './jaspar';
+
+export interface TomtomOptions {
+  minOverlap?: number;
+  shuffles?: number;
+  seed?: number;
+}
+
+export const DEFAULT_MIN_OVERLAP = 5;
+export const DEFAULT_SHUFFLES = 100;
+
+export interface MotifMatch {
+  motif: Motif;
+  /** Sum of column correlations over the best alignment. */
+  score: number;
+  /**
+   * Query column aligned with the motif's first column (on its strand): may be negative (the motif
+   * starts before the query) or past the query's start.
+   */
+  offset: number;
+  strand: '+' | '-';
+  /** Aligned columns. */
+  overlap: number;
+  /** Gumbel p-value against the shuffled-column null. */
+  pValue: number;
+  /** Permutation p-value, (1 + #null ≥ score)/(1 + shuffles). */
+  permutationP: number;
+}
+
+/** A motif collection with its columns standardised once (mean 0, norm 1), both strands. */
+export interface PreparedCollection {
+  motifs: Motif[];
+  /** Column base index of motif k's + strand in `columns` (its − strand follows at + width). */
+  firstColumn: Int32Array;
+  columns: Float64Array;
+  totalColumns: number;
+}
+
+/** Writes column `src[i]` (4 values) standardised to mean 0 and unit norm into dst; flat → zeros. */
+function standardise(src: ArrayLike<number>, i: number, dst: Float64Array, j: number): void {
+  const m = (src[i * 4] + src[i * 4 + 1] + src[i * 4 + 2] + src[i * 4 + 3]) / 4;
+  let ss = 0;
+  for (let b = 0; b < 4; b++) ss += (src[i * 4 + b] - m) ** 2;
+  const norm = Math.sqrt(ss);
+  for (let b = 0; b < 4; b++) dst[j * 4 + b] = norm > 1e-12 ? (src[i * 4 + b] - m) / norm : 0;
+}
+
+export function prepareCollection(motifs: readonly Motif[]): PreparedCollection {
+  const firstColumn = new Int32Array(motifs.length);
+  let total = 0;
+  motifs.forEach((m, k) => {
+    firstColumn[k] = total;
+    total += 2 * m.width;
+  });
+  const columns = new Float64Array(total * 4);
+  motifs.forEach((m, k) => {
+    const rc = reverseComplementMatrix(m.probs, m.width);
+    for (let i = 0; i < m.width; i++) {
+      standardise(m.probs, i, columns, firstColumn[k] + i);
+      standardise(rc, i, columns, firstColumn[k] + m.width + i);
+    }
+  });
+  return { motifs: [...motifs], firstColumn, columns, totalColumns: total };
+}
+
+/**
+ * Best alignment score of every motif for a query whose column order is `perm`, given the
+ * correlation table corr[queryColumn · totalColumns + collectionColumn].
+ */
+function bestScores(
+  col: PreparedCollection,
+  corr: Float64Array,
+  width: number,
+  perm: Int32Array,
+  minOverlap: number,
+  out: { score: Float64Array; offset?: Int32Array; strand?: Uint8Array; overlap?: Int32Array },
+): void {
+  const T = col.totalColumns;
+  for (let k = 0; k < col.motifs.length; k++) {
+    const w = col.motifs[k].width;
+    const need = Math.min(minOverlap, w, width);
+    let best = -Infinity;
+    let bestOffset = 0;
+    let bestStrand = 0;
+    let bestOverlap = 0;
+    for (let s = 0; s < 2; s++) {
+      const base = col.firstColumn[k] + s * w;
+      // Motif column j sits on query column offset + j.
+      for (let offset = need - w; offset <= width - need; offset++) {
+        const j0 = Math.max(0, -offset);
+        const j1 = Math.min(w, width - offset);
+        let sum = 0;
+        for (let j = j0; j < j1; j++) sum += corr[perm[offset + j] * T + base + j];
+        if (sum > best) {
+          best = sum;
+          bestOffset = offset;
+          bestStrand = s;
+          bestOverlap = j1 - j0;
+        }
+      }
+    }
+    out.score[k] = best;
+    if (out.offset) out.offset[k] = bestOffset;
+    if (out.strand) out.strand[k] = bestStrand;
+    if (out.overlap) out.overlap[k] = bestOverlap;
+  }
+}
+
+/** Compares a query (width × 4, A, G, C, T) with every motif; matches sorted by p-value, then score. */
+export function compareWithCollection(query: ArrayLike<number>, width: number, col: PreparedCollection, opts: TomtomOptions = {}): MotifMatch[] {
+  const minOverlap = opts.minOverlap ?? DEFAULT_MIN_OVERLAP;
+  const shuffles = opts.shuffles ?? DEFAULT_SHUFFLES;
+  const T = col.totalColumns;
+  const q = new Float64Array(width * 4);
+  for (let i = 0; i < width; i++) standardise(query, i, q, i);
+  const corr = new Float64Array(width * T);
+  for (let i = 0; i < width; i++) {
+    for (let c = 0; c < T; c++) {
+      corr[i * T + c] = q[i * 4] * col.columns[c * 4] + q[i * 4 + 1] * col.columns[c * 4 + 1] + q[i * 4 + 2] * col.columns[c * 4 + 2] + q[i * 4 + 3] * col.columns[c * 4 + 3];
+    }
+  }
+  const K = col.motifs.length;
+  const identity = Int32Array.from({ length: width }, (_, i) => i);
+  const observed = { score: new Float64Array(K), offset: new Int32Array(K), strand: new Uint8Array(K), overlap: new Int32Array(K) };
+  bestScores(col, corr, width, identity, minOverlap, observed);
+
+  const sum = new Float64Array(K);
+  const sumSq = new Float64Array(K);
+  const atLeast = new Int32Array(K);
+  const random = seededRandom(opts.seed ?? 1);
+  const perm = identity.slice();
+  const nullScores = { score: new Float64Array(K) };
+  for (let r = 0; r < shuffles; r++) {
+    for (let i = width - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    bestScores(col, corr, width, perm, minOverlap, nullScores);
+    for (let k = 0; k < K; k++) {
+      const s = nullScores.score[k];
+      sum[k] += s;
+      sumSq[k] += s * s;
+      if (s >= observed.score[k]) atLeast[k]++;
+    }
+  }
+  const matches: MotifMatch[] = [];
+  for (let k = 0; k < K; k++) {
+    const mean = sum[k] / Math.max(1, shuffles);
+    const sd = Math.sqrt(Math.max(0, sumSq[k] / Math.max(1, shuffles) - mean * mean));
+    matches.push({
+      motif: col.motifs[k],
+      score: observed.score[k],
+      offset: observed.offset[k],
+      strand: observed.strand[k] ? '-' : '+',
+      overlap: observed.overlap[k],
+      pValue: gumbelUpperTail(observed.score[k], mean, sd),
+      permutationP: (1 + atLeast[k]) / (1 + shuffles),
+    });
+  }
+  return matches.sort((a, b) => a.pValue - b.pValue || b.score - a.score);
+}
+
+/** P(X ≥ x) for a Gumbel (maximum) law with the given mean and standard deviation. */
+export function gumbelUpperTail(x: number, mean: number, sd: number): number {
+  if (!(sd > 1e-12)) return x > mean ? 0 : 1;
+  const beta = (sd * Math.sqrt(6)) / Math.PI;
+  const mu = mean - 0.5772156649 * beta;
+  const z = (x - mu) / beta;
+  // 1 − exp(−e^(−z)), written to keep precision when e^(−z) is tiny.
+  return -Math.expm1(-Math.exp(-z));
+}

@@ -1,0 +1,191 @@
+/**
+ * *Explain bin* on the server: in-silico mutagenesis of a bin (or a selection ≤ 1 kb) of an open
+ * document for the focused experiments, with the loaded engine, centre first, cancellable, partial
+ * results pushed as they come; then the important segments, the top segment's best JASPAR match and
+ * the focused factors' JASPAR sites in the bin. Results are cached by window content (the bins' window
+ * keys, with the bins' positions, since the offsets are the record's), model and experiments: undo,
+ * reopening or a second request cost nothing.
+ */
+import { existsSync } from 'fs';
+import * as path from 'path';
+import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { IsmResult, MAX_ISM_SPAN, binsOfSpan, runIsm } from '../attribution/ism';
+import { CancelledError, isTfbsError } from '../core/errors';
+import { recordAtLine, recordOffsetAt } from '../core/fasta';
+import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
+import { Motif, readJaspar } from '../motifs/jaspar';
+import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
+import type { PackedLayout } from '../shared/layout';
+import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
+import { RecordState, offsetsOnLines } from './documents';
+import { ScoringService } from './scoringService';
+
+export const JASPAR_FILE = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
+/** Explanations kept (each ≈ 1,000 bases × experiments of numbers). */
+const CACHE_ENTRIES = 32;
+/** Progress notifications at most this often. */
+const PROGRESS_INTERVAL_MS = 150;
+/** Shuffles of the Tomtom-like null in the editor (the evaluation uses more). */
+const EDITOR_SHUFFLES = 50;
+
+/** data/jaspar beside the tsc output (out/src/server) or the bundle (dist/). */
+export function findJaspar(from = __dirname): string | undefined {
+  for (const up of [['..', '..', '..'], ['..'], ['..', '..']]) {
+    const p = path.join(from, ...up, JASPAR_FILE);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+let collection: Promise<{ motifs: Motif[]; prepared: PreparedCollection } | undefined> | undefined;
+function jaspar(): Promise<{ motifs: Motif[]; prepared: PreparedCollection } | undefined> {
+  collection ??= (async () => {
+    const file = findJaspar();
+    if (!file) return undefined;
+    const motifs = await readJaspar(file);
+    return { motifs, prepared: prepareCollection(motifs) };
+  })();
+  return collection;
+}
+
+const round = (x: number): number => Math.round(x * 1e5) / 1e5;
+
+export class Explainer {
+  private readonly cache = new Map<string, ExplainResult>();
+
+  constructor(private readonly service: () => ScoringService) {}
+
+  async explain(p: ExplainParams, signal: AbortSignal, onProgress: (r: ExplainResult) => void): Promise<ExplainResult> {
+    const s = this.service();
+    s.flushPending(p.uri);
+    const doc = s.docs.get(p.uri);
+    if (!doc) throw new ResponseError(-32602, 'the document is not open in the server');
+    const model = await s.settledModel();
+    if (!model) throw new ResponseError(-32603, 'no model is loaded');
+    const experiments = p.experiments ?? s.focusedExperiments.focus;
+    if (!experiments?.length) throw new ResponseError(-32602, 'focus a factor first (TFBS: Focus on factor…): Explain bin explains the focused experiments');
+    const bad = experiments.find((e) => !(Number.isInteger(e) && e >= 0 && e < model.experiments.length));
+    if (bad !== undefined) throw new ResponseError(-32602, `experiment ${bad} is not an output of the model`);
+    const binSize = doc.analysis.binLayout.binSize;
+    const state = recordAtLine(doc.analysis.records, p.position.line, (r) => r.record.headerLine);
+    if (!state || !state.binCount) throw new ResponseError(-32602, 'no scorable record at this position');
+    const bins = this.binsOf(state, p, binSize);
+
+    const key = [model.key, binSize, s.currentSettings.reverseComplement ? 2 : 1, experiments.join(','), bins.join(','), ...bins.map((b) => state.keys[b])].join(':');
+    const record = doc.analysis.records.indexOf(state);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return { ...hit, uri: p.uri, version: doc.version, record, layout: state.layout, token: p.token, cached: true };
+    }
+    let last = 0;
+    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, doc.version, model.key, record, state.layout, r, a, complete);
+    let ism: IsmResult;
+    try {
+      ism = await runIsm(model.engine, state.record.codes, bins, experiments, {
+        binSize,
+        reverseComplement: s.currentSettings.reverseComplement,
+        signal,
+        onBatch: (r) => {
+          const now = Date.now();
+          if (now - last < PROGRESS_INTERVAL_MS) return;
+          last = now;
+          onProgress(wrap(r, undefined, false));
+        },
+      });
+    } catch (e) {
+      throw toResponseError(e);
+    }
+    const db = await jaspar();
+    const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))];
+    const scanMotifs = db ? factors.flatMap((f) => motifsOfFactor(db.motifs, f)) : [];
+    const from = bins[0] * binSize - ism.start;
+    const to = Math.min(state.record.length, (bins[bins.length - 1] + 1) * binSize) - ism.start;
+    const a = annotate(ism, { collection: db?.prepared, tomtom: { shuffles: EDITOR_SHUFFLES }, keepMatches: 1, scanMotifs, scanSpan: [Math.max(0, from), Math.min(ism.length, to)] });
+    const result = wrap(ism, a, true);
+    this.cache.set(key, result);
+    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    return result;
+  }
+
+  private binsOf(state: RecordState, p: ExplainParams, binSize: number): number[] {
+    if (p.range && (p.range.start.line !== p.range.end.line || p.range.start.character !== p.range.end.character)) {
+      const offsets = offsetsOnLines(state, p.range.start.line, p.range.end.line);
+      const a = recordOffsetAt(state.record, p.range.start.line, p.range.start.character) ?? offsets?.[0];
+      const endOffset = recordOffsetAt(state.record, p.range.end.line, p.range.end.character);
+      const b = endOffset ?? offsets?.[1];
+      if (a === undefined || b === undefined || b <= a) throw new ResponseError(-32602, 'the selection holds no sequence');
+      if (b - a > MAX_ISM_SPAN) throw new ResponseError(-32602, `the selection spans ${(b - a).toLocaleString('en-US')} bp; Explain explains at most ${MAX_ISM_SPAN.toLocaleString('en-US')} bp at once`);
+      return binsOfSpan(a, b, binSize).filter((bin) => bin < state.binCount);
+    }
+    const offset = recordOffsetAt(state.record, p.position.line, p.position.character);
+    if (offset === undefined) throw new ResponseError(-32602, 'the position is not on the sequence');
+    return [Math.floor(offset / binSize)];
+  }
+
+  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, layout: PackedLayout, r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult {
+    // Mean over the experiments of the attribution, computed from what is done so far.
+    const attribution: Array<number | null> = new Array(r.length).fill(null);
+    let scale = 0;
+    const values = a?.attribution ?? annotateLite(r);
+    for (let i = 0; i < r.length; i++) {
+      if (!r.done[i]) continue;
+      attribution[i] = round(values[i]);
+      scale = Math.max(scale, Math.abs(values[i]));
+    }
+    const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number): ExplainMotifMatch => ({
+      id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap),
+    });
+    let bestMotif: ExplainMotifMatch | undefined;
+    if (a?.topMatches.length && a.query) {
+      const m = a.topMatches[0];
+      const start = a.query[0] + m.offset;
+      const end = start + m.motif.width;
+      const top = a.segments[0];
+      const covered = Math.max(0, Math.min(end, top.end) - Math.max(start, top.start));
+      bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width);
+    }
+    return {
+      uri: p.uri, version, modelKey, record, bins: r.bins, experiments: r.targets,
+      pRef: [...r.pRef].map(round),
+      start: r.start,
+      layout,
+      attribution,
+      scale: round(scale),
+      segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
+      bestMotif,
+      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap)),
+      complete,
+      token: p.token,
+    };
+  }
+}
+
+/** The mean attribution of a partial result (no segments or motifs yet). */
+function annotateLite(r: IsmResult): Float32Array {
+  return annotate(r).attribution;
+}
+
+function toResponseError(e: unknown): ResponseError<void> {
+  if (e instanceof ResponseError) return e;
+  if (e instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+  if (isTfbsError(e)) return new ResponseError(-32603, e.message);
+  return new ResponseError(-32603, String((e as Error)?.message ?? e));
+}
+
+function signalOf(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+/** Registers tfbs/explain on a connection (one line in server.ts). */
+export function registerExplain(connection: Connection, service: () => ScoringService): Explainer {
+  const explainer = new Explainer(service);
+  connection.onRequest(ExplainRequest, (p, token) =>
+    explainer.explain(p, signalOf(token), (r) => void connection.sendNotification(ExplainProgressNotification, r)),
+  );
+  return explainer;
+}

@@ -1,0 +1,119 @@
+/**
+ * tfbs/explain over a real LSP connection: ISM of a bin of an open document for the focused
+ * experiments equals the core's, arrives progressively, is cached by window content, cancellable; the
+ * focused factor's JASPAR site planted in the bin is reported where it was planted.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { meanAttribution, runIsm } from '../../src/attribution/ism';
+import { parseFastaText } from '../../src/core/fasta';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { ExplainProgressNotification, ExplainRequest, ExplainResult } from '../../src/shared/protocol';
+import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
+import { ServerHarness, wrapFasta } from './serverHarness';
+
+let tmp: string;
+let modelDir: string;
+let h: ServerHarness;
+const progress: ExplainResult[] = [];
+
+function randomDna(n: number, seed: number): string {
+  let x = seed;
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    s += 'ACGT'[(x >> 8) % 4];
+  }
+  return s;
+}
+
+const SITE = 'TGGCCACCAGGGGGCGCTA'; // MA0139.1's consensus
+const sequence = (() => {
+  const s = randomDna(1400, 21);
+  return s.slice(0, 470) + SITE + s.slice(470 + SITE.length);
+})();
+const uri = 'file:///tmp/explain.fa';
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-explain-'));
+  modelDir = path.join(tmp, 'model');
+  await writeDanqModelPackage(modelDir, DANQ_TINY, 5);
+  h = await ServerHarness.start({ modelPath: modelDir, threads: 1, autoScore: false });
+  const status = await h.modelReady();
+  assert.equal(status.state, 'ready', status.message);
+  h.conn.onNotification(ExplainProgressNotification, (r) => progress.push(r));
+  await h.open(uri, wrapFasta('seq', sequence));
+});
+
+after(async () => {
+  await h?.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+test('without a focus the request is refused with a message that says what to do', async () => {
+  await assert.rejects(h.conn.sendRequest(ExplainRequest, { uri, position: { line: 3, character: 5 } }), /focus a factor first/);
+});
+
+test('explains the bin under the cursor: the core ISM\'s attribution, progressively, then cached by content; the planted CTCF site is found', async () => {
+  await h.configure({ focusedExperiments: ['GM12878|CTCF|None'] });
+  // Line 8 of the wrapped text holds record offsets 420..479: bin 2.
+  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 8, character: 10 }, token: 'run-1' });
+  assert.equal(r.complete, true);
+  assert.deepEqual(r.bins, [2]);
+  assert.equal(r.record, 0);
+  assert.equal(r.start, 0, 'bin 2\'s window [0, 1000)');
+  assert.equal(r.attribution.length, 1000);
+  assert.ok(r.attribution.every((v) => v !== null));
+  assert.ok(r.experiments.length >= 1);
+
+  const pkg = await loadModelPackage(modelDir);
+  const engine = await openOnnxEngine(pkg, { threads: 1 });
+  try {
+    const codes = parseFastaText(`>seq\n${sequence}\n`).records[0].codes;
+    const core = meanAttribution(await runIsm(engine, codes, [2], r.experiments, { binSize: 200 }));
+    for (let i = 0; i < 1000; i++) assert.ok(Math.abs(r.attribution[i]! - core[i]) < 1e-4, `base ${i}`);
+  } finally {
+    await engine.dispose();
+  }
+  assert.ok(r.scale > 0);
+  const partial = progress.filter((p) => p.token === 'run-1');
+  assert.ok(partial.length >= 1, 'progress notifications');
+  assert.ok(partial.every((p) => !p.complete));
+  // The centre first: the first partial result holds a contiguous span around base 500 (bin 2's middle).
+  const first = partial[0].attribution.map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0);
+  assert.ok(first.length < 1000, 'the first notification is partial');
+  assert.ok(first.every((i) => Math.abs(i + 0.5 - 500) <= first.length / 2 + 1), `first positions ${first[0]}..${first[first.length - 1]}`);
+
+  // The focused factor's JASPAR matrices find the planted site in the bin.
+  // MA0139.2 is MA0139.1 without its two weakest columns at each end: the site starts 2 bp in.
+  const site = r.sites[0];
+  assert.equal(site.id, 'MA0139.2', JSON.stringify(r.sites));
+  assert.deepEqual([site.start, site.end, site.strand], [472, 487, '+']);
+  assert.equal(site.name, 'CTCF');
+  assert.ok(site.pValue < 1e-5);
+
+  const again = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 9, character: 0 } });
+  assert.equal(again.cached, true);
+  assert.deepEqual(again.attribution, r.attribution);
+});
+
+test('selections: more than 1 kb is refused; a two-bin selection explains both bins over the union of their windows', async () => {
+  await assert.rejects(h.conn.sendRequest(ExplainRequest, { uri, position: { line: 1, character: 0 }, range: { start: { line: 1, character: 0 }, end: { line: 20, character: 0 } } }), /at most 1,000 bp/);
+  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 4, character: 0 }, range: { start: { line: 4, character: 0 }, end: { line: 5, character: 30 } } });
+  // Offsets 180..270 cover bins 0 and 1; their windows [-400, 600) and [-200, 800) → [0, 800).
+  assert.deepEqual(r.bins, [0, 1]);
+  assert.equal(r.start, 0);
+  assert.equal(r.attribution.length, 800);
+});
+
+test('a cancelled explanation stops with RequestCancelled', async () => {
+  const source = new CancellationTokenSource();
+  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2] }, source.token);
+  setTimeout(() => source.cancel(), 30);
+  await assert.rejects(pending, (e: { code?: number; message?: string }) => e.code === -32800 || /cancel/i.test(String(e.message)));
+});
