@@ -12,6 +12,11 @@ export interface EngineOptions {
   threads?: number;
   /** Receives one-line notices (CPU fallback and the like). */
   onNotice?: (message: string) => void;
+  /**
+   * Build the shared-convolution chunk graph when the network allows it (default true). False keeps
+   * the per-window graph only (benchmarks, and a way out should a chunk graph ever misbehave).
+   */
+  chunks?: boolean;
 }
 
 export interface InferenceEngine {
@@ -26,5 +31,12 @@ export interface InferenceEngine {
    * (count, outputCount) probabilities. `input` may be reused by the caller once the promise resolves.
    */
   run(input: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Optional shared-convolution path (see src/onnx/chunkGraph.ts): scores `count` chunks of `length`
+   * bp laid out (count, length, 4) in `input`, each holding windows of inputLength bp starting at
+   * `offsets` (bp from the chunk's start, the same for every chunk). Returns (count · offsets.length,
+   * outputCount) probabilities, chunk-major, equal to run() on the windows themselves (≤ 1e-5).
+   */
+  runChunks?(input: Float32Array, count: number, length: number, offsets: readonly number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
 }

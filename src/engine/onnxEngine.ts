@@ -11,6 +11,7 @@ import { EnvironmentError, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Device, EngineOptions, InferenceEngine } from '../core/engine';
+import { ChunkSession, openChunkSession, runChunkSession } from './onnxChunks';
 
 type Ort = typeof ortTypes;
 
@@ -29,10 +30,14 @@ export function loadOrt(): Ort {
 }
 
 class OnnxEngine implements InferenceEngine {
+  /** Present when the network has a chunk graph (see onnxChunks.ts); the scorer then shares convolutions. */
+  runChunks?: (input: Float32Array, count: number, length: number, offsets: readonly number[]) => Promise<Float32Array>;
+  chunk?: ChunkSession;
+
   constructor(
     private readonly ort: Ort,
     private readonly session: ortTypes.InferenceSession,
-    readonly description: string,
+    public description: string,
     readonly device: Device,
     readonly inputLength: number,
     readonly outputCount: number,
@@ -49,7 +54,13 @@ class OnnxEngine implements InferenceEngine {
     return out.data as Float32Array;
   }
 
+  attachChunks(chunk: ChunkSession): void {
+    this.chunk = chunk;
+    this.runChunks = (input, count, length, offsets) => runChunkSession(this.ort, chunk.session, input, count, length, offsets);
+  }
+
   async dispose(): Promise<void> {
+    await this.chunk?.session.release();
     await this.session.release();
   }
 }
@@ -85,7 +96,18 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   }
   const onnx = m.onnx!;
   const where = device === 'cuda' ? 'CUDA' : `CPU, ${threads} thread${threads > 1 ? 's' : ''}`;
-  return new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
+  const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
+  if (opts.chunks !== false) {
+    const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
+    const opened = await openChunkSession(ort, pkg, chunkOptions, (input, count) => engine.run(input, count));
+    if (opened.ok) {
+      engine.attachChunks(opened.chunk);
+      engine.description = `ONNX Runtime (${where}), shared-convolution chunks`;
+    } else {
+      opts.onNotice?.(`model "${m.name}" has no chunk graph: ${opened.reason}; each window is scored on its own`);
+    }
+  }
+  return engine;
 }
 
 /**

@@ -193,7 +193,8 @@ export function buildDanqModel(weights: DanqWeights, options: DanqGraphOptions =
   };
 }
 
-class GraphBuilder {
+/** Collects nodes and initializers with generated names; shared with the chunk graph builder. */
+export class GraphBuilder {
   readonly nodes: NodeSpec[] = [];
   readonly initializers: Initializer[] = [];
   private counter = 0;
@@ -286,7 +287,7 @@ function im2colLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
   return b.node('Transpose', [relu], { perm: attr.ints([1, 0, 2]) });
 }
 
-interface Flattened {
+export interface Flattened {
   /** (N, T·2H) */
   name: string;
   /** dense1W with rows permuted to the order in which `name` holds the LSTM outputs. */
@@ -294,7 +295,7 @@ interface Flattened {
 }
 
 /** ONNX LSTM over (T, N, F); Y is (T, 2, N, H) → (N, T, 2, H) → (N, T·2H): dense1W's own row order. */
-function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
+export function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
   const { convFilters: F, lstmHidden: H } = w.arch;
   const y = b.node(
     'LSTM',
@@ -311,7 +312,7 @@ function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
  * each step is one batched MatMul and one set of gate operations. The backward outputs stay in step
  * order; dense1W's rows are permuted to match instead of reversing them in the graph.
  */
-function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
+export function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
   const { convFilters: F, lstmHidden: H } = w.arch;
   const T = pooledLength(w.arch);
   const G = 4 * H;

@@ -1,0 +1,81 @@
+/**
+ * The chunk graph of a DanQ-family network: the convolution computed once over a run of consecutive
+ * bins' sequence instead of once per (mostly overlapping) window.
+ *
+ * Input `sequence` (N, S, 4): N chunks of S bp, one-hot. Input `offsets` (K) int64: where each of the
+ * K windows starts in a chunk (bp; the same for every chunk; each offset + window length ≤ S).
+ * Output (N·K, outputs), chunk-major: row n·K + k is window k of chunk n, equal to the per-window
+ * graph on that window.
+ *
+ * Why it is exact: window k's convolution outputs are positions [offsets[k], offsets[k] + L − w + 1)
+ * of the chunk's convolution (one output per base, the same arithmetic). Its pooled step t is the
+ * max over [offsets[k] + t·p, +p); a stride-1 max over the whole chunk gives every such max at once,
+ * and a Gather picks those at offsets[k] + t·p. ReLU and max commute, so ReLU runs on the gathered
+ * values only. The LSTM and the dense layers then run batched over all N·K windows.
+ */
+import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, lstmUnrolled, pooledLength } from './danq';
+import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
+
+export const CHUNK_INPUT = 'sequence';
+export const CHUNK_OFFSETS = 'offsets';
+export const CHUNK_OUTPUT = 'probabilities';
+
+const CHANNELS = 4;
+
+export interface ChunkGraphOptions {
+  /** 'conv2d' (default): Conv over (N, 4, 1, S), which ORT runs in its blocked NCHWc layout; 'conv': 1-D Conv. */
+  conv?: 'conv' | 'conv2d';
+  /** 'op': the ONNX LSTM operator; 'unrolled': MatMuls step by step (see danq.ts). */
+  lstm?: 'op' | 'unrolled';
+  name?: string;
+}
+
+export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions = {}): ModelSpec {
+  const arch = w.arch;
+  checkArchitecture(arch);
+  const { convFilters: F, convWidth: K, poolSize: P } = arch;
+  const T = pooledLength(arch);
+  const b = new GraphBuilder();
+  const ncl = b.node('Transpose', [CHUNK_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
+  let slid: string; // (N, F, X): max over [x, x + P) of the convolution at x
+  if ((options.conv ?? 'conv2d') === 'conv2d') {
+    const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
+    const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, K]) });
+    const pooled = b.node('MaxPool', [conv], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) });
+    slid = b.node('Reshape', [pooled, b.ints('slid_shape', [0, F, -1])]);
+  } else {
+    const conv = b.node('Conv', [ncl, b.init('conv_W', [F, CHANNELS, K], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([K]) });
+    slid = b.node('MaxPool', [conv], { kernel_shape: attr.ints([P]), strides: attr.ints([1]) });
+  }
+  // Gather whole F-vectors (contiguous once positions lead) at the (T, K) positions offsets[k] + t·P.
+  const positionsFirst = b.node('Transpose', [slid], { perm: attr.ints([0, 2, 1]) }); // (N, X, F)
+  const steps = b.ints('pool_steps', Array.from({ length: T }, (_, t) => t * P));
+  const stepCol = b.node('Unsqueeze', [steps, b.ints('chunk_axis1', [1])]); // (T, 1)
+  const offsetRow = b.node('Unsqueeze', [CHUNK_OFFSETS, b.ints('chunk_axis0', [0])]); // (1, K)
+  const index = b.node('Add', [stepCol, offsetRow]); // (T, K)
+  const gathered = b.node('Gather', [positionsFirst, index], { axis: attr.int(1) }); // (N, T, K, F)
+  const relu = b.node('Relu', [gathered]);
+  const timeMajor = b.node('Transpose', [relu], { perm: attr.ints([1, 0, 2, 3]) }); // (T, N, K, F)
+  const steps3 = b.node('Reshape', [timeMajor, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
+  const flat = (options.lstm ?? 'op') === 'op' ? lstmOp(b, w, steps3) : lstmUnrolled(b, w, steps3);
+  const d1 = b.node('Gemm', [flat.name, b.init('dense1_W', [T * 2 * arch.lstmHidden, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], w.dense1B)]);
+  const r1 = b.node('Relu', [d1]);
+  const d2 = b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], w.dense2W), b.init('dense2_B', [arch.outputs], w.dense2B)]);
+  b.node('Sigmoid', [d2], {}, CHUNK_OUTPUT);
+  const graph: GraphSpec = {
+    name: options.name ?? 'danq_chunk',
+    nodes: b.nodes,
+    initializers: b.initializers,
+    inputs: [
+      { name: CHUNK_INPUT, shape: ['chunks', 'length', CHANNELS] },
+      { name: CHUNK_OFFSETS, elemType: 'int64', shape: ['windows'] },
+    ],
+    outputs: [{ name: CHUNK_OUTPUT, shape: ['rows', arch.outputs] }],
+  };
+  return { graph, opset: DEFAULT_OPSET, irVersion: DEFAULT_IR_VERSION, producerName: 'tfbs-lens', docString: `DanQ-family chunk graph ${JSON.stringify(arch)}` };
+}
+
+/** Chunk length in bp for `windows` windows `step` bp apart. */
+export function chunkLength(windows: number, step: number, windowLength: number): number {
+  return (windows - 1) * step + windowLength;
+}
