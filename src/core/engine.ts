@@ -5,6 +5,9 @@
 
 export type Device = 'cpu' | 'cuda';
 
+/** Arithmetic of the network's heavy layers: float32, or int8 weights with dynamic activation quantisation. */
+export type Precision = 'fp32' | 'int8';
+
 export interface EngineOptions {
   /** Requested device; 'cuda' falls back to CPU with a notice when ORT's CUDA binaries are absent. */
   device?: Device;
@@ -17,6 +20,8 @@ export interface EngineOptions {
    * the per-window graph only (benchmarks, and a way out should a chunk graph ever misbehave).
    */
   chunks?: boolean;
+  /** 'int8' needs a chunk graph and a passed accuracy check (see src/engine/int8Check.ts); default 'fp32'. */
+  precision?: Precision;
 }
 
 export interface InferenceEngine {

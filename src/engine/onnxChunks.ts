@@ -7,6 +7,7 @@
  */
 import { promises as fs } from 'fs';
 import type * as ortTypes from 'onnxruntime-node';
+import { Precision } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { danqWeightsFromOnnx } from '../onnx/danqFromOnnx';
@@ -60,11 +61,16 @@ export async function runChunkSession(
   return result[CHUNK_OUTPUT].data as Float32Array;
 }
 
+/**
+ * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8: the
+ * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business.
+ */
 export async function openChunkSession(
   ort: Ort,
   pkg: ModelPackage,
   options: ortTypes.InferenceSession.SessionOptions,
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+  precision: Precision = 'fp32',
 ): Promise<ChunkOpen> {
   const t0 = performance.now();
   const L = pkg.manifest.input.length;
@@ -78,7 +84,7 @@ export async function openChunkSession(
   }
   let session: ortTypes.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(encodeModel(buildDanqChunkModel(weights)).toBytes(), options);
+    session = await ort.InferenceSession.create(encodeModel(buildDanqChunkModel(weights, { precision })).toBytes(), options);
   } catch (e) {
     return { ok: false, reason: `ONNX Runtime refused the chunk graph (${String((e as Error).message).split('\n')[0].slice(0, 200)})` };
   }
@@ -94,6 +100,9 @@ export async function openChunkSession(
     if (a.length === b.length) {
       probeDiff = 0;
       for (let i = 0; i < a.length; i++) probeDiff = Math.max(probeDiff, Math.abs(a[i] - b[i]));
+    }
+    if (precision === 'int8' && Number.isFinite(probeDiff)) {
+      return { ok: true, chunk: { session, weights, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
     }
   } catch (e) {
     await session.release();

@@ -15,6 +15,7 @@
  */
 import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, lstmUnrolled, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
+import { denseInt8, lstmInt8, MS_DOMAIN } from './quantize';
 
 export const CHUNK_INPUT = 'sequence';
 export const CHUNK_OFFSETS = 'offsets';
@@ -27,6 +28,8 @@ export interface ChunkGraphOptions {
   conv?: 'conv' | 'conv2d';
   /** 'op': the ONNX LSTM operator; 'unrolled': MatMuls step by step (see danq.ts). */
   lstm?: 'op' | 'unrolled';
+  /** 'int8': LSTM and dense layers dynamically quantised (see quantize.ts); the convolution stays float32. */
+  precision?: 'fp32' | 'int8';
   name?: string;
 }
 
@@ -57,10 +60,16 @@ export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions =
   const relu = b.node('Relu', [gathered]);
   const timeMajor = b.node('Transpose', [relu], { perm: attr.ints([1, 0, 2, 3]) }); // (T, N, K, F)
   const steps3 = b.node('Reshape', [timeMajor, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
-  const flat = (options.lstm ?? 'op') === 'op' ? lstmOp(b, w, steps3) : lstmUnrolled(b, w, steps3);
-  const d1 = b.node('Gemm', [flat.name, b.init('dense1_W', [T * 2 * arch.lstmHidden, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], w.dense1B)]);
+  const int8 = options.precision === 'int8';
+  const flat = int8 ? lstmInt8(b, w, steps3) : (options.lstm ?? 'op') === 'op' ? lstmOp(b, w, steps3) : lstmUnrolled(b, w, steps3);
+  const rows = T * 2 * arch.lstmHidden;
+  const d1 = int8
+    ? denseInt8(b, 'dense1', flat.name, flat.dense1W, w.dense1B, rows, arch.denseHidden)
+    : b.node('Gemm', [flat.name, b.init('dense1_W', [rows, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], w.dense1B)]);
   const r1 = b.node('Relu', [d1]);
-  const d2 = b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], w.dense2W), b.init('dense2_B', [arch.outputs], w.dense2B)]);
+  const d2 = int8
+    ? denseInt8(b, 'dense2', r1, w.dense2W, w.dense2B, arch.denseHidden, arch.outputs)
+    : b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], w.dense2W), b.init('dense2_B', [arch.outputs], w.dense2B)]);
   b.node('Sigmoid', [d2], {}, CHUNK_OUTPUT);
   const graph: GraphSpec = {
     name: options.name ?? 'danq_chunk',
@@ -72,7 +81,14 @@ export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions =
     ],
     outputs: [{ name: CHUNK_OUTPUT, shape: ['rows', arch.outputs] }],
   };
-  return { graph, opset: DEFAULT_OPSET, irVersion: DEFAULT_IR_VERSION, producerName: 'tfbs-lens', docString: `DanQ-family chunk graph ${JSON.stringify(arch)}` };
+  return {
+    graph,
+    opset: DEFAULT_OPSET,
+    irVersion: DEFAULT_IR_VERSION,
+    producerName: 'tfbs-lens',
+    docString: `DanQ-family chunk graph${int8 ? ' (int8)' : ''} ${JSON.stringify(arch)}`,
+    extraOpsets: int8 ? [{ domain: MS_DOMAIN, version: 1 }] : undefined,
+  };
 }
 
 /** Chunk length in bp for `windows` windows `step` bp apart. */
