@@ -22,6 +22,8 @@ export interface EngineOptions {
   chunks?: boolean;
   /** 'int8' needs a chunk graph and a passed accuracy check (see src/engine/int8Check.ts); default 'fp32'. */
   precision?: Precision;
+  /** Benchmarks of random weights only: false opens int8 without the accuracy check. */
+  int8Check?: boolean;
 }
 
 export interface InferenceEngine {

@@ -114,7 +114,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
   if (opts.precision === 'int8') {
     try {
-      await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice);
+      await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice, opts.int8Check !== false);
     } catch (e) {
       await engine.dispose();
       throw e;
@@ -133,22 +133,33 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
 }
 
 /** int8: the quantised chunk graph, used only once the held-out check has passed (int8Check.ts). */
-async function openInt8(engine: OnnxEngine, ort: Ort, pkg: ModelPackage, options: ortTypes.InferenceSession.SessionOptions, onNotice?: (m: string) => void): Promise<void> {
+async function openInt8(
+  engine: OnnxEngine,
+  ort: Ort,
+  pkg: ModelPackage,
+  options: ortTypes.InferenceSession.SessionOptions,
+  onNotice: ((m: string) => void) | undefined,
+  check: boolean,
+): Promise<void> {
   const name = pkg.manifest.name;
   const opened = await openChunkSession(ort, pkg, options, (input, count) => engine.runPerWindowGraph(input, count), 'int8');
   if (!opened.ok) throw new ModelError(`int8 is not available for model "${name}": ${opened.reason}; use --precision fp32`, { file: pkg.networkPath });
   const int8 = opened.chunk;
   const runInt8 = (input: Float32Array, count: number) => runChunkSession(ort, int8.session, input, count, engine.inputLength, [0]);
-  let check;
+  if (!check) {
+    engine.attachChunks(int8, 'int8');
+    return;
+  }
+  let result;
   try {
-    check = await checkInt8(pkg, (input, count) => engine.runPerWindowGraph(input, count), runInt8, onNotice);
+    result = await checkInt8(pkg, (input, count) => engine.runPerWindowGraph(input, count), runInt8, onNotice);
   } catch (e) {
     await int8.session.release();
     throw new ModelError(`int8 is refused for model "${name}": its accuracy cannot be checked (${(e as Error).message}); use --precision fp32`, { file: pkg.networkPath });
   }
-  if (!check.passed) {
+  if (!result.passed) {
     await int8.session.release();
-    throw new ModelError(`int8 is refused for model "${name}": ${describeInt8Check(check)}; use --precision fp32`, { file: pkg.networkPath });
+    throw new ModelError(`int8 is refused for model "${name}": ${describeInt8Check(result)}; use --precision fp32`, { file: pkg.networkPath });
   }
   engine.attachChunks(int8, 'int8');
 }
