@@ -24,8 +24,6 @@ export const CHUNK_OUTPUT = 'probabilities';
 const CHANNELS = 4;
 
 export interface ChunkGraphOptions {
-  /** 'conv2d' (default): Conv over (N, 4, 1, S), which ORT runs in its blocked NCHWc layout; 'conv': 1-D Conv. */
-  conv?: 'conv' | 'conv2d';
   /** 'op': the ONNX LSTM operator; 'unrolled': MatMuls step by step (see danq.ts). */
   lstm?: 'op' | 'unrolled';
   /** 'int8': LSTM and dense layers dynamically quantised (see quantize.ts); the convolution stays float32. */
@@ -40,26 +38,27 @@ export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions =
   const T = pooledLength(arch);
   const b = new GraphBuilder();
   const ncl = b.node('Transpose', [CHUNK_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
-  let slid: string; // (N, F, X): max over [x, x + P) of the convolution at x
-  if ((options.conv ?? 'conv2d') === 'conv2d') {
-    const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
-    const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, K]) });
-    const pooled = b.node('MaxPool', [conv], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) });
-    slid = b.node('Reshape', [pooled, b.ints('slid_shape', [0, F, -1])]);
-  } else {
-    const conv = b.node('Conv', [ncl, b.init('conv_W', [F, CHANNELS, K], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([K]) });
-    slid = b.node('MaxPool', [conv], { kernel_shape: attr.ints([P]), strides: attr.ints([1]) });
-  }
-  // Gather whole F-vectors (contiguous once positions lead) at the (T, K) positions offsets[k] + t·P.
-  const positionsFirst = b.node('Transpose', [slid], { perm: attr.ints([0, 2, 1]) }); // (N, X, F)
-  const steps = b.ints('pool_steps', Array.from({ length: T }, (_, t) => t * P));
-  const stepCol = b.node('Unsqueeze', [steps, b.ints('chunk_axis1', [1])]); // (T, 1)
-  const offsetRow = b.node('Unsqueeze', [CHUNK_OFFSETS, b.ints('chunk_axis0', [0])]); // (1, K)
-  const index = b.node('Add', [stepCol, offsetRow]); // (T, K)
-  const gathered = b.node('Gather', [positionsFirst, index], { axis: attr.int(1) }); // (N, T, K, F)
-  const relu = b.node('Relu', [gathered]);
-  const timeMajor = b.node('Transpose', [relu], { perm: attr.ints([1, 0, 2, 3]) }); // (T, N, K, F)
-  const steps3 = b.node('Reshape', [timeMajor, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
+  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
+  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, K]) });
+  // (N, F, 1, X): at x the max over [x, x + P) of the convolution
+  const slid = b.node('MaxPool', [conv], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) });
+  // Channels last in one step from the blocked layout (ORT folds this Transpose into its reorder),
+  // then all N chunks' positions as rows of one (N·X, F) matrix, gathered straight into time-major
+  // order: row t·P + n·X + offsets[k] for (t, n, k). (Gathering from (N, F, X) along its last axis and
+  // transposing afterwards was measured: the Gather and two Transposes then took ~30 % of the graph.)
+  const nhwc = b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }); // (N, 1, X, F)
+  const positions = b.node('Reshape', [nhwc, b.ints('rows_shape', [-1, F])]); // (N·X, F)
+  const shape = b.node('Shape', [slid]);
+  const chunks = b.node('Squeeze', [b.node('Gather', [shape, b.ints('dim0', [0])], { axis: attr.int(0) }), b.ints('squeeze0', [0])]);
+  const X = b.node('Gather', [shape, b.ints('dim3', [3])], { axis: attr.int(0) }); // (1)
+  const chunkStarts = b.node('Mul', [b.node('Range', [b.ints0('zero'), chunks, b.ints0('one', 1)]), X]); // (N)
+  const stepCol = b.node('Reshape', [b.ints('pool_steps', Array.from({ length: T }, (_, t) => t * P)), b.ints('steps_shape', [T, 1, 1])]);
+  const chunkMid = b.node('Reshape', [chunkStarts, b.ints('chunks_shape', [1, -1, 1])]);
+  const offsetRow = b.node('Reshape', [CHUNK_OFFSETS, b.ints('offsets_shape', [1, 1, -1])]);
+  const index = b.node('Add', [b.node('Add', [stepCol, chunkMid]), offsetRow]); // (T, N, K)
+  const timeMajor = b.node('Gather', [positions, index], { axis: attr.int(0) }); // (T, N, K, F)
+  const relu = b.node('Relu', [timeMajor]);
+  const steps3 = b.node('Reshape', [relu, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
   const int8 = options.precision === 'int8';
   const flat = int8 ? lstmInt8(b, w, steps3) : (options.lstm ?? 'op') === 'op' ? lstmOp(b, w, steps3) : lstmUnrolled(b, w, steps3);
   const rows = T * 2 * arch.lstmHidden;

@@ -219,6 +219,12 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A scalar int64 (rank 0), as Range wants its bounds. */
+  ints0(name: string, value = 0): string {
+    this.initializers.push({ name, dims: [], data: BigInt64Array.from([BigInt(value)]) });
+    return name;
+  }
+
   ints(name: string, values: number[]): string {
     this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
     return name;
