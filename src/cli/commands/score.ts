@@ -49,6 +49,9 @@ export const scoreCommand: CliCommand = {
     const batchSize = intOption(args, 'batch', DEFAULT_BATCH_SIZE, 1, 4096);
     const output = stringOption(args, 'output');
     const reverseComplement = args.options.rc !== false;
+    const precision = choiceOption(args, 'precision', ['fp32', 'int8'] as const, 'fp32');
+    const chunks = args.options.chunks !== false;
+    if (precision === 'int8' && !chunks) throw new UsageError('--precision int8 runs on the chunk graph; it cannot be combined with --no-chunks');
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
@@ -66,9 +69,6 @@ export const scoreCommand: CliCommand = {
     const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
-    const precision = choiceOption(args, 'precision', ['fp32', 'int8'] as const, 'fp32');
-    const chunks = args.options.chunks !== false;
-    if (precision === 'int8' && !chunks) throw new UsageError('--precision int8 runs on the chunk graph; it cannot be combined with --no-chunks');
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
     const files: AtomicFile[] = [];
