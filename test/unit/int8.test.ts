@@ -10,6 +10,8 @@ import { checkInt8, INT8_CHECK_FILE, QUANTIZER_VERSION } from '../../src/engine/
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { DANQ_TINY } from '../../src/onnx/danq';
 import { quantizeColumns } from '../../src/onnx/quantize';
+import { openEngineForSettings } from '../../src/server/modelHost';
+import { DEFAULT_SETTINGS, normaliseSettings } from '../../src/shared/settings';
 import { runTfbs } from '../fixtures/cli';
 import { repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
@@ -142,6 +144,33 @@ test('the held-out check compares AUCs on the last contiguous block and caches i
       assert.equal(again.created, failed.created);
     } finally {
       await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the editor setting: int8 where the check passed; a refusal becomes a notice and fp32', async () => {
+  const dir = await tempDir();
+  try {
+    assert.equal(normaliseSettings({ precision: 'int8' }).precision, 'int8');
+    assert.equal(normaliseSettings({ precision: 'int4' }).precision, 'fp32');
+    const good = await writeDanqModelPackage(path.join(dir, 'g'), { ...DANQ_TINY, outputs: 690 }, 8);
+    await writeCachedCheck(good.dir, good.onnxPath, true);
+    const bad = await writeDanqModelPackage(path.join(dir, 'b'), { ...DANQ_TINY, outputs: 690 }, 9);
+    await writeCachedCheck(bad.dir, bad.onnxPath, false);
+    const settings = { ...DEFAULT_SETTINGS, precision: 'int8' as const, threads: 1 };
+    const notices: string[] = [];
+    const a = await openEngineForSettings(await loadModelPackage(good.dir), settings, (m) => notices.push(m));
+    const b = await openEngineForSettings(await loadModelPackage(bad.dir), settings, (m) => notices.push(m));
+    try {
+      assert.match(a.description, /int8$/);
+      assert.match(b.description, /shared-convolution chunks$/);
+      assert.equal(notices.length, 1);
+      assert.match(notices[0], /^int8 is refused for model "danq-test-9": mean ROC AUC .* held-out windows; running fp32$/);
+    } finally {
+      await a.dispose();
+      await b.dispose();
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
