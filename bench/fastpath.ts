@@ -64,6 +64,8 @@ export interface FastpathOptions {
   binSizes: number[];
   onNotice: (message: string) => void;
   log: (line: string) => void;
+  /** Bins per row at 200 bp (50 bp rows score twice as many); default 64. */
+  bins?: number;
   /** false: open int8 without its held-out check (random weights have no accuracy to keep). */
   int8Check?: boolean;
 }
@@ -98,7 +100,7 @@ export async function measureFastpath(model: FastpathModel, arms: FastpathArm[],
   const rows: FastpathRow[] = [];
   try {
     for (const binSize of opts.binSizes) {
-      const bins = Math.min(Math.floor(codes.length / binSize), binSize >= 200 ? 64 : 128);
+      const bins = Math.min(Math.floor(codes.length / binSize), (opts.bins ?? 64) * (binSize >= 200 ? 1 : 2));
       const times = new Map<string, number[]>(live.map((a) => [a.label, []]));
       const means = new Map<string, Float32Array>();
       // Warm-up: each arm once (first runs of a shape allocate), which also gives its outputs.

@@ -6,7 +6,8 @@ import * as path from 'path';
 import { codesFromString } from '../../src/core/encoding';
 import { InferenceEngine } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { BinBlock, chunkPieces, scoreBins } from '../../src/core/scoring';
+import { readFastaEvents } from '../../src/core/fasta';
+import { BinBlock, chunkPieces, scoreBins, scoreFastaEvents } from '../../src/core/scoring';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { danqWeightsFromOnnx } from '../../src/onnx/danqFromOnnx';
 import { buildDanqModel, DANQ_TINY, DanqArchitecture, randomDanqWeights } from '../../src/onnx/danq';
@@ -157,5 +158,47 @@ test('the shipped model: chunk scores equal per-window scores on real sequence',
     assert.ok(d <= TOLERANCE, `max |Δ| ${d}`);
   } finally {
     await engine.dispose();
+  }
+});
+
+test('streaming a FASTA file (the CLI path) gives the same scores with and without chunks', async () => {
+  const dir = await tempDir();
+  try {
+    const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 6 }, 17);
+    const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1 });
+    try {
+      assert.ok(engine.runChunks);
+      const text = await fs.readFile(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'latin1');
+      const seq = text.split('\n').filter((l) => !l.startsWith('>')).join('');
+      const fasta = path.join(dir, 'two.fa');
+      // a long record in 60-column lines, a record shorter than one window, a record of N
+      await fs.writeFile(fasta, `>long\n${seq.slice(5000, 17_345).replace(/(.{60})/g, '$1\n')}\n>short\n${seq.slice(300, 750)}\n>ns\n${'N'.repeat(1500)}\n`);
+      const collect = async (chunks: boolean): Promise<Map<string, Float32Array>> => {
+        const out = new Map<string, Float32Array>();
+        const sink = {
+          startRecord: () => undefined,
+          endRecord: () => undefined,
+          bins: (record: { name: string }, block: BinBlock) => {
+            block.bins.forEach((bin, i) => out.set(`${record.name}:${bin}`, block.mean.slice(i * block.targets, (i + 1) * block.targets)));
+          },
+        };
+        await scoreFastaEvents(readFastaEvents(fasta, { chunkSize: 1000 }), engine, { binSize: 50, reverseComplement: true, batchSize: 32, chunks }, sink);
+        return out;
+      };
+      const a = await collect(false);
+      const b = await collect(true);
+      assert.deepEqual([...b.keys()], [...a.keys()]);
+      assert.ok(a.size > 250);
+      let d = 0;
+      for (const [key, x] of a) {
+        const y = b.get(key)!;
+        for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
+      }
+      assert.ok(d <= TOLERANCE, `max |Δ| ${d}`);
+    } finally {
+      await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
