@@ -1,20 +1,22 @@
 /**
  * Opens the shared-convolution chunk graph of an ONNX model package beside its per-window session:
- * reads the weights out of model.onnx, builds the chunk graph in memory (no file is written next to
+ * reads the weights out of model.onnx, builds the chunk graph (through a temporary file, never next to
  * the package, so a read-only or shared model directory works the same), and checks it against the
  * per-window session on a probe before it is used. Anything that stops it is one notice and the
  * per-window graph.
  */
 import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { Precision } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { danqWeightsFromOnnx } from '../onnx/danqFromOnnx';
-import { DanqWeights } from '../onnx/danq';
+import { DanqArchitecture, DanqWeights } from '../onnx/danq';
 import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_OFFSETS, CHUNK_OUTPUT, chunkLength } from '../onnx/chunkGraph';
 import { readOnnxModel } from '../onnx/onnxReader';
-import { encodeModel } from '../onnx/onnxModel';
+import { ModelSpec, writeModel } from '../onnx/onnxModel';
 
 type Ort = typeof ortTypes;
 
@@ -23,7 +25,7 @@ export const CHUNK_TOLERANCE = 1e-5;
 
 export interface ChunkSession {
   session: ortTypes.InferenceSession;
-  weights: DanqWeights;
+  arch: DanqArchitecture;
   /** Seconds spent reading the weights, building and opening the graph, and checking it. */
   buildSeconds: number;
   /** max |Δp| against the per-window graph on the probe. */
@@ -65,6 +67,22 @@ export async function runChunkSession(
  * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8: the
  * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business.
  */
+/**
+ * Through a temporary file rather than one in-memory buffer: the encoded model references the weights
+ * (no copy) until it is written, so the peak is the weights plus ORT's own copy, not three copies
+ * (187 MB each for full DanQ).
+ */
+async function createFromSpec(ort: Ort, spec: ModelSpec, options: ortTypes.InferenceSession.SessionOptions): Promise<ortTypes.InferenceSession> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-chunk-'));
+  try {
+    const file = path.join(dir, 'chunk.onnx');
+    await writeModel(file, spec);
+    return await ort.InferenceSession.create(file, options);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function openChunkSession(
   ort: Ort,
   pkg: ModelPackage,
@@ -84,7 +102,7 @@ export async function openChunkSession(
   }
   let session: ortTypes.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(encodeModel(buildDanqChunkModel(weights, { precision })).toBytes(), options);
+    session = await createFromSpec(ort, buildDanqChunkModel(weights, { precision }), options);
   } catch (e) {
     return { ok: false, reason: `ONNX Runtime refused the chunk graph (${String((e as Error).message).split('\n')[0].slice(0, 200)})` };
   }
@@ -102,7 +120,7 @@ export async function openChunkSession(
       for (let i = 0; i < a.length; i++) probeDiff = Math.max(probeDiff, Math.abs(a[i] - b[i]));
     }
     if (precision === 'int8' && Number.isFinite(probeDiff)) {
-      return { ok: true, chunk: { session, weights, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
+      return { ok: true, chunk: { session, arch: weights.arch, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
     }
   } catch (e) {
     await session.release();
@@ -112,5 +130,5 @@ export async function openChunkSession(
     await session.release();
     return { ok: false, reason: `the chunk graph differs from the network by ${probeDiff.toExponential(1)} on a probe` };
   }
-  return { ok: true, chunk: { session, weights, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
+  return { ok: true, chunk: { session, arch: weights.arch, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
 }

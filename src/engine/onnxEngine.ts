@@ -4,6 +4,7 @@
  * one-line notice and CPU. Opening a session also checks the graph against the model manifest, so a
  * model.json that lies about the network is refused before anything is scored.
  */
+import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
@@ -72,11 +73,27 @@ class OnnxEngine implements InferenceEngine {
     this.runChunks = (input, count, length, offsets) => runChunkSession(this.ort, chunk.session, input, count, length, offsets);
   }
 
-  async dispose(): Promise<void> {
-    await this.chunk?.session.release();
+  /**
+   * Large networks keep one copy of their weights: single windows then run as chunks of one window
+   * (the same numbers to ≤ 1e-5, as the probe checked) and the per-window session is released.
+   */
+  async dropPerWindowGraph(): Promise<void> {
+    if (!this.chunk || this.perWindowReleased) return;
+    this.windowsThroughChunks = true;
+    this.perWindowReleased = true;
     await this.session.release();
   }
+
+  private perWindowReleased = false;
+
+  async dispose(): Promise<void> {
+    await this.chunk?.session.release();
+    if (!this.perWindowReleased) await this.session.release();
+  }
 }
+
+/** Above this network size (bytes) an engine with a chunk graph keeps only that one (memory). */
+export const SINGLE_COPY_BYTES = 64 * 1024 * 1024;
 
 export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
   if (!pkg.manifest.onnx) throw new ModelError('model.json has no "onnx" entry: this is not an ONNX model', { file: path.join(pkg.dir, 'model.json') });
@@ -125,6 +142,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     if (opened.ok) {
       engine.attachChunks(opened.chunk, 'fp32');
       engine.description = `ONNX Runtime (${where}), shared-convolution chunks`;
+      if ((await fs.stat(pkg.networkPath)).size > SINGLE_COPY_BYTES) await engine.dropPerWindowGraph();
     } else {
       opts.onNotice?.(`model "${m.name}" has no chunk graph: ${opened.reason}; each window is scored on its own`);
     }
