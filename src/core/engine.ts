@@ -43,6 +43,9 @@ export interface InferenceEngine {
    * bp laid out (count, length, 4) in `input`, each holding windows of inputLength bp starting at
    * `offsets` (bp from the chunk's start, the same for every chunk). Returns (count · offsets.length,
    * outputCount) probabilities, chunk-major, equal to run() on the windows themselves (≤ 1e-5).
+   * Offsets need not be evenly spaced: e.g. in-silico mutagenesis can score the bins a mutation
+   * touches as one chunk per mutant. Callers with consecutive bins use scoreBins (core/scoring.ts),
+   * which picks this path by itself.
    */
   runChunks?(input: Float32Array, count: number, length: number, offsets: readonly number[]): Promise<Float32Array>;
   dispose(): Promise<void>;

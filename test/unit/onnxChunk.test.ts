@@ -78,6 +78,25 @@ test('the reader recovers exactly the weights our writer stored', () => {
   }
 });
 
+test('dense layers written as MatMul + Add (as other exporters do) are recognised too', () => {
+  const arch: DanqArchitecture = { ...DANQ_TINY, outputs: 5 };
+  const weights = randomDanqWeights(arch, 12);
+  const spec = buildDanqModel(weights);
+  // Gemm(x, W, b) → Add(MatMul(x, W), b), the same function
+  spec.graph.nodes = spec.graph.nodes.flatMap((n, i) =>
+    n.op === 'Gemm'
+      ? [
+          { op: 'MatMul', inputs: [n.inputs[0], n.inputs[1]], outputs: [`mm_${i}`] },
+          { op: 'Add', inputs: [`mm_${i}`, n.inputs[2]], outputs: n.outputs },
+        ]
+      : [n],
+  );
+  const got = danqWeightsFromOnnx(readOnnxModel(encodeModel(spec).toBytes()), 1000);
+  assert.ok(got.ok, got.ok ? '' : got.reason);
+  assert.deepEqual(got.weights.dense1W, weights.dense1W);
+  assert.deepEqual(got.weights.dense2B, weights.dense2B);
+});
+
 test('the shipped model (a PyTorch export) is recognised as a DanQ network', async () => {
   const bytes = await fs.readFile(path.join(repoRoot(), 'models', 'default', 'model.onnx'));
   const got = danqWeightsFromOnnx(readOnnxModel(bytes), 1000);
