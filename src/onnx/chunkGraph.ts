@@ -13,7 +13,7 @@
  * and a Gather picks those at offsets[k] + t·p. ReLU and max commute, so ReLU runs on the gathered
  * values only. The LSTM and the dense layers then run batched over all N·K windows.
  */
-import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, lstmUnrolled, pooledLength } from './danq';
+import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
 import { denseInt8, lstmInt8, MS_DOMAIN } from './quantize';
 
@@ -24,8 +24,6 @@ export const CHUNK_OUTPUT = 'probabilities';
 const CHANNELS = 4;
 
 export interface ChunkGraphOptions {
-  /** 'op': the ONNX LSTM operator; 'unrolled': MatMuls step by step (see danq.ts). */
-  lstm?: 'op' | 'unrolled';
   /** 'int8': LSTM and dense layers dynamically quantised (see quantize.ts); the convolution stays float32. */
   precision?: 'fp32' | 'int8';
   name?: string;
@@ -34,12 +32,12 @@ export interface ChunkGraphOptions {
 export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions = {}): ModelSpec {
   const arch = w.arch;
   checkArchitecture(arch);
-  const { convFilters: F, convWidth: K, poolSize: P } = arch;
+  const { convFilters: F, convWidth: width, poolSize: P } = arch;
   const T = pooledLength(arch);
   const b = new GraphBuilder();
   const ncl = b.node('Transpose', [CHUNK_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
   const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
-  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, K]) });
+  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
   // (N, F, 1, X): at x the max over [x, x + P) of the convolution
   const slid = b.node('MaxPool', [conv], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) });
   // Channels last in one step from the blocked layout (ORT folds this Transpose into its reorder),
@@ -60,7 +58,7 @@ export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions =
   const relu = b.node('Relu', [timeMajor]);
   const steps3 = b.node('Reshape', [relu, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
   const int8 = options.precision === 'int8';
-  const flat = int8 ? lstmInt8(b, w, steps3) : (options.lstm ?? 'op') === 'op' ? lstmOp(b, w, steps3) : lstmUnrolled(b, w, steps3);
+  const flat = int8 ? lstmInt8(b, w, steps3) : lstmOp(b, w, steps3);
   const rows = T * 2 * arch.lstmHidden;
   const d1 = int8
     ? denseInt8(b, 'dense1', flat.name, flat.dense1W, w.dense1B, rows, arch.denseHidden)

@@ -318,7 +318,7 @@ export function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flat
  * each step is one batched MatMul and one set of gate operations. The backward outputs stay in step
  * order; dense1W's rows are permuted to match instead of reversing them in the graph.
  */
-export function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
+function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
   const { convFilters: F, lstmHidden: H } = w.arch;
   const T = pooledLength(w.arch);
   const G = 4 * H;
