@@ -12,6 +12,8 @@ import { DANQ_TINY } from '../../src/onnx/danq';
 import { quantizeColumns } from '../../src/onnx/quantize';
 import { openEngineForSettings } from '../../src/server/modelHost';
 import { DEFAULT_SETTINGS, normaliseSettings } from '../../src/shared/settings';
+import { openEngine } from '../../src/engine/openEngine';
+import { writeTfjsDanqPackage } from '../fixtures/tfjsModel';
 import { runTfbs } from '../fixtures/cli';
 import { repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
@@ -172,6 +174,18 @@ test('the editor setting: int8 where the check passed; a refusal becomes a notic
       await a.dispose();
       await b.dispose();
     }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('int8 on a TensorFlow.js model is refused, not silently fp32', async () => {
+  const dir = await tempDir();
+  try {
+    const onnx = await writeDanqModelPackage(path.join(dir, 'o'), { ...DANQ_TINY, outputs: 3 }, 10);
+    const tfjsDir = path.join(dir, 't');
+    await writeTfjsDanqPackage(tfjsDir, onnx.weights);
+    await assert.rejects(openEngine(await loadModelPackage(tfjsDir), { precision: 'int8' }), /int8 is not available for model .*TensorFlow\.js model/);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
