@@ -11,6 +11,8 @@ import { BinLayout, binCount, binRange, windowStart } from './windows';
 import { InferenceEngine } from './engine';
 
 export const DEFAULT_BATCH_SIZE = 64;
+/** Longest chunk of sequence the shared-convolution path puts in one piece (≈ 42 MB per copy of DanQ's 320-filter convolution). */
+export const MAX_CHUNK_BP = 32_768;
 
 export interface ScoringOptions {
   binSize: number;
@@ -118,7 +120,9 @@ export async function scoreBinsChunked(
   const layout: BinLayout = { binSize: b, windowLength: L };
   const strands = opts.reverseComplement ? 2 : 1;
   const batch = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const K = Math.max(1, opts.chunkBins ?? Math.floor(batch / strands));
+  // A chunk's convolution output is (filters × chunk length) floats, several copies of it in flight:
+  // at most MAX_CHUNK_BP of sequence per chunk, however large the batch.
+  const K = Math.max(1, Math.min(opts.chunkBins ?? Math.floor(batch / strands), Math.floor((MAX_CHUNK_BP - L) / b) + 1));
   const chunksPerCall = Math.max(1, Math.floor(batch / (K * strands)));
   const pieces = chunkPieces(bins, K);
   const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];

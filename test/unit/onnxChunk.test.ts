@@ -57,6 +57,25 @@ function maxDiff(a: Scores, b: Scores): number {
   return m;
 }
 
+test('a huge batch does not make a huge chunk', async () => {
+  const calls: number[] = [];
+  const fake = {
+    description: 'fake',
+    device: 'cpu' as const,
+    inputLength: 1000,
+    outputCount: 1,
+    run: async (_x: Float32Array, n: number) => new Float32Array(n),
+    runChunks: async (_x: Float32Array, n: number, length: number, offsets: readonly number[]) => {
+      calls.push(length);
+      return new Float32Array(n * offsets.length);
+    },
+    dispose: async () => undefined,
+  };
+  const bins = Array.from({ length: 2000 }, (_, i) => i);
+  await scoreBins(fake, new Uint8Array(400_000), bins, { binSize: 200, reverseComplement: true, batchSize: 4096 }, () => undefined);
+  assert.ok(calls.length > 1 && calls.every((l) => l <= 32_768), `chunk lengths ${calls.slice(0, 3).join(', ')}…`);
+});
+
 test('chunkPieces cuts at gaps and at the chunk size', () => {
   assert.deepEqual(chunkPieces([0, 1, 2, 3, 4, 7, 8, 20], 3), [[0, 1, 2], [3, 4], [7, 8], [20]]);
   assert.deepEqual(chunkPieces([], 4), []);
