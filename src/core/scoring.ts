@@ -13,6 +13,8 @@ import { InferenceEngine } from './engine';
 export const DEFAULT_BATCH_SIZE = 64;
 /** Longest chunk of sequence the shared-convolution path puts in one piece (≈ 42 MB per copy of DanQ's 320-filter convolution). */
 export const MAX_CHUNK_BP = 32_768;
+/** Mean run of consecutive bins below which the chunk path is not worth its smaller batches. */
+export const MIN_MEAN_RUN = 4;
 
 export interface ScoringOptions {
   binSize: number;
@@ -58,7 +60,11 @@ export async function scoreBins(
   onBlock: (block: BinBlock) => void | Promise<void>,
   codesOffset = 0,
 ): Promise<void> {
-  if (engine.runChunks && opts.chunks !== false) return scoreBinsChunked(engine, codes, bins, opts, onBlock, codesOffset);
+  // Scattered bins (the editor's leftovers between cached ones) share little sequence: a run of fewer
+  // than MIN_MEAN_RUN bins on average is scored window by window, in full batches.
+  if (engine.runChunks && opts.chunks !== false && chunkPieces(bins, Number.MAX_SAFE_INTEGER).length * MIN_MEAN_RUN <= bins.length) {
+    return scoreBinsChunked(engine, codes, bins, opts, onBlock, codesOffset);
+  }
   const L = engine.inputLength;
   const T = engine.outputCount;
   const layout: BinLayout = { binSize: opts.binSize, windowLength: L };

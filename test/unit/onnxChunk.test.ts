@@ -57,6 +57,25 @@ function maxDiff(a: Scores, b: Scores): number {
   return m;
 }
 
+test('scattered bins go window by window; runs of bins go by chunk', async () => {
+  const used: string[] = [];
+  const fake = {
+    description: 'fake',
+    device: 'cpu' as const,
+    inputLength: 1000,
+    outputCount: 1,
+    run: async (_x: Float32Array, n: number) => (used.push('run'), new Float32Array(n)),
+    runChunks: async (_x: Float32Array, n: number, _l: number, offsets: readonly number[]) => (used.push('chunks'), new Float32Array(n * offsets.length)),
+    dispose: async () => undefined,
+  };
+  const codes = new Uint8Array(20_000);
+  await scoreBins(fake, codes, [0, 2, 4, 6, 8, 10, 12, 14], { binSize: 200, reverseComplement: true }, () => undefined);
+  assert.deepEqual(used, ['run']);
+  used.length = 0;
+  await scoreBins(fake, codes, [0, 1, 2, 3, 4, 5, 9, 10, 11, 12], { binSize: 200, reverseComplement: true }, () => undefined);
+  assert.deepEqual(used, ['chunks', 'chunks']);
+});
+
 test('a huge batch does not make a huge chunk', async () => {
   const calls: number[] = [];
   const fake = {
