@@ -1,5 +1,11 @@
 /**
- * `npm run bench`: ONNX Runtime vs PyTorch on the full DanQ network (Conv 320×26 → pool 13 → BiLSTM
+ * `npm run bench`: the fast path first — per-window fp32 (the exported graph) vs the shared-convolution
+ * chunk graph in fp32 and int8, at 200 and 50 bp bins, for the shipped model and full DanQ, interleaved
+ * in one process (bench/fastpath.ts); the time outside the engine while scoring a record; `tfbs score`
+ * on the 100 kb region, whole process; a projection of hg38 both strands. `--device cuda` adds a GPU
+ * row where ORT's CUDA provider is present, or says in one line that it is not.
+ *
+ * With --engines, also: ONNX Runtime vs PyTorch on the full DanQ network (Conv 320×26 → pool 13 → BiLSTM
  * 320 → Dense 925 → 690, 46.7 M parameters), the same seeded weights in both, on real windows of the
  * 100 kb human region. Prints windows/s per batch size, the ORT/PyTorch ratio, both processes' peak
  * RSS, and the largest difference between their outputs. CPU-heavy (about a minute on 2 cores).
@@ -18,10 +24,16 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { DANQ_FULL, DanqGraphOptions, DanqWeights, parameterCount } from '../src/onnx/danq';
-import { cpuSessionOptions } from '../src/engine/onnxEngine';
+import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../src/engine/onnxEngine';
+import { InferenceEngine } from '../src/core/engine';
+import { loadModelPackage } from '../src/core/modelPackage';
+import { scoreFastaEvents } from '../src/core/scoring';
+import { readFastaEvents } from '../src/core/fasta';
+import { FastpathArm, HG38_WINDOWS, hours, measureFastpath } from './fastpath';
 import { writeDanqModelPackage } from '../test/fixtures/danqModel';
 import {
   AbArm,
+  benchRepoRoot,
   benchScoreRegion,
   cliEntry,
   REGION_FASTA,
@@ -56,10 +68,15 @@ interface Args {
   variants?: number[];
   /** Also time `tfbs score` on the 100 kb region end to end. */
   region: boolean;
+  /** The ORT-vs-PyTorch engine rows (the bench before the fast path). */
+  engines: boolean;
+  device: 'cpu' | 'cuda';
+  /** Seconds per arm and row in the fast-path table. */
+  fastpathSeconds: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()), region: true };
+  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()), region: true, engines: false, device: 'cpu', fastpathSeconds: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -77,6 +94,13 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--threads') args.threads = Number(value());
     else if (a === '--variants') args.variants = value().split(',').map(Number);
+    else if (a === '--engines') args.engines = true;
+    else if (a === '--fastpath-seconds') args.fastpathSeconds = Number(value());
+    else if (a === '--device') {
+      const d = value();
+      if (d !== 'cpu' && d !== 'cuda') throw new Error(`--device must be cpu or cuda, got ${d}`);
+      args.device = d;
+    }
     else throw new Error(`unknown option ${a}`);
   }
   return args;
@@ -135,6 +159,9 @@ async function main(): Promise<void> {
     const inputsPath = path.join(workdir, 'inputs.f32');
     await fs.writeFile(inputsPath, new Uint8Array(inputs.buffer));
     console.log(`wrote model.onnx (${((await fs.stat(path.join(packageDir, 'model.onnx'))).size / 1e6).toFixed(1)} MB) and weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    await fastpathSection(args, packageDir);
+    if (!args.engines) return;
 
     const common = { threads: args.threads, batches: args.batches, minWindows: args.minWindows, minSeconds: args.minSeconds, inputsPath };
     const rows: Row[] = [];
@@ -204,6 +231,129 @@ async function main(): Promise<void> {
     console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine lowers every figure)`);
   } finally {
     if (!args.workdir) await fs.rm(workdir, { recursive: true, force: true });
+  }
+}
+
+/** The fast-path table, the engine share of scoring, `tfbs score` whole process, the hg38 projection. */
+async function fastpathSection(args: Args, danqDir: string): Promise<void> {
+  const log = (line: string): void => console.log(line);
+  const notices: string[] = [];
+  const onNotice = (m: string): void => {
+    notices.push(m);
+    console.log(`  notice: ${m}`);
+  };
+  if (args.device === 'cuda') console.log(await cudaLine(danqDir));
+  const shipped = path.join(benchRepoRoot(), 'models', 'default');
+  const arms: FastpathArm[] = [
+    { label: 'per-window fp32', precision: 'fp32', chunks: false, batchSize: 64 },
+    { label: 'chunk fp32', precision: 'fp32', chunks: true, batchSize: 64 },
+    { label: 'chunk int8', precision: 'int8', chunks: true, batchSize: 64 },
+  ];
+  const opts = { threads: args.threads, secondsPerArm: args.fastpathSeconds, binSizes: [200, 50], onNotice, log };
+  console.log(`\nfast path (${args.threads} threads, batch 64 windows = one chunk of 32 bins per strand; arms interleaved round by round):`);
+  const rows = [
+    ...(await measureFastpath({ label: 'shipped (compact)', dir: shipped }, arms, opts)),
+    // Random weights have no accuracy to keep: the int8 arm skips the held-out check (bench only).
+    ...(await measureFastpath({ label: 'full DanQ (random weights)', dir: danqDir }, arms, { ...opts, int8Check: false })),
+  ];
+  const table: string[][] = [['model', 'bins', ...arms.map((a) => `${a.label} w/s`), ...arms.slice(1).map((a) => `${a.label} ×`), ...arms.slice(1).map((a) => `${a.label} max|Δp|`)]];
+  for (const r of rows) {
+    const base = r.windowsPerSecond[arms[0].label];
+    table.push([
+      r.model,
+      `${r.binSize} bp`,
+      ...arms.map((a) => (r.windowsPerSecond[a.label] ? r.windowsPerSecond[a.label].toFixed(0) : '-')),
+      ...arms.slice(1).map((a) => (r.windowsPerSecond[a.label] ? ratio(r.windowsPerSecond[a.label], base) : '-')),
+      ...arms.slice(1).map((a) => (r.maxDiff[a.label] !== undefined ? r.maxDiff[a.label].toExponential(1) : '-')),
+    ]);
+  }
+  console.log('');
+  printTable(table);
+
+  const share = await engineShare(shipped, args.threads);
+  console.log(`\nscoring the 100 kb record (shipped model, chunk fp32, in process): engine busy ${(share.busy * 100).toFixed(1)} % of ${share.seconds.toFixed(2)} s wall; outside the engine (reading, encoding, averaging, writing, waiting) ${((1 - share.busy) * 100).toFixed(1)} %`);
+
+  if (args.region && cliEntry()) {
+    const runs: [string, string[]][] = [
+      ['per-window fp32 (--no-chunks)', ['--no-chunks']],
+      ['chunk fp32 (default)', []],
+      ['chunk int8 (--precision int8)', ['--precision', 'int8']],
+    ];
+    console.log(`\ntfbs score ${REGION_FASTA} (100 kb, 500 bins × 2 strands, BED), shipped model, whole process (start, model load and chunk build included):`);
+    let first: number | undefined;
+    for (const [label, extra] of runs) {
+      const r = await benchScoreRegion(shipped, ['--threads', String(args.threads), ...extra]);
+      first ??= r.seconds;
+      console.log(`  ${label}: ${r.seconds.toFixed(2)} s (${r.windowsPerSecond.toFixed(0)} windows/s, ${ratio(first, r.seconds)})`);
+    }
+  }
+  const shipped200 = rows.find((r) => r.model.startsWith('shipped') && r.binSize === 200);
+  const danq200 = rows.find((r) => r.model.startsWith('full') && r.binSize === 200);
+  console.log(`\nhg38 projection, both strands at 200 bp bins (${(HG38_WINDOWS / 1e6).toFixed(0)} M windows), engine windows/s of this run:`);
+  for (const r of [shipped200, danq200]) {
+    if (!r) continue;
+    console.log(`  ${r.model}: ${arms.filter((a) => r.windowsPerSecond[a.label]).map((a) => `${a.label} ${hours(HG38_WINDOWS, r.windowsPerSecond[a.label])} h`).join(', ')}`);
+  }
+  console.log(`\nCPU: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratios, not the absolute figures)`);
+}
+
+/** One line on the GPU row: ORT's CUDA provider present (then measured) or not. */
+async function cudaLine(danqDir: string): Promise<string> {
+  const backends = loadOrt().listSupportedBackends?.() ?? [];
+  const cuda = backends.find((b) => b.name === 'cuda');
+  if (!cuda || !cuda.bundled) {
+    // listSupportedBackends says whether the binaries are installed; opening a session would say the same, slower.
+    return '--device cuda: no CUDA execution provider in this onnxruntime-node install (reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci on a machine with an NVIDIA GPU); GPU rows skipped';
+  }
+  const notices: string[] = [];
+  const engine = await openOnnxEngine(await loadModelPackage(danqDir), { device: 'cuda', onNotice: (m) => notices.push(m) });
+  try {
+    if (engine.device !== 'cuda') return `--device cuda: ${notices[0] ?? 'ONNX Runtime fell back to CPU'}; GPU rows skipped`;
+    const batch = 1024;
+    const x = await regionWindows(batch);
+    await engine.run(x, batch);
+    const t0 = performance.now();
+    const rounds = 5;
+    for (let i = 0; i < rounds; i++) await engine.run(x, batch);
+    return `--device cuda: full DanQ per-window fp32, batch ${batch}: ${((rounds * batch) / ((performance.now() - t0) / 1000)).toFixed(0)} windows/s (${engine.description})`;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** Share of wall time the engine is busy while scoreFastaEvents scores the 100 kb record. */
+async function engineShare(modelDir: string, threads: number): Promise<{ busy: number; seconds: number }> {
+  const engine = await openOnnxEngine(await loadModelPackage(modelDir), { threads });
+  let busy = 0;
+  const timed = <A extends unknown[]>(f: (...a: A) => Promise<Float32Array>) => async (...a: A): Promise<Float32Array> => {
+    const t = performance.now();
+    try {
+      return await f(...a);
+    } finally {
+      busy += performance.now() - t;
+    }
+  };
+  const wrapped: InferenceEngine = {
+    description: engine.description,
+    device: engine.device,
+    inputLength: engine.inputLength,
+    outputCount: engine.outputCount,
+    run: timed((x: Float32Array, n: number) => engine.run(x, n)),
+    runChunks: engine.runChunks && timed((x: Float32Array, n: number, l: number, o: readonly number[]) => engine.runChunks!(x, n, l, o)),
+    dispose: () => engine.dispose(),
+  };
+  try {
+    const sink = { startRecord: () => undefined, bins: () => undefined, endRecord: () => undefined };
+    const file = path.join(benchRepoRoot(), REGION_FASTA);
+    // once to warm up, once measured
+    await scoreFastaEvents(readFastaEvents(file), wrapped, { binSize: 200, reverseComplement: true }, sink);
+    busy = 0;
+    const t0 = performance.now();
+    await scoreFastaEvents(readFastaEvents(file), wrapped, { binSize: 200, reverseComplement: true }, sink);
+    const wall = performance.now() - t0;
+    return { busy: busy / wall, seconds: wall / 1000 };
+  } finally {
+    await engine.dispose();
   }
 }
 

@@ -5,6 +5,9 @@
 
 export type Device = 'cpu' | 'cuda';
 
+/** Arithmetic of the network's heavy layers: float32, or int8 weights with dynamic activation quantisation. */
+export type Precision = 'fp32' | 'int8';
+
 export interface EngineOptions {
   /** Requested device; 'cuda' falls back to CPU with a notice when ORT's CUDA binaries are absent. */
   device?: Device;
@@ -12,6 +15,15 @@ export interface EngineOptions {
   threads?: number;
   /** Receives one-line notices (CPU fallback and the like). */
   onNotice?: (message: string) => void;
+  /**
+   * Build the shared-convolution chunk graph when the network allows it (default true). False keeps
+   * the per-window graph only (benchmarks, and a way out should a chunk graph ever misbehave).
+   */
+  chunks?: boolean;
+  /** 'int8' needs a chunk graph and a passed accuracy check (see src/engine/int8Check.ts); default 'fp32'. */
+  precision?: Precision;
+  /** Benchmarks of random weights only: false opens int8 without the accuracy check. */
+  int8Check?: boolean;
 }
 
 export interface InferenceEngine {
@@ -26,5 +38,15 @@ export interface InferenceEngine {
    * (count, outputCount) probabilities. `input` may be reused by the caller once the promise resolves.
    */
   run(input: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Optional shared-convolution path (see src/onnx/chunkGraph.ts): scores `count` chunks of `length`
+   * bp laid out (count, length, 4) in `input`, each holding windows of inputLength bp starting at
+   * `offsets` (bp from the chunk's start, the same for every chunk). Returns (count · offsets.length,
+   * outputCount) probabilities, chunk-major, equal to run() on the windows themselves (≤ 1e-5).
+   * Offsets need not be evenly spaced: e.g. in-silico mutagenesis can score the bins a mutation
+   * touches as one chunk per mutant. Callers with consecutive bins use scoreBins (core/scoring.ts),
+   * which picks this path by itself.
+   */
+  runChunks?(input: Float32Array, count: number, length: number, offsets: readonly number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
 }

@@ -11,6 +11,10 @@ import { BinLayout, binCount, binRange, windowStart } from './windows';
 import { InferenceEngine } from './engine';
 
 export const DEFAULT_BATCH_SIZE = 64;
+/** Longest chunk of sequence the shared-convolution path puts in one piece (≈ 42 MB per copy of DanQ's 320-filter convolution). */
+export const MAX_CHUNK_BP = 32_768;
+/** Mean run of consecutive bins below which the chunk path is not worth its smaller batches. */
+export const MIN_MEAN_RUN = 4;
 
 export interface ScoringOptions {
   binSize: number;
@@ -19,6 +23,13 @@ export interface ScoringOptions {
   /** Windows per engine call, both strands counted. */
   batchSize?: number;
   signal?: AbortSignal;
+  /**
+   * Share the convolution between consecutive bins when the engine has a chunk graph (default true;
+   * false forces one window per bin, e.g. to compare the two).
+   */
+  chunks?: boolean;
+  /** Bins per chunk on the shared-convolution path; default: half the batch (both strands in one call). */
+  chunkBins?: number;
 }
 
 /** Probabilities for a group of bins, each array (bins.length × targets) row-major. */
@@ -49,6 +60,11 @@ export async function scoreBins(
   onBlock: (block: BinBlock) => void | Promise<void>,
   codesOffset = 0,
 ): Promise<void> {
+  // Scattered bins (the editor's leftovers between cached ones) share little sequence: a run of fewer
+  // than MIN_MEAN_RUN bins on average is scored window by window, in full batches.
+  if (engine.runChunks && opts.chunks !== false && chunkPieces(bins, Number.MAX_SAFE_INTEGER).length * MIN_MEAN_RUN <= bins.length) {
+    return scoreBinsChunked(engine, codes, bins, opts, onBlock, codesOffset);
+  }
   const L = engine.inputLength;
   const T = engine.outputCount;
   const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
@@ -71,6 +87,92 @@ export async function scoreBins(
     running = engine.run(input, n * strands).then((out) => onBlock(splitStrands(group, out, T, strands === 2)));
   }
   if (running) await running;
+}
+
+/** Consecutive bins, at most `max` of them: one chunk. */
+export function chunkPieces(bins: readonly number[], max: number): number[][] {
+  const pieces: number[][] = [];
+  let piece: number[] = [];
+  for (const bin of bins) {
+    if (piece.length > 0 && (bin !== piece[piece.length - 1] + 1 || piece.length >= max)) {
+      pieces.push(piece);
+      piece = [];
+    }
+    piece.push(bin);
+  }
+  if (piece.length > 0) pieces.push(piece);
+  return pieces;
+}
+
+/**
+ * scoreBins on the engine's chunk graph: each run of consecutive bins is one chunk of sequence whose
+ * convolution is computed once. The reverse strand's chunk is the reverse complement of the whole
+ * chunk, whose windows are the bins' reverse-complement windows in reverse order. Chunks of equal
+ * size share an engine call; blocks come out in bin order, as from the per-window path.
+ */
+export async function scoreBinsChunked(
+  engine: InferenceEngine,
+  codes: Uint8Array,
+  bins: readonly number[],
+  opts: ScoringOptions,
+  onBlock: (block: BinBlock) => void | Promise<void>,
+  codesOffset = 0,
+): Promise<void> {
+  const runChunks = engine.runChunks;
+  if (!runChunks) throw new Error('scoreBinsChunked: the engine has no chunk graph');
+  const L = engine.inputLength;
+  const T = engine.outputCount;
+  const b = opts.binSize;
+  const layout: BinLayout = { binSize: b, windowLength: L };
+  const strands = opts.reverseComplement ? 2 : 1;
+  const batch = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  // A chunk's convolution output is (filters × chunk length) floats, several copies of it in flight:
+  // at most MAX_CHUNK_BP of sequence per chunk, however large the batch.
+  const K = Math.max(1, Math.min(opts.chunkBins ?? Math.floor(batch / strands), Math.floor((MAX_CHUNK_BP - L) / b) + 1));
+  const chunksPerCall = Math.max(1, Math.floor(batch / (K * strands)));
+  const pieces = chunkPieces(bins, K);
+  const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+  let running: Promise<void> | undefined;
+  for (let i = 0, call = 0; i < pieces.length; call++) {
+    throwIfAborted(opts.signal);
+    const len = pieces[i].length;
+    const group: number[][] = [];
+    while (i < pieces.length && group.length < chunksPerCall && pieces[i].length === len) group.push(pieces[i++]);
+    const n = group.length;
+    const S = (len - 1) * b + L;
+    const size = n * strands * S * CHANNEL_COUNT;
+    if (buffers[call % 2].length < size) buffers[call % 2] = new Float32Array(size);
+    const input = buffers[call % 2];
+    for (let j = 0; j < n; j++) {
+      oneHotWindow(codes, windowStart(group[j][0], layout) - codesOffset, S, input, j * S * CHANNEL_COUNT);
+      if (strands === 2) reverseComplementOneHot(input, j * S * CHANNEL_COUNT, S, input, (n + j) * S * CHANNEL_COUNT);
+    }
+    const offsets = Array.from({ length: len }, (_, k) => k * b);
+    if (running) await running;
+    throwIfAborted(opts.signal);
+    running = runChunks(input, n * strands, S, offsets).then((out) => onBlock(chunkBlock(group, out, T, strands === 2)));
+  }
+  if (running) await running;
+}
+
+function chunkBlock(group: number[][], out: Float32Array, T: number, bothStrands: boolean): BinBlock {
+  const n = group.length;
+  const len = group[0].length;
+  const bins = group.flat();
+  const forward = out.slice(0, n * len * T);
+  if (!bothStrands) return { bins, targets: T, forward, mean: forward };
+  const reverse = new Float32Array(n * len * T);
+  const mean = new Float32Array(n * len * T);
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < len; k++) {
+      // Window k of chunk j's reverse complement is bin len − 1 − k's reverse-complement window.
+      const src = ((n + j) * len + (len - 1 - k)) * T;
+      const dst = (j * len + k) * T;
+      reverse.set(out.subarray(src, src + T), dst);
+      for (let t = 0; t < T; t++) mean[dst + t] = (forward[dst + t] + reverse[dst + t]) / 2;
+    }
+  }
+  return { bins, targets: T, forward, reverse, mean };
 }
 
 function splitStrands(bins: number[], out: Float32Array, T: number, bothStrands: boolean): BinBlock {

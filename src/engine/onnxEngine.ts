@@ -11,7 +11,9 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine } from '../core/engine';
+import { Device, EngineOptions, InferenceEngine, Precision } from '../core/engine';
+import { checkInt8, describeInt8Check } from './int8Check';
+import { ChunkSession, openChunkSession, runChunkSession } from './onnxChunks';
 
 type Ort = typeof ortTypes;
 
@@ -47,10 +49,14 @@ function builtForPlatform(): string | undefined {
 }
 
 class OnnxEngine implements InferenceEngine {
+  /** Present when the network has a chunk graph (see onnxChunks.ts); the scorer then shares convolutions. */
+  runChunks?: (input: Float32Array, count: number, length: number, offsets: readonly number[]) => Promise<Float32Array>;
+  chunk?: ChunkSession;
+
   constructor(
     private readonly ort: Ort,
     private readonly session: ortTypes.InferenceSession,
-    readonly description: string,
+    public description: string,
     readonly device: Device,
     readonly inputLength: number,
     readonly outputCount: number,
@@ -58,7 +64,17 @@ class OnnxEngine implements InferenceEngine {
     private readonly outputName: string,
   ) {}
 
+  /** Set for int8: single windows go through the int8 chunk graph too (a chunk of one window). */
+  private windowsThroughChunks = false;
+  precision: Precision = 'fp32';
+
   async run(input: Float32Array, count: number): Promise<Float32Array> {
+    if (this.windowsThroughChunks && this.runChunks) return this.runChunks(input, count, this.inputLength, [0]);
+    return this.runPerWindowGraph(input, count);
+  }
+
+  /** The network as exported (float32), whatever the engine's precision. */
+  async runPerWindowGraph(input: Float32Array, count: number): Promise<Float32Array> {
     const size = count * this.inputLength * CHANNEL_COUNT;
     const data = input.length === size ? input : input.subarray(0, size);
     const tensor = new this.ort.Tensor('float32', data, [count, this.inputLength, CHANNEL_COUNT]);
@@ -67,10 +83,34 @@ class OnnxEngine implements InferenceEngine {
     return out.data as Float32Array;
   }
 
-  async dispose(): Promise<void> {
+  attachChunks(chunk: ChunkSession, precision: Precision): void {
+    this.chunk = chunk;
+    this.precision = precision;
+    this.windowsThroughChunks = precision === 'int8';
+    this.runChunks = (input, count, length, offsets) => runChunkSession(this.ort, chunk.session, input, count, length, offsets);
+  }
+
+  /**
+   * Large networks keep one copy of their weights: single windows then run as chunks of one window
+   * (the same numbers to ≤ 1e-5, as the probe checked) and the per-window session is released.
+   */
+  async dropPerWindowGraph(): Promise<void> {
+    if (!this.chunk || this.perWindowReleased) return;
+    this.windowsThroughChunks = true;
+    this.perWindowReleased = true;
     await this.session.release();
   }
+
+  private perWindowReleased = false;
+
+  async dispose(): Promise<void> {
+    await this.chunk?.session.release();
+    if (!this.perWindowReleased) await this.session.release();
+  }
 }
+
+/** Above this network size (bytes) an engine with a chunk graph keeps only that one (memory). */
+export const SINGLE_COPY_BYTES = 64 * 1024 * 1024;
 
 export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
   if (!pkg.manifest.onnx) throw new ModelError('model.json has no "onnx" entry: this is not an ONNX model', { file: path.join(pkg.dir, 'model.json') });
@@ -104,7 +144,60 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   }
   const onnx = m.onnx!;
   const where = device === 'cuda' ? 'CUDA' : `CPU, ${threads} thread${threads > 1 ? 's' : ''}`;
-  return new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
+  const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
+  const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
+  const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
+  if (opts.precision === 'int8') {
+    try {
+      await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice, opts.int8Check !== false);
+    } catch (e) {
+      await engine.dispose();
+      throw e;
+    }
+    engine.description = `ONNX Runtime (${where}), shared-convolution chunks, int8`;
+  } else if (opts.chunks !== false) {
+    const opened = await openChunkSession(ort, pkg, chunkOptions, perWindow);
+    if (opened.ok) {
+      engine.attachChunks(opened.chunk, 'fp32');
+      engine.description = `ONNX Runtime (${where}), shared-convolution chunks`;
+      if ((await fs.stat(pkg.networkPath)).size > SINGLE_COPY_BYTES) await engine.dropPerWindowGraph();
+    } else {
+      opts.onNotice?.(`model "${m.name}" has no chunk graph: ${opened.reason}; each window is scored on its own`);
+    }
+  }
+  return engine;
+}
+
+/** int8: the quantised chunk graph, used only once the held-out check has passed (int8Check.ts). */
+async function openInt8(
+  engine: OnnxEngine,
+  ort: Ort,
+  pkg: ModelPackage,
+  options: ortTypes.InferenceSession.SessionOptions,
+  onNotice: ((m: string) => void) | undefined,
+  check: boolean,
+): Promise<void> {
+  const name = pkg.manifest.name;
+  const opened = await openChunkSession(ort, pkg, options, (input, count) => engine.runPerWindowGraph(input, count), 'int8');
+  if (!opened.ok) throw new ModelError(`int8 is not available for model "${name}": ${opened.reason}; use --precision fp32`, { file: pkg.networkPath });
+  const int8 = opened.chunk;
+  const runInt8 = (input: Float32Array, count: number) => runChunkSession(ort, int8.session, input, count, engine.inputLength, [0]);
+  if (!check) {
+    engine.attachChunks(int8, 'int8');
+    return;
+  }
+  let result;
+  try {
+    result = await checkInt8(pkg, (input, count) => engine.runPerWindowGraph(input, count), runInt8, onNotice);
+  } catch (e) {
+    await int8.session.release();
+    throw new ModelError(`int8 is refused for model "${name}": its accuracy cannot be checked (${(e as Error).message}); use --precision fp32`, { file: pkg.networkPath });
+  }
+  if (!result.passed) {
+    await int8.session.release();
+    throw new ModelError(`int8 is refused for model "${name}": ${describeInt8Check(result)}; use --precision fp32`, { file: pkg.networkPath });
+  }
+  engine.attachChunks(int8, 'int8');
 }
 
 /**

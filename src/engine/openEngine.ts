@@ -1,9 +1,13 @@
 /** Opens the engine that runs a model package's network: ONNX Runtime for ONNX, TensorFlow.js for TF.js. */
+import { ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { EngineOptions, InferenceEngine } from '../core/engine';
 import { openOnnxEngine } from './onnxEngine';
 import { openTfjsEngine } from './tfjsEngine';
 
-export function openEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
-  return pkg.format === 'onnx' ? openOnnxEngine(pkg, opts) : openTfjsEngine(pkg, opts);
+export async function openEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
+  if (pkg.format === 'onnx') return openOnnxEngine(pkg, opts);
+  // int8 is built from the ONNX graph (chunk graph + ORT's quantised operators); a TF.js model has none.
+  if (opts.precision === 'int8') throw new ModelError(`int8 is not available for model "${pkg.manifest.name}": it is a TensorFlow.js model, and int8 runs on ONNX Runtime; use --precision fp32`, { file: pkg.dir });
+  return openTfjsEngine(pkg, opts);
 }

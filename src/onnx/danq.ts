@@ -193,7 +193,8 @@ export function buildDanqModel(weights: DanqWeights, options: DanqGraphOptions =
   };
 }
 
-class GraphBuilder {
+/** Collects nodes and initializers with generated names; shared with the chunk graph builder. */
+export class GraphBuilder {
   readonly nodes: NodeSpec[] = [];
   readonly initializers: Initializer[] = [];
   private counter = 0;
@@ -215,6 +216,12 @@ class GraphBuilder {
 
   init(name: string, dims: number[], data: Float32Array): string {
     this.initializers.push({ name, dims, data });
+    return name;
+  }
+
+  /** A scalar int64 (rank 0), as Range wants its bounds. */
+  ints0(name: string, value = 0): string {
+    this.initializers.push({ name, dims: [], data: BigInt64Array.from([BigInt(value)]) });
     return name;
   }
 
@@ -286,7 +293,7 @@ function im2colLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
   return b.node('Transpose', [relu], { perm: attr.ints([1, 0, 2]) });
 }
 
-interface Flattened {
+export interface Flattened {
   /** (N, T·2H) */
   name: string;
   /** dense1W with rows permuted to the order in which `name` holds the LSTM outputs. */
@@ -294,7 +301,7 @@ interface Flattened {
 }
 
 /** ONNX LSTM over (T, N, F); Y is (T, 2, N, H) → (N, T, 2, H) → (N, T·2H): dense1W's own row order. */
-function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
+export function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
   const { convFilters: F, lstmHidden: H } = w.arch;
   const y = b.node(
     'LSTM',

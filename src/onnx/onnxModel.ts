@@ -13,7 +13,7 @@ export const DEFAULT_OPSET = 13;
 export const DEFAULT_IR_VERSION = 7;
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** A dimension: a fixed size or a symbolic name (dim_param) such as "batch". */
 export type Dim = number | string;
@@ -28,7 +28,8 @@ export interface ValueInfo {
 export interface Initializer {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  /** Int8Array / Uint8Array: quantised weights and their zero points (int8 graphs). */
+  data: Float32Array | BigInt64Array | Int8Array | Uint8Array;
 }
 
 export type AttributeValue =
@@ -52,6 +53,8 @@ export interface NodeSpec {
   outputs: string[];
   name?: string;
   attributes?: Record<string, AttributeValue>;
+  /** Operator set domain; '' (default) is ONNX's own, 'com.microsoft' ONNX Runtime's contrib operators. */
+  domain?: string;
 }
 
 export interface GraphSpec {
@@ -71,6 +74,8 @@ export interface ModelSpec {
   docString?: string;
   /** Stored as metadata_props: ORT exposes it as custom metadata. */
   metadata?: Record<string, string>;
+  /** Further operator sets the nodes use (e.g. { domain: 'com.microsoft', version: 1 }). */
+  extraOpsets?: { domain: string; version: number }[];
 }
 
 // AttributeProto.AttributeType
@@ -100,10 +105,12 @@ function encodeNode(n: NodeSpec, index: number): Message {
   m.stringField(3, n.name ?? `${n.op}_${index}`);
   m.stringField(4, n.op);
   for (const [key, value] of Object.entries(n.attributes ?? {})) m.messageField(5, encodeAttribute(key, value));
+  if (n.domain) m.stringField(7, n.domain);
   return m;
 }
 
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(data: Initializer['data']): Uint8Array {
+  if (data instanceof Int8Array || data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (os.endianness() !== 'LE') {
     // ONNX raw_data is little-endian; a big-endian host swaps a copy.
     const copy = new Uint8Array(data.byteLength);
@@ -123,7 +130,12 @@ function encodeTensor(t: Initializer): Message {
   }
   const m = new Message();
   if (t.dims.length) m.packedVarintField(1, t.dims);
-  m.varintField(2, t.data instanceof Float32Array ? DataType.FLOAT : DataType.INT64);
+  const type =
+    t.data instanceof Float32Array ? DataType.FLOAT
+    : t.data instanceof Int8Array ? DataType.INT8
+    : t.data instanceof Uint8Array ? DataType.UINT8
+    : DataType.INT64;
+  m.varintField(2, type);
   m.stringField(8, t.name);
   m.bytesField(9, littleEndianBytes(t.data));
   return m;
@@ -158,6 +170,7 @@ export function encodeModel(spec: ModelSpec): Message {
   if (spec.docString) m.stringField(6, spec.docString);
   m.messageField(7, encodeGraph(spec.graph));
   m.messageField(8, new Message().stringField(1, '').varintField(2, spec.opset ?? DEFAULT_OPSET));
+  for (const o of spec.extraOpsets ?? []) m.messageField(8, new Message().stringField(1, o.domain).varintField(2, o.version));
   for (const [key, value] of Object.entries(spec.metadata ?? {})) {
     m.messageField(14, new Message().stringField(1, key).stringField(2, value));
   }

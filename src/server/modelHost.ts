@@ -5,7 +5,7 @@
  * if its directory disappears later (ONNX Runtime holds the network in memory).
  */
 import * as path from 'path';
-import { isTfbsError } from '../core/errors';
+import { isTfbsError, ModelError } from '../core/errors';
 import { DEFAULT_MODEL_DIR, ModelPackage, loadModelPackage } from '../core/modelPackage';
 import { Experiment, selectTargets } from '../core/targets';
 import { InferenceEngine } from '../core/engine';
@@ -24,8 +24,18 @@ export interface LoadedModel {
 /** Opens an engine for a package; replaceable in tests. */
 export type EngineOpener = (pkg: ModelPackage, settings: TfbsSettings, onNotice: (m: string) => void) => Promise<InferenceEngine>;
 
-export const openEngineForSettings: EngineOpener = (pkg, settings, onNotice) =>
-  openEngine(pkg, { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice });
+export const openEngineForSettings: EngineOpener = async (pkg, settings, onNotice) => {
+  const opts = { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice };
+  if (settings.precision !== 'int8') return openEngine(pkg, opts);
+  try {
+    return await openEngine(pkg, { ...opts, precision: 'int8' });
+  } catch (e) {
+    // The editor keeps working: the refusal (with its figures) becomes a notice and fp32 runs.
+    if (!(e instanceof ModelError)) throw e;
+    onNotice(`${e.detail.replace(/; use --precision fp32$/, '')}; running fp32`);
+    return openEngine(pkg, opts);
+  }
+};
 
 export function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
   return settings.modelPath ? path.resolve(settings.modelPath) : path.join(extensionPath, DEFAULT_MODEL_DIR);

@@ -8,6 +8,7 @@
  */
 
 export type DeviceSetting = 'cpu' | 'cuda';
+export type PrecisionSetting = 'fp32' | 'int8';
 /** 0: the bin size the model was trained for. */
 export type BinSizeSetting = 0 | 50 | 100 | 200;
 
@@ -17,6 +18,8 @@ export interface TfbsSettings {
   device: DeviceSetting;
   /** ONNX Runtime intra-op threads; 0: one per core. */
   threads: number;
+  /** int8: quantised LSTM and dense layers, where the model's held-out accuracy check passes. */
+  precision: PrecisionSetting;
   binSize: BinSizeSetting;
   /** Average the forward strand with the reverse complement (twice the work). */
   reverseComplement: boolean;
@@ -36,6 +39,7 @@ export const DEFAULT_SETTINGS: Readonly<TfbsSettings> = Object.freeze({
   modelPath: '',
   device: 'cpu',
   threads: 0,
+  precision: 'fp32',
   binSize: 0,
   reverseComplement: true,
   threshold: 0.5,
@@ -51,7 +55,7 @@ export const SETTINGS_SECTION = 'tfbsLens';
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof TfbsSettings)[];
 
 /** Settings whose change means the model must be reloaded (the cache is only valid for one engine). */
-export const MODEL_SETTING_KEYS: readonly (keyof TfbsSettings)[] = ['modelPath', 'device', 'threads'];
+export const MODEL_SETTING_KEYS: readonly (keyof TfbsSettings)[] = ['modelPath', 'device', 'threads', 'precision'];
 
 /** Any object → valid settings; each bad or missing field takes its default. */
 export function normaliseSettings(raw: unknown): TfbsSettings {
@@ -65,6 +69,7 @@ export function normaliseSettings(raw: unknown): TfbsSettings {
     modelPath: str(r.modelPath, d.modelPath),
     device: r.device === 'cuda' || r.device === 'cpu' ? r.device : d.device,
     threads: Math.floor(num(r.threads, d.threads, 0, 256)),
+    precision: r.precision === 'int8' || r.precision === 'fp32' ? r.precision : d.precision,
     binSize: r.binSize === 0 || r.binSize === 50 || r.binSize === 100 || r.binSize === 200 ? r.binSize : d.binSize,
     reverseComplement: bool(r.reverseComplement, d.reverseComplement),
     threshold: num(r.threshold, d.threshold, 0, 1),

@@ -21,7 +21,7 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -33,6 +33,8 @@ export const scoreCommand: CliCommand = {
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
     threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
+    precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM and dense layers quantised, refused unless its held-out accuracy check passes; default fp32)' },
+    chunks: { type: 'boolean', description: 'share the convolution between consecutive bins (default; --no-chunks: one window at a time)' },
     region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
   },
@@ -47,6 +49,9 @@ export const scoreCommand: CliCommand = {
     const batchSize = intOption(args, 'batch', DEFAULT_BATCH_SIZE, 1, 4096);
     const output = stringOption(args, 'output');
     const reverseComplement = args.options.rc !== false;
+    const precision = choiceOption(args, 'precision', ['fp32', 'int8'] as const, 'fp32');
+    const chunks = args.options.chunks !== false;
+    if (precision === 'int8' && !chunks) throw new UsageError('--precision int8 runs on the chunk graph; it cannot be combined with --no-chunks');
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
@@ -64,7 +69,7 @@ export const scoreCommand: CliCommand = {
     const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
-    const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
+    const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
     const files: AtomicFile[] = [];
     const open = async (target: string): Promise<TextSink> => {

@@ -1,0 +1,94 @@
+/**
+ * The chunk graph of a DanQ-family network: the convolution computed once over a run of consecutive
+ * bins' sequence instead of once per (mostly overlapping) window.
+ *
+ * Input `sequence` (N, S, 4): N chunks of S bp, one-hot. Input `offsets` (K) int64: where each of the
+ * K windows starts in a chunk (bp; the same for every chunk; each offset + window length ≤ S).
+ * Output (N·K, outputs), chunk-major: row n·K + k is window k of chunk n, equal to the per-window
+ * graph on that window.
+ *
+ * Why it is exact: window k's convolution outputs are positions [offsets[k], offsets[k] + L − w + 1)
+ * of the chunk's convolution (one output per base, the same arithmetic). Its pooled step t is the
+ * max over [offsets[k] + t·p, +p); a stride-1 max over the whole chunk gives every such max at once,
+ * and a Gather picks those at offsets[k] + t·p. ReLU and max commute, so ReLU runs on the gathered
+ * values only. The LSTM and the dense layers then run batched over all N·K windows.
+ */
+import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, pooledLength } from './danq';
+import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
+import { denseInt8, lstmInt8, MS_DOMAIN } from './quantize';
+
+export const CHUNK_INPUT = 'sequence';
+export const CHUNK_OFFSETS = 'offsets';
+export const CHUNK_OUTPUT = 'probabilities';
+
+const CHANNELS = 4;
+
+export interface ChunkGraphOptions {
+  /** 'int8': LSTM and dense layers dynamically quantised (see quantize.ts); the convolution stays float32. */
+  precision?: 'fp32' | 'int8';
+  name?: string;
+}
+
+export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions = {}): ModelSpec {
+  const arch = w.arch;
+  checkArchitecture(arch);
+  const { convFilters: F, convWidth: width, poolSize: P } = arch;
+  const T = pooledLength(arch);
+  const b = new GraphBuilder();
+  const ncl = b.node('Transpose', [CHUNK_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
+  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
+  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
+  // (N, F, 1, X): at x the max over [x, x + P) of the convolution
+  const slid = b.node('MaxPool', [conv], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) });
+  // Channels last in one step from the blocked layout (ORT folds this Transpose into its reorder),
+  // then all N chunks' positions as rows of one (N·X, F) matrix, gathered straight into time-major
+  // order: row t·P + n·X + offsets[k] for (t, n, k). (Gathering from (N, F, X) along its last axis and
+  // transposing afterwards was measured: the Gather and two Transposes then took ~30 % of the graph.)
+  const nhwc = b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }); // (N, 1, X, F)
+  const positions = b.node('Reshape', [nhwc, b.ints('rows_shape', [-1, F])]); // (N·X, F)
+  const shape = b.node('Shape', [slid]);
+  const chunks = b.node('Squeeze', [b.node('Gather', [shape, b.ints('dim0', [0])], { axis: attr.int(0) }), b.ints('squeeze0', [0])]);
+  const X = b.node('Gather', [shape, b.ints('dim3', [3])], { axis: attr.int(0) }); // (1)
+  const chunkStarts = b.node('Mul', [b.node('Range', [b.ints0('zero'), chunks, b.ints0('one', 1)]), X]); // (N)
+  const stepCol = b.node('Reshape', [b.ints('pool_steps', Array.from({ length: T }, (_, t) => t * P)), b.ints('steps_shape', [T, 1, 1])]);
+  const chunkMid = b.node('Reshape', [chunkStarts, b.ints('chunks_shape', [1, -1, 1])]);
+  const offsetRow = b.node('Reshape', [CHUNK_OFFSETS, b.ints('offsets_shape', [1, 1, -1])]);
+  const index = b.node('Add', [b.node('Add', [stepCol, chunkMid]), offsetRow]); // (T, N, K)
+  const timeMajor = b.node('Gather', [positions, index], { axis: attr.int(0) }); // (T, N, K, F)
+  const relu = b.node('Relu', [timeMajor]);
+  const steps3 = b.node('Reshape', [relu, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
+  const int8 = options.precision === 'int8';
+  const flat = int8 ? lstmInt8(b, w, steps3) : lstmOp(b, w, steps3);
+  const rows = T * 2 * arch.lstmHidden;
+  const d1 = int8
+    ? denseInt8(b, 'dense1', flat.name, flat.dense1W, w.dense1B, rows, arch.denseHidden)
+    : b.node('Gemm', [flat.name, b.init('dense1_W', [rows, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], w.dense1B)]);
+  const r1 = b.node('Relu', [d1]);
+  const d2 = int8
+    ? denseInt8(b, 'dense2', r1, w.dense2W, w.dense2B, arch.denseHidden, arch.outputs)
+    : b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], w.dense2W), b.init('dense2_B', [arch.outputs], w.dense2B)]);
+  b.node('Sigmoid', [d2], {}, CHUNK_OUTPUT);
+  const graph: GraphSpec = {
+    name: options.name ?? 'danq_chunk',
+    nodes: b.nodes,
+    initializers: b.initializers,
+    inputs: [
+      { name: CHUNK_INPUT, shape: ['chunks', 'length', CHANNELS] },
+      { name: CHUNK_OFFSETS, elemType: 'int64', shape: ['windows'] },
+    ],
+    outputs: [{ name: CHUNK_OUTPUT, shape: ['rows', arch.outputs] }],
+  };
+  return {
+    graph,
+    opset: DEFAULT_OPSET,
+    irVersion: DEFAULT_IR_VERSION,
+    producerName: 'tfbs-lens',
+    docString: `DanQ-family chunk graph${int8 ? ' (int8)' : ''} ${JSON.stringify(arch)}`,
+    extraOpsets: int8 ? [{ domain: MS_DOMAIN, version: 1 }] : undefined,
+  };
+}
+
+/** Chunk length in bp for `windows` windows `step` bp apart. */
+export function chunkLength(windows: number, step: number, windowLength: number): number {
+  return (windows - 1) * step + windowLength;
+}
