@@ -4,7 +4,7 @@
  * averages the strands, and hands results over batch by batch so that editors can paint progressively
  * and callers can cancel between batches.
  */
-import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from './encoding';
+import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from './encoding';
 import { CancelledError } from './errors';
 import { FastaEvent, FastaRecordInfo } from './fasta';
 import { BinLayout, binCount, binRange, windowStart } from './windows';
@@ -19,6 +19,12 @@ export interface ScoringOptions {
   /** Windows per engine call, both strands counted. */
   batchSize?: number;
   signal?: AbortSignal;
+  /**
+   * Leave out bins whose whole window is N or padding (assembly gaps, telomeres): such a window holds
+   * no sequence, so the model's output there is not a prediction. Those bins are not scored and reach
+   * no sink — outputs have no row there, as for a bin that was never asked for.
+   */
+  skipUnknownWindows?: boolean;
 }
 
 /** Probabilities for a group of bins, each array (bins.length × targets) row-major. */
@@ -52,6 +58,7 @@ export async function scoreBins(
   const L = engine.inputLength;
   const T = engine.outputCount;
   const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
+  if (opts.skipUnknownWindows) bins = binsWithSequence(codes, bins, layout, codesOffset);
   const strands = opts.reverseComplement ? 2 : 1;
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
@@ -71,6 +78,36 @@ export async function scoreBins(
     running = engine.run(input, n * strands).then((out) => onBlock(splitStrands(group, out, T, strands === 2)));
   }
   if (running) await running;
+}
+
+/**
+ * The bins, in their order, whose window holds at least one A, C, G or T. One forward scan serves
+ * bins in ascending order, so a megabase of N costs one pass over it, not one per window.
+ */
+export function binsWithSequence(codes: Uint8Array, bins: readonly number[], layout: BinLayout, codesOffset = 0): number[] {
+  const kept: number[] = [];
+  let scanned = 0; // codes[0, scanned) hold no base at or after the last base found
+  let nextBase = -1; // index into codes of the next base at or after the last window's start, -1 if unknown
+  let lastStart = -Infinity;
+  for (const b of bins) {
+    const from = Math.max(0, windowStart(b, layout) - codesOffset);
+    const to = Math.min(codes.length, windowStart(b, layout) - codesOffset + layout.windowLength);
+    if (from < lastStart) {
+      // Out of order (editors may ask for any bins): restart the scan here.
+      scanned = 0;
+      nextBase = -1;
+    }
+    lastStart = from;
+    if (nextBase < from) {
+      nextBase = -1;
+      let i = Math.max(from, scanned);
+      while (i < codes.length && codes[i] >= UNKNOWN) i++;
+      scanned = i;
+      if (i < codes.length) nextBase = i;
+    }
+    if (nextBase >= 0 && nextBase < to) kept.push(b);
+  }
+  return kept;
 }
 
 function splitStrands(bins: number[], out: Float32Array, T: number, bothStrands: boolean): BinBlock {

@@ -15,19 +15,24 @@ import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
+import { chromSizesOf } from '../../tracks/chromSizes';
+import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
+
+/** The core's text formats, and the genome-track formats of src/tracks. */
+export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak'] as const;
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
-    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix) or json; default bed' },
+    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR) or narrowpeak (runs of bins ≥ threshold as peaks); default bed' },
     targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
-    threshold: { type: 'string', value: 'P', description: `BED: write bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
+    threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
     bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
     rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
@@ -39,8 +44,8 @@ export const scoreCommand: CliCommand = {
 
   async run(args, io) {
     const [fasta] = args.positionals;
-    const format = choiceOption(args, 'format', PREDICTION_FORMATS, 'bed');
-    if (args.options.threshold !== undefined && format !== 'bed') throw new UsageError('--threshold applies to --format bed only');
+    const format = choiceOption(args, 'format', SCORE_FORMATS, 'bed');
+    if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak') throw new UsageError('--threshold applies to --format bed and narrowpeak only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
@@ -72,9 +77,18 @@ export const scoreCommand: CliCommand = {
       files.push(f);
       return f;
     };
+    let tracks: BigWigTracksWriter | undefined;
     try {
       let writer: PredictionWriter;
-      if (format === 'bedgraph' && selected.length > 1) {
+      if (format === 'bigwig') {
+        if (!output) throw new UsageError('bigwig writes one file per experiment: give a directory with -o');
+        await fs.mkdir(output, { recursive: true }).catch((e) => {
+          throw ioErrorFrom(e, output, 'write');
+        });
+        writer = tracks = new BigWigTracksWriter(output, ctx, await chromSizesOf(fasta));
+      } else if (format === 'narrowpeak') {
+        writer = new NarrowPeakWriter(output ? await open(output) : stdoutSink, ctx, threshold);
+      } else if (format === 'bedgraph' && selected.length > 1) {
         if (!output) throw new UsageError(`bedgraph writes one file per experiment: give a directory with -o (or pick one with --targets); ${selected.length} experiments selected`);
         await fs.mkdir(output, { recursive: true }).catch((e) => {
           throw ioErrorFrom(e, output, 'write');
@@ -96,12 +110,13 @@ export const scoreCommand: CliCommand = {
       const started = Date.now();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       await writer.begin();
-      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal }, writer, (done) => {
+      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, writer, (done) => {
         const elapsed = (Date.now() - started) / 1000;
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
       });
       await writer.finish();
+      await tracks?.commit();
       for (const f of files) await f.commit();
       bar.done();
       const seconds = (Date.now() - started) / 1000;
@@ -115,6 +130,7 @@ export const scoreCommand: CliCommand = {
       return 0;
     } catch (e) {
       for (const f of files) await f.abort();
+      await tracks?.abort();
       throw e;
     } finally {
       await engine.dispose();
