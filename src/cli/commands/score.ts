@@ -110,7 +110,16 @@ export const scoreCommand: CliCommand = {
       const started = Date.now();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       await writer.begin();
-      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, writer, (done) => {
+      let written = 0;
+      const counted: RecordScoresSink = {
+        startRecord: (record) => writer.startRecord(record),
+        bins: (record, block, ranges) => {
+          written += block.bins.length;
+          return writer.bins(record, block, ranges);
+        },
+        endRecord: (record, length) => writer.endRecord(record, length),
+      };
+      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, counted, (done) => {
         const elapsed = (Date.now() - started) / 1000;
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
@@ -127,6 +136,8 @@ export const scoreCommand: CliCommand = {
           `(${windows.toLocaleString('en')} windows, ${Math.round(windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}; ${regionList === undefined ? 'validation' : 'index look-up'} ${formatSeconds(scanSeconds)})` +
           (output ? ` → ${output}` : ''),
       );
+      if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
+      io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
       return 0;
     } catch (e) {
       for (const f of files) await f.abort();
