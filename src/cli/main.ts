@@ -12,6 +12,7 @@ import { datasetCommand } from './commands/dataset';
 import { evaluateCommand } from './commands/evaluate';
 import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
+import { mergeCommand } from './commands/merge';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
 import { packageRoot } from './paths';
@@ -21,7 +22,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand];
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, mergeCommand];
 
 function help(): string {
   return [

@@ -17,16 +17,18 @@ import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
 import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
+import { BinsWriter } from '../../tracks/binsFile';
+import { parseShard, shardRegions } from '../../tracks/shards';
 
 /** The core's text formats, and the genome-track formats of src/tracks. */
-export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak'] as const;
+export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--shard K/N --format bins] [--device cpu|cuda] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -39,6 +41,7 @@ export const scoreCommand: CliCommand = {
     threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
     region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
+    shard: { type: 'string', value: 'K/N', description: 'score only part K of N of the genome (contiguous, bin-aligned, by the .fai), for tfbs merge; with --format bins' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
   },
 
@@ -65,8 +68,21 @@ export const scoreCommand: CliCommand = {
       selected = indices;
     }
 
-    const regionList = stringOption(args, 'region');
-    const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
+    let regionList = stringOption(args, 'region');
+    const shardText = stringOption(args, 'shard');
+    const shard = shardText === undefined ? undefined : parseShard(shardText);
+    if (shardText !== undefined) {
+      if (!shard) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N; got "${shardText}"`);
+      if (regionList !== undefined) throw new UsageError('--shard and --region exclude each other (a shard is a set of regions)');
+      if (format !== 'bins') throw new UsageError('--shard writes --format bins (tfbs merge turns the shards into bigWig, narrowPeak, BED or bedGraph)');
+      if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--shard needs the FASTA's index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
+      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).join(',');
+    }
+    if (format === 'bins' && !output) throw new UsageError('--format bins writes a shard file for tfbs merge: give it with -o');
+    const input: ScoreInput =
+      regionList === undefined ? await wholeFile(fasta, binSize, io)
+      : regionList === '' ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
@@ -77,7 +93,7 @@ export const scoreCommand: CliCommand = {
       files.push(f);
       return f;
     };
-    let tracks: BigWigTracksWriter | undefined;
+    let tracks: BigWigTracksWriter | BinsWriter | undefined;
     try {
       let writer: PredictionWriter;
       if (format === 'bigwig') {
@@ -86,6 +102,12 @@ export const scoreCommand: CliCommand = {
           throw ioErrorFrom(e, output, 'write');
         });
         writer = tracks = new BigWigTracksWriter(output, ctx, await chromSizesOf(fasta));
+      } else if (format === 'bins') {
+        writer = tracks = new BinsWriter(output!, {
+          model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name),
+          shard: { index: shard?.index ?? 0, count: shard?.count ?? 1, regions: regionList ? regionList.split(',') : [] },
+          chromSizes: await chromSizesOf(fasta),
+        });
       } else if (format === 'narrowpeak') {
         writer = new NarrowPeakWriter(output ? await open(output) : stdoutSink, ctx, threshold);
       } else if (format === 'bedgraph' && selected.length > 1) {
