@@ -19,6 +19,8 @@ import { chromSizesOf } from '../../tracks/chromSizes';
 import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
 import { BinsWriter } from '../../tracks/binsFile';
 import { parseShard, shardRegions } from '../../tracks/shards';
+import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
+import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
 
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
@@ -28,7 +30,7 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--shard K/N --format bins] [--device cpu|cuda] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--shard K/N --format bins] [--resume] [--device cpu|cuda] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -42,6 +44,8 @@ export const scoreCommand: CliCommand = {
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
     region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
     shard: { type: 'string', value: 'K/N', description: 'score only part K of N of the genome (contiguous, bin-aligned, by the .fai), for tfbs merge; with --format bins' },
+    resume: { type: 'boolean', description: 'journaled run (needs -o and a .fai): after a kill or crash the same command with --resume goes on from the last completed chunk; bed, bedgraph, bigwig, narrowpeak' },
+    chunk: { type: 'string', value: 'BP', description: `with --resume: genome bp per journal step (default ${DEFAULT_CHUNK_BP.toLocaleString('en')})` },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
   },
 
@@ -78,9 +82,19 @@ export const scoreCommand: CliCommand = {
       if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--shard needs the FASTA's index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
       regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).join(',');
     }
+    const resume = args.options.resume === true;
+    if (args.options.chunk !== undefined && !resume) throw new UsageError('--chunk applies to --resume only');
+    const chunkBp = intOption(args, 'chunk', DEFAULT_CHUNK_BP, 1000);
+    if (resume) {
+      if (!output) throw new UsageError('--resume keeps a journal beside the output: give it with -o');
+      if (!(MERGE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--resume writes ${MERGE_FORMATS.join(', ')}; not ${format}`);
+      if (regionList !== undefined || shard) throw new UsageError('--resume scores the whole genome; it excludes --region and --shard');
+      if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--resume reads the genome by chunks through its index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
+    }
     if (format === 'bins' && !output) throw new UsageError('--format bins writes a shard file for tfbs merge: give it with -o');
     const input: ScoreInput =
-      regionList === undefined ? await wholeFile(fasta, binSize, io)
+      resume ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      : regionList === undefined ? await wholeFile(fasta, binSize, io)
       : regionList === '' ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
       : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
@@ -95,6 +109,31 @@ export const scoreCommand: CliCommand = {
     };
     let tracks: BigWigTracksWriter | BinsWriter | undefined;
     try {
+      if (resume) {
+        const entries = [...(await readFai(`${fasta}.fai`)).values()];
+        const stat = await fs.stat(fasta);
+        const modelDir = path.resolve(stringOption(args, 'model') ?? defaultModelDir());
+        const onnx = await fs.stat(path.join(modelDir, 'model.onnx')).catch(() => undefined);
+        const total = entries.reduce((n, e) => n + e.length, 0);
+        const started = Date.now();
+        const bar = new ProgressBar(total, io.interactive, 'scoring');
+        const result = await runResumable({
+          output: output!, format: format as MergeFormat, threshold, binSize, chunkBp, entries,
+          fingerprint: { fasta: path.resolve(fasta), size: stat.size, mtime: stat.mtimeMs, fai: entries, model: modelDir, onnx: onnx && [onnx.size, onnx.mtimeMs], reverseComplement, selected },
+          header: { model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name), chromSizes: await chromSizesOf(fasta) },
+          scoreChunk: async (list, sink, onProgress) => {
+            const chunk = await regionsOfIndexedFasta(fasta, list, binSize);
+            await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
+          },
+          onProgress: (done) => bar.update(done),
+          log: (m) => io.log(m),
+        });
+        bar.done();
+        const seconds = (Date.now() - started) / 1000;
+        io.log(`scored ${result.bins.toLocaleString('en')} bins of ${binSize} bp (${total.toLocaleString('en')} bp, ${result.chunks} chunks, ${result.resumed} done before) for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} (${engine.description}) → ${output}`);
+        io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+        return 0;
+      }
       let writer: PredictionWriter;
       if (format === 'bigwig') {
         if (!output) throw new UsageError('bigwig writes one file per experiment: give a directory with -o');
