@@ -127,3 +127,22 @@ test('three records in three shards: merged bigWig, narrowPeak and BED equal the
   assert.match(truncated.stderr, /shard 2 of 3 is incomplete/);
   await assert.rejects(fs.stat(out), 'no output written');
 });
+
+test('bgzip FASTA with .fai + .gzi: --region and --shard read it by random access, equal to the plain file; without .gzi a clear refusal', async () => {
+  const gz = path.join(work, 'multi.fa.gz');
+  const bgzip = spawnSync('sh', ['-c', `bgzip -c '${multi}' > '${gz}' && samtools faidx '${gz}'`], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(bgzip.status, 0, bgzip.stderr);
+  const byRegion = ['--model', model, '--targets', '5', '--format', 'bedgraph', '--region', 'chrB:20001-40000,chrC:1-3000'];
+  assert.equal(ok(['score', gz, ...byRegion]), ok(['score', multi, ...byRegion]));
+  const shards = [1, 2].map((k) => path.join(work, `gz-${k}.bins`));
+  shards.forEach((s, k) => ok(['score', gz, '--model', model, '--targets', TARGETS, '--shard', `${k + 1}/2`, '--format', 'bins', '-o', s]));
+  const merged = path.join(work, 'gz-merged.bed');
+  const single = path.join(work, 'plain-single.bed');
+  ok(['merge', ...shards, '--format', 'bed', '--threshold', '0.25', '-o', merged]);
+  ok(['score', multi, '--model', model, '--targets', TARGETS, '--threshold', '0.25', '-o', single]);
+  await same(single, merged);
+  await fs.rm(`${gz}.gzi`);
+  const refused = runTfbs(['score', gz, '--model', model, '--region', 'chrA:1-1000'], { timeoutMs: 60000 });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /multi\.fa\.gz\.gzi is missing/);
+});

@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
+import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFastaEvents } from '../../core/fasta';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -18,6 +18,7 @@ import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
 import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
 import { BinsWriter } from '../../tracks/binsFile';
+import { readRegionCodes } from '../../tracks/regionReader';
 import { parseShard, shardRegions } from '../../tracks/shards';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
@@ -287,7 +288,7 @@ async function regionsOfIndexedFasta(fasta: string, list: string, binSize: numbe
         const length = interval.end - interval.start;
         const from = Math.max(0, interval.start - engine.inputLength);
         const to = Math.min(entry.length, interval.end + engine.inputLength);
-        const codes = await readFaiRegion(fasta, entry, from, to);
+        const codes = await readRegionCodes(fasta, entry, from, to);
         const record: FastaRecordInfo = { index: i, name: text, uniqueName: text, description: '', headerLine: 0, genomic: interval };
         await sink.startRecord(record);
         await scoreBins(engine, codes, allBins(length, opts.binSize), opts, async (block) => {
