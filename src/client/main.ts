@@ -12,6 +12,7 @@ import { Ctx } from './ctx';
 import { DecorationPainter } from './decorations';
 import { HeatmapController } from './heatmap';
 import { LargeFileWatcher } from './largeFiles';
+import { registerRegionDocuments } from './regionDocuments';
 import { StatusBar } from './statusBar';
 import { TrainingCommand } from './training';
 
@@ -32,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     statusBar,
     training,
     new LargeFileWatcher(ctx),
+    ...registerRegionDocuments(ctx),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;

@@ -8,7 +8,7 @@ import { existsSync, openSync, readSync, closeSync } from 'fs';
 import { BgzipIndexedFasta } from '@gmod/indexedfasta';
 import { BASE_CODE, INVALID } from '../core/encoding';
 import { InputError } from '../core/errors';
-import { FaiEntry, readFaiRegion } from '../core/fasta';
+import { FaiEntry, parseGenomicName, readFaiRegion } from '../core/fasta';
 
 const bgzipped = new Map<string, BgzipIndexedFasta | false>();
 
@@ -56,3 +56,56 @@ export async function readRegionCodes(fasta: string, entry: FaiEntry, start: num
   }
   return codes;
 }
+
+/**
+ * The letters of [start, end) of an indexed record as written (soft-masking kept), for the editor's
+ * region documents; plain or bgzip like readRegionCodes.
+ */
+export async function readRegionText(fasta: string, entry: FaiEntry, start: number, end: number): Promise<string> {
+  if (start < 0 || end > entry.length || start > end) {
+    throw new InputError(`region ${start + 1}-${end} lies outside record "${entry.name}" (length ${entry.length.toLocaleString('en')})`, { file: fasta });
+  }
+  let reader = bgzipped.get(fasta);
+  if (reader === undefined) {
+    await readRegionCodes(fasta, entry, start, Math.min(end, start + 1)); // opens (and checks) the reader
+    reader = bgzipped.get(fasta) ?? false;
+  }
+  if (reader) {
+    const text = await reader.getSequence(entry.name, start, end);
+    if (text === undefined || text.length !== end - start) throw new InputError('the .fai/.gzi indexes do not match this file; re-create them with samtools faidx', { file: fasta, record: entry.name });
+    return text;
+  }
+  const byteAt = (p: number): number => entry.offset + Math.floor(p / entry.lineBases) * entry.lineBytes + (p % entry.lineBases);
+  const from = byteAt(start);
+  const to = end === start ? from : byteAt(end - 1) + 1;
+  const buf = Buffer.alloc(to - from);
+  const fd = openSync(fasta, 'r');
+  try {
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const text = buf.toString('latin1').replace(/[\r\n]/g, '');
+  if (text.length !== end - start || text.includes('>')) throw new InputError('the .fai index does not match this file (re-create it with samtools faidx or tfbs index)', { file: fasta, record: entry.name });
+  return text;
+}
+
+/** Regions larger than this make the editor slow; the command line scores any size. */
+export const MAX_REGION_BP = 10_000_000;
+
+/** Validates `chr:start-end` against the index; returns the message to show, or undefined when fine. */
+export function regionProblem(text: string, index: Map<string, FaiEntry>): string | undefined {
+  const g = parseGenomicName(text.trim());
+  if (!g) return 'chrom:start-end, 1-based inclusive (commas allowed), e.g. chr1:1,000,001-1,100,000';
+  const entry = index.get(g.chrom);
+  if (!entry) return `no record "${g.chrom}" (the file has ${[...index.keys()].slice(0, 6).join(', ')}${index.size > 6 ? ', …' : ''})`;
+  if (g.end > entry.length) return `${g.chrom} is ${entry.length.toLocaleString('en')} bp long`;
+  if (g.end - g.start > MAX_REGION_BP) return `at most ${MAX_REGION_BP.toLocaleString('en')} bp in the editor (tfbs score --region scores any size)`;
+  return undefined;
+}
+
