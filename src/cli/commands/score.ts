@@ -35,7 +35,7 @@ export const scoreCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
-    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR) or narrowpeak (runs of bins ≥ threshold as peaks); default bed' },
+    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR), narrowpeak (runs of bins ≥ threshold as peaks) or bins (a shard file for tfbs merge); default bed' },
     targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
     threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
     bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
