@@ -31,7 +31,9 @@ export interface ResumableRun {
   header: Omit<ShardHeader, 'shard'>;
   /** Scores a comma-separated region list into `sink`; `onProgress` gets residues done within it. */
   scoreChunk(regions: string, sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
-  /** Residues done over the whole genome. */
+  /** Once the journal is read: the residues this run has left to score (for the progress bar's ETA). */
+  onStart(remaining: number): void;
+  /** Residues scored by this run so far. */
   onProgress(done: number): void;
   log(message: string): void;
 }
@@ -88,11 +90,13 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
   const resumed = done.size;
   if (resumed) run.log(`resuming: ${done.size} of ${chunks} chunks already done (journal ${journal})`);
 
+  const plan = Array.from({ length: chunks }, (_, k) => shardRegions(run.entries, k, chunks, run.binSize));
+  run.onStart(plan.reduce((n, regions, k) => n + (done.has(k) ? 0 : regionLength(regions)), 0));
   let before = 0;
   for (let k = 0; k < chunks; k++) {
-    const regions = shardRegions(run.entries, k, chunks, run.binSize);
-    const length = regionLength(regions);
+    const regions = plan[k];
     if (!done.has(k)) {
+      const length = regionLength(regions);
       const writer = new BinsWriter(part(k), { ...run.header, shard: { index: k, count: chunks, regions } });
       try {
         await writer.begin();
@@ -106,9 +110,9 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
       }
       appendJournal(journal, { chunk: k, regions });
       done.add(k);
+      before += length;
+      run.onProgress(before);
     }
-    before += length;
-    run.onProgress(before);
   }
   const shards = await checkedShards(Array.from({ length: chunks }, (_, k) => part(k)));
   const bins = await writeMerged(shards, run.format, run.output, run.threshold);

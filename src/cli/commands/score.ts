@@ -117,7 +117,7 @@ export const scoreCommand: CliCommand = {
         const onnx = await fs.stat(path.join(modelDir, 'model.onnx')).catch(() => undefined);
         const total = entries.reduce((n, e) => n + e.length, 0);
         const started = Date.now();
-        const bar = new ProgressBar(total, io.interactive, 'scoring');
+        let bar: ProgressBar | undefined;
         const result = await runResumable({
           output: output!, format: format as MergeFormat, threshold, binSize, chunkBp, entries,
           fingerprint: { fasta: path.resolve(fasta), size: stat.size, mtime: stat.mtimeMs, fai: entries, model: modelDir, onnx: onnx && [onnx.size, onnx.mtimeMs], reverseComplement, selected },
@@ -126,10 +126,11 @@ export const scoreCommand: CliCommand = {
             const chunk = await regionsOfIndexedFasta(fasta, list, binSize);
             await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
           },
-          onProgress: (done) => bar.update(done),
+          onStart: (remaining) => (bar = new ProgressBar(remaining, io.interactive, 'scoring')),
+          onProgress: (done) => bar?.update(done),
           log: (m) => io.log(m),
         });
-        bar.done();
+        bar?.done();
         const seconds = (Date.now() - started) / 1000;
         io.log(`scored ${result.bins.toLocaleString('en')} bins of ${binSize} bp (${total.toLocaleString('en')} bp, ${result.chunks} chunks, ${result.resumed} done before) for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} (${engine.description}) → ${output}`);
         io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
