@@ -161,7 +161,7 @@ export class BigWigWriter {
     if (id === undefined) throw new InputError(`chromosome "${chrom}" is not in the chromosome sizes of this bigWig`, { file: this.target });
     const size = this.sorted[id].size;
     if (!(start >= 0 && end > start && end <= size)) {
-      throw new InputError(`interval ${chrom}:${start}-${end} lies outside ${chrom} (0-${size})`, { file: this.target });
+      throw new InputError(`interval ${chrom}:${start}-${end} lies outside ${chrom}, whose size is ${size} (from the .fai when there is one: is it this FASTA's index?)`, { file: this.target });
     }
     if (start < this.lastEnd[id]) {
       throw new InputError(`interval ${chrom}:${start}-${end} overlaps or precedes one already written (ending at ${this.lastEnd[id]}); a bigWig needs sorted, non-overlapping intervals`, { file: this.target });
