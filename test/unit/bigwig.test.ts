@@ -184,6 +184,15 @@ test('tfbs score --format bigwig: one track per experiment; values, chromosome s
     assert.equal(zoom.length, 125);
     assert.ok(zoom.every((z, i) => z.start === i * 800 && z.end === i * 800 + 800 && Math.abs(z.maxScore - Math.max(...values.slice(i * 4, i * 4 + 4))) < 1e-4));
   }
+  // A .fai of another file (chr1 shorter than the record): refused, naming the size's source; no file.
+  const stale = path.join(work, 'stale.fa');
+  await fs.copyFile(region, stale);
+  await fs.writeFile(`${stale}.fai`, 'chr1\t50000\t6\t100000\t100001\n');
+  const staleOut = path.join(work, 'stale-bw');
+  const refused = runTfbs(['score', stale, '--model', model, '--format', 'bigwig', '--targets', '0', '-o', staleOut], { timeoutMs: 60000 });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /lies outside chr1, whose size is 50000 \(from the \.fai/);
+  assert.deepEqual(await fs.readdir(staleOut), [], 'nothing written');
   const usage = runTfbs(['score', fa, '--model', model, '--format', 'bigwig'], { timeoutMs: 60000 });
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /give a directory with -o/);
