@@ -13,6 +13,7 @@ import { evaluateCommand } from './commands/evaluate';
 import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
 import { ismCommand } from './commands/ism';
+import { mergeCommand } from './commands/merge';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
 import { packageRoot } from './paths';
@@ -22,7 +23,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, ismCommand];
+export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, ismCommand, mergeCommand];
 
 function help(): string {
   return [

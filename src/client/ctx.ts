@@ -36,6 +36,8 @@ import { ScoreStore } from './scoreStore';
 export const FASTA_SELECTOR: vscode.DocumentFilter[] = [
   { language: 'fasta', scheme: 'file' },
   { language: 'fasta', scheme: 'untitled' },
+  // Regions of indexed FASTA files of any size (src/client/regionDocuments.ts).
+  { language: 'fasta', scheme: 'tfbs-region' },
 ];
 
 const CRASH_WINDOW_MS = 3 * 60 * 1000;

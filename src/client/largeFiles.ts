@@ -39,7 +39,9 @@ export class LargeFileWatcher implements vscode.Disposable {
       `TFBS Lens: ${path.basename(uri.fsPath)} is ${mb} MB. VS Code does not pass files over 50 MB to extensions, so it is not scored in the editor. The command line scores files of any size: tfbs score "${uri.fsPath}" -o predictions.bed`,
       'Score with the command line',
       'Copy command',
+      'Open a region…',
     );
+    if (choice === 'Open a region…') await vscode.commands.executeCommand('tfbsLens.openRegion', uri);
     if (choice === 'Score with the command line') await scoreWithCli(this.ctx, uri);
     if (choice === 'Copy command') {
       await vscode.env.clipboard.writeText(`tfbs score ${shellQuote(uri.fsPath)} -o ${shellQuote(defaultOutput(uri.fsPath))}`);

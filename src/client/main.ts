@@ -13,6 +13,7 @@ import { DecorationPainter } from './decorations';
 import { ExplainController } from './explain';
 import { HeatmapController } from './heatmap';
 import { LargeFileWatcher } from './largeFiles';
+import { registerRegionDocuments } from './regionDocuments';
 import { StatusBar } from './statusBar';
 import { TrainingCommand } from './training';
 import { registerWalkthrough } from './walkthrough';
@@ -39,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     new LargeFileWatcher(ctx),
     registerWalkthrough(context),
     new ExplainController(ctx),
+    ...registerRegionDocuments(ctx),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;

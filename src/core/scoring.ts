@@ -4,7 +4,7 @@
  * averages the strands, and hands results over batch by batch so that editors can paint progressively
  * and callers can cancel between batches.
  */
-import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from './encoding';
+import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from './encoding';
 import { CancelledError } from './errors';
 import { FastaEvent, FastaRecordInfo } from './fasta';
 import { BinLayout, binCount, binRange, windowStart } from './windows';
@@ -30,6 +30,12 @@ export interface ScoringOptions {
   chunks?: boolean;
   /** Bins per chunk on the shared-convolution path; default: half the batch (both strands in one call). */
   chunkBins?: number;
+  /**
+   * Leave out bins whose whole window is N or padding (assembly gaps, telomeres): such a window holds
+   * no sequence, so the model's output there is not a prediction. Those bins are not scored and reach
+   * no sink — outputs have no row there, as for a bin that was never asked for.
+   */
+  skipUnknownWindows?: boolean;
 }
 
 /** Probabilities for a group of bins, each array (bins.length × targets) row-major. */
@@ -60,14 +66,16 @@ export async function scoreBins(
   onBlock: (block: BinBlock) => void | Promise<void>,
   codesOffset = 0,
 ): Promise<void> {
+  const L = engine.inputLength;
+  const T = engine.outputCount;
+  const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
+  // Before either path: an all-N window is no prediction, on the chunk graph as on the per-window one.
+  if (opts.skipUnknownWindows) bins = binsWithSequence(codes, bins, layout, codesOffset);
   // Scattered bins (the editor's leftovers between cached ones) share little sequence: a run of fewer
   // than MIN_MEAN_RUN bins on average is scored window by window, in full batches.
   if (engine.runChunks && opts.chunks !== false && chunkPieces(bins, Number.MAX_SAFE_INTEGER).length * MIN_MEAN_RUN <= bins.length) {
     return scoreBinsChunked(engine, codes, bins, opts, onBlock, codesOffset);
   }
-  const L = engine.inputLength;
-  const T = engine.outputCount;
-  const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
   const strands = opts.reverseComplement ? 2 : 1;
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
@@ -173,6 +181,36 @@ function chunkBlock(group: number[][], out: Float32Array, T: number, bothStrands
     }
   }
   return { bins, targets: T, forward, reverse, mean };
+}
+
+/**
+ * The bins, in their order, whose window holds at least one A, C, G or T. One forward scan serves
+ * bins in ascending order, so a megabase of N costs one pass over it, not one per window.
+ */
+export function binsWithSequence(codes: Uint8Array, bins: readonly number[], layout: BinLayout, codesOffset = 0): number[] {
+  const kept: number[] = [];
+  let scanned = 0; // codes[0, scanned) hold no base at or after the last base found
+  let nextBase = -1; // index into codes of the next base at or after the last window's start, -1 if unknown
+  let lastStart = -Infinity;
+  for (const b of bins) {
+    const from = Math.max(0, windowStart(b, layout) - codesOffset);
+    const to = Math.min(codes.length, windowStart(b, layout) - codesOffset + layout.windowLength);
+    if (from < lastStart) {
+      // Out of order (editors may ask for any bins): restart the scan here.
+      scanned = 0;
+      nextBase = -1;
+    }
+    lastStart = from;
+    if (nextBase < from) {
+      nextBase = -1;
+      let i = Math.max(from, scanned);
+      while (i < codes.length && codes[i] >= UNKNOWN) i++;
+      scanned = i;
+      if (i < codes.length) nextBase = i;
+    }
+    if (nextBase >= 0 && nextBase < to) kept.push(b);
+  }
+  return kept;
 }
 
 function splitStrands(bins: number[], out: Float32Array, T: number, bothStrands: boolean): BinBlock {

@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
+import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFastaEvents } from '../../core/fasta';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -15,19 +15,29 @@ import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
+import { chromSizesOf } from '../../tracks/chromSizes';
+import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
+import { BinsWriter } from '../../tracks/binsFile';
+import { readRegionCodes } from '../../tracks/regionReader';
+import { parseShard, shardRegions } from '../../tracks/shards';
+import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
+import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
+
+/** The core's text formats, and the genome-track formats of src/tracks. */
+export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--shard K/N --format bins] [--resume] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
-    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix) or json; default bed' },
+    format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR), narrowpeak (runs of bins ≥ threshold as peaks) or bins (a shard file for tfbs merge); default bed' },
     targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
-    threshold: { type: 'string', value: 'P', description: `BED: write bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
+    threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
     bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
     rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
@@ -36,13 +46,16 @@ export const scoreCommand: CliCommand = {
     precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM and dense layers quantised, refused unless its held-out accuracy check passes; default fp32)' },
     chunks: { type: 'boolean', description: 'share the convolution between consecutive bins (default; --no-chunks: one window at a time)' },
     region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
+    shard: { type: 'string', value: 'K/N', description: 'score only part K of N of the genome (contiguous, bin-aligned, by the .fai), for tfbs merge; with --format bins' },
+    resume: { type: 'boolean', description: 'journaled run (needs -o and a .fai): after a kill or crash the same command with --resume goes on from the last completed chunk; bed, bedgraph, bigwig, narrowpeak' },
+    chunk: { type: 'string', value: 'BP', description: `with --resume: genome bp per journal step (default ${DEFAULT_CHUNK_BP.toLocaleString('en')})` },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
   },
 
   async run(args, io) {
     const [fasta] = args.positionals;
-    const format = choiceOption(args, 'format', PREDICTION_FORMATS, 'bed');
-    if (args.options.threshold !== undefined && format !== 'bed') throw new UsageError('--threshold applies to --format bed only');
+    const format = choiceOption(args, 'format', SCORE_FORMATS, 'bed');
+    if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak') throw new UsageError('--threshold applies to --format bed and narrowpeak only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
@@ -65,8 +78,31 @@ export const scoreCommand: CliCommand = {
       selected = indices;
     }
 
-    const regionList = stringOption(args, 'region');
-    const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
+    let regionList = stringOption(args, 'region');
+    const shardText = stringOption(args, 'shard');
+    const shard = shardText === undefined ? undefined : parseShard(shardText);
+    if (shardText !== undefined) {
+      if (!shard) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N; got "${shardText}"`);
+      if (regionList !== undefined) throw new UsageError('--shard and --region exclude each other (a shard is a set of regions)');
+      if (format !== 'bins') throw new UsageError('--shard writes --format bins (tfbs merge turns the shards into bigWig, narrowPeak, BED or bedGraph)');
+      if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--shard needs the FASTA's index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
+      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).join(',');
+    }
+    const resume = args.options.resume === true;
+    if (args.options.chunk !== undefined && !resume) throw new UsageError('--chunk applies to --resume only');
+    const chunkBp = intOption(args, 'chunk', DEFAULT_CHUNK_BP, 1000);
+    if (resume) {
+      if (!output) throw new UsageError('--resume keeps a journal beside the output: give it with -o');
+      if (!(MERGE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--resume writes ${MERGE_FORMATS.join(', ')}; not ${format}`);
+      if (regionList !== undefined || shard) throw new UsageError('--resume scores the whole genome; it excludes --region and --shard');
+      if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--resume reads the genome by chunks through its index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
+    }
+    if (format === 'bins' && !output) throw new UsageError('--format bins writes a shard file for tfbs merge: give it with -o');
+    const input: ScoreInput =
+      resume ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      : regionList === undefined ? await wholeFile(fasta, binSize, io)
+      : regionList === '' ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
@@ -77,9 +113,50 @@ export const scoreCommand: CliCommand = {
       files.push(f);
       return f;
     };
+    let tracks: BigWigTracksWriter | BinsWriter | undefined;
     try {
+      if (resume) {
+        const entries = [...(await readFai(`${fasta}.fai`)).values()];
+        const stat = await fs.stat(fasta);
+        const modelDir = path.resolve(stringOption(args, 'model') ?? defaultModelDir());
+        const onnx = await fs.stat(path.join(modelDir, 'model.onnx')).catch(() => undefined);
+        const total = entries.reduce((n, e) => n + e.length, 0);
+        const started = Date.now();
+        let bar: ProgressBar | undefined;
+        const result = await runResumable({
+          output: output!, format: format as MergeFormat, threshold, binSize, chunkBp, entries,
+          fingerprint: { fasta: path.resolve(fasta), size: stat.size, mtime: stat.mtimeMs, fai: entries, model: modelDir, onnx: onnx && [onnx.size, onnx.mtimeMs], reverseComplement, selected },
+          header: { model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name), chromSizes: await chromSizesOf(fasta) },
+          scoreChunk: async (list, sink, onProgress) => {
+            const chunk = await regionsOfIndexedFasta(fasta, list, binSize);
+            await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
+          },
+          onStart: (remaining) => (bar = new ProgressBar(remaining, io.interactive, 'scoring')),
+          onProgress: (done) => bar?.update(done),
+          log: (m) => io.log(m),
+        });
+        bar?.done();
+        const seconds = (Date.now() - started) / 1000;
+        io.log(`scored ${result.bins.toLocaleString('en')} bins of ${binSize} bp (${total.toLocaleString('en')} bp, ${result.chunks} chunks, ${result.resumed} done before) for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} (${engine.description}) → ${output}`);
+        io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+        return 0;
+      }
       let writer: PredictionWriter;
-      if (format === 'bedgraph' && selected.length > 1) {
+      if (format === 'bigwig') {
+        if (!output) throw new UsageError('bigwig writes one file per experiment: give a directory with -o');
+        await fs.mkdir(output, { recursive: true }).catch((e) => {
+          throw ioErrorFrom(e, output, 'write');
+        });
+        writer = tracks = new BigWigTracksWriter(output, ctx, await chromSizesOf(fasta));
+      } else if (format === 'bins') {
+        writer = tracks = new BinsWriter(output!, {
+          model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name),
+          shard: { index: shard?.index ?? 0, count: shard?.count ?? 1, regions: regionList ? regionList.split(',') : [] },
+          chromSizes: await chromSizesOf(fasta),
+        });
+      } else if (format === 'narrowpeak') {
+        writer = new NarrowPeakWriter(output ? await open(output) : stdoutSink, ctx, threshold);
+      } else if (format === 'bedgraph' && selected.length > 1) {
         if (!output) throw new UsageError(`bedgraph writes one file per experiment: give a directory with -o (or pick one with --targets); ${selected.length} experiments selected`);
         await fs.mkdir(output, { recursive: true }).catch((e) => {
           throw ioErrorFrom(e, output, 'write');
@@ -101,12 +178,22 @@ export const scoreCommand: CliCommand = {
       const started = Date.now();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       await writer.begin();
-      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal }, writer, (done) => {
+      let written = 0;
+      const counted: RecordScoresSink = {
+        startRecord: (record) => writer.startRecord(record),
+        bins: (record, block, ranges) => {
+          written += block.bins.length;
+          return writer.bins(record, block, ranges);
+        },
+        endRecord: (record, length) => writer.endRecord(record, length),
+      };
+      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, counted, (done) => {
         const elapsed = (Date.now() - started) / 1000;
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
       });
       await writer.finish();
+      await tracks?.commit();
       for (const f of files) await f.commit();
       bar.done();
       const seconds = (Date.now() - started) / 1000;
@@ -117,9 +204,12 @@ export const scoreCommand: CliCommand = {
           `(${windows.toLocaleString('en')} windows, ${Math.round(windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}; ${regionList === undefined ? 'validation' : 'index look-up'} ${formatSeconds(scanSeconds)})` +
           (output ? ` → ${output}` : ''),
       );
+      if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
+      io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
       return 0;
     } catch (e) {
       for (const f of files) await f.abort();
+      await tracks?.abort();
       throw e;
     } finally {
       await engine.dispose();
@@ -204,7 +294,7 @@ async function regionsOfIndexedFasta(fasta: string, list: string, binSize: numbe
         const length = interval.end - interval.start;
         const from = Math.max(0, interval.start - engine.inputLength);
         const to = Math.min(entry.length, interval.end + engine.inputLength);
-        const codes = await readFaiRegion(fasta, entry, from, to);
+        const codes = await readRegionCodes(fasta, entry, from, to);
         const record: FastaRecordInfo = { index: i, name: text, uniqueName: text, description: '', headerLine: 0, genomic: interval };
         await sink.startRecord(record);
         await scoreBins(engine, codes, allBins(length, opts.binSize), opts, async (block) => {

@@ -1,0 +1,107 @@
+/**
+ * Regions of FASTA files of any size in the editor. VS Code does not hand files over 50 MB to
+ * extensions; for an indexed FASTA (.fai, and .gzi when bgzip-compressed) *TFBS: Open region…* opens
+ * a read-only virtual document (`tfbs-region:` scheme) holding just that region, read by random
+ * access. Its header is `>chrom:start-end` (1-based), so the server scores it like any FASTA and
+ * hovers and exports carry genome coordinates. *Next / previous strong site* jump between bins at or
+ * above the threshold, in any scored FASTA.
+ */
+import { existsSync } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { parseGenomicName, readFai } from '../core/fasta';
+import { positionOfOffset } from '../shared/layout';
+import { readRegionText, regionProblem } from '../tracks/regionReader';
+import { Ctx } from './ctx';
+
+export const REGION_SCHEME = 'tfbs-region';
+const LINE = 60;
+
+/** `tfbs-region:/chr1:1000001-1100000.fa?<FASTA path>`: the region in the path, the file in the query. */
+export function regionUri(fasta: string, chrom: string, start: number, end: number): vscode.Uri {
+  return vscode.Uri.from({ scheme: REGION_SCHEME, path: `/${chrom}:${start + 1}-${end}.fa`, query: fasta });
+}
+
+class RegionProvider implements vscode.TextDocumentContentProvider {
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const fasta = uri.query;
+    const name = path.posix.basename(uri.path).replace(/\.fa$/, '');
+    const g = parseGenomicName(name);
+    if (!g) throw new Error(`not a region: ${name}`);
+    const entry = (await readFai(`${fasta}.fai`)).get(g.chrom);
+    if (!entry) throw new Error(`no record "${g.chrom}" in ${fasta}.fai`);
+    const text = await readRegionText(fasta, entry, g.start, g.end);
+    const lines = [`>${g.chrom}:${g.start + 1}-${g.end} ${path.basename(fasta)}`];
+    for (let i = 0; i < text.length; i += LINE) lines.push(text.slice(i, i + LINE));
+    return lines.join('\n') + '\n';
+  }
+}
+
+async function pickFasta(uri?: vscode.Uri): Promise<string | undefined> {
+  if (uri?.scheme === 'file') return uri.fsPath;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  if (tab?.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && existsSync(`${tab.input.uri.fsPath}.fai`)) return tab.input.uri.fsPath;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Open a region of this file', filters: { FASTA: ['fa', 'fasta', 'fna', 'fas', 'gz'] } });
+  return picked?.[0]?.fsPath;
+}
+
+async function openRegion(uri?: vscode.Uri): Promise<void> {
+  const fasta = await pickFasta(uri);
+  if (!fasta) return;
+  if (!existsSync(`${fasta}.fai`)) {
+    void vscode.window.showWarningMessage(`TFBS Lens: ${path.basename(fasta)} has no index (${path.basename(fasta)}.fai). Create it with "tfbs index ${fasta}" or "samtools faidx ${fasta}" (bgzip files also need the .gzi samtools writes).`);
+    return;
+  }
+  const index = await readFai(`${fasta}.fai`);
+  const first = [...index.values()][0];
+  const text = await vscode.window.showInputBox({
+    title: `TFBS Lens: open a region of ${path.basename(fasta)}`,
+    prompt: 'Region, 1-based inclusive',
+    value: first ? `${first.name}:1-${Math.min(first.length, 100_000)}` : '',
+    validateInput: (v) => regionProblem(v, index),
+  });
+  if (!text) return;
+  const g = parseGenomicName(text.trim())!;
+  const doc = await vscode.workspace.openTextDocument(regionUri(fasta, g.chrom, g.start, g.end));
+  await vscode.languages.setTextDocumentLanguage(doc, 'fasta');
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
+
+/** Moves the cursor to the next (or previous) bin at or above the threshold in the active FASTA editor. */
+function jumpToStrongSite(ctx: Ctx, direction: 1 | -1): void {
+  const editor = vscode.window.activeTextEditor;
+  const scores = editor && ctx.store.get(editor.document.uri.toString());
+  if (!editor || !scores) {
+    void vscode.window.setStatusBarMessage('TFBS Lens: no scores for this editor yet', 3000);
+    return;
+  }
+  const threshold = ctx.settings.threshold;
+  const here = editor.selection.active;
+  const sites: vscode.Position[] = [];
+  scores.layouts.forEach((layout, r) => {
+    const values = scores.values[r];
+    for (let b = 0; b < values.length; b++) {
+      if (!(values[b] >= threshold)) continue;
+      const p = positionOfOffset(layout.layout, b * scores.binSize);
+      if (p) sites.push(new vscode.Position(p.line, p.character));
+    }
+  });
+  const target = direction > 0 ? sites.find((p) => p.isAfter(here)) : [...sites].reverse().find((p) => p.isBefore(here));
+  if (!target) {
+    void vscode.window.setStatusBarMessage(`TFBS Lens: no ${direction > 0 ? 'further' : 'earlier'} bin with p ≥ ${threshold}`, 3000);
+    return;
+  }
+  editor.selection = new vscode.Selection(target, target);
+  editor.revealRange(new vscode.Range(target, target), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+export function registerRegionDocuments(ctx: Ctx): vscode.Disposable[] {
+  return [
+    vscode.workspace.registerTextDocumentContentProvider(REGION_SCHEME, new RegionProvider()),
+    vscode.commands.registerCommand('tfbsLens.openRegion', (uri?: vscode.Uri) =>
+      openRegion(uri).catch((e) => void vscode.window.showErrorMessage(`TFBS Lens: ${(e as Error).message}`)),
+    ),
+    vscode.commands.registerCommand('tfbsLens.nextStrongSite', () => jumpToStrongSite(ctx, 1)),
+    vscode.commands.registerCommand('tfbsLens.previousStrongSite', () => jumpToStrongSite(ctx, -1)),
+  ];
+}

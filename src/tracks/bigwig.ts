@@ -1,0 +1,492 @@
+/**
+ * A bigWig writer (UCSC bbi format, version 4), streamed with bounded memory: data sections go to the
+ * output's temporary file as they fill, zoom summaries to a second temporary file, and only the small
+ * indexes (one entry per section of up to 1024 items) stay in memory until the end. No npm package
+ * writes bigWig; the layout follows the format as UCSC documents it (Kent et al. 2010; the bbi
+ * headers) and is checked in the tests by reading back with @gmod/bbi and pyBigWig.
+ *
+ * File layout: header (64 bytes) · zoom headers (24 each) · total summary (40) · chromosome B+ tree ·
+ * data (u64 section count, zlib sections) · R-tree of the data · per zoom level: u32 record count,
+ * zlib blocks of 32-byte summaries, their R-tree. Sections are fixedStep runs of equal-width,
+ * contiguous intervals — fixed-width bins compress to 4 bytes each before zlib; a gap or a clipped
+ * last bin starts a new section.
+ *
+ * Intervals must arrive sorted and non-overlapping within each chromosome (chromosomes may come in
+ * any order); the output is then a function of the intervals alone, not of how they were batched.
+ */
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'fs';
+import * as path from 'path';
+import { deflateSync } from 'zlib';
+import { InputError, ioErrorFrom } from '../core/errors';
+
+export const BIGWIG_MAGIC = 0x888ffc26;
+const BPT_MAGIC = 0x78ca8c91;
+const CIRTREE_MAGIC = 0x2468ace0;
+const VERSION = 4;
+const HEADER_SIZE = 64;
+const ZOOM_HEADER_SIZE = 24;
+const SUMMARY_SIZE = 40;
+const SECTION_HEADER_SIZE = 24;
+const ZOOM_RECORD_SIZE = 32;
+const FIXED_STEP = 3;
+/** R-tree and B+ tree fan-out, and items per data section: UCSC's defaults. */
+export const BLOCK_SIZE = 256;
+export const ITEMS_PER_SLOT = 1024;
+const MAX_ZOOM_LEVELS = 10;
+const ZOOM_INCREMENT = 4;
+
+export interface ChromSize {
+  name: string;
+  size: number;
+}
+
+export interface BigWigOptions {
+  /**
+   * Typical item width (the bin size): the first zoom level summarises 4 items, each next one 4×
+   * more, up to 10 levels, while a level still has more than one summary on the longest chromosome.
+   */
+  itemSize: number;
+}
+
+/** Reductions (bases per summary) for the zoom levels: always at least one (IGV needs one). */
+export function zoomReductions(itemSize: number, chroms: readonly ChromSize[]): number[] {
+  const longest = chroms.reduce((m, c) => Math.max(m, c.size), 0);
+  const out: number[] = [];
+  for (let r = Math.max(1, itemSize) * ZOOM_INCREMENT; out.length < MAX_ZOOM_LEVELS && r <= 2 ** 31; r *= ZOOM_INCREMENT) {
+    if (out.length > 0 && r >= longest) break;
+    out.push(r);
+  }
+  return out;
+}
+
+interface IndexItem {
+  chromId: number;
+  start: number;
+  end: number;
+  offset: number;
+  size: number;
+}
+
+interface Summary {
+  chromId: number;
+  start: number;
+  end: number;
+  validCount: number;
+  min: number;
+  max: number;
+  sum: number;
+  sumSquares: number;
+}
+
+interface ZoomLevel {
+  reduction: number;
+  /** One open summary per chromosome (intervals of a chromosome arrive in order). */
+  open: Map<number, Summary & { bucket: number }>;
+  /** Summaries waiting for their block, already serialised (32 bytes each): a few kB per level. */
+  pending: Buffer | undefined;
+  pendingCount: number;
+  pendingChrom: number;
+  pendingStart: number;
+  pendingEnd: number;
+  /** Blocks in the zoom temporary file, by their offset there. */
+  blocks: IndexItem[];
+  records: number;
+}
+
+function writeAll(fd: number, buf: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
+}
+
+/** One bigWig file. `add` intervals, then `commit` (atomic rename) or `abort`. */
+export class BigWigWriter {
+  private readonly chromIds = new Map<string, number>();
+  private readonly sorted: ChromSize[];
+  private readonly lastEnd: number[];
+  private readonly fd: number;
+  private readonly zoomFd: number;
+  private readonly zoomPath: string;
+  private pos: number;
+  private zoomPos = 0;
+  private readonly dataOffset: number;
+  private readonly chromTreeOffset: number;
+  private readonly dataIndex: IndexItem[] = [];
+  private readonly levels: ZoomLevel[];
+  private maxBlock = 0;
+  private finished = false;
+  private readonly total = { bases: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0 };
+  // The section being filled: contiguous items of one width on one chromosome.
+  private section: { chromId: number; start: number; span: number; values: number[] } | undefined;
+
+  private constructor(readonly target: string, private readonly tempPath: string, chroms: readonly ChromSize[], opts: BigWigOptions) {
+    // Chromosome ids in name order, as UCSC assigns them; the B+ tree is searched by name.
+    this.sorted = [...chroms].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    this.sorted.forEach((c, i) => {
+      if (this.chromIds.has(c.name)) throw new RangeError(`chromosome ${c.name} listed twice`);
+      this.chromIds.set(c.name, i);
+    });
+    this.lastEnd = this.sorted.map(() => 0);
+    this.levels = zoomReductions(opts.itemSize, this.sorted).map((reduction) => ({ reduction, open: new Map(), pending: undefined, pendingCount: 0, pendingChrom: -1, pendingStart: 0, pendingEnd: 0, blocks: [], records: 0 }));
+    this.zoomPath = `${tempPath}.zoom`;
+    this.fd = openSync(tempPath, 'wx');
+    try {
+      this.zoomFd = openSync(this.zoomPath, 'wx+');
+    } catch (e) {
+      closeSync(this.fd);
+      rmSync(tempPath, { force: true });
+      throw e;
+    }
+    this.chromTreeOffset = HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE + SUMMARY_SIZE;
+    const tree = chromTree(this.sorted, this.chromTreeOffset);
+    writeAll(this.fd, tree, this.chromTreeOffset);
+    this.dataOffset = this.chromTreeOffset + tree.length;
+    this.pos = this.dataOffset + 8; // the section count is written at the end
+  }
+
+  /** Opens a temporary file beside `target` (same directory, so the final rename is atomic). */
+  static open(target: string, chroms: readonly ChromSize[], opts: BigWigOptions): BigWigWriter {
+    const abs = path.resolve(target);
+    const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    try {
+      return new BigWigWriter(abs, temp, chroms, opts);
+    } catch (e) {
+      if (e instanceof RangeError) throw e;
+      throw ioErrorFrom(e, abs, 'write');
+    }
+  }
+
+  /** Adds [start, end) = value on `chrom`; intervals of a chromosome must come in order, without overlap. */
+  add(chrom: string, start: number, end: number, value: number): void {
+    const id = this.chromIds.get(chrom);
+    if (id === undefined) throw new InputError(`chromosome "${chrom}" is not in the chromosome sizes of this bigWig`, { file: this.target });
+    const size = this.sorted[id].size;
+    if (!(start >= 0 && end > start && end <= size)) {
+      throw new InputError(`interval ${chrom}:${start}-${end} lies outside ${chrom}, whose size is ${size} (from the .fai when there is one: is it this FASTA's index?)`, { file: this.target });
+    }
+    if (start < this.lastEnd[id]) {
+      throw new InputError(`interval ${chrom}:${start}-${end} overlaps or precedes one already written (ending at ${this.lastEnd[id]}); a bigWig needs sorted, non-overlapping intervals`, { file: this.target });
+    }
+    this.lastEnd[id] = end;
+    const v = Math.fround(value);
+    const s = this.section;
+    if (s && !(s.chromId === id && s.start + s.values.length * s.span === start && end - start === s.span && s.values.length < ITEMS_PER_SLOT)) this.flushSection();
+    if (!this.section) this.section = { chromId: id, start, span: end - start, values: [] };
+    this.section.values.push(v);
+    const w = end - start;
+    this.total.bases += w;
+    this.total.min = Math.min(this.total.min, v);
+    this.total.max = Math.max(this.total.max, v);
+    this.total.sum += v * w;
+    this.total.sumSquares += v * v * w;
+    for (const level of this.levels) this.addToZoom(level, id, start, end, v);
+  }
+
+  private flushSection(): void {
+    const s = this.section;
+    if (!s) return;
+    this.section = undefined;
+    const n = s.values.length;
+    const raw = Buffer.alloc(SECTION_HEADER_SIZE + 4 * n);
+    const end = s.start + n * s.span;
+    raw.writeUInt32LE(s.chromId, 0);
+    raw.writeUInt32LE(s.start, 4);
+    raw.writeUInt32LE(end, 8);
+    raw.writeUInt32LE(s.span, 12); // itemStep
+    raw.writeUInt32LE(s.span, 16); // itemSpan
+    raw.writeUInt8(FIXED_STEP, 20);
+    raw.writeUInt16LE(n, 22);
+    for (let i = 0; i < n; i++) raw.writeFloatLE(s.values[i], SECTION_HEADER_SIZE + 4 * i);
+    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: this.writeBlock(this.fd, raw, this.pos) });
+  }
+
+  private writeBlock(fd: number, raw: Uint8Array, position: number): number {
+    this.maxBlock = Math.max(this.maxBlock, raw.length);
+    const packed = deflateSync(raw);
+    writeAll(fd, packed, position);
+    if (fd === this.fd) this.pos += packed.length;
+    else this.zoomPos += packed.length;
+    return packed.length;
+  }
+
+  private addToZoom(level: ZoomLevel, id: number, start: number, end: number, v: number): void {
+    const r = level.reduction;
+    for (let pos = start; pos < end; ) {
+      const bucket = Math.floor(pos / r);
+      const stop = Math.min(end, (bucket + 1) * r);
+      let open = level.open.get(id);
+      if (open && open.bucket !== bucket) {
+        this.emitSummary(level, open);
+        open = undefined;
+      }
+      if (!open) {
+        open = { bucket, chromId: id, start: pos, end: stop, validCount: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0 };
+        level.open.set(id, open);
+      }
+      const w = stop - pos;
+      open.end = stop;
+      open.validCount += w;
+      open.min = Math.min(open.min, v);
+      open.max = Math.max(open.max, v);
+      open.sum += v * w;
+      open.sumSquares += v * v * w;
+      pos = stop;
+    }
+  }
+
+  private emitSummary(level: ZoomLevel, s: Summary): void {
+    level.records++;
+    if (level.pendingCount && (level.pendingChrom !== s.chromId || level.pendingCount >= ITEMS_PER_SLOT)) this.flushZoom(level);
+    level.pending ??= Buffer.alloc(ZOOM_RECORD_SIZE * ITEMS_PER_SLOT);
+    const raw = level.pending;
+    const o = level.pendingCount * ZOOM_RECORD_SIZE;
+    raw.writeUInt32LE(s.chromId, o);
+    raw.writeUInt32LE(s.start, o + 4);
+    raw.writeUInt32LE(s.end, o + 8);
+    raw.writeUInt32LE(s.validCount, o + 12);
+    raw.writeFloatLE(s.min, o + 16);
+    raw.writeFloatLE(s.max, o + 20);
+    raw.writeFloatLE(s.sum, o + 24);
+    raw.writeFloatLE(s.sumSquares, o + 28);
+    if (level.pendingCount === 0) {
+      level.pendingChrom = s.chromId;
+      level.pendingStart = s.start;
+    }
+    level.pendingEnd = s.end;
+    level.pendingCount++;
+  }
+
+  private flushZoom(level: ZoomLevel): void {
+    if (!level.pendingCount || !level.pending) return;
+    const raw = level.pending.subarray(0, level.pendingCount * ZOOM_RECORD_SIZE);
+    const offset = this.zoomPos;
+    const size = this.writeBlock(this.zoomFd, raw, offset);
+    level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset, size });
+    level.pendingCount = 0;
+  }
+
+  /** Writes the indexes, zoom levels and header, syncs, and renames the file over the target. */
+  commit(): void {
+    if (this.finished) return;
+    try {
+      this.flushSection();
+      const sectionCount = Buffer.alloc(8);
+      sectionCount.writeBigUInt64LE(BigInt(this.dataIndex.length));
+      writeAll(this.fd, sectionCount, this.dataOffset);
+      const dataIndexOffset = this.pos;
+      this.pos += this.writeRTree(sortIndex(this.dataIndex), dataIndexOffset, ITEMS_PER_SLOT);
+      const zoomHeaders = Buffer.alloc(this.levels.length * ZOOM_HEADER_SIZE);
+      this.levels.forEach((level, k) => {
+        for (const open of [...level.open.values()].sort((a, b) => a.chromId - b.chromId || a.start - b.start)) this.emitSummary(level, open);
+        level.open.clear();
+        this.flushZoom(level);
+        const dataAt = this.pos;
+        const count = Buffer.alloc(4);
+        count.writeUInt32LE(level.records);
+        writeAll(this.fd, count, this.pos);
+        this.pos += 4;
+        // Copy this level's blocks from the zoom file, in genome order, next to each other.
+        const moved: IndexItem[] = [];
+        for (const b of sortIndex(level.blocks)) {
+          const buf = Buffer.alloc(b.size);
+          readSync(this.zoomFd, buf, 0, b.size, b.offset);
+          writeAll(this.fd, buf, this.pos);
+          moved.push({ ...b, offset: this.pos });
+          this.pos += b.size;
+        }
+        const indexAt = this.pos;
+        this.pos += this.writeRTree(moved, indexAt, ITEMS_PER_SLOT);
+        zoomHeaders.writeUInt32LE(level.reduction, k * ZOOM_HEADER_SIZE);
+        zoomHeaders.writeBigUInt64LE(BigInt(dataAt), k * ZOOM_HEADER_SIZE + 8);
+        zoomHeaders.writeBigUInt64LE(BigInt(indexAt), k * ZOOM_HEADER_SIZE + 16);
+      });
+      const header = Buffer.alloc(HEADER_SIZE);
+      header.writeUInt32LE(BIGWIG_MAGIC, 0);
+      header.writeUInt16LE(VERSION, 4);
+      header.writeUInt16LE(this.levels.length, 6);
+      header.writeBigUInt64LE(BigInt(this.chromTreeOffset), 8);
+      header.writeBigUInt64LE(BigInt(this.dataOffset), 16);
+      header.writeBigUInt64LE(BigInt(dataIndexOffset), 24);
+      // fieldCount, definedFieldCount 0 and autoSqlOffset 0: bigWig has no autoSql.
+      header.writeBigUInt64LE(BigInt(HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE), 44);
+      header.writeUInt32LE(Math.max(this.maxBlock, 1), 52);
+      // extensionOffset 0: no extended header.
+      const summary = Buffer.alloc(SUMMARY_SIZE);
+      const t = this.total;
+      summary.writeBigUInt64LE(BigInt(t.bases), 0);
+      summary.writeDoubleLE(t.bases ? t.min : 0, 8);
+      summary.writeDoubleLE(t.bases ? t.max : 0, 16);
+      summary.writeDoubleLE(t.sum, 24);
+      summary.writeDoubleLE(t.sumSquares, 32);
+      writeAll(this.fd, header, 0);
+      writeAll(this.fd, zoomHeaders, HEADER_SIZE);
+      writeAll(this.fd, summary, HEADER_SIZE + zoomHeaders.length);
+      fsyncSync(this.fd);
+    } catch (e) {
+      this.abort();
+      if (e instanceof InputError) throw e;
+      throw ioErrorFrom(e, this.target, 'write');
+    }
+    this.finished = true;
+    closeSync(this.fd);
+    closeSync(this.zoomFd);
+    rmSync(this.zoomPath, { force: true });
+    try {
+      renameSync(this.tempPath, this.target);
+    } catch (e) {
+      rmSync(this.tempPath, { force: true });
+      throw ioErrorFrom(e, this.target, 'write');
+    }
+  }
+
+  /** Drops the temporary files; the target is left as it was. */
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const fd of [this.fd, this.zoomFd]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    rmSync(this.tempPath, { force: true });
+    rmSync(this.zoomPath, { force: true });
+  }
+
+  /** Writes a cirTree R-tree over sorted items at `at`; returns its size in bytes. */
+  private writeRTree(items: readonly IndexItem[], at: number, itemsPerSlot: number): number {
+    const tree = rTree(items, at, itemsPerSlot, this.pos);
+    writeAll(this.fd, tree, at);
+    return tree.length;
+  }
+}
+
+function sortIndex(items: IndexItem[]): IndexItem[] {
+  return items.sort((a, b) => a.chromId - b.chromId || a.start - b.start);
+}
+
+/** The chromosome B+ tree (name → id, size) for file offset `fileOffset`: header, then nodes root first, each padded to BLOCK_SIZE slots. */
+export function chromTree(chroms: readonly ChromSize[], fileOffset: number): Buffer {
+  const n = chroms.length;
+  const keys = chroms.map((c) => Buffer.from(c.name, 'utf8'));
+  const keySize = Math.max(1, ...keys.map((k) => k.length));
+  const blockSize = Math.max(1, Math.min(BLOCK_SIZE, n));
+  const slot = keySize + 8;
+  const nodeSize = 4 + blockSize * slot;
+  // levels[0] = leaves; a level above groups blockSize nodes of the one below.
+  let levelCount = 1;
+  while (blockSize ** levelCount < n) levelCount++;
+  const nodesAt = (l: number): number => Math.max(1, Math.ceil(n / blockSize ** (l + 1)));
+  const levelStart: number[] = [];
+  let offset = 32;
+  for (let l = levelCount - 1; l >= 0; l--) {
+    levelStart[l] = offset;
+    offset += nodesAt(l) * nodeSize;
+  }
+  const out = Buffer.alloc(offset);
+  out.writeUInt32LE(BPT_MAGIC, 0);
+  out.writeUInt32LE(blockSize, 4);
+  out.writeUInt32LE(keySize, 8);
+  out.writeUInt32LE(8, 12);
+  out.writeBigUInt64LE(BigInt(n), 16);
+  for (let l = levelCount - 1; l >= 0; l--) {
+    const span = blockSize ** l; // items under one slot of a node at this level
+    for (let node = 0; node < nodesAt(l); node++) {
+      const at = levelStart[l] + node * nodeSize;
+      let count = 0;
+      for (let j = 0; j < blockSize; j++) {
+        const first = (node * blockSize + j) * span;
+        if (first >= n) break;
+        const o = at + 4 + j * slot;
+        keys[first].copy(out, o);
+        if (l === 0) {
+          out.writeUInt32LE(first, o + keySize);
+          out.writeUInt32LE(chroms[first].size, o + keySize + 4);
+        } else {
+          out.writeBigUInt64LE(BigInt(fileOffset + levelStart[l - 1] + (node * blockSize + j) * nodeSize), o + keySize);
+        }
+        count++;
+      }
+      out.writeUInt8(l === 0 ? 1 : 0, at);
+      out.writeUInt16LE(count, at + 2);
+    }
+  }
+  return out;
+}
+
+interface Bounds {
+  startChrom: number;
+  startBase: number;
+  endChrom: number;
+  endBase: number;
+}
+
+/**
+ * A cirTree R-tree over sorted items (one per data block): a 48-byte header, then nodes root first,
+ * padded to BLOCK_SIZE slots; leaf slots point at blocks, inner slots at child nodes.
+ */
+export function rTree(items: readonly IndexItem[], at: number, itemsPerSlot: number, endFileOffset: number): Buffer {
+  const LEAF_SLOT = 32;
+  const INNER_SLOT = 24;
+  const leafNode = 4 + BLOCK_SIZE * LEAF_SLOT;
+  const innerNode = 4 + BLOCK_SIZE * INNER_SLOT;
+  const itemBounds: Bounds[] = items.map((i) => ({ startChrom: i.chromId, startBase: i.start, endChrom: i.chromId, endBase: i.end }));
+  // levels[0] = bounds of the leaves, levels[k] = bounds of the nodes k levels up.
+  const group = (below: Bounds[]): Bounds[] => {
+    const out: Bounds[] = [];
+    for (let i = 0; i < below.length; i += BLOCK_SIZE) {
+      const part = below.slice(i, i + BLOCK_SIZE);
+      const last = part.reduce((m, b) => (b.endChrom > m.endChrom || (b.endChrom === m.endChrom && b.endBase > m.endBase) ? b : m));
+      out.push({ startChrom: part[0].startChrom, startBase: part[0].startBase, endChrom: last.endChrom, endBase: last.endBase });
+    }
+    return out;
+  };
+  const levels: Bounds[][] = [group(itemBounds)];
+  while (levels[levels.length - 1].length > 1) levels.push(group(levels[levels.length - 1]));
+  const top = levels.length - 1;
+  const levelStart: number[] = [];
+  let offset = at + 48;
+  for (let l = top; l >= 0; l--) {
+    levelStart[l] = offset;
+    offset += Math.max(1, levels[l].length) * (l === 0 ? leafNode : innerNode);
+  }
+  const out = Buffer.alloc(offset - at);
+  const all = levels[top][0];
+  out.writeUInt32LE(CIRTREE_MAGIC, 0);
+  out.writeUInt32LE(BLOCK_SIZE, 4);
+  out.writeBigUInt64LE(BigInt(items.length), 8);
+  out.writeUInt32LE(all?.startChrom ?? 0, 16);
+  out.writeUInt32LE(all?.startBase ?? 0, 20);
+  out.writeUInt32LE(all?.endChrom ?? 0, 24);
+  out.writeUInt32LE(all?.endBase ?? 0, 28);
+  out.writeBigUInt64LE(BigInt(endFileOffset), 32);
+  out.writeUInt32LE(itemsPerSlot, 40);
+  for (let l = top; l >= 0; l--) {
+    const nodes = Math.max(1, levels[l].length);
+    for (let node = 0; node < nodes; node++) {
+      const base = levelStart[l] - at + node * (l === 0 ? leafNode : innerNode);
+      const children = l === 0 ? itemBounds : levels[l - 1];
+      let count = 0;
+      for (let j = 0; j < BLOCK_SIZE; j++) {
+        const c = node * BLOCK_SIZE + j;
+        if (c >= children.length) break;
+        const b = children[c];
+        const o = base + 4 + j * (l === 0 ? LEAF_SLOT : INNER_SLOT);
+        out.writeUInt32LE(b.startChrom, o);
+        out.writeUInt32LE(b.startBase, o + 4);
+        out.writeUInt32LE(b.endChrom, o + 8);
+        out.writeUInt32LE(b.endBase, o + 12);
+        if (l === 0) {
+          out.writeBigUInt64LE(BigInt(items[c].offset), o + 16);
+          out.writeBigUInt64LE(BigInt(items[c].size), o + 24);
+        } else {
+          out.writeBigUInt64LE(BigInt(levelStart[l - 1] + c * (l - 1 === 0 ? leafNode : innerNode)), o + 16);
+        }
+        count++;
+      }
+      out.writeUInt8(l === 0 ? 1 : 0, base);
+      out.writeUInt16LE(count, base + 2);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,199 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import { promises as fs, readdirSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BigWig } from '@gmod/bbi';
+import { BigWigWriter, ChromSize, zoomReductions } from '../../src/tracks/bigwig';
+import { trackFileNames } from '../../src/tracks/writers';
+import { experimentsFromNames } from '../../src/core/targets';
+import { runTfbs } from '../fixtures/cli';
+import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+
+let work: string;
+let model: string;
+const region = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bigwig-'));
+  model = path.join(work, 'model');
+  await writeDanqModelPackage(model, DANQ_TINY, 11);
+});
+after(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+interface Item {
+  chrom: string;
+  start: number;
+  end: number;
+  value: number;
+}
+
+/** pyBigWig (Debian's python3-pybigwig, libBigWig inside) reading a file: chroms, intervals, stats. */
+function pyBigWig(file: string, queries: Array<[string, number, number, string]>): { chroms: Record<string, number>; header: Record<string, number>; intervals: Record<string, Array<[number, number, number]>>; stats: Array<number | null> } {
+  const script = `
+import json, sys, pyBigWig
+bw = pyBigWig.open(sys.argv[1])
+q = json.loads(sys.stdin.read())
+out = {"chroms": bw.chroms(), "header": bw.header(), "intervals": {c: list(bw.intervals(c) or []) for c in bw.chroms()},
+       "stats": [bw.stats(c, s, e, type=t)[0] for c, s, e, t in q]}
+print(json.dumps(out))`;
+  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { input: JSON.stringify(queries), encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** The zoom summary a level must hold for [start, end): computed from the items directly. */
+function expectedSummary(items: readonly Item[], chrom: string, start: number, end: number): { min: number; max: number; mean: number; covered: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let covered = 0;
+  for (const it of items) {
+    if (it.chrom !== chrom) continue;
+    const o = Math.min(end, it.end) - Math.max(start, it.start);
+    if (o <= 0) continue;
+    const v = Math.fround(it.value);
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v * o;
+    covered += o;
+  }
+  return covered ? { min, max, mean: sum / covered, covered } : undefined;
+}
+
+test('bigWig writer: @gmod/bbi and pyBigWig read back chromosomes, values and zoom summaries (multi-level B+ tree and R-tree)', async () => {
+  // 300 chromosomes (> 256: a two-level chromosome tree) and one long chromosome with > 256 sections
+  // (a two-level R-tree); gaps, a clipped last item, a width change.
+  const chroms: ChromSize[] = [{ name: 'chrBig', size: 3_000_005 }];
+  for (let c = 0; c < 300; c++) chroms.push({ name: `ctg${c}`, size: 500 + c });
+  const items: Item[] = [];
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let s = 0; s + 10 <= 3_000_000; s += 10) {
+    if (s >= 100_000 && s < 140_000) continue; // a gap: a new section after it
+    items.push({ chrom: 'chrBig', start: s, end: s + 10, value: rand() });
+  }
+  items.push({ chrom: 'chrBig', start: 3_000_000, end: 3_000_005, value: 0.5 }); // clipped
+  for (let c = 299; c >= 0; c -= 3) {
+    // chromosomes out of name order, each with a few items of width 50
+    for (let s = 0; s + 50 <= 500 + c; s += 50) items.push({ chrom: `ctg${c}`, start: s, end: s + 50, value: c / 300 });
+  }
+  const file = path.join(work, 'synthetic.bw');
+  const w = BigWigWriter.open(file, chroms, { itemSize: 10 });
+  for (const it of items) w.add(it.chrom, it.start, it.end, it.value);
+  w.commit();
+
+  const bw = new BigWig({ path: file });
+  const header = await bw.getHeader();
+  assert.equal(header.version, 4);
+  assert.equal(Object.keys(header.refsByName).length, 301);
+  for (const c of chroms) assert.equal(header.refsByNumber[header.refsByName[c.name]].length, c.size, c.name);
+  const reductions = zoomReductions(10, chroms);
+  assert.deepEqual(header.zoomLevels.map((z) => z.reductionLevel), reductions);
+  assert.deepEqual(reductions, [40, 160, 640, 2560, 10240, 40960, 163840, 655360, 2621440]);
+  assert.equal(header.totalSummary.basesCovered, items.reduce((n, it) => n + it.end - it.start, 0));
+
+  const big = items.filter((i) => i.chrom === 'chrBig');
+  const got = await bw.getFeatures('chrBig', 0, 3_000_005);
+  assert.equal(got.length, big.length);
+  for (let i = 0; i < big.length; i += 997) {
+    assert.deepEqual([got[i].start, got[i].end, got[i].score], [big[i].start, big[i].end, Math.fround(big[i].value)]);
+  }
+  assert.deepEqual([got[got.length - 1].start, got[got.length - 1].end], [3_000_000, 3_000_005]);
+  const small = await bw.getFeatures('ctg296', 0, 796);
+  assert.deepEqual(small.map((f) => [f.start, f.end]), Array.from({ length: 15 }, (_, k) => [k * 50, k * 50 + 50]));
+  assert.deepEqual(await bw.getFeatures('ctg1', 0, 501), [], 'a chromosome without data reads empty');
+
+  // Every zoom level: the summaries of an aligned window equal those computed from the items.
+  for (const r of reductions.slice(0, 4)) {
+    const from = 90 * r;
+    const zoomed = await bw.getFeatures('chrBig', from, from + 40 * r, { basesPerSpan: r });
+    assert.ok(zoomed.length >= 30, `level ${r}: ${zoomed.length} summaries`);
+    for (const z of zoomed) {
+      assert.equal(z.summary, true);
+      const bucket = Math.floor(z.start / r) * r;
+      const e = expectedSummary(big, 'chrBig', bucket, bucket + r)!;
+      assert.ok(Math.abs(z.score - e.mean) < 1e-5, `level ${r} at ${z.start}: mean ${z.score} vs ${e.mean}`);
+      assert.equal(z.minScore, e.min);
+      assert.equal(z.maxScore, e.max);
+    }
+  }
+
+  const queries: Array<[string, number, number, string]> = [];
+  for (const r of [40, 640, 10240]) for (const k of [0, 13, 120]) for (const t of ['mean', 'min', 'max', 'coverage']) queries.push(['chrBig', k * r, (k + 1) * r, t]);
+  const py = pyBigWig(file, queries);
+  assert.deepEqual(py.chroms, Object.fromEntries(chroms.map((c) => [c.name, c.size])));
+  assert.equal(py.header.version, 4);
+  assert.equal(py.header.nLevels, reductions.length);
+  assert.equal(py.intervals.chrBig.length, big.length);
+  assert.deepEqual(py.intervals.chrBig[12345], [big[12345].start, big[12345].end, Math.fround(big[12345].value)]);
+  assert.deepEqual(py.intervals.ctg2.map((x) => x[2]), Array(10).fill(Math.fround(2 / 300)));
+  assert.deepEqual(py.intervals.ctg0, []);
+  queries.forEach(([c, s, e, t], i) => {
+    const x = expectedSummary(big, c, s, e);
+    const want = !x ? null : t === 'mean' ? x.mean : t === 'min' ? x.min : t === 'max' ? x.max : x.covered / (e - s);
+    assert.ok(want === null ? py.stats[i] === null : Math.abs(py.stats[i]! - want) < 1e-5, `${t} ${c}:${s}-${e}: ${py.stats[i]} vs ${want}`);
+  });
+});
+
+test('bigWig writer refuses unsorted or overlapping intervals and unknown chromosomes, and leaves no file', () => {
+  const file = path.join(work, 'refused.bw');
+  const w = BigWigWriter.open(file, [{ name: 'a', size: 1000 }], { itemSize: 100 });
+  w.add('a', 100, 200, 0.5);
+  assert.throws(() => w.add('a', 150, 250, 0.5), /overlaps or precedes/);
+  assert.throws(() => w.add('b', 0, 10, 0.5), /chromosome "b" is not in/);
+  assert.throws(() => w.add('a', 900, 1001, 0.5), /outside a/);
+  w.abort();
+  assert.deepEqual(readdirSync(work).filter((f) => f.includes('refused')), []);
+});
+
+test('track file names: file-safe experiment names, the output index where names repeat', () => {
+  const ex = experimentsFromNames(['GM12878|CTCF|None', 'K562|CTCF|None', 'GM12878|CTCF|None', 'a b', 'a_b']);
+  assert.deepEqual(trackFileNames(ex, [0, 1, 2, 3, 4], '.bw'), ['GM12878_CTCF_None_0.bw', 'K562_CTCF_None.bw', 'GM12878_CTCF_None_2.bw', 'a_b_3.bw', 'a_b_4.bw']);
+});
+
+test('tfbs score --format bigwig: one track per experiment; values, chromosome sizes and zoom summaries equal the bedGraph', async () => {
+  const fa = path.join(work, 'region.fa');
+  await fs.copyFile(region, fa);
+  await fs.writeFile(`${fa}.fai`, 'chr1\t100000\t6\t100000\t100001\n');
+  const dir = path.join(work, 'bw');
+  const r = runTfbs(['score', fa, '--model', model, '--format', 'bigwig', '--targets', '0,5', '-o', dir], { timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const names = trackFileNames(experimentsFromNames(deepseaTargets()), [0, 5], '.bw');
+  assert.deepEqual((await fs.readdir(dir)).sort(), [...names].sort(), 'no temporary file left behind');
+  for (const [k, t] of [0, 5].entries()) {
+    const bg = runTfbs(['score', fa, '--model', model, '--format', 'bedgraph', '--targets', String(t)], { timeoutMs: 60000 });
+    assert.equal(bg.code, 0, bg.stderr);
+    const rows = bg.stdout.trim().split('\n').slice(1).map((l) => l.split('\t'));
+    assert.equal(rows.length, 500);
+    const file = path.join(dir, names[k]);
+    const queries: Array<[string, number, number, string]> = [0, 1, 7, 30].map((b) => ['chr1', b * 3200, (b + 1) * 3200, 'mean']);
+    const py = pyBigWig(file, queries);
+    assert.deepEqual(py.chroms, { chr1: 100000 });
+    assert.deepEqual(py.intervals.chr1.map(([s, e, v]) => [String(s), String(e), v.toFixed(4)]), rows.map(([, s, e, v]) => [s, e, v]));
+    const values = rows.map((row) => Number(row[3]));
+    queries.forEach(([, s, e], i) => {
+      const mean = values.slice(s / 200, e / 200).reduce((a, b) => a + b, 0) / ((e - s) / 200);
+      assert.ok(Math.abs(py.stats[i]! - mean) < 1e-4, `mean over ${s}-${e}: ${py.stats[i]} vs ${mean} (bedGraph, 4 decimals)`);
+    });
+    const bw = new BigWig({ path: file });
+    const zoom = await bw.getFeatures('chr1', 0, 100000, { basesPerSpan: 800 });
+    assert.equal(zoom.length, 125);
+    assert.ok(zoom.every((z, i) => z.start === i * 800 && z.end === i * 800 + 800 && Math.abs(z.maxScore - Math.max(...values.slice(i * 4, i * 4 + 4))) < 1e-4));
+  }
+  // A .fai of another file (chr1 shorter than the record): refused, naming the size's source; no file.
+  const stale = path.join(work, 'stale.fa');
+  await fs.copyFile(region, stale);
+  await fs.writeFile(`${stale}.fai`, 'chr1\t50000\t6\t100000\t100001\n');
+  const staleOut = path.join(work, 'stale-bw');
+  const refused = runTfbs(['score', stale, '--model', model, '--format', 'bigwig', '--targets', '0', '-o', staleOut], { timeoutMs: 60000 });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /lies outside chr1, whose size is 50000 \(from the \.fai/);
+  assert.deepEqual(await fs.readdir(staleOut), [], 'nothing written');
+  const usage = runTfbs(['score', fa, '--model', model, '--format', 'bigwig'], { timeoutMs: 60000 });
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /give a directory with -o/);
+});
