@@ -10,6 +10,7 @@ import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evaluateCommand } from './commands/evaluate';
+import { importCommand } from './commands/import';
 import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
 import { scoreCommand } from './commands/score';
@@ -21,7 +22,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand];
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand];
 
 function help(): string {
   return [

@@ -193,7 +193,7 @@ export function buildDanqModel(weights: DanqWeights, options: DanqGraphOptions =
   };
 }
 
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: NodeSpec[] = [];
   readonly initializers: Initializer[] = [];
   private counter = 0;
