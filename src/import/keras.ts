@@ -279,6 +279,8 @@ function recurrent(cell: 'lstm' | 'gru', base: LayerBase, c: Json, arrays: Named
   };
   if (c.stateful === true) refuse('stateful recurrent layers are not supported');
   if (c.return_state === true) refuse('return_state is not supported');
+  // Keras returns a go_backwards sequence in processing (reversed) order; ONNX's reverse direction in input order.
+  if (directions === 1 && c.go_backwards === true && c.return_sequences === true) refuse('go_backwards with return_sequences is not supported (wrap the layer in Bidirectional instead)');
   const H = Number(c.units);
   const gates = GATES[cell];
   const G = gates * H;
