@@ -188,7 +188,15 @@ def keras2(path, x):
     g = f["model_weights"]
 
     def weights_of(name):
-        names = [n.decode() if isinstance(n, bytes) else n for n in g[name].attrs["weight_names"]]
+        attrs = g[name].attrs
+        if "weight_names" in attrs:
+            raw = list(attrs["weight_names"])
+        else:  # chunked: weight_names0, weight_names1, ...
+            raw, i = [], 0
+            while "weight_names%d" % i in attrs:
+                raw += list(attrs["weight_names%d" % i])
+                i += 1
+        names = [n.decode() if isinstance(n, bytes) else n for n in raw]
         return [np.array(g[name][n], dtype=np.float64) for n in names]
 
     return forward(keras2_layers(config), weights_of, x)

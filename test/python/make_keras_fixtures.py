@@ -54,7 +54,13 @@ def save_keras2(path, layers, weights, functional=False, chunk_layer_names=False
         for n in names:
             lg = g.create_group(n)
             ws = weights.get(n, [])
-            lg.attrs["weight_names"] = np.array([w[0].encode() for w in ws])
+            wn = np.array([w[0].encode() for w in ws])
+            if chunk_layer_names and len(ws) > 3:
+                # Keras splits any attribute over 64 KB, weight_names included.
+                lg.attrs["weight_names0"] = wn[:len(ws) // 2]
+                lg.attrs["weight_names1"] = wn[len(ws) // 2:]
+            else:
+                lg.attrs["weight_names"] = wn
             for wname, arr in ws:
                 lg.create_dataset(wname, data=arr)
 

@@ -128,7 +128,7 @@ test('the real Keras 2.8 file (best_model.h5, 101 bp) matches the NumPy referenc
   assert.match(info.stdout, /source\s+Keras 2\.8\.0 HDF5 best_model\.h5, imported \d{4}-/);
 });
 
-test('the seed notebook architecture (scaled down; Sequential, chunked layer_names) matches the reference', async () => {
+test('the seed notebook architecture (scaled down; Sequential, chunked layer_names and weight_names) matches the reference', async () => {
   const r = await checkParity({ file: path.join(fixtures, 'seed_keras2.h5'), opts: { targets: 'deepsea' } });
   assert.equal(r.outputs, 690);
   assert.ok(r.spread > 0.1, `spread ${r.spread}`);
