@@ -10,6 +10,7 @@ import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evaluateCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
@@ -22,7 +23,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand];
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand];
 
 function help(): string {
   return [

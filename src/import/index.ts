@@ -18,7 +18,7 @@ import { ChannelCheck, ChannelOrder, checkChannels, Motif, toAgct } from './chan
 import { HDF5_SIGNATURE, Hdf5 } from './hdf5';
 import { isKeras0, keras0Architecture, readKeras0 } from './keras0';
 import { ImportedNetwork, readKeras3, readKerasH5 } from './kerasFiles';
-import { finalActivation, inferShapes, LayerNetwork, parameterCount } from './layers';
+import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from './layers';
 import { looksLikeTfjs, readTfjs } from './tfjs';
 
 export interface ImportOptions {
@@ -207,6 +207,8 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
       preset: 'imported',
       parameters: parameterCount(net),
       layers: net.layers.map((l) => `${l.name}:${l.type}`),
+      // The layer list without weights (those are model.onnx's initializers): what tfbs export reads.
+      network: describeNetwork(net),
     },
     source: {
       format: imported.format,

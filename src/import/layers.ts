@@ -226,3 +226,39 @@ export function parameterCount(net: LayerNetwork): number {
   }
   return n;
 }
+
+/** Weight fields of each layer kind (the rest of a layer is its description). */
+const WEIGHT_FIELDS = ['weight', 'bias', 'W', 'R', 'B'] as const;
+
+/** The network without its weights, as stored in model.json (`architecture.network`). */
+export function describeNetwork(net: LayerNetwork): Record<string, unknown> {
+  return {
+    inputLength: net.inputLength,
+    channels: net.channels,
+    layers: net.layers.map((l) => {
+      const d: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(l)) if (!(WEIGHT_FIELDS as readonly string[]).includes(k)) d[k] = v;
+      if ('bias' in l) d.hasBias = l.bias !== undefined;
+      return d;
+    }),
+  };
+}
+
+/** The inverse of describeNetwork: `weights(index, field)` supplies each layer's arrays. */
+export function networkFromDescription(desc: Record<string, unknown>, weights: (index: number, layer: Layer, field: 'weight' | 'bias' | 'W' | 'R' | 'B') => Float32Array | undefined): LayerNetwork {
+  const layers = (desc.layers as Array<Record<string, unknown>>).map((d, i) => {
+    const l = { ...d } as unknown as Layer & { hasBias?: boolean };
+    const hasBias = l.hasBias;
+    delete l.hasBias;
+    if (l.kind === 'conv1d' || l.kind === 'dense') {
+      l.weight = weights(i, l, 'weight')!;
+      l.bias = hasBias ? weights(i, l, 'bias') : undefined;
+    } else if (l.kind === 'rnn') {
+      l.W = weights(i, l, 'W')!;
+      l.R = weights(i, l, 'R')!;
+      l.B = weights(i, l, 'B')!;
+    }
+    return l as Layer;
+  });
+  return { inputLength: Number(desc.inputLength), channels: Number(desc.channels ?? 4), layers };
+}

@@ -123,8 +123,13 @@ export function buildLayerModel(net: LayerNetwork, file: string, options: LayerG
   return { graph, opset: DEFAULT_OPSET, irVersion: DEFAULT_IR_VERSION, producerName: 'tfbs-lens import', docString: options.docString, metadata: options.metadata };
 }
 
+/** Initializer names of layer `index`: `${prefix}_W`, `_B`, `_R` (read back by `tfbs export`). */
+export function initializerPrefix(index: number, l: { name: string }): string {
+  return `l${index}_${l.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
 function layer(b: GraphBuilder, l: Layer, v: Value, length: number, index: number): Value {
-  const p = `l${index}_${l.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const p = initializerPrefix(index, l);
   switch (l.kind) {
     case 'conv1d': {
       const x = to(b, v, 'NCL');
