@@ -20,11 +20,12 @@ import { isKeras0, keras0Architecture, readKeras0 } from './keras0';
 import { ImportedNetwork, readKeras3, readKerasH5 } from './kerasFiles';
 import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from './layers';
 import { looksLikeTfjs, readTfjs } from './tfjs';
+import { looksLikeTorch, readPytorch } from './pytorch';
 
 export interface ImportOptions {
   out: string;
-  /** Declared input channel order of the model. */
-  channels: ChannelOrder;
+  /** Declared input channel order of the model; default A,G,C,T (DeepSEA's), A,C,G,T for Selene's PyTorch models. */
+  channels?: ChannelOrder;
   /** A file of names (one per line), 'deepsea', or undefined (numbered). */
   targets?: string;
   /** Keras 0 files: a preset name or a JSON file. */
@@ -41,20 +42,24 @@ export interface ImportOptions {
   motifs?: Motif[];
   /** Replace an existing package at `out`. */
   force?: boolean;
-  /** Where data/ lives (DeepSEA names). */
+  /** Where data/ lives (DeepSEA names); python/ is beside it. */
   dataDir: string;
+  /** PyTorch: Selene class (danq, deepsea) and the interpreter to convert with. */
+  seleneClass?: string;
+  python?: string;
   log?: (message: string) => void;
 }
 
 export interface ImportResult {
   dir: string;
+  channels: ChannelOrder;
   manifest: ModelManifest;
   formatLabel: string;
   channelCheck?: ChannelCheck;
   notes: string[];
 }
 
-type Detected = 'hdf5' | 'zip' | 'tfjs';
+type Detected = 'hdf5' | 'zip' | 'tfjs' | 'torch';
 
 async function detect(file: string): Promise<{ kind: Detected; json?: unknown }> {
   const stat = await fs.stat(file).catch((e) => {
@@ -72,7 +77,8 @@ async function detect(file: string): Promise<{ kind: Detected; json?: unknown }>
     await handle.close();
   }
   if (head.equals(HDF5_SIGNATURE)) return { kind: 'hdf5' };
-  if (head[0] === 0x50 && head[1] === 0x4b) return { kind: 'zip' };
+  if (head[0] === 0x50 && head[1] === 0x4b) return { kind: (await zipNames(file)).some((n) => n.endsWith('/data.pkl') || n === 'data.pkl') ? 'torch' : 'zip' };
+  if (looksLikeTorch(head)) return { kind: 'torch' };
   const first = head.toString('latin1').trimStart()[0];
   if (first === '{') {
     const text = await fs.readFile(file, 'utf8');
@@ -89,8 +95,30 @@ async function detect(file: string): Promise<{ kind: Detected; json?: unknown }>
   throw new ModelError('not a model file tfbs import knows: expected Keras HDF5 (.h5), Keras 3 (.keras zip) or a TF.js model.json', { file });
 }
 
-async function readNetwork(file: string, opts: ImportOptions): Promise<ImportedNetwork & { shards?: string[]; tfjsJson?: unknown }> {
+/** Entry names of a zip, from its central directory. */
+async function zipNames(file: string): Promise<string[]> {
+  const bytes = await fs.readFile(file);
+  const names: string[] = [];
+  // End of central directory: signature 0x06054b50 within the last 64 KB + 22 bytes.
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 65557); i--) {
+    if (bytes.readUInt32LE(i) !== 0x06054b50) continue;
+    let at = bytes.readUInt32LE(i + 16);
+    const count = bytes.readUInt16LE(i + 10);
+    for (let k = 0; k < count && at + 46 <= bytes.length && bytes.readUInt32LE(at) === 0x02014b50; k++) {
+      const n = bytes.readUInt16LE(at + 28), extra = bytes.readUInt16LE(at + 30), comment = bytes.readUInt16LE(at + 32);
+      names.push(bytes.toString('utf8', at + 46, at + 46 + n));
+      at += 46 + n + extra + comment;
+    }
+    break;
+  }
+  return names;
+}
+
+async function readNetwork(file: string, opts: ImportOptions): Promise<ImportedNetwork & { shards?: string[]; tfjsJson?: unknown; notes?: string[] }> {
   const found = await detect(file);
+  if (found.kind === 'torch') {
+    return readPytorch(file, { script: path.join(opts.dataDir, '..', 'python', 'selene_import.py'), length: opts.length, seleneClass: opts.seleneClass, python: opts.python });
+  }
   if (found.kind === 'zip') return readKeras3(file, { length: opts.length });
   if (found.kind === 'tfjs') return { ...(await readTfjs(file, found.json as never, { length: opts.length })), tfjsJson: found.json };
   const h = await Hdf5.open(file);
@@ -153,18 +181,21 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
   if (existing && !existing.isDirectory()) throw new UsageError(`${out} exists and is not a directory`);
   const notes: string[] = [];
   const imported = await readNetwork(abs, opts);
+  notes.push(...(imported.notes ?? []));
   const net: LayerNetwork = imported.network;
-  toAgct(net, opts.channels, abs);
-  if (opts.channels === 'ACGT') notes.push('first-layer weights permuted from A,C,G,T to the package order A,G,C,T');
+  const channels: ChannelOrder = opts.channels ?? (imported.format === 'pytorch' ? 'ACGT' : 'AGCT');
+  if (!opts.channels && imported.format === 'pytorch') notes.push("Selene one-hot encodes A,C,G,T: taken as the model's channel order (--channels AGCT if it was trained otherwise)");
+  toAgct(net, channels, abs);
+  if (channels === 'ACGT') notes.push('first-layer weights permuted from A,C,G,T to the package order A,G,C,T');
   let channelCheck: ChannelCheck | undefined;
   const first = net.layers[0];
   if (opts.motifs && first?.kind === 'conv1d') {
     channelCheck = checkChannels(first, opts.motifs);
     if (channelCheck.verdict === 'mismatch') {
-      const other = opts.channels === 'AGCT' ? 'ACGT' : 'AGCT';
+      const other = channels === 'AGCT' ? 'ACGT' : 'AGCT';
       throw new ModelError(
-        `likely channel-order mismatch: of ${channelCheck.informative} first-layer filters that match a JASPAR motif, ${channelCheck.otherWins} match better with C and G swapped (mean r ${channelCheck.otherMean.toFixed(2)} vs ${channelCheck.declaredMean.toFixed(2)} as declared ${opts.channels}), e.g. ${channelCheck.examples[0] ?? ''}. ` +
-          `If the model was trained on ${other} input, import it with --channels ${other}; if you are sure of ${opts.channels}, add --no-channel-check`,
+        `likely channel-order mismatch: of ${channelCheck.informative} first-layer filters that match a JASPAR motif, ${channelCheck.otherWins} match better with C and G swapped (mean r ${channelCheck.otherMean.toFixed(2)} vs ${channelCheck.declaredMean.toFixed(2)} as declared ${channels}), e.g. ${channelCheck.examples[0] ?? ''}. ` +
+          `If the model was trained on ${other} input, import it with --channels ${other}; if you are sure of ${channels}, add --no-channel-check`,
         { file: abs, field: `layer "${first.name}" (channels)` },
       );
     }
@@ -215,7 +246,7 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
       description: imported.formatLabel,
       file: path.basename(abs),
       sha256: await fileSha256(abs),
-      channels: opts.channels,
+      channels,
       importedAt: new Date().toISOString(),
       notes,
       ...(channelCheck ? { channelCheck: { verdict: channelCheck.verdict, informativeFilters: channelCheck.informative, declaredWins: channelCheck.declaredWins, otherWins: channelCheck.otherWins } } : {}),
@@ -257,5 +288,5 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  return { dir: out, manifest, formatLabel: imported.formatLabel, channelCheck, notes };
+  return { dir: out, channels, manifest, formatLabel: imported.formatLabel, channelCheck, notes };
 }

@@ -16,7 +16,7 @@ export interface ImportedNetwork {
   network: LayerNetwork;
   /** e.g. "Keras 2.8.0 HDF5". */
   formatLabel: string;
-  format: 'keras-h5' | 'keras3' | 'keras0' | 'tfjs';
+  format: 'keras-h5' | 'keras3' | 'keras0' | 'tfjs' | 'pytorch';
   /** The model config as found (what `tfbs export --format tfjs` would write back). */
   modelConfig?: unknown;
 }

@@ -33,6 +33,7 @@ function python(args: string[]): string {
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-import-parity-'));
   fixtures = path.join(work, 'fixtures');
+  python([path.join(repoRoot(), 'test', 'python', 'selene_fixtures.py'), 'make', fixtures]);
   python([path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), fixtures, path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme')]);
 });
 
@@ -62,11 +63,12 @@ function toAcgt(x: Float32Array): Float32Array {
   return y;
 }
 
-async function reference(model: string, input: Float32Array, length: number, extra: string[] = []): Promise<Float32Array> {
+async function reference(model: string, input: Float32Array, length: number, extra: string[] = [], script = 'keras_reference.py'): Promise<Float32Array> {
   const inFile = path.join(work, `in-${path.basename(model)}.f32`);
   const outFile = path.join(work, `out-${path.basename(model)}.f32`);
   await fs.writeFile(inFile, Buffer.from(input.buffer, input.byteOffset, input.byteLength));
-  python([path.join(repoRoot(), 'test', 'python', 'keras_reference.py'), model, inFile, String(WINDOWS), String(length), outFile, ...extra]);
+  const pre = script === 'selene_fixtures.py' ? ['reference'] : [];
+  python([path.join(repoRoot(), 'test', 'python', script), ...pre, model, inFile, String(WINDOWS), String(length), outFile, ...extra]);
   const b = await fs.readFile(outFile);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
@@ -78,18 +80,20 @@ interface Case {
   /** Columns of the reference output that the package keeps. */
   slice?: [number, number];
   acgt?: boolean;
+  /** The reference script (test/python/). */
+  script?: string;
 }
 
 async function checkParity(c: Case): Promise<{ maxDiff: number; spread: number; outputs: number; length: number }> {
   const out = path.join(work, 'pkg-' + path.basename(c.file));
-  await importModel(c.file, { out, channels: c.acgt ? 'ACGT' : 'AGCT', dataDir: path.join(repoRoot(), 'data'), force: true, ...c.opts });
+  await importModel(c.file, { out, channels: c.acgt ? 'ACGT' : c.script ? undefined : 'AGCT', dataDir: path.join(repoRoot(), 'data'), force: true, ...c.opts });
   const pkg = await loadModelPackage(out);
   const L = pkg.manifest.input.length;
   const engine = await openOnnxEngine(pkg, { threads: 1 });
   const x = realWindows(L);
   const got = await engine.run(x, WINDOWS);
   await engine.dispose();
-  const full = await reference(c.file, c.acgt ? toAcgt(x) : x, L, c.refArgs);
+  const full = await reference(c.file, c.acgt || c.script ? toAcgt(x) : x, L, c.refArgs, c.script);
   const O = pkg.manifest.targets.length;
   const refCols = full.length / WINDOWS;
   const [s0] = c.slice ?? [0, refCols];
@@ -175,4 +179,20 @@ test('an A,C,G,T model imported with --channels ACGT scores A,G,C,T input as the
   const m = JSON.parse(await fs.readFile(path.join(work, 'pkg-motifs_acgt.h5', 'model.json'), 'utf8'));
   assert.equal(m.source.channels, 'ACGT');
   assert.equal(m.source.channelCheck.verdict, 'consistent');
+});
+
+test("Selene's DanQ (PyTorch state dict, NCL, A,C,G,T) converts through Python and matches PyTorch", async () => {
+  const r = await checkParity({ file: path.join(fixtures, 'selene_danq.pth'), script: 'selene_fixtures.py', opts: { targets: 'deepsea' }, slice: [125, 815] });
+  assert.equal(r.outputs, 690);
+  assert.ok(r.spread > 0.1, `spread ${r.spread}`);
+  const m = JSON.parse(await fs.readFile(path.join(work, 'pkg-selene_danq.pth', 'model.json'), 'utf8'));
+  assert.equal(m.source.format, 'pytorch');
+  assert.equal(m.source.channels, 'ACGT', "Selene's encoding is the default for its checkpoints");
+  assert.ok(m.source.notes.some((n: string) => /runs its LSTM across the windows of a batch/.test(n)));
+});
+
+test("Selene's DeepSEA (.pth.tar with state_dict, module. prefixes, BatchNorm, weight renorm) matches PyTorch", async () => {
+  const r = await checkParity({ file: path.join(fixtures, 'selene_deepsea.pth.tar'), script: 'selene_fixtures.py', opts: { targets: 'deepsea' }, slice: [125, 815] });
+  assert.equal(r.outputs, 690);
+  assert.ok(r.spread > 0.1, `spread ${r.spread}`);
 });

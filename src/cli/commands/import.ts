@@ -16,13 +16,13 @@ export const DEFAULT_MOTIFS = path.join('data', 'jaspar', 'JASPAR2024_CORE_verte
 
 export const importCommand: CliCommand = {
   name: 'import',
-  summary: 'turn a Keras (.h5, .keras, DanQ Keras 0) or TF.js model into a model package',
-  usage: 'import <model.h5|model.keras|model.json> --out DIR [--targets FILE|deepsea] [--channels AGCT|ACGT] [--architecture danq|FILE.json]',
+  summary: 'turn a Keras (.h5, .keras, DanQ Keras 0), TF.js or Selene PyTorch model into a model package',
+  usage: 'import <model.h5|model.keras|model.json|model.pth> --out DIR [--targets FILE|deepsea] [--channels AGCT|ACGT] [--architecture danq|FILE.json]',
   positionals: { min: 1, max: 1 },
   options: {
     out: { type: 'string', short: 'o', value: 'DIR', description: 'model package to write (a directory; refused if it exists, unless --force)' },
     targets: { type: 'string', value: 'FILE|deepsea', description: 'output names: a file with one per line, or "deepsea" (690 TF experiments; a 919-output model keeps those 690); default: output_0, output_1, …' },
-    channels: { type: 'string', value: 'AGCT|ACGT', description: 'one-hot channel order the model was trained on (default AGCT, DeepSEA\'s); ACGT models get their first layer permuted' },
+    channels: { type: 'string', value: 'AGCT|ACGT', description: 'one-hot channel order the model was trained on (default AGCT, DeepSEA\'s; ACGT for Selene checkpoints); ACGT models get their first layer permuted' },
     architecture: { type: 'string', value: 'NAME|FILE', description: `Keras 0/1 files (no architecture inside): a preset (${Object.keys(KERAS0_PRESETS).join(', ')}) or a JSON file` },
     length: { type: 'string', value: 'BP', description: 'input length, for models built with an undeclared length (None, 4)' },
     bin: { type: 'string', value: 'BP', description: 'bin size the model scores by default (50, 100, 200); default 200, or the largest that fits its window' },
@@ -32,13 +32,15 @@ export const importCommand: CliCommand = {
     motifs: { type: 'string', value: 'FILE', description: 'MEME motifs for the channel-order check (default: the shipped JASPAR 2024 vertebrates)' },
     'channel-check': { type: 'boolean', description: 'compare first-layer filters with JASPAR under both channel orders (default on; --no-channel-check skips it)' },
     force: { type: 'boolean', description: 'replace an existing package at --out' },
+    'selene-class': { type: 'string', value: 'danq|deepsea', description: "PyTorch state dicts: Selene's class (default: recognised from the keys)" },
+    python: { type: 'string', value: 'PATH', description: 'PyTorch state dicts: the Python (with torch and h5py) that converts them' },
   },
   async run(args, io) {
     const [file] = args.positionals;
     const out = stringOption(args, 'out');
     if (!out) throw new UsageError('--out DIR is required');
-    const channels = (stringOption(args, 'channels') ?? 'AGCT').toUpperCase();
-    if (channels !== 'AGCT' && channels !== 'ACGT') throw new UsageError(`--channels must be AGCT or ACGT; got "${channels}"`);
+    const channels = stringOption(args, 'channels')?.toUpperCase();
+    if (channels !== undefined && channels !== 'AGCT' && channels !== 'ACGT') throw new UsageError(`--channels must be AGCT or ACGT; got "${channels}"`);
     const root = packageRoot();
     let motifs;
     if (args.options['channel-check'] !== false) {
@@ -48,7 +50,9 @@ export const importCommand: CliCommand = {
     }
     const result = await importModel(file, {
       out,
-      channels: channels as ChannelOrder,
+      channels: channels as ChannelOrder | undefined,
+      seleneClass: stringOption(args, 'selene-class'),
+      python: stringOption(args, 'python'),
       targets: stringOption(args, 'targets'),
       architecture: stringOption(args, 'architecture'),
       length: args.options.length === undefined ? undefined : intOption(args, 'length', 0, 1, 1 << 20),
@@ -71,8 +75,8 @@ export const importCommand: CliCommand = {
     const c = result.channelCheck;
     if (c) {
       io.log(c.verdict === 'undetermined'
-        ? `channel order ${channels}: not checkable (${c.declaredWins} first-layer filters match JASPAR clearly better as declared, ${c.otherWins} with C and G swapped)`
-        : `channel order ${channels}: consistent (${c.declaredWins} of ${c.informative} first-layer filters that resemble a JASPAR motif match clearly better as declared)`);
+        ? `channel order ${result.channels}: not checkable (${c.declaredWins} first-layer filters match JASPAR clearly better as declared, ${c.otherWins} with C and G swapped)`
+        : `channel order ${result.channels}: consistent (${c.declaredWins} of ${c.informative} first-layer filters that resemble a JASPAR motif match clearly better as declared)`);
     }
     io.log(`wrote ${result.dir} (model.onnx${m.tfjs ? ', tfjs/' : ''}, model.json)`);
     return 0;
