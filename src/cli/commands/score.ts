@@ -15,6 +15,7 @@ import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
+import { scorePerRecord } from './scorePerRecord';
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
@@ -35,6 +36,7 @@ export const scoreCommand: CliCommand = {
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
     region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
+    'per-record': { type: 'boolean', description: 'one prediction per record, centred in the model\'s window (N-padded or centre-cropped); tsv (default) or json' },
   },
 
   async run(args, io) {
@@ -60,6 +62,11 @@ export const scoreCommand: CliCommand = {
       selected = indices;
     }
 
+    if (args.options['per-record']) {
+      if (args.options.region !== undefined || args.options.bin !== undefined || args.options.threshold !== undefined) throw new UsageError('--per-record scores whole records: it takes no --region, --bin or --threshold');
+      const perRecordFormat = args.options.format === undefined ? 'tsv' : format;
+      return scorePerRecord({ fasta, pkg, selected, format: perRecordFormat, output, reverseComplement, batchSize, device, threads }, io);
+    }
     const regionList = stringOption(args, 'region');
     const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
