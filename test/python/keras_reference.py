@@ -291,6 +291,7 @@ def main():
         del args[k:k + 2]
     model, inp, count, length, outp = args
     x = np.fromfile(inp, dtype=np.float32).reshape(int(count), int(length), 4)
+    # A functional model's layers come in file order; the fixtures' functional models are chains.
     if arch:
         y = keras0(model, arch, x)
     elif zipfile.is_zipfile(model):

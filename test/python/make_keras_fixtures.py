@@ -287,6 +287,29 @@ def bad_inputs(outdir):
     save_keras2(os.path.join(outdir, "bad_length.h5"), layers, {"c1": conv_dense("c1", (5, 4, 4), 20), "head": [("head/kernel:0", rand((996 * 4, 1), 100)), ("head/bias:0", rand((1,), 1))]})
 
 
+def keras3_functional(outdir):
+    """A Keras 3 functional model (inbound nodes as keras_history) with an undeclared input length."""
+    def node(src):
+        return [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [None, None, 4], "dtype": "float32", "keras_history": [src, 0, 0]}}], "kwargs": {}}]
+    layers = [
+        {"module": "keras.layers", "class_name": "InputLayer", "name": "seq", "config": {"batch_shape": [None, None, 4], "dtype": "float32", "name": "seq"}, "inbound_nodes": []},
+        {"module": "keras.layers", "class_name": "Conv1D", "name": "motif_scan", "config": {"name": "motif_scan", "filters": 5, "kernel_size": [9], "strides": [1], "padding": "same", "activation": "relu", "use_bias": True}, "inbound_nodes": node("seq")},
+        {"module": "keras.layers", "class_name": "GlobalMaxPooling1D", "name": "best_site", "config": {"name": "best_site"}, "inbound_nodes": node("motif_scan")},
+        {"module": "keras.layers", "class_name": "Dense", "name": "p", "config": {"name": "p", "units": 2, "activation": "sigmoid", "use_bias": True}, "inbound_nodes": node("best_site")},
+    ]
+    config = {"module": "keras", "class_name": "Functional", "config": {"name": "functional", "layers": layers, "input_layers": [["seq", 0, 0]], "output_layers": [["p", 0, 0]]}}
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_group("layers/motif_scan/vars").create_dataset("0", data=rand((9, 4, 5), 36, 4.0))
+        f["layers/motif_scan/vars"].create_dataset("1", data=rand((5,), 1, 0.2))
+        f.create_group("layers/p/vars").create_dataset("0", data=rand((5, 2), 5, 3.0))
+        f["layers/p/vars"].create_dataset("1", data=rand((2,), 1, 0.2))
+    with zipfile.ZipFile(os.path.join(outdir, "functional_any_length.keras"), "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", buf.getvalue())
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -295,6 +318,7 @@ def main():
     variety(outdir)
     keras0_danq(outdir)
     keras3_zip(outdir)
+    keras3_functional(outdir)
     if len(sys.argv) > 2:
         motif_filters(outdir, sys.argv[2])
     bad_inputs(outdir)

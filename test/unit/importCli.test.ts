@@ -96,3 +96,7 @@ test('a Keras 0 file without --architecture, a file that is no model, and an exi
   assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
   assert.deepEqual((await fs.readdir(work)).filter((n) => n.startsWith('.existing')), [], 'no temporary folder left');
 });
+
+test('a model that does not declare its input length asks for --length', async () => {
+  await refused([path.join(fixtures, 'functional_any_length.keras')], 1, /functional_any_length\.keras, field input shape: the model does not declare its input length .* --length BP/);
+});

@@ -196,3 +196,10 @@ test("Selene's DeepSEA (.pth.tar with state_dict, module. prefixes, BatchNorm, w
   assert.equal(r.outputs, 690);
   assert.ok(r.spread > 0.1, `spread ${r.spread}`);
 });
+
+test('a Keras 3 functional model (keras_history inbound nodes) with an undeclared length imports with --length', async () => {
+  const r = await checkParity({ file: path.join(fixtures, 'functional_any_length.keras'), opts: { length: 300 } });
+  assert.equal(r.length, 300);
+  assert.equal(r.outputs, 2);
+  assert.ok(r.spread > 0.02, `spread ${r.spread}`);
+});
