@@ -10,6 +10,8 @@ import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
 import { datasetCommand } from './commands/dataset';
 import { evaluateCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
+import { importCommand } from './commands/import';
 import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
 import { ismCommand } from './commands/ism';
@@ -23,7 +25,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, ismCommand, mergeCommand];
+export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand, ismCommand, mergeCommand];
 
 function help(): string {
   return [

@@ -48,6 +48,8 @@ export interface ModelManifest {
   /** Or the network as a TF.js Layers model (e.g. a converted Keras model; run by TensorFlow.js). */
   tfjs?: { file: string };
   architecture: { preset?: string; parameters?: number; [key: string]: unknown };
+  /** Where an imported model came from (`tfbs import`): format, file, date. */
+  source?: { format: string; description?: string; file: string; importedAt?: string; [key: string]: unknown };
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
 }
@@ -177,25 +179,30 @@ export function validateManifest(json: unknown, file: string): ModelManifest {
   (m.targets as unknown[]).forEach((t, i) => {
     if (typeof t !== 'string' || !t.trim()) fail(`targets[${i}]`, 'must be a non-empty string');
   });
-  if ((m.onnx === undefined) === (m.tfjs === undefined)) {
-    fail('onnx', 'a model names exactly one network: "onnx" (model.onnx) or "tfjs" (a TF.js Layers model)');
+  if (m.onnx === undefined && m.tfjs === undefined) {
+    fail('onnx', 'a model names its network: "onnx" (model.onnx) or "tfjs" (a TF.js Layers model)');
   }
-  const [kind, keys] = m.onnx !== undefined ? ['onnx', ['file', 'inputName', 'outputName']] : ['tfjs', ['file']];
-  const network = m[kind] as Record<string, unknown> | null;
-  if (typeof network !== 'object' || network === null) fail(kind, 'must be an object');
-  for (const key of keys) {
-    if (typeof network![key] !== 'string' || !network![key]) fail(`${kind}.${key}`, 'must be a non-empty string');
-  }
-  if (kind === 'onnx') {
-    if (network!.sha256 !== undefined && (typeof network!.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(network!.sha256))) {
-      fail('onnx.sha256', `must be the SHA-256 of ${String(network!.file)} as 64 hexadecimal digits; found ${JSON.stringify(network!.sha256)}`);
+  // An imported TF.js model carries both forms; ONNX Runtime runs the ONNX one.
+  const kinds: Array<[string, string[]]> = [];
+  if (m.onnx !== undefined) kinds.push(['onnx', ['file', 'inputName', 'outputName']]);
+  if (m.tfjs !== undefined) kinds.push(['tfjs', ['file']]);
+  for (const [kind, keys] of kinds) {
+    const network = m[kind] as Record<string, unknown> | null;
+    if (typeof network !== 'object' || network === null) fail(kind, 'must be an object');
+    for (const key of keys) {
+      if (typeof network![key] !== 'string' || !network![key]) fail(`${kind}.${key}`, 'must be a non-empty string');
     }
-    if (network!.opset !== undefined && (!Number.isInteger(network!.opset) || (network!.opset as number) < 1)) {
-      fail('onnx.opset', `must be a positive integer (the graph's ai.onnx opset); found ${JSON.stringify(network!.opset)}`);
+    if (kind === 'onnx') {
+      if (network!.sha256 !== undefined && (typeof network!.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(network!.sha256))) {
+        fail('onnx.sha256', `must be the SHA-256 of ${String(network!.file)} as 64 hexadecimal digits; found ${JSON.stringify(network!.sha256)}`);
+      }
+      if (network!.opset !== undefined && (!Number.isInteger(network!.opset) || (network!.opset as number) < 1)) {
+        fail('onnx.opset', `must be a positive integer (the graph's ai.onnx opset); found ${JSON.stringify(network!.opset)}`);
+      }
     }
+    const networkFile = path.normalize(network!.file as string);
+    if (path.isAbsolute(networkFile) || networkFile.startsWith('..')) fail(`${kind}.file`, 'must be a path inside the model directory');
   }
-  const networkFile = path.normalize(network!.file as string);
-  if (path.isAbsolute(networkFile) || networkFile.startsWith('..')) fail(`${kind}.file`, 'must be a path inside the model directory');
   if (typeof m.architecture !== 'object' || m.architecture === null) fail('architecture', 'missing');
   return m as unknown as ModelManifest;
 }

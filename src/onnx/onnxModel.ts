@@ -37,7 +37,8 @@ export type AttributeValue =
   | { kind: 'ints'; value: number[] }
   | { kind: 'float'; value: number }
   | { kind: 'floats'; value: number[] }
-  | { kind: 'string'; value: string };
+  | { kind: 'string'; value: string }
+  | { kind: 'strings'; value: string[] };
 
 export const attr = {
   int: (value: number): AttributeValue => ({ kind: 'int', value }),
@@ -45,6 +46,7 @@ export const attr = {
   float: (value: number): AttributeValue => ({ kind: 'float', value }),
   floats: (value: number[]): AttributeValue => ({ kind: 'floats', value }),
   string: (value: string): AttributeValue => ({ kind: 'string', value }),
+  strings: (value: string[]): AttributeValue => ({ kind: 'strings', value }),
 };
 
 export interface NodeSpec {
@@ -79,7 +81,7 @@ export interface ModelSpec {
 }
 
 // AttributeProto.AttributeType
-const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7, strings: 8 } as const;
 const ELEM_TYPE = { float32: DataType.FLOAT, int64: DataType.INT64 } as const;
 
 function encodeAttribute(name: string, a: AttributeValue): Message {
@@ -95,6 +97,10 @@ function encodeAttribute(name: string, a: AttributeValue): Message {
       return m.packedFloatField(7, a.value);
     case 'ints':
       return m.packedVarintField(8, a.value);
+    case 'strings':
+      // repeated bytes: one field per value (an RNN's activations).
+      for (const v of a.value) m.stringField(9, v);
+      return m;
   }
 }
 

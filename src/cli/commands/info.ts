@@ -34,6 +34,7 @@ export const infoCommand: CliCommand = {
       `outputs      ${m.targets.length} experiments, ${factorGroups(pkg.experiments).size} factors, ${new Set(pkg.experiments.map((e) => e.cell)).size} cell types`,
       `architecture ${m.architecture.preset ?? 'custom'}${m.architecture.parameters ? `, ${Number(m.architecture.parameters).toLocaleString('en')} parameters` : ''}`,
     ];
+    if (m.source) lines.push(`source       ${m.source.description ?? m.source.format} ${m.source.file}${m.source.importedAt ? `, imported ${m.source.importedAt}` : ''}${m.tfjs && m.onnx ? ' (TF.js form kept in ' + m.tfjs.file + ')' : ''}`);
     const metrics = m.metrics as Record<string, unknown> | undefined;
     if (metrics) lines.push(`metrics      ${summarizeMetrics(metrics)}`);
     if (m.training) lines.push(`training     ${String((m.training as Record<string, unknown>).summary ?? JSON.stringify(m.training).slice(0, 200))}`);

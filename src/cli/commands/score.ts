@@ -25,6 +25,7 @@ import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
 
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
+import { scorePerRecord } from './scorePerRecord';
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
@@ -50,6 +51,7 @@ export const scoreCommand: CliCommand = {
     resume: { type: 'boolean', description: 'journaled run (needs -o and a .fai): after a kill or crash the same command with --resume goes on from the last completed chunk; bed, bedgraph, bigwig, narrowpeak' },
     chunk: { type: 'string', value: 'BP', description: `with --resume: genome bp per journal step (default ${DEFAULT_CHUNK_BP.toLocaleString('en')})` },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
+    'per-record': { type: 'boolean', description: 'one prediction per record, centred in the model\'s window (N-padded or centre-cropped); tsv (default) or json' },
   },
 
   async run(args, io) {
@@ -78,6 +80,11 @@ export const scoreCommand: CliCommand = {
       selected = indices;
     }
 
+    if (args.options['per-record']) {
+      if (args.options.region !== undefined || args.options.bin !== undefined || args.options.threshold !== undefined) throw new UsageError('--per-record scores whole records: it takes no --region, --bin or --threshold');
+      const perRecordFormat = args.options.format === undefined ? 'tsv' : format;
+      return scorePerRecord({ fasta, pkg, selected, format: perRecordFormat, output, reverseComplement, batchSize, device, threads }, io);
+    }
     let regionList = stringOption(args, 'region');
     const shardText = stringOption(args, 'shard');
     const shard = shardText === undefined ? undefined : parseShard(shardText);
