@@ -11,21 +11,10 @@ import { createGunzip } from 'zlib';
 import { Readable } from 'stream';
 import { BASE_CODE, INVALID, UNKNOWN, isProteinLetter } from './encoding';
 import { InputError, ioErrorFrom } from './errors';
+import { GenomicInterval, parseGenomicName, settleByLength } from './genomic';
 
-/**
- * Genome coordinates of a record named `chrom:start-end`. UCSC and samtools write 1-based inclusive
- * coordinates; bedtools getfasta writes 0-based half-open ones. The record's length tells which:
- * until the record has ended, the interval is read the UCSC way.
- */
-export interface GenomicInterval {
-  chrom: string;
-  /** 0-based start. */
-  start: number;
-  /** 0-based exclusive end. */
-  end: number;
-  /** How the header was written, settled by the record's length; absent while unknown. */
-  convention?: 'one-based' | 'zero-based';
-}
+export type { GenomicInterval } from './genomic';
+export { parseGenomicName } from './genomic';
 
 /** A run of residues on one document line. Lines are 0-based; columns are 0-based UTF-16 offsets. */
 export interface SequenceRun {
@@ -315,29 +304,8 @@ class FastaScanner {
 
 /** Settles a `chrom:start-end` header's convention by the record's length, in place. */
 function settleConvention(record: FastaRecordInfo, length: number, sink: ScannerSink): void {
-  const g = record.genomic!;
-  if (g.end - g.start === length) {
-    g.convention = 'one-based';
-  } else if (g.end - g.start - 1 === length) {
-    g.start += 1;
-    g.convention = 'zero-based';
-  } else {
-    sink.problem({
-      severity: 'warning',
-      message: `header says ${g.chrom}:${g.start + 1}-${g.end}, which is ${g.end - g.start} bp (1-based) or ${g.end - g.start - 1} bp (0-based), but the record has ${length} bp; its genome coordinates are taken to start at ${g.start + 1}`,
-      line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index,
-    });
-  }
-}
-
-/** `chr1:1000-2000` or `chr1:1,000-2,000`, read as 1-based inclusive → chr1, [999, 2000). */
-export function parseGenomicName(name: string): GenomicInterval | undefined {
-  const m = /^([^:\s]+):([\d,]+)-([\d,]+)$/.exec(name);
-  if (!m) return undefined;
-  const start = Number(m[2].replace(/,/g, ''));
-  const end = Number(m[3].replace(/,/g, ''));
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 1 || end < start) return undefined;
-  return { chrom: m[1], start: start - 1, end };
+  const warning = settleByLength(record.genomic!, length);
+  if (warning) sink.problem({ severity: 'warning', message: warning, line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index });
 }
 
 // ---------------------------------------------------------------------------------------------------

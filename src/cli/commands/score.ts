@@ -3,7 +3,8 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
+import { FastaRecordInfo, GenomicInterval, readFai, readFaiRegion, readFastaEvents } from '../../core/fasta';
+import { parseRegion, splitRegionList } from '../../core/genomic';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -11,7 +12,7 @@ import { selectTargets, uniqueLabel } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
-import { choiceOption, intOption, numberOption, stringOption } from '../args';
+import { choiceOption, intOption, listOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
@@ -21,7 +22,7 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--device cpu|cuda] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--no-header] [--precision N] [--device cpu|cuda] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -33,7 +34,9 @@ export const scoreCommand: CliCommand = {
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
     threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
-    region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
+    region: { type: 'string', repeatable: true, value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, commas allowed in numbers: chr1:1,000,001-1,200,000; several separated by ";" or spaces, or repeat --region), read through the FASTA\'s .fai index with their real flanking sequence' },
+    header: { type: 'boolean', description: 'write the header line: BED/bedGraph track line, TSV column names (default; --no-header: data lines only)' },
+    precision: { type: 'string', value: 'N', description: 'significant digits of probabilities, 1-9 (default: as many as needed to read back the exact float32 value)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
   },
 
@@ -47,6 +50,9 @@ export const scoreCommand: CliCommand = {
     const batchSize = intOption(args, 'batch', DEFAULT_BATCH_SIZE, 1, 4096);
     const output = stringOption(args, 'output');
     const reverseComplement = args.options.rc !== false;
+    const header = args.options.header !== false;
+    if (!header && format === 'json') throw new UsageError('--no-header applies to bed, bedgraph and tsv (JSON has no header line)');
+    const precision = args.options.precision === undefined ? undefined : intOption(args, 'precision', 9, 1, 9);
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
@@ -60,12 +66,12 @@ export const scoreCommand: CliCommand = {
       selected = indices;
     }
 
-    const regionList = stringOption(args, 'region');
+    const regionList = args.options.region === undefined ? undefined : splitRegionList(listOption(args, 'region'));
     const input = regionList === undefined ? await wholeFile(fasta, binSize, io) : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
-    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
+    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, precision };
     const files: AtomicFile[] = [];
     const open = async (target: string): Promise<TextSink> => {
       const f = await AtomicFile.open(target);
@@ -173,20 +179,20 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
  * Regions of an indexed FASTA, read by random access: a few kilobases of a 3 GB genome cost a few
  * reads, and windows at a region's edges see the real flanking sequence, not N padding.
  */
-async function regionsOfIndexedFasta(fasta: string, list: string, binSize: number): Promise<ScoreInput> {
+async function regionsOfIndexedFasta(fasta: string, list: readonly string[], binSize: number): Promise<ScoreInput> {
   const started = Date.now();
   const faiPath = `${fasta}.fai`;
   if (!existsSync(faiPath)) {
     throw new UsageError(`--region needs the FASTA's index ${faiPath}; create it with "tfbs index ${fasta}" (or samtools faidx)`);
   }
   const index = await readFai(faiPath);
-  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
-    const interval = parseGenomicName(text.trim());
-    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
+  const regions = list.map((text) => {
+    const interval = parseRegion(text);
+    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive; separate regions with ";" or spaces, or repeat --region)`);
     const entry = index.get(interval.chrom);
     if (!entry) throw new UsageError(`--region ${text}: no record "${interval.chrom}" in ${fasta} (it has ${[...index.keys()].slice(0, 8).join(', ')}${index.size > 8 ? ', …' : ''})`);
     if (interval.end > entry.length) throw new UsageError(`--region ${text} ends past the end of ${interval.chrom} (${entry.length.toLocaleString('en')} bp)`);
-    return { text: text.trim(), interval, entry };
+    return { text, interval, entry };
   });
   if (!regions.length) throw new UsageError('--region lists no region');
   const totalResidues = regions.reduce((n, r) => n + r.interval.end - r.interval.start, 0);
