@@ -56,13 +56,22 @@ export function strandOf(record: FastaRecordInfo): '+' | '-' | '.' {
   return record.genomic?.strand ?? '.';
 }
 
-/** The shortest decimal text that reads back (through Math.fround) as the float32 `p`. */
+/**
+ * The shortest decimal text that reads back (through Math.fround) as the float32 `p`. Nine significant
+ * digits always do; most model outputs need eight, so the search starts there and shortens while the
+ * text still reads back (two or three conversions a value rather than up to nine). The shortest text
+ * has no trailing zeros: with one, a digit fewer would have read back too.
+ */
 export function float32Text(p: number): string {
-  for (let digits = 1; digits < 9; digits++) {
+  const eight = p.toPrecision(8);
+  if (Math.fround(Number(eight)) !== p) return p.toPrecision(9);
+  let best = eight;
+  for (let digits = 7; digits >= 1; digits--) {
     const text = p.toPrecision(digits);
-    if (Math.fround(Number(text)) === p) return normalise(text);
+    if (Math.fround(Number(text)) !== p) break;
+    best = text;
   }
-  return normalise(p.toPrecision(9));
+  return best;
 }
 
 /** Drops trailing zeros of the mantissa ("0.5000" → "0.5", "1.500e-7" → "1.5e-7"). */
