@@ -107,3 +107,16 @@ test('overlap resolution: every covered base keeps the highest value; gaps stay 
   assert.deepEqual(resolveOverlaps([0, 50, 300], [100, 150, 400], [0.2, 0.5, 0.1]), [[0, 50, 0.2], [50, 100, 0.5], [100, 150, 0.5], [300, 400, 0.1]]);
   assert.deepEqual(resolveOverlaps([10, 0], [20, 30], [0.9, 0.1]), [[0, 10, 0.1], [10, 20, 0.9], [20, 30, 0.1]]);
 });
+
+test('bedGraph refuses to mix a record named like a chromosome with records placed on it (they would overlap)', async () => {
+  const mixed = parseFastaText('>chr2\n' + 'A'.repeat(100) + '\n>chr2:1-100\n' + 'C'.repeat(100) + '\n');
+  const w = new BedGraphWriter([new Collect()], ctx({ selected: [0] }));
+  await w.begin();
+  for (const record of mixed.records) {
+    await w.startRecord(record);
+    const mean = Float32Array.of(0.5, 0.5, 0.5);
+    await w.bins(record, { bins: [0], targets: 3, forward: mean, mean }, [[0, 100]]);
+    await w.endRecord(record, record.length);
+  }
+  await assert.rejects(w.finish(), /a record named "chr2" and records placed on chr2 by their headers' coordinates would overlap/);
+});
