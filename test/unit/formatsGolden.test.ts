@@ -110,7 +110,7 @@ test('overlap resolution: every covered base keeps the highest value; gaps stay 
 
 test('bedGraph refuses to mix a record named like a chromosome with records placed on it (they would overlap)', async () => {
   const mixed = parseFastaText('>chr2\n' + 'A'.repeat(100) + '\n>chr2:1-100\n' + 'C'.repeat(100) + '\n');
-  const w = new BedGraphWriter([new Collect()], ctx({ selected: [0] }));
+  const w: PredictionWriter = new BedGraphWriter([new Collect()], ctx({ selected: [0] }));
   await w.begin();
   for (const record of mixed.records) {
     await w.startRecord(record);
