@@ -15,6 +15,8 @@ import { InputError, ioErrorFrom } from './errors';
 const GT = 0x3e;
 const LF = 0x0a;
 const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
 const MAX_HEADER_BYTES = 1 << 20;
 
 export interface FaiEntry {
@@ -84,6 +86,8 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
   let lastByte = -1;
   let firstByte = -1;
   let header: number[] = [];
+  /** A space or tab in the current (sequence) line: the index would count it as a residue. */
+  let lineHasBlank = false;
 
   const closeRecord = (): void => {
     if (!current) return;
@@ -115,6 +119,9 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
       fail('sequence before the first ">" header: a FASTA record starts with a ">name" line', lineNo);
     } else {
       const c = current;
+      if (lineHasBlank) {
+        fail(`record "${c.name}" has a space or tab inside its sequence; a .fai index counts every byte of a line as a residue, so it cannot describe it: remove the whitespace`, lineNo);
+      }
       if (ended) {
         fail(
           ended.why === 'blank'
@@ -139,15 +146,23 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
   for await (const chunk of stream) {
     const buf = chunk as Buffer;
     let i = 0;
+    // The next space and tab of the chunk, found lazily: each byte is searched once per chunk.
+    let nextSpace = -1;
+    let nextTab = -1;
     while (i < buf.length) {
       if (lineBytes === 0) {
         firstByte = buf[i];
         header = [];
+        lineHasBlank = false;
       }
       const nl = buf.indexOf(LF, i);
       const stop = nl < 0 ? buf.length : nl;
-      if (firstByte === GT && header.length < MAX_HEADER_BYTES) {
+      if (firstByte === GT) {
         for (let k = lineBytes === 0 ? i + 1 : i; k < stop && header.length < MAX_HEADER_BYTES; k++) header.push(buf[k]);
+      } else {
+        if (nextSpace < i) nextSpace = nextOf(buf, SPACE, i);
+        if (nextTab < i) nextTab = nextOf(buf, TAB, i);
+        if (nextSpace < stop || nextTab < stop) lineHasBlank = true;
       }
       if (stop > i) lastByte = buf[stop - 1];
       lineBytes += stop - i;
@@ -164,6 +179,12 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
   if (lineBytes > 0) endLine(lineStart, lineBytes, false);
   closeRecord();
   return entries;
+}
+
+/** Position of the next `byte` from `from` on, or Infinity. */
+function nextOf(buf: Buffer, byte: number, from: number): number {
+  const k = buf.indexOf(byte, from);
+  return k < 0 ? Infinity : k;
 }
 
 export function formatFai(entries: readonly FaiEntry[]): string {

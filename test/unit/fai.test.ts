@@ -61,6 +61,11 @@ test('a blank line inside a record is refused as samtools refuses it, naming the
     ['>a\nACGT\nACGTAC\n', /record "a", line 3: .*different widths/],
     ['junk\n>a\nACGT\n', /line 1: sequence before the first ">" header/],
   ];
+  // samtools indexes inner whitespace with lengths that do not match the residues; refused here.
+  for (const text of ['>a desc\nAC GT\nACGTA\n', '>a\nACGT\nAC\tG\n', '>a\nACGT \nACGT\n']) {
+    const file = await fasta(text);
+    await assert.rejects(buildFai(file), /record "a", line \d: record "a" has a space or tab inside its sequence/);
+  }
   for (const [text, pattern] of cases) {
     const file = await fasta(text);
     await assert.rejects(buildFai(file), (e: unknown) => {
