@@ -114,7 +114,8 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
       current = { name, length: 0, offset: start + bytes, lineBases: 0, lineBytes: 0 };
       ended = undefined;
     } else if (content === 0) {
-      if (current && current.length > 0) ended ??= { why: 'blank', line: lineNo };
+      // Also right after the header: the record's offset would point at the blank line.
+      if (current) ended ??= { why: 'blank', line: lineNo };
     } else if (!current) {
       fail('sequence before the first ">" header: a FASTA record starts with a ">name" line', lineNo);
     } else {

@@ -434,11 +434,11 @@ export const properties: FuzzProperty[] = [
     },
   },
   {
-    name: '.fai against samtools faidx: byte-equal on files it accepts; a blank or short line inside a record refused by both',
+    name: '.fai against samtools faidx: byte-equal on files it accepts; a blank or short line inside a record (or a blank one after its header) refused by both',
     weight: 0.05,
     async run(runs, seed) {
       execFileSync('samtools', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-      await fc.assert(fc.asyncProperty(faiDocArb, fc.constantFrom('none', 'blank', 'short'), fc.nat(), async (doc, damage, where) => {
+      await fc.assert(fc.asyncProperty(faiDocArb, fc.constantFrom('none', 'blank', 'short', 'blank-first'), fc.nat(), async (doc, damage, where) => {
         const damaged = damageDoc(doc, damage, where);
         const file = await writeScratch(damaged ?? renderFaiDoc(doc));
         const expected = samtoolsFai(file);
@@ -471,9 +471,13 @@ const faiDocArb: fc.Arbitrary<FaiDoc> = fc.record({
 function renderFaiDoc(doc: FaiDoc): string {
   return doc.records.map((r) => `>${r.name}${r.desc ? ' ' + r.desc : ''}${doc.eol}${r.seq.match(new RegExp(`.{1,${r.width}}`, 'g'))!.join(doc.eol)}${doc.eol}${doc.eol.repeat(r.trailingBlank)}`).join('');
 }
-/** A blank line, or a short line, inside a record with three or more lines; undefined when none fits. */
+/** A blank line (inside a record, or right after its header), or a short line; undefined when none fits. */
 function damageDoc(doc: FaiDoc, damage: string, where: number): string | undefined {
   if (damage === 'none') return undefined;
+  if (damage === 'blank-first') {
+    const r = doc.records[where % doc.records.length];
+    return renderFaiDoc(doc).replace(`>${r.name}${r.desc ? ' ' + r.desc : ''}${doc.eol}`, (h) => h + doc.eol);
+  }
   const k = doc.records.findIndex((r) => r.seq.length > 2 * r.width && r.width > 1);
   if (k < 0) return undefined;
   const r = doc.records[k];
