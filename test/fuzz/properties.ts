@@ -490,8 +490,8 @@ function damageDoc(doc: FaiDoc, damage: string, where: number): string | undefin
   return `${head}>${r.name}${r.desc ? ' ' + r.desc : ''}${doc.eol}${lines.join(doc.eol)}${doc.eol}${tail}`;
 }
 
-/** Splits `total` cases over the properties by weight (each at least `min`). */
+/** Splits `total` cases over the properties by weight (each at least `min`; rounded up, so never fewer in all). */
 export function casesFor(total: number, min = 1): Map<FuzzProperty, number> {
   const weights = properties.reduce((n, p) => n + p.weight, 0);
-  return new Map(properties.map((p) => [p, Math.max(min, Math.round((total * p.weight) / weights))]));
+  return new Map(properties.map((p) => [p, Math.max(min, Math.ceil((total * p.weight) / weights))]));
 }
