@@ -12,10 +12,13 @@ export interface OptionSpec {
   description: string;
   /** Shown in help, e.g. "FILE". */
   value?: string;
+  /** A string option that may be given more than once; every value is kept (see listOption). */
+  repeatable?: boolean;
 }
 
 export function parseArgs(argv: readonly string[], specs: Record<string, OptionSpec>, positionals: { min: number; max: number }): ParsedArgs {
   const options: Record<string, string | boolean | undefined> = {};
+  const lists: Record<string, string[]> = {};
   const rest: string[] = [];
   const byShort = new Map(Object.entries(specs).filter(([, s]) => s.short).map(([name, s]) => [s.short!, name]));
   for (let i = 0; i < argv.length; i++) {
@@ -52,11 +55,12 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
       const value = inline ?? argv[++i];
       if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value${spec.value ? ` (${spec.value})` : ''}`);
       options[name] = value;
+      if (spec.repeatable) (lists[name] ??= []).push(value);
     }
   }
   if (rest.length < positionals.min) throw new UsageError(`missing argument${positionals.min - rest.length > 1 ? 's' : ''}`);
   if (rest.length > positionals.max) throw new UsageError(`unexpected argument "${rest[positionals.max]}"`);
-  return { positionals: rest, options };
+  return { positionals: rest, options, lists };
 }
 
 export function intOption(args: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -77,6 +81,14 @@ export function numberOption(args: ParsedArgs, name: string, fallback: number, m
     throw new UsageError(`--${name} must be a number from ${min} to ${max}; got "${String(raw)}"`);
   }
   return n;
+}
+
+/** Every value of a repeatable option, in command-line order (empty when it was not given). */
+export function listOption(args: ParsedArgs, name: string): string[] {
+  const list = args.lists?.[name];
+  if (list) return list;
+  const v = args.options[name];
+  return typeof v === 'string' ? [v] : [];
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

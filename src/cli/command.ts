@@ -24,5 +24,7 @@ export interface CliCommand {
 
 export interface ParsedArgs {
   positionals: string[];
+  /** The option's last value; for a repeatable option, every value is in `lists`. */
   options: Record<string, string | boolean | undefined>;
+  lists?: Record<string, string[]>;
 }

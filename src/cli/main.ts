@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import { removeOpenTempFilesSync } from '../core/atomicFile';
 import { TfbsError } from '../core/errors';
 import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
@@ -63,7 +64,13 @@ export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
   const controller = new AbortController();
   const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
+    if (controller.signal.aborted) {
+      // Quitting at once must not leave the outputs' temporary files behind: the async clean-up of
+      // the first Ctrl-C may not have run yet.
+      removeOpenTempFilesSync();
+      process.stderr.write('tfbs: cancelled; nothing was written\n');
+      process.exit(EXIT_CANCELLED);
+    }
     process.stderr.write('\ntfbs: stopping (press Ctrl-C again to quit at once)\n');
     controller.abort();
   };
@@ -98,7 +105,10 @@ export async function main(argv: string[]): Promise<number> {
 /** `tfbs score … | head`: a reader that has seen enough is not an error. */
 function exitQuietlyOnClosedPipe(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    if (e.code === 'EPIPE') {
+      removeOpenTempFilesSync();
+      process.exit(EXIT_OK);
+    }
     throw e;
   });
 }

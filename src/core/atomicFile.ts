@@ -1,11 +1,51 @@
 /**
  * Outputs appear whole or not at all: everything is written to a temporary file beside the target
  * (same file system, so the final rename is atomic) and renamed over it only on success. A crash, an
- * error in the input or a full disk leaves the previous file, if any, untouched.
+ * error in the input or a full disk leaves the previous file, if any, untouched. The data is fsynced
+ * before the rename and the directory after it: without that, a power cut soon after a "successful"
+ * run can leave the new name pointing at an empty or partial file (ext4, xfs with delayed allocation).
+ *
+ * Every temporary file still open is listed in `openTempFiles`, so that a process that has to exit at
+ * once (a second Ctrl-C) can remove them synchronously: see removeOpenTempFilesSync.
  */
-import { constants as fsConstants, createWriteStream, promises as fs, WriteStream } from 'fs';
+import { constants as fsConstants, createWriteStream, promises as fs, rmSync, WriteStream } from 'fs';
 import * as path from 'path';
 import { IoError, ioErrorFrom } from './errors';
+
+/** Temporary files written but neither committed nor aborted yet. */
+const openTempFiles = new Set<string>();
+
+/** Removes every temporary file still open; for an exit that cannot wait for the async clean-up. */
+export function removeOpenTempFilesSync(): void {
+  for (const temp of openTempFiles) rmSync(temp, { force: true });
+  openTempFiles.clear();
+}
+
+/** Flushes a file's data to the disk. */
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Makes a rename durable by syncing the directory that holds it. Some file systems (and Windows) do
+ * not allow opening a directory: there the rename is as durable as the platform makes it.
+ */
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync().catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EINVAL' && e.code !== 'EISDIR' && e.code !== 'EPERM' && e.code !== 'ENOTSUP') throw e;
+    });
+  } finally {
+    await handle.close();
+  }
+}
 
 export interface TextSink {
   write(text: string): Promise<void>;
@@ -19,6 +59,7 @@ export class AtomicFile implements TextSink {
   private constructor(readonly target: string, readonly tempPath: string) {
     this.stream = createWriteStream(tempPath, { flags: 'wx' });
     this.stream.on('error', (e) => (this.failure = e));
+    openTempFiles.add(tempPath);
   }
 
   /** Opens a temporary file beside `target`; fails early, naming the path, when it is not writable. */
@@ -61,14 +102,23 @@ export class AtomicFile implements TextSink {
       this.stream.end((e?: Error | null) => (e ? reject(e) : resolve()));
     }).catch(async (e) => {
       await fs.rm(this.tempPath, { force: true });
+      openTempFiles.delete(this.tempPath);
       throw ioErrorFrom(e, this.target, 'write');
     });
     if (this.failure) {
       await fs.rm(this.tempPath, { force: true });
+      openTempFiles.delete(this.tempPath);
       throw ioErrorFrom(this.failure, this.target, 'write');
     }
-    await fs.rename(this.tempPath, this.target).catch(async (e) => {
-      await fs.rm(this.tempPath, { force: true });
+    await fsyncFile(this.tempPath)
+      .then(() => fs.rename(this.tempPath, this.target))
+      .catch(async (e) => {
+        await fs.rm(this.tempPath, { force: true });
+        openTempFiles.delete(this.tempPath);
+        throw ioErrorFrom(e, this.target, 'write');
+      });
+    openTempFiles.delete(this.tempPath);
+    await fsyncDirectory(path.dirname(this.target)).catch((e) => {
       throw ioErrorFrom(e, this.target, 'write');
     });
   }
@@ -79,6 +129,7 @@ export class AtomicFile implements TextSink {
     this.finished = true;
     this.stream.destroy();
     await fs.rm(this.tempPath, { force: true });
+    openTempFiles.delete(this.tempPath);
   }
 }
 
@@ -86,11 +137,21 @@ export class AtomicFile implements TextSink {
 export async function writeFileAtomic(target: string, text: string | Buffer): Promise<void> {
   const abs = path.resolve(target);
   const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  openTempFiles.add(temp);
   try {
-    await fs.writeFile(temp, text, { flag: 'wx' });
+    const handle = await fs.open(temp, 'wx');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temp, abs);
+    openTempFiles.delete(temp);
+    await fsyncDirectory(path.dirname(abs));
   } catch (e) {
     await fs.rm(temp, { force: true });
+    openTempFiles.delete(temp);
     throw ioErrorFrom(e, abs, 'write');
   }
 }

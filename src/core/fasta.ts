@@ -11,21 +11,10 @@ import { createGunzip } from 'zlib';
 import { Readable } from 'stream';
 import { BASE_CODE, INVALID, UNKNOWN, isProteinLetter } from './encoding';
 import { InputError, ioErrorFrom } from './errors';
+import { GenomicInterval, parseGenomicName, settleByLength } from './genomic';
 
-/**
- * Genome coordinates of a record named `chrom:start-end`. UCSC and samtools write 1-based inclusive
- * coordinates; bedtools getfasta writes 0-based half-open ones. The record's length tells which:
- * until the record has ended, the interval is read the UCSC way.
- */
-export interface GenomicInterval {
-  chrom: string;
-  /** 0-based start. */
-  start: number;
-  /** 0-based exclusive end. */
-  end: number;
-  /** How the header was written, settled by the record's length; absent while unknown. */
-  convention?: 'one-based' | 'zero-based';
-}
+export type { GenomicInterval } from './genomic';
+export { parseGenomicName } from './genomic';
 
 /** A run of residues on one document line. Lines are 0-based; columns are 0-based UTF-16 offsets. */
 export interface SequenceRun {
@@ -90,14 +79,19 @@ const TAB = 0x09;
 /** Invalid characters reported one by one per record before the rest are only counted. */
 const MAX_REPORTED_PER_RECORD = 20;
 const MAX_HEADER_BYTES = 1 << 20;
+/** The UTF-8 byte-order mark that Windows editors put at the start of a text file. */
+const BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
 
 /**
  * A push scanner over bytes. Columns count bytes, which equal UTF-16 offsets for the Latin-1 view of
- * text that parseFastaText feeds it.
+ * text that parseFastaText feeds it. A UTF-8 byte-order mark at the very start is skipped (it may
+ * arrive split over chunks); it takes no column, as editors do not show it.
  */
 class FastaScanner {
   private line = 0;
-  private column = 0;
+  private column: number;
+  /** Bytes of a leading BOM matched so far; -1 once past the start of the input. */
+  private bomMatched = 0;
   private atLineStart = true;
   private inHeader = false;
   private header: number[] = [];
@@ -112,9 +106,35 @@ class FastaScanner {
   private readonly seen = new Map<string, number>();
   private codes = new Uint8Array(1 << 16);
 
-  constructor(private readonly sink: ScannerSink) {}
+  /**
+   * `text`: the bytes are the Latin-1 view of an editor's text, whose caller has already removed a
+   * leading U+FEFF; `startColumn` is where line 0 then starts (1 when there was one: the editor
+   * counts it). Without it, the input is a file's bytes and a UTF-8 BOM is looked for here.
+   */
+  constructor(private readonly sink: ScannerSink, text?: { startColumn: number }) {
+    this.column = text?.startColumn ?? 0;
+    if (text) this.bomMatched = -1;
+  }
 
   push(chunk: Uint8Array): void {
+    if (this.bomMatched >= 0) {
+      let k = 0;
+      while (k < chunk.length && this.bomMatched < BOM.length && chunk[k] === BOM[this.bomMatched]) {
+        k++;
+        this.bomMatched++;
+      }
+      if (this.bomMatched === BOM.length) {
+        this.bomMatched = -1;
+        chunk = chunk.subarray(k);
+      } else if (k === chunk.length) {
+        return; // a BOM so far: wait for the next chunk
+      } else {
+        // Not a BOM after all: the bytes held back are data.
+        const held = this.bomMatched;
+        this.bomMatched = -1;
+        if (held > 0) chunk = Buffer.concat([BOM.subarray(0, held), chunk.subarray(k)]);
+      }
+    }
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -161,6 +181,11 @@ class FastaScanner {
   }
 
   end(): void {
+    if (this.bomMatched > 0) {
+      const held = this.bomMatched;
+      this.bomMatched = -1;
+      this.push(BOM.subarray(0, held));
+    }
     if (this.inHeader) this.finishHeader();
     this.closeRecord();
   }
@@ -279,29 +304,8 @@ class FastaScanner {
 
 /** Settles a `chrom:start-end` header's convention by the record's length, in place. */
 function settleConvention(record: FastaRecordInfo, length: number, sink: ScannerSink): void {
-  const g = record.genomic!;
-  if (g.end - g.start === length) {
-    g.convention = 'one-based';
-  } else if (g.end - g.start - 1 === length) {
-    g.start += 1;
-    g.convention = 'zero-based';
-  } else {
-    sink.problem({
-      severity: 'warning',
-      message: `header says ${g.chrom}:${g.start + 1}-${g.end}, which is ${g.end - g.start} bp (1-based) or ${g.end - g.start - 1} bp (0-based), but the record has ${length} bp; its genome coordinates are taken to start at ${g.start + 1}`,
-      line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index,
-    });
-  }
-}
-
-/** `chr1:1000-2000` or `chr1:1,000-2,000`, read as 1-based inclusive → chr1, [999, 2000). */
-export function parseGenomicName(name: string): GenomicInterval | undefined {
-  const m = /^([^:\s]+):([\d,]+)-([\d,]+)$/.exec(name);
-  if (!m) return undefined;
-  const start = Number(m[2].replace(/,/g, ''));
-  const end = Number(m[3].replace(/,/g, ''));
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 1 || end < start) return undefined;
-  return { chrom: m[1], start: start - 1, end };
+  const warning = settleByLength(record.genomic!, length);
+  if (warning) sink.problem({ severity: 'warning', message: warning, line: record.headerLine, column: 1, endColumn: 1 + record.name.length, record: record.index });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -314,6 +318,10 @@ export interface ParsedFasta {
 
 /** Parses a whole document. Never throws on bad content: every problem is in `problems`. */
 export function parseFastaText(text: string): ParsedFasta {
+  // A byte-order mark (U+FEFF, as a Windows editor saves it) is not content, but the editor counts it
+  // as a column of line 0.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const body = bom ? text.slice(1) : text;
   const records: FastaRecord[] = [];
   const problems: FastaProblem[] = [];
   let chunks: Uint8Array[] = [];
@@ -343,10 +351,10 @@ export function parseFastaText(text: string): ParsedFasta {
     problem(p) {
       problems.push(p);
     },
-  });
+  }, { startColumn: bom });
   // One byte per UTF-16 code unit keeps columns equal to the editor's; a code unit above 0xFF would
   // alias a Latin-1 letter, so it becomes a byte no DNA alphabet contains.
-  const safe = /[^\x00-\xff]/.test(text) ? text.replace(/[^\x00-\xff]/g, '\x01') : text;
+  const safe = /[^\x00-\xff]/.test(body) ? body.replace(/[^\x00-\xff]/g, '\x01') : body;
   scanner.push(Buffer.from(safe, 'latin1'));
   scanner.end();
   if (records.length === 0 && problems.length === 0 && text.trim().length > 0) {
@@ -505,121 +513,5 @@ function checkText(head: Uint8Array, file: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// .fai random access (samtools faidx format)
-
-export interface FaiEntry {
-  name: string;
-  length: number;
-  /** Byte offset of the first residue. */
-  offset: number;
-  lineBases: number;
-  lineBytes: number;
-}
-
-export async function readFai(faiPath: string): Promise<Map<string, FaiEntry>> {
-  const text = await fs.readFile(faiPath, 'utf8').catch((e) => {
-    throw ioErrorFrom(e, faiPath, 'read');
-  });
-  const entries = new Map<string, FaiEntry>();
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    const f = line.split('\t');
-    const nums = f.slice(1, 5).map(Number);
-    if (f.length < 5 || nums.some((x) => !Number.isSafeInteger(x) || x < 0) || nums[2] > nums[3] || (nums[0] > 0 && nums[2] === 0)) {
-      throw new InputError('not a .fai line (name, length, offset, line bases, line bytes)', { file: faiPath, line: i + 1 });
-    }
-    entries.set(f[0], { name: f[0], length: nums[0], offset: nums[1], lineBases: nums[2], lineBytes: nums[3] });
-  });
-  return entries;
-}
-
-/** Builds the .fai index of a plain (uncompressed) FASTA whose records each have one line width. */
-export async function buildFai(fastaPath: string): Promise<FaiEntry[]> {
-  const entries: FaiEntry[] = [];
-  let current: FaiEntry | undefined;
-  let sawShortLine = false;
-  let pos = 0;
-  let lineNo = 0;
-  let lineBytes = 0;
-  let lineContent = 0;
-  let endsWithCR = false;
-  let header: number[] | undefined;
-  const endLine = (after: number): void => {
-    lineNo++;
-    const content = lineContent - (endsWithCR ? 1 : 0);
-    if (header) {
-      const name = Buffer.from(header).toString('latin1').replace(/\r$/, '').trim().split(/\s/)[0];
-      current = { name, length: 0, offset: after, lineBases: 0, lineBytes: 0 };
-      entries.push(current);
-      sawShortLine = false;
-    } else if (current && content > 0) {
-      if (current.lineBases === 0) {
-        current.lineBases = content;
-        current.lineBytes = lineBytes;
-      } else if (sawShortLine || content > current.lineBases || (content === current.lineBases && lineBytes !== current.lineBytes && after !== -1)) {
-        throw new InputError(`record "${current.name}" has lines of different widths; a .fai index needs one width per record (re-wrap it, e.g. with seqkit seq -w 60)`, { file: fastaPath, line: lineNo });
-      }
-      if (content < current.lineBases) sawShortLine = true;
-      current.length += content;
-    }
-    header = undefined;
-    lineBytes = 0;
-    lineContent = 0;
-    endsWithCR = false;
-  };
-  for await (const chunk of createReadStream(fastaPath, { highWaterMark: 1 << 20 })) {
-    const buf = chunk as Buffer;
-    let i = 0;
-    while (i < buf.length) {
-      if (lineBytes === 0 && buf[i] === GT) header = [];
-      const nl = buf.indexOf(LF, i);
-      const stop = nl < 0 ? buf.length : nl;
-      if (header && header.length < MAX_HEADER_BYTES) for (let k = header.length === 0 && buf[i] === GT ? i + 1 : i; k < stop; k++) header.push(buf[k]);
-      if (stop > i) endsWithCR = buf[stop - 1] === CR;
-      lineBytes += stop - i;
-      lineContent += stop - i;
-      if (nl < 0) break;
-      lineBytes++;
-      endLine(pos + nl + 1);
-      i = nl + 1;
-    }
-    pos += buf.length;
-  }
-  if (lineBytes > 0) endLine(-1);
-  return entries;
-}
-
-export function formatFai(entries: readonly FaiEntry[]): string {
-  return entries.map((e) => `${e.name}\t${e.length}\t${e.offset}\t${e.lineBases}\t${e.lineBytes}\n`).join('');
-}
-
-/** Residue codes of [start, end) of one indexed record, read with a single positioned read. */
-export async function readFaiRegion(fastaPath: string, entry: FaiEntry, start: number, end: number): Promise<Uint8Array> {
-  if (start < 0 || end > entry.length || start > end) {
-    throw new InputError(`region ${start}-${end} lies outside record "${entry.name}" (length ${entry.length})`, { file: fastaPath });
-  }
-  const byteAt = (p: number): number => entry.offset + Math.floor(p / entry.lineBases) * entry.lineBytes + (p % entry.lineBases);
-  const from = byteAt(start);
-  const to = end === start ? from : byteAt(end - 1) + 1;
-  const buf = Buffer.alloc(to - from);
-  const handle = await fs.open(fastaPath, 'r').catch((e) => {
-    throw ioErrorFrom(e, fastaPath, 'read');
-  });
-  try {
-    await handle.read(buf, 0, buf.length, from);
-  } finally {
-    await handle.close();
-  }
-  const codes = new Uint8Array(end - start);
-  let n = 0;
-  for (const b of buf) {
-    if (b === LF || b === CR) continue;
-    const c = BASE_CODE[b];
-    if (c === INVALID) {
-      throw new InputError(`${JSON.stringify(String.fromCharCode(b))} is not a DNA character (or the .fai index does not match this file)`, { file: fastaPath, record: entry.name });
-    }
-    codes[n++] = c;
-  }
-  if (n !== codes.length) throw new InputError('the .fai index does not match this file (re-create it with samtools faidx)', { file: fastaPath, record: entry.name });
-  return codes;
-}
+// .fai random access lives in fai.ts; re-exported for the callers that know it from here.
+export { FaiEntry, buildFai, formatFai, readFai, readFaiRegion } from './fai';

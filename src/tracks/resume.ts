@@ -30,7 +30,7 @@ export interface ResumableRun {
   chunkBp: number;
   header: Omit<ShardHeader, 'shard'>;
   /** Scores a comma-separated region list into `sink`; `onProgress` gets residues done within it. */
-  scoreChunk(regions: string, sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
+  scoreChunk(regions: readonly string[], sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
   /** Once the journal is read: the residues this run has left to score (for the progress bar's ETA). */
   onStart(remaining: number): void;
   /** Residues scored by this run so far. */
@@ -100,7 +100,7 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
       const writer = new BinsWriter(part(k), { ...run.header, shard: { index: k, count: chunks, regions } });
       try {
         await writer.begin();
-        if (regions.length) await run.scoreChunk(regions.join(','), writer, (d) => run.onProgress(before + d));
+        if (regions.length) await run.scoreChunk(regions, writer, (d) => run.onProgress(before + d));
         await writer.finish();
         await writer.commit();
       } catch (e) {

@@ -6,12 +6,27 @@ import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { CliResult, runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { readFastaEvents } from '../../src/core/fasta';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { allBins, scoreBins } from '../../src/core/scoring';
+import { openEngine } from '../../src/engine/openEngine';
+
+/** Every record's residue codes (small files only). */
+async function readFastaRecordCodes(file: string): Promise<Uint8Array[]> {
+  const out: number[][] = [];
+  for await (const e of readFastaEvents(file)) {
+    if (e.type === 'record') out.push([]);
+    if (e.type === 'residues') for (const c of e.codes) out[out.length - 1].push(c);
+  }
+  return out.map((c) => Uint8Array.from(c));
+}
 
 const region = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
 let work: string;
 let model: string;
 
-const tfbs = (...args: string[]): CliResult => runTfbs(args);
+// A hang fails the test instead of stalling CI.
+const tfbs = (...args: string[]): CliResult => runTfbs(args, { timeoutMs: 120_000 });
 
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-cli-'));
@@ -29,7 +44,7 @@ test('scores the real 100 kb region: valid BED, bedGraph, TSV and JSON that agre
   assert.match(r.stderr, /scored 500 bins of 200 bp in 1 record \(100,000 bp\) for 690 experiments/);
   assert.match(r.stderr, /1,000 windows/);
   const lines = require('fs').readFileSync(bed, 'utf8').trim().split('\n');
-  assert.match(lines[0], /^#track /);
+  assert.match(lines[0], /^track name="TFBS Lens" .* useScore=1$/, 'a real track line, not a #comment');
   const rows = lines.slice(1).map((l: string) => l.split('\t'));
   assert.ok(rows.length > 100, `${rows.length} sites`);
   for (const f of rows) {
@@ -73,6 +88,26 @@ test('bedgraph for several experiments writes one file each into a directory; --
   assert.equal(fwd.code, 0, fwd.stderr);
   assert.equal(fwd.stdout.trim().split('\n').length, 1001);
   assert.match(fwd.stderr, /1,000 windows/);
+  // The values, not only the counts: --no-rc --bin 100 is forward-only scoring of 100 bp bins, computed
+  // here in-process; and it is not what both strands give.
+  const codes = (await readFastaRecordCodes(region))[0];
+  const pkg = await loadModelPackage(model);
+  const engine = await openEngine(pkg, { device: 'cpu' });
+  const expected: number[] = [];
+  try {
+    await scoreBins(engine, codes, allBins(codes.length, 100), { binSize: 100, reverseComplement: false }, (block) => {
+      for (let i = 0; i < block.bins.length; i++) expected.push(block.mean[i * block.targets + 5]);
+    });
+  } finally {
+    await engine.dispose();
+  }
+  const got = fwd.stdout.trim().split('\n').slice(1).map((l) => Number(l.split('\t')[5]));
+  assert.equal(got.length, expected.length);
+  got.forEach((p, i) => assert.ok(Math.abs(Math.fround(p) - expected[i]) <= 1e-6, `bin ${i}: CLI ${p}, forward-only ${expected[i]}`));
+  const both = tfbs('score', region, '--model', model, '--bin', '100', '--format', 'tsv', '--targets', '5');
+  assert.equal(both.code, 0, both.stderr);
+  const bothValues = both.stdout.trim().split('\n').slice(1).map((l) => Number(l.split('\t')[5]));
+  assert.ok(bothValues.some((p, i) => Math.abs(p - got[i]) > 1e-4), 'averaging with the reverse strand changes the values');
 });
 
 test('coordinates come from chr:start-end headers; duplicate records are kept apart', async () => {

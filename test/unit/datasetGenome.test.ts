@@ -195,6 +195,12 @@ test('refusals: no shared chromosome (both lists), no bins, header coordinates t
   await assert.rejects(prepareDataset({ kind: 'genome', fasta: badHeader, peaks: [{ path: bed }], validChroms: ['chr1'], testChroms: [] }, path.join(work, 'r3')),
     /hdr\.fa, record "chr1:1001-1500", line 1: the header names chr1:1001-1500 \(500 bp as UCSC 1-based inclusive coordinates, 499 bp as 0-based\) but the record has 200 bp/);
 
+  // A bedtools getfasta -s record runs backwards along the genome: refused, not laid out forwards.
+  const minus = path.join(work, 'minus.fa');
+  await fs.writeFile(minus, '>chr1:0-400(-)\n' + 'ACGT'.repeat(100) + '\n');
+  await assert.rejects(prepareDataset({ kind: 'genome', fasta: minus, peaks: [{ path: bed }], validChroms: ['chr1'], testChroms: [] }, path.join(work, 'r7')),
+    /minus\.fa, record "chr1:0-400\(-\)", line 1: record chr1:0-400\(-\) is a reverse-strand segment/);
+
   await assert.rejects(prepareDataset({ kind: 'genome', fasta: CTCF_FA, peaks: [{ path: CTCF_BED }], validChroms: ['chr7'], testChroms: ['chrZ'] }, path.join(work, 'r4')),
     (e: unknown) => e instanceof UsageError && /test chromosomes: chromosome "chrZ" is not in the FASTA; it has chr11, chr14/.test(e.message));
   await assert.rejects(prepareDataset({ kind: 'genome', fasta: CTCF_FA, peaks: [{ path: CTCF_BED }], validChroms: ['chr7'], testChroms: ['7'] }, path.join(work, 'r5')),

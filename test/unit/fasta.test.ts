@@ -176,3 +176,33 @@ test('.fai index: built like samtools faidx, random access by region', async () 
   await fs.rm(file);
   await fs.rm(file + '.fai');
 });
+
+test('a UTF-8 byte-order mark (a Windows editor\'s file) is skipped: streamed bytes in any chunks, gzip, and editor text', async () => {
+  const body = '>chr1:1-8 saved on Windows\r\nACGT\r\nacgt\r\n>b\r\nGG\r\n';
+  const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
+  const plain = tmp('bom.fa');
+  const gz = tmp('bom.fa.gz');
+  await fs.writeFile(plain, withBom);
+  await fs.writeFile(gz, gzipSync(withBom));
+  for (const [file, chunk] of [[plain, 1], [plain, 2], [plain, 3], [plain, 5], [plain, 4096], [gz, undefined]] as const) {
+    const events = await collect(file, chunk);
+    const records = events.filter((e) => e.type === 'record').map((e) => (e as { record: { name: string } }).record.name);
+    assert.deepEqual(records, ['chr1:1-8', 'b'], `${file} in chunks of ${chunk}`);
+    const residues = events.filter((e) => e.type === 'residues').reduce((n, e) => n + (e as { codes: Uint8Array }).codes.length, 0);
+    assert.equal(residues, 10);
+  }
+  // The editor's text holds the BOM as U+FEFF; it takes a column of line 0 there, and nothing else moves.
+  const { records, problems } = parseFastaText('\ufeff' + body);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(records.map((r) => [r.name, r.length, r.headerLine]), [['chr1:1-8', 8, 0], ['b', 2, 3]]);
+  assert.deepEqual(positionAt(records[0], 0), { line: 1, column: 0 });
+  assert.deepEqual(parseFastaText(body).records.map((r) => [...r.codes]), records.map((r) => [...r.codes]));
+  // Only a leading BOM is skipped: one later in the file is still an error, and so are its bytes alone.
+  await fs.writeFile(plain, Buffer.concat([Buffer.from('>a\nAC'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('GT\n')]));
+  await assert.rejects(collect(plain), /byte 0xef is not a DNA character/);
+  await fs.writeFile(plain, Buffer.from([0xef, 0xbb]));
+  await assert.rejects(collect(plain), /before the first ">"|binary|not a FASTA/);
+  assert.ok(parseFastaText('>a\nAC\ufeffGT\n').problems.length > 0);
+  await fs.rm(plain);
+  await fs.rm(gz);
+});

@@ -12,7 +12,7 @@ export const indexCommand: CliCommand = {
   options: {},
   async run(args, io) {
     const [fasta] = args.positionals;
-    const entries = await buildFai(fasta);
+    const entries = await buildFai(fasta, (warning) => io.log(`warning: ${warning}`));
     if (!entries.length) throw new InputError('no ">" header: not a FASTA file', { file: fasta });
     await writeFileAtomic(`${fasta}.fai`, formatFai(entries));
     const total = entries.reduce((n, e) => n + e.length, 0);

@@ -3,7 +3,8 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { FastaRecordInfo, GenomicInterval, parseGenomicName, readFai, readFastaEvents } from '../../core/fasta';
+import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
+import { parseRegion, splitRegionList } from '../../core/genomic';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -11,7 +12,7 @@ import { selectTargets, uniqueLabel } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
-import { choiceOption, intOption, numberOption, stringOption } from '../args';
+import { choiceOption, intOption, listOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
@@ -32,7 +33,7 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end,...] [--shard K/N --format bins] [--resume] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -46,10 +47,12 @@ export const scoreCommand: CliCommand = {
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
     precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM and dense layers quantised, refused unless its held-out accuracy check passes; default fp32)' },
     chunks: { type: 'boolean', description: 'share the convolution between consecutive bins (default; --no-chunks: one window at a time)' },
-    region: { type: 'string', value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, comma-separated), read through the FASTA\'s .fai index with their real flanking sequence' },
     shard: { type: 'string', value: 'K/N', description: 'score only part K of N of the genome (contiguous, bin-aligned, by the .fai), for tfbs merge; with --format bins' },
     resume: { type: 'boolean', description: 'journaled run (needs -o and a .fai): after a kill or crash the same command with --resume goes on from the last completed chunk; bed, bedgraph, bigwig, narrowpeak' },
     chunk: { type: 'string', value: 'BP', description: `with --resume: genome bp per journal step (default ${DEFAULT_CHUNK_BP.toLocaleString('en')})` },
+    region: { type: 'string', repeatable: true, value: 'LIST', description: 'score only these regions (chr:start-end, 1-based inclusive, commas allowed in numbers: chr1:1,000,001-1,200,000; several separated by ";" or spaces, or repeat --region), read through the FASTA\'s .fai index with their real flanking sequence' },
+    header: { type: 'boolean', description: 'write the header line: BED/bedGraph track line, TSV column names (default; --no-header: data lines only)' },
+    digits: { type: 'string', value: 'N', description: 'significant digits of probabilities, 1-9 (default: as many as needed to read back the exact float32 value)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
     'per-record': { type: 'boolean', description: 'one prediction per record, centred in the model\'s window (N-padded or centre-cropped); tsv (default) or json' },
   },
@@ -67,6 +70,9 @@ export const scoreCommand: CliCommand = {
     const precision = choiceOption(args, 'precision', ['fp32', 'int8'] as const, 'fp32');
     const chunks = args.options.chunks !== false;
     if (precision === 'int8' && !chunks) throw new UsageError('--precision int8 runs on the chunk graph; it cannot be combined with --no-chunks');
+    const header = args.options.header !== false;
+    if (!header && format === 'json') throw new UsageError('--no-header applies to bed, bedgraph and tsv (JSON has no header line)');
+    const digits = args.options.digits === undefined ? undefined : intOption(args, 'digits', 9, 1, 9);
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
@@ -85,7 +91,7 @@ export const scoreCommand: CliCommand = {
       const perRecordFormat = args.options.format === undefined ? 'tsv' : format;
       return scorePerRecord({ fasta, pkg, selected, format: perRecordFormat, output, reverseComplement, batchSize, device, threads }, io);
     }
-    let regionList = stringOption(args, 'region');
+    let regionList = args.options.region === undefined ? undefined : splitRegionList(listOption(args, 'region'));
     const shardText = stringOption(args, 'shard');
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     if (shardText !== undefined) {
@@ -93,7 +99,7 @@ export const scoreCommand: CliCommand = {
       if (regionList !== undefined) throw new UsageError('--shard and --region exclude each other (a shard is a set of regions)');
       if (format !== 'bins') throw new UsageError('--shard writes --format bins (tfbs merge turns the shards into bigWig, narrowPeak, BED or bedGraph)');
       if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--shard needs the FASTA's index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
-      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).join(',');
+      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize);
     }
     const resume = args.options.resume === true;
     if (args.options.chunk !== undefined && !resume) throw new UsageError('--chunk applies to --resume only');
@@ -108,12 +114,12 @@ export const scoreCommand: CliCommand = {
     const input: ScoreInput =
       resume ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
       : regionList === undefined ? await wholeFile(fasta, binSize, io)
-      : regionList === '' ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      : regionList.length === 0 ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
       : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
-    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement };
+    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits };
     const files: AtomicFile[] = [];
     const open = async (target: string): Promise<TextSink> => {
       const f = await AtomicFile.open(target);
@@ -158,7 +164,7 @@ export const scoreCommand: CliCommand = {
       } else if (format === 'bins') {
         writer = tracks = new BinsWriter(output!, {
           model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name),
-          shard: { index: shard?.index ?? 0, count: shard?.count ?? 1, regions: regionList ? regionList.split(',') : [] },
+          shard: { index: shard?.index ?? 0, count: shard?.count ?? 1, regions: regionList ? [...regionList] : [] },
           chromSizes: await chromSizesOf(fasta),
         });
       } else if (format === 'narrowpeak') {
@@ -275,20 +281,20 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
  * Regions of an indexed FASTA, read by random access: a few kilobases of a 3 GB genome cost a few
  * reads, and windows at a region's edges see the real flanking sequence, not N padding.
  */
-async function regionsOfIndexedFasta(fasta: string, list: string, binSize: number): Promise<ScoreInput> {
+async function regionsOfIndexedFasta(fasta: string, list: readonly string[], binSize: number): Promise<ScoreInput> {
   const started = Date.now();
   const faiPath = `${fasta}.fai`;
   if (!existsSync(faiPath)) {
     throw new UsageError(`--region needs the FASTA's index ${faiPath}; create it with "tfbs index ${fasta}" (or samtools faidx)`);
   }
   const index = await readFai(faiPath);
-  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
-    const interval = parseGenomicName(text.trim());
-    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
+  const regions = list.map((text) => {
+    const interval = parseRegion(text);
+    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive; separate regions with ";" or spaces, or repeat --region)`);
     const entry = index.get(interval.chrom);
     if (!entry) throw new UsageError(`--region ${text}: no record "${interval.chrom}" in ${fasta} (it has ${[...index.keys()].slice(0, 8).join(', ')}${index.size > 8 ? ', …' : ''})`);
     if (interval.end > entry.length) throw new UsageError(`--region ${text} ends past the end of ${interval.chrom} (${entry.length.toLocaleString('en')} bp)`);
-    return { text: text.trim(), interval, entry };
+    return { text, interval, entry };
   });
   if (!regions.length) throw new UsageError('--region lists no region');
   const totalResidues = regions.reduce((n, r) => n + r.interval.end - r.interval.start, 0);

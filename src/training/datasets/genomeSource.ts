@@ -232,6 +232,10 @@ async function scanFasta(fasta: string, binSize: number, opts: PrepareOptions): 
             { file: fasta, record: current.name, line: current.headerLine + 1 },
           );
         }
+        if (g.strand === '-') {
+          // Its sequence runs backwards along the genome; labels are laid out forwards.
+          throw new InputError(`record ${current.name} is a reverse-strand segment (bedtools getfasta -s); training data needs the forward strand: extract it without -s`, { file: fasta, record: current.name, line: current.headerLine + 1 });
+        }
         conventions[g.convention === 'one-based' ? 'ucsc' : 'bed']++;
         offset = g.start;
         chrom = g.chrom;

@@ -1,0 +1,67 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AtomicFile, writeFileAtomic } from '../../src/core/atomicFile';
+
+const work = require('fs').mkdtempSync(path.join(os.tmpdir(), 'tfbs-atomic-'));
+after(() => fs.rm(work, { recursive: true, force: true }));
+
+/** Records fsyncs (of which file: found by the handle's fd) and renames, in order, while `body` runs. */
+async function traced(body: () => Promise<void>): Promise<string[]> {
+  const events: string[] = [];
+  const probe = await fs.open(path.join(work, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { sync: (this: { fd: number }) => Promise<void> };
+  await probe.close();
+  const sync = proto.sync;
+  const rename = fs.rename;
+  proto.sync = async function (this: { fd: number }) {
+    const target = await fs.readlink(`/proc/self/fd/${this.fd}`).catch(() => '?');
+    events.push(`sync ${path.basename(target)}`);
+    return sync.call(this);
+  };
+  (fs as { rename: typeof fs.rename }).rename = async (a, b) => {
+    events.push(`rename ${path.basename(String(a))} → ${path.basename(String(b))}`);
+    return rename(a, b);
+  };
+  try {
+    await body();
+  } finally {
+    proto.sync = sync;
+    (fs as { rename: typeof fs.rename }).rename = rename;
+  }
+  return events;
+}
+
+test('atomic writes are durable: the data is fsynced before the rename, the directory after it', async () => {
+  const target = path.join(work, 'out.bed');
+  const streamed = await traced(async () => {
+    const f = await AtomicFile.open(target);
+    await f.write('chr1\t0\t200\n');
+    await f.commit();
+  });
+  const dir = path.basename(work);
+  assert.equal(streamed.length, 3, streamed.join('; '));
+  const temp = /^sync (\.out\.bed\.\d+\.\w+\.tmp)$/.exec(streamed[0]);
+  assert.ok(temp, streamed[0]);
+  assert.equal(streamed[1], `rename ${temp[1]} → out.bed`);
+  assert.equal(streamed[2], `sync ${dir}`);
+  assert.equal(await fs.readFile(target, 'utf8'), 'chr1\t0\t200\n');
+  const whole = await traced(() => writeFileAtomic(path.join(work, 'x.fai'), 'a\t1\t3\t1\t2\n'));
+  assert.equal(whole.length, 3);
+  const wholeTemp = /^sync (\.x\.fai\.\d+\.\w+\.tmp)$/.exec(whole[0]);
+  assert.ok(wholeTemp, whole[0]);
+  assert.equal(whole[1], `rename ${wholeTemp[1]} → x.fai`);
+  assert.equal(whole[2], `sync ${dir}`);
+});
+
+test('an aborted atomic file leaves the previous target and no temporary file', async () => {
+  const target = path.join(work, 'keep.tsv');
+  await fs.writeFile(target, 'previous\n');
+  const f = await AtomicFile.open(target);
+  await f.write('half of a new file');
+  await f.abort();
+  assert.equal(await fs.readFile(target, 'utf8'), 'previous\n');
+  assert.deepEqual((await fs.readdir(work)).filter((n) => n.endsWith('.tmp')), []);
+});
