@@ -14,6 +14,7 @@ import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
+import { variantsCommand } from './commands/variants';
 import { packageRoot } from './paths';
 
 export const EXIT_OK = 0;
@@ -21,7 +22,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand];
+const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, variantsCommand];
 
 function help(): string {
   return [
