@@ -136,6 +136,16 @@ export function chromosomeResolver(names: Iterable<string>): (vcfName: string) =
   };
 }
 
+/** One spelling per chromosome: "chr1" and "1" → "1", "chrM"/"MT"/"M" → "M". */
+export function canonicalChrom(name: string): string {
+  if (MITO.includes(name)) return 'M';
+  return name.startsWith('chr') ? name.slice(3) : name;
+}
+
+export function sameChrom(a: string, b: string): boolean {
+  return a === b || canonicalChrom(a) === canonicalChrom(b);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Effect scores from strand-merged probabilities
 

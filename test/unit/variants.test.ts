@@ -292,3 +292,25 @@ test('bad input: malformed lines named by line number, symbolic ALTs and long RE
   assert.equal(tfbs('variants', '--fasta', ref).code, 2);
   assert.equal(tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--window-mode', 'left').code, 2);
 });
+
+test('--region: a bgzipped VCF is read through its tabix index, a plain one filtered while streamed; a gzip VCF without an index is refused', async () => {
+  const gz = path.join(work, 'region.vcf.gz');
+  const bg = spawnSync('bash', ['-c', `bgzip -c "${normVcf}" > "${gz}" && tabix -p vcf "${gz}"`], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(bg.status, 0, bg.stderr);
+  const ids = (vcf: string, region: string): string[] => {
+    const r = tfbs('variants', '--vcf', vcf, '--fasta', ref, '--model', model, '--targets', '0', '--region', region);
+    assert.equal(r.code, 0, r.stderr);
+    return readTsv(r.stdout).map((x) => `${x.id}:${x.alt}`);
+  };
+  // 1-based inclusive: 20001 … 50000 are inside (100 and 60000+ are not); the deletion at POS 60000
+  // (REF over 60000–60003) overlaps the one-base region 60002.
+  const want = ['multi_20001:A', 'multi_20001:C', 'homopolymer_del:c', 'refmismatch_30001:G', 'snv_50000:A', 'del_60001:C'];
+  assert.deepEqual(ids(gz, 'chr1:20001-50000,chr1:60002-60002'), want);
+  assert.deepEqual(ids(normVcf, 'chr1:20001-50000,chr1:60002-60002'), want);
+  assert.deepEqual(ids(gz, '1:20001-50000,1:60002-60002'), want, 'Ensembl names in --region');
+  const noIndex = path.join(work, 'noindex.vcf.gz');
+  await fs.copyFile(gz, noIndex);
+  const r = tfbs('variants', '--vcf', noIndex, '--fasta', ref, '--model', model, '--region', 'chr1:1-50000');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /noindex\.vcf\.gz: --region needs random access, but this gzip VCF has no index \(noindex\.vcf\.gz\.tbi or \.csi\)/);
+});

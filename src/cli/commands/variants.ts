@@ -6,12 +6,14 @@
  */
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { InputError, UsageError } from '../../core/errors';
+import { parseGenomicName } from '../../core/fasta';
 import { loadModelPackage } from '../../core/modelPackage';
 import { selectTargets } from '../../core/targets';
 import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
 import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
-import { isGzipFile, openVcf } from '../../variants/vcfReader';
+import { VcfRegion, isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
+import { sameChrom } from '../../variants/alleles';
 import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
 import { choiceOption, intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
@@ -23,7 +25,7 @@ const MAX_LOGGED_PROBLEMS = 20;
 export const variantsCommand: CliCommand = {
   name: 'variants',
   summary: 'score the effect of VCF variants (ref vs alt probability, Δp, Δlogit, log2 fold change) per experiment',
-  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode centred] [--no-rc] [-o FILE] [--not-scored FILE]',
+  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode centred] [--region chr:start-end,...] [--no-rc] [-o FILE] [--not-scored FILE]',
   positionals: { min: 0, max: 0 },
   options: {
     vcf: { type: 'string', value: 'FILE', description: 'the variants: VCF, plain, gzip or bgzip (multi-allelic records are split)' },
@@ -36,6 +38,7 @@ export const variantsCommand: CliCommand = {
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
     threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_VARIANT_BATCH})` },
+    region: { type: 'string', value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, comma-separated); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout' },
     'not-scored': { type: 'string', value: 'FILE', description: 'where alleles that were not scored (out of bounds, symbolic, unknown chromosome…) are listed with the reason; default FILE.not-scored.tsv beside -o' },
   },
@@ -67,7 +70,8 @@ export const variantsCommand: CliCommand = {
     if (await isGzipFile(fasta)) throw new InputError('a compressed FASTA cannot be read by random access here; decompress it (gunzip) and index it with tfbs index', { file: fasta });
     const reference = await ReferenceGenome.open(fasta);
     if (reference.indexedInMemory) io.log(`notice: ${fasta} has no .fai index; indexed it in memory (tfbs index ${fasta} saves it)`);
-    const { header, events } = await openVcf(vcf);
+    const regionList = stringOption(args, 'region');
+    const { header, events } = regionList === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(regionList), sameChrom);
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement };
@@ -94,14 +98,14 @@ export const variantsCommand: CliCommand = {
         scored: (a) => writer.scored(a),
         skipped: async (s) => {
           if (s.reason === 'chrom_not_in_fasta') {
-            if (!missingChroms.has(s.record.chrom)) warn(`${vcf}: line ${s.record.line}: ${s.detail} (further variants on it are skipped)`);
+            if (!missingChroms.has(s.record.chrom)) warn(`${vcf}: ${where(s.record.line)}: ${s.detail} (further variants on it are skipped)`);
             missingChroms.add(s.record.chrom);
           } else if (s.reason !== 'out_of_bounds') {
-            warn(`${vcf}: line ${s.record.line}: ${s.detail}; skipped`);
+            warn(`${vcf}: ${where(s.record.line)}: ${s.detail}; skipped`);
           }
           await skippedWriter?.skipped(s);
         },
-        malformed: (line, message) => warn(`${vcf}: line ${line}: ${message}; skipped`),
+        malformed: (line, message) => warn(`${vcf}: ${where(line)}: ${message}; skipped`),
       }, (c) => {
         const now = Date.now();
         if (io.interactive && now - lastReport > 1000) {
@@ -133,6 +137,21 @@ export const variantsCommand: CliCommand = {
     }
   },
 };
+
+/** Records read through a tabix index have no line number. */
+function where(line: number): string {
+  return line > 0 ? `line ${line}` : 'a record read through the index';
+}
+
+function parseRegions(list: string): VcfRegion[] {
+  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
+    const interval = parseGenomicName(text.trim());
+    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
+    return { chrom: interval.chrom, start: interval.start, end: interval.end, text: text.trim() };
+  });
+  if (!regions.length) throw new UsageError('--region lists no region');
+  return regions;
+}
 
 const REASONS: Record<SkipReason, string> = {
   out_of_bounds: 'window outside the chromosome',
