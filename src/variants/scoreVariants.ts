@@ -93,9 +93,27 @@ export async function scoreVcfEvents(
 
   let batch: Pending[] = [];
   let batchWindows = 0;
-  let running: Promise<void> | undefined;
+  // The batch the engine is running. Its results are written only once the next batch has been
+  // handed to the engine, so that formatting output overlaps inference instead of stalling it.
+  let inFlight: { jobs: Pending[]; n: number; out: Promise<Float32Array> } | undefined;
   const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
   let flushes = 0;
+
+  const emit = async (jobs: Pending[], n: number, out: Float32Array): Promise<void> => {
+    let row = 0;
+    for (const job of jobs) {
+      const refRow = row;
+      for (let k = 0; k < job.alts.length; k++) {
+        await sink.scored({
+          record: job.record, fastaChrom: job.fastaChrom, alt: job.alts[k], refMatch: job.refMatch[k], hasN: job.hasN[k],
+          refProbs: merged(out, refRow, n, T, strands), altProbs: merged(out, refRow + 1 + k, n, T, strands),
+        });
+        counts.scored++;
+      }
+      row += job.windows.length;
+    }
+    onProgress?.(counts);
+  };
 
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
@@ -116,24 +134,14 @@ export async function scoreVcfEvents(
         w++;
       }
     }
-    if (running) await running;
+    const previous = inFlight;
+    const previousOut = previous ? await previous.out : undefined;
     if (opts.signal?.aborted) throw new CancelledError();
     counts.windows += n * strands;
-    running = engine.run(input.subarray(0, size), n * strands).then(async (out) => {
-      let row = 0;
-      for (const job of jobs) {
-        const refRow = row;
-        for (let k = 0; k < job.alts.length; k++) {
-          await sink.scored({
-            record: job.record, fastaChrom: job.fastaChrom, alt: job.alts[k], refMatch: job.refMatch[k], hasN: job.hasN[k],
-            refProbs: merged(out, refRow, n, T, strands), altProbs: merged(out, refRow + 1 + k, n, T, strands),
-          });
-          counts.scored++;
-        }
-        row += job.windows.length;
-      }
-      onProgress?.(counts);
-    });
+    inFlight = { jobs, n, out: engine.run(input.subarray(0, size), n * strands) };
+    // A rejected run surfaces when it is awaited; until then it must not count as unhandled.
+    inFlight.out.catch(() => undefined);
+    if (previous && previousOut) await emit(previous.jobs, previous.n, previousOut);
   };
 
   for await (const event of events) {
@@ -152,7 +160,7 @@ export async function scoreVcfEvents(
     batchWindows += job.windows.length;
   }
   await flush();
-  if (running) await running;
+  if (inFlight) await emit(inFlight.jobs, inFlight.n, await inFlight.out);
   return counts;
 
   async function prepare(record: VcfRecord): Promise<Pending | undefined> {
