@@ -286,3 +286,5 @@ export const StatsRequest = new RequestType0<ServerStats, void>('tfbs/stats');
 
 /** Makes the server exit abruptly (test mode only): exercises the client's restart path. */
 export const CrashForTestRequest = new RequestType0<void, void>('tfbs/crashForTest');
+
+export * from './variantEffectProtocol';
