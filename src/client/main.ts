@@ -14,6 +14,7 @@ import { HeatmapController } from './heatmap';
 import { LargeFileWatcher } from './largeFiles';
 import { StatusBar } from './statusBar';
 import { TrainingCommand } from './training';
+import { registerVariantEffects } from './variantEffect';
 
 let ctx: Ctx | undefined;
 
@@ -33,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     training,
     new LargeFileWatcher(ctx),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
+    ...registerVariantEffects(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
       const next = readSettings();

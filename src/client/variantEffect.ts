@@ -1,0 +1,116 @@
+/**
+ * Live variant effect in the editor: a CodeLens above each edit since the document was opened (its
+ * strongest effect: factor, p before → after, Δp, Δlogit) and a hover on the edited bases with the
+ * top experiments; *TFBS: Reset reference* accepts the edits. The server finds and scores the edits
+ * (src/server/variantEffect.ts); this side asks after the user pauses typing and draws.
+ */
+import * as vscode from 'vscode';
+import { LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../shared/protocol';
+import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
+
+export const RESET_REFERENCE_COMMAND = 'tfbsLens.resetReference';
+/** Typing pauses this long before the lenses are asked again. */
+const REFRESH_DELAY_MS = 120;
+
+const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+
+export function lensTitle(v: LiveVariant): string {
+  const e = v.top[0];
+  const what = `${v.kind} ${v.ref.length > 8 ? `${v.ref.length} bp` : v.ref}→${v.alt.length > 8 ? `${v.alt.length} bp` : v.alt}`;
+  if (!e) return `TFBS edit: ${what}`;
+  return `TFBS edit: ${what} · ${e.factor}${e.cell ? ` (${e.cell})` : ''} p ${e.ref.toFixed(3)}→${e.alt.toFixed(3)} Δp ${signed(e.diff, 3)} Δlogit ${signed(e.logitDiff, 2)}`;
+}
+
+class VariantEffectProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private timer: NodeJS.Timeout | undefined;
+  /** The last answer per document, for hovers between refreshes. */
+  private readonly last = new Map<string, VariantEffectResult>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  refreshSoon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire();
+    }, REFRESH_DELAY_MS);
+  }
+
+  private async ask(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<VariantEffectResult | undefined> {
+    const client = this.ctx.client;
+    if (!client?.isRunning() || !isFastaDocument(doc)) return undefined;
+    try {
+      const r = await client.sendRequest(VariantEffectRequest, { uri: doc.uri.toString() }, token);
+      this.last.set(doc.uri.toString(), r);
+      return r;
+    } catch {
+      return undefined; // cancelled by the next keystroke, or the server is restarting
+    }
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const r = await this.ask(doc, token);
+    if (!r?.variants.length) return [];
+    const lenses: vscode.CodeLens[] = [];
+    for (const v of r.variants) {
+      const range = new vscode.Range(v.range.start.line, v.range.start.character, v.range.end.line, v.range.end.character);
+      // A title without a command is drawn as plain text; the hover has the details.
+      lenses.push(new vscode.CodeLens(range, { title: lensTitle(v), command: '' }));
+    }
+    const first = r.variants[0].range.start;
+    lenses.push(new vscode.CodeLens(new vscode.Range(first.line, 0, first.line, 0), {
+      title: `Reset reference (${r.variants.length}${r.truncated ? '+' : ''} edit${r.variants.length === 1 ? '' : 's'})`,
+      command: RESET_REFERENCE_COMMAND,
+      arguments: [doc.uri],
+    }));
+    return lenses;
+  }
+
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const r = this.last.get(doc.uri.toString())?.version === doc.version ? this.last.get(doc.uri.toString()) : await this.ask(doc, token);
+    const v = r?.variants.find((x) => {
+      const range = new vscode.Range(x.range.start.line, x.range.start.character, x.range.end.line, Math.max(x.range.end.character, x.range.start.character + 1));
+      return range.contains(position);
+    });
+    if (!v) return undefined;
+    const md = new vscode.MarkdownString(v.markdown);
+    md.isTrusted = false;
+    return new vscode.Hover(md);
+  }
+
+  forget(uri: string): void {
+    this.last.delete(uri);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.changed.dispose();
+  }
+}
+
+export function registerVariantEffects(ctx: Ctx): vscode.Disposable[] {
+  const provider = new VariantEffectProvider(ctx);
+  return [
+    provider,
+    vscode.languages.registerCodeLensProvider(FASTA_SELECTOR, provider),
+    vscode.languages.registerHoverProvider(FASTA_SELECTOR, provider),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (isFastaDocument(e.document) && e.contentChanges.length) provider.refreshSoon();
+    }),
+    vscode.workspace.onDidCloseTextDocument((d) => provider.forget(d.uri.toString())),
+    vscode.commands.registerCommand(RESET_REFERENCE_COMMAND, async (uri?: vscode.Uri) => {
+      const doc = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : vscode.window.activeTextEditor?.document;
+      if (!doc || !isFastaDocument(doc)) {
+        void vscode.window.showInformationMessage('TFBS Lens: open a FASTA file to reset its reference.');
+        return;
+      }
+      const client = await ctx.ready();
+      await client.sendRequest(ResetReferenceRequest, { uri: doc.uri.toString() });
+      provider.forget(doc.uri.toString());
+      provider.refreshSoon();
+      vscode.window.setStatusBarMessage('TFBS Lens: the current text is the reference for variant effects', 3000);
+    }),
+  ];
+}
