@@ -282,6 +282,9 @@ test('bad input: malformed lines named by line number, symbolic ALTs and long RE
   assert.match(n.stderr, /none\.vcf: nothing could be scored: .*1 skipped \(chromosome not in the FASTA\)/);
   assert.doesNotMatch(n.stderr, /at .*\.js:\d+/, 'no stack trace');
   await assert.rejects(fs.stat(noneOut));
+  const toStdout = tfbs('variants', '--vcf', none, '--fasta', ref, '--model', model);
+  assert.equal(toStdout.code, 1);
+  assert.equal(toStdout.stdout, '', 'not even a header on stdout');
   await assert.rejects(fs.stat(`${noneOut}.not-scored.tsv`));
   assert.deepEqual((await fs.readdir(work)).filter((f) => f.endsWith('.tmp')), []);
 

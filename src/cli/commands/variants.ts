@@ -85,7 +85,8 @@ export const variantsCommand: CliCommand = {
       const sink = output ? await open(output) : stdoutSink;
       const writer: VariantWriter = format === 'vcf' ? new VariantVcfWriter(sink, ctx, header) : new VariantTsvWriter(sink, ctx);
       const skippedWriter = notScoredPath ? new SkippedWriter(await open(notScoredPath)) : undefined;
-      await writer.begin();
+      // The header is written with the first scored allele: when nothing can be scored, stdout stays empty too.
+      let begun = false;
       await skippedWriter?.begin();
       let logged = 0;
       const warn = (message: string): void => {
@@ -95,7 +96,11 @@ export const variantsCommand: CliCommand = {
       const started = Date.now();
       let lastReport = started;
       const counts = await scoreVcfEvents(events, reference, engine, { reverseComplement, batchSize, signal: io.signal }, {
-        scored: (a) => writer.scored(a),
+        scored: async (a) => {
+          if (!begun) await writer.begin();
+          begun = true;
+          await writer.scored(a);
+        },
         skipped: async (s) => {
           if (s.reason === 'chrom_not_in_fasta') {
             if (!missingChroms.has(s.record.chrom)) warn(`${vcf}: ${where(s.record.line)}: ${s.detail} (further variants on it are skipped)`);
