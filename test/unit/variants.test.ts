@@ -285,6 +285,11 @@ test('bad input: malformed lines named by line number, symbolic ALTs and long RE
   const toStdout = tfbs('variants', '--vcf', none, '--fasta', ref, '--model', model);
   assert.equal(toStdout.code, 1);
   assert.equal(toStdout.stdout, '', 'not even a header on stdout');
+  const empty = path.join(work, 'empty.vcf');
+  await fs.writeFile(empty, '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n');
+  const e = tfbs('variants', '--vcf', empty, '--fasta', ref, '--model', model);
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, /empty\.vcf: nothing could be scored: it has no variant records/);
   await assert.rejects(fs.stat(`${noneOut}.not-scored.tsv`));
   assert.deepEqual((await fs.readdir(work)).filter((f) => f.endsWith('.tmp')), []);
 

@@ -121,7 +121,8 @@ export const variantsCommand: CliCommand = {
       if (io.interactive) process.stderr.write('\r\x1b[K');
       if (logged > MAX_LOGGED_PROBLEMS) io.log(`warning: … and ${logged - MAX_LOGGED_PROBLEMS} more problems`);
       if (counts.scored === 0) {
-        throw new InputError(`nothing could be scored: ${describeCounts(counts)}`, { file: vcf });
+        const why = counts.records === 0 && counts.malformed === 0 ? 'it has no variant records' : describeCounts(counts);
+        throw new InputError(`nothing could be scored: ${why}`, { file: vcf });
       }
       await writer.finish();
       await skippedWriter?.finish();
