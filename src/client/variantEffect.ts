@@ -2,14 +2,14 @@
  * Live variant effect in the editor: a CodeLens above each edit since the document was opened (its
  * strongest effect: factor, p before → after, Δp, Δlogit) and a hover on the edited bases with the
  * top experiments; *TFBS: Reset reference* accepts the edits. The server finds and scores the edits
- * (src/server/variantEffect.ts); this side asks after the user pauses typing and draws.
+ * (src/server/variantEffect.ts); this side asks when VS Code refreshes its lenses and draws.
  */
 import * as vscode from 'vscode';
 import { LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
 
 export const RESET_REFERENCE_COMMAND = 'tfbsLens.resetReference';
-/** Typing pauses this long before the lenses are asked again. */
+/** Refreshes asked for in a burst (model status messages) are merged. */
 const REFRESH_DELAY_MS = 120;
 
 const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
@@ -96,9 +96,8 @@ export function registerVariantEffects(ctx: Ctx): vscode.Disposable[] {
     provider,
     vscode.languages.registerCodeLensProvider(FASTA_SELECTOR, provider),
     vscode.languages.registerHoverProvider(FASTA_SELECTOR, provider),
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (isFastaDocument(e.document) && e.contentChanges.length) provider.refreshSoon();
-    }),
+    // VS Code asks for lenses again after every edit by itself; a new model or reference it cannot see.
+    ctx.onDidChangeModelStatus(() => provider.refreshSoon()),
     vscode.workspace.onDidCloseTextDocument((d) => provider.forget(d.uri.toString())),
     vscode.commands.registerCommand(RESET_REFERENCE_COMMAND, async (uri?: vscode.Uri) => {
       const doc = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : vscode.window.activeTextEditor?.document;
