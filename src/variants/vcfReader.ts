@@ -124,7 +124,7 @@ function parseDataLine(parser: VCFParser, line: string, n: number): VcfEvent {
   }
   return {
     type: 'record',
-    record: { line: n, chrom: v.CHROM ?? checked[0], pos: v.POS, id: checked[2], ref: checked[3], alts: v.ALT ?? [], qual: checked[5], filter: checked[6], info: checked[7] },
+    record: { line: n, chrom: v.CHROM ?? checked[0], pos: v.POS, id: checked[2], ref: checked[3], alts: checked[4].split(','), qual: checked[5], filter: checked[6], info: checked[7] },
   };
 }
 

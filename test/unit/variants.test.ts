@@ -260,6 +260,7 @@ test('bad input: malformed lines named by line number, symbolic ALTs and long RE
     `chr1\t40001\tlong\t${longRef}\t${longRef[0]}\t.\t.\t.`, // line 7
     `chr7\t1000\tnochrom\tA\tG\t.\t.\t.`, // line 8
     `chr7\t2000\tnochrom2\tA\tG\t.\t.\t.`, // line 9
+    `chr1\t50000\tmono\t${b}\t.\t.\t.\t.`, // line 10: a reference-only site
   ].join('\n') + '\n');
   const out = path.join(work, 'bad.tsv');
   const r = tfbs('variants', '--vcf', vcf, '--fasta', ref, '--model', model, '--targets', '0', '-o', out);
@@ -268,10 +269,10 @@ test('bad input: malformed lines named by line number, symbolic ALTs and long RE
   assert.match(r.stderr, /bad\.vcf: line 4: 3 tab-separated columns/);
   assert.match(r.stderr, /line 8: chromosome "chr7" is not in/);
   assert.doesNotMatch(r.stderr, /line 9:/, 'a missing chromosome is reported once');
-  assert.match(r.stderr, /2 skipped \(symbolic ALT\), 2 skipped \(chromosome not in the FASTA\), 1 skipped \(REF longer than the window\), 2 malformed lines/);
+  assert.match(r.stderr, /2 skipped \(symbolic ALT\), 2 skipped \(chromosome not in the FASTA\), 1 skipped \(REF longer than the window\), 1 skipped \(no ALT\), 2 malformed lines/);
   assert.deepEqual(readTsv(await fs.readFile(out, 'utf8')).map((x) => `${x.id}:${x.alt}`), [`good:${alt}`]);
   const skipped = readTsv(await fs.readFile(`${out}.not-scored.tsv`, 'utf8'));
-  assert.deepEqual(skipped.map((x) => `${x.line}:${x.reason}`), ['5:symbolic_alt', '6:symbolic_alt', '7:ref_longer_than_window', '8:chrom_not_in_fasta', '9:chrom_not_in_fasta']);
+  assert.deepEqual(skipped.map((x) => `${x.line}:${x.reason}`), ['5:symbolic_alt', '6:symbolic_alt', '7:ref_longer_than_window', '8:chrom_not_in_fasta', '9:chrom_not_in_fasta', '10:no_alt']);
 
   // Nothing scorable: exit 1, a clear line, no output files (not even empty ones).
   const none = path.join(work, 'none.vcf');
