@@ -1,9 +1,12 @@
 /**
  * Live variant effect in the editor: a CodeLens above each edit since the document was opened (its
  * strongest effect: factor, p before → after, Δp, Δlogit) and a hover on the edited bases with the
- * top experiments; *TFBS: Reset reference* accepts the edits. The server finds and scores the edits
+ * top experiments; *TFBS: Reset reference* accepts the edits. The reference is the text as opened, or
+ * the file's git HEAD version when it is committed (trusted workspaces only). The server finds and scores the edits
  * (src/server/variantEffect.ts); this side asks when VS Code refreshes its lenses and draws.
  */
+import { execFile } from 'child_process';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
@@ -90,6 +93,32 @@ class VariantEffectProvider implements vscode.CodeLensProvider, vscode.HoverProv
   }
 }
 
+/** Git HEAD texts larger than this are not sent to the server (files over 50 MB never reach it anyway). */
+const MAX_HEAD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The file's version at git HEAD, or undefined (not in a repository, not committed, git missing). Not
+ * in an untrusted workspace: a repository's config can make git run programs.
+ */
+function gitHeadText(file: string): Promise<string | undefined> {
+  if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    execFile('git', ['-C', path.dirname(file), 'show', `HEAD:./${path.basename(file)}`], { timeout: 5000, maxBuffer: MAX_HEAD_BYTES, encoding: 'utf8' }, (err, stdout) => resolve(err ? undefined : stdout));
+  });
+}
+
+/** A committed FASTA file is compared with its HEAD version, so the lenses show the uncommitted edits. */
+async function useGitHead(ctx: Ctx, provider: VariantEffectProvider, doc: vscode.TextDocument): Promise<void> {
+  if (doc.uri.scheme !== 'file' || !isFastaDocument(doc)) return;
+  const head = await gitHeadText(doc.uri.fsPath);
+  if (head === undefined || head === doc.getText()) return;
+  const client = await ctx.ready().catch(() => undefined);
+  if (!client || doc.isClosed) return;
+  await client.sendRequest(ResetReferenceRequest, { uri: doc.uri.toString(), text: head }).catch(() => undefined);
+  provider.forget(doc.uri.toString());
+  provider.refreshSoon();
+}
+
 export function registerVariantEffects(ctx: Ctx): vscode.Disposable[] {
   const provider = new VariantEffectProvider(ctx);
   return [
@@ -98,6 +127,11 @@ export function registerVariantEffects(ctx: Ctx): vscode.Disposable[] {
     vscode.languages.registerHoverProvider(FASTA_SELECTOR, provider),
     // VS Code asks for lenses again after every edit by itself; a new model or reference it cannot see.
     ctx.onDidChangeModelStatus(() => provider.refreshSoon()),
+    vscode.workspace.onDidOpenTextDocument((d) => void useGitHead(ctx, provider, d)),
+    // At the first start and after a restart the server knows only the open texts: give it the HEAD versions.
+    ctx.onDidStartServer(() => {
+      for (const doc of vscode.workspace.textDocuments) void useGitHead(ctx, provider, doc);
+    }),
     vscode.workspace.onDidCloseTextDocument((d) => provider.forget(d.uri.toString())),
     vscode.commands.registerCommand(RESET_REFERENCE_COMMAND, async (uri?: vscode.Uri) => {
       const doc = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : vscode.window.activeTextEditor?.document;

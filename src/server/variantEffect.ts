@@ -3,7 +3,7 @@
  * since (substitutions, short indels) are found by a sequence diff per record and each scored like a
  * VCF variant by `tfbs variants` (src/variants: Selene's centred windows, indels re-centred, both
  * strands averaged), each edit on its own against the reference. *TFBS: Reset reference* makes the
- * current text the reference. Results are cached per (model, strands, variant), so a hover and a
+ * current text the reference; the client may set another (the file's git HEAD version). Results are cached per (model, strands, variant), so a hover and a
  * CodeLens after the same edit cost one engine call of 2 windows (4 with both strands) per new edit.
  */
 import { Connection, ResponseError, TextDocuments } from 'vscode-languageserver/node';
@@ -204,7 +204,7 @@ export function registerVariantEffects(connection: Connection, documents: TextDo
   connection.onRequest(ResetReferenceRequest, (p) => {
     const doc = documents.get(p.uri);
     if (!doc) throw new ResponseError(-32602, 'the document is not open in the server');
-    effects.setReference(p.uri, doc.getText());
+    effects.setReference(p.uri, p.text ?? doc.getText());
     return { version: doc.version };
   });
   return effects;

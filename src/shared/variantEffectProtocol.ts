@@ -55,5 +55,11 @@ export interface VariantEffectResult {
 
 export const VariantEffectRequest = new RequestType<VariantEffectParams, VariantEffectResult, void>('tfbs/variantEffect');
 
-/** Makes the document's current text its reference: every edit so far is accepted. */
-export const ResetReferenceRequest = new RequestType<{ uri: string }, { version: number }, void>('tfbs/resetReference');
+export interface ResetReferenceParams {
+  uri: string;
+  /** The text to compare with (the file's git HEAD version); omitted: the document's current text. */
+  text?: string;
+}
+
+/** Sets the document's reference: its current text (every edit so far is accepted) or the given one. */
+export const ResetReferenceRequest = new RequestType<ResetReferenceParams, { version: number }, void>('tfbs/resetReference');

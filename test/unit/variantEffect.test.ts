@@ -169,3 +169,16 @@ test('sequence diff: a base typed over next to an equal one is one substitution,
     }
   }
 });
+
+test('live variant effect: a reference given as text (the file\'s git HEAD version) is compared with the document', async () => {
+  const uri = 'file:///live/head.fa';
+  const committed = wrapFasta('chr1', region);
+  const b = region[2500] === 'T' ? 'G' : 'T';
+  const working = wrapFasta('chr1', region.slice(0, 2500) + b + region.slice(2501));
+  await h.open(uri, working);
+  assert.deepEqual((await effects(uri)).variants, [], 'opened text is the reference');
+  await h.conn.sendRequest(ResetReferenceRequest, { uri, text: committed });
+  const r = await effects(uri);
+  assert.deepEqual(r.variants.map((v) => [v.kind, v.start, v.ref, v.alt]), [['substitution', 2500, region[2500], b]]);
+  await h.close(uri);
+});
