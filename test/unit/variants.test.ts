@@ -323,3 +323,32 @@ test('--region: a bgzipped VCF is read through its tabix index, a plain one filt
   assert.equal(r.code, 1);
   assert.match(r.stderr, /noindex\.vcf\.gz: --region needs random access, but this gzip VCF has no index \(noindex\.vcf\.gz\.tbi or \.csi\)/);
 });
+
+test('windows of random variants equal a naive construction: the reference window with REF at its centre, the alt haplotype re-centred on ALT', () => {
+  let seed = 99;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const L = 40;
+  const c = centreIndex(L);
+  const chrom = SEQ.slice(10_000, 10_300).toUpperCase();
+  const bases = (n: number): string => Array.from({ length: n }, () => 'ACGT'[rand(4)]).join('');
+  for (let trial = 0; trial < 500; trial++) {
+    const refLen = 1 + rand(8);
+    const altLen = 1 + rand(8);
+    const start = 60 + rand(150); // 0-based; both windows stay inside the 300 bp chromosome
+    const refAllele = trial % 3 === 0 ? bases(refLen) : chrom.slice(start, start + refLen); // some REFs disagree with the genome
+    const altAllele = bases(altLen);
+    const w = windowsOf(chrom, start + 1, refAllele, altAllele, L);
+    const withRef = chrom.slice(0, start) + refAllele + chrom.slice(start + refLen);
+    const refFrom = start + Math.floor(refLen / 2) - c;
+    assert.equal(w.ref, withRef.slice(refFrom, refFrom + L), `trial ${trial}: ref window`);
+    assert.equal(w.ref.slice(c - Math.floor(refLen / 2), c - Math.floor(refLen / 2) + refLen), refAllele, `trial ${trial}: REF centred`);
+    const haplotype = chrom.slice(0, start) + altAllele + chrom.slice(start + refLen);
+    const altFrom = start + Math.floor(altLen / 2) - c;
+    assert.equal(w.alt, haplotype.slice(altFrom, altFrom + L), `trial ${trial}: alt window`);
+    const g = alleleGeometry(start + 1, refLen, altLen, L);
+    assert.ok(g.needFrom <= Math.min(refFrom, altFrom) && g.needTo >= Math.max(refFrom + L, altFrom + L - altLen + refLen), `trial ${trial}: span needed`);
+  }
+});
