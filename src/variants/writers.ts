@@ -3,7 +3,8 @@
  *  - TSV, long format: one line per (variant allele, selected experiment) — tidy for R/pandas, and only
  *    the requested experiments are written;
  *  - VCF: sites only (genotypes are not split with the ALTs, so they are dropped), one line per ALT,
- *    the record's own INFO kept and the scores appended as INFO fields with one value per selected
+ *    the record's own INFO kept (Number=A and Number=R values split per ALT, as bcftools norm -m- does)
+ *    and the scores appended as INFO fields with one value per selected
  *    experiment, in the order the `##tfbs_experiments` header line gives;
  *  - the not-scored file (Selene's `.NA`): every allele that was skipped, with the reason.
  * Coordinates: `start`/`end` are 0-based half-open (REF's span); `pos` is the VCF's 1-based POS.
@@ -91,8 +92,28 @@ export const VCF_INFO_FIELDS = [
 
 export class VariantVcfWriter implements VariantWriter {
   private readonly out: Buffered;
+  /** INFO keys declared Number=A (one value per ALT) or Number=R (REF, then one per ALT). */
+  private readonly perAllele = new Map<string, 'A' | 'R'>();
   constructor(out: TextSink, private readonly ctx: VariantOutputContext, private readonly header: VcfHeader) {
     this.out = new Buffered(out);
+    for (const m of header.meta) {
+      const f = /^##INFO=<ID=([^,>]+),Number=([AR]),/.exec(m);
+      if (f) this.perAllele.set(f[1], f[2] as 'A' | 'R');
+    }
+  }
+
+  /** The record's INFO for one of its ALTs: per-allele values split the way `bcftools norm -m-` does. */
+  private infoFor(info: string, alts: readonly string[], alt: string): string {
+    if (!info || info === '.' || alts.length < 2 || !this.perAllele.size) return info;
+    const k = alts.indexOf(alt);
+    return info.split(';').map((field) => {
+      const eq = field.indexOf('=');
+      const kind = eq > 0 ? this.perAllele.get(field.slice(0, eq)) : undefined;
+      if (!kind) return field;
+      const values = field.slice(eq + 1).split(',');
+      const kept = kind === 'A' ? [values[k]] : [values[0], values[k + 1]];
+      return kept.every((v) => v !== undefined) ? `${field.slice(0, eq)}=${kept.join(',')}` : field;
+    }).join(';');
   }
   async begin(): Promise<void> {
     const ours = new Set<string>([...VCF_INFO_FIELDS.map(([id]) => id), 'TFBS_REF_MISMATCH', 'TFBS_HAS_N']);
@@ -122,7 +143,7 @@ export class VariantVcfWriter implements VariantWriter {
       [s.ref, s.alt, s.diff, s.absDiff, s.logitDiff, s.log2FoldChange].forEach((v, k) => values[k].push(formatScore(v)));
     }
     const info = [
-      ...(r.info && r.info !== '.' ? [r.info] : []),
+      ...(r.info && r.info !== '.' ? [this.infoFor(r.info, r.alts, a.alt)] : []),
       ...VCF_INFO_FIELDS.map(([id], k) => `${id}=${values[k].join(',')}`),
       ...(a.refMatch ? [] : ['TFBS_REF_MISMATCH']),
       ...(a.hasN ? ['TFBS_HAS_N'] : []),

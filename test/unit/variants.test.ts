@@ -213,6 +213,16 @@ test('VCF output: sites only, one line per ALT, INFO gains one value per request
   const bcf = spawnSync('bcftools', ['query', '-f', '%ID\t%INFO/TFBS_LOG2FC\n', vcfOut], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(bcf.status, 0, bcf.stderr);
   assert.equal(bcf.stdout.trim().split('\n').length, 8);
+  // Per-allele INFO values (Number=A, Number=R) follow their ALT when a record is split.
+  const af = path.join(work, 'af.vcf');
+  const afText = (await fs.readFile(normVcf, 'utf8'))
+    .replace('##INFO=<ID=DP,', '##INFO=<ID=AF,Number=A,Type=Float,Description="AF">\n##INFO=<ID=AD,Number=R,Type=Integer,Description="AD">\n##INFO=<ID=DP,')
+    .replace(/(multi_20001\t\S+\t\S+\t\S+\t\S+\t)DP=10/, '$1DP=10;AF=0.1,0.2;AD=5,3,2');
+  await fs.writeFile(af, afText);
+  const afOut = tfbs('variants', '--vcf', af, '--fasta', ref, '--model', model, '--targets', '0', '--format', 'vcf');
+  assert.equal(afOut.code, 0, afOut.stderr);
+  const split = afOut.stdout.split('\n').filter((l) => l.includes('multi_20001')).map((l) => l.split('\t')[7].split(';').slice(0, 3).join(';'));
+  assert.deepEqual(split, ['DP=10;AF=0.1;AD=5,3', 'DP=10;AF=0.2;AD=5,2']);
   assert.match(bcf.stdout, /^snv_50000\t-?[0-9.e-]+,-?[0-9.e-]+$/m);
   const tsvOf = (vcf: string): string => {
     const res = tfbs('variants', '--vcf', vcf, '--fasta', ref, '--model', model, '--targets', '0,2');
