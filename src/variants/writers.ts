@@ -72,7 +72,9 @@ export class VariantTsvWriter implements VariantWriter {
     let text = '';
     for (const t of this.ctx.selected) {
       const s = effectScores(a.refProbs[t], a.altProbs[t]);
-      text += `${prefix}${t}\t${this.labels[t]}\t${formatScore(s.ref)}\t${formatScore(s.alt)}\t${formatScore(s.diff)}\t${formatScore(s.absDiff)}\t${formatScore(s.logitDiff)}\t${formatScore(s.log2FoldChange)}\n`;
+      // Formatting is most of this writer's time: |Δp| is Δp's text without its sign.
+      const diff = formatScore(s.diff);
+      text += `${prefix}${t}\t${this.labels[t]}\t${formatScore(s.ref)}\t${formatScore(s.alt)}\t${diff}\t${diff.startsWith('-') ? diff.slice(1) : diff}\t${formatScore(s.logitDiff)}\t${formatScore(s.log2FoldChange)}\n`;
     }
     await this.out.add(text);
   }
