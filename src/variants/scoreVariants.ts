@@ -1,8 +1,10 @@
 /**
  * Scores a VCF stream: each record's reference window and one alternative window per ALT (multi-
  * allelic records are split; their ALTs share the one reference window), both strands, batched across
- * variants into engine calls of `batchSize` windows. While the engine runs one batch, the next is read
- * and built, so the file reads and parsing hide behind inference. Memory is bounded by two batches.
+ * variants into engine calls of `batchSize` windows. The next batch is built before the last one's
+ * results are written, so an engine that runs off the main thread (TF.js' wasm backend does not;
+ * onnxruntime-node 1.30 runs each call synchronously inside a setImmediate) overlaps them; with ONNX
+ * Runtime only the file reads in libuv's pool overlap. Memory is bounded by two batches.
  */
 import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
 import { CancelledError } from '../core/errors';
@@ -93,8 +95,8 @@ export async function scoreVcfEvents(
 
   let batch: Pending[] = [];
   let batchWindows = 0;
-  // The batch the engine is running. Its results are written only once the next batch has been
-  // handed to the engine, so that formatting output overlaps inference instead of stalling it.
+  // The batch the engine is running. Its results are written once the next batch has been handed to
+  // the engine (an asynchronous engine then formats output while it computes).
   let inFlight: { jobs: Pending[]; n: number; out: Promise<Float32Array> } | undefined;
   const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
   let flushes = 0;
