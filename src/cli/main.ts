@@ -19,6 +19,7 @@ import { ismCommand } from './commands/ism';
 import { mergeCommand } from './commands/merge';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
+import { variantsCommand } from './commands/variants';
 import { packageRoot } from './paths';
 
 export const EXIT_OK = 0;
@@ -26,7 +27,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand, ismCommand, mergeCommand];
+export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand, ismCommand, variantsCommand, mergeCommand];
 
 function help(): string {
   return [

@@ -16,6 +16,7 @@ import { LargeFileWatcher } from './largeFiles';
 import { registerRegionDocuments } from './regionDocuments';
 import { StatusBar } from './statusBar';
 import { TrainingCommand } from './training';
+import { registerVariantEffects } from './variantEffect';
 import { registerWalkthrough } from './walkthrough';
 
 let ctx: Ctx | undefined;
@@ -42,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     new ExplainController(ctx),
     ...registerRegionDocuments(ctx),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
+    ...registerVariantEffects(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
       const next = readSettings();

@@ -47,6 +47,7 @@ import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
 import { EngineOpener, openEngineForSettings } from './modelHost';
 import { ScoringService } from './scoringService';
+import { registerVariantEffects } from './variantEffect';
 
 /** Diagnostics per document, at most: a protein file pasted by mistake must not flood the panel. */
 const MAX_DIAGNOSTICS = 500;
@@ -271,6 +272,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     setTimeout(() => process.exit(86), 10);
   });
 
+  registerVariantEffects(connection, documents, requireService);
   documents.listen(connection);
   connection.listen();
 }

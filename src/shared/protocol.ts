@@ -351,3 +351,5 @@ export const ExplainRequest = new RequestType<ExplainParams, ExplainResult, void
 
 /** Partial attribution while an explanation runs (complete: false, no motifs yet). */
 export const ExplainProgressNotification = new NotificationType<ExplainResult>('tfbs/explainProgress');
+
+export * from './variantEffectProtocol';

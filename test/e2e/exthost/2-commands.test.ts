@@ -186,6 +186,11 @@ const checks: Record<string, CommandCheck> = {
       await config.update('focusedExperiments', undefined);
     }
   },
+
+  // Variant effects compare with the text as opened; resetting an unedited document changes nothing and reports no error.
+  'tfbsLens.resetReference': async ({ editor }, execute) => {
+    await execute({}, editor.document.uri);
+  },
 };
 
 suite('TFBS Lens commands in the extension host', () => {

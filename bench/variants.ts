@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:variants`: `tfbs variants` windows/s against `tfbs score` windows/s, the same model
+ * (the shipped one unless --model) and engine, interleaved in one run (target: ≥ 80 %). The VCF is
+ * SNVs at random positions of the real 100 kb region with their real REF bases, sorted; every
+ * experiment is written (the heaviest output). `tfbs score` gets as many windows: the region repeated
+ * as records. Both commands report windows/s over their scoring phase (model loading excluded), which
+ * is what is compared, per round (the two runs of a round are adjacent: on a shared machine the load
+ * drifts between rounds) and best against best. Because whole runs on a shared machine differ by ±40 %
+ * from one minute to the next, the same comparison is also made in one process on one engine, the two
+ * pipelines alternating every 500 windows (each with its writer: score's BED, variants' TSV of every
+ * experiment, into a null sink): the ratio of their summed rates is the figure to quote. Then the live variant effect in the language server (target ≤ 150 ms): the
+ * 100 kb region open, one base edited at a time, the time from the edit to the tfbs/variantEffect
+ * answer (diff of the 100 kb record + one engine call). About 40 s on 2 cores.
+ *
+ * --memory N streams N SNVs through the whole pipeline (VCF parsing, reference reads, windows, TSV
+ * writing) with a stand-in engine that returns a constant, and prints the peak RSS: memory must not
+ * grow with the number of variants.
+ *
+ *   node out/bench/variants.js [--variants 500] [--rounds 1] [--chunks 4] [--model DIR] [--targets LIST]
+ *                              [--edits 10] [--memory 0]
+ */
+import { spawnSync } from 'child_process';
+import { createWriteStream, existsSync, promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AtomicFile, TextSink } from '../src/core/atomicFile';
+import { codesFromString } from '../src/core/encoding';
+import { FastaRecordInfo } from '../src/core/fasta';
+import { BedWriter } from '../src/core/formats/predictions';
+import { loadModelPackage } from '../src/core/modelPackage';
+import { scoreBins } from '../src/core/scoring';
+import { binRange } from '../src/core/windows';
+import { openEngine } from '../src/engine/openEngine';
+import { InferenceEngine } from '../src/core/engine';
+import { ResetReferenceRequest, VariantEffectRequest } from '../src/shared/protocol';
+import { ReferenceGenome } from '../src/variants/reference';
+import { scoreVcfEvents } from '../src/variants/scoreVariants';
+import { VcfEvent, openVcf } from '../src/variants/vcfReader';
+import { VariantTsvWriter } from '../src/variants/writers';
+import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+interface Args {
+  variants: number;
+  rounds: number;
+  model?: string;
+  /** Adds a `tfbs variants --targets LIST` arm. */
+  targets?: string;
+  /** Single-base edits timed in the language server. */
+  edits: number;
+  /** Variants for the memory check (0: skipped). */
+  memory: number;
+  /** Alternations of the in-process comparison (500 windows per pipeline each). */
+  chunks: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { variants: 500, rounds: 1, edits: 10, memory: 0, chunks: 4 };
+  for (let i = 0; i < argv.length; i++) {
+    const v = (): string => argv[++i] ?? '';
+    if (argv[i] === '--variants') a.variants = Number(v());
+    else if (argv[i] === '--rounds') a.rounds = Number(v());
+    else if (argv[i] === '--model') a.model = v();
+    else if (argv[i] === '--targets') a.targets = v();
+    else if (argv[i] === '--edits') a.edits = Number(v());
+    else if (argv[i] === '--memory') a.memory = Number(v());
+    else if (argv[i] === '--chunks') a.chunks = Number(v());
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  return a;
+}
+
+/** Deterministic (seeded) positions, so that runs compare. */
+function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+interface Arm {
+  name: string;
+  args: string[];
+  /** windows/s as the command reports it (scoring phase). */
+  reported: number[];
+  wall: number[];
+  windows: number;
+}
+
+function run(cli: string, arm: Arm): void {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...arm.args], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 28 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${arm.name} failed (${r.status}): ${r.stderr}`);
+  const m = /\(([\d,]+) windows, (\d+) windows\/s/.exec(r.stderr);
+  if (!m) throw new Error(`${arm.name}: no windows/s in its report: ${r.stderr}`);
+  arm.windows = Number(m[1].replace(/,/g, ''));
+  arm.reported.push(Number(m[2]));
+  arm.wall.push(wall);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const root = repoRoot();
+  const cli = path.join(root, 'out', 'src', 'cli', 'run.js');
+  if (!existsSync(cli)) throw new Error('the tfbs CLI is not built; run npm run compile');
+  const model = args.model ?? path.join(root, 'models', 'default');
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-variants-'));
+  try {
+    const fasta = path.join(work, 'region.fa');
+    await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
+    const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+    const rand = seededRandom(7);
+    const positions = new Set<number>();
+    while (positions.size < args.variants) positions.add(600 + Math.floor(rand() * (seq.length - 1200)));
+    const lines = ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO'];
+    for (const p of [...positions].sort((a, b) => a - b)) {
+      const ref = seq[p - 1];
+      const alt = 'ACGT'.replace(ref, '')[Math.floor(rand() * 3)];
+      lines.push(`chr1\t${p}\t.\t${ref}\t${alt}\t.\t.\t.`);
+    }
+    const vcf = path.join(work, 'snvs.vcf');
+    await fs.writeFile(vcf, lines.join('\n') + '\n');
+    const index = spawnSync(process.execPath, [cli, 'index', fasta], { encoding: 'utf8' });
+    if (index.status !== 0) throw new Error(index.stderr);
+
+    // As many windows for `tfbs score` as the VCF gives (4 per SNV: ref and alt, both strands).
+    const copies = Math.max(1, Math.round((args.variants * 4) / 1000));
+    const scoreFasta = path.join(work, 'score.fa');
+    await fs.writeFile(scoreFasta, Array.from({ length: copies }, (_, i) => `>copy${i + 1}\n${seq}\n`).join(''));
+    const arms: Arm[] = [
+      { name: `tfbs score (${copies} × 100 kb, BED)`, args: ['score', scoreFasta, '--model', model, '-o', path.join(work, 'out.bed')], reported: [], wall: [], windows: 0 },
+      { name: 'tfbs variants (all experiments, TSV)', args: ['variants', '--vcf', vcf, '--fasta', fasta, '--model', model, '-o', path.join(work, 'all.tsv')], reported: [], wall: [], windows: 0 },
+    ];
+    if (args.targets) arms.push({ name: `tfbs variants (--targets ${args.targets}, TSV)`, args: ['variants', '--vcf', vcf, '--fasta', fasta, '--model', model, '--targets', args.targets, '-o', path.join(work, 'some.tsv')], reported: [], wall: [], windows: 0 });
+    // Interleaved rounds, so that a slow moment of a shared machine hits every arm alike.
+    for (let r = 0; r < args.rounds; r++) for (const arm of arms) run(cli, arm);
+    const best = (xs: number[]): number => Math.max(...xs);
+    const score = best(arms[0].reported);
+    console.log(`model ${model}; ${args.variants} SNVs; ${args.rounds} interleaved rounds; reported windows/s (scoring phase) per round, wall seconds per run`);
+    for (const arm of arms) {
+      const perRound = arm.reported.map((w, r) => `${w} (${((100 * w) / arms[0].reported[r]).toFixed(0)} %)`).join(' / ');
+      console.log(`${arm.name.padEnd(40)} ${String(arm.windows).padStart(6)} windows  ${perRound} windows/s  best ${(100 * best(arm.reported) / score).toFixed(0)} % of score's best  wall ${arm.wall.map((x) => x.toFixed(1)).join(' / ')} s`);
+    }
+    await interleaved(model, fasta, seq, args.chunks);
+    await liveEffect(model, seq, args.edits);
+    if (args.memory > 0) await memoryCheck(work, fasta, seq, args.memory);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+async function memoryCheck(work: string, fasta: string, seq: string, count: number): Promise<void> {
+  const vcf = path.join(work, 'many.vcf');
+  const out = createWriteStream(vcf);
+  out.write('##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n');
+  for (let i = 0; i < count; i++) {
+    const p = 600 + ((i * 7919) % (seq.length - 1200));
+    const r = seq[p - 1];
+    if (!out.write(`chr1\t${p}\t.\t${r}\t${r === 'A' ? 'C' : 'A'}\t.\t.\t.\n`)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+  await new Promise((resolve) => out.end(resolve));
+  const T = 690;
+  const engine: InferenceEngine = { description: 'constant', device: 'cpu', inputLength: 1000, outputCount: T, run: async (_x, n) => new Float32Array(n * T).fill(0.25), dispose: async () => undefined };
+  const reference = await ReferenceGenome.open(fasta);
+  const { events } = await openVcf(vcf);
+  const file = await AtomicFile.open(path.join(work, 'many.tsv'));
+  const experiments = Array.from({ length: T }, (_, i) => ({ index: i, name: `e${i}`, cell: '', factor: `e${i}`, treatment: 'None' }));
+  const writer = new VariantTsvWriter(file, { modelName: 'constant', experiments, selected: [0, 1, 2], reverseComplement: true });
+  await writer.begin();
+  let peak = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const c = await scoreVcfEvents(events, reference, engine, { reverseComplement: true }, { scored: (a) => writer.scored(a), skipped: () => undefined, malformed: () => undefined }, () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  });
+  await writer.finish();
+  await file.commit();
+  console.log(`memory: ${c.scored.toLocaleString('en')} SNVs streamed (stand-in engine, 3 experiments written) in ${((performance.now() - t0) / 1000).toFixed(1)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MB`);
+}
+
+/**
+ * `tfbs score`'s pipeline (scoreBins + BED writer) and `tfbs variants`' (scoreVcfEvents + TSV writer of
+ * all experiments) on one engine, alternating every 500 windows.
+ */
+async function interleaved(modelDir: string, fasta: string, seq: string, chunks: number): Promise<void> {
+  const pkg = await loadModelPackage(modelDir);
+  const engine = await openEngine(pkg, {});
+  try {
+    const codes = codesFromString(seq);
+    const reference = await ReferenceGenome.open(fasta);
+    const nullSink: TextSink = { write: async () => undefined };
+    const selected = pkg.experiments.map((e) => e.index);
+    const bed = new BedWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize: 200, reverseComplement: true }, 0.5);
+    const tsv = new VariantTsvWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement: true });
+    const record: FastaRecordInfo = { index: 0, name: 'chr1', uniqueName: 'chr1', description: '', headerLine: 0 };
+    const rand = seededRandom(11);
+    const rates = { score: [] as number[], variants: [] as number[] };
+    // One warm-up chunk each: the engine's first runs allocate its arena.
+    for (let c = -1; c < chunks; c++) {
+      const firstBin = (c + 1) * 250 % 500;
+      const bins = Array.from({ length: 250 }, (_, i) => firstBin + i);
+      let t0 = performance.now();
+      await scoreBins(engine, codes, bins, { binSize: 200, reverseComplement: true, batchSize: 64 }, (block) => bed.bins(record, block, block.bins.map((b) => binRange(b, 200, seq.length))));
+      const scoreRate = 500 / ((performance.now() - t0) / 1000);
+      async function* snvs(): AsyncGenerator<VcfEvent> {
+        const positions = Array.from({ length: 125 }, () => 600 + Math.floor(rand() * (seq.length - 1200))).sort((a, b) => a - b);
+        for (const p of positions) {
+          const ref = seq[p - 1];
+          yield { type: 'record', record: { line: 0, chrom: 'chr1', pos: p, id: '.', ref, alts: [ref === 'A' ? 'C' : 'A'], qual: '.', filter: '.', info: '.' } };
+        }
+      }
+      t0 = performance.now();
+      const counts = await scoreVcfEvents(snvs(), reference, engine, { reverseComplement: true, batchSize: 64 }, { scored: (a) => tsv.scored(a), skipped: () => undefined, malformed: () => undefined });
+      const variantRate = counts.windows / ((performance.now() - t0) / 1000);
+      if (c >= 0) {
+        rates.score.push(scoreRate);
+        rates.variants.push(variantRate);
+      }
+    }
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const perChunk = rates.variants.map((v, i) => `${((100 * v) / rates.score[i]).toFixed(0)} %`).join(' ');
+    console.log(`in one process, one engine (${engine.description}), ${chunks} alternations of 500 windows: score ${mean(rates.score).toFixed(0)} windows/s, variants ${mean(rates.variants).toFixed(0)} windows/s = ${((100 * mean(rates.variants)) / mean(rates.score)).toFixed(0)} % (per alternation: ${perChunk})`);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** Edit → answer latency of the live variant effect, one base at a time, each edit a new variant. */
+async function liveEffect(model: string, seq: string, edits: number): Promise<void> {
+  const h = await ServerHarness.start({ modelPath: model, autoScore: false });
+  try {
+    const status = await h.modelReady();
+    if (status.state !== 'ready') throw new Error(`server model: ${status.message}`);
+    const uri = 'file:///bench/region.fa';
+    await h.open(uri, wrapFasta('chr1', seq));
+    // The engine's first run in a process allocates its memory arena; in the editor the document's own
+    // scoring has done that long before the user edits. One untimed edit, then a fresh reference.
+    await h.edit(uri, 2, 0, 1, seq[60] === 'A' ? 'C' : 'A');
+    await h.conn.sendRequest(VariantEffectRequest, { uri });
+    await h.conn.sendRequest(ResetReferenceRequest, { uri });
+    const times: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      const offset = 5000 + i * 9000;
+      const line = 1 + Math.floor(offset / 60);
+      const col = offset % 60;
+      const base = seq[offset] === 'A' ? 'C' : 'A';
+      const t0 = performance.now();
+      await h.edit(uri, line, col, col + 1, base);
+      const r = await h.conn.sendRequest(VariantEffectRequest, { uri });
+      times.push(performance.now() - t0);
+      if (r.variants.length !== i + 1) throw new Error(`expected ${i + 1} edits, the server found ${r.variants.length}`);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    console.log(`live variant effect (language server, 100 kb record, ${edits} single-base edits): median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms from edit to answer (target ≤ 150 ms)`);
+  } finally {
+    await h.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

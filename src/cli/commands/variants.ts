@@ -1,0 +1,180 @@
+/**
+ * `tfbs variants`: the effect of each VCF variant on every requested experiment — reference and
+ * alternative probabilities and their differences — with Selene's window conventions (src/variants).
+ * Streams the VCF with bounded memory; a bad line is reported and skipped, and the command fails (exit
+ * 1, nothing written) only when not a single allele could be scored.
+ */
+import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
+import { InputError, UsageError } from '../../core/errors';
+import { parseGenomicName } from '../../core/fasta';
+import { loadModelPackage } from '../../core/modelPackage';
+import { selectTargets } from '../../core/targets';
+import { openEngine } from '../../engine/openEngine';
+import { ReferenceGenome } from '../../variants/reference';
+import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
+import { VcfRegion, isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
+import { sameChrom } from '../../variants/alleles';
+import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
+import { choiceOption, intOption, stringOption } from '../args';
+import { CliCommand } from '../command';
+import { defaultModelDir } from '../paths';
+import { formatSeconds } from '../progress';
+
+const MAX_LOGGED_PROBLEMS = 20;
+
+export const variantsCommand: CliCommand = {
+  name: 'variants',
+  summary: 'score the effect of VCF variants (ref vs alt probability, Δp, Δlogit, log2 fold change) per experiment',
+  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode centred] [--region chr:start-end,...] [--no-rc] [-o FILE] [--not-scored FILE]',
+  positionals: { min: 0, max: 0 },
+  options: {
+    vcf: { type: 'string', value: 'FILE', description: 'the variants: VCF, plain, gzip or bgzip (multi-allelic records are split)' },
+    fasta: { type: 'string', value: 'FILE', description: 'the reference genome: plain FASTA, read through FILE.fai (indexed in memory when there is none; tfbs index writes it)' },
+    model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
+    targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
+    format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, else tsv' },
+    'window-mode': { type: 'string', value: 'MODE', description: 'centred (the only mode: the window is centred at POS + len(REF)//2, Selene\'s convention)' },
+    rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
+    device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
+    threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
+    batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_VARIANT_BATCH})` },
+    region: { type: 'string', value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, comma-separated); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
+    output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout' },
+    'not-scored': { type: 'string', value: 'FILE', description: 'where alleles that were not scored (out of bounds, symbolic, unknown chromosome…) are listed with the reason; default FILE.not-scored.tsv beside -o' },
+  },
+
+  async run(args, io) {
+    const vcf = stringOption(args, 'vcf');
+    const fasta = stringOption(args, 'fasta');
+    if (!vcf) throw new UsageError('--vcf FILE is required');
+    if (!fasta) throw new UsageError('--fasta FILE is required');
+    choiceOption(args, 'window-mode', ['centred', 'centered'] as const, 'centred');
+    const output = stringOption(args, 'output');
+    const format = choiceOption(args, 'format', VARIANT_FORMATS, output && /\.vcf$/i.test(output) ? 'vcf' : 'tsv');
+    const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
+    const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
+    const batchSize = intOption(args, 'batch', DEFAULT_VARIANT_BATCH, 2, 4096);
+    const reverseComplement = args.options.rc !== false;
+    const notScoredPath = stringOption(args, 'not-scored') ?? (output ? `${output}.not-scored.tsv` : undefined);
+
+    const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
+    let selected = pkg.experiments.map((e) => e.index);
+    const targetList = stringOption(args, 'targets');
+    if (targetList !== undefined) {
+      const { indices, unknown } = selectTargets(pkg.experiments, targetList.split(','));
+      if (unknown.length) throw new UsageError(`--targets: no experiment, factor or cell type named ${unknown.map((u) => `"${u}"`).join(', ')} in model ${pkg.manifest.name} (see tfbs info)`);
+      if (!indices.length) throw new UsageError('--targets selects no experiment');
+      selected = indices;
+    }
+
+    if (await isGzipFile(fasta)) throw new InputError('a compressed FASTA cannot be read by random access here; decompress it (gunzip) and index it with tfbs index', { file: fasta });
+    const reference = await ReferenceGenome.open(fasta);
+    if (reference.indexedInMemory) io.log(`notice: ${fasta} has no .fai index; indexed it in memory (tfbs index ${fasta} saves it)`);
+    const regionList = stringOption(args, 'region');
+    const { header, events } = regionList === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(regionList), sameChrom);
+
+    const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
+    const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement };
+    const files: AtomicFile[] = [];
+    const open = async (target: string): Promise<TextSink> => {
+      const f = await AtomicFile.open(target);
+      files.push(f);
+      return f;
+    };
+    try {
+      const sink = output ? await open(output) : stdoutSink;
+      const writer: VariantWriter = format === 'vcf' ? new VariantVcfWriter(sink, ctx, header) : new VariantTsvWriter(sink, ctx);
+      const skippedWriter = notScoredPath ? new SkippedWriter(await open(notScoredPath)) : undefined;
+      // The header is written with the first scored allele: when nothing can be scored, stdout stays empty too.
+      let begun = false;
+      await skippedWriter?.begin();
+      let logged = 0;
+      const warn = (message: string): void => {
+        if (logged++ < MAX_LOGGED_PROBLEMS) io.log(`warning: ${message}`);
+      };
+      const missingChroms = new Set<string>();
+      const started = Date.now();
+      let lastReport = started;
+      const counts = await scoreVcfEvents(events, reference, engine, { reverseComplement, batchSize, signal: io.signal }, {
+        scored: async (a) => {
+          if (!begun) await writer.begin();
+          begun = true;
+          await writer.scored(a);
+        },
+        skipped: async (s) => {
+          if (s.reason === 'chrom_not_in_fasta') {
+            if (!missingChroms.has(s.record.chrom)) warn(`${vcf}: ${where(s.record.line)}: ${s.detail} (further variants on it are skipped)`);
+            missingChroms.add(s.record.chrom);
+          } else if (s.reason !== 'out_of_bounds') {
+            warn(`${vcf}: ${where(s.record.line)}: ${s.detail}; skipped`);
+          }
+          await skippedWriter?.skipped(s);
+        },
+        malformed: (line, message) => warn(`${vcf}: ${where(line)}: ${message}; skipped`),
+      }, (c) => {
+        const now = Date.now();
+        if (io.interactive && now - lastReport > 1000) {
+          lastReport = now;
+          process.stderr.write(`\rscoring: ${c.scored.toLocaleString('en')} alleles, ${Math.round(c.windows / ((now - started) / 1000))} windows/s\x1b[K`);
+        }
+      });
+      if (io.interactive) process.stderr.write('\r\x1b[K');
+      if (logged > MAX_LOGGED_PROBLEMS) io.log(`warning: … and ${logged - MAX_LOGGED_PROBLEMS} more problems`);
+      if (counts.scored === 0) {
+        const why = counts.records === 0 && counts.malformed === 0 ? 'it has no variant records' : describeCounts(counts);
+        throw new InputError(`nothing could be scored: ${why}`, { file: vcf });
+      }
+      await writer.finish();
+      await skippedWriter?.finish();
+      for (const f of files) await f.commit();
+      const seconds = (Date.now() - started) / 1000;
+      io.log(
+        `scored ${counts.scored.toLocaleString('en')} allele${counts.scored === 1 ? '' : 's'} of ${counts.records.toLocaleString('en')} record${counts.records === 1 ? '' : 's'} ` +
+          `for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} ` +
+          `(${counts.windows.toLocaleString('en')} windows, ${Math.round(counts.windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}); ${describeCounts(counts)}` +
+          (output ? ` → ${output}` : '') + (notScoredPath && skippedTotal(counts) ? `; not scored → ${notScoredPath}` : ''),
+      );
+      return 0;
+    } catch (e) {
+      for (const f of files) await f.abort();
+      throw e;
+    } finally {
+      await engine.dispose();
+    }
+  },
+};
+
+/** Records read through a tabix index have no line number. */
+function where(line: number): string {
+  return line > 0 ? `line ${line}` : 'a record read through the index';
+}
+
+function parseRegions(list: string): VcfRegion[] {
+  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
+    const interval = parseGenomicName(text.trim());
+    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
+    return { chrom: interval.chrom, start: interval.start, end: interval.end, text: text.trim() };
+  });
+  if (!regions.length) throw new UsageError('--region lists no region');
+  return regions;
+}
+
+const REASONS: Record<SkipReason, string> = {
+  out_of_bounds: 'window outside the chromosome',
+  symbolic_alt: 'symbolic ALT',
+  chrom_not_in_fasta: 'chromosome not in the FASTA',
+  ref_longer_than_window: 'REF longer than the window',
+  invalid_allele: 'allele not DNA',
+  no_alt: 'no ALT',
+};
+
+function skippedTotal(c: VariantCounts): number {
+  return Object.values(c.skipped).reduce((a, b) => a + b, 0);
+}
+
+export function describeCounts(c: VariantCounts): string {
+  const parts = [`${c.refMismatches} REF mismatch${c.refMismatches === 1 ? '' : 'es'}`, `${c.withN} with N`];
+  for (const [reason, n] of Object.entries(c.skipped)) if (n) parts.push(`${n} skipped (${REASONS[reason as SkipReason]})`);
+  if (c.malformed) parts.push(`${c.malformed} malformed line${c.malformed === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,177 @@
+/**
+ * Outputs of `tfbs variants`:
+ *  - TSV, long format: one line per (variant allele, selected experiment) — tidy for R/pandas, and only
+ *    the requested experiments are written;
+ *  - VCF: sites only (genotypes are not split with the ALTs, so they are dropped), one line per ALT,
+ *    the record's own INFO kept (Number=A and Number=R values split per ALT, as bcftools norm -m- does)
+ *    and the scores appended as INFO fields with one value per selected
+ *    experiment, in the order the `##tfbs_experiments` header line gives;
+ *  - the not-scored file (Selene's `.NA`): every allele that was skipped, with the reason.
+ * Coordinates: `start`/`end` are 0-based half-open (REF's span); `pos` is the VCF's 1-based POS.
+ */
+import { TextSink } from '../core/atomicFile';
+import { Experiment, uniqueLabel } from '../core/targets';
+import { LOGIT_EPSILON, effectScores } from './alleles';
+import { ScoredAllele, SkippedAllele } from './scoreVariants';
+import { VcfHeader } from './vcfReader';
+
+export const VARIANT_FORMATS = ['tsv', 'vcf'] as const;
+export type VariantFormat = (typeof VARIANT_FORMATS)[number];
+
+export interface VariantOutputContext {
+  modelName: string;
+  experiments: readonly Experiment[];
+  /** Output indices to write, ascending. */
+  selected: readonly number[];
+  reverseComplement: boolean;
+}
+
+export interface VariantWriter {
+  begin(): Promise<void>;
+  scored(a: ScoredAllele): Promise<void>;
+  finish(): Promise<void>;
+}
+
+/**
+ * Six significant digits: effects of 1e−4 are common and must survive. Plain toPrecision (trailing
+ * zeros kept, exponent below 1e−6): stripping them costs 7× more and dominated the whole run.
+ */
+export function formatScore(x: number): string {
+  return x === 0 ? '0' : x.toPrecision(6);
+}
+
+export const TSV_COLUMNS = ['chrom', 'start', 'end', 'pos', 'id', 'ref', 'alt', 'ref_match', 'has_n', 'experiment_index', 'experiment', 'ref_p', 'alt_p', 'diff', 'abs_diff', 'logit_diff', 'log2_fold_change'];
+
+/** Collects text and writes it in pieces of about 64 KB (one write per line would be slow). */
+class Buffered {
+  private text = '';
+  constructor(private readonly out: TextSink) {}
+  async add(s: string): Promise<void> {
+    this.text += s;
+    if (this.text.length > 1 << 16) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.text) await this.out.write(this.text);
+    this.text = '';
+  }
+}
+
+export class VariantTsvWriter implements VariantWriter {
+  private readonly out: Buffered;
+  private readonly labels: string[];
+  constructor(out: TextSink, private readonly ctx: VariantOutputContext) {
+    this.out = new Buffered(out);
+    this.labels = ctx.experiments.map((e) => uniqueLabel(e, ctx.experiments));
+  }
+  async begin(): Promise<void> {
+    await this.out.add(TSV_COLUMNS.join('\t') + '\n');
+  }
+  async scored(a: ScoredAllele): Promise<void> {
+    const r = a.record;
+    const prefix = `${r.chrom}\t${r.pos - 1}\t${r.pos - 1 + r.ref.length}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${a.refMatch}\t${a.hasN}\t`;
+    let text = '';
+    for (const t of this.ctx.selected) {
+      const s = effectScores(a.refProbs[t], a.altProbs[t]);
+      // Formatting is most of this writer's time: |Δp| is Δp's text without its sign.
+      const diff = formatScore(s.diff);
+      text += `${prefix}${t}\t${this.labels[t]}\t${formatScore(s.ref)}\t${formatScore(s.alt)}\t${diff}\t${diff.startsWith('-') ? diff.slice(1) : diff}\t${formatScore(s.logitDiff)}\t${formatScore(s.log2FoldChange)}\n`;
+    }
+    await this.out.add(text);
+  }
+  async finish(): Promise<void> {
+    await this.out.flush();
+  }
+}
+
+export const VCF_INFO_FIELDS = [
+  ['TFBS_REF_P', 'p(ref)'],
+  ['TFBS_ALT_P', 'p(alt)'],
+  ['TFBS_DIFF', 'p(alt) - p(ref)'],
+  ['TFBS_ABS_DIFF', '|p(alt) - p(ref)|'],
+  ['TFBS_LOGIT_DIFF', `logit(p(alt)) - logit(p(ref)), p clipped to [${LOGIT_EPSILON}, 1-${LOGIT_EPSILON}]`],
+  ['TFBS_LOG2FC', 'log2 fold change of the odds (DeepSEA): logit difference / ln 2'],
+] as const;
+
+export class VariantVcfWriter implements VariantWriter {
+  private readonly out: Buffered;
+  /** INFO keys declared Number=A (one value per ALT) or Number=R (REF, then one per ALT). */
+  private readonly perAllele = new Map<string, 'A' | 'R'>();
+  constructor(out: TextSink, private readonly ctx: VariantOutputContext, private readonly header: VcfHeader) {
+    this.out = new Buffered(out);
+    for (const m of header.meta) {
+      const f = /^##INFO=<ID=([^,>]+),Number=([AR]),/.exec(m);
+      if (f) this.perAllele.set(f[1], f[2] as 'A' | 'R');
+    }
+  }
+
+  /** The record's INFO for one of its ALTs: per-allele values split the way `bcftools norm -m-` does. */
+  private infoFor(info: string, alts: readonly string[], alt: string): string {
+    if (!info || info === '.' || alts.length < 2 || !this.perAllele.size) return info;
+    const k = alts.indexOf(alt);
+    return info.split(';').map((field) => {
+      const eq = field.indexOf('=');
+      const kind = eq > 0 ? this.perAllele.get(field.slice(0, eq)) : undefined;
+      if (!kind) return field;
+      const values = field.slice(eq + 1).split(',');
+      const kept = kind === 'A' ? [values[k]] : [values[0], values[k + 1]];
+      return kept.every((v) => v !== undefined) ? `${field.slice(0, eq)}=${kept.join(',')}` : field;
+    }).join(';');
+  }
+  async begin(): Promise<void> {
+    const ours = new Set<string>([...VCF_INFO_FIELDS.map(([id]) => id), 'TFBS_REF_MISMATCH', 'TFBS_HAS_N']);
+    const kept = this.header.meta.filter((m) => {
+      const id = /^##INFO=<ID=([^,>]+)/.exec(m)?.[1];
+      return !(id && ours.has(id)) && !m.startsWith('##tfbs_') && !m.startsWith('##FORMAT=');
+    });
+    if (!kept.some((m) => m.startsWith('##fileformat='))) kept.unshift('##fileformat=VCFv4.2');
+    const n = this.ctx.selected.length;
+    const strands = this.ctx.reverseComplement ? 'mean of the forward and reverse-complement strands' : 'forward strand only';
+    const lines = [
+      ...kept,
+      `##tfbs_model=${this.ctx.modelName}`,
+      `##tfbs_experiments=${this.ctx.selected.map((t) => `${t}:${uniqueLabel(this.ctx.experiments[t], this.ctx.experiments).replace(/[,\s]/g, '_')}`).join(',')}`,
+      ...VCF_INFO_FIELDS.map(([id, what]) => `##INFO=<ID=${id},Number=${n},Type=Float,Description="TFBS Lens: ${what}; ${strands}; one value per experiment of ##tfbs_experiments">`),
+      '##INFO=<ID=TFBS_REF_MISMATCH,Number=0,Type=Flag,Description="TFBS Lens: the genome\'s bases differ from REF (REF was scored)">',
+      '##INFO=<ID=TFBS_HAS_N,Number=0,Type=Flag,Description="TFBS Lens: a scored window holds N or another ambiguity code">',
+      this.header.columns.split('\t').slice(0, 8).join('\t'),
+    ];
+    await this.out.add(lines.join('\n') + '\n');
+  }
+  async scored(a: ScoredAllele): Promise<void> {
+    const r = a.record;
+    const values: string[][] = VCF_INFO_FIELDS.map(() => []);
+    for (const t of this.ctx.selected) {
+      const s = effectScores(a.refProbs[t], a.altProbs[t]);
+      [s.ref, s.alt, s.diff, s.absDiff, s.logitDiff, s.log2FoldChange].forEach((v, k) => values[k].push(formatScore(v)));
+    }
+    const info = [
+      ...(r.info && r.info !== '.' ? [this.infoFor(r.info, r.alts, a.alt)] : []),
+      ...VCF_INFO_FIELDS.map(([id], k) => `${id}=${values[k].join(',')}`),
+      ...(a.refMatch ? [] : ['TFBS_REF_MISMATCH']),
+      ...(a.hasN ? ['TFBS_HAS_N'] : []),
+    ].join(';');
+    await this.out.add(`${r.chrom}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${r.qual}\t${r.filter}\t${info}\n`);
+  }
+  async finish(): Promise<void> {
+    await this.out.flush();
+  }
+}
+
+export const SKIPPED_COLUMNS = ['chrom', 'pos', 'id', 'ref', 'alt', 'line', 'reason', 'detail'];
+
+export class SkippedWriter {
+  private readonly out: Buffered;
+  constructor(out: TextSink) {
+    this.out = new Buffered(out);
+  }
+  async begin(): Promise<void> {
+    await this.out.add(SKIPPED_COLUMNS.join('\t') + '\n');
+  }
+  async skipped(s: SkippedAllele): Promise<void> {
+    const r = s.record;
+    await this.out.add(`${r.chrom}\t${r.pos}\t${r.id}\t${r.ref}\t${s.alt}\t${r.line}\t${s.reason}\t${s.detail.replace(/[\t\n]/g, ' ')}\n`);
+  }
+  async finish(): Promise<void> {
+    await this.out.flush();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Live variant effect: the sequence diff behind it, and the server's tfbs/variantEffect and
+ * tfbs/resetReference over a real LSP connection — its numbers equal `tfbs variants` on the same
+ * variant written as a VCF.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { codesFromString } from '../../src/core/encoding';
+import { anchored, sequenceEdits } from '../../src/variants/sequenceDiff';
+import { ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../../src/shared/protocol';
+import { runTfbs } from '../fixtures/cli';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { ServerHarness, wrapFasta } from './serverHarness';
+
+const LETTERS = 'AGCT';
+
+function applyEdits(ref: string, alt: string, edits: ReturnType<typeof sequenceEdits>): string {
+  let out = '';
+  let at = 0;
+  for (const e of edits!) {
+    out += ref.slice(at, e.refStart) + alt.slice(e.altStart, e.altEnd);
+    at = e.refEnd;
+  }
+  return out + ref.slice(at);
+}
+
+test('sequence diff: substitutions, insertions, deletions and separate edits as blocks; a rewrite is refused', () => {
+  const ref = 'ACGTACGTACGTACGTAAAA';
+  const edits = (alt: string, max?: number) => sequenceEdits(codesFromString(ref), codesFromString(alt), max);
+  assert.deepEqual(edits(ref), []);
+  assert.deepEqual(edits('ACGTACGTCCGTACGTAAAA'), [{ refStart: 8, refEnd: 9, altStart: 8, altEnd: 9 }]);
+  // Two separate edits stay two variants; an adjacent pair is one (an MNV).
+  assert.equal(edits('ACGTTCGTACGTACGGAAAA')!.length, 2);
+  assert.deepEqual(edits('ACGTACGTCTGTACGTAAAA'), [{ refStart: 8, refEnd: 10, altStart: 8, altEnd: 10 }]);
+  // Insertion of GG after offset 11 and deletion of one A of the final run.
+  const ins = edits('ACGTACGTACGTGGACGTAAAA')!;
+  assert.equal(ins.length, 1);
+  assert.equal(ins[0].refEnd - ins[0].refStart, 0);
+  assert.equal(ins[0].altEnd - ins[0].altStart, 2);
+  const del = edits('ACGTACGTACGTACGTAAA')!;
+  assert.deepEqual(del.map((e) => [e.refEnd - e.refStart, e.altEnd - e.altStart]), [[1, 0]]);
+  // VCF anchor: the base before a pure indel joins both alleles.
+  const a = anchored(del[0], ref.length);
+  assert.equal(a.refEnd - a.refStart, 2);
+  assert.equal(a.altEnd - a.altStart, 1);
+  assert.equal(anchored({ refStart: 0, refEnd: 1, altStart: 0, altEnd: 0 }, ref.length).refEnd, 2, 'at offset 0 the following base anchors');
+  assert.equal(edits('TTTTTTTTTTTTTTTTTTTT', 4), undefined);
+});
+
+test('sequence diff: applying the blocks to the reference gives the edited sequence (300 random edit sets on real sequence)', () => {
+  const real = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n')[1].slice(0, 3000).toUpperCase();
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let trial = 0; trial < 300; trial++) {
+    let alt = real;
+    for (let k = 1 + rand(6); k > 0; k--) {
+      const at = rand(alt.length);
+      const op = rand(3);
+      const bases = Array.from({ length: 1 + rand(4) }, () => LETTERS[rand(4)]).join('');
+      alt = op === 0 ? alt.slice(0, at) + bases[0] + alt.slice(at + 1) : op === 1 ? alt.slice(0, at) + bases + alt.slice(at) : alt.slice(0, at) + alt.slice(at + bases.length);
+    }
+    const e = sequenceEdits(codesFromString(real), codesFromString(alt));
+    assert.ok(e, `trial ${trial}`);
+    assert.equal(applyEdits(real, alt, e), alt, `trial ${trial}`);
+    assert.ok(e!.length <= 6 * 4, `trial ${trial}: ${e!.length} blocks`);
+  }
+});
+
+let tmp: string;
+let modelDir: string;
+let h: ServerHarness;
+let region: string;
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-live-variants-'));
+  modelDir = path.join(tmp, 'model');
+  await writeDanqModelPackage(modelDir, DANQ_TINY, 11);
+  region = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n')[1].slice(0, 6000).toUpperCase();
+  h = await ServerHarness.start({ modelPath: modelDir, threads: 1, autoScore: false });
+  const status = await h.modelReady();
+  assert.equal(status.state, 'ready', status.message);
+});
+
+after(async () => {
+  await h?.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+const effects = (uri: string): Promise<VariantEffectResult> => h.conn.sendRequest(VariantEffectRequest, { uri });
+
+test('live variant effect: an edited base is a substitution against the text as opened, with the numbers tfbs variants gives for the same VCF line', async () => {
+  const uri = 'file:///live/snv.fa';
+  await h.open(uri, wrapFasta('chr1', region));
+  assert.deepEqual((await effects(uri)).variants, [], 'nothing edited yet');
+  // Offset 3000 is line 51 (3000 / 60 + 1), column 0.
+  const refBase = region[3000];
+  const altBase = refBase === 'A' ? 'G' : 'A';
+  await h.edit(uri, 51, 0, 1, altBase);
+  const r = await effects(uri);
+  assert.equal(r.version, h.version(uri));
+  assert.equal(r.variants.length, 1);
+  const v = r.variants[0];
+  assert.deepEqual([v.kind, v.start, v.ref, v.alt, v.recordName], ['substitution', 3000, refBase, altBase, 'chr1']);
+  assert.deepEqual(v.range, { start: { line: 51, character: 0 }, end: { line: 51, character: 1 } });
+  assert.equal(v.top.length, 5);
+  for (let i = 1; i < v.top.length; i++) assert.ok(Math.abs(v.top[i - 1].diff) >= Math.abs(v.top[i].diff), 'largest |Δp| first');
+  assert.match(v.markdown, /substitution at bp 3,001 of the reference/);
+  assert.match(v.markdown, /\| factor \| cell type \| p ref \| p edited \| Δp \| Δlogit \|/);
+
+  // The same variant through `tfbs variants` on the same sequence.
+  const fasta = path.join(tmp, 'snv.fa');
+  await fs.writeFile(fasta, `>chr1\n${region}\n`);
+  const vcf = path.join(tmp, 'snv.vcf');
+  await fs.writeFile(vcf, `##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t3001\tedit\t${refBase}\t${altBase}\t.\t.\t.\n`);
+  const cli = runTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', modelDir, '--threads', '1', '--targets', v.top.map((e) => e.index).join(',')], { timeoutMs: 120_000 });
+  assert.equal(cli.code, 0, cli.stderr);
+  const [head, ...rows] = cli.stdout.trim().split('\n');
+  const col = (name: string): number => head.split('\t').indexOf(name);
+  for (const e of v.top) {
+    const row = rows.map((l) => l.split('\t')).find((f) => f[col('experiment_index')] === String(e.index))!;
+    assert.ok(Math.abs(Number(row[col('ref_p')]) - e.ref) <= 1e-5 * Math.max(1e-3, e.ref), `${e.index} ref`);
+    assert.ok(Math.abs(Number(row[col('alt_p')]) - e.alt) <= 1e-5 * Math.max(1e-3, e.alt), `${e.index} alt`);
+    assert.ok(Math.abs(Number(row[col('logit_diff')]) - e.logitDiff) <= 1e-4 * Math.max(1e-2, Math.abs(e.logitDiff)), `${e.index} logit`);
+  }
+  await h.close(uri);
+});
+
+test('live variant effect: insertions and deletions keep their VCF anchor; Reset reference accepts the edits, later edits compare with the new reference', async () => {
+  const uri = 'file:///live/indel.fa';
+  await h.open(uri, wrapFasta('chr1', region));
+  // Insert "TTT" at offset 1200 (line 21, column 0), delete two bases at offset 4200 (line 71, columns 0–2).
+  await h.edit(uri, 21, 0, 0, 'TTT');
+  await h.edit(uri, 71, 3, 5, '');
+  const r = await effects(uri);
+  const kinds = r.variants.map((v) => v.kind);
+  assert.equal(kinds.length, 2, JSON.stringify(r.variants.map((v) => [v.kind, v.start, v.ref, v.alt])));
+  assert.ok(kinds.includes('insertion') && kinds.includes('deletion'), kinds.join());
+  const ins = r.variants.find((v) => v.kind === 'insertion')!;
+  assert.equal(ins.alt.length - ins.ref.length, 3);
+  assert.equal(ins.ref.length, 1, 'one anchor base');
+  const del = r.variants.find((v) => v.kind === 'deletion')!;
+  assert.equal(del.ref.length - del.alt.length, 2);
+  assert.ok(r.variants.every((v) => v.top.every((e) => Number.isFinite(e.diff) && Number.isFinite(e.logitDiff))));
+
+  const reset = await h.conn.sendRequest(ResetReferenceRequest, { uri });
+  assert.equal(reset.version, h.version(uri));
+  assert.deepEqual((await effects(uri)).variants, [], 'the edits are the reference now');
+  await h.edit(uri, 30, 10, 11, region[1750] === 'C' ? 'G' : 'C');
+  const after = await effects(uri);
+  assert.deepEqual(after.variants.map((v) => v.kind), ['substitution']);
+  await h.close(uri);
+  // A closed document has no reference; asking is answered, not an error.
+  assert.match((await effects(uri)).message ?? '', /not open/);
+});
+
+test('sequence diff: a base typed over next to an equal one is one substitution, not a deletion and an insertion', () => {
+  const ref = 'CCGATCCAAGGT';
+  for (let i = 0; i < ref.length; i++) {
+    for (const b of LETTERS) {
+      if (b === ref[i]) continue;
+      const alt = ref.slice(0, i) + b + ref.slice(i + 1);
+      assert.deepEqual(sequenceEdits(codesFromString(ref), codesFromString(alt)), [{ refStart: i, refEnd: i + 1, altStart: i, altEnd: i + 1 }], `${i} ${b}`);
+    }
+  }
+});
+
+test('live variant effect: a reference given as text (the file\'s git HEAD version) is compared with the document', async () => {
+  const uri = 'file:///live/head.fa';
+  const committed = wrapFasta('chr1', region);
+  const b = region[2500] === 'T' ? 'G' : 'T';
+  const working = wrapFasta('chr1', region.slice(0, 2500) + b + region.slice(2501));
+  await h.open(uri, working);
+  assert.deepEqual((await effects(uri)).variants, [], 'opened text is the reference');
+  await h.conn.sendRequest(ResetReferenceRequest, { uri, text: committed });
+  const r = await effects(uri);
+  assert.deepEqual(r.variants.map((v) => [v.kind, v.start, v.ref, v.alt]), [['substitution', 2500, region[2500], b]]);
+  await h.close(uri);
+});
