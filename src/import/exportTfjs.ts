@@ -10,7 +10,7 @@ import * as path from 'path';
 import { ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { loadModelPackage } from '../core/modelPackage';
 import { loadTfjs } from '../engine/tfjsEngine';
-import { readInitializers } from '../onnx/onnxRead';
+import { readOnnxModel } from '../onnx/onnxReader';
 import { initializerPrefix } from '../onnx/layerGraph';
 import { Activation, Layer, LayerNetwork, networkFromDescription, RecurrentLayer, inferShapes } from './layers';
 
@@ -170,11 +170,11 @@ export async function exportTfjs(modelDir: string, outDir: string, force = false
       if (!m.onnx || !desc) {
         throw new ModelError('this package has no layer description (architecture.network): only models that came through tfbs import can be exported to TF.js', { file: path.join(pkg.dir, 'model.json'), field: 'architecture.network' });
       }
-      const inits = readInitializers(await fs.readFile(pkg.networkPath));
+      const inits = readOnnxModel(await fs.readFile(pkg.networkPath)).initializers;
       const suffix = { weight: 'W', bias: 'B', W: 'W', R: 'R', B: 'B' } as const;
       const net = networkFromDescription(desc, (i, l, field) => {
         const t = inits.get(`${initializerPrefix(i, l)}_${suffix[field]}`);
-        if (!t) throw new ModelError(`model.onnx has no initializer ${initializerPrefix(i, l)}_${suffix[field]} for layer "${l.name}"`, { file: pkg.networkPath });
+        if (!t || !(t.data instanceof Float32Array)) throw new ModelError(`model.onnx has no float32 initializer ${initializerPrefix(i, l)}_${suffix[field]} for layer "${l.name}"`, { file: pkg.networkPath });
         return t.data;
       });
       const { topology, weights } = kerasFromNetwork(net, m.name.replace(/[^A-Za-z0-9_]/g, '_'));
