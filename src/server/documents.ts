@@ -7,6 +7,7 @@ import { FastaProblem, FastaRecord, parseFastaText } from '../core/fasta';
 import { BinLayout, binCount } from '../core/windows';
 import { PackedLayout, packLayout } from '../shared/layout';
 import { RecordLayout } from '../shared/protocol';
+import { HeaderConventions, applyHeaderConventions } from './headerConventions';
 import { RekeyStats, computeWindowKeys } from './windowKeys';
 
 export interface RecordState {
@@ -29,10 +30,12 @@ export interface DocumentAnalysis {
 
 /**
  * Parses a document and keys its bins. `previous` (the last analysis, same bin layout) lets unchanged
- * windows keep their keys and their known summaries.
+ * windows keep their keys and their known summaries. `conventions` (one per open document) keeps each
+ * `chrom:start-end` header read the way it was when first seen, whatever the edits do to its length.
  */
-export function analyseDocument(text: string, binLayout: BinLayout, previous?: DocumentAnalysis, stats?: RekeyStats): DocumentAnalysis {
+export function analyseDocument(text: string, binLayout: BinLayout, previous?: DocumentAnalysis, stats?: RekeyStats, conventions?: HeaderConventions): DocumentAnalysis {
   const parsed = parseFastaText(text);
+  if (conventions) applyHeaderConventions(parsed, conventions);
   const sameLayout =
     previous !== undefined &&
     previous.binLayout.binSize === binLayout.binSize &&

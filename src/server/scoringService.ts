@@ -33,6 +33,7 @@ import {
 } from '../shared/protocol';
 import { MODEL_SETTING_KEYS, TfbsSettings, changedSettings } from '../shared/settings';
 import { AnalysisIndex } from './binIndex';
+import { HeaderConventions } from './headerConventions';
 import { DocumentAnalysis, RecordState, analyseDocument, offsetsOnLines, recordLayout } from './documents';
 import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings, resolveFocus } from './modelHost';
 import { ResultCache, WindowResult, maxOver } from './resultCache';
@@ -71,6 +72,8 @@ export interface OpenDocument {
   analysis: DocumentAnalysis;
   /** Per-batch lookups over `analysis` (key → bins, known count, background cursor). */
   index: AnalysisIndex;
+  /** How its `chrom:start-end` headers are read: settled when first seen, kept while the document is open. */
+  conventions: HeaderConventions;
   /** Values to show for bins an edit invalidated until their new result arrives (record → bin → max). */
   placeholders: Map<number, Map<number, number>>;
   visible: Range[];
@@ -238,6 +241,7 @@ export class ScoringService {
       version,
       analysis,
       index: new AnalysisIndex(analysis),
+      conventions: new Map(),
       placeholders: new Map(),
       visible: [],
       visibleRank: Infinity,
@@ -309,7 +313,7 @@ export class ScoringService {
     this.lastActivity = Date.now();
     const layout = this.binLayout() ?? { binSize: effectiveBinSize(this.settings, undefined), windowLength: 1000 };
     const previous = keepPrevious && doc.analysis.binLayout.binSize === layout.binSize ? doc.analysis : undefined;
-    const analysis = analyseDocument(text, layout, previous, this.rekey);
+    const analysis = analyseDocument(text, layout, previous, this.rekey, doc.conventions);
     const placeholders = new Map<number, Map<number, number>>();
     for (const state of analysis.records) {
       if (dropKnown) state.max.fill(NaN);
