@@ -61,13 +61,13 @@ export function createApi(ctx: Ctx, painter: DecorationPainter, heatmap: Heatmap
       const client = await ctx.ready();
       return client.sendRequest(StatsRequest);
     },
-    serverCrashes: () => ctx.crashes.length,
+    serverCrashes: () => ctx.crashes.recent,
     async crashServerForTest() {
       const client = await ctx.ready();
-      const crashes = ctx.crashes.length;
+      const crashes = ctx.crashes.total;
       await client.sendRequest(CrashForTestRequest);
       // Resolves once the client has seen the exit (and scheduled the restart).
-      for (let i = 0; i < 100 && ctx.crashes.length === crashes; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && ctx.crashes.total === crashes; i++) await new Promise((r) => setTimeout(r, 50));
     },
   };
 }

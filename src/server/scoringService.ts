@@ -882,6 +882,7 @@ export class ScoringService {
       keysHashed: this.rekey.hashed,
       rssBytes: process.memoryUsage.rss(),
       peakRssBytes: this.peakRss,
+      pid: process.pid,
     };
   }
 
