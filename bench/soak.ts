@@ -1,8 +1,8 @@
 /**
  * `npm run soak`: 1,000 random edits, undos, opens, closes, scrolls, hovers and setting changes (after
- * 500 of warm-up) over
- * real FASTA against the real language server (test/unit/serverSoakRun.ts), then the checks: no crash,
- * no unhandled rejection, RSS growth ≤ 10 % after warm-up, final values equal a from-scratch score.
+ * 500 of warm-up) over real FASTA against the real language server (test/unit/serverSoakRun.ts), then
+ * the checks: no crash, no unhandled rejection, RSS growth ≤ 10 % after warm-up, final values equal a
+ * from-scratch score.
  * Prints the figures; exits 1 when a check fails.
  *
  *   node out/bench/soak.js [--operations N] [--seed S]
