@@ -16,6 +16,8 @@ export interface RecordState {
   lastLine: number;
   layout: PackedLayout;
   binCount: number;
+  /** The bin size its bins and keys were laid out for (a request may outlive a bin-size change). */
+  binSize: number;
   /** Content key of each bin's window (meaningless for unscorable records: empty). */
   keys: Float64Array;
   /** Max over the focused experiments of the strand mean; NaN until known. */
@@ -50,6 +52,7 @@ export function analyseDocument(text: string, binLayout: BinLayout, previous?: D
       lastLine: lastRun ? lastRun.line : record.headerLine,
       layout: packLayout(record.runs),
       binCount: bins,
+      binSize: binLayout.binSize,
       keys: new Float64Array(0),
       max: new Float32Array(bins).fill(NaN),
     };

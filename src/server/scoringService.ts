@@ -650,8 +650,8 @@ export class ScoringService {
         return true;
       }
       if (!batch) {
-        const binSize = this.docs.get(uri)?.analysis.binLayout.binSize ?? 0;
-        batch = { uri, state, bins: [], urgent, generation: this.generation, reverseComplement: strands === 2, binSize };
+        // The state's own bin size: a request made before a bin-size change still holds the old layout's keys.
+        batch = { uri, state, bins: [], urgent, generation: this.generation, reverseComplement: strands === 2, binSize: state.binSize };
         const active = Date.now() - this.lastActivity < ACTIVITY_WINDOW_MS;
         limit = Math.max(1, Math.floor((urgent || active ? URGENT_BATCH_WINDOWS : BACKGROUND_BATCH_WINDOWS) / strands));
       } else if (batch.state !== state) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BinMatrixRequest } from '../../src/shared/protocol';
+import { BinMatrixRequest, ScoreRequest } from '../../src/shared/protocol';
 import { TfbsSettings } from '../../src/shared/settings';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
@@ -83,4 +83,20 @@ test('bin size and focus changed during background scoring: the values follow th
   await h.open(uri, wrapFasta('binsize', region));
   await changeWhileScoring(h, uri, [{ binSize: 100 }, { focusedExperiments: ['3', '7'] }, { binSize: 200 }, { binSize: 100 }, { focusedExperiments: ['5'] }]);
   await assertFromScratch(h, uri, { reverseComplement: true, binSize: 100, focus: [5] });
+});
+
+test('a request in flight when the bin size changes is scored with the layout it was made for: nothing wrong is cached', async () => {
+  const h = await ServerHarness.start({ modelPath: modelDir, threads: 1, autoScore: false });
+  harnesses.push(h);
+  assert.equal((await h.modelReady()).state, 'ready');
+  const uri = 'file:///tmp/request-binsize.fa';
+  await h.open(uri, wrapFasta('request', region));
+  const pending = h.conn.sendRequest(ScoreRequest, { uri });
+  await h.waitFor(() => h.progress.some((p) => p.uri === uri && !p.idle), 'the request to start');
+  await h.configure({ binSize: 100 });
+  await pending;
+  // Back to 200 bp bins, scoring the whole file: every 200-bp window found in the cache must hold
+  // what a 200-bp window scores.
+  await h.configure({ binSize: 200, autoScore: true });
+  await assertFromScratch(h, uri, { reverseComplement: true, binSize: 200 });
 });
