@@ -16,7 +16,7 @@ export class LargeFileWatcher implements vscode.Disposable {
   private readonly told = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: Ctx) {
+  constructor() {
     this.disposables.push(
       vscode.window.tabGroups.onDidChangeTabs(() => void this.check()),
       vscode.window.onDidChangeActiveTextEditor(() => void this.check()),
@@ -41,7 +41,8 @@ export class LargeFileWatcher implements vscode.Disposable {
       'Score with the command line',
       'Copy command',
     );
-    if (choice === 'Score with the command line') await scoreWithCli(this.ctx, uri);
+    // Through the command, whose wrapper reports a refusal (an untrusted workspace) as a message.
+    if (choice === 'Score with the command line') await vscode.commands.executeCommand('tfbsLens.scoreWithCli', uri);
     if (choice === 'Copy command') {
       await vscode.env.clipboard.writeText(`tfbs score ${shellQuote(uri.fsPath)} -o ${shellQuote(defaultOutput(uri.fsPath))}`);
       void vscode.window.setStatusBarMessage('TFBS Lens: command copied', 3000);

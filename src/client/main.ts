@@ -31,7 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     heatmap,
     statusBar,
     training,
-    new LargeFileWatcher(ctx),
+    new LargeFileWatcher(),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
