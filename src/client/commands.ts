@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { MANIFEST_FILE, MODEL_FORMAT } from '../core/modelPackage';
-import { positionOfOffset } from '../shared/layout';
+import { PackedLayout, positionOfOffset } from '../shared/layout';
 import { ExperimentsRequest, ExportFormat, ExportRequest, Range, ScoreRequest } from '../shared/protocol';
 import { updateSetting } from './config';
 import { Ctx, isFastaDocument } from './ctx';
@@ -128,10 +128,7 @@ async function scoreDocument(ctx: Ctx, scope: 'selection' | undefined): Promise<
     doc.layouts.forEach((layout, r) => {
       const values = doc.values[r];
       for (let b = 0; b < values.length; b++) {
-        if (ranges) {
-          const start = positionOfOffset(layout.layout, b * doc.binSize);
-          if (!start || !editor.selections.some((sel) => sel.start.line <= start.line && start.line <= sel.end.line)) continue;
-        }
+        if (ranges && !binInSelections(layout, b, doc.binSize, editor.selections)) continue;
         if (!Number.isNaN(values[b]) && (!best || values[b] > best.p)) best = { record: r, bin: b, p: values[b] };
       }
     });
@@ -140,6 +137,19 @@ async function scoreDocument(ctx: Ctx, scope: 'selection' | undefined): Promise<
   const message = `TFBS Lens: ${result.bins.toLocaleString()} bins scored${best ? `; strongest: ${where}, p = ${best.p.toFixed(3)}` : ''}.`;
   const choice = await vscode.window.showInformationMessage(message, ...(best ? ['Show heatmap'] : []));
   if (choice === 'Show heatmap' && best) await vscode.commands.executeCommand(COMMANDS.showHeatmap, { uri, record: best.record, bin: best.bin });
+}
+
+/** Whether a bin overlaps a selection (as the server reads them: a cursor stands for its line). */
+function binInSelections(layout: { layout: PackedLayout; length: number }, bin: number, binSize: number, selections: readonly vscode.Selection[]): boolean {
+  const first = positionOfOffset(layout.layout, bin * binSize);
+  const last = positionOfOffset(layout.layout, Math.min(layout.length, (bin + 1) * binSize) - 1);
+  if (!first || !last) return false;
+  const range = new vscode.Range(first.line, first.character, last.line, last.character + 1);
+  return selections.some((sel) => {
+    if (sel.isEmpty) return first.line <= sel.start.line && sel.start.line <= last.line;
+    const overlap = sel.intersection(range);
+    return overlap !== undefined && !overlap.isEmpty;
+  });
 }
 
 function describeBin(layout: { name: string; uniqueName: string; length: number; genomic?: { chrom: string; start: number } }, bin: number, binSize: number): string {

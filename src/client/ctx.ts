@@ -31,6 +31,7 @@ import {
 } from '../shared/protocol';
 import { TfbsSettings } from '../shared/settings';
 import { readSettings } from './config';
+import { CrashPolicy, MAX_CRASHES } from './crashPolicy';
 import { ScoreStore } from './scoreStore';
 
 export const FASTA_SELECTOR: vscode.DocumentFilter[] = [
@@ -40,8 +41,6 @@ export const FASTA_SELECTOR: vscode.DocumentFilter[] = [
   { language: 'fasta', scheme: 'tfbs-region' },
 ];
 
-const CRASH_WINDOW_MS = 3 * 60 * 1000;
-const MAX_CRASHES = 5;
 const VISIBLE_RANGES_INTERVAL_MS = 30;
 
 export function isFastaDocument(doc: vscode.TextDocument): boolean {
@@ -53,9 +52,8 @@ export class Ctx implements vscode.Disposable {
   readonly store = new ScoreStore();
   settings: TfbsSettings;
   modelStatus: ModelStatus = { state: 'loading', modelKey: 0 };
-  /** Times the server went down unexpectedly, and whether the user has been told. */
-  crashes: number[] = [];
-  private toldAboutCrash = false;
+  /** When the server went down unexpectedly, and what to do about it. */
+  readonly crashes = new CrashPolicy();
   private stopping = false;
   private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
   readonly onDidChangeModelStatus = this.statusEmitter.event;
@@ -142,10 +140,8 @@ export class Ctx implements vscode.Disposable {
 
   private onServerClosed(): CloseHandlerResult {
     if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
-    const now = Date.now();
-    this.crashes = this.crashes.filter((t) => now - t < CRASH_WINDOW_MS);
-    this.crashes.push(now);
-    if (this.crashes.length >= MAX_CRASHES) {
+    const decision = this.crashes.crashed();
+    if (decision.action === 'stop') {
       void vscode.window
         .showErrorMessage(`TFBS Lens: the language server stopped ${MAX_CRASHES} times in 3 minutes and was not restarted. See the "TFBS Lens" output for details.`, 'Restart server', 'Show output')
         .then((choice) => {
@@ -154,8 +150,7 @@ export class Ctx implements vscode.Disposable {
         });
       return { action: CloseAction.DoNotRestart, handled: true };
     }
-    if (!this.toldAboutCrash) {
-      this.toldAboutCrash = true;
+    if (decision.notify) {
       void vscode.window.showWarningMessage('TFBS Lens: the language server stopped unexpectedly and was restarted. Scores are being recomputed.');
     }
     this.output.appendLine(`[${new Date().toISOString()}] language server stopped unexpectedly; restarting`);
@@ -164,7 +159,7 @@ export class Ctx implements vscode.Disposable {
 
   /** Restarts the server (command, or after the user re-enables it). */
   async restart(): Promise<void> {
-    this.crashes = [];
+    this.crashes.reset();
     if (!this.client) return this.start();
     this.stopping = true;
     try {

@@ -5,17 +5,18 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { ExperimentsRequest } from '../shared/protocol';
+import { CliFocus, FASTA_EXTENSIONS, defaultOutput, planCliScore } from './cliArgs';
 import { Ctx } from './ctx';
 
 /** VS Code's limit for syncing a document to the extension host. */
 export const EXTENSION_HOST_FILE_LIMIT = 50 * 1024 * 1024;
-const FASTA_EXTENSIONS = /\.(fa|fasta|fna|ffn|fas|fsa|seq)(\.gz)?$/i;
 
 export class LargeFileWatcher implements vscode.Disposable {
   private readonly told = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: Ctx) {
+  constructor() {
     this.disposables.push(
       vscode.window.tabGroups.onDidChangeTabs(() => void this.check()),
       vscode.window.onDidChangeActiveTextEditor(() => void this.check()),
@@ -42,7 +43,8 @@ export class LargeFileWatcher implements vscode.Disposable {
       'Open a region…',
     );
     if (choice === 'Open a region…') await vscode.commands.executeCommand('tfbsLens.openRegion', uri);
-    if (choice === 'Score with the command line') await scoreWithCli(this.ctx, uri);
+    // Through the command, whose wrapper reports a refusal (an untrusted workspace) as a message.
+    if (choice === 'Score with the command line') await vscode.commands.executeCommand('tfbsLens.scoreWithCli', uri);
     if (choice === 'Copy command') {
       await vscode.env.clipboard.writeText(`tfbs score ${shellQuote(uri.fsPath)} -o ${shellQuote(defaultOutput(uri.fsPath))}`);
       void vscode.window.setStatusBarMessage('TFBS Lens: command copied', 3000);
@@ -54,17 +56,30 @@ export class LargeFileWatcher implements vscode.Disposable {
   }
 }
 
-function defaultOutput(file: string): string {
-  return file.replace(/(\.gz)?$/i, '').replace(FASTA_EXTENSIONS, '') + '.tfbs.bed';
-}
-
 export function shellQuote(s: string): string {
-  if (process.platform === 'win32') return `"${s.replace(/"/g, '""')}"`;
+  // PowerShell (the default Windows terminal) expands $() and ` inside double quotes, not single ones.
+  if (process.platform === 'win32') return `'${s.replace(/'/g, "''")}'`;
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Runs `tfbs score FILE -o OUT` in a terminal with the extension's own CLI and Node. */
+/** The experiments the editor focuses on, as the CLI's --targets (indices when the server resolved them). */
+async function focusForCli(ctx: Ctx): Promise<CliFocus> {
+  const client = ctx.isRunning() ? ctx.client : undefined;
+  const info = client ? await client.sendRequest(ExperimentsRequest).then(undefined, () => undefined) : undefined;
+  if (info && info.experiments.length) {
+    const all = info.focused.length === info.experiments.length;
+    return { targets: all ? [] : info.focused.map(String), count: info.focused.length };
+  }
+  const items = ctx.settings.focusedExperiments;
+  return { targets: items, count: undefined };
+}
+
+/**
+ * Runs `tfbs score FILE -o OUT` with the extension's own CLI and Node as a task: a process with an
+ * argument list (no shell, so no quoting for any shell to get wrong), in the terminal panel.
+ */
 export async function scoreWithCli(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  if (!vscode.workspace.isTrusted) throw new Error('scoring with the command line runs a program: trust this workspace first');
   let file = uri?.fsPath;
   if (!file) {
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Score this file', filters: { FASTA: ['fa', 'fasta', 'fna', 'ffn', 'fas', 'fsa', 'seq', 'gz'] } });
@@ -73,18 +88,39 @@ export async function scoreWithCli(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   }
   const out = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(defaultOutput(file)), filters: { BED: ['bed'], bedGraph: ['bedGraph'], TSV: ['tsv'], JSON: ['json'] } });
   if (!out) return;
-  const ext = path.extname(out.fsPath).toLowerCase();
-  const format = ext === '.bedgraph' ? 'bedgraph' : ext === '.tsv' ? 'tsv' : ext === '.json' ? 'json' : 'bed';
+  if (out.scheme !== 'file') throw new Error('the command line writes local files only');
+  const focus = await focusForCli(ctx);
+  const plan = planCliScore(file, out.fsPath, ctx.settings, focus);
+  if (plan.outputIsFolder) {
+    const n = focus.count !== undefined ? `${focus.count} files` : 'one file per focused experiment';
+    const ok = await vscode.window.showWarningMessage(
+      `bedGraph holds one experiment per file: ${n} will be written into the folder ${path.basename(plan.output)}. Focus on fewer experiments ("TFBS: Focus on factor…") for fewer files.`,
+      { modal: true },
+      'Write them',
+    );
+    if (ok !== 'Write them') return;
+  }
   const cli = ctx.extension.asAbsolutePath(path.join('bin', 'tfbs.js'));
-  const settings = ctx.settings;
-  const args = ['score', file, '--format', format, '-o', out.fsPath];
-  if (settings.modelPath) args.push('--model', settings.modelPath);
-  if (settings.binSize) args.push('--bin', String(settings.binSize));
-  if (!settings.reverseComplement) args.push('--no-rc');
-  if (format === 'bed') args.push('--threshold', String(settings.threshold));
   // The extension host's executable is Node (code-server) or Electron acting as Node.
-  const terminal = vscode.window.createTerminal({ name: 'TFBS Lens: score', env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} });
-  const invoke = process.platform === 'win32' ? '& ' : '';
-  terminal.sendText(`${invoke}${shellQuote(process.execPath)} ${shellQuote(cli)} ${args.map(shellQuote).join(' ')}`);
-  terminal.show();
+  const env: Record<string, string> = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  const execution = new vscode.ProcessExecution(process.execPath, [cli, ...plan.args], { env });
+  const scope = vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global;
+  const task = new vscode.Task({ type: CLI_TASK_TYPE, file, output: plan.output }, scope, `score ${path.basename(file)}`, 'TFBS Lens', execution, []);
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  const running = await vscode.tasks.executeTask(task);
+  const done = vscode.tasks.onDidEndTaskProcess((e) => {
+    if (e.execution !== running) return;
+    done.dispose();
+    if (e.exitCode === 0) {
+      const where = plan.outputIsFolder ? `the folder ${plan.output}` : plan.output;
+      void vscode.window.showInformationMessage(`TFBS Lens: predictions for ${path.basename(file!)} written to ${where}.`, ...(plan.outputIsFolder ? [] : ['Open'])).then((choice) => {
+        if (choice === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(plan.output));
+      });
+    } else {
+      void vscode.window.showErrorMessage(`TFBS Lens: tfbs score exited with code ${e.exitCode ?? '?'}; see the terminal for why.`);
+    }
+  });
 }
+
+/** Task type of the CLI runs (contributed in package.json's taskDefinitions). */
+export const CLI_TASK_TYPE = 'tfbsLens';

@@ -38,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     heatmap,
     statusBar,
     training,
-    new LargeFileWatcher(ctx),
+    new LargeFileWatcher(),
     registerWalkthrough(context),
     new ExplainController(ctx),
     ...registerRegionDocuments(ctx),

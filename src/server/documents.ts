@@ -6,7 +6,8 @@
 import { FastaProblem, FastaRecord, parseFastaText } from '../core/fasta';
 import { BinLayout, binCount } from '../core/windows';
 import { PackedLayout, packLayout } from '../shared/layout';
-import { RecordLayout } from '../shared/protocol';
+import { Range, RecordLayout } from '../shared/protocol';
+import { HeaderConventions, applyHeaderConventions } from './headerConventions';
 import { RekeyStats, computeWindowKeys } from './windowKeys';
 
 export interface RecordState {
@@ -15,6 +16,8 @@ export interface RecordState {
   lastLine: number;
   layout: PackedLayout;
   binCount: number;
+  /** The bin size its bins and keys were laid out for (a request may outlive a bin-size change). */
+  binSize: number;
   /** Content key of each bin's window (meaningless for unscorable records: empty). */
   keys: Float64Array;
   /** Max over the focused experiments of the strand mean; NaN until known. */
@@ -29,10 +32,12 @@ export interface DocumentAnalysis {
 
 /**
  * Parses a document and keys its bins. `previous` (the last analysis, same bin layout) lets unchanged
- * windows keep their keys and their known summaries.
+ * windows keep their keys and their known summaries. `conventions` (one per open document) keeps each
+ * `chrom:start-end` header read the way it was when first seen, whatever the edits do to its length.
  */
-export function analyseDocument(text: string, binLayout: BinLayout, previous?: DocumentAnalysis, stats?: RekeyStats): DocumentAnalysis {
+export function analyseDocument(text: string, binLayout: BinLayout, previous?: DocumentAnalysis, stats?: RekeyStats, conventions?: HeaderConventions): DocumentAnalysis {
   const parsed = parseFastaText(text);
+  if (conventions) applyHeaderConventions(parsed, conventions);
   const sameLayout =
     previous !== undefined &&
     previous.binLayout.binSize === binLayout.binSize &&
@@ -47,6 +52,7 @@ export function analyseDocument(text: string, binLayout: BinLayout, previous?: D
       lastLine: lastRun ? lastRun.line : record.headerLine,
       layout: packLayout(record.runs),
       binCount: bins,
+      binSize: binLayout.binSize,
       keys: new Float64Array(0),
       max: new Float32Array(bins).fill(NaN),
     };
@@ -108,4 +114,37 @@ export function offsetsOnLines(state: RecordState, startLine: number, endLine: n
   const last = lo - 1;
   if (last < first) return undefined;
   return [runs[first].seqStart, runs[last].seqStart + runs[last].length];
+}
+
+/**
+ * Residue offsets [from, to) of a record inside a document range (a selection): from its start
+ * character to its end character, not whole lines — a selection inside a 100 kb one-line record is
+ * the bins it covers. An empty range (a cursor) stands for its whole line. Undefined when it holds none.
+ */
+export function offsetsInRange(state: RecordState, range: Range): [number, number] | undefined {
+  const lines = offsetsOnLines(state, range.start.line, range.end.line);
+  if (!lines) return undefined;
+  if (range.start.line === range.end.line && range.start.character === range.end.character) return lines;
+  let [from, to] = lines;
+  const a = runOnLine(state, range.start.line);
+  if (a) from = Math.max(from, a.seqStart + clamp(range.start.character - a.column, 0, a.length));
+  const b = runOnLine(state, range.end.line);
+  if (b) to = Math.min(to, b.seqStart + clamp(range.end.character - b.column, 0, b.length));
+  return to > from ? [from, to] : undefined;
+}
+
+function runOnLine(state: RecordState, line: number): FastaRecord['runs'][number] | undefined {
+  const runs = state.record.runs;
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[mid].line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return runs[lo]?.line === line ? runs[lo] : undefined;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
 }

@@ -15,6 +15,7 @@
  * and the tests drive it directly too.
  */
 import { CancelledError, isTfbsError } from '../core/errors';
+import { recordAtLine } from '../core/fasta';
 import { BinBlock, scoreBins } from '../core/scoring';
 import { BinLayout } from '../core/windows';
 import {
@@ -31,6 +32,8 @@ import {
   WhenIdleResult,
 } from '../shared/protocol';
 import { MODEL_SETTING_KEYS, TfbsSettings, changedSettings } from '../shared/settings';
+import { AnalysisIndex } from './binIndex';
+import { HeaderConventions } from './headerConventions';
 import { DocumentAnalysis, RecordState, analyseDocument, offsetsOnLines, recordLayout } from './documents';
 import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings, resolveFocus } from './modelHost';
 import { ResultCache, WindowResult, maxOver } from './resultCache';
@@ -67,6 +70,10 @@ export interface OpenDocument {
   uri: string;
   version: number;
   analysis: DocumentAnalysis;
+  /** Per-batch lookups over `analysis` (key → bins, known count, background cursor). */
+  index: AnalysisIndex;
+  /** How its `chrom:start-end` headers are read: settled when first seen, kept while the document is open. */
+  conventions: HeaderConventions;
   /** Values to show for bins an edit invalidated until their new result arrives (record → bin → max). */
   placeholders: Map<number, Map<number, number>>;
   visible: Range[];
@@ -97,6 +104,10 @@ interface Batch {
   state: RecordState;
   bins: number[];
   urgent: boolean;
+  /** The settings the batch is scored under; its results are dropped when they no longer hold. */
+  generation: number;
+  reverseComplement: boolean;
+  binSize: number;
 }
 
 export class ScoringService {
@@ -107,7 +118,16 @@ export class ScoringService {
   private focus: number[] | undefined;
   private focusUnknown: string[] = [];
   private focusGeneration = 0;
-  private demands: Demand[] = [];
+  /** Open requests, oldest first (a Set: settling one is O(1) however many are open). */
+  private demands = new Set<Demand>();
+  /** Window key → the requests whose next missing bin has it. */
+  private waiting = new Map<number, Demand[]>();
+  private demandsPerUri = new Map<string, number>();
+  /**
+   * Bumped whenever cached results stop being valid (model or strand setting changed): a batch
+   * started under an older generation is dropped when it finishes instead of landing in the fresh cache.
+   */
+  private generation = 0;
   private pumping = false;
   private currentRun: Promise<void> | undefined;
   private inflight: { uri: string; controller: AbortController } | undefined;
@@ -146,6 +166,7 @@ export class ScoringService {
     // The engine must not be released under a running batch.
     this.inflight?.controller.abort();
     await this.currentRun?.catch(() => undefined);
+    this.generation++;
     this.cache.clear();
     // Requests made for the last model's windows cannot be answered by this one.
     this.failDemands('the model changed while this was being scored; try again');
@@ -180,8 +201,12 @@ export class ScoringService {
     }
     if (changed.includes('reverseComplement')) {
       // Cached results hold one strand or both; the mean changes with the setting.
+      // The batch in flight finishes under the old setting: the generation drops its results.
+      this.generation++;
       this.inflight?.controller.abort();
       this.cache.clear();
+      // A request half answered under the old setting would mix both in one answer (an export).
+      this.failDemands('tfbsLens.reverseComplement changed while this was being scored; try again');
       for (const doc of this.docs.values()) this.reanalyse(doc, false, true);
     } else if (changed.includes('binSize')) {
       for (const doc of this.docs.values()) this.reanalyse(doc, false);
@@ -210,10 +235,13 @@ export class ScoringService {
   // Documents
 
   open(uri: string, version: number, text: string): void {
+    const analysis: DocumentAnalysis = { records: [], problems: [], binLayout: { binSize: 0, windowLength: 0 } };
     const doc: OpenDocument = {
       uri,
       version,
-      analysis: { records: [], problems: [], binLayout: { binSize: 0, windowLength: 0 } },
+      analysis,
+      index: new AnalysisIndex(analysis),
+      conventions: new Map(),
       placeholders: new Map(),
       visible: [],
       visibleRank: Infinity,
@@ -259,8 +287,11 @@ export class ScoringService {
     if (doc.pendingText) clearTimeout(doc.pendingText.timer);
     this.docs.delete(uri);
     if (this.inflight?.uri === uri) this.inflight.controller.abort();
-    for (const d of this.demands.filter((d) => d.uri === uri)) d.reject(new CancelledError());
-    this.demands = this.demands.filter((d) => d.uri !== uri);
+    for (const d of [...this.demands]) {
+      if (d.uri !== uri) continue;
+      this.removeDemand(d);
+      d.reject(new CancelledError());
+    }
     for (const w of doc.idleWaiters) w.resolve({ version: doc.version, scored: 0, total: 0, modelReady: Boolean(this.model) });
   }
 
@@ -282,7 +313,7 @@ export class ScoringService {
     this.lastActivity = Date.now();
     const layout = this.binLayout() ?? { binSize: effectiveBinSize(this.settings, undefined), windowLength: 1000 };
     const previous = keepPrevious && doc.analysis.binLayout.binSize === layout.binSize ? doc.analysis : undefined;
-    const analysis = analyseDocument(text, layout, previous, this.rekey);
+    const analysis = analyseDocument(text, layout, previous, this.rekey, doc.conventions);
     const placeholders = new Map<number, Map<number, number>>();
     for (const state of analysis.records) {
       if (dropKnown) state.max.fill(NaN);
@@ -299,6 +330,7 @@ export class ScoringService {
       }
     }
     doc.analysis = analysis;
+    doc.index = new AnalysisIndex(analysis);
     doc.version = version;
     doc.placeholders = placeholders;
     doc.outbox.clear();
@@ -342,6 +374,7 @@ export class ScoringService {
         state.max.fill(NaN);
         this.fillFromCache(state);
       }
+      doc.index.recount();
       doc.placeholders.clear();
       this.sendReplace(doc);
     }
@@ -419,10 +452,8 @@ export class ScoringService {
     let scored = 0;
     let total = 0;
     if (this.settings.autoScore) {
-      for (const state of doc.analysis.records) {
-        total += state.binCount;
-        for (let b = 0; b < state.binCount; b++) if (!Number.isNaN(state.max[b])) scored++;
-      }
+      total = doc.index.totalBins;
+      scored = doc.index.known;
     } else {
       for (const [state, bins] of this.visibleBins(doc)) {
         total += bins.length;
@@ -435,7 +466,7 @@ export class ScoringService {
   private isIdle(doc: OpenDocument): boolean {
     if (doc.pendingText) return false;
     if (!this.model) return !this.modelLoad;
-    if (this.demands.some((d) => d.uri === doc.uri)) return false;
+    if (this.demandsPerUri.get(doc.uri)) return false;
     if (this.inflight?.uri === doc.uri) return false;
     const { scored, total } = this.progressOf(doc);
     return scored >= total;
@@ -481,32 +512,62 @@ export class ScoringService {
       const demand: Demand = { uri, state, bins: missing, urgent, cursor: 0, resolve, reject, signal };
       if (signal) {
         const onAbort = (): void => {
-          this.demands = this.demands.filter((d) => d !== demand);
+          if (!this.demands.has(demand)) return;
+          this.removeDemand(demand);
           reject(new CancelledError());
           this.checkIdle();
         };
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      this.demands.push(demand);
+      this.demands.add(demand);
+      this.demandsPerUri.set(uri, (this.demandsPerUri.get(uri) ?? 0) + 1);
+      this.waitOn(demand);
       this.kick();
     });
   }
 
-  private settleDemands(): void {
-    if (!this.demands.length) return;
-    const open: Demand[] = [];
-    for (const d of this.demands) {
-      while (d.cursor < d.bins.length && this.cache.has(d.state.keys[d.bins[d.cursor]])) d.cursor++;
-      if (d.cursor >= d.bins.length) d.resolve();
-      else open.push(d);
+  /** Files a request under the key of its next missing bin (its cursor's). */
+  private waitOn(d: Demand): void {
+    const key = d.state.keys[d.bins[d.cursor]];
+    const list = this.waiting.get(key);
+    if (list) list.push(d);
+    else this.waiting.set(key, [d]);
+  }
+
+  private removeDemand(d: Demand): void {
+    if (!this.demands.delete(d)) return;
+    const n = (this.demandsPerUri.get(d.uri) ?? 1) - 1;
+    if (n > 0) this.demandsPerUri.set(d.uri, n);
+    else this.demandsPerUri.delete(d.uri);
+    // Entries of removed requests in `waiting` are skipped when their key arrives; none can be left
+    // once no request is open.
+    if (this.demands.size === 0) this.waiting.clear();
+  }
+
+  /** Advances the requests waiting for these keys, which just landed in the cache; resolves the complete. */
+  private settleDemands(keys: Iterable<number>): void {
+    if (this.demands.size === 0) return;
+    for (const key of keys) {
+      const list = this.waiting.get(key);
+      if (!list) continue;
+      this.waiting.delete(key);
+      for (const d of list) {
+        if (!this.demands.has(d)) continue;
+        while (d.cursor < d.bins.length && this.cache.has(d.state.keys[d.bins[d.cursor]])) d.cursor++;
+        if (d.cursor >= d.bins.length) {
+          this.removeDemand(d);
+          d.resolve();
+        } else this.waitOn(d);
+      }
     }
-    this.demands = open;
   }
 
   private failDemands(reason: string): void {
-    const list = this.demands;
-    this.demands = [];
+    const list = [...this.demands];
+    this.demands.clear();
+    this.waiting.clear();
+    this.demandsPerUri.clear();
     for (const d of list) d.reject(new Error(reason));
   }
 
@@ -532,7 +593,6 @@ export class ScoringService {
         // Picking fills bins whose windows another document (or an evicted-and-rescored run) put in
         // the cache: tell the client, and settle requests those bins complete.
         for (const doc of this.docs.values()) this.flushOutbox(doc);
-        this.settleDemands();
         if (!batch) return;
         this.currentRun = this.runBatch(model, batch);
         await this.currentRun;
@@ -551,11 +611,15 @@ export class ScoringService {
     const out: Array<[RecordState, number[]]> = [];
     const binSize = doc.analysis.binLayout.binSize;
     if (!binSize) return out;
+    const records = doc.analysis.records;
     for (const range of doc.visible) {
       let budget = MAX_VISIBLE_BINS;
-      for (const state of doc.analysis.records) {
-        if (budget <= 0) break;
-        if (!state.binCount || state.lastLine < range.start.line || state.record.headerLine > range.end.line) continue;
+      // Records are in line order: start at the one holding the range's first line.
+      const first = recordAtLine(records, range.start.line, (s) => s.record.headerLine);
+      for (let r = first ? first.record.index : 0; r < records.length; r++) {
+        const state = records[r];
+        if (budget <= 0 || state.record.headerLine > range.end.line) break;
+        if (!state.binCount || state.lastLine < range.start.line) continue;
         const offsets = offsetsOnLines(state, range.start.line, range.end.line);
         if (!offsets) continue;
         const first = Math.floor(offsets[0] / binSize);
@@ -586,7 +650,8 @@ export class ScoringService {
         return true;
       }
       if (!batch) {
-        batch = { uri, state, bins: [], urgent };
+        // The state's own bin size: a request made before a bin-size change still holds the old layout's keys.
+        batch = { uri, state, bins: [], urgent, generation: this.generation, reverseComplement: strands === 2, binSize: state.binSize };
         const active = Date.now() - this.lastActivity < ACTIVITY_WINDOW_MS;
         limit = Math.max(1, Math.floor((urgent || active ? URGENT_BATCH_WINDOWS : BACKGROUND_BATCH_WINDOWS) / strands));
       } else if (batch.state !== state) {
@@ -597,9 +662,10 @@ export class ScoringService {
       return batch.bins.length < limit;
     };
 
-    // 1. What a hover is waiting for.
+    // 1. What a hover is waiting for (one record per batch: stop at the first other record).
     for (const d of this.demands) {
       if (!d.urgent) continue;
+      if (batch && batch.state !== d.state) break;
       for (let i = d.cursor; i < d.bins.length; i++) if (!offer(d.uri, d.state, d.bins[i], true, true)) return batch;
     }
     // 2. On screen, the focused editor first.
@@ -613,47 +679,81 @@ export class ScoringService {
     // 3. What commands asked for.
     for (const d of this.demands) {
       if (d.urgent) continue;
+      if (batch) break;
       for (let i = d.cursor; i < d.bins.length; i++) if (!offer(d.uri, d.state, d.bins[i], false, true)) return batch;
     }
     if (batch || !this.settings.autoScore) return batch;
     // 4. Everything else: visible documents onwards from the screen, then the others.
     const rest = [...visibleDocs, ...[...this.docs.values()].filter((d) => d.visibleRank === Infinity)];
     for (const doc of rest) {
-      const records = doc.analysis.records;
-      const firstVisible = this.visibleBins(doc)[0];
-      const startRecord = firstVisible ? records.indexOf(firstVisible[0]) : 0;
-      const startBin = firstVisible ? firstVisible[1][0] : 0;
-      for (let k = 0; k < records.length; k++) {
-        const state = records[(startRecord + k) % records.length];
-        const from = k === 0 ? startBin : 0;
-        for (let b = from; b < state.binCount; b++) if (!offer(doc.uri, state, b, false, false)) return batch;
-        if (batch) return batch;
-      }
-      const first = records[startRecord];
-      if (first) for (let b = 0; b < startBin; b++) if (!offer(doc.uri, first, b, false, false)) return batch;
-      if (batch) return batch;
+      if (this.backgroundScan(doc, offer)) return batch;
     }
     return batch;
+  }
+
+  /**
+   * Offers a document's unknown bins in scan order: from the top of the screen to the end, then from
+   * the start. The scan resumes where the last one found the first unknown bin, so bins known before
+   * are not looked at again: each batch costs its own size. Returns true when a batch was formed.
+   */
+  private backgroundScan(doc: OpenDocument, offer: (uri: string, state: RecordState, bin: number, urgent: boolean, needEntry: boolean) => boolean): boolean {
+    const index = doc.index;
+    const total = index.totalBins;
+    if (total === 0 || index.known >= total) return false;
+    const records = doc.analysis.records;
+    const firstVisible = this.visibleBins(doc)[0];
+    const start = firstVisible ? index.offsets[firstVisible[0].record.index] + firstVisible[1][0] : 0;
+    if (index.scanStart !== start) {
+      index.scanStart = start;
+      index.scanDone = 0;
+    }
+    let [r, b] = index.locate(start);
+    if (index.scanDone) [r, b] = index.locate((start + index.scanDone) % total);
+    let current: RecordState | undefined;
+    let advancing = true;
+    let formed = false;
+    for (let k = index.scanDone; k < total; k++) {
+      const state = records[r];
+      if (state !== current) {
+        if (formed) return true; // one record per engine call
+        current = state;
+      }
+      const full = !offer(doc.uri, state, b, false, false);
+      if (advancing && !Number.isNaN(state.max[b])) index.scanDone = k + 1;
+      else {
+        advancing = false;
+        formed = true;
+      }
+      if (full) return true;
+      // The next bin in scan order (records without bins are passed over; the end wraps to the start).
+      b++;
+      while (b >= records[r].binCount) {
+        b = 0;
+        r = r + 1 === records.length ? 0 : r + 1;
+      }
+    }
+    return formed;
   }
 
   private async runBatch(model: LoadedModel, batch: Batch): Promise<void> {
     const controller = new AbortController();
     this.inflight = { uri: batch.uri, controller };
-    const strands = this.settings.reverseComplement ? 2 : 1;
-    const binSize = this.binLayout()?.binSize ?? 200;
+    const strands = batch.reverseComplement ? 2 : 1;
     try {
       await scoreBins(
         model.engine,
         batch.state.record.codes,
         batch.bins,
         {
-          binSize,
-          reverseComplement: strands === 2,
+          // The layout the batch's keys were computed for, whatever the settings say by now.
+          binSize: batch.binSize,
+          reverseComplement: batch.reverseComplement,
           batchSize: batch.bins.length * strands,
           signal: controller.signal,
         },
         (block) => {
-          if (this.model !== model) return;
+          // Scored under a model or strand setting that has since changed: not valid for the cache.
+          if (this.model !== model || batch.generation !== this.generation) return;
           this.windowsScored += block.bins.length;
           this.storeBlock(batch, block);
         },
@@ -676,7 +776,7 @@ export class ScoringService {
 
   private storeBlock(batch: Batch, block: BinBlock): void {
     const T = block.targets;
-    const fresh = new Set<number>();
+    const fresh: number[] = [];
     for (let i = 0; i < block.bins.length; i++) {
       const key = batch.state.keys[block.bins[i]];
       const entry: WindowResult = {
@@ -686,29 +786,33 @@ export class ScoringService {
         maxGeneration: -1,
       };
       this.cache.set(key, entry);
-      fresh.add(key);
+      fresh.push(key);
     }
     // The document may have changed while the batch ran: fill whatever bins of its current version
-    // (any record) hold one of these windows.
+    // (any record) hold one of these windows; other visible documents too. Looked up by key: the
+    // cost is the batch's, not the documents'.
     for (const doc of this.docs.values()) {
       if (doc.uri !== batch.uri && doc.visibleRank === Infinity) continue;
-      for (const state of doc.analysis.records) {
-        for (let b = 0; b < state.binCount; b++) {
-          if (!Number.isNaN(state.max[b]) || !fresh.has(state.keys[b])) continue;
-          const entry = this.cache.peek(state.keys[b]);
-          if (entry) this.noteResult(doc.uri, state, b, entry);
-        }
+      for (const key of fresh) {
+        const entry = this.cache.peek(key);
+        if (!entry) continue;
+        doc.index.forEachBin(key, (state, b) => {
+          if (Number.isNaN(state.max[b])) this.noteResult(doc.uri, state, b, entry);
+        });
       }
       this.flushOutbox(doc);
     }
-    this.settleDemands();
+    this.settleDemands(fresh);
     this.checkIdle();
   }
 
   private noteResult(uri: string, state: RecordState, bin: number, entry: WindowResult): void {
+    const wasUnknown = Number.isNaN(state.max[bin]);
     state.max[bin] = this.maxOf(entry);
     const doc = this.docs.get(uri);
-    if (!doc || !doc.analysis.records.includes(state)) return;
+    // Is the state the document's current one? (It may belong to a version since replaced.)
+    if (!doc || doc.analysis.records[state.record.index] !== state) return;
+    if (wasUnknown) doc.index.known++;
     doc.placeholders.get(state.record.index)?.delete(bin);
     let set = doc.outbox.get(state.record.index);
     if (!set) doc.outbox.set(state.record.index, (set = new Set()));
@@ -778,6 +882,7 @@ export class ScoringService {
       keysHashed: this.rekey.hashed,
       rssBytes: process.memoryUsage.rss(),
       peakRssBytes: this.peakRss,
+      pid: process.pid,
     };
   }
 

@@ -41,7 +41,7 @@ import {
   WhenIdleRequest,
 } from '../shared/protocol';
 import { DEFAULT_SETTINGS, normaliseSettings } from '../shared/settings';
-import { RecordState, offsetsOnLines } from './documents';
+import { RecordState, offsetsInRange } from './documents';
 import { registerExplain } from './explain';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
@@ -226,7 +226,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       } else {
         const set = new Set<number>();
         for (const range of p.ranges) {
-          const offsets = offsetsOnLines(state, range.start.line, range.end.line);
+          const offsets = offsetsInRange(state, range);
           if (!offsets) continue;
           const binSize = doc.analysis.binLayout.binSize;
           for (let b = Math.floor(offsets[0] / binSize); b <= Math.floor((offsets[1] - 1) / binSize); b++) set.add(b);

@@ -280,6 +280,8 @@ export interface ServerStats {
   keysHashed: number;
   rssBytes: number;
   peakRssBytes: number;
+  /** The server's process id: a restarted server has another one. */
+  pid?: number;
 }
 
 export const StatsRequest = new RequestType0<ServerStats, void>('tfbs/stats');

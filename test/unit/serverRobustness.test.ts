@@ -151,13 +151,17 @@ test('a 10 MB one-line record: the screen first, a hover far out, an edit re-key
   assert.ok(after.keysHashed - before.keysHashed <= 10, `keys hashed: ${after.keysHashed - before.keysHashed}`);
 
   const source = new CancellationTokenSource();
+  const s0 = await h.stats();
   const pending = h.conn.sendRequest(ScoreRequest, { uri }, source.token);
-  await new Promise((r) => setTimeout(r, 500));
+  // Cancel once the request's scoring has started (the screen was scored before: nothing else runs).
+  while ((await h.stats()).windowsScored === s0.windowsScored) await new Promise<void>((r) => setImmediate(r));
+  const busySince = h.progress.length;
   source.cancel();
   await assert.rejects(pending, (e: unknown) => e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled);
-  await new Promise((r) => setTimeout(r, 300));
+  // Idle again means the batch in flight has finished and nothing else was picked.
+  await h.waitFor(() => h.progress.slice(busySince).some((p) => p.uri === uri && p.idle), 'the document to be idle after the cancel');
   const s1 = await h.stats();
-  await new Promise((r) => setTimeout(r, 500));
+  await h.idle(uri);
   const s2 = await h.stats();
   assert.equal(s2.windowsScored, s1.windowsScored, 'no scoring after the cancel');
   assert.ok(s1.windowsScored < 50_000, 'the request did not run to the end');

@@ -14,6 +14,7 @@ import { scoreBins, allBins } from '../../src/core/scoring';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
+import { referenceScores, sameValues } from './serverReference';
 
 let tmp: string;
 let modelDir: string;
@@ -35,6 +36,16 @@ after(async () => {
   await h?.stop();
   await fs.rm(tmp, { recursive: true, force: true });
 });
+
+/** Bins of record 0 the server sent one by one (not in a replace) for this version of the document. */
+function binsSentAfter(uri: string, version: number): number[] {
+  const bins = new Set<number>();
+  for (const m of h.scoreMessages) {
+    if (m.uri !== uri || m.version !== version || m.replace) continue;
+    for (const r of m.records) if (r.record === 0) r.bins.forEach((b) => bins.add(b));
+  }
+  return [...bins].sort((a, b) => a - b);
+}
 
 /** Max over all experiments of the strand mean, per bin, straight from the core scorer. */
 async function referenceMax(sequence: string): Promise<number[]> {
@@ -82,14 +93,14 @@ test('a one-base substitution re-scores only the bins whose windows hold it; und
   const line = 101;
   const old = region[6000];
   const base = old.toUpperCase() === 'A' ? 'C' : 'A';
-  await h.edit(uri, line, 0, 1, base);
+  const version = await h.edit(uri, line, 0, 1, base);
   await h.idle(uri);
   const afterEdit = await h.stats();
-  // Windows of 1000 bp centred on 200 bp bins: 5 of them hold any one base.
+  // Windows of 1000 bp centred on 200 bp bins: 5 of them hold any one base, those of bins 28–32.
   assert.equal(afterEdit.windowsScored - before.windowsScored, 5);
-  const edited = h.values(uri, 0);
-  const changed = edited.map((v, b) => (v !== original[b] ? b : -1)).filter((b) => b >= 0);
-  for (const b of changed) assert.ok(b >= 28 && b <= 32, `bin ${b} changed although its window does not hold residue 6000`);
+  assert.deepEqual(binsSentAfter(uri, version), [28, 29, 30, 31, 32], 'the bins sent after the edit are those whose windows hold residue 6000');
+  const editedSeq = region.slice(0, 6000) + base + region.slice(6001);
+  assert.equal(sameValues(h.values(uri, 0), (await referenceScores(modelDir, editedSeq)).max, 'after the edit'), undefined);
 
   await h.edit(uri, line, 0, 1, old);
   await h.idle(uri);
@@ -122,12 +133,15 @@ test('inserting a whole bin re-keys the downstream bins instead of re-scoring th
   const before = await h.stats();
   // 200 bp inserted at residue 6,000 (the start of line 101): bins downstream shift by exactly one.
   const insert = 'ACGT'.repeat(50);
-  await h.edit(uri, 101, 0, 0, insert);
+  const version = await h.edit(uri, 101, 0, 0, insert);
   await h.idle(uri);
   const after = await h.stats();
-  const scoredBins = after.windowsScored - before.windowsScored;
-  // Only the windows that overlap the insertion are new: bins 28..33 of the new record.
-  assert.ok(scoredBins <= 7, `${scoredBins} bins re-scored`);
+  // Only the windows that hold inserted residues are new: those of bins 28–32 of the new record
+  // (bin 33's window starts where the insertion ends: it is the old bin 32's).
+  assert.equal(after.windowsScored - before.windowsScored, 5);
+  assert.deepEqual(binsSentAfter(uri, version), [28, 29, 30, 31, 32]);
+  const insertedSeq = region.slice(0, 6000) + insert + region.slice(6000);
+  assert.equal(sameValues(h.values(uri, 0), (await referenceScores(modelDir, insertedSeq)).max, 'after the insertion'), undefined);
   assert.ok(after.keysReused - before.keysReused >= 50, 'keys carried over without hashing');
   const shifted = h.values(uri, 0);
   assert.equal(shifted.length, original.length + 1);

@@ -32,7 +32,7 @@ test('a key depends on window content only: N and padding past the ends read ali
   assert.equal(windowKey(codes, -2, 6), windowKey(codesFromString('NNACGT'), 0, 6));
   assert.equal(windowKey(codes, 8, 5), windowKey(codesFromString('GTNNN'), 0, 5));
   assert.equal(windowKey(codes, 2, 6), windowKey(codesFromString('GTNNAC'), 0, 6));
-  assert.notEqual(windowKey(codes, 0, 4), windowKey(codes, 6, 4) + 1);
+  assert.equal(windowKey(codes, 0, 4), windowKey(codes, 6, 4), 'the same content at another place has the same key');
   assert.notEqual(windowKey(codesFromString('ACGT'), 0, 4), windowKey(codesFromString('ACGA'), 0, 4));
   assert.notEqual(windowKey(codesFromString('ACGT'), 0, 4), windowKey(codesFromString('ACGT'), 0, 5), 'length is part of the content');
   assert.ok(Number.isSafeInteger(windowKey(codes, 0, 10)));

@@ -66,9 +66,14 @@ const checks: Record<string, CommandCheck> = {
   },
 
   'tfbsLens.scoreSelection': async ({ editor }, execute) => {
+    // Characters 10,000–12,000 of the one-line record: bins 50–59, and the strongest of them.
     editor.selection = new vscode.Selection(1, 10_000, 1, 12_000);
     const messages = await execute();
-    assert.ok(messages.some((m) => /bins scored; strongest: chr1:/.test(m.text)), JSON.stringify(messages));
+    const m = messages.map((x) => /^TFBS Lens: (\d+) bins scored; strongest: chr1:([\d,]+)-([\d,]+)/.exec(x.text)).find(Boolean);
+    assert.ok(m, JSON.stringify(messages));
+    assert.equal(Number(m[1]), 10, 'the selection covers 10 bins');
+    const start = Number(m[2].replace(/,/g, ''));
+    assert.ok(start >= 10_001 && start <= 11_801, `the strongest bin (${m[2]}) lies in the selection`);
   },
 
   'tfbsLens.showHeatmap': async ({ api, editor }, execute) => {
@@ -94,6 +99,22 @@ const checks: Record<string, CommandCheck> = {
       await api.whenIdle(uri);
       const ctcf = coloured();
       assert.ok(ctcf <= all, `focused on CTCF, ${ctcf} bp are coloured; more than with all experiments (${all} bp)`);
+      // The coloured bins are those where some CTCF experiment reaches the threshold, as the CLI's
+      // --targets CTCF says (bins within 2e-4 of the threshold may fall either way: threads differ).
+      const threshold = vscode.workspace.getConfiguration('tfbsLens').get<number>('threshold') ?? 0.5;
+      const tsv = await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'tsv', '--targets', 'CTCF'));
+      const rows = tsv.trim().split('\n').slice(1).map((l) => l.split('\t'));
+      assert.ok(rows.length === 500 && rows[0].length > 6, `the CLI scores 500 bins of several CTCF experiments (${rows[0]?.length} columns)`);
+      const colouredBins = new Set<number>();
+      for (const set of api.decorations(uri)) {
+        for (const r of set.ranges) for (let b = Math.floor(r.start.character / 200); b <= Math.floor((r.end.character - 1) / 200); b++) colouredBins.add(b);
+      }
+      for (const row of rows) {
+        const bin = Number(row[4]);
+        const p = Math.max(...row.slice(5).map(Number));
+        if (Math.abs(p - threshold) <= 2e-4) continue;
+        assert.equal(colouredBins.has(bin), p >= threshold, `bin ${bin}: CLI max over CTCF ${p}, coloured: ${colouredBins.has(bin)}`);
+      }
     } finally {
       await execute({ quickPick: (items) => [itemLabelled(items, /All experiments/)] });
     }
@@ -138,11 +159,36 @@ const checks: Record<string, CommandCheck> = {
   },
 
   'tfbsLens.restartServer': async ({ api, editor }, execute) => {
+    const uri = editor.document.uri;
+    // A crash first: the client restarts the server, says so once, and the new server scores again.
+    const pid0 = (await api.stats()).pid;
+    const crash1 = await withDialogs({}, async () => {
+      await api.crashServerForTest();
+      return api.whenIdle(uri);
+    });
+    assert.equal(api.serverCrashes(), 1);
+    assert.equal(crash1.result.scored, 500, 'the restarted server scores the document again');
+    const pid1 = (await api.stats()).pid;
+    assert.notEqual(pid1, pid0, 'a new server process');
+    assert.equal(crash1.messages.filter((m) => /stopped unexpectedly and was restarted/.test(m.text)).length, 1, JSON.stringify(crash1.messages));
+    const crash2 = await withDialogs({}, async () => {
+      await api.crashServerForTest();
+      return api.whenIdle(uri);
+    });
+    assert.equal(api.serverCrashes(), 2);
+    assert.equal(crash2.result.scored, 500);
+    assert.deepEqual(crash2.messages.filter((m) => /stopped unexpectedly/.test(m.text)), [], 'the user is told once');
+
+    // The command: another new server, which scores everything afresh; the crash count starts over.
+    const pid2 = (await api.stats()).pid;
     await execute();
-    const idle = await api.whenIdle(editor.document.uri);
+    const idle = await api.whenIdle(uri);
     assert.ok(idle.modelReady);
     assert.equal(idle.scored, 500);
-    assert.equal(api.serverCrashes(), 0, 'a restart asked for is not a crash');
+    const after = await api.stats();
+    assert.notEqual(after.pid, pid2, 'Restart server starts a new server process');
+    assert.ok(after.windowsScored >= 500, `the new server scored the file itself (${after.windowsScored} windows)`);
+    assert.equal(api.serverCrashes(), 0, 'a restart asked for is not a crash, and it clears the count');
   },
 
   'tfbsLens.toggleDecorations': async ({ api, editor }, execute) => {
@@ -156,20 +202,56 @@ const checks: Record<string, CommandCheck> = {
   },
 
   'tfbsLens.trainModel': async (_run, execute) => {
-    // Training itself is driven through the UI suite; here: it starts, asks, and cancels cleanly.
-    await execute();
+    // Training itself is driven through the UI suite; here: it asks for the data first (offering the
+    // bundled DeepSEA subset), and cancelling there starts nothing.
+    const asked: Array<{ title?: string; labels: string[] }> = [];
+    const messages = await execute({
+      quickPick: (items, options) => {
+        asked.push({ title: options?.title, labels: items.map((i) => i.label) });
+        return undefined;
+      },
+    });
+    assert.equal(asked.length, 1, JSON.stringify(asked));
+    assert.equal(asked[0].title, 'Train model: training data');
+    assert.ok(asked[0].labels.some((l) => /DeepSEA subset \(bundled\)/.test(l)), asked[0].labels.join(' | '));
+    assert.deepEqual(messages, [], 'cancelled silently');
   },
 
   'tfbsLens.scoreWithCli': async ({ editor, scratch }, execute) => {
     const target = path.join(scratch, 'cli-terminal.bed');
     await execute({ saveDialog: () => vscode.Uri.file(target) }, editor.document.uri);
-    // It runs in a terminal; the output is renamed into place when complete.
-    await waitFor(`${target} to be written by the terminal`, () => fs.existsSync(target), 120_000);
+    // It runs as a task; the output is renamed into place when complete.
+    await waitFor(`${target} to be written by the task`, () => fs.existsSync(target), 120_000);
     assert.ok(parseBed(fs.readFileSync(target, 'utf8'), target).length > 0);
+
+    // bedGraph with the focus on CTCF: a folder named after the chosen file, one file per CTCF experiment.
+    const config = vscode.workspace.getConfiguration('tfbsLens');
+    await config.update('focusedExperiments', ['CTCF'], vscode.ConfigurationTarget.Global);
+    try {
+      const chosen = path.join(scratch, 'cli.tfbs.bedGraph');
+      const folder = path.join(scratch, 'cli.tfbs_bedGraph');
+      const messages = await execute({ saveDialog: () => vscode.Uri.file(chosen), message: (_m, buttons) => buttons.find((b) => b === 'Write them') }, editor.document.uri);
+      assert.ok(messages.some((m) => /one experiment per file: \d+ files will be written into the folder cli\.tfbs_bedGraph/.test(m.text)), JSON.stringify(messages));
+      const files = await waitFor(`${folder} to be written by the task`, () => {
+        const names = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.bedGraph')) : [];
+        return names.length > 0 && !fs.readdirSync(folder).some((f) => !f.endsWith('.bedGraph')) && names;
+      }, 180_000);
+      assert.ok(files.length > 1 && files.length < 690, `${files.length} files`);
+      assert.ok(files.every((f) => /CTCF/i.test(f)), files.join(', '));
+      assert.ok(!fs.existsSync(chosen), 'no folder or file under the name chosen for one file');
+    } finally {
+      await config.update('focusedExperiments', undefined, vscode.ConfigurationTarget.Global);
+    }
   },
 
-  'tfbsLens.statusMenu': async (_run, execute) => {
-    await execute({ quickPick: () => undefined });
+  'tfbsLens.statusMenu': async ({ api }, execute) => {
+    // The menu lists the everyday commands, and runs the one picked.
+    let labels: string[] = [];
+    await execute({ quickPick: (items) => ((labels = items.map((i) => i.label)), itemLabelled(items, /Hide binding colours/)) });
+    assert.ok(['Show heatmap', 'Focus on factor', 'Export predictions', 'Select model', 'Train model', 'Restart server'].every((l) => labels.some((x) => x.includes(l))), labels.join(' | '));
+    assert.equal(api.decorationsEnabled(), false, 'the picked command ran');
+    await execute({ quickPick: (items) => itemLabelled(items, /Show binding colours/) });
+    assert.equal(api.decorationsEnabled(), true);
   },
 
   'tfbsLens.explainBin': async ({ api, editor }, execute) => {

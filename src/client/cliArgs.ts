@@ -1,0 +1,56 @@
+/**
+ * The `tfbs score` invocation behind "Score a file with the command line…", as data: no vscode, so
+ * it is tested against the real CLI. The CLI gets the editor's settings — model, bin size, strands,
+ * threshold and the focus (as output indices when the server resolved it, so names with commas or
+ * repeats cannot be misread) — and runs as a process with an argument list, never a shell line.
+ */
+import * as path from 'path';
+import { TfbsSettings } from '../shared/settings';
+
+export type CliFormat = 'bed' | 'bedgraph' | 'tsv' | 'json';
+
+export const FASTA_EXTENSIONS = /\.(fa|fasta|fna|ffn|fas|fsa|seq)(\.gz)?$/i;
+
+/** The format a chosen output file name asks for (by its extension; BED otherwise). */
+export function formatOfOutput(file: string): CliFormat {
+  const ext = path.extname(file).toLowerCase();
+  return ext === '.bedgraph' ? 'bedgraph' : ext === '.tsv' ? 'tsv' : ext === '.json' ? 'json' : 'bed';
+}
+
+/** `x.fa.gz` → `x.tfbs.bed` beside it. */
+export function defaultOutput(file: string): string {
+  return file.replace(FASTA_EXTENSIONS, '') + '.tfbs.bed';
+}
+
+export interface CliFocus {
+  /** What to pass as --targets: output indices (resolved by the server) or the setting's items; none: all. */
+  targets: string[];
+  /** How many experiments that selects, when known. */
+  count?: number;
+}
+
+export interface CliPlan {
+  args: string[];
+  format: CliFormat;
+  /** Where the predictions go: one file, or a folder of one bedGraph per experiment. */
+  output: string;
+  outputIsFolder: boolean;
+}
+
+/**
+ * bedGraph holds one experiment per file: with several experiments the CLI writes a folder of them.
+ * Its name is the chosen file's without the extension plus `_bedGraph`, so choosing `x.tfbs.bedGraph`
+ * gives `x.tfbs_bedGraph/003_K562_CTCF_None.bedGraph`, … instead of a folder named like a file.
+ */
+export function planCliScore(file: string, chosen: string, settings: TfbsSettings, focus: CliFocus): CliPlan {
+  const format = formatOfOutput(chosen);
+  const outputIsFolder = format === 'bedgraph' && focus.count !== 1;
+  const output = outputIsFolder ? chosen.slice(0, chosen.length - path.extname(chosen).length) + '_bedGraph' : chosen;
+  const args = ['score', file, '--format', format, '-o', output];
+  if (settings.modelPath) args.push('--model', settings.modelPath);
+  if (settings.binSize) args.push('--bin', String(settings.binSize));
+  if (!settings.reverseComplement) args.push('--no-rc');
+  if (format === 'bed') args.push('--threshold', String(settings.threshold));
+  if (focus.targets.length) args.push('--targets', focus.targets.join(','));
+  return { args, format, output, outputIsFolder };
+}
