@@ -15,6 +15,14 @@ export const DEFAULT_BATCH_SIZE = 64;
 export const MAX_CHUNK_BP = 32_768;
 /** Mean run of consecutive bins below which the chunk path is not worth its smaller batches. */
 export const MIN_MEAN_RUN = 4;
+/**
+ * Shards and resume chunks of a genome start at multiples of this many bins. The chunk graph's
+ * chunks are cut every K bins from the start of what is scored (K = half the batch: 32 by default, 64
+ * with --no-rc, both dividing this), so a window falls in the same chunk of the same sequence in a
+ * sharded run as in a single one, and ONNX Runtime computes it bit for bit the same: merged shards
+ * equal a single run's output byte for byte. (With other chunk sizes they agree to float32 noise.)
+ */
+export const CHUNK_ALIGNMENT_BINS = 64;
 
 export interface ScoringOptions {
   binSize: number;
@@ -97,12 +105,16 @@ export async function scoreBins(
   if (running) await running;
 }
 
-/** Consecutive bins, at most `max` of them: one chunk. */
+/**
+ * Consecutive bins, at most `max` of them: one chunk. Chunks are also cut at every multiple of `max`,
+ * so that how bins arrive (a streamed record's batches, a shard's regions, gaps of N) never moves a
+ * window to another chunk (see CHUNK_ALIGNMENT_BINS).
+ */
 export function chunkPieces(bins: readonly number[], max: number): number[][] {
   const pieces: number[][] = [];
   let piece: number[] = [];
   for (const bin of bins) {
-    if (piece.length > 0 && (bin !== piece[piece.length - 1] + 1 || piece.length >= max)) {
+    if (piece.length > 0 && (bin !== piece[piece.length - 1] + 1 || piece.length >= max || bin % max === 0)) {
       pieces.push(piece);
       piece = [];
     }

@@ -4,17 +4,20 @@
  * is scored by exactly one shard). Replayed in shard order, the shards' bins come out in the order a
  * single run over the whole FASTA writes them.
  */
+import { CHUNK_ALIGNMENT_BINS } from '../core/scoring';
 import { FaiEntry } from '../core/fasta';
 
 /** Regions (1-based inclusive `chrom:start-end`, as --region reads them) of shard `index` (0-based) of `count`. */
 export function shardRegions(entries: readonly FaiEntry[], index: number, count: number, binSize: number): string[] {
   const total = entries.reduce((n, e) => n + e.length, 0);
-  // Cut k lies at genome position ⌊k·total/count⌋, moved down to a bin boundary of its chromosome.
+  // Cut k lies at genome position ⌊k·total/count⌋, moved down to a multiple of CHUNK_ALIGNMENT_BINS
+  // bins of its chromosome (so the chunk graph cuts its chunks where a single run does).
+  const unit = binSize * CHUNK_ALIGNMENT_BINS;
   const cut = (k: number): { entry: number; pos: number } => {
     if (k >= count) return { entry: entries.length - 1, pos: entries[entries.length - 1]?.length ?? 0 };
     let at = Math.floor((k * total) / count);
     for (let i = 0; i < entries.length; i++) {
-      if (at < entries[i].length) return { entry: i, pos: Math.floor(at / binSize) * binSize };
+      if (at < entries[i].length) return { entry: i, pos: Math.floor(at / unit) * unit };
       at -= entries[i].length;
     }
     return { entry: entries.length - 1, pos: entries[entries.length - 1].length };

@@ -65,9 +65,17 @@ test("--region: the README's own example chr1:1,000,001-1,200,000, and lists by 
   assert.equal(list.code, 0, list.stderr);
   const listed = rows(list).map((r) => `${r[1]}-${r[2]} ${r[5]}`);
   assert.deepEqual(listed.map((r) => r.split(' ')[0]), ['1000000-1000200', '1000200-1000400', '5000-5200', '7000-7200', '1199800-1200000']);
-  // Each region's values equal the long run's (real flanks, same windows).
-  const long = new Map(got.map((r) => [`${r[1]}-${r[2]}`, r[5]]));
-  for (const r of listed) if (long.has(r.split(' ')[0])) assert.equal(r.split(' ')[1], long.get(r.split(' ')[0]));
+  // Each region's values equal the long run's (real flanks, same windows) — to float32 noise: the chunk
+  // graph computes a region's convolution over other chunk boundaries than the long run's (≤ 1e-6).
+  const long = new Map(got.map((r) => [`${r[1]}-${r[2]}`, Number(r[5])]));
+  let compared = 0;
+  for (const r of listed) {
+    const [span, value] = r.split(' ');
+    if (!long.has(span)) continue;
+    compared += 1;
+    assert.ok(Math.abs(Number(value) - long.get(span)!) <= 1e-6, `${span}: ${value} vs ${long.get(span)}`);
+  }
+  assert.equal(compared, 3, 'three listed regions lie inside the long one');
   const bad = tfbs('score', genome, '--model', model, '--region', 'chr1:1,000,001-');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--region "chr1:1,000,001-" is not chr:start-end/);

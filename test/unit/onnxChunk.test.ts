@@ -98,6 +98,8 @@ test('a huge batch does not make a huge chunk', async () => {
 test('chunkPieces cuts at gaps and at the chunk size', () => {
   assert.deepEqual(chunkPieces([0, 1, 2, 3, 4, 7, 8, 20], 3), [[0, 1, 2], [3, 4], [7, 8], [20]]);
   assert.deepEqual(chunkPieces([], 4), []);
+  // Cut at multiples of the chunk size too, wherever the run starts (shards and streams chunk alike).
+  assert.deepEqual(chunkPieces([2, 3, 4, 5, 6, 7], 3), [[2], [3, 4, 5], [6, 7]]);
 });
 
 test('the reader recovers exactly the weights our writer stored', () => {
