@@ -8,6 +8,7 @@
  * Okabe–Ito (A bluish green, C blue, G orange, T vermilion): no red–green pair, and the letter shapes
  * carry the identity anyway. Pure: no editor, no DOM, no Node.
  */
+import type { ExplainResult } from './protocol';
 
 /** Okabe–Ito colours per base letter. */
 export const LOGO_BASE_COLOURS: Readonly<Record<'A' | 'C' | 'G' | 'T', string>> = {
@@ -161,4 +162,24 @@ export function logoSpan(seg: { start: number; end: number }, attribution: Reado
     a = Math.max(lo, b - min);
   }
   return [a, b];
+}
+
+/**
+ * The hover's logo line for an explanation: its most important segment (widened or narrowed by
+ * logoSpan) as a markdown image with a base64 data: URI — VS Code renders SVG images in hovers from
+ * markdown (inline <svg> markup is refused, and an unencoded data: URI with spaces breaks), with no
+ * supportHtml needed. `baseAt` reads the letter at a record offset from the document the explanation
+ * was computed on. Undefined when there is no segment.
+ */
+export function explainLogoMarkdown(r: Pick<ExplainResult, 'segments' | 'attribution' | 'start'>, baseAt: (offset: number) => string | undefined, label?: string): string | undefined {
+  const seg = r.segments[0];
+  if (!seg) return undefined;
+  const [a, b] = logoSpan(seg, r.attribution, r.start);
+  if (b <= a) return undefined;
+  let bases = '';
+  for (let o = a; o < b; o++) bases += (baseAt(o) ?? 'N').charAt(0) || 'N';
+  const logo = sequenceLogo({ bases, attribution: r.attribution.slice(a - r.start, b - r.start), start: a, label });
+  // The alt text is plain: no brackets or parentheses that would end the markdown image early.
+  const alt = `attribution logo of bp ${a + 1}-${b}`;
+  return `![${alt}](${svgDataUri(logo.svg)} "${logo.title.replace(/["\\]/g, '')}")`;
 }
