@@ -9,7 +9,7 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { IsmResult, MAX_ISM_SPAN, binsOfSpan, runIsm } from '../attribution/ism';
+import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, runIsm } from '../attribution/ism';
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
 import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
@@ -153,6 +153,8 @@ export class Explainer {
       layout,
       attribution,
       scale: round(scale),
+      // Per experiment only once complete: progress notifications stay one array long.
+      byExperiment: complete ? r.targets.map((_, t) => [...targetAttribution(r, t)].map((v, i) => (r.done[i] ? round(v) : null))) : undefined,
       segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
       bestMotif,
       sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap)),

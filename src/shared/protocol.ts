@@ -333,6 +333,8 @@ export interface ExplainResult {
   attribution: Array<number | null>;
   /** The largest |attribution|: opacity is relative to it. */
   scale: number;
+  /** Each experiment's own attribution (experiments' order); complete results only (the heatmap strip). */
+  byExperiment?: Array<Array<number | null>>;
   /** Important segments, strongest first, as record offsets. */
   segments: Array<{ start: number; end: number; score: number }>;
   /** The top segment's best JASPAR match, when there is a segment. */

@@ -14,6 +14,7 @@ import { parseFastaText } from '../../src/core/fasta';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { ExplainProgressNotification, ExplainRequest, ExplainResult } from '../../src/shared/protocol';
+import { explainLogoMarkdown } from '../../src/shared/sequenceLogo';
 import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
 
@@ -81,9 +82,27 @@ test('explains the bin under the cursor: the core ISM\'s attribution, progressiv
     await engine.dispose();
   }
   assert.ok(r.scale > 0);
+  // Each experiment's own attribution (the heatmap strip of the selected experiment): rows whose mean
+  // is the mean attribution; progress notifications do without them.
+  assert.equal(r.byExperiment?.length, r.experiments.length);
+  for (const row of r.byExperiment!) assert.equal(row.length, 1000);
+  for (let i = 0; i < 1000; i++) {
+    const mean = r.byExperiment!.reduce((sum, row) => sum + row[i]!, 0) / r.experiments.length;
+    assert.ok(Math.abs(mean - r.attribution[i]!) < 1e-4, `base ${i}: ${mean} vs ${r.attribution[i]}`);
+  }
+  // The hover's logo reads this sequence's letters at the segment's record offsets (the tiny random
+  // model's attribution has no segment of its own: the planted site stands in for one).
+  const logo = explainLogoMarkdown({ ...r, segments: [{ start: 472, end: 487, score: 1 }] }, (o) => sequence[o]);
+  const m = /^!\[attribution logo of bp 473-487\]\(data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+) /.exec(logo ?? '');
+  assert.ok(m, logo?.slice(0, 80));
+  const svg = Buffer.from(m[1], 'base64').toString('latin1');
+  const letters = [...svg.matchAll(/data-base="([ACGT])"/g)].map((x) => x[1]).join('');
+  const drawn = sequence.slice(472, 487).split('').filter((_, k) => r.attribution[472 + k] !== 0).join('');
+  assert.equal(letters, drawn);
   const partial = progress.filter((p) => p.token === 'run-1');
   assert.ok(partial.length >= 1, 'progress notifications');
   assert.ok(partial.every((p) => !p.complete));
+  assert.ok(partial.every((p) => p.byExperiment === undefined));
   // The centre first: the first partial result holds a contiguous span around base 500 (bin 2's middle).
   const first = partial[0].attribution.map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0);
   assert.ok(first.length < 1000, 'the first notification is partial');
