@@ -42,6 +42,9 @@ export class ExplainController implements vscode.Disposable {
   private readonly results = new Map<string, ExplainResult>();
   private readonly running = new Map<string, string>();
   private readonly lensEmitter = new vscode.EventEmitter<void>();
+  private readonly explainedEmitter = new vscode.EventEmitter<{ uri: string; result: ExplainResult | undefined }>();
+  /** A document's explanation completed (result) or was retired by an edit or close (undefined): the heatmap's strip. */
+  readonly onDidExplain = this.explainedEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private lensTimer: NodeJS.Timeout | undefined;
 
@@ -66,9 +69,14 @@ export class ExplainController implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.repaintAll()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // Offsets of an explanation belong to the text it was computed on: an edit retires it.
-        if (e.contentChanges.length && this.results.delete(e.document.uri.toString())) this.repaintAll();
+        if (e.contentChanges.length && this.results.delete(e.document.uri.toString())) {
+          this.repaintAll();
+          this.explainedEmitter.fire({ uri: e.document.uri.toString(), result: undefined });
+        }
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.results.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (this.results.delete(d.uri.toString())) this.explainedEmitter.fire({ uri: d.uri.toString(), result: undefined });
+      }),
       ctx.store.onDidChange(() => this.scheduleLenses()),
       ctx.onDidStartServer(() => {
         // Handlers are per method: registering again on a restarted client replaces, never doubles.
@@ -128,6 +136,7 @@ export class ExplainController implements vscode.Disposable {
     if (editor && editor.document.version !== r.version) return;
     this.results.set(r.uri, r);
     this.repaintAll();
+    if (r.complete) this.explainedEmitter.fire({ uri: r.uri, result: r });
   }
 
   /** Ranges per decoration type for an explanation (adjacent letters of one type merge). */
@@ -214,5 +223,6 @@ export class ExplainController implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     for (const t of this.types) t.dispose();
     this.lensEmitter.dispose();
+    this.explainedEmitter.dispose();
   }
 }

@@ -13,10 +13,11 @@ import {
   HEATMAP_VIEW_TYPE,
   HeatmapViewState,
   ToWebview,
+  attributionMessage,
   targetsSignature,
 } from '../shared/heatmapProtocol';
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
-import { BinMatrixRequest, ExperimentsRequest, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
+import { BinMatrixRequest, ExperimentsRequest, ExplainResult, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
 import { makeNonce } from './nonce';
 
@@ -68,6 +69,8 @@ export class HeatmapController implements vscode.Disposable {
   /** Shape of the record last sent to the webview. */
   private lastBinCount = -1;
   private lastBinSize = -1;
+  /** The latest complete explanation per document: the strip under the matrix. */
+  private readonly explained = new Map<string, ExplainResult>();
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -309,6 +312,20 @@ export class HeatmapController implements vscode.Disposable {
       toBin: t.toBin,
       focusBin,
     });
+    this.postAttribution();
+  }
+
+  /** An explanation completed (or was retired: undefined) for a document; the strip follows it. */
+  showAttribution(uri: string, result: ExplainResult | undefined): void {
+    if (result) this.explained.set(uri, result);
+    else this.explained.delete(uri);
+    if (this.target?.uri === uri) this.postAttribution();
+  }
+
+  private postAttribution(): void {
+    const r = this.target && this.explained.get(this.target.uri);
+    // The webview keeps a strip only for the record it shows.
+    void this.post(r && r.record === this.target!.record ? attributionMessage(r) : { type: 'attribution', attribution: undefined });
   }
 
   private onScores(uri: string, replace: boolean, bins?: Map<number, number[]>): void {

@@ -30,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
   const statusBar = new StatusBar(ctx, painter);
   const training = new TrainingCommand(ctx, statusBar);
   const c = ctx;
+  const explain = new ExplainController(ctx);
   context.subscriptions.push(
     output,
     painter,
@@ -38,7 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     training,
     new LargeFileWatcher(ctx),
     registerWalkthrough(context),
-    new ExplainController(ctx),
+    explain,
+    explain.onDidExplain((e) => heatmap.showAttribution(e.uri, e.result)),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSettings(e)) return;
