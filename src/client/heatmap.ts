@@ -48,6 +48,8 @@ export interface HeatmapSnapshot {
   experimentCount?: number;
   /** Bins of the window whose matrix rows the webview has received (scored ones). */
   binsReceived: number;
+  /** Bins whose per-base attribution strip the heatmap was given (Explain bin), for its record. */
+  attributionBins?: number[];
   state: HeatmapViewState;
 }
 
@@ -322,10 +324,15 @@ export class HeatmapController implements vscode.Disposable {
     if (this.target?.uri === uri) this.postAttribution();
   }
 
-  private postAttribution(): void {
+  /** The explanation the strip shows: the target document's, for the record shown. */
+  private shownAttribution(): ExplainResult | undefined {
     const r = this.target && this.explained.get(this.target.uri);
-    // The webview keeps a strip only for the record it shows.
-    void this.post(r && r.record === this.target!.record ? attributionMessage(r) : { type: 'attribution', attribution: undefined });
+    return r && r.record === this.target!.record ? r : undefined;
+  }
+
+  private postAttribution(): void {
+    const r = this.shownAttribution();
+    void this.post(r ? attributionMessage(r) : { type: 'attribution', attribution: undefined });
   }
 
   private onScores(uri: string, replace: boolean, bins?: Map<number, number[]>): void {
@@ -468,6 +475,7 @@ export class HeatmapController implements vscode.Disposable {
       modelKey: this.modelKey >= 0 ? this.modelKey : undefined,
       experimentCount: this.experimentCount || undefined,
       binsReceived: this.received.size,
+      attributionBins: this.shownAttribution()?.bins,
       state: this.state,
     };
   }
