@@ -132,7 +132,16 @@ test('selections: more than 1 kb is refused; a two-bin selection explains both b
 
 test('a cancelled explanation stops with RequestCancelled', async () => {
   const source = new CancellationTokenSource();
-  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2] }, source.token);
+  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2], token: 'cancelled-run' }, source.token);
   setTimeout(() => source.cancel(), 30);
   await assert.rejects(pending, (e: { code?: number; message?: string }) => e.code === -32800 || /cancel/i.test(String(e.message)));
+  // The cancelled ISM does not go on in the background: while a whole explanation of the same bin
+  // runs after it (several progress intervals of engine batches), the cancelled run sends nothing
+  // more, and it left nothing in the cache.
+  const before = progress.filter((p) => p.token === 'cancelled-run').length;
+  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2], token: 'after-cancel' });
+  assert.equal(r.complete, true);
+  assert.notEqual(r.cached, true, 'a cancelled run is not cached');
+  assert.ok(progress.some((p) => p.token === 'after-cancel'), 'the second run reported progress');
+  assert.equal(progress.filter((p) => p.token === 'cancelled-run').length, before, 'no progress from the cancelled run after its cancellation');
 });
