@@ -15,6 +15,7 @@ import { recordAtLine, recordOffsetAt } from '../core/fasta';
 import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
 import { Motif, readJaspar } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
+import { packAttributionRows } from '../shared/attributionStrip';
 import type { PackedLayout } from '../shared/layout';
 import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { RecordState, offsetsOnLines } from './documents';
@@ -154,7 +155,7 @@ export class Explainer {
       attribution,
       scale: round(scale),
       // Per experiment only once complete: progress notifications stay one array long.
-      byExperiment: complete ? r.targets.map((_, t) => [...targetAttribution(r, t)].map((v, i) => (r.done[i] ? round(v) : null))) : undefined,
+      byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
       segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
       bestMotif,
       sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap)),

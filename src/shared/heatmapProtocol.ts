@@ -3,7 +3,7 @@
  * single RPC module pattern). The webview bundle (media/heatmap/) imports only types from here and
  * the palette; nothing that needs Node.
  */
-import type { ExperimentInfo, ExplainResult, GenomicInterval } from './protocol';
+import type { ExperimentInfo, ExplainResult, GenomicInterval, PackedAttributionRows } from './protocol';
 
 export const HEATMAP_VIEW_TYPE = 'tfbsLens.heatmap';
 
@@ -82,8 +82,8 @@ export interface HeatmapAttribution {
   experiments: number[];
   /** Mean over the experiments; null where not computed. */
   mean: Array<number | null>;
-  /** Each experiment's own attribution, when the server sent it. */
-  byExperiment?: Array<Array<number | null>>;
+  /** Each experiment's own attribution (packed), when the server sent it. */
+  byExperiment?: PackedAttributionRows;
   /** The largest |mean|. */
   scale: number;
 }
