@@ -4,7 +4,6 @@ import { LOGO_BASE_COLOURS, base64Ascii, explainLogoMarkdown, logoSpan, sequence
 
 // sax ships with @vscode/vsce (a dev dependency, via xml2js): a strict XML parser, so "well-formed"
 // is checked by a real parser rather than by regular expressions.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const sax = require('sax') as {
   parser(strict: boolean): {
     onerror: (e: Error) => void;
