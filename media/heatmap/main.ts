@@ -10,7 +10,8 @@
  * Bundled by webpack (media/heatmap/tsconfig.json: DOM types) into dist/webview/heatmap.js; loaded under
  * a strict CSP (nonce script, no inline styles in markup, no remote resources).
  */
-import { DEFAULT_HEATMAP_STATE, FromWebview, HeatmapRecordInfo, HeatmapViewState, RowOrder, ToWebview } from '../../src/shared/heatmapProtocol';
+import { cssColour, stripColour, stripColumns, stripValues } from '../../src/shared/attributionStrip';
+import { DEFAULT_HEATMAP_STATE, FromWebview, HeatmapAttribution, HeatmapRecordInfo, HeatmapViewState, RowOrder, ToWebview } from '../../src/shared/heatmapProtocol';
 import { MATRIX_MISSING, MATRIX_SCALE } from '../../src/shared/matrix';
 import { viridisLut } from '../../src/shared/palette';
 import type { ExperimentInfo } from '../../src/shared/protocol';
@@ -27,6 +28,8 @@ const LUT = viridisLut();
 const LABEL_WIDTH = 190;
 const AXIS_HEIGHT = 24;
 const MIN_LABEL_ROW_PX = 11;
+/** Height of the per-base attribution strip under the matrix (shown once a bin has been explained). */
+const STRIP_HEIGHT = 14;
 
 // ---------------------------------------------------------------------------------------------------
 // State
@@ -48,6 +51,8 @@ let groups: Array<{ label: string; start: number; end: number }> = [];
 let cursorBin: number | undefined;
 /** Visible window in columns (relative to fromBin) and rows. */
 let view = { x0: 0, x1: 1, y0: 0, y1: 1 };
+/** The latest explanation of the document (Explain bin): the strip under the matrix. */
+let attrib: HeatmapAttribution | undefined;
 
 // ---------------------------------------------------------------------------------------------------
 // DOM
@@ -85,7 +90,8 @@ const labels = el('canvas', { class: 'labels' });
 const plot = el('div', { class: 'plot' });
 const axis = el('canvas', { class: 'axis' });
 const heat = el('canvas', { class: 'heat', tabindex: '0', 'aria-label': 'Heatmap of binding probabilities' });
-plot.append(axis, heat);
+const strip = el('canvas', { class: 'strip', role: 'img', 'aria-label': 'Per-base attribution of the explained bin' });
+plot.append(axis, heat, strip);
 body.append(labels, plot);
 
 const footer = el('div', { class: 'footer' });
@@ -242,7 +248,7 @@ function sizeCanvas(c: HTMLCanvasElement, cssW: number, cssH: number): CanvasRen
 }
 
 function plotSize(): { w: number; h: number } {
-  return { w: Math.max(10, plot.clientWidth), h: Math.max(10, plot.clientHeight - AXIS_HEIGHT) };
+  return { w: Math.max(10, plot.clientWidth), h: Math.max(10, plot.clientHeight - AXIS_HEIGHT - (shownAttribution() ? STRIP_HEIGHT : 0)) };
 }
 
 function clampView(): void {
@@ -301,6 +307,41 @@ function draw(): void {
   }
   drawLabels(h, fg);
   drawAxis(w, fg);
+  drawStrip(w, fg);
+}
+
+function shownAttribution(): HeatmapAttribution | undefined {
+  return attrib && record && attrib.uri === uri && attrib.record === record.record && toBin > fromBin ? attrib : undefined;
+}
+
+/**
+ * The explained bases under the matrix, aligned with its columns: blue supports binding, vermilion
+ * works against it, opacity by strength; the selected experiment's own attribution when it was one
+ * of those explained, else their mean. A faint line marks the explained span.
+ */
+function drawStrip(w: number, fg: string): void {
+  const a = shownAttribution();
+  strip.style.display = a ? 'block' : 'none';
+  if (!a) return;
+  const ctx = sizeCanvas(strip, w, STRIP_HEIGHT);
+  ctx.clearRect(0, 0, w, STRIP_HEIGHT);
+  const { values, experiment, scale } = stripValues(a, state.selectedExperiment);
+  const cols = stripColumns(values, a.start, binSize, fromBin, view.x0, view.x1, Math.round(w));
+  for (let x = 0; x < cols.length; x++) {
+    const c = stripColour(cols[x], scale);
+    if (!c[3]) continue;
+    ctx.fillStyle = cssColour(c);
+    ctx.fillRect(x, 1, 1, STRIP_HEIGHT - 3);
+  }
+  const sx = w / (view.x1 - view.x0);
+  const x0 = (a.start / binSize - fromBin - view.x0) * sx;
+  const x1 = ((a.start + a.mean.length) / binSize - fromBin - view.x0) * sx;
+  ctx.globalAlpha = 0.4;
+  ctx.fillStyle = fg;
+  ctx.fillRect(Math.max(0, x0), STRIP_HEIGHT - 1, Math.max(1, Math.min(w, x1) - Math.max(0, x0)), 1);
+  ctx.globalAlpha = 1;
+  const who = experiment !== undefined ? rowLabel(experiment) : `mean of ${a.experiments.length} explained experiment${a.experiments.length === 1 ? '' : 's'}${state.selectedExperiment !== undefined ? ' (the selected one was not explained)' : ''}`;
+  strip.title = `Attribution (ISM) of bin${a.bins.length > 1 ? 's' : ''} ${a.bins.map((b) => b + 1).join(', ')}: ${who}. Blue supports binding, vermilion works against it.`;
 }
 
 function rowLabel(e: number): string {
@@ -729,6 +770,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       requestDraw();
       break;
     }
+    case 'attribution':
+      attrib = m.attribution;
+      requestDraw();
+      break;
     case 'cursor':
       cursorBin = m.bin;
       requestDraw();

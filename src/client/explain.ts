@@ -5,11 +5,13 @@
  * with the common colour-vision deficiencies), opacity by strength — so the sequence becomes its own
  * logo. Partial results paint as they arrive (the centre first); the progress notification cancels.
  * A CodeLens on strong bins and a hover link start it; the hover then names the best motif, where it
- * is, its strand and how much of it the model's important bases cover.
+ * is, its strand and how much of it the model's important bases cover, with a small logo of the most
+ * important segment (src/shared/sequenceLogo.ts).
  */
 import * as vscode from 'vscode';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
+import { explainLogoMarkdown } from '../shared/sequenceLogo';
 import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
 
@@ -40,6 +42,9 @@ export class ExplainController implements vscode.Disposable {
   private readonly results = new Map<string, ExplainResult>();
   private readonly running = new Map<string, string>();
   private readonly lensEmitter = new vscode.EventEmitter<void>();
+  private readonly explainedEmitter = new vscode.EventEmitter<{ uri: string; result: ExplainResult | undefined }>();
+  /** A document's explanation completed (result) or was retired by an edit or close (undefined): the heatmap's strip. */
+  readonly onDidExplain = this.explainedEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private lensTimer: NodeJS.Timeout | undefined;
 
@@ -64,9 +69,14 @@ export class ExplainController implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.repaintAll()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // Offsets of an explanation belong to the text it was computed on: an edit retires it.
-        if (e.contentChanges.length && this.results.delete(e.document.uri.toString())) this.repaintAll();
+        if (e.contentChanges.length && this.results.delete(e.document.uri.toString())) {
+          this.repaintAll();
+          this.explainedEmitter.fire({ uri: e.document.uri.toString(), result: undefined });
+        }
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.results.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (this.results.delete(d.uri.toString())) this.explainedEmitter.fire({ uri: d.uri.toString(), result: undefined });
+      }),
       ctx.store.onDidChange(() => this.scheduleLenses()),
       ctx.onDidStartServer(() => {
         // Handlers are per method: registering again on a restarted client replaces, never doubles.
@@ -126,6 +136,7 @@ export class ExplainController implements vscode.Disposable {
     if (editor && editor.document.version !== r.version) return;
     this.results.set(r.uri, r);
     this.repaintAll();
+    if (r.complete) this.explainedEmitter.fire({ uri: r.uri, result: r });
   }
 
   /** Ranges per decoration type for an explanation (adjacent letters of one type merge). */
@@ -159,6 +170,13 @@ export class ExplainController implements vscode.Disposable {
       lines.unshift(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${r.bins.map((b) => bp(b + 1)).join(', ')} (bp ${bp(first + 1)}–${bp(Math.min(last, record.length))}; ISM over ${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''})`);
       if (r.bestMotif) lines.splice(1, 0, `- best match of the most important segment: ${describeMotif(r.bestMotif)}`);
       else lines.splice(1, 0, '- no segment of the attribution stands out');
+      // The most important segment as a small logo (its letters read from this version of the text).
+      const baseAt = (offset: number): string | undefined => {
+        const at = positionOfOffset(r.layout, offset);
+        return at && at.line < doc.lineCount ? doc.lineAt(at.line).text.charAt(at.character) : undefined;
+      };
+      const logo = explainLogoMarkdown(r, baseAt, record.uniqueName);
+      if (logo) lines.splice(2, 0, logo);
       for (const s of r.sites.slice(0, 3)) lines.splice(lines.length - 1, 0, `- ${s.name} site (JASPAR scan): ${describeMotif(s)}`);
     }
     const md = new vscode.MarkdownString(lines.join('\n\n'), true);
@@ -205,5 +223,6 @@ export class ExplainController implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     for (const t of this.types) t.dispose();
     this.lensEmitter.dispose();
+    this.explainedEmitter.dispose();
   }
 }

@@ -13,10 +13,11 @@ import {
   HEATMAP_VIEW_TYPE,
   HeatmapViewState,
   ToWebview,
+  attributionMessage,
   targetsSignature,
 } from '../shared/heatmapProtocol';
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
-import { BinMatrixRequest, ExperimentsRequest, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
+import { BinMatrixRequest, ExperimentsRequest, ExplainResult, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
 import { makeNonce } from './nonce';
 
@@ -47,6 +48,8 @@ export interface HeatmapSnapshot {
   experimentCount?: number;
   /** Bins of the window whose matrix rows the webview has received (scored ones). */
   binsReceived: number;
+  /** Bins whose per-base attribution strip the heatmap was given (Explain bin), for its record. */
+  attributionBins?: number[];
   state: HeatmapViewState;
 }
 
@@ -68,6 +71,8 @@ export class HeatmapController implements vscode.Disposable {
   /** Shape of the record last sent to the webview. */
   private lastBinCount = -1;
   private lastBinSize = -1;
+  /** The latest complete explanation per document: the strip under the matrix. */
+  private readonly explained = new Map<string, ExplainResult>();
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
 
@@ -309,6 +314,25 @@ export class HeatmapController implements vscode.Disposable {
       toBin: t.toBin,
       focusBin,
     });
+    this.postAttribution();
+  }
+
+  /** An explanation completed (or was retired: undefined) for a document; the strip follows it. */
+  showAttribution(uri: string, result: ExplainResult | undefined): void {
+    if (result) this.explained.set(uri, result);
+    else this.explained.delete(uri);
+    if (this.target?.uri === uri) this.postAttribution();
+  }
+
+  /** The explanation the strip shows: the target document's, for the record shown. */
+  private shownAttribution(): ExplainResult | undefined {
+    const r = this.target && this.explained.get(this.target.uri);
+    return r && r.record === this.target!.record ? r : undefined;
+  }
+
+  private postAttribution(): void {
+    const r = this.shownAttribution();
+    void this.post(r ? attributionMessage(r) : { type: 'attribution', attribution: undefined });
   }
 
   private onScores(uri: string, replace: boolean, bins?: Map<number, number[]>): void {
@@ -451,6 +475,7 @@ export class HeatmapController implements vscode.Disposable {
       modelKey: this.modelKey >= 0 ? this.modelKey : undefined,
       experimentCount: this.experimentCount || undefined,
       binsReceived: this.received.size,
+      attributionBins: this.shownAttribution()?.bins,
       state: this.state,
     };
   }

@@ -32,6 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
   const statusBar = new StatusBar(ctx, painter);
   const training = new TrainingCommand(ctx, statusBar);
   const c = ctx;
+  const explain = new ExplainController(ctx);
   context.subscriptions.push(
     output,
     painter,
@@ -40,7 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     training,
     new LargeFileWatcher(),
     registerWalkthrough(context),
-    new ExplainController(ctx),
+    explain,
+    explain.onDidExplain((e) => heatmap.showAttribution(e.uri, e.result)),
     ...registerRegionDocuments(ctx),
     ...registerCommands({ ctx, painter, heatmap, train: () => training.start() }),
     ...registerVariantEffects(ctx),

@@ -9,12 +9,13 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { IsmResult, MAX_ISM_SPAN, binsOfSpan, runIsm } from '../attribution/ism';
+import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, runIsm } from '../attribution/ism';
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
 import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
 import { Motif, readJaspar } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
+import { packAttributionRows } from '../shared/attributionStrip';
 import type { PackedLayout } from '../shared/layout';
 import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { RecordState, offsetsOnLines } from './documents';
@@ -153,6 +154,8 @@ export class Explainer {
       layout,
       attribution,
       scale: round(scale),
+      // Per experiment only once complete: progress notifications stay one array long.
+      byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
       segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
       bestMotif,
       sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap)),

@@ -3,7 +3,7 @@
  * single RPC module pattern). The webview bundle (media/heatmap/) imports only types from here and
  * the palette; nothing that needs Node.
  */
-import type { ExperimentInfo, GenomicInterval } from './protocol';
+import type { ExperimentInfo, ExplainResult, GenomicInterval, PackedAttributionRows } from './protocol';
 
 export const HEATMAP_VIEW_TYPE = 'tfbsLens.heatmap';
 
@@ -65,7 +65,36 @@ export type ToWebview =
     }
   | { type: 'cursor'; bin: number | undefined }
   | { type: 'empty'; message: string }
-  | { type: 'state'; state: HeatmapViewState };
+  | { type: 'state'; state: HeatmapViewState }
+  /** The explained bins' per-base attribution for the strip under the matrix; undefined clears it. */
+  | { type: 'attribution'; attribution: HeatmapAttribution | undefined };
+
+/** Per-base attribution of an explained bin (Explain bin), as the heatmap's strip draws it. */
+export interface HeatmapAttribution {
+  uri: string;
+  /** Document version it was computed on: the strip is dropped for another. */
+  version: number;
+  record: number;
+  bins: number[];
+  /** Record offset of the arrays' index 0. */
+  start: number;
+  /** Explained experiments (output indices), in byExperiment's order. */
+  experiments: number[];
+  /** Mean over the experiments; null where not computed. */
+  mean: Array<number | null>;
+  /** Each experiment's own attribution (packed), when the server sent it. */
+  byExperiment?: PackedAttributionRows;
+  /** The largest |mean|. */
+  scale: number;
+}
+
+/** The strip message of a complete explanation. */
+export function attributionMessage(r: ExplainResult): ToWebview {
+  return {
+    type: 'attribution',
+    attribution: { uri: r.uri, version: r.version, record: r.record, bins: r.bins, start: r.start, experiments: r.experiments, mean: r.attribution, byExperiment: r.byExperiment, scale: r.scale },
+  };
+}
 
 export type FromWebview =
   | { type: 'ready' }

@@ -318,6 +318,16 @@ export interface ExplainMotifMatch {
   overlap: number;
 }
 
+/** Rows of per-base values as 16-bit fixed point (src/shared/attributionStrip.ts packs and unpacks). */
+export interface PackedAttributionRows {
+  /** Positions per row. */
+  length: number;
+  /** Per row: the value of ±32,767 (the row's largest |value|). */
+  scales: number[];
+  /** base64 of int16 little-endian, row-major; −32,768 marks a position not computed. */
+  data: string;
+}
+
 export interface ExplainResult {
   uri: string;
   version: number;
@@ -335,6 +345,8 @@ export interface ExplainResult {
   attribution: Array<number | null>;
   /** The largest |attribution|: opacity is relative to it. */
   scale: number;
+  /** Each experiment's own attribution (experiments' order), packed; complete results only (the heatmap strip). */
+  byExperiment?: PackedAttributionRows;
   /** Important segments, strongest first, as record offsets. */
   segments: Array<{ start: number; end: number; score: number }>;
   /** The top segment's best JASPAR match, when there is a segment. */

@@ -138,6 +138,39 @@ test('progressive, centre first, and cancellable between batches', async () => {
   assert.ok(seen <= 3, `stopped after ${seen} batches`);
 });
 
+test('cancellation stops the engine calls: none after an abort, none at all when aborted before the start', async () => {
+  const codes = codesFromString(randomDna(1200, 12));
+  const full = new LinearEngine(1000, 1);
+  await runIsm(full, codes, [2], [0], { binSize: 200, batchSize: 60 });
+  assert.ok(full.calls > 10, `an uncancelled run makes ${full.calls} engine calls`);
+
+  // The signal is aborted while the third engine call is in flight (from inside it, as a user
+  // cancelling mid-batch would): that batch may finish, no further batch reaches the engine.
+  const controller = new AbortController();
+  const engine = new LinearEngine(1000, 1);
+  const run = engine.run.bind(engine);
+  let abortedAt = -1;
+  engine.run = async (input, count) => {
+    const out = run(input, count);
+    if (engine.calls === 3) {
+      controller.abort();
+      abortedAt = engine.calls;
+    }
+    return out;
+  };
+  await assert.rejects(runIsm(engine, codes, [2], [0], { binSize: 200, batchSize: 60, signal: controller.signal }), CancelledError);
+  assert.equal(abortedAt, 3);
+  // Let any pending continuation run: a leak would show as a later call.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(engine.calls, 3, `engine calls after the abort: ${engine.calls - 3}`);
+
+  const early = new LinearEngine(1000, 1);
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(runIsm(early, codes, [2], [0], { binSize: 200, signal: aborted.signal }), CancelledError);
+  assert.equal(early.calls, 0);
+});
+
 test('logit clips p to [1e-6, 1 − 1e-6]', () => {
   assert.ok(Math.abs(logit(0) - Math.log(1e-6 / (1 - 1e-6))) < 1e-9);
   assert.ok(Math.abs(logit(1) + logit(0)) < 1e-9);

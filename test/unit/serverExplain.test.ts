@@ -14,6 +14,8 @@ import { parseFastaText } from '../../src/core/fasta';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { ExplainProgressNotification, ExplainRequest, ExplainResult } from '../../src/shared/protocol';
+import { unpackAttributionRow } from '../../src/shared/attributionStrip';
+import { explainLogoMarkdown } from '../../src/shared/sequenceLogo';
 import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
 
@@ -81,9 +83,31 @@ test('explains the bin under the cursor: the core ISM\'s attribution, progressiv
     await engine.dispose();
   }
   assert.ok(r.scale > 0);
+  // Each experiment's own attribution (the heatmap strip of the selected experiment): rows whose mean
+  // is the mean attribution; progress notifications do without them.
+  assert.ok(r.byExperiment);
+  assert.equal(r.byExperiment.length, 1000);
+  assert.equal(r.byExperiment.scales.length, r.experiments.length);
+  const rows = r.experiments.map((_, k) => unpackAttributionRow(r.byExperiment!, k));
+  // Fixed point: within 1/32,767 of each row's scale (plus the mean's 1e-5 rounding).
+  const tolerance = Math.max(...r.byExperiment.scales) / 32767 + 2e-5;
+  for (let i = 0; i < 1000; i++) {
+    const mean = rows.reduce((sum, row) => sum + row[i]!, 0) / r.experiments.length;
+    assert.ok(Math.abs(mean - r.attribution[i]!) < tolerance, `base ${i}: ${mean} vs ${r.attribution[i]}`);
+  }
+  // The hover's logo reads this sequence's letters at the segment's record offsets (the tiny random
+  // model's attribution has no segment of its own: the planted site stands in for one).
+  const logo = explainLogoMarkdown({ ...r, segments: [{ start: 472, end: 487, score: 1 }] }, (o) => sequence[o]);
+  const m = /^!\[attribution logo of bp 473-487\]\(data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+) /.exec(logo ?? '');
+  assert.ok(m, logo?.slice(0, 80));
+  const svg = Buffer.from(m[1], 'base64').toString('latin1');
+  const letters = [...svg.matchAll(/data-base="([ACGT])"/g)].map((x) => x[1]).join('');
+  const drawn = sequence.slice(472, 487).split('').filter((_, k) => r.attribution[472 + k] !== 0).join('');
+  assert.equal(letters, drawn);
   const partial = progress.filter((p) => p.token === 'run-1');
   assert.ok(partial.length >= 1, 'progress notifications');
   assert.ok(partial.every((p) => !p.complete));
+  assert.ok(partial.every((p) => p.byExperiment === undefined));
   // The centre first: the first partial result holds a contiguous span around base 500 (bin 2's middle).
   const first = partial[0].attribution.map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0);
   assert.ok(first.length < 1000, 'the first notification is partial');
@@ -113,7 +137,16 @@ test('selections: more than 1 kb is refused; a two-bin selection explains both b
 
 test('a cancelled explanation stops with RequestCancelled', async () => {
   const source = new CancellationTokenSource();
-  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2] }, source.token);
+  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2], token: 'cancelled-run' }, source.token);
   setTimeout(() => source.cancel(), 30);
   await assert.rejects(pending, (e: { code?: number; message?: string }) => e.code === -32800 || /cancel/i.test(String(e.message)));
+  // The cancelled ISM does not go on in the background: while a whole explanation of the same bin
+  // runs after it (several progress intervals of engine batches), the cancelled run sends nothing
+  // more, and it left nothing in the cache.
+  const before = progress.filter((p) => p.token === 'cancelled-run').length;
+  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2], token: 'after-cancel' });
+  assert.equal(r.complete, true);
+  assert.notEqual(r.cached, true, 'a cancelled run is not cached');
+  assert.ok(progress.some((p) => p.token === 'after-cancel'), 'the second run reported progress');
+  assert.equal(progress.filter((p) => p.token === 'cancelled-run').length, before, 'no progress from the cancelled run after its cancellation');
 });

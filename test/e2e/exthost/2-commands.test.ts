@@ -264,6 +264,12 @@ const checks: Record<string, CommandCheck> = {
     try {
       await api.whenIdle(editor.document.uri);
       await execute();
+      // The hover of the explained bin: a segment (named with its best motif) comes with its logo,
+      // an SVG image as a base64 data: URI.
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.selection.active);
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.match(text, /\*\*Explained\*\* bin/, text.slice(0, 400));
+      if (/best match of the most important segment/.test(text)) assert.match(text, /!\[attribution logo of bp \d+-\d+\]\(data:image\/svg\+xml;base64,/);
     } finally {
       await config.update('focusedExperiments', undefined);
     }
