@@ -8,7 +8,7 @@
 import * as path from 'path';
 import { TextSink } from '../core/atomicFile';
 import { FastaRecordInfo } from '../core/fasta';
-import { PredictionContext, PredictionWriter, genomePlacement } from '../core/formats/predictions';
+import { PredictionContext, PredictionWriter, float32Text, genomePlacement } from '../core/formats/predictions';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { BigWigWriter, ChromSize } from './bigwig';
@@ -78,7 +78,8 @@ interface Peak {
   k: number;
 }
 
-const fmt = (p: number): string => p.toFixed(4);
+/** Probabilities as the other writers print them: the shortest text that reads back as the float32. */
+const fmt = float32Text;
 
 /**
  * narrowPeak (BED6+4): runs of consecutive bins with probability ≥ threshold, per experiment, merged

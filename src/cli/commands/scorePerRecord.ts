@@ -6,6 +6,7 @@
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError } from '../../core/errors';
 import { readFastaEvents } from '../../core/fasta';
+import { float32Text } from '../../core/formats/predictions';
 import { ModelPackage } from '../../core/modelPackage';
 import { RecordFit, RecordPrediction, recordFit, scoreRecords } from '../../core/perRecord';
 import { uniqueLabel } from '../../core/targets';
@@ -25,7 +26,8 @@ export interface PerRecordRun {
   threads?: number;
 }
 
-const fmt = (p: number): string => p.toFixed(4);
+/** Probabilities as the other writers print them: the shortest text that reads back as the float32. */
+const fmt = float32Text;
 
 export async function scorePerRecord(run: PerRecordRun, io: CliIo): Promise<number> {
   if (run.format !== 'tsv' && run.format !== 'json') throw new UsageError(`--per-record writes tsv or json (one row per record); got --format ${run.format}`);
