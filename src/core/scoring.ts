@@ -13,8 +13,8 @@ import { InferenceEngine } from './engine';
 export const DEFAULT_BATCH_SIZE = 64;
 /** Longest chunk of sequence the shared-convolution path puts in one piece (≈ 42 MB per copy of DanQ's 320-filter convolution). */
 export const MAX_CHUNK_BP = 32_768;
-/** Mean run of consecutive bins below which the chunk path is not worth its smaller batches. */
-export const MIN_MEAN_RUN = 4;
+/** Runs of fewer consecutive bins than this are scored window by window, not as a chunk. */
+export const MIN_CHUNK_RUN = 4;
 /**
  * Shards and resume chunks of a genome start at multiples of this many bins. The chunk graph's
  * chunks are cut every K bins from the start of what is scored (K = half the batch: 32 by default, 64
@@ -74,16 +74,25 @@ export async function scoreBins(
   onBlock: (block: BinBlock) => void | Promise<void>,
   codesOffset = 0,
 ): Promise<void> {
+  const layout: BinLayout = { binSize: opts.binSize, windowLength: engine.inputLength };
+  // Before either path: an all-N window is no prediction, on the chunk graph as on the per-window one.
+  if (opts.skipUnknownWindows) bins = binsWithSequence(codes, bins, layout, codesOffset);
+  if (engine.runChunks && opts.chunks !== false) return scoreBinsChunked(engine, codes, bins, opts, onBlock, codesOffset);
+  return scoreWindows(engine, codes, bins, opts, onBlock, codesOffset);
+}
+
+/** One window per bin, in full batches (both strands in one engine call). */
+async function scoreWindows(
+  engine: InferenceEngine,
+  codes: Uint8Array,
+  bins: readonly number[],
+  opts: ScoringOptions,
+  onBlock: (block: BinBlock) => void | Promise<void>,
+  codesOffset: number,
+): Promise<void> {
   const L = engine.inputLength;
   const T = engine.outputCount;
   const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
-  // Before either path: an all-N window is no prediction, on the chunk graph as on the per-window one.
-  if (opts.skipUnknownWindows) bins = binsWithSequence(codes, bins, layout, codesOffset);
-  // Scattered bins (the editor's leftovers between cached ones) share little sequence: a run of fewer
-  // than MIN_MEAN_RUN bins on average is scored window by window, in full batches.
-  if (engine.runChunks && opts.chunks !== false && chunkPieces(bins, Number.MAX_SAFE_INTEGER).length * MIN_MEAN_RUN <= bins.length) {
-    return scoreBinsChunked(engine, codes, bins, opts, onBlock, codesOffset);
-  }
   const strands = opts.reverseComplement ? 2 : 1;
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
@@ -155,6 +164,17 @@ export async function scoreBinsChunked(
   let running: Promise<void> | undefined;
   for (let i = 0, call = 0; i < pieces.length; call++) {
     throwIfAborted(opts.signal);
+    if (pieces[i].length < MIN_CHUNK_RUN) {
+      // Runs this short share too little sequence to pay for a chunk (the editor's scattered leftovers,
+      // a record's last bins): window by window, consecutive short runs batched together. Decided per
+      // run, not per call, so that a bin is scored the same way however the bins were grouped.
+      const loose: number[] = [];
+      while (i < pieces.length && pieces[i].length < MIN_CHUNK_RUN) loose.push(...pieces[i++]);
+      if (running) await running;
+      running = undefined;
+      await scoreWindows(engine, codes, loose, opts, onBlock, codesOffset);
+      continue;
+    }
     const len = pieces[i].length;
     const group: number[][] = [];
     while (i < pieces.length && group.length < chunksPerCall && pieces[i].length === len) group.push(pieces[i++]);
