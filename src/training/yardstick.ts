@@ -24,6 +24,9 @@ import { seededRandom } from '../core/random';
 import { dinucleotideShuffle } from '../core/shuffle';
 import { Device } from '../core/engine';
 import { openEngine } from '../engine/openEngine';
+import { buildScanner, scanSequence } from '../motifs/fimo';
+import { readJaspar } from '../motifs/jaspar';
+import { motifsOfFactor } from '../motifs/annotate';
 
 export const PEAK_YARDSTICK_FORMAT = 'tfbs-lens-peak-yardstick';
 export const DEFAULT_SHUFFLES = 1;
@@ -46,6 +49,11 @@ export interface PeakYardstickOptions {
   onProgress?: (done: number, total: number) => void;
   onNotice?: (message: string) => void;
   signal?: AbortSignal;
+  /**
+   * JASPAR file: the factor's motifs there are scored on the same windows (best log-odds site on
+   * either strand) as a reference — what a motif scan alone reaches on this task.
+   */
+  motifs?: string;
 }
 
 export interface YardstickExperiment {
@@ -79,6 +87,8 @@ export interface PeakYardstickReport {
   /** The same summary over every other experiment: a control (how much is factor-specific). */
   otherExperiments: { experiments: number; meanRocAuc: number | null; meanAveragePrecision: number | null };
   experiments: YardstickExperiment[];
+  /** With `motifs`: each of the factor's motifs, scored alone on the same windows. */
+  motifReference?: { file: string; motifs: { id: string; name: string; rocAuc: number | null; averagePrecision: number | null }[] };
   scoring: { engine: string; reverseComplement: true; seconds: number; windowsPerSecond: number };
 }
 
@@ -192,6 +202,25 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
     if (m.rocAuc !== null) otherAuc.push(m.rocAuc);
     if (m.averagePrecision !== null) otherAp.push(m.averagePrecision);
   }
+  let motifReference: PeakYardstickReport['motifReference'];
+  if (opts.motifs) {
+    const chosenMotifs = motifsOfFactor(await readJaspar(opts.motifs), factor);
+    if (!chosenMotifs.length) throw new InputError(`no motif of factor "${factor}" in the JASPAR file`, { file: opts.motifs });
+    motifReference = {
+      file: opts.motifs,
+      motifs: chosenMotifs.map((m) => {
+        const scanner = buildScanner(m);
+        // Only the bases inside the model's window count, as they do for the model.
+        const best = Float32Array.from(sequences, (codes) => {
+          const from = Math.max(0, Math.floor(codes.length / 2) - Math.floor(L / 2));
+          const hits = scanSequence(scanner, codes.subarray(from, from + L), 1);
+          return hits.length ? Math.max(...hits.map((h) => h.score)) : -1e9;
+        });
+        const mm = binaryMetrics(best, labels);
+        return { id: m.id, name: m.name, rocAuc: mm.rocAuc, averagePrecision: mm.averagePrecision };
+      }),
+    };
+  }
   const aucs = experiments.map((e) => e.rocAuc).filter((v): v is number => v !== null);
   const aps = experiments.map((e) => e.averagePrecision).filter((v): v is number => v !== null);
   return {
@@ -219,6 +248,7 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
     },
     otherExperiments: { experiments: otherAuc.length, meanRocAuc: mean(otherAuc), meanAveragePrecision: mean(otherAp) },
     experiments,
+    ...(motifReference ? { motifReference } : {}),
     scoring: { engine: engine.description, reverseComplement: true, seconds, windowsPerSecond: seconds > 0 ? (2 * n) / seconds : 0 },
   };
 }
@@ -238,6 +268,7 @@ export function yardstickSummaryText(r: PeakYardstickReport): string {
     `ROC AUC      mean ${fmt(s.meanRocAuc)}, median ${fmt(s.medianRocAuc)}; max over the ${r.factor} experiments ${fmt(s.maxOverExperiments.rocAuc)}`,
     `AP           mean ${fmt(s.meanAveragePrecision)}; max over the ${r.factor} experiments ${fmt(s.maxOverExperiments.averagePrecision)} (chance ${fmt(r.chanceAveragePrecision)})`,
     `control      the other ${r.otherExperiments.experiments} experiments: mean ROC AUC ${fmt(r.otherExperiments.meanRocAuc)}, mean AP ${fmt(r.otherExperiments.meanAveragePrecision)}`,
+    ...(r.motifReference?.motifs ?? []).map((m) => `motif        ${m.id} ${m.name} alone (best site, either strand): ROC AUC ${fmt(m.rocAuc)}, AP ${fmt(m.averagePrecision)}`),
     `time         ${r.scoring.seconds.toFixed(1)} s (${r.scoring.windowsPerSecond.toFixed(0)} windows/s, ${r.scoring.engine})`,
   ].join('\n');
 }

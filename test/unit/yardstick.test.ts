@@ -15,6 +15,7 @@ import { runTfbs } from '../fixtures/cli';
 /** 12 outputs: the first names of targets_690_tf.txt, four of them CTCF (#0, #2, #5, #9). */
 const SMALL: DanqArchitecture = { inputLength: 1000, convFilters: 8, convWidth: 26, poolSize: 13, lstmHidden: 4, denseHidden: 8, outputs: 12 };
 const PEAKS = path.join(repoRoot(), 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
+const JASPAR_CTCF = path.join(repoRoot(), 'data', 'jaspar', 'CTCF_MA0139.1.jaspar');
 
 let work: string;
 let model: string;
@@ -107,12 +108,20 @@ test('yardstick refuses a factor the model does not predict', async () => {
 
 test('tfbs evaluate --peaks: summary, JSON report, and clean refusals', async () => {
   const json = path.join(work, 'y.json');
-  const ok = runTfbs(['evaluate', '--peaks', peaks, '--model', model, '--threads', '1', '--seed', '5', '--shuffles', '2', '-o', json], { timeoutMs: 60000 });
+  const ok = runTfbs(['evaluate', '--peaks', peaks, '--model', model, '--threads', '1', '--seed', '5', '--shuffles', '2', '--motifs', JASPAR_CTCF, '-o', json], { timeoutMs: 60000 });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /experiments {2}4 of factor CTCF/);
   assert.match(ok.stdout, /48 dinucleotide-shuffled copies \(2 per peak, seed 5\)/);
   const written = JSON.parse(readFileSync(json, 'utf8')) as PeakYardstickReport;
   assert.equal(written.summary.meanRocAuc, report.summary.meanRocAuc);
+  // The real CTCF motif separates real CTCF peaks from their shuffles far better than chance.
+  assert.equal(written.motifReference?.motifs.length, 1);
+  assert.equal(written.motifReference?.motifs[0].id, 'MA0139.1');
+  assert.ok((written.motifReference?.motifs[0].rocAuc as number) > 0.8, `motif AUC ${written.motifReference?.motifs[0].rocAuc}`);
+  assert.match(ok.stdout, /motif {8}MA0139\.1 CTCF alone/);
+  const noMotif = runTfbs(['evaluate', '--peaks', peaks, '--model', model, '--factor', 'EZH2', '--motifs', JASPAR_CTCF], { timeoutMs: 30000 });
+  assert.equal(noMotif.code, 1, noMotif.stderr);
+  assert.match(noMotif.stderr, /no motif of factor "EZH2"/);
 
   const both = runTfbs(['evaluate', '--peaks', peaks, '--data', work, '--model', model], { timeoutMs: 30000 });
   assert.equal(both.code, 2);

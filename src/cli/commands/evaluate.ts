@@ -34,7 +34,7 @@ export function summaryText(r: EvaluationReport): string {
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
-  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n       evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [-o report.json]',
+  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n       evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
   positionals: { min: 0, max: 0 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -52,6 +52,7 @@ export const evaluateCommand: CliCommand = {
     peaks: { type: 'string', value: 'FASTA', description: 'out-of-region yardstick: these peak sequences against their dinucleotide shuffles (instead of --data)' },
     factor: { type: 'string', value: 'NAME', description: `with --peaks: the factor whose experiments are scored (default ${DEFAULT_FACTOR})` },
     shuffles: { type: 'string', value: 'N', description: `with --peaks: shuffled negatives per peak (default ${DEFAULT_SHUFFLES})` },
+    motifs: { type: 'string', value: 'JASPAR', description: 'with --peaks: also score the factor\'s motifs from this JASPAR file alone, as a reference' },
     seed: { type: 'string', value: 'N', description: `with --peaks: seed of the shuffles (default ${DEFAULT_SHUFFLE_SEED})` },
   },
 
@@ -73,6 +74,7 @@ export const evaluateCommand: CliCommand = {
         factor: stringOption(args, 'factor') ?? DEFAULT_FACTOR,
         shuffles: intOption(args, 'shuffles', DEFAULT_SHUFFLES, 1, 100),
         seed: intOption(args, 'seed', DEFAULT_SHUFFLE_SEED, 0, 0xffffffff),
+        motifs: stringOption(args, 'motifs'),
         batchSize,
         threads,
         device,
@@ -90,7 +92,7 @@ export const evaluateCommand: CliCommand = {
       if (json) io.log(`wrote ${json}`);
       return 0;
     }
-    for (const o of ['factor', 'shuffles', 'seed'] as const) {
+    for (const o of ['factor', 'shuffles', 'seed', 'motifs'] as const) {
       if (args.options[o] !== undefined) throw new UsageError(`--${o} applies only to --peaks`);
     }
     if (!dataDir) throw new UsageError('--data DIR is required (a prepared dataset; make one with tfbs dataset prepare), or --peaks FASTA for the out-of-region yardstick');
