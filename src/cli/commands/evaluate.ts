@@ -34,7 +34,7 @@ export function summaryText(r: EvaluationReport): string {
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
-  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n       evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
+  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
   positionals: { min: 0, max: 0 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
