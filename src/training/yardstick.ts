@@ -104,6 +104,7 @@ export async function readPeakFasta(file: string): Promise<PeakRecord[]> {
   });
   const parsed = parseFastaText(text);
   const error = parsed.problems.find((p) => p.severity === 'error');
+  // Every record is a positive: an empty or non-DNA record is an error here (the parser reports both), never skipped.
   if (error) throw new InputError(error.message, { file, line: error.line + 1 });
   const records = parsed.records.filter((r) => r.scorable && r.length > 0);
   if (!records.length) throw new InputError('no scorable DNA record', { file });
@@ -140,8 +141,9 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
   const L = pkg.manifest.input.length;
   const T = pkg.manifest.targets.length;
   const lengths = peaks.map((p) => p.length);
-  const minLength = Math.min(...lengths);
-  const maxLength = Math.max(...lengths);
+  // A loop, not Math.min(...): a peak file may hold more records than a call takes arguments.
+  const minLength = lengths.reduce((m, v) => Math.min(m, v), Infinity);
+  const maxLength = lengths.reduce((m, v) => Math.max(m, v), 0);
   if (maxLength > L) opts.onNotice?.(`records up to ${maxLength} bp are longer than the model's ${L} bp window: the centred ${L} bp are scored`);
 
   const engine = await openEngine(pkg, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice });

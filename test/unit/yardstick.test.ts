@@ -137,4 +137,15 @@ test('tfbs evaluate --peaks: summary, JSON report, and clean refusals', async ()
   const empty = runTfbs(['evaluate', '--peaks', notFasta, '--model', model], { timeoutMs: 30000 });
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /no scorable DNA record/);
+  const withEmpty = path.join(work, 'with-empty.fa');
+  await fs.writeFile(withEmpty, '>a\nACGTACGTAC\n>b\n>c\nGGGCCCAAAT\n');
+  const hole = runTfbs(['evaluate', '--peaks', withEmpty, '--model', model], { timeoutMs: 30000 });
+  assert.equal(hole.code, 1);
+  assert.match(hole.stderr, /line 3: record "b" has no sequence/);
+  // A protein record is refused too, naming the line: a peak file must not lose a positive silently.
+  const withProtein = path.join(work, 'with-protein.fa');
+  await fs.writeFile(withProtein, '>a\nACGTACGTAC\n>b\nMKLLEEFFPQWV\n>c\nGGGCCCAAAT\n');
+  const protein = runTfbs(['evaluate', '--peaks', withProtein, '--model', model], { timeoutMs: 30000 });
+  assert.equal(protein.code, 1);
+  assert.match(protein.stderr, /with-protein\.fa, line 4: "L" is not a DNA character/);
 });
