@@ -1,8 +1,14 @@
-/** `tfbs evaluate`: scores a split of a prepared dataset with a model and reports ROC AUC / AP per experiment. */
+/**
+ * `tfbs evaluate`: scores a split of a prepared dataset with a model and reports ROC AUC / AP per
+ * experiment; with --peaks, the out-of-region yardstick instead (peaks against their own
+ * dinucleotide shuffles, on one factor's experiments: training/yardstick.ts).
+ */
+import { writeFileAtomic } from '../../core/atomicFile';
 import { UsageError } from '../../core/errors';
 import { SPLIT_NAMES } from '../../training/datasets';
 import { EvaluationReport, DEFAULT_EVAL_BATCH, evaluateModel, writeEvaluationOutputs } from '../../training/evaluate';
 import { DEFAULT_MIN_POSITIVES } from '../../core/metrics';
+import { DEFAULT_FACTOR, DEFAULT_SHUFFLES, DEFAULT_SHUFFLE_SEED, peakYardstick, yardstickSummaryText } from '../../training/yardstick';
 import { choiceOption, intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
@@ -28,7 +34,7 @@ export function summaryText(r: EvaluationReport): string {
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
-  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]',
+  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
   positionals: { min: 0, max: 0 },
   options: {
     model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
@@ -43,15 +49,54 @@ export const evaluateCommand: CliCommand = {
     output: { type: 'string', short: 'o', value: 'FILE', description: 'JSON report (every experiment, curves)' },
     markdown: { type: 'string', value: 'FILE', description: 'Markdown report (summary, then one row per experiment)' },
     plots: { type: 'string', value: 'DIR', description: 'write roc.svg, pr.svg and auc-histogram.svg there' },
+    peaks: { type: 'string', value: 'FASTA', description: 'out-of-region yardstick: these peak sequences against their dinucleotide shuffles (instead of --data)' },
+    factor: { type: 'string', value: 'NAME', description: `with --peaks: the factor whose experiments are scored (default ${DEFAULT_FACTOR})` },
+    shuffles: { type: 'string', value: 'N', description: `with --peaks: shuffled negatives per peak (default ${DEFAULT_SHUFFLES})` },
+    motifs: { type: 'string', value: 'JASPAR', description: 'with --peaks: also score the factor\'s motifs from this JASPAR file alone, as a reference' },
+    seed: { type: 'string', value: 'N', description: `with --peaks: seed of the shuffles (default ${DEFAULT_SHUFFLE_SEED})` },
   },
 
   async run(args, io) {
     const dataDir = stringOption(args, 'data');
-    if (!dataDir) throw new UsageError('--data DIR is required (a prepared dataset; make one with tfbs dataset prepare)');
-    const split = choiceOption(args, 'split', SPLIT_NAMES, 'test');
+    const peaks = stringOption(args, 'peaks');
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const batchSize = intOption(args, 'batch', DEFAULT_EVAL_BATCH, 1, 8192);
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
+    if (peaks !== undefined) {
+      if (dataDir !== undefined) throw new UsageError('--peaks and --data are two different evaluations; give one');
+      for (const o of ['split', 'markdown', 'plots', 'min-positives', 'max-samples', 'rc'] as const) {
+        if (args.options[o] !== undefined) throw new UsageError(`--${o === 'rc' ? 'no-rc' : o} does not apply to --peaks (both strands are always averaged there)`);
+      }
+      let bar: ProgressBar | undefined;
+      const report = await peakYardstick({
+        modelDir: stringOption(args, 'model') ?? defaultModelDir(),
+        peaks,
+        factor: stringOption(args, 'factor') ?? DEFAULT_FACTOR,
+        shuffles: intOption(args, 'shuffles', DEFAULT_SHUFFLES, 1, 100),
+        seed: intOption(args, 'seed', DEFAULT_SHUFFLE_SEED, 0, 0xffffffff),
+        motifs: stringOption(args, 'motifs'),
+        batchSize,
+        threads,
+        device,
+        signal: io.signal,
+        onNotice: (m) => io.log(`notice: ${m}`),
+        onProgress: (done, total) => {
+          bar ??= new ProgressBar(total, io.interactive, 'yardstick');
+          bar.update(done, `${done}/${total} windows`);
+        },
+      });
+      bar?.done();
+      const json = stringOption(args, 'output');
+      if (json) await writeFileAtomic(json, JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(yardstickSummaryText(report) + '\n');
+      if (json) io.log(`wrote ${json}`);
+      return 0;
+    }
+    for (const o of ['factor', 'shuffles', 'seed', 'motifs'] as const) {
+      if (args.options[o] !== undefined) throw new UsageError(`--${o} applies only to --peaks`);
+    }
+    if (!dataDir) throw new UsageError('--data DIR is required (a prepared dataset; make one with tfbs dataset prepare), or --peaks FASTA for the out-of-region yardstick');
+    const split = choiceOption(args, 'split', SPLIT_NAMES, 'test');
     const minPositives = intOption(args, 'min-positives', DEFAULT_MIN_POSITIVES, 1);
     const maxSamples = args.options['max-samples'] === undefined ? undefined : intOption(args, 'max-samples', 1, 1);
     let bar: ProgressBar | undefined;
