@@ -9,7 +9,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
-import { encodeResidues, oneHotWindow } from '../src/core/encoding';
+import { codesFromString, oneHotWindow } from '../src/core/encoding';
 import { loadModelPackage } from '../src/core/modelPackage';
 import { buildDanqModel, DanqGraphOptions, DanqWeights, weightShapes } from '../src/onnx/danq';
 import { writeModel } from '../src/onnx/onnxModel';
@@ -32,9 +32,7 @@ export const REGION_FASTA = path.join('data', 'genome', 'human_chr1_100kb_region
 /** The first `count` 1000 bp windows of the 100 kb human region, 200 bp bins, as the scorer cuts them. */
 export async function regionWindows(count: number, length = 1000): Promise<Float32Array> {
   const text = await fs.readFile(path.join(benchRepoRoot(), REGION_FASTA), 'latin1');
-  const bytes = Buffer.from(text.split('\n').filter((l) => !l.startsWith('>')).join('').trim(), 'latin1');
-  const codes = new Uint8Array(bytes.length);
-  if (encodeResidues(bytes, codes) !== -1) throw new Error(`${REGION_FASTA} holds a non-DNA byte`);
+  const codes = codesFromString(text.split('\n').filter((l) => !l.startsWith('>')).join('').trim());
   const out = new Float32Array(count * length * 4);
   for (let i = 0; i < count; i++) oneHotWindow(codes, windowStart(i, { binSize: 200, windowLength: length }), length, out, i * length * 4);
   return out;

@@ -36,16 +36,6 @@ export function isProteinLetter(byte: number): boolean {
   return PROTEIN_ONLY.has(String.fromCharCode(byte));
 }
 
-/** Maps ASCII residues to codes in place-free fashion; returns the index of the first invalid byte or -1. */
-export function encodeResidues(src: Uint8Array, dst: Uint8Array, dstOffset = 0): number {
-  for (let i = 0; i < src.length; i++) {
-    const c = BASE_CODE[src[i]];
-    if (c === INVALID) return i;
-    dst[dstOffset + i] = c;
-  }
-  return -1;
-}
-
 /** Codes for a string (tests, small inputs); throws on a non-DNA character. */
 export function codesFromString(seq: string): Uint8Array {
   const out = new Uint8Array(seq.length);

@@ -65,3 +65,25 @@ test('an aborted atomic file leaves the previous target and no temporary file', 
   assert.equal(await fs.readFile(target, 'utf8'), 'previous\n');
   assert.deepEqual((await fs.readdir(work)).filter((n) => n.endsWith('.tmp')), []);
 });
+
+test('a full disk (ENOSPC injected where the data reaches the disk) leaves the previous file, no temporary file, and a message naming the file', async () => {
+  const probe = await fs.open(path.join(work, 'probe-full'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { sync: (this: { fd: number }) => Promise<void> };
+  await probe.close();
+  const sync = proto.sync;
+  proto.sync = async () => {
+    throw Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' });
+  };
+  try {
+    const target = path.join(work, 'export.bed');
+    await fs.writeFile(target, 'previous export\n');
+    const file = await AtomicFile.open(target);
+    await file.write('track name=x\nchr1\t0\t200\tCTCF\t900\t.\t0.9\n');
+    await assert.rejects(file.commit(), (e: Error) => /no space left on the device/.test(e.message) && e.message.includes(target));
+    await assert.rejects(writeFileAtomic(target, 'a whole new file\n'), /no space left on the device/);
+    assert.equal(await fs.readFile(target, 'utf8'), 'previous export\n');
+    assert.deepEqual((await fs.readdir(work)).filter((f) => f.endsWith('.tmp')), []);
+  } finally {
+    proto.sync = sync;
+  }
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { encodeResidues, oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
+import { codesFromString, oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { DANQ_TINY, DanqArchitecture, DanqGraphOptions, parameterCount } from '../../src/onnx/danq';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
@@ -20,10 +20,7 @@ async function tempDir(): Promise<string> {
 async function humanRegionCodes(): Promise<Uint8Array> {
   const text = await fs.readFile(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'latin1');
   const seq = text.split('\n').filter((l) => !l.startsWith('>')).join('').trim();
-  const bytes = Buffer.from(seq, 'latin1');
-  const codes = new Uint8Array(bytes.length);
-  assert.equal(encodeResidues(bytes, codes), -1, 'the region is plain DNA');
-  return codes;
+  return codesFromString(seq); // throws if the region held a non-DNA character
 }
 
 /** Windows from the real region: one hanging over the start (N padding), soft-masked repeats, the end. */

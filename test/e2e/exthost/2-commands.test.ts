@@ -45,7 +45,49 @@ function assertSameBed(exported: string, cli: string): void {
   for (const [key, p] of a) if (!b.has(key)) assert.ok(borderline(p), `exported line the CLI does not write: ${key}\t${p} ${context}`);
 }
 
+/** Start columns of the decorated (≥ threshold) 200 bp bins on the one sequence line, ascending. */
+function decoratedStarts(api: TfbsLensTestApi, uri: vscode.Uri): number[] {
+  const starts: number[] = [];
+  for (const set of api.decorations(uri)) {
+    for (const r of set.ranges) for (let c = r.start.character; c < r.end.character; c += 200) starts.push(c);
+  }
+  return starts.sort((a, b) => a - b);
+}
+
 const checks: Record<string, CommandCheck> = {
+  'tfbsLens.openRegion': async ({ api, scratch }, execute) => {
+    // A region of an indexed FASTA opens as a read-only tfbs-region: document headed chrom:start-end,
+    // holding exactly that stretch of the file, and is scored like any FASTA.
+    const copy = path.join(scratch, 'indexed.fa');
+    fs.copyFileSync(workspaceFile(REGION_FILE).fsPath, copy);
+    await runCli(['index', copy]);
+    await execute({ inputBox: () => 'chr1:50001-60000' }, vscode.Uri.file(copy));
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.ok(doc && doc.uri.scheme === 'tfbs-region', `a tfbs-region: document is active: ${doc?.uri.toString()}`);
+    assert.equal(doc.languageId, 'fasta');
+    assert.match(doc.lineAt(0).text, /^>chr1:50001-60000\b/);
+    const sequence = fs.readFileSync(copy, 'utf8').split('\n')[1].slice(50_000, 60_000);
+    assert.equal(doc.getText().split('\n').slice(1).join(''), sequence);
+    const idle = await api.whenIdle(doc.uri);
+    assert.ok(idle.modelReady && idle.scored === 50, `50 bins of 200 bp scored: ${JSON.stringify(idle)}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  },
+
+  'tfbsLens.nextStrongSite': async ({ api, editor }, execute) => {
+    const starts = decoratedStarts(api, editor.document.uri);
+    assert.ok(starts.length > 1, 'the region has strong sites');
+    editor.selection = new vscode.Selection(1, 0, 1, 0);
+    await execute();
+    assert.equal(editor.selection.active.character, starts.find((c) => c > 0), 'the cursor is on the first strong bin after it');
+  },
+
+  'tfbsLens.previousStrongSite': async ({ api, editor }, execute) => {
+    const starts = decoratedStarts(api, editor.document.uri);
+    editor.selection = new vscode.Selection(1, 100_000, 1, 100_000);
+    await execute();
+    assert.equal(editor.selection.active.character, starts[starts.length - 1], 'the cursor is on the last strong bin before it');
+  },
+
   'tfbsLens.openExample': async ({ api }, execute) => {
     await execute();
     // The walkthrough's example opens as an editable copy (never the installed file) and gets scored.
