@@ -1,12 +1,22 @@
 /** Opens the engine that runs a model package's network: ONNX Runtime for ONNX, TensorFlow.js for TF.js. */
-import { ModelError } from '../core/errors';
+import { EnvironmentError, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { EngineOptions, InferenceEngine } from '../core/engine';
 import { openOnnxEngine } from './onnxEngine';
 import { openTfjsEngine } from './tfjsEngine';
 
 export async function openEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
-  if (pkg.format === 'onnx') return openOnnxEngine(pkg, opts);
+  if (pkg.format === 'onnx') {
+    try {
+      return await openOnnxEngine(pkg, opts);
+    } catch (e) {
+      // ONNX Runtime's native module cannot load here (a VSIX of another platform, a broken install):
+      // a package that also carries its TF.js form still runs, on TensorFlow.js' WebAssembly backend.
+      if (!(e instanceof EnvironmentError) || !pkg.manifest.tfjs || opts.precision === 'int8') throw e;
+      opts.onNotice?.(`${e.message}; running this model's TF.js form on TensorFlow.js instead`);
+      return openTfjsEngine(pkg, opts);
+    }
+  }
   // int8 is built from the ONNX graph (chunk graph + ORT's quantised operators); a TF.js model has none.
   if (opts.precision === 'int8') throw new ModelError(`int8 is not available for model "${pkg.manifest.name}": it is a TensorFlow.js model, and int8 runs on ONNX Runtime; use --precision fp32`, { file: pkg.dir });
   return openTfjsEngine(pkg, opts);

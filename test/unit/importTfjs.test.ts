@@ -113,3 +113,28 @@ test("TF.js' own defaults (hardSigmoid LSTM gates, GRU, same padding, average an
     assert.ok(Math.max(...got) - Math.min(...got) > 0.02, `${kind}: outputs vary`);
   }
 });
+
+test('where ONNX Runtime cannot load (a VSIX of another platform), a package with a TF.js form scores on TF.js, with one notice', async () => {
+  const src = path.join(work, 'tfjs-fallback-src');
+  await writeTfjsDanqPackage(src, randomDanqWeights(DANQ_TINY, 8));
+  const out = path.join(work, 'fallback');
+  await importModel(path.join(src, 'tfjs', 'model.json'), { out, channels: 'AGCT', targets: 'deepsea', dataDir: path.join(repoRoot(), 'data') });
+  // Preloaded into the CLI: onnxruntime-node's native module fails as it does on the wrong platform.
+  const preload = path.join(work, 'no-ort.js');
+  await fs.writeFile(preload, `const Module = require('module'); const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request === 'onnxruntime-node') throw new Error('onnxruntime_binding.node: invalid ELF header');
+  return load.call(this, request, ...rest);
+};\n`);
+  const fasta = path.join(work, 'fallback.fa');
+  await fs.writeFile(fasta, `>chr1\n${readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n')[1].slice(0, 2000)}\n`);
+  const viaTfjs = runTfbs(['score', fasta, '--model', out, '--format', 'tsv', '--targets', '0,1', '--no-chunks'], { timeoutMs: 120_000, env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } });
+  assert.equal(viaTfjs.code, 0, viaTfjs.stderr);
+  assert.match(viaTfjs.stderr, /onnxruntime-node could not be loaded.*running this model's TF\.js form on TensorFlow\.js instead/);
+  const viaOrt = runTfbs(['score', fasta, '--model', out, '--format', 'tsv', '--targets', '0,1', '--no-chunks'], { timeoutMs: 120_000 });
+  assert.equal(viaOrt.code, 0, viaOrt.stderr);
+  const values = (text: string) => text.trim().split('\n').slice(1).flatMap((l) => l.split('\t').slice(5).map(Number));
+  const [a, b] = [values(viaTfjs.stdout), values(viaOrt.stdout)];
+  assert.equal(a.length, 20);
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-5), 'TF.js and ONNX Runtime give the same probabilities');
+});
