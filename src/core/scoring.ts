@@ -273,6 +273,9 @@ export interface RecordScoresSink {
 /**
  * Scores FASTA events record by record, keeping only the residues that pending windows still need: a
  * 100 MB single-line record costs a few MB. Bins are scored as soon as their window is complete.
+ * Records shorter than a batch (peak sets, oligo libraries: often one bin each) are held until a
+ * batch's worth has gathered and scored together, window by window, so that 500 peaks cost 16 engine
+ * calls, not 500; the sink still sees every record whole and in file order.
  */
 export async function scoreFastaEvents(
   events: AsyncIterable<FastaEvent>,
@@ -290,9 +293,32 @@ export async function scoreFastaEvents(
   let received = 0; // residues of the current record so far
   let nextBin = 0;
   let done = 0; // residues of earlier records
+  let started = false; // sink.startRecord called for the current record
+  /** Short records seen but not yet handed to the sink, in file order. */
+  let held: HeldRecord[] = [];
+  let heldBins = 0;
+
+  const release = async (): Promise<void> => {
+    const records = held;
+    held = [];
+    heldBins = 0;
+    await scoreHeldRecords(engine, records, opts, layout, perBatch, sink);
+    for (const r of records) {
+      done += r.length;
+      onProgress?.(done);
+    }
+  };
+
+  const ensureStarted = async (record: FastaRecordInfo): Promise<void> => {
+    if (started) return;
+    started = true;
+    if (held.length) await release();
+    await sink.startRecord(record);
+  };
 
   const scoreUpTo = async (record: FastaRecordInfo, lastBin: number, length: number | undefined): Promise<void> => {
     if (lastBin < nextBin) return;
+    await ensureStarted(record);
     const bins: number[] = [];
     for (let b = nextBin; b <= lastBin; b++) bins.push(b);
     const view = buffer.subarray(0, received - bufferStart);
@@ -316,7 +342,7 @@ export async function scoreFastaEvents(
       bufferStart = 0;
       received = 0;
       nextBin = 0;
-      await sink.startRecord(record);
+      started = false;
     } else if (event.type === 'residues' && record) {
       const need = received - bufferStart + event.codes.length;
       if (need > buffer.length) {
@@ -330,11 +356,96 @@ export async function scoreFastaEvents(
       const ready = Math.floor((received - L - windowStart(0, layout)) / opts.binSize);
       if (ready - nextBin + 1 >= perBatch) await scoreUpTo(record, nextBin + Math.floor((ready - nextBin + 1) / perBatch) * perBatch - 1, undefined);
     } else if (event.type === 'end' && record) {
-      if (event.scorable) await scoreUpTo(record, binCount(event.length, opts.binSize) - 1, event.length);
-      await sink.endRecord(record, event.length);
-      done += event.length;
-      onProgress?.(done);
+      const bins = event.scorable ? binCount(event.length, opts.binSize) : 0;
+      if (!started && bins < perBatch) {
+        // Held: the record's residues are all in the buffer (nothing was dropped before a first bin).
+        held.push({ record, length: event.length, bins, codes: buffer.slice(0, received) });
+        heldBins += bins;
+        if (heldBins >= perBatch) await release();
+      } else {
+        if (event.scorable) await scoreUpTo(record, bins - 1, event.length);
+        await ensureStarted(record);
+        await sink.endRecord(record, event.length);
+        done += event.length;
+        onProgress?.(done);
+      }
       record = undefined;
     }
+  }
+  if (held.length) await release();
+}
+
+interface HeldRecord {
+  record: FastaRecordInfo;
+  length: number;
+  /** Bins to score (0: an empty or unscorable record, handed on as it is). */
+  bins: number;
+  codes: Uint8Array;
+}
+
+/**
+ * Scores the held short records' bins together, window by window in full batches across records, then
+ * hands each record to the sink whole, in order.
+ */
+async function scoreHeldRecords(
+  engine: InferenceEngine,
+  records: readonly HeldRecord[],
+  opts: ScoringOptions,
+  layout: BinLayout,
+  perBatch: number,
+  sink: RecordScoresSink,
+): Promise<void> {
+  const L = engine.inputLength;
+  const T = engine.outputCount;
+  const strands = opts.reverseComplement ? 2 : 1;
+  const windowSize = L * CHANNEL_COUNT;
+  const items: Array<{ r: number; bin: number }> = [];
+  const binsOf = records.map((h) => {
+    const all = Array.from({ length: h.bins }, (_, b) => b);
+    return opts.skipUnknownWindows ? binsWithSequence(h.codes, all, layout) : all;
+  });
+  const forward = records.map((_, r) => new Float32Array(binsOf[r].length * T));
+  const reverse = strands === 2 ? records.map((_, r) => new Float32Array(binsOf[r].length * T)) : undefined;
+  const slot = records.map(() => 0);
+  // A record with a run long enough for a chunk is scored as scoreBins would score it alone (the
+  // same numbers as --region gives it); the others' windows share batches across records.
+  const chunked = Boolean(engine.runChunks) && opts.chunks !== false;
+  for (const [r, bins] of binsOf.entries()) {
+    if (!(chunked && bins.length >= MIN_CHUNK_RUN)) {
+      bins.forEach((bin) => items.push({ r, bin }));
+      continue;
+    }
+    await scoreBins(engine, records[r].codes, bins, { ...opts, skipUnknownWindows: false }, (block) => {
+      const at = slot[r] * T;
+      forward[r].set(block.forward, at);
+      if (reverse && block.reverse) reverse[r].set(block.reverse, at);
+      slot[r] += block.bins.length;
+    });
+  }
+  const input = new Float32Array(Math.min(perBatch, Math.max(1, items.length)) * strands * windowSize);
+  for (let from = 0; from < items.length; from += perBatch) {
+    throwIfAborted(opts.signal);
+    const group = items.slice(from, from + perBatch);
+    const n = group.length;
+    group.forEach(({ r, bin }, j) => {
+      oneHotWindow(records[r].codes, windowStart(bin, layout), L, input, j * windowSize);
+      if (strands === 2) reverseComplementOneHot(input, j * windowSize, L, input, (n + j) * windowSize);
+    });
+    const out = await engine.run(input, n * strands);
+    group.forEach(({ r }, j) => {
+      const at = slot[r]++ * T;
+      forward[r].set(out.subarray(j * T, (j + 1) * T), at);
+      reverse?.[r].set(out.subarray((n + j) * T, (n + j + 1) * T), at);
+    });
+  }
+  for (const [r, h] of records.entries()) {
+    await sink.startRecord(h.record);
+    const bins = binsOf[r];
+    if (bins.length) {
+      const mean = reverse ? forward[r].map((v, i) => (v + reverse[r][i]) / 2) : forward[r];
+      const block: BinBlock = { bins, targets: T, forward: forward[r], reverse: reverse?.[r], mean };
+      await sink.bins(h.record, block, bins.map((b) => binRange(b, opts.binSize, h.length)));
+    }
+    await sink.endRecord(h.record, h.length);
   }
 }

@@ -96,3 +96,42 @@ test('scoring stops between batches when cancelled', async () => {
   );
   assert.ok(engine.calls <= 4, `stopped after ${engine.calls} engine calls of 25`);
 });
+
+test('short records (peaks, oligos) share engine calls across records; the sink sees each record whole and in file order', async () => {
+  const seqs = [
+    ...Array.from({ length: 50 }, (_, i) => randomDna(200, 100 + i)),
+    randomDna(8000, 99), // 40 bins: scored as it streams, after the 18 records held before it
+    ...Array.from({ length: 49 }, (_, i) => randomDna(200, 200 + i)),
+  ];
+  const file = path.join(os.tmpdir(), `tfbs-short-records-${process.pid}.fa`);
+  await fs.writeFile(file, seqs.map((s, i) => `>r${i}\n${s.match(/.{1,60}/g)!.join('\n')}\n`).join(''));
+  const engine = new LinearEngine(1000, 3);
+  const events: string[] = [];
+  const means = new Map<string, number[]>();
+  await scoreFastaEvents(readFastaEvents(file, { chunkSize: 4096 }), engine, { binSize: 200, reverseComplement: true, batchSize: 64 }, {
+    startRecord: (r) => void events.push(`start ${r.name}`),
+    bins(record, block) {
+      events.push(`bins ${record.name}`);
+      block.bins.forEach((bin, i) => means.set(`${record.name}/${bin}`, [...block.mean.subarray(i * 3, i * 3 + 3)]));
+    },
+    endRecord: (r) => void events.push(`end ${r.name}`),
+  });
+  await fs.rm(file);
+  // 32 held records, the 18 before the long one, the long one (32 + 8 bins), 32 after it, the last 17.
+  assert.equal(engine.calls, 6, 'one call per 32 bins of short records, not one per record');
+  const order: string[] = [];
+  seqs.forEach((_, i) => {
+    order.push(`start r${i}`);
+    if (i === 50) order.push('bins r50', 'bins r50');
+    else order.push(`bins r${i}`);
+    order.push(`end r${i}`);
+  });
+  assert.deepEqual(events, order);
+  for (const [i, seq] of seqs.entries()) {
+    const expected = await inMemory(new LinearEngine(1000, 3), codesFromString(seq), 200, true);
+    for (const [bin, e] of expected) {
+      const got = means.get(`r${i}/${bin}`)!;
+      got.forEach((v, t) => assert.ok(Math.abs(v - e.mean[e.row * 3 + t]) < 1e-6, `r${i} bin ${bin}`));
+    }
+  }
+});
