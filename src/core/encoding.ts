@@ -36,17 +36,24 @@ export function isProteinLetter(byte: number): boolean {
   return PROTEIN_ONLY.has(String.fromCharCode(byte));
 }
 
-/** Codes for a string (tests, small inputs); throws on a non-DNA character. */
-export function codesFromString(seq: string): Uint8Array {
+/** Codes for a string, or undefined when it holds a character that is not IUPAC DNA (e.g. a VCF allele). */
+export function tryCodesFromString(seq: string): Uint8Array | undefined {
   const out = new Uint8Array(seq.length);
   for (let i = 0; i < seq.length; i++) {
-    const c = BASE_CODE[seq.charCodeAt(i) & 0xff];
-    if (c === INVALID || seq.charCodeAt(i) > 0xff) {
-      throw new RangeError(`not a DNA character: ${JSON.stringify(seq[i])} at ${i}`);
-    }
+    const ch = seq.charCodeAt(i);
+    const c = ch > 0xff ? INVALID : BASE_CODE[ch];
+    if (c === INVALID) return undefined;
     out[i] = c;
   }
   return out;
+}
+
+/** Codes for a string (tests, small inputs); throws on a non-DNA character. */
+export function codesFromString(seq: string): Uint8Array {
+  const codes = tryCodesFromString(seq);
+  if (codes) return codes;
+  const at = [...seq].findIndex((ch) => tryCodesFromString(ch) === undefined);
+  throw new RangeError(`not a DNA character: ${JSON.stringify(seq[at])} at ${at}`);
 }
 
 /**

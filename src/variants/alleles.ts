@@ -12,7 +12,7 @@
  *    pushes both out. An ALT longer than the window leaves its middle L bases (Selene truncates too).
  *  - A window that would need sequence outside the chromosome is not scored (Selene's `.NA` file).
  */
-import { BASE_CODE, INVALID, UNKNOWN } from '../core/encoding';
+import { UNKNOWN } from '../core/encoding';
 
 export interface AlleleGeometry {
   /** 0-based start of REF on the chromosome (POS − 1). */
@@ -57,18 +57,6 @@ export function refFitsWindow(refLength: number, windowLength: number): boolean 
   const c = centreIndex(windowLength);
   const at = c - Math.floor(refLength / 2);
   return at >= 0 && at + refLength <= windowLength;
-}
-
-/** Residue codes of an allele string; undefined when it holds a character that is not IUPAC DNA. */
-export function alleleCodes(allele: string): Uint8Array | undefined {
-  const out = new Uint8Array(allele.length);
-  for (let i = 0; i < allele.length; i++) {
-    const ch = allele.charCodeAt(i);
-    const c = ch > 0xff ? INVALID : BASE_CODE[ch];
-    if (c === INVALID) return undefined;
-    out[i] = c;
-  }
-  return out;
 }
 
 /**

@@ -6,10 +6,10 @@
  * onnxruntime-node 1.30 runs each call synchronously inside a setImmediate) overlaps them; with ONNX
  * Runtime only the file reads in libuv's pool overlap. Memory is bounded by two batches.
  */
-import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
+import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot, tryCodesFromString } from '../core/encoding';
 import { CancelledError } from '../core/errors';
 import { InferenceEngine } from '../core/engine';
-import { alleleCodes, alleleGeometry, buildWindows, chromosomeResolver, refFitsWindow, refMatches, symbolicAlt } from './alleles';
+import { alleleGeometry, buildWindows, chromosomeResolver, refFitsWindow, refMatches, symbolicAlt } from './alleles';
 import { ReferenceGenome } from './reference';
 import { VcfEvent, VcfRecord } from './vcfReader';
 
@@ -168,7 +168,7 @@ export async function scoreVcfEvents(
   async function prepare(record: VcfRecord): Promise<Pending | undefined> {
     const scorable: Array<{ alt: string; codes: Uint8Array }> = [];
     const chrom = resolve(record.chrom);
-    const ref = alleleCodes(record.ref);
+    const ref = tryCodesFromString(record.ref);
     for (const alt of record.alts) {
       const symbolic = symbolicAlt(alt);
       if (alt === '.') await skip(record, alt, 'no_alt', 'no ALT allele (a reference-only site)');
@@ -177,7 +177,7 @@ export async function scoreVcfEvents(
       else if (!ref) await skip(record, alt, 'invalid_allele', `REF ${JSON.stringify(record.ref)} is not DNA`);
       else if (!refFitsWindow(ref.length, L)) await skip(record, alt, 'ref_longer_than_window', `REF of ${ref.length} bp does not fit in the ${L} bp window`);
       else {
-        const codes = alleleCodes(alt);
+        const codes = tryCodesFromString(alt);
         if (!codes) await skip(record, alt, 'invalid_allele', `ALT ${JSON.stringify(alt)} is not DNA`);
         else scorable.push({ alt, codes });
       }
