@@ -90,26 +90,44 @@ async function scoreWindows(
   onBlock: (block: BinBlock) => void | Promise<void>,
   codesOffset: number,
 ): Promise<void> {
+  const layout: BinLayout = { binSize: opts.binSize, windowLength: engine.inputLength };
+  await runWindowBatches(engine, bins.length, (i) => [codes, windowStart(bins[i], layout) - codesOffset], opts,
+    (from, n, out) => onBlock(splitStrands(bins.slice(from, from + n), out, engine.outputCount, opts.reverseComplement)));
+}
+
+/**
+ * Runs `count` windows through the engine in full batches, window i being `L` residues of the codes
+ * `windowAt(i)` names from the given start (N beyond them); with the reverse complement of each in the
+ * same call. The next batch is encoded while the engine runs the current one; `onBatch` gets each
+ * batch's first window index, its size and the engine's output (forward windows, then their reverse
+ * complements).
+ */
+async function runWindowBatches(
+  engine: InferenceEngine,
+  count: number,
+  windowAt: (i: number) => [codes: Uint8Array, start: number],
+  opts: ScoringOptions,
+  onBatch: (from: number, n: number, out: Float32Array) => void | Promise<void>,
+): Promise<void> {
   const L = engine.inputLength;
-  const T = engine.outputCount;
-  const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
   const strands = opts.reverseComplement ? 2 : 1;
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
-  const buffers = [new Float32Array(perBatch * strands * windowSize), new Float32Array(perBatch * strands * windowSize)];
+  const size = Math.min(perBatch, Math.max(1, count)) * strands * windowSize;
+  const buffers = [new Float32Array(size), new Float32Array(size)];
   let running: Promise<void> | undefined;
-  for (let from = 0, k = 0; from < bins.length; from += perBatch, k++) {
+  for (let from = 0, k = 0; from < count; from += perBatch, k++) {
     throwIfAborted(opts.signal);
-    const group = bins.slice(from, from + perBatch);
-    const n = group.length;
+    const n = Math.min(perBatch, count - from);
     const input = buffers[k % 2];
     for (let j = 0; j < n; j++) {
-      oneHotWindow(codes, windowStart(group[j], layout) - codesOffset, L, input, j * windowSize);
+      const [codes, start] = windowAt(from + j);
+      oneHotWindow(codes, start, L, input, j * windowSize);
       if (strands === 2) reverseComplementOneHot(input, j * windowSize, L, input, (n + j) * windowSize);
     }
     if (running) await running;
     throwIfAborted(opts.signal);
-    running = engine.run(input, n * strands).then((out) => onBlock(splitStrands(group, out, T, strands === 2)));
+    running = engine.run(input, n * strands).then((out) => onBatch(from, n, out));
   }
   if (running) await running;
 }
@@ -302,7 +320,7 @@ export async function scoreFastaEvents(
     const records = held;
     held = [];
     heldBins = 0;
-    await scoreHeldRecords(engine, records, opts, layout, perBatch, sink);
+    await scoreHeldRecords(engine, records, opts, layout, sink);
     for (const r of records) {
       done += r.length;
       onProgress?.(done);
@@ -392,13 +410,10 @@ async function scoreHeldRecords(
   records: readonly HeldRecord[],
   opts: ScoringOptions,
   layout: BinLayout,
-  perBatch: number,
   sink: RecordScoresSink,
 ): Promise<void> {
-  const L = engine.inputLength;
   const T = engine.outputCount;
   const strands = opts.reverseComplement ? 2 : 1;
-  const windowSize = L * CHANNEL_COUNT;
   const items: Array<{ r: number; bin: number }> = [];
   const binsOf = records.map((h) => {
     const all = Array.from({ length: h.bins }, (_, b) => b);
@@ -422,22 +437,14 @@ async function scoreHeldRecords(
       slot[r] += block.bins.length;
     });
   }
-  const input = new Float32Array(Math.min(perBatch, Math.max(1, items.length)) * strands * windowSize);
-  for (let from = 0; from < items.length; from += perBatch) {
-    throwIfAborted(opts.signal);
-    const group = items.slice(from, from + perBatch);
-    const n = group.length;
-    group.forEach(({ r, bin }, j) => {
-      oneHotWindow(records[r].codes, windowStart(bin, layout), L, input, j * windowSize);
-      if (strands === 2) reverseComplementOneHot(input, j * windowSize, L, input, (n + j) * windowSize);
-    });
-    const out = await engine.run(input, n * strands);
-    group.forEach(({ r }, j) => {
+  await runWindowBatches(engine, items.length, (i) => [records[items[i].r].codes, windowStart(items[i].bin, layout)], opts, (from, n, out) => {
+    for (let j = 0; j < n; j++) {
+      const r = items[from + j].r;
       const at = slot[r]++ * T;
       forward[r].set(out.subarray(j * T, (j + 1) * T), at);
       reverse?.[r].set(out.subarray((n + j) * T, (n + j + 1) * T), at);
-    });
-  }
+    }
+  });
   for (const [r, h] of records.entries()) {
     await sink.startRecord(h.record);
     const bins = binsOf[r];
