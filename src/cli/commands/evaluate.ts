@@ -13,6 +13,7 @@ import { choiceOption, intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
+import { MODEL_OPTION, RC_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 function fmt(v: number | null): string {
   return v === null ? '–' : v.toFixed(3);
@@ -37,12 +38,12 @@ export const evaluateCommand: CliCommand = {
   usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
   positionals: { min: 0, max: 0 },
   options: {
-    model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
+    model: MODEL_OPTION,
     data: { type: 'string', value: 'DIR', description: 'prepared dataset directory (tfbs dataset prepare)' },
     split: { type: 'string', value: 'NAME', description: 'split to score: test (default), valid or train' },
-    rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
+    rc: RC_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_EVAL_BATCH})` },
-    threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
+    threads: THREADS_OPTION,
     device: { type: 'string', value: 'DEV', description: 'cpu or cuda (falls back to cpu with a notice)' },
     'min-positives': { type: 'string', value: 'N', description: `experiments with fewer positives are left out of the means (default ${DEFAULT_MIN_POSITIVES})` },
     'max-samples': { type: 'string', value: 'N', description: 'score only the first N samples of the split' },

@@ -16,6 +16,7 @@ import { intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
+import { MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 export const ismCommand: CliCommand = {
   name: 'ism',
@@ -26,10 +27,10 @@ export const ismCommand: CliCommand = {
     bin: { type: 'string', value: 'N', description: '0-based index of the bin to explain (bins of the model\'s size, 200 bp)' },
     region: { type: 'string', value: 'START-END', description: `explain the bins covering this selection (1-based inclusive, at most ${MAX_ISM_SPAN} bp; NAME:START-END also names the record)` },
     record: { type: 'string', value: 'NAME', description: 'the record (first word of its header); default: the first record' },
-    targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
-    model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
-    rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
-    threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
+    targets: TARGETS_OPTION,
+    model: MODEL_OPTION,
+    rc: RC_OPTION,
+    threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_ISM_BATCH})` },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'TSV of every substitution (default stdout)' },
     bedgraph: { type: 'string', value: 'FILE', description: 'bedGraph of the per-base attribution (default: beside -o, .attribution.bedGraph)' },

@@ -27,6 +27,7 @@ import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
 import { scorePerRecord } from './scorePerRecord';
+import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
@@ -36,14 +37,14 @@ export const scoreCommand: CliCommand = {
   usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
   positionals: { min: 1, max: 1 },
   options: {
-    model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
+    model: MODEL_OPTION,
     format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR), narrowpeak (runs of bins ≥ threshold as peaks) or bins (a shard file for tfbs merge); default bed' },
-    targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
+    targets: TARGETS_OPTION,
     threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
     bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
-    rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
-    device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
-    threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
+    rc: RC_OPTION,
+    device: DEVICE_OPTION,
+    threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
     precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM and dense layers quantised, refused unless its held-out accuracy check passes; default fp32)' },
     chunks: { type: 'boolean', description: 'share the convolution between consecutive bins (default; --no-chunks: one window at a time)' },

@@ -19,6 +19,7 @@ import { choiceOption, intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 import { formatSeconds } from '../progress';
+import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 const MAX_LOGGED_PROBLEMS = 20;
 
@@ -30,13 +31,13 @@ export const variantsCommand: CliCommand = {
   options: {
     vcf: { type: 'string', value: 'FILE', description: 'the variants: VCF, plain, gzip or bgzip (multi-allelic records are split)' },
     fasta: { type: 'string', value: 'FILE', description: 'the reference genome: plain FASTA, read through FILE.fai (indexed in memory when there is none; tfbs index writes it)' },
-    model: { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' },
-    targets: { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' },
+    model: MODEL_OPTION,
+    targets: TARGETS_OPTION,
     format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, else tsv' },
     'window-mode': { type: 'string', value: 'MODE', description: 'centred (the only mode: the window is centred at POS + len(REF)//2, Selene\'s convention)' },
-    rc: { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' },
-    device: { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' },
-    threads: { type: 'string', value: 'N', description: 'inference threads (default: all cores)' },
+    rc: RC_OPTION,
+    device: DEVICE_OPTION,
+    threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_VARIANT_BATCH})` },
     region: { type: 'string', value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, comma-separated); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout' },

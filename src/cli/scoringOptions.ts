@@ -1,0 +1,8 @@
+/** The option specs every scoring command (score, ism, variants, evaluate) shares, worded once. */
+import { OptionSpec } from './args';
+
+export const MODEL_OPTION: OptionSpec = { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' };
+export const TARGETS_OPTION: OptionSpec = { type: 'string', value: 'LIST', description: 'comma-separated output indices, experiment names, factors or cell types; default all' };
+export const RC_OPTION: OptionSpec = { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' };
+export const THREADS_OPTION: OptionSpec = { type: 'string', value: 'N', description: 'inference threads (default: all cores)' };
+export const DEVICE_OPTION: OptionSpec = { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' };
