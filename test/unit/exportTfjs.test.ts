@@ -4,11 +4,10 @@
  * TF.js gets its own form back, byte for byte.
  */
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { codesFromString, oneHotWindow } from '../../src/core/encoding';
 import { loadModelPackage, MANIFEST_FILE } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
 import { importModel } from '../../src/import/index';
@@ -16,6 +15,7 @@ import { randomDanqWeights } from '../../src/onnx/danq';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot } from '../fixtures/danqModel';
 import { writeTfjsDanqPackage } from '../fixtures/tfjsModel';
+import { realRegionWindows } from '../fixtures/sequences';
 
 const WINDOWS = 64;
 let work: string;
@@ -26,14 +26,6 @@ before(async () => {
 after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
-
-function realWindows(length: number): Float32Array {
-  const codes = codesFromString(readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n').slice(1).join(''));
-  const step = Math.floor((codes.length - length) / WINDOWS);
-  const out = new Float32Array(WINDOWS * length * 4);
-  for (let i = 0; i < WINDOWS; i++) oneHotWindow(codes, 57 + i * step, length, out, i * length * 4);
-  return out;
-}
 
 /** Exports `pkgDir` with the CLI, wraps the result in a TF.js package, and compares the two engines. */
 async function exportAndCompare(pkgDir: string, label: string): Promise<string> {
@@ -48,7 +40,7 @@ async function exportAndCompare(pkgDir: string, label: string): Promise<string> 
   m.tfjs = { file: 'tfjs/model.json' };
   await fs.writeFile(path.join(wrapped, MANIFEST_FILE), JSON.stringify(m));
   const onnxPkg = await loadModelPackage(pkgDir);
-  const x = realWindows(onnxPkg.manifest.input.length);
+  const x = realRegionWindows(WINDOWS, onnxPkg.manifest.input.length, 57);
   const a = await openEngine(onnxPkg, { threads: 1 });
   const b = await openEngine(await loadModelPackage(wrapped));
   assert.match(b.description, /TensorFlow\.js/);
@@ -87,7 +79,7 @@ test('a BiLSTM package is rebuilt from model.onnx (gates, biases, layouts back t
   // And the exported model imports again to the same network.
   const again = path.join(work, 'again');
   await importModel(path.join(exported, 'model.json'), { out: again, channels: 'AGCT', targets: 'deepsea', dataDir: path.join(repoRoot(), 'data') });
-  const x = realWindows(1000).subarray(0, 8 * 4000);
+  const x = realRegionWindows(WINDOWS, 1000, 57).subarray(0, 8 * 4000);
   const [e1, e2] = [await openEngine(await loadModelPackage(pkg), { threads: 1 }), await openEngine(await loadModelPackage(again), { threads: 1 })];
   const [y1, y2] = [await e1.run(x, 8), await e2.run(x, 8)];
   await Promise.all([e1.dispose(), e2.dispose()]);

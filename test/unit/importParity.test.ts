@@ -7,17 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { codesFromString, oneHotWindow } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { readMemeMotifs } from '../../src/import/channels';
 import { importModel, ImportOptions } from '../../src/import/index';
 import { runTfbs } from '../fixtures/cli';
 import { repoRoot } from '../fixtures/danqModel';
+import { realRegionWindows } from '../fixtures/sequences';
 
 const PYTHON = '/usr/bin/python3';
 const WINDOWS = 64;
@@ -40,16 +40,6 @@ before(async () => {
 after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
-
-let chr1: Uint8Array | undefined;
-/** 64 windows of real sequence (A,G,C,T one-hot), spread over the 100 kb region. */
-function realWindows(length: number): Float32Array {
-  chr1 ??= codesFromString(readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n').slice(1).join(''));
-  const step = Math.floor((chr1.length - length) / WINDOWS);
-  const out = new Float32Array(WINDOWS * length * 4);
-  for (let i = 0; i < WINDOWS; i++) oneHotWindow(chr1, 313 + i * step, length, out, i * length * 4);
-  return out;
-}
 
 /** A,G,C,T → A,C,G,T (what a model trained on ACGT sees). */
 function toAcgt(x: Float32Array): Float32Array {
@@ -90,7 +80,7 @@ async function checkParity(c: Case): Promise<{ maxDiff: number; spread: number; 
   const pkg = await loadModelPackage(out);
   const L = pkg.manifest.input.length;
   const engine = await openOnnxEngine(pkg, { threads: 1 });
-  const x = realWindows(L);
+  const x = realRegionWindows(WINDOWS, L, 313);
   const got = await engine.run(x, WINDOWS);
   await engine.dispose();
   const full = await reference(c.file, c.acgt || c.script ? toAcgt(x) : x, L, c.refArgs, c.script);

@@ -8,7 +8,6 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { codesFromString, oneHotWindow } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
@@ -18,6 +17,7 @@ import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot } from '../fixtures/danqModel';
 import { randomDanqWeights } from '../../src/onnx/danq';
 import { writeTfjsDanqPackage } from '../fixtures/tfjsModel';
+import { realRegionWindows } from '../fixtures/sequences';
 
 const WINDOWS = 64;
 let work: string;
@@ -28,14 +28,6 @@ before(async () => {
 after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
-
-function realWindows(length: number): Float32Array {
-  const codes = codesFromString(readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n').slice(1).join(''));
-  const step = Math.floor((codes.length - length) / WINDOWS);
-  const out = new Float32Array(WINDOWS * length * 4);
-  for (let i = 0; i < WINDOWS; i++) oneHotWindow(codes, 101 + i * step, length, out, i * length * 4);
-  return out;
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);
@@ -54,7 +46,7 @@ test('a DanQ-family TF.js model imports to ONNX that agrees with TF.js running t
   assert.equal(pkg.manifest.tfjs?.file, 'tfjs/model.json');
   assert.equal(pkg.manifest.source?.format, 'tfjs');
   await fs.access(path.join(out, 'tfjs', 'weights.bin'));
-  const x = realWindows(1000);
+  const x = realRegionWindows(WINDOWS, 1000, 101);
   const ort = await openOnnxEngine(pkg, { threads: 1 });
   const tfjs = await openEngine(await loadModelPackage(src));
   const [a, b] = [await ort.run(x, WINDOWS), await tfjs.run(x, WINDOWS)];
@@ -87,7 +79,7 @@ test("TF.js' own defaults (hardSigmoid LSTM gates, GRU, same padding, average an
         tl.layers.dense({ units: 3, activation: 'sigmoid' }),
       ],
     });
-  const x = realWindows(L);
+  const x = realRegionWindows(WINDOWS, L, 101);
   for (const kind of ['lstm', 'gru'] as const) {
     const model = build(kind);
     // Random weights large enough that the sigmoids spread.

@@ -11,16 +11,7 @@ import { windowStart } from '../../src/core/windows';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
 import { LinearEngine } from '../fixtures/linearEngine';
-
-function randomDna(n: number, seed: number, alphabet = 'ACGT'): string {
-  let x = seed;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    s += alphabet[(x >> 8) % alphabet.length];
-  }
-  return s;
-}
+import { randomDna } from '../fixtures/sequences';
 
 /** Strand-averaged probabilities of one bin of a sequence, scored the ordinary way. */
 async function binPrediction(engine: LinearEngine, codes: Uint8Array, bin: number, rc = true): Promise<Float32Array> {

@@ -9,20 +9,11 @@ import { consensus, parseJaspar, reverseComplementMatrix } from '../../src/motif
 import { importantSegments, segmentThreshold } from '../../src/motifs/segments';
 import { compareWithCollection, gumbelUpperTail, prepareCollection } from '../../src/motifs/tomtom';
 import { repoRoot } from '../fixtures/danqModel';
+import { randomDna } from '../fixtures/sequences';
 
 const jasparDir = path.join(repoRoot(), 'data', 'jaspar');
 const ctcf = parseJaspar(readFileSync(path.join(jasparDir, 'CTCF_MA0139.1.jaspar'), 'utf8'))[0];
 const collection = parseJaspar(readFileSync(path.join(jasparDir, 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar'), 'utf8'));
-
-function randomDna(n: number, seed: number): string {
-  let x = seed;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    s += 'ACGT'[(x >> 8) % 4];
-  }
-  return s;
-}
 
 test('JASPAR rows A, C, G, T become the model\'s A, G, C, T columns; bad files name the line', () => {
   assert.equal(collection.length, 879);

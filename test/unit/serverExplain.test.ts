@@ -18,21 +18,12 @@ import { unpackAttributionRow } from '../../src/shared/attributionStrip';
 import { explainLogoMarkdown } from '../../src/shared/sequenceLogo';
 import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
+import { randomDna } from '../fixtures/sequences';
 
 let tmp: string;
 let modelDir: string;
 let h: ServerHarness;
 const progress: ExplainResult[] = [];
-
-function randomDna(n: number, seed: number): string {
-  let x = seed;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    s += 'ACGT'[(x >> 8) % 4];
-  }
-  return s;
-}
 
 const SITE = 'TGGCCACCAGGGGGCGCTA'; // MA0139.1's consensus
 const sequence = (() => {
