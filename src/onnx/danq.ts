@@ -320,16 +320,13 @@ export function lstmOp(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flat
  */
 function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flattened {
   const { convFilters: F, lstmHidden: H } = w.arch;
-  const T = pooledLength(w.arch);
   const G = 4 * H;
-  // (2, F, 4H): transposed input weights; (2, H, 4H): transposed recurrent weights; (2, 1, 4H): summed biases.
+  // (2, F, 4H): transposed input weights; (2, 1, 4H): summed biases.
   const wT = new Float32Array(2 * F * G);
-  const rT = new Float32Array(2 * H * G);
   const bias = new Float32Array(2 * G);
   for (let d = 0; d < 2; d++) {
     for (let g = 0; g < G; g++) {
       for (let i = 0; i < F; i++) wT[(d * F + i) * G + g] = w.lstmW[(d * G + g) * F + i];
-      for (let i = 0; i < H; i++) rT[(d * H + i) * G + g] = w.lstmR[(d * G + g) * H + i];
       bias[d * G + g] = w.lstmB[d * 2 * G + g] + w.lstmB[d * 2 * G + G + g];
     }
   }
@@ -339,17 +336,57 @@ function lstmUnrolled(b: GraphBuilder, w: DanqWeights, timeMajor: string): Flatt
   const both = b.node('Concat', [b.node('Unsqueeze', [timeMajor, axis1]), b.node('Unsqueeze', [reversed, axis1])], { axis: attr.int(1) }); // (T, 2, N, F)
   const projected = b.node('MatMul', [both, b.init('lstm_WT', [2, F, G], wT)]); // (T, 2, N, 4H)
   const withBias = b.node('Add', [projected, b.init('lstm_bias', [2, 1, G], bias)]);
-  const steps = b.multi('Split', [withBias], T, { axis: attr.int(0) }); // T × (1, 2, N, 4H)
-  const recurrent = b.init('lstm_RT', [2, H, G], rT);
-  const gateSplit = b.ints('gate_split', [3 * H, H]);
+  return lstmRecurrence(b, w, b.multi('Split', [withBias], pooledLength(w.arch), { axis: attr.int(0) }));
+}
+
+/**
+ * The LSTM's input weights transposed, both directions side by side: (F, 8H), column d·4H + g; and the
+ * summed input and recurrent biases (8H). Projecting a pooled step with these gives both directions'
+ * gate inputs at once (the substitution graph caches them per reference window).
+ */
+export function lstmInputProjection(w: DanqWeights): { weights: Float32Array; bias: Float32Array } {
+  const { convFilters: F, lstmHidden: H } = w.arch;
+  const G = 4 * H;
+  const weights = new Float32Array(F * 2 * G);
+  const bias = new Float32Array(2 * G);
+  for (let d = 0; d < 2; d++) {
+    for (let g = 0; g < G; g++) {
+      for (let i = 0; i < F; i++) weights[i * 2 * G + d * G + g] = w.lstmW[(d * G + g) * F + i];
+      bias[d * G + g] = w.lstmB[d * 2 * G + g] + w.lstmB[d * 2 * G + G + g];
+    }
+  }
+  return { weights, bias };
+}
+
+/** (2, H, 4H): the recurrent weights transposed per direction. */
+function recurrentTransposed(w: DanqWeights): Float32Array {
+  const { lstmHidden: H } = w.arch;
+  const G = 4 * H;
+  const rT = new Float32Array(2 * H * G);
+  for (let d = 0; d < 2; d++) for (let g = 0; g < G; g++) for (let i = 0; i < H; i++) rT[(d * H + i) * G + g] = w.lstmR[(d * G + g) * H + i];
+  return rT;
+}
+
+/**
+ * The recurrence of the unrolled LSTM from its projected gate inputs, one (1, 2, N, 4H) tensor per step
+ * s: the forward direction's inputs at time s and the backward direction's at time T−1−s, biases
+ * included. Returns the flattened outputs with dense1W's rows permuted to their order.
+ */
+export function lstmRecurrence(b: GraphBuilder, w: DanqWeights, steps: readonly string[]): Flattened {
+  const { lstmHidden: H } = w.arch;
+  const T = pooledLength(w.arch);
+  const G = 4 * H;
+  if (steps.length !== T) throw new RangeError(`the recurrence takes ${T} steps, got ${steps.length}`);
+  const recurrent = b.init('lstm_RT', [2, H, G], recurrentTransposed(w));
   const hidden: string[] = [];
   let h = '';
   let c = '';
   for (let s = 0; s < T; s++) {
     const gates = s === 0 ? steps[0] : b.node('Add', [steps[s], b.node('MatMul', [h, recurrent])]);
-    const [sigmoidPart, cellPart] = b.multi('Split', [gates, gateSplit], 2, { axis: attr.int(-1) });
-    const [i, o, f] = b.multi('Split', [b.node('Sigmoid', [sigmoidPart])], 3, { axis: attr.int(-1) });
-    const candidate = b.node('Tanh', [cellPart]);
+    // One Split into the four gates (ONNX order i, o, f, c), not one per activation: a copy less per step.
+    const [iz, oz, fz, cz] = b.multi('Split', [gates], 4, { axis: attr.int(-1) });
+    const [i, o, f] = [b.node('Sigmoid', [iz]), b.node('Sigmoid', [oz]), b.node('Sigmoid', [fz])];
+    const candidate = b.node('Tanh', [cz]);
     const input = b.node('Mul', [i, candidate]);
     c = s === 0 ? input : b.node('Add', [b.node('Mul', [f, c]), input]);
     h = b.node('Mul', [o, b.node('Tanh', [c])]);
