@@ -1,17 +1,19 @@
 /**
  * `npm run bench:ism`: in-silico mutagenesis of one 200 bp bin of the real 100 kb region with the
  * shipped model (models/default), timed end to end (reference, every mutant on both strands, Δ
- * scores), once per batch size. Prints seconds per bin against the 1 s target (and the CPU seconds the
- * process used: on a shared machine wall time includes waiting for the cores), windows/s, and how many
- * of the mutated positions could not move the prediction at all (0 with a valid convolution whose
- * pooled output covers the whole window: every base of the window is used).
+ * scores), two ways in the same run, alternating: every mutant as a whole window through the network
+ * ("whole windows", what ISM costs without the trick), and the substitution graphs that reuse what a
+ * substitution cannot change (src/onnx/substitutionGraph.ts, the default). Prints seconds per bin
+ * against the 1 s target, the CPU seconds the process used (on a shared machine wall time includes
+ * waiting for the cores), the speed-up, the largest |Δp| between the two, and how many mutated
+ * positions could not move the prediction at all (0 for a model whose pooling covers the window).
  *
- *   node out/bench/ism.js [--batches 128,256] [--bin 250] [--threads 2] [--model DIR]
+ *   node out/bench/ism.js [--repeats 3] [--bin 250] [--threads 2] [--model DIR] [--batch N]
  */
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { deltaLogit, runIsm } from '../src/attribution/ism';
+import { IsmResult, deltaLogit, runIsm } from '../src/attribution/ism';
 import { parseFastaText } from '../src/core/fasta';
 import { loadModelPackage } from '../src/core/modelPackage';
 import { openEngine } from '../src/engine/openEngine';
@@ -19,52 +21,86 @@ import { openEngine } from '../src/engine/openEngine';
 const root = path.join(__dirname, '..', '..');
 const TARGET_SECONDS = 1;
 
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
+  result: IsmResult;
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
 async function main(argv: string[]): Promise<void> {
-  let batches = [128, 256];
+  let repeats = 3;
   let bin = 250;
   let threads = Math.min(2, os.availableParallelism());
   let modelDir = path.join(root, 'models', 'default');
+  let batch: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const v = (): string => argv[++i] ?? '';
-    if (argv[i] === '--batches') batches = v().split(',').map(Number);
+    if (argv[i] === '--repeats') repeats = Number(v());
     else if (argv[i] === '--bin') bin = Number(v());
     else if (argv[i] === '--threads') threads = Number(v());
     else if (argv[i] === '--model') modelDir = v();
+    else if (argv[i] === '--batch') batch = Number(v());
     else throw new Error(`unknown option ${argv[i]}`);
   }
   const pkg = await loadModelPackage(modelDir);
   const codes = parseFastaText(await fs.readFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8')).records[0].codes;
-  const engine = await openEngine(pkg, { threads });
+  const notices: string[] = [];
+  const engine = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m) });
   const targets = pkg.experiments.filter((e) => e.factor === 'CTCF').map((e) => e.index);
-  console.log(`ISM of bin ${bin} (200 bp) of the 100 kb region, model ${pkg.manifest.name} (${pkg.manifest.architecture.parameters?.toLocaleString('en')} parameters), ${targets.length} CTCF experiments, ${engine.description}, ${os.cpus()[0]?.model ?? 'CPU'}`);
+  console.log(`ISM of bin ${bin} (200 bp) of the 100 kb region, model ${pkg.manifest.name} (${pkg.manifest.architecture.parameters?.toLocaleString('en')} parameters), ${targets.length} CTCF experiments, ${engine.description}`);
+  console.log(`CPU: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratio)`);
   try {
-    // Warm-up: the first session run allocates its arenas.
+    // Warm-up: the first session run allocates its arenas; the first explanation builds the
+    // substitution graphs (timed here, once per engine).
     await engine.run(new Float32Array(8 * engine.inputLength * 4), 8);
-    for (const batchSize of batches) {
-      const started = process.hrtime.bigint();
-      const cpu = process.cpuUsage();
-      let windows = 0;
-      const r = await runIsm(engine, codes, [bin], targets, {
-        binSize: pkg.manifest.binSize, batchSize,
-        onBatch: (_r, completed) => {
-          windows += completed.length;
-        },
-      });
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const used = process.cpuUsage(cpu);
-      const cpuSeconds = (used.user + used.system) / 1e6;
-      let still = 0;
-      for (let i = 0; i < r.length; i++) {
-        let moved = false;
-        for (let b = 0; b < 4 && !moved; b++) for (let t = 0; t < targets.length && !moved; t++) if (b !== r.ref[i] && deltaLogit(r, i, b, t) !== 0) moved = true;
-        if (!moved) still++;
+    const built = performance.now();
+    const scorer = await engine.prepareSubstitutions?.(new Float32Array(2 * engine.inputLength * 4), 2);
+    await scorer?.dispose();
+    console.log(scorer ? `substitution graphs built and checked once per engine in ${((performance.now() - built) / 1000).toFixed(2)} s` : `no substitution path: ${notices.join('; ')}`);
+    const modes = [
+      { name: 'whole windows', substitutions: false },
+      { name: 'substitution graphs', substitutions: true },
+    ];
+    const timings = new Map<string, Timing[]>(modes.map((m) => [m.name, []]));
+    for (let k = 0; k < repeats; k++) {
+      for (const mode of modes) {
+        const started = process.hrtime.bigint();
+        const cpu = process.cpuUsage();
+        const result = await runIsm(engine, codes, [bin], targets, { binSize: pkg.manifest.binSize, batchSize: batch, substitutions: mode.substitutions });
+        const used = process.cpuUsage(cpu);
+        timings.get(mode.name)!.push({ seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (used.user + used.system) / 1e6, result });
       }
-      const mutants = 3 * r.done.reduce((n, d) => n + d, 0);
+    }
+    const whole = timings.get('whole windows')!;
+    const fast = timings.get('substitution graphs')!;
+    const r = fast[0].result;
+    const mutants = 3 * r.done.reduce((n, d) => n + d, 0);
+    for (const mode of modes) {
+      const t = timings.get(mode.name)!;
+      const seconds = median(t.map((x) => x.seconds));
+      const cpuSeconds = median(t.map((x) => x.cpuSeconds));
       console.log(
-        `batch ${String(batchSize).padStart(4)}: ${seconds.toFixed(2)} s per bin, ${cpuSeconds.toFixed(1)} CPU-s (on ${threads} idle cores ≈ ${(cpuSeconds / threads).toFixed(2)} s; target ≤ ${TARGET_SECONDS} s: ${(seconds / TARGET_SECONDS).toFixed(1)}× over), ` +
-          `${r.length} positions, ${mutants} mutants, ${2 * mutants + 2} windows (${Math.round((2 * mutants + 2) / seconds)} windows/s); positions that moved nothing: ${still}; progress callbacks saw ${windows} positions`,
+        `${mode.name.padEnd(19)}: ${seconds.toFixed(2)} s per bin (median of ${t.length}; target ≤ ${TARGET_SECONDS} s: ${seconds <= TARGET_SECONDS ? 'met' : `${(seconds / TARGET_SECONDS).toFixed(1)}× over`}), ` +
+          `${cpuSeconds.toFixed(2)} CPU-s (on ${threads} idle cores ≈ ${(cpuSeconds / threads).toFixed(2)} s), ${Math.round((2 * mutants + 2) / seconds)} mutant windows/s`,
       );
     }
+    const speedUp = median(whole.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
+    const cpuSpeedUp = median(whole.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
+    let diff = 0;
+    for (let i = 0; i < r.pAlt.length; i++) if (!Number.isNaN(r.pAlt[i])) diff = Math.max(diff, Math.abs(r.pAlt[i] - whole[0].result.pAlt[i]));
+    let still = 0;
+    for (let i = 0; i < r.length; i++) {
+      let moved = false;
+      for (let b = 0; b < 4 && !moved; b++) for (let t = 0; t < targets.length && !moved; t++) if (b !== r.ref[i] && deltaLogit(r, i, b, t) !== 0) moved = true;
+      if (!moved) still++;
+    }
+    console.log(`speed-up of the substitution graphs: ${speedUp.toFixed(2)}× wall, ${cpuSpeedUp.toFixed(2)}× CPU; max |Δp| between the two ${diff.toExponential(1)} (tolerance 1e-5)`);
+    console.log(`${r.length} positions, ${mutants} mutants, ${2 * mutants + 2} windows with both strands; positions that moved nothing: ${still}`);
   } finally {
     await engine.dispose();
   }

@@ -14,10 +14,10 @@
  */
 import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
 import { CancelledError, UsageError } from '../core/errors';
-import { InferenceEngine } from '../core/engine';
+import { InferenceEngine, Substitution, SubstitutionScorer } from '../core/engine';
 import { BinLayout, windowStart } from '../core/windows';
 
-/** Windows per engine call, both strands counted (see bench/ism.ts for the measurement). */
+/** Mutant windows per engine call, both strands counted, when each is run as a whole window (see bench/ism.ts). */
 export const DEFAULT_ISM_BATCH = 128;
 /** The largest selection explained at once: its bins' windows still overlap (ISM cost grows with it). */
 export const MAX_ISM_SPAN = 1000;
@@ -28,8 +28,13 @@ export interface IsmOptions {
   binSize: number;
   /** Average with the reverse complement (default true: the DeepSEA convention). */
   reverseComplement?: boolean;
-  /** Windows per engine call, both strands counted. */
+  /** Mutants per engine call, both strands counted (default: the scorer's batch, else DEFAULT_ISM_BATCH). */
   batchSize?: number;
+  /**
+   * Use the engine's substitution path where it has one (default true): the same numbers (≤ 1e-5)
+   * without recomputing what a substitution cannot change. False: every mutant as a whole window.
+   */
+  substitutions?: boolean;
   signal?: AbortSignal;
   /** Called after every engine batch with the positions (indices into the result) it completed. */
   onBatch?: (result: IsmResult, completed: number[]) => void | Promise<void>;
@@ -72,6 +77,20 @@ export function binsOfSpan(start: number, end: number, binSize: number): number[
   return bins;
 }
 
+/** The mutable positions: the union of the windows, clipped to the residues held; N stays unmutated. */
+function mutablePositions(codes: Uint8Array, starts: readonly number[], L: number, codesOffset: number): { first: number; length: number; ref: Uint8Array } {
+  const seqEnd = codesOffset + codes.length;
+  const first = Math.max(codesOffset, Math.min(...starts));
+  const last = Math.min(seqEnd, Math.max(...starts) + L);
+  const length = Math.max(0, last - first);
+  const ref = new Uint8Array(length).fill(UNKNOWN);
+  for (let i = 0; i < length; i++) {
+    const p = first + i;
+    if (starts.some((s) => p >= s && p < s + L)) ref[i] = codes[p - codesOffset];
+  }
+  return { first, length, ref };
+}
+
 interface Job {
   /** Index into the result's positions. */
   pos: number;
@@ -96,23 +115,10 @@ export async function runIsm(
   if (!targets.length) throw new UsageError('ISM needs at least one experiment');
   for (const t of targets) if (!(t >= 0 && t < engine.outputCount)) throw new UsageError(`output index ${t} is not an output of the model (0–${engine.outputCount - 1})`);
   const L = engine.inputLength;
-  const Tall = engine.outputCount;
-  const T = targets.length;
   const layout: BinLayout = { binSize: opts.binSize, windowLength: L };
   const strands = opts.reverseComplement === false ? 1 : 2;
   const windowSize = L * CHANNEL_COUNT;
   const starts = bins.map((b) => windowStart(b, layout));
-
-  // Positions: the union of the windows, clipped to the residues we hold.
-  const seqEnd = codesOffset + codes.length;
-  const first = Math.max(codesOffset, Math.min(...starts));
-  const last = Math.min(seqEnd, Math.max(...starts) + L);
-  const length = Math.max(0, last - first);
-  const ref = new Uint8Array(length).fill(UNKNOWN);
-  for (let i = 0; i < length; i++) {
-    const p = first + i;
-    if (starts.some((s) => p >= s && p < s + L)) ref[i] = codes[p - codesOffset];
-  }
 
   // Reference windows (forward, then reverse complement) of every bin.
   const refWindows = new Float32Array(bins.length * strands * windowSize);
@@ -121,7 +127,33 @@ export async function runIsm(
     if (strands === 2) reverseComplementOneHot(refWindows, j * 2 * windowSize, L, refWindows, (j * 2 + 1) * windowSize);
   }
   throwIfAborted(opts.signal);
-  const refOut = await engine.run(refWindows, bins.length * strands);
+  const scorer = opts.substitutions === false ? undefined : await engine.prepareSubstitutions?.(refWindows, bins.length * strands);
+  try {
+    return await mutate(engine, scorer, codes, bins, targets, opts, codesOffset, refWindows);
+  } finally {
+    await scorer?.dispose();
+  }
+}
+
+/** Scores every mutant of the bins' windows, on the scorer when there is one, else as whole windows. */
+async function mutate(
+  engine: InferenceEngine,
+  scorer: SubstitutionScorer | undefined,
+  codes: Uint8Array,
+  bins: readonly number[],
+  targets: readonly number[],
+  opts: IsmOptions,
+  codesOffset: number,
+  refWindows: Float32Array,
+): Promise<IsmResult> {
+  const L = engine.inputLength;
+  const Tall = engine.outputCount;
+  const T = targets.length;
+  const strands = opts.reverseComplement === false ? 1 : 2;
+  const windowSize = L * CHANNEL_COUNT;
+  const starts = bins.map((b) => windowStart(b, { binSize: opts.binSize, windowLength: L }));
+  const { first, length, ref } = mutablePositions(codes, starts, L, codesOffset);
+  const refOut = scorer ? scorer.referenceOutputs : await engine.run(refWindows, bins.length * strands);
   // Per bin and target, the strand-averaged reference probability.
   const binRef = new Float64Array(bins.length * T);
   for (let j = 0; j < bins.length; j++) {
@@ -161,8 +193,8 @@ export async function runIsm(
   for (const job of jobs) remaining[job.pos]++;
   const deltaSum = new Float64Array(length * 4 * T);
 
-  const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_ISM_BATCH) / strands));
-  const buffers = [new Float32Array(perBatch * strands * windowSize), new Float32Array(perBatch * strands * windowSize)];
+  const perBatch = Math.max(1, Math.floor((opts.batchSize ?? scorer?.batch ?? DEFAULT_ISM_BATCH) / strands));
+  const buffers = scorer ? [] : [new Float32Array(perBatch * strands * windowSize), new Float32Array(perBatch * strands * windowSize)];
   const absorb = async (group: Job[], out: Float32Array): Promise<void> => {
     const completed: number[] = [];
     for (let g = 0; g < group.length; g++) {
@@ -190,6 +222,20 @@ export async function runIsm(
   for (let from = 0, k = 0; from < jobs.length; from += perBatch, k++) {
     throwIfAborted(opts.signal);
     const group = jobs.slice(from, from + perBatch);
+    if (scorer) {
+      // Each job as its substitution on each strand's reference: on the reverse complement the
+      // position sits at L − 1 − off and base c is 3 − c (A,G,C,T).
+      const mutants: Substitution[] = [];
+      for (const { pos, alt, bin } of group) {
+        const off = first + pos - starts[bin];
+        mutants.push({ reference: bin * strands, position: off, base: alt });
+        if (strands === 2) mutants.push({ reference: bin * 2 + 1, position: L - 1 - off, base: 3 - alt });
+      }
+      if (running) await running;
+      throwIfAborted(opts.signal);
+      running = scorer.run(mutants).then((out) => absorb(group, out));
+      continue;
+    }
     const input = buffers[k % 2];
     for (let g = 0; g < group.length; g++) {
       const { pos, alt, bin } = group[g];

@@ -48,5 +48,36 @@ export interface InferenceEngine {
    * which picks this path by itself.
    */
   runChunks?(input: Float32Array, count: number, length: number, offsets: readonly number[]): Promise<Float32Array>;
+  /**
+   * Optional in-silico mutagenesis path (see src/onnx/substitutionGraph.ts): caches what single-base
+   * substitutions of these `count` reference windows (laid out as for run()) cannot change, and
+   * returns a scorer of such substitutions; undefined when the network has no such path (the caller
+   * then scores mutated windows with run()).
+   */
+  prepareSubstitutions?(references: Float32Array, count: number): Promise<SubstitutionScorer | undefined>;
+  dispose(): Promise<void>;
+}
+
+/** One single-base substitution of a reference window given to prepareSubstitutions. */
+export interface Substitution {
+  /** Index of the reference window. */
+  reference: number;
+  /** Position in the window, 0 ≤ position < inputLength. */
+  position: number;
+  /** The base put there, 0..3 in A, G, C, T order. */
+  base: number;
+}
+
+export interface SubstitutionScorer {
+  /**
+   * (references, outputCount): the references' own probabilities in the scorer's arithmetic — the
+   * baseline its mutants' changes are taken against (equal to run() on them to ≤ 1e-5).
+   */
+  readonly referenceOutputs: Float32Array;
+  /** Mutants per run() that keep the engine efficient (more are split into runs of this size). */
+  readonly batch: number;
+  /** (mutants.length, outputCount): equal to run() on the mutated windows to ≤ 1e-5. */
+  run(mutants: readonly Substitution[]): Promise<Float32Array>;
+  /** Frees what the scorer holds (the caller is done with these references). */
   dispose(): Promise<void>;
 }

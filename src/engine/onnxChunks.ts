@@ -35,7 +35,7 @@ export interface ChunkSession {
 export type ChunkOpen = { ok: true; chunk: ChunkSession } | { ok: false; reason: string };
 
 /** Deterministic one-hot probe with a few N rows. */
-function probeSequence(length: number): Float32Array {
+export function probeSequence(length: number): Float32Array {
   let state = 12345;
   const out = new Float32Array(length * CHANNEL_COUNT);
   for (let p = 0; p < length; p++) {
@@ -72,7 +72,7 @@ export async function runChunkSession(
  * (no copy) until it is written, so the peak is the weights plus ORT's own copy, not three copies
  * (187 MB each for full DanQ).
  */
-async function createFromSpec(ort: Ort, spec: ModelSpec, options: ortTypes.InferenceSession.SessionOptions): Promise<ortTypes.InferenceSession> {
+export async function createSessionFromSpec(ort: Ort, spec: ModelSpec, options: ortTypes.InferenceSession.SessionOptions): Promise<ortTypes.InferenceSession> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-chunk-'));
   try {
     const file = path.join(dir, 'chunk.onnx');
@@ -102,7 +102,7 @@ export async function openChunkSession(
   }
   let session: ortTypes.InferenceSession;
   try {
-    session = await createFromSpec(ort, buildDanqChunkModel(weights, { precision }), options);
+    session = await createSessionFromSpec(ort, buildDanqChunkModel(weights, { precision }), options);
   } catch (e) {
     return { ok: false, reason: `ONNX Runtime refused the chunk graph (${String((e as Error).message).split('\n')[0].slice(0, 200)})` };
   }

@@ -11,9 +11,10 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine, Precision } from '../core/engine';
+import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check } from './int8Check';
 import { ChunkSession, openChunkSession, runChunkSession } from './onnxChunks';
+import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
 
@@ -103,9 +104,36 @@ class OnnxEngine implements InferenceEngine {
 
   private perWindowReleased = false;
 
+  /** Where the substitution graphs come from; set by openOnnxEngine. */
+  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean };
+  private substitutions?: Promise<SubstitutionOpen>;
+
+  /**
+   * Built on first use (most engines never explain a bin) and checked against the float32 network;
+   * kept for the next explanation unless the network is large (then built per explanation: a second
+   * copy of a 187 MB network should not outlive its use).
+   */
+  async prepareSubstitutions(references: Float32Array, count: number): Promise<SubstitutionScorer | undefined> {
+    const source = this.substitutionSource;
+    if (!source) return undefined;
+    if (!this.substitutions) {
+      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)));
+      const opened = await this.substitutions;
+      if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
+    }
+    const opened = await this.substitutions;
+    if (!opened.ok) return undefined;
+    const scorer = await opened.sessions.prepare(references, count);
+    if (source.keep) return scorer;
+    this.substitutions = undefined;
+    return { ...scorer, dispose: () => opened.sessions.release() };
+  }
+
   async dispose(): Promise<void> {
     await this.chunk?.session.release();
     if (!this.perWindowReleased) await this.session.release();
+    const opened = await this.substitutions;
+    if (opened?.ok) await opened.sessions.release();
   }
 }
 
@@ -147,6 +175,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
   const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
+  engine.substitutionSource = { pkg, options: chunkOptions, onNotice: opts.onNotice, keep: (await fs.stat(pkg.networkPath)).size <= SINGLE_COPY_BYTES };
   if (opts.precision === 'int8') {
     try {
       await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice, opts.int8Check !== false);

@@ -21,7 +21,7 @@ export type Dim = number | string;
 export interface ValueInfo {
   name: string;
   /** Only float32 graph inputs/outputs are needed. */
-  elemType?: 'float32' | 'int64';
+  elemType?: 'float32' | 'int64' | 'int32';
   shape: Dim[];
 }
 
@@ -82,7 +82,7 @@ export interface ModelSpec {
 
 // AttributeProto.AttributeType
 const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7, strings: 8 } as const;
-const ELEM_TYPE = { float32: DataType.FLOAT, int64: DataType.INT64 } as const;
+const ELEM_TYPE = { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32 } as const;
 
 function encodeAttribute(name: string, a: AttributeValue): Message {
   const m = new Message().stringField(1, name).varintField(20, ATTR_TYPE[a.kind]);

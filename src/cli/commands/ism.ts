@@ -31,7 +31,7 @@ export const ismCommand: CliCommand = {
     model: MODEL_OPTION,
     rc: RC_OPTION,
     threads: THREADS_OPTION,
-    batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_ISM_BATCH})` },
+    batch: { type: 'string', value: 'N', description: `mutants per inference batch, both strands counted (default: the engine's; ${DEFAULT_ISM_BATCH} when each mutant is a whole window)` },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'TSV of every substitution (default stdout)' },
     bedgraph: { type: 'string', value: 'FILE', description: 'bedGraph of the per-base attribution (default: beside -o, .attribution.bedGraph)' },
   },
@@ -56,7 +56,7 @@ export const ismCommand: CliCommand = {
       span = [a - 1, b];
     }
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
-    const batchSize = intOption(args, 'batch', DEFAULT_ISM_BATCH, 1, 4096);
+    const batchSize = args.options.batch === undefined ? undefined : intOption(args, 'batch', DEFAULT_ISM_BATCH, 1, 4096);
     const output = stringOption(args, 'output');
     const bedgraphPath = stringOption(args, 'bedgraph') ?? (output ? output.replace(/\.tsv$/i, '') + '.attribution.bedGraph' : undefined);
 

@@ -1,0 +1,190 @@
+/**
+ * The in-silico mutagenesis path of an ONNX model package (InferenceEngine.prepareSubstitutions):
+ * the projection and substitution graphs of src/onnx/substitutionGraph.ts, built from the weights in
+ * model.onnx and checked against the per-window network on probe mutants before they are used.
+ */
+import { promises as fs } from 'fs';
+import type * as ortTypes from 'onnxruntime-node';
+import { CHANNEL_COUNT } from '../core/encoding';
+import { Substitution, SubstitutionScorer } from '../core/engine';
+import { ModelPackage } from '../core/modelPackage';
+import { danqWeightsFromOnnx } from '../onnx/danqFromOnnx';
+import { readOnnxModel } from '../onnx/onnxReader';
+import {
+  PROJECTION_INPUT,
+  PROJECTION_OUTPUT,
+  SUBSTITUTION_OUTPUT,
+  SUBSTITUTION_PATCHES,
+  SUBSTITUTION_PROJECTIONS,
+  SUBSTITUTION_ROWS,
+  SubstitutionLayout,
+  buildProjectionModel,
+  buildSubstitutionModel,
+  patchFirstStep,
+  substitutionLayout,
+  substitutionRows,
+} from '../onnx/substitutionGraph';
+import { createSessionFromSpec, probeSequence } from './onnxChunks';
+
+type Ort = typeof ortTypes;
+
+/** Mutant outputs must equal the per-window network's on the mutated windows to this (max |Δp|). */
+export const SUBSTITUTION_TOLERANCE = 1e-5;
+
+/**
+ * Mutants per run of the substitution graph. Its largest intermediates are the LSTM outputs of every
+ * step (T · 2H per mutant), held twice (concatenated, then batch-major for the dense layer): 32 MB of
+ * them per run. Past ~128 mutants per run the shipped model gained nothing measurable (bench/ism.ts).
+ */
+const BATCH_BYTES = 32 * 1024 * 1024;
+const MAX_BATCH = 256;
+
+export class SubstitutionSessions {
+  readonly batch: number;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly projection: ortTypes.InferenceSession,
+    private readonly substitution: ortTypes.InferenceSession,
+    readonly layout: SubstitutionLayout,
+  ) {
+    this.batch = Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * layout.steps * (layout.projectionWidth / 4) * 4))));
+  }
+
+  async prepare(references: Float32Array, count: number): Promise<SubstitutionScorer> {
+    const { inputLength: L, steps, projectionWidth } = this.layout;
+    const windows = references.subarray(0, count * L * CHANNEL_COUNT);
+    const out = await this.projection.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
+    const projections = new this.ort.Tensor('float32', out[PROJECTION_OUTPUT].data as Float32Array, [steps, 2, count, projectionWidth / 2]);
+    // The references through the same graph (a patch without a substitution): the mutants' baseline.
+    const own = Array.from({ length: count }, (_, r) => ({ reference: r, position: -1, base: 0 }));
+    const referenceOutputs = await this.score(windows, count, projections, own);
+    return {
+      referenceOutputs,
+      batch: this.batch,
+      run: (mutants) => {
+        for (const m of mutants) {
+          if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < count) || !(Number.isInteger(m.position) && m.position >= 0 && m.position < L) || !(m.base >= 0 && m.base < CHANNEL_COUNT)) {
+            throw new RangeError(`substitution ${JSON.stringify(m)} is outside the ${count} reference windows of ${L} bp`);
+          }
+        }
+        return this.score(windows, count, projections, mutants);
+      },
+      dispose: async () => undefined,
+    };
+  }
+
+  /** Mutants in runs of `batch`; position −1: the reference itself. */
+  private async score(windows: Float32Array, count: number, projections: ortTypes.Tensor, mutants: readonly Substitution[]): Promise<Float32Array> {
+    const { inputLength: L, patchLength: Q, poolSize: P } = this.layout;
+    let outputs: Float32Array | undefined;
+    let width = 0;
+    for (let from = 0; from < mutants.length; from += this.batch) {
+      const group = mutants.slice(from, from + this.batch);
+      const patches = new Float32Array(group.length * Q * CHANNEL_COUNT);
+      const firstSteps = new Int32Array(group.length);
+      const references = new Int32Array(group.length);
+      group.forEach((m, g) => {
+        const first = m.position < 0 ? 0 : patchFirstStep(this.layout, m.position);
+        const start = first * P;
+        const src = (m.reference * L + start) * CHANNEL_COUNT;
+        patches.set(windows.subarray(src, src + Q * CHANNEL_COUNT), g * Q * CHANNEL_COUNT);
+        const row = m.position - start;
+        if (m.position >= 0 && row < Q) {
+          const at = (g * Q + row) * CHANNEL_COUNT;
+          patches.fill(0, at, at + CHANNEL_COUNT);
+          patches[at + m.base] = 1;
+        }
+        firstSteps[g] = first;
+        references[g] = m.reference;
+      });
+      const result = await this.substitution.run({
+        [SUBSTITUTION_PROJECTIONS]: projections,
+        [SUBSTITUTION_PATCHES]: new this.ort.Tensor('float32', patches, [group.length, Q, CHANNEL_COUNT]),
+        [SUBSTITUTION_ROWS]: new this.ort.Tensor('int32', substitutionRows(this.layout, count, references, firstSteps), [this.layout.steps, 2, group.length]),
+      });
+      const data = result[SUBSTITUTION_OUTPUT].data as Float32Array;
+      width = data.length / group.length;
+      outputs ??= new Float32Array(mutants.length * width);
+      outputs.set(data, from * width);
+    }
+    return outputs ?? new Float32Array(0);
+  }
+
+  async release(): Promise<void> {
+    await this.projection.release();
+    await this.substitution.release();
+  }
+}
+
+export type SubstitutionOpen = { ok: true; sessions: SubstitutionSessions; probeDiff: number } | { ok: false; reason: string };
+
+/**
+ * Builds both graphs from the package's weights and checks them on a probe window with N rows:
+ * mutants at the window's edges, at the convolution's first and last outputs and in the middle,
+ * against `perWindow` on the mutated windows.
+ */
+export async function openSubstitutionSessions(
+  ort: Ort,
+  pkg: ModelPackage,
+  options: ortTypes.InferenceSession.SessionOptions,
+  perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+): Promise<SubstitutionOpen> {
+  const L = pkg.manifest.input.length;
+  let extracted;
+  try {
+    extracted = danqWeightsFromOnnx(readOnnxModel(await fs.readFile(pkg.networkPath)), L);
+  } catch (e) {
+    return { ok: false, reason: `its graph could not be read (${firstLine(e)})` };
+  }
+  if (!extracted.ok) return { ok: false, reason: extracted.reason };
+  const weights = extracted.weights;
+  const layout = substitutionLayout(weights.arch);
+  if (!layout.ok) return { ok: false, reason: layout.reason };
+  let projection: ortTypes.InferenceSession | undefined;
+  let substitution: ortTypes.InferenceSession | undefined;
+  try {
+    projection = await createSessionFromSpec(ort, buildProjectionModel(weights), options);
+    substitution = await createSessionFromSpec(ort, buildSubstitutionModel(weights), options);
+  } catch (e) {
+    await projection?.release();
+    return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };
+  }
+  const sessions = new SubstitutionSessions(ort, projection, substitution, layout.layout);
+  let probeDiff = Infinity;
+  try {
+    const reference = probeSequence(L);
+    const w = weights.arch.convWidth;
+    const T = layout.layout.steps;
+    const P = weights.arch.poolSize;
+    const positions = [0, 1, w - 1, w, Math.floor(L / 2), T * P - 1, T * P + w - 2, L - 1].filter((p, i, all) => p >= 0 && p < L && all.indexOf(p) === i);
+    const mutants: Substitution[] = positions.map((position, k) => ({ reference: 0, position, base: k % CHANNEL_COUNT }));
+    const scorer = await sessions.prepare(reference, 1);
+    const fast = await scorer.run(mutants);
+    const windows = new Float32Array((mutants.length + 1) * L * CHANNEL_COUNT);
+    windows.set(reference, 0);
+    mutants.forEach((m, k) => {
+      const at = (k + 1) * L * CHANNEL_COUNT;
+      windows.set(reference, at);
+      windows.fill(0, at + m.position * CHANNEL_COUNT, at + (m.position + 1) * CHANNEL_COUNT);
+      windows[at + m.position * CHANNEL_COUNT + m.base] = 1;
+    });
+    const slow = await perWindow(windows, mutants.length + 1);
+    const O = slow.length / (mutants.length + 1);
+    probeDiff = 0;
+    for (let i = 0; i < O; i++) probeDiff = Math.max(probeDiff, Math.abs(scorer.referenceOutputs[i] - slow[i]));
+    for (let i = 0; i < fast.length; i++) probeDiff = Math.max(probeDiff, Math.abs(fast[i] - slow[O + i]));
+  } catch (e) {
+    await sessions.release();
+    return { ok: false, reason: `the substitution graphs failed on a probe (${firstLine(e)})` };
+  }
+  if (!(probeDiff <= SUBSTITUTION_TOLERANCE)) {
+    await sessions.release();
+    return { ok: false, reason: `the substitution graphs differ from the network by ${probeDiff.toExponential(1)} on a probe` };
+  }
+  return { ok: true, sessions, probeDiff };
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+}

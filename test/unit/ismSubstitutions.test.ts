@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { IsmResult, runIsm } from '../../src/attribution/ism';
+import { CHANNEL_COUNT, codesFromString, reverseComplementOneHot } from '../../src/core/encoding';
+import { Substitution } from '../../src/core/engine';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { DanqArchitecture } from '../../src/onnx/danq';
+import { patchFirstStep, substitutionLayout } from '../../src/onnx/substitutionGraph';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { randomDna, realRegionWindows } from '../fixtures/sequences';
+
+const TOLERANCE = 1e-5;
+
+async function tempDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-ism-sub-'));
+}
+
+function maxDiff(a: IsmResult, b: IsmResult): number {
+  assert.deepEqual([...a.done], [...b.done]);
+  let d = 0;
+  for (let i = 0; i < a.pAlt.length; i++) {
+    assert.equal(Number.isNaN(a.pAlt[i]), Number.isNaN(b.pAlt[i]), `value ${i} computed in one path only`);
+    if (!Number.isNaN(a.pAlt[i])) d = Math.max(d, Math.abs(a.pAlt[i] - b.pAlt[i]));
+  }
+  for (let t = 0; t < a.pRef.length; t++) d = Math.max(d, Math.abs(a.pRef[t] - b.pRef[t]));
+  return d;
+}
+
+// Pool 13 / width 26 (the shipped shape: no partial pool window); pool 7 / width 11 (three positions
+// at the window's end reach no pooled step); pool 4 / width 26 (a substitution moves 8 steps).
+const ARCHITECTURES: DanqArchitecture[] = [
+  { ...DANQ_TINY, outputs: 6 },
+  { ...DANQ_TINY, outputs: 5, convWidth: 11, poolSize: 7 },
+  { ...DANQ_TINY, outputs: 4, convWidth: 26, poolSize: 4 },
+];
+
+test('the substitution path gives whole-window ISM\'s numbers: both strands, a selection, N, record edges, partial pool windows', async () => {
+  const dir = await tempDir();
+  try {
+    for (const [k, arch] of ARCHITECTURES.entries()) {
+      const pkg = await writeDanqModelPackage(path.join(dir, `m${k}`), arch, 11 + k);
+      const notices: string[] = [];
+      const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1, onNotice: (m) => notices.push(m) });
+      try {
+        const seq = randomDna(1700, 5 + k).split('');
+        seq[900] = 'N';
+        const codes = codesFromString(seq.join(''));
+        const targets = Array.from({ length: arch.outputs }, (_, t) => t).filter((t) => t !== 1);
+        // Bin 3's window [200, 1200) holds the N; bins 0–1 hang over the record's start.
+        for (const bins of [[3], [0, 1]]) {
+          const fast = await runIsm(engine, codes, bins, targets, { binSize: 200 });
+          const plain = await runIsm(engine, codes, bins, targets, { binSize: 200, substitutions: false });
+          const d = maxDiff(fast, plain);
+          assert.ok(d <= TOLERANCE, `${JSON.stringify(arch)} bins ${bins}: max |Δp| ${d}`);
+          assert.ok(fast.done.reduce((a, b) => a + b, 0) >= (bins.length === 1 ? 999 : 800)); // all but the N; the selection's windows clipped at 0
+        }
+        const forward = await runIsm(engine, codes, [4], targets, { binSize: 200, reverseComplement: false, batchSize: 37 });
+        const forwardPlain = await runIsm(engine, codes, [4], targets, { binSize: 200, reverseComplement: false, substitutions: false });
+        assert.ok(maxDiff(forward, forwardPlain) <= TOLERANCE);
+        assert.deepEqual(notices, [], 'the substitution path opened');
+      } finally {
+        await engine.dispose();
+      }
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a patch always lies inside the window and covers every pooled step a substitution moves', () => {
+  for (const arch of ARCHITECTURES) {
+    const opened = substitutionLayout(arch);
+    assert.ok(opened.ok);
+    const layout = opened.layout;
+    for (let p = 0; p < arch.inputLength; p++) {
+      const first = patchFirstStep(layout, p);
+      assert.ok(first >= 0 && first * arch.poolSize + layout.patchLength <= arch.inputLength, `position ${p}`);
+      // Convolution outputs [p − w + 1, p] that a pooled step uses, and the steps they fall in.
+      const lo = Math.max(0, p - arch.convWidth + 1);
+      const hi = Math.min(p, layout.steps * arch.poolSize - 1);
+      if (lo > hi) continue; // past the last pooled step: nothing moves
+      assert.ok(Math.floor(lo / arch.poolSize) >= first && Math.floor(hi / arch.poolSize) < first + layout.patchSteps, `position ${p}`);
+    }
+  }
+});
+
+test('a network without a substitution path says so once and ISM still scores every mutant', async () => {
+  const dir = await tempDir();
+  try {
+    const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 3 }, 3, { graph: { conv: 'im2col' } });
+    const notices: string[] = [];
+    const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1, onNotice: (m) => notices.push(m) });
+    try {
+      const codes = codesFromString(randomDna(1400, 2));
+      assert.equal(await engine.prepareSubstitutions!(new Float32Array(1000 * CHANNEL_COUNT), 1), undefined);
+      const r = await runIsm(engine, codes, [2], [0], { binSize: 200 });
+      assert.equal(r.done.reduce((a, b) => a + b, 0), 1000);
+      const fallback = notices.filter((m) => /fast mutagenesis/.test(m));
+      assert.deepEqual(fallback, ['model "danq-test-3" has no fast mutagenesis path: it has a ReduceMax layer; each mutant is scored as a whole window']);
+    } finally {
+      await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the shipped model: substitutions of real windows (both strands) equal scoring the mutated windows', async () => {
+  const engine = await openOnnxEngine(await loadModelPackage(path.join(repoRoot(), 'models', 'default')), { threads: 1 });
+  try {
+    const L = engine.inputLength;
+    const windows = realRegionWindows(2, L, 1234);
+    const refs = new Float32Array(4 * L * CHANNEL_COUNT);
+    for (let j = 0; j < 2; j++) {
+      refs.set(windows.subarray(j * L * CHANNEL_COUNT, (j + 1) * L * CHANNEL_COUNT), 2 * j * L * CHANNEL_COUNT);
+      reverseComplementOneHot(refs, 2 * j * L * CHANNEL_COUNT, L, refs, (2 * j + 1) * L * CHANNEL_COUNT);
+    }
+    const scorer = await engine.prepareSubstitutions!(refs, 4);
+    assert.ok(scorer, 'the shipped model has a substitution path');
+    const mutants: Substitution[] = [];
+    for (let k = 0; k < 96; k++) mutants.push({ reference: k % 4, position: (k * 97 + (k >> 2)) % L, base: k % 4 });
+    mutants.push({ reference: 0, position: 0, base: 2 }, { reference: 3, position: L - 1, base: 1 });
+    const fast = await scorer.run(mutants);
+    const mutated = new Float32Array(mutants.length * L * CHANNEL_COUNT);
+    mutants.forEach((m, k) => {
+      const at = k * L * CHANNEL_COUNT;
+      mutated.set(refs.subarray(m.reference * L * CHANNEL_COUNT, (m.reference + 1) * L * CHANNEL_COUNT), at);
+      mutated.fill(0, at + m.position * CHANNEL_COUNT, at + (m.position + 1) * CHANNEL_COUNT);
+      mutated[at + m.position * CHANNEL_COUNT + m.base] = 1;
+    });
+    const slow = await engine.run(mutated, mutants.length);
+    const own = await engine.run(refs, 4);
+    let d = 0;
+    for (let i = 0; i < slow.length; i++) d = Math.max(d, Math.abs(fast[i] - slow[i]));
+    for (let i = 0; i < own.length; i++) d = Math.max(d, Math.abs(scorer.referenceOutputs[i] - own[i]));
+    assert.ok(d <= TOLERANCE, `max |Δp| ${d}`);
+    assert.throws(() => scorer.run([{ reference: 4, position: 0, base: 0 }]), /outside the 4 reference windows/);
+    await scorer.dispose();
+  } finally {
+    await engine.dispose();
+  }
+});
