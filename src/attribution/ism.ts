@@ -119,7 +119,6 @@ export async function runIsm(
   const strands = opts.reverseComplement === false ? 1 : 2;
   const windowSize = L * CHANNEL_COUNT;
   const starts = bins.map((b) => windowStart(b, layout));
-
   // Reference windows (forward, then reverse complement) of every bin.
   const refWindows = new Float32Array(bins.length * strands * windowSize);
   for (let j = 0; j < bins.length; j++) {
@@ -129,29 +128,31 @@ export async function runIsm(
   throwIfAborted(opts.signal);
   const scorer = opts.substitutions === false ? undefined : await engine.prepareSubstitutions?.(refWindows, bins.length * strands);
   try {
-    return await mutate(engine, scorer, codes, bins, targets, opts, codesOffset, refWindows);
+    return await mutate(engine, scorer, { codes, codesOffset, bins, targets, starts, strands, refWindows }, opts);
   } finally {
     await scorer?.dispose();
   }
 }
 
+interface IsmInput {
+  codes: Uint8Array;
+  codesOffset: number;
+  bins: readonly number[];
+  targets: readonly number[];
+  /** Record coordinate of each bin's window. */
+  starts: number[];
+  strands: 1 | 2;
+  /** The bins' windows, forward then (with 2 strands) reverse complement. */
+  refWindows: Float32Array;
+}
+
 /** Scores every mutant of the bins' windows, on the scorer when there is one, else as whole windows. */
-async function mutate(
-  engine: InferenceEngine,
-  scorer: SubstitutionScorer | undefined,
-  codes: Uint8Array,
-  bins: readonly number[],
-  targets: readonly number[],
-  opts: IsmOptions,
-  codesOffset: number,
-  refWindows: Float32Array,
-): Promise<IsmResult> {
+async function mutate(engine: InferenceEngine, scorer: SubstitutionScorer | undefined, input: IsmInput, opts: IsmOptions): Promise<IsmResult> {
+  const { codes, codesOffset, bins, targets, starts, strands, refWindows } = input;
   const L = engine.inputLength;
   const Tall = engine.outputCount;
   const T = targets.length;
-  const strands = opts.reverseComplement === false ? 1 : 2;
   const windowSize = L * CHANNEL_COUNT;
-  const starts = bins.map((b) => windowStart(b, { binSize: opts.binSize, windowLength: L }));
   const { first, length, ref } = mutablePositions(codes, starts, L, codesOffset);
   const refOut = scorer ? scorer.referenceOutputs : await engine.run(refWindows, bins.length * strands);
   // Per bin and target, the strand-averaged reference probability.

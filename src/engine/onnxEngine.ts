@@ -123,10 +123,15 @@ class OnnxEngine implements InferenceEngine {
     }
     const opened = await this.substitutions;
     if (!opened.ok) return undefined;
-    const scorer = await opened.sessions.prepare(references, count);
-    if (source.keep) return scorer;
+    if (source.keep) return opened.sessions.prepare(references, count);
     this.substitutions = undefined;
-    return { ...scorer, dispose: () => opened.sessions.release() };
+    try {
+      const scorer = await opened.sessions.prepare(references, count);
+      return { ...scorer, dispose: () => opened.sessions.release() };
+    } catch (e) {
+      await opened.sessions.release();
+      throw e;
+    }
   }
 
   async dispose(): Promise<void> {

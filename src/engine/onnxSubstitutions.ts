@@ -53,7 +53,7 @@ export class SubstitutionSessions {
 
   async prepare(references: Float32Array, count: number): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
-    const windows = references.subarray(0, count * L * CHANNEL_COUNT);
+    const windows = references.slice(0, count * L * CHANNEL_COUNT); // the caller may reuse its buffer
     const out = await this.projection.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
     const projections = new this.ort.Tensor('float32', out[PROJECTION_OUTPUT].data as Float32Array, [steps, 2, count, projectionWidth / 2]);
     // The references through the same graph (a patch without a substitution): the mutants' baseline.
@@ -62,7 +62,7 @@ export class SubstitutionSessions {
     return {
       referenceOutputs,
       batch: this.batch,
-      run: (mutants) => {
+      run: async (mutants) => {
         for (const m of mutants) {
           if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < count) || !(Number.isInteger(m.position) && m.position >= 0 && m.position < L) || !(m.base >= 0 && m.base < CHANNEL_COUNT)) {
             throw new RangeError(`substitution ${JSON.stringify(m)} is outside the ${count} reference windows of ${L} bp`);

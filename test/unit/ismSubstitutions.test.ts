@@ -138,7 +138,7 @@ test('the shipped model: substitutions of real windows (both strands) equal scor
     for (let i = 0; i < slow.length; i++) d = Math.max(d, Math.abs(fast[i] - slow[i]));
     for (let i = 0; i < own.length; i++) d = Math.max(d, Math.abs(scorer.referenceOutputs[i] - own[i]));
     assert.ok(d <= TOLERANCE, `max |Δp| ${d}`);
-    assert.throws(() => scorer.run([{ reference: 4, position: 0, base: 0 }]), /outside the 4 reference windows/);
+    await assert.rejects(scorer.run([{ reference: 4, position: 0, base: 0 }]), /outside the 4 reference windows/);
     await scorer.dispose();
   } finally {
     await engine.dispose();
