@@ -10,8 +10,9 @@
  *   directions at every pooled step, in the unrolled recurrence's layout (T, 2, R, 4H);
  * - the substitution graph runs per batch of mutants. Each mutant is a patch of Q = A·P + w − 1 bp of
  *   its reference with the base substituted, starting at first_step·P: its convolution, pooling and
- *   projection give A steps, which are scattered over the reference's cached projections; then the
- *   recurrence (which every step feeds) and the dense layers run in full.
+ *   projection give A steps' gate inputs; every step of the recurrence gathers its inputs from the
+ *   patch's rows where the patch covers that step and from the reference's cached rows elsewhere
+ *   (substitutionRows); the recurrence (which every step feeds) and the dense layers run in full.
  *
  * The arithmetic per value is the per-window graph's (the same convolution, pooling, ReLU, gate
  * equations), so outputs equal it to float rounding (checked against it when the engine opens it).
