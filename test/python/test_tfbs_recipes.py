@@ -204,5 +204,30 @@ class FirstLayer(unittest.TestCase):
             recipes.select_motifs(motifs, "NOT_A_FACTOR", [], 26)
 
 
+class Validation(unittest.TestCase):
+    CONFIG = {"conv_filters": 32, "conv_kernel": 11}
+
+    def refused(self, message, **settings):
+        h = dict(recipes.RECIPE_DEFAULTS, **settings)
+        with self.assertRaises(recipes.RecipeError) as e:
+            recipes.validate_recipe(h, self.CONFIG, 100)
+        self.assertIn(message, e.exception.message)
+
+    def test_settings_that_do_not_fit_are_refused_with_the_flag_named(self):
+        self.refused("--shift-augment 50 is too large for 100 bp windows (it must be below half the window, 49)", shift_augment=50)
+        self.refused("--input-dropout is the share of positions set to N, in [0, 1)", input_dropout=1.0)
+        self.refused("--ema is a decay per step in (0, 1)", ema=1.0)
+        self.refused("--swa-epochs must be a whole number >= 2", swa_epochs=1)
+        self.refused("--ema and --swa-epochs exclude each other", ema=0.9, swa_epochs=3)
+        self.refused("--pos-weight is the cap on each output's positive weight, a number >= 1", pos_weight=0.5)
+        self.refused("--motif-file needs --motif-priors", motif_file="x.jaspar")
+        h = dict(recipes.RECIPE_DEFAULTS, rc_shared=True)
+        with self.assertRaises(recipes.RecipeError) as e:
+            recipes.validate_recipe(h, {"conv_filters": 15, "conv_kernel": 11}, 100)
+        self.assertIn("conv_filters must be even; found 15", e.exception.message)
+        recipes.validate_recipe(dict(recipes.RECIPE_DEFAULTS, rc_shared=True, shift_augment=20, ema=0.99, pos_weight=10),
+                                self.CONFIG, 100)
+
+
 if __name__ == "__main__":
     unittest.main()
