@@ -22,8 +22,8 @@
  *          --add 'NAME=tfbs train flags' (an ad-hoc recipe; repeatable)  --retrain (finished models in
  *          WORK are reused otherwise)  --max-samples N
  *          --smoke: proves the pipeline, measures nothing — the first 600 windows, 1 epoch, a tiny
- *          architecture (16 filters of 26 bp, pool 13, BiLSTM 8, dense 16); about 5 minutes for every
- *          recipe × 2 seeds on 2 cores.
+ *          architecture (16 filters of 26 bp, pool 13, BiLSTM 8, dense 16); every recipe × 2 seeds
+ *          took 2 minutes on the shared 2 cores.
  *
  * The real run: `npm run recipes -- --seeds 1,2` trains 11 recipes × 2 seeds = 22 compact models of
  * at most 20 epochs. One took 19–27 minutes on the shared 2-core CPU (models/default/README.md), the
