@@ -723,6 +723,8 @@ def train(args):
     checkpoint_path = os.path.join(work, CHECKPOINT_FILE)
     best_path = os.path.join(work, BEST_FILE)
 
+    if args.motif_file:
+        args.motif_file = os.path.abspath(args.motif_file)
     manifest, splits = load_dataset(args.data, np)
     fingerprint = dataset_fingerprint(args.data, manifest, splits)
     input_length = manifest["inputLength"]
@@ -806,13 +808,14 @@ def train(args):
             bank, info = recipes.motif_bank(np, hyper["motif_file"], hyper["motif_priors"], targets, config["conv_kernel"])
         except recipes.RecipeError as e:
             raise TrainError(e.kind, e.message, file=e.file, field=e.field)
-        motifs = {"weight": bank, "info": info}
+        # A tensor, not a numpy array: torch.load's weights_only mode (the default from torch 2.6) reads tensors only.
+        motifs = {"weight": torch.from_numpy(bank), "info": info}
         REPORT.say("motif priors: %d JASPAR motifs (%d frozen filters, both strands) beside %d learned filters%s"
                    % (info["motifs"], info["filters"], config["conv_filters"],
                       "; skipped %d wider than conv_kernel %d (%s)" % (len(info["skipped"]), config["conv_kernel"],
                                                                        ", ".join(m["id"] for m in info["skipped"]))
                       if info["skipped"] else ""))
-    motif_weight = np.asarray(motifs["weight"], dtype=np.float32) if motifs is not None else None
+    motif_weight = motifs["weight"].numpy().astype(np.float32) if motifs is not None else None
 
     pos_weight, pos_weight_info = None, None
     if hyper["pos_weight"] is not None:
