@@ -4,7 +4,8 @@ dataset directory and exports it as a TFBS Lens model package (model.onnx + mode
 
 The TypeScript side (src/training/) spawns this script and reads its stdout: one JSON object per line
 (type start / step / epoch / done / error). Human-readable messages go to stderr. Only the standard
-library, numpy and torch are used.
+library, numpy and torch are used. The training recipes (--rc-shared, --shift-augment, --input-dropout,
+--ema, --swa-epochs, --motif-priors, --pos-weight) live in tfbs_recipes.py beside this file.
 
 Exit codes: 0 done, 1 failure, 2 usage, 3 bad input data, 4 environment (torch/CUDA), 130 cancelled
 (SIGINT/SIGTERM: the run stops at the next step boundary; the last complete checkpoint is kept).
