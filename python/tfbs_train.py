@@ -4,7 +4,8 @@ dataset directory and exports it as a TFBS Lens model package (model.onnx + mode
 
 The TypeScript side (src/training/) spawns this script and reads its stdout: one JSON object per line
 (type start / step / epoch / done / error). Human-readable messages go to stderr. Only the standard
-library, numpy and torch are used.
+library, numpy and torch are used. The training recipes (--rc-shared, --shift-augment, --input-dropout,
+--ema, --swa-epochs, --motif-priors, --pos-weight) live in tfbs_recipes.py beside this file.
 
 Exit codes: 0 done, 1 failure, 2 usage, 3 bad input data, 4 environment (torch/CUDA), 130 cancelled
 (SIGINT/SIGTERM: the run stops at the next step boundary; the last complete checkpoint is kept).
@@ -25,6 +26,7 @@ if "OPENBLAS_NUM_THREADS" not in os.environ:
     os.environ["OPENBLAS_NUM_THREADS"] = str(max(1, min(4, os.cpu_count() or 1)))
 
 import argparse
+import contextlib
 import hashlib
 import json
 import math
@@ -32,6 +34,8 @@ import random
 import shutil
 import sys
 import time
+
+import tfbs_recipes as recipes
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -361,7 +365,10 @@ def dataset_fingerprint(directory, manifest, splits):
 # --------------------------------------------------------------------------------------------------
 # Model
 
-def build_model(torch, config, input_length, output_count):
+def build_model(torch, config, input_length, output_count, rc_shared=False, motif_weight=None):
+    """The network. rc_shared / motif_weight change only how the first convolution's filters are
+    parametrised (python/tfbs_recipes.py first_conv); without them it is a plain nn.Conv1d, and the
+    export always is (plain_model)."""
     nn = torch.nn
 
     class DanQFamily(nn.Module):
@@ -379,15 +386,16 @@ def build_model(torch, config, input_length, output_count):
                                  % (input_length, c["conv_kernel"], c["pool"], c["conv_kernel"] + c["pool"] - 1),
                                  field="architecture")
             self.steps = steps
-            self.conv = nn.Conv1d(4, c["conv_filters"], c["conv_kernel"])
+            filters = recipes.conv_filter_count(c, motif_weight)
+            self.conv = recipes.first_conv(torch, 4, c["conv_filters"], c["conv_kernel"], rc_shared, motif_weight)
             self.pool = nn.MaxPool1d(c["pool"], c["pool"])
             self.conv_dropout = nn.Dropout(c["conv_dropout"])
             if c["lstm_hidden"] > 0:
-                self.lstm = nn.LSTM(c["conv_filters"], c["lstm_hidden"], batch_first=True, bidirectional=True)
+                self.lstm = nn.LSTM(filters, c["lstm_hidden"], batch_first=True, bidirectional=True)
                 width = 2 * c["lstm_hidden"]
             else:
                 self.lstm = None
-                width = c["conv_filters"]
+                width = filters
             self.lstm_dropout = nn.Dropout(c["lstm_dropout"])
             self.dense = nn.Linear(steps * width, c["dense_units"])
             self.out = nn.Linear(c["dense_units"], output_count)
@@ -405,6 +413,15 @@ def build_model(torch, config, input_length, output_count):
             return self.out(h)
 
     return DanQFamily()
+
+
+def plain_model(torch, model, config, input_length, output_count, motif_weight):
+    """The exported network: a plain DanQFamily (one nn.Conv1d) holding `model`'s current weights,
+    with a recipe's first layer materialised (RC pairs and frozen motif filters written out)."""
+    export_config = dict(config, conv_filters=recipes.conv_filter_count(config, motif_weight))
+    plain = build_model(torch, export_config, input_length, output_count)
+    plain.load_state_dict({k: v.to("cpu") for k, v in recipes.plain_state_dict(model).items()})
+    return plain.eval()
 
 
 def resolve_config(preset, overrides):
@@ -512,6 +529,37 @@ def batch_tensor(torch, np, array, indices, flips=None):
     return torch.from_numpy(np.ascontiguousarray(block))
 
 
+def training_batch(torch, np, split, idx, flips, shifts, stride, dropout, rng):
+    """A training batch: rows `idx`, shifted (shift augmentation), with input dropout, then reverse
+    complemented where flips says so. Without the recipes it is exactly batch_tensor's. Returns the
+    tensor and how many shifted windows were filled from a neighbour / padded with N."""
+    if shifts is None:
+        block = np.asarray(split.x[idx], dtype=np.float32)
+        filled = padded = 0
+    else:
+        block, filled, padded = recipes.shift_windows(np, split.x, idx, shifts, stride)
+    if dropout:
+        recipes.input_dropout(np, block, dropout, rng)
+    if flips is not None and flips.any():
+        block[flips] = block[flips][:, ::-1, ::-1]
+    return torch.from_numpy(np.ascontiguousarray(block)), filled, padded
+
+
+@contextlib.contextmanager
+def weights_swapped(model, state):
+    """Runs the body with `state` loaded into the model (the averaged weights), then puts the
+    training weights back (also on a cancel)."""
+    if state is None:
+        yield
+        return
+    raw = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    try:
+        yield
+    finally:
+        model.load_state_dict(raw)
+
+
 def predict(torch, np, model, split, device, batch_size, reverse_complement_average=True):
     """Probabilities for a whole split, forward strand and reverse complement averaged."""
     model.eval()
@@ -528,10 +576,8 @@ def predict(torch, np, model, split, device, batch_size, reverse_complement_aver
     return np.concatenate(outputs, axis=0) if outputs else np.zeros((0, split.y.shape[1]), dtype=np.float32)
 
 
-def bce(np, labels, probs):
-    p = np.clip(probs.astype(np.float64), 1e-7, 1 - 1e-7)
-    y = np.asarray(labels, dtype=np.float64)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def bce(np, labels, probs, pos_weight=None):
+    return recipes.weighted_bce(np, labels, probs, pos_weight)
 
 
 def atomic_torch_save(torch, obj, path):
@@ -607,7 +653,7 @@ PROTOCOLS = {
     "danq": {"preset": "danq", "epochs": 60, "batch": 100, "lr": 1e-3, "weight_decay": 0.0, "patience": 5,
              "optimizer": "rmsprop"},
 }
-OPTIMIZERS = ("adam", "rmsprop")
+OPTIMIZERS = ("adam", "adamw", "rmsprop")
 
 
 def make_optimizer(torch, model, hyper):
@@ -616,12 +662,17 @@ def make_optimizer(torch, model, hyper):
         # Keras' RMSprop: rho 0.9 (PyTorch calls it alpha, default 0.99), epsilon added outside the root.
         return torch.optim.RMSprop(model.parameters(), lr=hyper["lr"], alpha=0.9, eps=1e-6,
                                    weight_decay=hyper["weight_decay"])
+    if name == "adamw":
+        # Decoupled weight decay (Loshchilov & Hutter): w -= lr * wd * w beside the Adam step, instead
+        # of Adam's L2 term, which the adaptive step sizes weaken.
+        return torch.optim.AdamW(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
     return torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
 
 
 def optimizer_description(hyper):
     name = hyper.get("optimizer", "adam")
-    base = {"name": "RMSprop", "rho": 0.9, "epsilon": 1e-6} if name == "rmsprop" else {"name": "Adam"}
+    base = ({"name": "RMSprop", "rho": 0.9, "epsilon": 1e-6} if name == "rmsprop"
+            else {"name": "AdamW", "decoupledWeightDecay": True} if name == "adamw" else {"name": "Adam"})
     return dict(base, lr=hyper["lr"], weightDecay=hyper["weight_decay"])
 
 
@@ -673,6 +724,8 @@ def train(args):
     checkpoint_path = os.path.join(work, CHECKPOINT_FILE)
     best_path = os.path.join(work, BEST_FILE)
 
+    if args.motif_file:
+        args.motif_file = os.path.abspath(args.motif_file)
     manifest, splits = load_dataset(args.data, np)
     fingerprint = dataset_fingerprint(args.data, manifest, splits)
     input_length = manifest["inputLength"]
@@ -705,9 +758,11 @@ def train(args):
         config = checkpoint["config"]
         preset = checkpoint["preset"]
         hyper = dict(checkpoint["hyper"])
+        for key, value in recipes.RECIPE_DEFAULTS.items():
+            hyper.setdefault(key, value)  # a checkpoint from before the recipes: all of them off
         ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select", "optimizer",
-                               "protocol", "shuffle_block")
-                   if getattr(args, k) is not None and getattr(args, k) != hyper.get(k)]
+                               "protocol", "shuffle_block") + tuple(recipes.RECIPE_DEFAULTS)
+                   if getattr(args, k) is not None and getattr(args, k) is not False and getattr(args, k) != hyper.get(k)]
         if ignored:
             REPORT.say("resuming: keeping the run's own %s (options given now are ignored)" % ", ".join(ignored))
         if args.epochs is not None:
@@ -731,20 +786,57 @@ def train(args):
             "shuffle_block": (args.shuffle_block if args.shuffle_block is not None
                               else default_shuffle_block(train_split, np)),
             "amp": device.type == "cuda" and not args.no_amp,
+            # Issue 14's recipes (python/tfbs_recipes.py); off unless asked for.
+            "rc_shared": bool(args.rc_shared),
+            "shift_augment": args.shift_augment if args.shift_augment is not None else 0,
+            "input_dropout": args.input_dropout if args.input_dropout is not None else 0.0,
+            "ema": args.ema, "swa_epochs": args.swa_epochs,
+            "motif_priors": args.motif_priors,
+            "motif_file": os.path.abspath(args.motif_file) if args.motif_file else None,
+            "pos_weight": args.pos_weight,
         }
     validate_hyper(hyper)
+    try:
+        recipes.validate_recipe(hyper, config, input_length)
+    except recipes.RecipeError as e:
+        raise TrainError(e.kind, e.message, file=e.file, field=e.field)
+
+    # Motif priors: the frozen filters are built once from the motif file and travel in the
+    # checkpoint, so that a resumed run does not depend on the file any more.
+    motifs = checkpoint.get("motifs") if checkpoint is not None else None
+    if motifs is None and hyper["motif_priors"]:
+        try:
+            bank, info = recipes.motif_bank(np, hyper["motif_file"], hyper["motif_priors"], targets, config["conv_kernel"])
+        except recipes.RecipeError as e:
+            raise TrainError(e.kind, e.message, file=e.file, field=e.field)
+        # A tensor, not a numpy array: torch.load's weights_only mode (the default from torch 2.6) reads tensors only.
+        motifs = {"weight": torch.from_numpy(bank), "info": info}
+        REPORT.say("motif priors: %d JASPAR motifs (%d frozen filters, both strands) beside %d learned filters%s"
+                   % (info["motifs"], info["filters"], config["conv_filters"],
+                      "; skipped %d wider than conv_kernel %d (%s)" % (len(info["skipped"]), config["conv_kernel"],
+                                                                       ", ".join(m["id"] for m in info["skipped"]))
+                      if info["skipped"] else ""))
+    motif_weight = motifs["weight"].numpy().astype(np.float32) if motifs is not None else None
+
+    pos_weight, pos_weight_info = None, None
+    if hyper["pos_weight"] is not None:
+        pos_weight, pos_weight_info = recipes.positive_weights(np, train_split.y, hyper["pos_weight"])
 
     seed_everything(torch, np, hyper["seed"])
-    model = build_model(torch, config, input_length, len(targets)).to(device)
+    model = build_model(torch, config, input_length, len(targets), hyper["rc_shared"], motif_weight).to(device)
     optimizer = make_optimizer(torch, model, hyper)
+    averager = recipes.make_averager(torch, model, hyper)
     # Mixed precision on CUDA (float16 autocast, scaled gradients): the convolution and the cuDNN LSTM
     # run on tensor cores. Off on the CPU, where it does not help.
     amp = bool(hyper.get("amp")) and device.type == "cuda"
     scaler = torch.cuda.amp.GradScaler() if amp else None
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    if pos_weight is not None:
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight).to(device))
+    else:
+        loss_fn = torch.nn.BCEWithLogitsLoss()
 
     state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "since_best": 0, "history": [],
-             "elapsed": 0.0, "stopped_early": False}
+             "elapsed": 0.0, "stopped_early": False, "shift_filled": 0, "shift_padded": 0}
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
@@ -752,9 +844,13 @@ def train(args):
         if device.type == "cuda" and checkpoint.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(checkpoint["cuda_rng"])
         for key in state:
-            state[key] = checkpoint["state"][key]
+            state[key] = checkpoint["state"].get(key, state[key])
         if scaler is not None and checkpoint.get("scaler"):
             scaler.load_state_dict(checkpoint["scaler"])  # the loss scale mixed precision had reached
+        if averager is not None:
+            if checkpoint.get("averager") is None:
+                raise TrainError("input", "the checkpoint has no averaged weights for --ema / --swa-epochs", file=checkpoint_path)
+            averager.load_state_dict(checkpoint["averager"], device)
     # A checkpoint written inside an epoch (every --checkpoint-steps / --checkpoint-minutes, or at a
     # stop request) carries how far that epoch got; the epoch's order depends only on (seed, epoch),
     # so resuming skips the steps already taken and continues with the same batches.
@@ -788,6 +884,8 @@ def train(args):
             "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
             "scaler": scaler.state_dict() if scaler is not None else None,
             "partial": epoch_partial,
+            "averager": averager.state_dict() if averager is not None else None,
+            "motifs": motifs,
         }, checkpoint_path)
 
     checkpoint_every_steps = max(0, args.checkpoint_steps or 0)
@@ -806,6 +904,8 @@ def train(args):
         rng = epoch_rng(np, hyper["seed"], epoch)
         order = epoch_order(np, rng, train_split.count, hyper.get("shuffle_block", 1))
         flips_all = rng.random(train_split.count) < 0.5 if hyper["rc_augment"] else None
+        # Drawn after the flips, so that runs without shifts see the batches they always did.
+        shifts_all = recipes.draw_shifts(np, rng, train_split.count, hyper["shift_augment"]) if hyper["shift_augment"] else None
         loss_sum, seen, first_step, seconds_before = 0.0, 0, 0, 0.0
         if partial is not None:
             first_step, loss_sum, seen = partial["step"], partial["loss_sum"], partial["seen"]
@@ -836,7 +936,13 @@ def train(args):
             sort = np.argsort(chosen)
             idx = chosen[sort]
             flips = flips_all[step * hyper["batch"]:(step + 1) * hyper["batch"]][sort] if flips_all is not None else None
-            x = batch_tensor(torch, np, train_split.x, idx, flips).to(device)
+            shifts = shifts_all[step * hyper["batch"]:(step + 1) * hyper["batch"]][sort] if shifts_all is not None else None
+            step_random = recipes.step_rng(np, hyper["seed"], epoch, step) if hyper["input_dropout"] else None
+            x, filled, padded = training_batch(torch, np, train_split, idx, flips, shifts, manifest["binSize"],
+                                               hyper["input_dropout"], step_random)
+            x = x.to(device)
+            state["shift_filled"] += filled
+            state["shift_padded"] += padded
             y = torch.from_numpy(np.asarray(train_split.y[idx], dtype=np.float32)).to(device)
             optimizer.zero_grad()
             if amp:
@@ -853,6 +959,8 @@ def train(args):
             else:
                 loss.backward()
                 optimizer.step()
+            if averager is not None:
+                averager.after_step(model)
             loss_sum += loss.item() * len(idx)
             seen += len(idx)
             step_times.append(time.time() - t0)
@@ -868,21 +976,27 @@ def train(args):
                 })
         v0 = time.time()
         rng_after_steps = torch.get_rng_state()
+        if averager is not None:
+            averager.after_epoch(model, epoch)
+        # With weight averaging the model validated, selected and exported is the averaged one.
+        evaluated = averager.averaged(model) if averager is not None else None
         try:
-            valid_probs = predict(torch, np, model, valid_split, device, max(hyper["batch"], 64))
+            with weights_swapped(model, evaluated):
+                valid_probs = predict(torch, np, model, valid_split, device, max(hyper["batch"], 64))
         except Cancelled:
             # Every step of the epoch is done: keep them; a resumed run only validates.
             save_checkpoint(epoch_progress(steps_per_epoch), rng_after_steps)
             raise
         valid_seconds = time.time() - v0
-        val_loss = bce(np, valid_split.y, valid_probs)
+        val_loss = bce(np, valid_split.y, valid_probs, pos_weight)
         val_summary = summarise_predictions(valid_split.y, valid_probs, targets, np)
         improved = state["best_val_loss"] is None or val_loss < state["best_val_loss"]
         if improved:
             state["best_val_loss"] = val_loss
             state["best_epoch"] = epoch
             state["since_best"] = 0
-            atomic_torch_save(torch, {"epoch": epoch, "model": model.state_dict()}, best_path)
+            atomic_torch_save(torch, {"epoch": epoch, "model": evaluated if evaluated is not None else model.state_dict()},
+                              best_path)
         else:
             state["since_best"] += 1
         epoch_seconds = time.time() - epoch_start
@@ -911,8 +1025,11 @@ def train(args):
 
     STOP.check()
     if hyper.get("select", "best") == "last":
-        # The plain recipe: whatever the last epoch left (the model in memory is that epoch's).
+        # The plain recipe: whatever the last epoch left (the model in memory is that epoch's), or
+        # with weight averaging, the average at the last epoch.
         best = {"epoch": state["epoch"]}
+        if averager is not None:
+            model.load_state_dict(averager.averaged(model))
     else:
         best = torch.load(best_path, map_location="cpu")
         model.load_state_dict(best["model"])
@@ -920,17 +1037,20 @@ def train(args):
     REPORT.say("evaluating epoch %d (%s) and exporting" % (best["epoch"], "lowest validation loss" if hyper.get("select", "best") == "best" else "the last"))
     metrics = {"bestEpoch": best["epoch"], "epochsRun": state["epoch"], "stoppedEarly": state["stopped_early"],
                "selected": hyper.get("select", "best"), "history": state["history"], "reverseComplementAveraged": True}
+    recipe = describe_recipe_json(hyper, state, config, motifs, pos_weight_info, averager)
+    metrics["recipe"] = recipe
     for split in (valid_split, test_split):
         if split is None or split.count == 0:
             continue
         probs = predict(torch, np, model, split, device, max(hyper["batch"], 64))
         summary = summarise_predictions(split.y, probs, targets, np)
-        summary["loss"] = bce(np, split.y, probs)
+        summary["loss"] = bce(np, split.y, probs, pos_weight)
         metrics[split.name] = summary
     STOP.check()
 
     duration = elapsed_before + (time.time() - session_start)
-    package = export_package(torch, np, args, model, manifest, splits, config, preset, hyper, parameters, metrics,
+    exported = plain_model(torch, model, config, input_length, len(targets), motif_weight)
+    package = export_package(torch, np, args, exported, manifest, splits, config, preset, hyper, parameters, metrics,
                              duration, device, work)
     summary = {k: metrics[k]["meanRocAuc"] for k in ("valid", "test") if k in metrics}
     REPORT.emit({"type": "done", "package": package, "bestEpoch": best["epoch"], "epochsRun": state["epoch"],
@@ -941,6 +1061,30 @@ def train(args):
 
 def fmt(x):
     return "n/a" if x is None else "%.4f" % x
+
+
+def describe_recipe_json(hyper, state, config, motifs, pos_weight_info, averager):
+    """How the model was trained beyond the optimiser: the issue-14 recipes, for model.json's
+    training section and metrics.json (every key present, off = false / null)."""
+    shifted = state.get("shift_filled", 0) + state.get("shift_padded", 0)
+    return {
+        "reverseComplementSharedConv": ({"learnedFilters": config["conv_filters"] // 2, "pairedFilters": config["conv_filters"],
+                                         "layout": "filters [0, n/2) learned, filter n/2 + i = the reverse complement of filter i "
+                                                   "(A,G,C,T: both axes flipped), biases shared"}
+                                        if hyper.get("rc_shared") else False),
+        "motifPriors": ({k: v for k, v in motifs["info"].items()} if motifs is not None else None),
+        "shiftAugmentation": ({"maxShiftBp": hyper["shift_augment"], "distribution": "uniform integer in [-max, max] per window and epoch",
+                               "fill": "the bases shifted in come from the neighbouring row when it is the next / previous window "
+                                       "(binSize bp along, overlap identical and at least half known); otherwise N (all-zero rows)",
+                               "windowsShifted": shifted, "filledFromNeighbours": state.get("shift_filled", 0),
+                               "paddedWithN": state.get("shift_padded", 0)}
+                              if hyper.get("shift_augment") else None),
+        "inputDropout": ({"rate": hyper["input_dropout"], "rule": "each position of a training window set to N with this probability, no rescaling"}
+                         if hyper.get("input_dropout") else None),
+        "weightAveraging": averager.describe() if averager is not None else None,
+        "positiveWeights": pos_weight_info,
+        "summary": recipes.describe_recipe(hyper),
+    }
 
 
 def eta(step_times, steps_left_this_epoch, epochs_left, steps_per_epoch, valid_seconds):
@@ -1073,7 +1217,9 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
         "onnx": {"file": "model.onnx", "inputName": "input", "outputName": "probabilities", "opset": opset,
                  "sha256": onnx_sha},
         "architecture": {"preset": preset, "parameters": parameters, "config": config,
-                         "family": "Conv1D-MaxPool-BiLSTM-Dense (DanQ)"},
+                         "family": "Conv1D-MaxPool-BiLSTM-Dense (DanQ)",
+                         # The exported graph's first layer (config.conv_filters counts the learned filters).
+                         "convFilters": int(model.conv.weight.shape[0]), "exportedParameters": count_parameters(model)},
         "training": {
             "data": {"source": manifest.get("source"), "inputLength": input_length, "targets": len(targets),
                      "splits": {name: {"count": s.count, "positives": int(np.asarray(s.y).sum())} for name, s in splits.items()}},
@@ -1083,15 +1229,18 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
             "optimizer": optimizer_description(hyper),
             "protocol": hyper.get("protocol", "default"), "shuffleBlock": hyper.get("shuffle_block", 1),
             "mixedPrecision": bool(hyper.get("amp")),
-            "loss": "binary cross-entropy", "batch": hyper["batch"], "patience": hyper["patience"],
+            "loss": ("binary cross-entropy, positives weighted per output (recipe.positiveWeights); validation loss weighted the same way"
+                     if hyper.get("pos_weight") is not None else "binary cross-entropy"), "batch": hyper["batch"], "patience": hyper["patience"],
             "reverseComplementAugmentation": hyper["rc_augment"], "seed": hyper["seed"],
+            "recipe": metrics.get("recipe"),
             "durationSeconds": round(duration, 1), "device": device.type, "torch": torch.__version__,
             "python": sys.version.split()[0], "trainer": "python/tfbs_train.py",
-            "summary": "%s preset, %d epoch%s (best %d%s), %s lr %g%s, batch %d%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
+            "summary": "%s preset, %d epoch%s (best %d%s), %s lr %g%s, batch %d%s%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
                 preset, metrics["epochsRun"], "" if metrics["epochsRun"] == 1 else "s", metrics["bestEpoch"],
                 ", early stop" if metrics["stoppedEarly"] else "", optimizer_description(hyper)["name"], hyper["lr"],
                 ", weight decay %g" % hyper["weight_decay"] if hyper["weight_decay"] else "", hyper["batch"],
-                ", reverse-complement augmentation" if hyper["rc_augment"] else "", hyper["seed"], train_split.count,
+                ", reverse-complement augmentation" if hyper["rc_augment"] else "",
+                "".join(", " + part for part in recipes.describe_recipe(hyper)), hyper["seed"], train_split.count,
                 describe_source(manifest), format_duration(duration), device.type, torch.__version__),
         },
         "metrics": {k: compact_metrics(metrics[k]) for k in ("valid", "test") if k in metrics},
@@ -1272,6 +1421,20 @@ def parse_args(argv):
     p.add_argument("--patience", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--rc-augment", action="store_true", default=None, dest="rc_augment")
+    # Issue 14's recipes (python/tfbs_recipes.py).
+    p.add_argument("--rc-shared", action="store_true", default=None, dest="rc_shared",
+                   help="first-layer filters in reverse-complement pairs (half learned, half their reverse complements)")
+    p.add_argument("--shift-augment", type=int, dest="shift_augment",
+                   help="shift every training window by a random -N..N bp (bases from the neighbouring window when it is one, else N)")
+    p.add_argument("--input-dropout", type=float, dest="input_dropout", help="share of training-window positions set to N")
+    p.add_argument("--ema", type=float, help="validate, select and export an exponential moving average of the weights (decay per step, e.g. 0.99)")
+    p.add_argument("--swa-epochs", type=int, dest="swa_epochs",
+                   help="validate, select and export the mean of the weights at the end of the last K epochs")
+    p.add_argument("--motif-priors", dest="motif_priors",
+                   help="frozen JASPAR log-odds filters beside the learned ones: targets, all, or IDs / factor names separated by commas")
+    p.add_argument("--motif-file", dest="motif_file", help="JASPAR file for --motif-priors (default data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar)")
+    p.add_argument("--pos-weight", type=float, dest="pos_weight",
+                   help="BCE pos_weight per output: negatives / positives in the training split, clipped to [1, CAP]")
     p.add_argument("--select", choices=["best", "last"], help="export the epoch with the lowest validation loss (default) or the last")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: the cores this process may use, "

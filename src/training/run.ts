@@ -42,7 +42,8 @@ export interface TrainingOptions extends TrainingDataOptions {
   preset?: Preset;
   /** A training recipe whose defaults fill every setting not given; 'danq': DanQ's own (danq preset, RMSprop, batch 100, 60 epochs, patience 5). */
   protocol?: 'default' | 'danq';
-  optimizer?: 'adam' | 'rmsprop';
+  /** adamw: decoupled weight decay (`weightDecay`), stronger than Adam's L2 form. */
+  optimizer?: 'adam' | 'adamw' | 'rmsprop';
   /** Rows per shuffled block (default: 1 up to 4 GiB of training windows, 1024 above). */
   shuffleBlock?: number;
   arch?: Partial<Record<(typeof ARCH_KEYS)[number], number>>;
@@ -53,6 +54,26 @@ export interface TrainingOptions extends TrainingDataOptions {
   patience?: number;
   seed?: number;
   rcAugment?: boolean;
+  /**
+   * Issue 14's training recipes (python/tfbs_recipes.py); every exported graph stays the plain
+   * DanQ-family network. Reverse-complement-shared first layer: half the learned filters are the
+   * reverse complements of the other half (conv_filters must be even).
+   */
+  rcShared?: boolean;
+  /** Shift each training window by a random -N..N bp (bases from the neighbouring window when it is one, else N). */
+  shiftAugment?: number;
+  /** Share of the positions of each training window set to N. */
+  inputDropout?: number;
+  /** Validate, select and export an exponential moving average of the weights (decay per step, in (0, 1)). */
+  ema?: number;
+  /** Validate, select and export the mean of the weights at the end of the last K epochs (K >= 2). */
+  swaEpochs?: number;
+  /** Frozen JASPAR log-odds filters beside the learned ones: 'targets', 'all', or IDs / factor names separated by commas. */
+  motifPriors?: string;
+  /** JASPAR file for motifPriors (default: data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar). */
+  motifFile?: string;
+  /** BCE pos_weight per output: negatives / positives in the training split, clipped to [1, posWeight]. */
+  posWeight?: number;
   /** Which epoch is exported: the lowest validation loss (default) or the last (the plain recipe). */
   select?: 'best' | 'last';
   device?: 'cpu' | 'cuda' | 'auto';
@@ -154,7 +175,8 @@ function checkOptions(o: TrainingOptions): void {
   int('--checkpoint-steps', o.checkpointSteps, 1);
   int('--shuffle-block', o.shuffleBlock, 1);
   if (o.protocol !== undefined && !['default', 'danq'].includes(o.protocol)) throw new UsageError(`--protocol must be default or danq; got "${o.protocol}"`);
-  if (o.optimizer !== undefined && !['adam', 'rmsprop'].includes(o.optimizer)) throw new UsageError(`--optimizer must be adam or rmsprop; got "${o.optimizer}"`);
+  if (o.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(o.optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}; got "${o.optimizer}"`);
+  checkRecipeOptions(o);
   num('--checkpoint-minutes', o.checkpointMinutes, (x) => x >= 0, 'a number >= 0');
   num('--lr', o.lr, (x) => x > 0 && x < 10, 'a positive number below 10');
   num('--weight-decay', o.weightDecay, (x) => x >= 0, 'a number >= 0');
@@ -167,6 +189,24 @@ function checkOptions(o: TrainingOptions): void {
   }
   if (o.resume && o.restart) throw new UsageError('--resume and --restart exclude each other');
   if (path.resolve(o.out) === path.resolve(o.data)) throw new UsageError('--out must not be the --data directory');
+}
+
+export const OPTIMIZERS = ['adam', 'adamw', 'rmsprop'] as const;
+
+/** The recipe options (issue 14), each refused with the flag named; the trainer checks them again against the data. */
+export function checkRecipeOptions(o: Pick<TrainingOptions, 'shiftAugment' | 'inputDropout' | 'ema' | 'swaEpochs' | 'motifPriors' | 'motifFile' | 'posWeight'>): void {
+  if (o.shiftAugment !== undefined && (!Number.isInteger(o.shiftAugment) || o.shiftAugment < 0)) {
+    throw new UsageError(`--shift-augment is the largest shift in bp, a whole number >= 0 (e.g. 20); got ${o.shiftAugment}`);
+  }
+  if (o.inputDropout !== undefined && !(Number.isFinite(o.inputDropout) && o.inputDropout >= 0 && o.inputDropout < 1)) {
+    throw new UsageError(`--input-dropout is the share of positions set to N, a number in [0, 1); got ${o.inputDropout}`);
+  }
+  if (o.ema !== undefined && !(Number.isFinite(o.ema) && o.ema > 0 && o.ema < 1)) throw new UsageError(`--ema is a decay per step, a number strictly between 0 and 1 (e.g. 0.99); got ${o.ema}`);
+  if (o.swaEpochs !== undefined && (!Number.isInteger(o.swaEpochs) || o.swaEpochs < 2)) throw new UsageError(`--swa-epochs is how many final epochs are averaged, a whole number >= 2; got ${o.swaEpochs}`);
+  if (o.ema !== undefined && o.swaEpochs !== undefined) throw new UsageError('--ema and --swa-epochs exclude each other: choose one way of averaging the weights');
+  if (o.posWeight !== undefined && !(Number.isFinite(o.posWeight) && o.posWeight >= 1)) throw new UsageError(`--pos-weight is the cap on each output's positive weight, a number >= 1 (e.g. 10); got ${o.posWeight}`);
+  if (o.motifPriors !== undefined && !o.motifPriors.trim()) throw new UsageError('--motif-priors needs a value: targets, all, or JASPAR IDs / factor names separated by commas (e.g. MA0139.2,CTCF)');
+  if (o.motifFile !== undefined && o.motifPriors === undefined) throw new UsageError('--motif-file needs --motif-priors (which motifs of the file to use)');
 }
 
 function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[] {
@@ -194,6 +234,14 @@ function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[
   add('--report-seconds', o.reportSeconds);
   if (o.arch && Object.keys(o.arch).length) args.push('--arch-json', JSON.stringify(o.arch));
   if (o.rcAugment) args.push('--rc-augment');
+  if (o.rcShared) args.push('--rc-shared');
+  if (o.shiftAugment) add('--shift-augment', o.shiftAugment);
+  if (o.inputDropout) add('--input-dropout', o.inputDropout);
+  add('--ema', o.ema);
+  add('--swa-epochs', o.swaEpochs);
+  add('--motif-priors', o.motifPriors);
+  add('--motif-file', o.motifFile === undefined ? undefined : path.resolve(o.motifFile));
+  add('--pos-weight', o.posWeight);
   if (o.select) args.push('--select', o.select);
   if (o.resume) args.push('--resume');
   if (o.restart) args.push('--restart');

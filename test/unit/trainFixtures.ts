@@ -123,3 +123,80 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, secon
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export interface TiledDataset {
+  dir: string;
+  targets: string[];
+  /** Training labels, row-major (rows × targets). */
+  trainLabels: Uint8Array;
+  trainRows: number;
+}
+
+/**
+ * Windows cut every binSize bp from one random sequence per split, as DeepSEA's consecutive training
+ * windows are (so shift augmentation can take the bases it needs from the neighbouring row). Label t
+ * is 1 when the window's central bin holds a start of motif t, planted in the sequence; the third
+ * motif is rare (about 2 % of windows), for the positive weights.
+ */
+export async function tiledDataset(dir: string, o: { train?: number; valid?: number; test?: number; length?: number; binSize?: number } = {}): Promise<TiledDataset> {
+  const length = o.length ?? 100;
+  const bin = o.binSize ?? 50;
+  const targets = ['K562|CTCF|None', 'HepG2|MAX|None', 'GM12878|RARE|None'];
+  const motifs = ['CCGCGAGGGGGCGCT', 'CACGTG', 'TTTAAACG'];
+  // Per-bp planting rates: about 10 % of windows for the first motif, most windows for the second
+  // (a positive weight clipped to 1), about 2 % for the third (capped).
+  const rates = [0.002, 0.02, 0.0004];
+  const code: Record<string, number> = { A: 0, G: 1, C: 2, T: 3 };
+  let state = 777;
+  const rand = (): number => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+  await fs.mkdir(dir, { recursive: true });
+  const counts: Record<string, number> = { train: o.train ?? 240, valid: o.valid ?? 60, test: o.test ?? 60 };
+  const splits: Record<string, { count: number; positives: number[] }> = {};
+  let trainLabels = new Uint8Array(0);
+  for (const split of ['train', 'valid', 'test']) {
+    const n = counts[split];
+    const size = (n - 1) * bin + length;
+    const seq = Array.from({ length: size }, () => 'AGCT'[Math.floor(rand() * 4)]);
+    const starts: number[][] = motifs.map(() => []);
+    for (let p = 0; p < size; p++) {
+      for (let t = 0; t < motifs.length; t++) {
+        if (rand() < rates[t] && p + motifs[t].length <= size) {
+          for (let k = 0; k < motifs[t].length; k++) seq[p + k] = motifs[t][k];
+          starts[t].push(p);
+        }
+      }
+    }
+    const x = new Uint8Array(n * length * 4);
+    const y = new Uint8Array(n * targets.length);
+    const centre = Math.floor((length - bin) / 2);
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < length; p++) x[(i * length + p) * 4 + code[seq[i * bin + p]]] = 1;
+      for (let t = 0; t < targets.length; t++) {
+        const lo = i * bin + centre;
+        if (starts[t].some((s) => s >= lo && s < lo + bin)) y[i * targets.length + t] = 1;
+      }
+    }
+    await fs.writeFile(path.join(dir, `${split}_X.npy`), encodeNpy('u1', [n, length, 4], x));
+    await fs.writeFile(path.join(dir, `${split}_y.npy`), encodeNpy('u1', [n, targets.length], y));
+    splits[split] = { count: n, positives: targets.map((_, t) => y.filter((v, j) => j % targets.length === t && v === 1).length) };
+    if (split === 'train') trainLabels = y;
+  }
+  const manifest = {
+    format: 'tfbs-lens-dataset',
+    formatVersion: 1,
+    inputLength: length,
+    binSize: bin,
+    channels: ['A', 'G', 'C', 'T'],
+    targets,
+    splits,
+    source: { kind: 'numpy', description: 'tiled synthetic windows (test fixture)', paths: {}, options: {} },
+    splitRule: 'one random sequence per split, cut every binSize bp',
+    notices: [],
+    created: new Date(0).toISOString(),
+  };
+  await fs.writeFile(path.join(dir, 'dataset.json'), JSON.stringify(manifest, null, 1));
+  return { dir, targets, trainLabels, trainRows: counts.train };
+}

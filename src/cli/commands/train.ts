@@ -5,7 +5,7 @@
  */
 import { CancelledError, UsageError } from '../../core/errors';
 import { TrainerEvent } from '../../training/events';
-import { ARCH_KEYS, DEFAULT_PRESET, PRESETS, Preset, TrainingOptions, TrainingResult, startTraining } from '../../training/run';
+import { ARCH_KEYS, DEFAULT_PRESET, OPTIMIZERS, PRESETS, Preset, TrainingOptions, TrainingResult, checkRecipeOptions, startTraining } from '../../training/run';
 import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo, ParsedArgs } from '../command';
 import { formatSeconds } from '../progress';
@@ -23,15 +23,23 @@ export const trainCommand: CliCommand = {
     epochs: { type: 'string', value: 'N', description: 'maximum epochs (default 10)' },
     batch: { type: 'string', value: 'N', description: 'batch size (default 100)' },
     lr: { type: 'string', value: 'X', description: 'Adam learning rate (default 0.001)' },
-    'weight-decay': { type: 'string', value: 'X', description: 'Adam weight decay (default 0)' },
+    'weight-decay': { type: 'string', value: 'X', description: 'weight decay (default 0): L2 for adam and rmsprop, decoupled for adamw' },
     patience: { type: 'string', value: 'N', description: 'early stopping: epochs without a lower validation loss (default 3)' },
     seed: { type: 'string', value: 'N', description: 'random seed (default 1)' },
     'rc-augment': { type: 'boolean', description: 'reverse-complement a random half of each batch' },
+    'rc-shared': { type: 'boolean', description: 'first-layer filters in reverse-complement pairs: half learned, half their reverse complements (conv_filters even)' },
+    'shift-augment': { type: 'string', value: 'BP', description: 'shift each training window by a random -BP..BP (bases from the neighbouring window where the data has it, else N)' },
+    'input-dropout': { type: 'string', value: 'P', description: 'set a share P of the positions of each training window to N' },
+    ema: { type: 'string', value: 'DECAY', description: 'validate, select and export an exponential moving average of the weights (decay per step, e.g. 0.99)' },
+    'swa-epochs': { type: 'string', value: 'K', description: 'validate, select and export the mean of the weights of the last K epochs' },
+    'motif-priors': { type: 'string', value: 'SPEC', description: 'frozen JASPAR log-odds filters beside the learned ones: targets, all, or IDs / factor names (MA0139.2,CTCF)' },
+    'motif-file': { type: 'string', value: 'PATH', description: 'JASPAR file for --motif-priors (default data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar)' },
+    'pos-weight': { type: 'string', value: 'CAP', description: "weight each output's positives by negatives / positives in the training split, capped at CAP" },
     select: { type: 'string', value: 'best|last', description: 'export the epoch with the lowest validation loss (default) or the last' },
     device: { type: 'string', value: 'cpu|cuda|auto', description: 'where PyTorch trains (default cpu)' },
     threads: { type: 'string', value: 'N', description: 'torch threads (default: cores; 1 on machines of 2 cores or fewer, where it measured faster; BLAS threads: --blas-threads)' },
     protocol: { type: 'string', value: 'default|danq', description: "training recipe for every setting not given; danq: DanQ's own (danq preset, RMSprop, batch 100, 60 epochs, patience 5)" },
-    optimizer: { type: 'string', value: 'adam|rmsprop', description: "optimizer (default adam; rmsprop with --protocol danq)" },
+    optimizer: { type: 'string', value: 'adam|adamw|rmsprop', description: 'optimizer (default adam; rmsprop with --protocol danq; adamw: decoupled --weight-decay)' },
     'shuffle-block': { type: 'string', value: 'N', description: 'rows per shuffled block (default 1 up to 4 GiB of training windows, 1024 above)' },
     'checkpoint-steps': { type: 'string', value: 'N', description: 'also checkpoint inside an epoch every N steps (default: off)' },
     'checkpoint-minutes': { type: 'string', value: 'M', description: 'also checkpoint inside an epoch every M minutes (default 10; 0: off)' },
@@ -74,8 +82,15 @@ export function optionsFromArgs(args: ParsedArgs): TrainingOptions {
   if (!out) throw new UsageError('--out is required (the model directory to write)');
   const optionalInt = (name: string, min: number): number | undefined => (args.options[name] === undefined ? undefined : intOption(args, name, 0, min));
   const optionalNumber = (name: string, min: number, max: number): number | undefined => (args.options[name] === undefined ? undefined : numberOption(args, name, 0, min, max));
+  const recipeNumber = (name: string): number | undefined => {
+    const raw = args.options[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number; got "${String(raw)}"`);
+    return n;
+  };
   const python = stringOption(args, 'python');
-  return {
+  const options: TrainingOptions = {
     data,
     out,
     work: stringOption(args, 'work'),
@@ -89,13 +104,22 @@ export function optionsFromArgs(args: ParsedArgs): TrainingOptions {
     patience: optionalInt('patience', 1),
     seed: optionalInt('seed', 0),
     rcAugment: args.options['rc-augment'] === true,
+    rcShared: args.options['rc-shared'] === true,
+    // Ranges are checked by checkRecipeOptions, whose messages say what each value means.
+    shiftAugment: recipeNumber('shift-augment'),
+    inputDropout: recipeNumber('input-dropout'),
+    ema: recipeNumber('ema'),
+    swaEpochs: recipeNumber('swa-epochs'),
+    motifPriors: stringOption(args, 'motif-priors'),
+    motifFile: stringOption(args, 'motif-file'),
+    posWeight: recipeNumber('pos-weight'),
     select: choiceOption(args, 'select', ['best', 'last'] as const, 'best'),
     device: choiceOption(args, 'device', ['cpu', 'cuda', 'auto'] as const, 'cpu'),
     threads: optionalInt('threads', 1),
     checkpointSteps: optionalInt('checkpoint-steps', 1),
     shuffleBlock: optionalInt('shuffle-block', 1),
     protocol: args.options.protocol === undefined ? undefined : choiceOption(args, 'protocol', ['default', 'danq'] as const, 'default'),
-    optimizer: args.options.optimizer === undefined ? undefined : choiceOption(args, 'optimizer', ['adam', 'rmsprop'] as const, 'adam'),
+    optimizer: args.options.optimizer === undefined ? undefined : choiceOption(args, 'optimizer', OPTIMIZERS, 'adam'),
     checkpointMinutes: optionalNumber('checkpoint-minutes', 0, 1e6),
     blasThreads: optionalInt('blas-threads', 1),
     validFraction: optionalNumber('valid-fraction', 0, 0.9),
@@ -108,6 +132,8 @@ export function optionsFromArgs(args: ParsedArgs): TrainingOptions {
     name: stringOption(args, 'name'),
     description: stringOption(args, 'description'),
   };
+  checkRecipeOptions(options);
+  return options;
 }
 
 /** Renders trainer events on stderr: an updating line on a terminal, throttled plain lines otherwise. */
