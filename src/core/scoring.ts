@@ -341,12 +341,16 @@ export async function scoreFastaEvents(
   let held: HeldRecord[] = [];
   let heldBins = 0;
   const heldBuffers = new WindowBuffers();
+  /** The held records' residues one after another, each record's codes a view of them (not an ArrayBuffer each). */
+  let heldCodes = new Uint8Array(1 << 14);
+  let heldCodesUsed = 0;
 
   const release = async (): Promise<void> => {
     const records = held;
     held = [];
     heldBins = 0;
     await scoreHeldRecords(engine, records, opts, layout, sink, heldBuffers);
+    heldCodesUsed = 0; // the next group's residues go over this one's: nothing reads them any more
     for (const r of records) {
       done += r.length;
       onProgress?.(done);
@@ -403,7 +407,14 @@ export async function scoreFastaEvents(
       const bins = event.scorable ? binCount(event.length, opts.binSize) : 0;
       if (!started && bins < perBatch) {
         // Held: the record's residues are all in the buffer (nothing was dropped before a first bin).
-        held.push({ record, length: event.length, bins, codes: buffer.slice(0, received) });
+        if (heldCodesUsed + received > heldCodes.length) {
+          // Views taken before keep the old array; only the part still to be filled moves.
+          heldCodes = new Uint8Array(Math.max(heldCodesUsed + received, heldCodes.length * 2));
+          heldCodesUsed = 0;
+        }
+        heldCodes.set(buffer.subarray(0, received), heldCodesUsed);
+        held.push({ record, length: event.length, bins, codes: heldCodes.subarray(heldCodesUsed, heldCodesUsed + received) });
+        heldCodesUsed += received;
         heldBins += bins;
         if (heldBins >= perBatch) await release();
       } else {
@@ -480,14 +491,18 @@ async function scoreHeldRecords(
     }
   }, buffers);
   const mean = reverse ? strandMean(forward, reverse) : forward;
+  // Awaited only when the sink returns a promise: three awaits a record add up over 500 peaks.
   for (const [r, h] of records.entries()) {
-    await sink.startRecord(h.record);
+    const started = sink.startRecord(h.record);
+    if (started) await started;
     const bins = binsOf[r];
     if (bins.length) {
       const [a, b] = [first[r] * T, (first[r] + bins.length) * T];
       const block: BinBlock = { bins, targets: T, forward: forward.subarray(a, b), reverse: reverse?.subarray(a, b), mean: mean.subarray(a, b) };
-      await sink.bins(h.record, block, bins.map((bin) => binRange(bin, opts.binSize, h.length)));
+      const written = sink.bins(h.record, block, bins.map((bin) => binRange(bin, opts.binSize, h.length)));
+      if (written) await written;
     }
-    await sink.endRecord(h.record, h.length);
+    const ended = sink.endRecord(h.record, h.length);
+    if (ended) await ended;
   }
 }
