@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs, WriteStream } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AtomicFile, WRITE_BUFFER_BYTES, writeFileAtomic } from '../../src/core/atomicFile';
+import { AtomicFile, WRITE_BUFFER_BYTES, WRITE_BUFFER_TOTAL_BYTES, writeBufferShare, writeFileAtomic } from '../../src/core/atomicFile';
 
 const work = require('fs').mkdtempSync(path.join(os.tmpdir(), 'tfbs-atomic-'));
 after(() => fs.rm(work, { recursive: true, force: true }));
@@ -117,4 +117,10 @@ test('many small writes do not wait for the disk; past a few MB buffered, write(
     if (own) proto.once = once;
     else delete (proto as { once?: unknown }).once;
   }
+});
+
+test('files written side by side share one write buffer budget (bedGraph: one file per experiment)', () => {
+  assert.equal(writeBufferShare(1), WRITE_BUFFER_BYTES);
+  assert.ok(writeBufferShare(690) * 690 <= WRITE_BUFFER_TOTAL_BYTES, '690 tracks stay within the budget');
+  assert.equal(writeBufferShare(100_000), 16 << 10, "never below Node's default");
 });
