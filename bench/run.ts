@@ -12,9 +12,10 @@
  *
  *   node out/bench/run.js [--batches 32,64,128,256] [--min-windows 512] [--min-seconds 2]
  *                         [--explore [--variants 0,2,5]] [--no-torch] [--workdir DIR] [--seed N]
- *                         [--threads N] [--no-region]
+ *                         [--threads N] [--no-region] [--short-rounds N]
  *
- * Unless --no-region, it also times `tfbs score` on the 100 kb region end to end with the same model.
+ * Unless --no-region, it also times `tfbs score` on the 100 kb region end to end with the same model,
+ * and the 500 CTCF peaks against it, per-bin and --per-record (bench/shortRecords.ts).
  *
  * --explore also compares, interleaved in one process, the graph variants and session options that
  * were tried while tuning (several GB of memory: one session per variant).
@@ -30,6 +31,7 @@ import { loadModelPackage } from '../src/core/modelPackage';
 import { scoreFastaEvents } from '../src/core/scoring';
 import { readFastaEvents } from '../src/core/fasta';
 import { FastpathArm, HG38_WINDOWS, hours, measureFastpath } from './fastpath';
+import { measureShortRecords, shortRecordsLines } from './shortRecords';
 import { writeDanqModelPackage } from '../test/fixtures/danqModel';
 import {
   AbArm,
@@ -73,10 +75,12 @@ interface Args {
   device: 'cpu' | 'cuda';
   /** Seconds per arm and row in the fast-path table. */
   fastpathSeconds: number;
+  /** Interleaved rounds of the short-records row (four tfbs score runs a round). */
+  shortRounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()), region: true, engines: false, device: 'cpu', fastpathSeconds: 1 };
+  const args: Args = { batches: [32, 64, 128, 256], minWindows: 512, minSeconds: 2, explore: false, torch: true, seed: 2024, threads: Math.min(2, os.availableParallelism()), region: true, engines: false, device: 'cpu', fastpathSeconds: 1, shortRounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -96,6 +100,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--variants') args.variants = value().split(',').map(Number);
     else if (a === '--engines') args.engines = true;
     else if (a === '--fastpath-seconds') args.fastpathSeconds = Number(value());
+    else if (a === '--short-rounds') args.shortRounds = Number(value());
     else if (a === '--device') {
       const d = value();
       if (d !== 'cpu' && d !== 'cuda') throw new Error(`--device must be cpu or cuda, got ${d}`);
@@ -286,6 +291,8 @@ async function fastpathSection(args: Args, danqDir: string): Promise<void> {
       first ??= r.seconds;
       console.log(`  ${label}: ${r.seconds.toFixed(2)} s (${r.windowsPerSecond.toFixed(0)} windows/s, ${ratio(first, r.seconds)})`);
     }
+    console.log(`\nmany short records against one long record (bench/shortRecords.ts): tfbs score's own windows/s, 1,000 windows an arm, per-window fp32, fresh processes, ${args.shortRounds} interleaved rounds:`);
+    for (const line of shortRecordsLines(await measureShortRecords({ threads: args.threads, rounds: args.shortRounds }))) console.log(line);
   }
   const shipped200 = rows.find((r) => r.model.startsWith('shipped') && r.binSize === 200);
   const danq200 = rows.find((r) => r.model.startsWith('full') && r.binSize === 200);

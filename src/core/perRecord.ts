@@ -9,7 +9,7 @@ import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from './encoding
 import { CancelledError } from './errors';
 import { FastaEvent, FastaRecordInfo } from './fasta';
 import { InferenceEngine } from './engine';
-import { DEFAULT_BATCH_SIZE } from './scoring';
+import { DEFAULT_BATCH_SIZE, strandMean } from './scoring';
 
 export type RecordFit = 'exact' | 'padded' | 'cropped';
 
@@ -71,37 +71,37 @@ export async function scoreRecords(
       if (strands === 2) reverseComplementOneHot(input, j * windowSize, L, input, (n + j) * windowSize);
     });
     const out = await engine.run(input, n * strands);
+    // One array per strand (and the mean) for the batch, each row a view of it: three allocations a
+    // batch, not three a record.
+    const forward = out.slice(0, n * T);
+    const reverse = strands === 2 ? out.slice(n * T, 2 * n * T) : undefined;
+    const mean = reverse ? strandMean(forward, reverse) : forward;
     const rows = pending.map((p, j): RecordPrediction => {
-      const forward = out.slice(j * T, (j + 1) * T);
-      if (strands === 1) return { record: p.record, length: p.length, fit: recordFit(p.length, L), forward, mean: forward };
-      const reverse = out.slice((n + j) * T, (n + j + 1) * T);
-      const mean = new Float32Array(T);
-      for (let t = 0; t < T; t++) mean[t] = (forward[t] + reverse[t]) / 2;
-      return { record: p.record, length: p.length, fit: recordFit(p.length, L), forward, reverse, mean };
+      const [from, to] = [j * T, (j + 1) * T];
+      const row = { record: p.record, length: p.length, fit: recordFit(p.length, L), forward: forward.subarray(from, to), mean: mean.subarray(from, to) };
+      return reverse ? { ...row, reverse: reverse.subarray(from, to) } : row;
     });
     pending = [];
     await onRows(rows);
   };
-  let chunks: Uint8Array[] = [];
+  /** The current record's residues so far (reused from record to record). */
+  let residues = new Uint8Array(1 << 12);
   let size = 0;
   for await (const event of events) {
     if (opts.signal?.aborted) throw new CancelledError();
     if (event.type === 'record') {
-      chunks = [];
       size = 0;
     } else if (event.type === 'residues') {
-      chunks.push(event.codes.slice());
+      if (size + event.codes.length > residues.length) {
+        const grown = new Uint8Array(Math.max(size + event.codes.length, residues.length * 2));
+        grown.set(residues.subarray(0, size));
+        residues = grown;
+      }
+      residues.set(event.codes, size);
       size += event.codes.length;
     } else if (event.type === 'end') {
       if (!event.scorable) continue;
-      const codes = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        codes.set(c, at);
-        at += c.length;
-      }
-      chunks = [];
-      pending.push({ record: event.record, length: event.length, codes });
+      pending.push({ record: event.record, length: event.length, codes: residues.slice(0, size) });
       if (pending.length === perBatch) await flush();
     }
   }

@@ -77,6 +77,28 @@ test('many short records share engine calls, both strands in the same batch', as
   for (const r of rows) for (let t = 0; t < 3; t++) assert.ok(Math.abs(r.mean[t] - (r.forward[t] + r.reverse![t]) / 2) < 1e-7);
 });
 
+test('per-record rows are exactly each record scored alone, in rows a caller may keep', async () => {
+  const seqs = Array.from({ length: 75 }, (_, i) => {
+    let x = 7 + i;
+    let s = '';
+    for (let k = 0; k < 20 + ((i * 37) % 160); k++) s += 'ACGTN'[(x = (x * 1103515245 + 12345) & 0x7fffffff) % 5];
+    return s;
+  });
+  for (const [rc, batchSize] of [[true, 64], [false, 64], [true, 14]] as const) {
+    const kept: RecordPrediction[] = [];
+    // kept as handed over, compared only once every record is scored
+    await scoreRecords(events(seqs), new LinearEngine(100, 3), { reverseComplement: rc, batchSize }, (rows) => void kept.push(...rows));
+    assert.deepEqual(kept.map((r) => r.record.name), seqs.map((_, i) => `r${i}`));
+    for (const [i, s] of seqs.entries()) {
+      const alone: RecordPrediction[] = [];
+      await scoreRecords(events([s]), new LinearEngine(100, 3), { reverseComplement: rc }, (rows) => void alone.push(...rows));
+      const plain = (r: RecordPrediction) => ({ length: r.length, fit: r.fit, forward: [...r.forward], reverse: r.reverse && [...r.reverse], mean: [...r.mean] });
+      assert.equal(kept[i].mean.length, 3, 'a row holds its own record only');
+      assert.deepEqual(plain(kept[i]), plain(alone[0]), `rc ${rc}, batch ${batchSize}, r${i}`);
+    }
+  }
+});
+
 test('tfbs score --per-record: one row per record, equal to the per-bin score of one-bin records; refusals', async () => {
   const fasta = path.join(repoRoot(), 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
   const per = runTfbs(['score', fasta, '--per-record', '--targets', 'CTCF'], { timeoutMs: 120_000 });

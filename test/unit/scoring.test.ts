@@ -6,9 +6,9 @@ import * as path from 'path';
 import { codesFromString, oneHotWindow, reverseComplementCodes } from '../../src/core/encoding';
 import { CancelledError } from '../../src/core/errors';
 import { readFastaEvents } from '../../src/core/fasta';
-import { BinBlock, allBins, scoreBins, scoreFastaEvents } from '../../src/core/scoring';
+import { BinBlock, allBins, binsWithSequence, scoreBins, scoreFastaEvents } from '../../src/core/scoring';
 import { windowStart } from '../../src/core/windows';
-import { LinearEngine } from '../fixtures/linearEngine';
+import { ChunkLinearEngine, LinearEngine } from '../fixtures/linearEngine';
 
 function randomDna(n: number, seed: number): string {
   let x = seed;
@@ -133,5 +133,85 @@ test('short records (peaks, oligos) share engine calls across records; the sink 
       const got = means.get(`r${i}/${bin}`)!;
       got.forEach((v, t) => assert.ok(Math.abs(v - e.mean[e.row * 3 + t]) < 1e-6, `r${i} bin ${bin}`));
     }
+  }
+});
+
+test('held short records get exactly the scores each gets alone, in blocks a sink may keep', async () => {
+  const seqs = [
+    randomDna(200, 1), // one bin
+    randomDna(350, 2),
+    'N'.repeat(1500), // no bin has a base in its window: nothing to score, handed on whole
+    randomDna(600, 3) + 'N'.repeat(2400) + randomDna(600, 4), // 18 bins, the middle ones all N
+    randomDna(6199, 5), // 31 bins, one short of a batch
+    randomDna(9000, 6), // 45 bins: scored as it streams, between held groups
+    ...Array.from({ length: 40 }, (_, i) => randomDna(150 + 41 * i, 10 + i)), // 1 to 10 bins each
+    randomDna(1200, 7),
+  ];
+  const file = path.join(os.tmpdir(), `tfbs-held-alone-${process.pid}.fa`);
+  await fs.writeFile(file, seqs.map((s, i) => `>r${i}\n${s.match(/.{1,60}/g)!.join('\n')}\n`).join(''));
+  const layout = { binSize: 200, windowLength: 1000 };
+  const plain = (b: BinBlock, i: number) => ({
+    forward: [...b.forward.subarray(i * 3, (i + 1) * 3)],
+    reverse: b.reverse && [...b.reverse.subarray(i * 3, (i + 1) * 3)],
+    mean: [...b.mean.subarray(i * 3, (i + 1) * 3)],
+  });
+  try {
+    // Per window (no chunk graph), and with one: there a held record with a run of ≥ 4 bins is
+    // scored on the chunk graph, as alone, the rest window by window.
+    for (const [kind, make, chunks] of [['per window', () => new LinearEngine(1000, 3), true], ['chunk graph', () => new ChunkLinearEngine(1000, 3), true], ['--no-chunks', () => new ChunkLinearEngine(1000, 3), false]] as const) {
+      for (const rc of [true, false]) {
+        const opts = { binSize: 200, reverseComplement: rc, batchSize: 64, chunks, skipUnknownWindows: true };
+        const kept = new Map<string, Array<{ block: BinBlock; ranges: Array<[number, number]> }>>();
+        const order: string[] = [];
+        const engine = make();
+        await scoreFastaEvents(readFastaEvents(file, { chunkSize: 4096 }), engine, opts, {
+          startRecord: (r) => void order.push(`start ${r.name}`),
+          // kept as handed over, copied only once everything is scored
+          bins: (r, block, ranges) => void kept.set(r.name, [...(kept.get(r.name) ?? []), { block, ranges }]),
+          endRecord: (r) => void order.push(`end ${r.name}`),
+        });
+        assert.deepEqual(order, seqs.flatMap((_, i) => [`start r${i}`, `end r${i}`]), `${kind}, rc ${rc}: every record, whole and in order`);
+        if (kind === 'chunk graph') assert.ok((engine as ChunkLinearEngine).chunkCalls > 0, 'some held records went through the chunk graph');
+        for (const [i, seq] of seqs.entries()) {
+          const codes = codesFromString(seq);
+          const alone: Array<ReturnType<typeof plain> & { bin: number }> = [];
+          await scoreBins(make(), codes, allBins(codes.length, 200), opts, (b) => b.bins.forEach((bin, k) => alone.push({ bin, ...plain(b, k) })));
+          const got = (kept.get(`r${i}`) ?? []).flatMap(({ block, ranges }) => {
+            assert.equal(block.forward.length, block.bins.length * 3, 'a block holds its own bins only');
+            assert.equal(block.mean.length, block.bins.length * 3);
+            assert.deepEqual(ranges, block.bins.map((b) => [b * 200, Math.min((b + 1) * 200, seq.length)]));
+            return block.bins.map((bin, k) => ({ bin, ...plain(block, k) }));
+          });
+          assert.deepEqual(got.map((g) => g.bin), binsWithSequence(codes, allBins(codes.length, 200), layout), `${kind}, rc ${rc}, r${i}: bins`);
+          assert.deepEqual(got, alone, `${kind}, rc ${rc}, r${i}: scores`);
+        }
+      }
+    }
+  } finally {
+    await fs.rm(file);
+  }
+});
+
+test('held short records reuse two input buffers for all their engine calls', async () => {
+  // Two fresh 1 MB buffers per 32 records (allocated, zeroed, page-faulted) cost the 500 CTCF peaks more
+  // than the rest of their bookkeeping.
+  class BufferSpy extends LinearEngine {
+    readonly buffers = new Set<ArrayBufferLike>();
+    override async run(input: Float32Array, count: number): Promise<Float32Array> {
+      this.buffers.add(input.buffer);
+      return super.run(input, count);
+    }
+  }
+  const file = path.join(os.tmpdir(), `tfbs-held-buffers-${process.pid}.fa`);
+  await fs.writeFile(file, Array.from({ length: 200 }, (_, i) => `>p${i}\n${randomDna(200, 300 + i)}\n`).join(''));
+  try {
+    const engine = new BufferSpy(1000, 2);
+    let records = 0;
+    await scoreFastaEvents(readFastaEvents(file), engine, { binSize: 200, reverseComplement: true, batchSize: 64 }, { startRecord() {}, bins() {}, endRecord: () => void records++ });
+    assert.equal(records, 200);
+    assert.equal(engine.calls, 7, '32 records a call');
+    assert.ok(engine.buffers.size <= 2, `${engine.buffers.size} input buffers for ${engine.calls} calls`);
+  } finally {
+    await fs.rm(file);
   }
 });

@@ -1,7 +1,7 @@
 /** `tfbs score`: a FASTA file in, per-bin binding probabilities out, streamed with bounded memory. */
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
-import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
+import { AtomicFile, TextSink, stdoutSink, writeBufferShare } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
 import { parseRegion, splitRegionList } from '../../core/genomic';
@@ -122,8 +122,8 @@ export const scoreCommand: CliCommand = {
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits };
     const files: AtomicFile[] = [];
-    const open = async (target: string): Promise<TextSink> => {
-      const f = await AtomicFile.open(target);
+    const open = async (target: string, bufferBytes?: number): Promise<TextSink> => {
+      const f = await AtomicFile.open(target, bufferBytes);
       files.push(f);
       return f;
     };
@@ -178,7 +178,7 @@ export const scoreCommand: CliCommand = {
         const sinks: TextSink[] = [];
         for (const t of selected) {
           const safe = uniqueLabel(pkg.experiments[t], pkg.experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
-          sinks.push(await open(path.join(output, `${String(t).padStart(3, '0')}_${safe}.bedGraph`)));
+          sinks.push(await open(path.join(output, `${String(t).padStart(3, '0')}_${safe}.bedGraph`), writeBufferShare(selected.length)));
         }
         writer = new BedGraphWriter(sinks, ctx);
       } else {

@@ -29,6 +29,20 @@ export interface PerRecordRun {
 /** Probabilities as the other writers print them: the shortest text that reads back as the float32. */
 const fmt = float32Text;
 
+/**
+ * The text of a batch of rows: TSV lines, or JSON array elements (a comma before each but the file's
+ * first, `first`). Shared with bench/shortRecords.ts, which times what the command writes.
+ */
+export function perRecordText(rows: readonly RecordPrediction[], selected: readonly number[], format: 'tsv' | 'json', first: boolean): string {
+  let text = '';
+  for (const [i, r] of rows.entries()) {
+    const ps = selected.map((t) => fmt(r.mean[t]));
+    if (format === 'tsv') text += `${r.record.uniqueName}\t${r.length}\t${r.fit}\t${ps.join('\t')}\n`;
+    else text += `${first && i === 0 ? '' : ','}\n{"record":${JSON.stringify(r.record.uniqueName)},"length":${r.length},"window":"${r.fit}","p":[${ps.join(',')}]}`;
+  }
+  return text;
+}
+
 export async function scorePerRecord(run: PerRecordRun, io: CliIo): Promise<number> {
   if (run.format !== 'tsv' && run.format !== 'json') throw new UsageError(`--per-record writes tsv or json (one row per record); got --format ${run.format}`);
   const L = run.pkg.manifest.input.length;
@@ -55,15 +69,8 @@ export async function scorePerRecord(run: PerRecordRun, io: CliIo): Promise<numb
     if (run.format === 'tsv') await sink.write(`#record\tlength\twindow\t${labels.join('\t')}\n`);
     else await sink.write(`{"model":${JSON.stringify(run.pkg.manifest.name)},"windowLength":${L},"reverseComplement":${run.reverseComplement},"targets":${JSON.stringify(labels)},"records":[`);
     const write = async (rows: RecordPrediction[]): Promise<void> => {
-      let text = '';
-      for (const r of rows) {
-        const ps = run.selected.map((t) => fmt(r.mean[t]));
-        if (run.format === 'tsv') text += `${r.record.uniqueName}\t${r.length}\t${r.fit}\t${ps.join('\t')}\n`;
-        else {
-          text += `${first ? '' : ','}\n{"record":${JSON.stringify(r.record.uniqueName)},"length":${r.length},"window":"${r.fit}","p":[${ps.join(',')}]}`;
-          first = false;
-        }
-      }
+      const text = perRecordText(rows, run.selected, run.format as 'tsv' | 'json', first);
+      if (rows.length) first = false;
       await sink.write(text);
       done += rows.length;
       const s = (Date.now() - t0) / 1000;
