@@ -180,7 +180,11 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
   const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
-  engine.substitutionSource = { pkg, options: chunkOptions, onNotice: opts.onNotice, keep: (await fs.stat(pkg.networkPath)).size <= SINGLE_COPY_BYTES };
+  // ISM's substitution graphs run ~1,000 small operators per call, a burst of a second or less: there
+  // intra-op threads that spin between operators pay (bench/ism.ts, 2 idle cores, the shipped model:
+  // 0.72–0.85 s per bin spinning, 0.91–0.95 s not, the same CPU seconds), unlike scoring's long runs.
+  const substitutionOptions = { ...chunkOptions, extra: { session: { intra_op: { allow_spinning: '1' } } } };
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: (await fs.stat(pkg.networkPath)).size <= SINGLE_COPY_BYTES };
   if (opts.precision === 'int8') {
     try {
       await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice, opts.int8Check !== false);
