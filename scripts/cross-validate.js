@@ -23,7 +23,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawn } = require('child_process');
+const { runRelayed } = require('./relay');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'out', 'src');
@@ -76,28 +76,10 @@ function log(message) {
 }
 
 /** Runs the tfbs CLI; its output goes to stderr with a prefix. */
-function tfbs(args, prefix) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const relay = (stream) => {
-      let rest = '';
-      stream.on('data', (d) => {
-        const lines = (rest + d.toString('utf8')).split(/\r?\n|\r/);
-        rest = lines.pop();
-        for (const l of lines) if (l.trim()) log(`${prefix}: ${l}`);
-      });
-    };
-    relay(child.stdout);
-    relay(child.stderr);
-    const cancel = () => child.kill('SIGINT');
-    process.once('SIGINT', cancel);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      process.off('SIGINT', cancel);
-      if (code === 0) resolve();
-      else reject(new Error(`tfbs ${args[0]} exited with ${code} (${prefix})`));
-    });
-  });
+async function tfbs(args, prefix) {
+  const { code, tail } = await runRelayed(CLI, args, (l) => log(`${prefix}: ${l}`));
+  if (code === -1) throw new Error(tail[0]);
+  if (code !== 0) throw new Error(`tfbs ${args[0]} exited with ${code} (${prefix})`);
 }
 
 function fmt(v, digits = 4) {

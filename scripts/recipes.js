@@ -34,7 +34,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawn } = require('child_process');
+const { runRelayed } = require('./relay');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'out', 'src');
@@ -148,31 +148,8 @@ function archFlag(arch) {
 
 /** Runs a node script; resolves to its exit code and the last lines it wrote (for failures). */
 function runNode(script, args, prefix) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail = [];
-    const relay = (stream) => {
-      let rest = '';
-      stream.on('data', (d) => {
-        const lines = (rest + d.toString('utf8')).split(/\r?\n|\r/);
-        rest = lines.pop();
-        for (const l of lines) {
-          if (!l.trim()) continue;
-          tail.push(l);
-          if (tail.length > 20) tail.shift();
-          if (!/^epoch \d+\/\d+ +step/.test(l)) log(`${prefix}: ${l}`);
-        }
-      });
-    };
-    relay(child.stdout);
-    relay(child.stderr);
-    const cancel = () => child.kill('SIGINT');
-    process.once('SIGINT', cancel);
-    child.on('error', (e) => resolve({ code: -1, tail: [String(e.message)] }));
-    child.on('close', (code) => {
-      process.off('SIGINT', cancel);
-      resolve({ code, tail });
-    });
+  return runRelayed(script, args, (l) => {
+    if (!/^epoch \d+\/\d+ +step/.test(l)) log(`${prefix}: ${l}`);
   });
 }
 
