@@ -64,10 +64,6 @@ export async function runChunkSession(
 }
 
 /**
- * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8: the
- * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business.
- */
-/**
  * Through a temporary file rather than one in-memory buffer: the encoded model references the weights
  * (no copy) until it is written, so the peak is the weights plus ORT's own copy, not three copies
  * (187 MB each for full DanQ).
@@ -83,6 +79,24 @@ export async function createSessionFromSpec(ort: Ort, spec: ModelSpec, options: 
   }
 }
 
+/** The DanQ-family weights in a package's model.onnx, or why it has none (both the chunk and substitution graphs start here). */
+export async function readDanqWeights(pkg: ModelPackage): Promise<{ ok: true; weights: DanqWeights } | { ok: false; reason: string }> {
+  try {
+    return danqWeightsFromOnnx(readOnnxModel(await fs.readFile(pkg.networkPath)), pkg.manifest.input.length);
+  } catch (e) {
+    return { ok: false, reason: `its graph could not be read (${(e as Error).message})` };
+  }
+}
+
+/** An error's first line, at most 200 characters: for one-line notices and messages. */
+export function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+}
+
+/**
+ * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8: the
+ * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business.
+ */
 export async function openChunkSession(
   ort: Ort,
   pkg: ModelPackage,
@@ -92,19 +106,14 @@ export async function openChunkSession(
 ): Promise<ChunkOpen> {
   const t0 = performance.now();
   const L = pkg.manifest.input.length;
-  let weights: DanqWeights;
-  try {
-    const extracted = danqWeightsFromOnnx(readOnnxModel(await fs.readFile(pkg.networkPath)), L);
-    if (!extracted.ok) return { ok: false, reason: extracted.reason };
-    weights = extracted.weights;
-  } catch (e) {
-    return { ok: false, reason: `its graph could not be read (${(e as Error).message})` };
-  }
+  const extracted = await readDanqWeights(pkg);
+  if (!extracted.ok) return extracted;
+  const weights = extracted.weights;
   let session: ortTypes.InferenceSession;
   try {
     session = await createSessionFromSpec(ort, buildDanqChunkModel(weights, { precision }), options);
   } catch (e) {
-    return { ok: false, reason: `ONNX Runtime refused the chunk graph (${String((e as Error).message).split('\n')[0].slice(0, 200)})` };
+    return { ok: false, reason: `ONNX Runtime refused the chunk graph (${firstLine(e)})` };
   }
   // Three windows 37 bp apart (not a multiple of any pool width worth having) on both graphs.
   const offsets = [0, 37, 74];
@@ -124,7 +133,7 @@ export async function openChunkSession(
     }
   } catch (e) {
     await session.release();
-    return { ok: false, reason: `the chunk graph failed on a probe (${String((e as Error).message).split('\n')[0].slice(0, 200)})` };
+    return { ok: false, reason: `the chunk graph failed on a probe (${firstLine(e)})` };
   }
   if (!(probeDiff <= CHUNK_TOLERANCE)) {
     await session.release();

@@ -13,7 +13,7 @@ import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check } from './int8Check';
-import { ChunkSession, openChunkSession, runChunkSession } from './onnxChunks';
+import { ChunkSession, firstLine, openChunkSession, runChunkSession } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
@@ -375,8 +375,4 @@ function varint(buf: Buffer, at: number): { value: bigint; next: number } {
     shift += 7n;
   }
   throw new RangeError(`truncated varint at byte ${at}`);
-}
-
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
 }

@@ -3,13 +3,10 @@
  * the projection and substitution graphs of src/onnx/substitutionGraph.ts, built from the weights in
  * model.onnx and checked against the per-window network on probe mutants before they are used.
  */
-import { promises as fs } from 'fs';
 import type * as ortTypes from 'onnxruntime-node';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Substitution, SubstitutionScorer } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
-import { danqWeightsFromOnnx } from '../onnx/danqFromOnnx';
-import { readOnnxModel } from '../onnx/onnxReader';
 import {
   PROJECTION_INPUT,
   PROJECTION_OUTPUT,
@@ -24,7 +21,7 @@ import {
   substitutionLayout,
   substitutionRows,
 } from '../onnx/substitutionGraph';
-import { createSessionFromSpec, probeSequence } from './onnxChunks';
+import { createSessionFromSpec, firstLine, probeSequence, readDanqWeights } from './onnxChunks';
 
 type Ort = typeof ortTypes;
 
@@ -133,13 +130,8 @@ export async function openSubstitutionSessions(
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
 ): Promise<SubstitutionOpen> {
   const L = pkg.manifest.input.length;
-  let extracted;
-  try {
-    extracted = danqWeightsFromOnnx(readOnnxModel(await fs.readFile(pkg.networkPath)), L);
-  } catch (e) {
-    return { ok: false, reason: `its graph could not be read (${firstLine(e)})` };
-  }
-  if (!extracted.ok) return { ok: false, reason: extracted.reason };
+  const extracted = await readDanqWeights(pkg);
+  if (!extracted.ok) return extracted;
   const weights = extracted.weights;
   const layout = substitutionLayout(weights.arch);
   if (!layout.ok) return { ok: false, reason: layout.reason };
@@ -185,8 +177,4 @@ export async function openSubstitutionSessions(
     return { ok: false, reason: `the substitution graphs differ from the network by ${probeDiff.toExponential(1)} on a probe` };
   }
   return { ok: true, sessions, probeDiff };
-}
-
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
 }
