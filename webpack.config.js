@@ -3,6 +3,8 @@
 //   dist/extension.js       the VS Code extension (client)          target node, `vscode` external
 //   dist/server.js          the language server (owns the model)    target node
 //   dist/cli.js             the `tfbs` command (bin/tfbs.js loads it) target node
+//   dist/chunkWorker.js     a chunk-graph worker thread (src/engine/chunkWorkers.ts starts it
+//                           from beside the bundle that loaded it)     target node
 //   dist/webview/heatmap.js the heatmap webview                      target web (DOM, no Node)
 // Native and heavy runtime modules stay outside the bundles and are loaded from node_modules at run
 // time: onnxruntime-node (native binaries), TensorFlow.js (wasm files, optional native tfjs-node) and
@@ -92,5 +94,6 @@ module.exports = [
   nodeBundle('src/cli/run.ts', 'cli.js', {
     plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
   }),
+  nodeBundle('src/engine/chunkWorker.ts', 'chunkWorker.js'),
   webview,
 ];

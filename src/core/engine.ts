@@ -20,6 +20,11 @@ export interface EngineOptions {
    * the per-window graph only (benchmarks, and a way out should a chunk graph ever misbehave).
    */
   chunks?: boolean;
+  /**
+   * Run the chunk graph on single-threaded sessions on worker threads, one per thread, where the
+   * engine can (default true); false keeps it on the calling thread (benchmarks compare the two).
+   */
+  chunkWorkers?: boolean;
   /** 'int8' needs a chunk graph and a passed accuracy check (see src/engine/int8Check.ts); default 'fp32'. */
   precision?: Precision;
   /** Benchmarks of random weights only: false opens int8 without the accuracy check. */

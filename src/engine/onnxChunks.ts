@@ -17,6 +17,7 @@ import { DanqArchitecture, DanqWeights } from '../onnx/danq';
 import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_OFFSETS, CHUNK_OUTPUT, chunkLength } from '../onnx/chunkGraph';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { ModelSpec, writeModel } from '../onnx/onnxModel';
+import { ChunkWorkerPool } from './chunkWorkers';
 
 type Ort = typeof ortTypes;
 
@@ -24,12 +25,24 @@ type Ort = typeof ortTypes;
 export const CHUNK_TOLERANCE = 1e-5;
 
 export interface ChunkSession {
-  session: ortTypes.InferenceSession;
+  /** The chunk graph's rows for `count` chunks of `length` bp, windows at `offsets` in each (chunk-major). */
+  run(input: Float32Array, count: number, length: number, offsets: readonly number[]): Promise<Float32Array>;
+  release(): Promise<void>;
   arch: DanqArchitecture;
+  /** Worker threads the graph runs on (chunkWorkers.ts); 0: the calling thread. */
+  workers: number;
+  /** Why a requested worker pool is not used, if it is not. */
+  workerNotice?: string;
   /** Seconds spent reading the weights, building and opening the graph, and checking it. */
   buildSeconds: number;
   /** max |Δp| against the per-window graph on the probe. */
   probeDiff: number;
+}
+
+/** Run the chunk graph on this many single-threaded sessions on worker threads (chunkWorkers.ts). */
+export interface ChunkWorkerRequest {
+  workers: number;
+  sessionOptions: ortTypes.InferenceSession.SessionOptions;
 }
 
 export type ChunkOpen = { ok: true; chunk: ChunkSession } | { ok: false; reason: string };
@@ -66,17 +79,21 @@ export async function runChunkSession(
 /**
  * Through a temporary file rather than one in-memory buffer: the encoded model references the weights
  * (no copy) until it is written, so the peak is the weights plus ORT's own copy, not three copies
- * (187 MB each for full DanQ).
+ * (187 MB each for full DanQ). `use` gets the file while it exists.
  */
-export async function createSessionFromSpec(ort: Ort, spec: ModelSpec, options: ortTypes.InferenceSession.SessionOptions): Promise<ortTypes.InferenceSession> {
+export async function withModelFile<T>(spec: ModelSpec, use: (file: string) => Promise<T>): Promise<T> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-chunk-'));
   try {
     const file = path.join(dir, 'chunk.onnx');
     await writeModel(file, spec);
-    return await ort.InferenceSession.create(file, options);
+    return await use(file);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+export async function createSessionFromSpec(ort: Ort, spec: ModelSpec, options: ortTypes.InferenceSession.SessionOptions): Promise<ortTypes.InferenceSession> {
+  return withModelFile(spec, (file) => ort.InferenceSession.create(file, options));
 }
 
 /** The DanQ-family weights in a package's model.onnx, or why it has none (both the chunk and substitution graphs start here). */
@@ -95,7 +112,9 @@ export function firstLine(e: unknown): string {
 
 /**
  * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8: the
- * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business.
+ * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business. With
+ * `pool`, the graph then runs on worker threads, which must give the probe's rows too (fp32: to the
+ * same tolerance); a pool that cannot start leaves the graph on this thread, with workerNotice saying why.
  */
 export async function openChunkSession(
   ort: Ort,
@@ -103,41 +122,103 @@ export async function openChunkSession(
   options: ortTypes.InferenceSession.SessionOptions,
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
   precision: Precision = 'fp32',
+  pool?: ChunkWorkerRequest,
 ): Promise<ChunkOpen> {
   const t0 = performance.now();
   const L = pkg.manifest.input.length;
   const extracted = await readDanqWeights(pkg);
   if (!extracted.ok) return extracted;
-  const weights = extracted.weights;
-  let session: ortTypes.InferenceSession;
-  try {
-    session = await createSessionFromSpec(ort, buildDanqChunkModel(weights, { precision }), options);
-  } catch (e) {
-    return { ok: false, reason: `ONNX Runtime refused the chunk graph (${firstLine(e)})` };
-  }
-  // Three windows 37 bp apart (not a multiple of any pool width worth having) on both graphs.
-  const offsets = [0, 37, 74];
-  const S = chunkLength(offsets.length, 37, L);
-  const probe = probeSequence(S);
-  const windows = new Float32Array(offsets.length * L * CHANNEL_COUNT);
-  offsets.forEach((o, k) => windows.set(probe.subarray(o * CHANNEL_COUNT, (o + L) * CHANNEL_COUNT), k * L * CHANNEL_COUNT));
-  let probeDiff = Infinity;
-  try {
-    const [a, b] = [await runChunkSession(ort, session, probe, 1, S, offsets), await perWindow(windows, offsets.length)];
-    if (a.length === b.length) {
-      probeDiff = 0;
-      for (let i = 0; i < a.length; i++) probeDiff = Math.max(probeDiff, Math.abs(a[i] - b[i]));
+  const arch = extracted.weights.arch;
+  return withModelFile(buildDanqChunkModel(extracted.weights, { precision }), async (file) => {
+    let session: ortTypes.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(file, options);
+    } catch (e) {
+      return { ok: false, reason: `ONNX Runtime refused the chunk graph (${firstLine(e)})` };
     }
-    if (precision === 'int8' && Number.isFinite(probeDiff)) {
-      return { ok: true, chunk: { session, arch: weights.arch, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
+    // Three windows 37 bp apart (not a multiple of any pool width worth having) on both graphs.
+    const offsets = [0, 37, 74];
+    const S = chunkLength(offsets.length, 37, L);
+    const probe = probeSequence(S);
+    const windows = new Float32Array(offsets.length * L * CHANNEL_COUNT);
+    offsets.forEach((o, k) => windows.set(probe.subarray(o * CHANNEL_COUNT, (o + L) * CHANNEL_COUNT), k * L * CHANNEL_COUNT));
+    let probeDiff = Infinity;
+    let rows: Float32Array;
+    try {
+      rows = await runChunkSession(ort, session, probe, 1, S, offsets);
+      probeDiff = maxAbsDiff(rows, await perWindow(windows, offsets.length));
+    } catch (e) {
+      await session.release();
+      return { ok: false, reason: `the chunk graph failed on a probe (${firstLine(e)})` };
     }
+    const passed = precision === 'int8' ? Number.isFinite(probeDiff) : probeDiff <= CHUNK_TOLERANCE;
+    if (!passed) {
+      await session.release();
+      return { ok: false, reason: `the chunk graph differs from the network by ${probeDiff.toExponential(1)} on a probe` };
+    }
+    const here: ChunkSession = {
+      run: (input, count, length, at) => runChunkSession(ort, session, input, count, length, at),
+      release: () => session.release(),
+      arch,
+      workers: 0,
+      buildSeconds: 0,
+      probeDiff,
+    };
+    let chunk = here;
+    if (pool && pool.workers >= 2) {
+      const pooled = await openPool(file, pool, L, probe, S, offsets, rows, precision);
+      if (pooled.ok) {
+        await session.release();
+        chunk = { ...here, run: (input, count, length, at) => pooled.pool.run(input, count, length, at), release: () => pooled.pool.release(), workers: pooled.pool.size };
+      } else {
+        chunk = { ...here, workerNotice: pooled.reason };
+      }
+    }
+    chunk.buildSeconds = (performance.now() - t0) / 1000;
+    return { ok: true, chunk };
+  });
+}
+
+async function openPool(
+  file: string,
+  request: ChunkWorkerRequest,
+  windowLength: number,
+  probe: Float32Array,
+  S: number,
+  offsets: number[],
+  expected: Float32Array,
+  precision: Precision,
+): Promise<{ ok: true; pool: ChunkWorkerPool } | { ok: false; reason: string }> {
+  let pool: ChunkWorkerPool;
+  try {
+    pool = await ChunkWorkerPool.open({
+      modelFile: file,
+      workers: request.workers,
+      sessionOptions: request.sessionOptions,
+      windowLength,
+      names: { input: CHUNK_INPUT, offsets: CHUNK_OFFSETS, output: CHUNK_OUTPUT },
+    });
   } catch (e) {
-    await session.release();
-    return { ok: false, reason: `the chunk graph failed on a probe (${firstLine(e)})` };
+    return { ok: false, reason: firstLine(e) };
   }
-  if (!(probeDiff <= CHUNK_TOLERANCE)) {
-    await session.release();
-    return { ok: false, reason: `the chunk graph differs from the network by ${probeDiff.toExponential(1)} on a probe` };
+  let diff = Infinity;
+  try {
+    diff = maxAbsDiff(await pool.run(probe, 1, S, offsets), expected);
+  } catch (e) {
+    await pool.release();
+    return { ok: false, reason: `the chunk graph's worker threads failed on a probe (${firstLine(e)})` };
   }
-  return { ok: true, chunk: { session, arch: weights.arch, buildSeconds: (performance.now() - t0) / 1000, probeDiff } };
+  // int8: each worker quantises its own share's activations, so its rows may move by a few 1e-3.
+  if (precision === 'int8' ? !Number.isFinite(diff) : !(diff <= CHUNK_TOLERANCE)) {
+    await pool.release();
+    return { ok: false, reason: `the chunk graph's worker threads differ from it by ${diff.toExponential(1)} on a probe` };
+  }
+  return { ok: true, pool };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return Number.isNaN(d) ? Infinity : d;
 }

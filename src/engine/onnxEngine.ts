@@ -13,7 +13,7 @@ import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check } from './int8Check';
-import { ChunkSession, firstLine, openChunkSession, runChunkSession } from './onnxChunks';
+import { ChunkSession, ChunkWorkerRequest, firstLine, openChunkSession } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
@@ -88,7 +88,7 @@ class OnnxEngine implements InferenceEngine {
     this.chunk = chunk;
     this.precision = precision;
     this.windowsThroughChunks = precision === 'int8';
-    this.runChunks = (input, count, length, offsets) => runChunkSession(this.ort, chunk.session, input, count, length, offsets);
+    this.runChunks = (input, count, length, offsets) => chunk.run(input, count, length, offsets);
   }
 
   /**
@@ -135,7 +135,7 @@ class OnnxEngine implements InferenceEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.chunk?.session.release();
+    await this.chunk?.release();
     if (!this.perWindowReleased) await this.session.release();
     const opened = await this.substitutions;
     if (opened?.ok) await opened.sessions.release();
@@ -144,6 +144,20 @@ class OnnxEngine implements InferenceEngine {
 
 /** Above this network size (bytes) an engine with a chunk graph keeps only that one (memory). */
 export const SINGLE_COPY_BYTES = 64 * 1024 * 1024;
+
+/** At most this many chunk-graph workers; more threads than that go to each worker's session. */
+export const MAX_CHUNK_WORKERS = 4;
+
+/**
+ * The chunk graph's worker threads (chunkWorkers.ts): on the CPU, with 2 or more threads, for a network
+ * small enough to copy into each worker (a second copy of full DanQ's weights is 187 MB, and the
+ * language server's memory target is 600 MB: it stays on one session).
+ */
+export function chunkWorkerRequest(device: Device, threads: number, networkBytes: number, enabled?: boolean): ChunkWorkerRequest | undefined {
+  if (device !== 'cpu' || enabled === false || threads < 2 || networkBytes > SINGLE_COPY_BYTES) return undefined;
+  const workers = Math.min(threads, MAX_CHUNK_WORKERS);
+  return { workers, sessionOptions: { ...cpuSessionOptions(Math.floor(threads / workers)), executionProviders: ['cpu'] } };
+}
 
 export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}): Promise<InferenceEngine> {
   if (!pkg.manifest.onnx) throw new ModelError('model.json has no "onnx" entry: this is not an ONNX model', { file: path.join(pkg.dir, 'model.json') });
@@ -184,21 +198,27 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   // intra-op threads that spin between operators pay (bench/ism.ts, 2 idle cores, the shipped model:
   // 0.72–0.85 s per bin spinning, 0.91–0.95 s not, the same CPU seconds), unlike scoring's long runs.
   const substitutionOptions = { ...chunkOptions, extra: { session: { intra_op: { allow_spinning: '1' } } } };
-  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: (await fs.stat(pkg.networkPath)).size <= SINGLE_COPY_BYTES };
+  const networkBytes = (await fs.stat(pkg.networkPath)).size;
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES };
+  const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
+  const onWorkers = (chunk: ChunkSession) => {
+    if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);
+    return chunk.workers ? ` on ${chunk.workers} worker threads` : '';
+  };
   if (opts.precision === 'int8') {
     try {
-      await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice, opts.int8Check !== false);
+      await openInt8(engine, ort, pkg, chunkOptions, opts.onNotice, opts.int8Check !== false, pool);
     } catch (e) {
       await engine.dispose();
       throw e;
     }
-    engine.description = `ONNX Runtime (${where}), shared-convolution chunks, int8`;
+    engine.description = `ONNX Runtime (${where}), shared-convolution chunks${onWorkers(engine.chunk!)}, int8`;
   } else if (opts.chunks !== false) {
-    const opened = await openChunkSession(ort, pkg, chunkOptions, perWindow);
+    const opened = await openChunkSession(ort, pkg, chunkOptions, perWindow, 'fp32', pool);
     if (opened.ok) {
       engine.attachChunks(opened.chunk, 'fp32');
-      engine.description = `ONNX Runtime (${where}), shared-convolution chunks`;
-      if ((await fs.stat(pkg.networkPath)).size > SINGLE_COPY_BYTES) await engine.dropPerWindowGraph();
+      engine.description = `ONNX Runtime (${where}), shared-convolution chunks${onWorkers(opened.chunk)}`;
+      if (networkBytes > SINGLE_COPY_BYTES) await engine.dropPerWindowGraph();
     } else {
       opts.onNotice?.(`model "${m.name}" has no chunk graph: ${opened.reason}; each window is scored on its own`);
     }
@@ -214,12 +234,13 @@ async function openInt8(
   options: ortTypes.InferenceSession.SessionOptions,
   onNotice: ((m: string) => void) | undefined,
   check: boolean,
+  pool: ChunkWorkerRequest | undefined,
 ): Promise<void> {
   const name = pkg.manifest.name;
-  const opened = await openChunkSession(ort, pkg, options, (input, count) => engine.runPerWindowGraph(input, count), 'int8');
+  const opened = await openChunkSession(ort, pkg, options, (input, count) => engine.runPerWindowGraph(input, count), 'int8', pool);
   if (!opened.ok) throw new ModelError(`int8 is not available for model "${name}": ${opened.reason}; use --precision fp32`, { file: pkg.networkPath });
   const int8 = opened.chunk;
-  const runInt8 = (input: Float32Array, count: number) => runChunkSession(ort, int8.session, input, count, engine.inputLength, [0]);
+  const runInt8 = (input: Float32Array, count: number) => int8.run(input, count, engine.inputLength, [0]);
   if (!check) {
     engine.attachChunks(int8, 'int8');
     return;
@@ -228,11 +249,11 @@ async function openInt8(
   try {
     result = await checkInt8(pkg, (input, count) => engine.runPerWindowGraph(input, count), runInt8, onNotice);
   } catch (e) {
-    await int8.session.release();
+    await int8.release();
     throw new ModelError(`int8 is refused for model "${name}": its accuracy cannot be checked (${(e as Error).message}); use --precision fp32`, { file: pkg.networkPath });
   }
   if (!result.passed) {
-    await int8.session.release();
+    await int8.release();
     throw new ModelError(`int8 is refused for model "${name}": ${describeInt8Check(result)}; use --precision fp32`, { file: pkg.networkPath });
   }
   engine.attachChunks(int8, 'int8');

@@ -38,7 +38,7 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
     const binaries = new Set(names.map((n) => /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v\d+\/([^/]+)\/([^/]+)\//.exec(n)).filter(Boolean).map((m) => `${m![1]}-${m![2]}`));
     assert.deepEqual([...binaries], [target], `${path.basename(file)}: ONNX Runtime binaries for ${[...binaries].join(', ') || 'no platform'}`);
     assert.ok(names.some((n) => /onnxruntime_binding\.node$/.test(n)), `${target}: no onnxruntime_binding.node`);
-    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/webview/heatmap.js',
+    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/chunkWorker.js', 'extension/dist/webview/heatmap.js',
       'extension/dist/webview/training.js', 'extension/models/default/model.onnx', 'extension/models/default/model.json', 'extension/python/tfbs_train.py',
       'extension/media/walkthrough/example.fa', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
       assert.ok(names.includes(needed), `${target}: ${needed} is missing`);
@@ -64,6 +64,10 @@ test('the staged linux-x64 extension runs from its pruned node_modules: the CLI 
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(lines.length, 1 + 500, 'one header and one bin per 200 bp peak');
     assert.equal(lines[0].split('\t').length, 5 + 99, 'the 99 CTCF experiments');
+    // A long record goes through the chunk graph, whose worker threads start from dist/chunkWorker.js.
+    const region = spawnSync(process.execPath, [path.join(stage, 'bin', 'tfbs.js'), 'score', path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), '--threads', '2', '-o', path.join(tmp, 'region.bed')], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(region.status, 0, `staged tfbs score of the 100 kb region failed:\n${region.stderr}`);
+    assert.match(region.stderr, /shared-convolution chunks on 2 worker threads/, region.stderr);
     const tfjs = spawnSync(process.execPath, ['-e', "const tf=require('@tensorflow/tfjs-core');require('@tensorflow/tfjs-layers');require('@tensorflow/tfjs-backend-wasm');tf.setBackend('wasm').then(ok=>{if(!ok)process.exit(3);return tf.ready()}).then(()=>console.log(tf.getBackend()))"],
       { cwd: stage, encoding: 'utf8', timeout: 60_000 });
     assert.equal(tfjs.status, 0, `TF.js does not load from the staged node_modules:\n${tfjs.stderr}`);
