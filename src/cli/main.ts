@@ -6,6 +6,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { removeOpenTempFilesSync } from '../core/atomicFile';
+import { haltChunkWorkers } from '../engine/chunkWorkers';
 import { TfbsError } from '../core/errors';
 import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
@@ -64,13 +65,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   exitQuietlyOnClosedPipe();
   const controller = new AbortController();
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       // Quitting at once must not leave the outputs' temporary files behind: the async clean-up of
       // the first Ctrl-C may not have run yet.
       removeOpenTempFilesSync();
       process.stderr.write('tfbs: cancelled; nothing was written\n');
-      process.exit(EXIT_CANCELLED);
+      quitBySignal(signal);
     }
     process.stderr.write('\ntfbs: stopping (press Ctrl-C again to quit at once)\n');
     controller.abort();
@@ -103,12 +104,30 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The second Ctrl-C ends the process by the signal itself, the Unix convention (a shell sees status
+ * 130 for SIGINT, 143 for SIGTERM), rather than by process.exit: exiting while a chunk-graph worker
+ * thread is inside ONNX Runtime aborts the process (chunkWorkers.ts), and a signal ends it at once
+ * without that teardown.
+ */
+function quitBySignal(signal: NodeJS.Signals): void {
+  if (process.platform === 'win32') process.exit(EXIT_CANCELLED);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The default action ends the process as the signal arrives; should it not, exit as before.
+  setTimeout(() => process.exit(EXIT_CANCELLED), 2000);
+}
+
 /** `tfbs score … | head`: a reader that has seen enough is not an error. */
 function exitQuietlyOnClosedPipe(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') {
       removeOpenTempFilesSync();
-      process.exit(EXIT_OK);
+      // Not while a chunk worker is inside a run (that aborts the process): once the runs in flight are
+      // back. (On Linux a pipe is written synchronously, so the scorer has none in flight here; where
+      // pipes are asynchronous it may.)
+      haltChunkWorkers(() => process.exit(EXIT_OK));
+      return;
     }
     throw e;
   });

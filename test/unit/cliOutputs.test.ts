@@ -152,7 +152,9 @@ async function startScoring(out: string, extra: string[] = []): Promise<{ child:
   const child = spawn(process.execPath, [CLI, 'score', genome, '--model', model, '--format', 'tsv', '--targets', '0', '-o', out, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The status a shell reports: the exit code, or 128 + the signal's number when a signal ended it
+  // (the second Ctrl-C re-raises SIGINT: status 130).
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))));
   const killer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
   exit.finally(() => clearTimeout(killer));
   const deadline = Date.now() + TIMEOUT_MS;
