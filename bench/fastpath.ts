@@ -19,6 +19,8 @@ export interface FastpathArm {
   precision: Precision;
   chunks: boolean;
   batchSize: number;
+  /** false: the chunk graph on the calling thread, not on worker threads (EngineOptions.chunkWorkers). */
+  workers?: boolean;
 }
 
 export interface FastpathRow {
@@ -77,21 +79,22 @@ export interface FastpathOptions {
 export async function measureFastpath(model: FastpathModel, arms: FastpathArm[], opts: FastpathOptions): Promise<FastpathRow[]> {
   const codes = await regionCodes();
   const pkg = await loadModelPackage(model.dir);
-  const engines = new Map<Precision, InferenceEngine>();
+  const engines = new Map<string, InferenceEngine>();
+  const key = (arm: FastpathArm) => `${arm.precision}${arm.workers === false ? ', one session' : ''}`;
   const live: FastpathArm[] = [];
   for (const arm of arms) {
-    if (!engines.has(arm.precision)) {
+    if (!engines.has(key(arm))) {
       const t0 = performance.now();
       try {
-        const engine = await openOnnxEngine(pkg, { threads: opts.threads, precision: arm.precision, int8Check: opts.int8Check, onNotice: opts.onNotice });
-        engines.set(arm.precision, engine);
-        opts.log(`  ${model.label}: ${arm.precision} engine opened in ${((performance.now() - t0) / 1000).toFixed(2)} s — ${engine.description}`);
+        const engine = await openOnnxEngine(pkg, { threads: opts.threads, precision: arm.precision, int8Check: opts.int8Check, chunkWorkers: arm.workers, onNotice: opts.onNotice });
+        engines.set(key(arm), engine);
+        opts.log(`  ${model.label}: ${key(arm)} engine opened in ${((performance.now() - t0) / 1000).toFixed(2)} s — ${engine.description}`);
       } catch (e) {
-        opts.log(`  ${model.label}: no ${arm.precision} engine: ${(e as Error).message}`);
+        opts.log(`  ${model.label}: no ${key(arm)} engine: ${(e as Error).message}`);
         continue;
       }
     }
-    if (arm.chunks && !engines.get(arm.precision)!.runChunks) {
+    if (arm.chunks && !engines.get(key(arm))!.runChunks) {
       opts.log(`  ${model.label}: "${arm.label}" dropped: the engine has no chunk graph`);
       continue;
     }
@@ -104,12 +107,12 @@ export async function measureFastpath(model: FastpathModel, arms: FastpathArm[],
       const times = new Map<string, number[]>(live.map((a) => [a.label, []]));
       const means = new Map<string, Float32Array>();
       // Warm-up: each arm once (first runs of a shape allocate), which also gives its outputs.
-      for (const arm of live) means.set(arm.label, (await scoreOnce(engines.get(arm.precision)!, codes, binSize, bins, arm)).mean);
+      for (const arm of live) means.set(arm.label, (await scoreOnce(engines.get(key(arm))!, codes, binSize, bins, arm)).mean);
       const t0 = performance.now();
       let rounds = 0;
       while (rounds < 3 || (performance.now() - t0) / 1000 < opts.secondsPerArm * live.length) {
         for (const arm of rounds % 2 ? [...live].reverse() : live) {
-          const { seconds } = await scoreOnce(engines.get(arm.precision)!, codes, binSize, bins, arm);
+          const { seconds } = await scoreOnce(engines.get(key(arm))!, codes, binSize, bins, arm);
           times.get(arm.label)!.push(seconds);
         }
         if (++rounds >= 20) break;

@@ -253,9 +253,11 @@ async function fastpathSection(args: Args, danqDir: string): Promise<void> {
     { label: 'per-window fp32', precision: 'fp32', chunks: false, batchSize: 64 },
     { label: 'chunk fp32', precision: 'fp32', chunks: true, batchSize: 64 },
     { label: 'chunk int8', precision: 'int8', chunks: true, batchSize: 64 },
+    // The same int8 chunk graph on one session on this thread (no worker threads; full DanQ never has them).
+    { label: 'chunk int8, one session', precision: 'int8', chunks: true, batchSize: 64, workers: false },
   ];
   const opts = { threads: args.threads, secondsPerArm: args.fastpathSeconds, binSizes: [200, 50], onNotice, log };
-  console.log(`\nfast path (${args.threads} threads, batch 64 windows = one chunk of 32 bins per strand; arms interleaved round by round):`);
+  console.log(`\nfast path (${args.threads} threads, batch 64 windows = one chunk of 32 bins per strand; chunk arms on worker threads where the engine uses them; arms interleaved round by round):`);
   const rows = [
     ...(await measureFastpath({ label: 'shipped (compact)', dir: shipped }, arms, opts)),
     // Random weights have no accuracy to keep: the int8 arm skips the held-out check (bench only).
