@@ -7,8 +7,9 @@
  * slower on 2 threads than on 1, and the LSTM's 75 small steps scale poorly (shipped model, int8,
  * 64 windows: 32.9 ms on 1 thread, 22.8 ms on 2). Two 1-thread sessions on two threads run side by
  * side, and the JS thread is free meanwhile to encode the next batch and hand out the last one:
- * through scoreBins on the 100 kb region (2 cores, AMD EPYC), 1.24× the one-session windows/s at 200 bp
- * bins and 1.31× at 50 bp (int8, batch 64; bench/fastpath.ts measures it in every `npm run bench`).
+ * through scoreBins on the 100 kb region (2 cores, AMD EPYC, four interleaved runs), 1.14–1.39× the
+ * one-session windows/s at 200 bp bins and 1.12–1.31× at 50 bp (int8, batch 64; bench/fastpath.ts
+ * measures it in every `npm run bench`).
  * The price is one copy of the weights per worker, so only small networks get a pool (onnxEngine.ts).
  *
  * The split: a call's chunks go to the workers in contiguous groups; a call of a single chunk (the
