@@ -165,7 +165,8 @@ export class ChunkWorkerPool {
     const workers: Worker[] = [];
     try {
       for (let i = 0; i < o.workers; i++) workers.push(new Worker(script, { workerData: data }));
-      await Promise.all(
+      // Every worker answers before any is stopped: one may still be inside ONNX Runtime, opening its session.
+      const started = await Promise.allSettled(
         workers.map(
           (w) =>
             new Promise<void>((resolve, reject) => {
@@ -181,6 +182,8 @@ export class ChunkWorkerPool {
             }),
         ),
       );
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw new EnvironmentError(`the chunk graph's worker threads could not start (${String((e as Error)?.message ?? e).split('\n')[0]})`);
