@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'worker_threads';
 import type * as ortTypes from 'onnxruntime-node';
 import type { ChunkReply, ChunkRequest, ChunkWorkerData } from './chunkWorkers';
+import { firstLine, runChunkSession } from './onnxChunks';
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     ort = require('onnxruntime-node') as typeof ortTypes;
     session = await ort.InferenceSession.create(data.modelFile, data.sessionOptions);
   } catch (e) {
-    port.postMessage({ failed: String((e as Error)?.message ?? e).split('\n')[0] });
+    port.postMessage({ failed: firstLine(e) });
     return;
   }
   port.on('message', (request: ChunkRequest) => {
@@ -27,17 +28,13 @@ async function main(): Promise<void> {
       let reply: ChunkReply;
       const transfer: ArrayBuffer[] = [];
       try {
-        const feeds = {
-          [data.inputName]: new ort.Tensor('float32', new Float32Array(request.input), [request.count, request.length, data.channels]),
-          [data.offsetsName]: new ort.Tensor('int64', BigInt64Array.from(request.offsets, (o) => BigInt(o)), [request.offsets.length]),
-        };
-        const out = (await session.run(feeds))[data.outputName].data as Float32Array;
+        const out = await runChunkSession(ort, session, new Float32Array(request.input), request.count, request.length, request.offsets);
         // Transfer, not copy: a fresh buffer of exactly the output (copied once if it is a view).
         const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
         transfer.push(own.buffer as ArrayBuffer);
         reply = { id: request.id, output: own.buffer as ArrayBuffer };
       } catch (e) {
-        reply = { id: request.id, error: String((e as Error)?.message ?? e).split('\n')[0] };
+        reply = { id: request.id, error: firstLine(e) };
       }
       port.postMessage(reply, transfer);
     })();

@@ -26,10 +26,6 @@ import { CancelledError, EnvironmentError } from '../core/errors';
 export interface ChunkWorkerData {
   modelFile: string;
   sessionOptions: ortTypes.InferenceSession.SessionOptions;
-  inputName: string;
-  offsetsName: string;
-  outputName: string;
-  channels: number;
 }
 
 export interface ChunkRequest {
@@ -115,7 +111,6 @@ export interface ChunkPoolOptions {
   /** Options for each worker's session (intra-op threads included). */
   sessionOptions: ortTypes.InferenceSession.SessionOptions;
   windowLength: number;
-  names: { input: string; offsets: string; output: string };
 }
 
 export class ChunkWorkerPool {
@@ -153,14 +148,7 @@ export class ChunkWorkerPool {
 
   /** Starts the workers and waits until each has opened its session; any failure stops them all. */
   static async open(o: ChunkPoolOptions): Promise<ChunkWorkerPool> {
-    const data: ChunkWorkerData = {
-      modelFile: o.modelFile,
-      sessionOptions: o.sessionOptions,
-      inputName: o.names.input,
-      offsetsName: o.names.offsets,
-      outputName: o.names.output,
-      channels: CHANNEL_COUNT,
-    };
+    const data: ChunkWorkerData = { modelFile: o.modelFile, sessionOptions: o.sessionOptions };
     const script = path.join(__dirname, 'chunkWorker.js');
     const workers: Worker[] = [];
     try {

@@ -196,7 +196,6 @@ async function openPool(
       workers: request.workers,
       sessionOptions: request.sessionOptions,
       windowLength,
-      names: { input: CHUNK_INPUT, offsets: CHUNK_OFFSETS, output: CHUNK_OUTPUT },
     });
   } catch (e) {
     return { ok: false, reason: firstLine(e) };
