@@ -12,6 +12,7 @@
  * max over [offsets[k] + t·p, +p); a stride-1 max over the whole chunk gives every such max at once,
  * and a Gather picks those at offsets[k] + t·p. ReLU and max commute, so the ReLU can sit on the
  * convolution, where ORT fuses it. The LSTM and the dense layers then run batched over all N·K windows.
+ * The filters are padded with zero filters to a multiple of FILTER_BLOCK (see padConvFilters).
  */
 import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
@@ -23,15 +24,45 @@ export const CHUNK_OUTPUT = 'probabilities';
 
 const CHANNELS = 4;
 
+/**
+ * ORT's NCHWc layout transformer rewrites a convolution (and the pooling after it) into its blocked
+ * layout only when the filter count is a multiple of MLAS's channel block, 16 with AVX-512 (8 with
+ * AVX2); otherwise both stay on the plain, slower kernels. Measured on a 408-filter model (2-core AMD EPYC,
+ * AVX-512, one thread, 64 windows a call): padded to 416, the chunk graph took 0.62× the time in fp32
+ * and 0.48× in int8, with outputs unchanged.
+ */
+export const FILTER_BLOCK = 16;
+
+/**
+ * The same network with zero filters appended to reach a multiple of `block`: a zero filter with a
+ * zero bias gives 0 after the ReLU and the pool, and the LSTM's input weights get zero columns for
+ * it, so every output is unchanged (exactly: the added terms are 0 · 0).
+ */
+export function padConvFilters(w: DanqWeights, block = FILTER_BLOCK): DanqWeights {
+  const F = w.arch.convFilters;
+  const padded = Math.ceil(F / block) * block;
+  if (padded === F) return w;
+  const G = 4 * w.arch.lstmHidden;
+  const width = w.arch.convWidth;
+  const convW = new Float32Array(padded * CHANNELS * width);
+  convW.set(w.convW); // (F, 4, width) row-major: the added filters are the trailing rows
+  const convB = new Float32Array(padded);
+  convB.set(w.convB);
+  const lstmW = new Float32Array(2 * G * padded); // (2, 4H, F) → (2, 4H, padded)
+  for (let row = 0; row < 2 * G; row++) lstmW.set(w.lstmW.subarray(row * F, (row + 1) * F), row * padded);
+  return { ...w, arch: { ...w.arch, convFilters: padded }, convW, convB, lstmW };
+}
+
 export interface ChunkGraphOptions {
   /** 'int8': LSTM and dense layers dynamically quantised (see quantize.ts); the convolution stays float32. */
   precision?: 'fp32' | 'int8';
   name?: string;
 }
 
-export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions = {}): ModelSpec {
+export function buildDanqChunkModel(network: DanqWeights, options: ChunkGraphOptions = {}): ModelSpec {
+  checkArchitecture(network.arch);
+  const w = padConvFilters(network);
   const arch = w.arch;
-  checkArchitecture(arch);
   const { convFilters: F, convWidth: width, poolSize: P } = arch;
   const T = pooledLength(arch);
   const b = new GraphBuilder();
@@ -89,7 +120,7 @@ export function buildDanqChunkModel(w: DanqWeights, options: ChunkGraphOptions =
     opset: DEFAULT_OPSET,
     irVersion: DEFAULT_IR_VERSION,
     producerName: 'tfbs-lens',
-    docString: `DanQ-family chunk graph${int8 ? ' (int8)' : ''} ${JSON.stringify(arch)}`,
+    docString: `DanQ-family chunk graph${int8 ? ' (int8)' : ''} ${JSON.stringify(network.arch)}${arch.convFilters !== network.arch.convFilters ? `, filters padded to ${arch.convFilters}` : ''}`,
     extraOpsets: int8 ? [{ domain: MS_DOMAIN, version: 1 }] : undefined,
   };
 }

@@ -11,6 +11,7 @@ import { BinBlock, chunkPieces, scoreBins, scoreFastaEvents } from '../../src/co
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { danqWeightsFromOnnx } from '../../src/onnx/danqFromOnnx';
 import { buildDanqModel, DANQ_TINY, DanqArchitecture, randomDanqWeights } from '../../src/onnx/danq';
+import { padConvFilters } from '../../src/onnx/chunkGraph';
 import { encodeModel } from '../../src/onnx/onnxModel';
 import { readOnnxModel } from '../../src/onnx/onnxReader';
 import { repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
@@ -217,6 +218,39 @@ test('the shipped model: chunk scores equal per-window scores on real sequence',
     assert.ok(d <= TOLERANCE, `max |Δ| ${d}`);
   } finally {
     await engine.dispose();
+  }
+});
+
+test('a filter count off the 16-channel block is padded with zero filters in the chunk graph, outputs unchanged', async () => {
+  const arch: DanqArchitecture = { ...DANQ_TINY, convFilters: 13, outputs: 9 };
+  const weights = randomDanqWeights(arch, 5);
+  const padded = padConvFilters(weights);
+  assert.equal(padded.arch.convFilters, 16);
+  assert.deepEqual({ ...padded.arch, convFilters: 13 }, arch, 'only the filter count changes');
+  const G = 4 * arch.lstmHidden;
+  for (let row = 0; row < 2 * G; row++) {
+    assert.deepEqual(padded.lstmW.subarray(row * 16, row * 16 + 13), weights.lstmW.subarray(row * 13, (row + 1) * 13), `LSTM input row ${row}`);
+    assert.ok(padded.lstmW.subarray(row * 16 + 13, (row + 1) * 16).every((v) => v === 0), `LSTM input row ${row}: zero columns for the added filters`);
+  }
+  assert.ok(padded.convW.subarray(13 * 4 * arch.convWidth).every((v) => v === 0) && padded.convB.subarray(13).every((v) => v === 0));
+  assert.equal(padConvFilters(padded), padded, 'a multiple of the block is left as it is');
+  const dir = await tempDir();
+  try {
+    const pkg = await writeDanqModelPackage(path.join(dir, 'm'), arch, 5);
+    for (const precision of ['fp32', 'int8'] as const) {
+      const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1, precision, int8Check: false });
+      try {
+        assert.ok(engine.runChunks, precision);
+        const codes = await regionCodes(20_000, 2600);
+        const bins = Array.from({ length: 13 }, (_, i) => i);
+        const d = maxDiff(await score(engine, codes, bins, 200, true, false), await score(engine, codes, bins, 200, true, true, 8));
+        assert.ok(d <= (precision === 'fp32' ? TOLERANCE : 0.05), `${precision}: max |Δ| ${d}`);
+      } finally {
+        await engine.dispose();
+      }
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
 
