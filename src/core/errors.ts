@@ -104,3 +104,8 @@ export function ioErrorFrom(e: unknown, path: string, action: 'read' | 'write' |
     : (e as Error)?.message ?? String(e);
   return new IoError(`cannot ${action}: ${why}`, { file: path });
 }
+
+/** An error's first line, at most 200 characters: for one-line notices and messages. */
+export function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+}

@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'worker_threads';
 import type * as ortTypes from 'onnxruntime-node';
 import type { ChunkReply, ChunkRequest, ChunkWorkerData } from './chunkWorkers';
-import { firstLine, runChunkSession } from './onnxChunks';
+import { firstLine } from '../core/errors';
+import { runChunkSession } from './onnxChunks';
 
 async function main(): Promise<void> {
   const port = parentPort;

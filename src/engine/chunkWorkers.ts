@@ -20,7 +20,7 @@ import { Worker } from 'worker_threads';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { CancelledError, EnvironmentError } from '../core/errors';
+import { CancelledError, EnvironmentError, firstLine } from '../core/errors';
 
 /** What a worker is started with (chunkWorker.ts). */
 export interface ChunkWorkerData {
@@ -127,7 +127,7 @@ export class ChunkWorkerPool {
   ) {
     for (const w of workers) {
       w.on('message', (reply: ChunkReply) => this.settle(reply));
-      w.on('error', (e) => this.fail(`a chunk worker failed (${e.message.split('\n')[0]})`));
+      w.on('error', (e) => this.fail(`a chunk worker failed (${firstLine(e)})`));
       w.on('exit', (code) => {
         if (!this.released) this.fail(`a chunk worker exited (code ${code})`);
       });
@@ -174,7 +174,7 @@ export class ChunkWorkerPool {
       if (failed) throw failed.reason;
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
-      throw new EnvironmentError(`the chunk graph's worker threads could not start (${String((e as Error)?.message ?? e).split('\n')[0]})`);
+      throw new EnvironmentError(`the chunk graph's worker threads could not start (${firstLine(e)})`);
     }
     return new ChunkWorkerPool(workers, o.windowLength);
   }

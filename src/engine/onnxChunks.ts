@@ -18,6 +18,7 @@ import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_OFFSETS, CHUNK_OUTPUT, chunkLen
 import { readOnnxModel } from '../onnx/onnxReader';
 import { ModelSpec, writeModel } from '../onnx/onnxModel';
 import { ChunkWorkerPool } from './chunkWorkers';
+import { firstLine } from '../core/errors';
 
 type Ort = typeof ortTypes;
 
@@ -103,11 +104,6 @@ export async function readDanqWeights(pkg: ModelPackage): Promise<{ ok: true; we
   } catch (e) {
     return { ok: false, reason: `its graph could not be read (${(e as Error).message})` };
   }
-}
-
-/** An error's first line, at most 200 characters: for one-line notices and messages. */
-export function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
 }
 
 /**

@@ -8,12 +8,12 @@ import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
-import { EnvironmentError, ModelError } from '../core/errors';
+import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check } from './int8Check';
-import { ChunkSession, ChunkWorkerRequest, firstLine, openChunkSession } from './onnxChunks';
+import { ChunkSession, ChunkWorkerRequest, openChunkSession } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;

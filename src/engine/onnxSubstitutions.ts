@@ -21,7 +21,8 @@ import {
   substitutionLayout,
   substitutionRows,
 } from '../onnx/substitutionGraph';
-import { createSessionFromSpec, firstLine, probeSequence, readDanqWeights } from './onnxChunks';
+import { firstLine } from '../core/errors';
+import { createSessionFromSpec, probeSequence, readDanqWeights } from './onnxChunks';
 
 type Ort = typeof ortTypes;
 

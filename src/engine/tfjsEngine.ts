@@ -9,7 +9,7 @@
 import { promises as fs } from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
-import { EnvironmentError, ModelError, ioErrorFrom } from '../core/errors';
+import { EnvironmentError, firstLine, ModelError, ioErrorFrom } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { EngineOptions, InferenceEngine } from '../core/engine';
@@ -35,7 +35,7 @@ export async function loadTfjs(onNotice?: (m: string) => void): Promise<{ tf: Tf
     return loaded;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
-      onNotice?.(`@tensorflow/tfjs-node is installed but does not load (${String((e as Error).message).split('\n')[0]}); using the WebAssembly backend`);
+      onNotice?.(`@tensorflow/tfjs-node is installed but does not load (${firstLine(e)}); using the WebAssembly backend`);
     }
   }
   try {
@@ -47,7 +47,7 @@ export async function loadTfjs(onNotice?: (m: string) => void): Promise<{ tf: Tf
     loaded = { tf: { ...core, loadLayersModel: layers.loadLayersModel } as Tfjs, backend: 'WebAssembly' };
     return loaded;
   } catch (e) {
-    throw new EnvironmentError(`TensorFlow.js could not be loaded (${String((e as Error).message).split('\n')[0]}); run "npm ci" in the extension folder`);
+    throw new EnvironmentError(`TensorFlow.js could not be loaded (${firstLine(e)}); run "npm ci" in the extension folder`);
   }
 }
 
@@ -146,7 +146,7 @@ export async function openTfjsEngine(pkg: ModelPackage, opts: EngineOptions = {}
   try {
     model = await tf.loadLayersModel({ load: async () => artifacts });
   } catch (e) {
-    throw new ModelError(`TF.js cannot build the model (${String((e as Error).message).split('\n')[0]})`, { file });
+    throw new ModelError(`TF.js cannot build the model (${firstLine(e)})`, { file });
   }
   const inShape = model.inputs[0]?.shape ?? [];
   const outShape = model.outputs[0]?.shape ?? [];

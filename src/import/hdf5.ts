@@ -5,7 +5,7 @@
  * arrays of either) and float datasets as Float32Array.
  */
 import { promises as fs } from 'fs';
-import { ModelError } from '../core/errors';
+import { firstLine, ModelError } from '../core/errors';
 
 type H5Module = typeof import('h5wasm');
 type H5File = import('h5wasm').File;
@@ -166,8 +166,4 @@ function normalize(v: unknown): unknown {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
   if (Array.isArray(v)) return v.map(normalize);
   return v;
-}
-
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
 }
