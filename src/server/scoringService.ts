@@ -15,16 +15,12 @@
  * and the tests drive it directly too.
  */
 import { CancelledError, isTfbsError } from '../core/errors';
-import { recordAtLine } from '../core/fasta';
 import { BinBlock, scoreBins } from '../core/scoring';
 import { BinLayout } from '../core/windows';
 import {
   BinMatrixResult,
   BinScoresParams,
-  MATRIX_MISSING,
-  MATRIX_SCALE,
   ModelStatus,
-  Range,
   RecordBins,
   ScoringProgressParams,
   ServerStats,
@@ -33,10 +29,13 @@ import {
 } from '../shared/protocol';
 import { MODEL_SETTING_KEYS, TfbsSettings, changedSettings } from '../shared/settings';
 import { AnalysisIndex } from './binIndex';
-import { HeaderConventions } from './headerConventions';
-import { DocumentAnalysis, RecordState, analyseDocument, offsetsOnLines, recordLayout } from './documents';
+import { binMatrix } from './binMatrix';
+import { Demand, DemandBook } from './demands';
+import { DocumentAnalysis, RecordState, analyseDocument, recordLayout } from './documents';
 import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings, resolveFocus } from './modelHost';
+import { OpenDocument } from './openDocument';
 import { ResultCache, WindowResult, maxOver } from './resultCache';
+import { BinOffer, backgroundScan, visibleBins } from './scanOrder';
 import { RekeyStats } from './windowKeys';
 
 /**
@@ -52,8 +51,6 @@ export const URGENT_BATCH_WINDOWS = 32;
 export const BACKGROUND_BATCH_WINDOWS = 64;
 /** The user counts as active this long after an edit, a scroll, an open or a hover. */
 const ACTIVITY_WINDOW_MS = 500;
-/** Bins of one editor treated as "on screen": bounds the urgent work of a long single-line record. */
-const MAX_VISIBLE_BINS = 96;
 /** Documents this large are analysed after a pause in typing instead of on every keystroke. */
 const DEBOUNCE_CHARS = 1_000_000;
 const DEBOUNCE_MS = 150;
@@ -64,39 +61,6 @@ export interface ServiceEvents {
   modelStatus(status: ModelStatus): void;
   problemsChanged(uri: string): void;
   log(message: string): void;
-}
-
-export interface OpenDocument {
-  uri: string;
-  version: number;
-  analysis: DocumentAnalysis;
-  /** Per-batch lookups over `analysis` (key → bins, known count, background cursor). */
-  index: AnalysisIndex;
-  /** How its `chrom:start-end` headers are read: settled when first seen, kept while the document is open. */
-  conventions: HeaderConventions;
-  /** Values to show for bins an edit invalidated until their new result arrives (record → bin → max). */
-  placeholders: Map<number, Map<number, number>>;
-  visible: Range[];
-  /** 0 = the focused editor; larger = later in the visible list; Infinity = not visible. */
-  visibleRank: number;
-  /** Results found since the last notification, per record. */
-  outbox: Map<number, Set<number>>;
-  pendingText?: { text: string; version: number; timer: NodeJS.Timeout };
-  idleWaiters: Array<{ version: number; resolve: (r: WhenIdleResult) => void }>;
-  lastProgress?: string;
-}
-
-/** A command's request for results: resolves when every bin has a cached result. */
-interface Demand {
-  uri: string;
-  state: RecordState;
-  bins: number[];
-  urgent: boolean;
-  /** Bins before this index are known to be cached (advanced lazily). */
-  cursor: number;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-  signal?: AbortSignal;
 }
 
 interface Batch {
@@ -118,11 +82,7 @@ export class ScoringService {
   private focus: number[] | undefined;
   private focusUnknown: string[] = [];
   private focusGeneration = 0;
-  /** Open requests, oldest first (a Set: settling one is O(1) however many are open). */
-  private demands = new Set<Demand>();
-  /** Window key → the requests whose next missing bin has it. */
-  private waiting = new Map<number, Demand[]>();
-  private demandsPerUri = new Map<string, number>();
+  private readonly demands = new DemandBook((key) => this.cache.has(key));
   /**
    * Bumped whenever cached results stop being valid (model or strand setting changed): a batch
    * started under an older generation is dropped when it finishes instead of landing in the fresh cache.
@@ -287,11 +247,7 @@ export class ScoringService {
     if (doc.pendingText) clearTimeout(doc.pendingText.timer);
     this.docs.delete(uri);
     if (this.inflight?.uri === uri) this.inflight.controller.abort();
-    for (const d of [...this.demands]) {
-      if (d.uri !== uri) continue;
-      this.removeDemand(d);
-      d.reject(new CancelledError());
-    }
+    this.demands.reject(() => new CancelledError(), uri);
     for (const w of doc.idleWaiters) w.resolve({ version: doc.version, scored: 0, total: 0, modelReady: Boolean(this.model) });
   }
 
@@ -455,7 +411,7 @@ export class ScoringService {
       total = doc.index.totalBins;
       scored = doc.index.known;
     } else {
-      for (const [state, bins] of this.visibleBins(doc)) {
+      for (const [state, bins] of visibleBins(doc)) {
         total += bins.length;
         for (const b of bins) if (!Number.isNaN(state.max[b])) scored++;
       }
@@ -466,7 +422,7 @@ export class ScoringService {
   private isIdle(doc: OpenDocument): boolean {
     if (doc.pendingText) return false;
     if (!this.model) return !this.modelLoad;
-    if (this.demandsPerUri.get(doc.uri)) return false;
+    if (this.demands.hasFor(doc.uri)) return false;
     if (this.inflight?.uri === doc.uri) return false;
     const { scored, total } = this.progressOf(doc);
     return scored >= total;
@@ -512,8 +468,7 @@ export class ScoringService {
       const demand: Demand = { uri, state, bins: missing, urgent, cursor: 0, resolve, reject, signal };
       if (signal) {
         const onAbort = (): void => {
-          if (!this.demands.has(demand)) return;
-          this.removeDemand(demand);
+          if (!this.demands.remove(demand)) return;
           reject(new CancelledError());
           this.checkIdle();
         };
@@ -521,54 +476,12 @@ export class ScoringService {
         signal.addEventListener('abort', onAbort, { once: true });
       }
       this.demands.add(demand);
-      this.demandsPerUri.set(uri, (this.demandsPerUri.get(uri) ?? 0) + 1);
-      this.waitOn(demand);
       this.kick();
     });
   }
 
-  /** Files a request under the key of its next missing bin (its cursor's). */
-  private waitOn(d: Demand): void {
-    const key = d.state.keys[d.bins[d.cursor]];
-    const list = this.waiting.get(key);
-    if (list) list.push(d);
-    else this.waiting.set(key, [d]);
-  }
-
-  private removeDemand(d: Demand): void {
-    if (!this.demands.delete(d)) return;
-    const n = (this.demandsPerUri.get(d.uri) ?? 1) - 1;
-    if (n > 0) this.demandsPerUri.set(d.uri, n);
-    else this.demandsPerUri.delete(d.uri);
-    // Entries of removed requests in `waiting` are skipped when their key arrives; none can be left
-    // once no request is open.
-    if (this.demands.size === 0) this.waiting.clear();
-  }
-
-  /** Advances the requests waiting for these keys, which just landed in the cache; resolves the complete. */
-  private settleDemands(keys: Iterable<number>): void {
-    if (this.demands.size === 0) return;
-    for (const key of keys) {
-      const list = this.waiting.get(key);
-      if (!list) continue;
-      this.waiting.delete(key);
-      for (const d of list) {
-        if (!this.demands.has(d)) continue;
-        while (d.cursor < d.bins.length && this.cache.has(d.state.keys[d.bins[d.cursor]])) d.cursor++;
-        if (d.cursor >= d.bins.length) {
-          this.removeDemand(d);
-          d.resolve();
-        } else this.waitOn(d);
-      }
-    }
-  }
-
   private failDemands(reason: string): void {
-    const list = [...this.demands];
-    this.demands.clear();
-    this.waiting.clear();
-    this.demandsPerUri.clear();
-    for (const d of list) d.reject(new Error(reason));
+    this.demands.reject(() => new Error(reason));
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -606,33 +519,6 @@ export class ScoringService {
     }
   }
 
-  /** Bins on screen of a document, per record, nearest the top of the screen first. */
-  private visibleBins(doc: OpenDocument): Array<[RecordState, number[]]> {
-    const out: Array<[RecordState, number[]]> = [];
-    const binSize = doc.analysis.binLayout.binSize;
-    if (!binSize) return out;
-    const records = doc.analysis.records;
-    for (const range of doc.visible) {
-      let budget = MAX_VISIBLE_BINS;
-      // Records are in line order: start at the one holding the range's first line.
-      const first = recordAtLine(records, range.start.line, (s) => s.record.headerLine);
-      for (let r = first ? first.record.index : 0; r < records.length; r++) {
-        const state = records[r];
-        if (budget <= 0 || state.record.headerLine > range.end.line) break;
-        if (!state.binCount || state.lastLine < range.start.line) continue;
-        const offsets = offsetsOnLines(state, range.start.line, range.end.line);
-        if (!offsets) continue;
-        const first = Math.floor(offsets[0] / binSize);
-        const last = Math.min(state.binCount - 1, Math.floor((offsets[1] - 1) / binSize), first + budget - 1);
-        const bins: number[] = [];
-        for (let b = first; b <= last; b++) bins.push(b);
-        budget -= bins.length;
-        out.push([state, bins]);
-      }
-    }
-    return out;
-  }
-
   /** The next batch: bins of one record, most urgent first, each window content once. */
   private pickBatch(): Batch | undefined {
     const strands = this.settings.reverseComplement ? 2 : 1;
@@ -640,7 +526,7 @@ export class ScoringService {
     let limit = 0;
     const seen = new Set<number>();
     /** Offers a bin; returns false once the batch is full. */
-    const offer = (uri: string, state: RecordState, bin: number, urgent: boolean, needEntry: boolean): boolean => {
+    const offer: BinOffer = (uri, state, bin, urgent, needEntry) => {
       const key = state.keys[bin];
       if (!needEntry && !Number.isNaN(state.max[bin])) return true;
       if (seen.has(key)) return true;
@@ -671,7 +557,7 @@ export class ScoringService {
     // 2. On screen, the focused editor first.
     const visibleDocs = [...this.docs.values()].filter((d) => d.visibleRank < Infinity).sort((a, b) => a.visibleRank - b.visibleRank);
     for (const doc of visibleDocs) {
-      for (const [state, bins] of this.visibleBins(doc)) {
+      for (const [state, bins] of visibleBins(doc)) {
         for (const b of bins) if (!offer(doc.uri, state, b, true, false)) return batch;
       }
     }
@@ -686,53 +572,9 @@ export class ScoringService {
     // 4. Everything else: visible documents onwards from the screen, then the others.
     const rest = [...visibleDocs, ...[...this.docs.values()].filter((d) => d.visibleRank === Infinity)];
     for (const doc of rest) {
-      if (this.backgroundScan(doc, offer)) return batch;
+      if (backgroundScan(doc, offer)) return batch;
     }
     return batch;
-  }
-
-  /**
-   * Offers a document's unknown bins in scan order: from the top of the screen to the end, then from
-   * the start. The scan resumes where the last one found the first unknown bin, so bins known before
-   * are not looked at again: each batch costs its own size. Returns true when a batch was formed.
-   */
-  private backgroundScan(doc: OpenDocument, offer: (uri: string, state: RecordState, bin: number, urgent: boolean, needEntry: boolean) => boolean): boolean {
-    const index = doc.index;
-    const total = index.totalBins;
-    if (total === 0 || index.known >= total) return false;
-    const records = doc.analysis.records;
-    const firstVisible = this.visibleBins(doc)[0];
-    const start = firstVisible ? index.offsets[firstVisible[0].record.index] + firstVisible[1][0] : 0;
-    if (index.scanStart !== start) {
-      index.scanStart = start;
-      index.scanDone = 0;
-    }
-    let [r, b] = index.locate(start);
-    if (index.scanDone) [r, b] = index.locate((start + index.scanDone) % total);
-    let current: RecordState | undefined;
-    let advancing = true;
-    let formed = false;
-    for (let k = index.scanDone; k < total; k++) {
-      const state = records[r];
-      if (state !== current) {
-        if (formed) return true; // one record per engine call
-        current = state;
-      }
-      const full = !offer(doc.uri, state, b, false, false);
-      if (advancing && !Number.isNaN(state.max[b])) index.scanDone = k + 1;
-      else {
-        advancing = false;
-        formed = true;
-      }
-      if (full) return true;
-      // The next bin in scan order (records without bins are passed over; the end wraps to the start).
-      b++;
-      while (b >= records[r].binCount) {
-        b = 0;
-        r = r + 1 === records.length ? 0 : r + 1;
-      }
-    }
-    return formed;
   }
 
   private async runBatch(model: LoadedModel, batch: Batch): Promise<void> {
@@ -802,7 +644,7 @@ export class ScoringService {
       }
       this.flushOutbox(doc);
     }
-    this.settleDemands(fresh);
+    this.demands.settle(fresh);
     this.checkIdle();
   }
 
@@ -827,47 +669,15 @@ export class ScoringService {
     return bin >= 0 && bin < state.binCount ? this.cache.get(state.keys[bin]) : undefined;
   }
 
+  /** A record's bins × experiments for the heatmap, from the cache; with `schedule`, what is missing gets scored. */
   matrix(uri: string, recordIndex: number, fromBin: number, toBin: number, schedule: boolean): BinMatrixResult | null {
     const doc = this.docs.get(uri);
     const model = this.model;
     const state = doc?.analysis.records[recordIndex];
     if (!doc || !model || !state) return null;
-    const from = Math.max(0, Math.min(fromBin, state.binCount));
-    const to = Math.max(from, Math.min(toBin, state.binCount));
-    const T = model.experiments.length;
-    const data = new Uint16Array((to - from) * T);
-    let scored = 0;
-    const missing: number[] = [];
-    for (let b = from; b < to; b++) {
-      const entry = this.cache.peek(state.keys[b]);
-      const row = (b - from) * T;
-      if (!entry) {
-        data.fill(MATRIX_MISSING, row, row + T);
-        missing.push(b);
-        continue;
-      }
-      scored++;
-      const f = entry.forward;
-      const r = entry.reverse;
-      for (let e = 0; e < T; e++) {
-        const p = r ? (f[e] + r[e]) / 2 : f[e];
-        data[row + e] = Math.round(Math.min(1, Math.max(0, p)) * MATRIX_SCALE);
-      }
-    }
+    const { result, missing } = binMatrix(this.cache, state, fromBin, toBin, model.experiments.length);
     if (schedule && missing.length) this.ensureResults(uri, state, missing, false).catch(() => undefined);
-    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return {
-      uri,
-      version: doc.version,
-      modelKey: model.key,
-      record: recordIndex,
-      binCount: state.binCount,
-      experimentCount: T,
-      fromBin: from,
-      toBin: to,
-      data: bytes.toString('base64'),
-      scored,
-    };
+    return { uri, version: doc.version, modelKey: model.key, record: recordIndex, ...result };
   }
 
   stats(): ServerStats {
