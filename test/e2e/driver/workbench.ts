@@ -225,6 +225,22 @@ export async function pickQuickInputItem(page: Page, text: string, timeoutMs = 3
 }
 
 /**
+ * Accepts a multi-select quick pick as it is (its preset ticks) with Enter, once the row containing
+ * `text` shows it is the one open; waits until it has closed. `what` names the prompt for the error message.
+ */
+export async function acceptQuickPick(page: Page, text: string, what: string, timeoutMs = 30_000): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  try {
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    throw new Error(`no ${what} prompt (a row "${text}") appeared within ${timeoutMs / 1000} s`);
+  }
+  await page.locator('.quick-input-widget input').first().focus();
+  await page.keyboard.press('Enter');
+  await row.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/**
  * Types `value` into the open quick input (an input box, or the browser's save/open dialog) and
  * presses Enter. `what` names the prompt for the error message.
  */

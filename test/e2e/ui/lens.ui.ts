@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { answerFileDialog, answerQuickInput, canvasInk, decoratedPointInView, goToLineColumn, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
+import { acceptQuickPick, answerFileDialog, answerQuickInput, canvasInk, decoratedPointInView, goToLineColumn, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
   uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
@@ -126,6 +126,8 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.trainModel'));
     await pickQuickInputItem(page, 'DeepSEA subset');
     await pickQuickInputItem(page, 'tiny');
+    // The recipe: the shipped one (reverse-complement augmentation) is ticked already.
+    await acceptQuickPick(page, 'Reverse-complement augmentation', 'recipe');
     await answerQuickInput(page, '1', 'epochs');
     await screenshot('train-prompts');
     // VS Code's own save dialog in the browser: a path box; a folder that does not exist yet.
@@ -136,6 +138,8 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     await useIt.waitFor({ timeout: 300_000 });
     await screenshot('trained');
     assert.ok(fs.existsSync(path.join(modelDir, 'model.json')) && fs.existsSync(path.join(modelDir, 'model.onnx')), `${modelDir} holds the new model`);
+    const trained = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+    assert.equal(trained.training?.reverseComplementAugmentation, true, 'trained with the recipe ticked by default');
     await useIt.click();
     // The status bar names the model in use; the editor is re-coloured with the new model's scores.
     const status = page.locator('.statusbar-item', { hasText: 'TFBS: trained-tiny' });
