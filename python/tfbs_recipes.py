@@ -305,14 +305,15 @@ def conv_filter_count(config, motif_weight):
     return config["conv_filters"] + (int(motif_weight.shape[0]) if motif_weight is not None else 0)
 
 
+def first_layer_weights(conv):
+    """The first layer's whole filter bank (F, 4, K) and biases (F,), as a plain Conv1d would hold them."""
+    return conv.materialise() if hasattr(conv, "materialise") else (conv.weight, conv.bias)
+
+
 def plain_state_dict(model):
     """The model's state with the first layer materialised as a plain Conv1d's conv.weight / conv.bias."""
     state = {k: v.detach().clone() for k, v in model.state_dict().items() if not k.startswith("conv.")}
-    conv = model.conv
-    if hasattr(conv, "materialise"):
-        w, b = conv.materialise()
-    else:
-        w, b = conv.weight, conv.bias
+    w, b = first_layer_weights(model.conv)
     state["conv.weight"] = w.detach().clone()
     state["conv.bias"] = b.detach().clone()
     return state

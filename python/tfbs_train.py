@@ -35,6 +35,7 @@ import shutil
 import sys
 import time
 
+import tfbs_first_layer as first_layer
 import tfbs_recipes as recipes
 
 EXIT_OK = 0
@@ -399,12 +400,20 @@ def build_model(torch, config, input_length, output_count, rc_shared=False, moti
             self.lstm_dropout = nn.Dropout(c["lstm_dropout"])
             self.dense = nn.Linear(steps * width, c["dense_units"])
             self.out = nn.Linear(c["dense_units"], output_count)
+            # Training on the CPU turns this on (python/tfbs_first_layer.py: the same function, ~1.9x
+            # faster steps); the export never does, so its graph stays Conv1d -> ReLU -> MaxPool1d.
+            self.fast_first_layer = False
+            self.pool_size = c["pool"]
 
         def forward(self, x):
-            h = x.transpose(1, 2)  # (B, 4, L)
-            h = self.pool(torch.relu(self.conv(h)))
-            h = self.conv_dropout(h)
-            h = h.transpose(1, 2)  # (B, steps, filters)
+            if self.fast_first_layer:
+                w, b = recipes.first_layer_weights(self.conv)
+                h = self.conv_dropout(first_layer.conv_relu_pool(torch, x, w, b, self.pool_size))  # (B, steps, filters)
+            else:
+                h = x.transpose(1, 2)  # (B, 4, L)
+                h = self.pool(torch.relu(self.conv(h)))
+                h = self.conv_dropout(h)
+                h = h.transpose(1, 2)  # (B, steps, filters)
             if self.lstm is not None:
                 h, _ = self.lstm(h)
             h = self.lstm_dropout(h)
@@ -824,6 +833,7 @@ def train(args):
 
     seed_everything(torch, np, hyper["seed"])
     model = build_model(torch, config, input_length, len(targets), hyper["rc_shared"], motif_weight).to(device)
+    model.fast_first_layer = device.type == "cpu"
     optimizer = make_optimizer(torch, model, hyper)
     averager = recipes.make_averager(torch, model, hyper)
     # Mixed precision on CUDA (float16 autocast, scaled gradients): the convolution and the cuDNN LSTM
