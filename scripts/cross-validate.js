@@ -13,7 +13,7 @@
  *      (`tfbs evaluate --peaks`'s code), then prints mean ± spread over folds and seeds.
  *
  * Options: --folds 5  --seeds 1,2  --preset compact  --valid-fraction 0.1  --max-samples N
- *          --work DIR (default .tfbs-tmp/cross-validate/PRESET)  --threads N  --json FILE
+ *          --work DIR (default .tfbs-tmp/cross-validate/PRESET)  --threads N (torch and BLAS threads)  --json FILE
  *          --peaks FASTA (default data/genome/hg19_GM12878_CTCF_top500_w200.fa; --no-peaks: skip)
  *          --retrain (finished fold models in --work are reused otherwise)
  * Everything after a lone `--` goes to `tfbs train` unchanged (e.g. -- --epochs 20 --rc-augment).
@@ -113,6 +113,9 @@ async function main() {
       if (o.retrain || !fs.existsSync(path.join(modelDir, 'model.json'))) {
         const args = ['train', '--data', dataDir, '--out', modelDir, '--preset', o.preset, '--seed', String(seed), '--restart', '--name', `cv-${o.preset}-fold${fold.index + 1}-seed${seed}`];
         if (o.threads !== undefined && !o.trainArgs.includes('--threads')) args.push('--threads', String(o.threads));
+        // BLAS threads to match: two runners side by side with --threads 1 each, 2 cores (AMD EPYC):
+        // 58 s an epoch each with 1 BLAS thread, 73-75 s with the trainer's default 2.
+        if (o.threads !== undefined && !o.trainArgs.includes('--blas-threads')) args.push('--blas-threads', String(o.threads));
         await tfbs([...args, ...o.trainArgs], `fold ${fold.index + 1} seed ${seed}`);
       } else {
         log(`fold ${fold.index + 1} seed ${seed}: reusing ${modelDir}`);

@@ -17,7 +17,7 @@
  *      table in the form models/default/README.md carries (WORK/recipes.md, also printed).
  *
  * Options: --recipes a,b,...  (default: all; --list prints them)  --seeds 1,2  --preset compact
- *          --epochs 20  --patience 5  --cv K (also cross-validate, K folds)  --threads N
+ *          --epochs 20  --patience 5  --cv K (also cross-validate, K folds)  --threads N (torch and BLAS threads a training)
  *          --work DIR (default .tfbs-tmp/recipes, or .tfbs-tmp/recipes-smoke)  --json FILE  --markdown FILE
  *          --add 'NAME=tfbs train flags' (an ad-hoc recipe; repeatable)  --retrain (finished models in
  *          WORK are reused otherwise)  --max-samples N
@@ -200,7 +200,7 @@ async function runOne(o, recipe, seed, data) {
   try {
     if (o.retrain || !fs.existsSync(path.join(modelDir, 'model.json'))) {
       const train = ['train', '--data', data.dir, '--out', modelDir, '--preset', o.preset, '--seed', String(seed), '--epochs', String(o.epochs), '--patience', String(o.patience),
-        '--batch', '100', '--lr', '0.001', '--restart', '--name', `recipe-${recipe.name}-seed${seed}`, ...(o.threads ? ['--threads', String(o.threads)] : []), ...flags];
+        '--batch', '100', '--lr', '0.001', '--restart', '--name', `recipe-${recipe.name}-seed${seed}`, ...(o.threads ? ['--threads', String(o.threads), '--blas-threads', String(o.threads)] : []), ...flags];
       log(`${prefix}: tfbs ${train.join(' ')}`);
       const r = await runNode(CLI, train, prefix);
       if (r.code !== 0) return { ...result, status: 'failed', stage: 'train', error: failureText(r.tail), exitCode: r.code };
