@@ -15,7 +15,7 @@ import { StatusBar } from './statusBar';
 import { TrainingChart } from './trainingChart';
 
 const PRESET_INFO: Record<Preset, { label: string; detail: string; epochs: number }> = {
-  compact: { label: 'compact', detail: 'BiLSTM 64, ≈ 3 M parameters: as accurate as full DanQ on the bundled data, ≈ 1 min per epoch on 2 cores', epochs: 10 },
+  compact: { label: 'compact', detail: 'BiLSTM 64, ≈ 3 M parameters: as accurate as full DanQ on the bundled data, under a minute per epoch on 2 cores', epochs: 10 },
   tiny: { label: 'tiny', detail: 'a few thousand parameters: a smoke test of the whole pipeline in seconds', epochs: 2 },
   danq: { label: 'danq', detail: 'the published DanQ (46.7 M parameters): ≈ 3 min per epoch on 2 cores here, needs more data to pay off', epochs: 10 },
 };
