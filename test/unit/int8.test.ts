@@ -123,11 +123,16 @@ test('the held-out check compares AUCs on the last contiguous block and caches i
     const p = await loadModelPackage(pkg.dir);
     const engine = await openOnnxEngine(p, { threads: 1, chunks: false });
     try {
-      const fp32 = (x: Float32Array, n: number) => engine.run(x, n);
+      let largestCall = 0;
+      const fp32 = (x: Float32Array, n: number) => {
+        largestCall = Math.max(largestCall, n);
+        return engine.run(x, n);
+      };
       let calls = 0;
       // An "int8" that inverts every probability ranks everything backwards: the check must fail.
       const inverted = async (x: Float32Array, n: number) => {
         calls++;
+        largestCall = Math.max(largestCall, n);
         return (await engine.run(x, n)).map((v) => 1 - v);
       };
       const failed = await checkInt8(p, fp32, inverted);
@@ -137,6 +142,9 @@ test('the held-out check compares AUCs on the last contiguous block and caches i
       assert.ok(Math.abs(failed.aucChange) > 0.003);
       assert.ok(failed.maxAbsDp > 0.1);
       assert.ok(calls > 0);
+      // No larger calls than the scorer makes (the server's urgent batches are 32 windows, strands
+      // counted): ONNX Runtime keeps the arena the largest call needed (128 windows: 1270 MB RSS).
+      assert.ok(largestCall <= 32, `the check ran ${largestCall} windows in one call`);
       const cached = JSON.parse(await fs.readFile(path.join(pkg.dir, INT8_CHECK_FILE), 'utf8'));
       assert.equal(cached.created, failed.created);
       // The cache answers the second time: the int8 function is not called again.
