@@ -27,7 +27,16 @@ type RecipeOptions = Pick<TrainingOptions, 'rcAugment' | 'motifPriors' | 'shiftA
  * augmentation is the shipped model's recipe and is on by default; the rest are issue 14's recipes
  * with what they measured (models/default/README.md).
  */
-const RECIPE_CHOICES: Array<{ label: string; detail: string; picked: boolean; options: RecipeOptions; short: string }> = [
+interface RecipeChoice {
+  label: string;
+  detail: string;
+  picked: boolean;
+  options: RecipeOptions;
+  /** How the model's description names it. */
+  short: string;
+}
+
+const RECIPE_CHOICES: RecipeChoice[] = [
   {
     label: 'Reverse-complement augmentation',
     detail: 'each training window is also shown as its reverse complement: the shipped model\'s recipe',
@@ -134,7 +143,8 @@ export class TrainingCommand implements vscode.Disposable {
     return undefined;
   }
 
-  private async execute(data: string, out: string, preset: Preset, epochs: number, recipe: typeof RECIPE_CHOICES): Promise<void> {
+  private async execute(data: string, out: string, preset: Preset, epochs: number, recipe: RecipeChoice[]): Promise<void> {
+    const recipeOptions = recipe.reduce<RecipeOptions>((all, r) => ({ ...all, ...r.options }), {});
     const python = await this.pythonCandidate();
     const chart = (this.chart ??= new TrainingChart(this.ctx.extension, () => (this.chart = undefined)));
     chart.reset({ preset, out, epochs });
@@ -154,7 +164,7 @@ export class TrainingCommand implements vscode.Disposable {
             out,
             preset,
             epochs,
-            ...Object.assign({}, ...recipe.map((r) => r.options)),
+            ...recipeOptions,
             python,
             device: this.ctx.settings.device === 'cuda' ? 'auto' : 'cpu',
             name: path.basename(out),

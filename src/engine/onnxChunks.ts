@@ -12,13 +12,13 @@ import type * as ortTypes from 'onnxruntime-node';
 import { Precision } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
+import { firstLine } from '../core/errors';
 import { danqWeightsFromOnnx } from '../onnx/danqFromOnnx';
 import { DanqArchitecture, DanqWeights } from '../onnx/danq';
 import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_OFFSETS, CHUNK_OUTPUT, chunkLength } from '../onnx/chunkGraph';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { ModelSpec, writeModel } from '../onnx/onnxModel';
 import { ChunkWorkerPool } from './chunkWorkers';
-import { firstLine } from '../core/errors';
 
 type Ort = typeof ortTypes;
 

@@ -26,10 +26,6 @@ export class DemandBook {
 
   constructor(private readonly isCached: (key: number) => boolean) {}
 
-  get size(): number {
-    return this.open.size;
-  }
-
   /** The open requests, oldest first. */
   [Symbol.iterator](): IterableIterator<Demand> {
     return this.open.values();
