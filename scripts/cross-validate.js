@@ -17,7 +17,9 @@
  *          --peaks FASTA (default data/genome/hg19_GM12878_CTCF_top500_w200.fa; --no-peaks: skip)
  *          --retrain (finished fold models in --work are reused otherwise)
  * Everything after a lone `--` goes to `tfbs train` unchanged (e.g. -- --epochs 20 --rc-augment).
- * Use a fresh --work for every recipe: reused models are matched by fold and seed only.
+ * Use a fresh --work for every recipe: reused models are matched by fold and seed only. The report
+ * (WORK/cross-validation.json) is rewritten after every run, `complete: false` until the last;
+ * `node scripts/compare-cv.js BASELINE CANDIDATE` compares two of them, run by run.
  * Runs one training at a time (CPU time is shared).
  */
 'use strict';
@@ -101,6 +103,10 @@ async function main() {
   log(`${o.folds} contiguous folds of ${shape.samples} samples (gap ${shape.gap}); preset ${o.preset}; seeds ${o.seeds.join(', ')}; tfbs train ${o.trainArgs.join(' ') || '(defaults)'}; work ${o.work}`);
 
   const runs = [];
+  const json = o.json ?? path.join(o.work, 'cross-validation.json');
+  // Written after every run (complete: false until the last), so an interrupted cross-validation
+  // leaves its results so far for scripts/compare-cv.js, and a rerun goes on from the models kept.
+  const save = (complete) => writeFileAtomic(json, JSON.stringify(summaryOf(o, shape, folds, runs, complete), null, 2) + '\n');
   for (const fold of folds) {
     const foldDir = path.join(o.work, `fold-${fold.index + 1}`);
     const dataDir = path.join(foldDir, 'data');
@@ -131,20 +137,11 @@ async function main() {
       }
       log(`fold ${fold.index + 1} seed ${seed}: held-out fold mean ROC AUC ${fmt(run.test.meanRocAuc)} over ${run.test.experiments} experiments${run.ctcfPeaks ? `; CTCF peaks vs shuffles ${fmt(run.ctcfPeaks.meanRocAuc)}` : ''}`);
       runs.push(run);
+      await save(false);
     }
   }
 
-  const values = (pick) => runs.map(pick).filter((v) => v !== null && v !== undefined);
-  const bySeed = (pick) => o.seeds.map((s) => cv.spread(values((r) => (r.seed === s ? pick(r) : null))).mean).filter((v) => v !== null);
-  const byFold = (pick) => folds.map((f) => cv.spread(values((r) => (r.fold === f.index + 1 ? pick(r) : null))).mean).filter((v) => v !== null);
-  const summarize = (pick) => ({ runs: cv.spread(values(pick)), seedMeans: cv.spread(bySeed(pick)), foldMeans: cv.spread(byFold(pick)) });
-  const summary = {
-    format: 'tfbs-lens-cross-validation', formatVersion: 1, created: new Date().toISOString(),
-    preset: o.preset, trainArgs: o.trainArgs, folds: o.folds, seeds: o.seeds, samples: shape.samples, gap: shape.gap, validFraction: o.validFraction,
-    heldOutFold: { meanRocAuc: summarize((r) => r.test.meanRocAuc), meanAveragePrecision: summarize((r) => r.test.meanAveragePrecision) },
-    ...(o.peaks ? { ctcfPeaks: { file: o.peaks, meanRocAuc: summarize((r) => r.ctcfPeaks.meanRocAuc), maxOverExperimentsRocAuc: summarize((r) => r.ctcfPeaks.maxOverExperimentsRocAuc) } } : {}),
-    runs,
-  };
+  const summary = summaryOf(o, shape, folds, runs, true);
   const lines = [
     `cross-validation  ${o.folds} contiguous folds × ${o.seeds.length} seeds, preset ${o.preset}${o.trainArgs.length ? `, tfbs train ${o.trainArgs.join(' ')}` : ''}, ${shape.samples} samples`,
     '',
@@ -161,9 +158,24 @@ async function main() {
     lines.push(`                        per-seed means ${pm(summary.ctcfPeaks.meanRocAuc.seedMeans)}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
-  const json = o.json ?? path.join(o.work, 'cross-validation.json');
-  await writeFileAtomic(json, JSON.stringify(summary, null, 2) + '\n');
+  await save(true);
   log(`wrote ${json}`);
+}
+
+/** The report: every run so far, and mean ± spread over runs, seeds and folds. */
+function summaryOf(o, shape, folds, runs, complete) {
+  const values = (pick) => runs.map(pick).filter((v) => v !== null && v !== undefined);
+  const bySeed = (pick) => o.seeds.map((s) => cv.spread(values((r) => (r.seed === s ? pick(r) : null))).mean).filter((v) => v !== null);
+  const byFold = (pick) => folds.map((f) => cv.spread(values((r) => (r.fold === f.index + 1 ? pick(r) : null))).mean).filter((v) => v !== null);
+  const summarize = (pick) => ({ runs: cv.spread(values(pick)), seedMeans: cv.spread(bySeed(pick)), foldMeans: cv.spread(byFold(pick)) });
+  return {
+    format: 'tfbs-lens-cross-validation', formatVersion: 1, created: new Date().toISOString(),
+    complete, runsExpected: folds.length * o.seeds.length,
+    preset: o.preset, trainArgs: o.trainArgs, folds: o.folds, seeds: o.seeds, samples: shape.samples, gap: shape.gap, validFraction: o.validFraction,
+    heldOutFold: { meanRocAuc: summarize((r) => r.test.meanRocAuc), meanAveragePrecision: summarize((r) => r.test.meanAveragePrecision) },
+    ...(o.peaks ? { ctcfPeaks: { file: o.peaks, meanRocAuc: summarize((r) => r.ctcfPeaks.meanRocAuc), maxOverExperimentsRocAuc: summarize((r) => r.ctcfPeaks.maxOverExperimentsRocAuc) } } : {}),
+    runs,
+  };
 }
 
 main().catch((e) => {

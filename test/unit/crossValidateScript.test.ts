@@ -25,6 +25,8 @@ test('cross-validate.js: 2 folds × 2 seeds train, are scored on their own held-
     assert.equal(first.code, 0, first.stderr);
     const report = JSON.parse(readFileSync(path.join(work, 'cross-validation.json'), 'utf8'));
     assert.equal(report.format, 'tfbs-lens-cross-validation');
+    assert.equal(report.complete, true);
+    assert.equal(report.runsExpected, 4);
     assert.deepEqual(report.runs.map((r: { fold: number; seed: number }) => `${r.fold}/${r.seed}`), ['1/1', '1/2', '2/1', '2/2']);
     for (const r of report.runs) {
       assert.ok(r.test.meanRocAuc > 0 && r.test.meanRocAuc < 1, `fold ${r.fold} seed ${r.seed}: ${r.test.meanRocAuc}`);
