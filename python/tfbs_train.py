@@ -663,6 +663,8 @@ PROTOCOLS = {
              "optimizer": "rmsprop"},
 }
 OPTIMIZERS = ("adam", "adamw", "rmsprop")
+# --monitor: what early stopping and --select best watch, in words for the log.
+MONITOR_WORDS = {"loss": "lowest validation loss", "roc-auc": "highest validation mean ROC AUC"}
 
 
 def make_optimizer(torch, model, hyper):
@@ -769,7 +771,8 @@ def train(args):
         hyper = dict(checkpoint["hyper"])
         for key, value in recipes.RECIPE_DEFAULTS.items():
             hyper.setdefault(key, value)  # a checkpoint from before the recipes: all of them off
-        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select", "optimizer",
+        hyper.setdefault("monitor", "loss")  # a checkpoint from before --monitor
+        ignored = [k for k in ("lr", "weight_decay", "batch", "seed", "rc_augment", "patience", "select", "monitor", "optimizer",
                                "protocol", "shuffle_block") + tuple(recipes.RECIPE_DEFAULTS)
                    if getattr(args, k) is not None and getattr(args, k) is not False and getattr(args, k) != hyper.get(k)]
         if ignored:
@@ -790,6 +793,7 @@ def train(args):
             "seed": args.seed if args.seed is not None else 1,
             "rc_augment": bool(args.rc_augment),
             "select": args.select or "best",
+            "monitor": args.monitor or "loss",
             "optimizer": given("optimizer"),
             "protocol": args.protocol or "default",
             "shuffle_block": (args.shuffle_block if args.shuffle_block is not None
@@ -845,7 +849,7 @@ def train(args):
     else:
         loss_fn = torch.nn.BCEWithLogitsLoss()
 
-    state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "since_best": 0, "history": [],
+    state = {"epoch": 0, "best_val_loss": None, "best_score": None, "best_epoch": 0, "since_best": 0, "history": [],
              "elapsed": 0.0, "stopped_early": False, "shift_filled": 0, "shift_padded": 0}
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
@@ -855,6 +859,8 @@ def train(args):
             torch.cuda.set_rng_state(checkpoint["cuda_rng"])
         for key in state:
             state[key] = checkpoint["state"].get(key, state[key])
+        if state["best_score"] is None:
+            state["best_score"] = state["best_val_loss"]  # a checkpoint from before --monitor watched the loss
         if scaler is not None and checkpoint.get("scaler"):
             scaler.load_state_dict(checkpoint["scaler"])  # the loss scale mixed precision had reached
         if averager is not None:
@@ -1000,8 +1006,20 @@ def train(args):
         valid_seconds = time.time() - v0
         val_loss = bce(np, valid_split.y, valid_probs, pos_weight)
         val_summary = summarise_predictions(valid_split.y, valid_probs, targets, np)
-        improved = state["best_val_loss"] is None or val_loss < state["best_val_loss"]
+        # What early stopping and "best" watch (lower is better): the validation loss, or minus the
+        # mean ROC AUC. The loss is dominated by the frequent labels and, on a validation block with
+        # few positives, is noise; the ROC AUC is the figure every evaluation here reports.
+        if hyper["monitor"] == "roc-auc":
+            if val_summary["meanRocAuc"] is None:
+                raise TrainError("input", "--monitor roc-auc: no experiment has both positives and negatives in the "
+                                 "validation split, so its ROC AUC is undefined; use --monitor loss or a larger "
+                                 "validation split", field="monitor")
+            score = -val_summary["meanRocAuc"]
+        else:
+            score = val_loss
+        improved = state["best_score"] is None or score < state["best_score"]
         if improved:
+            state["best_score"] = score
             state["best_val_loss"] = val_loss
             state["best_epoch"] = epoch
             state["since_best"] = 0
@@ -1044,9 +1062,9 @@ def train(args):
         best = torch.load(best_path, map_location="cpu")
         model.load_state_dict(best["model"])
     model.eval()
-    REPORT.say("evaluating epoch %d (%s) and exporting" % (best["epoch"], "lowest validation loss" if hyper.get("select", "best") == "best" else "the last"))
+    REPORT.say("evaluating epoch %d (%s) and exporting" % (best["epoch"], MONITOR_WORDS[hyper["monitor"]] if hyper.get("select", "best") == "best" else "the last"))
     metrics = {"bestEpoch": best["epoch"], "epochsRun": state["epoch"], "stoppedEarly": state["stopped_early"],
-               "selected": hyper.get("select", "best"), "history": state["history"], "reverseComplementAveraged": True}
+               "selected": hyper.get("select", "best"), "monitor": hyper["monitor"], "history": state["history"], "reverseComplementAveraged": True}
     recipe = describe_recipe_json(hyper, state, config, motifs, pos_weight_info, averager)
     metrics["recipe"] = recipe
     for split in (valid_split, test_split):
@@ -1235,7 +1253,7 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
                      "splits": {name: {"count": s.count, "positives": int(np.asarray(s.y).sum())} for name, s in splits.items()}},
             "splitRule": manifest.get("splitRule"),
             "epochs": metrics["epochsRun"], "maxEpochs": hyper["epochs"], "bestEpoch": metrics["bestEpoch"],
-            "stoppedEarly": metrics["stoppedEarly"], "selected": metrics["selected"],
+            "stoppedEarly": metrics["stoppedEarly"], "selected": metrics["selected"], "monitor": metrics["monitor"],
             "optimizer": optimizer_description(hyper),
             "protocol": hyper.get("protocol", "default"), "shuffleBlock": hyper.get("shuffle_block", 1),
             "mixedPrecision": bool(hyper.get("amp")),
@@ -1245,8 +1263,9 @@ def write_package(torch, np, args, model, manifest, splits, config, preset, hype
             "recipe": metrics.get("recipe"),
             "durationSeconds": round(duration, 1), "device": device.type, "torch": torch.__version__,
             "python": sys.version.split()[0], "trainer": "python/tfbs_train.py",
-            "summary": "%s preset, %d epoch%s (best %d%s), %s lr %g%s, batch %d%s%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
+            "summary": "%s preset, %d epoch%s (best %d%s%s), %s lr %g%s, batch %d%s%s, seed %d, %d training windows from %s, %s on %s, torch %s" % (
                 preset, metrics["epochsRun"], "" if metrics["epochsRun"] == 1 else "s", metrics["bestEpoch"],
+                " by validation ROC AUC" if metrics["monitor"] == "roc-auc" else "",
                 ", early stop" if metrics["stoppedEarly"] else "", optimizer_description(hyper)["name"], hyper["lr"],
                 ", weight decay %g" % hyper["weight_decay"] if hyper["weight_decay"] else "", hyper["batch"],
                 ", reverse-complement augmentation" if hyper["rc_augment"] else "",
@@ -1445,7 +1464,9 @@ def parse_args(argv):
     p.add_argument("--motif-file", dest="motif_file", help="JASPAR file for --motif-priors (default data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar)")
     p.add_argument("--pos-weight", type=float, dest="pos_weight",
                    help="BCE pos_weight per output: negatives / positives in the training split, clipped to [1, CAP]")
-    p.add_argument("--select", choices=["best", "last"], help="export the epoch with the lowest validation loss (default) or the last")
+    p.add_argument("--select", choices=["best", "last"], help="export the best epoch by --monitor (default) or the last")
+    p.add_argument("--monitor", choices=sorted(MONITOR_WORDS),
+                   help="what early stopping and --select best watch: the validation loss (default) or its mean ROC AUC")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: the cores this process may use, "
                    "1 on machines of 2 cores or fewer; BLAS threads: OPENBLAS_NUM_THREADS)")

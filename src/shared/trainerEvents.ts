@@ -52,7 +52,7 @@ export interface TrainerEpochEvent {
   valAveragePrecision: number | null;
   seconds: number;
   samplesPerSecond: number;
-  /** This epoch has the lowest validation loss so far (its weights are the ones exported). */
+  /** This epoch has the best --monitor figure so far (lowest validation loss, or highest validation ROC AUC); its weights are the ones exported. */
   best: boolean;
   bestEpoch: number;
   earlyStop: boolean;

@@ -74,8 +74,13 @@ export interface TrainingOptions extends TrainingDataOptions {
   motifFile?: string;
   /** BCE pos_weight per output: negatives / positives in the training split, clipped to [1, posWeight]. */
   posWeight?: number;
-  /** Which epoch is exported: the lowest validation loss (default) or the last (the plain recipe). */
+  /** Which epoch is exported: the best by `monitor` (default) or the last (the plain recipe). */
   select?: 'best' | 'last';
+  /**
+   * What early stopping and `select: 'best'` watch: the validation loss (default) or the validation
+   * mean ROC AUC (robust where the validation block holds few positives and its loss is noise).
+   */
+  monitor?: 'loss' | 'roc-auc';
   device?: 'cpu' | 'cuda' | 'auto';
   /** torch intra-op threads (default: the trainer's, cores or 1 on machines of 2 cores or fewer; BLAS threads come from `blasThreads`). */
   threads?: number;
@@ -243,6 +248,7 @@ function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[
   add('--motif-file', o.motifFile === undefined ? undefined : path.resolve(o.motifFile));
   add('--pos-weight', o.posWeight);
   if (o.select) args.push('--select', o.select);
+  if (o.monitor) args.push('--monitor', o.monitor);
   if (o.resume) args.push('--resume');
   if (o.restart) args.push('--restart');
   return args;

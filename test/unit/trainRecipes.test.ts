@@ -226,6 +226,8 @@ test('tfbs train recipe flags: parsed into options; bad values refused naming th
     { rc: true, shift: 20, drop: 0.05, ema: 0.99, motifs: 'targets', file: 'x.jaspar', pw: 10, opt: 'adamw' },
   );
   assert.equal(parse(['--swa-epochs', '5']).swaEpochs, 5);
+  assert.equal(parse(['--monitor', 'roc-auc']).monitor, 'roc-auc');
+  assert.equal(parse([]).monitor, undefined, 'the trainer\'s default (the loss) applies');
   const refused: Array<[string[], RegExp]> = [
     [['--ema', '0.99', '--swa-epochs', '3'], /--ema and --swa-epochs exclude each other/],
     [['--ema', '1'], /--ema is a decay per step, a number strictly between 0 and 1/],
@@ -236,6 +238,7 @@ test('tfbs train recipe flags: parsed into options; bad values refused naming th
     [['--pos-weight', 'lots'], /--pos-weight takes a number; got "lots"/],
     [['--motif-file', 'x.jaspar'], /--motif-file needs --motif-priors/],
     [['--optimizer', 'sgd'], /--optimizer must be one of adam, adamw, rmsprop/],
+    [['--monitor', 'auc'], /--monitor/],
   ];
   for (const [argv, message] of refused) assert.throws(() => parse(argv), (e: unknown) => e instanceof UsageError && message.test((e as Error).message), argv.join(' '));
 });

@@ -271,3 +271,30 @@ test('an --out that is not a model directory is never replaced', async () => {
   assert.equal(await fs.readFile(path.join(out, 'thesis.txt'), 'utf8'), 'precious');
   await fs.rm(dir, { recursive: true, force: true });
 });
+
+test('--monitor roc-auc: early stopping and the exported epoch follow the validation mean ROC AUC, not the loss', async () => {
+  const data = await primer();
+  const dir = await tempDir('monitor');
+  const out = path.join(dir, 'auc-model');
+  const events: TrainerEvent[] = [];
+  await startTraining({ ...FAST, data, out, epochs: 6, patience: 2, monitor: 'roc-auc' }, { onEvent: (e) => events.push(e) }).result;
+  const epochs = events.filter((e): e is Extract<TrainerEvent, { type: 'epoch' }> => e.type === 'epoch');
+  assert.ok(epochs.length >= 2, `${epochs.length} epochs`);
+  // Every epoch's "best" is "a higher ROC AUC than every epoch before it", and the run stops after
+  // `patience` epochs without one.
+  let bestAuc = -Infinity;
+  let bestEpoch = 0;
+  let since = 0;
+  for (const e of epochs) {
+    const auc = e.valRocAuc as number;
+    assert.equal(e.best, auc > bestAuc, `epoch ${e.epoch}: ROC AUC ${auc} against the best so far ${bestAuc}`);
+    if (auc > bestAuc) [bestAuc, bestEpoch, since] = [auc, e.epoch, 0];
+    else since += 1;
+    assert.equal(e.earlyStop, since >= 2, `epoch ${e.epoch}`);
+  }
+  const training = (await loadModelPackage(out)).manifest.training as Record<string, unknown>;
+  assert.equal(training.monitor, 'roc-auc');
+  assert.equal(training.bestEpoch, bestEpoch);
+  assert.match(String(training.summary), /by validation ROC AUC/);
+  await fs.rm(dir, { recursive: true, force: true });
+});
