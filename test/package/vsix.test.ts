@@ -45,6 +45,10 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
       'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
       assert.ok(names.includes(needed), `${target}: ${needed} is missing`);
     }
+    // The trainer is several modules (tfbs_train.py imports the others): every one must ship.
+    for (const py of fs.readdirSync(path.join(root, 'python')).filter((f) => f.endsWith('.py'))) {
+      assert.ok(names.includes(`extension/python/${py}`), `${target}: python/${py} is missing`);
+    }
     const stray = names.filter((n) => /^extension\/(src|test|bench|scripts|out)\//.test(n) || (/\.ts$/.test(n) && !n.includes('node_modules')) || /\.map$/.test(n) || n.includes('package-lock.json'));
     assert.deepEqual(stray, [], `${target}: development files in the VSIX`);
     const size = fs.statSync(file).size;

@@ -54,12 +54,12 @@ class WholeNetwork(unittest.TestCase):
 
     def test_both_first_layers(self):
         import numpy as np
-        import tfbs_train
-        config = dict(tfbs_train.PRESETS["tiny"], conv_filters=8)
+        import tfbs_model
+        config = dict(tfbs_model.PRESETS["tiny"], conv_filters=8)
         motifs = np.random.default_rng(4).normal(size=(6, 4, config["conv_kernel"])).astype(np.float32)
         for rc_shared, motif_weight in ((False, None), (True, motifs)):
             torch.manual_seed(5)
-            model = tfbs_train.build_model(torch, config, 120, 7, rc_shared, motif_weight).eval()
+            model = tfbs_model.build_model(torch, config, 120, 7, rc_shared, motif_weight).eval()
             x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 120)), 4).float()
             plain = model(x)
             model.fast_first_layer = True

@@ -135,7 +135,7 @@ test('training streams the prepared DeepSEA store in shuffled blocks with DanQ\'
 
   const script = `
 import sys; sys.path.insert(0, ${JSON.stringify(path.join(REPO, 'python'))})
-import numpy as np, tfbs_train as t
+import numpy as np, tfbs_dataset as t
 for count, block in ((1000, 64), (1001, 64), (7, 3), (50, 1)):
     order = t.epoch_order(np, np.random.default_rng(3), count, block)
     assert sorted(order.tolist()) == list(range(count)), (count, block)

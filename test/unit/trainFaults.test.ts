@@ -168,7 +168,7 @@ test('torch.onnx.export gets dynamo=False where it has the parameter, and nothin
   const script = `
 import json, os, sys, tempfile, types
 sys.path.insert(0, ${JSON.stringify(path.join(REPO, 'python'))})
-import tfbs_train as t
+import tfbs_export as t
 seen = []
 def new_export(model, args, f, *, opset_version=None, input_names=None, output_names=None, dynamic_axes=None, do_constant_folding=True, dynamo=True):
     seen.append({"dynamo": dynamo, "opset": opset_version})
