@@ -15,12 +15,14 @@
  * Options: --folds 5  --seeds 1,2  --preset compact  --valid-fraction 0.1  --max-samples N
  *          --work DIR (default .tfbs-tmp/cross-validate/PRESET)  --threads N (torch and BLAS threads)  --json FILE
  *          --peaks FASTA (default data/genome/hg19_GM12878_CTCF_top500_w200.fa; --no-peaks: skip)
- *          --retrain (finished fold models in --work are reused otherwise)
+ *          --retrain (finished fold models in --work are reused otherwise, and an interrupted training
+ *          — Ctrl-C, a killed runner — goes on from its last checkpoint)
+ *          --jobs N (trainings side by side, default 1; with --threads T each uses T torch and T BLAS threads)
  * Everything after a lone `--` goes to `tfbs train` unchanged (e.g. -- --epochs 20 --rc-augment).
  * Use a fresh --work for every recipe: reused models are matched by fold and seed only. The report
  * (WORK/cross-validation.json) is rewritten after every run, `complete: false` until the last;
  * `node scripts/compare-cv.js BASELINE CANDIDATE` compares two of them, run by run.
- * Runs one training at a time (CPU time is shared).
+ * Runs one training at a time unless --jobs says otherwise (CPU time is shared).
  */
 'use strict';
 const fs = require('fs');
@@ -38,7 +40,7 @@ const { writeFileAtomic } = require(path.join(OUT, 'core', 'atomicFile.js'));
 function parseCli(argv) {
   const o = {
     folds: 5, seeds: [1, 2], preset: 'compact', validFraction: 0.1, maxSamples: undefined, work: undefined, threads: undefined,
-    json: undefined, peaks: path.join(ROOT, 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa'), retrain: false, trainArgs: [],
+    json: undefined, peaks: path.join(ROOT, 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa'), retrain: false, jobs: 1, trainArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -65,6 +67,7 @@ function parseCli(argv) {
     else if (a === '--peaks') o.peaks = path.resolve(next());
     else if (a === '--no-peaks') o.peaks = undefined;
     else if (a === '--retrain') o.retrain = true;
+    else if (a === '--jobs') o.jobs = int(next(), 1);
     else throw new Error(`unknown option ${a} (tfbs train options go after a lone --)`);
   }
   if (!o.seeds.length) throw new Error('--seeds takes at least one seed, e.g. 1,2');
@@ -107,6 +110,7 @@ async function main() {
   // Written after every run (complete: false until the last), so an interrupted cross-validation
   // leaves its results so far for scripts/compare-cv.js, and a rerun goes on from the models kept.
   const save = (complete) => writeFileAtomic(json, JSON.stringify(summaryOf(o, shape, folds, runs, complete), null, 2) + '\n');
+  const tasks = [];
   for (const fold of folds) {
     const foldDir = path.join(o.work, `fold-${fold.index + 1}`);
     const dataDir = path.join(foldDir, 'data');
@@ -114,32 +118,53 @@ async function main() {
       log(`fold ${fold.index + 1}: ${cv.describeFold(fold, o.folds, shape.inputLength, shape.binSize)}`);
       await cv.writeFoldDataset(spec, fold, o.folds, dataDir, { overwrite: true });
     }
-    for (const seed of o.seeds) {
-      const modelDir = path.join(foldDir, `seed-${seed}`);
-      if (o.retrain || !fs.existsSync(path.join(modelDir, 'model.json'))) {
-        const args = ['train', '--data', dataDir, '--out', modelDir, '--preset', o.preset, '--seed', String(seed), '--restart', '--name', `cv-${o.preset}-fold${fold.index + 1}-seed${seed}`];
-        if (o.threads !== undefined && !o.trainArgs.includes('--threads')) args.push('--threads', String(o.threads));
-        // BLAS threads to match: two runners side by side with --threads 1 each, 2 cores (AMD EPYC):
-        // 58 s an epoch each with 1 BLAS thread, 73-75 s with the trainer's default 2.
-        if (o.threads !== undefined && !o.trainArgs.includes('--blas-threads')) args.push('--blas-threads', String(o.threads));
-        await tfbs([...args, ...o.trainArgs], `fold ${fold.index + 1} seed ${seed}`);
-      } else {
-        log(`fold ${fold.index + 1} seed ${seed}: reusing ${modelDir}`);
-      }
-      const report = await evaluateModel({ modelDir, dataDir, split: 'test', reverseComplement: true, threads: o.threads });
-      const run = {
-        fold: fold.index + 1, seed, model: modelDir,
-        test: { meanRocAuc: report.summary.meanRocAuc, meanAveragePrecision: report.summary.meanAveragePrecision, experiments: report.summary.qualifying, samples: report.data.samples },
-      };
-      if (o.peaks) {
-        const y = await peakYardstick({ modelDir, peaks: o.peaks, threads: o.threads });
-        run.ctcfPeaks = { meanRocAuc: y.summary.meanRocAuc, maxOverExperimentsRocAuc: y.summary.maxOverExperiments.rocAuc, meanAveragePrecision: y.summary.meanAveragePrecision, otherExperimentsRocAuc: y.otherExperiments.meanRocAuc };
-      }
-      log(`fold ${fold.index + 1} seed ${seed}: held-out fold mean ROC AUC ${fmt(run.test.meanRocAuc)} over ${run.test.experiments} experiments${run.ctcfPeaks ? `; CTCF peaks vs shuffles ${fmt(run.ctcfPeaks.meanRocAuc)}` : ''}`);
-      runs.push(run);
-      await save(false);
-    }
+    for (const seed of o.seeds) tasks.push({ fold: fold.index + 1, seed, dataDir, modelDir: path.join(foldDir, `seed-${seed}`) });
   }
+  const runOne = async ({ fold, seed, dataDir, modelDir }) => {
+    const prefix = `fold ${fold} seed ${seed}`;
+    if (o.retrain || !fs.existsSync(path.join(modelDir, 'model.json'))) {
+      // tfbs train's own work folder (OUT.training) keeps an interrupted run's checkpoint: go on from it.
+      const resume = !o.retrain && fs.existsSync(path.join(`${modelDir}.training`, 'checkpoint.pt'));
+      if (resume) log(`${prefix}: resuming the interrupted training in ${modelDir}.training`);
+      const args = ['train', '--data', dataDir, '--out', modelDir, '--preset', o.preset, '--seed', String(seed), resume ? '--resume' : '--restart', '--name', `cv-${o.preset}-fold${fold}-seed${seed}`];
+      if (o.threads !== undefined && !o.trainArgs.includes('--threads')) args.push('--threads', String(o.threads));
+      // BLAS threads to match: two runners side by side with --threads 1 each, 2 cores (AMD EPYC):
+      // 58 s an epoch each with 1 BLAS thread, 73-75 s with the trainer's default 2.
+      if (o.threads !== undefined && !o.trainArgs.includes('--blas-threads')) args.push('--blas-threads', String(o.threads));
+      await tfbs([...args, ...o.trainArgs], prefix);
+    } else {
+      log(`${prefix}: reusing ${modelDir}`);
+    }
+    const report = await evaluateModel({ modelDir, dataDir, split: 'test', reverseComplement: true, threads: o.threads });
+    const run = {
+      fold, seed, model: modelDir,
+      test: { meanRocAuc: report.summary.meanRocAuc, meanAveragePrecision: report.summary.meanAveragePrecision, experiments: report.summary.qualifying, samples: report.data.samples },
+    };
+    if (o.peaks) {
+      const y = await peakYardstick({ modelDir, peaks: o.peaks, threads: o.threads });
+      run.ctcfPeaks = { meanRocAuc: y.summary.meanRocAuc, maxOverExperimentsRocAuc: y.summary.maxOverExperiments.rocAuc, meanAveragePrecision: y.summary.meanAveragePrecision, otherExperimentsRocAuc: y.otherExperiments.meanRocAuc };
+    }
+    log(`${prefix}: held-out fold mean ROC AUC ${fmt(run.test.meanRocAuc)} over ${run.test.experiments} experiments${run.ctcfPeaks ? `; CTCF peaks vs shuffles ${fmt(run.ctcfPeaks.meanRocAuc)}` : ''}`);
+    runs.push(run);
+    runs.sort((a, b) => a.fold - b.fold || o.seeds.indexOf(a.seed) - o.seeds.indexOf(b.seed));
+    await save(false);
+  };
+  // --jobs runners take the next (fold, seed) in order; the first failure stops the others from
+  // starting new runs (a Ctrl-C reaches every training, each keeps its checkpoint).
+  let next = 0;
+  let failure;
+  const runner = async () => {
+    while (next < tasks.length && !failure) {
+      const task = tasks[next++];
+      try {
+        await runOne(task);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.jobs, tasks.length) }, runner));
+  if (failure) throw failure;
 
   const summary = summaryOf(o, shape, folds, runs, true);
   const lines = [

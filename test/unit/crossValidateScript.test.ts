@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -50,6 +50,47 @@ test('cross-validate.js: 2 folds × 2 seeds train, are scored on their own held-
     assert.match(again.stderr, /fold 2 seed 2: reusing/);
     const report2 = JSON.parse(readFileSync(path.join(work, 'cross-validation.json'), 'utf8'));
     assert.deepEqual(report2.heldOutFold, report.heldOutFold);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+});
+
+/** Runs the script, sends it SIGINT once a stderr line matches `when`, and resolves with how it ended. */
+function runInterrupted(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('cross-validate.js --jobs 2 trains two runs side by side; an interrupted training goes on from its checkpoint on the next run', async () => {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-cvjobs-'));
+  try {
+    const args = ['--folds', '2', '--seeds', '1,2', '--preset', 'tiny', '--max-samples', '300', '--threads', '1', '--jobs', '2', '--work', work, '--no-peaks', '--', '--epochs', '3'];
+    // Interrupted in its second epoch: the training stops at a step, keeps its checkpoint, the script fails.
+    const stopped = await runInterrupted(args, /fold 1 seed 1: epoch 2\/3/);
+    assert.notEqual(stopped.code, 0, stopped.stderr);
+    // Both runs of fold 1 were under way at once.
+    assert.match(stopped.stderr, /fold 1 seed 2: (training|epoch)/);
+    assert.ok(readFileSync(path.join(work, 'fold-1', 'seed-1.training', 'checkpoint.pt')).length > 0);
+
+    const again = run(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /fold 1 seed 1: resuming the interrupted training/);
+    const report = JSON.parse(readFileSync(path.join(work, 'cross-validation.json'), 'utf8'));
+    assert.equal(report.complete, true);
+    assert.deepEqual(report.runs.map((r: { fold: number; seed: number }) => `${r.fold}/${r.seed}`), ['1/1', '1/2', '2/1', '2/2']);
+    const training = JSON.parse(readFileSync(path.join(work, 'fold-1', 'seed-1', 'model.json'), 'utf8')).training;
+    assert.equal(training.epochs, 3, 'the resumed run finished its epochs');
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
