@@ -136,9 +136,7 @@ def dataset_fingerprint(directory, manifest, splits):
 # Above this size the training windows are not expected to stay in the page cache, so an epoch reads
 # them in shuffled blocks of contiguous rows instead of one row at a time from everywhere.
 BLOCK_SHUFFLE_BYTES = 4 << 30
-
 DEFAULT_SHUFFLE_BLOCK = 1024
-
 SHUFFLE_GROUP = 16
 
 

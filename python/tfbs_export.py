@@ -14,11 +14,8 @@ from tfbs_process import LOG_FILE, STOP, Cancelled, TrainError, debug_fail, debu
 from tfbs_protocols import optimizer_description
 
 PACKAGE_DIR = "package"
-
 PARITY_FILE = "parity.json"
-
 METRICS_FILE = "metrics.json"
-
 CHANNELS = ["A", "G", "C", "T"]
 
 
