@@ -1,4 +1,4 @@
-"""Metrics in numpy, the same definitions as `tfbs evaluate` (src/training/metrics.ts): ROC AUC with
+"""Metrics in numpy, the same definitions as `tfbs evaluate` (src/core/metrics.ts): ROC AUC with
 tied scores counted as half, average precision as sklearn defines it, and the per-split summary
 (experiments with at least MIN_POSITIVES positives)."""
 
