@@ -91,7 +91,7 @@ export class AtomicFile implements TextSink {
     await fs.access(dir, fsConstants.W_OK).catch((e) => {
       throw ioErrorFrom(e, dir, 'write');
     });
-    const temp = path.join(dir, `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    const temp = temporaryPathBeside(abs);
     const file = new AtomicFile(abs, temp, bufferBytes);
     await new Promise<void>((resolve, reject) => {
       file.stream.once('open', () => resolve());
@@ -153,10 +153,20 @@ export class AtomicFile implements TextSink {
   }
 }
 
+let tempSerial = 0;
+/**
+ * A temporary name beside `abs` (same directory, so the final rename is atomic), unique within this
+ * process: pid and time alone repeat when two writes of one file start in the same millisecond (the
+ * second then failed on its exclusive create).
+ */
+export function temporaryPathBeside(abs: string): string {
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.${(tempSerial++).toString(36)}.tmp`);
+}
+
 /** Writes a whole text file atomically. */
 export async function writeFileAtomic(target: string, text: string | Buffer): Promise<void> {
   const abs = path.resolve(target);
-  const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const temp = temporaryPathBeside(abs);
   openTempFiles.add(temp);
   try {
     const handle = await fs.open(temp, 'wx');

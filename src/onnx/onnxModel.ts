@@ -6,6 +6,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { temporaryPathBeside } from '../core/atomicFile';
 import { Message } from './protobuf';
 
 /** Opset and IR version that every ONNX Runtime from 1.8 on reads; 13 has every operator DanQ needs. */
@@ -189,7 +190,7 @@ export function encodeModel(spec: ModelSpec): Message {
  */
 export async function writeModel(file: string, spec: ModelSpec): Promise<number> {
   const encoded = encodeModel(spec);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = temporaryPathBeside(path.resolve(file));
   const handle = await fs.open(tmp, 'w');
   try {
     // writev takes at most IOV_MAX (1024) buffers per call on Linux.

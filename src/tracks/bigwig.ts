@@ -17,6 +17,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'fs';
 import * as path from 'path';
 import { deflateSync } from 'zlib';
+import { temporaryPathBeside } from '../core/atomicFile';
 import { InputError, ioErrorFrom } from '../core/errors';
 
 export const BIGWIG_MAGIC = 0x888ffc26;
@@ -146,7 +147,7 @@ export class BigWigWriter {
   /** Opens a temporary file beside `target` (same directory, so the final rename is atomic). */
   static open(target: string, chroms: readonly ChromSize[], opts: BigWigOptions): BigWigWriter {
     const abs = path.resolve(target);
-    const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    const temp = temporaryPathBeside(abs);
     try {
       return new BigWigWriter(abs, temp, chroms, opts);
     } catch (e) {

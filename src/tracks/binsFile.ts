@@ -11,6 +11,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, promises as fs, readSync, renameSync, rmSync, writeSync } from 'fs';
 import * as path from 'path';
+import { temporaryPathBeside } from '../core/atomicFile';
 import { FastaRecordInfo } from '../core/fasta';
 import { InputError, ioErrorFrom } from '../core/errors';
 import { PredictionContext, PredictionWriter } from '../core/formats/predictions';
@@ -46,7 +47,7 @@ export class BinsWriter implements PredictionWriter {
   constructor(readonly target: string, private readonly header: ShardHeader) {
     const abs = path.resolve(target);
     this.target = abs;
-    this.temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    this.temp = temporaryPathBeside(abs);
   }
 
   private put(buf: Buffer): void {

@@ -43,14 +43,14 @@ test('atomic writes are durable: the data is fsynced before the rename, the dire
   });
   const dir = path.basename(work);
   assert.equal(streamed.length, 3, streamed.join('; '));
-  const temp = /^sync (\.out\.bed\.\d+\.\w+\.tmp)$/.exec(streamed[0]);
+  const temp = /^sync (\.out\.bed\.\d+\.\w+\.\w+\.tmp)$/.exec(streamed[0]);
   assert.ok(temp, streamed[0]);
   assert.equal(streamed[1], `rename ${temp[1]} → out.bed`);
   assert.equal(streamed[2], `sync ${dir}`);
   assert.equal(await fs.readFile(target, 'utf8'), 'chr1\t0\t200\n');
   const whole = await traced(() => writeFileAtomic(path.join(work, 'x.fai'), 'a\t1\t3\t1\t2\n'));
   assert.equal(whole.length, 3);
-  const wholeTemp = /^sync (\.x\.fai\.\d+\.\w+\.tmp)$/.exec(whole[0]);
+  const wholeTemp = /^sync (\.x\.fai\.\d+\.\w+\.\w+\.tmp)$/.exec(whole[0]);
   assert.ok(wholeTemp, whole[0]);
   assert.equal(whole[1], `rename ${wholeTemp[1]} → x.fai`);
   assert.equal(whole[2], `sync ${dir}`);
@@ -123,4 +123,17 @@ test('files written side by side share one write buffer budget (bedGraph: one fi
   assert.equal(writeBufferShare(1), WRITE_BUFFER_BYTES);
   assert.ok(writeBufferShare(690) * 690 <= WRITE_BUFFER_TOTAL_BYTES, '690 tracks stay within the budget');
   assert.equal(writeBufferShare(100_000), 16 << 10, "never below Node's default");
+});
+
+test('writes of one file started in the same millisecond all succeed; the file holds one of them whole', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-atomic-same-ms-'));
+  try {
+    const target = path.join(dir, 'report.json');
+    const texts = Array.from({ length: 8 }, (_, i) => `{"run": ${i}}\n`);
+    await Promise.all(texts.map((t) => writeFileAtomic(target, t)));
+    assert.ok(texts.includes(await fs.readFile(target, 'utf8')));
+    assert.deepEqual((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
