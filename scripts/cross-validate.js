@@ -109,7 +109,10 @@ async function main() {
   const json = o.json ?? path.join(o.work, 'cross-validation.json');
   // Written after every run (complete: false until the last), so an interrupted cross-validation
   // leaves its results so far for scripts/compare-cv.js, and a rerun goes on from the models kept.
-  const save = (complete) => writeFileAtomic(json, JSON.stringify(summaryOf(o, shape, folds, runs, complete), null, 2) + '\n');
+  // One write at a time, each of the runs as they stand when it starts: with --jobs a slower earlier
+  // write could otherwise land after a later one.
+  let saving = Promise.resolve();
+  const save = (complete) => (saving = saving.then(() => writeFileAtomic(json, JSON.stringify(summaryOf(o, shape, folds, runs, complete), null, 2) + '\n')));
   const tasks = [];
   for (const fold of folds) {
     const foldDir = path.join(o.work, `fold-${fold.index + 1}`);
