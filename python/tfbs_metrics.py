@@ -44,6 +44,14 @@ def average_precision(labels, scores, np):
     return float(np.sum((recall - previous_recall) * precision))
 
 
+def rankable_targets(labels, np):
+    """How many outputs have a defined ROC AUC in these labels (>= MIN_POSITIVES positives and at least
+    one negative): the rule summarise_predictions applies, known before any prediction."""
+    y = np.asarray(labels)
+    positives = y.sum(axis=0)
+    return int(np.sum((positives >= MIN_POSITIVES) & (positives < y.shape[0])))
+
+
 def summarise_predictions(labels, probs, targets, np):
     per_target = []
     aucs, aps = [], []

@@ -40,7 +40,7 @@ import time
 import tfbs_recipes as recipes
 from tfbs_dataset import batch_tensor, dataset_fingerprint, default_shuffle_block, epoch_order, epoch_rng, load_dataset
 from tfbs_export import PACKAGE_DIR, export_package
-from tfbs_metrics import summarise_predictions
+from tfbs_metrics import rankable_targets, summarise_predictions
 from tfbs_model import PRESETS, build_model, count_parameters, parse_arch, plain_model, resolve_config
 from tfbs_process import (EXIT_BY_KIND, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, LOG_FILE, REPORT, STOP, Cancelled,
                           TrainError, atomic_torch_save, debug_fail, finite_or_none, first_line)
@@ -51,6 +51,8 @@ MIN_TORCH = (1, 13)
 CHECKPOINT_FILE = "checkpoint.pt"
 BEST_FILE = "best.pt"
 CHECKPOINT_FORMAT = "tfbs-lens-checkpoint"
+MONITOR_UNDEFINED = ("--monitor roc-auc: no experiment has both positives (at least 5) and negatives in the validation "
+                     "split, so its ROC AUC is undefined; use --monitor loss or a larger validation split")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -262,6 +264,9 @@ def train(args):
             "pos_weight": args.pos_weight,
         }
     validate_hyper(hyper)
+    if hyper["monitor"] == "roc-auc" and not rankable_targets(valid_split.y, np):
+        # Known from the labels alone: refuse now rather than after a first epoch of training.
+        raise TrainError("input", MONITOR_UNDEFINED, field="monitor")
     try:
         recipes.validate_recipe(hyper, config, input_length)
     except recipes.RecipeError as e:
@@ -463,10 +468,8 @@ def train(args):
         # mean ROC AUC. The loss is dominated by the frequent labels and, on a validation block with
         # few positives, is noise; the ROC AUC is the figure every evaluation here reports.
         if hyper["monitor"] == "roc-auc":
-            if val_summary["meanRocAuc"] is None:
-                raise TrainError("input", "--monitor roc-auc: no experiment has both positives and negatives in the "
-                                 "validation split, so its ROC AUC is undefined; use --monitor loss or a larger "
-                                 "validation split", field="monitor")
+            if val_summary["meanRocAuc"] is None:  # checked before training; kept for the resume path
+                raise TrainError("input", MONITOR_UNDEFINED, field="monitor")
             score = -val_summary["meanRocAuc"]
         else:
             score = val_loss

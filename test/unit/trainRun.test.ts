@@ -272,6 +272,28 @@ test('an --out that is not a model directory is never replaced', async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
+test('--monitor roc-auc is refused before any training step when no validation experiment can be ranked', async () => {
+  const dir = await tempDir('monitor-undefined');
+  // 3 positives per experiment in the validation split: under the 5 a ROC AUC needs here.
+  const data = await syntheticDataset(path.join(dir, 'data'), {
+    mutate: (split, _x, y) => {
+      if (split !== 'valid') return;
+      for (let t = 0; t < 2; t++) {
+        let kept = 0;
+        for (let i = 0; i < y.length / 2; i++) if (y[i * 2 + t] && ++kept > 3) y[i * 2 + t] = 0;
+      }
+    },
+  });
+  const events: TrainerEvent[] = [];
+  await assert.rejects(
+    startTraining({ ...FAST, data, out: path.join(dir, 'model'), epochs: 2, monitor: 'roc-auc' }, { onEvent: (e) => events.push(e) }).result,
+    (e: unknown) => e instanceof InputError && /--monitor roc-auc: no experiment has both positives \(at least 5\) and negatives in the validation split/.test((e as Error).message),
+  );
+  assert.deepEqual(events.filter((e) => e.type === 'step' || e.type === 'epoch'), [], 'refused from the labels, before training');
+  assert.equal(await exists(path.join(dir, 'model')), false);
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
 test('--monitor roc-auc: early stopping and the exported epoch follow the validation mean ROC AUC, not the loss', async () => {
   const data = await primer();
   const dir = await tempDir('monitor');
