@@ -18,8 +18,8 @@ import { ModelPackage } from '../core/modelPackage';
 import { resolveNpySource, streamNpyRows } from '../core/npy';
 import { contiguousLayout } from '../training/datasets/numpySource';
 
-/** Bump when the quantisation changes: cached results of older int8 graphs no longer apply. */
-export const QUANTIZER_VERSION = 1;
+/** Bump when the quantisation changes: cached results of older int8 graphs no longer apply (2: 7-bit weights, src/onnx/quantize.ts). */
+export const QUANTIZER_VERSION = 2;
 export const INT8_AUC_TOLERANCE = 0.003;
 export const INT8_CHECK_FILE = 'int8-check.json';
 const CHECK_FORMAT = 'tfbs-lens-int8-check';

@@ -1,7 +1,7 @@
 /**
  * Dynamic int8 quantisation of the DanQ layers that dominate the chunk graph, with ONNX Runtime's
- * contrib operators: weights stored as int8 with one symmetric scale per output channel (zero point
- * 0), activations quantised on the fly per batch (uint8, asymmetric) by the operators themselves.
+ * contrib operators: weights stored as int8 (in a 7-bit range: WEIGHT_QMAX) with one symmetric scale per
+ * output channel (zero point 0), activations quantised on the fly per batch (uint8, asymmetric) by the operators themselves.
  *
  * - BiLSTM → com.microsoft.DynamicQuantizeLSTM (W as (dirs, in, 4H), R as (dirs, H, 4H), per-gate-row
  *   scales (dirs, 4H)), the layout ORT's own quantiser writes.
@@ -21,14 +21,24 @@ export interface QuantizedMatrix {
   scales: Float32Array;
 }
 
-/** Symmetric per-column int8 of a (rows, cols) row-major matrix. An all-zero column gets scale 1. */
+/**
+ * The largest stored weight magnitude: 7 bits, not 8 (ORT's `reduce_range`). On CPUs without VNNI
+ * (AVX2 only, e.g. AMD Zen 3 or Intel before Ice Lake) ORT's u8×s8 kernels add pairs of products in
+ * int16 (VPMADDUBSW), which saturates once 2 · 255 · |w| > 32767: with |w| up to 127 a tiny DanQ's
+ * int8 probabilities moved by 0.55 on an AMD EPYC (Zen 3) while its VNNI machines computed them
+ * exactly. At 63 no pair can saturate, so every CPU computes the same int8 network, and a passed
+ * accuracy check (int8-check.json, cached beside the package) holds on every machine.
+ */
+export const WEIGHT_QMAX = 63;
+
+/** Symmetric per-column int8 (7-bit range, WEIGHT_QMAX) of a (rows, cols) row-major matrix. An all-zero column gets scale 1. */
 export function quantizeColumns(m: Float32Array, rows: number, cols: number): QuantizedMatrix {
   const scales = new Float32Array(cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) scales[c] = Math.max(scales[c], Math.abs(m[r * cols + c]));
-  for (let c = 0; c < cols; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  for (let c = 0; c < cols; c++) scales[c] = scales[c] > 0 ? scales[c] / WEIGHT_QMAX : 1;
   const values = new Int8Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) values[r * cols + c] = Math.max(-127, Math.min(127, Math.round(m[r * cols + c] / scales[c])));
+    for (let c = 0; c < cols; c++) values[r * cols + c] = Math.max(-WEIGHT_QMAX, Math.min(WEIGHT_QMAX, Math.round(m[r * cols + c] / scales[c])));
   }
   return { values, scales };
 }

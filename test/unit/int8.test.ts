@@ -47,11 +47,22 @@ async function writeCachedCheck(dir: string, onnx: string, passed: boolean): Pro
 test('per-column int8 quantisation: symmetric, within half a step, zero columns safe', () => {
   const m = Float32Array.from([0.5, 0, -2, -0.25, 0, 1.0, -0.125, 0, 0.7]);
   const q = quantizeColumns(m, 3, 3);
-  assert.deepEqual(Array.from(q.scales), [0.5 / 127, 1, 2 / 127].map((x) => Math.fround(x)));
+  assert.deepEqual(Array.from(q.scales), [0.5 / 63, 1, 2 / 63].map((x) => Math.fround(x)));
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) assert.ok(Math.abs(q.values[r * 3 + c] * q.scales[c] - m[r * 3 + c]) <= q.scales[c] / 2 + 1e-9);
   }
   assert.equal(q.values[1], 0);
+});
+
+test('int8 weights stay in 7 bits: no pair of uint8 × int8 products can saturate an int16 (CPUs without VNNI)', () => {
+  // ORT's AVX2 kernels (no VNNI) add a·w + a'·w' in int16 (VPMADDUBSW): with 8-bit weights a tiny
+  // DanQ's int8 probabilities moved by 0.55 on an AMD EPYC (Zen 3), while VNNI machines were exact.
+  const m = new Float32Array(64 * 8);
+  for (let i = 0; i < m.length; i++) m[i] = Math.sin(i * 1.7) * (1 + (i % 8));
+  const q = quantizeColumns(m, 64, 8);
+  const largest = q.values.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+  assert.equal(largest, 63, 'each column uses the whole 7-bit range');
+  assert.ok(2 * 255 * largest <= 32767, `2 · 255 · ${largest} fits an int16`);
 });
 
 test('int8 opens on a passed check and stays close to fp32; single windows go through int8 too', async () => {
