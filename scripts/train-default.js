@@ -43,6 +43,7 @@ const WORK = path.join(ROOT, '.tfbs-tmp', 'train-default');
 const DATASET = path.join(WORK, 'dataset');
 const MODEL_DIR = path.join(ROOT, 'models', 'default');
 const MAX_BYTES = 25 * 1024 * 1024;
+const DEFAULT_NAME = 'tfbs-lens-default';
 const CTCF_PEAKS = path.join(ROOT, 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
 const JASPAR = path.join(ROOT, 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 
@@ -262,7 +263,7 @@ cross-validation (\`npm run cv\`); a recipe should win on all three.
 function armRows(c) {
   return [['shipped', c.compact], ['previous', c.previousRecipe]]
     .filter(([, arm]) => arm)
-    .flatMap(([key, arm]) => arm.seeds.map((s) => [`${key === 'shipped' ? 'new recipe' : 'previous recipe'}, seed ${s.seed}${key === 'shipped' && s.seed === arm.shipped ? ' (shipped)' : ''}`, arm, s]));
+    .flatMap(([key, arm]) => arm.seeds.map((s) => [`${key === 'shipped' ? 'new recipe' : 'previous recipe'}, seed ${s.seed}${key === 'shipped' && s.seed === arm.shipped ? ' (shipped)' : ''}${key === 'previous' && s.name === DEFAULT_NAME ? ' (the model it replaces)' : ''}`, arm, s]));
 }
 
 /** The hand-written record between these markers in the installed README is carried into the new one. */
@@ -292,7 +293,7 @@ function readme(summary, history = '') {
     : '| seed recipe | (not trained in this run) | | | | | |';
   const arm = (a) => `${a.seeds.length} seed${a.seeds.length > 1 ? 's' : ''}: test mean ROC AUC ${f(a.testMean)} (range ${f(a.testMin)}–${f(a.testMax)})`;
   const firstLayer = frozen > 0
-    ? `Conv1D ${shipped.convFilters}×26 — ${shipped.learnedFilters} learned filters beside ${frozen} frozen JASPAR log-odds filters (the outputs' factors' motifs, both strands) —`
+    ? `Conv1D ${shipped.convFilters}×26: ${shipped.learnedFilters} learned filters beside ${frozen} frozen JASPAR log-odds filters of the outputs' factors, both strands`
     : `Conv1D ${shipped.convFilters}×26`;
   return `# The shipped default model
 
@@ -363,6 +364,8 @@ async function main() {
     log(`${name}: CTCF peaks vs dinucleotide shuffles: mean ROC AUC ${ood.meanRocAuc} over ${ood.experiments} CTCF outputs (other outputs ${ood.otherExperimentsRocAuc})`);
     return {
       dir: path.relative(ROOT, dir),
+      // DEFAULT_NAME: the package once installed at models/default, reused as this run's finished run.
+      name: pkg.manifest.name,
       preset: pkg.manifest.architecture.preset,
       parameters: pkg.manifest.architecture.parameters,
       convFilters: pkg.manifest.architecture.convFilters ?? pkg.manifest.architecture.config?.conv_filters,
@@ -452,7 +455,7 @@ async function main() {
   fs.writeFileSync(metricsPath, JSON.stringify(metrics, null, 1) + '\n');
   const manifestPath = path.join(staging, 'model.json');
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-  manifest.name = 'tfbs-lens-default';
+  manifest.name = DEFAULT_NAME;
   manifest.description = `Compact DanQ-family model (${(shipped.parameters / 1e6).toFixed(1)} M parameters; ${manifest.architecture.convFilters} first-layer filters, ${manifest.architecture.convFilters - manifest.architecture.config.conv_filters} of them frozen JASPAR motifs) trained on 8,000 windows of the DeepSEA subset shipped in data/; a demonstration model, far from published DanQ accuracy (see README.md)`;
   manifest.metrics.comparison = {
     seedRecipeTest: baseline?.test.meanRocAuc ?? null,
@@ -463,10 +466,13 @@ async function main() {
     previousRecipeCtcfPeaks: arms.previous?.shippedPeaks ?? null,
   };
   fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
-  // Paths inside the repository are recorded relative to it: the package must not name the machine it was built on.
+  // Paths inside the repository are recorded relative to it: the package must not name the machine it
+  // was built on. A reused run may come from another checkout (trained in a clone, copied here), so
+  // any absolute prefix before the repository's data/ or .tfbs-tmp/ goes too.
   for (const f of ['model.json', 'training-log.jsonl']) {
     const file = path.join(staging, f);
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split(ROOT + path.sep).join(''));
+    const text = fs.readFileSync(file, 'utf8').split(ROOT + path.sep).join('');
+    fs.writeFileSync(file, text.replace(/"\/[^"]*?\/((?:data|\.tfbs-tmp)\/)/g, '"$1'));
   }
   // model.json carries the sha256 of model.onnx (loading checks it): written through the one writer.
   const { writeModelManifest } = require(path.join(OUT, 'core', 'modelPackage.js'));
