@@ -48,7 +48,7 @@ const CTCF_PEAKS = path.join(ROOT, 'data', 'genome', 'hg19_GM12878_CTCF_top500_w
  * flags; `arch` merges over the preset (and over the smoke architecture).
  */
 const RECIPES = [
-  { name: 'baseline', issue: '–', what: 'the shipped recipe: RC augmentation, early stopping', args: ['--rc-augment'] },
+  { name: 'baseline', issue: '–', what: "the default model's recipe until 2026-12-03: RC augmentation, early stopping on the loss", args: ['--rc-augment'] },
   { name: 'rc-shared', issue: '(a)', what: 'RC-shared first layer: 160 learned filters + their reverse complements', args: ['--rc-augment', '--rc-shared'] },
   { name: 'shift-20', issue: '(b)', what: 'shift augmentation ±20 bp (bases from the neighbouring window, else N)', args: ['--rc-augment', '--shift-augment', '20'] },
   { name: 'input-dropout', issue: '(b)', what: 'input dropout: 5 % of positions set to N', args: ['--rc-augment', '--input-dropout', '0.05'] },
