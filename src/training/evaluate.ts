@@ -23,10 +23,10 @@ import {
   qualifies,
   summarizeMetrics,
 } from '../core/metrics';
-import { loadModelPackage } from '../core/modelPackage';
+import { ensembleName, loadEnsemblePackages } from '../core/ensemble';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { Device } from '../core/engine';
-import { openEngine } from '../engine/openEngine';
+import { openEnsembleEngine } from '../engine/openEngine';
 import { DatasetInfo, SplitName, availableSplits, openSplit, readPreparedDataset } from './datasets';
 
 export const EVALUATION_FORMAT = 'tfbs-lens-evaluation';
@@ -36,6 +36,8 @@ const PLOTTED_EACH_END = 3;
 
 export interface EvaluateOptions {
   modelDir: string;
+  /** More model packages of the same experiments: the mean of all the models' probabilities is scored (an ensemble). */
+  ensemble?: readonly string[];
   dataDir: string;
   split?: SplitName;
   /** Average forward and reverse-complement predictions (default true). */
@@ -79,7 +81,7 @@ export interface EvaluationReport {
   format: typeof EVALUATION_FORMAT;
   formatVersion: 1;
   created: string;
-  model: { name: string; dir: string; description?: string; targets: number; inputLength: number };
+  model: { name: string; dir: string; description?: string; targets: number; inputLength: number; ensemble?: string[] };
   data: { dir: string; split: SplitName; samples: number; samplesInSplit: number; inputLength: number; source: string; splitRule: string };
   scoring: { engine: string; reverseComplement: boolean; batchSize: number; seconds: number; windowsPerSecond: number };
   summary: MetricsSummary & { microRocAuc: number | null };
@@ -113,7 +115,8 @@ export function checkTargetsMatch(modelTargets: readonly string[], dataTargets: 
 }
 
 export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationReport> {
-  const pkg = await loadModelPackage(opts.modelDir);
+  const pkgs = await loadEnsemblePackages([opts.modelDir, ...(opts.ensemble ?? [])]);
+  const pkg = pkgs[0];
   const data: DatasetInfo = await readPreparedDataset(opts.dataDir);
   const split = opts.split ?? 'test';
   if (!availableSplits(data).includes(split)) {
@@ -141,7 +144,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
     await y.close();
     throw new InputError(`the ${split} split is empty`, { file: data.dir });
   }
-  const engine = await openEngine(pkg, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice }).catch(async (e) => {
+  const engine = await openEnsembleEngine(pkgs, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice }).catch(async (e) => {
     await x.close();
     await y.close();
     throw e;
@@ -192,7 +195,10 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
     format: EVALUATION_FORMAT,
     formatVersion: 1,
     created: new Date().toISOString(),
-    model: { name: pkg.manifest.name, dir: pkg.dir, description: pkg.manifest.description, targets: T, inputLength: pkg.manifest.input.length },
+    model: {
+      name: ensembleName(pkgs), dir: pkg.dir, description: pkg.manifest.description, targets: T, inputLength: pkg.manifest.input.length,
+      ...(pkgs.length > 1 ? { ensemble: pkgs.map((p) => p.dir) } : {}),
+    },
     data: { dir: data.dir, split, samples: n, samplesInSplit: inSplit, inputLength: L, source: data.source.description, splitRule: data.splitRule },
     scoring: { engine: engine.description, reverseComplement: rc, batchSize, seconds, windowsPerSecond: seconds > 0 ? (n * strands) / seconds : 0 },
     summary,
@@ -259,7 +265,7 @@ export function renderMarkdown(report: EvaluationReport, plots?: { roc: string; 
   lines.push(`| experiments in the means | ${s.qualifying} of ${s.targets} (those with ≥ ${s.minPositives} positives and ≥ 1 negative) |`);
   lines.push(`| samples | ${report.data.samples}${report.data.samples < report.data.samplesInSplit ? ` (first of ${report.data.samplesInSplit})` : ''} windows of ${report.data.inputLength} bp |`);
   lines.push(`| strands | ${report.scoring.reverseComplement ? 'forward and reverse complement, averaged' : 'forward only'} |`);
-  lines.push(`| model | ${mdEscape(report.model.name)} (\`${report.model.dir}\`) |`);
+  lines.push(`| model | ${mdEscape(report.model.name)} (${(report.model.ensemble ?? [report.model.dir]).map((d) => `\`${d}\``).join(', ')}) |`);
   lines.push(`| data | \`${report.data.dir}\`: ${mdEscape(report.data.source)} |`);
   lines.push(`| engine | ${report.scoring.engine}, ${report.scoring.seconds.toFixed(1)} s (${report.scoring.windowsPerSecond.toFixed(0)} windows/s) |`);
   lines.push('', `Split rule: ${report.data.splitRule}`, '');

@@ -19,11 +19,11 @@ import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '.
 import { CancelledError, InputError, ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { parseFastaText } from '../core/fasta';
 import { binaryMetrics, mean, median } from '../core/metrics';
-import { loadModelPackage } from '../core/modelPackage';
+import { ensembleName, loadEnsemblePackages } from '../core/ensemble';
 import { seededRandom } from '../core/random';
 import { dinucleotideShuffle } from '../core/shuffle';
 import { Device } from '../core/engine';
-import { openEngine } from '../engine/openEngine';
+import { openEnsembleEngine } from '../engine/openEngine';
 import { buildScanner, scanSequence } from '../motifs/fimo';
 import { readJaspar } from '../motifs/jaspar';
 import { motifsOfFactor } from '../motifs/annotate';
@@ -35,6 +35,8 @@ export const DEFAULT_FACTOR = 'CTCF';
 
 export interface PeakYardstickOptions {
   modelDir: string;
+  /** More model packages of the same experiments: the mean of all the models' probabilities is scored (an ensemble). */
+  ensemble?: readonly string[];
   /** FASTA of peak sequences (the positives). */
   peaks: string;
   /** Factor whose experiments are scored (matched against the experiment names' factor field). */
@@ -77,7 +79,7 @@ export interface PeakYardstickReport {
   format: typeof PEAK_YARDSTICK_FORMAT;
   formatVersion: 1;
   created: string;
-  model: { name: string; dir: string; targets: number; inputLength: number };
+  model: { name: string; dir: string; targets: number; inputLength: number; ensemble?: string[] };
   peaks: { file: string; records: number; minLength: number; maxLength: number; flanks: string; window: string };
   negatives: { kind: 'dinucleotide-shuffled'; perPeak: number; seed: number; count: number };
   factor: string;
@@ -128,7 +130,8 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
   const perPeak = opts.shuffles ?? DEFAULT_SHUFFLES;
   const seed = opts.seed ?? DEFAULT_SHUFFLE_SEED;
   if (!Number.isInteger(perPeak) || perPeak < 1) throw new UsageError(`--shuffles must be a whole number ≥ 1; got ${perPeak}`);
-  const pkg = await loadModelPackage(opts.modelDir);
+  const pkgs = await loadEnsemblePackages([opts.modelDir, ...(opts.ensemble ?? [])]);
+  const pkg = pkgs[0];
   const chosen = pkg.experiments.filter((e) => e.factor.toLowerCase() === factor.toLowerCase());
   if (!chosen.length) {
     throw new UsageError(`the model has no experiment of factor "${factor}" (${pkg.experiments.length} outputs, e.g. ${pkg.experiments.slice(0, 3).map((e) => e.factor).join(', ')}); choose one with --factor`);
@@ -146,7 +149,7 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
   const maxLength = lengths.reduce((m, v) => Math.max(m, v), 0);
   if (maxLength > L) opts.onNotice?.(`records up to ${maxLength} bp are longer than the model's ${L} bp window: the centred ${L} bp are scored`);
 
-  const engine = await openEngine(pkg, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice });
+  const engine = await openEnsembleEngine(pkgs, { threads: opts.threads, device: opts.device, onNotice: opts.onNotice });
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? 128) / 2));
   const rowValues = L * CHANNEL_COUNT;
   const input = new Float32Array(perBatch * 2 * rowValues);
@@ -229,7 +232,7 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
     format: PEAK_YARDSTICK_FORMAT,
     formatVersion: 1,
     created: new Date().toISOString(),
-    model: { name: pkg.manifest.name, dir: pkg.dir, targets: T, inputLength: L },
+    model: { name: ensembleName(pkgs), dir: pkg.dir, targets: T, inputLength: L, ...(pkgs.length > 1 ? { ensemble: pkgs.map((p) => p.dir) } : {}) },
     peaks: {
       file: opts.peaks,
       records: peaks.length,
@@ -262,7 +265,7 @@ function fmt(v: number | null): string {
 export function yardstickSummaryText(r: PeakYardstickReport): string {
   const s = r.summary;
   return [
-    `model        ${r.model.name} (${r.model.dir})`,
+    `model        ${r.model.name} (${(r.model.ensemble ?? [r.model.dir]).join(', ')})`,
     `positives    ${r.peaks.records} peaks from ${r.peaks.file}; flanks: ${r.peaks.flanks}`,
     `negatives    ${r.negatives.count} dinucleotide-shuffled copies (${r.negatives.perPeak} per peak, seed ${r.negatives.seed})`,
     `strands      forward + reverse complement, averaged`,

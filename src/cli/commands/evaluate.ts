@@ -9,7 +9,7 @@ import { SPLIT_NAMES } from '../../training/datasets';
 import { EvaluationReport, DEFAULT_EVAL_BATCH, evaluateModel, writeEvaluationOutputs } from '../../training/evaluate';
 import { DEFAULT_MIN_POSITIVES } from '../../core/metrics';
 import { DEFAULT_FACTOR, DEFAULT_SHUFFLES, DEFAULT_SHUFFLE_SEED, peakYardstick, yardstickSummaryText } from '../../training/yardstick';
-import { choiceOption, intOption, stringOption } from '../args';
+import { choiceOption, intOption, listOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
@@ -22,7 +22,7 @@ function fmt(v: number | null): string {
 export function summaryText(r: EvaluationReport): string {
   const s = r.summary;
   return [
-    `model        ${r.model.name} (${r.model.dir})`,
+    `model        ${r.model.name} (${(r.model.ensemble ?? [r.model.dir]).join(', ')})`,
     `data         ${r.data.dir}, ${r.data.split} split: ${r.data.samples} windows${r.data.samples < r.data.samplesInSplit ? ` of ${r.data.samplesInSplit}` : ''}`,
     `strands      ${r.scoring.reverseComplement ? 'forward + reverse complement, averaged' : 'forward only'}`,
     `experiments  ${s.qualifying} of ${s.targets} with ≥ ${s.minPositives} positives`,
@@ -35,10 +35,11 @@ export function summaryText(r: EvaluationReport): string {
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
-  usage: 'evaluate --data DIR [--model DIR] [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
+  usage: 'evaluate --data DIR [--model DIR] [--ensemble DIR]… [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--ensemble DIR]… [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
   positionals: { min: 0, max: 0 },
   options: {
     model: MODEL_OPTION,
+    ensemble: { type: 'string', repeatable: true, value: 'DIR', description: 'also this model (repeatable): the mean of every model\'s probabilities is scored, an ensemble; the models must predict the same experiments' },
     data: { type: 'string', value: 'DIR', description: 'prepared dataset directory (tfbs dataset prepare)' },
     split: { type: 'string', value: 'NAME', description: 'split to score: test (default), valid or train' },
     rc: RC_OPTION,
@@ -71,6 +72,7 @@ export const evaluateCommand: CliCommand = {
       let bar: ProgressBar | undefined;
       const report = await peakYardstick({
         modelDir: stringOption(args, 'model') ?? defaultModelDir(),
+        ensemble: listOption(args, 'ensemble'),
         peaks,
         factor: stringOption(args, 'factor') ?? DEFAULT_FACTOR,
         shuffles: intOption(args, 'shuffles', DEFAULT_SHUFFLES, 1, 100),
@@ -103,6 +105,7 @@ export const evaluateCommand: CliCommand = {
     let bar: ProgressBar | undefined;
     const report = await evaluateModel({
       modelDir: stringOption(args, 'model') ?? defaultModelDir(),
+      ensemble: listOption(args, 'ensemble'),
       dataDir,
       split,
       reverseComplement: args.options.rc !== false,
