@@ -8,6 +8,7 @@
 import { ModelError } from './errors';
 import { InferenceEngine } from './engine';
 import { ModelPackage, loadModelPackage } from './modelPackage';
+import { targetDifferences } from './targets';
 
 /**
  * Members must agree on what they predict and what they read: the same experiments in the same
@@ -30,27 +31,23 @@ export function checkEnsembleMembers(pkgs: readonly ModelPackage[]): void {
     if (b.targets.length !== a.targets.length) {
       throw new ModelError(`an ensemble's models must predict the same experiments: this one has ${b.targets.length} outputs, the first (${first.dir}) ${a.targets.length}`, where);
     }
-    const diffs: string[] = [];
-    let count = 0;
-    for (let i = 0; i < a.targets.length; i++) {
-      if (a.targets[i] === b.targets[i]) continue;
-      count++;
-      if (diffs.length < 3) diffs.push(`#${i}: "${b.targets[i]}", the first's "${a.targets[i]}"`);
-    }
+    const { count, text } = targetDifferences(a.targets, b.targets, (theFirst, thisOne) => `"${thisOne}", the first's "${theFirst}"`);
     if (count) {
       throw new ModelError(
-        `an ensemble's models must predict the same experiments in the same order: this one differs from the first (${first.dir}) at ${count} of ${a.targets.length} outputs (${diffs.join('; ')}${count > diffs.length ? '; …' : ''})`,
+        `an ensemble's models must predict the same experiments in the same order: this one differs from the first (${first.dir}) at ${count} of ${a.targets.length} outputs (${text})`,
         where,
       );
     }
   }
 }
 
-/** Loads the packages of an ensemble (the first is the model named first) and checks them against each other. */
+/**
+ * Loads the packages of an ensemble, the model named first first. They are checked against each
+ * other where they are opened together (openEnsembleEngine), the one way into an ensemble.
+ */
 export async function loadEnsemblePackages(dirs: readonly string[]): Promise<ModelPackage[]> {
   const pkgs: ModelPackage[] = [];
   for (const dir of dirs) pkgs.push(await loadModelPackage(dir));
-  checkEnsembleMembers(pkgs);
   return pkgs;
 }
 

@@ -70,3 +70,23 @@ export function selectTargets(experiments: readonly Experiment[], items: readonl
   }
   return { indices: [...chosen].sort((a, b) => a - b), unknown };
 }
+
+/**
+ * Where two equally long lists of experiment names differ, position by position: how many positions,
+ * and the first `shown` of them as `#i: describe(a[i], b[i])` (for messages that name the mismatch).
+ */
+export function targetDifferences(
+  a: readonly string[],
+  b: readonly string[],
+  describe: (a: string, b: string) => string,
+  shown = 3,
+): { count: number; text: string } {
+  const examples: string[] = [];
+  let count = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    count++;
+    if (examples.length < shown) examples.push(`#${i}: ${describe(a[i], b[i])}`);
+  }
+  return { count, text: examples.join('; ') + (count > examples.length ? '; …' : '') };
+}

@@ -24,7 +24,7 @@ import {
   summarizeMetrics,
 } from '../core/metrics';
 import { ensembleName, loadEnsemblePackages } from '../core/ensemble';
-import { Experiment, uniqueLabel } from '../core/targets';
+import { Experiment, targetDifferences, uniqueLabel } from '../core/targets';
 import { Device } from '../core/engine';
 import { openEnsembleEngine } from '../engine/openEngine';
 import { DatasetInfo, SplitName, availableSplits, openSplit, readPreparedDataset } from './datasets';
@@ -98,17 +98,10 @@ export function checkTargetsMatch(modelTargets: readonly string[], dataTargets: 
       { file: modelDir },
     );
   }
-  const diffs: string[] = [];
-  let count = 0;
-  for (let i = 0; i < modelTargets.length; i++) {
-    if (modelTargets[i] !== dataTargets[i]) {
-      count++;
-      if (diffs.length < 3) diffs.push(`#${i}: model "${modelTargets[i]}", dataset "${dataTargets[i]}"`);
-    }
-  }
+  const { count, text } = targetDifferences(modelTargets, dataTargets, (m, d) => `model "${m}", dataset "${d}"`);
   if (count) {
     throw new ModelError(
-      `the model's outputs and the dataset's label columns name different experiments at ${count} of ${modelTargets.length} positions (${diffs.join('; ')}${count > diffs.length ? '; …' : ''})`,
+      `the model's outputs and the dataset's label columns name different experiments at ${count} of ${modelTargets.length} positions (${text})`,
       { file: modelDir },
     );
   }
