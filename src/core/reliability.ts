@@ -173,6 +173,34 @@ export function verdictLongText(v: ReliabilityVerdict): string {
   return parts.join('; ');
 }
 
+/** A verdict as JSON for machine-readable outputs: every number, rounded, nothing invented. */
+export function verdictJson(v: ReliabilityVerdict): Record<string, unknown> {
+  const r = (x: number | undefined): number | undefined => (x === undefined ? undefined : Math.round(x * 1e4) / 1e4);
+  return JSON.parse(JSON.stringify({
+    grade: v.grade, rocAuc: r(v.rocAuc), rocAucCi95: v.ci95?.map((x) => r(x)), averagePrecision: r(v.averagePrecision),
+    positives: v.positives, negatives: v.negatives, trainPositives: v.trainPositives, outOfRegionRocAuc: r(v.outOfRegionRocAuc), reason: v.reason,
+  }));
+}
+
+/**
+ * Comment lines for a TSV whose data columns are outputs `selected` after `leading` key columns: what
+ * the numbers are, then one cell per column in the columns' order ("B 0.863", "unmeasured"). `##` lines
+ * are skipped by readers that skip comments (pandas `comment='#'`, R `comment.char`).
+ */
+export function reliabilityTsvComments(data: ReliabilityData | undefined, selected: readonly number[], leading: number): string {
+  // A model without the data gets no lines: the TSV stays what it always was (JSON says "unmeasured").
+  if (!data) return '';
+  const on = data.heldOut ? ` on ${data.heldOut.source}, ${data.heldOut.split} split, ${data.heldOut.samples} windows` : '';
+  const cells = selected.map((t) => {
+    const v = assessOutput(data, t);
+    return v.measured ? `${v.grade} ${(v.rocAuc as number).toFixed(3)}` : 'unmeasured';
+  });
+  return (
+    `##reliability=held-out ROC AUC of each column's output${on} (grade A >= 0.9, B >= 0.8, C >= 0.7, D below; unmeasured: fewer than ${data.heldOut?.minPositives ?? DEFAULT_MIN_POSITIVES} held-out positives); tfbs info --targets lists every number\n` +
+    `##reliability_by_column${'\t'.repeat(leading)}${cells.join('\t')}\n`
+  );
+}
+
 /**
  * Reads `DIR/reliability.json` when there is one and checks it belongs to this model: same number of
  * outputs, the same name at every index, the same network checksum. A mismatch is refused naming the
