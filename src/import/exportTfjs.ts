@@ -12,7 +12,7 @@ import { loadModelPackage } from '../core/modelPackage';
 import { loadTfjs } from '../engine/tfjsEngine';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { initializerPrefix } from '../onnx/layerGraph';
-import { Activation, Layer, LayerNetwork, networkFromDescription, RecurrentLayer, inferShapes } from './layers';
+import { Activation, Layer, LayerNetwork, networkFromDescription, RecurrentLayer, inferShapes } from '../onnx/layerNetwork';
 
 type Json = Record<string, unknown>;
 

@@ -18,7 +18,7 @@ import { ChannelCheck, ChannelOrder, checkChannels, Motif, toAgct } from './chan
 import { HDF5_SIGNATURE, Hdf5 } from './hdf5';
 import { isKeras0, keras0Architecture, readKeras0 } from './keras0';
 import { ImportedNetwork, readKeras3, readKerasH5 } from './kerasFiles';
-import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from './layers';
+import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from '../onnx/layerNetwork';
 import { looksLikeTfjs, readTfjs } from './tfjs';
 import { looksLikeTorch, readPytorch } from './pytorch';
 

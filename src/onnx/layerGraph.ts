@@ -1,10 +1,10 @@
 /**
- * An ONNX graph for any layer chain of src/import/layers.ts (what `tfbs import` builds from a Keras or
+ * An ONNX graph for any layer chain of ./layerNetwork.ts (what `tfbs import` builds from a Keras or
  * TF.js model). Input (batch, L, 4) NLC; values between layers are kept in whatever layout the last
  * operator produced and transposed only when the next one needs another (Conv/pool want NCL, the LSTM
  * wants (T, N, F), Flatten wants NLC so that it flattens position-major as Keras does).
  */
-import { Activation, Layer, LayerNetwork, RecurrentLayer, inferShapes, samePadding } from '../import/layers';
+import { Activation, Layer, LayerNetwork, RecurrentLayer, inferShapes, samePadding } from './layerNetwork';
 import { GraphBuilder } from './danq';
 import { attr, AttributeValue, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
 
