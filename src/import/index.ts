@@ -16,7 +16,7 @@ import { writeModel } from '../onnx/onnxModel';
 import { buildLayerModel } from '../onnx/layerGraph';
 import { ChannelCheck, ChannelOrder, checkChannels, Motif, toAgct } from './channels';
 import { HDF5_SIGNATURE, Hdf5 } from './hdf5';
-import { isKeras0, keras0Architecture, readKeras0 } from './keras0';
+import { isKeras0, keras0Architecture, readKeras0, SeyaBidirectionalReading } from './keras0';
 import { ImportedNetwork, readKeras3, readKerasH5 } from './kerasFiles';
 import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from '../onnx/layerNetwork';
 import { looksLikeTfjs, readTfjs } from './tfjs';
@@ -30,6 +30,8 @@ export interface ImportOptions {
   targets?: string;
   /** Keras 0 files: a preset name or a JSON file. */
   architecture?: string;
+  /** Keras 0 files: how seya's Bidirectional is read (default 'two-forward', what it computed). */
+  seyaBidirectional?: SeyaBidirectionalReading;
   /** Input length for models that do not declare one. */
   length?: number;
   binSize?: number;
@@ -123,8 +125,9 @@ async function readNetwork(file: string, opts: ImportOptions): Promise<ImportedN
   if (found.kind === 'tfjs') return { ...(await readTfjs(file, found.json as never, { length: opts.length })), tfjsJson: found.json };
   const h = await Hdf5.open(file);
   try {
-    if (isKeras0(h)) return readKeras0(file, h, await keras0Architecture(opts.architecture, file));
+    if (isKeras0(h)) return readKeras0(file, h, await keras0Architecture(opts.architecture, file), opts.seyaBidirectional);
     if (opts.architecture) throw new UsageError('--architecture is for Keras 0/1 files only; this file carries its own');
+    if (opts.seyaBidirectional) throw new UsageError("--seya-bidirectional is for Keras 0/1 files only (seya's Bidirectional); this file's bidirectional layers say how they run");
     return await readKerasH5(file, h, { length: opts.length });
   } finally {
     h.close();

@@ -54,6 +54,14 @@ export interface RecurrentLayer extends LayerBase {
   returnSequences: boolean;
   /** Single-direction layer that runs backwards (Keras go_backwards). */
   goBackwards: boolean;
+  /**
+   * Two directions only: how the second one runs. 'reverse' (also when absent): a true bidirectional
+   * layer, the second reads each window from its end and its outputs are put back in window order.
+   * 'forward': both run forward in time over the same input, outputs side by side. That is what seya's
+   * Bidirectional computed in Keras 0 (the original DanQ): its "backward" copy reversed the batch axis,
+   * not time (EderSantana/seya issue 32).
+   */
+  secondDirection?: 'reverse' | 'forward';
   activation: Activation;
   recurrentActivation: Activation;
   /**
