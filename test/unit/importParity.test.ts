@@ -142,29 +142,34 @@ test("DanQ's architecture as a functional Keras 2 model: 919 outputs, the 690 TF
   assert.ok(r.spread > 0.1, `spread ${r.spread}`);
 });
 
-test("the original DanQ Keras 0 layout (Theano kernel flip, i,c,f,o gates, hard_sigmoid, seya's Bidirectional) matches the reference", async () => {
+test("the original DanQ Keras 0 layout (Theano kernel flip, i,c,f,o gates, hard_sigmoid, seya's Bidirectional) matches the reference in both readings", async () => {
   const arch = path.join(fixtures, 'danq_keras0_arch.json');
   const r = await checkParity({ file: path.join(fixtures, 'danq_keras0.h5'), opts: { targets: 'deepsea', architecture: arch }, refArgs: ['--keras0-arch', arch], slice: [125, 815] });
   assert.equal(r.outputs, 690);
   assert.ok(r.spread > 0.1, `spread ${r.spread}`);
+  // The other reading, on request: a true bidirectional LSTM (the second LSTM reads each window from its end).
+  const reverse = await checkParity({
+    file: path.join(fixtures, 'danq_keras0.h5'), outName: 'pkg-danq_keras0-true-reverse', opts: { targets: 'deepsea', architecture: arch, seyaBidirectional: 'true-reverse' },
+    refArgs: ['--keras0-arch', arch, '--bidirectional', 'true-reverse'], slice: [125, 815],
+  });
+  assert.equal(reverse.outputs, 690);
 });
 
-test("the original DanQ at full size (Keras 0, seya's Bidirectional, --architecture danq) computes what seya computed: both LSTMs forward in time", async () => {
+test("the original DanQ at full size (Keras 0, seya's Bidirectional, --architecture danq) computes what seya computed: both LSTMs forward in time, not a true BiLSTM", async () => {
   // DanQ_train.py's sizes with seeded weights (~190 MB, written here, not committed); a few windows.
   python([path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), '--danq-keras0-full', fixtures]);
   const file = path.join(fixtures, 'danq_full_keras0.h5');
   const arch = path.join(fixtures, 'danq_full_keras0_arch.json');
-  const common = { file, windows: 4, slice: [125, 815] as [number, number] };
-  const seya = await checkParity({ ...common, opts: { targets: 'deepsea', architecture: 'danq' }, refArgs: ['--keras0-arch', arch] });
+  const seya = await checkParity({ file, windows: 4, slice: [125, 815], opts: { targets: 'deepsea', architecture: 'danq' }, refArgs: ['--keras0-arch', arch] });
   assert.equal(seya.outputs, 690);
   assert.ok(seya.spread > 0.1, `spread ${seya.spread}`);
   const m = JSON.parse(await fs.readFile(path.join(work, 'pkg-danq_full_keras0.h5', 'model.json'), 'utf8'));
   assert.ok(m.source.notes.some((n: string) => /both LSTMs run forward in time/.test(n)), 'the package says how the layer was read');
-  // The other reading, on request: a true bidirectional LSTM (the backward one reads each window from its end).
-  const reverse = await checkParity({ ...common, outName: 'pkg-danq-full-true-reverse', opts: { targets: 'deepsea', architecture: 'danq', seyaBidirectional: 'true-reverse' }, refArgs: ['--keras0-arch', arch, '--bidirectional', 'true-reverse'] });
+  // What the true-bidirectional reading predicts for the same windows: far from the file's own predictions.
+  const trueReverse = await reference(file, realRegionWindows(4, 1000, 313), 4, 1000, ['--keras0-arch', arch, '--bidirectional', 'true-reverse']);
   let apart = 0;
-  for (let i = 0; i < seya.got.length; i++) apart = Math.max(apart, Math.abs(seya.got[i] - reverse.got[i]));
-  console.log(`# full DanQ: the two readings differ by up to ${apart.toFixed(3)} in p`);
+  for (let w = 0; w < 4; w++) for (let j = 0; j < 690; j++) apart = Math.max(apart, Math.abs(seya.got[w * 690 + j] - trueReverse[w * 919 + 125 + j]));
+  console.log(`# full DanQ: the true-bidirectional reading differs from the import by up to ${apart.toFixed(3)} in p`);
   assert.ok(apart > 0.1, `the two readings must give clearly different predictions (max |Δp| ${apart})`);
 });
 
