@@ -10,6 +10,7 @@ import { InputError, UsageError, ioErrorFrom } from '../core/errors';
 import { BedGraphWriter, BedWriter, PredictionWriter } from '../core/formats/predictions';
 import { experimentsFromNames, uniqueLabel } from '../core/targets';
 import { ShardHeader, contextOfShard, readShardHeader, replayShard } from './binsFile';
+import { identityDifference, identityOf } from './runIdentity';
 import { BigWigTracksWriter, NarrowPeakWriter } from './writers';
 
 export const MERGE_FORMATS = ['bigwig', 'narrowpeak', 'bed', 'bedgraph'] as const;
@@ -81,10 +82,12 @@ export async function checkedShards(files: readonly string[]): Promise<Array<{ f
   const shards = [];
   for (const file of files) shards.push({ file, header: await readShardHeader(file) });
   const first = shards[0];
-  const same = (h: ShardHeader): string => JSON.stringify([h.model, h.binSize, h.reverseComplement, h.selected, h.experiments, h.shard.count, h.chromSizes]);
-  for (const s of shards) {
-    if (same(s.header) !== same(first.header)) {
-      throw new InputError(`this shard is not from the same run as ${first.file} (model, bin size, strands, experiments, shard count or chromosome sizes differ)`, { file: s.file });
+  const firstIdentity = identityOf(first.header);
+  for (const s of shards.slice(1)) {
+    const difference = identityDifference(identityOf(s.header), firstIdentity, 'this shard', first.file);
+    if (difference) throw new InputError(`this shard is not from the same run as ${first.file}: ${difference}`, { file: s.file });
+    if (s.header.shard.count !== first.header.shard.count) {
+      throw new InputError(`this shard is part ${s.header.shard.index + 1} of ${s.header.shard.count}, ${first.file} part ${first.header.shard.index + 1} of ${first.header.shard.count}: not the same split of the genome`, { file: s.file });
     }
   }
   const count = first.header.shard.count;
