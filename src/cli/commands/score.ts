@@ -1,14 +1,13 @@
 /** `tfbs score`: a FASTA file in, per-bin binding probabilities out, streamed with bounded memory. */
 import { existsSync, promises as fs } from 'fs';
-import * as path from 'path';
-import { AtomicFile, TextSink, stdoutSink, writeBufferShare } from '../../core/atomicFile';
+import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
 import { parseRegion, splitRegionList } from '../../core/genomic';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
-import { selectTargets, uniqueLabel } from '../../core/targets';
+import { selectTargets } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
@@ -17,7 +16,8 @@ import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
-import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
+import { BigWigTracksWriter, NarrowPeakWriter, openBedGraphFiles } from '../../tracks/writers';
+import { PooledTextFile } from '../../tracks/filePool';
 import { BinsWriter } from '../../tracks/binsFile';
 import { readRegionCodes } from '../../tracks/regionReader';
 import { GenomeRegion, parseShard, regionLabel, shardRegions } from '../../tracks/shards';
@@ -122,7 +122,7 @@ export const scoreCommand: CliCommand = {
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits };
-    const files: AtomicFile[] = [];
+    const files: Array<AtomicFile | PooledTextFile> = [];
     const open = async (target: string, bufferBytes?: number): Promise<TextSink> => {
       const f = await AtomicFile.open(target, bufferBytes);
       files.push(f);
@@ -171,11 +171,8 @@ export const scoreCommand: CliCommand = {
         await fs.mkdir(output, { recursive: true }).catch((e) => {
           throw ioErrorFrom(e, output, 'write');
         });
-        const sinks: TextSink[] = [];
-        for (const t of selected) {
-          const safe = uniqueLabel(pkg.experiments[t], pkg.experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
-          sinks.push(await open(path.join(output, `${String(t).padStart(3, '0')}_${safe}.bedGraph`), writeBufferShare(selected.length)));
-        }
+        const sinks = openBedGraphFiles(output, pkg.experiments, selected);
+        files.push(...sinks);
         writer = new BedGraphWriter(sinks, ctx);
       } else {
         const sink = output ? await open(output) : stdoutSink;
