@@ -53,46 +53,36 @@ after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-test(`bigWig of 320 experiments with ulimit -n ${LIMIT}: score, merge and resume write every track, equal to a run of three`, async () => {
-  const few = path.join(work, 'few');
-  ok(['score', fasta, '--model', model, '--targets', '0,344,638', '--format', 'bigwig', '-o', few]);
+/** Score, merge and resume `format` for MANY experiments under the limit; each equals a run of three. */
+async function tracksUnderLimit(format: 'bigwig' | 'bedgraph', extension: string): Promise<void> {
+  const few = path.join(work, `few-${format}`);
+  ok(['score', fasta, '--model', model, '--targets', '0,344,638', '--format', format, '-o', few]);
   const names = (await fs.readdir(few)).sort();
   assert.equal(names.length, 3);
 
-  const all = path.join(work, 'all');
-  const r = limited(['score', fasta, '--model', model, '--targets', MANY, '--format', 'bigwig', '-o', all]);
+  const all = path.join(work, `all-${format}`);
+  const r = limited(['score', fasta, '--model', model, '--targets', MANY, '--format', format, '-o', all]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal((await fs.readdir(all)).filter((f) => f.endsWith('.bw')).length, 320);
+  assert.equal((await fs.readdir(all)).filter((f) => f.endsWith(extension)).length, 320);
   await sameFiles(few, all, names);
 
-  const shards = [1, 2].map((k) => path.join(work, `all-${k}.bins`));
+  const shards = [1, 2].map((k) => path.join(work, `${format}-${k}.bins`));
   shards.forEach((s, k) => ok(['score', fasta, '--model', model, '--targets', MANY, '--shard', `${k + 1}/2`, '--format', 'bins', '-o', s]));
-  const merged = path.join(work, 'merged');
-  const m = limited(['merge', ...shards, '--format', 'bigwig', '-o', merged]);
+  const merged = path.join(work, `merged-${format}`);
+  const m = limited(['merge', ...shards, '--format', format, '-o', merged]);
   assert.equal(m.code, 0, m.stderr);
   await sameFiles(all, merged, await fs.readdir(all));
 
-  const resumed = path.join(work, 'resumed');
-  const res = limited(['score', fasta, '--model', model, '--targets', MANY, '--format', 'bigwig', '--resume', '--chunk', '2000', '-o', resumed]);
+  const resumed = path.join(work, `resumed-${format}`);
+  const res = limited(['score', fasta, '--model', model, '--targets', MANY, '--format', format, '--resume', '--chunk', '2000', '-o', resumed]);
   assert.equal(res.code, 0, res.stderr);
   await sameFiles(all, resumed, await fs.readdir(all));
+}
+
+test(`bigWig of 320 experiments with ulimit -n ${LIMIT}: score, merge and resume write every track, equal to a run of three`, async () => {
+  await tracksUnderLimit('bigwig', '.bw');
 });
 
-test(`bedGraph of 320 experiments (one file each) with ulimit -n ${LIMIT}: score and merge, equal to a run of three`, async () => {
-  const few = path.join(work, 'few-bg');
-  ok(['score', fasta, '--model', model, '--targets', '0,344,638', '--format', 'bedgraph', '-o', few]);
-  const names = (await fs.readdir(few)).sort();
-  assert.equal(names.length, 3);
-  const all = path.join(work, 'all-bg');
-  const r = limited(['score', fasta, '--model', model, '--targets', MANY, '--format', 'bedgraph', '-o', all]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal((await fs.readdir(all)).filter((f) => f.endsWith('.bedGraph')).length, 320);
-  await sameFiles(few, all, names);
-
-  const shards = [1, 2].map((k) => path.join(work, `bg-${k}.bins`));
-  shards.forEach((s, k) => ok(['score', fasta, '--model', model, '--targets', MANY, '--shard', `${k + 1}/2`, '--format', 'bins', '-o', s]));
-  const merged = path.join(work, 'merged-bg');
-  const m = limited(['merge', ...shards, '--format', 'bedgraph', '-o', merged]);
-  assert.equal(m.code, 0, m.stderr);
-  await sameFiles(all, merged, await fs.readdir(all));
+test(`bedGraph of 320 experiments (one file each) with ulimit -n ${LIMIT}: score, merge and resume, equal to a run of three`, async () => {
+  await tracksUnderLimit('bedgraph', '.bedGraph');
 });

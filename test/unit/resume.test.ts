@@ -4,6 +4,7 @@ import { spawn } from 'child_process';
 import { existsSync, promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { seededRandom } from '../../src/core/random';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
@@ -65,25 +66,13 @@ async function killAfter(args: string[], journal: string, chunks: number): Promi
   }
 }
 
-/** mulberry32: a seeded generator, so a failing kill point can be replayed (TFBS_RESUME_SEED). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.TFBS_RESUME_SEED ?? 20261207);
 
 for (const [i, [format, out]] of [['bigwig', 'bw'], ['narrowpeak', 'peaks.narrowPeak'], ['bed', 'sites.bed'], ['bedgraph', 'bg']].entries()) {
   test(`--resume ${format}: killed twice at seeded points, resumed, the output equals an uninterrupted run byte for byte`, async () => {
     // Two kills, each after 2–21 more chunks of 100 (≤ 42 in all): both land before the end, so the
     // last run really resumes (asserted), and its output is the one compared.
-    const random = seeded(SEED + i);
+    const random = seededRandom(SEED + i); // replayable: TFBS_RESUME_SEED
     const points = [2 + Math.floor(random() * 20), 2 + Math.floor(random() * 20)];
     console.log(`# ${format}: kill after ${points.join(' and then ')} more chunks (TFBS_RESUME_SEED=${SEED})`);
     const threshold = format === 'narrowpeak' || format === 'bed' ? ['--threshold', '0.25'] : [];
