@@ -84,7 +84,10 @@ export async function networkChecksum(pkg: ModelPackage): Promise<string> {
   return parts.join('+');
 }
 
-/** The engine as it computes: its description without thread or worker counts (which change no bit). */
+/**
+ * The engine as it computes: its description without thread or worker counts (shards scored on one
+ * thread merge into the bytes of a two-thread run: test/unit/merge.test.ts's workflow test).
+ */
 export function engineIdentity(engine: InferenceEngine): string {
   return engine.description.replace(/, \d+ threads?/, '').replace(/ on \d+ worker threads?/, '');
 }
