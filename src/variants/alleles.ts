@@ -13,6 +13,7 @@
  *  - A window that would need sequence outside the chromosome is not scored (Selene's `.NA` file).
  */
 import { UNKNOWN } from '../core/encoding';
+import { logit } from '../core/logit';
 
 export interface AlleleGeometry {
   /** 0-based start of REF on the chromosome (POS − 1). */
@@ -135,18 +136,7 @@ export function sameChrom(a: string, b: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Effect scores from strand-merged probabilities
-
-/**
- * Probabilities are clipped to [1e−6, 1 − 1e−6] before the logit, as everywhere in TFBS Lens. Selene
- * clips to [1e−24, 0.999999], so for probabilities below 1e−6 its logit differences are larger.
- */
-export const LOGIT_EPSILON = 1e-6;
-
-export function logit(p: number): number {
-  const q = Math.min(1 - LOGIT_EPSILON, Math.max(LOGIT_EPSILON, p));
-  return Math.log(q / (1 - q));
-}
+// Effect scores from strand-merged probabilities (the logit and its clip: src/core/logit.ts)
 
 export interface EffectScores {
   ref: number;

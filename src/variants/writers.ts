@@ -11,7 +11,8 @@
  */
 import { TextSink } from '../core/atomicFile';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { LOGIT_EPSILON, effectScores } from './alleles';
+import { LOGIT_EPSILON } from '../core/logit';
+import { effectScores } from './alleles';
 import { ScoredAllele, SkippedAllele } from './scoreVariants';
 import { VcfHeader } from './vcfReader';
 
