@@ -12,7 +12,7 @@ import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '.
 import { FastaRecord, parseFastaText, positionAt } from '../core/fasta';
 import { Experiment } from '../core/targets';
 import { InferenceEngine } from '../core/engine';
-import { alleleGeometry, buildWindows, effectScores, refFitsWindow } from '../variants/alleles';
+import { DEFAULT_WINDOW_MODE, alleleGeometry, buildWindows, effectScores, refFitsWindow } from '../variants/alleles';
 import { anchored, sequenceEdits } from '../variants/sequenceDiff';
 import { ExperimentEffect, LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult, VariantKind } from '../shared/variantEffectProtocol';
 import { ScoringService } from './scoringService';
@@ -131,7 +131,7 @@ export async function scoreLiveVariants(engine: InferenceEngine, strands: number
   const input = new Float32Array(n * strands * size);
   const hasN: boolean[] = [];
   variants.forEach((v, i) => {
-    const g = alleleGeometry(v.start + 1, v.ref.length, v.alt.length, L);
+    const g = alleleGeometry(v.start + 1, v.ref.length, v.alt.length, L, DEFAULT_WINDOW_MODE);
     const padded = new Uint8Array(g.needTo - g.needFrom).fill(UNKNOWN);
     const from = Math.max(0, g.needFrom);
     const to = Math.min(v.reference.length, g.needTo);

@@ -12,7 +12,7 @@
 import { TextSink } from '../core/atomicFile';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { LOGIT_EPSILON } from '../core/logit';
-import { effectScores } from './alleles';
+import { WindowMode, effectScores } from './alleles';
 import { ScoredAllele, SkippedAllele } from './scoreVariants';
 import { VcfHeader } from './vcfReader';
 
@@ -25,6 +25,7 @@ export interface VariantOutputContext {
   /** Output indices to write, ascending. */
   selected: readonly number[];
   reverseComplement: boolean;
+  windowMode: WindowMode;
 }
 
 export interface VariantWriter {
@@ -130,6 +131,7 @@ export class VariantVcfWriter implements VariantWriter {
     const lines = [
       ...kept,
       `##tfbs_model=${this.ctx.modelName}`,
+      `##tfbs_window_mode=${this.ctx.windowMode}`,
       `##tfbs_experiments=${this.ctx.selected.map((t) => `${t}:${uniqueLabel(this.ctx.experiments[t], this.ctx.experiments).replace(/[,\s]/g, '_')}`).join(',')}`,
       ...VCF_INFO_FIELDS.map(([id, what]) => `##INFO=<ID=${id},Number=${n},Type=Float,Description="TFBS Lens: ${what}; ${strands}; one value per experiment of ##tfbs_experiments">`),
       '##INFO=<ID=TFBS_REF_MISMATCH,Number=0,Type=Flag,Description="TFBS Lens: the genome\'s bases differ from REF (REF was scored)">',

@@ -13,7 +13,7 @@ import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
 import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
 import { VcfRegion, isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
-import { sameChrom } from '../../variants/alleles';
+import { DEFAULT_WINDOW_MODE, WINDOW_MODES, sameChrom } from '../../variants/alleles';
 import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
 import { choiceOption, intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
@@ -26,7 +26,7 @@ const MAX_LOGGED_PROBLEMS = 20;
 export const variantsCommand: CliCommand = {
   name: 'variants',
   summary: 'score the effect of VCF variants (ref vs alt probability, Δp, Δlogit, log2 fold change) per experiment',
-  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode centred] [--region chr:start-end,...] [--no-rc] [-o FILE] [--not-scored FILE]',
+  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode selene|centred-alt] [--region chr:start-end,...] [--no-rc] [-o FILE] [--not-scored FILE]',
   positionals: { min: 0, max: 0 },
   options: {
     vcf: { type: 'string', value: 'FILE', description: 'the variants: VCF, plain, gzip or bgzip (multi-allelic records are split)' },
@@ -34,7 +34,16 @@ export const variantsCommand: CliCommand = {
     model: MODEL_OPTION,
     targets: TARGETS_OPTION,
     format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, else tsv' },
-    'window-mode': { type: 'string', value: 'MODE', description: 'centred (the only mode: the window is centred at POS + len(REF)//2, Selene\'s convention)' },
+    'window-mode': {
+      type: 'string',
+      value: 'MODE',
+      description:
+        'where ALT goes in its window; both centre the reference window at POS + len(REF)//2 (REF\'s base len(REF)//2 at index 499 of 1000). ' +
+        'selene (default): Selene\'s _process_alt — an insertion\'s window is the reference window with REF replaced by ALT, (len(ALT) − len(REF))//2 bases trimmed from the left and the rest from the right ' +
+        '(REF=C ALT=CT: the C at 499); an ALT longer than the window is its middle bases, from (len(ALT) − 1000)//2; substitutions and deletions put ALT\'s base len(ALT)//2 at 499 ' +
+        '(deletions spliced at REF: Selene\'s code splices 2 bp to the right). ' +
+        'centred-alt: every ALT\'s base len(ALT)//2 at 499 (an insertion REF=C ALT=CT: the T at 499)',
+    },
     rc: RC_OPTION,
     device: DEVICE_OPTION,
     threads: THREADS_OPTION,
@@ -49,7 +58,10 @@ export const variantsCommand: CliCommand = {
     const fasta = stringOption(args, 'fasta');
     if (!vcf) throw new UsageError('--vcf FILE is required');
     if (!fasta) throw new UsageError('--fasta FILE is required');
-    choiceOption(args, 'window-mode', ['centred', 'centered'] as const, 'centred');
+    if (args.options['window-mode'] === 'centred' || args.options['window-mode'] === 'centered') {
+      throw new UsageError('--window-mode centred was renamed: centred-alt is the former rule (ALT\'s middle base at the centre); selene, the default, is Selene\'s (see tfbs variants --help)');
+    }
+    const windowMode = choiceOption(args, 'window-mode', WINDOW_MODES, DEFAULT_WINDOW_MODE);
     const output = stringOption(args, 'output');
     const format = choiceOption(args, 'format', VARIANT_FORMATS, output && /\.vcf$/i.test(output) ? 'vcf' : 'tsv');
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
@@ -75,7 +87,7 @@ export const variantsCommand: CliCommand = {
     const { header, events } = regionList === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(regionList), sameChrom);
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
-    const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement };
+    const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
     const files: AtomicFile[] = [];
     const open = async (target: string): Promise<TextSink> => {
       const f = await AtomicFile.open(target);
@@ -96,7 +108,7 @@ export const variantsCommand: CliCommand = {
       const missingChroms = new Set<string>();
       const started = Date.now();
       let lastReport = started;
-      const counts = await scoreVcfEvents(events, reference, engine, { reverseComplement, batchSize, signal: io.signal }, {
+      const counts = await scoreVcfEvents(events, reference, engine, { reverseComplement, windowMode, batchSize, signal: io.signal }, {
         scored: async (a) => {
           if (!begun) await writer.begin();
           begun = true;
