@@ -5,7 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { promises as fs, readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { codesFromString } from '../../src/core/encoding';
@@ -69,6 +70,76 @@ test('sequence diff: applying the blocks to the reference gives the edited seque
     assert.ok(e, `trial ${trial}`);
     assert.equal(applyEdits(real, alt, e), alt, `trial ${trial}`);
     assert.ok(e!.length <= 6 * 4, `trial ${trial}: ${e!.length} blocks`);
+  }
+});
+
+interface VcfVariant {
+  pos: number;
+  ref: string;
+  alt: string;
+}
+
+/** `bcftools norm -f` (Debian's) over one VCF record per variant, in order; `ids` keep them apart. */
+function bcftoolsNorm(dir: string, sequence: string, variants: readonly VcfVariant[]): VcfVariant[] {
+  const fa = path.join(dir, 'norm-ref.fa');
+  writeFileSync(fa, `>chr1\n${sequence}\n`);
+  const vcf = path.join(dir, 'norm-in.vcf');
+  const lines = ['##fileformat=VCFv4.2', `##contig=<ID=chr1,length=${sequence.length}>`, '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO'];
+  variants.forEach((v, i) => lines.push(`chr1\t${v.pos}\tv${i}\t${v.ref}\t${v.alt}\t.\t.\t.`));
+  writeFileSync(vcf, lines.join('\n') + '\n');
+  const r = spawnSync('bcftools', ['norm', '-f', fa, '--no-version', vcf], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const byId = new Map<string, VcfVariant>();
+  for (const l of r.stdout.split('\n')) {
+    if (!l || l.startsWith('#')) continue;
+    const f = l.split('\t');
+    byId.set(f[2], { pos: Number(f[1]), ref: f[3], alt: f[4] });
+  }
+  return variants.map((_, i) => byId.get(`v${i}`)!);
+}
+
+/** The live variant effect's reading of one edit: its blocks, anchored, as VCF fields. */
+function liveVariants(ref: string, alt: string): VcfVariant[] {
+  return sequenceEdits(codesFromString(ref), codesFromString(alt))!.map((e) => {
+    const a = anchored(e, ref.length);
+    return { pos: a.refStart + 1, ref: ref.slice(a.refStart, a.refEnd), alt: alt.slice(a.altStart, a.altEnd) };
+  });
+}
+
+test('sequence diff: indels in repeats are left-aligned as bcftools norm -f does (runs, di- and trinucleotide repeats, random indels on real sequence)', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-norm-'));
+  try {
+    const real = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n')[1].slice(0, 4000).toUpperCase();
+    const ref = real.slice(0, 500) + 'AAAAAAAA' + real.slice(500, 800) + 'CACACACACA' + real.slice(800, 1100) + 'GATGATGATGAT' + real.slice(1100, 3000);
+    // Each edit as the user made it: delete `del` bases at 0-based p, or insert `ins` before p.
+    const edits: Array<{ p: number; del?: number; ins?: string }> = [];
+    for (let p = 500; p <= 508; p++) edits.push({ p, del: 1 }, { p, ins: 'A' }, { p, ins: 'AA' });
+    for (let p = 808; p <= 818; p++) edits.push({ p, del: 2 }, { p, ins: 'CA' }, { p, ins: 'AC' }, { p, del: 1 });
+    for (let p = 1118; p <= 1130; p++) edits.push({ p, del: 3 }, { p, ins: 'GAT' }, { p, ins: 'ATG' });
+    let seed = 4242;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let k = 0; k < 120; k++) {
+      const p = 1 + rand(ref.length - 10);
+      if (rand(2)) edits.push({ p, del: 1 + rand(4) });
+      else edits.push({ p, ins: ref.slice(p, p + 1 + rand(3)) }); // a copy of what follows: a repeat
+    }
+    const naive: VcfVariant[] = [];
+    const ours: VcfVariant[] = [];
+    for (const e of edits) {
+      const alt = e.del ? ref.slice(0, e.p) + ref.slice(e.p + e.del) : ref.slice(0, e.p) + e.ins + ref.slice(e.p);
+      // The edit written where the user made it, anchored on the base before.
+      naive.push(e.del ? { pos: e.p, ref: ref.slice(e.p - 1, e.p + e.del), alt: ref[e.p - 1] } : { pos: e.p, ref: ref[e.p - 1], alt: ref[e.p - 1] + e.ins });
+      const live = liveVariants(ref, alt);
+      assert.equal(live.length, 1, JSON.stringify(e));
+      ours.push(live[0]);
+    }
+    const normalised = bcftoolsNorm(dir, ref, naive);
+    edits.forEach((e, i) => assert.deepEqual(ours[i], normalised[i], `edit ${JSON.stringify(e)}: ${JSON.stringify(naive[i])}`));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
 
