@@ -230,6 +230,50 @@ test('live variant effect: insertions and deletions keep their VCF anchor; Reset
   assert.match((await effects(uri)).message ?? '', /not open/);
 });
 
+test('live variant effect: a deletion in an A-run and an insertion sit where bcftools norm puts them and score as tfbs variants does on that VCF', async () => {
+  const uri = 'file:///live/indel-vs-cli.fa';
+  // An 8 bp A-run planted at 1500; deleting its last A must give the run's left end as POS (bcftools
+  // norm's), not the right end 7 bp away. One G inserted elsewhere: one base added to a one-base REF,
+  // where Selene's rule and centred-alt differ.
+  const seq = region.slice(0, 1500) + 'AAAAAAAA' + region.slice(1500, 5992);
+  await h.open(uri, wrapFasta('chr1', seq));
+  const lastA = 1507;
+  const insAt = 4001;
+  await h.edit(uri, Math.floor(lastA / 60) + 1, lastA % 60, lastA % 60 + 1, '');
+  await h.edit(uri, Math.floor(insAt / 60) + 1, insAt % 60, insAt % 60, 'G');
+  const r = await effects(uri);
+  assert.deepEqual(r.variants.map((v) => v.kind), ['deletion', 'insertion']);
+  const naive: VcfVariant[] = [
+    { pos: lastA, ref: seq.slice(lastA - 1, lastA + 1), alt: seq[lastA - 1] },
+    { pos: insAt, ref: seq[insAt - 1], alt: seq[insAt - 1] + 'G' },
+  ];
+  const normalised = bcftoolsNorm(tmp, seq, naive);
+  assert.deepEqual(r.variants.map((v) => ({ pos: v.start + 1, ref: v.ref, alt: v.alt })), normalised);
+  let runStart = 1500;
+  while (seq[runStart - 1] === 'A') runStart--;
+  assert.equal(normalised[0].pos, runStart, 'left-aligned: POS is the base before the run (0-based runStart − 1)');
+  assert.ok(lastA + 1 - normalised[0].pos >= 7, 'at least 7 bp left of where the edit was made');
+
+  const fasta = path.join(tmp, 'indel-vs-cli.fa');
+  await fs.writeFile(fasta, `>chr1\n${seq}\n`);
+  const vcf = path.join(tmp, 'indel-vs-cli.vcf');
+  await fs.writeFile(vcf, ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO', ...normalised.map((v, i) => `chr1\t${v.pos}\tedit${i}\t${v.ref}\t${v.alt}\t.\t.\t.`)].join('\n') + '\n');
+  const targets = [...new Set(r.variants.flatMap((v) => v.top.map((e) => e.index)))];
+  const cli = runTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', modelDir, '--threads', '1', '--targets', targets.join(',')], { timeoutMs: 120_000 });
+  assert.equal(cli.code, 0, cli.stderr);
+  const [head, ...lines] = cli.stdout.trim().split('\n');
+  const col = (name: string): number => head.split('\t').indexOf(name);
+  r.variants.forEach((v, i) => {
+    for (const e of v.top) {
+      const row = lines.map((l) => l.split('\t')).find((f) => f[col('id')] === `edit${i}` && f[col('experiment_index')] === String(e.index))!;
+      assert.ok(Math.abs(Number(row[col('ref_p')]) - e.ref) <= 1e-5 * Math.max(1e-3, e.ref), `${v.kind} ${e.index} ref: ${row[col('ref_p')]} vs ${e.ref}`);
+      assert.ok(Math.abs(Number(row[col('alt_p')]) - e.alt) <= 1e-5 * Math.max(1e-3, e.alt), `${v.kind} ${e.index} alt: ${row[col('alt_p')]} vs ${e.alt}`);
+      assert.ok(Math.abs(Number(row[col('logit_diff')]) - e.logitDiff) <= 1e-4 * Math.max(1e-2, Math.abs(e.logitDiff)), `${v.kind} ${e.index} logit`);
+    }
+  });
+  await h.close(uri);
+});
+
 test('sequence diff: a base typed over next to an equal one is one substitution, not a deletion and an insertion', () => {
   const ref = 'CCGATCCAAGGT';
   for (let i = 0; i < ref.length; i++) {
