@@ -274,6 +274,36 @@ test('VCF output: sites only, one line per ALT, INFO gains one value per request
   assert.equal(tsvOf(ensembl), plain.replace(/^chr1\t/gm, '1\t'));
 });
 
+test('re-scoring a tfbs variants VCF replaces its TFBS_* INFO keys and header lines (said on stderr); bcftools query reads this run\'s values', async () => {
+  const first = path.join(work, 'first.vcf');
+  const a = tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--model', model, '--targets', '0,2', '-o', first);
+  assert.equal(a.code, 0, a.stderr);
+  assert.doesNotMatch(a.stderr, /TFBS Lens INFO/);
+  const again = path.join(work, 'again.vcf');
+  const b = tfbs('variants', '--vcf', first, '--fasta', ref, '--model', model, '--targets', '17', '-o', again);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(b.stderr, /8 records of .*first\.vcf already held TFBS Lens INFO fields \(an earlier run's\): replaced by this run's/);
+  const text = await fs.readFile(again, 'utf8');
+  for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {
+    const keys = line.split('\t')[7].split(';').map((kv) => kv.split('=')[0]);
+    assert.equal(new Set(keys).size, keys.length, `no INFO key twice: ${line}`);
+    assert.equal(keys.filter((k) => k === 'TFBS_DIFF').length, 1);
+  }
+  for (const id of ['TFBS_DIFF', 'TFBS_REF_MISMATCH']) assert.equal(text.split('\n').filter((l) => l.startsWith(`##INFO=<ID=${id},`)).length, 1, `one ##INFO line for ${id}`);
+  assert.equal(text.split('\n').filter((l) => l.startsWith('##tfbs_experiments=')).length, 1);
+  // bcftools reads this run's experiment (17), one value per record, equal to scoring the original VCF.
+  const query = (file: string): string => {
+    const q = spawnSync('bcftools', ['query', '-f', '%ID\t%ALT\t%INFO/TFBS_DIFF\t%INFO/TFBS_REF_MISMATCH\n', file], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(q.status, 0, q.stderr);
+    return q.stdout;
+  };
+  const direct = path.join(work, 'direct.vcf');
+  assert.equal(tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--model', model, '--targets', '17', '-o', direct).code, 0);
+  assert.equal(query(again), query(direct));
+  assert.match(query(again), /^refmismatch_30001\tG\t-?[0-9.e-]+\t1$/m);
+  assert.doesNotMatch(query(again), /,/, 'one experiment: one value');
+});
+
 test('windows holding N are flagged has_n', async () => {
   // The region has no N: a copy with 10 N 100 bp left of a SNV.
   const withN = path.join(work, 'withN.fa');

@@ -96,7 +96,8 @@ export const variantsCommand: CliCommand = {
     };
     try {
       const sink = output ? await open(output) : stdoutSink;
-      const writer: VariantWriter = format === 'vcf' ? new VariantVcfWriter(sink, ctx, header) : new VariantTsvWriter(sink, ctx);
+      const vcfWriter = format === 'vcf' ? new VariantVcfWriter(sink, ctx, header) : undefined;
+      const writer: VariantWriter = vcfWriter ?? new VariantTsvWriter(sink, ctx);
       const skippedWriter = notScoredPath ? new SkippedWriter(await open(notScoredPath)) : undefined;
       // The header is written with the first scored allele: when nothing can be scored, stdout stays empty too.
       let begun = false;
@@ -139,6 +140,10 @@ export const variantsCommand: CliCommand = {
       }
       await writer.finish();
       await skippedWriter?.finish();
+      if (vcfWriter?.recordsWithEarlierScores) {
+        const n = vcfWriter.recordsWithEarlierScores;
+        io.log(`notice: ${n.toLocaleString('en')} record${n === 1 ? '' : 's'} of ${vcf} already held TFBS Lens INFO fields (an earlier run's): replaced by this run's`);
+      }
       for (const f of files) await f.commit();
       const seconds = (Date.now() - started) / 1000;
       io.log(
