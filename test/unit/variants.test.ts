@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { gzipSync } from 'zlib';
+import { gunzipSync, gzipSync } from 'zlib';
 import { codesFromString, oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
@@ -302,6 +302,67 @@ test('re-scoring a tfbs variants VCF replaces its TFBS_* INFO keys and header li
   assert.equal(query(again), query(direct));
   assert.match(query(again), /^refmismatch_30001\tG\t-?[0-9.e-]+\t1$/m);
   assert.doesNotMatch(query(again), /,/, 'one experiment: one value');
+});
+
+test('-o calls.vcf.gz / .vcf.bgz: BGZF-compressed VCF that tabix indexes, bcftools reads and bgzip -d restores; .tsv.gz is compressed TSV, never plain text under a .gz name', async () => {
+  const plain = path.join(work, 'bgzf-plain.vcf');
+  assert.equal(tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--model', model, '--targets', '0,2', '-o', plain).code, 0);
+  const plainText = await fs.readFile(plain, 'utf8');
+  for (const name of ['calls.vcf.gz', 'calls.vcf.bgz']) {
+    const out = path.join(work, name);
+    const r = tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--model', model, '--targets', '0,2', '-o', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`tabix -p vcf .*${name.replace('.', '\\.')}`), 'says how to index it');
+    const bytes = await fs.readFile(out);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x1f, 0x8b, 8, 4], 'gzip with the FEXTRA flag');
+    assert.equal(bytes.subarray(12, 14).toString('latin1'), 'BC', 'the BGZF extra field');
+    assert.equal(bytes.subarray(-28).toString('hex'), '1f8b08040000000000ff0600424302001b0003000000000000000000', 'the BGZF EOF block');
+    const sh = (cmd: string): string => {
+      const x = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(x.status, 0, `${cmd}: ${x.stderr}`);
+      return x.stdout;
+    };
+    assert.equal(sh(`bgzip -dc "${out}"`), plainText, 'bgzip -d restores the plain VCF');
+    sh(`tabix -f -p vcf "${out}"`);
+    assert.equal(sh(`tabix "${out}" chr1:20001-50000 | cut -f3`), 'multi_20001\nmulti_20001\nhomopolymer_del\nrefmismatch_30001\nsnv_50000\n');
+    assert.equal(sh(`bcftools view -H "${out}" | wc -l`).trim(), '8');
+    assert.equal(sh(`bcftools query -f '%ID\\t%INFO/TFBS_DIFF\\n' "${out}"`), sh(`bcftools query -f '%ID\\t%INFO/TFBS_DIFF\\n' "${plain}"`));
+  }
+  // TSV under .tsv.gz: the same lines, compressed (gzip-readable BGZF).
+  const tsvPlain = tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--model', model, '--targets', '0');
+  const tsvGz = path.join(work, 'calls.tsv.gz');
+  assert.equal(tfbs('variants', '--vcf', normVcf, '--fasta', ref, '--model', model, '--targets', '0', '-o', tsvGz).code, 0);
+  assert.equal(gunzipSync(await fs.readFile(tsvGz)).toString('utf8'), tsvPlain.stdout);
+});
+
+test('BGZF: blocks of at most 64 KiB input, each a gzip member; large and incompressible text round-trips through bgzip -d', async () => {
+  const { BgzfWriter, BGZF_BLOCK_INPUT } = await import('../../src/core/bgzf');
+  const chunks: Buffer[] = [];
+  const w = new BgzfWriter({ write: async (b: Uint8Array) => void chunks.push(Buffer.from(b)) });
+  let seed = 7;
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) >>> 0);
+  const text = Array.from({ length: 300_000 }, () => String.fromCharCode(33 + (rand() % 90))).join('') + 'é\n'.repeat(50_000);
+  for (let i = 0; i < text.length; i += 7777) await w.write(text.slice(i, i + 7777));
+  await w.close();
+  const file = Buffer.concat(chunks);
+  // Walk the blocks by their BSIZE: every block is BGZF, none holds more than BGZF_BLOCK_INPUT bytes.
+  let at = 0;
+  let blocks = 0;
+  while (at < file.length) {
+    assert.equal(file.readUInt16LE(at + 12), 0x4342, 'SI1 SI2 = BC');
+    const size = file.readUInt16LE(at + 16) + 1;
+    assert.ok(size <= 65536);
+    assert.ok(file.readUInt32LE(at + size - 4) <= BGZF_BLOCK_INPUT);
+    at += size;
+    blocks++;
+  }
+  assert.equal(at, file.length);
+  assert.ok(blocks > 6, `${blocks} blocks`);
+  const gz = path.join(work, 'big.txt.gz');
+  await fs.writeFile(gz, file);
+  const d = spawnSync('bgzip', ['-dc', gz], { encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 26 });
+  assert.equal(d.status, 0, d.stderr);
+  assert.equal(d.stdout, text);
 });
 
 test('windows holding N are flagged has_n', async () => {

@@ -5,6 +5,7 @@
  * 1, nothing written) only when not a single allele could be scored.
  */
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
+import { BgzfWriter, isCompressedName } from '../../core/bgzf';
 import { InputError, UsageError } from '../../core/errors';
 import { parseGenomicName } from '../../core/fasta';
 import { loadModelPackage } from '../../core/modelPackage';
@@ -33,7 +34,7 @@ export const variantsCommand: CliCommand = {
     fasta: { type: 'string', value: 'FILE', description: 'the reference genome: plain FASTA, read through FILE.fai (indexed in memory when there is none; tfbs index writes it)' },
     model: MODEL_OPTION,
     targets: TARGETS_OPTION,
-    format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, else tsv' },
+    format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, .vcf.gz or .vcf.bgz, else tsv' },
     'window-mode': {
       type: 'string',
       value: 'MODE',
@@ -49,7 +50,7 @@ export const variantsCommand: CliCommand = {
     threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_VARIANT_BATCH})` },
     region: { type: 'string', value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, comma-separated); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
-    output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout' },
+    output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout. A name ending in .gz or .bgz is written BGZF-compressed (bgzip\'s format, readable by any gzip reader; index a .vcf.gz with tabix -p vcf FILE)' },
     'not-scored': { type: 'string', value: 'FILE', description: 'where alleles that were not scored (out of bounds, symbolic, unknown chromosome…) are listed with the reason; default FILE.not-scored.tsv beside -o' },
   },
 
@@ -63,7 +64,7 @@ export const variantsCommand: CliCommand = {
     }
     const windowMode = choiceOption(args, 'window-mode', WINDOW_MODES, DEFAULT_WINDOW_MODE);
     const output = stringOption(args, 'output');
-    const format = choiceOption(args, 'format', VARIANT_FORMATS, output && /\.vcf$/i.test(output) ? 'vcf' : 'tsv');
+    const format = choiceOption(args, 'format', VARIANT_FORMATS, output && /\.vcf(\.b?gz)?$/i.test(output) ? 'vcf' : 'tsv');
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
     const batchSize = intOption(args, 'batch', DEFAULT_VARIANT_BATCH, 2, 4096);
@@ -88,11 +89,13 @@ export const variantsCommand: CliCommand = {
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
-    const files: AtomicFile[] = [];
+    // A .gz/.bgz name gets BGZF (never plain text under a compressed name).
+    const files: Array<{ file: AtomicFile; bgzf?: BgzfWriter }> = [];
     const open = async (target: string): Promise<TextSink> => {
-      const f = await AtomicFile.open(target);
-      files.push(f);
-      return f;
+      const file = await AtomicFile.open(target);
+      const bgzf = isCompressedName(target) ? new BgzfWriter(file) : undefined;
+      files.push({ file, bgzf });
+      return bgzf ?? file;
     };
     try {
       const sink = output ? await open(output) : stdoutSink;
@@ -144,17 +147,21 @@ export const variantsCommand: CliCommand = {
         const n = vcfWriter.recordsWithEarlierScores;
         io.log(`notice: ${n.toLocaleString('en')} record${n === 1 ? '' : 's'} of ${vcf} already held TFBS Lens INFO fields (an earlier run's): replaced by this run's`);
       }
-      for (const f of files) await f.commit();
+      for (const f of files) {
+        await f.bgzf?.close();
+        await f.file.commit();
+      }
       const seconds = (Date.now() - started) / 1000;
       io.log(
         `scored ${counts.scored.toLocaleString('en')} allele${counts.scored === 1 ? '' : 's'} of ${counts.records.toLocaleString('en')} record${counts.records === 1 ? '' : 's'} ` +
           `for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} ` +
           `(${counts.windows.toLocaleString('en')} windows, ${Math.round(counts.windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}); ${describeCounts(counts)}` +
-          (output ? ` → ${output}` : '') + (notScoredPath && skippedTotal(counts) ? `; not scored → ${notScoredPath}` : ''),
+          (output ? ` → ${output}` : '') + (notScoredPath && skippedTotal(counts) ? `; not scored → ${notScoredPath}` : '') +
+          (output && format === 'vcf' && isCompressedName(output) ? `; index it with: tabix -p vcf ${output}` : ''),
       );
       return 0;
     } catch (e) {
-      for (const f of files) await f.abort();
+      for (const f of files) await f.file.abort();
       throw e;
     } finally {
       await engine.dispose();
