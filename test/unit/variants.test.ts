@@ -365,6 +365,65 @@ test('BGZF: blocks of at most 64 KiB input, each a gzip member; large and incomp
   assert.equal(d.stdout, text);
 });
 
+test('--no-rc scores the forward strand alone; an ALT longer than the window is scored from its middle 1,000 bases (both window modes)', async () => {
+  const up = SEQ.toUpperCase();
+  let seed = 31;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const longAlt = up[40000] + Array.from({ length: 1199 }, () => 'ACGT'[rand(4)]).join('');
+  const snvAlt = up[49999] === 'A' ? 'G' : 'A';
+  const vcf = path.join(work, 'norc-long.vcf');
+  await fs.writeFile(vcf, ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO',
+    `chr1\t40001\tlong\t${up[40000]}\t${longAlt}\t.\t.\t.`, `chr1\t50000\tsnv\t${up[49999]}\t${snvAlt}\t.\t.\t.`].join('\n') + '\n');
+  const run = (...extra: string[]): Row[] => {
+    const r = tfbs('variants', '--vcf', vcf, '--fasta', ref, '--model', model, '--targets', '0,2,17', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /scored 2 alleles of 2 records/);
+    return readTsv(r.stdout);
+  };
+  const pkg = await loadModelPackage(model);
+  const engine = await openEngine(pkg, { threads: 1 });
+  try {
+    const T = engine.outputCount;
+    const score = async (w: string, bothStrands: boolean): Promise<Float32Array> => {
+      assert.equal(w.length, 1000);
+      const input = new Float32Array(2 * 1000 * 4);
+      oneHotWindow(codesFromString(w), 0, 1000, input, 0);
+      if (!bothStrands) return (await engine.run(input.subarray(0, 4000), 1)).slice(0, T);
+      reverseComplementOneHot(input, 0, 1000, input, 4000);
+      const o = await engine.run(input, 2);
+      return o.slice(0, T).map((p, t) => (p + o[T + t]) / 2);
+    };
+    const check = (rows: Row[], id: string, refWin: string, altWin: string, bothStrands: boolean): Promise<void> => (async () => {
+      const pr = await score(refWin, bothStrands);
+      const pa = await score(altWin, bothStrands);
+      for (const t of [0, 2, 17]) {
+        const row = rows.find((x) => x.id === id && x.experiment_index === String(t))!;
+        for (const [got, want, what] of [[row.ref_p, pr[t], 'ref_p'], [row.alt_p, pa[t], 'alt_p']] as const) {
+          assert.ok(Math.abs(Number(got) - want) <= 1e-5 * Math.max(1e-3, want), `${id} ${t} ${what} (${bothStrands ? 'both strands' : 'forward'}): ${got} vs ${want}`);
+        }
+      }
+    })();
+    const snvRef = up.slice(50000 - 1 - 499, 50000 - 1 + 501);
+    const snvAltWin = snvRef.slice(0, 499) + snvAlt + snvRef.slice(500);
+    const longRef = up.slice(40000 - 499, 40000 + 501);
+    const forward = run('--no-rc');
+    const both = run();
+    await check(forward, 'snv', snvRef, snvAltWin, false);
+    await check(both, 'snv', snvRef, snvAltWin, true);
+    assert.notDeepEqual(forward.map((x) => x.alt_p), both.map((x) => x.alt_p), '--no-rc changes the numbers');
+    // Selene's _truncate_sequence: ALT[(1200 − 1000)//2 …] = ALT[100, 1100); centred-alt: ALT[600 − 499 …].
+    await check(both, 'long', longRef, longAlt.slice(100, 1100), true);
+    await check(run('--window-mode', 'centred-alt'), 'long', longRef, longAlt.slice(101, 1101), true);
+    const vcfOut = tfbs('variants', '--vcf', vcf, '--fasta', ref, '--model', model, '--targets', '0', '--no-rc', '--format', 'vcf');
+    assert.match(vcfOut.stdout, /##INFO=<ID=TFBS_DIFF,.*forward strand only/);
+  } finally {
+    await engine.dispose();
+  }
+});
+
 test('windows holding N are flagged has_n', async () => {
   // The region has no N: a copy with 10 N 100 bp left of a SNV.
   const withN = path.join(work, 'withN.fa');
