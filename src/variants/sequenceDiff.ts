@@ -101,6 +101,23 @@ function asSubstitutions(blocks: SequenceEdit[], ref: Uint8Array, alt: Uint8Arra
   return out;
 }
 
+/**
+ * How many bases a left-aligned insertion or deletion could move right and leave the same edited
+ * sequence (its repeat's length beyond it), stopping at `next`, the following edit: the span a user
+ * may have edited anywhere in (deleting the last A of a run is deleting the first).
+ */
+export function rightSlack(e: SequenceEdit, ref: Uint8Array, alt: Uint8Array, next?: SequenceEdit): number {
+  let k = 0;
+  if (e.altEnd === e.altStart && e.refEnd > e.refStart) {
+    const limit = next ? next.refStart : ref.length;
+    while (e.refEnd + k < limit && ref[e.refStart + k] === ref[e.refEnd + k]) k++;
+  } else if (e.refEnd === e.refStart && e.altEnd > e.altStart) {
+    const limit = next ? next.altStart : alt.length;
+    while (e.altEnd + k < limit && alt[e.altStart + k] === alt[e.altEnd + k]) k++;
+  }
+  return k;
+}
+
 /** Adds the preceding base to an insertion or deletion (VCF's anchor); at offset 0, the following one. */
 export function anchored(e: SequenceEdit, refLength: number): SequenceEdit {
   if (e.refEnd > e.refStart && e.altEnd > e.altStart) return e;

@@ -253,6 +253,12 @@ test('live variant effect: a deletion in an A-run and an insertion sit where bcf
   while (seq[runStart - 1] === 'A') runStart--;
   assert.equal(normalised[0].pos, runStart, 'left-aligned: POS is the base before the run (0-based runStart − 1)');
   assert.ok(lastA + 1 - normalised[0].pos >= 7, 'at least 7 bp left of where the edit was made');
+  // The edited range still covers where the user deleted (the last A left, offset 1506): the whole
+  // stretch the deletion could equally be in, from the anchor to the run's end.
+  const del = r.variants[0].range;
+  const at = (o: number): { line: number; character: number } => ({ line: Math.floor(o / 60) + 1, character: o % 60 });
+  assert.deepEqual(del.start, at(runStart - 1));
+  assert.deepEqual(del.end, { ...at(lastA - 1), character: at(lastA - 1).character + 1 });
 
   const fasta = path.join(tmp, 'indel-vs-cli.fa');
   await fs.writeFile(fasta, `>chr1\n${seq}\n`);
