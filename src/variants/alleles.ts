@@ -15,10 +15,10 @@
  *        right, so ALT starts at c − len(REF)//2 − (len(ALT) − len(REF))//2 (REF=C ALT=CT: the C at 499);
  *        an ALT longer than the window is its middle L bases alone (`_truncate_sequence`: from
  *        (len(ALT) − L)//2); a substitution (equal lengths) and a deletion put ALT's base len(ALT)//2 at c.
- *        For deletions Selene takes the genome span [POS − c − 1 + len(ALT)//2, end + ⌈len(REF)/2⌉ −
- *        ⌈len(ALT)/2⌉) — ours, to the base — but splices 2 bp right of REF (it keeps REF's first two bases
- *        and drops the len(REF) bases after them, lines 211–221), which is not the VCF's deletion: we
- *        splice at REF.
+ *        For deletions Selene takes the genome span from POS − c − 1 + len(ALT)//2 to the reference
+ *        window's end + ⌈len(REF)/2⌉ − ⌈len(ALT)/2⌉ — ours, to the base — but splices 2 bp right of REF
+ *        (it keeps REF's first two bases and drops the len(REF) bases after them, lines 211–221), which
+ *        is not the VCF's deletion: we splice at REF.
  *      centred-alt — every ALT re-centred like REF: its base len(ALT)//2 at c (an ALT longer than the
  *        window keeps its bases from len(ALT)//2 − c).
  *    The modes differ (by one base) only for insertions that add an odd number of bases to an odd-length
