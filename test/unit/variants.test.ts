@@ -336,7 +336,10 @@ test('-o calls.vcf.gz / .vcf.bgz: BGZF-compressed VCF that tabix indexes, bcftoo
 });
 
 test('BGZF: blocks of at most 64 KiB input, each a gzip member; large and incompressible text round-trips through bgzip -d', async () => {
-  const { BgzfWriter, BGZF_BLOCK_INPUT } = await import('../../src/core/bgzf');
+  const { BgzfWriter, BGZF_BLOCK_INPUT, crc32, crc32Table } = await import('../../src/core/bgzf');
+  const sample = Buffer.from('TFBS Lens BGZF ' + 'é'.repeat(1000));
+  assert.equal(crc32Table(sample), (await import('zlib')).crc32?.(sample) ?? crc32(sample), 'the fallback CRC-32 equals zlib\'s');
+  assert.equal(crc32Table(Buffer.from('123456789')), 0xcbf43926, 'the CRC-32 check value');
   const chunks: Buffer[] = [];
   const w = new BgzfWriter({ write: async (b: Uint8Array) => void chunks.push(Buffer.from(b)) });
   let seed = 7;
