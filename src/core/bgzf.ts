@@ -7,9 +7,9 @@
 import * as zlib from 'zlib';
 
 /**
- * Deflate level. Score text (six significant digits, 690 experiments a line) is nearly incompressible
- * beyond level 1: measured on 3.8 MB of random six-digit scores (AMD EPYC, 2 cores shared with a load of ~20) level
- * 1 ran at 18.5 MB/s to 44.5 % of the input, zlib's default 6 at 3.8 MB/s to 40.6 % — 5× slower for 10 %.
+ * Deflate level. Score text (six significant digits, 690 experiments a line) gains little beyond
+ * level 1: on 3.8 MB of random six-digit scores (AMD EPYC, 2 cores shared with a load of ~20) level 1
+ * ran at 18.5 MB/s to 44.5 % of the input, zlib's default 6 at 3.8 MB/s to 40.6 %: 5× slower for 10 %.
  */
 const DEFLATE_LEVEL = 1;
 
