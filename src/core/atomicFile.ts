@@ -106,9 +106,10 @@ export class AtomicFile implements TextSink {
     return file;
   }
 
-  async write(text: string): Promise<void> {
+  /** Text (UTF-8) or bytes (a compressed format's). */
+  async write(data: string | Uint8Array): Promise<void> {
     if (this.failure) throw ioErrorFrom(this.failure, this.target, 'write');
-    if (!this.stream.write(text)) {
+    if (!this.stream.write(data)) {
       await new Promise<void>((resolve, reject) => {
         const onError = (e: Error): void => reject(ioErrorFrom(e, this.target, 'write'));
         this.stream.once('drain', () => {
