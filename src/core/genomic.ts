@@ -103,9 +103,69 @@ export function settleByLength(interval: GenomicInterval, length: number): strin
   return `header says ${interval.chrom}:${first}-${interval.end}, which is ${wasZero ? `${n0} bp (0-based)` : `${n1} bp (1-based) or ${n0} bp (0-based)`}, but the record has ${length} bp; its genome coordinates are taken to start at ${interval.start + 1}`;
 }
 
-/** Genome range of record offsets [a, b): shifted by the start, or mirrored from the end on the `-` strand. */
-export function genomeRangeOf(interval: GenomicInterval, a: number, b: number): [number, number] {
-  return interval.strand === '-' ? [interval.end - b, interval.end - a] : [interval.start + a, interval.start + b];
+// ---------------------------------------------------------------------------------------------------
+// Placement: where a record's offsets and bases lie on the genome. Every output that writes genome
+// coordinates (BED, bedGraph, TSV, JSON, bigWig, narrowPeak, tfbs ism, the editor's hovers, heatmap and
+// exports) goes through these, so that a `(-)` record is mirrored everywhere or nowhere.
+
+export type Strand = '+' | '-';
+
+/**
+ * Where a record lies: on `chrom` from `start` (0-based) when it reads along the + strand, or backwards
+ * from `end` when it is a `(-)` record. A record without coordinates is its own chromosome: its name,
+ * start 0, no strand. GenomicInterval (core) and the protocol's interval (editor) both are placements.
+ */
+export type Placement =
+  | { chrom: string; start: number; end?: number; strand?: '+' }
+  | { chrom: string; start: number; end: number; strand: '-' };
+
+/** What placement needs of a record: its unique name and its header's coordinates, if any. */
+export interface PlaceableRecord {
+  uniqueName: string;
+  genomic?: Placement;
+}
+
+/** A record's placement: its header's coordinates, or its own name as the chromosome. */
+export function placementOf(record: PlaceableRecord): Placement {
+  return record.genomic ?? { chrom: record.uniqueName, start: 0 };
+}
+
+/** Genome interval [start, end) of record offsets [a, b): shifted by the start, or mirrored from the end on `-`. */
+export function placeSpan(p: Placement, a: number, b: number): [number, number] {
+  return p.strand === '-' ? [p.end - b, p.end - a] : [p.start + a, p.start + b];
+}
+
+/** 0-based genome position of the base at record offset `i`. */
+export function placePosition(p: Placement, i: number): number {
+  return p.strand === '-' ? p.end - 1 - i : p.start + i;
+}
+
+const COMPLEMENT: Record<string, string> = {
+  A: 'T', C: 'G', G: 'C', T: 'A', U: 'A', N: 'N', R: 'Y', Y: 'R', S: 'S', W: 'W', K: 'M', M: 'K', B: 'V', V: 'B', D: 'H', H: 'D',
+  a: 't', c: 'g', g: 'c', t: 'a', u: 'a', n: 'n', r: 'y', y: 'r', s: 's', w: 'w', k: 'm', m: 'k', b: 'v', v: 'b', d: 'h', h: 'd',
+};
+
+/**
+ * Bases of the record (read left to right along the record) as the genome's + strand reads them: the
+ * same letters, or on a `-` record their reverse complement (IUPAC codes complemented too).
+ */
+export function placeBases(p: Placement, bases: string): string {
+  if (p.strand !== '-') return bases;
+  let out = '';
+  for (let i = bases.length - 1; i >= 0; i--) out += COMPLEMENT[bases[i]] ?? bases[i];
+  return out;
+}
+
+/** `chr1:1,001-1,200`: a 0-based half-open interval as UCSC prints it (1-based inclusive, thousands separated). */
+export function regionText(chrom: string, start: number, end: number): string {
+  return `${chrom}:${(start + 1).toLocaleString('en-US')}-${end.toLocaleString('en-US')}`;
+}
+
+/** Record offsets [a, b) as a genome region, `chr1:2,801-3,000` (see regionText); its own name for a record without coordinates. */
+export function placedRegionText(record: PlaceableRecord, a: number, b: number): string {
+  const p = placementOf(record);
+  const [s, e] = placeSpan(p, a, b);
+  return regionText(p.chrom, s, e);
 }
 
 /**
