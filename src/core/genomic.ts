@@ -1,5 +1,6 @@
 /**
- * Genome coordinates written in FASTA headers and on the command line.
+ * Genome coordinates: written in FASTA headers, typed as regions (`--region`, the editor's *Open
+ * region…*), and where a record's offsets and bases lie on the genome (placement, below).
  *
  * Headers: `chr1:1,001-2,000` (UCSC, samtools faidx: 1-based inclusive) or `chr1:1000-2000` (bedtools
  * getfasta: 0-based half-open). The two differ by one base at the start; the record's length tells
@@ -28,7 +29,7 @@ export interface GenomicInterval {
   /** How the header was written, settled by the record's length; absent while unknown. */
   convention?: HeaderConvention;
   /** From a `(+)`/`(-)` suffix: the strand the record's sequence reads along. */
-  strand?: '+' | '-';
+  strand?: Strand;
 }
 
 /** A header's coordinates as written, before a convention is chosen. */
@@ -183,9 +184,79 @@ export function splitRegionList(values: readonly string[]): string[] {
   return out;
 }
 
-/** A `--region` (1-based inclusive, as UCSC and samtools write it) → 0-based half-open; undefined when malformed. */
+/**
+ * A region the user typed (`--region`, the editor's *Open region…*): `chr:start-end`, 1-based inclusive
+ * as UCSC and samtools write it, thousands separators allowed → 0-based half-open; undefined when
+ * malformed. No strand suffix, no `name::` and no 0-based `chr:0-…`: those are FASTA header forms.
+ */
 export function parseRegion(text: string): GenomicInterval | undefined {
-  const header = parseGenomicHeader(text);
+  const header = parseGenomicHeader(text.trim());
   if (!header || header.strand || text.includes('::')) return undefined;
   return intervalOf(header, 'one-based');
+}
+
+/** How a region is written, for messages about a malformed one. */
+export const REGION_SYNTAX = 'chr:start-end, 1-based inclusive, thousands separators allowed (chr1:1,000,001-1,200,000)';
+
+/** A typed region, 0-based half-open, with the text it was written as. */
+export interface TypedRegion {
+  chrom: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * `--region` values (see splitRegionList) read with parseRegion: the regions, and the first text that
+ * is not a region (the caller words the refusal).
+ */
+export function parseRegionList(values: readonly string[]): { regions: TypedRegion[]; malformed?: string } {
+  const regions: TypedRegion[] = [];
+  for (const text of splitRegionList(values)) {
+    const g = parseRegion(text);
+    if (!g) return { regions, malformed: text };
+    regions.push({ chrom: g.chrom, start: g.start, end: g.end, text });
+  }
+  return { regions };
+}
+
+/** Sorts [s, e, s, e, …] by start and merges overlapping or touching intervals. */
+export function mergeIntervals(flat: number[]): Float64Array {
+  const n = flat.length / 2;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => flat[2 * a] - flat[2 * b] || flat[2 * a + 1] - flat[2 * b + 1]);
+  const out: number[] = [];
+  for (const i of order) {
+    const s = flat[2 * i];
+    const e = flat[2 * i + 1];
+    if (out.length && s <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], e);
+    else out.push(s, e);
+  }
+  return Float64Array.from(out);
+}
+
+/**
+ * Regions merged per chromosome — overlapping or touching ones become one — so that nothing in them is
+ * read twice: chromosomes in the order they first appear, each one's regions sorted by start. Names
+ * with the same `chromKey` are one chromosome (spelled as first written); a region that absorbed
+ * others is written anew (regionText), one left alone keeps its text.
+ */
+export function mergeRegions(regions: readonly TypedRegion[], chromKey: (chrom: string) => string = (c) => c): TypedRegion[] {
+  const byChrom = new Map<string, TypedRegion[]>();
+  for (const r of regions) {
+    const key = chromKey(r.chrom);
+    const list = byChrom.get(key);
+    if (list) list.push(r);
+    else byChrom.set(key, [r]);
+  }
+  const out: TypedRegion[] = [];
+  for (const list of byChrom.values()) {
+    const chrom = list[0].chrom;
+    const merged = mergeIntervals(list.flatMap((r) => [r.start, r.end]));
+    for (let i = 0; i < merged.length; i += 2) {
+      const [start, end] = [merged[i], merged[i + 1]];
+      const same = list.find((r) => r.start === start && r.end === end && r.chrom === chrom);
+      out.push({ chrom, start, end, text: same?.text ?? regionText(chrom, start, end) });
+    }
+  }
+  return out;
 }

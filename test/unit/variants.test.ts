@@ -8,7 +8,8 @@ import { gzipSync } from 'zlib';
 import { codesFromString, oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
-import { alleleGeometry, buildWindows, centreIndex, chromosomeResolver, effectScores, logit, refFitsWindow } from '../../src/variants/alleles';
+import { chromosomeResolver } from '../../src/core/chromNames';
+import { alleleGeometry, buildWindows, centreIndex, effectScores, logit, refFitsWindow } from '../../src/variants/alleles';
 import { CliResult, runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
