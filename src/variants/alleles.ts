@@ -133,37 +133,6 @@ export function symbolicAlt(alt: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Chromosome names: a VCF written against Ensembl/NCBI names ("1", "MT") and a UCSC FASTA ("chr1",
-// "chrM"), or the other way round, is the commonest mismatch users hit.
-
-const MITO = ['chrM', 'MT', 'M', 'chrMT'];
-
-export function chromosomeResolver(names: Iterable<string>): (vcfName: string) => string | undefined {
-  const available = new Set(names);
-  const cache = new Map<string, string | undefined>();
-  return (vcfName) => {
-    if (cache.has(vcfName)) return cache.get(vcfName);
-    let found: string | undefined;
-    if (available.has(vcfName)) found = vcfName;
-    else if (MITO.includes(vcfName)) found = MITO.find((m) => available.has(m));
-    else if (vcfName.startsWith('chr') && available.has(vcfName.slice(3))) found = vcfName.slice(3);
-    else if (available.has(`chr${vcfName}`)) found = `chr${vcfName}`;
-    cache.set(vcfName, found);
-    return found;
-  };
-}
-
-/** One spelling per chromosome: "chr1" and "1" → "1", "chrM"/"MT"/"M" → "M". */
-export function canonicalChrom(name: string): string {
-  if (MITO.includes(name)) return 'M';
-  return name.startsWith('chr') ? name.slice(3) : name;
-}
-
-export function sameChrom(a: string, b: string): boolean {
-  return a === b || canonicalChrom(a) === canonicalChrom(b);
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Effect scores from strand-merged probabilities (the logit and its clip: src/core/logit.ts)
 
 export interface EffectScores {

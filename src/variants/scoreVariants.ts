@@ -9,7 +9,8 @@
 import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot, tryCodesFromString } from '../core/encoding';
 import { CancelledError } from '../core/errors';
 import { InferenceEngine } from '../core/engine';
-import { DEFAULT_WINDOW_MODE, WindowMode, alleleGeometry, buildWindows, chromosomeResolver, refFitsWindow, refMatches, symbolicAlt } from './alleles';
+import { chromosomeResolver } from '../core/chromNames';
+import { DEFAULT_WINDOW_MODE, WindowMode, alleleGeometry, buildWindows, refFitsWindow, refMatches, symbolicAlt } from './alleles';
 import { ReferenceGenome } from './reference';
 import { VcfEvent, VcfRecord } from './vcfReader';
 

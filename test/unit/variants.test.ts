@@ -9,7 +9,8 @@ import { codesFromString, oneHotWindow, reverseComplementOneHot } from '../../sr
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
 import { logit } from '../../src/core/logit';
-import { WindowMode, alleleGeometry, buildWindows, centreIndex, chromosomeResolver, effectScores, refFitsWindow } from '../../src/variants/alleles';
+import { chromosomeResolver } from '../../src/core/chromNames';
+import { WindowMode, alleleGeometry, buildWindows, centreIndex, effectScores, refFitsWindow } from '../../src/variants/alleles';
 import { CliResult, runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 

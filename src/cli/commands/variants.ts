@@ -7,16 +7,16 @@
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { BgzfWriter, isCompressedName } from '../../core/bgzf';
 import { InputError, UsageError } from '../../core/errors';
-import { parseGenomicName } from '../../core/fasta';
+import { REGION_SYNTAX, TypedRegion, parseRegionList } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
 import { selectTargets } from '../../core/targets';
 import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
 import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
-import { VcfRegion, isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
-import { DEFAULT_WINDOW_MODE, WINDOW_MODES, sameChrom } from '../../variants/alleles';
+import { isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
+import { DEFAULT_WINDOW_MODE, WINDOW_MODES } from '../../variants/alleles';
 import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
-import { choiceOption, intOption, stringOption } from '../args';
+import { choiceOption, intOption, listOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 import { formatSeconds } from '../progress';
@@ -27,7 +27,7 @@ const MAX_LOGGED_PROBLEMS = 20;
 export const variantsCommand: CliCommand = {
   name: 'variants',
   summary: 'score the effect of VCF variants (ref vs alt probability, Δp, Δlogit, log2 fold change) per experiment',
-  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode selene|centred-alt] [--region chr:start-end,...] [--no-rc] [-o FILE] [--not-scored FILE]',
+  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode selene|centred-alt] [--region chr:start-end[;…]]… [--no-rc] [-o FILE] [--not-scored FILE]',
   positionals: { min: 0, max: 0 },
   options: {
     vcf: { type: 'string', value: 'FILE', description: 'the variants: VCF, plain, gzip or bgzip (multi-allelic records are split)' },
@@ -49,7 +49,7 @@ export const variantsCommand: CliCommand = {
     device: DEVICE_OPTION,
     threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_VARIANT_BATCH})` },
-    region: { type: 'string', value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, comma-separated); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
+    region: { type: 'string', repeatable: true, value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, commas allowed in numbers: chr1:1,000,001-1,200,000; several separated by ";" or spaces, or repeat --region; overlapping regions are merged, each variant scored once); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout. A name ending in .gz or .bgz is written BGZF-compressed (bgzip\'s format, readable by any gzip reader; index a .vcf.gz with tabix -p vcf FILE)' },
     'not-scored': { type: 'string', value: 'FILE', description: 'where alleles that were not scored (out of bounds, symbolic, unknown chromosome…) are listed with the reason; default FILE.not-scored.tsv beside -o' },
   },
@@ -84,8 +84,7 @@ export const variantsCommand: CliCommand = {
     if (await isGzipFile(fasta)) throw new InputError('a compressed FASTA cannot be read by random access here; decompress it (gunzip) and index it with tfbs index', { file: fasta });
     const reference = await ReferenceGenome.open(fasta);
     if (reference.indexedInMemory) io.log(`notice: ${fasta} has no .fai index; indexed it in memory (tfbs index ${fasta} saves it)`);
-    const regionList = stringOption(args, 'region');
-    const { header, events } = regionList === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(regionList), sameChrom);
+    const { header, events } = args.options.region === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(listOption(args, 'region')));
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
@@ -174,12 +173,9 @@ function where(line: number): string {
   return line > 0 ? `line ${line}` : 'a record read through the index';
 }
 
-function parseRegions(list: string): VcfRegion[] {
-  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
-    const interval = parseGenomicName(text.trim());
-    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
-    return { chrom: interval.chrom, start: interval.start, end: interval.end, text: text.trim() };
-  });
+function parseRegions(values: readonly string[]): TypedRegion[] {
+  const { regions, malformed } = parseRegionList(values);
+  if (malformed !== undefined) throw new UsageError(`--region "${malformed}" is not ${REGION_SYNTAX}; separate regions with ";" or spaces, or repeat --region`);
   if (!regions.length) throw new UsageError('--region lists no region');
   return regions;
 }
