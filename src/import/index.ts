@@ -5,12 +5,11 @@
  * manifest into a temporary directory beside the target and renames it into place: a failed import
  * leaves nothing behind.
  */
-import { createHash } from 'crypto';
-import { createReadStream, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { CHANNELS } from '../core/encoding';
-import { MANIFEST_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelManifest, ONNX_FILE, validateManifest } from '../core/modelPackage';
+import { MANIFEST_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelManifest, ONNX_FILE, sha256OfFile, validateManifest } from '../core/modelPackage';
 import { ALLOWED_BIN_SIZES } from '../core/windows';
 import { checkReplaceablePackage, installPackage, recoverInterruptedInstall } from '../core/packageInstall';
 import { writeModel } from '../onnx/onnxModel';
@@ -168,12 +167,6 @@ function defaultBinSize(inputLength: number): number {
 }
 
 /** sha256 of a file, hex (model.json's onnx.sha256). */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export async function importModel(file: string, opts: ImportOptions): Promise<ImportResult> {
   const abs = path.resolve(file);
   const out = path.resolve(opts.out);
@@ -248,7 +241,7 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
       format: imported.format,
       description: imported.formatLabel,
       file: path.basename(abs),
-      sha256: await fileSha256(abs),
+      sha256: await sha256OfFile(abs),
       channels,
       importedAt: new Date().toISOString(),
       notes,
@@ -264,7 +257,7 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
   });
   try {
     await writeModel(path.join(tmp, ONNX_FILE), spec);
-    manifest.onnx!.sha256 = await fileSha256(path.join(tmp, ONNX_FILE));
+    manifest.onnx!.sha256 = await sha256OfFile(path.join(tmp, ONNX_FILE));
     if (imported.format === 'tfjs') {
       // The TF.js form as it came: model.json and its shards, unchanged.
       await fs.mkdir(path.join(tmp, 'tfjs'));
