@@ -66,6 +66,10 @@ test('importing a TF.js model: shard paths that leave its folder are refused, na
   const inside = await withShard('import-inside-link', 'linked.bin', { at: 'linked.bin', to: 'weights.bin' });
   const r = await importModel(path.join(inside, 'tfjs', 'model.json'), { out: path.join(work, 'out-inside'), dataDir: path.join(repoRoot(), 'data') });
   assert.equal(r.manifest.targets.length, 3);
+  // The package it wrote (with its tfjs/ form and shard) is a package that --force may replace.
+  assert.deepEqual((await fs.readdir(path.join(work, 'out-inside', 'tfjs'))).sort(), ['linked.bin', 'model.json']);
+  const again = await importModel(path.join(inside, 'tfjs', 'model.json'), { out: path.join(work, 'out-inside'), dataDir: path.join(repoRoot(), 'data'), force: true });
+  assert.equal(again.manifest.targets.length, 3);
 });
 
 test('loading a TF.js package: shard paths that leave the package are refused, naming the manifest field', async () => {
