@@ -17,7 +17,7 @@ import { CancelledError, EnvironmentError, InputError, IoError, ModelError, Tfbs
 import { ModelManifest, loadModelPackage } from '../core/modelPackage';
 import { resolveTrainingData, TrainingDataOptions } from './data';
 import { TrainerDoneEvent, TrainerErrorEvent, TrainerEvent, parseTrainerLine } from './events';
-import { checkOutputTarget, installPackage, recoverInterruptedInstall } from './install';
+import { checkOutputTarget, installPackage, recoverInterruptedInstall } from '../core/packageInstall';
 import { acquireTrainingLock } from './lock';
 import { checkParity, ParityResult, PARITY_TOLERANCE } from './parity';
 import { findPython, PythonInfo, describePython } from '../runtime/python';
