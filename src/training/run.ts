@@ -17,13 +17,13 @@ import { CancelledError, EnvironmentError, InputError, IoError, ModelError, Tfbs
 import { ModelManifest, loadModelPackage } from '../core/modelPackage';
 import { resolveTrainingData, TrainingDataOptions } from './data';
 import { TrainerDoneEvent, TrainerErrorEvent, TrainerEvent, parseTrainerLine } from './events';
-import { checkOutputTarget, installPackage, recoverInterruptedInstall } from './install';
+import { checkOutputTarget, installPackage, recoverInterruptedInstall } from '../core/packageInstall';
 import { acquireTrainingLock } from './lock';
 import { checkParity, ParityResult, PARITY_TOLERANCE } from './parity';
 import { availableSplits, readPreparedDataset } from './datasets';
 import { evaluateModel } from './evaluate';
 import { reliabilityFromEvaluation, writePackageReliability } from './measureReliability';
-import { findPython, PythonInfo, describePython } from './python';
+import { findPython, PythonInfo, describePython } from '../runtime/python';
 
 /** Presets defined in python/tfbs_train.py (a test keeps the two lists equal). */
 export const PRESETS = ['compact', 'danq', 'tiny'] as const;

@@ -90,13 +90,71 @@ test('a Keras 0 file without --architecture, a file that is no model, and an exi
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /exists; choose another --out or add --force/);
   assert.deepEqual(await fs.readdir(existing), ['keep.txt']);
-  // --force replaces it whole.
+  // --force replaces a model package or an empty directory, never a folder of the user's files.
+  const mine = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.notEqual(mine.code, 0, mine.stderr);
+  assert.match(mine.stderr, /keep\.txt/, 'the message names the file that is not part of a package');
+  assert.match(mine.stderr, /keep\.txt: is not part of a model package; --force replaces only a TFBS Lens model package or an empty directory/);
+  assert.doesNotMatch(mine.stderr, /internal error|\n\s+at /, 'no stack trace');
+  assert.deepEqual(await fs.readdir(existing), ['keep.txt']);
+  assert.equal(await fs.readFile(path.join(existing, 'keep.txt'), 'utf8'), 'mine');
+  await fs.rm(path.join(existing, 'keep.txt'));
   const f = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
   assert.equal(f.code, 0, f.stderr);
   assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
-  assert.deepEqual((await fs.readdir(work)).filter((n) => n.startsWith('.existing')), [], 'no temporary folder left');
+  // A package it wrote (with the files tfbs adds beside it) is replaced whole...
+  await fs.writeFile(path.join(existing, 'int8-check.json'), '{}');
+  const again = runTfbs(['import', path.join(fixtures, 'seed_keras2.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
+  assert.match(await fs.readFile(path.join(existing, 'model.json'), 'utf8'), /seed_keras2\.h5/);
+  // An import that fails leaves the package it would have replaced as it was.
+  const failed = runTfbs(['import', path.join(fixtures, 'bad_layer.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
+  assert.match(await fs.readFile(path.join(existing, 'model.json'), 'utf8'), /seed_keras2\.h5/);
+  // ...but not once the user has put a file of their own into it, nor a model.json of something else.
+  await fs.mkdir(path.join(existing, 'notes'));
+  await fs.writeFile(path.join(existing, 'notes', 'results.tsv'), 'x\n');
+  const added = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.notEqual(added.code, 0, added.stderr);
+  assert.match(added.stderr, /notes/);
+  assert.match(await fs.readFile(path.join(existing, 'model.json'), 'utf8'), /seed_keras2\.h5/, 'the package is untouched');
+  const other = path.join(work, 'other-json');
+  await fs.mkdir(other);
+  await fs.writeFile(path.join(other, 'model.json'), '{"name": "my web app config"}');
+  const foreign = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', other, '--force'], { timeoutMs: 60_000 });
+  assert.notEqual(foreign.code, 0, foreign.stderr);
+  assert.match(foreign.stderr, /model\.json/);
+  assert.equal(await fs.readFile(path.join(other, 'model.json'), 'utf8'), '{"name": "my web app config"}');
+  assert.deepEqual((await fs.readdir(work)).filter((n) => /^\.?(existing|other-json)\./.test(n)), [], 'no temporary folder left');
 });
 
 test('a model that does not declare its input length asks for --length', async () => {
   await refused([path.join(fixtures, 'functional_any_length.keras')], 1, /functional_any_length\.keras, field input shape: the model does not declare its input length .* --length BP/);
+});
+
+test("--seya-bidirectional: a Keras 0 file says how its Bidirectional was read; a wrong value or file is refused; export refuses a two-forward layer", async () => {
+  const file = path.join(fixtures, 'danq_keras0.h5');
+  const arch = path.join(fixtures, 'danq_keras0_arch.json');
+  await refused([file, '--architecture', arch, '--seya-bidirectional', 'backward'], 2, /--seya-bidirectional must be two-forward or true-reverse; got "backward"/);
+  await refused([path.join(fixtures, 'variety_lstm.h5'), '--seya-bidirectional', 'true-reverse'], 2, /--seya-bidirectional is for Keras 0\/1 files only/);
+  const out = path.join(work, 'keras0-two-forward');
+  const r = runTfbs(['import', file, '--architecture', arch, '--targets', 'deepsea', '--out', out], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /note: seya's Bidirectional "layer_3" imported as it computed .*both LSTMs run forward in time/);
+  const m = JSON.parse(await fs.readFile(path.join(out, 'model.json'), 'utf8'));
+  assert.equal(m.architecture.network.layers.find((l: { kind: string }) => l.kind === 'rnn').secondDirection, 'forward');
+  const exported = path.join(work, 'keras0-exported');
+  const e = runTfbs(['export', '--format', 'tfjs', '--model', out, '--out', exported], { timeoutMs: 60_000 });
+  assert.equal(e.code, 1, e.stderr);
+  assert.match(e.stderr, /layer "layer_3" \(Bidirectional\): both of its recurrent layers run forward in time .*cannot be exported to TF\.js/);
+  assert.doesNotMatch(e.stderr, /\n\s+at /, 'no stack trace');
+  await assert.rejects(fs.stat(exported), 'nothing written');
+  const rev = path.join(work, 'keras0-true-reverse');
+  const t = runTfbs(['import', file, '--architecture', arch, '--targets', 'deepsea', '--seya-bidirectional', 'true-reverse', '--out', rev], { timeoutMs: 60_000 });
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stderr, /read as a true bidirectional LSTM/);
+  const mr = JSON.parse(await fs.readFile(path.join(rev, 'model.json'), 'utf8'));
+  assert.equal(mr.architecture.network.layers.find((l: { kind: string }) => l.kind === 'rnn').secondDirection, 'reverse');
 });
