@@ -20,7 +20,7 @@ export interface RecordState {
   binSize: number;
   /** Content key of each bin's window (meaningless for unscorable records: empty). */
   keys: Float64Array;
-  /** Max over the focused experiments of the strand mean; NaN until known. */
+  /** Max of the strand mean over the focused experiments that pass the reliability floor; NaN until known. */
   max: Float32Array;
 }
 

@@ -53,6 +53,8 @@ export async function exportPredictions(
     selected,
     binSize,
     reverseComplement: service.currentSettings.reverseComplement,
+    // The TSV names each column's reliability in `##` lines, as `tfbs score` writes it.
+    ...(model.pkg.reliability ? { reliability: model.pkg.reliability } : {}),
   };
 
   const files: AtomicFile[] = [];

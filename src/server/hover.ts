@@ -1,15 +1,21 @@
 /**
  * Hover text, rendered by the server (it holds the results): the record, the bin and its genome
- * coordinates, the top experiments with both strands, and a link that opens the heatmap at the bin.
+ * coordinates, the top experiments with both strands and each output's measured reliability (grade,
+ * the numbers in the grade's tooltip), and a link that opens the heatmap at the bin. Outputs below the
+ * reliability floor come after the others, greyed (italic: hovers render no colour), and are not
+ * what the colours show.
  */
 import { placedRegionText, regionText } from '../core/genomic';
 import { Experiment } from '../core/targets';
 import { binRange } from '../core/windows';
+import { ExperimentReliability } from '../shared/protocol';
 import { RecordState } from './documents';
 import { WindowResult, meanOf } from './resultCache';
 
 export const SHOW_HEATMAP_COMMAND = 'tfbsLens.showHeatmap';
 export const TOP_EXPERIMENTS = 8;
+/** Rows below the reliability floor shown (greyed) after the others. */
+export const TOP_BELOW_FLOOR = 3;
 
 export interface HeatmapTarget {
   uri: string;
@@ -56,8 +62,32 @@ export interface BinHoverInput {
   result: WindowResult | undefined;
   experiments: readonly Experiment[];
   focus: readonly number[] | undefined;
+  /** Each output's verdict under the floor in force (see reliabilityView.ts). */
+  reliabilityOf: (e: number) => ExperimentReliability;
+  /** tfbsLens.minReliability in force. */
+  minReliability: number;
+  /** The model carries reliability data (otherwise every output is unmeasured and passes). */
+  reliabilityMeasured: boolean;
+  /**
+   * Outputs whose probabilities are calibrated. None are yet: the hook for a package that ships
+   * calibration, so the hover says which of its numbers are probabilities in the frequency sense.
+   */
+  calibrated?: ReadonlySet<number>;
   /** Why there is no result (no model, still scoring). */
   unavailable?: string;
+}
+
+/** "B", or "unmeasured (3 held-out positives)": the grade cell. */
+export function gradeLabel(r: ExperimentReliability): string {
+  if (r.grade !== 'unmeasured') return r.grade;
+  return r.positives !== undefined ? `unmeasured (${r.positives} held-out positive${r.positives === 1 ? '' : 's'})` : 'unmeasured';
+}
+
+/** Which probabilities are calibrated, once per hover. */
+export function calibrationNote(calibrated: ReadonlySet<number> | undefined, shown: readonly number[]): string {
+  const n = shown.filter((e) => calibrated?.has(e)).length;
+  if (n === 0) return 'p is the model\'s score, not a calibrated probability';
+  return n === shown.length ? 'every p shown is calibrated' : `p is calibrated for the ${n} rows marked ᶜ, the model's raw score elsewhere`;
 }
 
 export function binHover(h: BinHoverInput): string {
@@ -66,19 +96,50 @@ export function binHover(h: BinHoverInput): string {
     lines.push(`_${h.unavailable ?? 'not scored yet'}_`);
     return lines.join('\n');
   }
-  const top = topExperiments(h.result, h.focus, TOP_EXPERIMENTS);
-  const both = Boolean(h.result.reverse);
+  const result = h.result;
+  const candidates = h.focus ?? Array.from({ length: result.forward.length }, (_, i) => i);
+  const reliable = candidates.filter((e) => h.reliabilityOf(e).passes);
+  const below = candidates.filter((e) => !h.reliabilityOf(e).passes);
+  const top = topExperiments(result, reliable, TOP_EXPERIMENTS);
+  const greyed = topExperiments(result, below, reliable.length ? TOP_BELOW_FLOOR : TOP_EXPERIMENTS);
+  const both = Boolean(result.reverse);
   const scope = h.focus ? `${h.focus.length} focused experiment${h.focus.length === 1 ? '' : 's'}` : `all ${h.experiments.length} experiments`;
-  lines.push(`Top ${top.length} of ${scope}${both ? ' (probability = mean of both strands)' : ' (forward strand only)'}:`, '');
-  lines.push(both ? '| factor | cell type | treatment | p | fwd | rev |' : '| factor | cell type | treatment | p |');
-  lines.push(both ? '|---|---|---|--:|--:|--:|' : '|---|---|---|--:|');
-  for (const e of top) {
-    const x = h.experiments[e];
-    const row = [cell(x?.factor ?? `#${e}`), cell(x?.cell || '–'), cell(x?.treatment ?? ''), meanOf(h.result, e).toFixed(3)];
-    if (both) row.push(h.result.forward[e].toFixed(3), h.result.reverse![e].toFixed(3));
-    lines.push(`| ${row.join(' | ')} |`);
+  const strands = both ? 'p = mean of both strands' : 'p of the forward strand only';
+  const link = heatmapCommandLink({ uri: h.uri, record: h.state.record.index, bin: h.bin });
+  const target = link.slice(link.indexOf('](') + 2, link.indexOf(' "'));
+  const table = (rows: number[], grey: boolean): void => {
+    lines.push(both ? '| factor | cell type | treatment | p | fwd | rev | reliability |' : '| factor | cell type | treatment | p | reliability |');
+    lines.push(both ? '|---|---|---|--:|--:|--:|---|' : '|---|---|---|--:|---|');
+    for (const e of rows) {
+      const x = h.experiments[e];
+      const r = h.reliabilityOf(e);
+      const mark = h.calibrated?.has(e) ? 'ᶜ' : '';
+      const row = [cell(x?.factor ?? `#${e}`), cell(x?.cell || '–'), cell(x?.treatment ?? ''), meanOf(result, e).toFixed(3) + mark];
+      if (both) row.push(result.forward[e].toFixed(3), result.reverse![e].toFixed(3));
+      const shown = grey ? row.map((c) => (c && c !== '–' ? `_${c}_` : c)) : row;
+      // The grade links to the heatmap at this bin; its title (the tooltip) holds every number.
+      shown.push(`[${gradeLabel(r)}](${target} "${cell(r.detail).replace(/"/g, "'")}")`);
+      lines.push(`| ${shown.join(' | ')} |`);
+    }
+  };
+  const floorText = `tfbsLens.minReliability = ${h.minReliability}`;
+  if (top.length) {
+    lines.push(`Top ${top.length} of ${scope} (${strands}; ${calibrationNote(h.calibrated, [...top, ...greyed])}):`, '');
+    table(top, false);
+    const first = top[0];
+    lines.push('', `Reliability of the top row (${cell(h.experiments[first]?.factor ?? `#${first}`)}): ${h.reliabilityOf(first).detail}. Grades: held-out ROC AUC A ≥ 0.9, B ≥ 0.8, C ≥ 0.7, D below; hover a grade for its numbers.`);
   }
-  lines.push('', heatmapCommandLink({ uri: h.uri, record: h.state.record.index, bin: h.bin }));
+  if (greyed.length) {
+    lines.push('');
+    if (!top.length) {
+      lines.push(`_${h.focus ? `All ${candidates.length} focused experiment${candidates.length === 1 ? ' is' : 's are'}` : 'Every experiment is'} below the reliability floor (${floorText}): nothing is coloured for ${candidates.length === 1 ? 'it' : 'them'}. Set it to 0 to show ${candidates.length === 1 ? 'it' : 'them'}. Their values (${strands}; ${calibrationNote(h.calibrated, greyed)}), greyed:_`, '');
+    } else {
+      lines.push(`_Below the reliability floor (${floorText}; not coloured): top ${greyed.length} of ${below.length}, greyed:_`, '');
+    }
+    table(greyed, true);
+  }
+  if (!h.reliabilityMeasured) lines.push('', '_This model carries no reliability data: every output is unmeasured (measure it with `tfbs evaluate --write-reliability`)._');
+  lines.push('', link);
   return lines.join('\n');
 }
 
@@ -87,6 +148,8 @@ export interface RecordHoverInput {
   state: RecordState;
   recordCount: number;
   binSize: number;
+  /** What the per-bin values summarise when the reliability floor leaves outputs out, e.g. "398 of 690 outputs pass the reliability floor". */
+  scope?: string;
   unavailable?: string;
 }
 
@@ -113,7 +176,7 @@ export function recordHover(h: RecordHoverInput): string {
   lines.push(`${int(h.state.binCount)} bins of ${h.binSize} bp, ${int(known)} scored.`);
   if (h.unavailable) lines.push('', `_${h.unavailable}_`);
   if (best >= 0) {
-    lines.push('', `Strongest so far: ${binLocation(h.state, best, h.binSize)}, p = ${h.state.max[best].toFixed(3)}`, '');
+    lines.push('', `Strongest so far: ${binLocation(h.state, best, h.binSize)}, p = ${h.state.max[best].toFixed(3)}${h.scope ? ` (${h.scope})` : ''}`, '');
     lines.push(heatmapCommandLink({ uri: h.uri, record: r.index, bin: best }, 'Open heatmap at the strongest bin'));
   }
   return lines.join('\n');

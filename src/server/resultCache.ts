@@ -9,7 +9,7 @@ export interface WindowResult {
   forward: Float32Array;
   /** Reverse-complement probabilities, when both strands were scored. */
   reverse?: Float32Array;
-  /** Max over the focused experiments of the strand mean, for the focus generation in `maxGeneration`. */
+  /** Max of the strand mean over the summarised experiments (focus ∩ reliability floor), for the generation in `maxGeneration`. */
   max: number;
   maxGeneration: number;
 }

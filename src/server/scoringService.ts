@@ -34,6 +34,7 @@ import { Demand, DemandBook } from './demands';
 import { DocumentAnalysis, RecordState, analyseDocument, recordLayout } from './documents';
 import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings, resolveFocus } from './modelHost';
 import { OpenDocument } from './openDocument';
+import { SummarisedOutputs, floorNotice, summarisedOutputs } from './reliabilityView';
 import { ResultCache, WindowResult, maxOver } from './resultCache';
 import { BinOffer, backgroundScan, visibleBins } from './scanOrder';
 import { RekeyStats } from './windowKeys';
@@ -81,6 +82,8 @@ export class ScoringService {
   private settings: TfbsSettings;
   private focus: number[] | undefined;
   private focusUnknown: string[] = [];
+  /** The focused outputs that pass the reliability floor: what colours and navigation summarise. */
+  private summarised: SummarisedOutputs = { outputs: undefined, belowFloor: 0, candidates: 0 };
   private focusGeneration = 0;
   private readonly demands = new DemandBook((key) => this.cache.has(key));
   /**
@@ -119,6 +122,11 @@ export class ScoringService {
 
   get focusedExperiments(): { focus: number[] | undefined; unknown: string[] } {
     return { focus: this.focus, unknown: this.focusUnknown };
+  }
+
+  /** The outputs the per-bin values (colours, strong sites) are the max over: focus ∩ reliability floor. */
+  get summarisedExperiments(): SummarisedOutputs {
+    return this.summarised;
   }
 
   /** Loads the model named by the settings; documents are re-keyed and re-scored with it. */
@@ -171,8 +179,9 @@ export class ScoringService {
     } else if (changed.includes('binSize')) {
       for (const doc of this.docs.values()) this.reanalyse(doc, false);
     }
-    if (changed.includes('focusedExperiments')) this.applyFocus(true);
-    if (changed.includes('binSize') || changed.includes('focusedExperiments')) this.publishReadyStatus();
+    const summaryChanged = changed.includes('focusedExperiments') || changed.includes('minReliability');
+    if (summaryChanged) this.applyFocus(true);
+    if (changed.includes('binSize') || summaryChanged) this.publishReadyStatus();
     this.kick();
     this.checkIdle();
   }
@@ -182,6 +191,8 @@ export class ScoringService {
     const notices = this.focusUnknown.length
       ? [`tfbsLens.focusedExperiments: no experiment, factor or cell type named ${this.focusUnknown.map((u) => `"${u}"`).join(', ')} in this model`]
       : [];
+    const floor = floorNotice(this.summarised, this.focus !== undefined, this.settings.minReliability);
+    if (floor) notices.push(floor);
     this.models.publish(this.models.readyStatus(this.settings, notices));
   }
 
@@ -312,7 +323,7 @@ export class ScoringService {
 
   private maxOf(entry: WindowResult): number {
     if (entry.maxGeneration !== this.focusGeneration) {
-      entry.max = maxOver(entry, this.focus);
+      entry.max = maxOver(entry, this.summarised.outputs);
       entry.maxGeneration = this.focusGeneration;
     }
     return entry.max;
@@ -323,6 +334,7 @@ export class ScoringService {
     const { focus, unknown } = m ? resolveFocus(this.settings, m.experiments) : { focus: undefined, unknown: [] };
     this.focus = focus;
     this.focusUnknown = unknown;
+    this.summarised = m ? summarisedOutputs(m.pkg, focus, this.settings.minReliability) : { outputs: undefined, belowFloor: 0, candidates: 0 };
     this.focusGeneration++;
     if (!resend) return;
     for (const doc of this.docs.values()) {

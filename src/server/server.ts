@@ -27,6 +27,7 @@ import {
   BinScoresNotification,
   ConfigureNotification,
   CrashForTestRequest,
+  ExperimentReliability,
   ExperimentsRequest,
   ExperimentsResult,
   ExportProgressNotification,
@@ -46,6 +47,7 @@ import { registerExplain } from './explain';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
 import { EngineOpener, openEngineForSettings } from './modelHost';
+import { experimentReliability } from './reliabilityView';
 import { ScoringService } from './scoringService';
 import { registerVariantEffects } from './variantEffect';
 
@@ -158,7 +160,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const offset = params.position.line === state.record.headerLine ? undefined : recordOffsetAt(state.record, params.position.line, params.position.character);
     if (offset === undefined || state.binCount === 0) {
       if (params.position.line > state.lastLine) return null;
-      return markdown(recordHover({ uri, state, recordCount: records.length, binSize, unavailable }));
+      const { outputs, belowFloor } = s.summarisedExperiments;
+      const scope = model && belowFloor > 0 && outputs ? `max over the ${outputs.length} experiment${outputs.length === 1 ? '' : 's'} that pass the reliability floor, tfbsLens.minReliability = ${s.currentSettings.minReliability}` : undefined;
+      return markdown(recordHover({ uri, state, recordCount: records.length, binSize, unavailable, scope }));
     }
     const bin = Math.floor(offset / binSize);
     let result = s.resultOf(state, bin);
@@ -167,7 +171,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       why = await waitForBin(s, uri, state, bin, token);
       result = s.resultOf(state, bin);
     }
-    const value = binHover({ uri, state, recordCount: records.length, bin, binSize, result, experiments: model?.experiments ?? [], focus: s.focusedExperiments.focus, unavailable: why });
+    const minReliability = s.currentSettings.minReliability;
+    const verdicts = new Map<number, ExperimentReliability>();
+    const reliabilityOf = (e: number): ExperimentReliability => {
+      let v = verdicts.get(e);
+      if (!v) verdicts.set(e, (v = model ? experimentReliability(model.pkg, e, minReliability) : { grade: 'unmeasured', summary: 'unmeasured', detail: 'unmeasured', passes: true }));
+      return v;
+    };
+    const value = binHover({
+      uri, state, recordCount: records.length, bin, binSize, result, experiments: model?.experiments ?? [], focus: s.focusedExperiments.focus,
+      reliabilityOf, minReliability, reliabilityMeasured: Boolean(model?.pkg.reliability), unavailable: why,
+    });
     return { ...markdown(value), range: binRangeOnLine(state, bin, binSize, params.position.line) };
   });
 
@@ -196,12 +210,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const m = s.model;
     const { focus, unknown } = s.focusedExperiments;
     if (!m) return { modelKey: s.models.status.modelKey, experiments: [], focused: [], unknownFocus: unknown };
+    const minReliability = s.currentSettings.minReliability;
     return {
       modelKey: m.key,
       modelName: m.pkg.manifest.name,
-      experiments: m.experiments.map((e) => ({ index: e.index, name: e.name, cell: e.cell, factor: e.factor, treatment: e.treatment })),
+      experiments: m.experiments.map((e) => ({
+        index: e.index, name: e.name, cell: e.cell, factor: e.factor, treatment: e.treatment, reliability: experimentReliability(m.pkg, e.index, minReliability),
+      })),
       focused: focus ?? m.experiments.map((e) => e.index),
       unknownFocus: unknown,
+      minReliability,
+      reliabilityMeasured: Boolean(m.pkg.reliability),
     };
   });
 

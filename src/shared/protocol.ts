@@ -87,6 +87,24 @@ export interface ExperimentInfo {
   cell: string;
   factor: string;
   treatment: string;
+  /** How far the output is known to work (absent from servers that predate it). */
+  reliability?: ExperimentReliability;
+}
+
+/** One output's measured quality as the editor shows it (src/core/reliability.ts measures it). */
+export interface ExperimentReliability {
+  /** A ≥ 0.9, B ≥ 0.8, C ≥ 0.7, D below (held-out ROC AUC), or unmeasured. */
+  grade: 'A' | 'B' | 'C' | 'D' | 'unmeasured';
+  /** Held-out ROC AUC, when measured. */
+  rocAuc?: number;
+  /** Held-out positives behind it (also when too few to measure). */
+  positives?: number;
+  /** Short text for a cell: "B · AUC 0.86 (22 held-out +)" or "unmeasured (3 held-out positives …)". */
+  summary: string;
+  /** Every number behind it, one line: ROC AUC with its 95 % CI, AP, positives, out-of-region AUC. */
+  detail: string;
+  /** Passes tfbsLens.minReliability: counted in colours and navigation, not greyed. */
+  passes: boolean;
 }
 
 export interface ExperimentsResult {
@@ -97,6 +115,9 @@ export interface ExperimentsResult {
   focused: number[];
   /** Items of tfbsLens.focusedExperiments that match no experiment of this model. */
   unknownFocus: string[];
+  /** tfbsLens.minReliability in force, and whether the model carries reliability data at all. */
+  minReliability?: number;
+  reliabilityMeasured?: boolean;
 }
 
 /** The loaded model's experiments and the current focus. Empty when no model is loaded. */

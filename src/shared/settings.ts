@@ -27,6 +27,12 @@ export interface TfbsSettings {
   threshold: number;
   /** Experiments the colours and hovers summarise: indices, names, factors or cell types; empty: all. */
   focusedExperiments: string[];
+  /**
+   * Reliability floor: outputs whose held-out ROC AUC is below this (or unmeasured, or whose 95 % lower
+   * bound is not above chance) are greyed in hovers and left out of colours and strong-site navigation;
+   * 0 shows every output. A model without reliability data shows everything (src/core/reliability.ts).
+   */
+  minReliability: number;
   /** Score whole open files in the background (visible ranges always come first); off: only on command. */
   autoScore: boolean;
   /** Memory for cached window results, in MB (content-addressed: undo, redo and reopening are free). */
@@ -44,6 +50,7 @@ export const DEFAULT_SETTINGS: Readonly<TfbsSettings> = Object.freeze({
   reverseComplement: true,
   threshold: 0.5,
   focusedExperiments: [],
+  minReliability: 0.7,
   autoScore: true,
   cacheSizeMB: 256,
   pythonPath: '',
@@ -76,6 +83,7 @@ export function normaliseSettings(raw: unknown): TfbsSettings {
     focusedExperiments: Array.isArray(r.focusedExperiments)
       ? r.focusedExperiments.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number').map(String)
       : [],
+    minReliability: num(r.minReliability, d.minReliability, 0, 1),
     autoScore: bool(r.autoScore, d.autoScore),
     cacheSizeMB: num(r.cacheSizeMB, d.cacheSizeMB, 16, 16384),
     pythonPath: str(r.pythonPath, d.pythonPath),

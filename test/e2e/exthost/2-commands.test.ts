@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { TfbsLensTestApi } from './api';
 import { EXTENSION_ID } from './api';
 import { ShownMessage, itemLabelled, withDialogs } from './dialogs';
-import { REGION_FILE, activatedApi, cliScoreArgs, expectedModelDir, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
+import { REGION_FILE, activatedApi, cliScoreArgs, editorFloorArgs, expectedModelDir, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
 
 interface Run {
   api: TfbsLensTestApi;
@@ -142,10 +142,11 @@ const checks: Record<string, CommandCheck> = {
       const ctcf = coloured();
       assert.ok(ctcf <= all, `focused on CTCF, ${ctcf} bp are coloured; more than with all experiments (${all} bp)`);
       // The coloured bins are those where some CTCF experiment reaches the threshold, as the CLI's
-      // --targets CTCF says (bins within 2e-4 of the threshold may fall either way: threads differ).
+      // --targets CTCF says (bins within 2e-4 of the threshold may fall either way: threads differ),
+      // among the CTCF outputs above the editor's reliability floor. `##` lines name each column's reliability.
       const threshold = vscode.workspace.getConfiguration('tfbsLens').get<number>('threshold') ?? 0.5;
-      const tsv = await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'tsv', '--targets', 'CTCF'));
-      const rows = tsv.trim().split('\n').slice(1).map((l) => l.split('\t'));
+      const tsv = await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'tsv', '--targets', 'CTCF', ...editorFloorArgs()));
+      const rows = tsv.trim().split('\n').filter((l) => !l.startsWith('#')).slice(1).map((l) => l.split('\t'));
       assert.ok(rows.length === 500 && rows[0].length > 6, `the CLI scores 500 bins of several CTCF experiments (${rows[0]?.length} columns)`);
       const colouredBins = new Set<number>();
       for (const set of api.decorations(uri)) {

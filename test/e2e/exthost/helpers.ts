@@ -2,6 +2,7 @@
 // reference implementation, BED parsing.
 import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
+import { existsSync } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, TfbsLensTestApi, checkApi } from './api';
@@ -48,6 +49,15 @@ export function cliScoreArgs(file: string, ...rest: string[]): string[] {
   const args = ['score', file, ...rest];
   if (process.env.TFBS_E2E_MODEL_DIR) args.push('--model', expectedModelDir());
   return args;
+}
+
+/**
+ * The CLI's `--min-reliability` at the editor's default floor (tfbsLens.minReliability 0.7), for a model
+ * that carries reliability data: the outputs the editor colours. None for a model without it (the
+ * editor then colours every output and the CLI refuses the option).
+ */
+export function editorFloorArgs(): string[] {
+  return existsSync(path.join(expectedModelDir(), 'reliability.json')) ? ['--min-reliability', '0.7'] : [];
 }
 
 /** Runs the tfbs CLI (out/src/cli/run.js, the tsc output of its process entry) with the extension host's own Node. */

@@ -18,7 +18,10 @@ const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightA
 /** The strongest site of the region according to the CLI (only a few screens of a 100 kb line are rendered at once). */
 function strongestSite(file: string): { start: number; p: number } {
   const args = [path.join(repoRoot, 'out', 'src', 'cli', 'run.js'), 'score', file, '--format', 'bed'];
-  if (process.env.TFBS_E2E_MODEL_DIR) args.push('--model', path.resolve(process.env.TFBS_E2E_MODEL_DIR));
+  const modelDir = process.env.TFBS_E2E_MODEL_DIR ? path.resolve(process.env.TFBS_E2E_MODEL_DIR) : path.join(repoRoot, 'models', 'default');
+  if (process.env.TFBS_E2E_MODEL_DIR) args.push('--model', modelDir);
+  // Only outputs above the editor's reliability floor are coloured (tfbsLens.minReliability 0.7).
+  if (fs.existsSync(path.join(modelDir, 'reliability.json'))) args.push('--min-reliability', '0.7');
   const bed = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   let best = { start: -1, p: -1 };
   for (const line of bed.split('\n')) {
