@@ -108,10 +108,12 @@ if [ -z "${TFBS_E2E_SKIP_BUILD:-}" ] && build_is_stale; then
   say "building the extension (npm run build)"
   npm run --silent build || die "npm run build failed"
 fi
-# The installed-extension phase installs the linux-x64 VSIX; (re)built when dist/ is newer than it.
+# The installed-extension phase installs the linux-x64 VSIX; (re)built when any file of dist/ is newer
+# than it (webpack leaves a bundle whose content did not change untouched: a change to the webview
+# alone leaves dist/extension.js older than the VSIX).
 version="$(node -p "require('./package.json').version")"
 vsix="build/tfbs-lens-linux-x64-$version.vsix"
-if [[ " $* " != *" --self-test "* ]] && { [ ! -f "$vsix" ] || [ dist/extension.js -nt "$vsix" ]; }; then
+if [[ " $* " != *" --self-test "* ]] && { [ ! -f "$vsix" ] || [ -n "$(find dist -type f -newer "$vsix" -print -quit)" ]; }; then
   say "packaging $vsix (npm run package -- --target linux-x64)"
   node scripts/package.js --skip-build --target linux-x64 >/dev/null || die "npm run package failed"
 fi

@@ -5,7 +5,9 @@
  * 3.45-megapixel image, built in a few tens of milliseconds and patched column by column as bins
  * arrive); zooming and panning only redraw that image scaled into the visible canvas, which the browser
  * does on the GPU — smooth at any size. Rows can be ordered by model output, grouped by factor or by
- * cell type, or sorted by their strongest bin, and filtered by name.
+ * cell type, sorted by their strongest bin or by how well they are measured to work (held-out ROC AUC),
+ * filtered by name and, on request, to the outputs above the reliability floor. Each row carries its
+ * reliability grade; rows below the floor are dimmed (the editor does not colour them).
  *
  * Bundled by webpack (media/heatmap/tsconfig.json: DOM types) into dist/webview/heatmap.js; loaded under
  * a strict CSP (nonce script, no inline styles in markup, no remote resources).
@@ -40,6 +42,8 @@ let state: HeatmapViewState = { ...DEFAULT_HEATMAP_STATE, ...((vscode.getState()
 let experiments: ExperimentInfo[] = [];
 let signature = '';
 let modelName = '';
+let minReliability: number | undefined;
+let reliabilityMeasured = false;
 let record: HeatmapRecordInfo | undefined;
 let uri = '';
 let documentName = '';
@@ -75,17 +79,21 @@ for (const [value, label] of [
   ['factor', 'Group by factor'],
   ['cell', 'Group by cell type'],
   ['max', 'Strongest first'],
+  ['reliability', 'Most reliable first'],
 ] as const) {
   orderSelect.appendChild(el('option', { value }, label));
 }
 const filterInput = el('input', { id: 'filter', type: 'search', placeholder: 'Filter: cell, factor, treatment', 'aria-label': 'Filter experiments' });
+const reliableBox = el('input', { id: 'reliable-only', type: 'checkbox' });
+const reliableLabel = el('label', { class: 'reliable', title: 'Show only the experiments above the reliability floor (tfbsLens.minReliability): those the editor colours' });
+reliableLabel.append(reliableBox, document.createTextNode(' Reliable only'));
 const countLabel = el('span', { class: 'count' });
 const zoomIn = el('button', { title: 'Zoom in (+)' }, '+');
 const zoomOut = el('button', { title: 'Zoom out (−)' }, '−');
 const fitButton = el('button', { title: 'Show everything (0, double-click)' }, 'Fit');
 const pngButton = el('button', { title: 'Save the heatmap as a PNG image' }, 'Export PNG');
 const tsvButton = el('button', { title: 'Save the shown experiments × bins as TSV' }, 'Export TSV');
-toolbar.append(title, orderSelect, filterInput, countLabel, zoomIn, zoomOut, fitButton, pngButton, tsvButton);
+toolbar.append(title, orderSelect, filterInput, reliableLabel, countLabel, zoomIn, zoomOut, fitButton, pngButton, tsvButton);
 
 const body = el('div', { class: 'body' });
 const labels = el('canvas', { class: 'labels' });
@@ -145,10 +153,16 @@ function rowMax(e: number): number {
   return best;
 }
 
+/** Below the floor: the editor leaves it out of colours and navigation; here it is dimmed. */
+function belowFloor(x: ExperimentInfo | undefined): boolean {
+  return Boolean(x?.reliability && !x.reliability.passes);
+}
+
 function computeRows(): void {
   const needle = state.filter.trim().toLowerCase();
   const terms = needle ? needle.split(/\s+/) : [];
   const keep = experiments.filter((x) => {
+    if (state.reliableOnly && belowFloor(x)) return false;
     if (!terms.length) return true;
     const hay = `${x.cell} ${x.factor} ${x.treatment} ${x.name} #${x.index}`.toLowerCase();
     return terms.every((t) => hay.includes(t));
@@ -167,15 +181,28 @@ function computeRows(): void {
   } else if (order === 'max') {
     const maxima = new Map(keep.map((x) => [x.index, rowMax(x.index)]));
     keep.sort((a, b) => maxima.get(b.index)! - maxima.get(a.index)! || a.index - b.index);
+  } else if (order === 'reliability') {
+    // By the 95 % lower bound of the held-out ROC AUC: an AUC of 0.99 on 5 positives is known less
+    // well than 0.97 on 200. Unmeasured outputs last: no number is not a low number.
+    const low = (x: ExperimentInfo): number => x.reliability?.ci95?.[0] ?? -1;
+    const auc = (x: ExperimentInfo): number => x.reliability?.rocAuc ?? -1;
+    keep.sort((a, b) => low(b) - low(a) || auc(b) - auc(a) || a.index - b.index);
   }
   rows = keep.map((x) => x.index);
-  countLabel.textContent = `${rows.length} of ${experiments.length} experiments`;
+  const below = experiments.filter(belowFloor).length;
+  const floor = below ? ` · ${below} below the reliability floor (${minReliability ?? 0.7})${state.reliableOnly ? ', hidden' : ', dimmed'}` : '';
+  const unmeasured = experiments.length && !reliabilityMeasured ? ' · reliability unmeasured' : '';
+  countLabel.textContent = `${rows.length} of ${experiments.length} experiments${floor}${unmeasured}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The image: one pixel per cell
 
 const MISSING_RGBA = [128, 128, 128, 40];
+/** Opacity of the cells of rows below the reliability floor (the background shows through: dimmed). */
+const DIMMED_ALPHA = 80;
+/** Width kept at the right of a row label for its reliability grade. */
+const GRADE_WIDTH = 22;
 
 function rebuildImage(): void {
   const W = Math.max(1, toBin - fromBin);
@@ -196,6 +223,7 @@ function paintColumns(a: number, b: number): void {
   const px = image.data;
   for (let r = 0; r < rows.length; r++) {
     const e = rows[r];
+    const alpha = belowFloor(experiments[e]) ? DIMMED_ALPHA : 255;
     let o = (r * W + a) * 4;
     for (let j = a; j < b; j++, o += 4) {
       const v = E ? matrix[j * E + e] : MATRIX_MISSING;
@@ -209,7 +237,7 @@ function paintColumns(a: number, b: number): void {
         px[o] = LUT[k];
         px[o + 1] = LUT[k + 1];
         px[o + 2] = LUT[k + 2];
-        px[o + 3] = 255;
+        px[o + 3] = alpha;
       }
     }
   }
@@ -367,10 +395,23 @@ function drawLabels(h: number, fg: string): void {
     return s + '…';
   };
   if (sy >= MIN_LABEL_ROW_PX) {
+    const labelClip = (s: string): string => {
+      if (ctx.measureText(s).width <= LABEL_WIDTH - 8 - GRADE_WIDTH) return s;
+      while (s.length > 3 && ctx.measureText(s + '…').width > LABEL_WIDTH - 8 - GRADE_WIDTH) s = s.slice(0, -1);
+      return s + '…';
+    };
     for (let r = Math.floor(view.y0); r < Math.min(rows.length, Math.ceil(view.y1)); r++) {
       const y = AXIS_HEIGHT + (r + 0.5 - view.y0) * sy;
-      ctx.fillText(clip(rowLabel(rows[r])), 4, y);
+      const x = experiments[rows[r]];
+      ctx.globalAlpha = belowFloor(x) ? 0.45 : 1;
+      ctx.fillText(labelClip(rowLabel(rows[r])), 4, y);
+      // The grade badge: A–D, or "–" for unmeasured.
+      const grade = x?.reliability ? (x.reliability.grade === 'unmeasured' ? '–' : x.reliability.grade) : '';
+      ctx.textAlign = 'right';
+      ctx.fillText(grade, LABEL_WIDTH - 4, y);
+      ctx.textAlign = 'left';
     }
+    ctx.globalAlpha = 1;
   } else if (groups.length) {
     let lastY = -Infinity;
     for (const g of groups) {
@@ -581,6 +622,10 @@ function showTooltip(e: MouseEvent): void {
     el('div', {}, `bin ${formatBp(bin + 1)} · ${binCoordinates(bin)}`),
     el('div', { class: 'tt-p' }, p),
   );
+  if (exp?.reliability) {
+    const r = exp.reliability;
+    tooltip.append(el('div', { class: r.passes ? 'tt-rel' : 'tt-rel below' }, `reliability ${r.grade}: ${r.detail}${r.passes ? '' : ' — below the floor: not coloured in the editor'}`));
+  }
   tooltip.style.display = 'block';
   const pad = 14;
   const tw = tooltip.offsetWidth;
@@ -593,6 +638,15 @@ function showTooltip(e: MouseEvent): void {
 
 orderSelect.addEventListener('change', () => {
   state = { ...state, order: orderSelect.value as RowOrder };
+  computeRows();
+  rebuildImage();
+  fitRows();
+  saveState();
+  requestDraw();
+});
+
+reliableBox.addEventListener('change', () => {
+  state = { ...state, reliableOnly: reliableBox.checked };
   computeRows();
   rebuildImage();
   fitRows();
@@ -685,6 +739,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       state = { ...DEFAULT_HEATMAP_STATE, ...m.state };
       orderSelect.value = state.order;
       filterInput.value = state.filter;
+      reliableBox.checked = Boolean(state.reliableOnly);
       if (state.view) view = { ...state.view };
       break;
     }
@@ -692,6 +747,16 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       const changed = m.signature !== signature;
       const hadRows = rows.length > 0;
       modelName = m.modelName;
+      minReliability = m.minReliability;
+      reliabilityMeasured = Boolean(m.reliabilityMeasured);
+      if (!changed && JSON.stringify(m.experiments.map((x) => x.reliability)) !== JSON.stringify(experiments.map((x) => x.reliability))) {
+        // Same targets, another floor: verdicts change, the matrix stays.
+        experiments = m.experiments;
+        computeRows();
+        clampView();
+        rebuildImage();
+        saveState();
+      }
       if (changed) {
         // Another model's targets: row-specific state (selection) no longer means the same experiment.
         if (state.targetsSignature && state.targetsSignature !== m.signature) {

@@ -94,6 +94,8 @@ export class HeatmapController implements vscode.Disposable {
       ctx.store.onDidChange((e) => this.onScores(e.uri, e.replace, e.bins)),
       ctx.onDidChangeModelStatus((s) => {
         if (this.panel && s.state === 'ready' && s.modelKey !== this.modelKey) void this.sendModel().then(() => this.refetchAll());
+        // Same model, another reliability floor (or focus): the rows' verdicts change, not the matrix.
+        else if (this.panel && s.state === 'ready') void this.sendModel();
       }),
     );
   }
@@ -242,6 +244,8 @@ export class HeatmapController implements vscode.Disposable {
       modelName: result.modelName ?? '',
       experiments: result.experiments,
       signature: targetsSignature(result.experiments.map((e) => e.name)),
+      minReliability: result.minReliability,
+      reliabilityMeasured: result.reliabilityMeasured,
     });
   }
 

@@ -22,6 +22,7 @@ export function experimentReliability(pkg: ModelPackage, index: number, minRelia
   return {
     grade: v.grade,
     ...(v.rocAuc !== undefined ? { rocAuc: v.rocAuc } : {}),
+    ...(v.ci95 ? { ci95: v.ci95 } : {}),
     ...(v.positives !== undefined ? { positives: v.positives } : {}),
     summary: verdictShortText(v),
     detail: verdictLongText(v),

@@ -7,15 +7,17 @@ import type { ExperimentInfo, ExplainResult, GenomicInterval, PackedAttributionR
 
 export const HEATMAP_VIEW_TYPE = 'tfbsLens.heatmap';
 
-export type RowOrder = 'model' | 'factor' | 'cell' | 'max';
+export type RowOrder = 'model' | 'factor' | 'cell' | 'max' | 'reliability';
 
 /** What the webview persists (vscode.setState) and restores after a window reload. */
 export interface HeatmapViewState {
   /** Document and record shown. */
   uri?: string;
   record?: number;
-  /** Experiment order: model output order, grouped by factor or by cell type, or by max over the record. */
+  /** Experiment order: model output order, grouped by factor or by cell type, by max over the record, or by held-out ROC AUC. */
   order: RowOrder;
+  /** Hide the experiments below the reliability floor (tfbsLens.minReliability). */
+  reliableOnly?: boolean;
   /** Case-insensitive substring filter over "cell factor treatment". */
   filter: string;
   /** Visible window: bins [x0, x1) and rows [y0, y1) of the filtered, ordered list. */
@@ -38,7 +40,17 @@ export interface HeatmapRecordInfo {
 }
 
 export type ToWebview =
-  | { type: 'model'; modelKey: number; modelName: string; experiments: ExperimentInfo[]; signature: string }
+  | {
+      type: 'model';
+      modelKey: number;
+      modelName: string;
+      /** Each with its reliability verdict under the floor in force (re-sent when the floor changes). */
+      experiments: ExperimentInfo[];
+      signature: string;
+      minReliability?: number;
+      /** The model carries reliability data; false: every output is unmeasured. */
+      reliabilityMeasured?: boolean;
+    }
   | {
       type: 'record';
       uri: string;

@@ -97,6 +97,8 @@ export interface ExperimentReliability {
   grade: 'A' | 'B' | 'C' | 'D' | 'unmeasured';
   /** Held-out ROC AUC, when measured. */
   rocAuc?: number;
+  /** 95 % confidence interval of the ROC AUC (Hanley–McNeil), when measured: few positives, wide. */
+  ci95?: [number, number];
   /** Held-out positives behind it (also when too few to measure). */
   positives?: number;
   /** Short text for a cell: "B · AUC 0.86 (22 held-out +)" or "unmeasured (3 held-out positives …)". */

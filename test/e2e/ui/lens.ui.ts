@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { DEFAULT_RELIABILITY_FLOOR, ReliabilityData, aucConfidenceInterval, gradeOf, passesFloor } from '../../../src/core/reliability';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
 import { acceptQuickPick, answerFileDialog, answerQuickInput, canvasInk, decoratedPointInView, goToLineColumn, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
@@ -31,6 +32,22 @@ function strongestSite(file: string): { start: number; p: number } {
   }
   if (best.start < 0) throw new Error(`tfbs score finds no site in ${file}: nothing would be coloured`);
   return best;
+}
+
+/**
+ * What the heatmap's reliability filter should show for the model under test at the default floor:
+ * outputs passing it and the held-out ROC AUC of the first row when sorted by reliability (the highest
+ * 95 % lower bound); undefined without reliability data.
+ */
+function floorOfModel(): { total: number; passing: number; topAuc: number } | undefined {
+  const modelDir = process.env.TFBS_E2E_MODEL_DIR ? path.resolve(process.env.TFBS_E2E_MODEL_DIR) : path.join(repoRoot, 'models', 'default');
+  const file = path.join(modelDir, 'reliability.json');
+  if (!fs.existsSync(file)) return undefined;
+  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as ReliabilityData;
+  const pass = data.outputs.filter((o) => passesFloor(data, o.index, DEFAULT_RELIABILITY_FLOOR));
+  const low = (o: (typeof pass)[number]): number => aucConfidenceInterval(o.heldOut!.rocAuc!, o.heldOut!.positives, o.heldOut!.negatives)[0];
+  const first = pass.reduce((a, b) => (low(b) > low(a) || (low(b) === low(a) && b.heldOut!.rocAuc! > a.heldOut!.rocAuc!) ? b : a));
+  return { total: data.outputs.length, passing: pass.length, topAuc: first.heldOut!.rocAuc! };
 }
 
 suite('TFBS Lens in the workbench (Chromium)', () => {
@@ -82,6 +99,43 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     }, 60_000);
     await screenshot('heatmap');
     assert.ok(ink.width > 0 && ink.height > 0);
+  });
+
+  test('the heatmap sorts by reliability, hides the rows below the floor and shows each row\'s numbers', async () => {
+    const { page, screenshot } = uiContext();
+    const frame = await webviewFrameWith(page, '#reliable-only', 60_000);
+    const expected = floorOfModel();
+    await frame.selectOption('#order', 'reliability');
+    await frame.check('#reliable-only');
+    const count = await waitUntil('the row count to follow the reliability filter', async () => {
+      const t = (await frame.textContent('.count')) ?? '';
+      return (expected ? /hidden$/.test(t) : /reliability unmeasured$/.test(t)) && t;
+    }, 20_000);
+    await screenshot('heatmap-reliable-only');
+    try {
+      if (!expected) {
+        // A model without reliability data: nothing is hidden, every row is unmeasured.
+        assert.match(count, /^(\d+) of \1 experiments · reliability unmeasured$/);
+        return;
+      }
+      const { total, passing, topAuc } = expected;
+      assert.equal(count, `${passing} of ${total} experiments · ${total - passing} below the reliability floor (0.7), hidden`);
+      // The first row is the best-measured output (highest 95 % lower bound): its tooltip carries its held-out numbers.
+      await frame.locator('canvas.heat').hover({ position: { x: 10, y: 0.5 } });
+      const tip = await waitUntil('the tooltip of the first row', async () => {
+        const t = (await frame.textContent('.tooltip')) ?? '';
+        return /reliability [A-D]:/.test(t) && t;
+      }, 10_000);
+      assert.match(tip, new RegExp(`reliability ${gradeOf(topAuc)}: held-out ROC AUC ${topAuc.toFixed(3).replace('.', '\\.')} \\(95 % CI`), tip);
+      await screenshot('heatmap-most-reliable-first');
+      // Unchecked, the rows below the floor come back, dimmed.
+      await frame.uncheck('#reliable-only');
+      await waitUntil('the rows below the floor to come back dimmed', async () =>
+        (await frame.textContent('.count')) === `${total} of ${total} experiments · ${total - passing} below the reliability floor (0.7), dimmed`, 10_000);
+    } finally {
+      await frame.uncheck('#reliable-only');
+      await frame.selectOption('#order', 'model');
+    }
   });
 
   test('in a dark theme the decorations take their dark-theme colours (README pictures in both themes)', async () => {
