@@ -124,7 +124,8 @@ export function binHover(h: BinHoverInput): string {
   };
   const floorText = `tfbsLens.minReliability = ${h.minReliability}`;
   if (top.length) {
-    lines.push(`Top ${top.length} of ${scope} (${strands}; ${calibrationNote(h.calibrated, [...top, ...greyed])}):`, '');
+    const among = below.length ? `the ${reliable.length} of ${scope} above the reliability floor` : scope;
+    lines.push(`Top ${top.length} of ${among} (${strands}; ${calibrationNote(h.calibrated, [...top, ...greyed])}):`, '');
     table(top, false);
     const first = top[0];
     lines.push('', `Reliability of the top row (${cell(h.experiments[first]?.factor ?? `#${first}`)}): ${h.reliabilityOf(first).detail}. Grades: held-out ROC AUC A ≥ 0.9, B ≥ 0.8, C ≥ 0.7, D below; hover a grade for its numbers.`);

@@ -92,7 +92,7 @@ test('below-floor outputs colour no bin and are greyed in the hover; tfbsLens.mi
   const lines = text.split('\n');
   const firstRow = lines.find((l) => l.startsWith('| ') && !l.startsWith('| factor'))!;
   assert.match(firstRow, /\| \[B\]\(command:tfbsLens\.showHeatmap\?[^ ]+ "held-out ROC AUC 0\.860 \(95 % CI 0\.\d\d–0\.\d\d\); AP 0\.400; 40 positives \/ 950 negatives held out; 100 training positives"\) \|$/);
-  assert.match(text, /p is the model's score, not a calibrated probability/);
+  assert.match(text, new RegExp(`Top 8 of the ${passing.length} of all ${ref.targets} experiments above the reliability floor \\(p = mean of both strands; p is the model's score, not a calibrated probability\\):`));
   assert.match(text, /Reliability of the top row \([^)]*\): held-out ROC AUC 0\.860/);
   const belowAt = lines.findIndex((l) => l.startsWith('_Below the reliability floor (tfbsLens.minReliability = 0.7; not coloured)'));
   assert.ok(belowAt > 0, `the hover has a greyed below-floor part:\n${text}`);
