@@ -13,7 +13,7 @@ import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, 
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
 import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
-import { Motif, readJaspar } from '../motifs/jaspar';
+import { Motif, readMotifs } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
 import { packAttributionRows } from '../shared/attributionStrip';
 import type { PackedLayout } from '../shared/layout';
@@ -43,7 +43,7 @@ function jaspar(): Promise<{ motifs: Motif[]; prepared: PreparedCollection } | u
   collection ??= (async () => {
     const file = findJaspar();
     if (!file) return undefined;
-    const motifs = await readJaspar(file);
+    const motifs = await readMotifs(file);
     return { motifs, prepared: prepareCollection(motifs) };
   })();
   return collection;
