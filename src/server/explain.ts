@@ -12,7 +12,8 @@ import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vsc
 import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, runIsm } from '../attribution/ism';
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
-import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
+import { Annotation, annotate } from '../motifs/annotate';
+import { FactorMotifs, factorMotifs } from '../motifs/factors';
 import { Motif, readMotifs } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
 import { packAttributionRows } from '../shared/attributionStrip';
@@ -81,7 +82,7 @@ export class Explainer {
       return { ...hit, uri: p.uri, version: doc.version, record, layout: state.layout, token: p.token, cached: true };
     }
     let last = 0;
-    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, doc.version, model.key, record, state.layout, r, a, complete);
+    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean, factors?: FactorMotifs[]): ExplainResult => this.toResult(p, doc.version, model.key, record, state.layout, r, a, complete, factors);
     let ism: IsmResult;
     try {
       ism = await runIsm(model.engine, state.record.codes, bins, experiments, {
@@ -99,12 +100,12 @@ export class Explainer {
       throw toResponseError(e);
     }
     const db = await jaspar();
-    const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))];
-    const scanMotifs = db ? factors.flatMap((f) => motifsOfFactor(db.motifs, f)) : [];
+    const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))].map((f) => factorMotifs(f, db?.motifs ?? []));
+    const scanMotifs = [...new Set(factors.flatMap((f) => f.motifs))];
     const from = bins[0] * binSize - ism.start;
     const to = Math.min(state.record.length, (bins[bins.length - 1] + 1) * binSize) - ism.start;
     const a = annotate(ism, { collection: db?.prepared, tomtom: { shuffles: EDITOR_SHUFFLES }, keepMatches: 1, scanMotifs, scanSpan: [Math.max(0, from), Math.min(ism.length, to)] });
-    const result = wrap(ism, a, true);
+    const result = wrap(ism, a, true, db ? factors : undefined);
     this.cache.set(key, result);
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     return result;
@@ -125,7 +126,7 @@ export class Explainer {
     return [Math.floor(offset / binSize)];
   }
 
-  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, layout: PackedLayout, r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult {
+  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, layout: PackedLayout, r: IsmResult, a: Annotation | undefined, complete: boolean, factors?: FactorMotifs[]): ExplainResult {
     // Mean over the experiments of the attribution, computed from what is done so far.
     const attribution: Array<number | null> = new Array(r.length).fill(null);
     let scale = 0;
@@ -135,8 +136,8 @@ export class Explainer {
       attribution[i] = round(values[i]);
       scale = Math.max(scale, Math.abs(values[i]));
     }
-    const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number): ExplainMotifMatch => ({
-      id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap),
+    const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number, stats: Pick<ExplainMotifMatch, 'eValue' | 'qValue' | 'permutationP'>): ExplainMotifMatch => ({
+      id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap), ...stats,
     });
     let bestMotif: ExplainMotifMatch | undefined;
     if (a?.topMatches.length && a.query) {
@@ -145,7 +146,7 @@ export class Explainer {
       const end = start + m.motif.width;
       const top = a.segments[0];
       const covered = Math.max(0, Math.min(end, top.end) - Math.max(start, top.start));
-      bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width);
+      bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width, { eValue: m.eValue, qValue: m.qValue, permutationP: m.permutationP });
     }
     return {
       uri: p.uri, version, modelKey, record, bins: r.bins, experiments: r.targets,
@@ -158,7 +159,8 @@ export class Explainer {
       byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
       segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
       bestMotif,
-      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap)),
+      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap, { qValue: h.qValue })),
+      factorMotifs: factors?.map((f) => ({ factor: f.factor, hgnc: f.row?.hgnc, binding: f.binding, partner: f.partner, motifs: f.motifs.length, note: f.note })),
       complete,
       token: p.token,
     };
