@@ -67,9 +67,9 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
   let topMatches: MotifMatch[] = [];
   let query: [number, number] | undefined;
   if (segments.length && opts.collection) {
-    const s = segments[0];
-    query = [Math.max(0, s.start - SEGMENT_FLANK), Math.min(r.length, s.end + SEGMENT_FLANK)];
-    topMatches = compareWithCollection(matrix.subarray(query[0] * 4, query[1] * 4), query[1] - query[0], opts.collection, opts.tomtom).slice(0, opts.keepMatches ?? 10);
+    const compared = compareSegment(matrix, r.length, segments[0], opts.collection, opts.tomtom);
+    query = compared.query;
+    topMatches = compared.matches.slice(0, opts.keepMatches ?? 10);
   }
   const sites: Annotation['sites'] = [];
   if (opts.scanMotifs?.length) {
@@ -92,6 +92,15 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
     sites.sort((x, y) => x.pValue - y.pValue || x.start - y.start);
   }
   return { attribution, matrix, threshold, segments, topMatches, query, sites };
+}
+
+/**
+ * A segment (with SEGMENT_FLANK bases each side, within the result) of a centred matrix compared with
+ * the collection: every motif's match, lowest p first, and the query's columns [start, end).
+ */
+export function compareSegment(matrix: Float32Array, length: number, s: Segment, collection: PreparedCollection, tomtom?: TomtomOptions): { query: [number, number]; matches: MotifMatch[] } {
+  const query: [number, number] = [Math.max(0, s.start - SEGMENT_FLANK), Math.min(length, s.end + SEGMENT_FLANK)];
+  return { query, matches: compareWithCollection(matrix.subarray(query[0] * 4, query[1] * 4), query[1] - query[0], collection, tomtom) };
 }
 
 /** Whether a comparison's match is called: its E-value below the threshold (default E < 0.1). */
