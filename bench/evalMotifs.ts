@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const r = await evaluateCtcfPeaks({
     ...opts,
-    onPeak: (o, i) => process.stderr.write(`${i + 1}\t${o.name}\tsegment ${o.segment?.join('-') ?? '-'}\tbest ${o.bestMotif ?? '-'}\tMA0139 p ${o.ma0139P?.toExponential(2) ?? '-'}\tnon-CTCF p ${o.nonCtcfP?.toExponential(2) ?? '-'}\t${o.matches ? 'match' : 'no'}\tsite ${o.site ? `${o.site.start}${o.site.strand} overlap ${o.site.overlap.toFixed(2)}` : '-'}\n`),
+    onPeak: (o, i) => process.stderr.write(`${i + 1}\t${o.name}\tsegment ${o.segment?.join('-') ?? '-'}\tbest ${o.bestMotif ?? '-'}\tMA0139 p ${o.ma0139P?.toExponential(2) ?? '-'}\tnon-CTCF p ${o.nonCtcfP?.toExponential(2) ?? '-'}\tCTCF E ${o.ctcfE?.toExponential(2) ?? '-'}\t${o.matches ? 'match' : 'no'}\tsite ${o.site ? `${o.site.start}${o.site.strand} overlap ${o.site.overlap.toFixed(2)}` : '-'}\n`),
   });
   const n = r.outcomes.length;
   const withSite = r.outcomes.filter((o) => o.site);
