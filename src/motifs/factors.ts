@@ -122,9 +122,10 @@ export function motifsNamed(motifs: readonly Motif[], symbol: string): Motif[] {
 }
 
 /**
- * A factor's matrices from the collection: the table's IDs (an ID missing from a user's collection is
- * skipped; the shipped table is tested against the shipped collection), or, for a name the table does
- * not know, the matrices JASPAR names after it.
+ * A factor's matrices from the collection: the table's IDs (the shipped table is tested against the
+ * shipped collection); in a collection that has none of them (another release, a user's file), the
+ * matrices named after the table's symbol (or partner); for a name the table does not know, the
+ * matrices named after it.
  */
 export function factorMotifs(name: string, motifs: readonly Motif[], table: FactorTable = shippedFactorTable()): FactorMotifs {
   const row = lookupFactor(table, name);
@@ -133,7 +134,9 @@ export function factorMotifs(name: string, motifs: readonly Motif[], table: Fact
     return { factor: name, binding: found.length ? 'direct' : 'none', motifs: found, note: found.length ? undefined : `no JASPAR matrix for ${name}` };
   }
   const byId = new Map(motifs.map((m) => [m.id, m]));
-  const found = row.matrixIds.map((id) => byId.get(id)).filter((m): m is Motif => Boolean(m));
+  let found = row.matrixIds.map((id) => byId.get(id)).filter((m): m is Motif => Boolean(m));
+  // Another collection (another JASPAR release, the user's own file): the same symbol's matrices.
+  if (!found.length && row.motifOf) found = motifsNamed(motifs, row.motifOf);
   const partner = row.binding === 'indirect' ? row.motifOf : undefined;
   let note: string | undefined;
   if (row.binding === 'none' || !found.length) note = `no JASPAR matrix for ${name}${row.hgnc !== name ? ` (${row.hgnc})` : ''}${row.note ? `: ${row.note}` : ''}`;

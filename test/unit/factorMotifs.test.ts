@@ -65,6 +65,11 @@ test('ENCODE labels find their symbols and matrices; partners are named; factors
   assert.equal(lookupFactor(table, 'SPI1')?.factor, 'PU.1');
   assert.deepEqual(factorMotifs('SOX2', collection).motifs.map((m) => m.id).sort(), ['MA0142.1', 'MA0143.5', 'MA1962.1']);
   assert.equal(factorMotifs('NOSUCHFACTOR', collection).note, 'no JASPAR matrix for NOSUCHFACTOR');
+  // Another collection (an older JASPAR, a user's file) has other IDs: the table's symbol finds them.
+  const older = parseJaspar('>MA0062.2 GABPA\nA [1 0 0 9]\nC [8 0 9 0]\nG [0 9 0 0]\nT [1 1 1 1]\n>MA0139.1 CTCF\nA [1 0 0 9]\nC [8 0 9 0]\nG [0 9 0 0]\nT [1 1 1 1]\n');
+  assert.deepEqual(factorMotifs('GABP', older).motifs.map((m) => m.id), ['MA0062.2']);
+  assert.deepEqual(factorMotifs('SMC3', older).motifs.map((m) => m.id), ['MA0139.1']);
+  assert.deepEqual(factorMotifs('Pol2', older).motifs, []);
 });
 
 test('a factor table row that is wrong is refused naming the file, line and field', () => {
