@@ -26,12 +26,12 @@ import { openEngine } from '../src/engine/openEngine';
 import { annotate, isSignificantMatch } from '../src/motifs/annotate';
 import { factorMotifs } from '../src/motifs/factors';
 import { DEFAULT_MOTIF_E_VALUE } from '../src/motifs/significance';
-import { readMotifs } from '../src/motifs/jaspar';
+import { SHIPPED_JASPAR, readMotifs } from '../src/motifs/jaspar';
 import { prepareCollection } from '../src/motifs/tomtom';
 
 const root = path.join(__dirname, '..', '..');
 export const PEAKS_FASTA = path.join(root, 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
-export const JASPAR_2024 = path.join(root, 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
+export const JASPAR_2024 = path.join(root, SHIPPED_JASPAR);
 
 export interface PeakOutcome {
   name: string;

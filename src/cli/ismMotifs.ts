@@ -10,12 +10,11 @@ import { TextSink } from '../core/atomicFile';
 import { Experiment } from '../core/targets';
 import { annotate, compareSegment, isSignificantMatch } from '../motifs/annotate';
 import { factorMotifs } from '../motifs/factors';
-import { readMotifs } from '../motifs/jaspar';
+import { SHIPPED_JASPAR, readMotifs } from '../motifs/jaspar';
 import { segmentHeader, segmentRow } from '../motifs/reports';
 import { DEFAULT_MOTIF_E_VALUE } from '../motifs/significance';
 import { prepareCollection } from '../motifs/tomtom';
 import { packageRoot } from './paths';
-import { SHIPPED_COLLECTION } from './commands/motifs';
 
 /**
  * Writes the segments table. `place` turns result indices [a, b) into the output's coordinates
@@ -29,7 +28,7 @@ export async function writeSegmentMatches(
   place: (a: number, b: number) => { chrom: string; start: number; end: number },
   opts: { db?: string; maxE?: number } = {},
 ): Promise<{ segments: number; significant: number }> {
-  const dbFile = opts.db ?? path.join(packageRoot(), SHIPPED_COLLECTION);
+  const dbFile = opts.db ?? path.join(packageRoot(), SHIPPED_JASPAR);
   const motifs = await readMotifs(dbFile);
   const collection = prepareCollection(motifs);
   const maxE = opts.maxE ?? DEFAULT_MOTIF_E_VALUE;

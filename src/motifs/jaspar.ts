@@ -6,7 +6,11 @@
  * would match every motif against the wrong strand's chemistry.
  */
 import { promises as fs } from 'fs';
+import * as path from 'path';
 import { InputError, ioErrorFrom } from '../core/errors';
+
+/** The one shipped collection (JASPAR 2024 CORE vertebrates, non-redundant), relative to the package root. */
+export const SHIPPED_JASPAR = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 
 export interface Motif {
   /** Matrix ID, e.g. "MA0139.2". */

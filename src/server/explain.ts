@@ -6,15 +6,13 @@
  * keys, with the bins' positions, since the offsets are the record's), model and experiments: undo,
  * reopening or a second request cost nothing.
  */
-import { existsSync } from 'fs';
-import * as path from 'path';
 import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, runIsm } from '../attribution/ism';
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
 import { Annotation, annotate } from '../motifs/annotate';
-import { FactorMotifs, factorMotifs } from '../motifs/factors';
-import { Motif, readMotifs } from '../motifs/jaspar';
+import { FactorMotifs, factorMotifs, findShippedData } from '../motifs/factors';
+import { Motif, SHIPPED_JASPAR, readMotifs } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
 import { packAttributionRows } from '../shared/attributionStrip';
 import type { PackedLayout } from '../shared/layout';
@@ -22,7 +20,6 @@ import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainR
 import { RecordState, offsetsOnLines } from './documents';
 import { ScoringService } from './scoringService';
 
-export const JASPAR_FILE = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 /** Explanations kept (each ≈ 1,000 bases × experiments of numbers). */
 const CACHE_ENTRIES = 32;
 /** Progress notifications at most this often. */
@@ -32,11 +29,7 @@ const EDITOR_SHUFFLES = 50;
 
 /** data/jaspar beside the tsc output (out/src/server) or the bundle (dist/). */
 export function findJaspar(from = __dirname): string | undefined {
-  for (const up of [['..', '..', '..'], ['..'], ['..', '..']]) {
-    const p = path.join(from, ...up, JASPAR_FILE);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return findShippedData(SHIPPED_JASPAR, from);
 }
 
 let collection: Promise<{ motifs: Motif[]; prepared: PreparedCollection } | undefined> | undefined;

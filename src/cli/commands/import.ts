@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors';
 import { loadModelPackage } from '../../core/modelPackage';
 import { openEngine } from '../../engine/openEngine';
 import { ChannelOrder } from '../../import/channels';
-import { readMotifs } from '../../motifs/jaspar';
+import { SHIPPED_JASPAR, readMotifs } from '../../motifs/jaspar';
 import { importModel } from '../../import/index';
 import { KERAS0_PRESETS } from '../../import/keras0';
 import { intOption, stringOption } from '../args';
@@ -13,7 +13,6 @@ import { CliCommand } from '../command';
 import { packageRoot } from '../paths';
 
 /** JASPAR 2024 CORE vertebrates (non-redundant), shipped in data/ for the channel-order check. */
-export const DEFAULT_MOTIFS = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 
 export const importCommand: CliCommand = {
   name: 'import',
@@ -45,7 +44,7 @@ export const importCommand: CliCommand = {
     const root = packageRoot();
     let motifs;
     if (args.options['channel-check'] !== false) {
-      const motifFile = stringOption(args, 'motifs') ?? path.join(root, DEFAULT_MOTIFS);
+      const motifFile = stringOption(args, 'motifs') ?? path.join(root, SHIPPED_JASPAR);
       if (existsSync(motifFile)) motifs = await readMotifs(motifFile);
       else io.log(`notice: no motif file at ${motifFile}; the channel order is not checked`);
     }

@@ -13,14 +13,13 @@ import { UsageError } from '../../core/errors';
 import { readFastaEvents } from '../../core/fasta';
 import { DEFAULT_SCAN_P, MotifHit, PwmScanner, ScanTally, assignQValues, buildScanner, newTally, scanSequence } from '../../motifs/fimo';
 import { factorMotifs } from '../../motifs/factors';
-import { Motif, readMotifs } from '../../motifs/jaspar';
+import { Motif, SHIPPED_JASPAR, readMotifs } from '../../motifs/jaspar';
 import { fimoHeader, fimoRow, tomtomHeader, tomtomRow } from '../../motifs/reports';
 import { DEFAULT_SHUFFLES, compareWithCollection, prepareCollection } from '../../motifs/tomtom';
 import { intOption, numberOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { packageRoot } from '../paths';
 
-export const SHIPPED_COLLECTION = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 /** Tomtom's default: report matches with q-value ≤ 0.5. */
 const DEFAULT_COMPARE_Q = 0.5;
 
@@ -42,7 +41,7 @@ export const motifsCommand: CliCommand = {
 
   async run(args, io) {
     const [action, input] = args.positionals;
-    const dbFile = stringOption(args, 'db') ?? path.join(packageRoot(), SHIPPED_COLLECTION);
+    const dbFile = stringOption(args, 'db') ?? path.join(packageRoot(), SHIPPED_JASPAR);
     const output = stringOption(args, 'output');
     if (action === 'compare') {
       for (const o of ['factor', 'motif'] as const) if (args.options[o] !== undefined) throw new UsageError(`--${o} belongs to tfbs motifs scan`);
