@@ -7,7 +7,7 @@
  * network's sha256 and the quantiser's version), or in the temp directory when the package is
  * read-only, so the check runs once per network.
  */
-import { createHash } from 'crypto';
+import { sha256OfFile } from '../core/checksum';
 import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -63,17 +63,13 @@ export function findHeldOutData(): string | undefined {
   }
 }
 
-async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
-}
-
 function cacheFiles(pkg: ModelPackage, digest: string): string[] {
   return [path.join(pkg.dir, INT8_CHECK_FILE), path.join(os.tmpdir(), 'tfbs-lens-int8', `${digest}.json`)];
 }
 
 /** A cached result for this exact network and quantiser, if any. */
 export async function cachedInt8Check(pkg: ModelPackage, digest?: string): Promise<Int8CheckResult | undefined> {
-  const d = digest ?? (await sha256(pkg.networkPath));
+  const d = digest ?? (await sha256OfFile(pkg.networkPath));
   for (const file of cacheFiles(pkg, d)) {
     try {
       const r = JSON.parse(await fs.readFile(file, 'utf8')) as Int8CheckResult;
@@ -132,7 +128,7 @@ async function scoreBothStrands(run: Run, x: Uint8Array, n: number, L: number, T
  * (no held-out data, targets that are not DeepSEA's); the caller turns that into a refusal.
  */
 export async function checkInt8(pkg: ModelPackage, fp32: Run, int8: Run, onNotice?: (m: string) => void): Promise<Int8CheckResult> {
-  const digest = await sha256(pkg.networkPath);
+  const digest = await sha256OfFile(pkg.networkPath);
   const cached = await cachedInt8Check(pkg, digest);
   if (cached) return cached;
   const dataDir = findHeldOutData();

@@ -9,7 +9,7 @@
 import { ModelError } from '../core/errors';
 import { pearson } from '../motifs/correlation';
 import { Motif } from '../motifs/jaspar';
-import { Conv1DLayer, LayerNetwork } from './layers';
+import { Conv1DLayer, LayerNetwork } from '../onnx/layerNetwork';
 
 export type ChannelOrder = 'AGCT' | 'ACGT';
 

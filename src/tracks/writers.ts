@@ -6,12 +6,13 @@
  * same bytes as a single run.
  */
 import * as path from 'path';
-import { TextSink } from '../core/atomicFile';
+import { TextSink, writeBufferShare } from '../core/atomicFile';
 import { FastaRecordInfo } from '../core/fasta';
 import { PredictionContext, PredictionWriter, float32Text, genomePlacement } from '../core/formats/predictions';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigWriter, ChromSize } from './bigwig';
+import { BigWigFiles, BigWigWriter, ChromSize } from './bigwig';
+import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
 /**
  * File names for per-experiment tracks: the experiment name made file-safe ("GM12878|CTCF|None" →
@@ -24,18 +25,45 @@ export function trackFileNames(experiments: readonly Experiment[], selected: rea
   return selected.map((t) => (counts.get(safe(t))! > 1 ? `${safe(t)}_${t}${extension}` : `${safe(t)}${extension}`));
 }
 
-/** One bigWig per selected experiment, in `dir`; values are the probabilities as float32. */
+/**
+ * One bedGraph per selected experiment in `dir`, named `NNN_label.bedGraph` (the output index and the
+ * experiment's unique label), on one shared pool of open files: any number of experiments writes
+ * with at most POOLED_OPEN_FILES open. Commit or abort every file returned.
+ */
+export function openBedGraphFiles(dir: string, experiments: readonly Experiment[], selected: readonly number[]): PooledTextFile[] {
+  const pool = new FilePool(POOLED_OPEN_FILES);
+  const share = writeBufferShare(selected.length);
+  const files: PooledTextFile[] = [];
+  try {
+    for (const t of selected) {
+      const safe = uniqueLabel(experiments[t], experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
+      files.push(PooledTextFile.open(path.join(dir, `${String(t).padStart(3, '0')}_${safe}.bedGraph`), pool, share));
+    }
+  } catch (e) {
+    for (const f of files) void f.abort();
+    throw e;
+  }
+  return files;
+}
+
+/**
+ * One bigWig per selected experiment, in `dir`; values are the probabilities as float32. All tracks
+ * share one pool of open files (at most POOLED_OPEN_FILES, however many experiments), each with a
+ * share of the write buffers: the 690 tracks of DeepSEA's outputs write under `ulimit -n 256`.
+ */
 export class BigWigTracksWriter implements PredictionWriter {
   private readonly tracks: BigWigWriter[] = [];
   readonly paths: string[];
+  private readonly files: BigWigFiles;
 
   constructor(dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
+    this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(2 * this.paths.length) };
   }
 
   async begin(): Promise<void> {
     try {
-      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }));
+      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }, this.files));
     } catch (e) {
       await this.abort();
       throw e;
