@@ -13,7 +13,7 @@
  *
  * --stride K takes every K-th peak (a spread-out sample, since the peaks are ranked by strength);
  * --limit N stops after N peaks. Each peak is 1,202 windows of ISM: with the shipped model on the
- * substitution graphs the full 500 took 113 s on a shared 2-core AMD EPYC.
+ * substitution graphs the full 500 took 113 s on an idle shared 2-core AMD EPYC (933 s under a load of ~18).
  */
 import { promises as fs } from 'fs';
 import * as os from 'os';
