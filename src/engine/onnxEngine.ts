@@ -15,6 +15,7 @@ import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer }
 import { checkInt8, describeInt8Check } from './int8Check';
 import { ChunkSession, ChunkWorkerRequest, openChunkSession } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
+import { readOnnxFileOpsets } from '../onnx/onnxReader';
 
 type Ort = typeof ortTypes;
 
@@ -319,81 +320,11 @@ async function checkOpset(pkg: ModelPackage): Promise<void> {
   }
 }
 
-/**
- * The opsets an ONNX file imports (ModelProto field 8, OperatorSetIdProto: 1 domain, 2 version), read
- * from the top level of the message only: the graph (field 7, nearly all of the file) is skipped by
- * its length, so this costs a few small reads even for a 187 MB model.
- */
+/** The opsets an ONNX file imports (src/onnx/onnxReader.ts), or a ModelError naming the file. */
 export async function readOnnxOpsets(file: string): Promise<Map<string, number>> {
-  const handle = await fs.open(file, 'r');
   try {
-    const size = (await handle.stat()).size;
-    const read = async (at: number, length: number): Promise<Buffer> => {
-      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - at)));
-      if (buf.length) await handle.read(buf, 0, buf.length, at);
-      return buf;
-    };
-    const opsets = new Map<string, number>();
-    let at = 0;
-    while (at < size) {
-      const head = await read(at, 20);
-      const key = varint(head, 0);
-      const wire = Number(key.value & 7n);
-      const field = Number(key.value >> 3n);
-      let next = key.next;
-      if (wire === 0) {
-        next = varint(head, next).next;
-        at += next;
-        continue;
-      }
-      if (wire === 1 || wire === 5) {
-        at += next + (wire === 1 ? 8 : 4);
-        continue;
-      }
-      if (wire !== 2) throw new ModelError(`not an ONNX model (wire type ${wire} at byte ${at})`, { file });
-      const len = varint(head, next);
-      const start = at + len.next;
-      const length = Number(len.value);
-      if (field === 8) {
-        const body = await read(start, length);
-        let domain = '';
-        let version: number | undefined;
-        for (let p = 0; p < body.length; ) {
-          const k = varint(body, p);
-          const f = Number(k.value >> 3n);
-          const w = Number(k.value & 7n);
-          if (w === 0) {
-            const v = varint(body, k.next);
-            if (f === 2) version = Number(v.value);
-            p = v.next;
-          } else if (w === 2) {
-            const l = varint(body, k.next);
-            if (f === 1) domain = body.subarray(l.next, l.next + Number(l.value)).toString('utf8');
-            p = l.next + Number(l.value);
-          } else {
-            p = k.next + (w === 1 ? 8 : 4);
-          }
-        }
-        if (version !== undefined) opsets.set(domain, version);
-      }
-      at = start + length;
-    }
-    return opsets;
+    return await readOnnxFileOpsets(file);
   } catch (e) {
-    if (e instanceof ModelError) throw e;
     throw new ModelError(`cannot read the opset of the network (${firstLine(e)})`, { file });
-  } finally {
-    await handle.close();
   }
-}
-
-function varint(buf: Buffer, at: number): { value: bigint; next: number } {
-  let value = 0n;
-  let shift = 0n;
-  for (let p = at; p < buf.length && p < at + 10; p++) {
-    value |= BigInt(buf[p] & 0x7f) << shift;
-    if (buf[p] < 0x80) return { value, next: p + 1 };
-    shift += 7n;
-  }
-  throw new RangeError(`truncated varint at byte ${at}`);
 }
