@@ -12,8 +12,8 @@ import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
-import { checkInt8, describeInt8Check } from './int8Check';
-import { ChunkSession, ChunkWorkerRequest, openChunkSession } from './onnxChunks';
+import { checkInt8, describeInt8Check, Int8Record, prepareInt8 } from './int8Check';
+import { calibrateChunkGraph, ChunkSession, ChunkWorkerRequest, openChunkSession, readDanqWeights } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
 import { readOnnxFileOpsets } from '../onnx/onnxReader';
 
@@ -227,7 +227,11 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   return engine;
 }
 
-/** int8: the quantised chunk graph, used only once the held-out check has passed (int8Check.ts). */
+/**
+ * int8: the chunk graph with static activation scales from the network's calibration, used only once
+ * the held-out check has passed (int8Check.ts). Calibration and check run once per network, their
+ * record stored with the package (or in the per-user cache); a failed check refuses int8 with its figures.
+ */
 async function openInt8(
   engine: OnnxEngine,
   ort: Ort,
@@ -238,24 +242,33 @@ async function openInt8(
   pool: ChunkWorkerRequest | undefined,
 ): Promise<void> {
   const name = pkg.manifest.name;
-  const opened = await openChunkSession(ort, pkg, options, (input, count) => engine.runPerWindowGraph(input, count), 'int8', pool);
+  const refuse = (why: string) => new ModelError(`int8 is refused for model "${name}": ${why}; use --precision fp32`, { file: pkg.networkPath });
+  const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
+  const weights = await readDanqWeights(pkg);
+  if (!weights.ok) throw new ModelError(`int8 is not available for model "${name}": ${weights.reason}; use --precision fp32`, { file: pkg.networkPath });
+  let record: Int8Record;
+  try {
+    record = await prepareInt8(pkg, (windows, count) => calibrateChunkGraph(ort, pkg, options, windows, count), onNotice);
+  } catch (e) {
+    throw refuse(`its activation scales cannot be calibrated (${firstLine(e)})`);
+  }
+  if (check && record.check && !record.check.passed) throw refuse(describeInt8Check(record.check));
+  const opened = await openChunkSession(ort, pkg, options, perWindow, 'int8', pool, record.calibration);
   if (!opened.ok) throw new ModelError(`int8 is not available for model "${name}": ${opened.reason}; use --precision fp32`, { file: pkg.networkPath });
   const int8 = opened.chunk;
-  const runInt8 = (input: Float32Array, count: number) => int8.run(input, count, engine.inputLength, [0]);
-  if (!check) {
-    engine.attachChunks(int8, 'int8');
-    return;
-  }
-  let result;
-  try {
-    result = await checkInt8(pkg, (input, count) => engine.runPerWindowGraph(input, count), runInt8, onNotice);
-  } catch (e) {
-    await int8.release();
-    throw new ModelError(`int8 is refused for model "${name}": its accuracy cannot be checked (${(e as Error).message}); use --precision fp32`, { file: pkg.networkPath });
-  }
-  if (!result.passed) {
-    await int8.release();
-    throw new ModelError(`int8 is refused for model "${name}": ${describeInt8Check(result)}; use --precision fp32`, { file: pkg.networkPath });
+  if (check && !record.check) {
+    let result;
+    try {
+      result = await checkInt8(pkg, record, perWindow, (input, count) => int8.run(input, count, engine.inputLength, [0]), onNotice);
+    } catch (e) {
+      await int8.release();
+      throw refuse(`its accuracy cannot be checked (${(e as Error).message})`);
+    }
+    if (!result.passed) {
+      await int8.release();
+      throw refuse(describeInt8Check(result));
+    }
+    onNotice?.(`int8 check passed for model "${name}": ${describeInt8Check(result)}`);
   }
   engine.attachChunks(int8, 'int8');
 }
