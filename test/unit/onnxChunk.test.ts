@@ -8,7 +8,8 @@ import { InferenceEngine } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { readFastaEvents } from '../../src/core/fasta';
 import { BinBlock, chunkPieces, scoreBins, scoreFastaEvents } from '../../src/core/scoring';
-import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { openChunkSession } from '../../src/engine/onnxChunks';
+import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
 import { danqWeightsFromOnnx } from '../../src/onnx/danqFromOnnx';
 import { buildDanqModel, DANQ_TINY, DanqArchitecture, randomDanqWeights } from '../../src/onnx/danq';
 import { padConvFilters } from '../../src/onnx/chunkGraph';
@@ -291,6 +292,34 @@ test('streaming a FASTA file (the CLI path) gives the same scores with and witho
       assert.ok(d <= TOLERANCE, `max |Δ| ${d}`);
     } finally {
       await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the chunk-graph probe refuses a chunk graph that disagrees with the network, and accepts its own', async () => {
+  const dir = await tempDir();
+  try {
+    const arch: DanqArchitecture = { ...DANQ_TINY, outputs: 8 };
+    const right = await writeDanqModelPackage(path.join(dir, 'right'), arch, 41);
+    // One convolution weight off by 0.05: a chunk graph built from these weights is a wrong graph of `right`.
+    const convW = Float32Array.from(right.weights.convW);
+    convW[5] += 0.05;
+    const wrong = await writeDanqModelPackage(path.join(dir, 'wrong'), arch, 41, { weights: { ...right.weights, convW } });
+    const network = await openOnnxEngine(await loadModelPackage(right.dir), { threads: 1, chunks: false });
+    const ort = loadOrt();
+    const options = { ...cpuSessionOptions(1), executionProviders: ['cpu'] };
+    try {
+      const refused = await openChunkSession(ort, await loadModelPackage(wrong.dir), options, (x, n) => network.run(x, n));
+      assert.equal(refused.ok, false);
+      assert.match(refused.ok ? '' : refused.reason, /^the chunk graph differs from the network by \d\.\de-\d+ on a probe$/);
+      const accepted = await openChunkSession(ort, await loadModelPackage(right.dir), options, (x, n) => network.run(x, n));
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.reason);
+      assert.ok(accepted.chunk.probeDiff <= TOLERANCE);
+      await accepted.chunk.release();
+    } finally {
+      await network.dispose();
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
