@@ -11,7 +11,7 @@ import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onn
 import { openSubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { DanqArchitecture } from '../../src/onnx/danq';
 import { patchFirstStep, substitutionLayout } from '../../src/onnx/substitutionGraph';
-import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
 import { randomDna, realRegionWindows } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
@@ -168,19 +168,15 @@ test('the substitution-graph probe refuses graphs that disagree with the network
   const dir = await tempDir();
   try {
     const arch: DanqArchitecture = { ...DANQ_TINY, outputs: 5 };
-    const right = await writeDanqModelPackage(path.join(dir, 'right'), arch, 21);
-    // One recurrent weight off by 0.05: substitution graphs built from these weights are wrong graphs of `right`.
-    const lstmR = Float32Array.from(right.weights.lstmR);
-    lstmR[3] += 0.05;
-    const wrong = await writeDanqModelPackage(path.join(dir, 'wrong'), arch, 21, { weights: { ...right.weights, lstmR } });
+    // One recurrent weight moved: graphs built from `wrong` are wrong graphs of `right`'s network.
+    const { right, wrong } = await writeRightAndWrongPackages(dir, arch, 21, 'lstmR');
     const network = await openOnnxEngine(await loadModelPackage(right.dir), { threads: 1, chunks: false });
-    const ort = loadOrt();
-    const options = { ...cpuSessionOptions(1), executionProviders: ['cpu'] };
     try {
-      const refused = await openSubstitutionSessions(ort, await loadModelPackage(wrong.dir), options, (x, n) => network.run(x, n));
+      const options = { ...cpuSessionOptions(1), executionProviders: ['cpu'] };
+      const refused = await openSubstitutionSessions(loadOrt(), await loadModelPackage(wrong.dir), options, (x, n) => network.run(x, n));
       assert.equal(refused.ok, false);
       assert.match(refused.ok ? '' : refused.reason, /^the substitution graphs differ from the network by \d\.\de-\d+ on a probe$/);
-      const accepted = await openSubstitutionSessions(ort, await loadModelPackage(right.dir), options, (x, n) => network.run(x, n));
+      const accepted = await openSubstitutionSessions(loadOrt(), await loadModelPackage(right.dir), options, (x, n) => network.run(x, n));
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.reason);
       assert.ok(accepted.probeDiff <= TOLERANCE);
       await accepted.sessions.release();

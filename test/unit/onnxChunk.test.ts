@@ -15,7 +15,7 @@ import { buildDanqModel, DANQ_TINY, DanqArchitecture, randomDanqWeights } from '
 import { padConvFilters } from '../../src/onnx/chunkGraph';
 import { encodeModel } from '../../src/onnx/onnxModel';
 import { readOnnxModel } from '../../src/onnx/onnxReader';
-import { repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { repoRoot, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
 
 const TOLERANCE = 1e-5;
 
@@ -302,19 +302,15 @@ test('the chunk-graph probe refuses a chunk graph that disagrees with the networ
   const dir = await tempDir();
   try {
     const arch: DanqArchitecture = { ...DANQ_TINY, outputs: 8 };
-    const right = await writeDanqModelPackage(path.join(dir, 'right'), arch, 41);
-    // One convolution weight off by 0.05: a chunk graph built from these weights is a wrong graph of `right`.
-    const convW = Float32Array.from(right.weights.convW);
-    convW[5] += 0.05;
-    const wrong = await writeDanqModelPackage(path.join(dir, 'wrong'), arch, 41, { weights: { ...right.weights, convW } });
+    // One convolution weight moved: graphs built from `wrong` are wrong graphs of `right`'s network.
+    const { right, wrong } = await writeRightAndWrongPackages(dir, arch, 41, 'convW');
     const network = await openOnnxEngine(await loadModelPackage(right.dir), { threads: 1, chunks: false });
-    const ort = loadOrt();
-    const options = { ...cpuSessionOptions(1), executionProviders: ['cpu'] };
     try {
-      const refused = await openChunkSession(ort, await loadModelPackage(wrong.dir), options, (x, n) => network.run(x, n));
+      const options = { ...cpuSessionOptions(1), executionProviders: ['cpu'] };
+      const refused = await openChunkSession(loadOrt(), await loadModelPackage(wrong.dir), options, (x, n) => network.run(x, n));
       assert.equal(refused.ok, false);
       assert.match(refused.ok ? '' : refused.reason, /^the chunk graph differs from the network by \d\.\de-\d+ on a probe$/);
-      const accepted = await openChunkSession(ort, await loadModelPackage(right.dir), options, (x, n) => network.run(x, n));
+      const accepted = await openChunkSession(loadOrt(), await loadModelPackage(right.dir), options, (x, n) => network.run(x, n));
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.reason);
       assert.ok(accepted.chunk.probeDiff <= TOLERANCE);
       await accepted.chunk.release();
