@@ -246,7 +246,8 @@ test('a filter count off the 16-channel block is padded with zero filters in the
         const codes = await regionCodes(20_000, 2600);
         const bins = Array.from({ length: 13 }, (_, i) => i);
         const d = maxDiff(await score(engine, codes, bins, 200, true, false), await score(engine, codes, bins, 200, true, true, 8));
-        assert.ok(d <= (precision === 'fp32' ? TOLERANCE : 0.05), `${precision}: max |Δ| ${d}`);
+        // int8: single windows go through the int8 chunk graph too, and its rows depend on the window alone.
+        assert.ok(d <= (precision === 'fp32' ? TOLERANCE : 0), `${precision}: max |Δ| ${d}`);
       } finally {
         await engine.dispose();
       }
