@@ -111,11 +111,9 @@ export async function readDanqWeights(pkg: ModelPackage): Promise<{ ok: true; we
  * The activation maxima of the float32 chunk graph over `count` windows (calls of CALIBRATION_BATCH
  * windows, each a chunk of its own): what the int8 graph's static scales are made from.
  */
-export async function calibrateChunkGraph(ort: Ort, pkg: ModelPackage, options: ortTypes.InferenceSession.SessionOptions, windows: Float32Array, count: number): Promise<Int8Calibration> {
-  const extracted = await readDanqWeights(pkg);
-  if (!extracted.ok) throw new Error(extracted.reason);
-  const L = pkg.manifest.input.length;
-  const session = await createSessionFromSpec(ort, buildDanqChunkModel(extracted.weights, { calibrationOutputs: true }), options);
+export async function calibrateChunkGraph(ort: Ort, weights: DanqWeights, options: ortTypes.InferenceSession.SessionOptions, windows: Float32Array, count: number): Promise<Int8Calibration> {
+  const L = weights.arch.inputLength;
+  const session = await createSessionFromSpec(ort, buildDanqChunkModel(weights, { calibrationOutputs: true }), options);
   try {
     const maxima: Int8Calibration = { lstmInputMax: 0, lstmOutputMax: 0 };
     for (let from = 0; from < count; from += CALIBRATION_BATCH) {

@@ -227,6 +227,26 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   return engine;
 }
 
+/** A network the int8 graph cannot be built for (not DanQ-shaped), as opposed to one that cannot be calibrated. */
+class NoInt8Graph extends Error {}
+
+/**
+ * The network's int8 record (int8Check.ts): stored, or calibrated now on the float32 chunk graph. Its
+ * own function so that the weights read for it are released before the int8 graph reads them again
+ * (187 MB for full DanQ).
+ */
+async function int8Record(ort: Ort, pkg: ModelPackage, options: ortTypes.InferenceSession.SessionOptions, onNotice: ((m: string) => void) | undefined): Promise<Int8Record> {
+  return prepareInt8(
+    pkg,
+    async (windows, count) => {
+      const extracted = await readDanqWeights(pkg);
+      if (!extracted.ok) throw new NoInt8Graph(extracted.reason);
+      return calibrateChunkGraph(ort, extracted.weights, options, windows, count);
+    },
+    onNotice,
+  );
+}
+
 /**
  * int8: the chunk graph with static activation scales from the network's calibration, used only once
  * the held-out check has passed (int8Check.ts). Calibration and check run once per network, their
@@ -244,17 +264,16 @@ async function openInt8(
   const name = pkg.manifest.name;
   const refuse = (why: string) => new ModelError(`int8 is refused for model "${name}": ${why}; use --precision fp32`, { file: pkg.networkPath });
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
-  const weights = await readDanqWeights(pkg);
-  if (!weights.ok) throw new ModelError(`int8 is not available for model "${name}": ${weights.reason}; use --precision fp32`, { file: pkg.networkPath });
+  const unavailable = (why: string) => new ModelError(`int8 is not available for model "${name}": ${why}; use --precision fp32`, { file: pkg.networkPath });
   let record: Int8Record;
   try {
-    record = await prepareInt8(pkg, (windows, count) => calibrateChunkGraph(ort, pkg, options, windows, count), onNotice);
+    record = await int8Record(ort, pkg, options, onNotice);
   } catch (e) {
-    throw refuse(`its activation scales cannot be calibrated (${firstLine(e)})`);
+    throw e instanceof NoInt8Graph ? unavailable(e.message) : refuse(`its activation scales cannot be calibrated (${firstLine(e)})`);
   }
   if (check && record.check && !record.check.passed) throw refuse(describeInt8Check(record.check));
   const opened = await openChunkSession(ort, pkg, options, perWindow, 'int8', pool, record.calibration);
-  if (!opened.ok) throw new ModelError(`int8 is not available for model "${name}": ${opened.reason}; use --precision fp32`, { file: pkg.networkPath });
+  if (!opened.ok) throw unavailable(opened.reason);
   const int8 = opened.chunk;
   if (check && !record.check) {
     let result;
