@@ -172,7 +172,7 @@ async function memoryCheck(work: string, fasta: string, seq: string, count: numb
   const { events } = await openVcf(vcf);
   const file = await AtomicFile.open(path.join(work, 'many.tsv'));
   const experiments = Array.from({ length: T }, (_, i) => ({ index: i, name: `e${i}`, cell: '', factor: `e${i}`, treatment: 'None' }));
-  const writer = new VariantTsvWriter(file, { modelName: 'constant', experiments, selected: [0, 1, 2], reverseComplement: true });
+  const writer = new VariantTsvWriter(file, { modelName: 'constant', experiments, selected: [0, 1, 2], reverseComplement: true, windowMode: 'selene' });
   await writer.begin();
   let peak = process.memoryUsage().rss;
   const t0 = performance.now();
@@ -197,7 +197,7 @@ async function interleaved(modelDir: string, fasta: string, seq: string, chunks:
     const nullSink: TextSink = { write: async () => undefined };
     const selected = pkg.experiments.map((e) => e.index);
     const bed = new BedWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize: 200, reverseComplement: true }, 0.5);
-    const tsv = new VariantTsvWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement: true });
+    const tsv = new VariantTsvWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement: true, windowMode: 'selene' });
     const record: FastaRecordInfo = { index: 0, name: 'chr1', uniqueName: 'chr1', description: '', headerLine: 0 };
     const rand = seededRandom(11);
     const rates = { score: [] as number[], variants: [] as number[] };

@@ -10,6 +10,8 @@
  * Bundled by webpack (media/heatmap/tsconfig.json: DOM types) into dist/webview/heatmap.js; loaded under
  * a strict CSP (nonce script, no inline styles in markup, no remote resources).
  */
+import { placePosition, placedRegionText, placementOf, regionText } from '../../src/core/genomic';
+import { binRange } from '../../src/core/windows';
 import { cssColour, stripColour, stripColumns, stripValues } from '../../src/shared/attributionStrip';
 import { DEFAULT_HEATMAP_STATE, FromWebview, HeatmapAttribution, HeatmapRecordInfo, HeatmapViewState, RowOrder, ToWebview } from '../../src/shared/heatmapProtocol';
 import { MATRIX_MISSING, MATRIX_SCALE } from '../../src/shared/matrix';
@@ -389,13 +391,10 @@ function formatBp(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** Genome (or record) coordinates of a bin, 1-based, as text. */
+/** Genome (or record) coordinates of a bin, 1-based, as text; mirrored on a `(-)` record. */
 function binCoordinates(bin: number): string {
   if (!record) return '';
-  const start = bin * binSize;
-  const end = Math.min(start + binSize, record.length);
-  if (record.genomic) return `${record.genomic.chrom}:${formatBp(record.genomic.start + start + 1)}-${formatBp(record.genomic.start + end)}`;
-  return `${record.uniqueName}:${formatBp(start + 1)}-${formatBp(end)}`;
+  return placedRegionText(record, ...binRange(bin, binSize, record.length));
 }
 
 function drawAxis(w: number, fg: string): void {
@@ -417,8 +416,8 @@ function drawAxis(w: number, fg: string): void {
     const x = Math.round((c - view.x0) * sx) + 0.5;
     ctx.moveTo(x, AXIS_HEIGHT - 6);
     ctx.lineTo(x, AXIS_HEIGHT);
-    const bin = fromBin + c;
-    const pos = record.genomic ? record.genomic.start + bin * binSize + 1 : bin * binSize + 1;
+    // The 1-based genome position of the bin's first base: on a (-) record they fall from left to right.
+    const pos = placePosition(placementOf(record), (fromBin + c) * binSize) + 1;
     ctx.fillText(formatBp(pos), x + 2, 2);
   }
   ctx.stroke();
@@ -664,7 +663,8 @@ function updateTitle(): void {
     title.textContent = modelName ? `Model ${modelName}` : '';
     return;
   }
-  const where = record.genomic ? ` · ${record.genomic.chrom}:${formatBp(record.genomic.start + 1)}-${formatBp(record.genomic.end)}` : '';
+  const g = record.genomic;
+  const where = g ? ` · ${regionText(g.chrom, g.start, g.end)}${g.strand === '-' ? ' (−, read backwards)' : ''}` : '';
   const windowNote = fromBin > 0 || toBin < record.binCount ? ` · bins ${formatBp(fromBin + 1)}–${formatBp(toBin)} of ${formatBp(record.binCount)}` : '';
   title.textContent = `${documentName} › ${record.uniqueName}${where} · ${formatBp(record.binCount)} bins of ${binSize} bp${windowNote}`;
   title.title = `${uri}\nmodel: ${modelName}`;

@@ -15,14 +15,13 @@
 import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
 import { CancelledError, UsageError } from '../core/errors';
 import { InferenceEngine, Substitution, SubstitutionScorer } from '../core/engine';
+import { logit } from '../core/logit';
 import { BinLayout, windowStart } from '../core/windows';
 
 /** Mutant windows per engine call, both strands counted, when each is run as a whole window (see bench/ism.ts). */
 export const DEFAULT_ISM_BATCH = 128;
 /** The largest selection explained at once: its bins' windows still overlap (ISM cost grows with it). */
 export const MAX_ISM_SPAN = 1000;
-/** Probabilities are clipped to [EPS, 1 − EPS] before logits are taken (Δlogit stays finite). */
-export const LOGIT_EPS = 1e-6;
 
 export interface IsmOptions {
   binSize: number;
@@ -59,11 +58,6 @@ export interface IsmResult {
   pAlt: Float32Array;
   /** 1 once a position's three mutants are scored. */
   done: Uint8Array;
-}
-
-export function logit(p: number): number {
-  const q = Math.min(1 - LOGIT_EPS, Math.max(LOGIT_EPS, p));
-  return Math.log(q / (1 - q));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { placedRegionText } from '../core/genomic';
 import { MANIFEST_FILE, MODEL_FORMAT } from '../core/modelPackage';
+import { binRange } from '../core/windows';
 import { PackedLayout, positionOfOffset } from '../shared/layout';
 import { ExperimentsRequest, ExportFormat, ExportRequest, Range, ScoreRequest } from '../shared/protocol';
 import { updateSetting } from './config';
@@ -133,7 +135,7 @@ async function scoreDocument(ctx: Ctx, scope: 'selection' | undefined): Promise<
       }
     });
   }
-  const where = best && doc ? describeBin(doc.layouts[best.record], best.bin, doc.binSize) : '';
+  const where = best && doc ? placedRegionText(doc.layouts[best.record], ...binRange(best.bin, doc.binSize, doc.layouts[best.record].length)) : '';
   const message = `TFBS Lens: ${result.bins.toLocaleString()} bins scored${best ? `; strongest: ${where}, p = ${best.p.toFixed(3)}` : ''}.`;
   const choice = await vscode.window.showInformationMessage(message, ...(best ? ['Show heatmap'] : []));
   if (choice === 'Show heatmap' && best) await vscode.commands.executeCommand(COMMANDS.showHeatmap, { uri, record: best.record, bin: best.bin });
@@ -150,13 +152,6 @@ function binInSelections(layout: { layout: PackedLayout; length: number }, bin: 
     const overlap = sel.intersection(range);
     return overlap !== undefined && !overlap.isEmpty;
   });
-}
-
-function describeBin(layout: { name: string; uniqueName: string; length: number; genomic?: { chrom: string; start: number } }, bin: number, binSize: number): string {
-  const start = bin * binSize;
-  const end = Math.min(start + binSize, layout.length);
-  if (layout.genomic) return `${layout.genomic.chrom}:${(layout.genomic.start + start + 1).toLocaleString()}-${(layout.genomic.start + end).toLocaleString()}`;
-  return `${layout.uniqueName}:${(start + 1).toLocaleString()}-${end.toLocaleString()}`;
 }
 
 // -----------------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { parseGenomicName, readFai } from '../core/fasta';
+import { readFai } from '../core/fasta';
+import { parseRegion } from '../core/genomic';
 import { positionOfOffset } from '../shared/layout';
 import { readRegionText, regionProblem } from '../tracks/regionReader';
 import { Ctx } from './ctx';
@@ -26,7 +27,7 @@ class RegionProvider implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const fasta = uri.query;
     const name = path.posix.basename(uri.path).replace(/\.fa$/, '');
-    const g = parseGenomicName(name);
+    const g = parseRegion(name);
     if (!g) throw new Error(`not a region: ${name}`);
     const entry = (await readFai(`${fasta}.fai`)).get(g.chrom);
     if (!entry) throw new Error(`no record "${g.chrom}" in ${fasta}.fai`);
@@ -61,7 +62,7 @@ async function openRegion(uri?: vscode.Uri): Promise<void> {
     validateInput: (v) => regionProblem(v, index),
   });
   if (!text) return;
-  const g = parseGenomicName(text.trim())!;
+  const g = parseRegion(text)!;
   const doc = await vscode.workspace.openTextDocument(regionUri(fasta, g.chrom, g.start, g.end));
   await vscode.languages.setTextDocumentLanguage(doc, 'fasta');
   await vscode.window.showTextDocument(doc, { preview: false });

@@ -32,6 +32,12 @@ export function writeBufferShare(files: number): number {
 /** Temporary files written but neither committed nor aborted yet. */
 const openTempFiles = new Set<string>();
 
+/** For writers of temporary files of their own (src/tracks): listed while live, so that an exit at once removes them too. */
+export function noteTempFile(temp: string, live: boolean): void {
+  if (live) openTempFiles.add(temp);
+  else openTempFiles.delete(temp);
+}
+
 /** Removes every temporary file still open; for an exit that cannot wait for the async clean-up. */
 export function removeOpenTempFilesSync(): void {
   for (const temp of openTempFiles) rmSync(temp, { force: true });
@@ -52,7 +58,7 @@ async function fsyncFile(file: string): Promise<void> {
  * Makes a rename durable by syncing the directory that holds it. Some file systems (and Windows) do
  * not allow opening a directory: there the rename is as durable as the platform makes it.
  */
-async function fsyncDirectory(dir: string): Promise<void> {
+export async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r').catch(() => undefined);
   if (!handle) return;
   try {
@@ -100,9 +106,10 @@ export class AtomicFile implements TextSink {
     return file;
   }
 
-  async write(text: string): Promise<void> {
+  /** Text (UTF-8) or bytes (a compressed format's). */
+  async write(data: string | Uint8Array): Promise<void> {
     if (this.failure) throw ioErrorFrom(this.failure, this.target, 'write');
-    if (!this.stream.write(text)) {
+    if (!this.stream.write(data)) {
       await new Promise<void>((resolve, reject) => {
         const onError = (e: Error): void => reject(ioErrorFrom(e, this.target, 'write'));
         this.stream.once('drain', () => {

@@ -1,5 +1,6 @@
 /**
- * Genome coordinates written in FASTA headers and on the command line.
+ * Genome coordinates: written in FASTA headers, typed as regions (`--region`, the editor's *Open
+ * region…*), and where a record's offsets and bases lie on the genome (placement, below).
  *
  * Headers: `chr1:1,001-2,000` (UCSC, samtools faidx: 1-based inclusive) or `chr1:1000-2000` (bedtools
  * getfasta: 0-based half-open). The two differ by one base at the start; the record's length tells
@@ -28,7 +29,7 @@ export interface GenomicInterval {
   /** How the header was written, settled by the record's length; absent while unknown. */
   convention?: HeaderConvention;
   /** From a `(+)`/`(-)` suffix: the strand the record's sequence reads along. */
-  strand?: '+' | '-';
+  strand?: Strand;
 }
 
 /** A header's coordinates as written, before a convention is chosen. */
@@ -103,9 +104,69 @@ export function settleByLength(interval: GenomicInterval, length: number): strin
   return `header says ${interval.chrom}:${first}-${interval.end}, which is ${wasZero ? `${n0} bp (0-based)` : `${n1} bp (1-based) or ${n0} bp (0-based)`}, but the record has ${length} bp; its genome coordinates are taken to start at ${interval.start + 1}`;
 }
 
-/** Genome range of record offsets [a, b): shifted by the start, or mirrored from the end on the `-` strand. */
-export function genomeRangeOf(interval: GenomicInterval, a: number, b: number): [number, number] {
-  return interval.strand === '-' ? [interval.end - b, interval.end - a] : [interval.start + a, interval.start + b];
+// ---------------------------------------------------------------------------------------------------
+// Placement: where a record's offsets and bases lie on the genome. Every output that writes genome
+// coordinates (BED, bedGraph, TSV, JSON, bigWig, narrowPeak, tfbs ism, the editor's hovers, heatmap and
+// exports) goes through these, so that a `(-)` record is mirrored everywhere or nowhere.
+
+export type Strand = '+' | '-';
+
+/**
+ * Where a record lies: on `chrom` from `start` (0-based) when it reads along the + strand, or backwards
+ * from `end` when it is a `(-)` record. A record without coordinates is its own chromosome: its name,
+ * start 0, no strand. GenomicInterval (core) and the protocol's interval (editor) both are placements.
+ */
+export type Placement =
+  | { chrom: string; start: number; end?: number; strand?: '+' }
+  | { chrom: string; start: number; end: number; strand: '-' };
+
+/** What placement needs of a record: its unique name and its header's coordinates, if any. */
+export interface PlaceableRecord {
+  uniqueName: string;
+  genomic?: Placement;
+}
+
+/** A record's placement: its header's coordinates, or its own name as the chromosome. */
+export function placementOf(record: PlaceableRecord): Placement {
+  return record.genomic ?? { chrom: record.uniqueName, start: 0 };
+}
+
+/** Genome interval [start, end) of record offsets [a, b): shifted by the start, or mirrored from the end on `-`. */
+export function placeSpan(p: Placement, a: number, b: number): [number, number] {
+  return p.strand === '-' ? [p.end - b, p.end - a] : [p.start + a, p.start + b];
+}
+
+/** 0-based genome position of the base at record offset `i`. */
+export function placePosition(p: Placement, i: number): number {
+  return p.strand === '-' ? p.end - 1 - i : p.start + i;
+}
+
+const COMPLEMENT: Record<string, string> = {
+  A: 'T', C: 'G', G: 'C', T: 'A', U: 'A', N: 'N', R: 'Y', Y: 'R', S: 'S', W: 'W', K: 'M', M: 'K', B: 'V', V: 'B', D: 'H', H: 'D',
+  a: 't', c: 'g', g: 'c', t: 'a', u: 'a', n: 'n', r: 'y', y: 'r', s: 's', w: 'w', k: 'm', m: 'k', b: 'v', v: 'b', d: 'h', h: 'd',
+};
+
+/**
+ * Bases of the record (read left to right along the record) as the genome's + strand reads them: the
+ * same letters, or on a `-` record their reverse complement (IUPAC codes complemented too).
+ */
+export function placeBases(p: Placement, bases: string): string {
+  if (p.strand !== '-') return bases;
+  let out = '';
+  for (let i = bases.length - 1; i >= 0; i--) out += COMPLEMENT[bases[i]] ?? bases[i];
+  return out;
+}
+
+/** `chr1:1,001-1,200`: a 0-based half-open interval as UCSC prints it (1-based inclusive, thousands separated). */
+export function regionText(chrom: string, start: number, end: number): string {
+  return `${chrom}:${(start + 1).toLocaleString('en-US')}-${end.toLocaleString('en-US')}`;
+}
+
+/** Record offsets [a, b) as a genome region, `chr1:2,801-3,000` (see regionText); its own name for a record without coordinates. */
+export function placedRegionText(record: PlaceableRecord, a: number, b: number): string {
+  const p = placementOf(record);
+  const [s, e] = placeSpan(p, a, b);
+  return regionText(p.chrom, s, e);
 }
 
 /**
@@ -123,9 +184,79 @@ export function splitRegionList(values: readonly string[]): string[] {
   return out;
 }
 
-/** A `--region` (1-based inclusive, as UCSC and samtools write it) → 0-based half-open; undefined when malformed. */
+/**
+ * A region the user typed (`--region`, the editor's *Open region…*): `chr:start-end`, 1-based inclusive
+ * as UCSC and samtools write it, thousands separators allowed → 0-based half-open; undefined when
+ * malformed. No strand suffix, no `name::` and no 0-based `chr:0-…`: those are FASTA header forms.
+ */
 export function parseRegion(text: string): GenomicInterval | undefined {
-  const header = parseGenomicHeader(text);
+  const header = parseGenomicHeader(text.trim());
   if (!header || header.strand || text.includes('::')) return undefined;
   return intervalOf(header, 'one-based');
+}
+
+/** How a region is written, for messages about a malformed one. */
+export const REGION_SYNTAX = 'chr:start-end, 1-based inclusive, thousands separators allowed (chr1:1,000,001-1,200,000)';
+
+/** A typed region, 0-based half-open, with the text it was written as. */
+export interface TypedRegion {
+  chrom: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * `--region` values (see splitRegionList) read with parseRegion: the regions, and the first text that
+ * is not a region (the caller words the refusal).
+ */
+export function parseRegionList(values: readonly string[]): { regions: TypedRegion[]; malformed?: string } {
+  const regions: TypedRegion[] = [];
+  for (const text of splitRegionList(values)) {
+    const g = parseRegion(text);
+    if (!g) return { regions, malformed: text };
+    regions.push({ chrom: g.chrom, start: g.start, end: g.end, text });
+  }
+  return { regions };
+}
+
+/** Sorts [s, e, s, e, …] by start and merges overlapping or touching intervals. */
+export function mergeIntervals(flat: number[]): Float64Array {
+  const n = flat.length / 2;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => flat[2 * a] - flat[2 * b] || flat[2 * a + 1] - flat[2 * b + 1]);
+  const out: number[] = [];
+  for (const i of order) {
+    const s = flat[2 * i];
+    const e = flat[2 * i + 1];
+    if (out.length && s <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], e);
+    else out.push(s, e);
+  }
+  return Float64Array.from(out);
+}
+
+/**
+ * Regions merged per chromosome — overlapping or touching ones become one — so that nothing in them is
+ * read twice: chromosomes in the order they first appear, each one's regions sorted by start. Names
+ * with the same `chromKey` are one chromosome (spelled as first written); a region that absorbed
+ * others is written anew (regionText), one left alone keeps its text.
+ */
+export function mergeRegions(regions: readonly TypedRegion[], chromKey: (chrom: string) => string = (c) => c): TypedRegion[] {
+  const byChrom = new Map<string, TypedRegion[]>();
+  for (const r of regions) {
+    const key = chromKey(r.chrom);
+    const list = byChrom.get(key);
+    if (list) list.push(r);
+    else byChrom.set(key, [r]);
+  }
+  const out: TypedRegion[] = [];
+  for (const list of byChrom.values()) {
+    const chrom = list[0].chrom;
+    const merged = mergeIntervals(list.flatMap((r) => [r.start, r.end]));
+    for (let i = 0; i < merged.length; i += 2) {
+      const [start, end] = [merged[i], merged[i + 1]];
+      const same = list.find((r) => r.start === start && r.end === end && r.chrom === chrom);
+      out.push({ chrom, start, end, text: same?.text ?? regionText(chrom, start, end) });
+    }
+  }
+  return out;
 }

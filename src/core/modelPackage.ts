@@ -9,10 +9,10 @@
  * graph agrees with the manifest (input/output names and shapes, opset) is checked by the engine when
  * it opens the graph. Every writer of packages calls `writeModelManifest`, which fills the checksum in.
  */
-import { createHash } from 'crypto';
-import { createReadStream, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from './atomicFile';
+import { sha256OfFile } from './checksum';
 import { CHANNELS } from './encoding';
 import { ModelError, ioErrorFrom } from './errors';
 import { Experiment, experimentsFromNames } from './targets';
@@ -114,20 +114,8 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
   return { dir: abs, manifest, format, networkPath, experiments: experimentsFromNames(manifest.targets) };
 }
 
-/**
- * The SHA-256 of a file as lowercase hex, read in 4 MB chunks (a DanQ graph is 187 MB). The chunk size
- * matters: the shipped 11.5 MB model hashed in 83 ms with the stream's default 64 kB, 28 ms with 1 MB
- * and 17 ms with 4 MB chunks (best of 3 on a loaded 2-core machine), i.e. ≈ 0.3 s for full DanQ.
- */
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
-  } catch (e) {
-    throw ioErrorFrom(e, file, 'read');
-  }
-  return hash.digest('hex');
-}
+/** Re-exported for the packages' writers and tests: the checksum lives in core/checksum.ts. */
+export { sha256OfFile };
 
 /**
  * Writes `DIR/model.json` for a package whose network is already in DIR: fills in `onnx.sha256` from

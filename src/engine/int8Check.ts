@@ -16,7 +16,7 @@
  * The record is stored beside the package (int8-check.json; models/default ships its own) or, when
  * the package is read-only, in the per-user cache (src/core/userCache.ts), so both run once per network.
  */
-import { createHash } from 'crypto';
+import { sha256OfFile } from '../core/checksum';
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicFile';
@@ -97,10 +97,6 @@ export function findHeldOutData(): string | undefined {
   }
 }
 
-async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
-}
-
 /** The package's own record first, then the per-user cache's. */
 async function recordFiles(pkg: ModelPackage, digest: string): Promise<string[]> {
   const cache = await userCacheDir('int8');
@@ -109,7 +105,7 @@ async function recordFiles(pkg: ModelPackage, digest: string): Promise<string[]>
 
 /** A stored record for this exact network and quantiser, if any. */
 export async function cachedInt8Record(pkg: ModelPackage, digest?: string): Promise<Int8Record | undefined> {
-  const d = digest ?? (await sha256(pkg.networkPath));
+  const d = digest ?? (await sha256OfFile(pkg.networkPath));
   for (const file of await recordFiles(pkg, d)) {
     try {
       const r = JSON.parse(await fs.readFile(file, 'utf8')) as Int8Record;
@@ -197,7 +193,7 @@ function withReverseComplements(x: Uint8Array, count: number, L: number): Float3
  * activation maxima over the windows it is given) and stored without a check.
  */
 export async function prepareInt8(pkg: ModelPackage, calibrate: (windows: Float32Array, count: number) => Promise<Int8Calibration>, onNotice?: (m: string) => void): Promise<Int8Record> {
-  const digest = await sha256(pkg.networkPath);
+  const digest = await sha256OfFile(pkg.networkPath);
   const stored = await cachedInt8Record(pkg, digest);
   if (stored) return stored;
   const data = await heldOut(pkg);

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'fs';
 import { ModelError } from '../core/errors';
-import { Conv1DLayer, LayerNetwork } from './layers';
+import { Conv1DLayer, LayerNetwork } from '../onnx/layerNetwork';
 
 export type ChannelOrder = 'AGCT' | 'ACGT';
 

@@ -12,7 +12,7 @@ import { loadModelPackage } from '../core/modelPackage';
 import { loadTfjs } from '../engine/tfjsEngine';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { initializerPrefix } from '../onnx/layerGraph';
-import { Activation, Layer, LayerNetwork, networkFromDescription, RecurrentLayer, inferShapes } from './layers';
+import { Activation, Layer, LayerNetwork, networkFromDescription, RecurrentLayer, inferShapes } from '../onnx/layerNetwork';
 
 type Json = Record<string, unknown>;
 
@@ -103,6 +103,9 @@ const LSTM_ONNX_SLOT = [0, 2, 3, 1];
 
 function recurrentConfig(l: RecurrentLayer, base: Json, features: number, weights: Array<{ shape: number[]; data: Float32Array }>): Json {
   if (l.cell === 'gru' && l.linearBeforeReset) throw new ModelError(`layer "${l.name}" (${l.type}): TF.js' GRU has no reset_after; this layer cannot be exported to TF.js`, {});
+  if (l.directions === 2 && l.secondDirection === 'forward') {
+    throw new ModelError(`layer "${l.name}" (${l.type}): both of its recurrent layers run forward in time (seya's Bidirectional, as the original DanQ computed); TF.js' Bidirectional runs the second backward, so this layer cannot be exported to TF.js`, {});
+  }
   const H = l.units;
   const gates = l.cell === 'lstm' ? 4 : 3;
   const G = gates * H;

@@ -5,8 +5,8 @@
  * manifest into a temporary directory beside the target and renames it into place: a failed import
  * leaves nothing behind.
  */
-import { createHash } from 'crypto';
-import { createReadStream, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
+import { sha256OfFile } from '../core/checksum';
 import * as path from 'path';
 import { ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { CHANNELS } from '../core/encoding';
@@ -16,9 +16,9 @@ import { writeModel } from '../onnx/onnxModel';
 import { buildLayerModel } from '../onnx/layerGraph';
 import { ChannelCheck, ChannelOrder, checkChannels, Motif, toAgct } from './channels';
 import { HDF5_SIGNATURE, Hdf5 } from './hdf5';
-import { isKeras0, keras0Architecture, readKeras0 } from './keras0';
+import { isKeras0, keras0Architecture, readKeras0, SeyaBidirectionalReading } from './keras0';
 import { ImportedNetwork, readKeras3, readKerasH5 } from './kerasFiles';
-import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from './layers';
+import { describeNetwork, finalActivation, inferShapes, LayerNetwork, parameterCount } from '../onnx/layerNetwork';
 import { looksLikeTfjs, readTfjs } from './tfjs';
 import { looksLikeTorch, readPytorch } from './pytorch';
 
@@ -30,6 +30,8 @@ export interface ImportOptions {
   targets?: string;
   /** Keras 0 files: a preset name or a JSON file. */
   architecture?: string;
+  /** Keras 0 files: how seya's Bidirectional is read (default 'two-forward', what it computed). */
+  seyaBidirectional?: SeyaBidirectionalReading;
   /** Input length for models that do not declare one. */
   length?: number;
   binSize?: number;
@@ -123,8 +125,9 @@ async function readNetwork(file: string, opts: ImportOptions): Promise<ImportedN
   if (found.kind === 'tfjs') return { ...(await readTfjs(file, found.json as never, { length: opts.length })), tfjsJson: found.json };
   const h = await Hdf5.open(file);
   try {
-    if (isKeras0(h)) return readKeras0(file, h, await keras0Architecture(opts.architecture, file));
+    if (isKeras0(h)) return readKeras0(file, h, await keras0Architecture(opts.architecture, file), opts.seyaBidirectional);
     if (opts.architecture) throw new UsageError('--architecture is for Keras 0/1 files only; this file carries its own');
+    if (opts.seyaBidirectional) throw new UsageError("--seya-bidirectional is for Keras 0/1 files only (seya's Bidirectional); this file's bidirectional layers say how they run");
     return await readKerasH5(file, h, { length: opts.length });
   } finally {
     h.close();
@@ -164,13 +167,6 @@ function defaultBinSize(inputLength: number): number {
   const fits = ALLOWED_BIN_SIZES.filter((b) => b <= inputLength);
   if (!fits.length) throw new ModelError(`the model's window is ${inputLength} bp, shorter than the smallest bin (${ALLOWED_BIN_SIZES[0]} bp)`, {});
   return Math.max(...fits);
-}
-
-/** sha256 of a file, hex (model.json's onnx.sha256). */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function importModel(file: string, opts: ImportOptions): Promise<ImportResult> {
@@ -245,7 +241,7 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
       format: imported.format,
       description: imported.formatLabel,
       file: path.basename(abs),
-      sha256: await fileSha256(abs),
+      sha256: await sha256OfFile(abs),
       channels,
       importedAt: new Date().toISOString(),
       notes,
@@ -261,7 +257,7 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
   });
   try {
     await writeModel(path.join(tmp, ONNX_FILE), spec);
-    manifest.onnx!.sha256 = await fileSha256(path.join(tmp, ONNX_FILE));
+    manifest.onnx!.sha256 = await sha256OfFile(path.join(tmp, ONNX_FILE));
     if (imported.format === 'tfjs') {
       // The TF.js form as it came: model.json and its shards, unchanged.
       await fs.mkdir(path.join(tmp, 'tfjs'));

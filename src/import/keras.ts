@@ -11,7 +11,7 @@
  * Anything outside the DanQ family is refused with the layer's name and class.
  */
 import { ModelError } from '../core/errors';
-import { Activation, GATES, Layer, LayerBase, LayerNetwork, RecurrentLayer, describeLayer } from './layers';
+import { Activation, GATES, Layer, LayerBase, LayerNetwork, RecurrentLayer, describeLayer } from '../onnx/layerNetwork';
 
 /** One stored weight array, in the order the source lists the layer's weights. */
 export interface NamedArray {

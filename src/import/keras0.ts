@@ -8,7 +8,12 @@
  *    cross-correlation kernel (k, in, F) that Keras 2 and ONNX use;
  *  - LSTM parameters come per gate, W (in, H), U (H, H), b (H), in the order i, c, f, o (seya's
  *    Bidirectional: the forward 12 then the backward 12); they are joined into (in, 4H) / (H, 4H) / (4H)
- *    in Keras 2's order i, f, c, o. The gates use hard_sigmoid (0.2·x + 0.5, clipped), as Keras 0 did.
+ *    in Keras 2's order i, f, c, o. The gates use hard_sigmoid (0.2·x + 0.5, clipped), as Keras 0 did;
+ *  - seya's Bidirectional (Keras 0 had none of its own) hands its backward LSTM `X[::-1]` and reverses
+ *    that LSTM's output with `[::-1]`, where X is (samples, time, features): it reverses the batch, not
+ *    time, so both LSTMs ran forward in time (EderSantana/seya issue 32). That is what DanQ's released
+ *    weights were trained with and how such a layer is imported by default ('two-forward');
+ *    'true-reverse' reads it as a true bidirectional LSTM, as the DanQ paper describes it.
  */
 import { promises as fs } from 'fs';
 import { ModelError, UsageError } from '../core/errors';
@@ -43,6 +48,10 @@ export const DANQ_PAPER: Keras0Architecture = {
 
 export const KERAS0_PRESETS: Record<string, Keras0Architecture> = { danq: DANQ_PAPER };
 
+/** How a seya Bidirectional layer is read (see the file comment); the first is the default. */
+export const SEYA_BIDIRECTIONAL_READINGS = ['two-forward', 'true-reverse'] as const;
+export type SeyaBidirectionalReading = (typeof SEYA_BIDIRECTIONAL_READINGS)[number];
+
 export function isKeras0(h: Hdf5): boolean {
   return h.attr('/', 'nb_layers') !== undefined && h.isGroup('layer_0');
 }
@@ -72,7 +81,7 @@ export async function keras0Architecture(spec: string | undefined, file: string)
 /** Keras 0 LSTM per-gate order i, c, f, o → position of each in Keras 2's i, f, c, o. */
 const KERAS0_GATE_TO_KERAS2 = [0, 2, 1, 3];
 
-export function readKeras0(file: string, h: Hdf5, arch: Keras0Architecture): ImportedNetwork {
+export function readKeras0(file: string, h: Hdf5, arch: Keras0Architecture, reading: SeyaBidirectionalReading = 'two-forward'): ImportedNetwork & { notes: string[] } {
   const count = Number(h.attr('/', 'nb_layers'));
   if (count !== arch.layers.length) {
     throw new ModelError(`the file has ${count} layer groups (nb_layers) but the architecture lists ${arch.layers.length} layers`, { file, field: 'nb_layers' });
@@ -102,7 +111,15 @@ export function readKeras0(file: string, h: Hdf5, arch: Keras0Architecture): Imp
     return raw;
   };
   const network = kerasNetwork({ class_name: 'Sequential', config: { name: 'keras0', layers } }, weights, file);
-  return { network, format: 'keras0', formatLabel: 'Keras 0/1 HDF5 (Theano)' };
+  const notes: string[] = [];
+  for (const l of network.layers) {
+    if (l.kind !== 'rnn' || l.directions !== 2) continue;
+    l.secondDirection = reading === 'two-forward' ? 'forward' : 'reverse';
+    notes.push(reading === 'two-forward'
+      ? `seya's Bidirectional "${l.name}" imported as it computed (and DanQ's weights were trained): both LSTMs run forward in time, outputs concatenated (--seya-bidirectional true-reverse reads it as a true bidirectional LSTM)`
+      : `seya's Bidirectional "${l.name}" read as a true bidirectional LSTM (--seya-bidirectional true-reverse): its second LSTM reads each window from the end, which seya's layer never did, so predictions differ from the file's own`);
+  }
+  return { network, format: 'keras0', formatLabel: 'Keras 0/1 HDF5 (Theano)', notes };
 }
 
 function convWeights(raw: NamedArray[], layer: string, file: string): NamedArray[] {

@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { ModelError } from '../core/errors';
 import { Hdf5 } from './hdf5';
 import { kerasNetwork, NamedArray, withInputLength } from './keras';
-import { LayerNetwork } from './layers';
+import { LayerNetwork } from '../onnx/layerNetwork';
 
 export interface ImportedNetwork {
   network: LayerNetwork;

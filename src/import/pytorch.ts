@@ -9,7 +9,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentError, ModelError } from '../core/errors';
-import { findPython } from '../training/python';
+import { findPython } from '../runtime/python';
 import { Hdf5 } from './hdf5';
 import { ImportedNetwork, readKerasH5 } from './kerasFiles';
 

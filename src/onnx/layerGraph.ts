@@ -1,10 +1,10 @@
 /**
- * An ONNX graph for any layer chain of src/import/layers.ts (what `tfbs import` builds from a Keras or
+ * An ONNX graph for any layer chain of ./layerNetwork.ts (what `tfbs import` builds from a Keras or
  * TF.js model). Input (batch, L, 4) NLC; values between layers are kept in whatever layout the last
  * operator produced and transposed only when the next one needs another (Conv/pool want NCL, the LSTM
  * wants (T, N, F), Flatten wants NLC so that it flattens position-major as Keras does).
  */
-import { Activation, Layer, LayerNetwork, RecurrentLayer, inferShapes, samePadding } from '../import/layers';
+import { Activation, Layer, LayerNetwork, RecurrentLayer, inferShapes, samePadding } from './layerNetwork';
 import { GraphBuilder } from './danq';
 import { attr, AttributeValue, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
 
@@ -195,7 +195,25 @@ function recurrent(b: GraphBuilder, l: RecurrentLayer, x: Value, p: string): Val
   if (alphas.length) attributes.activation_alpha = attr.floats(alphas);
   if (betas.length) attributes.activation_beta = attr.floats(betas);
   if (l.cell === 'gru' && l.linearBeforeReset) attributes.linear_before_reset = attr.int(1);
-  const [y, yh] = b.multi(l.cell === 'lstm' ? 'LSTM' : 'GRU', [x.name, b.init(`${p}_W`, [D, G, F], l.W), b.init(`${p}_R`, [D, G, H], l.R), b.init(`${p}_B`, [D, 2 * G], l.B)], 2, attributes);
+  const op = l.cell === 'lstm' ? 'LSTM' : 'GRU';
+  const weights = [b.init(`${p}_W`, [D, G, F], l.W), b.init(`${p}_R`, [D, G, H], l.R), b.init(`${p}_B`, [D, 2 * G], l.B)];
+  let y: string;
+  let yh: string;
+  if (D === 2 && l.secondDirection === 'forward') {
+    // Two forward runs over the same input, one per half of the weights (Split of initializers folds at
+    // load); Y and Y_h stacked on their direction axis exactly as a bidirectional operator lays them out.
+    const split = b.ints(`${p}_halves`, [1, 1]);
+    const halves = weights.map((w) => b.multi('Split', [w, split], 2, { axis: attr.int(0) }));
+    const forwardOnly: Record<string, AttributeValue> = { ...attributes, direction: attr.string('forward') };
+    if (attributes.activations) forwardOnly.activations = attr.strings(perDir.map((a) => a.name));
+    if (alphas.length) forwardOnly.activation_alpha = attr.floats(alphas.slice(0, alphas.length / 2));
+    if (betas.length) forwardOnly.activation_beta = attr.floats(betas.slice(0, betas.length / 2));
+    const runs = [0, 1].map((d) => b.multi(op, [x.name, ...halves.map((h) => h[d])], 2, forwardOnly));
+    y = b.node('Concat', runs.map((r) => r[0]), { axis: attr.int(1) }); // (T, 2, N, H)
+    yh = b.node('Concat', runs.map((r) => r[1]), { axis: attr.int(0) }); // (2, N, H)
+  } else {
+    [y, yh] = b.multi(op, [x.name, ...weights], 2, attributes);
+  }
   const merge = (t: string, axis: number): string => {
     // t holds the directions on `axis`; concat flattens them into the features, the others reduce.
     if (D === 1 || l.merge === 'concat') return t;

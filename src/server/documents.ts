@@ -84,7 +84,7 @@ export function recordLayout(state: RecordState): RecordLayout {
     headerLine: r.headerLine,
     lastLine: state.lastLine,
     scorable: r.scorable,
-    genomic: r.genomic && { chrom: r.genomic.chrom, start: r.genomic.start, end: r.genomic.end },
+    genomic: r.genomic && { chrom: r.genomic.chrom, start: r.genomic.start, end: r.genomic.end, ...(r.genomic.strand ? { strand: r.genomic.strand } : {}) },
     layout: state.layout,
   };
 }

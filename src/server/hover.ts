@@ -2,6 +2,7 @@
  * Hover text, rendered by the server (it holds the results): the record, the bin and its genome
  * coordinates, the top experiments with both strands, and a link that opens the heatmap at the bin.
  */
+import { placedRegionText, regionText } from '../core/genomic';
 import { Experiment } from '../core/targets';
 import { binRange } from '../core/windows';
 import { RecordState } from './documents';
@@ -32,12 +33,11 @@ function recordTitle(state: RecordState, recordCount: number): string {
   return parts.join(' · ');
 }
 
-/** "bin 12 of 50 · bp 2,401–2,600 of the record · chr1:1,002,401–1,002,600 (hg coordinates, 1-based)". */
+/** "bin 12 of 50 · bp 2,401–2,600 of the record · `chr1:1,002,401-1,002,600`" (genome, 1-based; mirrored on a `(-)` record). */
 export function binLocation(state: RecordState, bin: number, binSize: number): string {
   const [start, end] = binRange(bin, binSize, state.record.length);
   const parts = [`bin ${int(bin + 1)} of ${int(state.binCount)}`, `bp ${int(start + 1)}–${int(end)} of the record`];
-  const g = state.record.genomic;
-  if (g) parts.push(`\`${g.chrom}:${int(g.start + start + 1)}-${int(g.start + end)}\``);
+  if (state.record.genomic) parts.push(`\`${placedRegionText(state.record, start, end)}\``);
   return parts.join(' · ');
 }
 
@@ -94,7 +94,10 @@ export interface RecordHoverInput {
 export function recordHover(h: RecordHoverInput): string {
   const r = h.state.record;
   const lines = [recordTitle(h.state, h.recordCount), ''];
-  if (r.genomic) lines.push(`\`${r.genomic.chrom}:${int(r.genomic.start + 1)}-${int(r.genomic.end)}\` (1-based, from the header)`, '');
+  if (r.genomic) {
+    const strand = r.genomic.strand === '-' ? '; the reverse strand (−): the record reads backwards from its end' : '';
+    lines.push(`\`${regionText(r.genomic.chrom, r.genomic.start, r.genomic.end)}\` (1-based, from the header${strand})`, '');
+  }
   if (!r.scorable) {
     lines.push(r.length ? '_not scored: this record is not DNA_' : '_not scored: the record has no sequence_');
     return lines.join('\n');

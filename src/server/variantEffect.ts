@@ -12,8 +12,8 @@ import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '.
 import { FastaRecord, parseFastaText, positionAt } from '../core/fasta';
 import { Experiment } from '../core/targets';
 import { InferenceEngine } from '../core/engine';
-import { alleleGeometry, buildWindows, effectScores, refFitsWindow } from '../variants/alleles';
-import { anchored, sequenceEdits } from '../variants/sequenceDiff';
+import { DEFAULT_WINDOW_MODE, alleleGeometry, buildWindows, effectScores, refFitsWindow } from '../variants/alleles';
+import { anchored, rightSlack, sequenceEdits } from '../variants/sequenceDiff';
 import { ExperimentEffect, LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult, VariantKind } from '../shared/variantEffectProtocol';
 import { ScoringService } from './scoringService';
 
@@ -64,7 +64,9 @@ export class VariantEffects {
     const L = engine.inputLength;
     const strands = s.currentSettings.reverseComplement ? 2 : 1;
     const byName = new Map(reference.map((r) => [r.uniqueName, r]));
-    const found: Array<{ cur: FastaRecord; ref: FastaRecord; start: number; refEnd: number; altStart: number; altEnd: number }> = [];
+    // `shownEnd`: where the edited range ends in the document — past ALT over the repeat an indel was
+    // left-aligned through, so that the hover is found where the user typed.
+    const found: Array<{ cur: FastaRecord; ref: FastaRecord; start: number; refEnd: number; altStart: number; altEnd: number; shownEnd: number }> = [];
     const rewritten: string[] = [];
     for (const state of doc.analysis.records) {
       const cur = state.record;
@@ -75,10 +77,11 @@ export class VariantEffects {
         rewritten.push(cur.uniqueName);
         continue;
       }
-      for (const e of edits) {
+      edits.forEach((e, i) => {
         const a = anchored(e, ref.length);
-        found.push({ cur, ref, start: a.refStart, refEnd: a.refEnd, altStart: a.altStart, altEnd: a.altEnd });
-      }
+        const shownEnd = Math.max(a.altEnd, e.altEnd + rightSlack(e, ref.codes, cur.codes, edits[i + 1]));
+        found.push({ cur, ref, start: a.refStart, refEnd: a.refEnd, altStart: a.altStart, altEnd: a.altEnd, shownEnd });
+      });
     }
     const truncated = found.length > MAX_LIVE_VARIANTS;
     const scored = found.slice(0, MAX_LIVE_VARIANTS).filter((v) => refFitsWindow(v.refEnd - v.start, L));
@@ -96,11 +99,11 @@ export class VariantEffects {
       const refAllele = lettersOf(v.ref.codes.subarray(v.start, v.refEnd));
       const altAllele = lettersOf(v.cur.codes.subarray(v.altStart, v.altEnd));
       const from = positionAt(v.cur, v.altStart);
-      const to = positionAt(v.cur, Math.max(v.altStart, v.altEnd - 1));
+      const to = positionAt(v.cur, Math.max(v.altStart, v.shownEnd - 1));
       const top = topEffects(p, model.experiments, focus, TOP_VARIANT_EXPERIMENTS);
       const live: Omit<LiveVariant, 'markdown'> = {
         record: v.cur.index, recordName: v.cur.uniqueName,
-        range: { start: { line: from.line, character: from.column }, end: { line: to.line, character: to.column + (v.altEnd > v.altStart ? 1 : 0) } },
+        range: { start: { line: from.line, character: from.column }, end: { line: to.line, character: to.column + (v.shownEnd > v.altStart ? 1 : 0) } },
         start: v.start, ref: refAllele, alt: altAllele, kind: kindOf(refAllele, altAllele), hasN: p.hasN, top,
       };
       return { ...live, markdown: variantMarkdown(live, strands === 2, focus !== undefined) };
@@ -131,7 +134,7 @@ export async function scoreLiveVariants(engine: InferenceEngine, strands: number
   const input = new Float32Array(n * strands * size);
   const hasN: boolean[] = [];
   variants.forEach((v, i) => {
-    const g = alleleGeometry(v.start + 1, v.ref.length, v.alt.length, L);
+    const g = alleleGeometry(v.start + 1, v.ref.length, v.alt.length, L, DEFAULT_WINDOW_MODE);
     const padded = new Uint8Array(g.needTo - g.needFrom).fill(UNKNOWN);
     const from = Math.max(0, g.needFrom);
     const to = Math.min(v.reference.length, g.needTo);

@@ -110,6 +110,8 @@ export interface GenomicInterval {
   /** 0-based start, exclusive end. */
   start: number;
   end: number;
+  /** From a `(+)`/`(-)` header suffix; a `-` record runs backwards from `end` (src/core/genomic.ts places it). */
+  strand?: '+' | '-';
 }
 
 /** What the client needs to know about a record to place decorations and label the heatmap. */

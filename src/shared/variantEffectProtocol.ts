@@ -27,7 +27,7 @@ export type VariantKind = 'substitution' | 'insertion' | 'deletion' | 'complex';
 export interface LiveVariant {
   record: number;
   recordName: string;
-  /** Where the edited bases are in the current document. */
+  /** Where the edited bases are in the current document (an indel in a repeat: the whole stretch it could be in). */
   range: Range;
   /** 0-based offset of REF in the reference record; REF/ALT written VCF-style (indels keep their anchor base). */
   start: number;

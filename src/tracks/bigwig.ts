@@ -1,6 +1,7 @@
 /**
  * A bigWig writer (UCSC bbi format, version 4), streamed with bounded memory: data sections go to the
- * output's temporary file as they fill, zoom summaries to a second temporary file, and only the small
+ * output's temporary file as they fill (a few buffered at a time, so that writers of hundreds of
+ * tracks can share a few open files), zoom summaries to a second temporary file, and only the small
  * indexes (one entry per section of up to 1024 items) stay in memory until the end. No npm package
  * writes bigWig; the layout follows the format as UCSC documents it (Kent et al. 2010; the bbi
  * headers) and is checked in the tests by reading back with @gmod/bbi and pyBigWig.
@@ -14,11 +15,12 @@
  * Intervals must arrive sorted and non-overlapping within each chromosome (chromosomes may come in
  * any order); the output is then a function of the intervals alone, not of how they were batched.
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'fs';
+import { fsyncSync, readSync, renameSync, rmSync } from 'fs';
 import * as path from 'path';
 import { deflateSync } from 'zlib';
-import { temporaryPathBeside } from '../core/atomicFile';
+import { noteTempFile, temporaryPathBeside } from '../core/atomicFile';
 import { InputError, ioErrorFrom } from '../core/errors';
+import { FilePool, writeAllAt } from './filePool';
 
 export const BIGWIG_MAGIC = 0x888ffc26;
 const BPT_MAGIC = 0x78ca8c91;
@@ -94,9 +96,38 @@ interface ZoomLevel {
   records: number;
 }
 
-function writeAll(fd: number, buf: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
+/**
+ * Where a writer's files are kept open: its own pool (both files open throughout), or one shared by
+ * the tracks written side by side (see filePool.ts); `bufferBytes` of blocks are held per file before
+ * they are written in one go. Neither changes a byte of the output.
+ */
+export interface BigWigFiles {
+  pool: FilePool;
+  bufferBytes: number;
+}
+
+/** Compressed blocks waiting to be written at consecutive offsets of one file. */
+class PendingBlocks {
+  private blocks: Buffer[] = [];
+  private bytes = 0;
+  private at = 0;
+
+  constructor(private readonly file: string, private readonly files: BigWigFiles) {}
+
+  add(block: Buffer, position: number): void {
+    if (this.bytes && position !== this.at + this.bytes) this.flush();
+    if (!this.bytes) this.at = position;
+    this.blocks.push(block);
+    this.bytes += block.length;
+    if (this.bytes >= this.files.bufferBytes) this.flush();
+  }
+
+  flush(): void {
+    if (!this.bytes) return;
+    writeAllAt(this.files.pool.fd(this.file), this.blocks.length === 1 ? this.blocks[0] : Buffer.concat(this.blocks), this.at);
+    this.blocks = [];
+    this.bytes = 0;
+  }
 }
 
 /** One bigWig file. `add` intervals, then `commit` (atomic rename) or `abort`. */
@@ -104,9 +135,9 @@ export class BigWigWriter {
   private readonly chromIds = new Map<string, number>();
   private readonly sorted: ChromSize[];
   private readonly lastEnd: number[];
-  private readonly fd: number;
-  private readonly zoomFd: number;
   private readonly zoomPath: string;
+  private readonly dataPending: PendingBlocks;
+  private readonly zoomPending: PendingBlocks;
   private pos: number;
   private zoomPos = 0;
   private readonly dataOffset: number;
@@ -119,7 +150,7 @@ export class BigWigWriter {
   // The section being filled: contiguous items of one width on one chromosome.
   private section: { chromId: number; start: number; span: number; values: number[] } | undefined;
 
-  private constructor(readonly target: string, private readonly tempPath: string, chroms: readonly ChromSize[], opts: BigWigOptions) {
+  private constructor(readonly target: string, private readonly tempPath: string, chroms: readonly ChromSize[], opts: BigWigOptions, private readonly files: BigWigFiles) {
     // Chromosome ids in name order, as UCSC assigns them; the B+ tree is searched by name.
     this.sorted = [...chroms].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
     this.sorted.forEach((c, i) => {
@@ -129,27 +160,34 @@ export class BigWigWriter {
     this.lastEnd = this.sorted.map(() => 0);
     this.levels = zoomReductions(opts.itemSize, this.sorted).map((reduction) => ({ reduction, open: new Map(), pending: undefined, pendingCount: 0, pendingChrom: -1, pendingStart: 0, pendingEnd: 0, blocks: [], records: 0 }));
     this.zoomPath = `${tempPath}.zoom`;
-    this.fd = openSync(tempPath, 'wx');
+    this.dataPending = new PendingBlocks(tempPath, files);
+    this.zoomPending = new PendingBlocks(this.zoomPath, files);
+    files.pool.create(tempPath);
     try {
-      this.zoomFd = openSync(this.zoomPath, 'wx+');
+      files.pool.create(this.zoomPath);
     } catch (e) {
-      closeSync(this.fd);
+      files.pool.close(tempPath);
       rmSync(tempPath, { force: true });
       throw e;
     }
+    noteTempFile(tempPath, true);
+    noteTempFile(this.zoomPath, true);
     this.chromTreeOffset = HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE + SUMMARY_SIZE;
     const tree = chromTree(this.sorted, this.chromTreeOffset);
-    writeAll(this.fd, tree, this.chromTreeOffset);
+    writeAllAt(files.pool.fd(tempPath), tree, this.chromTreeOffset);
     this.dataOffset = this.chromTreeOffset + tree.length;
     this.pos = this.dataOffset + 8; // the section count is written at the end
   }
 
-  /** Opens a temporary file beside `target` (same directory, so the final rename is atomic). */
-  static open(target: string, chroms: readonly ChromSize[], opts: BigWigOptions): BigWigWriter {
+  /**
+   * Opens a temporary file beside `target` (same directory, so the final rename is atomic). Writers
+   * of many tracks pass one `files` pool for all; by default the writer keeps its two files open.
+   */
+  static open(target: string, chroms: readonly ChromSize[], opts: BigWigOptions, files: BigWigFiles = { pool: new FilePool(2), bufferBytes: 1 << 20 }): BigWigWriter {
     const abs = path.resolve(target);
     const temp = temporaryPathBeside(abs);
     try {
-      return new BigWigWriter(abs, temp, chroms, opts);
+      return new BigWigWriter(abs, temp, chroms, opts, files);
     } catch (e) {
       if (e instanceof RangeError) throw e;
       throw ioErrorFrom(e, abs, 'write');
@@ -197,14 +235,15 @@ export class BigWigWriter {
     raw.writeUInt8(FIXED_STEP, 20);
     raw.writeUInt16LE(n, 22);
     for (let i = 0; i < n; i++) raw.writeFloatLE(s.values[i], SECTION_HEADER_SIZE + 4 * i);
-    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: this.writeBlock(this.fd, raw, this.pos) });
+    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: this.writeBlock(this.dataPending, raw, this.pos) });
   }
 
-  private writeBlock(fd: number, raw: Uint8Array, position: number): number {
+  /** Compresses a block for offset `position` of the data or zoom file (written when its buffer fills). */
+  private writeBlock(pending: PendingBlocks, raw: Uint8Array, position: number): number {
     this.maxBlock = Math.max(this.maxBlock, raw.length);
     const packed = deflateSync(raw);
-    writeAll(fd, packed, position);
-    if (fd === this.fd) this.pos += packed.length;
+    pending.add(packed, position);
+    if (pending === this.dataPending) this.pos += packed.length;
     else this.zoomPos += packed.length;
     return packed.length;
   }
@@ -260,7 +299,7 @@ export class BigWigWriter {
     if (!level.pendingCount || !level.pending) return;
     const raw = level.pending.subarray(0, level.pendingCount * ZOOM_RECORD_SIZE);
     const offset = this.zoomPos;
-    const size = this.writeBlock(this.zoomFd, raw, offset);
+    const size = this.writeBlock(this.zoomPending, raw, offset);
     level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset, size });
     level.pendingCount = 0;
   }
@@ -270,9 +309,11 @@ export class BigWigWriter {
     if (this.finished) return;
     try {
       this.flushSection();
+      this.dataPending.flush();
+      const pool = this.files.pool;
       const sectionCount = Buffer.alloc(8);
       sectionCount.writeBigUInt64LE(BigInt(this.dataIndex.length));
-      writeAll(this.fd, sectionCount, this.dataOffset);
+      writeAllAt(pool.fd(this.tempPath), sectionCount, this.dataOffset);
       const dataIndexOffset = this.pos;
       this.pos += this.writeRTree(sortIndex(this.dataIndex), dataIndexOffset, ITEMS_PER_SLOT);
       const zoomHeaders = Buffer.alloc(this.levels.length * ZOOM_HEADER_SIZE);
@@ -280,17 +321,18 @@ export class BigWigWriter {
         for (const open of [...level.open.values()].sort((a, b) => a.chromId - b.chromId || a.start - b.start)) this.emitSummary(level, open);
         level.open.clear();
         this.flushZoom(level);
+        this.zoomPending.flush();
         const dataAt = this.pos;
         const count = Buffer.alloc(4);
         count.writeUInt32LE(level.records);
-        writeAll(this.fd, count, this.pos);
+        writeAllAt(pool.fd(this.tempPath), count, this.pos);
         this.pos += 4;
         // Copy this level's blocks from the zoom file, in genome order, next to each other.
         const moved: IndexItem[] = [];
         for (const b of sortIndex(level.blocks)) {
           const buf = Buffer.alloc(b.size);
-          readSync(this.zoomFd, buf, 0, b.size, b.offset);
-          writeAll(this.fd, buf, this.pos);
+          readSync(pool.fd(this.zoomPath), buf, 0, b.size, b.offset);
+          writeAllAt(pool.fd(this.tempPath), buf, this.pos);
           moved.push({ ...b, offset: this.pos });
           this.pos += b.size;
         }
@@ -318,24 +360,28 @@ export class BigWigWriter {
       summary.writeDoubleLE(t.bases ? t.max : 0, 16);
       summary.writeDoubleLE(t.sum, 24);
       summary.writeDoubleLE(t.sumSquares, 32);
-      writeAll(this.fd, header, 0);
-      writeAll(this.fd, zoomHeaders, HEADER_SIZE);
-      writeAll(this.fd, summary, HEADER_SIZE + zoomHeaders.length);
-      fsyncSync(this.fd);
+      const fd = pool.fd(this.tempPath);
+      writeAllAt(fd, header, 0);
+      writeAllAt(fd, zoomHeaders, HEADER_SIZE);
+      writeAllAt(fd, summary, HEADER_SIZE + zoomHeaders.length);
+      fsyncSync(fd);
+      pool.close(this.tempPath);
+      pool.close(this.zoomPath);
     } catch (e) {
       this.abort();
       if (e instanceof InputError) throw e;
       throw ioErrorFrom(e, this.target, 'write');
     }
     this.finished = true;
-    closeSync(this.fd);
-    closeSync(this.zoomFd);
     rmSync(this.zoomPath, { force: true });
+    noteTempFile(this.zoomPath, false);
     try {
       renameSync(this.tempPath, this.target);
     } catch (e) {
       rmSync(this.tempPath, { force: true });
       throw ioErrorFrom(e, this.target, 'write');
+    } finally {
+      noteTempFile(this.tempPath, false);
     }
   }
 
@@ -343,21 +389,23 @@ export class BigWigWriter {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const fd of [this.fd, this.zoomFd]) {
+    for (const file of [this.tempPath, this.zoomPath]) {
       try {
-        closeSync(fd);
+        this.files.pool.close(file);
       } catch {
         // already closed
       }
     }
     rmSync(this.tempPath, { force: true });
     rmSync(this.zoomPath, { force: true });
+    noteTempFile(this.tempPath, false);
+    noteTempFile(this.zoomPath, false);
   }
 
   /** Writes a cirTree R-tree over sorted items at `at`; returns its size in bytes. */
   private writeRTree(items: readonly IndexItem[], at: number, itemsPerSlot: number): number {
     const tree = rTree(items, at, itemsPerSlot, this.pos);
-    writeAll(this.fd, tree, at);
+    writeAllAt(this.files.pool.fd(this.tempPath), tree, at);
     return tree.length;
   }
 }

@@ -16,25 +16,23 @@ import { FastaRecordInfo } from '../core/fasta';
 import { InputError, ioErrorFrom } from '../core/errors';
 import { PredictionContext, PredictionWriter } from '../core/formats/predictions';
 import { BinBlock, RecordScoresSink } from '../core/scoring';
-import { ChromSize } from './bigwig';
+import { RunIdentity } from './runIdentity';
+import { GenomeRegion } from './shards';
 
 const MAGIC = 'TFBSBINS';
-const VERSION = 1;
+/** 2: the header holds the run's full identity and structured regions (version 1 held the model's name only). */
+const VERSION = 2;
 const RECORD = 1;
 const BINS = 2;
 const END_RECORD = 3;
 const END = 4;
 
-export interface ShardHeader {
-  model: string;
-  binSize: number;
-  reverseComplement: boolean;
-  /** Output indices written, ascending; their names, for the merged outputs' labels. */
-  selected: number[];
-  experiments: string[];
-  /** Which part of the genome: shard index (0-based) of count; the regions it scored. */
-  shard: { index: number; count: number; regions: string[] };
-  chromSizes: ChromSize[];
+/**
+ * The header: what run the shard belongs to (merge refuses a mix, see runIdentity.ts) and which part
+ * of the genome it scored: shard index (0-based) of count, and its regions as fields.
+ */
+export interface ShardHeader extends RunIdentity {
+  shard: { index: number; count: number; regions: GenomeRegion[] };
 }
 
 /** Writes a shard file atomically (temporary file, renamed on commit). */
@@ -143,10 +141,18 @@ export async function readShardHeader(file: string): Promise<ShardHeader> {
     const head = Buffer.alloc(16);
     const { bytesRead } = await handle.read(head, 0, 16, 0);
     if (bytesRead < 16 || head.toString('latin1', 0, 8) !== MAGIC) throw new InputError('not a tfbs shard file (tfbs score --format bins)', { file });
-    if (head.readUInt32LE(8) !== VERSION) throw new InputError(`shard file version ${head.readUInt32LE(8)}; this tfbs reads version ${VERSION}`, { file });
+    if (head.readUInt32LE(8) !== VERSION) {
+      throw new InputError(`shard file version ${head.readUInt32LE(8)}; this tfbs reads version ${VERSION}: score the shard again with this tfbs`, { file });
+    }
     const json = Buffer.alloc(head.readUInt32LE(12));
-    await handle.read(json, 0, json.length, 16);
-    return JSON.parse(json.toString('utf8')) as ShardHeader;
+    const { bytesRead: got } = await handle.read(json, 0, json.length, 16);
+    if (got < json.length) throw new InputError('shard file ends inside its header', { file });
+    const header = JSON.parse(json.toString('utf8')) as ShardHeader;
+    const shard = header?.shard;
+    if (!Array.isArray(header.selected) || !Array.isArray(header.experiments) || !Array.isArray(header.chromSizes) || !shard || !Number.isInteger(shard.index) || !Number.isInteger(shard.count) || !Array.isArray(shard.regions)) {
+      throw new InputError('not a readable tfbs shard file (its header lacks the shard, experiment or chromosome fields)', { file });
+    }
+    return header;
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`not a readable tfbs shard file (${(e as Error).message})`, { file });

@@ -4,13 +4,14 @@
  * a single run uses, so the result is byte for byte the single run's.
  */
 import { promises as fs } from 'fs';
-import * as path from 'path';
 import { AtomicFile, TextSink, stdoutSink } from '../core/atomicFile';
 import { InputError, UsageError, ioErrorFrom } from '../core/errors';
 import { BedGraphWriter, BedWriter, PredictionWriter } from '../core/formats/predictions';
-import { experimentsFromNames, uniqueLabel } from '../core/targets';
+import { experimentsFromNames } from '../core/targets';
 import { ShardHeader, contextOfShard, readShardHeader, replayShard } from './binsFile';
-import { BigWigTracksWriter, NarrowPeakWriter } from './writers';
+import { identityDifference, identityOf } from './runIdentity';
+import { PooledTextFile } from './filePool';
+import { BigWigTracksWriter, NarrowPeakWriter, openBedGraphFiles } from './writers';
 
 export const MERGE_FORMATS = ['bigwig', 'narrowpeak', 'bed', 'bedgraph'] as const;
 export type MergeFormat = (typeof MERGE_FORMATS)[number];
@@ -28,7 +29,7 @@ export async function writeMerged(
   const first = shards[0].header;
   const experiments = experimentsFromNames(first.experiments);
   const ctx = contextOfShard(first, experiments);
-  const files: AtomicFile[] = [];
+  const files: Array<AtomicFile | PooledTextFile> = [];
   const open = async (target: string): Promise<TextSink> => {
     const f = await AtomicFile.open(target);
     files.push(f);
@@ -52,11 +53,8 @@ export async function writeMerged(
       // The names `tfbs score --format bedgraph -o DIR` gives.
       if (!output) throw new UsageError(`bedgraph writes one file per experiment: give a directory with -o; ${ctx.selected.length} experiments in the shards`);
       await mkdir(output);
-      const sinks: TextSink[] = [];
-      for (const t of ctx.selected) {
-        const safe = uniqueLabel(experiments[t], experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
-        sinks.push(await open(path.join(output, `${String(t).padStart(3, '0')}_${safe}.bedGraph`)));
-      }
+      const sinks = openBedGraphFiles(output, experiments, ctx.selected);
+      files.push(...sinks);
       writer = new BedGraphWriter(sinks, ctx);
     } else {
       const sink = output ? await open(output) : stdoutSink;
@@ -81,10 +79,12 @@ export async function checkedShards(files: readonly string[]): Promise<Array<{ f
   const shards = [];
   for (const file of files) shards.push({ file, header: await readShardHeader(file) });
   const first = shards[0];
-  const same = (h: ShardHeader): string => JSON.stringify([h.model, h.binSize, h.reverseComplement, h.selected, h.experiments, h.shard.count, h.chromSizes]);
-  for (const s of shards) {
-    if (same(s.header) !== same(first.header)) {
-      throw new InputError(`this shard is not from the same run as ${first.file} (model, bin size, strands, experiments, shard count or chromosome sizes differ)`, { file: s.file });
+  const firstIdentity = identityOf(first.header);
+  for (const s of shards.slice(1)) {
+    const difference = identityDifference(identityOf(s.header), firstIdentity, 'this shard', first.file);
+    if (difference) throw new InputError(`this shard is not from the same run as ${first.file}: ${difference}`, { file: s.file });
+    if (s.header.shard.count !== first.header.shard.count) {
+      throw new InputError(`this shard is part ${s.header.shard.index + 1} of ${s.header.shard.count}, ${first.file} part ${first.header.shard.index + 1} of ${first.header.shard.count}: not the same split of the genome`, { file: s.file });
     }
   }
   const count = first.header.shard.count;

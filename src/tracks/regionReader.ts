@@ -8,7 +8,8 @@ import { existsSync, openSync, readSync, closeSync } from 'fs';
 import { BgzipIndexedFasta } from '@gmod/indexedfasta';
 import { BASE_CODE, INVALID } from '../core/encoding';
 import { InputError } from '../core/errors';
-import { FaiEntry, parseGenomicName, readFaiRegion } from '../core/fasta';
+import { FaiEntry, readFaiRegion } from '../core/fasta';
+import { parseRegion } from '../core/genomic';
 
 const bgzipped = new Map<string, BgzipIndexedFasta | false>();
 
@@ -98,9 +99,9 @@ export async function readRegionText(fasta: string, entry: FaiEntry, start: numb
 /** Regions larger than this make the editor slow; the command line scores any size. */
 export const MAX_REGION_BP = 10_000_000;
 
-/** Validates `chr:start-end` against the index; returns the message to show, or undefined when fine. */
+/** Validates `chr:start-end` (read as `--region` is) against the index; returns the message to show, or undefined when fine. */
 export function regionProblem(text: string, index: Map<string, FaiEntry>): string | undefined {
-  const g = parseGenomicName(text.trim());
+  const g = parseRegion(text);
   if (!g) return 'chrom:start-end, 1-based inclusive (commas allowed), e.g. chr1:1,000,001-1,100,000';
   const entry = index.get(g.chrom);
   if (!entry) return `no record "${g.chrom}" (the file has ${[...index.keys()].slice(0, 6).join(', ')}${index.size > 6 ? ', …' : ''})`;

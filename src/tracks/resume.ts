@@ -12,9 +12,10 @@ import * as path from 'path';
 import { UsageError, ioErrorFrom } from '../core/errors';
 import { FaiEntry } from '../core/fasta';
 import { RecordScoresSink } from '../core/scoring';
-import { BinsWriter, ShardHeader } from './binsFile';
+import { BinsWriter } from './binsFile';
 import { MergeFormat, checkedShards, writeMerged } from './mergeShards';
-import { shardRegions } from './shards';
+import { RunIdentity, identityDifference, identityOf } from './runIdentity';
+import { GenomeRegion, shardRegions } from './shards';
 
 export const DEFAULT_CHUNK_BP = 1_000_000;
 const JOURNAL = 'journal';
@@ -23,14 +24,12 @@ export interface ResumableRun {
   output: string;
   format: MergeFormat;
   threshold: number;
-  /** Everything that makes two runs the same run (input, model, options): a journal of another run is refused. */
-  fingerprint: Record<string, unknown>;
+  /** What makes two runs the same run (model checksum, engine, genome, …): a journal of another run is refused, naming the field. */
+  identity: RunIdentity;
   entries: readonly FaiEntry[];
-  binSize: number;
   chunkBp: number;
-  header: Omit<ShardHeader, 'shard'>;
-  /** Scores a comma-separated region list into `sink`; `onProgress` gets residues done within it. */
-  scoreChunk(regions: readonly string[], sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
+  /** Scores regions (in order) into `sink`; `onProgress` gets residues done within them. */
+  scoreChunk(regions: readonly GenomeRegion[], sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
   /** Once the journal is read: the residues this run has left to score (for the progress bar's ETA). */
   onStart(remaining: number): void;
   /** Residues scored by this run so far. */
@@ -42,13 +41,25 @@ export function resumeDirOf(output: string): string {
   return `${path.resolve(output)}.tfbs-resume`;
 }
 
-function regionLength(regions: readonly string[]): number {
-  let n = 0;
-  for (const r of regions) {
-    const m = /:(\d+)-(\d+)$/.exec(r)!;
-    n += Number(m[2]) - Number(m[1]) + 1;
-  }
-  return n;
+function regionLength(regions: readonly GenomeRegion[]): number {
+  return regions.reduce((n, r) => n + r.end - r.start, 0);
+}
+
+/** The journal's first line: the run it belongs to. */
+interface JournalHead {
+  run?: { identity?: RunIdentity; format?: string; threshold?: number; chunks?: number };
+}
+
+/** Why a journal's run is not this one, naming the field; undefined when it is the same run. */
+function journalDifference(head: JournalHead, run: NonNullable<JournalHead['run']>): string | undefined {
+  const theirs = head.run;
+  if (!theirs?.identity || typeof theirs.identity !== 'object') return 'the journal was written by another version of tfbs or is unreadable';
+  const difference = identityDifference(identityOf(theirs.identity), run.identity!, 'the journal', 'this run');
+  if (difference) return difference;
+  if (theirs.format !== run.format) return `format differs: ${theirs.format} in the journal, ${run.format} in this run`;
+  if (theirs.threshold !== run.threshold) return `threshold differs: ${theirs.threshold} in the journal, ${run.threshold} in this run`;
+  if (theirs.chunks !== run.chunks) return `chunking (--chunk) differs: ${theirs.chunks} chunks in the journal, ${run.chunks} in this run`;
+  return undefined;
 }
 
 /** Runs (or continues) a journaled run; returns the bins written and how many chunks were already done. */
@@ -57,19 +68,20 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
   const journal = path.join(dir, JOURNAL);
   const total = run.entries.reduce((n, e) => n + e.length, 0);
   const chunks = Math.max(1, Math.ceil(total / run.chunkBp));
-  const identity = JSON.stringify({ ...run.fingerprint, format: run.format, threshold: run.threshold, binSize: run.binSize, chunks });
+  const self = { identity: identityOf(run.identity), format: run.format, threshold: run.threshold, chunks };
   const part = (k: number): string => path.join(dir, `chunk-${String(k + 1).padStart(6, '0')}.bins`);
   const done = new Set<number>();
   if (existsSync(journal)) {
     const lines = readFileSync(journal, 'utf8').split('\n');
-    let head: { run?: string } = {};
+    let head: JournalHead = {};
     try {
-      head = JSON.parse(lines[0]);
+      head = JSON.parse(lines[0]) as JournalHead;
     } catch {
       // unreadable: treated as another run's below
     }
-    if (head.run !== identity) {
-      throw new UsageError(`${dir} holds the journal of a different run (other input, model, options or chunking); delete it to start over, or write elsewhere with -o`);
+    const difference = journalDifference(head, self);
+    if (difference) {
+      throw new UsageError(`${dir} holds the journal of a different run (${difference}); delete it to start over, or write elsewhere with -o`);
     }
     for (const line of lines.slice(1)) {
       try {
@@ -85,19 +97,19 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
     await fs.mkdir(dir, { recursive: true }).catch((e) => {
       throw ioErrorFrom(e, dir, 'write');
     });
-    appendJournal(journal, { run: identity });
+    appendJournal(journal, { run: self });
   }
   const resumed = done.size;
   if (resumed) run.log(`resuming: ${done.size} of ${chunks} chunks already done (journal ${journal})`);
 
-  const plan = Array.from({ length: chunks }, (_, k) => shardRegions(run.entries, k, chunks, run.binSize));
+  const plan = Array.from({ length: chunks }, (_, k) => shardRegions(run.entries, k, chunks, run.identity.binSize));
   run.onStart(plan.reduce((n, regions, k) => n + (done.has(k) ? 0 : regionLength(regions)), 0));
   let before = 0;
   for (let k = 0; k < chunks; k++) {
     const regions = plan[k];
     if (!done.has(k)) {
       const length = regionLength(regions);
-      const writer = new BinsWriter(part(k), { ...run.header, shard: { index: k, count: chunks, regions } });
+      const writer = new BinsWriter(part(k), { ...run.identity, shard: { index: k, count: chunks, regions } });
       try {
         await writer.begin();
         if (regions.length) await run.scoreChunk(regions, writer, (d) => run.onProgress(before + d));

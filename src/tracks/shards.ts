@@ -7,8 +7,24 @@
 import { CHUNK_ALIGNMENT_BINS } from '../core/scoring';
 import { FaiEntry } from '../core/fasta';
 
-/** Regions (1-based inclusive `chrom:start-end`, as --region reads them) of shard `index` (0-based) of `count`. */
-export function shardRegions(entries: readonly FaiEntry[], index: number, count: number, binSize: number): string[] {
+/**
+ * A part of one sequence of an indexed FASTA, 0-based half-open. Plans (a shard's regions, a resume
+ * chunk's) travel as these fields — in shard headers and the journal — never as `name:start-end`
+ * text, which a contig name holding colons (GRCh38's `HLA-A*01:01:01:01`) cannot be read back from.
+ */
+export interface GenomeRegion {
+  chrom: string;
+  start: number;
+  end: number;
+}
+
+/** How a region is shown to a user: 1-based inclusive, as --region writes it. */
+export function regionLabel(r: GenomeRegion): string {
+  return `${r.chrom}:${r.start + 1}-${r.end}`;
+}
+
+/** The regions of shard `index` (0-based) of `count`. */
+export function shardRegions(entries: readonly FaiEntry[], index: number, count: number, binSize: number): GenomeRegion[] {
   const total = entries.reduce((n, e) => n + e.length, 0);
   // Cut k lies at genome position ⌊k·total/count⌋, moved down to a multiple of CHUNK_ALIGNMENT_BINS
   // bins of its chromosome (so the chunk graph cuts its chunks where a single run does).
@@ -24,11 +40,11 @@ export function shardRegions(entries: readonly FaiEntry[], index: number, count:
   };
   const from = cut(index);
   const to = cut(index + 1);
-  const regions: string[] = [];
+  const regions: GenomeRegion[] = [];
   for (let i = from.entry; i <= to.entry; i++) {
     const start = i === from.entry ? from.pos : 0;
     const end = i === to.entry ? to.pos : entries[i].length;
-    if (end > start) regions.push(`${entries[i].name}:${start + 1}-${end}`);
+    if (end > start) regions.push({ chrom: entries[i].name, start, end });
   }
   return regions;
 }

@@ -3,15 +3,18 @@
  * `tfbs score` and `tfbs merge` feed them alike): bigWig, one file per experiment, and narrowPeak.
  * Both depend only on the bins they receive, in order — not on how the bins were batched, nor on
  * where one record or shard ends and the next begins — which is what lets a merge of shards write the
- * same bytes as a single run.
+ * same bytes as a single run. Both need a record's bins in genome order, which a `(-)` record
+ * (bedtools getfasta -s) gives backwards: see GenomeOrder.
  */
 import * as path from 'path';
-import { TextSink } from '../core/atomicFile';
+import { TextSink, writeBufferShare } from '../core/atomicFile';
 import { FastaRecordInfo } from '../core/fasta';
-import { PredictionContext, PredictionWriter, float32Text, genomePlacement } from '../core/formats/predictions';
+import { PredictionContext, PredictionWriter, float32Text } from '../core/formats/predictions';
+import { placeSpan, placementOf } from '../core/genomic';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigWriter, ChromSize } from './bigwig';
+import { BigWigFiles, BigWigWriter, ChromSize } from './bigwig';
+import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
 /**
  * File names for per-experiment tracks: the experiment name made file-safe ("GM12878|CTCF|None" →
@@ -24,18 +27,90 @@ export function trackFileNames(experiments: readonly Experiment[], selected: rea
   return selected.map((t) => (counts.get(safe(t))! > 1 ? `${safe(t)}_${t}${extension}` : `${safe(t)}${extension}`));
 }
 
-/** One bigWig per selected experiment, in `dir`; values are the probabilities as float32. */
+/**
+ * One bedGraph per selected experiment in `dir`, named `NNN_label.bedGraph` (the output index and the
+ * experiment's unique label), on one shared pool of open files: any number of experiments writes
+ * with at most POOLED_OPEN_FILES open. Commit or abort every file returned.
+ */
+export function openBedGraphFiles(dir: string, experiments: readonly Experiment[], selected: readonly number[]): PooledTextFile[] {
+  const pool = new FilePool(POOLED_OPEN_FILES);
+  const share = writeBufferShare(selected.length);
+  const files: PooledTextFile[] = [];
+  try {
+    for (const t of selected) {
+      const safe = uniqueLabel(experiments[t], experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
+      files.push(PooledTextFile.open(path.join(dir, `${String(t).padStart(3, '0')}_${safe}.bedGraph`), pool, share));
+    }
+  } catch (e) {
+    for (const f of files) void f.abort();
+    throw e;
+  }
+  return files;
+}
+
+/** Bins of one block placed on the genome, in genome order: [starts[i], ends[i]) with values[i·K + k] for the k-th selected experiment. */
+interface PlacedBins {
+  chrom: string;
+  starts: number[];
+  ends: number[];
+  values: Float32Array;
+}
+
+/**
+ * Puts each record's bins in genome order. Bins come in record order; a `(-)` record runs backwards
+ * along the genome (its offsets [a, b) lie at [end − b, end − a)), so its placed bins — the selected
+ * experiments' values only — are held until the record ends and handed over from its last bin; any
+ * other record's blocks pass straight through.
+ */
+class GenomeOrder {
+  private held: PlacedBins[] = [];
+  constructor(private readonly selected: readonly number[]) {}
+
+  /** The placed bins to write now (none for a `(-)` record, whose bins wait for `end`). */
+  take(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): PlacedBins[] {
+    const p = placementOf(record);
+    const n = block.bins.length;
+    const K = this.selected.length;
+    const T = block.targets;
+    const placed: PlacedBins = { chrom: p.chrom, starts: new Array<number>(n), ends: new Array<number>(n), values: new Float32Array(n * K) };
+    for (let j = 0; j < n; j++) {
+      const i = p.strand === '-' ? n - 1 - j : j;
+      [placed.starts[j], placed.ends[j]] = placeSpan(p, ranges[i][0], ranges[i][1]);
+      for (let k = 0; k < K; k++) placed.values[j * K + k] = block.mean[i * T + this.selected[k]];
+    }
+    if (p.strand !== '-') return [placed];
+    this.held.push(placed);
+    return [];
+  }
+
+  /** At a record's end: its held blocks, last first. */
+  end(): PlacedBins[] {
+    const out = this.held.reverse();
+    this.held = [];
+    return out;
+  }
+}
+
+/**
+ * One bigWig per selected experiment, in `dir`; values are the probabilities as float32. All tracks
+ * share one pool of open files (at most POOLED_OPEN_FILES, however many experiments), each with a
+ * share of the write buffers: the 690 tracks of DeepSEA's outputs write under `ulimit -n 256`.
+ */
 export class BigWigTracksWriter implements PredictionWriter {
   private readonly tracks: BigWigWriter[] = [];
+  private readonly order: GenomeOrder;
   readonly paths: string[];
+  private readonly files: BigWigFiles;
 
   constructor(dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
+    this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(2 * this.paths.length) };
+    this.order = new GenomeOrder(ctx.selected);
   }
 
   async begin(): Promise<void> {
     try {
-      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }));
+      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }, this.files));
     } catch (e) {
       await this.abort();
       throw e;
@@ -45,16 +120,20 @@ export class BigWigTracksWriter implements PredictionWriter {
   startRecord(): void {}
 
   bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): void {
-    const { chrom, offset } = genomePlacement(record);
-    const T = block.targets;
-    for (let k = 0; k < this.tracks.length; k++) {
-      const t = this.ctx.selected[k];
-      const track = this.tracks[k];
-      for (let i = 0; i < block.bins.length; i++) track.add(chrom, ranges[i][0] + offset, ranges[i][1] + offset, block.mean[i * T + t]);
-    }
+    for (const placed of this.order.take(record, block, ranges)) this.add(placed);
   }
 
-  endRecord(): void {}
+  endRecord(): void {
+    for (const placed of this.order.end()) this.add(placed);
+  }
+
+  private add({ chrom, starts, ends, values }: PlacedBins): void {
+    const K = this.tracks.length;
+    for (let k = 0; k < K; k++) {
+      const track = this.tracks[k];
+      for (let i = 0; i < starts.length; i++) track.add(chrom, starts[i], ends[i], values[i * K + k]);
+    }
+  }
 
   async finish(): Promise<void> {}
 
@@ -96,25 +175,37 @@ export class NarrowPeakWriter implements PredictionWriter {
   private readonly open: Array<Peak | undefined>;
   private queue: Peak[] = [];
   private readonly chromSeq = new Map<string, number>();
+  private readonly order: GenomeOrder;
 
   constructor(private readonly out: TextSink, private readonly ctx: PredictionContext, private readonly threshold: number) {
     this.labels = ctx.experiments.map((e) => uniqueLabel(e, ctx.experiments));
     this.open = ctx.selected.map(() => undefined);
+    this.order = new GenomeOrder(ctx.selected);
   }
 
   async begin(): Promise<void> {}
   startRecord(): void {}
 
   async bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): Promise<void> {
-    const { chrom, offset } = genomePlacement(record);
+    for (const placed of this.order.take(record, block, ranges)) this.extend(placed);
+    await this.release(false);
+  }
+
+  async endRecord(): Promise<void> {
+    for (const placed of this.order.end()) this.extend(placed);
+    await this.release(false);
+  }
+
+  /** Grows, closes and opens peaks with bins in genome order. */
+  private extend({ chrom, starts, ends, values }: PlacedBins): void {
     if (!this.chromSeq.has(chrom)) this.chromSeq.set(chrom, this.chromSeq.size);
     const seq = this.chromSeq.get(chrom)!;
-    const T = block.targets;
-    for (let i = 0; i < block.bins.length; i++) {
-      const s = ranges[i][0] + offset;
-      const e = ranges[i][1] + offset;
-      for (let k = 0; k < this.open.length; k++) {
-        const p = block.mean[i * T + this.ctx.selected[k]];
+    const K = this.open.length;
+    for (let i = 0; i < starts.length; i++) {
+      const s = starts[i];
+      const e = ends[i];
+      for (let k = 0; k < K; k++) {
+        const p = values[i * K + k];
         let peak = this.open[k];
         if (peak && (peak.chromSeq !== seq || peak.end !== s)) {
           this.queue.push(peak);
@@ -136,10 +227,7 @@ export class NarrowPeakWriter implements PredictionWriter {
         }
       }
     }
-    await this.release(false);
   }
-
-  endRecord(): void {}
 
   async finish(): Promise<void> {
     for (let k = 0; k < this.open.length; k++) {

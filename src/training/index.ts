@@ -14,8 +14,8 @@
 export { startTraining, defaultWorkDir, trainerScriptPath, PRESETS, DEFAULT_PRESET, ARCH_KEYS } from './run';
 export type { Preset, TrainingOptions, TrainingEvents, TrainingResult, TrainingRun, TrainingStage } from './run';
 export type { TrainerEvent, TrainerStartEvent, TrainerStepEvent, TrainerEpochEvent, TrainerDoneEvent, TrainerErrorEvent } from './events';
-export { findPython, describePython, defaultPythonCandidates, MIN_TORCH_VERSION, INSTALL_HINT } from './python';
-export type { PythonInfo, PythonCandidateReport, PythonDiscoveryOptions } from './python';
+export { findPython, describePython, defaultPythonCandidates, MIN_TORCH_VERSION, INSTALL_HINT } from '../runtime/python';
+export type { PythonInfo, PythonCandidateReport, PythonDiscoveryOptions } from '../runtime/python';
 export { checkParity, PARITY_TOLERANCE } from './parity';
 export type { ParityResult } from './parity';
 export { specFromPath } from './data';

@@ -20,7 +20,7 @@ import { TrainerDoneEvent, TrainerErrorEvent, TrainerEvent, parseTrainerLine } f
 import { checkOutputTarget, installPackage, recoverInterruptedInstall } from './install';
 import { acquireTrainingLock } from './lock';
 import { checkParity, ParityResult, PARITY_TOLERANCE } from './parity';
-import { findPython, PythonInfo, describePython } from './python';
+import { findPython, PythonInfo, describePython } from '../runtime/python';
 
 /** Presets defined in python/tfbs_train.py (a test keeps the two lists equal). */
 export const PRESETS = ['compact', 'danq', 'tiny'] as const;

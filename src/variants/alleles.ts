@@ -1,18 +1,32 @@
 /**
- * Variant windows, the way Selene builds them (users compare our numbers with Selene's and Kipoi's):
+ * Variant windows, the way Selene builds them (users compare our numbers with Selene's and Kipoi's;
+ * selene_sdk/predict/model_predict.py and _variant_effect_prediction.py at 9f8c441, transcribed in
+ * test/python/selene_variant_windows.py, which the tests compare with):
  *
  *  - The reference window of a variant at 1-based POS with allele REF is centred at POS + len(REF)//2
- *    (Selene's `center`): 0-based [POS + len(REF)//2 − L/2, … + L). A SNV therefore sits at 0-based
- *    index L/2 − 1 (499 of 1000); a longer REF has its middle base, index len(REF)//2, there.
+ *    (Selene's `center`): 0-based [POS + len(REF)//2 − c − 1, … + L) with c = centreIndex(L). A SNV
+ *    therefore sits at 0-based index c (499 of 1000); a longer REF has its base len(REF)//2 there.
  *  - The VCF's REF is written into the reference window even when the genome disagrees (`refMatch`
  *    false), as Selene does: the score compares the two alleles the VCF names.
- *  - The alternative window is cut from the alternative haplotype (the genome with REF replaced by ALT)
- *    and re-centred on ALT with the same rule: ALT's base len(ALT)//2 sits at index L/2 − 1. A SNV's
- *    two windows differ in that one base; a deletion pulls in sequence from both flanks, an insertion
- *    pushes both out. An ALT longer than the window leaves its middle L bases (Selene truncates too).
+ *  - The alternative window is cut from the alternative haplotype (the genome with REF replaced by ALT).
+ *    Where ALT's first base goes (`altIndex`) is the window mode:
+ *      selene (default) — Selene's `_process_alt`: an insertion is the reference window with REF
+ *        replaced by ALT, (len(ALT) − len(REF))//2 bases trimmed from the left and the rest from the
+ *        right, so ALT starts at c − len(REF)//2 − (len(ALT) − len(REF))//2 (REF=C ALT=CT: the C at 499);
+ *        an ALT longer than the window is its middle L bases alone (`_truncate_sequence`: from
+ *        (len(ALT) − L)//2); a substitution (equal lengths) and a deletion put ALT's base len(ALT)//2 at c.
+ *        For deletions Selene takes the genome span from POS − c − 1 + len(ALT)//2 to the reference
+ *        window's end + ⌈len(REF)/2⌉ − ⌈len(ALT)/2⌉ — ours, to the base — but splices 2 bp right of REF
+ *        (it keeps REF's first two bases and drops the len(REF) bases after them, lines 211–221), which
+ *        is not the VCF's deletion: we splice at REF.
+ *      centred-alt — every ALT re-centred like REF: its base len(ALT)//2 at c (an ALT longer than the
+ *        window keeps its bases from len(ALT)//2 − c).
+ *    The modes differ (by one base) only for insertions that add an odd number of bases to an odd-length
+ *    REF and for ALTs longer than the window.
  *  - A window that would need sequence outside the chromosome is not scored (Selene's `.NA` file).
  */
 import { UNKNOWN } from '../core/encoding';
+import { logit } from '../core/logit';
 
 export interface AlleleGeometry {
   /** 0-based start of REF on the chromosome (POS − 1). */
@@ -28,16 +42,31 @@ export interface AlleleGeometry {
   needTo: number;
 }
 
-/** Index of a window's centre base: 499 of 1000, as in Selene. */
+/** Index of a window's centre base, Selene's `_get_ref_idxs` mid: 499 of 1000, 500 of 1001. */
 export function centreIndex(windowLength: number): number {
-  return Math.floor(windowLength / 2) - 1;
+  const mid = Math.floor(windowLength / 2);
+  return windowLength % 2 === 0 ? mid - 1 : mid;
 }
 
-export function alleleGeometry(pos1: number, refLength: number, altLength: number, windowLength: number): AlleleGeometry {
+export const WINDOW_MODES = ['selene', 'centred-alt'] as const;
+export type WindowMode = (typeof WINDOW_MODES)[number];
+export const DEFAULT_WINDOW_MODE: WindowMode = 'selene';
+
+/** Index in the alternative window of ALT's first base (negative for an ALT longer than the window). */
+export function altIndex(refLength: number, altLength: number, windowLength: number, mode: WindowMode): number {
+  const c = centreIndex(windowLength);
+  if (mode === 'selene') {
+    if (altLength > windowLength) return -Math.floor((altLength - windowLength) / 2);
+    if (altLength > refLength) return c - Math.floor(refLength / 2) - Math.floor((altLength - refLength) / 2);
+  }
+  return c - Math.floor(altLength / 2);
+}
+
+export function alleleGeometry(pos1: number, refLength: number, altLength: number, windowLength: number, mode: WindowMode): AlleleGeometry {
   const start = pos1 - 1;
   const c = centreIndex(windowLength);
   const refWindowStart = start + Math.floor(refLength / 2) - c;
-  const altWindowStart = start + Math.floor(altLength / 2) - c;
+  const altWindowStart = start - altIndex(refLength, altLength, windowLength, mode);
   // Alt-haplotype position i reads the genome at i (left of the variant) or i − altLength + refLength (right of it).
   const altEnd = altWindowStart + windowLength;
   const altNeedTo = altEnd <= start ? altEnd : Math.max(start + refLength, altEnd - altLength + refLength);
@@ -104,49 +133,7 @@ export function symbolicAlt(alt: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Chromosome names: a VCF written against Ensembl/NCBI names ("1", "MT") and a UCSC FASTA ("chr1",
-// "chrM"), or the other way round, is the commonest mismatch users hit.
-
-const MITO = ['chrM', 'MT', 'M', 'chrMT'];
-
-export function chromosomeResolver(names: Iterable<string>): (vcfName: string) => string | undefined {
-  const available = new Set(names);
-  const cache = new Map<string, string | undefined>();
-  return (vcfName) => {
-    if (cache.has(vcfName)) return cache.get(vcfName);
-    let found: string | undefined;
-    if (available.has(vcfName)) found = vcfName;
-    else if (MITO.includes(vcfName)) found = MITO.find((m) => available.has(m));
-    else if (vcfName.startsWith('chr') && available.has(vcfName.slice(3))) found = vcfName.slice(3);
-    else if (available.has(`chr${vcfName}`)) found = `chr${vcfName}`;
-    cache.set(vcfName, found);
-    return found;
-  };
-}
-
-/** One spelling per chromosome: "chr1" and "1" → "1", "chrM"/"MT"/"M" → "M". */
-export function canonicalChrom(name: string): string {
-  if (MITO.includes(name)) return 'M';
-  return name.startsWith('chr') ? name.slice(3) : name;
-}
-
-export function sameChrom(a: string, b: string): boolean {
-  return a === b || canonicalChrom(a) === canonicalChrom(b);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Effect scores from strand-merged probabilities
-
-/**
- * Probabilities are clipped to [1e−6, 1 − 1e−6] before the logit, as everywhere in TFBS Lens. Selene
- * clips to [1e−24, 0.999999], so for probabilities below 1e−6 its logit differences are larger.
- */
-export const LOGIT_EPSILON = 1e-6;
-
-export function logit(p: number): number {
-  const q = Math.min(1 - LOGIT_EPSILON, Math.max(LOGIT_EPSILON, p));
-  return Math.log(q / (1 - q));
-}
+// Effect scores from strand-merged probabilities (the logit and its clip: src/core/logit.ts)
 
 export interface EffectScores {
   ref: number;

@@ -9,7 +9,8 @@
 import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot, tryCodesFromString } from '../core/encoding';
 import { CancelledError } from '../core/errors';
 import { InferenceEngine } from '../core/engine';
-import { alleleGeometry, buildWindows, chromosomeResolver, refFitsWindow, refMatches, symbolicAlt } from './alleles';
+import { chromosomeResolver } from '../core/chromNames';
+import { DEFAULT_WINDOW_MODE, WindowMode, alleleGeometry, buildWindows, refFitsWindow, refMatches, symbolicAlt } from './alleles';
 import { ReferenceGenome } from './reference';
 import { VcfEvent, VcfRecord } from './vcfReader';
 
@@ -17,6 +18,8 @@ export const DEFAULT_VARIANT_BATCH = 64;
 
 export interface VariantScoringOptions {
   reverseComplement: boolean;
+  /** Where an insertion's ALT goes in its window (src/variants/alleles.ts); default selene. */
+  windowMode?: WindowMode;
   /** Windows per engine call, both strands counted. */
   batchSize?: number;
   signal?: AbortSignal;
@@ -186,7 +189,7 @@ export async function scoreVcfEvents(
     const chromLength = reference.length(chrom)!;
     const job: Pending = { record, fastaChrom: chrom, alts: [], refMatch: [], hasN: [], windows: [] };
     for (const { alt, codes } of scorable) {
-      const g = alleleGeometry(record.pos, ref.length, codes.length, L);
+      const g = alleleGeometry(record.pos, ref.length, codes.length, L, opts.windowMode ?? DEFAULT_WINDOW_MODE);
       if (g.needFrom < 0 || g.needTo > chromLength) {
         await skip(record, alt, 'out_of_bounds', `the ${L} bp windows need ${chrom}:${g.needFrom}-${g.needTo} (0-based), outside the chromosome (0-${chromLength})`);
         continue;

@@ -1,8 +1,10 @@
 /**
  * The edits between a reference sequence and its edited version, as VCF-style variants: Myers' O(ND)
  * difference (after trimming the common prefix and suffix, so a few edits in a 100 kb record cost a
- * few passes over the changed span), adjacent operations merged into one block, and an anchor base
- * added to pure insertions and deletions as a VCF would write them.
+ * few passes over the changed span), adjacent operations merged into one block, insertions and
+ * deletions left-aligned (the VCF specification's normal form, what `bcftools norm -f` writes: the
+ * suffix trimming alone puts an indel in a repeat at the repeat's right end), and an anchor base added
+ * to pure insertions and deletions as a VCF would write them.
  */
 
 export interface SequenceEdit {
@@ -38,7 +40,32 @@ export function sequenceEdits(ref: Uint8Array, alt: Uint8Array, maxEdits = 256):
       last.altEnd = e.altEnd;
     } else blocks.push(e);
   }
-  return asSubstitutions(blocks, ref, alt);
+  return leftAligned(asSubstitutions(blocks, ref, alt), ref, alt);
+}
+
+/**
+ * Shifts each pure insertion or deletion left while the base before it equals its last base (a
+ * rotation of the inserted or deleted bases: the same edited sequence), as `bcftools norm -f` does. An
+ * indel is not shifted into or next to the edit before it in the same record (one unedited base stays
+ * between them, the later one's anchor), so the blocks still rebuild the edited sequence.
+ */
+function leftAligned(blocks: SequenceEdit[], ref: Uint8Array, alt: Uint8Array): SequenceEdit[] {
+  let floor = 0;
+  blocks.forEach((e, k) => {
+    const deleted = e.refEnd - e.refStart;
+    const inserted = e.altEnd - e.altStart;
+    if (deleted === 0 || inserted === 0) {
+      const last = (): number => (inserted === 0 ? ref[e.refEnd - 1] : alt[e.altEnd - 1]);
+      while (e.refStart > floor && ref[e.refStart - 1] === last()) {
+        e.refStart--;
+        e.refEnd--;
+        e.altStart--;
+        e.altEnd--;
+      }
+    }
+    if (k + 1 < blocks.length) floor = e.refEnd + 1;
+  });
+  return blocks;
 }
 
 /** Equal runs up to this long between a deletion and an insertion of the same size are taken as substituted. */
@@ -72,6 +99,23 @@ function asSubstitutions(blocks: SequenceEdit[], ref: Uint8Array, alt: Uint8Arra
     }
   }
   return out;
+}
+
+/**
+ * How many bases a left-aligned insertion or deletion could move right and leave the same edited
+ * sequence (its repeat's length beyond it), stopping at `next`, the following edit: the span a user
+ * may have edited anywhere in (deleting the last A of a run is deleting the first).
+ */
+export function rightSlack(e: SequenceEdit, ref: Uint8Array, alt: Uint8Array, next?: SequenceEdit): number {
+  let k = 0;
+  if (e.altEnd === e.altStart && e.refEnd > e.refStart) {
+    const limit = next ? next.refStart : ref.length;
+    while (e.refEnd + k < limit && ref[e.refStart + k] === ref[e.refEnd + k]) k++;
+  } else if (e.refEnd === e.refStart && e.altEnd > e.altStart) {
+    const limit = next ? next.altStart : alt.length;
+    while (e.altEnd + k < limit && alt[e.altStart + k] === alt[e.altEnd + k]) k++;
+  }
+  return k;
 }
 
 /** Adds the preceding base to an insertion or deletion (VCF's anchor); at offset 0, the following one. */

@@ -11,7 +11,9 @@ import { createInterface } from 'readline';
 import { Readable } from 'stream';
 import VCFParser from '@gmod/vcf';
 import { TabixIndexedFile } from '@gmod/tabix';
+import { canonicalChrom, sameChrom } from '../core/chromNames';
 import { InputError, ioErrorFrom } from '../core/errors';
+import { TypedRegion, mergeRegions } from '../core/genomic';
 
 export interface VcfRecord {
   /** 1-based line number in the (decompressed) file. */
@@ -131,34 +133,25 @@ function parseDataLine(parser: VCFParser, line: string, n: number): VcfEvent {
 // ---------------------------------------------------------------------------------------------------
 // Regions: random access through a tabix index when the VCF is bgzipped, a filtered stream otherwise
 
-/** A 0-based half-open interval; `text` is how the user wrote it. */
-export interface VcfRegion {
-  chrom: string;
-  start: number;
-  end: number;
-  text: string;
-}
-
-/** Whether a record's REF span overlaps the region (tabix's rule), chromosome names reconciled by `sameChrom`. */
-function inRegion(r: VcfRecord, region: VcfRegion, sameChrom: (a: string, b: string) => boolean): boolean {
+/** Whether a record's REF span overlaps the region (tabix's rule), chromosome names reconciled (chr1 = 1). */
+function inRegion(r: VcfRecord, region: TypedRegion): boolean {
   return sameChrom(r.chrom, region.chrom) && r.pos - 1 < region.end && r.pos - 1 + r.ref.length > region.start;
 }
 
 /**
- * The records of the given regions, in region order. A bgzipped VCF is read through its .tbi/.csi
- * index (only the blocks that hold the regions are decompressed); a gzip VCF without an index is
- * refused, since reading it whole for a few regions would silently cost minutes on a genome; a plain
- * VCF is streamed and filtered. Line numbers are unknown through the index (reported as 0).
+ * The records of the given regions, each once however the regions overlap. A bgzipped VCF is read
+ * through its .tbi/.csi index (only the blocks that hold the regions are decompressed), region by
+ * region after merging them per chromosome (chromosomes in the order first named, regions by start);
+ * a gzip VCF without an index is refused, since reading it whole for a few regions would silently cost
+ * minutes on a genome; a plain VCF is streamed and filtered (file order). Line numbers are unknown
+ * through the index (reported as 0).
  */
-export async function openVcfRegions(
-  file: string,
-  regions: readonly VcfRegion[],
-  sameChrom: (a: string, b: string) => boolean,
-): Promise<{ header: VcfHeader; events: AsyncGenerator<VcfEvent> }> {
+export async function openVcfRegions(file: string, typed: readonly TypedRegion[]): Promise<{ header: VcfHeader; events: AsyncGenerator<VcfEvent> }> {
+  const regions = mergeRegions(typed, canonicalChrom);
   if (!(await isGzipFile(file))) {
     const { header, events } = await openVcf(file);
     async function* filtered(): AsyncGenerator<VcfEvent> {
-      for await (const e of events) if (e.type === 'problem' || regions.some((g) => inRegion(e.record, g, sameChrom))) yield e;
+      for await (const e of events) if (e.type === 'problem' || regions.some((g) => inRegion(e.record, g))) yield e;
     }
     return { header, events: filtered() };
   }
@@ -182,16 +175,20 @@ export async function openVcfRegions(
   const header: VcfHeader = { meta: headerLines.filter((l) => l.startsWith('##')), columns };
   const parser = new VCFParser({ header: [...header.meta, columns].join('\n'), strict: true });
   async function* events(): AsyncGenerator<VcfEvent> {
-    for (const region of regions) {
+    for (const [i, region] of regions.entries()) {
       const chrom = names.find((n) => sameChrom(n, region.chrom));
       if (chrom === undefined) continue;
+      // A record reaching back into the previous region of this chromosome (a deletion over the gap
+      // between two) was read with it already.
+      const previous = regions[i - 1];
+      const readBefore = previous && sameChrom(previous.chrom, region.chrom) ? previous.end : -1;
       const lines: string[] = [];
       await tabix.getLines(chrom, region.start, region.end, (line) => {
         lines.push(line);
       });
       for (const line of lines) {
         const e = parseDataLine(parser, line, 0);
-        if (e.type === 'problem' || inRegion(e.record, region, sameChrom)) yield e;
+        if (e.type === 'problem' || (inRegion(e.record, region) && e.record.pos - 1 >= readBefore)) yield e;
       }
     }
   }

@@ -11,7 +11,8 @@
  */
 import { TextSink } from '../core/atomicFile';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { LOGIT_EPSILON, effectScores } from './alleles';
+import { LOGIT_EPSILON } from '../core/logit';
+import { WindowMode, effectScores } from './alleles';
 import { ScoredAllele, SkippedAllele } from './scoreVariants';
 import { VcfHeader } from './vcfReader';
 
@@ -24,6 +25,7 @@ export interface VariantOutputContext {
   /** Output indices to write, ascending. */
   selected: readonly number[];
   reverseComplement: boolean;
+  windowMode: WindowMode;
 }
 
 export interface VariantWriter {
@@ -92,8 +94,14 @@ export const VCF_INFO_FIELDS = [
   ['TFBS_LOG2FC', 'log2 fold change of the odds (DeepSEA): logit difference / ln 2'],
 ] as const;
 
+/** Every INFO key this writer adds: stripped from the input's records and header when a VCF we wrote is re-scored. */
+const OUR_INFO_KEYS = new Set<string>([...VCF_INFO_FIELDS.map(([id]) => id), 'TFBS_REF_MISMATCH', 'TFBS_HAS_N']);
+
 export class VariantVcfWriter implements VariantWriter {
   private readonly out: Buffered;
+  /** Input records that held our INFO keys (an earlier run's scores): replaced, and the CLI says so. */
+  recordsWithEarlierScores = 0;
+  private lastRecord: unknown;
   /** INFO keys declared Number=A (one value per ALT) or Number=R (REF, then one per ALT). */
   private readonly perAllele = new Map<string, 'A' | 'R'>();
   constructor(out: TextSink, private readonly ctx: VariantOutputContext, private readonly header: VcfHeader) {
@@ -104,24 +112,36 @@ export class VariantVcfWriter implements VariantWriter {
     }
   }
 
-  /** The record's INFO for one of its ALTs: per-allele values split the way `bcftools norm -m-` does. */
-  private infoFor(info: string, alts: readonly string[], alt: string): string {
-    if (!info || info === '.' || alts.length < 2 || !this.perAllele.size) return info;
+  /**
+   * The record's INFO for one of its ALTs: our own keys (from an earlier run: they would come twice,
+   * and bcftools reads the first) dropped, per-allele values split the way `bcftools norm -m-` does.
+   */
+  private infoFor(info: string, alts: readonly string[], alt: string): { fields: string[]; hadOurs: boolean } {
+    if (!info || info === '.') return { fields: [], hadOurs: false };
+    const all = info.split(';');
+    const fields = all.filter((field) => {
+      const eq = field.indexOf('=');
+      return !OUR_INFO_KEYS.has(eq < 0 ? field : field.slice(0, eq));
+    });
+    return { fields: this.perAlleleValues(fields, alts, alt), hadOurs: fields.length < all.length };
+  }
+
+  private perAlleleValues(fields: string[], alts: readonly string[], alt: string): string[] {
+    if (alts.length < 2 || !this.perAllele.size) return fields;
     const k = alts.indexOf(alt);
-    return info.split(';').map((field) => {
+    return fields.map((field) => {
       const eq = field.indexOf('=');
       const kind = eq > 0 ? this.perAllele.get(field.slice(0, eq)) : undefined;
       if (!kind) return field;
       const values = field.slice(eq + 1).split(',');
       const kept = kind === 'A' ? [values[k]] : [values[0], values[k + 1]];
       return kept.every((v) => v !== undefined) ? `${field.slice(0, eq)}=${kept.join(',')}` : field;
-    }).join(';');
+    });
   }
   async begin(): Promise<void> {
-    const ours = new Set<string>([...VCF_INFO_FIELDS.map(([id]) => id), 'TFBS_REF_MISMATCH', 'TFBS_HAS_N']);
     const kept = this.header.meta.filter((m) => {
       const id = /^##INFO=<ID=([^,>]+)/.exec(m)?.[1];
-      return !(id && ours.has(id)) && !m.startsWith('##tfbs_') && !m.startsWith('##FORMAT=');
+      return !(id && OUR_INFO_KEYS.has(id)) && !m.startsWith('##tfbs_') && !m.startsWith('##FORMAT=');
     });
     if (!kept.some((m) => m.startsWith('##fileformat='))) kept.unshift('##fileformat=VCFv4.2');
     const n = this.ctx.selected.length;
@@ -129,6 +149,7 @@ export class VariantVcfWriter implements VariantWriter {
     const lines = [
       ...kept,
       `##tfbs_model=${this.ctx.modelName}`,
+      `##tfbs_window_mode=${this.ctx.windowMode}`,
       `##tfbs_experiments=${this.ctx.selected.map((t) => `${t}:${uniqueLabel(this.ctx.experiments[t], this.ctx.experiments).replace(/[,\s]/g, '_')}`).join(',')}`,
       ...VCF_INFO_FIELDS.map(([id, what]) => `##INFO=<ID=${id},Number=${n},Type=Float,Description="TFBS Lens: ${what}; ${strands}; one value per experiment of ##tfbs_experiments">`),
       '##INFO=<ID=TFBS_REF_MISMATCH,Number=0,Type=Flag,Description="TFBS Lens: the genome\'s bases differ from REF (REF was scored)">',
@@ -144,8 +165,11 @@ export class VariantVcfWriter implements VariantWriter {
       const s = effectScores(a.refProbs[t], a.altProbs[t]);
       [s.ref, s.alt, s.diff, s.absDiff, s.logitDiff, s.log2FoldChange].forEach((v, k) => values[k].push(formatScore(v)));
     }
+    const own = this.infoFor(r.info, r.alts, a.alt);
+    if (own.hadOurs && r !== this.lastRecord) this.recordsWithEarlierScores++;
+    this.lastRecord = r;
     const info = [
-      ...(r.info && r.info !== '.' ? [this.infoFor(r.info, r.alts, a.alt)] : []),
+      ...own.fields,
       ...VCF_INFO_FIELDS.map(([id], k) => `${id}=${values[k].join(',')}`),
       ...(a.refMatch ? [] : ['TFBS_REF_MISMATCH']),
       ...(a.hasN ? ['TFBS_HAS_N'] : []),

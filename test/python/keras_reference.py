@@ -3,11 +3,15 @@ semantics and reading the model files with h5py: the reference `tfbs import` is 
 
 It shares no code or weight-layout logic with the TypeScript importer: it computes with the weights
 in the layouts Keras itself uses (Keras 2 kernels as stored; Keras 0's per-gate LSTM parameters and
-Theano's true convolution as Theano computed them).
+Theano's true convolution as Theano computed them). The Keras 0 part follows Keras 0.2's
+`LSTM.get_output` and seya's `Bidirectional` (seya/layers/recurrent.py, the version for Keras 0.2 that
+DanQ_train.py imports) operation by operation, reversals included.
 
-usage: keras_reference.py MODEL INPUT.f32 COUNT LENGTH OUTPUT.f32 [--keras0-arch ARCH.json]
+usage: keras_reference.py MODEL INPUT.f32 COUNT LENGTH OUTPUT.f32 [--keras0-arch ARCH.json [--bidirectional seya|true-reverse]]
   INPUT.f32: COUNT x LENGTH x 4 float32 one-hot windows (the model's own channel order)
   MODEL: a tf.keras 2 .h5, a Keras 3 .keras zip, or a Keras 0 .h5 with --keras0-arch
+  --bidirectional: Keras 0 files, how seya's Bidirectional is read: 'seya' (default) computes what the
+    layer computed (both LSTMs forward in time), 'true-reverse' a true bidirectional LSTM
 """
 import io
 import json
@@ -224,7 +228,81 @@ def keras3(path, x):
     return forward(keras2_layers(config), weights_of, x, keras3=True)
 
 
-def keras0(path, arch_path, x):
+def theano_hard_sigmoid(x):
+    """Theano's T.nnet.hard_sigmoid, which Keras 0.2's 'hard_sigmoid' calls: 0.2 x + 0.5, clipped."""
+    return np.clip(0.2 * x + 0.5, 0, 1)
+
+
+def keras02_activation(name):
+    if name in (None, "hard_sigmoid"):
+        return theano_hard_sigmoid
+    if name == "tanh":
+        return np.tanh
+    if name == "sigmoid":
+        return lambda v: 1 / (1 + np.exp(-v))
+    raise SystemExit("reference: Keras 0 recurrent activation %s not implemented" % name)
+
+
+def keras02_lstm_get_output(X, params, return_sequences, activation="tanh", inner_activation="hard_sigmoid"):
+    """Keras 0.2's LSTM.get_output, step by step. X is (nb_samples, time, input_dim), as the layer gets it.
+
+    params in LSTM.params order: W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o, U_o, b_o.
+    get_output dimshuffles X to (time, nb_samples, input_dim), projects it per gate, and scans over the
+    first axis (time) from zeros. The mask it builds (no Masking layer before it: all ones) is left-padded
+    in time with one 0, so step t sees mask_tm1 = 0 at t = 0 and 1 after, which multiplies h and c.
+    With return_sequences the outputs are dimshuffled back to (nb_samples, time, output_dim).
+    """
+    W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o, U_o, b_o = params
+    act_outer = keras02_activation(activation)
+    act_inner = keras02_activation(inner_activation)
+    X = X.transpose(1, 0, 2)
+    xi = X @ W_i + b_i
+    xf = X @ W_f + b_f
+    xc = X @ W_c + b_c
+    xo = X @ W_o + b_o
+    units = W_i.shape[1]
+    h = np.zeros((X.shape[1], units))
+    c = np.zeros((X.shape[1], units))
+    outputs = []
+    for t in range(X.shape[0]):
+        mask_tm1 = 0.0 if t == 0 else 1.0
+        h_mask_tm1 = mask_tm1 * h
+        c_mask_tm1 = mask_tm1 * c
+        i_t = act_inner(xi[t] + h_mask_tm1 @ U_i)
+        f_t = act_inner(xf[t] + h_mask_tm1 @ U_f)
+        c = f_t * c_mask_tm1 + i_t * act_outer(xc[t] + h_mask_tm1 @ U_c)
+        o_t = act_inner(xo[t] + h_mask_tm1 @ U_o)
+        h = o_t * act_outer(c)
+        outputs.append(h)
+    outputs = np.stack(outputs, axis=0)
+    return outputs.transpose(1, 0, 2) if return_sequences else outputs[-1]
+
+
+def seya_bidirectional(X, forward_params, backward_params, cfg, reading):
+    """seya.layers.recurrent.Bidirectional.get_output (Keras 0.2 version, used by DanQ_train.py).
+
+    reading 'seya' is what the layer computed: the backward layer's get_input is replaced by one that
+    returns X[::-1], and its output is reversed again with Xb[::-1]. X is (nb_samples, time, dim), so
+    both reversals act on the first axis, the samples; each sample's sequence is still read forward in
+    time (EderSantana/seya issue 32). 'true-reverse' is the other reading, a bidirectional LSTM whose
+    backward layer reads each sequence from its end (reversing axis 1), for the import's flag.
+    """
+    rs = bool(cfg.get("return_sequences"))
+    kw = {"activation": cfg.get("activation", "tanh"), "inner_activation": cfg.get("recurrent_activation", cfg.get("inner_activation", "hard_sigmoid"))}
+    Xf = keras02_lstm_get_output(X, forward_params, rs, **kw)
+    if reading == "seya":
+        Xb = keras02_lstm_get_output(X[::-1], backward_params, rs, **kw)
+        Xb = Xb[::-1]
+    elif reading == "true-reverse":
+        Xb = keras02_lstm_get_output(X[:, ::-1], backward_params, rs, **kw)
+        if rs:
+            Xb = Xb[:, ::-1]
+    else:
+        raise SystemExit("reference: unknown Bidirectional reading %s" % reading)
+    return np.concatenate([Xf, Xb], axis=-1)
+
+
+def keras0(path, arch_path, x, reading="seya"):
     """Keras 0.2 / Theano semantics, computed the way Theano did."""
     arch = json.load(open(arch_path))
     f = h5py.File(path, "r")
@@ -238,39 +316,19 @@ def keras0(path, arch_path, x):
             k = w.shape[2]
             out_len = x.shape[1] - k + 1
             y = np.zeros((x.shape[0], out_len, w.shape[0]))
-            for t in range(out_len):
-                for j in range(k):
-                    # true convolution: output t sums x[t + k-1-j] * w[j]
-                    y[:, t, :] += x[:, t + k - 1 - j, :] @ w[:, :, j].T
+            for j in range(k):
+                # true convolution: output t sums x[t + k-1-j] * w[j]
+                y += x[:, k - 1 - j:k - 1 - j + out_len, :] @ w[:, :, j].T
             x = act(cfg.get("activation"), y + b)
         elif cls == "MaxPooling1D":
             x = pool1d(x, cfg["pool_size"], cfg.get("strides", cfg["pool_size"]), "valid", "max")
         elif cls == "Dropout":
             pass
         elif cls == "Bidirectional":
-            inner = cfg["layer"]["config"]
-            outs = []
-            for d in range(2):
-                q = p[12 * d:12 * (d + 1)]
-                gate = {name: q[3 * k:3 * k + 3] for k, name in enumerate("icfo")}  # stored i, c, f, o
-                seq = x if d == 0 else x[:, ::-1, :]
-                n, steps, _ = seq.shape
-                units = inner["units"]
-                h = np.zeros((n, units))
-                c = np.zeros((n, units))
-                hs = []
-                for t in range(steps):
-                    xt = seq[:, t, :]
-                    pre = {k: xt @ gate[k][0] + h @ gate[k][1] + gate[k][2] for k in "icfo"}
-                    ig = np.clip(0.2 * pre["i"] + 0.5, 0, 1)  # Theano's hard_sigmoid
-                    fg = np.clip(0.2 * pre["f"] + 0.5, 0, 1)
-                    og = np.clip(0.2 * pre["o"] + 0.5, 0, 1)
-                    c = fg * c + ig * np.tanh(pre["c"])
-                    h = og * np.tanh(c)
-                    hs.append(h)
-                hs = np.stack(hs, axis=1)
-                outs.append(hs if d == 0 else hs[:, ::-1, :])
-            x = np.concatenate(outs, axis=-1)
+            # seya's params: forward.params + backward.params, 12 each.
+            x = seya_bidirectional(x, p[:12], p[12:24], cfg["layer"]["config"], reading)
+        elif cls == "LSTM":
+            x = keras02_lstm_get_output(x, p, bool(cfg.get("return_sequences")), cfg.get("activation", "tanh"), cfg.get("recurrent_activation", "hard_sigmoid"))
         elif cls == "Flatten":
             x = x.reshape(x.shape[0], -1)
         elif cls == "Dense":
@@ -285,15 +343,20 @@ def keras0(path, arch_path, x):
 def main():
     args = sys.argv[1:]
     arch = None
+    reading = "seya"
     if "--keras0-arch" in args:
         k = args.index("--keras0-arch")
         arch = args[k + 1]
+        del args[k:k + 2]
+    if "--bidirectional" in args:
+        k = args.index("--bidirectional")
+        reading = args[k + 1]
         del args[k:k + 2]
     model, inp, count, length, outp = args
     x = np.fromfile(inp, dtype=np.float32).reshape(int(count), int(length), 4)
     # A functional model's layers come in file order; the fixtures' functional models are chains.
     if arch:
-        y = keras0(model, arch, x)
+        y = keras0(model, arch, x, reading)
     elif zipfile.is_zipfile(model):
         y = keras3(model, x)
     else:

@@ -3,6 +3,7 @@ Keras writes (no Keras needed): tf.keras 2 HDF5 (Sequential and functional), Ker
 as in the original DanQ release, and a Keras 3 `.keras` zip. Sizes are scaled down so tests stay fast.
 
 usage: make_keras_fixtures.py OUTDIR [MOTIFS.meme]
+       make_keras_fixtures.py --danq-keras0-full OUTDIR   (only the full-size DanQ Keras 0 file)
 """
 import io
 import json
@@ -164,32 +165,42 @@ def variety(outdir):
     save_keras2(os.path.join(outdir, "variety_lstm.h5"), lstm, lw)
 
 
-def keras0_danq(outdir):
-    """The original DanQ file's layout (Keras 0.2, Theano, seya Bidirectional), scaled down."""
-    L, F, K, P, H, D, O = 1000, 10, 26, 13, 5, 12, 919
-    T = (L - K + 1) // P
-    arch = {"inputLength": L, "layers": [
-        {"class_name": "Conv1D", "config": {"filters": F, "kernel_size": K, "activation": "relu"}},
-        {"class_name": "MaxPooling1D", "config": {"pool_size": P, "strides": P}},
-        {"class_name": "Dropout"},
-        {"class_name": "Bidirectional", "config": {"layer": {"class_name": "LSTM", "config": {"units": H, "return_sequences": True, "activation": "tanh", "recurrent_activation": "hard_sigmoid"}}}},
-        {"class_name": "Dropout"},
-        {"class_name": "Flatten"},
-        {"class_name": "Dense", "config": {"units": D}},
-        {"class_name": "Activation", "config": {"activation": "relu"}},
-        {"class_name": "Dense", "config": {"units": O}},
-        {"class_name": "Activation", "config": {"activation": "sigmoid"}},
-    ]}
-    params = {
-        0: [rand((F, 4, K, 1), 4 * K, 4.0), rand((F,), 1, 0.2)],
-        3: [],
-        6: [rand((T * 2 * H, D), T * 2 * H, 5.0), rand((D,), 1, 0.1)],
-        8: [rand((D, O), D, 6.0), rand((O,), 1, 1.0) - 1],
-    }
-    for _ in range(2):
-        for _gate in "icfo":
-            params[3] += [rand((F, H), F), rand((H, H), H, 2.0), rand((H,), 1, 0.3)]
-    with h5py.File(os.path.join(outdir, "danq_keras0.h5"), "w") as f:
+def keras0_danq_file(path, sizes, gen=None):
+    """A Keras 0.2 / Theano HDF5 file in the original DanQ release's layout (DanQ_train.py's Sequential
+    saved by save_weights: nb_layers, layer_i groups with nb_params and param_j; seya's Bidirectional
+    holds the forward LSTM's 12 parameters, then the backward one's, each W, U, b per gate i, c, f, o).
+    Returns the architecture in the importer's JSON dialect."""
+    global rng
+    saved = rng
+    if gen is not None:
+        rng = gen
+    try:
+        L, F, K, P, H, D, O = sizes
+        T = (L - K + 1) // P
+        arch = {"inputLength": L, "layers": [
+            {"class_name": "Conv1D", "config": {"filters": F, "kernel_size": K, "activation": "relu"}},
+            {"class_name": "MaxPooling1D", "config": {"pool_size": P, "strides": P}},
+            {"class_name": "Dropout"},
+            {"class_name": "Bidirectional", "config": {"layer": {"class_name": "LSTM", "config": {"units": H, "return_sequences": True, "activation": "tanh", "recurrent_activation": "hard_sigmoid"}}}},
+            {"class_name": "Dropout"},
+            {"class_name": "Flatten"},
+            {"class_name": "Dense", "config": {"units": D}},
+            {"class_name": "Activation", "config": {"activation": "relu"}},
+            {"class_name": "Dense", "config": {"units": O}},
+            {"class_name": "Activation", "config": {"activation": "sigmoid"}},
+        ]}
+        params = {
+            0: [rand((F, 4, K, 1), 4 * K, 4.0), rand((F,), 1, 0.2)],
+            3: [],
+            6: [rand((T * 2 * H, D), T * 2 * H, 5.0), rand((D,), 1, 0.1)],
+            8: [rand((D, O), D, 6.0), rand((O,), 1, 1.0) - 1],
+        }
+        for _ in range(2):
+            for _gate in "icfo":
+                params[3] += [rand((F, H), F), rand((H, H), H, 2.0), rand((H,), 1, 0.3)]
+    finally:
+        rng = saved
+    with h5py.File(path, "w") as f:
         f.attrs["nb_layers"] = np.int64(len(arch["layers"]))  # an integer scalar: h5wasm reads it as a BigInt
         for i in range(len(arch["layers"])):
             g = f.create_group("layer_%d" % i)
@@ -197,7 +208,22 @@ def keras0_danq(outdir):
             g.attrs["nb_params"] = np.int64(len(ps))
             for j, p in enumerate(ps):
                 g.create_dataset("param_%d" % j, data=p)
+    return arch
+
+
+def keras0_danq(outdir):
+    """The original DanQ file's layout, scaled down."""
+    arch = keras0_danq_file(os.path.join(outdir, "danq_keras0.h5"), (1000, 10, 26, 13, 5, 12, 919))
     with open(os.path.join(outdir, "danq_keras0_arch.json"), "w") as fh:
+        json.dump(arch, fh)
+
+
+def keras0_danq_full(outdir):
+    """The original DanQ file's layout at DanQ's own sizes (DanQ_train.py: 320 filters x 26, pool 13,
+    LSTM 320 per direction, Dense 925, 919 outputs; 46.9 M parameters, ~190 MB), seeded weights.
+    Written at test time only: too large to commit."""
+    arch = keras0_danq_file(os.path.join(outdir, "danq_full_keras0.h5"), (1000, 320, 26, 13, 320, 925, 919), np.random.default_rng(20261207))
+    with open(os.path.join(outdir, "danq_full_keras0_arch.json"), "w") as fh:
         json.dump(arch, fh)
 
 
@@ -311,6 +337,11 @@ def keras3_functional(outdir):
 
 
 def main():
+    if sys.argv[1] == "--danq-keras0-full":
+        os.makedirs(sys.argv[2], exist_ok=True)
+        keras0_danq_full(sys.argv[2])
+        print("ok")
+        return
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
     seed_notebook(outdir)

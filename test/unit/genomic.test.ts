@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conventionByLength, genomeRangeOf, intervalOf, parseGenomicHeader, parseGenomicName, parseRegion, splitRegionList } from '../../src/core/genomic';
+import { conventionByLength, intervalOf, placeBases, placePosition, placeSpan, placedRegionText, placementOf, parseGenomicHeader, parseGenomicName, parseRegion, splitRegionList } from '../../src/core/genomic';
 import { parseFastaText } from '../../src/core/fasta';
 
 test('--region lists: thousands separators stay inside numbers; ";", whitespace and repeated flags separate', () => {
@@ -34,10 +34,28 @@ test('FASTA headers: bedtools getfasta at a chromosome start (chr1:0-1000), -s s
 
 test('a (-) record runs backwards: a bin at record offsets [a, b) lies at genome [end - b, end - a)', () => {
   const minus = intervalOf(parseGenomicHeader('chr2:100-1100(-)')!, 'zero-based')!;
-  assert.deepEqual(genomeRangeOf(minus, 0, 200), [900, 1100]);
-  assert.deepEqual(genomeRangeOf(minus, 800, 1000), [100, 300]);
+  assert.deepEqual(placeSpan(minus, 0, 200), [900, 1100]);
+  assert.deepEqual(placeSpan(minus, 800, 1000), [100, 300]);
   const plus = intervalOf(parseGenomicHeader('chr2:101-1100')!, 'one-based')!;
-  assert.deepEqual(genomeRangeOf(plus, 0, 200), [100, 300]);
+  assert.deepEqual(placeSpan(plus, 0, 200), [100, 300]);
+});
+
+test('one placement for spans, positions, bases and their text; a record without coordinates is its own chromosome', () => {
+  const minus = intervalOf(parseGenomicHeader('chr2:100-1100(-)')!, 'zero-based')!;
+  const plus = intervalOf(parseGenomicHeader('chr2:101-1100(+)')!, 'one-based')!;
+  // Offset 0 of the (-) record is the interval's last base, 1099; its base reads complemented.
+  assert.equal(placePosition(minus, 0), 1099);
+  assert.equal(placePosition(minus, 999), 100);
+  assert.equal(placePosition(plus, 0), 100);
+  for (let i = 0; i < 1000; i += 37) assert.deepEqual(placeSpan(minus, i, i + 1), [placePosition(minus, i), placePosition(minus, i) + 1]);
+  assert.equal(placeBases(minus, 'A'), 'T');
+  assert.equal(placeBases(minus, 'AGCTTn'), 'nAAGCT');
+  assert.equal(placeBases(minus, 'RYKMBVDH'), 'DHBVKMRY');
+  assert.equal(placeBases(plus, 'AGC'), 'AGC');
+  assert.equal(placedRegionText({ uniqueName: 'x', genomic: minus }, 0, 200), 'chr2:901-1,100');
+  assert.equal(placedRegionText({ uniqueName: 'x', genomic: plus }, 0, 200), 'chr2:101-300');
+  assert.equal(placedRegionText({ uniqueName: 'oligo#2' }, 1000, 1200), 'oligo#2:1,001-1,200');
+  assert.deepEqual(placementOf({ uniqueName: 'oligo#2' }), { chrom: 'oligo#2', start: 0 });
 });
 
 test('an explicit convention, for an editor that settles it once per document', () => {

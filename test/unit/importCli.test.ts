@@ -100,3 +100,28 @@ test('a Keras 0 file without --architecture, a file that is no model, and an exi
 test('a model that does not declare its input length asks for --length', async () => {
   await refused([path.join(fixtures, 'functional_any_length.keras')], 1, /functional_any_length\.keras, field input shape: the model does not declare its input length .* --length BP/);
 });
+
+test("--seya-bidirectional: a Keras 0 file says how its Bidirectional was read; a wrong value or file is refused; export refuses a two-forward layer", async () => {
+  const file = path.join(fixtures, 'danq_keras0.h5');
+  const arch = path.join(fixtures, 'danq_keras0_arch.json');
+  await refused([file, '--architecture', arch, '--seya-bidirectional', 'backward'], 2, /--seya-bidirectional must be two-forward or true-reverse; got "backward"/);
+  await refused([path.join(fixtures, 'variety_lstm.h5'), '--seya-bidirectional', 'true-reverse'], 2, /--seya-bidirectional is for Keras 0\/1 files only/);
+  const out = path.join(work, 'keras0-two-forward');
+  const r = runTfbs(['import', file, '--architecture', arch, '--targets', 'deepsea', '--out', out], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /note: seya's Bidirectional "layer_3" imported as it computed .*both LSTMs run forward in time/);
+  const m = JSON.parse(await fs.readFile(path.join(out, 'model.json'), 'utf8'));
+  assert.equal(m.architecture.network.layers.find((l: { kind: string }) => l.kind === 'rnn').secondDirection, 'forward');
+  const exported = path.join(work, 'keras0-exported');
+  const e = runTfbs(['export', '--format', 'tfjs', '--model', out, '--out', exported], { timeoutMs: 60_000 });
+  assert.equal(e.code, 1, e.stderr);
+  assert.match(e.stderr, /layer "layer_3" \(Bidirectional\): both of its recurrent layers run forward in time .*cannot be exported to TF\.js/);
+  assert.doesNotMatch(e.stderr, /\n\s+at /, 'no stack trace');
+  await assert.rejects(fs.stat(exported), 'nothing written');
+  const rev = path.join(work, 'keras0-true-reverse');
+  const t = runTfbs(['import', file, '--architecture', arch, '--targets', 'deepsea', '--seya-bidirectional', 'true-reverse', '--out', rev], { timeoutMs: 60_000 });
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stderr, /read as a true bidirectional LSTM/);
+  const mr = JSON.parse(await fs.readFile(path.join(rev, 'model.json'), 'utf8'));
+  assert.equal(mr.architecture.network.layers.find((l: { kind: string }) => l.kind === 'rnn').secondDirection, 'reverse');
+});

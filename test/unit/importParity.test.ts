@@ -1,6 +1,6 @@
 /**
- * `tfbs import` parity: every imported package, run by ONNX Runtime on 64 real windows (human
- * sequence from data/genome), against an independent NumPy forward pass (test/python/keras_reference.py)
+ * `tfbs import` parity: every imported package, run by ONNX Runtime on 64 real windows (4 for the full-size
+ * DanQ; human sequence from data/genome), against an independent NumPy forward pass (test/python/keras_reference.py)
  * that reads the original file with h5py and computes with Keras' own layouts and semantics. ≤ 1e-5 max
  * abs difference. The Keras 2, Keras 0 and Keras 3 files other than the real one are written by h5py with
  * seeded weights (test/python/make_keras_fixtures.py), in the layouts Keras writes.
@@ -53,12 +53,12 @@ function toAcgt(x: Float32Array): Float32Array {
   return y;
 }
 
-async function reference(model: string, input: Float32Array, length: number, extra: string[] = [], script = 'keras_reference.py'): Promise<Float32Array> {
+async function reference(model: string, input: Float32Array, count: number, length: number, extra: string[] = [], script = 'keras_reference.py'): Promise<Float32Array> {
   const inFile = path.join(work, `in-${path.basename(model)}.f32`);
   const outFile = path.join(work, `out-${path.basename(model)}.f32`);
   await fs.writeFile(inFile, Buffer.from(input.buffer, input.byteOffset, input.byteLength));
   const pre = script === 'selene_fixtures.py' ? ['reference'] : [];
-  python([path.join(repoRoot(), 'test', 'python', script), ...pre, model, inFile, String(WINDOWS), String(length), outFile, ...extra]);
+  python([path.join(repoRoot(), 'test', 'python', script), ...pre, model, inFile, String(count), String(length), outFile, ...extra]);
   const b = await fs.readFile(outFile);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
@@ -72,26 +72,31 @@ interface Case {
   acgt?: boolean;
   /** The reference script (test/python/). */
   script?: string;
+  /** Windows scored (default 64); the full-size DanQ uses a few. */
+  windows?: number;
+  /** Package directory name under the work folder (default pkg-FILE). */
+  outName?: string;
 }
 
-async function checkParity(c: Case): Promise<{ maxDiff: number; spread: number; outputs: number; length: number }> {
-  const out = path.join(work, 'pkg-' + path.basename(c.file));
+async function checkParity(c: Case): Promise<{ maxDiff: number; spread: number; outputs: number; length: number; got: Float32Array }> {
+  const out = path.join(work, c.outName ?? 'pkg-' + path.basename(c.file));
+  const windows = c.windows ?? WINDOWS;
   await importModel(c.file, { out, channels: c.acgt ? 'ACGT' : c.script ? undefined : 'AGCT', dataDir: path.join(repoRoot(), 'data'), force: true, ...c.opts });
   const pkg = await loadModelPackage(out);
   const L = pkg.manifest.input.length;
   const engine = await openOnnxEngine(pkg, { threads: 1 });
-  const x = realRegionWindows(WINDOWS, L, 313);
-  const got = await engine.run(x, WINDOWS);
+  const x = realRegionWindows(windows, L, 313);
+  const got = await engine.run(x, windows);
   await engine.dispose();
-  const full = await reference(c.file, c.acgt || c.script ? toAcgt(x) : x, L, c.refArgs, c.script);
+  const full = await reference(c.file, c.acgt || c.script ? toAcgt(x) : x, windows, L, c.refArgs, c.script);
   const O = pkg.manifest.targets.length;
-  const refCols = full.length / WINDOWS;
+  const refCols = full.length / windows;
   const [s0] = c.slice ?? [0, refCols];
-  assert.equal(got.length, WINDOWS * O);
+  assert.equal(got.length, windows * O);
   let maxDiff = 0;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let w = 0; w < WINDOWS; w++) {
+  for (let w = 0; w < windows; w++) {
     for (let j = 0; j < O; j++) {
       const a = got[w * O + j];
       const b = full[w * refCols + s0 + j];
@@ -100,9 +105,9 @@ async function checkParity(c: Case): Promise<{ maxDiff: number; spread: number; 
       hi = Math.max(hi, a);
     }
   }
-  assert.ok(maxDiff <= 1e-5, `${path.basename(c.file)}: max abs diff ${maxDiff} over ${WINDOWS} windows × ${O} outputs`);
-  console.log(`# ${path.basename(c.file)}: max abs diff ${maxDiff.toExponential(2)} over ${WINDOWS} windows × ${O} outputs; outputs ${lo.toFixed(4)}–${hi.toFixed(4)}`);
-  return { maxDiff, spread: hi - lo, outputs: O, length: L };
+  assert.ok(maxDiff <= 1e-5, `${path.basename(c.file)}: max abs diff ${maxDiff} over ${windows} windows × ${O} outputs`);
+  console.log(`# ${path.basename(c.file)}: max abs diff ${maxDiff.toExponential(2)} over ${windows} windows × ${O} outputs; outputs ${lo.toFixed(4)}–${hi.toFixed(4)}`);
+  return { maxDiff, spread: hi - lo, outputs: O, length: L, got };
 }
 
 test('the real Keras 2.8 file (best_model.h5, 101 bp) matches the NumPy reference, and the CLI scores with it', async () => {
@@ -137,11 +142,35 @@ test("DanQ's architecture as a functional Keras 2 model: 919 outputs, the 690 TF
   assert.ok(r.spread > 0.1, `spread ${r.spread}`);
 });
 
-test('the original DanQ Keras 0 layout (Theano kernel flip, i,c,f,o gates, hard_sigmoid) matches the reference', async () => {
+test("the original DanQ Keras 0 layout (Theano kernel flip, i,c,f,o gates, hard_sigmoid, seya's Bidirectional) matches the reference in both readings", async () => {
   const arch = path.join(fixtures, 'danq_keras0_arch.json');
   const r = await checkParity({ file: path.join(fixtures, 'danq_keras0.h5'), opts: { targets: 'deepsea', architecture: arch }, refArgs: ['--keras0-arch', arch], slice: [125, 815] });
   assert.equal(r.outputs, 690);
   assert.ok(r.spread > 0.1, `spread ${r.spread}`);
+  // The other reading, on request: a true bidirectional LSTM (the second LSTM reads each window from its end).
+  const reverse = await checkParity({
+    file: path.join(fixtures, 'danq_keras0.h5'), outName: 'pkg-danq_keras0-true-reverse', opts: { targets: 'deepsea', architecture: arch, seyaBidirectional: 'true-reverse' },
+    refArgs: ['--keras0-arch', arch, '--bidirectional', 'true-reverse'], slice: [125, 815],
+  });
+  assert.equal(reverse.outputs, 690);
+});
+
+test("the original DanQ at full size (Keras 0, seya's Bidirectional, --architecture danq) computes what seya computed: both LSTMs forward in time, not a true BiLSTM", async () => {
+  // DanQ_train.py's sizes with seeded weights (~190 MB, written here, not committed); a few windows.
+  python([path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), '--danq-keras0-full', fixtures]);
+  const file = path.join(fixtures, 'danq_full_keras0.h5');
+  const arch = path.join(fixtures, 'danq_full_keras0_arch.json');
+  const seya = await checkParity({ file, windows: 4, slice: [125, 815], opts: { targets: 'deepsea', architecture: 'danq' }, refArgs: ['--keras0-arch', arch] });
+  assert.equal(seya.outputs, 690);
+  assert.ok(seya.spread > 0.1, `spread ${seya.spread}`);
+  const m = JSON.parse(await fs.readFile(path.join(work, 'pkg-danq_full_keras0.h5', 'model.json'), 'utf8'));
+  assert.ok(m.source.notes.some((n: string) => /both LSTMs run forward in time/.test(n)), 'the package says how the layer was read');
+  // What the true-bidirectional reading predicts for the same windows: far from the file's own predictions.
+  const trueReverse = await reference(file, realRegionWindows(4, 1000, 313), 4, 1000, ['--keras0-arch', arch, '--bidirectional', 'true-reverse']);
+  let apart = 0;
+  for (let w = 0; w < 4; w++) for (let j = 0; j < 690; j++) apart = Math.max(apart, Math.abs(seya.got[w * 690 + j] - trueReverse[w * 919 + 125 + j]));
+  console.log(`# full DanQ: the true-bidirectional reading differs from the import by up to ${apart.toFixed(3)} in p`);
+  assert.ok(apart > 0.1, `the two readings must give clearly different predictions (max |Δp| ${apart})`);
 });
 
 test('GRU (reset_after, bidirectional sum), same padding, dilation, average and global pooling match the reference', async () => {

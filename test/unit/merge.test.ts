@@ -4,8 +4,7 @@ import { spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { shardRegions } from '../../src/tracks/shards';
-import { parseGenomicName } from '../../src/core/fasta';
+import { regionLabel, shardRegions } from '../../src/tracks/shards';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
@@ -49,8 +48,8 @@ test('shardRegions: N contiguous, bin-aligned parts that cover the genome once, 
   for (const n of [1, 2, 3, 7, 40]) {
     const covered: Array<[string, number, number]> = [];
     for (let k = 0; k < n; k++) {
-      for (const r of shardRegions(entries, k, n, 200)) {
-        const g = parseGenomicName(r)!;
+      for (const g of shardRegions(entries, k, n, 200)) {
+        const r = regionLabel(g);
         assert.equal(g.start % 200, 0, `${r} starts on a bin boundary`);
         const entry = entries.find((e) => e.name === g.chrom)!;
         assert.ok(g.end % 200 === 0 || g.end === entry.length, `${r} ends on a bin boundary or the record's end`);
@@ -145,4 +144,143 @@ test('bgzip FASTA with .fai + .gzi: --region and --shard read it by random acces
   const refused = runTfbs(['score', gz, '--model', model, '--region', 'chrA:1-1000'], { timeoutMs: 60000 });
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /multi\.fa\.gz\.gzi is missing/);
+});
+
+/** Rewrites a shard file's JSON header (magic, version, length, JSON), the frames kept as they are. */
+async function editShardHeader(from: string, to: string, edit: (h: Record<string, unknown>) => void): Promise<void> {
+  const bytes = await fs.readFile(from);
+  const n = bytes.readUInt32LE(12);
+  const header = JSON.parse(bytes.toString('utf8', 16, 16 + n)) as Record<string, unknown>;
+  edit(header);
+  const json = Buffer.from(JSON.stringify(header));
+  const head = Buffer.from(bytes.subarray(0, 16));
+  head.writeUInt32LE(json.length, 12);
+  await fs.writeFile(to, Buffer.concat([head, json, bytes.subarray(16 + n)]));
+}
+
+test('merge refuses shards of different runs — another model build under the same name, int8 and fp32, another engine graph, another genome with the same .fai — naming the shard and the field', async () => {
+  const shard = (k: number, fa: string, m: string, extra: string[] = []): string => {
+    const file = path.join(work, `id-${path.basename(m)}-${path.basename(fa)}-${extra.join('')}-${k}.bins`);
+    ok(['score', fa, '--model', m, '--targets', TARGETS, '--shard', `${k}/2`, '--format', 'bins', '-o', file, ...extra]);
+    return file;
+  };
+  const first = shard(1, multi, model);
+  const second = shard(2, multi, model);
+  const out = path.join(work, 'never-id.bed');
+  const refused = (other: string, field: RegExp): void => {
+    const r = runTfbs(['merge', first, other, '--format', 'bed', '-o', out], { timeoutMs: 60000 });
+    assert.equal(r.code, 1, `merged a shard that differs in ${field}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(other), `names the shard: ${r.stderr}`);
+    assert.match(r.stderr, field);
+  };
+  // The model reinstalled: same name, same size, other weights.
+  const rebuilt = path.join(work, 'model-rebuilt');
+  await writeDanqModelPackage(rebuilt, DANQ_TINY, 12, { name: 'danq-test-11' });
+  assert.equal((await fs.stat(path.join(rebuilt, 'model.onnx'))).size, (await fs.stat(path.join(model, 'model.onnx'))).size);
+  refused(shard(2, multi, rebuilt), /model checksum/);
+  // int8 (header edited: int8 needs the held-out data its accuracy check reads).
+  const int8 = path.join(work, 'id-int8-2.bins');
+  await editShardHeader(second, int8, (h) => (h.precision = 'int8'));
+  refused(int8, /precision/);
+  // The per-window graph instead of the chunk graph: equal to 1e-5, not to the bit.
+  refused(shard(2, multi, model, ['--no-chunks']), /engine/);
+  // A hard-masked copy of the genome: the same .fai, the same size, other bases.
+  const text = await fs.readFile(multi, 'utf8');
+  const masked = path.join(work, 'masked', 'multi.fa');
+  await fs.mkdir(path.dirname(masked));
+  const at = text.indexOf('>chrC');
+  await fs.writeFile(masked, text.slice(0, at + 200) + text.slice(at + 200, at + 3200).replace(/[ACGTacgt]/g, 'N') + text.slice(at + 3200));
+  ok(['index', masked]);
+  assert.equal(await fs.readFile(`${masked}.fai`, 'utf8'), await fs.readFile(`${multi}.fai`, 'utf8'));
+  refused(shard(2, masked, model), /FASTA/);
+  await assert.rejects(fs.stat(out), 'nothing written');
+  // The same genome copied elsewhere (another path and mtime) is the same input: merged as one run.
+  const copy = path.join(work, 'copy', 'multi.fa');
+  await fs.mkdir(path.dirname(copy));
+  await fs.copyFile(multi, copy);
+  ok(['index', copy]);
+  const merged = path.join(work, 'id-merged.bed');
+  const single = path.join(work, 'id-single.bed');
+  ok(['merge', first, shard(2, copy, model), '--format', 'bed', '--threshold', '0.25', '-o', merged]);
+  ok(['score', multi, '--model', model, '--targets', TARGETS, '--threshold', '0.25', '-o', single]);
+  await same(single, merged);
+});
+
+test('merge refuses a file that is not a shard, a corrupt shard and a shard of an older format, naming the file; merge --format bedgraph equals the single run', async () => {
+  const shards = [1, 2].map((k) => path.join(work, `bg-${k}.bins`));
+  shards.forEach((s, k) => ok(['score', multi, '--model', model, '--targets', TARGETS, '--shard', `${k + 1}/2`, '--format', 'bins', '-o', s]));
+  const out = path.join(work, 'never-bad.bed');
+  const refused = (bad: string, message: RegExp): void => {
+    const r = runTfbs(['merge', shards[0], bad, '--format', 'bed', '-o', out], { timeoutMs: 60000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.stderr.includes(bad), `names ${bad}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  };
+  const bed = path.join(work, 'not-a-shard.bed');
+  await fs.writeFile(bed, 'chrA\t0\t200\n');
+  refused(bed, /not a tfbs shard file/);
+  const empty = path.join(work, 'empty.bins');
+  await fs.writeFile(empty, '');
+  refused(empty, /not a tfbs shard file/);
+  // A frame type no writer writes, in the middle of the bins.
+  const bytes = await fs.readFile(shards[1]);
+  const corrupt = path.join(work, 'corrupt.bins');
+  const damaged = Buffer.from(bytes);
+  const firstFrame = 16 + damaged.readUInt32LE(12);
+  damaged.writeUInt8(77, firstFrame);
+  await fs.writeFile(corrupt, damaged);
+  refused(corrupt, /corrupt at byte \d+/);
+  // A header that is not JSON.
+  const garbled = path.join(work, 'garbled.bins');
+  const g = Buffer.from(bytes);
+  g.write('}{', 16, 'latin1');
+  await fs.writeFile(garbled, g);
+  refused(garbled, /not a readable tfbs shard file/);
+  const old = path.join(work, 'old.bins');
+  const o = Buffer.from(bytes);
+  o.writeUInt32LE(1, 8);
+  await fs.writeFile(old, o);
+  refused(old, /version 1/);
+  await assert.rejects(fs.stat(out), 'nothing written');
+
+  // bedGraph: one file per experiment in a directory, as score writes them.
+  const single = path.join(work, 'single-bg');
+  const merged = path.join(work, 'merged-bg');
+  ok(['score', multi, '--model', model, '--targets', TARGETS, '--format', 'bedgraph', '-o', single]);
+  ok(['merge', ...shards, '--format', 'bedgraph', '-o', merged]);
+  const files = (await fs.readdir(single)).sort();
+  assert.equal(files.length, 3);
+  assert.deepEqual((await fs.readdir(merged)).sort(), files);
+  for (const f of files) await same(path.join(single, f), path.join(merged, f));
+  // One experiment: one file.
+  const one = path.join(work, 'one.bedGraph');
+  const oneShards = [1, 2].map((k) => path.join(work, `bg1-${k}.bins`));
+  oneShards.forEach((s, k) => ok(['score', multi, '--model', model, '--targets', '5', '--shard', `${k + 1}/2`, '--format', 'bins', '-o', s]));
+  ok(['merge', ...oneShards, '--format', 'bedgraph', '-o', one]);
+  assert.equal(await fs.readFile(one, 'utf8'), ok(['score', multi, '--model', model, '--targets', '5', '--format', 'bedgraph']));
+});
+
+test('a contig named with colons (GRCh38 HLA-A*01:01:01:01): sharded and merged equals a single run', async () => {
+  const seq = (await fs.readFile(source, 'utf8')).split('\n')[1];
+  const hla = path.join(work, 'hla.fa');
+  await fs.writeFile(hla, `>chr6\n${seq.slice(0, 9000)}\n>HLA-A*01:01:01:01\n${seq.slice(9000, 12503)}\n>HLA-B*07:02:01\n${seq.slice(20000, 26000)}\n`);
+  ok(['index', hla]);
+  for (const n of [2, 3]) {
+    const shards = Array.from({ length: n }, (_, k) => path.join(work, `hla-${k + 1}-of-${n}.bins`));
+    shards.forEach((s, k) => ok(['score', hla, '--model', model, '--targets', TARGETS, '--shard', `${k + 1}/${n}`, '--format', 'bins', '-o', s]));
+    for (const [format, ext] of [['bed', 'bed'], ['bigwig', 'bw']]) {
+      const single = path.join(work, `hla-single-${n}.${ext}`);
+      const merged = path.join(work, `hla-merged-${n}.${ext}`);
+      const threshold = format === 'bed' ? ['--threshold', '0.25'] : [];
+      ok(['score', hla, '--model', model, '--targets', TARGETS, '--format', format, ...threshold, '-o', single]);
+      ok(['merge', ...shards, '--format', format, ...threshold, '-o', merged]);
+      if (format === 'bed') {
+        await same(single, merged);
+        assert.match(await fs.readFile(single, 'utf8'), /^HLA-A\*01:01:01:01\t/m);
+      } else {
+        for (const f of await fs.readdir(single)) await same(path.join(single, f), path.join(merged, f));
+      }
+    }
+  }
 });

@@ -5,8 +5,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { codesFromString, oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { DANQ_TINY, DanqArchitecture, DanqGraphOptions, parameterCount } from '../../src/onnx/danq';
-import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { DANQ_TINY, DanqArchitecture, DanqGraphOptions, DanqWeights, parameterCount, randomDanqWeights } from '../../src/onnx/danq';
+import { danqWeightsFromOnnx } from '../../src/onnx/danqFromOnnx';
+import { buildLayerModel } from '../../src/onnx/layerGraph';
+import { LayerNetwork } from '../../src/onnx/layerNetwork';
+import { encodeModel } from '../../src/onnx/onnxModel';
+import { readOnnxModel } from '../../src/onnx/onnxReader';
+import { loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
 import { repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { danqReferenceForward } from '../fixtures/danqReference';
 
@@ -124,4 +129,49 @@ test('the same seed writes byte-identical networks; another seed does not', asyn
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+/** DanQ weights as the importers' layer list (what `tfbs import` turns into a graph). */
+function danqLayerNetwork(w: DanqWeights, secondDirection: 'reverse' | 'forward'): LayerNetwork {
+  const { arch } = w;
+  return {
+    inputLength: arch.inputLength,
+    channels: 4,
+    layers: [
+      { kind: 'conv1d', name: 'conv', type: 'Conv1D', filters: arch.convFilters, kernelSize: arch.convWidth, stride: 1, dilation: 1, padding: 'valid', activation: 'relu', weight: w.convW, bias: w.convB },
+      { kind: 'pool1d', name: 'pool', type: 'MaxPooling1D', op: 'max', pool: arch.poolSize, stride: arch.poolSize, padding: 'valid' },
+      {
+        kind: 'rnn', name: 'brnn', type: 'Bidirectional', cell: 'lstm', units: arch.lstmHidden, directions: 2, merge: 'concat', returnSequences: true,
+        goBackwards: false, secondDirection, activation: 'tanh', recurrentActivation: 'sigmoid', W: w.lstmW, R: w.lstmR, B: w.lstmB,
+      },
+      { kind: 'flatten', name: 'flat', type: 'Flatten' },
+      { kind: 'dense', name: 'fc', type: 'Dense', units: arch.denseHidden, activation: 'relu', weight: w.dense1W, bias: w.dense1B },
+      { kind: 'dense', name: 'out', type: 'Dense', units: arch.outputs, activation: 'sigmoid', weight: w.dense2W, bias: w.dense2B },
+    ],
+  };
+}
+
+test("a layer graph whose two LSTMs both run forward (seya's Bidirectional) computes that, and is never taken for a bidirectional DanQ", async () => {
+  const w = randomDanqWeights(DANQ_TINY, 17);
+  const { input, count } = await realWindows(1000);
+  const ort = loadOrt();
+  const results: Record<string, Float32Array> = {};
+  for (const secondDirection of ['reverse', 'forward'] as const) {
+    const bytes = Buffer.concat(encodeModel(buildLayerModel(danqLayerNetwork(w, secondDirection), 'test')).chunks);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    try {
+      const out = await session.run({ input: new ort.Tensor('float32', input, [count, 1000, 4]) });
+      results[secondDirection] = out.probabilities.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+    const diff = maxAbsDiff(results[secondDirection], danqReferenceForward(w, input, count, { secondDirection }));
+    assert.ok(diff <= TOLERANCE, `${secondDirection}: max abs diff ${diff} from the reference`);
+  }
+  // The fast paths (chunk and substitution graphs) rebuild a bidirectional DanQ from a graph; two forward LSTMs are not one.
+  const forwardBytes = Buffer.concat(encodeModel(buildLayerModel(danqLayerNetwork(w, 'forward'), 'test')).chunks);
+  const extracted = danqWeightsFromOnnx(readOnnxModel(forwardBytes), 1000);
+  assert.equal(extracted.ok, false);
+  assert.match(extracted.ok ? '' : extracted.reason, /it has a Split layer|it has 2 LSTM layers/);
+  assert.ok(maxAbsDiff(results.reverse, results.forward) > 0.05, 'the two readings must give different predictions');
 });

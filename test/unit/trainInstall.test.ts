@@ -16,7 +16,7 @@ import { resolveTrainingData, specFromPath } from '../../src/training/data';
 import { parseTrainerLine } from '../../src/training/events';
 import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/training/install';
 import { acquireTrainingLock, lockPathFor, processAlive } from '../../src/training/lock';
-import { findPython } from '../../src/training/python';
+import { findPython } from '../../src/runtime/python';
 import { PRESETS, trainerScriptPath } from '../../src/training/run';
 import { exists, REPO, tempDir } from './trainFixtures';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { EnvironmentError } from '../../src/core/errors';
-import { findPython, parseVersion, PythonCandidateReport, versionAtLeast } from '../../src/training/python';
+import { findPython, parseVersion, PythonCandidateReport, versionAtLeast } from '../../src/runtime/python';
 import { startTraining } from '../../src/training/run';
 import { fakePython, syntheticDataset, tempDir, exists } from './trainFixtures';
 

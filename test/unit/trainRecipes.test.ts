@@ -22,7 +22,7 @@ import { readJaspar } from '../../src/motifs/jaspar';
 import { danqWeightsFromOnnx } from '../../src/onnx/danqFromOnnx';
 import { DanqWeights } from '../../src/onnx/danq';
 import { readOnnxModel } from '../../src/onnx/onnxReader';
-import { findPython } from '../../src/training/python';
+import { findPython } from '../../src/runtime/python';
 import { startTraining, TrainingOptions } from '../../src/training/run';
 import { REPO, TiledDataset, tempDir, tiledDataset } from './trainFixtures';
 

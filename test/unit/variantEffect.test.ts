@@ -5,7 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { promises as fs, readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { codesFromString } from '../../src/core/encoding';
@@ -69,6 +70,76 @@ test('sequence diff: applying the blocks to the reference gives the edited seque
     assert.ok(e, `trial ${trial}`);
     assert.equal(applyEdits(real, alt, e), alt, `trial ${trial}`);
     assert.ok(e!.length <= 6 * 4, `trial ${trial}: ${e!.length} blocks`);
+  }
+});
+
+interface VcfVariant {
+  pos: number;
+  ref: string;
+  alt: string;
+}
+
+/** `bcftools norm -f` (Debian's) over one VCF record per variant, in order; `ids` keep them apart. */
+function bcftoolsNorm(dir: string, sequence: string, variants: readonly VcfVariant[]): VcfVariant[] {
+  const fa = path.join(dir, 'norm-ref.fa');
+  writeFileSync(fa, `>chr1\n${sequence}\n`);
+  const vcf = path.join(dir, 'norm-in.vcf');
+  const lines = ['##fileformat=VCFv4.2', `##contig=<ID=chr1,length=${sequence.length}>`, '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO'];
+  variants.forEach((v, i) => lines.push(`chr1\t${v.pos}\tv${i}\t${v.ref}\t${v.alt}\t.\t.\t.`));
+  writeFileSync(vcf, lines.join('\n') + '\n');
+  const r = spawnSync('bcftools', ['norm', '-f', fa, '--no-version', vcf], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const byId = new Map<string, VcfVariant>();
+  for (const l of r.stdout.split('\n')) {
+    if (!l || l.startsWith('#')) continue;
+    const f = l.split('\t');
+    byId.set(f[2], { pos: Number(f[1]), ref: f[3], alt: f[4] });
+  }
+  return variants.map((_, i) => byId.get(`v${i}`)!);
+}
+
+/** The live variant effect's reading of one edit: its blocks, anchored, as VCF fields. */
+function liveVariants(ref: string, alt: string): VcfVariant[] {
+  return sequenceEdits(codesFromString(ref), codesFromString(alt))!.map((e) => {
+    const a = anchored(e, ref.length);
+    return { pos: a.refStart + 1, ref: ref.slice(a.refStart, a.refEnd), alt: alt.slice(a.altStart, a.altEnd) };
+  });
+}
+
+test('sequence diff: indels in repeats are left-aligned as bcftools norm -f does (runs, di- and trinucleotide repeats, random indels on real sequence)', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-norm-'));
+  try {
+    const real = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8').split('\n')[1].slice(0, 4000).toUpperCase();
+    const ref = real.slice(0, 500) + 'AAAAAAAA' + real.slice(500, 800) + 'CACACACACA' + real.slice(800, 1100) + 'GATGATGATGAT' + real.slice(1100, 3000);
+    // Each edit as the user made it: delete `del` bases at 0-based p, or insert `ins` before p.
+    const edits: Array<{ p: number; del?: number; ins?: string }> = [];
+    for (let p = 500; p <= 508; p++) edits.push({ p, del: 1 }, { p, ins: 'A' }, { p, ins: 'AA' });
+    for (let p = 808; p <= 818; p++) edits.push({ p, del: 2 }, { p, ins: 'CA' }, { p, ins: 'AC' }, { p, del: 1 });
+    for (let p = 1118; p <= 1130; p++) edits.push({ p, del: 3 }, { p, ins: 'GAT' }, { p, ins: 'ATG' });
+    let seed = 4242;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let k = 0; k < 120; k++) {
+      const p = 1 + rand(ref.length - 10);
+      if (rand(2)) edits.push({ p, del: 1 + rand(4) });
+      else edits.push({ p, ins: ref.slice(p, p + 1 + rand(3)) }); // a copy of what follows: a repeat
+    }
+    const naive: VcfVariant[] = [];
+    const ours: VcfVariant[] = [];
+    for (const e of edits) {
+      const alt = e.del ? ref.slice(0, e.p) + ref.slice(e.p + e.del) : ref.slice(0, e.p) + e.ins + ref.slice(e.p);
+      // The edit written where the user made it, anchored on the base before.
+      naive.push(e.del ? { pos: e.p, ref: ref.slice(e.p - 1, e.p + e.del), alt: ref[e.p - 1] } : { pos: e.p, ref: ref[e.p - 1], alt: ref[e.p - 1] + e.ins });
+      const live = liveVariants(ref, alt);
+      assert.equal(live.length, 1, JSON.stringify(e));
+      ours.push(live[0]);
+    }
+    const normalised = bcftoolsNorm(dir, ref, naive);
+    edits.forEach((e, i) => assert.deepEqual(ours[i], normalised[i], `edit ${JSON.stringify(e)}: ${JSON.stringify(naive[i])}`));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
 
@@ -157,6 +228,56 @@ test('live variant effect: insertions and deletions keep their VCF anchor; Reset
   await h.close(uri);
   // A closed document has no reference; asking is answered, not an error.
   assert.match((await effects(uri)).message ?? '', /not open/);
+});
+
+test('live variant effect: a deletion in an A-run and an insertion sit where bcftools norm puts them and score as tfbs variants does on that VCF', async () => {
+  const uri = 'file:///live/indel-vs-cli.fa';
+  // An 8 bp A-run planted at 1500; deleting its last A must give the run's left end as POS (bcftools
+  // norm's), not the right end 7 bp away. One G inserted elsewhere: one base added to a one-base REF,
+  // where Selene's rule and centred-alt differ.
+  const seq = region.slice(0, 1500) + 'AAAAAAAA' + region.slice(1500, 5992);
+  await h.open(uri, wrapFasta('chr1', seq));
+  const lastA = 1507;
+  const insAt = 4001;
+  await h.edit(uri, Math.floor(lastA / 60) + 1, lastA % 60, lastA % 60 + 1, '');
+  await h.edit(uri, Math.floor(insAt / 60) + 1, insAt % 60, insAt % 60, 'G');
+  const r = await effects(uri);
+  assert.deepEqual(r.variants.map((v) => v.kind), ['deletion', 'insertion']);
+  const naive: VcfVariant[] = [
+    { pos: lastA, ref: seq.slice(lastA - 1, lastA + 1), alt: seq[lastA - 1] },
+    { pos: insAt, ref: seq[insAt - 1], alt: seq[insAt - 1] + 'G' },
+  ];
+  const normalised = bcftoolsNorm(tmp, seq, naive);
+  assert.deepEqual(r.variants.map((v) => ({ pos: v.start + 1, ref: v.ref, alt: v.alt })), normalised);
+  let runStart = 1500;
+  while (seq[runStart - 1] === 'A') runStart--;
+  assert.equal(normalised[0].pos, runStart, 'left-aligned: POS is the base before the run (0-based runStart − 1)');
+  assert.ok(lastA + 1 - normalised[0].pos >= 7, 'at least 7 bp left of where the edit was made');
+  // The edited range still covers where the user deleted (the last A left, offset 1506): the whole
+  // stretch the deletion could equally be in, from the anchor to the run's end.
+  const del = r.variants[0].range;
+  const at = (o: number): { line: number; character: number } => ({ line: Math.floor(o / 60) + 1, character: o % 60 });
+  assert.deepEqual(del.start, at(runStart - 1));
+  assert.deepEqual(del.end, { ...at(lastA - 1), character: at(lastA - 1).character + 1 });
+
+  const fasta = path.join(tmp, 'indel-vs-cli.fa');
+  await fs.writeFile(fasta, `>chr1\n${seq}\n`);
+  const vcf = path.join(tmp, 'indel-vs-cli.vcf');
+  await fs.writeFile(vcf, ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO', ...normalised.map((v, i) => `chr1\t${v.pos}\tedit${i}\t${v.ref}\t${v.alt}\t.\t.\t.`)].join('\n') + '\n');
+  const targets = [...new Set(r.variants.flatMap((v) => v.top.map((e) => e.index)))];
+  const cli = runTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', modelDir, '--threads', '1', '--targets', targets.join(',')], { timeoutMs: 120_000 });
+  assert.equal(cli.code, 0, cli.stderr);
+  const [head, ...lines] = cli.stdout.trim().split('\n');
+  const col = (name: string): number => head.split('\t').indexOf(name);
+  r.variants.forEach((v, i) => {
+    for (const e of v.top) {
+      const row = lines.map((l) => l.split('\t')).find((f) => f[col('id')] === `edit${i}` && f[col('experiment_index')] === String(e.index))!;
+      assert.ok(Math.abs(Number(row[col('ref_p')]) - e.ref) <= 1e-5 * Math.max(1e-3, e.ref), `${v.kind} ${e.index} ref: ${row[col('ref_p')]} vs ${e.ref}`);
+      assert.ok(Math.abs(Number(row[col('alt_p')]) - e.alt) <= 1e-5 * Math.max(1e-3, e.alt), `${v.kind} ${e.index} alt: ${row[col('alt_p')]} vs ${e.alt}`);
+      assert.ok(Math.abs(Number(row[col('logit_diff')]) - e.logitDiff) <= 1e-4 * Math.max(1e-2, Math.abs(e.logitDiff)), `${v.kind} ${e.index} logit`);
+    }
+  });
+  await h.close(uri);
 });
 
 test('sequence diff: a base typed over next to an equal one is one substitution, not a deletion and an insertion', () => {

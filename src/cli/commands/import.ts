@@ -6,7 +6,7 @@ import { loadModelPackage } from '../../core/modelPackage';
 import { openEngine } from '../../engine/openEngine';
 import { ChannelOrder, readMemeMotifs } from '../../import/channels';
 import { importModel } from '../../import/index';
-import { KERAS0_PRESETS } from '../../import/keras0';
+import { KERAS0_PRESETS, SEYA_BIDIRECTIONAL_READINGS, SeyaBidirectionalReading } from '../../import/keras0';
 import { intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { packageRoot } from '../paths';
@@ -24,6 +24,7 @@ export const importCommand: CliCommand = {
     targets: { type: 'string', value: 'FILE|deepsea', description: 'output names: a file with one per line, or "deepsea" (690 TF experiments; a 919-output model keeps those 690); default: output_0, output_1, …' },
     channels: { type: 'string', value: 'AGCT|ACGT', description: 'one-hot channel order the model was trained on (default AGCT, DeepSEA\'s; ACGT for Selene checkpoints); ACGT models get their first layer permuted' },
     architecture: { type: 'string', value: 'NAME|FILE', description: `Keras 0/1 files (no architecture inside): a preset (${Object.keys(KERAS0_PRESETS).join(', ')}) or a JSON file` },
+    'seya-bidirectional': { type: 'string', value: SEYA_BIDIRECTIONAL_READINGS.join('|'), description: "Keras 0/1 files: how seya's Bidirectional is read; two-forward (default): both LSTMs forward in time, as seya computed and DanQ's weights were trained; true-reverse: a true bidirectional LSTM (the DanQ paper's description; not the file's own predictions)" },
     length: { type: 'string', value: 'BP', description: 'input length, for models built with an undeclared length (None, 4)' },
     bin: { type: 'string', value: 'BP', description: 'bin size the model scores by default (50, 100, 200); default 200, or the largest that fits its window' },
     name: { type: 'string', value: 'NAME', description: 'model name (default: the file name)' },
@@ -41,6 +42,10 @@ export const importCommand: CliCommand = {
     if (!out) throw new UsageError('--out DIR is required');
     const channels = stringOption(args, 'channels')?.toUpperCase();
     if (channels !== undefined && channels !== 'AGCT' && channels !== 'ACGT') throw new UsageError(`--channels must be AGCT or ACGT; got "${channels}"`);
+    const seyaBidirectional = stringOption(args, 'seya-bidirectional');
+    if (seyaBidirectional !== undefined && !(SEYA_BIDIRECTIONAL_READINGS as readonly string[]).includes(seyaBidirectional)) {
+      throw new UsageError(`--seya-bidirectional must be ${SEYA_BIDIRECTIONAL_READINGS.join(' or ')}; got "${seyaBidirectional}"`);
+    }
     const root = packageRoot();
     let motifs;
     if (args.options['channel-check'] !== false) {
@@ -55,6 +60,7 @@ export const importCommand: CliCommand = {
       python: stringOption(args, 'python'),
       targets: stringOption(args, 'targets'),
       architecture: stringOption(args, 'architecture'),
+      seyaBidirectional: seyaBidirectional as SeyaBidirectionalReading | undefined,
       length: args.options.length === undefined ? undefined : intOption(args, 'length', 0, 1, 1 << 20),
       binSize: args.options.bin === undefined ? undefined : intOption(args, 'bin', 200, 1),
       name: stringOption(args, 'name'),

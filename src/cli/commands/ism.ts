@@ -6,7 +6,7 @@ import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { CHANNELS } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
 import { FastaRecordInfo, readFastaEvents } from '../../core/fasta';
-import { genomePlacement } from '../../core/formats/predictions';
+import { placeBases, placePosition, placementOf } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
 import { selectTargets, uniqueLabel } from '../../core/targets';
 import { binCount } from '../../core/windows';
@@ -97,21 +97,30 @@ export const ismCommand: CliCommand = {
       bar.done();
       const seconds = (Date.now() - started) / 1000;
 
-      const { chrom, offset } = genomePlacement(record);
+      // Rows in genome order, bases as the genome's + strand reads them: a `(-)` record runs backwards
+      // and holds the reverse complement (its channel b is the genome's 3 − b, channels being A, G, C, T).
+      const placement = placementOf(record);
+      const { chrom } = placement;
+      const minus = placement.strand === '-';
+      const genomeOrder = Array.from({ length: result.length }, (_, j) => (minus ? result.length - 1 - j : j));
+      const altOrder = minus ? [3, 2, 1, 0] : [0, 1, 2, 3];
       const labels = targets.map((t) => uniqueLabel(pkg.experiments[t], pkg.experiments));
       const tsv: TextSink = output ? await AtomicFile.open(output).then((f) => (files.push(f), f)) : stdoutSink;
       const graph = bedgraphPath ? await AtomicFile.open(bedgraphPath).then((f) => (files.push(f), f)) : undefined;
       await tsv.write('chrom\tposition\tref\talt\texperiment\tp_ref\tp_alt\tdp\tdlogit\n');
       let lines: string[] = [];
-      for (let i = 0; i < result.length; i++) {
+      for (const i of genomeOrder) {
         if (!result.done[i]) continue;
         const r = result.ref[i];
-        for (let b = 0; b < 4; b++) {
+        const position = placePosition(placement, result.start + i);
+        const refBase = placeBases(placement, CHANNELS[r]);
+        for (const b of altOrder) {
           if (b === r) continue;
+          const altBase = placeBases(placement, CHANNELS[b]);
           for (let t = 0; t < targets.length; t++) {
             const pAlt = result.pAlt[(i * 4 + b) * targets.length + t];
             const pRef = result.pRef[t];
-            lines.push(`${chrom}\t${offset + result.start + i}\t${CHANNELS[r]}\t${CHANNELS[b]}\t${labels[t]}\t${pRef.toPrecision(6)}\t${pAlt.toPrecision(6)}\t${(pAlt - pRef).toPrecision(6)}\t${deltaLogit(result, i, b, t).toPrecision(6)}\n`);
+            lines.push(`${chrom}\t${position}\t${refBase}\t${altBase}\t${labels[t]}\t${pRef.toPrecision(6)}\t${pAlt.toPrecision(6)}\t${(pAlt - pRef).toPrecision(6)}\t${deltaLogit(result, i, b, t).toPrecision(6)}\n`);
           }
         }
         if (lines.length >= 4096) {
@@ -124,8 +133,9 @@ export const ismCommand: CliCommand = {
         const a = meanAttribution(result);
         const what = targets.length === 1 ? labels[0] : `mean of ${targets.length} experiments`;
         let text = `track type=bedGraph name="ISM attribution" description="tangermeme ISM attribution (centred Δlogit at the observed base), ${what}, bins ${bins.join(',')} of ${record.uniqueName}"\n`;
-        for (let i = 0; i < result.length; i++) {
-          if (result.done[i]) text += `${chrom}\t${offset + result.start + i}\t${offset + result.start + i + 1}\t${a[i].toPrecision(5)}\n`;
+        for (const i of genomeOrder) {
+          const position = placePosition(placement, result.start + i);
+          if (result.done[i]) text += `${chrom}\t${position}\t${position + 1}\t${a[i].toPrecision(5)}\n`;
         }
         await graph.write(text);
       }

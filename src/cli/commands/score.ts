@@ -1,14 +1,13 @@
 /** `tfbs score`: a FASTA file in, per-bin binding probabilities out, streamed with bounded memory. */
 import { existsSync, promises as fs } from 'fs';
-import * as path from 'path';
-import { AtomicFile, TextSink, stdoutSink, writeBufferShare } from '../../core/atomicFile';
+import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
 import { parseRegion, splitRegionList } from '../../core/genomic';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
-import { selectTargets, uniqueLabel } from '../../core/targets';
+import { selectTargets } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
@@ -17,10 +16,12 @@ import { CliCommand, CliIo } from '../command';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
-import { BigWigTracksWriter, NarrowPeakWriter } from '../../tracks/writers';
+import { BigWigTracksWriter, NarrowPeakWriter, openBedGraphFiles } from '../../tracks/writers';
+import { PooledTextFile } from '../../tracks/filePool';
 import { BinsWriter } from '../../tracks/binsFile';
 import { readRegionCodes } from '../../tracks/regionReader';
-import { parseShard, shardRegions } from '../../tracks/shards';
+import { GenomeRegion, parseShard, regionLabel, shardRegions } from '../../tracks/shards';
+import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
 
@@ -92,7 +93,7 @@ export const scoreCommand: CliCommand = {
       const perRecordFormat = args.options.format === undefined ? 'tsv' : format;
       return scorePerRecord({ fasta, pkg, selected, format: perRecordFormat, output, reverseComplement, batchSize, device, threads }, io);
     }
-    let regionList = args.options.region === undefined ? undefined : splitRegionList(listOption(args, 'region'));
+    let regionList = args.options.region === undefined ? undefined : regionsOfText(splitRegionList(listOption(args, 'region')));
     const shardText = stringOption(args, 'shard');
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     if (shardText !== undefined) {
@@ -100,7 +101,7 @@ export const scoreCommand: CliCommand = {
       if (regionList !== undefined) throw new UsageError('--shard and --region exclude each other (a shard is a set of regions)');
       if (format !== 'bins') throw new UsageError('--shard writes --format bins (tfbs merge turns the shards into bigWig, narrowPeak, BED or bedGraph)');
       if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--shard needs the FASTA's index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
-      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize);
+      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).map((r) => ({ ...r, label: regionLabel(r) }));
     }
     const resume = args.options.resume === true;
     if (args.options.chunk !== undefined && !resume) throw new UsageError('--chunk applies to --resume only');
@@ -121,7 +122,7 @@ export const scoreCommand: CliCommand = {
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits };
-    const files: AtomicFile[] = [];
+    const files: Array<AtomicFile | PooledTextFile> = [];
     const open = async (target: string, bufferBytes?: number): Promise<TextSink> => {
       const f = await AtomicFile.open(target, bufferBytes);
       files.push(f);
@@ -131,18 +132,14 @@ export const scoreCommand: CliCommand = {
     try {
       if (resume) {
         const entries = [...(await readFai(`${fasta}.fai`)).values()];
-        const stat = await fs.stat(fasta);
-        const modelDir = path.resolve(stringOption(args, 'model') ?? defaultModelDir());
-        const onnx = await fs.stat(path.join(modelDir, 'model.onnx')).catch(() => undefined);
         const total = entries.reduce((n, e) => n + e.length, 0);
         const started = Date.now();
         let bar: ProgressBar | undefined;
         const result = await runResumable({
-          output: output!, format: format as MergeFormat, threshold, binSize, chunkBp, entries,
-          fingerprint: { fasta: path.resolve(fasta), size: stat.size, mtime: stat.mtimeMs, fai: entries, model: modelDir, onnx: onnx && [onnx.size, onnx.mtimeMs], reverseComplement, selected },
-          header: { model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name), chromSizes: await chromSizesOf(fasta) },
+          output: output!, format: format as MergeFormat, threshold, chunkBp, entries,
+          identity: await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) }),
           scoreChunk: async (list, sink, onProgress) => {
-            const chunk = await regionsOfIndexedFasta(fasta, list, binSize);
+            const chunk = await regionsOfIndexedFasta(fasta, list.map((r) => ({ ...r, label: regionLabel(r) })), binSize);
             await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
           },
           onStart: (remaining) => (bar = new ProgressBar(remaining, io.interactive, 'scoring')),
@@ -164,9 +161,8 @@ export const scoreCommand: CliCommand = {
         writer = tracks = new BigWigTracksWriter(output, ctx, await chromSizesOf(fasta));
       } else if (format === 'bins') {
         writer = tracks = new BinsWriter(output!, {
-          model: pkg.manifest.name, binSize, reverseComplement, selected, experiments: pkg.experiments.map((e) => e.name),
-          shard: { index: shard?.index ?? 0, count: shard?.count ?? 1, regions: regionList ? [...regionList] : [] },
-          chromSizes: await chromSizesOf(fasta),
+          ...(await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) })),
+          shard: { index: shard?.index ?? 0, count: shard?.count ?? 1, regions: (regionList ?? []).map(({ chrom, start, end }) => ({ chrom, start, end })) },
         });
       } else if (format === 'narrowpeak') {
         writer = new NarrowPeakWriter(output ? await open(output) : stdoutSink, ctx, threshold);
@@ -175,11 +171,8 @@ export const scoreCommand: CliCommand = {
         await fs.mkdir(output, { recursive: true }).catch((e) => {
           throw ioErrorFrom(e, output, 'write');
         });
-        const sinks: TextSink[] = [];
-        for (const t of selected) {
-          const safe = uniqueLabel(pkg.experiments[t], pkg.experiments).replace(/[^A-Za-z0-9._+-]+/g, '_');
-          sinks.push(await open(path.join(output, `${String(t).padStart(3, '0')}_${safe}.bedGraph`), writeBufferShare(selected.length)));
-        }
+        const sinks = openBedGraphFiles(output, pkg.experiments, selected);
+        files.push(...sinks);
         writer = new BedGraphWriter(sinks, ctx);
       } else {
         const sink = output ? await open(output) : stdoutSink;
@@ -278,23 +271,34 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   };
 }
 
+/** A region to score and the text that names it (as the user typed it, or chrom:start-end 1-based). */
+type LabelledRegion = GenomeRegion & { label: string };
+
+/** `--region` values, read: malformed text is refused here, a region the FASTA lacks once its .fai is read. */
+function regionsOfText(list: readonly string[]): LabelledRegion[] {
+  return list.map((text) => {
+    const interval = parseRegion(text);
+    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive; separate regions with ";" or spaces, or repeat --region)`);
+    return { chrom: interval.chrom, start: interval.start, end: interval.end, label: text };
+  });
+}
+
 /**
  * Regions of an indexed FASTA, read by random access: a few kilobases of a 3 GB genome cost a few
  * reads, and windows at a region's edges see the real flanking sequence, not N padding.
  */
-async function regionsOfIndexedFasta(fasta: string, list: readonly string[], binSize: number): Promise<ScoreInput> {
+async function regionsOfIndexedFasta(fasta: string, list: readonly LabelledRegion[], binSize: number): Promise<ScoreInput> {
   const started = Date.now();
   const faiPath = `${fasta}.fai`;
   if (!existsSync(faiPath)) {
     throw new UsageError(`--region needs the FASTA's index ${faiPath}; create it with "tfbs index ${fasta}" (or samtools faidx)`);
   }
   const index = await readFai(faiPath);
-  const regions = list.map((text) => {
-    const interval = parseRegion(text);
-    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive; separate regions with ";" or spaces, or repeat --region)`);
-    const entry = index.get(interval.chrom);
-    if (!entry) throw new UsageError(`--region ${text}: no record "${interval.chrom}" in ${fasta} (it has ${[...index.keys()].slice(0, 8).join(', ')}${index.size > 8 ? ', …' : ''})`);
-    if (interval.end > entry.length) throw new UsageError(`--region ${text} ends past the end of ${interval.chrom} (${entry.length.toLocaleString('en')} bp)`);
+  const regions = list.map(({ label: text, chrom, start, end }) => {
+    const interval: GenomicInterval = { chrom, start, end };
+    const entry = index.get(chrom);
+    if (!entry) throw new UsageError(`--region ${text}: no record "${chrom}" in ${fasta} (it has ${[...index.keys()].slice(0, 8).join(', ')}${index.size > 8 ? ', …' : ''})`);
+    if (end > entry.length) throw new UsageError(`--region ${text} ends past the end of ${chrom} (${entry.length.toLocaleString('en')} bp)`);
     return { text, interval, entry };
   });
   if (!regions.length) throw new UsageError('--region lists no region');

@@ -5,17 +5,18 @@
  * 1, nothing written) only when not a single allele could be scored.
  */
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
+import { BgzfWriter, isCompressedName } from '../../core/bgzf';
 import { InputError, UsageError } from '../../core/errors';
-import { parseGenomicName } from '../../core/fasta';
+import { REGION_SYNTAX, TypedRegion, parseRegionList } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
 import { selectTargets } from '../../core/targets';
 import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
 import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
-import { VcfRegion, isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
-import { sameChrom } from '../../variants/alleles';
+import { isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
+import { DEFAULT_WINDOW_MODE, WINDOW_MODES } from '../../variants/alleles';
 import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
-import { choiceOption, intOption, stringOption } from '../args';
+import { choiceOption, intOption, listOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 import { formatSeconds } from '../progress';
@@ -26,21 +27,30 @@ const MAX_LOGGED_PROBLEMS = 20;
 export const variantsCommand: CliCommand = {
   name: 'variants',
   summary: 'score the effect of VCF variants (ref vs alt probability, Δp, Δlogit, log2 fold change) per experiment',
-  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode centred] [--region chr:start-end,...] [--no-rc] [-o FILE] [--not-scored FILE]',
+  usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode selene|centred-alt] [--region chr:start-end[;…]]… [--no-rc] [-o FILE] [--not-scored FILE]',
   positionals: { min: 0, max: 0 },
   options: {
     vcf: { type: 'string', value: 'FILE', description: 'the variants: VCF, plain, gzip or bgzip (multi-allelic records are split)' },
     fasta: { type: 'string', value: 'FILE', description: 'the reference genome: plain FASTA, read through FILE.fai (indexed in memory when there is none; tfbs index writes it)' },
     model: MODEL_OPTION,
     targets: TARGETS_OPTION,
-    format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, else tsv' },
-    'window-mode': { type: 'string', value: 'MODE', description: 'centred (the only mode: the window is centred at POS + len(REF)//2, Selene\'s convention)' },
+    format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, .vcf.gz or .vcf.bgz, else tsv' },
+    'window-mode': {
+      type: 'string',
+      value: 'MODE',
+      description:
+        'where ALT goes in its window; both centre the reference window at POS + len(REF)//2 (REF\'s base len(REF)//2 at index 499 of 1000). ' +
+        'selene (default): Selene\'s _process_alt — an insertion\'s window is the reference window with REF replaced by ALT, (len(ALT) − len(REF))//2 bases trimmed from the left and the rest from the right ' +
+        '(REF=C ALT=CT: the C at 499); an ALT longer than the window is its middle bases, from (len(ALT) − 1000)//2; substitutions and deletions put ALT\'s base len(ALT)//2 at 499 ' +
+        '(deletions spliced at REF: Selene\'s code splices 2 bp to the right). ' +
+        'centred-alt: every ALT\'s base len(ALT)//2 at 499 (an insertion REF=C ALT=CT: the T at 499)',
+    },
     rc: RC_OPTION,
     device: DEVICE_OPTION,
     threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_VARIANT_BATCH})` },
-    region: { type: 'string', value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, comma-separated); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
-    output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout' },
+    region: { type: 'string', repeatable: true, value: 'LIST', description: 'score only variants in these regions (chr:start-end, 1-based inclusive, commas allowed in numbers: chr1:1,000,001-1,200,000; several separated by ";" or spaces, or repeat --region; overlapping regions are merged, each variant scored once); a gzip VCF must then be bgzipped with a tabix index (.tbi/.csi)' },
+    output: { type: 'string', short: 'o', value: 'FILE', description: 'output file; default stdout. A name ending in .gz or .bgz is written BGZF-compressed (bgzip\'s format, readable by any gzip reader; index a .vcf.gz with tabix -p vcf FILE)' },
     'not-scored': { type: 'string', value: 'FILE', description: 'where alleles that were not scored (out of bounds, symbolic, unknown chromosome…) are listed with the reason; default FILE.not-scored.tsv beside -o' },
   },
 
@@ -49,9 +59,12 @@ export const variantsCommand: CliCommand = {
     const fasta = stringOption(args, 'fasta');
     if (!vcf) throw new UsageError('--vcf FILE is required');
     if (!fasta) throw new UsageError('--fasta FILE is required');
-    choiceOption(args, 'window-mode', ['centred', 'centered'] as const, 'centred');
+    if (args.options['window-mode'] === 'centred' || args.options['window-mode'] === 'centered') {
+      throw new UsageError('--window-mode centred was renamed: centred-alt is the former rule (ALT\'s middle base at the centre); selene, the default, is Selene\'s (see tfbs variants --help)');
+    }
+    const windowMode = choiceOption(args, 'window-mode', WINDOW_MODES, DEFAULT_WINDOW_MODE);
     const output = stringOption(args, 'output');
-    const format = choiceOption(args, 'format', VARIANT_FORMATS, output && /\.vcf$/i.test(output) ? 'vcf' : 'tsv');
+    const format = choiceOption(args, 'format', VARIANT_FORMATS, output && /\.vcf(\.b?gz)?$/i.test(output) ? 'vcf' : 'tsv');
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
     const batchSize = intOption(args, 'batch', DEFAULT_VARIANT_BATCH, 2, 4096);
@@ -71,20 +84,22 @@ export const variantsCommand: CliCommand = {
     if (await isGzipFile(fasta)) throw new InputError('a compressed FASTA cannot be read by random access here; decompress it (gunzip) and index it with tfbs index', { file: fasta });
     const reference = await ReferenceGenome.open(fasta);
     if (reference.indexedInMemory) io.log(`notice: ${fasta} has no .fai index; indexed it in memory (tfbs index ${fasta} saves it)`);
-    const regionList = stringOption(args, 'region');
-    const { header, events } = regionList === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(regionList), sameChrom);
+    const { header, events } = args.options.region === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(listOption(args, 'region')));
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
-    const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement };
-    const files: AtomicFile[] = [];
+    const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
+    // A .gz/.bgz name gets BGZF (never plain text under a compressed name).
+    const files: Array<{ file: AtomicFile; bgzf?: BgzfWriter }> = [];
     const open = async (target: string): Promise<TextSink> => {
-      const f = await AtomicFile.open(target);
-      files.push(f);
-      return f;
+      const file = await AtomicFile.open(target);
+      const bgzf = isCompressedName(target) ? new BgzfWriter(file) : undefined;
+      files.push({ file, bgzf });
+      return bgzf ?? file;
     };
     try {
       const sink = output ? await open(output) : stdoutSink;
-      const writer: VariantWriter = format === 'vcf' ? new VariantVcfWriter(sink, ctx, header) : new VariantTsvWriter(sink, ctx);
+      const vcfWriter = format === 'vcf' ? new VariantVcfWriter(sink, ctx, header) : undefined;
+      const writer: VariantWriter = vcfWriter ?? new VariantTsvWriter(sink, ctx);
       const skippedWriter = notScoredPath ? new SkippedWriter(await open(notScoredPath)) : undefined;
       // The header is written with the first scored allele: when nothing can be scored, stdout stays empty too.
       let begun = false;
@@ -96,7 +111,7 @@ export const variantsCommand: CliCommand = {
       const missingChroms = new Set<string>();
       const started = Date.now();
       let lastReport = started;
-      const counts = await scoreVcfEvents(events, reference, engine, { reverseComplement, batchSize, signal: io.signal }, {
+      const counts = await scoreVcfEvents(events, reference, engine, { reverseComplement, windowMode, batchSize, signal: io.signal }, {
         scored: async (a) => {
           if (!begun) await writer.begin();
           begun = true;
@@ -127,17 +142,25 @@ export const variantsCommand: CliCommand = {
       }
       await writer.finish();
       await skippedWriter?.finish();
-      for (const f of files) await f.commit();
+      if (vcfWriter?.recordsWithEarlierScores) {
+        const n = vcfWriter.recordsWithEarlierScores;
+        io.log(`notice: ${n.toLocaleString('en')} record${n === 1 ? '' : 's'} of ${vcf} already held TFBS Lens INFO fields (an earlier run's): replaced by this run's`);
+      }
+      for (const f of files) {
+        await f.bgzf?.close();
+        await f.file.commit();
+      }
       const seconds = (Date.now() - started) / 1000;
       io.log(
         `scored ${counts.scored.toLocaleString('en')} allele${counts.scored === 1 ? '' : 's'} of ${counts.records.toLocaleString('en')} record${counts.records === 1 ? '' : 's'} ` +
           `for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} ` +
           `(${counts.windows.toLocaleString('en')} windows, ${Math.round(counts.windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}); ${describeCounts(counts)}` +
-          (output ? ` → ${output}` : '') + (notScoredPath && skippedTotal(counts) ? `; not scored → ${notScoredPath}` : ''),
+          (output ? ` → ${output}` : '') + (notScoredPath && skippedTotal(counts) ? `; not scored → ${notScoredPath}` : '') +
+          (output && format === 'vcf' && isCompressedName(output) ? `; index it with: tabix -p vcf ${output}` : ''),
       );
       return 0;
     } catch (e) {
-      for (const f of files) await f.abort();
+      for (const f of files) await f.file.abort();
       throw e;
     } finally {
       await engine.dispose();
@@ -150,12 +173,9 @@ function where(line: number): string {
   return line > 0 ? `line ${line}` : 'a record read through the index';
 }
 
-function parseRegions(list: string): VcfRegion[] {
-  const regions = list.split(',').filter((r) => r.trim()).map((text) => {
-    const interval = parseGenomicName(text.trim());
-    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive)`);
-    return { chrom: interval.chrom, start: interval.start, end: interval.end, text: text.trim() };
-  });
+function parseRegions(values: readonly string[]): TypedRegion[] {
+  const { regions, malformed } = parseRegionList(values);
+  if (malformed !== undefined) throw new UsageError(`--region "${malformed}" is not ${REGION_SYNTAX}; separate regions with ";" or spaces, or repeat --region`);
   if (!regions.length) throw new UsageError('--region lists no region');
   return regions;
 }

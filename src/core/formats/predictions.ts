@@ -8,13 +8,14 @@
  * position (chrom `chr`); any other record is its own "chromosome" under its unique name. A record from
  * the reverse strand (`chr:start-end(-)`, bedtools getfasta -s) runs backwards: a bin at record offsets
  * [a, b) lies at genome [end − b, end − a); BED marks it with strand `-`, JSON with `"strand":"-"`.
+ * Every placement goes through src/core/genomic.ts (placementOf, placeSpan), as in every other output.
  *
  * Probabilities are printed with the fewest significant digits that read back as the same float32
  * (at most 9), so that nothing computed is lost (0.0003 keeps its digits, ties stay ties); or with a
  * fixed number of significant digits (`digits`).
  */
 import { FastaRecordInfo } from '../fasta';
-import { genomeRangeOf } from '../genomic';
+import { placeSpan, placementOf } from '../genomic';
 import { BinBlock, RecordScoresSink } from '../scoring';
 import { Experiment, uniqueLabel } from '../targets';
 import { TextSink } from '../atomicFile';
@@ -39,16 +40,6 @@ export interface PredictionContext {
 export interface PredictionWriter extends RecordScoresSink {
   begin(): Promise<void>;
   finish(): Promise<void>;
-}
-
-/** Chromosome name and offset for a record's coordinates. */
-export function genomePlacement(record: FastaRecordInfo): { chrom: string; offset: number } {
-  return record.genomic ? { chrom: record.genomic.chrom, offset: record.genomic.start } : { chrom: record.uniqueName, offset: 0 };
-}
-
-/** Genome range of record offsets [a, b) (see the module comment for `(-)` records). */
-export function placeRange(record: FastaRecordInfo, a: number, b: number): [number, number] {
-  return record.genomic ? genomeRangeOf(record.genomic, a, b) : [a, b];
 }
 
 /** BED's strand column: from a `(+)`/`(-)` header suffix, else "." (predictions average both strands). */
@@ -106,12 +97,13 @@ export class BedWriter implements PredictionWriter {
   }
   startRecord(): void {}
   async bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): Promise<void> {
-    const { chrom } = genomePlacement(record);
+    const placement = placementOf(record);
+    const { chrom } = placement;
     const strand = strandOf(record);
     const T = block.targets;
     let text = '';
     for (let i = 0; i < block.bins.length; i++) {
-      const [s, e] = placeRange(record, ranges[i][0], ranges[i][1]);
+      const [s, e] = placeSpan(placement, ranges[i][0], ranges[i][1]);
       for (const t of this.ctx.selected) {
         const p = block.mean[i * T + t];
         if (p >= this.threshold) {
@@ -159,13 +151,14 @@ export class BedGraphWriter implements PredictionWriter {
   }
   startRecord(): void {}
   async bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): Promise<void> {
-    const { chrom } = genomePlacement(record);
+    const placement = placementOf(record);
+    const { chrom } = placement;
     const T = block.targets;
     if (record.genomic) {
       let h = this.held.get(chrom);
       if (!h) this.held.set(chrom, (h = { starts: [], ends: [], values: this.outs.map(() => []) }));
       for (let i = 0; i < block.bins.length; i++) {
-        const [s, e] = placeRange(record, ranges[i][0], ranges[i][1]);
+        const [s, e] = placeSpan(placement, ranges[i][0], ranges[i][1]);
         h.starts.push(s);
         h.ends.push(e);
         for (let k = 0; k < this.outs.length; k++) h.values[k].push(block.mean[i * T + this.ctx.selected[k]]);
@@ -241,12 +234,12 @@ export class TsvWriter implements PredictionWriter {
   }
   startRecord(): void {}
   async bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): Promise<void> {
-    const { chrom } = genomePlacement(record);
+    const placement = placementOf(record);
     const T = block.targets;
     let text = '';
     for (let i = 0; i < block.bins.length; i++) {
-      const [s, e] = placeRange(record, ranges[i][0], ranges[i][1]);
-      const row = [chrom, String(s), String(e), record.uniqueName, String(block.bins[i])];
+      const [s, e] = placeSpan(placement, ranges[i][0], ranges[i][1]);
+      const row = [placement.chrom, String(s), String(e), record.uniqueName, String(block.bins[i])];
       for (const t of this.ctx.selected) row.push(this.fmt(block.mean[i * T + t]));
       text += row.join('\t') + '\n';
     }
@@ -278,7 +271,8 @@ export class JsonWriter implements PredictionWriter {
     await this.out.write(`{"model":${JSON.stringify(this.ctx.modelName)},"binSize":${this.ctx.binSize},"reverseComplement":${this.ctx.reverseComplement},\n"targets":${JSON.stringify(targets)},\n"records":[`);
   }
   async startRecord(record: FastaRecordInfo): Promise<void> {
-    const { chrom, offset } = genomePlacement(record);
+    // The JSON keeps record offsets per bin and says where offset 0's interval starts (see above).
+    const { chrom, start: offset } = placementOf(record);
     const head: Record<string, unknown> = { name: record.uniqueName, description: record.description, chrom, offset };
     if (record.genomic?.strand) head.strand = record.genomic.strand;
     await this.out.write(`${this.firstRecord ? '' : ','}\n${JSON.stringify(head).slice(0, -1)},"bins":[`);

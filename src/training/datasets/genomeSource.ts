@@ -18,7 +18,9 @@ import * as path from 'path';
 import { readBed, describeSkipped, BedReadSummary } from '../../core/bed';
 import { CHANNEL_COUNT, UNKNOWN } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
+import { chromosomeResolver } from '../../core/chromNames';
 import { GenomicInterval, readFastaEvents } from '../../core/fasta';
+import { mergeIntervals } from '../../core/genomic';
 import { seededRandom } from '../../core/random';
 import { DatasetInfo, GenomeSpec, PrepareOptions, SplitName, SplitSummary } from './types';
 import { DatasetDirectory, SplitWriter, newManifest, throwIfCancelled } from './writer';
@@ -41,32 +43,6 @@ export function naturalCompare(a: string, b: string): number {
 function firstFew(names: Iterable<string>, n = SHOWN_NAMES): string {
   const list = [...names];
   return list.slice(0, n).join(', ') + (list.length > n ? `, … (${list.length} in all)` : '');
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Chromosome names
-
-/** Alternative spellings of a chromosome name, most likely first. */
-function spellings(name: string): string[] {
-  const out = [name];
-  const bare = name.replace(/^chr/i, '');
-  if (bare !== name) out.push(bare);
-  else out.push(`chr${name}`);
-  if (/^(chr)?(M|MT)$/i.test(name)) out.push('chrM', 'MT', 'M', 'chrMT');
-  return out;
-}
-
-/** Maps names used elsewhere (BED, options) onto the FASTA's chromosome names. */
-export class ChromosomeNames {
-  private readonly known: Set<string>;
-  constructor(fastaChroms: Iterable<string>) {
-    this.known = new Set(fastaChroms);
-  }
-
-  resolve(name: string): string | undefined {
-    for (const s of spellings(name)) if (this.known.has(s)) return s;
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -150,20 +126,6 @@ async function readPeaks(spec: GenomeSpec): Promise<PeakSet> {
     return merged;
   });
   return { targets, byTarget, bedChroms, summaries };
-}
-
-/** Sorts [s, e, s, e, …] by start and merges overlapping or touching intervals. */
-export function mergeIntervals(flat: number[]): Intervals {
-  const n = flat.length / 2;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => flat[2 * a] - flat[2 * b] || flat[2 * a + 1] - flat[2 * b + 1]);
-  const out: number[] = [];
-  for (const i of order) {
-    const s = flat[2 * i];
-    const e = flat[2 * i + 1];
-    if (out.length && s <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], e);
-    else out.push(s, e);
-  }
-  return Float64Array.from(out);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -326,12 +288,12 @@ function labelRecord(rec: RecordPlan, peaks: PeakSet, bedNameOf: Map<string, str
 
 // ---------------------------------------------------------------------------------------------------
 
-function resolveSplitChroms(names: string[], chromNames: ChromosomeNames, fastaChroms: string[], option: string): Set<string> {
+function resolveSplitChroms(names: string[], resolve: (name: string) => string | undefined, fastaChroms: string[], option: string): Set<string> {
   const out = new Set<string>();
   for (const raw of names) {
     const name = raw.trim();
     if (!name) continue;
-    const hit = chromNames.resolve(name);
+    const hit = resolve(name);
     if (!hit) {
       throw new UsageError(`${option}: chromosome "${name}" is not in the FASTA; it has ${firstFew(fastaChroms)}`);
     }
@@ -376,14 +338,14 @@ export async function prepareGenome(spec: GenomeSpec, outDir: string, opts: Prep
       (scan.conventions.ucsc ? `; ${scan.conventions.ucsc} as UCSC 1-based inclusive` : ''));
   }
   const fastaChroms = [...new Set(records.map((r) => r.chrom))];
-  const chromNames = new ChromosomeNames(fastaChroms);
+  const resolveChrom = chromosomeResolver(fastaChroms);
 
   // Reconcile BED chromosome names with the FASTA's.
   const bedNameOf = new Map<string, string[]>();
   const renamed: string[] = [];
   const unmatched: string[] = [];
   for (const bedChrom of peaks.bedChroms) {
-    const hit = chromNames.resolve(bedChrom);
+    const hit = resolveChrom(bedChrom);
     if (!hit) {
       unmatched.push(bedChrom);
       continue;
@@ -404,8 +366,8 @@ export async function prepareGenome(spec: GenomeSpec, outDir: string, opts: Prep
   const withoutPeaks = fastaChroms.filter((c) => !bedNameOf.has(c));
   if (withoutPeaks.length) notice(`${withoutPeaks.length} FASTA chromosome${withoutPeaks.length === 1 ? ' has' : 's have'} no peak at all (every bin there is empty): ${firstFew(withoutPeaks)}`);
 
-  const validChroms = resolveSplitChroms(spec.validChroms, chromNames, fastaChroms, 'validation chromosomes');
-  const testChroms = resolveSplitChroms(spec.testChroms, chromNames, fastaChroms, 'test chromosomes');
+  const validChroms = resolveSplitChroms(spec.validChroms, resolveChrom, fastaChroms, 'validation chromosomes');
+  const testChroms = resolveSplitChroms(spec.testChroms, resolveChrom, fastaChroms, 'test chromosomes');
   const both = [...validChroms].filter((c) => testChroms.has(c));
   if (both.length) throw new UsageError(`chromosome ${both.join(', ')} is both a validation and a test chromosome`);
   if (validChroms.size === 0) throw new UsageError('no validation chromosome given');

@@ -11,7 +11,8 @@ import { DataSpec, DatasetInfo, PrepareOptions } from './types';
 export * from './types';
 export { readPreparedDataset, validateDatasetManifest, availableSplits, openSplit } from './prepared';
 export { contiguousLayout, describeLayout } from './numpySource';
-export { ChromosomeNames, mergeIntervals, DEFAULT_VALID_CHROMS, DEFAULT_TEST_CHROMS, DEFAULT_EMPTY_RATIO } from './genomeSource';
+export { mergeIntervals } from '../../core/genomic';
+export { DEFAULT_VALID_CHROMS, DEFAULT_TEST_CHROMS, DEFAULT_EMPTY_RATIO } from './genomeSource';
 export { reverseComplementRow } from './writer';
 export { DEEPSEA_FEATURES, DEEPSEA_TF_COUNT, DEEPSEA_TF_FIRST, deepseaFeatureNames, deepseaMatPaths } from './matSource';
 

@@ -13,7 +13,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { CancelledError, EnvironmentError, InputError, IoError, UsageError, ioErrorFrom } from '../../core/errors';
-import { findPython } from '../python';
+import { findPython } from '../../runtime/python';
 import { DatasetInfo, DeepseaMatSpec, PrepareOptions, SplitName, SplitSummary } from './types';
 import { DatasetDirectory, newManifest } from './writer';
 

@@ -1,9 +1,10 @@
 /**
- * The network an importer produces, independent of where it came from: a chain of layers with their
- * weights already in ONNX layouts, plus the shape of the value between layers. Every importer (Keras 2
- * HDF5, Keras 3 .keras, Keras 0 DanQ, TF.js) maps its file to this list, and one graph builder
- * (src/onnx/layerGraph.ts) turns the list into ONNX. Shapes are tracked here so a weight that does
- * not fit is refused with the layer's name before anything is written.
+ * A network as a chain of layers, independent of where it came from, with its weights already in ONNX
+ * layouts, plus the shape of the value between layers. Every importer in src/import/ (Keras 2 HDF5,
+ * Keras 3 .keras, Keras 0 DanQ, TF.js, Selene) maps its file to this list, and one graph builder
+ * (./layerGraph.ts) turns the list into ONNX; it lives here, beside the graphs, so that the importers
+ * depend on src/onnx/ and never the other way round. Shapes are tracked so a weight that does not fit
+ * is refused with the layer's name before anything is written.
  */
 import { ModelError } from '../core/errors';
 
@@ -53,6 +54,14 @@ export interface RecurrentLayer extends LayerBase {
   returnSequences: boolean;
   /** Single-direction layer that runs backwards (Keras go_backwards). */
   goBackwards: boolean;
+  /**
+   * Two directions only: how the second one runs. 'reverse' (also when absent): a true bidirectional
+   * layer, the second reads each window from its end and its outputs are put back in window order.
+   * 'forward': both run forward in time over the same input, outputs side by side. That is what seya's
+   * Bidirectional computed in Keras 0 (the original DanQ): its "backward" copy reversed the batch axis,
+   * not time (EderSantana/seya issue 32).
+   */
+  secondDirection?: 'reverse' | 'forward';
   activation: Activation;
   recurrentActivation: Activation;
   /**

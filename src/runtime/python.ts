@@ -1,5 +1,7 @@
 /**
- * Finding a Python that can train. Machines differ: `python3` on PATH may be a pyenv, conda or venv
+ * Finding a Python with PyTorch and numpy, for whatever runs Python beside the extension: training
+ * (src/training/) and converting PyTorch checkpoints (src/import/pytorch.ts). It sits below both so
+ * that neither depends on the other. Machines differ: `python3` on PATH may be a pyenv, conda or venv
  * build without torch while the system interpreter has it (Debian's python3-torch installs for
  * /usr/bin/python3), or the other way round. So every candidate is asked, in order, to import torch,
  * and the first with torch >= 1.13 wins; when none does, the message lists what each one lacked and
