@@ -25,5 +25,16 @@ if (selected.length === 0) {
   console.error('no test files found under out/test (did the TypeScript build run?)');
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-concurrency=1', ...process.argv.slice(2), ...selected], { stdio: 'inherit' });
+// A hang fails the run instead of stalling it. Node 20 applies --test-timeout to each test and also to
+// each file as a whole, so the limit must fit the slowest file (the training and language-server files
+// take minutes on 2 loaded cores; tests that run longer set their own `timeout`). TFBS_TEST_TIMEOUT_MS
+// changes it (0: none).
+const DEFAULT_TIMEOUT_MS = 20 * 60 * 1000;
+const timeoutMs = process.env.TFBS_TEST_TIMEOUT_MS === undefined || process.env.TFBS_TEST_TIMEOUT_MS === '' ? DEFAULT_TIMEOUT_MS : Number(process.env.TFBS_TEST_TIMEOUT_MS);
+if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
+  console.error(`TFBS_TEST_TIMEOUT_MS must be a whole number of milliseconds; got ${process.env.TFBS_TEST_TIMEOUT_MS}`);
+  process.exit(2);
+}
+const timeout = timeoutMs > 0 ? [`--test-timeout=${timeoutMs}`] : [];
+const res = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-concurrency=1', ...timeout, ...process.argv.slice(2), ...selected], { stdio: 'inherit' });
 process.exit(res.status ?? 1);

@@ -183,6 +183,20 @@ async function outOfRegion(modelDir) {
   };
 }
 
+/**
+ * reliability.json of the shipped package, through the same code as `tfbs evaluate --write-reliability`:
+ * the held-out block (per output ROC AUC, AP, positives; training positives) and the CTCF peaks.
+ */
+async function recordReliability(dir) {
+  const { loadModelPackage } = require(path.join(OUT, 'core', 'modelPackage.js'));
+  const { reliabilityFromEvaluation, reliabilityFromYardstick, writePackageReliability } = require(path.join(OUT, 'training', 'measureReliability.js'));
+  let pkg = await loadModelPackage(dir);
+  pkg = await writePackageReliability(pkg, await reliabilityFromEvaluation(pkg, await evaluateModel({ modelDir: dir, dataDir: DATASET, split: 'test', reverseComplement: true, threads: 2 })));
+  const peaks = await peakYardstick({ modelDir: dir, peaks: CTCF_PEAKS, factor: 'CTCF', shuffles: 1, seed: 1, threads: 2 });
+  await writePackageReliability(pkg, reliabilityFromYardstick(pkg, peaks));
+  log(`reliability: ${path.join(dir, 'reliability.json')}`);
+}
+
 function dirBytes(dir) {
   return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
@@ -477,6 +491,7 @@ async function main() {
   // model.json carries the sha256 of model.onnx (loading checks it): written through the one writer.
   const { writeModelManifest } = require(path.join(OUT, 'core', 'modelPackage.js'));
   await writeModelManifest(staging, JSON.parse(fs.readFileSync(manifestPath, 'utf8')));
+  await recordReliability(staging);
   const summary = {
     comparison,
     splitRule: dataset.splitRule,

@@ -9,11 +9,13 @@
  * important segment (src/shared/sequenceLogo.ts).
  */
 import * as vscode from 'vscode';
+import { LSPErrorCodes } from 'vscode-languageclient/node';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
 import { explainLogoMarkdown } from '../shared/sequenceLogo';
 import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
+import { ExplainRuns } from './explainRuns';
 
 export const EXPLAIN_COMMAND = 'tfbsLens.explainBin';
 const MAX_LENSES = 200;
@@ -40,7 +42,7 @@ export class ExplainController implements vscode.Disposable {
   private readonly types: vscode.TextEditorDecorationType[] = [];
   /** The latest explanation per document (of the version it was computed for). */
   private readonly results = new Map<string, ExplainResult>();
-  private readonly running = new Map<string, string>();
+  private readonly runs = new ExplainRuns();
   private readonly lensEmitter = new vscode.EventEmitter<void>();
   private readonly explainedEmitter = new vscode.EventEmitter<{ uri: string; result: ExplainResult | undefined }>();
   /** A document's explanation completed (result) or was retired by an edit or close (undefined): the heatmap's strip. */
@@ -68,13 +70,17 @@ export class ExplainController implements vscode.Disposable {
       vscode.languages.registerHoverProvider(FASTA_SELECTOR, { provideHover: (doc, pos) => this.hover(doc, pos) }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.repaintAll()),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        // Offsets of an explanation belong to the text it was computed on: an edit retires it.
-        if (e.contentChanges.length && this.results.delete(e.document.uri.toString())) {
+        // Offsets of an explanation belong to the text it was computed on: an edit retires it, and
+        // cancels one still running (its result could only be dropped).
+        if (!e.contentChanges.length) return;
+        this.runs.retire(e.document.uri.toString());
+        if (this.results.delete(e.document.uri.toString())) {
           this.repaintAll();
           this.explainedEmitter.fire({ uri: e.document.uri.toString(), result: undefined });
         }
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
+        this.runs.retire(d.uri.toString());
         if (this.results.delete(d.uri.toString())) this.explainedEmitter.fire({ uri: d.uri.toString(), result: undefined });
       }),
       ctx.store.onDidChange(() => this.scheduleLenses()),
@@ -89,6 +95,11 @@ export class ExplainController implements vscode.Disposable {
     if (e instanceof vscode.CancellationError) return;
     const message = (e as Error)?.message ?? String(e);
     if (/cancel/i.test(message)) return;
+    // The server dropped an explanation of a version since edited.
+    if ((e as { code?: number })?.code === LSPErrorCodes.ContentModified) {
+      void vscode.window.setStatusBarMessage('TFBS Lens: the text changed while it was being explained; run Explain bin again', 8000);
+      return;
+    }
     if (/focus a factor first/.test(message)) {
       void vscode.window.showWarningMessage('TFBS Lens: Explain bin explains the focused experiments — focus a factor first.', 'Focus on factor…').then((choice) => {
         if (choice) void vscode.commands.executeCommand('tfbsLens.focus');
@@ -111,32 +122,41 @@ export class ExplainController implements vscode.Disposable {
       token: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
     };
     const client = await this.ctx.ready();
-    this.running.set(uri, params.token!);
+    const token = params.token!;
+    // The request is cancelled by the progress notification's button or by an edit of the document.
+    const cancellation = new vscode.CancellationTokenSource();
+    this.runs.start(uri, token, editor.document.version, () => cancellation.cancel());
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'TFBS Lens: explaining (in-silico mutagenesis, the centre first)', cancellable: true },
-        (_progress, token) => client.sendRequest(ExplainRequest, params, token),
+        (_progress, progressToken) => {
+          progressToken.onCancellationRequested(() => cancellation.cancel());
+          return client.sendRequest(ExplainRequest, params, cancellation.token);
+        },
       );
-      this.show(result);
+      if (!this.show(result)) return undefined;
       const best = result.bestMotif ? `best motif ${describeMotif(result.bestMotif)}` : 'no important segment stood out';
       void vscode.window.setStatusBarMessage(`TFBS Lens: bin${result.bins.length > 1 ? 's' : ''} ${result.bins.map((b) => b + 1).join(', ')} explained${result.cached ? ' (cached)' : ''}: ${best}`, 8000);
       return result;
     } finally {
-      if (this.running.get(uri) === params.token) this.running.delete(uri);
+      this.runs.finish(uri, token);
+      cancellation.dispose();
     }
   }
 
   private onProgress(r: ExplainResult): void {
-    if (this.running.get(r.uri) !== r.token) return;
+    if (!this.runs.isRunning(r.uri, r.token)) return;
     this.show(r);
   }
 
-  private show(r: ExplainResult): void {
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === r.uri);
-    if (editor && editor.document.version !== r.version) return;
+  /** Paints `r` if it was computed on the document's current text; says whether it did. */
+  private show(r: ExplainResult): boolean {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === r.uri);
+    if (!this.runs.accepts(r, doc?.version)) return false;
     this.results.set(r.uri, r);
     this.repaintAll();
     if (r.complete) this.explainedEmitter.fire({ uri: r.uri, result: r });
+    return true;
   }
 
   /** Ranges per decoration type for an explanation (adjacent letters of one type merge). */

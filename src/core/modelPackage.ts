@@ -15,6 +15,7 @@ import { writeFileAtomic } from './atomicFile';
 import { sha256OfFile } from './checksum';
 import { CHANNELS } from './encoding';
 import { ModelError, ioErrorFrom } from './errors';
+import { ReliabilityData, loadReliability } from './reliability';
 import { Experiment, experimentsFromNames } from './targets';
 import { ALLOWED_BIN_SIZES } from './windows';
 
@@ -63,6 +64,8 @@ export interface ModelPackage {
   /** Absolute path of model.onnx, or of the TF.js model JSON. */
   networkPath: string;
   experiments: Experiment[];
+  /** How far each output is known to work (`reliability.json`); undefined: every output is unmeasured. */
+  reliability?: ReliabilityData;
 }
 
 /** Reads and checks `DIR/model.json` and that `DIR/model.onnx` exists and is not empty. */
@@ -111,7 +114,8 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
       );
     }
   }
-  return { dir: abs, manifest, format, networkPath, experiments: experimentsFromNames(manifest.targets) };
+  const reliability = await loadReliability(abs, { targets: manifest.targets, sha256: manifest.onnx?.sha256 });
+  return { dir: abs, manifest, format, networkPath, experiments: experimentsFromNames(manifest.targets), ...(reliability ? { reliability } : {}) };
 }
 
 /** Re-exported for the packages' writers and tests: the checksum lives in core/checksum.ts. */

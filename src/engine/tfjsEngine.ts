@@ -9,6 +9,7 @@
 import { promises as fs } from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
+import { confinedPath } from '../core/confinedPath';
 import { EnvironmentError, firstLine, ModelError, ioErrorFrom } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
@@ -74,8 +75,11 @@ interface TfjsModelJson {
   weightsManifest: Array<{ paths: string[]; weights: unknown[] }>;
 }
 
-/** Reads a TF.js Layers model (model JSON + weight shards) from disk, with no fetch or file:// handler. */
-async function readTfjsArtifacts(file: string): Promise<import('@tensorflow/tfjs-core').io.ModelArtifacts> {
+/**
+ * Reads a TF.js Layers model (model JSON + weight shards) from disk, with no fetch or file:// handler;
+ * the shards must lie inside the package folder `root`.
+ */
+async function readTfjsArtifacts(file: string, root: string): Promise<import('@tensorflow/tfjs-core').io.ModelArtifacts> {
   const text = await fs.readFile(file, 'utf8').catch((e) => {
     throw e?.code === 'ENOENT' ? new ModelError('missing: the model directory holds no TF.js model', { file }) : ioErrorFrom(e, file, 'read');
   });
@@ -91,10 +95,12 @@ async function readTfjsArtifacts(file: string): Promise<import('@tensorflow/tfjs
   const dir = path.dirname(file);
   const shards: Buffer[] = [];
   const weightSpecs: unknown[] = [];
-  for (const group of json.weightsManifest) {
+  for (const [g, group] of json.weightsManifest.entries()) {
     for (const p of group.paths) {
-      shards.push(await fs.readFile(path.join(dir, p)).catch((e) => {
-        throw new ModelError(`weight file ${p} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`, { file });
+      const field = `weightsManifest[${g}].paths`;
+      const shard = await confinedPath(root, p, 'weight shard', { file, field }, dir);
+      shards.push(await fs.readFile(shard).catch((e) => {
+        throw new ModelError(`weight file ${p} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`, { file, field });
       }));
     }
     weightSpecs.push(...group.weights);
@@ -139,9 +145,10 @@ export async function openTfjsEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const m = pkg.manifest;
   if (!m.tfjs) throw new ModelError('model.json has no "tfjs" entry', { file: path.join(pkg.dir, 'model.json') });
   if (opts.device === 'cuda') opts.onNotice?.('the TF.js engine runs on the CPU here; --device cuda applies to ONNX models');
-  const { tf, backend } = await loadTfjs(opts.onNotice);
   const file = path.join(pkg.dir, m.tfjs.file);
-  const artifacts = await readTfjsArtifacts(file);
+  // The files first: a package that cannot be read is refused before TF.js is loaded.
+  const artifacts = await readTfjsArtifacts(file, pkg.dir);
+  const { tf, backend } = await loadTfjs(opts.onNotice);
   let model: LayersModel;
   try {
     model = await tf.loadLayersModel({ load: async () => artifacts });

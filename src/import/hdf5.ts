@@ -23,6 +23,12 @@ async function loadH5(): Promise<H5Module> {
   return h5;
 }
 
+/**
+ * The largest dataset read, in bytes as stored (and at least 4 per value, as it is returned): full
+ * DanQ's largest weight, the 75·640 × 925 dense kernel, is 178 MB in float32.
+ */
+export const MAX_DATASET_BYTES = 1 << 30;
+
 /** The 8-byte HDF5 signature (at offset 0 for files written by h5py and Keras). */
 export const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -114,6 +120,16 @@ export class Hdf5 {
     const o = this.object(path);
     if (!o || o.type !== 'Dataset') return undefined;
     const d = o as H5Dataset;
+    // Refused by its declared shape before a byte is read: a small file can declare a huge dataset.
+    const declaredShape = (d.shape ?? []).map(Number);
+    const elementBytes = Number(d.metadata?.size ?? 4);
+    const bytes = declaredShape.reduce((a, b) => a * b, 1) * Math.max(elementBytes, 4);
+    if (bytes > MAX_DATASET_BYTES) {
+      throw new ModelError(
+        `dataset of shape [${declaredShape.join(', ')}] × ${elementBytes} bytes = ${bytes.toLocaleString('en-US')} bytes; more than the ${MAX_DATASET_BYTES.toLocaleString('en-US')} a weight may hold (a damaged file, or not a DanQ-family model)`,
+        { file: this.file, field: path },
+      );
+    }
     let value: unknown;
     try {
       value = d.value;

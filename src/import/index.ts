@@ -6,12 +6,12 @@
  * leaves nothing behind.
  */
 import { promises as fs } from 'fs';
-import { sha256OfFile } from '../core/checksum';
 import * as path from 'path';
 import { ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { CHANNELS } from '../core/encoding';
-import { MANIFEST_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelManifest, ONNX_FILE, validateManifest } from '../core/modelPackage';
+import { MANIFEST_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelManifest, ONNX_FILE, sha256OfFile, validateManifest } from '../core/modelPackage';
 import { ALLOWED_BIN_SIZES } from '../core/windows';
+import { checkReplaceablePackage, installPackage, recoverInterruptedInstall } from '../core/packageInstall';
 import { writeModel } from '../onnx/onnxModel';
 import { buildLayerModel } from '../onnx/layerGraph';
 import { ChannelCheck, ChannelOrder, checkChannels, Motif, toAgct } from './channels';
@@ -172,9 +172,11 @@ function defaultBinSize(inputLength: number): number {
 export async function importModel(file: string, opts: ImportOptions): Promise<ImportResult> {
   const abs = path.resolve(file);
   const out = path.resolve(opts.out);
-  const existing = await fs.stat(out).catch(() => undefined);
+  await recoverInterruptedInstall(out, opts.log);
+  const existing = await fs.lstat(out).catch(() => undefined);
   if (existing && !opts.force) throw new UsageError(`${out} exists; choose another --out or add --force to replace it`);
-  if (existing && !existing.isDirectory()) throw new UsageError(`${out} exists and is not a directory`);
+  // Checked before the (long) conversion, and the package replaced only once the new one is complete.
+  if (existing) await checkReplaceablePackage(out);
   const notes: string[] = [];
   const imported = await readNetwork(abs, opts);
   notes.push(...(imported.notes ?? []));
@@ -272,14 +274,9 @@ export async function importModel(file: string, opts: ImportOptions): Promise<Im
     const manifestPath = path.join(tmp, MANIFEST_FILE);
     validateManifest(JSON.parse(JSON.stringify(manifest)), manifestPath);
     await fs.writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-    if (existing) {
-      const old = `${tmp}.old`;
-      await fs.rename(out, old);
-      await fs.rename(tmp, out);
-      await fs.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.rename(tmp, out);
-    }
+    // Still a package or empty now the conversion is done? Then old or new is whole at every instant.
+    if (existing) await checkReplaceablePackage(out);
+    await installPackage(tmp, out);
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;

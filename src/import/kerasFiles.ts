@@ -6,7 +6,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { unzipSync } from 'fflate';
+import { Unzip, UnzipInflate, unzipSync } from 'fflate';
 import { ModelError } from '../core/errors';
 import { Hdf5 } from './hdf5';
 import { kerasNetwork, NamedArray, withInputLength } from './keras';
@@ -60,15 +60,75 @@ export async function readKerasH5(file: string, h: Hdf5, opts: KerasImportOption
   return { network, format: 'keras-h5', formatLabel: `Keras ${version || '2'} HDF5`, modelConfig: config };
 }
 
+/**
+ * What a `.keras` zip may inflate to: each entry (full DanQ's weights are 188 MB of float32) and all the
+ * entries read together. A zip bomb is refused by its declared sizes before anything is inflated, and
+ * one whose headers lie is stopped where it passes what it declared.
+ */
+export const KERAS_ZIP_LIMITS = { entryBytes: 1 << 30, totalBytes: 1 << 30 };
+/** Compressed bytes handed to the inflater at a time: at most ~1,032× that comes out of one step. */
+const ZIP_STEP = 64 << 10;
+const KERAS_ENTRIES = new Set(['config.json', 'model.weights.h5', 'metadata.json']);
+
+const bytesText = (n: number): string => n.toLocaleString('en-US');
+
+/** The entries of a .keras zip that the import reads, inflated within KERAS_ZIP_LIMITS. */
+function unzipKeras(file: string, bytes: Uint8Array): Record<string, Uint8Array> {
+  const notZip = (e: unknown): ModelError => new ModelError(`not a readable zip (${(e as Error).message}); a .keras file is a zip of config.json and model.weights.h5`, { file });
+  // Sizes as the central directory declares them; nothing is inflated here.
+  const declared = new Map<string, number>();
+  try {
+    unzipSync(bytes, { filter: (f) => (KERAS_ENTRIES.has(f.name) && declared.set(f.name, f.originalSize), false) });
+  } catch (e) {
+    throw notZip(e);
+  }
+  let total = 0;
+  for (const [name, size] of declared) {
+    if (size > KERAS_ZIP_LIMITS.entryBytes) throw new ModelError(`declares ${bytesText(size)} bytes uncompressed; more than the ${bytesText(KERAS_ZIP_LIMITS.entryBytes)} a .keras entry may hold (a zip bomb, or not a DanQ-family model)`, { file, field: name });
+    total += size;
+  }
+  if (total > KERAS_ZIP_LIMITS.totalBytes) throw new ModelError(`its entries declare ${bytesText(total)} bytes uncompressed; more than the ${bytesText(KERAS_ZIP_LIMITS.totalBytes)} a .keras file may hold`, { file });
+  // Inflated in steps, counting what comes out against what was declared.
+  const chunks = new Map<string, Uint8Array[]>();
+  let refusal: ModelError | undefined;
+  const unzip = new Unzip((entry) => {
+    const limit = declared.get(entry.name);
+    if (limit === undefined || chunks.has(entry.name)) return;
+    const parts: Uint8Array[] = [];
+    chunks.set(entry.name, parts);
+    let seen = 0;
+    entry.ondata = (err, data) => {
+      if (refusal) return;
+      if (err) {
+        refusal = notZip(err);
+        return;
+      }
+      seen += data.length;
+      if (seen > limit) {
+        refusal = new ModelError(`inflates to more than the ${bytesText(limit)} bytes it declares; the zip is damaged or forged`, { file, field: entry.name });
+        entry.terminate();
+        return;
+      }
+      parts.push(data);
+    };
+    entry.start();
+  });
+  unzip.register(UnzipInflate);
+  try {
+    for (let at = 0; at < bytes.length && !refusal; at += ZIP_STEP) unzip.push(bytes.subarray(at, at + ZIP_STEP), at + ZIP_STEP >= bytes.length);
+  } catch (e) {
+    throw refusal ?? notZip(e);
+  }
+  if (refusal) throw refusal;
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, parts] of chunks) entries[name] = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return entries;
+}
+
 /** Keras 3 `.keras`: config.json + model.weights.h5 inside a zip. */
 export async function readKeras3(file: string, opts: KerasImportOptions = {}): Promise<ImportedNetwork> {
   const bytes = await fs.readFile(file);
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { filter: (f) => f.name === 'config.json' || f.name === 'model.weights.h5' || f.name === 'metadata.json' });
-  } catch (e) {
-    throw new ModelError(`not a readable zip (${(e as Error).message}); a .keras file is a zip of config.json and model.weights.h5`, { file });
-  }
+  const entries = unzipKeras(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   if (!entries['config.json']) throw new ModelError('the .keras zip holds no config.json', { file, field: 'config.json' });
   if (!entries['model.weights.h5']) throw new ModelError('the .keras zip holds no model.weights.h5', { file, field: 'model.weights.h5' });
   let config = parseJson(Buffer.from(entries['config.json']).toString('utf8'), file, 'config.json');

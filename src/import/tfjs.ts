@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { confinedPath } from '../core/confinedPath';
 import { ModelError } from '../core/errors';
 import { kerasNetwork, NamedArray, withInputLength } from './keras';
 import { ImportedNetwork, KerasImportOptions } from './kerasFiles';
@@ -40,9 +41,10 @@ export async function readTfjs(file: string, json: TfjsModelFiles['json'], opts:
   for (const [g, group] of (json.weightsManifest ?? []).entries()) {
     const buffers: Buffer[] = [];
     for (const p of group.paths ?? []) {
-      const shard = path.join(dir, p);
+      const field = `weightsManifest[${g}].paths`;
+      const shard = await confinedPath(dir, p, 'weight shard', { file, field });
       buffers.push(await fs.readFile(shard).catch((e) => {
-        throw new ModelError(`weight shard ${p} listed in weightsManifest[${g}].paths cannot be read (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message})`, { file, field: `weightsManifest[${g}].paths` });
+        throw new ModelError(`weight shard ${p} listed in ${field} cannot be read (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message})`, { file, field });
       }));
       shards.push(p);
     }

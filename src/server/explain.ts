@@ -58,11 +58,17 @@ export class Explainer {
 
   async explain(p: ExplainParams, signal: AbortSignal, onProgress: (r: ExplainResult) => void): Promise<ExplainResult> {
     const s = this.service();
+    const model = await s.settledModel();
+    if (!model) throw new ResponseError(-32603, 'no model is loaded');
+    // From here to the ISM nothing awaits: the version, the analysis and the record read below are one
+    // snapshot of the text, and the result is of that snapshot or of nothing.
     s.flushPending(p.uri);
     const doc = s.docs.get(p.uri);
     if (!doc) throw new ResponseError(-32602, 'the document is not open in the server');
-    const model = await s.settledModel();
-    if (!model) throw new ResponseError(-32603, 'no model is loaded');
+    const version = doc.version;
+    const analysis = doc.analysis;
+    // An edit (even one still debounced), a re-analysis (bin size, model) or a close retires the snapshot.
+    const current = (): boolean => s.docs.get(p.uri) === doc && doc.version === version && doc.analysis === analysis && !doc.pendingText;
     const experiments = p.experiments ?? s.focusedExperiments.focus;
     if (!experiments?.length) throw new ResponseError(-32602, 'focus a factor first (TFBS: Focus on factor…): Explain bin explains the focused experiments');
     const bad = experiments.find((e) => !(Number.isInteger(e) && e >= 0 && e < model.experiments.length));
@@ -78,17 +84,23 @@ export class Explainer {
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return { ...hit, uri: p.uri, version: doc.version, record, layout: state.layout, token: p.token, cached: true };
+      return { ...hit, uri: p.uri, version, record, layout: state.layout, token: p.token, cached: true };
     }
     let last = 0;
-    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, doc.version, model.key, record, state.layout, r, a, complete);
+    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, version, model.key, record, state.layout, r, a, complete);
+    // The ISM stops at the first batch after the request is cancelled or the text changes.
+    const stop = new AbortController();
+    const cancel = (): void => stop.abort();
+    signal.addEventListener('abort', cancel);
+    if (signal.aborted) stop.abort();
     let ism: IsmResult;
     try {
       ism = await runIsm(model.engine, state.record.codes, bins, experiments, {
         binSize,
         reverseComplement: s.currentSettings.reverseComplement,
-        signal,
+        signal: stop.signal,
         onBatch: (r) => {
+          if (!current()) return stop.abort();
           const now = Date.now();
           if (now - last < PROGRESS_INTERVAL_MS) return;
           last = now;
@@ -96,7 +108,10 @@ export class Explainer {
         },
       });
     } catch (e) {
+      if (e instanceof CancelledError && !signal.aborted && !current()) throw documentChanged(version);
       throw toResponseError(e);
+    } finally {
+      signal.removeEventListener('abort', cancel);
     }
     const db = await jaspar();
     const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))];
@@ -105,8 +120,10 @@ export class Explainer {
     const to = Math.min(state.record.length, (bins[bins.length - 1] + 1) * binSize) - ism.start;
     const a = annotate(ism, { collection: db?.prepared, tomtom: { shuffles: EDITOR_SHUFFLES }, keepMatches: 1, scanMotifs, scanSpan: [Math.max(0, from), Math.min(ism.length, to)] });
     const result = wrap(ism, a, true);
+    // Keyed by window content, the result stays right for that content even if the text has moved on.
     this.cache.set(key, result);
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    if (!current()) throw documentChanged(version);
     return result;
   }
 
@@ -168,6 +185,11 @@ export class Explainer {
 /** The mean attribution of a partial result (no segments or motifs yet). */
 function annotateLite(r: IsmResult): Float32Array {
   return annotate(r).attribution;
+}
+
+/** LSP's ContentModified: the text changed under the request; the client asks again if it still wants it. */
+function documentChanged(version: number): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.ContentModified, `the document changed while version ${version} was being explained; run Explain bin again`);
 }
 
 function toResponseError(e: unknown): ResponseError<void> {

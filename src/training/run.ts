@@ -17,9 +17,12 @@ import { CancelledError, EnvironmentError, InputError, IoError, ModelError, Tfbs
 import { ModelManifest, loadModelPackage } from '../core/modelPackage';
 import { resolveTrainingData, TrainingDataOptions } from './data';
 import { TrainerDoneEvent, TrainerErrorEvent, TrainerEvent, parseTrainerLine } from './events';
-import { checkOutputTarget, installPackage, recoverInterruptedInstall } from './install';
+import { checkOutputTarget, installPackage, recoverInterruptedInstall } from '../core/packageInstall';
 import { acquireTrainingLock } from './lock';
 import { checkParity, ParityResult, PARITY_TOLERANCE } from './parity';
+import { availableSplits, readPreparedDataset } from './datasets';
+import { evaluateModel } from './evaluate';
+import { reliabilityFromEvaluation, writePackageReliability } from './measureReliability';
 import { findPython, PythonInfo, describePython } from '../runtime/python';
 
 /** Presets defined in python/tfbs_train.py (a test keeps the two lists equal). */
@@ -113,7 +116,7 @@ export interface TrainingOptions extends TrainingDataOptions {
   trainerScript?: string;
 }
 
-export type TrainingStage = 'python' | 'data' | 'train' | 'parity' | 'install';
+export type TrainingStage = 'python' | 'data' | 'train' | 'parity' | 'reliability' | 'install';
 
 export interface TrainingEvents {
   /** Every progress object the trainer writes (start, step, epoch, done, error). */
@@ -363,6 +366,9 @@ export function startTraining(options: TrainingOptions, events: TrainingEvents =
       events.onStage?.('parity', `ONNX Runtime matches PyTorch (max abs difference ${parity.maxAbsDiff.toExponential(1)} over ${parity.windows} windows)`);
       throwIfCancelled();
 
+      await measureReliability(staging, data.dir, options, (m) => events.onStage?.('reliability', m), abort.signal);
+      throwIfCancelled();
+
       events.onStage?.('install', `installing the model at ${out}`);
       await installPackage(staging, out);
       const pkg = await loadModelPackage(out);
@@ -443,6 +449,24 @@ function runTrainer(python: PythonInfo, args: string[], ctx: RunTrainerContext):
 }
 
 /** After success: the checkpoints and a dataset prepared here are no longer needed (they can be GBs). */
+/**
+ * Every trained package carries how far each output is known to work: the exported graph (what users
+ * run, not the PyTorch model) scored on the dataset's test split, both strands averaged. Without a test
+ * split nothing is held out, and the package says so ("unmeasured").
+ */
+async function measureReliability(staging: string, dataDir: string, options: TrainingOptions, say: (m: string) => void, signal: AbortSignal): Promise<void> {
+  const dataset = await readPreparedDataset(dataDir);
+  if (!availableSplits(dataset).includes('test')) {
+    say('no test split: every output is recorded as unmeasured (measure later with tfbs evaluate --write-reliability)');
+    return;
+  }
+  say('measuring each output on the test split (held-out ROC AUC, AP, positives)');
+  const report = await evaluateModel({ modelDir: staging, dataDir, split: 'test', threads: options.threads, signal });
+  const pkg = await loadModelPackage(staging);
+  await writePackageReliability(pkg, await reliabilityFromEvaluation(pkg, report));
+  say(`${report.summary.qualifying} of ${report.summary.targets} outputs measured with ≥ ${report.summary.minPositives} held-out positives (mean ROC AUC ${report.summary.meanRocAuc?.toFixed(4) ?? '–'})`);
+}
+
 async function cleanWork(work: string, preparedDataset: boolean): Promise<void> {
   const ours = (name: string): boolean =>
     ['checkpoint.pt', 'best.pt', 'training-log.jsonl', 'trainer-error.log'].includes(name) || /^(checkpoint\.pt|best\.pt|package)\.tmp-\d+$/.test(name);

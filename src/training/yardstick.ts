@@ -64,6 +64,9 @@ export interface YardstickExperiment {
   cell: string;
   rocAuc: number | null;
   averagePrecision: number | null;
+  /** Peaks (positives) and shuffled copies (negatives) behind the AUC. */
+  positives: number;
+  negatives: number;
 }
 
 export interface YardstickSummary {
@@ -190,7 +193,7 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
   const chosenSet = new Set(chosen.map((e) => e.index));
   const experiments: YardstickExperiment[] = chosen.map((e) => {
     const m = metricsOf(e.index);
-    return { index: e.index, name: e.name, cell: e.cell, rocAuc: m.rocAuc, averagePrecision: m.averagePrecision };
+    return { index: e.index, name: e.name, cell: e.cell, rocAuc: m.rocAuc, averagePrecision: m.averagePrecision, positives: m.positives, negatives: m.negatives };
   });
   const maxScore = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -144,6 +144,14 @@ function samtoolsFai(file: string): string | undefined {
 
 const opts = (runs: number, seed?: number): fc.Parameters<unknown> => ({ numRuns: runs, seed, endOnFailure: false });
 
+/** The seed of a fuzz run: TFBS_FUZZ_SEED's value (an integer), else `fallback`. */
+export function fuzzSeed(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`TFBS_FUZZ_SEED must be an integer; got ${value}`);
+  return seed;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Properties
 

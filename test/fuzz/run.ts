@@ -2,11 +2,12 @@
  * `npm run fuzz`: every property of properties.ts for TFBS_FUZZ_RUNS cases in all (default 1,000,000),
  * split by weight; prints the cases and seconds of each. TFBS_FUZZ_SEED replays a run.
  */
-import { casesFor, cleanUp } from './properties';
+import { casesFor, cleanUp, fuzzSeed } from './properties';
 
 async function main(): Promise<number> {
   const total = Number(process.env.TFBS_FUZZ_RUNS ?? 1_000_000);
-  const seed = process.env.TFBS_FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.TFBS_FUZZ_SEED);
+  // A new seed each run (the long run explores); printed first, and with every failure.
+  const seed = fuzzSeed(process.env.TFBS_FUZZ_SEED, Date.now() % 2 ** 31);
   if (!Number.isSafeInteger(total) || total < 1) throw new RangeError(`TFBS_FUZZ_RUNS must be a positive integer; got ${process.env.TFBS_FUZZ_RUNS}`);
   console.log(`fuzz: ${total.toLocaleString('en')} cases, seed ${seed} (TFBS_FUZZ_SEED=${seed} replays it)`);
   const started = Date.now();
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
         console.log(`ok   ${runs.toLocaleString('en').padStart(9)} cases ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${property.name}`);
       } catch (e) {
         failed++;
-        console.log(`FAIL ${runs.toLocaleString('en').padStart(9)} cases ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${property.name}\n${(e as Error).message}`);
+        console.log(`FAIL ${runs.toLocaleString('en').padStart(9)} cases ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${property.name} (TFBS_FUZZ_SEED=${seed} replays it)\n${(e as Error).message}`);
       }
       cases += runs;
     }

@@ -162,8 +162,9 @@ test('disposing an engine while a chunk call is in flight waits for it instead o
     (async () => {
       const engine = await openOnnxEngine(await loadModelPackage(${JSON.stringify(path.join(repoRoot(), 'models', 'default'))}), { threads: 2 });
       const S = 150 * 200 + 1000;
+      // runChunks hands the call to the workers before it returns: disposing now meets it in flight
+      // (the event, rather than a guessed delay); stopping the workers at once would reject it or abort.
       const call = engine.runChunks(new Float32Array(2 * S * 4), 2, S, Array.from({ length: 150 }, (_, k) => k * 200));
-      await new Promise((r) => setTimeout(r, 20));
       const disposed = engine.dispose();
       const rows = await call;
       await disposed;

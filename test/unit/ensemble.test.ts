@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { reverseComplementOneHot } from '../../src/core/encoding';
+import { oneHotWindow, reverseComplementOneHot } from '../../src/core/encoding';
+import { parseFastaText } from '../../src/core/fasta';
 import { InferenceEngine } from '../../src/core/engine';
 import { EnsembleEngine, checkEnsembleMembers, ensembleName } from '../../src/core/ensemble';
 import { ModelError } from '../../src/core/errors';
@@ -13,7 +14,7 @@ import { openEnsembleEngine } from '../../src/engine/openEngine';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { prepareDataset } from '../../src/training/datasets';
 import { evaluateModel } from '../../src/training/evaluate';
-import { peakYardstick } from '../../src/training/yardstick';
+import { DEFAULT_SHUFFLE_SEED, DEFAULT_SHUFFLES, peakYardstick, shuffledNegatives } from '../../src/training/yardstick';
 import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { runTfbs } from '../fixtures/cli';
 
@@ -145,14 +146,58 @@ test('tfbs evaluate --ensemble scores the mean of the models\' probabilities: AU
   assert.equal(twice.summary.meanRocAuc, single.summary.meanRocAuc);
 });
 
+/**
+ * The peak yardstick's ROC AUC per experiment, computed here from two engines' probabilities: each
+ * record centred in one N-padded window, forward and reverse complement averaged, the two models
+ * averaged, every (peak, shuffle) pair compared (ties count half).
+ */
+async function peakAucsOfMean(dirs: string[], experiments: number[]): Promise<number[]> {
+  const text = await fs.readFile(peaks, 'utf8');
+  const positives = parseFastaText(text).records.map((r) => r.codes);
+  const sequences = [...positives, ...shuffledNegatives(positives, DEFAULT_SHUFFLES, DEFAULT_SHUFFLE_SEED)];
+  const n = sequences.length;
+  const L = DANQ_TINY.inputLength;
+  const input = new Float32Array(2 * n * L * 4);
+  sequences.forEach((codes, i) => {
+    oneHotWindow(codes, Math.floor(codes.length / 2) - Math.floor(L / 2), L, input, i * L * 4);
+    reverseComplementOneHot(input, i * L * 4, L, input, (n + i) * L * 4);
+  });
+  const outs: Float32Array[] = [];
+  for (const dir of dirs) {
+    const engine = await openOnnxEngine(await loadModelPackage(dir), { threads: 1 });
+    outs.push(await engine.run(input, 2 * n));
+    await engine.dispose();
+  }
+  const p = (i: number, t: number): number => outs.reduce((sum, out) => sum + (out[i * 690 + t] + out[(n + i) * 690 + t]) / 2, 0) / outs.length;
+  return experiments.map((t) => {
+    let right = 0;
+    for (let i = 0; i < positives.length; i++) for (let j = positives.length; j < n; j++) right += p(i, t) > p(j, t) ? 1 : p(i, t) === p(j, t) ? 0.5 : 0;
+    return right / (positives.length * (n - positives.length));
+  });
+}
+
 test('the peak yardstick takes an ensemble too; the CLI names a member that does not fit and exits non-zero', async () => {
   const single = await peakYardstick({ modelDir: a, peaks, threads: 1 });
   const twice = await peakYardstick({ modelDir: a, ensemble: [a], peaks, threads: 1 });
   assert.equal(twice.summary.meanRocAuc, single.summary.meanRocAuc);
+  // Two different members: the mean is neither of them, and it is the mean of the two engines.
+  const both = await peakYardstick({ modelDir: a, ensemble: [b], peaks, threads: 1 });
+  const other = await peakYardstick({ modelDir: b, peaks, threads: 1 });
+  assert.notEqual(both.summary.meanRocAuc, single.summary.meanRocAuc, 'a + b differs from a');
+  assert.notEqual(both.summary.meanRocAuc, other.summary.meanRocAuc, 'a + b differs from b');
+  const positives = 40;
+  const expected = await peakAucsOfMean([a, b], both.experiments.map((e) => e.index));
+  assert.ok(both.experiments.length >= 1);
+  both.experiments.forEach((e, k) => {
+    // Float32 rounding of the means can turn a near-tie either way: allow one pair's worth.
+    assert.ok(Math.abs((e.rocAuc as number) - expected[k]) <= 1 / (positives * positives) + 1e-12, `${e.name}: ${e.rocAuc} vs ${expected[k]} recomputed`);
+  });
   const r = runTfbs(['evaluate', '--peaks', peaks, '--model', a, '--ensemble', b, '--threads', '1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`model        mean of danq-test-5 \\+ danq-test-6 \\(${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, `));
-  const both = await peakYardstick({ modelDir: a, ensemble: [b], peaks, threads: 1 });
+  // The CLI's figure is the ensemble's, which (to the digits it prints) is not model a's.
+  const mean = expected.reduce((sum, v) => sum + v, 0) / expected.length;
+  assert.notEqual(mean.toFixed(3), single.summary.meanRocAuc!.toFixed(3), 'the printed digits tell a + b from a');
   assert.match(r.stdout, new RegExp(`ROC AUC      mean ${both.summary.meanRocAuc!.toFixed(3)}`));
   const bad = runTfbs(['evaluate', '--data', deepsea, '--model', a, '--ensemble', path.join(work, 'fewer'), '--threads', '1']);
   assert.equal(bad.code, 1);

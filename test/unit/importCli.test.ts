@@ -90,11 +90,44 @@ test('a Keras 0 file without --architecture, a file that is no model, and an exi
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /exists; choose another --out or add --force/);
   assert.deepEqual(await fs.readdir(existing), ['keep.txt']);
-  // --force replaces it whole.
+  // --force replaces a model package or an empty directory, never a folder of the user's files.
+  const mine = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.notEqual(mine.code, 0, mine.stderr);
+  assert.match(mine.stderr, /keep\.txt/, 'the message names the file that is not part of a package');
+  assert.match(mine.stderr, /keep\.txt: is not part of a model package; --force replaces only a TFBS Lens model package or an empty directory/);
+  assert.doesNotMatch(mine.stderr, /internal error|\n\s+at /, 'no stack trace');
+  assert.deepEqual(await fs.readdir(existing), ['keep.txt']);
+  assert.equal(await fs.readFile(path.join(existing, 'keep.txt'), 'utf8'), 'mine');
+  await fs.rm(path.join(existing, 'keep.txt'));
   const f = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
   assert.equal(f.code, 0, f.stderr);
   assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
-  assert.deepEqual((await fs.readdir(work)).filter((n) => n.startsWith('.existing')), [], 'no temporary folder left');
+  // A package it wrote (with the files tfbs adds beside it) is replaced whole...
+  await fs.writeFile(path.join(existing, 'int8-check.json'), '{}');
+  const again = runTfbs(['import', path.join(fixtures, 'seed_keras2.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
+  assert.match(await fs.readFile(path.join(existing, 'model.json'), 'utf8'), /seed_keras2\.h5/);
+  // An import that fails leaves the package it would have replaced as it was.
+  const failed = runTfbs(['import', path.join(fixtures, 'bad_layer.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.deepEqual((await fs.readdir(existing)).sort(), ['model.json', 'model.onnx']);
+  assert.match(await fs.readFile(path.join(existing, 'model.json'), 'utf8'), /seed_keras2\.h5/);
+  // ...but not once the user has put a file of their own into it, nor a model.json of something else.
+  await fs.mkdir(path.join(existing, 'notes'));
+  await fs.writeFile(path.join(existing, 'notes', 'results.tsv'), 'x\n');
+  const added = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', existing, '--force'], { timeoutMs: 60_000 });
+  assert.notEqual(added.code, 0, added.stderr);
+  assert.match(added.stderr, /notes/);
+  assert.match(await fs.readFile(path.join(existing, 'model.json'), 'utf8'), /seed_keras2\.h5/, 'the package is untouched');
+  const other = path.join(work, 'other-json');
+  await fs.mkdir(other);
+  await fs.writeFile(path.join(other, 'model.json'), '{"name": "my web app config"}');
+  const foreign = runTfbs(['import', path.join(fixtures, 'variety_lstm.h5'), '--out', other, '--force'], { timeoutMs: 60_000 });
+  assert.notEqual(foreign.code, 0, foreign.stderr);
+  assert.match(foreign.stderr, /model\.json/);
+  assert.equal(await fs.readFile(path.join(other, 'model.json'), 'utf8'), '{"name": "my web app config"}');
+  assert.deepEqual((await fs.readdir(work)).filter((n) => /^\.?(existing|other-json)\./.test(n)), [], 'no temporary folder left');
 });
 
 test('a model that does not declare its input length asks for --length', async () => {

@@ -106,8 +106,13 @@ test('tfbs score --per-record: one row per record, equal to the per-bin score of
   assert.match(per.stderr, /scored 500 records, one 1000 bp window each \(500 shorter than the 1000 bp window were N-padded around their centre\)/);
   const bins = runTfbs(['score', fasta, '--format', 'tsv', '--targets', 'CTCF'], { timeoutMs: 120_000 });
   assert.equal(bins.code, 0, bins.stderr);
-  const perRows = per.stdout.trim().split('\n');
-  const binRows = bins.stdout.trim().split('\n');
+  // The shipped model carries reliability data: both TSVs name it in two `##` lines above the header, the same cells.
+  const comments = (text: string) => text.split('\n').filter((l) => l.startsWith('##'));
+  assert.equal(comments(per.stdout).length, 2);
+  assert.deepEqual(comments(per.stdout)[1].split('\t').slice(4), comments(bins.stdout)[1].split('\t').slice(6));
+  assert.match(comments(per.stdout)[1].split('\t')[4], /^([ABCD] 0\.\d{3}|unmeasured)$/);
+  const perRows = per.stdout.trim().split('\n').filter((l) => !l.startsWith('##'));
+  const binRows = bins.stdout.trim().split('\n').filter((l) => !l.startsWith('##'));
   assert.equal(perRows.length, 501);
   assert.equal(binRows.length, 501);
   // Per-bin TSV: chrom, start, end, then probabilities; per-record: record, length, window, then probabilities.

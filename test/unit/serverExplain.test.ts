@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { CancellationTokenSource, LSPErrorCodes } from 'vscode-languageserver-protocol/node';
 import { meanAttribution, runIsm } from '../../src/attribution/ism';
 import { parseFastaText } from '../../src/core/fasta';
 import { loadModelPackage } from '../../src/core/modelPackage';
@@ -24,6 +24,18 @@ let tmp: string;
 let modelDir: string;
 let h: ServerHarness;
 const progress: ExplainResult[] = [];
+let progressWaiters: Array<() => void> = [];
+
+/** Resolves at the first progress notification of `token` (an event, not a delay). */
+function progressOf(token: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (progress.some((p) => p.token === token)) resolve();
+      else progressWaiters.push(check);
+    };
+    check();
+  });
+}
 
 const SITE = 'TGGCCACCAGGGGGCGCTA'; // MA0139.1's consensus
 const sequence = (() => {
@@ -39,7 +51,12 @@ before(async () => {
   h = await ServerHarness.start({ modelPath: modelDir, threads: 1, autoScore: false });
   const status = await h.modelReady();
   assert.equal(status.state, 'ready', status.message);
-  h.conn.onNotification(ExplainProgressNotification, (r) => progress.push(r));
+  h.conn.onNotification(ExplainProgressNotification, (r) => {
+    progress.push(r);
+    const waiters = progressWaiters;
+    progressWaiters = [];
+    for (const w of waiters) w();
+  });
   await h.open(uri, wrapFasta('seq', sequence));
 });
 
@@ -128,16 +145,40 @@ test('selections: more than 1 kb is refused; a two-bin selection explains both b
 
 test('a cancelled explanation stops with RequestCancelled', async () => {
   const source = new CancellationTokenSource();
-  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2], token: 'cancelled-run' }, source.token);
-  setTimeout(() => source.cancel(), 30);
+  // Offsets 1020..1380 (bins 5 and 6): a cache miss with engine batches left after the first notification.
+  const span = { uri, position: { line: 18, character: 0 }, range: { start: { line: 18, character: 0 }, end: { line: 24, character: 0 } }, experiments: [0, 1, 2] };
+  const pending = h.conn.sendRequest(ExplainRequest, { ...span, token: 'cancelled-run' }, source.token);
+  // Cancelled once it is known to be running (its first notification), not after a guessed delay.
+  await progressOf('cancelled-run');
+  source.cancel();
   await assert.rejects(pending, (e: { code?: number; message?: string }) => e.code === -32800 || /cancel/i.test(String(e.message)));
   // The cancelled ISM does not go on in the background: while a whole explanation of the same bin
   // runs after it (several progress intervals of engine batches), the cancelled run sends nothing
   // more, and it left nothing in the cache.
   const before = progress.filter((p) => p.token === 'cancelled-run').length;
-  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 20, character: 3 }, experiments: [0, 1, 2], token: 'after-cancel' });
+  const r = await h.conn.sendRequest(ExplainRequest, { ...span, token: 'after-cancel' });
   assert.equal(r.complete, true);
   assert.notEqual(r.cached, true, 'a cancelled run is not cached');
   assert.ok(progress.some((p) => p.token === 'after-cancel'), 'the second run reported progress');
   assert.equal(progress.filter((p) => p.token === 'cancelled-run').length, before, 'no progress from the cancelled run after its cancellation');
+});
+
+test('an edit during an explanation drops it (ContentModified): no attribution of the old text under the new version', async () => {
+  const token = 'edited-run';
+  // Offsets 240..1140 (bins 1..5): a cache miss with many engine batches after the first notification.
+  const pending = h.conn.sendRequest(ExplainRequest, { uri, position: { line: 5, character: 0 }, range: { start: { line: 5, character: 0 }, end: { line: 20, character: 0 } }, experiments: [0, 1, 2], token });
+  const outcome = pending.then((r) => ({ result: r, error: undefined }), (e: { code?: number; message?: string }) => ({ result: undefined, error: e }));
+  await progressOf(token);
+  // Line 10 holds record offsets 540..599: a base of the explained windows changes, the length does not.
+  const old = sequence[540];
+  const edited = await h.edit(uri, 10, 0, 1, old === 'A' ? 'C' : 'A');
+  const { result, error } = await outcome;
+  assert.ok(result === undefined, `an explanation of version 1 came back stamped version ${result?.version} after the edit to version ${edited}`);
+  assert.equal(error?.code, LSPErrorCodes.ContentModified, String(error?.message));
+  assert.match(String(error?.message), /changed/);
+  assert.ok(progress.filter((p) => p.token === token).every((p) => p.version === 1), 'progress only of the version explained');
+  // Explaining again explains the edited text and says which version it belongs to.
+  const again = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 10, character: 0 }, experiments: [0, 1, 2], token: 'after-edit' });
+  assert.equal(again.complete, true);
+  assert.equal(again.version, edited);
 });

@@ -14,7 +14,7 @@ import { parseArgs } from '../../src/cli/args';
 import { optionsFromArgs, parseArch, trainCommand, TrainingProgressView } from '../../src/cli/commands/train';
 import { resolveTrainingData, specFromPath } from '../../src/training/data';
 import { parseTrainerLine } from '../../src/training/events';
-import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/training/install';
+import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/core/packageInstall';
 import { acquireTrainingLock, lockPathFor, processAlive } from '../../src/training/lock';
 import { findPython } from '../../src/runtime/python';
 import { PRESETS, trainerScriptPath } from '../../src/training/run';

@@ -13,6 +13,7 @@ import { CancelledError, EnvironmentError, InputError, IoError, ModelError, Usag
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { TrainerEvent } from '../../src/training/events';
+import { RELIABILITY_FILE } from '../../src/core/reliability';
 import { PARITY_FILE, checkParity } from '../../src/training/parity';
 import { startTraining, TrainingOptions } from '../../src/training/run';
 import { exists, primerMotifDataset, syntheticDataset, tempDir, waitFor } from './trainFixtures';
@@ -36,7 +37,7 @@ test('primer-motif: a tiny model learns the motif (test ROC AUC >= 0.95), export
 
   assert.ok((result.meanRocAuc.test ?? 0) >= 0.95, `test ROC AUC ${result.meanRocAuc.test}`);
   assert.ok(result.parity.maxAbsDiff <= 1e-4, `parity ${result.parity.maxAbsDiff}`);
-  assert.deepEqual([...new Set(stages)], ['python', 'data', 'train', 'parity', 'install']);
+  assert.deepEqual([...new Set(stages)], ['python', 'data', 'train', 'parity', 'reliability', 'install']);
   const types = events.map((e) => e.type);
   assert.equal(types[0], 'start');
   assert.equal(types[types.length - 1], 'done');
@@ -65,7 +66,12 @@ test('primer-motif: a tiny model learns the motif (test ROC AUC >= 0.95), export
   assert.equal(training.seed, 5);
   const metrics = m.metrics as Record<string, { meanRocAuc: number }>;
   assert.equal(metrics.test.meanRocAuc, result.meanRocAuc.test);
-  for (const f of ['model.onnx', 'model.json', 'metrics.json', 'training-log.jsonl', PARITY_FILE]) assert.ok(await exists(path.join(out, f)), f);
+  for (const f of ['model.onnx', 'model.json', 'metrics.json', 'training-log.jsonl', PARITY_FILE, RELIABILITY_FILE]) assert.ok(await exists(path.join(out, f)), f);
+  // Every output measured on the test split through the exported graph: its AUC is the trainer's test AUC.
+  assert.ok(pkg.reliability);
+  const measured = pkg.reliability!.outputs[0].heldOut!;
+  assert.ok(measured.positives > 0);
+  assert.ok(Math.abs((measured.rocAuc as number) - metrics.test.meanRocAuc) < 2e-3, `${measured.rocAuc} vs ${metrics.test.meanRocAuc}`);
   const log = (await fs.readFile(path.join(out, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrainerEvent);
   assert.equal(log[0].type, 'start');
   assert.ok(log.some((e) => e.type === 'epoch'));

@@ -7,6 +7,9 @@ import { writeFileAtomic } from '../../core/atomicFile';
 import { UsageError } from '../../core/errors';
 import { SPLIT_NAMES } from '../../training/datasets';
 import { EvaluationReport, DEFAULT_EVAL_BATCH, evaluateModel, writeEvaluationOutputs } from '../../training/evaluate';
+import { loadModelPackage } from '../../core/modelPackage';
+import { reliabilityFromEvaluation, reliabilityFromYardstick, writePackageReliability } from '../../training/measureReliability';
+import { RELIABILITY_FILE } from '../../core/reliability';
 import { DEFAULT_MIN_POSITIVES } from '../../core/metrics';
 import { DEFAULT_FACTOR, DEFAULT_SHUFFLES, DEFAULT_SHUFFLE_SEED, peakYardstick, yardstickSummaryText } from '../../training/yardstick';
 import { choiceOption, intOption, listOption, stringOption } from '../args';
@@ -35,7 +38,7 @@ export function summaryText(r: EvaluationReport): string {
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
-  usage: 'evaluate --data DIR [--model DIR] [--ensemble DIR]… [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--ensemble DIR]… [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json]',
+  usage: 'evaluate --data DIR [--model DIR] [--ensemble DIR]… [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR] [--write-reliability]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--ensemble DIR]… [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json] [--write-reliability]',
   positionals: { min: 0, max: 0 },
   options: {
     model: MODEL_OPTION,
@@ -56,6 +59,7 @@ export const evaluateCommand: CliCommand = {
     shuffles: { type: 'string', value: 'N', description: `with --peaks: shuffled negatives per peak (default ${DEFAULT_SHUFFLES})` },
     motifs: { type: 'string', value: 'JASPAR', description: 'with --peaks: also score the factor\'s motifs from this JASPAR file alone, as a reference' },
     seed: { type: 'string', value: 'N', description: `with --peaks: seed of the shuffles (default ${DEFAULT_SHUFFLE_SEED})` },
+    'write-reliability': { type: 'boolean', description: `record the per-experiment numbers in the model package (${RELIABILITY_FILE}): held-out ROC AUC, AP and positives with --data, the out-of-region yardstick with --peaks; the other part is kept` },
   },
 
   async run(args, io) {
@@ -64,6 +68,14 @@ export const evaluateCommand: CliCommand = {
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const batchSize = intOption(args, 'batch', DEFAULT_EVAL_BATCH, 1, 8192);
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
+    const writeReliability = args.options['write-reliability'] === true;
+    if (writeReliability && args.options.ensemble !== undefined) {
+      throw new UsageError('--write-reliability records one network\'s numbers in its package; it does not apply to --ensemble');
+    }
+    if (writeReliability && args.options['max-samples'] !== undefined) {
+      throw new UsageError('--write-reliability records the whole split; --max-samples would record a part of it as if it were all');
+    }
+    const modelDir = stringOption(args, 'model') ?? defaultModelDir();
     if (peaks !== undefined) {
       if (dataDir !== undefined) throw new UsageError('--peaks and --data are two different evaluations; give one');
       for (const o of ['split', 'markdown', 'plots', 'min-positives', 'max-samples', 'rc'] as const) {
@@ -71,7 +83,7 @@ export const evaluateCommand: CliCommand = {
       }
       let bar: ProgressBar | undefined;
       const report = await peakYardstick({
-        modelDir: stringOption(args, 'model') ?? defaultModelDir(),
+        modelDir,
         ensemble: listOption(args, 'ensemble'),
         peaks,
         factor: stringOption(args, 'factor') ?? DEFAULT_FACTOR,
@@ -93,6 +105,11 @@ export const evaluateCommand: CliCommand = {
       if (json) await writeFileAtomic(json, JSON.stringify(report, null, 2) + '\n');
       process.stdout.write(yardstickSummaryText(report) + '\n');
       if (json) io.log(`wrote ${json}`);
+      if (writeReliability) {
+        const pkg = await loadModelPackage(modelDir);
+        await writePackageReliability(pkg, reliabilityFromYardstick(pkg, report));
+        io.log(`wrote the out-of-region numbers of ${report.experiments.length} ${report.factor} experiments to ${pkg.dir}/${RELIABILITY_FILE}`);
+      }
       return 0;
     }
     for (const o of ['factor', 'shuffles', 'seed', 'motifs'] as const) {
@@ -100,11 +117,14 @@ export const evaluateCommand: CliCommand = {
     }
     if (!dataDir) throw new UsageError('--data DIR is required (a prepared dataset; make one with tfbs dataset prepare), or --peaks FASTA for the out-of-region yardstick');
     const split = choiceOption(args, 'split', SPLIT_NAMES, 'test');
+    if (writeReliability && split === 'train') {
+      throw new UsageError('--write-reliability needs held-out data: the train split is what the model learned from (use --split test or valid)');
+    }
     const minPositives = intOption(args, 'min-positives', DEFAULT_MIN_POSITIVES, 1);
     const maxSamples = args.options['max-samples'] === undefined ? undefined : intOption(args, 'max-samples', 1, 1);
     let bar: ProgressBar | undefined;
     const report = await evaluateModel({
-      modelDir: stringOption(args, 'model') ?? defaultModelDir(),
+      modelDir,
       ensemble: listOption(args, 'ensemble'),
       dataDir,
       split,
@@ -125,6 +145,11 @@ export const evaluateCommand: CliCommand = {
     const written = await writeEvaluationOutputs(report, { json: stringOption(args, 'output'), markdown: stringOption(args, 'markdown'), plotsDir: stringOption(args, 'plots') });
     process.stdout.write(summaryText(report) + '\n');
     for (const f of written) io.log(`wrote ${f}`);
+    if (writeReliability) {
+      const pkg = await loadModelPackage(modelDir);
+      await writePackageReliability(pkg, await reliabilityFromEvaluation(pkg, report));
+      io.log(`wrote the held-out numbers of ${report.experiments.length} experiments (${report.summary.qualifying} measured with ≥ ${report.summary.minPositives} positives) to ${pkg.dir}/${RELIABILITY_FILE}`);
+    }
     return 0;
   },
 };

@@ -32,7 +32,7 @@ export const importCommand: CliCommand = {
     logits: { type: 'boolean', description: 'the model ends without an activation: append a sigmoid' },
     motifs: { type: 'string', value: 'FILE', description: 'MEME motifs for the channel-order check (default: the shipped JASPAR 2024 vertebrates)' },
     'channel-check': { type: 'boolean', description: 'compare first-layer filters with JASPAR under both channel orders (default on; --no-channel-check skips it)' },
-    force: { type: 'boolean', description: 'replace an existing package at --out' },
+    force: { type: 'boolean', description: 'replace a model package (or empty folder) at --out; a folder with other files is refused' },
     'selene-class': { type: 'string', value: 'danq|deepsea', description: "PyTorch state dicts: Selene's class (default: recognised from the keys)" },
     python: { type: 'string', value: 'PATH', description: 'PyTorch state dicts: the Python (with torch and h5py) that converts them' },
   },

@@ -8,12 +8,13 @@ import { InputError, UsageError } from '../../core/errors';
 import { FastaRecordInfo, readFastaEvents } from '../../core/fasta';
 import { placeBases, placePosition, placementOf } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
-import { selectTargets, uniqueLabel } from '../../core/targets';
+import { uniqueLabel } from '../../core/targets';
 import { binCount } from '../../core/windows';
 import { DEFAULT_ISM_BATCH, MAX_ISM_SPAN, binsOfSpan, deltaLogit, meanAttribution, runIsm } from '../../attribution/ism';
 import { openEngine } from '../../engine/openEngine';
 import { intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
+import { MIN_RELIABILITY_OPTION, selectOutputs } from '../outputSelection';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
@@ -28,6 +29,7 @@ export const ismCommand: CliCommand = {
     region: { type: 'string', value: 'START-END', description: `explain the bins covering this selection (1-based inclusive, at most ${MAX_ISM_SPAN} bp; NAME:START-END also names the record)` },
     record: { type: 'string', value: 'NAME', description: 'the record (first word of its header); default: the first record' },
     targets: TARGETS_OPTION,
+    'min-reliability': MIN_RELIABILITY_OPTION,
     model: MODEL_OPTION,
     rc: RC_OPTION,
     threads: THREADS_OPTION,
@@ -62,14 +64,7 @@ export const ismCommand: CliCommand = {
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = pkg.manifest.binSize;
-    let targets = pkg.experiments.map((e) => e.index);
-    const targetList = stringOption(args, 'targets');
-    if (targetList !== undefined) {
-      const { indices, unknown } = selectTargets(pkg.experiments, targetList.split(','));
-      if (unknown.length) throw new UsageError(`--targets: no experiment, factor or cell type named ${unknown.map((u) => `"${u}"`).join(', ')} in model ${pkg.manifest.name} (see tfbs info)`);
-      if (!indices.length) throw new UsageError('--targets selects no experiment');
-      targets = indices;
-    }
+    const targets = selectOutputs(args, pkg, io);
 
     const { record, codes } = await readRecord(fasta, recordName);
     let bins: number[];

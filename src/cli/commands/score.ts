@@ -7,12 +7,12 @@ import { parseRegion, splitRegionList } from '../../core/genomic';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
-import { selectTargets } from '../../core/targets';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
 import { choiceOption, intOption, listOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
+import { MIN_RELIABILITY_OPTION, selectOutputs } from '../outputSelection';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
@@ -41,6 +41,7 @@ export const scoreCommand: CliCommand = {
     model: MODEL_OPTION,
     format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR), narrowpeak (runs of bins ≥ threshold as peaks) or bins (a shard file for tfbs merge); default bed' },
     targets: TARGETS_OPTION,
+    'min-reliability': MIN_RELIABILITY_OPTION,
     threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
     bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
     rc: RC_OPTION,
@@ -79,14 +80,7 @@ export const scoreCommand: CliCommand = {
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
     if (!(ALLOWED_BIN_SIZES as readonly number[]).includes(binSize)) throw new UsageError(`--bin must be one of ${ALLOWED_BIN_SIZES.join(', ')}; got ${binSize}`);
-    const targetList = stringOption(args, 'targets');
-    let selected = pkg.experiments.map((e) => e.index);
-    if (targetList !== undefined) {
-      const { indices, unknown } = selectTargets(pkg.experiments, targetList.split(','));
-      if (unknown.length) throw new UsageError(`--targets: no experiment, factor or cell type named ${unknown.map((u) => `"${u}"`).join(', ')} in model ${pkg.manifest.name} (see tfbs info)`);
-      if (!indices.length) throw new UsageError('--targets selects no experiment');
-      selected = indices;
-    }
+    const selected = selectOutputs(args, pkg, io);
 
     if (args.options['per-record']) {
       if (args.options.region !== undefined || args.options.bin !== undefined || args.options.threshold !== undefined) throw new UsageError('--per-record scores whole records: it takes no --region, --bin or --threshold');
@@ -121,7 +115,7 @@ export const scoreCommand: CliCommand = {
     const { totalResidues, records, bins, scanSeconds } = input;
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
-    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits };
+    const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits, reliability: pkg.reliability };
     const files: Array<AtomicFile | PooledTextFile> = [];
     const open = async (target: string, bufferBytes?: number): Promise<TextSink> => {
       const f = await AtomicFile.open(target, bufferBytes);

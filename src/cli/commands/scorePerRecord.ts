@@ -10,6 +10,7 @@ import { float32Text } from '../../core/formats/predictions';
 import { ModelPackage } from '../../core/modelPackage';
 import { RecordFit, RecordPrediction, recordFit, scoreRecords } from '../../core/perRecord';
 import { uniqueLabel } from '../../core/targets';
+import { assessOutput, reliabilityTsvComments, verdictJson } from '../../core/reliability';
 import { openEngine } from '../../engine/openEngine';
 import { CliIo } from '../command';
 import { ProgressBar, formatSeconds } from '../progress';
@@ -66,8 +67,11 @@ export async function scorePerRecord(run: PerRecordRun, io: CliIo): Promise<numb
     const bar = new ProgressBar(records, io.interactive, 'scoring');
     let done = 0;
     let first = true;
-    if (run.format === 'tsv') await sink.write(`#record\tlength\twindow\t${labels.join('\t')}\n`);
-    else await sink.write(`{"model":${JSON.stringify(run.pkg.manifest.name)},"windowLength":${L},"reverseComplement":${run.reverseComplement},"targets":${JSON.stringify(labels)},"records":[`);
+    if (run.format === 'tsv') await sink.write(`${reliabilityTsvComments(run.pkg.reliability, run.selected, 3)}#record\tlength\twindow\t${labels.join('\t')}\n`);
+    else {
+      const reliability = run.selected.map((t) => verdictJson(assessOutput(run.pkg.reliability, t)));
+      await sink.write(`{"model":${JSON.stringify(run.pkg.manifest.name)},"windowLength":${L},"reverseComplement":${run.reverseComplement},"targets":${JSON.stringify(labels)},"reliability":${JSON.stringify(reliability)},"records":[`);
+    }
     const write = async (rows: RecordPrediction[]): Promise<void> => {
       const text = perRecordText(rows, run.selected, run.format as 'tsv' | 'json', first);
       if (rows.length) first = false;

@@ -9,7 +9,6 @@ import { BgzfWriter, isCompressedName } from '../../core/bgzf';
 import { InputError, UsageError } from '../../core/errors';
 import { REGION_SYNTAX, TypedRegion, parseRegionList } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
-import { selectTargets } from '../../core/targets';
 import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
 import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
@@ -18,6 +17,7 @@ import { DEFAULT_WINDOW_MODE, WINDOW_MODES } from '../../variants/alleles';
 import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
 import { choiceOption, intOption, listOption, stringOption } from '../args';
 import { CliCommand } from '../command';
+import { MIN_RELIABILITY_OPTION, selectOutputs } from '../outputSelection';
 import { defaultModelDir } from '../paths';
 import { formatSeconds } from '../progress';
 import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
@@ -34,6 +34,7 @@ export const variantsCommand: CliCommand = {
     fasta: { type: 'string', value: 'FILE', description: 'the reference genome: plain FASTA, read through FILE.fai (indexed in memory when there is none; tfbs index writes it)' },
     model: MODEL_OPTION,
     targets: TARGETS_OPTION,
+    'min-reliability': MIN_RELIABILITY_OPTION,
     format: { type: 'string', value: 'FORMAT', description: 'tsv (one line per allele and experiment) or vcf (scores as INFO fields); default: vcf when -o ends in .vcf, .vcf.gz or .vcf.bgz, else tsv' },
     'window-mode': {
       type: 'string',
@@ -72,14 +73,7 @@ export const variantsCommand: CliCommand = {
     const notScoredPath = stringOption(args, 'not-scored') ?? (output ? `${output}.not-scored.tsv` : undefined);
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
-    let selected = pkg.experiments.map((e) => e.index);
-    const targetList = stringOption(args, 'targets');
-    if (targetList !== undefined) {
-      const { indices, unknown } = selectTargets(pkg.experiments, targetList.split(','));
-      if (unknown.length) throw new UsageError(`--targets: no experiment, factor or cell type named ${unknown.map((u) => `"${u}"`).join(', ')} in model ${pkg.manifest.name} (see tfbs info)`);
-      if (!indices.length) throw new UsageError('--targets selects no experiment');
-      selected = indices;
-    }
+    const selected = selectOutputs(args, pkg, io);
 
     if (await isGzipFile(fasta)) throw new InputError('a compressed FASTA cannot be read by random access here; decompress it (gunzip) and index it with tfbs index', { file: fasta });
     const reference = await ReferenceGenome.open(fasta);

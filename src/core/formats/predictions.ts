@@ -18,6 +18,7 @@ import { FastaRecordInfo } from '../fasta';
 import { placeSpan, placementOf } from '../genomic';
 import { BinBlock, RecordScoresSink } from '../scoring';
 import { Experiment, uniqueLabel } from '../targets';
+import { ReliabilityData, assessOutput, reliabilityTsvComments, verdictJson } from '../reliability';
 import { TextSink } from '../atomicFile';
 import { InputError } from '../errors';
 
@@ -35,6 +36,8 @@ export interface PredictionContext {
   header?: boolean;
   /** Significant digits of probabilities; default: as many as a float32 needs to read back exactly. */
   digits?: number;
+  /** How far each output is known to work (TSV names it in comment lines, JSON per target). */
+  reliability?: ReliabilityData;
 }
 
 export interface PredictionWriter extends RecordScoresSink {
@@ -230,7 +233,8 @@ export class TsvWriter implements PredictionWriter {
   async begin(): Promise<void> {
     if (this.ctx.header === false) return;
     const names = this.ctx.selected.map((t) => uniqueLabel(this.ctx.experiments[t], this.ctx.experiments));
-    await this.out.write(['chrom', 'start', 'end', 'record', 'bin', ...names].join('\t') + '\n');
+    const columns = ['chrom', 'start', 'end', 'record', 'bin'];
+    await this.out.write(reliabilityTsvComments(this.ctx.reliability, this.ctx.selected, columns.length) + [...columns, ...names].join('\t') + '\n');
   }
   startRecord(): void {}
   async bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): Promise<void> {
@@ -250,7 +254,7 @@ export class TsvWriter implements PredictionWriter {
 }
 
 /**
- * JSON: `{ model, binSize, reverseComplement, targets: [{index, name, cell, factor, treatment}],
+ * JSON: `{ model, binSize, reverseComplement, targets: [{index, name, cell, factor, treatment, reliability}],
  * records: [{ name, description, chrom, offset, [strand,] length, bins: [{ bin, start, end, p: [..] }] }] }`,
  * streamed so that its size is not bounded by memory. A bin's start and end are record offsets; its
  * genome position is offset + start … offset + end, or for a `"strand":"-"` record (which runs
@@ -266,7 +270,7 @@ export class JsonWriter implements PredictionWriter {
   async begin(): Promise<void> {
     const targets = this.ctx.selected.map((t) => {
       const e = this.ctx.experiments[t];
-      return { index: e.index, name: e.name, cell: e.cell, factor: e.factor, treatment: e.treatment };
+      return { index: e.index, name: e.name, cell: e.cell, factor: e.factor, treatment: e.treatment, reliability: verdictJson(assessOutput(this.ctx.reliability, t)) };
     });
     await this.out.write(`{"model":${JSON.stringify(this.ctx.modelName)},"binSize":${this.ctx.binSize},"reverseComplement":${this.ctx.reverseComplement},\n"targets":${JSON.stringify(targets)},\n"records":[`);
   }

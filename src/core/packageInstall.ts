@@ -7,8 +7,15 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { IoError, ioErrorFrom } from '../core/errors';
-import { MANIFEST_FILE } from '../core/modelPackage';
+import { IoError, ioErrorFrom } from './errors';
+import { MANIFEST_FILE, MODEL_FORMAT, ONNX_FILE } from './modelPackage';
+
+/**
+ * The files a model package holds, as tfbs and its trainer write them: the manifest, the network, the
+ * TF.js form of an imported TF.js model (tfjs/), the trainer's parity and metrics, the int8 check.
+ */
+const PACKAGE_FILES = new Set([MANIFEST_FILE, ONNX_FILE, 'parity.json', 'metrics.json', 'training-log.jsonl', 'int8-check.json']);
+const TFJS_FOLDER = 'tfjs';
 
 export function previousPathFor(out: string): string {
   return `${path.resolve(out)}.previous`;
@@ -36,6 +43,64 @@ export async function checkOutputTarget(out: string): Promise<void> {
   if (entries.length && !entries.includes(MANIFEST_FILE)) {
     throw new IoError(`exists and is not a model package (no ${MANIFEST_FILE}); it would be replaced by the trained model — choose another --out or empty it`, { file: abs });
   }
+}
+
+/**
+ * Refuses to replace `out` unless it is missing, an empty directory, or a TFBS Lens model package that
+ * holds nothing but package files (`tfbs import --force`): the message names the first thing that is
+ * not, since replacing the folder would delete it.
+ */
+export async function checkReplaceablePackage(out: string): Promise<void> {
+  const abs = path.resolve(out);
+  const stat = await fs.lstat(abs).catch(() => undefined);
+  if (!stat) return;
+  const refuse = (file: string, what: string): never => {
+    throw new IoError(`${what}; --force replaces only a TFBS Lens model package or an empty directory, and would delete it — choose another --out, or move it away`, { file });
+  };
+  if (!stat.isDirectory()) refuse(abs, stat.isSymbolicLink() ? 'is a symbolic link, not a model package' : 'is a file, not a model package');
+  const entries = await fs.readdir(abs, { withFileTypes: true }).catch((e) => {
+    throw ioErrorFrom(e, abs, 'read');
+  });
+  if (entries.length === 0) return;
+  const manifest = (await readJson(path.join(abs, MANIFEST_FILE))) as { format?: unknown; tfjs?: unknown } | undefined;
+  for (const e of entries) {
+    if (e.isFile() && PACKAGE_FILES.has(e.name)) continue;
+    if (e.isDirectory() && e.name === TFJS_FOLDER && manifest?.tfjs) {
+      const stray = await strayTfjsFile(path.join(abs, TFJS_FOLDER));
+      if (stray) refuse(path.join(abs, TFJS_FOLDER, stray), 'is not part of a model package (neither tfjs/model.json nor a weight shard it lists)');
+      continue;
+    }
+    refuse(path.join(abs, e.name), `is not part of a model package${e.isDirectory() ? ' (a folder)' : ''}`);
+  }
+  if (manifest?.format !== MODEL_FORMAT) refuse(path.join(abs, MANIFEST_FILE), `is not a TFBS Lens model manifest (no "format": "${MODEL_FORMAT}")`);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first file under a package's tfjs/ that is neither its model.json nor a weight shard it lists. */
+async function strayTfjsFile(dir: string): Promise<string | undefined> {
+  const json = (await readJson(path.join(dir, MANIFEST_FILE))) as { weightsManifest?: Array<{ paths?: unknown[] }> } | undefined;
+  const listed = new Set<string>([MANIFEST_FILE]);
+  for (const group of json?.weightsManifest ?? []) for (const p of group.paths ?? []) listed.add(path.normalize(String(p)));
+  const walk = async (rel: string): Promise<string | undefined> => {
+    for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+      const name = path.join(rel, e.name);
+      if (e.isDirectory()) {
+        const found = await walk(name);
+        if (found) return found;
+      } else if (!e.isFile() || !listed.has(name)) {
+        return name;
+      }
+    }
+    return undefined;
+  };
+  return walk('');
 }
 
 /** Undoes an install that was interrupted between its two renames; removes leftovers of others. */
@@ -88,6 +153,7 @@ export async function installPackage(staging: string, out: string, hooks: { afte
     await fs.rename(incoming, abs);
   } catch (e) {
     if (hadPrevious) await fs.rename(previous, abs).catch(() => undefined);
+    await fs.rm(incoming, { recursive: true, force: true });
     throw ioErrorFrom(e, abs, 'write');
   }
   if (hadPrevious) await fs.rm(previous, { recursive: true, force: true });
