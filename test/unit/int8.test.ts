@@ -128,6 +128,28 @@ test('shipped model, int8: each window\'s rows are the same whatever the batch, 
   }
 });
 
+test('tfbs score --precision int8 writes the same numbers with --batch 8 on one thread and --batch 128 on two', async () => {
+  // The issue's symptom: the same bin moved by up to 0.004 between --batch 8 and --batch 128.
+  const dir = await tempDir();
+  try {
+    const fasta = path.join(dir, 'region.fa');
+    const text = await fs.readFile(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'latin1');
+    await fs.writeFile(fasta, `>part\n${text.split('\n').slice(1).join('').slice(60_000, 66_000)}\n`);
+    const model = path.join(repoRoot(), 'models', 'default');
+    const run = (extra: string[]) => {
+      const r = runTfbs(['score', fasta, '--model', model, '--precision', 'int8', '--format', 'tsv', '--digits', '9', ...extra], { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const small = run(['--batch', '8', '--threads', '1']);
+    const large = run(['--batch', '128', '--threads', '2']);
+    assert.ok(small.split('\n').length > 30, 'a row per bin');
+    assert.equal(large, small);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the shipped model\'s int8 record is what calibration and the check compute: the passing path run for real', async () => {
   // The whole check on the shipped model, on a copy without its record (about 10 s on 2 idle cores).
   await withPrivateDirs(async ({ cache }) => {
