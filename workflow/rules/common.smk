@@ -49,7 +49,7 @@ def report_unfinished_shards(work, outputs):
         return
     lines = []
     for item, out in missing:
-        log = os.path.join(work, f"{item}.log")
+        log = os.path.abspath(os.path.join(work, f"{item}.log"))
         if not os.path.exists(log) and not glob.glob(f"{log}.slurm-*.out"):
             continue  # never started: it waited on the one that failed
         k, n = item.split("-of-")

@@ -37,7 +37,7 @@ def from_scontrol():
         return "forgotten" if "Invalid job id" in err else None
     for field in out.split():
         if field.startswith("JobState="):
-            reason = next((f for f in out.split() if f.startswith("Reason=")), "")
+            reason = next((f for f in out.split() if f.startswith("Reason=") and f != "Reason=None"), "")
             return field.split("=", 1)[1], reason
     return None
 

@@ -11,11 +11,20 @@ file is written beside the rule's log (LOG.slurm-JOBID.out), or in slurm-logs/ f
 a job SLURM kills (time limit, memory, scancel) says so there.
 Extra sbatch options: add them after the script's name in the profile (cluster: "submit.py --qos=long").
 """
+import json
 import os
 import subprocess
 import sys
 
-from snakemake.utils import read_job_properties
+
+def read_job_properties(jobscript):
+    """The job's rule, threads, resources and log: Snakemake writes them into the script as one JSON line."""
+    with open(jobscript) as f:
+        for line in f:
+            if line.startswith("# properties = "):
+                return json.loads(line[len("# properties = "):])
+    sys.exit(f"{jobscript}: no '# properties = ' line (not a Snakemake job script?)")
+
 
 extra, jobscript = sys.argv[1:-1], sys.argv[-1]
 job = read_job_properties(jobscript)
