@@ -87,6 +87,8 @@ rule score_variant_shard:
         opts=model_options(config),
     log:
         os.path.join(WORK, "{scatteritem}.log"),
+    benchmark:
+        os.path.join(WORK, "{scatteritem}.benchmark.tsv")
     shell:
         "python3 {SCRIPTS}/score_variant_shard.py {input.bed} {input.vcf} {input.fasta} {threads} {TFBS:q} {params.opts:q} {params.prefix} {FORMATS} 2> {log}"
 
