@@ -5,13 +5,14 @@ Plans the variant shards of workflow/variants.smk, on the submitting machine bef
 1. refuses a VCF whose records lie on contigs the FASTA lacks (chr1/1 and chrM/MT reconciled, as
    tfbs variants does), naming them — a job per shard would only have listed them as not scored;
 2. cuts the VCF into N parts of about equal numbers of records, contiguous in file order, at positions
-   no record's REF spans (so no record falls in two shards), and writes each part as a BED file
+   no record spans (its REF, or INFO's END: tabix's span; so no record falls in two shards), and writes each part as a BED file
    (0-based; contig names are never parsed, so a name holding ':' is fine) for `tabix -R`;
 3. writes plan.tsv: per shard, its records and how many come before it (the merge uses that to give
    each not-scored allele its line in the input VCF).
 
 usage: plan_variant_shards.py VCF.gz FASTA.fai PLAN.tsv SHARD_1.bed … SHARD_N.bed
 """
+import re
 import subprocess
 import sys
 
@@ -39,15 +40,25 @@ def read_fai(path):
     return lengths
 
 
+END = re.compile(r"(?:^|;)END=(\d+)")
+
+
 def records(vcf):
-    """(chrom, 0-based start, 0-based end of REF) per record, in file order, streamed."""
+    """
+    (chrom, 0-based start, 0-based end) per record, in file order, streamed. The end is the REF's, or
+    INFO's END when larger (a symbolic <DEL>): tabix finds a record by that span, so no cut may cross it.
+    """
     p = subprocess.Popen(["bgzip", "-dc", vcf], stdout=subprocess.PIPE, text=True, bufsize=1 << 20)
     for line in p.stdout:
         if line.startswith("#") or not line.strip():
             continue
-        f = line.split("\t", 4)
+        f = line.split("\t", 8)
         start = int(f[1]) - 1
-        yield f[0], start, start + len(f[3])
+        end = start + len(f[3])
+        if len(f) > 7 and "END=" in f[7]:
+            m = END.search(f[7])
+            end = max(end, int(m.group(1))) if m else end
+        yield f[0], start, end
     if p.wait() != 0:
         fail(f"{vcf}: bgzip could not read it to the end")
 
