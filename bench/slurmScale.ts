@@ -76,10 +76,12 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|');
     console.log(`| one process, 2 threads | ${single.seconds.toFixed(1)} | ${single.seconds.toFixed(1)} | – | – | ${singleRss} MB |`);
 
-    const perWindow: number[] = [];
+    // Per shard job: (its windows, its command's seconds) for the fit; SLURM time − command time; the
+    // scheduling latency of the jobs that started at once (later ones waited for a free CPU).
+    const points: Array<[number, number]> = [];
     const overheads: number[] = [];
-    const waits: number[] = [];
-    let mergePerWindow = 0;
+    const latencies: number[] = [];
+    let lastShards: string[] = [];
     for (const n of shardCounts) {
       const dir = path.join(work, `shards-${n}`);
       await fs.mkdir(dir);
@@ -92,36 +94,52 @@ async function main(): Promise<void> {
       const scoring: number[] = [];
       const rss: string[] = [];
       const inSlurm: number[] = [];
+      const waits: number[] = [];
       for (let k = 1; k <= n; k++) {
-        const bench = readFileSync(path.join(shardDir, `${k}-of-${n}.benchmark.tsv`), 'utf8').split('\n')[1].split('\t');
-        scoring.push(Number(bench[0]));
-        rss.push(/peak RSS (\d+) MB/.exec(readFileSync(path.join(shardDir, `${k}-of-${n}.log`), 'utf8'))?.[1] ?? '?');
+        const seconds = Number(readFileSync(path.join(shardDir, `${k}-of-${n}.benchmark.tsv`), 'utf8').split('\n')[1].split('\t')[0]);
+        const log = readFileSync(path.join(shardDir, `${k}-of-${n}.log`), 'utf8');
+        scoring.push(seconds);
+        points.push([Number(/\(([\d,]+) windows/.exec(log)?.[1]?.replace(/,/g, '') ?? NaN), seconds]);
+        rss.push(/peak RSS (\d+) MB/.exec(log)?.[1] ?? '?');
         const job = jobs.find((j) => j.name === `tfbs.score_shard.${k}-of-${n}`);
         if (job) {
           inSlurm.push(job.end - job.start);
+          overheads.push(job.end - job.start - seconds);
           waits.push(job.start - job.submit);
         }
       }
-      mergePerWindow = Number(readFileSync(path.join(shardDir, 'merge.benchmark.tsv'), 'utf8').split('\n')[1].split('\t')[0]) / windows;
-      perWindow.push(scoring.reduce((a, b) => a + b, 0) / windows);
-      overheads.push(...inSlurm.map((s, i) => s - scoring[i]));
+      latencies.push(...waits.sort((a, b) => a - b).slice(0, cluster.cpus));
+      lastShards = Array.from({ length: n }, (_, i) => path.join(shardDir, `${i + 1}-of-${n}.bins`));
       const same = (await fs.readdir(path.join(work, 'single'))).every((f) => existsSync(path.join(dir, 'bw', f)) && readFileSync(path.join(work, 'single', f)).equals(readFileSync(path.join(dir, 'bw', f))));
-      console.log(`| ${n} shard jobs × 1 thread (index local, merge a job) | ${run.seconds.toFixed(1)} | ${mean(scoring).toFixed(1)} | ${mean(inSlurm).toFixed(1)} | ${mean(waits.slice(-n)).toFixed(1)} | ${rss.join(', ')} MB |${same ? '' : ' MERGED OUTPUT DIFFERS'}`);
+      console.log(`| ${n} shard jobs × 1 thread (index local, merge a job) | ${run.seconds.toFixed(1)} | ${mean(scoring).toFixed(1)} | ${mean(inSlurm).toFixed(1)} | ${mean(waits).toFixed(1)} | ${rss.join(', ')} MB |${same ? '' : ' MERGED OUTPUT DIFFERS'}`);
     }
-    const c = mean(perWindow);
-    const o = Math.max(0, mean(overheads));
-    const wait = mean(waits);
-    console.log(`\n${windows.toLocaleString('en')} windows. Per window on one core: c = ${(c * 1000).toFixed(3)} ms (${Math.round(1 / c)} windows/s); per job: SLURM time − scoring time o = ${o.toFixed(1)} s, submission to start ${wait.toFixed(1)} s; merge ${(mergePerWindow * 1e6).toFixed(1)} µs per window. SLURM's times have 1 s resolution.`);
-    console.log('\nhg38 (≈ 31 M windows, both strands), one shard of one thread per core, from c, o, the wait and the merge:');
-    console.log('| nodes K | cores per node C | shards | scoring | + overhead | + merge | total |');
+    // Command seconds = s0 + c · windows, least squares over every shard job of every run.
+    const mx = mean(points.map((p) => p[0]));
+    const my = mean(points.map((p) => p[1]));
+    const c = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+    const s0 = my - c * mx;
+    const o = mean(overheads);
+    const latency = mean(latencies);
+    // The merge: the same merge of the last run timed directly, less a merge of a one-bin genome (start-up).
+    const tiny = path.join(work, 'tiny.fa');
+    await fs.writeFile(tiny, `>t\n${'ACGT'.repeat(500)}\n`);
+    timed(process.execPath, [tfbs, 'index', tiny], work);
+    timed(process.execPath, [tfbs, 'score', tiny, ...modelArgs, '--targets', targets, '--shard', '1/1', '--format', 'bins', '-o', path.join(work, 'tiny.bins')], work);
+    const m0 = timed(process.execPath, [tfbs, 'merge', path.join(work, 'tiny.bins'), '--format', 'bigwig', '-o', path.join(work, 'tiny-bw')], work).seconds;
+    const m1 = timed(process.execPath, [tfbs, 'merge', ...lastShards, '--format', 'bigwig', '-o', path.join(work, 'merged-again')], work).seconds;
+    const m = Math.max(0, (m1 - m0) / windows);
+    console.log(`\n${windows.toLocaleString('en')} windows (both strands). Fitted over ${points.length} shard jobs: c = ${(c * 1000).toFixed(3)} ms per window on one core (${Math.round(1 / c)} windows/s), ` +
+      `s0 = ${s0.toFixed(1)} s per job (tfbs start-up, model load); SLURM time − command time o = ${o.toFixed(1)} s per job (Snakemake in the job; SLURM times have 1 s resolution); ` +
+      `submission to start ${latency.toFixed(1)} s (jobs that found a free CPU); merge ${m0.toFixed(1)} s + ${(m * 1e6).toFixed(1)} µs per window.`);
+    console.log('\nhg38 (≈ 31 M windows), one shard of one thread per core (one wave): T = W·c/(K·C) + s0 + o + latency + merge(W):');
+    console.log('| nodes K | cores per node C | shards | scoring | + per-job costs | + merge | total |');
     console.log('|---|---|---|---|---|---|---|');
-    const merge = HG38_WINDOWS * mergePerWindow;
+    const merge = m0 + HG38_WINDOWS * m;
+    const h = (sec: number): string => (sec >= 3600 ? `${(sec / 3600).toFixed(1)} h` : `${Math.max(1, Math.round(sec / 60))} min`);
     for (const cores of [2, 32]) {
       for (const k of [1, 4, 16, 64]) {
         const scoringS = (HG38_WINDOWS * c) / (k * cores);
-        const total = scoringS + o + wait + merge;
-        const h = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${(s / 60).toFixed(0)} min`);
-        console.log(`| ${k} | ${cores} | ${k * cores} | ${h(scoringS)} | ${(o + wait).toFixed(0)} s | ${h(merge)} | ${h(total)} |`);
+        console.log(`| ${k} | ${cores} | ${k * cores} | ${h(scoringS)} | ${(s0 + o + latency).toFixed(0)} s | ${h(merge)} | ${h(scoringS + s0 + o + latency + merge)} |`);
       }
     }
   } finally {
