@@ -11,6 +11,7 @@ import { loadModelPackage } from '../../core/modelPackage';
 import { reliabilityFromEvaluation, reliabilityFromYardstick, writePackageReliability } from '../../training/measureReliability';
 import { RELIABILITY_FILE } from '../../core/reliability';
 import { DEFAULT_MIN_POSITIVES } from '../../core/metrics';
+import { calibrationText } from '../../training/calibrationReport';
 import { DEFAULT_FACTOR, DEFAULT_SHUFFLES, DEFAULT_SHUFFLE_SEED, peakYardstick, yardstickSummaryText } from '../../training/yardstick';
 import { choiceOption, intOption, listOption, stringOption } from '../args';
 import { CliCommand } from '../command';
@@ -32,6 +33,7 @@ export function summaryText(r: EvaluationReport): string {
     `ROC AUC      mean ${fmt(s.meanRocAuc)}, median ${fmt(s.medianRocAuc)}, micro ${fmt(s.microRocAuc)}`,
     `AP           mean ${fmt(s.meanAveragePrecision)}, median ${fmt(s.medianAveragePrecision)} (positive rate ${fmt(s.meanPositiveRate)})`,
     `time         ${formatSeconds(r.scoring.seconds)} (${r.scoring.windowsPerSecond.toFixed(0)} windows/s, ${r.scoring.engine})`,
+    calibrationText(r.calibration, s.minPositives),
   ].join('\n');
 }
 
@@ -53,7 +55,7 @@ export const evaluateCommand: CliCommand = {
     'max-samples': { type: 'string', value: 'N', description: 'score only the first N samples of the split' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'JSON report (every experiment, curves)' },
     markdown: { type: 'string', value: 'FILE', description: 'Markdown report (summary, then one row per experiment)' },
-    plots: { type: 'string', value: 'DIR', description: 'write roc.svg, pr.svg and auc-histogram.svg there' },
+    plots: { type: 'string', value: 'DIR', description: 'write roc.svg, pr.svg, auc-histogram.svg and reliability.svg (the reliability diagram) there' },
     peaks: { type: 'string', value: 'FASTA', description: 'out-of-region yardstick: these peak sequences against their dinucleotide shuffles (instead of --data)' },
     factor: { type: 'string', value: 'NAME', description: `with --peaks: the factor whose experiments are scored (default ${DEFAULT_FACTOR})` },
     shuffles: { type: 'string', value: 'N', description: `with --peaks: shuffled negatives per peak (default ${DEFAULT_SHUFFLES})` },
