@@ -15,7 +15,6 @@
  * halving finds the optimum; with the slope at its bound, the optimum lies on that bound (convexity)
  * and only the intercept is refitted.
  */
-import { logit } from './logit';
 
 export type CalibrationMethod = 'temperature' | 'platt';
 export type CalibrationPooling = 'output' | 'factor';
@@ -40,8 +39,19 @@ function softplus(s: number): number {
   return s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
 }
 
+/**
+ * The logit a map reads. Not core/logit.ts's: that one clips p to [1e−6, 1 − 1e−6] (right for a Δlogit
+ * shown to a user), which would tie every p below 1e−6 — real outputs go down to 1e−8 — and so change an
+ * output's ranking. Clipping only at the ends of float32 (1e−45) and float64 (1 − 2⁻⁵³) keeps every
+ * distinct probability distinct, and 0 and 1 finite.
+ */
+export function calibrationLogit(p: number): number {
+  const q = Math.min(1 - 2 ** -53, Math.max(1e-45, p));
+  return Math.log(q) - Math.log1p(-q);
+}
+
 export function applyLogitMap(p: number, map: LogitMap): number {
-  return sigmoid(map.slope * logit(p) + map.intercept);
+  return sigmoid(map.slope * calibrationLogit(p) + map.intercept);
 }
 
 /** Platt's targets for a group with this many positives and negatives. */
@@ -103,10 +113,10 @@ function newton(z: Float64Array, t: Float64Array, start: LogitMap, free: { slope
     if (next > current) break;
     a += scale * da;
     b += scale * db;
-    const improvement = current - next;
     current = next;
+    // Near the optimum a Newton step shrinks quadratically while the loss stops changing in float64
+    // long before; stop on the step, not on the loss.
     if (Math.abs(scale * da) < 1e-12 && Math.abs(scale * db) < 1e-12) break;
-    if (improvement < 1e-15) break;
   }
   return { slope: a, intercept: b };
 }
@@ -127,7 +137,7 @@ export function fitData(probabilities: ArrayLike<number>, labels: ArrayLike<numb
   const logits = new Float64Array(probabilities.length);
   const targets = new Float64Array(probabilities.length);
   for (let i = 0; i < probabilities.length; i++) {
-    logits[i] = logit(probabilities[i]);
+    logits[i] = calibrationLogit(probabilities[i]);
     targets[i] = labels[i] ? target.positive : target.negative;
   }
   return { logits, targets, positives, negatives };
