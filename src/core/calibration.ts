@@ -3,9 +3,11 @@
  * output, fitted by maximum likelihood on held-out windows.
  *  - temperature scaling (Guo et al. 2017): intercept 0, slope = 1 / T;
  *  - Platt scaling (Platt 1999): slope and intercept, a logistic regression on the logit.
- * Either is fitted per output or pooled over a factor's experiments (one map for all of them, fitted
- * on their pairs together): most outputs have a handful of positives in a 999-window block, which
- * makes a per-output fit noisy.
+ * Either is fitted per output, pooled over a factor's experiments (one map for all of them, fitted
+ * on their pairs together: most outputs have a handful of positives in a 999-window block, which
+ * makes a per-output fit noisy) or pooled over every output (one map for the whole model: the only
+ * pooling that leaves the ranking of all (window, output) pairs together, hence micro ROC AUC and AP,
+ * unchanged, since every pair goes through the same increasing map).
  *
  * Fits use Platt's regularised targets — a positive counts as (N₊ + 1) / (N₊ + 2), a negative as
  * 1 / (N₋ + 2) — so that a perfectly separated or tiny group still has a finite optimum. The slope is
@@ -17,9 +19,9 @@
  */
 
 export type CalibrationMethod = 'temperature' | 'platt';
-export type CalibrationPooling = 'output' | 'factor';
+export type CalibrationPooling = 'output' | 'factor' | 'all';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['temperature', 'platt'];
-export const CALIBRATION_POOLINGS: readonly CalibrationPooling[] = ['output', 'factor'];
+export const CALIBRATION_POOLINGS: readonly CalibrationPooling[] = ['output', 'factor', 'all'];
 
 /** The smallest slope (largest temperature, 20) a fit may choose. */
 export const MIN_SLOPE = 0.05;
@@ -160,13 +162,13 @@ export interface FittedCalibration {
   pooling: CalibrationPooling;
   /** One map per output; null where the output is left as it is (too few positives to fit). */
   maps: (LogitMap | null)[];
-  /** The groups fitted: an output or a factor, its outputs, and the positives behind the fit. */
+  /** The groups fitted: an output, a factor or "all", its outputs, and the positives behind the fit. */
   groups: { name: string; outputs: number[]; positives: number; negatives: number; map: LogitMap | null }[];
 }
 
 /**
  * Fits one method on a row-major (n × targets) matrix of probabilities and 0/1 labels. Groups: each
- * output alone, or the outputs of each factor together (`factorOf[t]` names output t's factor). A group
+ * output alone, the outputs of each factor together (`factorOf[t]` names output t's factor), or all. A group
  * with fewer than `minPositives` positives keeps its outputs as they are.
  */
 export function fitCalibration(
@@ -181,7 +183,7 @@ export function fitCalibration(
   const T = factorOf.length;
   const members = new Map<string, number[]>();
   for (let t = 0; t < T; t++) {
-    const key = pooling === 'output' ? String(t) : factorOf[t];
+    const key = pooling === 'output' ? String(t) : pooling === 'factor' ? factorOf[t] : 'all';
     const list = members.get(key) ?? [];
     list.push(t);
     members.set(key, list);

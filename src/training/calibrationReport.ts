@@ -129,7 +129,8 @@ export function renderReliabilityDiagramSvg(c: CalibrationSection, title: string
     parts.push(`<circle cx="${px(b.meanPredicted as number).toFixed(1)}" cy="${py(b.observedFrequency as number).toFixed(1)}" r="${r.toFixed(1)}" fill="#2166ac"><title>${xmlEscape(tip)}</title></circle>`);
   }
   // Pairs per bin, log scale, aligned with the bins' p ranges.
-  parts.push(`<text x="${left - 6}" y="${barTop + 10}" text-anchor="end">pairs</text>`);
+  parts.push(`<text x="${left - 6}" y="${barTop + barHeight / 2}" text-anchor="end">pairs</text>`);
+  parts.push(`<text x="${left - 6}" y="${barTop + barHeight / 2 + 14}" text-anchor="end" font-size="10" fill="#555555">(log)</text>`);
   for (const b of c.pooled.bins) {
     const h = b.count ? (Math.log10(1 + b.count) / maxLog) * barHeight : 0;
     parts.push(`<rect x="${(px(b.lower) + 1).toFixed(1)}" y="${(barTop + barHeight - h).toFixed(1)}" width="${(px(b.upper) - px(b.lower) - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#92c5de"><title>${binRange(b)}: ${b.count} pairs</title></rect>`);

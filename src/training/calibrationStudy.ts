@@ -1,7 +1,7 @@
 /**
  * Does post-hoc calibration help this model? `tfbs evaluate --fit-calibration`: the valid and test
- * blocks are scored once; each calibration method (temperature or Platt, per output or pooled over a
- * factor's experiments) is fitted on one block and judged on the other, in both directions (two folds
+ * blocks are scored once; each calibration method (temperature or Platt, per output, pooled over a
+ * factor's experiments or pooled over all outputs) is fitted on one block and judged on the other, in both directions (two folds
  * of a cross-fitting over the two blocks the network did not train on), against the uncalibrated
  * probabilities on the same block.
  *
@@ -154,7 +154,10 @@ export function calibrationStudyText(study: CalibrationStudy): string {
     }
   }
   lines.push('verdict (the issue\'s rule on these two folds: lower ECE, pooled and mean, without a lower mean or micro ROC AUC, on both):');
-  for (const v of study.verdict) lines.push(`  ${v.method} per ${v.pooling}: ${v.winsBothFolds ? 'wins on both folds' : 'does not win on both folds'}`);
+  for (const v of study.verdict) lines.push(`  ${v.method} ${v.pooling === 'all' ? 'one map for all outputs' : `per ${v.pooling}`}: ${v.winsBothFolds ? 'wins on both folds' : 'does not win on both folds'}`);
+  if (study.verdict.some((v) => v.pooling === 'all' && v.winsBothFolds)) {
+    lines.push('Pooling over all outputs was added after the per-output and per-factor maps were measured: a win there was chosen after seeing these folds (models/default/README.md).');
+  }
   lines.push('Not the training-level cross-validation: the network is the shipped one, trained on the train block; only the calibration maps are cross-fitted over the valid and test blocks.');
   return lines.join('\n');
 }

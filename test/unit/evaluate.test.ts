@@ -252,8 +252,8 @@ test('tfbs evaluate (the command): summary on stdout, files written, usage error
   assert.match(study.stdout, /Not the training-level cross-validation/);
   const studyJson = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8'));
   assert.equal(studyJson.folds.length, 2);
-  assert.equal(studyJson.folds[0].rows.length, 5);
-  assert.equal(studyJson.verdict.length, 4);
+  assert.equal(studyJson.folds[0].rows.length, 7);
+  assert.equal(studyJson.verdict.length, 6);
   const noSplit = runCommand('evaluate', ['--model', model, '--data', deepsea, '--fit-calibration', '--split', 'test']);
   assert.equal(noSplit.code, 2);
   assert.match(noSplit.stderr, /--split does not apply to --fit-calibration/);

@@ -62,7 +62,7 @@ export const evaluateCommand: CliCommand = {
     shuffles: { type: 'string', value: 'N', description: `with --peaks: shuffled negatives per peak (default ${DEFAULT_SHUFFLES})` },
     motifs: { type: 'string', value: 'JASPAR', description: 'with --peaks: also score the factor\'s motifs from this JASPAR file alone, as a reference' },
     seed: { type: 'string', value: 'N', description: `with --peaks: seed of the shuffles (default ${DEFAULT_SHUFFLE_SEED})` },
-    'fit-calibration': { type: 'boolean', description: 'with --data: fit temperature and Platt calibration (per experiment and pooled per factor) on the valid block and judge it on the test block, and the other way round; prints ECE, log-loss, ROC AUC and AP of each against the uncalibrated model' },
+    'fit-calibration': { type: 'boolean', description: 'with --data: fit temperature and Platt calibration (per experiment, pooled per factor, one map for all) on the valid block and judge it on the test block, and the other way round; prints ECE, log-loss, ROC AUC and AP of each against the uncalibrated model' },
     'write-reliability': { type: 'boolean', description: `record the per-experiment numbers in the model package (${RELIABILITY_FILE}): held-out ROC AUC, AP and positives with --data, the out-of-region yardstick with --peaks; the other part is kept` },
   },
 
@@ -82,7 +82,7 @@ export const evaluateCommand: CliCommand = {
     const modelDir = stringOption(args, 'model') ?? defaultModelDir();
     if (peaks !== undefined) {
       if (dataDir !== undefined) throw new UsageError('--peaks and --data are two different evaluations; give one');
-      for (const o of ['split', 'markdown', 'plots', 'min-positives', 'max-samples', 'rc'] as const) {
+      for (const o of ['split', 'markdown', 'plots', 'min-positives', 'max-samples', 'rc', 'fit-calibration'] as const) {
         if (args.options[o] !== undefined) throw new UsageError(`--${o === 'rc' ? 'no-rc' : o} does not apply to --peaks (both strands are always averaged there)`);
       }
       let bar: ProgressBar | undefined;
