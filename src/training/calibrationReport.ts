@@ -4,6 +4,7 @@
  * the reliability diagram — an SVG for the report, a table for the terminal, a Markdown table.
  * Binning: core/metrics.ts DEFAULT_CALIBRATION_BINS (10 equal-width bins; the reason is there).
  */
+import { unitSquareFrame, xmlEscape } from './svgPlot';
 import { BinaryMetrics, CalibrationBin, CalibrationSummary, DEFAULT_CALIBRATION_BINS, mean, median, qualifies } from '../core/metrics';
 
 export interface CalibrationSection {
@@ -83,10 +84,6 @@ export function calibrationMarkdown(c: CalibrationSection, minPositives: number,
   return lines;
 }
 
-function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 /**
  * Reliability diagram of the pooled pairs: observed frequency against mean predicted probability per
  * bin (points joined, area ∝ count on a log scale), the diagonal of perfect calibration, and the
@@ -95,30 +92,10 @@ function xmlEscape(s: string): string {
 export function renderReliabilityDiagramSvg(c: CalibrationSection, title: string): string {
   const W = 640;
   const H = 560;
-  const left = 60;
-  const top = 40;
-  const size = 360;
+  const { parts, left, top, size, px, py } = unitSquareFrame(W, H, title, 'mean predicted probability (bin)', 'observed frequency');
   const barTop = top + size + 50;
   const barHeight = 60;
-  const px = (x: number): number => left + x * size;
-  const py = (y: number): number => top + (1 - y) * size;
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${xmlEscape(title)}</text>`);
-  for (let i = 0; i <= 10; i++) {
-    const v = i / 10;
-    parts.push(`<line x1="${px(v)}" y1="${top}" x2="${px(v)}" y2="${top + size}" stroke="#eeeeee"/>`);
-    parts.push(`<line x1="${left}" y1="${py(v)}" x2="${left + size}" y2="${py(v)}" stroke="#eeeeee"/>`);
-    if (i % 2 === 0) {
-      parts.push(`<text x="${px(v)}" y="${top + size + 16}" text-anchor="middle">${v.toFixed(1)}</text>`);
-      parts.push(`<text x="${left - 6}" y="${py(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`);
-    }
-  }
-  parts.push(`<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#333333"/>`);
   parts.push(`<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#999999" stroke-dasharray="4 4"/>`);
-  parts.push(`<text x="${left + size / 2}" y="${top + size + 34}" text-anchor="middle">mean predicted probability (bin)</text>`);
-  parts.push(`<text x="18" y="${top + size / 2}" text-anchor="middle" transform="rotate(-90 18 ${top + size / 2})">observed frequency</text>`);
   const filled = c.pooled.bins.filter((b) => b.count > 0);
   const points = filled.map((b) => `${px(b.meanPredicted as number).toFixed(1)},${py(b.observedFrequency as number).toFixed(1)}`).join(' ');
   parts.push(`<polyline points="${points}" fill="none" stroke="#2166ac" stroke-width="2"/>`);

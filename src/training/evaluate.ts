@@ -29,6 +29,7 @@ import { Experiment, targetDifferences, uniqueLabel } from '../core/targets';
 import { Device } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
 import { CalibrationSection, calibrationMarkdown, calibrationSection, renderReliabilityDiagramSvg } from './calibrationReport';
+import { unitSquareFrame, xmlEscape } from './svgPlot';
 import { openEnsembleEngine } from '../engine/openEngine';
 import { DatasetInfo, SplitName, availableSplits, openSplit, readPreparedDataset } from './datasets';
 
@@ -323,10 +324,6 @@ export function renderMarkdown(report: EvaluationReport, plots?: { roc: string; 
 const PALETTE_BEST = ['#1b7837', '#5aae61', '#a6dba0'];
 const PALETTE_WORST = ['#b2182b', '#ef8a62', '#f4a582'];
 
-function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 interface Series {
   label: string;
   values: number[];
@@ -339,27 +336,7 @@ interface Series {
 function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], extra: string): string {
   const W = 640;
   const H = 480;
-  const left = 60;
-  const top = 40;
-  const size = 360;
-  const px = (x: number): number => left + x * size;
-  const py = (y: number): number => top + (1 - y) * size;
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${xmlEscape(title)}</text>`);
-  for (let i = 0; i <= 10; i++) {
-    const v = i / 10;
-    parts.push(`<line x1="${px(v)}" y1="${top}" x2="${px(v)}" y2="${top + size}" stroke="#eeeeee"/>`);
-    parts.push(`<line x1="${left}" y1="${py(v)}" x2="${left + size}" y2="${py(v)}" stroke="#eeeeee"/>`);
-    if (i % 2 === 0) {
-      parts.push(`<text x="${px(v)}" y="${top + size + 16}" text-anchor="middle">${v.toFixed(1)}</text>`);
-      parts.push(`<text x="${left - 6}" y="${py(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`);
-    }
-  }
-  parts.push(`<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#333333"/>`);
-  parts.push(`<text x="${left + size / 2}" y="${top + size + 36}" text-anchor="middle">${xmlEscape(xLabel)}</text>`);
-  parts.push(`<text x="18" y="${top + size / 2}" text-anchor="middle" transform="rotate(-90 18 ${top + size / 2})">${xmlEscape(yLabel)}</text>`);
+  const { parts, left, top, size, px, py } = unitSquareFrame(W, H, title, xLabel, yLabel);
   parts.push(extra.replace(/\{px:([\d.]+)\}/g, (_, v) => String(px(Number(v)))).replace(/\{py:([\d.]+)\}/g, (_, v) => String(py(Number(v)))));
   for (const s of series) {
     const n = s.values.length;
