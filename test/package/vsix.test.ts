@@ -41,8 +41,8 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
     for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/chunkWorker.js', 'extension/dist/webview/heatmap.js',
       'extension/dist/webview/training.js', 'extension/models/default/model.onnx', 'extension/models/default/model.json', 'extension/python/tfbs_train.py',
       'extension/media/walkthrough/example.fa',
-      // JASPAR: Explain bin's motif names, tfbs train --motif-priors and tfbs import's channel check read them from here
-      'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
+      // JASPAR and the factor → motif table: Explain bin, tfbs motifs, tfbs train --motif-priors and tfbs import's channel check read them from here
+      'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/motifs/factor-motifs.tsv', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
       assert.ok(names.includes(needed), `${target}: ${needed} is missing`);
     }
     // The trainer is several modules (tfbs_train.py imports the others): every one must ship.
