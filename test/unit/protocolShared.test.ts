@@ -106,6 +106,12 @@ test('settings: wrong types and out-of-range values fall back to the defaults; c
   assert.deepEqual(changedSettings(DEFAULT_SETTINGS, s).sort(), ['autoScore', 'focusedExperiments', 'modelPath', 'threads']);
   assert.equal(normaliseSettings({ binSize: 50 }).binSize, 50);
   assert.equal(normaliseSettings({ device: 'cuda' }).device, 'cuda');
+  // The reliability floor: 0 (show every output) is a real choice; out of [0, 1] or not a number is not.
+  assert.equal(DEFAULT_SETTINGS.minReliability, 0.7);
+  assert.equal(normaliseSettings({ minReliability: 0 }).minReliability, 0);
+  assert.equal(normaliseSettings({ minReliability: 0.85 }).minReliability, 0.85);
+  assert.equal(normaliseSettings({ minReliability: 1.2 }).minReliability, 0.7);
+  assert.equal(normaliseSettings({ minReliability: '0.5' }).minReliability, 0.7);
 });
 
 test('the targets signature tells target lists apart, order included', () => {
