@@ -123,7 +123,8 @@ async function scoreDocument(ctx: Ctx, scope: 'selection' | undefined): Promise<
       }
     },
   );
-  // The strongest bin among those scored, from what the decorations show.
+  // The strongest bin among those scored, from what the decorations show (outputs above the
+  // reliability floor; 0 everywhere when none of the focused ones is: then there is none to name).
   const doc = ctx.store.get(uri);
   let best: { record: number; bin: number; p: number } | undefined;
   if (doc) {
@@ -131,7 +132,7 @@ async function scoreDocument(ctx: Ctx, scope: 'selection' | undefined): Promise<
       const values = doc.values[r];
       for (let b = 0; b < values.length; b++) {
         if (ranges && !binInSelections(layout, b, doc.binSize, editor.selections)) continue;
-        if (!Number.isNaN(values[b]) && (!best || values[b] > best.p)) best = { record: r, bin: b, p: values[b] };
+        if (!Number.isNaN(values[b]) && values[b] > 0 && (!best || values[b] > best.p)) best = { record: r, bin: b, p: values[b] };
       }
     });
   }
@@ -167,10 +168,11 @@ async function pickFocus(ctx: Ctx): Promise<void> {
   const info = await client.sendRequest(ExperimentsRequest);
   if (!info.experiments.length) throw new Error(`no model is loaded${ctx.modelStatus.message ? `: ${ctx.modelStatus.message}` : ''}`);
   const current = new Set(ctx.settings.focusedExperiments.map((x) => x.toLowerCase()));
-  const factors = new Map<string, { count: number; cells: Set<string> }>();
+  const factors = new Map<string, { count: number; reliable: number; cells: Set<string> }>();
   for (const e of info.experiments) {
-    const f = factors.get(e.factor) ?? { count: 0, cells: new Set<string>() };
+    const f = factors.get(e.factor) ?? { count: 0, reliable: 0, cells: new Set<string>() };
     f.count++;
+    if (e.reliability?.passes !== false) f.reliable++;
     if (e.cell) f.cells.add(e.cell);
     factors.set(e.factor, f);
   }
@@ -183,7 +185,8 @@ async function pickFocus(ctx: Ctx): Promise<void> {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([factor, f]): FocusItem => ({
         label: factor,
-        description: `${f.count} experiment${f.count === 1 ? '' : 's'}`,
+        // A focus on outputs below the reliability floor colours nothing: say so before it is picked.
+        description: `${f.count} experiment${f.count === 1 ? '' : 's'}${f.reliable < f.count ? ` · ${f.reliable ? f.reliable : 'none'} above the reliability floor` : ''}`,
         detail: f.cells.size ? `in ${[...f.cells].slice(0, 8).join(', ')}${f.cells.size > 8 ? ', …' : ''}` : undefined,
         value: factor,
         picked: current.has(factor.toLowerCase()),
@@ -191,7 +194,7 @@ async function pickFocus(ctx: Ctx): Promise<void> {
     { label: 'Experiments', kind: vscode.QuickPickItemKind.Separator },
     ...info.experiments.map((e): FocusItem => ({
       label: `${e.factor} · ${e.cell || '–'}`,
-      description: `${e.treatment}${(nameCounts.get(e.name) ?? 0) > 1 ? ' (repeat)' : ''} · #${e.index}`,
+      description: `${e.treatment}${(nameCounts.get(e.name) ?? 0) > 1 ? ' (repeat)' : ''} · #${e.index}${e.reliability ? ` · ${e.reliability.grade}${e.reliability.passes ? '' : ' (below the reliability floor)'}` : ''}`,
       value: String(e.index),
       picked: current.has(String(e.index)) || current.has(e.name.toLowerCase()),
     })),
