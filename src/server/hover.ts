@@ -151,6 +151,8 @@ export interface RecordHoverInput {
   binSize: number;
   /** What the per-bin values summarise when the reliability floor leaves outputs out, e.g. "398 of 690 outputs pass the reliability floor". */
   scope?: string;
+  /** Why no bin has a value to name (the floor left none of the focused outputs), shown instead of the strongest bin. */
+  noneSummarised?: string;
   unavailable?: string;
 }
 
@@ -176,7 +178,8 @@ export function recordHover(h: RecordHoverInput): string {
   }
   lines.push(`${int(h.state.binCount)} bins of ${h.binSize} bp, ${int(known)} scored.`);
   if (h.unavailable) lines.push('', `_${h.unavailable}_`);
-  if (best >= 0) {
+  if (h.noneSummarised) lines.push('', `_${h.noneSummarised}_`);
+  else if (best >= 0) {
     lines.push('', `Strongest so far: ${binLocation(h.state, best, h.binSize)}, p = ${h.state.max[best].toFixed(3)}${h.scope ? ` (${h.scope})` : ''}`, '');
     lines.push(heatmapCommandLink({ uri: h.uri, record: r.index, bin: best }, 'Open heatmap at the strongest bin'));
   }

@@ -47,7 +47,7 @@ import { registerExplain } from './explain';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
 import { EngineOpener, openEngineForSettings } from './modelHost';
-import { experimentReliability } from './reliabilityView';
+import { experimentReliability, floorNotice } from './reliabilityView';
 import { ScoringService } from './scoringService';
 import { registerVariantEffects } from './variantEffect';
 
@@ -162,7 +162,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (params.position.line > state.lastLine) return null;
       const { outputs, belowFloor } = s.summarisedExperiments;
       const scope = model && belowFloor > 0 && outputs ? `max over the ${outputs.length} experiment${outputs.length === 1 ? '' : 's'} that pass the reliability floor, tfbsLens.minReliability = ${s.currentSettings.minReliability}` : undefined;
-      return markdown(recordHover({ uri, state, recordCount: records.length, binSize, unavailable, scope }));
+      const noneSummarised = model ? floorNotice(s.summarisedExperiments, s.focusedExperiments.focus !== undefined, s.currentSettings.minReliability) : undefined;
+      return markdown(recordHover({ uri, state, recordCount: records.length, binSize, unavailable, scope, noneSummarised }));
     }
     const bin = Math.floor(offset / binSize);
     let result = s.resultOf(state, bin);

@@ -130,6 +130,9 @@ test('a focus whose outputs are all below the floor colours nothing and says so;
   const text = hoverValue(await h.hover(uri, 1, 5));
   assert.match(text, /All 1 focused experiment is below the reliability floor \(tfbsLens\.minReliability = 0\.7\): nothing is coloured for it\. Set it to 0 to show it/);
   assert.ok(text.includes(`_${ref.mean[0][strongest].toFixed(3)}_`), `its value is shown, greyed:\n${text}`);
+  const header = hoverValue(await h.hover(uri, 0, 1));
+  assert.ok(!header.includes('Strongest so far'), `no strongest bin is named when nothing is coloured:\n${header}`);
+  assert.match(header, /all 1 focused experiment is below the reliability floor/);
 
   const out = path.join(tmp, 'export.tsv');
   await h.conn.sendRequest(ExportRequest, { uri, format: 'tsv', path: out, experiments: [strongest, passing[0], unmeasured] });
