@@ -21,7 +21,8 @@ export function lensTitle(v: LiveVariant): string {
   const e = v.top[0];
   const what = `${v.kind} ${v.ref.length > 8 ? `${v.ref.length} bp` : v.ref}→${v.alt.length > 8 ? `${v.alt.length} bp` : v.alt}`;
   if (!e) return `TFBS edit: ${what}`;
-  return `TFBS edit: ${what} · ${e.factor}${e.cell ? ` (${e.cell})` : ''} p ${e.ref.toFixed(3)}→${e.alt.toFixed(3)} Δp ${signed(e.diff, 3)} Δlogit ${signed(e.logitDiff, 2)}`;
+  const grade = e.grade && e.grade !== 'unmeasured' ? `, grade ${e.grade}` : '';
+  return `TFBS edit: ${what} · ${e.factor}${e.cell || grade ? ` (${[e.cell, grade.slice(2)].filter(Boolean).join(', ')})` : ''} p ${e.ref.toFixed(3)}→${e.alt.toFixed(3)} Δp ${signed(e.diff, 3)} Δlogit ${signed(e.logitDiff, 2)}`;
 }
 
 class VariantEffectProvider implements vscode.CodeLensProvider, vscode.HoverProvider {

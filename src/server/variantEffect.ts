@@ -15,6 +15,7 @@ import { InferenceEngine } from '../core/engine';
 import { DEFAULT_WINDOW_MODE, alleleGeometry, buildWindows, effectScores, refFitsWindow } from '../variants/alleles';
 import { anchored, rightSlack, sequenceEdits } from '../variants/sequenceDiff';
 import { ExperimentEffect, LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult, VariantKind } from '../shared/variantEffectProtocol';
+import { experimentReliability } from './reliabilityView';
 import { ScoringService } from './scoringService';
 
 /** Edits scored per request; more are listed as truncated. */
@@ -94,19 +95,28 @@ export class VariantEffects {
       missing.forEach((v, i) => this.cache.set(key(v), probs[i]));
     }
     const focus = s.focusedExperiments.focus;
+    // The effects compared are those of the outputs the colours summarise (focus ∩ reliability floor);
+    // when the floor leaves none of the focused ones, they are shown anyway, with their grades and a note.
+    const minReliability = s.currentSettings.minReliability;
+    const summarised = s.summarisedExperiments.outputs;
+    const noneAboveFloor = summarised !== undefined && summarised.length === 0;
+    const candidates = summarised === undefined || noneAboveFloor ? focus : summarised;
+    const floorNote = noneAboveFloor
+      ? `none of them passes the reliability floor, tfbsLens.minReliability = ${minReliability}: shown anyway`
+      : summarised !== undefined && s.summarisedExperiments.belowFloor > 0 ? `those above the reliability floor, tfbsLens.minReliability = ${minReliability}` : undefined;
     const variants: LiveVariant[] = scored.map((v) => {
       const p = this.cache.get(key(v))!;
       const refAllele = lettersOf(v.ref.codes.subarray(v.start, v.refEnd));
       const altAllele = lettersOf(v.cur.codes.subarray(v.altStart, v.altEnd));
       const from = positionAt(v.cur, v.altStart);
       const to = positionAt(v.cur, Math.max(v.altStart, v.shownEnd - 1));
-      const top = topEffects(p, model.experiments, focus, TOP_VARIANT_EXPERIMENTS);
+      const top = topEffects(p, model.experiments, candidates, TOP_VARIANT_EXPERIMENTS).map((e) => ({ ...e, grade: experimentReliability(model.pkg, e.index, minReliability).grade }));
       const live: Omit<LiveVariant, 'markdown'> = {
         record: v.cur.index, recordName: v.cur.uniqueName,
         range: { start: { line: from.line, character: from.column }, end: { line: to.line, character: to.column + (v.shownEnd > v.altStart ? 1 : 0) } },
         start: v.start, ref: refAllele, alt: altAllele, kind: kindOf(refAllele, altAllele), hasN: p.hasN, top,
       };
-      return { ...live, markdown: variantMarkdown(live, strands === 2, focus !== undefined) };
+      return { ...live, markdown: variantMarkdown(live, strands === 2, focus !== undefined, floorNote) };
     });
     const message = rewritten.length ? `${rewritten.map((n) => `"${n}"`).join(', ')} changed in more than ${MAX_EDIT_OPERATIONS} bases: not compared base by base (TFBS: Reset reference makes the current text the reference)` : undefined;
     return { ...base, variants, truncated, message };
@@ -177,15 +187,15 @@ const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 const shortAllele = (a: string): string => (a.length > 12 ? `${a.slice(0, 5)}…${a.slice(-5)} (${a.length} bp)` : a);
 
-export function variantMarkdown(v: Omit<LiveVariant, 'markdown'>, bothStrands: boolean, focused: boolean): string {
+export function variantMarkdown(v: Omit<LiveVariant, 'markdown'>, bothStrands: boolean, focused: boolean, floorNote?: string): string {
   const lines = [
     `**Edit in ${cell(v.recordName)}**: ${v.kind} at bp ${(v.start + 1).toLocaleString('en-US')} of the reference, \`${shortAllele(v.ref)}\` → \`${shortAllele(v.alt)}\``,
     '',
-    `Effect against the reference (${focused ? 'focused experiments' : 'all experiments'}, largest |Δp| first${bothStrands ? ', both strands averaged' : ', forward strand'}${v.hasN ? '; the window holds N' : ''}):`,
+    `Effect against the reference (${focused ? 'focused experiments' : 'all experiments'}${floorNote ? `, ${floorNote}` : ''}, largest |Δp| first${bothStrands ? ', both strands averaged' : ', forward strand'}${v.hasN ? '; the window holds N' : ''}):`,
     '',
-    '| factor | cell type | p ref | p edited | Δp | Δlogit |',
-    '|---|---|--:|--:|--:|--:|',
-    ...v.top.map((e) => `| ${cell(e.factor)} | ${cell(e.cell || '–')} | ${e.ref.toFixed(3)} | ${e.alt.toFixed(3)} | ${signed(e.diff, 3)} | ${signed(e.logitDiff, 2)} |`),
+    '| factor | cell type | p ref | p edited | Δp | Δlogit | reliability |',
+    '|---|---|--:|--:|--:|--:|---|',
+    ...v.top.map((e) => `| ${cell(e.factor)} | ${cell(e.cell || '–')} | ${e.ref.toFixed(3)} | ${e.alt.toFixed(3)} | ${signed(e.diff, 3)} | ${signed(e.logitDiff, 2)} | ${e.grade ?? 'unmeasured'} |`),
     '',
     '_TFBS: Reset reference_ accepts the edits as the new reference.',
   ];

@@ -20,6 +20,8 @@ export interface ExperimentEffect {
   diff: number;
   /** logit(alt) − logit(ref), p clipped to [1e−6, 1 − 1e−6]. */
   logitDiff: number;
+  /** The output's reliability grade (A–D, unmeasured), as hovers show it. */
+  grade?: 'A' | 'B' | 'C' | 'D' | 'unmeasured';
 }
 
 export type VariantKind = 'substitution' | 'insertion' | 'deletion' | 'complex';

@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RankingMeasure, mergeReliability, writeReliability } from '../../src/core/reliability';
 import { ExperimentsRequest, ExportRequest } from '../../src/shared/protocol';
+import { VariantEffectRequest } from '../../src/shared/variantEffectProtocol';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
 import { ReferenceScores, referenceScores, sameValues } from './serverReference';
@@ -109,6 +110,19 @@ test('below-floor outputs colour no bin and are greyed in the hover; tfbsLens.mi
   assert.deepEqual({ grade: exps.experiments[unmeasured].reliability?.grade, positives: exps.experiments[unmeasured].reliability?.positives }, { grade: 'unmeasured', positives: 3 });
   assert.equal(exps.experiments[passing[0]].reliability?.passes, true);
 
+  // A live edit's effects are those of the outputs above the floor, each with its grade.
+  const [line, character] = at(3000);
+  const base = region[3000];
+  await h.edit(uri, line, character, character + 1, base === 'A' ? 'G' : 'A');
+  const effects = await h.conn.sendRequest(VariantEffectRequest, { uri });
+  const v = effects.variants[0];
+  assert.ok(v && v.top.length > 0);
+  assert.ok(v.top.every((e) => passing.includes(e.index) && e.grade === 'B'), JSON.stringify(v.top));
+  assert.match(v.markdown, /all experiments, those above the reliability floor, tfbsLens\.minReliability = 0\.7, largest/);
+  assert.match(v.markdown, /\| Δlogit \| reliability \|\n[^\n]*\n\| [^\n]* \| B \|/);
+  await h.edit(uri, line, character, character + 1, base);
+  await h.idle(uri);
+
   // The user asks for every output.
   await h.configure({ minReliability: 0 });
   await h.waitFor(() => sameValues(h.values(uri, 0), allMax, 'values') === undefined, 'values over every output with minReliability 0', 30_000);
@@ -141,6 +155,16 @@ test('a focus whose outputs are all below the floor colours nothing and says so;
   const cells = cols.map((e) => (e === strongest ? 'D 0.600' : e === unmeasured ? 'unmeasured' : 'B 0.860'));
   assert.match(tsv, /^##reliability=held-out ROC AUC of each column's output on test, test split, 993 windows/m);
   assert.ok(tsv.includes(`##reliability_by_column\t\t\t\t\t${cells.join('\t')}\n`), tsv.split('\n').slice(0, 4).join('\n'));
+
+  // A live edit under that focus shows the focused output anyway, graded D, and says why.
+  const [line, character] = at(3000);
+  const base = region[3000];
+  await h.edit(uri, line, character, character + 1, base === 'A' ? 'G' : 'A');
+  const v = (await h.conn.sendRequest(VariantEffectRequest, { uri })).variants[0];
+  assert.deepEqual(v.top.map((e) => [e.index, e.grade]), [[strongest, 'D']]);
+  assert.match(v.markdown, /focused experiments, none of them passes the reliability floor, tfbsLens\.minReliability = 0\.7: shown anyway/);
+  await h.edit(uri, line, character, character + 1, base);
+  await h.idle(uri);
 
   await h.configure({ minReliability: 0 });
   await h.waitFor(() => sameValues(h.values(uri, 0), maxOver([strongest]), 'values') === undefined, 'the focused output coloured with minReliability 0', 30_000);
