@@ -13,6 +13,7 @@ import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { prepareDataset } from '../../src/training/datasets';
 import { EvaluationReport, evaluateModel, renderMarkdown, writeEvaluationOutputs } from '../../src/training/evaluate';
 import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { prepareSmallDeepsea } from '../fixtures/deepseaDataset';
 import { CliResult, runTfbs } from '../fixtures/cli';
 
 const data = path.join(repoRoot(), 'data');
@@ -28,12 +29,7 @@ before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-eval-'));
   model = path.join(work, 'model');
   await writeDanqModelPackage(model, DANQ_TINY, 5);
-  deepsea = path.join(work, 'deepsea');
-  // 400 samples: 390 usable → test = 39 windows after a 5-sample gap.
-  await prepareDataset({
-    kind: 'numpy', x: path.join(data, 'deepsea-subset', 'X_train.npy.zip'), y: path.join(data, 'deepsea-subset', 'y_train.npy.zip'),
-    targets: deepseaTargets(), maxSamples: 400,
-  }, deepsea);
+  deepsea = await prepareSmallDeepsea(path.join(work, 'deepsea'));
   report = await evaluateModel({ modelDir: model, dataDir: deepsea, threads: 1 });
 });
 after(async () => {
