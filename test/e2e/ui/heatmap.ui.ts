@@ -6,12 +6,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
+import { countText, floorOfModel } from './reliabilityFloor';
 import { answerFileDialog, canvasInk, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil, webviewFrameWith } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const targets = fs.readFileSync(path.join(repoRoot, 'data', 'deepsea', 'targets_690_tf.txt'), 'utf8').trim().split('\n');
 /** Output indices of the experiments a filter "ctcf" keeps (factor, cell, treatment or name contain it). */
 const ctcf = targets.map((t, i) => ({ t, i })).filter(({ t }) => t.toLowerCase().includes('ctcf')).map(({ i }) => i);
+/** The count line also says how many rows are below the reliability floor (dimmed). */
+const floor = floorOfModel();
 
 /** A canvas's pixels as a data URL (equal URLs: the same picture). */
 const canvasPicture = (frame: Frame, selector: string): Promise<string> => frame.evaluate((sel) => (document.querySelector(sel) as HTMLCanvasElement).toDataURL(), selector);
@@ -35,9 +38,9 @@ suite('the heatmap\'s controls (Chromium)', () => {
       const status = await frame.locator('.status').textContent();
       return ink.inkedPixels > 100 && /^500 bins$/.test(status ?? '') && ink;
     }, 120_000);
-    assert.equal(await frame.locator('.count').textContent(), `${targets.length} of ${targets.length} experiments`);
+    assert.equal(await frame.locator('.count').textContent(), countText(targets.length, targets.length, floor));
     await frame.locator('#filter').fill('ctcf');
-    await waitUntil('the filter to apply', async () => (await frame.locator('.count').textContent()) === `${ctcf.length} of ${targets.length} experiments`, 10_000);
+    await waitUntil('the filter to apply', async () => (await frame.locator('.count').textContent()) === countText(ctcf.length, targets.length, floor), 10_000);
     await screenshot('heatmap-filtered');
     // 100 rows are too many to name one by one: the rows' order shows in the heatmap itself, and
     // "Group by cell type" names its groups beside it.
@@ -73,7 +76,10 @@ suite('the heatmap\'s controls (Chromium)', () => {
     await frame.locator('button', { hasText: 'Export TSV' }).click();
     await answerFileDialog(page, tsv, 'TSV export');
     const text = await waitUntil('the TSV file', async () => fs.existsSync(tsv) && fs.readFileSync(tsv, 'utf8').endsWith('\n') && fs.readFileSync(tsv, 'utf8'), 60_000);
-    const lines = text.trim().split('\n');
+    // `##reliability` lines name each column's grade above the header, as `tfbs score` writes them.
+    const comments = text.split('\n').filter((l) => l.startsWith('##'));
+    if (floor) assert.match(comments.find((l) => l.startsWith('##reliability_by_column')) ?? '', new RegExp(`^##reliability_by_column\\t{5}((A|B|C|D) 0\\.\\d{3}|unmeasured)(\\t((A|B|C|D) 0\\.\\d{3}|unmeasured)){${ctcf.length - 1}}$`));
+    const lines = text.trim().split('\n').filter((l) => !l.startsWith('##'));
     const header = lines[0].split('\t');
     // Labels as the writers print them: the name, with "#index" where two experiments share it.
     const label = (i: number): string => (targets.filter((t) => t === targets[i]).length > 1 ? `${targets[i]}#${i}` : targets[i]);
@@ -95,6 +101,6 @@ suite('the heatmap\'s controls (Chromium)', () => {
     await screenshot('heatmap-exported');
     // Leave the heatmap as the other suites expect it: every experiment shown.
     await frame.locator('#filter').fill('');
-    await waitUntil('the filter to clear', async () => (await frame.locator('.count').textContent()) === `${targets.length} of ${targets.length} experiments`, 10_000);
+    await waitUntil('the filter to clear', async () => (await frame.locator('.count').textContent()) === countText(targets.length, targets.length, floor), 10_000);
   });
 });

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_RELIABILITY_FLOOR, ReliabilityData, aucConfidenceInterval, gradeOf, passesFloor } from '../../../src/core/reliability';
+import { gradeOf } from '../../../src/core/reliability';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
+import { countText, floorOfModel } from './reliabilityFloor';
 import { acceptQuickPick, answerFileDialog, answerQuickInput, canvasInk, decoratedPointInView, goToLineColumn, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
   uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
@@ -32,22 +33,6 @@ function strongestSite(file: string): { start: number; p: number } {
   }
   if (best.start < 0) throw new Error(`tfbs score finds no site in ${file}: nothing would be coloured`);
   return best;
-}
-
-/**
- * What the heatmap's reliability filter should show for the model under test at the default floor:
- * outputs passing it and the held-out ROC AUC of the first row when sorted by reliability (the highest
- * 95 % lower bound); undefined without reliability data.
- */
-function floorOfModel(): { total: number; passing: number; topAuc: number } | undefined {
-  const modelDir = process.env.TFBS_E2E_MODEL_DIR ? path.resolve(process.env.TFBS_E2E_MODEL_DIR) : path.join(repoRoot, 'models', 'default');
-  const file = path.join(modelDir, 'reliability.json');
-  if (!fs.existsSync(file)) return undefined;
-  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as ReliabilityData;
-  const pass = data.outputs.filter((o) => passesFloor(data, o.index, DEFAULT_RELIABILITY_FLOOR));
-  const low = (o: (typeof pass)[number]): number => aucConfidenceInterval(o.heldOut!.rocAuc!, o.heldOut!.positives, o.heldOut!.negatives)[0];
-  const first = pass.reduce((a, b) => (low(b) > low(a) || (low(b) === low(a) && b.heldOut!.rocAuc! > a.heldOut!.rocAuc!) ? b : a));
-  return { total: data.outputs.length, passing: pass.length, topAuc: first.heldOut!.rocAuc! };
 }
 
 suite('TFBS Lens in the workbench (Chromium)', () => {
@@ -119,7 +104,7 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
         return;
       }
       const { total, passing, topAuc } = expected;
-      assert.equal(count, `${passing} of ${total} experiments · ${total - passing} below the reliability floor (0.7), hidden`);
+      assert.equal(count, countText(passing, total, expected, true));
       // The first row is the best-measured output (highest 95 % lower bound): its tooltip carries its held-out numbers.
       await frame.locator('canvas.heat').hover({ position: { x: 10, y: 0.5 } });
       const tip = await waitUntil('the tooltip of the first row', async () => {
@@ -131,7 +116,7 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
       // Unchecked, the rows below the floor come back, dimmed.
       await frame.uncheck('#reliable-only');
       await waitUntil('the rows below the floor to come back dimmed', async () =>
-        (await frame.textContent('.count')) === `${total} of ${total} experiments · ${total - passing} below the reliability floor (0.7), dimmed`, 10_000);
+        (await frame.textContent('.count')) === countText(total, total, expected), 10_000);
     } finally {
       await frame.uncheck('#reliable-only');
       await frame.selectOption('#order', 'model');
