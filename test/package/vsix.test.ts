@@ -40,7 +40,7 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
     assert.deepEqual([...binaries], [target], `${path.basename(file)}: ONNX Runtime binaries for ${[...binaries].join(', ') || 'no platform'}`);
     assert.ok(names.some((n) => /onnxruntime_binding\.node$/.test(n)), `${target}: no onnxruntime_binding.node`);
     for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/chunkWorker.js', 'extension/dist/webview/heatmap.js',
-      'extension/dist/webview/training.js', 'extension/models/default/model.onnx', 'extension/models/default/model.json', 'extension/python/tfbs_train.py',
+      'extension/dist/webview/training.js', 'extension/models/default/model.onnx', 'extension/models/default/model.json', 'extension/models/default/reliability.json', 'extension/python/tfbs_train.py',
       'extension/media/walkthrough/example.fa',
       // JASPAR and the factor → motif table: Explain bin, tfbs motifs, tfbs train --motif-priors and tfbs import's channel check read them from here
       'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/motifs/factor-motifs.tsv', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
@@ -68,7 +68,10 @@ test('the staged linux-x64 extension runs from its pruned node_modules: the CLI 
     // From another folder, so nothing resolves through the development checkout.
     const res = spawnSync(process.execPath, [path.join(stage, 'bin', 'tfbs.js'), 'score', fasta, '--format', 'tsv', '--targets', 'CTCF', '-o', out], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
     assert.equal(res.status, 0, `staged tfbs score failed:\n${res.stderr}`);
-    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    const all = fs.readFileSync(out, 'utf8').trim().split('\n');
+    // The shipped model's reliability travels in the VSIX: the TSV names it in two ## lines.
+    assert.equal(all.filter((l) => l.startsWith('##reliability')).length, 2, 'the staged model carries reliability.json');
+    const lines = all.filter((l) => !l.startsWith('##'));
     assert.equal(lines.length, 1 + 500, 'one header and one bin per 200 bp peak');
     assert.equal(lines[0].split('\t').length, 5 + 99, 'the 99 CTCF experiments');
     // A long record goes through the chunk graph, whose worker threads start from dist/chunkWorker.js.
