@@ -11,7 +11,7 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
+import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check } from './int8Check';
 import { ChunkSession, ChunkWorkerRequest, openChunkSession } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
@@ -113,7 +113,7 @@ class OnnxEngine implements InferenceEngine {
    * kept for the next explanation unless the network is large (then built per explanation: a second
    * copy of a 187 MB network should not outlive its use).
    */
-  async prepareSubstitutions(references: Float32Array, count: number): Promise<SubstitutionScorer | undefined> {
+  async prepareSubstitutions(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined> {
     const source = this.substitutionSource;
     if (!source) return undefined;
     if (!this.substitutions) {
@@ -123,10 +123,10 @@ class OnnxEngine implements InferenceEngine {
     }
     const opened = await this.substitutions;
     if (!opened.ok) return undefined;
-    if (source.keep) return opened.sessions.prepare(references, count);
+    if (source.keep) return opened.sessions.prepare(references, count, spans);
     this.substitutions = undefined;
     try {
-      const scorer = await opened.sessions.prepare(references, count);
+      const scorer = await opened.sessions.prepare(references, count, spans);
       return { ...scorer, dispose: () => opened.sessions.release() };
     } catch (e) {
       await opened.sessions.release();
