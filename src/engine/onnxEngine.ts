@@ -194,10 +194,12 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
   const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
-  // ISM's substitution graphs run ~1,000 small operators per call, a burst of a second or less: there
-  // intra-op threads that spin between operators pay (bench/ism.ts, 2 idle cores, the shipped model:
-  // 0.72–0.85 s per bin spinning, 0.91–0.95 s not, the same CPU seconds), unlike scoring's long runs.
-  const substitutionOptions = { ...chunkOptions, extra: { session: { intra_op: { allow_spinning: '1' } } } };
+  // The substitution graphs (ISM, variants) run ~1,000 small operators per call. Threads that spin
+  // between them paid on 2 idle cores (bench/ism.ts, the shipped model: 0.72–0.85 s per bin spinning,
+  // 0.91–0.95 s not), but on cores shared with other work they burn what the other thread needs: on
+  // this project's 2 cores at a load of 5–10, one bin took 1.52–2.46 s (1.45–1.56 CPU-s) spinning and
+  // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
+  const substitutionOptions = chunkOptions;
   const networkBytes = (await fs.stat(pkg.networkPath)).size;
   engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES };
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
