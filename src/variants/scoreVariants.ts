@@ -1,10 +1,11 @@
 /**
  * Scores a VCF stream: each record's reference window and one alternative window per ALT (multi-
- * allelic records are split; their ALTs share the one reference window), both strands, batched across
- * variants into engine calls of `batchSize` windows. The next batch is built before the last one's
- * results are written, so an engine that runs off the main thread (TF.js' wasm backend does not;
- * onnxruntime-node 1.30 runs each call synchronously inside a setImmediate) overlaps them; with ONNX
- * Runtime only the file reads in libuv's pool overlap. Memory is bounded by two batches.
+ * allelic records are split; their ALTs share the one reference window), both strands, in batches of
+ * consecutive records. SNVs and MNVs go through the engine's substitution path where it has one
+ * (substitutionPath.ts: the batch's reference windows share their convolution, each ALT costs a
+ * patch); the rest (indels, N in ALT, MNVs longer than a patch, engines without the path) as whole
+ * windows in engine calls of `batchSize`. Each batch is written, in file order, once scored (ONNX
+ * Runtime runs each call synchronously: nothing would overlap). Memory is bounded by one batch.
  */
 import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot, tryCodesFromString } from '../core/encoding';
 import { CancelledError } from '../core/errors';
