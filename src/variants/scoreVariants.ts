@@ -86,9 +86,11 @@ interface Pending extends SubstitutionJob {
 
 /**
  * Windows (both alleles, one strand) per batch on the substitution path: its reference windows are laid
- * out together (shared convolution) and its intermediates are ≈ 0.5 MB a window in the shipped model.
+ * out together (shared convolution), and its intermediates are ≈ 0.5 MB a window in the shipped model.
+ * Measured on the 2,000-SNV benchmark (`tfbs variants`, 2 shared cores): 256 → 661 MB peak RSS, 4.5
+ * CPU-s; 128 → 585 MB, 4.9 CPU-s (whole windows: 485 MB, 9.9 CPU-s). 128 keeps the CLI under 600 MB.
  */
-const SUBSTITUTION_BATCH = 256;
+const SUBSTITUTION_BATCH = 128;
 
 export async function scoreVcfEvents(
   events: AsyncIterable<VcfEvent>,
