@@ -58,8 +58,9 @@ export class SubstitutionSessions {
     this.batch = Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * layout.steps * (layout.projectionWidth / 4) * 4))));
   }
 
-  /** Runs of the substitution graph's references and mutants so far (tests check the path is taken). */
+  /** Runs of the substitution graph, and of the project-first span graph (tests check both are taken). */
   static runs = 0;
+  static projectFirstRuns = 0;
 
   async prepare(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
@@ -67,6 +68,7 @@ export class SubstitutionSessions {
     // Project what has fewer rows: each window's steps, or every pooled position of the spans.
     const projectFirst = spans && spans.count * (spans.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps;
     const spanProjection = projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
+    if (projectFirst) SubstitutionSessions.projectFirstRuns++;
     const out = spans
       ? await spanProjection.run({
           [SPAN_INPUT]: new this.ort.Tensor('float32', spans.sequences.subarray(0, spans.count * spans.length * CHANNEL_COUNT), [spans.count, spans.length, CHANNEL_COUNT]),

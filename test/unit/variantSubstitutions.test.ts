@@ -6,6 +6,7 @@ import * as path from 'path';
 import { InferenceEngine } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { SubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, VariantCounts, scoreVcfEvents } from '../../src/variants/scoreVariants';
 import { substitutionPathUse, windowEdit } from '../../src/variants/substitutionPath';
@@ -28,7 +29,7 @@ function record(pos: number, ref: string, alts: string[]): VcfRecord {
 const other = (base: string, k: number): string => 'ACGT'.replace(base, '')[k % 3];
 
 /**
- * Real SNVs on the 100 kb region (sorted, many windows overlapping), as near the record's ends as a
+ * Real SNVs on the 100 kb region (sorted, many windows overlapping, 140 of them on consecutive bases), as near the record's ends as a
  * window fits (0-based 499 and length − 501), a multi-allelic SNV, MNVs of 2 and 3 bp, an MNV too long
  * for a patch, a REF that disagrees with the genome, an ALT with an N and indels.
  */
@@ -37,6 +38,8 @@ function variants(): VcfRecord[] {
   const n = SEQUENCE.length;
   const positions = new Set<number>([500, n - 500]);
   while (positions.size < 180) positions.add(600 + Math.floor(rand() * (n - 1200)));
+  // A dense run (consecutive bases): its batch projects the stretch's every pooled position once.
+  for (let p = 45_001; p <= 45_140; p++) positions.add(p);
   const out = [...positions].sort((a, b) => a - b).map((p, k) => record(p, SEQUENCE[p - 1], [other(SEQUENCE[p - 1], k)]));
   const at = (p: number, len: number): string => SEQUENCE.slice(p - 1, p - 1 + len);
   out.push(
@@ -67,6 +70,7 @@ async function compare(engine: InferenceEngine, label: string): Promise<void> {
   for (const reverseComplement of [true, false]) {
     const whole = await score(engine, records, reverseComplement, false);
     const before = { ...substitutionPathUse };
+    const projectFirstBefore = SubstitutionSessions.projectFirstRuns;
     const fast = await score(engine, records, reverseComplement, true);
     assert.equal(fast.scored.length, whole.scored.length);
     let d = 0;
@@ -82,6 +86,7 @@ async function compare(engine: InferenceEngine, label: string): Promise<void> {
     assert.equal(fast.counts.substitutionAlleles, fast.scored.length - 4);
     assert.equal(substitutionPathUse.alleles - before.alleles, fast.counts.substitutionAlleles);
     assert.ok(substitutionPathUse.batches > before.batches);
+    assert.ok(SubstitutionSessions.projectFirstRuns > projectFirstBefore, 'the dense run is projected position by position');
     assert.equal(fast.counts.windows, whole.counts.windows);
   }
 }
