@@ -123,7 +123,8 @@ class OnnxEngine implements InferenceEngine {
     }
     const opened = await this.substitutions;
     if (!opened.ok) return undefined;
-    if (source.keep) return opened.sessions.prepare(references, count, spans);
+    // Variants (spans) call this once per batch of a long run: their sessions stay for the engine's life.
+    if (source.keep || spans) return opened.sessions.prepare(references, count, spans);
     this.substitutions = undefined;
     try {
       const scorer = await opened.sessions.prepare(references, count, spans);
