@@ -19,6 +19,7 @@ them once), so the unit tests in test/python/ can use the numpy parts on their o
 """
 import hashlib
 import os
+import re
 
 # FIMO's default motif pseudocount (--motif-pseudo 0.1), spread over a uniform background: the same
 # log-odds as src/motifs/fimo.ts (buildScanner), so a frozen filter equals what the scanner scores.
@@ -31,6 +32,10 @@ MOTIF_BACKGROUND = 0.25
 MOTIF_BIAS_INIT = -0.5
 DEFAULT_MOTIF_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "jaspar",
                                   "JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar")
+# The curated factor name -> JASPAR matrix table (DeepSEA/ENCODE labels such as GABP, NRSF, PU.1 are
+# not JASPAR's gene symbols); src/motifs/factors.ts reads the same file with the same name rules.
+DEFAULT_FACTOR_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "motifs",
+                                    "factor-motifs.tsv")
 # JASPAR writes rows A, C, G, T; the model's one-hot is A, G, C, T.
 JASPAR_ROW_TO_MODEL = {"A": 0, "C": 2, "G": 1, "T": 3}
 # A neighbouring window supplies the bases a shift needs only if its overlap with this window is
@@ -159,19 +164,69 @@ def log_odds(np, counts, pseudocount=MOTIF_PSEUDOCOUNT, background=MOTIF_BACKGRO
 
 
 def factor_names(targets):
-    """Factors of experiment names "cell|factor|treatment" (or the whole name), upper case."""
-    out = set()
+    """Factors of experiment names "cell|factor|treatment" (or the whole name), as written."""
+    out = []
     for t in targets:
         parts = t.split("|")
-        out.add((parts[1] if len(parts) >= 2 else parts[0]).strip().upper())
+        name = (parts[1] if len(parts) >= 2 else parts[0]).strip()
+        if name not in out:
+            out.append(name)
     return out
 
 
-def select_motifs(motifs, spec, targets, kernel):
-    """The motifs named by --motif-priors SPEC: "targets" (every motif whose factor, or one part of a
-    dimer "A::B", is the factor of an output), "all", or a comma list of matrix IDs (MA0139.2, or
-    MA0139 for any version) and factor names. Motifs wider than the convolution's kernel cannot be a
+def normalise_factor_name(name):
+    """The label rules of src/motifs/factors.ts: epitope tags, antibody codes, "c-", punctuation."""
+    name = re.sub(r"^(eGFP|GFP|HA|FLAG)-", "", name.strip(), flags=re.I)
+    name = re.sub(r"-[A-Z]\d{2}$", "", name)
+    name = re.sub(r"^c-", "", name, flags=re.I)
+    return re.sub(r"[-_.\s]", "", name).upper()
+
+
+def read_factor_table(path=DEFAULT_FACTOR_TABLE):
+    """[(factor, hgnc, [matrix IDs])] of the factor table; [] where it is not installed."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            lines = [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+    except OSError:
+        return []
+    rows = []
+    for line in lines[1:]:
+        cells = line.split("\t")
+        ids = [] if cells[4].strip() == "-" else [i.strip() for i in cells[4].split(",") if i.strip()]
+        rows.append((cells[0].strip(), cells[1].strip(), ids))
+    return rows
+
+
+def table_matrix_ids(table, factor):
+    """The table's matrix IDs for a factor name (exact, normalised, or HGNC symbol); None if not listed."""
+    for name, _, ids in table:
+        if name == factor:
+            return ids
+    key = normalise_factor_name(factor)
+    for name, _, ids in table:
+        if normalise_factor_name(name) == key:
+            return ids
+    for _, hgnc, ids in table:
+        if hgnc.upper() == key:
+            return ids
+    return None
+
+
+def motifs_of_factor(motifs, factor, table):
+    """A factor's motifs: the table's matrices when it lists the factor, else JASPAR's names."""
+    ids = table_matrix_ids(table, factor)
+    if ids is not None:
+        return [m for m in motifs if m[0] in ids]
+    return [m for m in motifs if any(part.strip().upper() == factor.strip().upper() for part in m[1].split("::"))]
+
+
+def select_motifs(motifs, spec, targets, kernel, table=None):
+    """The motifs named by --motif-priors SPEC: "targets" (the matrices of every output's factor, looked
+    up in the factor table data/motifs/factor-motifs.tsv; a factor it does not list by JASPAR's names,
+    a dimer "A::B" counting for both), "all", or a comma list of matrix IDs (MA0139.2, or MA0139 for
+    any version) and factor names (looked up the same way). Motifs wider than the convolution's kernel cannot be a
     filter: named ones are refused, the others skipped and reported. Returns (chosen, skipped)."""
+    table = read_factor_table() if table is None else table
     spec = (spec or "").strip()
     if not spec:
         raise RecipeError("--motif-priors needs a value: targets, all, or motif IDs / factor names separated by commas",
@@ -180,8 +235,10 @@ def select_motifs(motifs, spec, targets, kernel):
         if spec.lower() == "all":
             wanted = list(motifs)
         else:
-            factors = factor_names(targets)
-            wanted = [m for m in motifs if any(part.strip().upper() in factors for part in m[1].split("::"))]
+            wanted_ids = set()
+            for factor in factor_names(targets):
+                wanted_ids.update(m[0] for m in motifs_of_factor(motifs, factor, table))
+            wanted = [m for m in motifs if m[0] in wanted_ids]
         if not wanted:
             raise RecipeError("--motif-priors %s: no motif of the file matches the outputs' factors" % spec, "motif_priors")
         chosen = [m for m in wanted if len(m[2]) <= kernel]
@@ -194,7 +251,7 @@ def select_motifs(motifs, spec, targets, kernel):
     chosen, skipped, seen = [], [], set()
     for token in [t.strip() for t in spec.split(",") if t.strip()]:
         by_id = [m for m in motifs if m[0].upper() == token.upper() or m[0].split(".")[0].upper() == token.upper()]
-        found = by_id or [m for m in motifs if m[1].upper() == token.upper()]
+        found = by_id or motifs_of_factor(motifs, token, table)
         if not found:
             raise RecipeError("--motif-priors: no motif %r in the motif file (give matrix IDs such as MA0139.2, factor "
                               "names such as CTCF, or targets / all)" % token, "motif_priors")

@@ -33,7 +33,7 @@ const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'out', 'src');
 const { startTraining } = require(path.join(OUT, 'training', 'run.js'));
-const { installPackage } = require(path.join(OUT, 'training', 'install.js'));
+const { installPackage } = require(path.join(OUT, 'core', 'packageInstall.js'));
 const { prepareDataset } = require(path.join(OUT, 'training', 'datasets', 'index.js'));
 const { evaluateModel } = require(path.join(OUT, 'training', 'evaluate.js'));
 const { peakYardstick } = require(path.join(OUT, 'training', 'yardstick.js'));
@@ -54,6 +54,13 @@ const JASPAR = path.join(ROOT, 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_no
  * within one run.
  */
 const COMPACT_BUDGET = { preset: 'compact', batch: 100, lr: 1e-3, rcAugment: true };
+/**
+ * The shipped model's motif priors, pinned: the 124 JASPAR 2024 matrices (≤ 26 bp) whose name, or a part
+ * of a dimer's, was an output's factor name, in file order — what `--motif-priors targets` chose on
+ * 2026-12-03. Since the factor table (data/motifs/factor-motifs.tsv) maps ENCODE's antibody names to
+ * gene symbols, `targets` chooses 163; training with those is issue 24's experiment, not this recipe.
+ */
+const SHIPPED_MOTIF_PRIORS = 'MA0074.1,MA0115.1,MA0119.1,MA0142.1,MA0151.1,MA0159.1,MA0604.1,MA0486.2,MA0512.2,MA0083.3,MA0088.2,MA0777.1,MA0024.3,MA1129.1,MA1931.1,MA1957.1,MA0079.5,MA0516.3,MA0685.2,MA1633.2,MA2324.1,MA1632.2,MA0605.3,MA0496.4,MA1634.2,MA0462.3,MA0464.3,MA0466.4,MA0836.3,MA0018.5,MA0139.2,MA1102.3,MA0470.3,MA0471.3,MA0154.5,MA0473.4,MA0028.3,MA1932.2,MA1933.2,MA0076.3,MA0058.4,MA0098.4,MA1141.2,MA0492.2,MA0491.3,MA0477.3,MA1128.2,MA1137.2,MA1142.2,MA1143.2,MA0478.2,MA1130.2,MA1131.2,MA1138.2,MA1139.2,MA1144.2,MA1145.2,MA0148.5,MA0047.4,MA1952.2,MA1953.2,MA1954.2,MA0593.2,MA0035.5,MA0140.3,MA0036.4,MA0522.4,MA1494.2,MA0114.5,MA0484.3,MA1958.2,MA1508.2,MA1418.2,MA1419.2,MA0495.4,MA0059.2,MA1522.2,MA0052.5,MA0497.2,MA1108.3,MA0161.3,MA1527.2,MA1146.2,MA1111.2,MA1147.2,MA1114.2,MA0507.3,MA1115.2,MA1148.2,MA0508.4,MA0510.3,MA0684.3,MA0137.4,MA0517.2,MA0144.3,MA0091.2,MA1648.2,MA0523.2,MA0809.3,MA0597.3,MA0093.4,MA0526.5,MA0527.2,MA0750.3,MA0103.4,MA1585.2,MA0528.3,MA1592.2,MA2339.1,MA1988.2,MA0591.2,MA0037.5,MA0092.2,MA0050.4,MA0624.3,MA0494.2,MA0506.3,MA0065.3,MA1623.2,MA1624.2,MA0519.2,MA0521.3,MA0095.4,MA0108.3';
 const RECIPES = {
   previous: {
     run: 'compact',
@@ -64,8 +71,8 @@ const RECIPES = {
   shipped: {
     run: 'motif160',
     label: 'compact + motif priors, 160 learned filters, ROC AUC stopping',
-    flags: '--rc-augment --motif-priors targets --arch conv_filters=160 --monitor roc-auc',
-    options: { ...COMPACT_BUDGET, motifPriors: 'targets', arch: { conv_filters: 160 }, monitor: 'roc-auc' },
+    flags: '--rc-augment --motif-priors <the 124 matrices matched by name on 2026-12-03> --arch conv_filters=160 --monitor roc-auc',
+    options: { ...COMPACT_BUDGET, motifPriors: SHIPPED_MOTIF_PRIORS, arch: { conv_filters: 160 }, monitor: 'roc-auc' },
   },
 };
 

@@ -18,6 +18,7 @@ import { indexCommand } from './commands/index';
 import { infoCommand } from './commands/info';
 import { ismCommand } from './commands/ism';
 import { mergeCommand } from './commands/merge';
+import { motifsCommand } from './commands/motifs';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
 import { variantsCommand } from './commands/variants';
@@ -28,7 +29,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand, ismCommand, variantsCommand, mergeCommand];
+export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand, ismCommand, motifsCommand, variantsCommand, mergeCommand];
 
 function help(): string {
   return [

@@ -13,7 +13,8 @@ import { LSPErrorCodes } from 'vscode-languageclient/node';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
 import { explainLogoMarkdown } from '../shared/sequenceLogo';
-import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
+import { bestMatchLine, describeMotif, factorMotifLines, isCalledMatch } from '../shared/motifText';
+import { ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
 import { ExplainRuns } from './explainRuns';
 
@@ -30,13 +31,7 @@ function hexAlpha(hex: string, alpha: number): string {
   return `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
 }
 
-const pct = (x: number): string => `${Math.round(100 * x)} %`;
 const bp = (n: number): string => n.toLocaleString('en-US');
-
-/** "MA0139.2 CTCF at bp 473–487 (+), p = 2.1e-9, 80 % inside important bases". */
-export function describeMotif(m: ExplainMotifMatch): string {
-  return `${m.id} ${m.name} at bp ${bp(m.start + 1)}–${bp(m.end)} (${m.strand} strand), p = ${m.pValue.toExponential(1)}, ${pct(m.overlap)} of it inside important bases`;
-}
 
 export class ExplainController implements vscode.Disposable {
   private readonly types: vscode.TextEditorDecorationType[] = [];
@@ -135,7 +130,8 @@ export class ExplainController implements vscode.Disposable {
         },
       );
       if (!this.show(result)) return undefined;
-      const best = result.bestMotif ? `best motif ${describeMotif(result.bestMotif)}` : 'no important segment stood out';
+      const maxE = this.ctx.settings.motifEValue;
+      const best = !result.bestMotif ? 'no important segment stood out' : isCalledMatch(result.bestMotif, maxE) ? `best motif ${describeMotif(result.bestMotif)}` : `no significant motif match (best E = ${result.bestMotif.eValue?.toExponential(1)})`;
       void vscode.window.setStatusBarMessage(`TFBS Lens: bin${result.bins.length > 1 ? 's' : ''} ${result.bins.map((b) => b + 1).join(', ')} explained${result.cached ? ' (cached)' : ''}: ${best}`, 8000);
       return result;
     } finally {
@@ -188,8 +184,7 @@ export class ExplainController implements vscode.Disposable {
       const first = r.bins[0] * binSize;
       const last = (r.bins[r.bins.length - 1] + 1) * binSize;
       lines.unshift(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${r.bins.map((b) => bp(b + 1)).join(', ')} (bp ${bp(first + 1)}–${bp(Math.min(last, record.length))}; ISM over ${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''})`);
-      if (r.bestMotif) lines.splice(1, 0, `- best match of the most important segment: ${describeMotif(r.bestMotif)}`);
-      else lines.splice(1, 0, '- no segment of the attribution stands out');
+      lines.splice(1, 0, `- ${bestMatchLine(r.bestMotif, this.ctx.settings.motifEValue)}`);
       // The most important segment as a small logo (its letters read from this version of the text).
       const baseAt = (offset: number): string | undefined => {
         const at = positionOfOffset(r.layout, offset);
@@ -197,7 +192,8 @@ export class ExplainController implements vscode.Disposable {
       };
       const logo = explainLogoMarkdown(r, baseAt, record.uniqueName);
       if (logo) lines.splice(2, 0, logo);
-      for (const s of r.sites.slice(0, 3)) lines.splice(lines.length - 1, 0, `- ${s.name} site (JASPAR scan): ${describeMotif(s)}`);
+      for (const s of r.sites.slice(0, 3)) lines.splice(lines.length - 1, 0, `- ${s.name} site (JASPAR scan, p < 1e-4): ${describeMotif(s)}`);
+      for (const note of factorMotifLines(r.factorMotifs)) lines.splice(lines.length - 1, 0, `- ${note}`);
     }
     const md = new vscode.MarkdownString(lines.join('\n\n'), true);
     md.isTrusted = { enabledCommands: [EXPLAIN_COMMAND] };

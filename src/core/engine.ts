@@ -25,9 +25,9 @@ export interface EngineOptions {
    * engine can (default true); false keeps it on the calling thread (benchmarks compare the two).
    */
   chunkWorkers?: boolean;
-  /** 'int8' needs a chunk graph and a passed accuracy check (see src/engine/int8Check.ts); default 'fp32'. */
+  /** 'int8' needs a chunk graph, its calibration and a passed accuracy check (see src/engine/int8Check.ts); default 'fp32'. */
   precision?: Precision;
-  /** Benchmarks of random weights only: false opens int8 without the accuracy check. */
+  /** Benchmarks of random weights only: false opens int8 without the accuracy check (it is still calibrated). */
   int8Check?: boolean;
 }
 

@@ -15,7 +15,8 @@ import { CHANNEL_COUNT } from '../core/encoding';
 import { firstLine } from '../core/errors';
 import { danqWeightsFromOnnx } from '../onnx/danqFromOnnx';
 import { DanqArchitecture, DanqWeights } from '../onnx/danq';
-import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_OFFSETS, CHUNK_OUTPUT, chunkLength } from '../onnx/chunkGraph';
+import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_LSTM_INPUT_MAX, CHUNK_LSTM_OUTPUT_MAX, CHUNK_OFFSETS, CHUNK_OUTPUT, chunkLength } from '../onnx/chunkGraph';
+import { Int8Calibration } from '../onnx/quantize';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { ModelSpec, writeModel } from '../onnx/onnxModel';
 import { ChunkWorkerPool } from './chunkWorkers';
@@ -107,10 +108,38 @@ export async function readDanqWeights(pkg: ModelPackage): Promise<{ ok: true; we
 }
 
 /**
- * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8: the
- * probe only has to run and give finite probabilities; its accuracy is int8Check.ts's business. With
- * `pool`, the graph then runs on worker threads, which must give the probe's rows too (fp32: to the
- * same tolerance); a pool that cannot start leaves the graph on this thread, with workerNotice saying why.
+ * The activation maxima of the float32 chunk graph over `count` windows (calls of CALIBRATION_BATCH
+ * windows, each a chunk of its own): what the int8 graph's static scales are made from.
+ */
+export async function calibrateChunkGraph(ort: Ort, weights: DanqWeights, options: ortTypes.InferenceSession.SessionOptions, windows: Float32Array, count: number): Promise<Int8Calibration> {
+  const L = weights.arch.inputLength;
+  const session = await createSessionFromSpec(ort, buildDanqChunkModel(weights, { calibrationOutputs: true }), options);
+  try {
+    const maxima: Int8Calibration = { lstmInputMax: 0, lstmOutputMax: 0 };
+    for (let from = 0; from < count; from += CALIBRATION_BATCH) {
+      const k = Math.min(CALIBRATION_BATCH, count - from);
+      const out = await session.run({
+        [CHUNK_INPUT]: new ort.Tensor('float32', windows.subarray(from * L * CHANNEL_COUNT, (from + k) * L * CHANNEL_COUNT), [k, L, CHANNEL_COUNT]),
+        [CHUNK_OFFSETS]: new ort.Tensor('int64', BigInt64Array.from([0n]), [1]),
+      });
+      maxima.lstmInputMax = Math.max(maxima.lstmInputMax, (out[CHUNK_LSTM_INPUT_MAX].data as Float32Array)[0]);
+      maxima.lstmOutputMax = Math.max(maxima.lstmOutputMax, (out[CHUNK_LSTM_OUTPUT_MAX].data as Float32Array)[0]);
+    }
+    return maxima;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Windows a call while calibrating (as the int8 check's calls: bounded for the memory arena). */
+const CALIBRATION_BATCH = 16;
+
+/**
+ * fp32: the chunk graph must equal the per-window graph on the probe (≤ CHUNK_TOLERANCE). int8 (with
+ * its calibration): the probe only has to run and give finite probabilities; its accuracy is
+ * int8Check.ts's business. With `pool`, the graph then runs on worker threads, which must give this
+ * thread's rows (≤ CHUNK_TOLERANCE, int8 too: its rows depend on the window alone); a pool that
+ * cannot start leaves the graph on this thread, with workerNotice saying why.
  */
 export async function openChunkSession(
   ort: Ort,
@@ -119,13 +148,14 @@ export async function openChunkSession(
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
   precision: Precision = 'fp32',
   pool?: ChunkWorkerRequest,
+  calibration?: Int8Calibration,
 ): Promise<ChunkOpen> {
   const t0 = performance.now();
   const L = pkg.manifest.input.length;
   const extracted = await readDanqWeights(pkg);
   if (!extracted.ok) return extracted;
   const arch = extracted.weights.arch;
-  return withModelFile(buildDanqChunkModel(extracted.weights, { precision }), async (file) => {
+  return withModelFile(buildDanqChunkModel(extracted.weights, { precision, calibration }), async (file) => {
     let session: ortTypes.InferenceSession;
     try {
       session = await ort.InferenceSession.create(file, options);
@@ -162,7 +192,7 @@ export async function openChunkSession(
     };
     let chunk = here;
     if (pool && pool.workers >= 2) {
-      const pooled = await openPool(file, pool, L, probe, S, offsets, rows, precision);
+      const pooled = await openPool(file, pool, L, probe, S, offsets, rows);
       if (pooled.ok) {
         await session.release();
         chunk = { ...here, run: (input, count, length, at) => pooled.pool.run(input, count, length, at), release: () => pooled.pool.release(), workers: pooled.pool.size };
@@ -183,7 +213,6 @@ async function openPool(
   S: number,
   offsets: number[],
   expected: Float32Array,
-  precision: Precision,
 ): Promise<{ ok: true; pool: ChunkWorkerPool } | { ok: false; reason: string }> {
   let pool: ChunkWorkerPool;
   try {
@@ -203,8 +232,7 @@ async function openPool(
     await pool.release();
     return { ok: false, reason: `the chunk graph's worker threads failed on a probe (${firstLine(e)})` };
   }
-  // int8: each worker quantises its own share's activations, so its rows may move by a few 1e-3.
-  if (precision === 'int8' ? !Number.isFinite(diff) : !(diff <= CHUNK_TOLERANCE)) {
+  if (!(diff <= CHUNK_TOLERANCE)) {
     await pool.release();
     return { ok: false, reason: `the chunk graph's worker threads differ from it by ${diff.toExponential(1)} on a probe` };
   }

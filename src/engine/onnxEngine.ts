@@ -12,9 +12,10 @@ import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, SubstitutionScorer } from '../core/engine';
-import { checkInt8, describeInt8Check } from './int8Check';
-import { ChunkSession, ChunkWorkerRequest, openChunkSession } from './onnxChunks';
+import { checkInt8, describeInt8Check, Int8Record, prepareInt8 } from './int8Check';
+import { calibrateChunkGraph, ChunkSession, ChunkWorkerRequest, openChunkSession, readDanqWeights } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
+import { readOnnxFileOpsets } from '../onnx/onnxReader';
 
 type Ort = typeof ortTypes;
 
@@ -229,7 +230,31 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   return engine;
 }
 
-/** int8: the quantised chunk graph, used only once the held-out check has passed (int8Check.ts). */
+/** A network the int8 graph cannot be built for (not DanQ-shaped), as opposed to one that cannot be calibrated. */
+class NoInt8Graph extends Error {}
+
+/**
+ * The network's int8 record (int8Check.ts): stored, or calibrated now on the float32 chunk graph. Its
+ * own function so that the weights read for it are released before the int8 graph reads them again
+ * (187 MB for full DanQ).
+ */
+async function int8Record(ort: Ort, pkg: ModelPackage, options: ortTypes.InferenceSession.SessionOptions, onNotice: ((m: string) => void) | undefined): Promise<Int8Record> {
+  return prepareInt8(
+    pkg,
+    async (windows, count) => {
+      const extracted = await readDanqWeights(pkg);
+      if (!extracted.ok) throw new NoInt8Graph(extracted.reason);
+      return calibrateChunkGraph(ort, extracted.weights, options, windows, count);
+    },
+    onNotice,
+  );
+}
+
+/**
+ * int8: the chunk graph with static activation scales from the network's calibration, used only once
+ * the held-out check has passed (int8Check.ts). Calibration and check run once per network, their
+ * record stored with the package (or in the per-user cache); a failed check refuses int8 with its figures.
+ */
 async function openInt8(
   engine: OnnxEngine,
   ort: Ort,
@@ -240,24 +265,32 @@ async function openInt8(
   pool: ChunkWorkerRequest | undefined,
 ): Promise<void> {
   const name = pkg.manifest.name;
-  const opened = await openChunkSession(ort, pkg, options, (input, count) => engine.runPerWindowGraph(input, count), 'int8', pool);
-  if (!opened.ok) throw new ModelError(`int8 is not available for model "${name}": ${opened.reason}; use --precision fp32`, { file: pkg.networkPath });
-  const int8 = opened.chunk;
-  const runInt8 = (input: Float32Array, count: number) => int8.run(input, count, engine.inputLength, [0]);
-  if (!check) {
-    engine.attachChunks(int8, 'int8');
-    return;
-  }
-  let result;
+  const refuse = (why: string) => new ModelError(`int8 is refused for model "${name}": ${why}; use --precision fp32`, { file: pkg.networkPath });
+  const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
+  const unavailable = (why: string) => new ModelError(`int8 is not available for model "${name}": ${why}; use --precision fp32`, { file: pkg.networkPath });
+  let record: Int8Record;
   try {
-    result = await checkInt8(pkg, (input, count) => engine.runPerWindowGraph(input, count), runInt8, onNotice);
+    record = await int8Record(ort, pkg, options, onNotice);
   } catch (e) {
-    await int8.release();
-    throw new ModelError(`int8 is refused for model "${name}": its accuracy cannot be checked (${(e as Error).message}); use --precision fp32`, { file: pkg.networkPath });
+    throw e instanceof NoInt8Graph ? unavailable(e.message) : refuse(`its activation scales cannot be calibrated (${firstLine(e)})`);
   }
-  if (!result.passed) {
-    await int8.release();
-    throw new ModelError(`int8 is refused for model "${name}": ${describeInt8Check(result)}; use --precision fp32`, { file: pkg.networkPath });
+  if (check && record.check && !record.check.passed) throw refuse(describeInt8Check(record.check));
+  const opened = await openChunkSession(ort, pkg, options, perWindow, 'int8', pool, record.calibration);
+  if (!opened.ok) throw unavailable(opened.reason);
+  const int8 = opened.chunk;
+  if (check && !record.check) {
+    let result;
+    try {
+      result = await checkInt8(pkg, record, perWindow, (input, count) => int8.run(input, count, engine.inputLength, [0]), onNotice);
+    } catch (e) {
+      await int8.release();
+      throw refuse(`its accuracy cannot be checked (${(e as Error).message})`);
+    }
+    if (!result.passed) {
+      await int8.release();
+      throw refuse(describeInt8Check(result));
+    }
+    onNotice?.(`int8 check passed for model "${name}": ${describeInt8Check(result)}`);
   }
   engine.attachChunks(int8, 'int8');
 }
@@ -322,81 +355,11 @@ async function checkOpset(pkg: ModelPackage): Promise<void> {
   }
 }
 
-/**
- * The opsets an ONNX file imports (ModelProto field 8, OperatorSetIdProto: 1 domain, 2 version), read
- * from the top level of the message only: the graph (field 7, nearly all of the file) is skipped by
- * its length, so this costs a few small reads even for a 187 MB model.
- */
+/** The opsets an ONNX file imports (src/onnx/onnxReader.ts), or a ModelError naming the file. */
 export async function readOnnxOpsets(file: string): Promise<Map<string, number>> {
-  const handle = await fs.open(file, 'r');
   try {
-    const size = (await handle.stat()).size;
-    const read = async (at: number, length: number): Promise<Buffer> => {
-      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - at)));
-      if (buf.length) await handle.read(buf, 0, buf.length, at);
-      return buf;
-    };
-    const opsets = new Map<string, number>();
-    let at = 0;
-    while (at < size) {
-      const head = await read(at, 20);
-      const key = varint(head, 0);
-      const wire = Number(key.value & 7n);
-      const field = Number(key.value >> 3n);
-      let next = key.next;
-      if (wire === 0) {
-        next = varint(head, next).next;
-        at += next;
-        continue;
-      }
-      if (wire === 1 || wire === 5) {
-        at += next + (wire === 1 ? 8 : 4);
-        continue;
-      }
-      if (wire !== 2) throw new ModelError(`not an ONNX model (wire type ${wire} at byte ${at})`, { file });
-      const len = varint(head, next);
-      const start = at + len.next;
-      const length = Number(len.value);
-      if (field === 8) {
-        const body = await read(start, length);
-        let domain = '';
-        let version: number | undefined;
-        for (let p = 0; p < body.length; ) {
-          const k = varint(body, p);
-          const f = Number(k.value >> 3n);
-          const w = Number(k.value & 7n);
-          if (w === 0) {
-            const v = varint(body, k.next);
-            if (f === 2) version = Number(v.value);
-            p = v.next;
-          } else if (w === 2) {
-            const l = varint(body, k.next);
-            if (f === 1) domain = body.subarray(l.next, l.next + Number(l.value)).toString('utf8');
-            p = l.next + Number(l.value);
-          } else {
-            p = k.next + (w === 1 ? 8 : 4);
-          }
-        }
-        if (version !== undefined) opsets.set(domain, version);
-      }
-      at = start + length;
-    }
-    return opsets;
+    return await readOnnxFileOpsets(file);
   } catch (e) {
-    if (e instanceof ModelError) throw e;
     throw new ModelError(`cannot read the opset of the network (${firstLine(e)})`, { file });
-  } finally {
-    await handle.close();
   }
-}
-
-function varint(buf: Buffer, at: number): { value: bigint; next: number } {
-  let value = 0n;
-  let shift = 0n;
-  for (let p = at; p < buf.length && p < at + 10; p++) {
-    value |= BigInt(buf[p] & 0x7f) << shift;
-    if (buf[p] < 0x80) return { value, next: p + 1 };
-    shift += 7n;
-  }
-  throw new RangeError(`truncated varint at byte ${at}`);
 }

@@ -6,8 +6,9 @@
  * matrices read under the declared order and under the other one. When clearly more filters match under
  * the other order, the import is refused — never flipped silently.
  */
-import { promises as fs } from 'fs';
 import { ModelError } from '../core/errors';
+import { pearson } from '../motifs/correlation';
+import { Motif } from '../motifs/jaspar';
 import { Conv1DLayer, LayerNetwork } from '../onnx/layerNetwork';
 
 export type ChannelOrder = 'AGCT' | 'ACGT';
@@ -41,33 +42,6 @@ export function toAgct(net: LayerNetwork, order: ChannelOrder, file: string): vo
   }
 }
 
-export interface Motif {
-  id: string;
-  /** (width, 4) probabilities in A, C, G, T order. */
-  probs: Float32Array;
-  width: number;
-}
-
-/** MEME minimal format (letter-probability matrices, A C G T). */
-export async function readMemeMotifs(file: string): Promise<Motif[]> {
-  const text = await fs.readFile(file, 'utf8');
-  const motifs: Motif[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^MOTIF\s+(\S+)(?:\s+(\S+))?/.exec(lines[i]);
-    if (!m) continue;
-    while (i < lines.length && !/letter-probability matrix/.test(lines[i])) i++;
-    const w = Number(/w=\s*(\d+)/.exec(lines[i] ?? '')?.[1] ?? 0);
-    const probs = new Float32Array(w * 4);
-    for (let r = 0; r < w; r++) {
-      const row = (lines[++i] ?? '').trim().split(/\s+/).map(Number);
-      for (let c = 0; c < 4; c++) probs[r * 4 + c] = row[c] ?? 0;
-    }
-    if (w > 0) motifs.push({ id: m[2] ? `${m[1]} ${m[2]}` : m[1], probs, width: w });
-  }
-  return motifs;
-}
-
 export interface ChannelCheck {
   /** Filters that match a motif (r ≥ MATCH_THRESHOLD) clearly better under one order than the other. */
   informative: number;
@@ -96,14 +70,14 @@ const MAX_FILTERS = 64;
 export function checkChannels(conv: Conv1DLayer, motifs: readonly Motif[]): ChannelCheck {
   const K = conv.kernelSize;
   const C = 4;
-  // Motifs as centred log-odds in A,G,C,T order, forward and reverse complement.
+  // Motifs (read in A,G,C,T order) as centred log-odds, forward and reverse complement.
   const prepared = motifs.filter((m) => m.width >= MIN_MOTIF_WIDTH).map((m) => {
     const fwd = new Float32Array(m.width * 4);
-    for (let p = 0; p < m.width; p++) for (let c = 0; c < 4; c++) fwd[p * 4 + AGCT_OF_ACGT[c]] = Math.log2((m.probs[p * 4 + c] + 0.01) / 0.26);
+    for (let j = 0; j < m.width * 4; j++) fwd[j] = Math.log2((m.probs[j] + 0.01) / 0.26);
     centreRows(fwd, m.width);
     const rev = new Float32Array(m.width * 4);
     for (let p = 0; p < m.width; p++) for (let c = 0; c < 4; c++) rev[p * 4 + c] = fwd[(m.width - 1 - p) * 4 + (3 - c)];
-    return { id: m.id, width: m.width, strands: [fwd, rev] };
+    return { id: `${m.id} ${m.name}`, width: m.width, strands: [fwd, rev] };
   });
   // The strongest filters carry the motifs; weak ones are noise.
   const norms = Array.from({ length: conv.filters }, (_, f) => {
@@ -170,18 +144,4 @@ function bestMatch(filter: Float32Array, K: number, motifs: ReadonlyArray<{ id: 
     }
   }
   return [best, bestId];
-}
-
-function pearson(a: Float32Array, ai: number, b: Float32Array, bi: number, n: number): number {
-  let sa = 0, sb = 0, ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[ai + i], y = b[bi + i];
-    sa += x;
-    sb += y;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  const va = aa - (sa * sa) / n, vb = bb - (sb * sb) / n;
-  return va > 0 && vb > 0 ? (ab - (sa * sb) / n) / Math.sqrt(va * vb) : 0;
 }

@@ -14,7 +14,8 @@ import { ALLOWED_BIN_SIZES } from '../core/windows';
 import { checkReplaceablePackage, installPackage, recoverInterruptedInstall } from '../core/packageInstall';
 import { writeModel } from '../onnx/onnxModel';
 import { buildLayerModel } from '../onnx/layerGraph';
-import { ChannelCheck, ChannelOrder, checkChannels, Motif, toAgct } from './channels';
+import { Motif } from '../motifs/jaspar';
+import { ChannelCheck, ChannelOrder, checkChannels, toAgct } from './channels';
 import { HDF5_SIGNATURE, Hdf5 } from './hdf5';
 import { isKeras0, keras0Architecture, readKeras0, SeyaBidirectionalReading } from './keras0';
 import { ImportedNetwork, readKeras3, readKerasH5 } from './kerasFiles';
@@ -40,7 +41,7 @@ export interface ImportOptions {
   allOutputs?: boolean;
   /** The model outputs logits: add the sigmoid. */
   logits?: boolean;
-  /** Motifs for the channel check (MEME); undefined: no check. */
+  /** Motifs for the channel check; undefined: no check. */
   motifs?: Motif[];
   /** Replace an existing package at `out`. */
   force?: boolean;

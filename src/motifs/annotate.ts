@@ -5,9 +5,10 @@
  */
 import { IsmResult, centredMatrix } from '../attribution/ism';
 import { UNKNOWN } from '../core/encoding';
-import { MotifHit, buildScanner, scanSequence, sequenceBackground } from './fimo';
+import { MotifHit, assignQValues, buildScanner, newTally, scanSequence, sequenceBackground } from './fimo';
 import { Motif } from './jaspar';
 import { Segment, importantSegments, segmentThreshold } from './segments';
+import { DEFAULT_MOTIF_E_VALUE } from './significance';
 import { MotifMatch, PreparedCollection, TomtomOptions, compareWithCollection } from './tomtom';
 
 /** Bases added on each side of a segment before it is compared (a motif's weak flanking columns). */
@@ -21,11 +22,18 @@ export interface Annotation {
   threshold: number;
   /** Sorted by summed attribution; coordinates are indices into the result (add result.start). */
   segments: Segment[];
-  /** The top segment's best matches (lowest p first), when there is a segment and a collection. */
+  /**
+   * The top segment's best matches (lowest p first), when there is a segment and a collection; each
+   * carries its E-value and q-value over the whole collection. Whether the best is a match at all is
+   * the caller's threshold on its E-value (`isSignificantMatch`).
+   */
   topMatches: MotifMatch[];
   /** The query columns compared: [start, end) indices into the result. */
   query?: [number, number];
-  /** Sites of the given motifs (FIMO-like) inside the scanned span, with their overlap. */
+  /**
+   * Sites of the given motifs (FIMO-like, p < scanP) inside the scanned span, with their overlap and
+   * q-value (over every position and strand of the span, per motif).
+   */
   sites: Array<MotifHit & { overlap: number }>;
 }
 
@@ -59,9 +67,9 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
   let topMatches: MotifMatch[] = [];
   let query: [number, number] | undefined;
   if (segments.length && opts.collection) {
-    const s = segments[0];
-    query = [Math.max(0, s.start - SEGMENT_FLANK), Math.min(r.length, s.end + SEGMENT_FLANK)];
-    topMatches = compareWithCollection(matrix.subarray(query[0] * 4, query[1] * 4), query[1] - query[0], opts.collection, opts.tomtom).slice(0, opts.keepMatches ?? 10);
+    const compared = compareSegment(matrix, r.length, segments[0], opts.collection, opts.tomtom);
+    query = compared.query;
+    topMatches = compared.matches.slice(0, opts.keepMatches ?? 10);
   }
   const sites: Annotation['sites'] = [];
   if (opts.scanMotifs?.length) {
@@ -71,7 +79,11 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
     const important = new Uint8Array(r.length);
     for (const s of segments) important.fill(1, s.start, s.end);
     for (const motif of opts.scanMotifs) {
-      for (const hit of scanSequence(buildScanner(motif, background), codes, opts.scanP)) {
+      const scanner = buildScanner(motif, background);
+      const tally = newTally(scanner);
+      const hits = scanSequence(scanner, codes, opts.scanP, tally);
+      assignQValues(scanner, tally, hits);
+      for (const hit of hits) {
         let n = 0;
         for (let i = hit.start; i < hit.end; i++) n += important[a + i];
         sites.push({ ...hit, start: a + hit.start, end: a + hit.end, overlap: n / (hit.end - hit.start) });
@@ -82,8 +94,16 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
   return { attribution, matrix, threshold, segments, topMatches, query, sites };
 }
 
-/** Motifs of a factor: JASPAR names are the factor's, or dimers that contain it ("FOS::JUN"). */
-export function motifsOfFactor(motifs: readonly Motif[], factor: string): Motif[] {
-  const f = factor.toUpperCase();
-  return motifs.filter((m) => m.name.toUpperCase().split('::').includes(f));
+/**
+ * A segment (with SEGMENT_FLANK bases each side, within the result) of a centred matrix compared with
+ * the collection: every motif's match, lowest p first, and the query's columns [start, end).
+ */
+export function compareSegment(matrix: Float32Array, length: number, s: Segment, collection: PreparedCollection, tomtom?: TomtomOptions): { query: [number, number]; matches: MotifMatch[] } {
+  const query: [number, number] = [Math.max(0, s.start - SEGMENT_FLANK), Math.min(length, s.end + SEGMENT_FLANK)];
+  return { query, matches: compareWithCollection(matrix.subarray(query[0] * 4, query[1] * 4), query[1] - query[0], collection, tomtom) };
+}
+
+/** Whether a comparison's match is called: its E-value below the threshold (default E < 0.1). */
+export function isSignificantMatch(m: Pick<MotifMatch, 'eValue'>, maxE = DEFAULT_MOTIF_E_VALUE): boolean {
+  return m.eValue < maxE;
 }

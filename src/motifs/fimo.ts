@@ -6,6 +6,7 @@
  */
 import { UNKNOWN } from '../core/encoding';
 import { Motif, reverseComplementMatrix } from './jaspar';
+import { levelQValues } from './significance';
 
 /** FIMO's default motif pseudocount (--motif-pseudo 0.1), spread over the background. */
 export const DEFAULT_PSEUDOCOUNT = 0.1;
@@ -39,8 +40,28 @@ export interface MotifHit {
   /** log2-odds score. */
   score: number;
   pValue: number;
+  /** Benjamini–Hochberg over every position and strand scanned for this motif (see `siteQValues`). */
+  qValue?: number;
+  /** Integer score − the scanner's minScore: the site's level in `tail` and in a `ScanTally`. */
+  level: number;
   /** The site as read on its strand. */
   site: string;
+}
+
+/** How many scanned positions (both strands) reached each integer score level of one scanner. */
+export type ScanTally = Float64Array;
+
+export function newTally(scanner: PwmScanner): ScanTally {
+  return new Float64Array(scanner.tail.length - 1);
+}
+
+/**
+ * q-value of every hit from the tally of all positions scanned with its scanner (FIMO's q-value: the
+ * false discovery rate if this site and every better one are called). Hits get `qValue` set.
+ */
+export function assignQValues(scanner: PwmScanner, tally: ScanTally, hits: MotifHit[]): void {
+  const q = levelQValues(scanner.tail.subarray(0, tally.length), tally);
+  for (const h of hits) if (h.motif === scanner.motif) h.qValue = q[h.level];
 }
 
 /** Background frequencies (A, G, C, T) of a sequence's known bases, or uniform when it has none. */
@@ -111,7 +132,7 @@ export function scorePValue(scanner: PwmScanner, integerScore: number): number {
  * Every site of a sequence (codes in A, G, C, T) with p below `maxP`, both strands; sites that contain
  * N are not scored (FIMO skips them too). Sorted by p-value.
  */
-export function scanSequence(scanner: PwmScanner, codes: Uint8Array, maxP = DEFAULT_SCAN_P): MotifHit[] {
+export function scanSequence(scanner: PwmScanner, codes: Uint8Array, maxP = DEFAULT_SCAN_P, tally?: ScanTally): MotifHit[] {
   const w = scanner.width;
   const hits: MotifHit[] = [];
   outer: for (let s = 0; s + w <= codes.length; s++) {
@@ -123,6 +144,10 @@ export function scanSequence(scanner: PwmScanner, codes: Uint8Array, maxP = DEFA
       f += scanner.scaled[i * 4 + c];
       r += scanner.scaledRc[i * 4 + c];
     }
+    if (tally) {
+      tally[f - scanner.minScore]++;
+      tally[r - scanner.minScore]++;
+    }
     for (const [strand, score, matrix] of [['+', f, scanner.logOdds], ['-', r, scanner.logOddsRc]] as const) {
       const p = scorePValue(scanner, score);
       if (p >= maxP) continue;
@@ -130,7 +155,7 @@ export function scanSequence(scanner: PwmScanner, codes: Uint8Array, maxP = DEFA
       for (let i = 0; i < w; i++) exact += matrix[i * 4 + codes[s + i]];
       let site = '';
       for (let i = 0; i < w; i++) site += strand === '+' ? 'AGCT'[codes[s + i]] : 'TCGA'[codes[s + w - 1 - i]];
-      hits.push({ motif: scanner.motif, start: s, end: s + w, strand, score: exact, pValue: p, site });
+      hits.push({ motif: scanner.motif, start: s, end: s + w, strand, score: exact, pValue: p, level: score - scanner.minScore, site });
     }
   }
   return hits.sort((a, b) => a.pValue - b.pValue || a.start - b.start);

@@ -1,11 +1,16 @@
 /**
- * Position frequency matrices from JASPAR. JASPAR writes rows A, C, G, T (alphabetical); the model's
- * one-hot is A, G, C, T. Every matrix is turned into the model's order when it is read, here and only
- * here, so that attribution matrices, sequences and motifs share one column layout downstream — a
- * silent C/G swap would match every motif against the wrong strand's chemistry.
+ * Position frequency matrices from JASPAR files and MEME minimal-format files — the one motif type of
+ * TFBS Lens. Both formats write A, C, G, T (alphabetical); the model's one-hot is A, G, C, T. Every
+ * matrix is turned into the model's order when it is read, here and only here, so that attribution
+ * matrices, sequences, filters and motifs share one column layout downstream — a silent C/G swap
+ * would match every motif against the wrong strand's chemistry.
  */
 import { promises as fs } from 'fs';
+import * as path from 'path';
 import { InputError, ioErrorFrom } from '../core/errors';
+
+/** The one shipped collection (JASPAR 2024 CORE vertebrates, non-redundant), relative to the package root. */
+export const SHIPPED_JASPAR = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 
 export interface Motif {
   /** Matrix ID, e.g. "MA0139.2". */
@@ -72,12 +77,63 @@ export function parseJaspar(text: string, file = 'JASPAR text'): Motif[] {
   return motifs;
 }
 
-export async function readJaspar(file: string): Promise<Motif[]> {
+/** MEME's count of sites when a matrix header does not give nsites= (its own default). */
+const MEME_DEFAULT_NSITES = 20;
+
+/**
+ * Parses MEME minimal motif format ("MOTIF id [alt]", then "letter-probability matrix: … w= W
+ * nsites= N", then W rows of A C G T probabilities). Counts are probabilities × nsites, as MEME
+ * reads them. Errors name the file and line.
+ */
+export function parseMeme(text: string, file = 'MEME text'): Motif[] {
+  const motifs: Motif[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const alphabet = /^ALPHABET=\s*(\S+)/.exec(lines[n]);
+    if (alphabet && alphabet[1].toUpperCase() !== 'ACGT') throw new InputError(`alphabet ${alphabet[1]}: only DNA (ACGT) motifs can be read`, { file, line: n + 1 });
+    const m = /^MOTIF\s+(\S+)(?:\s+(\S+))?/.exec(lines[n]);
+    if (!m) continue;
+    const motifLine = n + 1;
+    while (n < lines.length && !/letter-probability matrix/.test(lines[n])) {
+      if (n > motifLine && /^MOTIF\s/.test(lines[n])) break;
+      n++;
+    }
+    if (n >= lines.length || !/letter-probability matrix/.test(lines[n])) throw new InputError(`motif ${m[1]} has no letter-probability matrix`, { file, line: motifLine });
+    const width = Number(/w=\s*(\d+)/.exec(lines[n])?.[1] ?? NaN);
+    const nsites = Number(/nsites=\s*([\d.eE+-]+)/.exec(lines[n])?.[1] ?? MEME_DEFAULT_NSITES);
+    if (!(width > 0)) throw new InputError(`motif ${m[1]}: the matrix header gives no width (w=)`, { file, line: n + 1 });
+    const counts = new Float64Array(width * 4);
+    const probs = new Float64Array(width * 4);
+    for (let i = 0; i < width; i++) {
+      const line = lines[++n]?.trim() ?? '';
+      const row = line.split(/\s+/).map(Number);
+      if (row.length !== 4 || row.some((v) => !Number.isFinite(v) || v < 0)) throw new InputError(`motif ${m[1]}: row ${i + 1} of ${width} is not four probabilities (A C G T): ${JSON.stringify(line.slice(0, 40))}`, { file, line: n + 1 });
+      const sum = row[0] + row[1] + row[2] + row[3];
+      if (!(sum > 0)) throw new InputError(`motif ${m[1]}: row ${i + 1} is all zero`, { file, line: n + 1 });
+      (['A', 'C', 'G', 'T'] as const).forEach((letter, c) => {
+        const b = JASPAR_ROW_TO_MODEL[letter];
+        probs[i * 4 + b] = row[c] / sum;
+        counts[i * 4 + b] = (row[c] / sum) * (nsites > 0 ? nsites : MEME_DEFAULT_NSITES);
+      });
+    }
+    motifs.push({ id: m[1], name: m[2] ?? m[1], width, counts, probs });
+  }
+  return motifs;
+}
+
+/** Whether text is MEME minimal format (else JASPAR). */
+export function isMemeText(text: string): boolean {
+  return /^(MEME version|MOTIF\s)/m.test(text) && !/^>/m.test(text);
+}
+
+/** Reads a JASPAR or MEME motif file (the format is told by its content). */
+export async function readMotifs(file: string): Promise<Motif[]> {
   const text = await fs.readFile(file, 'utf8').catch((e) => {
     throw ioErrorFrom(e, file, 'read');
   });
-  const motifs = parseJaspar(text, file);
-  if (!motifs.length) throw new InputError('no motif in the file (JASPAR format expected)', { file });
+  const meme = isMemeText(text);
+  const motifs = meme ? parseMeme(text, file) : parseJaspar(text, file);
+  if (!motifs.length) throw new InputError(`no motif in the file (${meme ? 'MEME' : 'JASPAR'} format expected)`, { file });
   return motifs;
 }
 

@@ -12,10 +12,15 @@
  * exactly as the query was (best over offsets and strands), per motif — so a long motif, or one with
  * many offsets, gets a null as long and as lucky as itself. The p-value is read from a Gumbel (maximum)
  * distribution fitted to those null scores by moments (the score is a maximum over alignments); the
- * plain permutation p-value, (1 + #null ≥ score)/(1 + shuffles), is reported beside it.
+ * plain permutation p-value, (1 + #null ≥ score)/(1 + shuffles), is reported beside it (it cannot go
+ * below 1/(1 + shuffles): the fitted tail is what reaches the small p-values a collection needs).
+ * Each match also carries its E-value (p × motifs compared) and q-value (Benjamini–Hochberg over the
+ * collection): src/motifs/significance.ts.
  */
 import { seededRandom } from '../core/random';
 import { Motif, reverseComplementMatrix } from './jaspar';
+import { standardise } from './correlation';
+import { benjaminiHochberg } from './significance';
 
 export interface TomtomOptions {
   minOverlap?: number;
@@ -40,6 +45,10 @@ export interface MotifMatch {
   overlap: number;
   /** Gumbel p-value against the shuffled-column null. */
   pValue: number;
+  /** p × motifs compared: matches this good expected by chance over the collection. */
+  eValue: number;
+  /** Benjamini–Hochberg over the collection's p-values. */
+  qValue: number;
   /** Permutation p-value, (1 + #null ≥ score)/(1 + shuffles). */
   permutationP: number;
 }
@@ -53,15 +62,6 @@ export interface PreparedCollection {
   totalColumns: number;
 }
 
-/** Writes column `src[i]` (4 values) standardised to mean 0 and unit norm into dst; flat → zeros. */
-function standardise(src: ArrayLike<number>, i: number, dst: Float64Array, j: number): void {
-  const m = (src[i * 4] + src[i * 4 + 1] + src[i * 4 + 2] + src[i * 4 + 3]) / 4;
-  let ss = 0;
-  for (let b = 0; b < 4; b++) ss += (src[i * 4 + b] - m) ** 2;
-  const norm = Math.sqrt(ss);
-  for (let b = 0; b < 4; b++) dst[j * 4 + b] = norm > 1e-12 ? (src[i * 4 + b] - m) / norm : 0;
-}
-
 export function prepareCollection(motifs: readonly Motif[]): PreparedCollection {
   const firstColumn = new Int32Array(motifs.length);
   let total = 0;
@@ -73,8 +73,8 @@ export function prepareCollection(motifs: readonly Motif[]): PreparedCollection 
   motifs.forEach((m, k) => {
     const rc = reverseComplementMatrix(m.probs, m.width);
     for (let i = 0; i < m.width; i++) {
-      standardise(m.probs, i, columns, firstColumn[k] + i);
-      standardise(rc, i, columns, firstColumn[k] + m.width + i);
+      standardise(m.probs, i * 4, columns, (firstColumn[k] + i) * 4);
+      standardise(rc, i * 4, columns, (firstColumn[k] + m.width + i) * 4);
     }
   });
   return { motifs: [...motifs], firstColumn, columns, totalColumns: total };
@@ -129,7 +129,7 @@ export function compareWithCollection(query: ArrayLike<number>, width: number, c
   const shuffles = opts.shuffles ?? DEFAULT_SHUFFLES;
   const T = col.totalColumns;
   const q = new Float64Array(width * 4);
-  for (let i = 0; i < width; i++) standardise(query, i, q, i);
+  for (let i = 0; i < width; i++) standardise(query, i * 4, q, i * 4);
   const corr = new Float64Array(width * T);
   for (let i = 0; i < width; i++) {
     for (let c = 0; c < T; c++) {
@@ -160,17 +160,23 @@ export function compareWithCollection(query: ArrayLike<number>, width: number, c
       if (s >= observed.score[k]) atLeast[k]++;
     }
   }
-  const matches: MotifMatch[] = [];
-  for (let k = 0; k < K; k++) {
+  const pValues = Array.from({ length: K }, (_, k) => {
     const mean = sum[k] / Math.max(1, shuffles);
     const sd = Math.sqrt(Math.max(0, sumSq[k] / Math.max(1, shuffles) - mean * mean));
+    return gumbelUpperTail(observed.score[k], mean, sd);
+  });
+  const qValues = benjaminiHochberg(pValues);
+  const matches: MotifMatch[] = [];
+  for (let k = 0; k < K; k++) {
     matches.push({
       motif: col.motifs[k],
       score: observed.score[k],
       offset: observed.offset[k],
       strand: observed.strand[k] ? '-' : '+',
       overlap: observed.overlap[k],
-      pValue: gumbelUpperTail(observed.score[k], mean, sd),
+      pValue: pValues[k],
+      eValue: pValues[k] * K,
+      qValue: qValues[k],
       permutationP: (1 + atLeast[k]) / (1 + shuffles),
     });
   }

@@ -16,11 +16,14 @@
  */
 import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
-import { denseInt8, lstmInt8, MS_DOMAIN } from './quantize';
+import { denseOfHiddenInt8, Int8Calibration, lstmInt8, MS_DOMAIN } from './quantize';
 
 export const CHUNK_INPUT = 'sequence';
 export const CHUNK_OFFSETS = 'offsets';
 export const CHUNK_OUTPUT = 'probabilities';
+/** Calibration outputs (ChunkGraphOptions.calibrationOutputs): the call's largest LSTM input and largest |LSTM output|. */
+export const CHUNK_LSTM_INPUT_MAX = 'lstm_input_max';
+export const CHUNK_LSTM_OUTPUT_MAX = 'lstm_output_max';
 
 const CHANNELS = 4;
 
@@ -54,8 +57,12 @@ export function padConvFilters(w: DanqWeights, block = FILTER_BLOCK): DanqWeight
 }
 
 export interface ChunkGraphOptions {
-  /** 'int8': LSTM and dense layers dynamically quantised (see quantize.ts); the convolution stays float32. */
+  /** 'int8': LSTM input projection and dense layers statically quantised (see quantize.ts); needs `calibration`. */
   precision?: 'fp32' | 'int8';
+  /** The activation maxima the int8 graph's scales come from. */
+  calibration?: Int8Calibration;
+  /** fp32 only: also output the call's largest LSTM input and dense-2 input (to calibrate int8 on). */
+  calibrationOutputs?: boolean;
   name?: string;
 }
 
@@ -95,15 +102,27 @@ export function buildDanqChunkModel(network: DanqWeights, options: ChunkGraphOpt
   const timeMajor = b.node('Gather', [positions, index], { axis: attr.int(0) }); // (T, N, K, F)
   const steps3 = b.node('Reshape', [timeMajor, b.ints('lstm_input_shape', [T, -1, F])]); // (T, N·K, F)
   const int8 = options.precision === 'int8';
-  const flat = int8 ? lstmInt8(b, w, steps3) : lstmOp(b, w, steps3);
+  const calibration = options.calibration;
+  if (int8 && !calibration) throw new RangeError('an int8 chunk graph needs the calibrated activation scales');
   const rows = T * 2 * arch.lstmHidden;
-  const d1 = int8
-    ? denseInt8(b, 'dense1', flat.name, flat.dense1W, w.dense1B, rows, arch.denseHidden)
-    : b.node('Gemm', [flat.name, b.init('dense1_W', [rows, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], w.dense1B)]);
-  const r1 = b.node('Relu', [d1]);
-  const d2 = int8
-    ? denseInt8(b, 'dense2', r1, w.dense2W, w.dense2B, arch.denseHidden, arch.outputs)
-    : b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], w.dense2W), b.init('dense2_B', [arch.outputs], w.dense2B)]);
+  let r1: string;
+  let lstmOutput = '';
+  if (int8) {
+    const flat = lstmInt8(b, w, steps3, calibration!);
+    r1 = b.node('Relu', [denseOfHiddenInt8(b, 'dense1', flat.name, calibration!.lstmOutputMax, flat.dense1W, w.dense1B, rows, arch.denseHidden)]);
+  } else {
+    const flat = lstmOp(b, w, steps3);
+    lstmOutput = flat.name;
+    r1 = b.node('Relu', [b.node('Gemm', [flat.name, b.init('dense1_W', [rows, arch.denseHidden], flat.dense1W), b.init('dense1_B', [arch.denseHidden], w.dense1B)])]);
+  }
+  // The second dense layer stays float32 in int8 too: it is ~1 % of the multiply-adds, and quantising
+  // its input (the ReLU outputs, unbounded) moved the shipped model's probabilities by up to 0.07.
+  const d2 = b.node('Gemm', [r1, b.init('dense2_W', [arch.denseHidden, arch.outputs], w.dense2W), b.init('dense2_B', [arch.outputs], w.dense2B)]);
+  const calibrating = !int8 && options.calibrationOutputs === true;
+  if (calibrating) {
+    b.node('ReduceMax', [steps3], { keepdims: attr.int(0) }, CHUNK_LSTM_INPUT_MAX);
+    b.node('ReduceMax', [b.node('Abs', [lstmOutput])], { keepdims: attr.int(0) }, CHUNK_LSTM_OUTPUT_MAX);
+  }
   b.node('Sigmoid', [d2], {}, CHUNK_OUTPUT);
   const graph: GraphSpec = {
     name: options.name ?? 'danq_chunk',
@@ -113,7 +132,10 @@ export function buildDanqChunkModel(network: DanqWeights, options: ChunkGraphOpt
       { name: CHUNK_INPUT, shape: ['chunks', 'length', CHANNELS] },
       { name: CHUNK_OFFSETS, elemType: 'int64', shape: ['windows'] },
     ],
-    outputs: [{ name: CHUNK_OUTPUT, shape: ['rows', arch.outputs] }],
+    outputs: [
+      { name: CHUNK_OUTPUT, shape: ['rows', arch.outputs] },
+      ...(calibrating ? [{ name: CHUNK_LSTM_INPUT_MAX, shape: [] }, { name: CHUNK_LSTM_OUTPUT_MAX, shape: [] }] : []),
+    ],
   };
   return {
     graph,

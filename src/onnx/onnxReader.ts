@@ -4,6 +4,7 @@
  * input and output names. Field numbers are onnx/onnx.proto3's, the same the writer (onnxModel.ts)
  * uses. Tensors stored outside the file (external data) are reported, not followed.
  */
+import { promises as fs } from 'fs';
 import { DataType } from './onnxModel';
 
 /** A decoded tensor: float32 and integer tensors are all that the graphs we rebuild hold. */
@@ -89,17 +90,24 @@ class ProtoReader {
 
   /** int64 varints: negative values are 10 bytes of two's complement; anything past 2^53 loses precision. */
   varint(): number {
-    let result = 0;
-    let shift = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.at >= this.buf.length) throw new RangeError('truncated varint');
-      const byte = this.buf[this.at++];
-      result += (byte & 0x7f) * shift;
-      shift *= 128;
-      if ((byte & 0x80) === 0) return i === 9 || result >= 2 ** 63 ? result - 2 ** 64 : result;
-    }
-    throw new RangeError('varint longer than 10 bytes');
+    const { value, next } = decodeVarint(this.buf, this.at);
+    this.at = next;
+    return value;
   }
+}
+
+/** The varint at `at` in `buf` (int64: a 10-byte value is a negative two's complement) and where the next field starts. */
+function decodeVarint(buf: Uint8Array, at: number): { value: number; next: number } {
+  let result = 0;
+  let shift = 1;
+  for (let i = 0; i < 10; i++) {
+    if (at + i >= buf.length) throw new RangeError('truncated varint');
+    const byte = buf[at + i];
+    result += (byte & 0x7f) * shift;
+    shift *= 128;
+    if ((byte & 0x80) === 0) return { value: i === 9 || result >= 2 ** 63 ? result - 2 ** 64 : result, next: at + i + 1 };
+  }
+  throw new RangeError('varint longer than 10 bytes');
 }
 
 const EMPTY = new Uint8Array(0);
@@ -246,14 +254,7 @@ export function readOnnxModel(bytes: Uint8Array): ReadModel {
     if (f.field === 1) model.irVersion = f.int;
     else if (f.field === 2) model.producerName = text.decode(f.bytes);
     else if (f.field === 7) graph = f.bytes;
-    else if (f.field === 8) {
-      const opset = { domain: '', version: 0 };
-      for (const g of new ProtoReader(f.bytes).fields()) {
-        if (g.field === 1) opset.domain = text.decode(g.bytes);
-        else if (g.field === 2) opset.version = g.int;
-      }
-      model.opsets.push(opset);
-    }
+    else if (f.field === 8) model.opsets.push(readOpset(f.bytes));
   }
   if (!graph) throw new RangeError('the file holds no graph');
   for (const f of new ProtoReader(graph).fields()) {
@@ -267,4 +268,57 @@ export function readOnnxModel(bytes: Uint8Array): ReadModel {
   // Graph inputs that are also initializers (IR < 4 style) are weights, not inputs.
   model.inputs = model.inputs.filter((name) => !model.initializers.has(name));
   return model;
+}
+
+/** OperatorSetIdProto: 1 domain, 2 version. */
+function readOpset(bytes: Uint8Array): { domain: string; version: number } {
+  const opset = { domain: '', version: 0 };
+  for (const g of new ProtoReader(bytes).fields()) {
+    if (g.field === 1) opset.domain = text.decode(g.bytes);
+    else if (g.field === 2) opset.version = g.int;
+  }
+  return opset;
+}
+
+/**
+ * The opsets an ONNX file imports (ModelProto field 8), read from the top level of the message only:
+ * the graph (field 7, nearly all of the file) is skipped by its length, so this costs a few small
+ * reads even for a 187 MB model. Throws RangeError on a malformed file.
+ */
+export async function readOnnxFileOpsets(file: string): Promise<Map<string, number>> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const read = async (at: number, length: number): Promise<Uint8Array> => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - at)));
+      if (buf.length) await handle.read(buf, 0, buf.length, at);
+      return buf;
+    };
+    const opsets = new Map<string, number>();
+    for (let at = 0; at < size; ) {
+      // A key and a length are at most 10 bytes each.
+      const head = await read(at, 20);
+      const key = decodeVarint(head, 0);
+      const wire = key.value % 8;
+      if (wire === 0) {
+        at += decodeVarint(head, key.next).next;
+      } else if (wire === 1 || wire === 5) {
+        at += key.next + (wire === 1 ? 8 : 4);
+      } else if (wire === 2) {
+        const length = decodeVarint(head, key.next);
+        const start = at + length.next;
+        if (start + length.value > size) throw new RangeError('truncated protobuf message');
+        if (Math.floor(key.value / 8) === 8) {
+          const opset = readOpset(await read(start, length.value));
+          opsets.set(opset.domain, opset.version);
+        }
+        at = start + length.value;
+      } else {
+        throw new RangeError(`unsupported protobuf wire type ${wire} at byte ${at}`);
+      }
+    }
+    return opsets;
+  } finally {
+    await handle.close();
+  }
 }

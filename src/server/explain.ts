@@ -6,14 +6,13 @@
  * keys, with the bins' positions, since the offsets are the record's), model and experiments: undo,
  * reopening or a second request cost nothing.
  */
-import { existsSync } from 'fs';
-import * as path from 'path';
 import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, runIsm } from '../attribution/ism';
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
-import { Annotation, annotate, motifsOfFactor } from '../motifs/annotate';
-import { Motif, readJaspar } from '../motifs/jaspar';
+import { Annotation, annotate } from '../motifs/annotate';
+import { FactorMotifs, factorMotifs, findShippedData } from '../motifs/factors';
+import { Motif, SHIPPED_JASPAR, readMotifs } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
 import { packAttributionRows } from '../shared/attributionStrip';
 import type { PackedLayout } from '../shared/layout';
@@ -21,7 +20,6 @@ import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainR
 import { RecordState, offsetsOnLines } from './documents';
 import { ScoringService } from './scoringService';
 
-export const JASPAR_FILE = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar');
 /** Explanations kept (each ≈ 1,000 bases × experiments of numbers). */
 const CACHE_ENTRIES = 32;
 /** Progress notifications at most this often. */
@@ -31,11 +29,7 @@ const EDITOR_SHUFFLES = 50;
 
 /** data/jaspar beside the tsc output (out/src/server) or the bundle (dist/). */
 export function findJaspar(from = __dirname): string | undefined {
-  for (const up of [['..', '..', '..'], ['..'], ['..', '..']]) {
-    const p = path.join(from, ...up, JASPAR_FILE);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return findShippedData(SHIPPED_JASPAR, from);
 }
 
 let collection: Promise<{ motifs: Motif[]; prepared: PreparedCollection } | undefined> | undefined;
@@ -43,7 +37,7 @@ function jaspar(): Promise<{ motifs: Motif[]; prepared: PreparedCollection } | u
   collection ??= (async () => {
     const file = findJaspar();
     if (!file) return undefined;
-    const motifs = await readJaspar(file);
+    const motifs = await readMotifs(file);
     return { motifs, prepared: prepareCollection(motifs) };
   })();
   return collection;
@@ -87,7 +81,7 @@ export class Explainer {
       return { ...hit, uri: p.uri, version, record, layout: state.layout, token: p.token, cached: true };
     }
     let last = 0;
-    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult => this.toResult(p, version, model.key, record, state.layout, r, a, complete);
+    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean, factors?: FactorMotifs[]): ExplainResult => this.toResult(p, version, model.key, record, state.layout, r, a, complete, factors);
     // The ISM stops at the first batch after the request is cancelled or the text changes.
     const stop = new AbortController();
     const cancel = (): void => stop.abort();
@@ -114,12 +108,12 @@ export class Explainer {
       signal.removeEventListener('abort', cancel);
     }
     const db = await jaspar();
-    const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))];
-    const scanMotifs = db ? factors.flatMap((f) => motifsOfFactor(db.motifs, f)) : [];
+    const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))].map((f) => factorMotifs(f, db?.motifs ?? []));
+    const scanMotifs = [...new Set(factors.flatMap((f) => f.motifs))];
     const from = bins[0] * binSize - ism.start;
     const to = Math.min(state.record.length, (bins[bins.length - 1] + 1) * binSize) - ism.start;
     const a = annotate(ism, { collection: db?.prepared, tomtom: { shuffles: EDITOR_SHUFFLES }, keepMatches: 1, scanMotifs, scanSpan: [Math.max(0, from), Math.min(ism.length, to)] });
-    const result = wrap(ism, a, true);
+    const result = wrap(ism, a, true, db ? factors : undefined);
     // Keyed by window content, the result stays right for that content even if the text has moved on.
     this.cache.set(key, result);
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
@@ -142,7 +136,7 @@ export class Explainer {
     return [Math.floor(offset / binSize)];
   }
 
-  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, layout: PackedLayout, r: IsmResult, a: Annotation | undefined, complete: boolean): ExplainResult {
+  private toResult(p: ExplainParams, version: number, modelKey: number, record: number, layout: PackedLayout, r: IsmResult, a: Annotation | undefined, complete: boolean, factors?: FactorMotifs[]): ExplainResult {
     // Mean over the experiments of the attribution, computed from what is done so far.
     const attribution: Array<number | null> = new Array(r.length).fill(null);
     let scale = 0;
@@ -152,8 +146,8 @@ export class Explainer {
       attribution[i] = round(values[i]);
       scale = Math.max(scale, Math.abs(values[i]));
     }
-    const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number): ExplainMotifMatch => ({
-      id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap),
+    const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number, stats: Pick<ExplainMotifMatch, 'eValue' | 'qValue' | 'permutationP'>): ExplainMotifMatch => ({
+      id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap), ...stats,
     });
     let bestMotif: ExplainMotifMatch | undefined;
     if (a?.topMatches.length && a.query) {
@@ -162,7 +156,7 @@ export class Explainer {
       const end = start + m.motif.width;
       const top = a.segments[0];
       const covered = Math.max(0, Math.min(end, top.end) - Math.max(start, top.start));
-      bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width);
+      bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width, { eValue: m.eValue, qValue: m.qValue, permutationP: m.permutationP });
     }
     return {
       uri: p.uri, version, modelKey, record, bins: r.bins, experiments: r.targets,
@@ -175,7 +169,8 @@ export class Explainer {
       byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
       segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
       bestMotif,
-      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap)),
+      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap, { qValue: h.qValue })),
+      factorMotifs: factors?.map((f) => ({ factor: f.factor, hgnc: f.row?.hgnc, binding: f.binding, partner: f.partner, motifs: f.motifs.length, note: f.note })),
       complete,
       token: p.token,
     };

@@ -314,10 +314,29 @@ export interface ExplainMotifMatch {
   end: number;
   strand: '+' | '-';
   pValue: number;
+  /** Tomtom-like only: p × motifs compared (a match is called below tfbsLens.motifEValue). */
+  eValue?: number;
+  /** Tomtom-like: Benjamini–Hochberg over the collection; FIMO-like: over the positions scanned. */
+  qValue?: number;
+  /** Tomtom-like only: the plain permutation p beside the fitted p. */
+  permutationP?: number;
   /** Tomtom-like: sum of column correlations; FIMO-like: log2-odds score. */
   score: number;
   /** Share of the site's bases inside important segments (0–1). */
   overlap: number;
+}
+
+/** What the factor → motif table says of one explained factor (src/motifs/factors.ts). */
+export interface ExplainFactorMotifs {
+  factor: string;
+  hgnc?: string;
+  binding: 'direct' | 'indirect' | 'none';
+  /** The partner whose matrices were scanned, when the factor binds through it. */
+  partner?: string;
+  /** Matrices scanned for it. */
+  motifs: number;
+  /** "no JASPAR matrix for X: …" or "X binds DNA through P: …". */
+  note?: string;
 }
 
 /** Rows of per-base values as 16-bit fixed point (src/shared/attributionStrip.ts packs and unpacks). */
@@ -351,10 +370,12 @@ export interface ExplainResult {
   byExperiment?: PackedAttributionRows;
   /** Important segments, strongest first, as record offsets. */
   segments: Array<{ start: number; end: number; score: number }>;
-  /** The top segment's best JASPAR match, when there is a segment. */
+  /** The top segment's best JASPAR match, when there is a segment: a match only when its E-value is small. */
   bestMotif?: ExplainMotifMatch;
   /** The focused factors' JASPAR sites in the explained bins (p < 1e-4), best first. */
   sites: ExplainMotifMatch[];
+  /** Per focused factor, the matrices scanned for it or why there are none (complete results). */
+  factorMotifs?: ExplainFactorMotifs[];
   /** False in progress notifications. */
   complete: boolean;
   /** Served from the cache (same window content, model and experiments). */

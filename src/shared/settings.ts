@@ -33,6 +33,8 @@ export interface TfbsSettings {
   cacheSizeMB: number;
   /** Python interpreter for training; empty: discover one that imports torch. */
   pythonPath: string;
+  /** Explain bin calls the top segment's best JASPAR match a match only below this E-value. */
+  motifEValue: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TfbsSettings> = Object.freeze({
@@ -47,6 +49,7 @@ export const DEFAULT_SETTINGS: Readonly<TfbsSettings> = Object.freeze({
   autoScore: true,
   cacheSizeMB: 256,
   pythonPath: '',
+  motifEValue: 0.1,
 });
 
 export const SETTINGS_SECTION = 'tfbsLens';
@@ -79,6 +82,7 @@ export function normaliseSettings(raw: unknown): TfbsSettings {
     autoScore: bool(r.autoScore, d.autoScore),
     cacheSizeMB: num(r.cacheSizeMB, d.cacheSizeMB, 16, 16384),
     pythonPath: str(r.pythonPath, d.pythonPath),
+    motifEValue: num(r.motifEValue, d.motifEValue, 0, 1000),
   };
 }
 

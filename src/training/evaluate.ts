@@ -19,6 +19,7 @@ import {
   MetricsSummary,
   meanCurve,
   microRocAuc,
+  perTargetCalibration,
   perTargetMetrics,
   qualifies,
   summarizeMetrics,
@@ -26,6 +27,9 @@ import {
 import { ensembleName, loadEnsemblePackages } from '../core/ensemble';
 import { Experiment, targetDifferences, uniqueLabel } from '../core/targets';
 import { Device } from '../core/engine';
+import { ModelPackage } from '../core/modelPackage';
+import { CalibrationSection, calibrationMarkdown, calibrationSection, renderReliabilityDiagramSvg } from './calibrationReport';
+import { unitSquareFrame, xmlEscape } from './svgPlot';
 import { openEnsembleEngine } from '../engine/openEngine';
 import { DatasetInfo, SplitName, availableSplits, openSplit, readPreparedDataset } from './datasets';
 
@@ -66,6 +70,8 @@ export interface ExperimentResult {
   averagePrecision: number | null;
   /** Counted in the summary (≥ minPositives positives and at least one negative). */
   qualifies: boolean;
+  /** Expected calibration error of this experiment's probabilities (its diagram: report.calibration.perExperiment). */
+  ece: number | null;
 }
 
 export interface PlottedCurve {
@@ -88,6 +94,8 @@ export interface EvaluationReport {
   experiments: ExperimentResult[];
   /** Curves on a grid of `gridPoints` FPR / recall values from 0 to 1. */
   curves: { gridPoints: number; meanRoc: number[] | null; meanPr: number[] | null; best: PlottedCurve[]; worst: PlottedCurve[] };
+  /** Expected calibration error and the reliability diagram (calibrationReport.ts). */
+  calibration: CalibrationSection;
 }
 
 /** Model outputs and dataset label columns must be the same experiments in the same order. */
@@ -107,7 +115,27 @@ export function checkTargetsMatch(modelTargets: readonly string[], dataTargets: 
   }
 }
 
+/** Every window of a split scored: probabilities and labels, row-major (samples × targets). */
+export interface ScoredSplit {
+  pkgs: ModelPackage[];
+  data: DatasetInfo;
+  split: SplitName;
+  samples: number;
+  samplesInSplit: number;
+  scores: Float32Array;
+  labels: Uint8Array;
+  engine: string;
+  reverseComplement: boolean;
+  batchSize: number;
+  seconds: number;
+}
+
 export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationReport> {
+  return reportFromScores(await scoreSplit(opts), opts.minPositives ?? DEFAULT_MIN_POSITIVES);
+}
+
+/** Scores every window of the split (both strands averaged unless asked otherwise). */
+export async function scoreSplit(opts: EvaluateOptions): Promise<ScoredSplit> {
   const pkgs = await loadEnsemblePackages([opts.modelDir, ...(opts.ensemble ?? [])]);
   const pkg = pkgs[0];
   const data: DatasetInfo = await readPreparedDataset(opts.dataDir);
@@ -179,11 +207,20 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
     await y.close();
   }
   const seconds = (Date.now() - started) / 1000;
+  return { pkgs, data, split, samples: n, samplesInSplit: inSplit, scores, labels, engine: engine.description, reverseComplement: rc, batchSize, seconds };
+}
 
-  const minPositives = opts.minPositives ?? DEFAULT_MIN_POSITIVES;
+/** The evaluation report of scored windows: ranking metrics, calibration, curves. */
+export function reportFromScores(scored: ScoredSplit, minPositives: number): EvaluationReport {
+  const { pkgs, data, split, samples: n, scores, labels, seconds, batchSize } = scored;
+  const pkg = pkgs[0];
+  const T = data.targets.length;
+  const rc = scored.reverseComplement;
+  const strands = rc ? 2 : 1;
   const { metrics, curves } = perTargetMetrics(scores, labels, n, T, { curvesFor: (_t, positives) => positives >= minPositives });
+  const calibration = perTargetCalibration(scores, labels, n, T);
   const summary = { ...summarizeMetrics(metrics, minPositives), microRocAuc: microRocAuc(scores, labels, n * T) };
-  const experiments = pkg.experiments.map((e, i) => experimentResult(e, metrics[i], minPositives));
+  const experiments = pkg.experiments.map((e, i) => experimentResult(e, metrics[i], minPositives, calibration.perTarget[i].ece));
   return {
     format: EVALUATION_FORMAT,
     formatVersion: 1,
@@ -192,19 +229,21 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
       name: ensembleName(pkgs), dir: pkg.dir, description: pkg.manifest.description, targets: T, inputLength: pkg.manifest.input.length,
       ...(pkgs.length > 1 ? { ensemble: pkgs.map((p) => p.dir) } : {}),
     },
-    data: { dir: data.dir, split, samples: n, samplesInSplit: inSplit, inputLength: L, source: data.source.description, splitRule: data.splitRule },
-    scoring: { engine: engine.description, reverseComplement: rc, batchSize, seconds, windowsPerSecond: seconds > 0 ? (n * strands) / seconds : 0 },
+    data: { dir: data.dir, split, samples: n, samplesInSplit: scored.samplesInSplit, inputLength: data.inputLength, source: data.source.description, splitRule: data.splitRule },
+    scoring: { engine: scored.engine, reverseComplement: rc, batchSize, seconds, windowsPerSecond: seconds > 0 ? (n * strands) / seconds : 0 },
     summary,
     experiments,
     curves: plottedCurves(experiments, pkg.experiments, curves),
+    calibration: calibrationSection(calibration, metrics, minPositives),
   };
 }
 
-function experimentResult(e: Experiment, m: BinaryMetrics, minPositives: number): ExperimentResult {
+function experimentResult(e: Experiment, m: BinaryMetrics, minPositives: number, ece: number | null): ExperimentResult {
   return {
     index: e.index, name: e.name, cell: e.cell, factor: e.factor, treatment: e.treatment,
     positives: m.positives, negatives: m.negatives, rocAuc: m.rocAuc, averagePrecision: m.averagePrecision,
     qualifies: qualifies(m, minPositives),
+    ece: ece === null ? null : Math.round(ece * 1e6) / 1e6,
   };
 }
 
@@ -247,7 +286,7 @@ function mdEscape(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-export function renderMarkdown(report: EvaluationReport, plots?: { roc: string; pr: string; histogram: string }): string {
+export function renderMarkdown(report: EvaluationReport, plots?: { roc: string; pr: string; histogram: string; reliability: string }): string {
   const s = report.summary;
   const lines: string[] = [];
   lines.push(`# Evaluation of ${mdEscape(report.model.name)} on the ${report.data.split} split`, '');
@@ -270,12 +309,13 @@ export function renderMarkdown(report: EvaluationReport, plots?: { roc: string; 
     lines.push('Best: ' + c.best.map((b) => `${mdEscape(b.label)} (${fmt(b.rocAuc)})`).join(', ') + '. ');
     lines.push('Worst: ' + c.worst.map((b) => `${mdEscape(b.label)} (${fmt(b.rocAuc)})`).join(', ') + '.', '');
   }
+  lines.push(...calibrationMarkdown(report.calibration, s.minPositives, plots?.reliability));
   lines.push('## Per experiment', '');
-  lines.push('| # | experiment | cell | factor | treatment | positives | ROC AUC | AP |');
-  lines.push('|---:|---|---|---|---|---:|---:|---:|');
+  lines.push('| # | experiment | cell | factor | treatment | positives | ROC AUC | AP | ECE |');
+  lines.push('|---:|---|---|---|---|---:|---:|---:|---:|');
   for (const e of report.experiments) {
     const mark = e.qualifies ? '' : ' ¹';
-    lines.push(`| ${e.index} | ${mdEscape(e.name)} | ${mdEscape(e.cell)} | ${mdEscape(e.factor)} | ${mdEscape(e.treatment)} | ${e.positives}${mark} | ${fmt(e.rocAuc)} | ${fmt(e.averagePrecision)} |`);
+    lines.push(`| ${e.index} | ${mdEscape(e.name)} | ${mdEscape(e.cell)} | ${mdEscape(e.factor)} | ${mdEscape(e.treatment)} | ${e.positives}${mark} | ${fmt(e.rocAuc)} | ${fmt(e.averagePrecision)} | ${fmt(e.ece, 4)} |`);
   }
   lines.push('', `¹ fewer than ${s.minPositives} positives (or no negative): not in the means.`, '');
   return lines.join('\n');
@@ -283,10 +323,6 @@ export function renderMarkdown(report: EvaluationReport, plots?: { roc: string; 
 
 const PALETTE_BEST = ['#1b7837', '#5aae61', '#a6dba0'];
 const PALETTE_WORST = ['#b2182b', '#ef8a62', '#f4a582'];
-
-function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 interface Series {
   label: string;
@@ -300,27 +336,7 @@ interface Series {
 function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], extra: string): string {
   const W = 640;
   const H = 480;
-  const left = 60;
-  const top = 40;
-  const size = 360;
-  const px = (x: number): number => left + x * size;
-  const py = (y: number): number => top + (1 - y) * size;
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${xmlEscape(title)}</text>`);
-  for (let i = 0; i <= 10; i++) {
-    const v = i / 10;
-    parts.push(`<line x1="${px(v)}" y1="${top}" x2="${px(v)}" y2="${top + size}" stroke="#eeeeee"/>`);
-    parts.push(`<line x1="${left}" y1="${py(v)}" x2="${left + size}" y2="${py(v)}" stroke="#eeeeee"/>`);
-    if (i % 2 === 0) {
-      parts.push(`<text x="${px(v)}" y="${top + size + 16}" text-anchor="middle">${v.toFixed(1)}</text>`);
-      parts.push(`<text x="${left - 6}" y="${py(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`);
-    }
-  }
-  parts.push(`<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#333333"/>`);
-  parts.push(`<text x="${left + size / 2}" y="${top + size + 36}" text-anchor="middle">${xmlEscape(xLabel)}</text>`);
-  parts.push(`<text x="18" y="${top + size / 2}" text-anchor="middle" transform="rotate(-90 18 ${top + size / 2})">${xmlEscape(yLabel)}</text>`);
+  const { parts, left, top, size, px, py } = unitSquareFrame(W, H, title, xLabel, yLabel);
   parts.push(extra.replace(/\{px:([\d.]+)\}/g, (_, v) => String(px(Number(v)))).replace(/\{py:([\d.]+)\}/g, (_, v) => String(py(Number(v)))));
   for (const s of series) {
     const n = s.values.length;
@@ -412,7 +428,7 @@ export function renderAucHistogramSvg(report: EvaluationReport): string {
   return parts.join('\n') + '\n';
 }
 
-export const PLOT_FILES = { roc: 'roc.svg', pr: 'pr.svg', histogram: 'auc-histogram.svg' } as const;
+export const PLOT_FILES = { roc: 'roc.svg', pr: 'pr.svg', histogram: 'auc-histogram.svg', reliability: 'reliability.svg' } as const;
 
 /** Writes whichever outputs are asked, each atomically. */
 export async function writeEvaluationOutputs(report: EvaluationReport, out: { json?: string; markdown?: string; plotsDir?: string }): Promise<string[]> {
@@ -424,20 +440,23 @@ export async function writeEvaluationOutputs(report: EvaluationReport, out: { js
       throw ioErrorFrom(e, parent, 'write');
     });
   }
-  let plotLinks: { roc: string; pr: string; histogram: string } | undefined;
+  let plotLinks: { roc: string; pr: string; histogram: string; reliability: string } | undefined;
   if (out.plotsDir) {
     const dir = path.resolve(out.plotsDir);
     await fs.mkdir(dir, { recursive: true }).catch((e) => {
       throw ioErrorFrom(e, dir, 'write');
     });
-    const files = { roc: path.join(dir, PLOT_FILES.roc), pr: path.join(dir, PLOT_FILES.pr), histogram: path.join(dir, PLOT_FILES.histogram) };
+    const files = {
+      roc: path.join(dir, PLOT_FILES.roc), pr: path.join(dir, PLOT_FILES.pr), histogram: path.join(dir, PLOT_FILES.histogram), reliability: path.join(dir, PLOT_FILES.reliability),
+    };
     await writeFileAtomic(files.roc, renderRocSvg(report));
     await writeFileAtomic(files.pr, renderPrSvg(report));
     await writeFileAtomic(files.histogram, renderAucHistogramSvg(report));
-    written.push(files.roc, files.pr, files.histogram);
+    await writeFileAtomic(files.reliability, renderReliabilityDiagramSvg(report.calibration, `Reliability diagram — ${report.model.name}, ${report.data.split} split`));
+    written.push(files.roc, files.pr, files.histogram, files.reliability);
     const base = out.markdown ? path.dirname(path.resolve(out.markdown)) : dir;
     const rel = (f: string): string => path.relative(base, f).split(path.sep).join('/');
-    plotLinks = { roc: rel(files.roc), pr: rel(files.pr), histogram: rel(files.histogram) };
+    plotLinks = { roc: rel(files.roc), pr: rel(files.pr), histogram: rel(files.histogram), reliability: rel(files.reliability) };
   }
   if (out.json) {
     await writeFileAtomic(out.json, JSON.stringify(report, null, 2) + '\n');

@@ -25,8 +25,8 @@ import { dinucleotideShuffle } from '../core/shuffle';
 import { Device } from '../core/engine';
 import { openEnsembleEngine } from '../engine/openEngine';
 import { buildScanner, scanSequence } from '../motifs/fimo';
-import { readJaspar } from '../motifs/jaspar';
-import { motifsOfFactor } from '../motifs/annotate';
+import { readMotifs } from '../motifs/jaspar';
+import { factorMotifs } from '../motifs/factors';
 
 export const PEAK_YARDSTICK_FORMAT = 'tfbs-lens-peak-yardstick';
 export const DEFAULT_SHUFFLES = 1;
@@ -212,7 +212,7 @@ export async function peakYardstick(opts: PeakYardstickOptions): Promise<PeakYar
   }
   let motifReference: PeakYardstickReport['motifReference'];
   if (opts.motifs) {
-    const chosenMotifs = motifsOfFactor(await readJaspar(opts.motifs), factor);
+    const chosenMotifs = factorMotifs(factor, await readMotifs(opts.motifs)).motifs;
     if (!chosenMotifs.length) throw new InputError(`no motif of factor "${factor}" in the JASPAR file`, { file: opts.motifs });
     motifReference = {
       file: opts.motifs,

@@ -1,8 +1,13 @@
 /**
  * `npm run fuzz`: every property of properties.ts for TFBS_FUZZ_RUNS cases in all (default 1,000,000),
- * split by weight; prints the cases and seconds of each. TFBS_FUZZ_SEED replays a run.
+ * split by weight, then the writer properties of writerProperties.ts for a fiftieth of that; prints
+ * the cases and seconds of each. TFBS_FUZZ_SEED replays a run.
  */
 import { casesFor, cleanUp, fuzzSeed } from './properties';
+import { cleanUpWriters, writerCasesFor } from './writerProperties';
+
+/** The writer properties write files: a fiftieth of the cases (20,000 of the default million). */
+const WRITER_SHARE = 50;
 
 async function main(): Promise<number> {
   const total = Number(process.env.TFBS_FUZZ_RUNS ?? 1_000_000);
@@ -14,7 +19,7 @@ async function main(): Promise<number> {
   let cases = 0;
   let failed = 0;
   try {
-    for (const [property, runs] of casesFor(total)) {
+    for (const [property, runs] of [...casesFor(total), ...writerCasesFor(Math.ceil(total / WRITER_SHARE))]) {
       const t0 = Date.now();
       try {
         await property.run(runs, seed);
@@ -27,6 +32,7 @@ async function main(): Promise<number> {
     }
   } finally {
     cleanUp();
+    cleanUpWriters();
   }
   console.log(`fuzz: ${cases.toLocaleString('en')} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failed} propert${failed === 1 ? 'y' : 'ies'} failed`);
   return failed ? 1 : 0;

@@ -1,6 +1,7 @@
 // The per-platform VSIX files (npm run package): each holds exactly its own platform's ONNX Runtime
 // binaries, the bundles, the webviews and the default model, and nothing of the development tree; and
-// the pruned node_modules still run (the staged linux-x64 CLI scores real sequence, TF.js loads).
+// the pruned node_modules still run (the staged linux-x64 CLI scores real sequence exactly as the
+// development tree does, TF.js loads).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -41,8 +42,8 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
     for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/chunkWorker.js', 'extension/dist/webview/heatmap.js',
       'extension/dist/webview/training.js', 'extension/models/default/model.onnx', 'extension/models/default/model.json', 'extension/python/tfbs_train.py',
       'extension/media/walkthrough/example.fa',
-      // JASPAR: Explain bin's motif names, tfbs train --motif-priors and tfbs import's channel check read them from here
-      'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
+      // JASPAR and the factor → motif table: Explain bin, tfbs motifs, tfbs train --motif-priors and tfbs import's channel check read them from here
+      'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/motifs/factor-motifs.tsv', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
       assert.ok(names.includes(needed), `${target}: ${needed} is missing`);
     }
     // The trainer is several modules (tfbs_train.py imports the others): every one must ship.
@@ -74,6 +75,18 @@ test('the staged linux-x64 extension runs from its pruned node_modules: the CLI 
     const region = spawnSync(process.execPath, [path.join(stage, 'bin', 'tfbs.js'), 'score', path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), '--threads', '2', '-o', path.join(tmp, 'region.bed')], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
     assert.equal(region.status, 0, `staged tfbs score of the 100 kb region failed:\n${region.stderr}`);
     assert.match(region.stderr, /shared-convolution chunks on 2 worker threads/, region.stderr);
+    // The staged bundle scores exactly as the development tree's compiled sources (out/, tsc): the same
+    // bytes for the per-window path (TSV) and the chunk-graph path (BED of the 100 kb region).
+    const dev = path.join(root, 'out', 'src', 'cli', 'run.js');
+    const devTsv = path.join(tmp, 'dev-peaks.tsv');
+    const devRun = spawnSync(process.execPath, [dev, 'score', fasta, '--format', 'tsv', '--targets', 'CTCF', '-o', devTsv], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(devRun.status, 0, `development tfbs score failed:\n${devRun.stderr}`);
+    assert.ok(fs.readFileSync(devTsv).equals(fs.readFileSync(out)), 'the staged CLI\'s TSV differs from the development tree\'s');
+    const devBed = path.join(tmp, 'dev-region.bed');
+    const devRegion = spawnSync(process.execPath, [dev, 'score', path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), '--threads', '2', '-o', devBed], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(devRegion.status, 0, `development tfbs score of the 100 kb region failed:\n${devRegion.stderr}`);
+    const stagedBed = fs.readFileSync(path.join(tmp, 'region.bed'));
+    assert.ok(stagedBed.length > 0 && fs.readFileSync(devBed).equals(stagedBed), 'the staged CLI\'s BED differs from the development tree\'s');
     const tfjs = spawnSync(process.execPath, ['-e', "const tf=require('@tensorflow/tfjs-core');require('@tensorflow/tfjs-layers');require('@tensorflow/tfjs-backend-wasm');tf.setBackend('wasm').then(ok=>{if(!ok)process.exit(3);return tf.ready()}).then(()=>console.log(tf.getBackend()))"],
       { cwd: stage, encoding: 'utf8', timeout: 60_000 });
     assert.equal(tfjs.status, 0, `TF.js does not load from the staged node_modules:\n${tfjs.stderr}`);

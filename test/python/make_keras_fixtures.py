@@ -2,7 +2,7 @@
 Keras writes (no Keras needed): tf.keras 2 HDF5 (Sequential and functional), Keras 0.2 / Theano HDF5
 as in the original DanQ release, and a Keras 3 `.keras` zip. Sizes are scaled down so tests stay fast.
 
-usage: make_keras_fixtures.py OUTDIR [MOTIFS.meme]
+usage: make_keras_fixtures.py OUTDIR [MOTIFS.jaspar]
        make_keras_fixtures.py --danq-keras0-full OUTDIR   (only the full-size DanQ Keras 0 file)
 """
 import io
@@ -261,22 +261,28 @@ def keras3_zip(outdir):
         z.writestr("model.weights.h5", buf.getvalue())
 
 
-def read_meme(path):
-    motifs, cur = [], None
+def read_jaspar(path):
+    """JASPAR count matrices as (width, 4) probabilities in the file's A, C, G, T order."""
+    motifs, rows = [], None
     for line in open(path):
-        if line.startswith("MOTIF"):
-            cur = []
-            motifs.append(cur)
-        elif cur is not None and line.strip() and line.strip()[0].isdigit() and len(line.split()) == 4:
-            cur.append([float(v) for v in line.split()])
-    return [np.array(m) for m in motifs if m]
+        line = line.strip()
+        if line.startswith(">"):
+            rows = {}
+            motifs.append(rows)
+        elif rows is not None and line[:1] in "ACGT" and line:
+            rows[line[0]] = [float(v) for v in line[1:].replace("[", " ").replace("]", " ").split()]
+    out = []
+    for r in motifs:
+        m = np.array([r["A"], r["C"], r["G"], r["T"]]).T
+        out.append(m / m.sum(axis=1, keepdims=True))
+    return out
 
 
-def motif_filters(outdir, meme):
+def motif_filters(outdir, jaspar):
     """A model trained on A,C,G,T input, in effect: its 12 filters are JASPAR log-odds matrices in
     A,C,G,T column order. Imported as A,G,C,T (the default) it must be refused as a likely mismatch."""
     L, K, F = 101, 19, 12
-    motifs = [m for m in read_meme(meme) if 12 <= len(m) <= K][:F]
+    motifs = [m for m in read_jaspar(jaspar) if 12 <= len(m) <= K][:F]
     kernel = np.zeros((K, 4, F), dtype=np.float32)
     for f, m in enumerate(motifs):
         lo = np.log2((m + 0.01) / 0.26)

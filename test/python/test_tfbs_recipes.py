@@ -203,6 +203,16 @@ class FirstLayer(unittest.TestCase):
         with self.assertRaises(recipes.RecipeError):
             recipes.select_motifs(motifs, "NOT_A_FACTOR", [], 26)
 
+    def test_motif_selection_through_the_factor_table(self):
+        # ENCODE labels are not JASPAR names: GABP is GABPA, NRSF is REST, PU.1 is SPI1; Pol2 has none.
+        motifs = recipes.parse_jaspar(jaspar_text())
+        chosen, _ = recipes.select_motifs(motifs, "targets", ["K562|GABP|None", "GM12878|NRSF|None", "GM12878|Pol2|None"], 26)
+        self.assertEqual(sorted(m[0] for m in chosen), ["MA0062.4", "MA0138.3"])
+        chosen, _ = recipes.select_motifs(motifs, "PU.1,eGFP-JunB", [], 26)
+        self.assertEqual(sorted(m[0] for m in chosen), ["MA0080.7", "MA0490.3", "MA1132.2", "MA1133.2", "MA1134.2", "MA1135.2",
+                                                        "MA1136.1", "MA1137.2", "MA1138.2", "MA1139.2", "MA1140.3"])
+        self.assertIsNone(recipes.table_matrix_ids(recipes.read_factor_table(), "NOT_A_FACTOR"))
+
 
 class Validation(unittest.TestCase):
     CONFIG = {"conv_filters": 32, "conv_kernel": 11}

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../fixtures/danqModel';
@@ -58,4 +58,45 @@ test('compare-cv.js refuses what it cannot pair, with one line and exit 1', () =
   const notReport = compare({ hello: 1 }, report([]));
   assert.equal(notReport.code, 1);
   assert.match(notReport.stderr, /a\.json: not a scripts\/cross-validate\.js report/);
+});
+
+test('compare-cv.js: a clear loss on every pair is "candidate worse", in the table, the summary and --json', () => {
+  const base = report([run(1, 1, 0.75, 0.80), run(1, 2, 0.76, 0.81), run(2, 1, 0.65, 0.70), run(2, 2, 0.655, 0.71)]);
+  const cand = report([run(1, 1, 0.70, 0.60), run(1, 2, 0.71, 0.62), run(2, 1, 0.60, 0.61), run(2, 2, 0.603, 0.60)]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfbs-comparecv-json-'));
+  try {
+    const json = path.join(dir, 'out.json');
+    const r = compare(base, cand, ['--json', json]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\| 2 \| 2 \| 0\.6550 \| 0\.6030 \| −0\.0520 \| 0\.7100 \| 0\.6000 \| −0\.1100 \|/);
+    // Deltas −0.05, −0.05, −0.05, −0.052: mean −0.0505; seed spread 0.01 (fold 2 of the baseline: 0.655 − 0.65 = 0.005, candidate fold 1: 0.01).
+    assert.match(r.stdout, /held-out fold ROC AUC: 4 pairs; mean Δ −0\.0505 \(range −0\.0520 to −0\.0500\); seed spread 0\.0100; candidate worse\n/);
+    assert.match(r.stdout, /CTCF peaks ROC AUC: 4 pairs; mean Δ −0\.1475 \(range −0\.2000 to −0\.0900\); seed spread 0\.0200; candidate worse/);
+    const out = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(out.complete, true);
+    assert.equal(out.heldOutFold.verdict, 'candidate worse');
+    assert.ok(Math.abs(out.heldOutFold.meanDelta - -0.0505) < 1e-12);
+    assert.ok(Math.abs(out.heldOutFold.seedSpread - 0.01) < 1e-12);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compare-cv.js: mixed pairs are not distinguishable even when the mean gain exceeds the seed spread; a loss inside the spread is not "worse"', () => {
+  // Held-out: +0.10 on fold 1, −0.01 on fold 2 (mean +0.045 > seed spread 0.01) — pairs against: no verdict.
+  // Peaks: −0.005 on every pair, inside the spread 0.02: no verdict either.
+  const base = report([run(1, 1, 0.70, 0.60), run(1, 2, 0.71, 0.62), run(2, 1, 0.60, 0.60), run(2, 2, 0.605, 0.61)]);
+  const cand = report([run(1, 1, 0.80, 0.595), run(1, 2, 0.81, 0.615), run(2, 1, 0.59, 0.595), run(2, 2, 0.595, 0.605)]);
+  const r = compare(base, cand);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /held-out fold ROC AUC: 4 pairs; mean Δ \+0\.0450 \(range −0\.0100 to \+0\.1000\); seed spread 0\.0100; not distinguishable\n/);
+  assert.match(r.stdout, /CTCF peaks ROC AUC: 4 pairs; mean Δ −0\.0050 \(range −0\.0050 to −0\.0050\); seed spread 0\.0200; not distinguishable\n/);
+});
+
+test('compare-cv.js: one seed a fold has no seed spread to judge by, however large the gain', () => {
+  const base = { ...report([run(1, 1, 0.60), run(2, 1, 0.61)]), seeds: [1], runsExpected: 2 };
+  const cand = { ...report([run(1, 1, 0.90), run(2, 1, 0.91)]), seeds: [1], runsExpected: 2 };
+  const r = compare(base, cand);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /held-out fold ROC AUC: 2 pairs; mean Δ \+0\.3000 \(range \+0\.3000 to \+0\.3000\); seed spread –; no seed spread yet \(one seed a fold\)\n/);
 });

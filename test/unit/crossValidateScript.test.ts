@@ -9,6 +9,62 @@ import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../fixtures/danqModel';
+import { NpyRowReader } from '../../src/core/npy';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { openEngine } from '../../src/engine/openEngine';
+
+/** ROC AUC as the Mann–Whitney U statistic over tie-averaged ranks (written here, not the metrics module's). */
+function mannWhitneyAuc(scores: number[], labels: number[]): number | null {
+  const order = scores.map((s, i) => ({ s, y: labels[i] })).sort((a, b) => a.s - b.s);
+  let rankSumPos = 0;
+  let pos = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && order[j].s === order[i].s) j++;
+    const rank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) if (order[k].y) (rankSumPos += rank), pos++;
+    i = j;
+  }
+  const neg = order.length - pos;
+  return pos && neg ? (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg) : null;
+}
+
+/**
+ * A fold's mean ROC AUC from scratch: the model scores the split's windows (and, with `rc`, their
+ * reverse complements, built here: in A,G,C,T order the complement of channel c is 3 − c), and every
+ * experiment with >= 5 positives and a negative counts.
+ */
+async function independentMeanAuc(modelDir: string, dataDir: string, split: string, rc: boolean): Promise<number> {
+  const x = await NpyRowReader.open(path.join(dataDir, `${split}_X.npy`));
+  const y = await NpyRowReader.open(path.join(dataDir, `${split}_y.npy`));
+  const engine = await openEngine(await loadModelPackage(modelDir), { threads: 1 });
+  try {
+    const [n, L, C] = x.header.shape;
+    const T = y.header.shape[1];
+    const raw = await x.readRows(0, n);
+    const labels = await y.readRows(0, n);
+    const forward = Float32Array.from(raw);
+    const p = await engine.run(forward, n);
+    if (rc) {
+      const reverse = new Float32Array(n * L * C);
+      for (let s = 0; s < n; s++) for (let i = 0; i < L; i++) for (let c = 0; c < C; c++) reverse[(s * L + i) * C + c] = raw[(s * L + (L - 1 - i)) * C + (C - 1 - c)];
+      const q = await engine.run(reverse, n);
+      for (let i = 0; i < p.length; i++) p[i] = (p[i] + q[i]) / 2;
+    }
+    const aucs: number[] = [];
+    for (let t = 0; t < T; t++) {
+      const col = Array.from({ length: n }, (_, s) => labels[s * T + t]);
+      const positives = col.reduce((a, v) => a + v, 0);
+      const auc = mannWhitneyAuc(Array.from({ length: n }, (_, s) => p[s * T + t]), col);
+      if (positives >= 5 && auc !== null) aucs.push(auc);
+    }
+    return aucs.reduce((a, v) => a + v, 0) / aucs.length;
+  } finally {
+    await engine.dispose();
+    await x.close();
+    await y.close();
+  }
+}
 
 const SCRIPT = path.join(repoRoot(), 'scripts', 'cross-validate.js');
 
@@ -43,6 +99,18 @@ test('cross-validate.js: 2 folds × 2 seeds train, are scored on their own held-
     // The fold datasets keep the dataset code's gap: fold 2's validation block ends 5 samples before its test block.
     const fold2 = JSON.parse(readFileSync(path.join(work, 'fold-2', 'data', 'dataset.json'), 'utf8'));
     assert.match(fold2.splitRule, /test = samples 150\.\.299 \(150\); valid = samples 115\.\.144 \(30\)/);
+
+    // The reported held-out AUC is the model's on its own test fold, both strands averaged: recomputed
+    // here from the windows. Tolerance 1e-3: ONNX Runtime may round a score differently in another
+    // batch; a wrong split, strand rule or AUC is off by far more (checked below on this very run).
+    const run21 = report.runs.find((r: { fold: number; seed: number }) => r.fold === 2 && r.seed === 1);
+    const modelDir = path.join(work, 'fold-2', 'seed-1');
+    const dataDir = path.join(work, 'fold-2', 'data');
+    const expected = await independentMeanAuc(modelDir, dataDir, 'test', true);
+    assert.ok(Math.abs(run21.test.meanRocAuc - expected) < 1e-3, `reported ${run21.test.meanRocAuc}, recomputed ${expected}`);
+    for (const [what, other] of [['the training split', await independentMeanAuc(modelDir, dataDir, 'train', true)], ['the forward strand alone', await independentMeanAuc(modelDir, dataDir, 'test', false)]] as const) {
+      assert.ok(Math.abs(other - expected) > 1e-3, `${what} gives ${other}, too close to ${expected} for the check above to tell them apart`);
+    }
 
     // A second run reuses the finished models and gives the same figures.
     const again = run(args);

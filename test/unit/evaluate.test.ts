@@ -13,6 +13,7 @@ import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { prepareDataset } from '../../src/training/datasets';
 import { EvaluationReport, evaluateModel, renderMarkdown, writeEvaluationOutputs } from '../../src/training/evaluate';
 import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { prepareSmallDeepsea } from '../fixtures/deepseaDataset';
 import { CliResult, runTfbs } from '../fixtures/cli';
 
 const data = path.join(repoRoot(), 'data');
@@ -28,12 +29,7 @@ before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-eval-'));
   model = path.join(work, 'model');
   await writeDanqModelPackage(model, DANQ_TINY, 5);
-  deepsea = path.join(work, 'deepsea');
-  // 400 samples: 390 usable → test = 39 windows after a 5-sample gap.
-  await prepareDataset({
-    kind: 'numpy', x: path.join(data, 'deepsea-subset', 'X_train.npy.zip'), y: path.join(data, 'deepsea-subset', 'y_train.npy.zip'),
-    targets: deepseaTargets(), maxSamples: 400,
-  }, deepsea);
+  deepsea = await prepareSmallDeepsea(path.join(work, 'deepsea'));
   report = await evaluateModel({ modelDir: model, dataDir: deepsea, threads: 1 });
 });
 after(async () => {
@@ -85,6 +81,38 @@ test('end to end on the real DeepSEA subset: strands averaged, per-experiment AU
     }
   }
   assert.ok(checked > 100, `${checked} experiments with both classes`);
+
+  // Expected calibration error, 10 equal-width bins, from the engine's own outputs.
+  const hand = (p: number[], l: number[]): { ece: number; counts: number[] } => {
+    const counts = new Array<number>(10).fill(0);
+    const sp = new Array<number>(10).fill(0);
+    const sy = new Array<number>(10).fill(0);
+    p.forEach((v, i) => {
+      const b = Math.min(9, Math.floor(v * 10));
+      counts[b]++;
+      sp[b] += v;
+      sy[b] += l[i];
+    });
+    return { ece: counts.reduce((a, c, b) => a + (c ? (c / p.length) * Math.abs(sp[b] / c - sy[b] / c) : 0), 0), counts };
+  };
+  const allP: number[] = [];
+  const allL: number[] = [];
+  const eces: number[] = [];
+  for (const e of report.experiments) {
+    const p = Array.from({ length: n }, (_, i) => Math.fround((out[i * 690 + e.index] + out[(n + i) * 690 + e.index]) / 2));
+    const l = Array.from({ length: n }, (_, i) => y[i * 690 + e.index]);
+    allP.push(...p);
+    allL.push(...l);
+    const h = hand(p, l);
+    assert.ok(Math.abs((e.ece as number) - h.ece) < 1e-6, `${e.name}: ECE ${e.ece} vs ${h.ece}`);
+    assert.deepEqual(report.calibration.perExperiment[e.index].bins.map((b) => b[0]), h.counts);
+    if (e.qualifies) eces.push(h.ece);
+  }
+  const pooled = hand(allP, allL);
+  assert.ok(Math.abs((report.calibration.pooled.ece as number) - pooled.ece) < 1e-6);
+  assert.deepEqual(report.calibration.pooled.bins.map((b) => b.count), pooled.counts);
+  assert.equal(report.calibration.qualifying, report.summary.qualifying);
+  assert.ok(Math.abs((report.calibration.meanEce as number) - eces.reduce((a, v) => a + v, 0) / eces.length) < 1e-6);
   const qualifying = report.experiments.filter((e) => e.positives >= 5 && e.negatives > 0);
   assert.equal(report.summary.qualifying, qualifying.length);
   const mean = qualifying.reduce((a, e) => a + (e.rocAuc as number), 0) / qualifying.length;
@@ -101,7 +129,7 @@ test('--no-rc scores the forward strand only, and the figures change', async () 
 test('reports: JSON, Markdown with the summary first and one row per experiment, self-contained SVG plots', async () => {
   const out = path.join(work, 'report');
   const written = await writeEvaluationOutputs(report, { json: path.join(out, 'r.json'), markdown: path.join(out, 'r.md'), plotsDir: path.join(out, 'plots') });
-  assert.equal(written.length, 5);
+  assert.equal(written.length, 6);
   const json = JSON.parse(readFileSync(path.join(out, 'r.json'), 'utf8')) as EvaluationReport;
   assert.equal(json.experiments.length, 690);
   assert.equal(json.curves.meanRoc?.length, 201);
@@ -112,7 +140,11 @@ test('reports: JSON, Markdown with the summary first and one row per experiment,
   assert.match(md, /\| 2 \| GM12878\\\|CTCF\\\|None \| GM12878 \| CTCF \| None \| \d+/);
   assert.equal(lines.filter((l) => /^\| \d+ \|/.test(l)).length, 690);
   assert.match(md, /!\[ROC curves\]\(plots\/roc\.svg\)/);
-  for (const f of ['roc.svg', 'pr.svg', 'auc-histogram.svg']) {
+  assert.match(md, /!\[Reliability diagram\]\(plots\/reliability\.svg\)/);
+  assert.ok(md.indexOf('## Calibration') < md.indexOf('## Per experiment'));
+  assert.equal(lines.filter((l) => /^\| 0\.\d–[01]\.\d \|/.test(l)).length, 10, 'the pooled reliability table has 10 rows');
+  assert.equal(json.calibration.perExperiment.length, 690);
+  for (const f of ['roc.svg', 'pr.svg', 'auc-histogram.svg', 'reliability.svg']) {
     const svg = readFileSync(path.join(out, 'plots', f), 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\n$/);
@@ -122,6 +154,9 @@ test('reports: JSON, Markdown with the summary first and one row per experiment,
   const roc = readFileSync(path.join(out, 'plots', 'roc.svg'), 'utf8');
   assert.equal((roc.match(/<polyline /g) ?? []).length, report.curves.best.length + report.curves.worst.length + 1);
   assert.match(roc, /mean of \d+ experiments/);
+  const diagram = readFileSync(path.join(out, 'plots', 'reliability.svg'), 'utf8');
+  assert.equal((diagram.match(/<circle /g) ?? []).length, report.calibration.pooled.bins.filter((b) => b.count > 0).length, 'one point per filled bin');
+  assert.match(diagram, /ECE \d\.\d{4}/);
   assert.equal(renderMarkdown(report).includes('!['), false, 'no image links without plots');
 });
 
@@ -204,6 +239,20 @@ test('tfbs evaluate (the command): summary on stdout, files written, usage error
   assert.match(r.stdout, /ROC AUC      mean \d\.\d{3}, median \d\.\d{3}, micro \d\.\d{3}/);
   assert.match(r.stderr, /wrote .*r\.md/);
   assert.equal(JSON.parse(readFileSync(path.join(out, 'r.json'), 'utf8')).data.samples, 20);
+  assert.match(r.stdout, /calibration  ECE \d\.\d{4} over all 13800 \(window, experiment\) pairs; mean .* \(10 equal-width bins\)/);
+  assert.equal(r.stdout.split('\n').filter((l) => /^ {13}\d\.\d–[01]\.\d +(\d\.\d{4}|–) +(\d\.\d{4}|–) +\d+$/.test(l)).length, 10, r.stdout);
+  const study = runCommand('evaluate', ['--model', model, '--data', deepsea, '--fit-calibration', '--threads', '1', '-o', path.join(out, 'study.json')]);
+  assert.equal(study.code, 0, study.stderr);
+  assert.match(study.stdout, /fitted on valid \(39 windows\), judged on test \(39 windows\):/);
+  assert.match(study.stdout, /fitted on test \(39 windows\), judged on valid \(39 windows\):/);
+  assert.match(study.stdout, /Not the training-level cross-validation/);
+  const studyJson = JSON.parse(readFileSync(path.join(out, 'study.json'), 'utf8'));
+  assert.equal(studyJson.folds.length, 2);
+  assert.equal(studyJson.folds[0].rows.length, 7);
+  assert.equal(studyJson.verdict.length, 6);
+  const noSplit = runCommand('evaluate', ['--model', model, '--data', deepsea, '--fit-calibration', '--split', 'test']);
+  assert.equal(noSplit.code, 2);
+  assert.match(noSplit.stderr, /--split does not apply to --fit-calibration/);
   const noData = runCommand('evaluate', ['--model', model]);
   assert.equal(noData.code, 2);
   assert.match(noData.stderr, /--data DIR is required/);

@@ -20,7 +20,7 @@ let fixtures: string;
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-import-cli-'));
   fixtures = path.join(work, 'fixtures');
-  const r = spawnSync('/usr/bin/python3', [path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), fixtures, path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme')], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('/usr/bin/python3', [path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), fixtures, path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar')], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
 });
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
-import { readMemeMotifs } from '../../src/import/channels';
+import { readMotifs } from '../../src/motifs/jaspar';
 import { importModel, ImportOptions } from '../../src/import/index';
 import { runTfbs } from '../fixtures/cli';
 import { repoRoot } from '../fixtures/danqModel';
@@ -34,7 +34,7 @@ before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-import-parity-'));
   fixtures = path.join(work, 'fixtures');
   python([path.join(repoRoot(), 'test', 'python', 'selene_fixtures.py'), 'make', fixtures]);
-  python([path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), fixtures, path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme')]);
+  python([path.join(repoRoot(), 'test', 'python', 'make_keras_fixtures.py'), fixtures, path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar')]);
 });
 
 after(async () => {
@@ -192,7 +192,7 @@ test('a Keras 3 .keras zip (Keras 3 hard_sigmoid) matches the reference', async 
 });
 
 test('an A,C,G,T model imported with --channels ACGT scores A,G,C,T input as the model scores its own order', async () => {
-  const motifs = await readMemeMotifs(path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme'));
+  const motifs = await readMotifs(path.join(repoRoot(), 'data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar'));
   const r = await checkParity({ file: path.join(fixtures, 'motifs_acgt.h5'), acgt: true, opts: { motifs } });
   assert.equal(r.outputs, 2);
   const m = JSON.parse(await fs.readFile(path.join(work, 'pkg-motifs_acgt.h5', 'model.json'), 'utf8'));

@@ -5,12 +5,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { IsmResult, runIsm } from '../../src/attribution/ism';
 import { CHANNEL_COUNT, codesFromString, reverseComplementOneHot } from '../../src/core/encoding';
-import { Substitution } from '../../src/core/engine';
+import { InferenceEngine, Substitution } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
+import { openSubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { DanqArchitecture } from '../../src/onnx/danq';
 import { patchFirstStep, substitutionLayout } from '../../src/onnx/substitutionGraph';
-import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
 import { randomDna, realRegionWindows } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
@@ -28,6 +29,19 @@ function maxDiff(a: IsmResult, b: IsmResult): number {
   }
   for (let t = 0; t < a.pRef.length; t++) d = Math.max(d, Math.abs(a.pRef[t] - b.pRef[t]));
   return d;
+}
+
+/** Counts what an engine scores from now on: mutants through the substitution path, windows whole. */
+function countPaths(engine: InferenceEngine): { mutants: number; wholeWindows: number } {
+  const counts = { mutants: 0, wholeWindows: 0 };
+  const prepare = engine.prepareSubstitutions!.bind(engine);
+  engine.prepareSubstitutions = async (references, count) => {
+    const scorer = await prepare(references, count);
+    return scorer && { ...scorer, run: (mutants) => ((counts.mutants += mutants.length), scorer.run(mutants)) };
+  };
+  const run = engine.run.bind(engine);
+  engine.run = (input, count) => ((counts.wholeWindows += count), run(input, count));
+  return counts;
 }
 
 // Pool 13 / width 26 (the shipped shape: no partial pool window); pool 7 / width 11 (three positions
@@ -52,7 +66,12 @@ test('the substitution path gives whole-window ISM\'s numbers: both strands, a s
         const targets = Array.from({ length: arch.outputs }, (_, t) => t).filter((t) => t !== 1);
         // Bin 3's window [200, 1200) holds the N; bins 0–1 hang over the record's start.
         for (const bins of [[3], [0, 1]]) {
+          const counts = countPaths(engine);
           const fast = await runIsm(engine, codes, bins, targets, { binSize: 200 });
+          // Every mutant went through the substitution path, none as a whole window.
+          if (bins.length === 1) assert.equal(counts.mutants, 3 * 2 * fast.done.reduce((a, b) => a + b, 0), 'mutants through the substitution path');
+          else assert.ok(counts.mutants >= 3 * 2 * fast.done.reduce((a, b) => a + b, 0), `${counts.mutants} mutants through the substitution path`);
+          assert.equal(counts.wholeWindows, 0, 'no window scored whole on the fast path');
           const plain = await runIsm(engine, codes, bins, targets, { binSize: 200, substitutions: false });
           const d = maxDiff(fast, plain);
           assert.ok(d <= TOLERANCE, `${JSON.stringify(arch)} bins ${bins}: max |Δp| ${d}`);
@@ -142,5 +161,29 @@ test('the shipped model: substitutions of real windows (both strands) equal scor
     await scorer.dispose();
   } finally {
     await engine.dispose();
+  }
+});
+
+test('the substitution-graph probe refuses graphs that disagree with the network, and accepts their own', async () => {
+  const dir = await tempDir();
+  try {
+    const arch: DanqArchitecture = { ...DANQ_TINY, outputs: 5 };
+    // One recurrent weight moved: graphs built from `wrong` are wrong graphs of `right`'s network.
+    const { right, wrong } = await writeRightAndWrongPackages(dir, arch, 21, 'lstmR');
+    const network = await openOnnxEngine(await loadModelPackage(right.dir), { threads: 1, chunks: false });
+    try {
+      const options = { ...cpuSessionOptions(1), executionProviders: ['cpu'] };
+      const refused = await openSubstitutionSessions(loadOrt(), await loadModelPackage(wrong.dir), options, (x, n) => network.run(x, n));
+      assert.equal(refused.ok, false);
+      assert.match(refused.ok ? '' : refused.reason, /^the substitution graphs differ from the network by \d\.\de-\d+ on a probe$/);
+      const accepted = await openSubstitutionSessions(loadOrt(), await loadModelPackage(right.dir), options, (x, n) => network.run(x, n));
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.reason);
+      assert.ok(accepted.probeDiff <= TOLERANCE);
+      await accepted.sessions.release();
+    } finally {
+      await network.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });

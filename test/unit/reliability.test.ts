@@ -15,11 +15,10 @@ import {
   passesFloor,
   validateReliability,
 } from '../../src/core/reliability';
-import { prepareDataset } from '../../src/training/datasets';
-import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { prepareSmallDeepsea } from '../fixtures/deepseaDataset';
 import { runTfbs } from '../fixtures/cli';
 
-const data = path.join(repoRoot(), 'data');
 let work: string;
 let model: string;
 let deepsea: string;
@@ -28,12 +27,7 @@ before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-reliability-'));
   model = path.join(work, 'model');
   await writeDanqModelPackage(model, DANQ_TINY, 5);
-  deepsea = path.join(work, 'deepsea');
-  // 400 samples: test = 39 windows after a 5-sample gap; train = the first 312.
-  await prepareDataset({
-    kind: 'numpy', x: path.join(data, 'deepsea-subset', 'X_train.npy.zip'), y: path.join(data, 'deepsea-subset', 'y_train.npy.zip'),
-    targets: deepseaTargets(), maxSamples: 400,
-  }, deepsea);
+  deepsea = await prepareSmallDeepsea(path.join(work, 'deepsea'));
 });
 after(async () => {
   await fs.rm(work, { recursive: true, force: true });

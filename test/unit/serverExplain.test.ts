@@ -182,3 +182,18 @@ test('an edit during an explanation drops it (ContentModified): no attribution o
   assert.equal(again.complete, true);
   assert.equal(again.version, edited);
 });
+
+test('motif answers carry their statistics; a factor without a JASPAR matrix is told, not left without sites', async () => {
+  // Outputs 0 and 1 of the tiny model are Dnd41 CTCF and Dnd41 EZH2 (Polycomb: no DNA-binding matrix).
+  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 9, character: 0 }, experiments: [0, 1], token: 'factor-motifs' });
+  assert.deepEqual(r.factorMotifs?.map((f) => [f.factor, f.binding, f.motifs]), [['CTCF', 'direct', 3], ['EZH2', 'none', 0]]);
+  assert.match(r.factorMotifs![1].note!, /^no JASPAR matrix for EZH2: Polycomb PRC2 methyltransferase; no sequence-specific DNA-binding domain$/);
+  // The planted CTCF site, with its q-value over the positions scanned.
+  const site = r.sites.find((s) => s.id === 'MA0139.2')!;
+  assert.ok(site.qValue !== undefined && site.qValue >= site.pValue && site.qValue < 0.05, JSON.stringify(site));
+  if (r.bestMotif) {
+    // E = p × the 879 matrices compared; q ≤ E; the permutation p beside the fitted one.
+    assert.ok(Math.abs(r.bestMotif.eValue! - 879 * r.bestMotif.pValue) < 1e-9 * Math.max(1, r.bestMotif.eValue!));
+    assert.ok(r.bestMotif.qValue! <= r.bestMotif.eValue! && r.bestMotif.permutationP! > 0);
+  }
+});

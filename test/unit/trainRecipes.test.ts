@@ -18,7 +18,7 @@ import { EnvironmentError, UsageError } from '../../src/core/errors';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { buildScanner } from '../../src/motifs/fimo';
-import { readJaspar } from '../../src/motifs/jaspar';
+import { readMotifs } from '../../src/motifs/jaspar';
 import { danqWeightsFromOnnx } from '../../src/onnx/danqFromOnnx';
 import { DanqWeights } from '../../src/onnx/danq';
 import { readOnnxModel } from '../../src/onnx/onnxReader';
@@ -143,7 +143,7 @@ test('RC-shared conv + JASPAR motif priors + shift augmentation + input dropout 
   assert.equal(recipe.reverseComplementSharedConv.learnedFilters, 8);
 
   // (e) Filters 16..19 are the two motifs' log-odds / best score, centred, then their reverse complements.
-  const motifs = await readJaspar(JASPAR);
+  const motifs = await readMotifs(JASPAR);
   recipe.motifPriors.described.forEach((d: { id: string; offset: number; scale: number; width: number }, m: number) => {
     const motif = motifs.find((x) => x.id === d.id)!;
     const lo = buildScanner(motif).logOdds;

@@ -11,6 +11,8 @@ import { loadModelPackage } from '../../core/modelPackage';
 import { reliabilityFromEvaluation, reliabilityFromYardstick, writePackageReliability } from '../../training/measureReliability';
 import { RELIABILITY_FILE } from '../../core/reliability';
 import { DEFAULT_MIN_POSITIVES } from '../../core/metrics';
+import { calibrationText } from '../../training/calibrationReport';
+import { calibrationStudy, calibrationStudyText } from '../../training/calibrationStudy';
 import { DEFAULT_FACTOR, DEFAULT_SHUFFLES, DEFAULT_SHUFFLE_SEED, peakYardstick, yardstickSummaryText } from '../../training/yardstick';
 import { choiceOption, intOption, listOption, stringOption } from '../args';
 import { CliCommand } from '../command';
@@ -32,13 +34,14 @@ export function summaryText(r: EvaluationReport): string {
     `ROC AUC      mean ${fmt(s.meanRocAuc)}, median ${fmt(s.medianRocAuc)}, micro ${fmt(s.microRocAuc)}`,
     `AP           mean ${fmt(s.meanAveragePrecision)}, median ${fmt(s.medianAveragePrecision)} (positive rate ${fmt(s.meanPositiveRate)})`,
     `time         ${formatSeconds(r.scoring.seconds)} (${r.scoring.windowsPerSecond.toFixed(0)} windows/s, ${r.scoring.engine})`,
+    calibrationText(r.calibration, s.minPositives),
   ].join('\n');
 }
 
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
-  usage: 'evaluate --data DIR [--model DIR] [--ensemble DIR]… [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR] [--write-reliability]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--ensemble DIR]… [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json] [--write-reliability]',
+  usage: 'evaluate --data DIR [--model DIR] [--ensemble DIR]… [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR] [--write-reliability]\n    or: tfbs evaluate --data DIR --fit-calibration [--model DIR] [-o study.json]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--ensemble DIR]… [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json] [--write-reliability]',
   positionals: { min: 0, max: 0 },
   options: {
     model: MODEL_OPTION,
@@ -53,12 +56,13 @@ export const evaluateCommand: CliCommand = {
     'max-samples': { type: 'string', value: 'N', description: 'score only the first N samples of the split' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'JSON report (every experiment, curves)' },
     markdown: { type: 'string', value: 'FILE', description: 'Markdown report (summary, then one row per experiment)' },
-    plots: { type: 'string', value: 'DIR', description: 'write roc.svg, pr.svg and auc-histogram.svg there' },
+    plots: { type: 'string', value: 'DIR', description: 'write roc.svg, pr.svg, auc-histogram.svg and reliability.svg (the reliability diagram) there' },
     peaks: { type: 'string', value: 'FASTA', description: 'out-of-region yardstick: these peak sequences against their dinucleotide shuffles (instead of --data)' },
     factor: { type: 'string', value: 'NAME', description: `with --peaks: the factor whose experiments are scored (default ${DEFAULT_FACTOR})` },
     shuffles: { type: 'string', value: 'N', description: `with --peaks: shuffled negatives per peak (default ${DEFAULT_SHUFFLES})` },
     motifs: { type: 'string', value: 'JASPAR', description: 'with --peaks: also score the factor\'s motifs from this JASPAR file alone, as a reference' },
     seed: { type: 'string', value: 'N', description: `with --peaks: seed of the shuffles (default ${DEFAULT_SHUFFLE_SEED})` },
+    'fit-calibration': { type: 'boolean', description: 'with --data: fit temperature and Platt calibration (per experiment, pooled per factor, one map for all) on the valid block and judge it on the test block, and the other way round; prints ECE, log-loss, ROC AUC and AP of each against the uncalibrated model' },
     'write-reliability': { type: 'boolean', description: `record the per-experiment numbers in the model package (${RELIABILITY_FILE}): held-out ROC AUC, AP and positives with --data, the out-of-region yardstick with --peaks; the other part is kept` },
   },
 
@@ -78,7 +82,7 @@ export const evaluateCommand: CliCommand = {
     const modelDir = stringOption(args, 'model') ?? defaultModelDir();
     if (peaks !== undefined) {
       if (dataDir !== undefined) throw new UsageError('--peaks and --data are two different evaluations; give one');
-      for (const o of ['split', 'markdown', 'plots', 'min-positives', 'max-samples', 'rc'] as const) {
+      for (const o of ['split', 'markdown', 'plots', 'min-positives', 'max-samples', 'rc', 'fit-calibration'] as const) {
         if (args.options[o] !== undefined) throw new UsageError(`--${o === 'rc' ? 'no-rc' : o} does not apply to --peaks (both strands are always averaged there)`);
       }
       let bar: ProgressBar | undefined;
@@ -116,6 +120,31 @@ export const evaluateCommand: CliCommand = {
       if (args.options[o] !== undefined) throw new UsageError(`--${o} applies only to --peaks`);
     }
     if (!dataDir) throw new UsageError('--data DIR is required (a prepared dataset; make one with tfbs dataset prepare), or --peaks FASTA for the out-of-region yardstick');
+    if (args.options['fit-calibration'] === true) {
+      for (const o of ['split', 'markdown', 'plots', 'max-samples', 'write-reliability', 'ensemble'] as const) {
+        if (args.options[o] !== undefined) throw new UsageError(`--${o} does not apply to --fit-calibration (it scores the whole valid and test blocks with one model)`);
+      }
+      let bar: ProgressBar | undefined;
+      const study = await calibrationStudy({
+        modelDir, dataDir, reverseComplement: args.options.rc !== false, batchSize, threads, device,
+        minPositives: intOption(args, 'min-positives', DEFAULT_MIN_POSITIVES, 1),
+        signal: io.signal,
+        onNotice: (m) => io.log(`notice: ${m}`),
+        onProgress: (done, total) => {
+          bar ??= new ProgressBar(total, io.interactive, 'calibration');
+          bar.update(done, `${done}/${total} samples`);
+          if (done === total) {
+            bar.done();
+            bar = undefined;
+          }
+        },
+      });
+      const json = stringOption(args, 'output');
+      if (json) await writeFileAtomic(json, JSON.stringify(study, null, 2) + '\n');
+      process.stdout.write(calibrationStudyText(study) + '\n');
+      if (json) io.log(`wrote ${json}`);
+      return 0;
+    }
     const split = choiceOption(args, 'split', SPLIT_NAMES, 'test');
     if (writeReliability && split === 'train') {
       throw new UsageError('--write-reliability needs held-out data: the train split is what the model learned from (use --split test or valid)');

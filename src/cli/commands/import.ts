@@ -4,7 +4,8 @@ import * as path from 'path';
 import { UsageError } from '../../core/errors';
 import { loadModelPackage } from '../../core/modelPackage';
 import { openEngine } from '../../engine/openEngine';
-import { ChannelOrder, readMemeMotifs } from '../../import/channels';
+import { ChannelOrder } from '../../import/channels';
+import { SHIPPED_JASPAR, readMotifs } from '../../motifs/jaspar';
 import { importModel } from '../../import/index';
 import { KERAS0_PRESETS, SEYA_BIDIRECTIONAL_READINGS, SeyaBidirectionalReading } from '../../import/keras0';
 import { intOption, stringOption } from '../args';
@@ -12,7 +13,6 @@ import { CliCommand } from '../command';
 import { packageRoot } from '../paths';
 
 /** JASPAR 2024 CORE vertebrates (non-redundant), shipped in data/ for the channel-order check. */
-export const DEFAULT_MOTIFS = path.join('data', 'jaspar', 'JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme');
 
 export const importCommand: CliCommand = {
   name: 'import',
@@ -30,7 +30,7 @@ export const importCommand: CliCommand = {
     name: { type: 'string', value: 'NAME', description: 'model name (default: the file name)' },
     'all-outputs': { type: 'boolean', description: 'with --targets deepsea: keep all 919 outputs of a 919-output model' },
     logits: { type: 'boolean', description: 'the model ends without an activation: append a sigmoid' },
-    motifs: { type: 'string', value: 'FILE', description: 'MEME motifs for the channel-order check (default: the shipped JASPAR 2024 vertebrates)' },
+    motifs: { type: 'string', value: 'FILE', description: 'JASPAR or MEME motifs for the channel-order check (default: the shipped JASPAR 2024 vertebrates)' },
     'channel-check': { type: 'boolean', description: 'compare first-layer filters with JASPAR under both channel orders (default on; --no-channel-check skips it)' },
     force: { type: 'boolean', description: 'replace a model package (or empty folder) at --out; a folder with other files is refused' },
     'selene-class': { type: 'string', value: 'danq|deepsea', description: "PyTorch state dicts: Selene's class (default: recognised from the keys)" },
@@ -49,8 +49,8 @@ export const importCommand: CliCommand = {
     const root = packageRoot();
     let motifs;
     if (args.options['channel-check'] !== false) {
-      const motifFile = stringOption(args, 'motifs') ?? path.join(root, DEFAULT_MOTIFS);
-      if (existsSync(motifFile)) motifs = await readMemeMotifs(motifFile);
+      const motifFile = stringOption(args, 'motifs') ?? path.join(root, SHIPPED_JASPAR);
+      if (existsSync(motifFile)) motifs = await readMotifs(motifFile);
       else io.log(`notice: no motif file at ${motifFile}; the channel order is not checked`);
     }
     const result = await importModel(file, {

@@ -6,7 +6,7 @@ import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { CHANNELS } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
 import { FastaRecordInfo, readFastaEvents } from '../../core/fasta';
-import { placeBases, placePosition, placementOf } from '../../core/genomic';
+import { placeBases, placePosition, placeSpan, placementOf } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
 import { uniqueLabel } from '../../core/targets';
 import { binCount } from '../../core/windows';
@@ -15,6 +15,7 @@ import { openEngine } from '../../engine/openEngine';
 import { intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { MIN_RELIABILITY_OPTION, selectOutputs } from '../outputSelection';
+import { writeSegmentMatches } from '../ismMotifs';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
@@ -22,7 +23,7 @@ import { MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scor
 export const ismCommand: CliCommand = {
   name: 'ism',
   summary: 'in-silico mutagenesis of one bin or a selection: every substitution\'s effect (TSV) and per-base attribution (bedGraph)',
-  usage: 'ism <fasta> (--bin N | --region START-END) [--record NAME] [--targets NAME,...] [--model DIR] [--no-rc] [-o out.tsv] [--bedgraph FILE]',
+  usage: 'ism <fasta> (--bin N | --region START-END) [--record NAME] [--targets NAME,...] [--model DIR] [--no-rc] [-o out.tsv] [--bedgraph FILE] [--motifs FILE [--db FILE]]',
   positionals: { min: 1, max: 1 },
   options: {
     bin: { type: 'string', value: 'N', description: '0-based index of the bin to explain (bins of the model\'s size, 200 bp)' },
@@ -36,6 +37,8 @@ export const ismCommand: CliCommand = {
     batch: { type: 'string', value: 'N', description: `mutants per inference batch, both strands counted (default: the engine's; ${DEFAULT_ISM_BATCH} when each mutant is a whole window)` },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'TSV of every substitution (default stdout)' },
     bedgraph: { type: 'string', value: 'FILE', description: 'bedGraph of the per-base attribution (default: beside -o, .attribution.bedGraph)' },
+    motifs: { type: 'string', value: 'FILE', description: 'TSV of each important segment with its JASPAR matches (E-value, q-value; significant at E < 0.1)' },
+    db: { type: 'string', value: 'FILE', description: 'with --motifs: the motif collection, JASPAR or MEME (default: the shipped JASPAR 2024)' },
   },
 
   async run(args, io) {
@@ -61,6 +64,8 @@ export const ismCommand: CliCommand = {
     const batchSize = args.options.batch === undefined ? undefined : intOption(args, 'batch', DEFAULT_ISM_BATCH, 1, 4096);
     const output = stringOption(args, 'output');
     const bedgraphPath = stringOption(args, 'bedgraph') ?? (output ? output.replace(/\.tsv$/i, '') + '.attribution.bedGraph' : undefined);
+    const motifsPath = stringOption(args, 'motifs');
+    if (args.options.db !== undefined && motifsPath === undefined) throw new UsageError('--db needs --motifs FILE (where to write the segments and their matches)');
 
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
     const binSize = pkg.manifest.binSize;
@@ -134,12 +139,23 @@ export const ismCommand: CliCommand = {
         }
         await graph.write(text);
       }
+      let motifSummary = '';
+      if (motifsPath) {
+        const sink = await AtomicFile.open(motifsPath).then((f) => (files.push(f), f));
+        const what = `${targets.length === 1 ? labels[0] : `mean of ${targets.length} experiments`}, bins ${bins.join(',')} of ${record.uniqueName}`;
+        const r = await writeSegmentMatches(sink, result, targets.map((t) => pkg.experiments[t]), what, (a, b) => {
+          // A segment of a (-) record lies mirrored on the genome, like every other output of it.
+          const [start, end] = placeSpan(placement, result.start + a, result.start + b);
+          return { chrom, start, end, reverse: minus };
+        }, { db: stringOption(args, 'db') });
+        motifSummary = `; ${r.segments} important segment${r.segments === 1 ? '' : 's'}, ${r.significant} with a JASPAR match at E < 0.1`;
+      }
       for (const f of files) await f.commit();
       const substitutions = result.done.reduce((n, d) => n + 3 * d, 0);
       io.log(
         `mutated ${positions.toLocaleString('en')} positions (${substitutions.toLocaleString('en')} substitutions) for bin${bins.length > 1 ? 's' : ''} ${bins.join(', ')} of "${record.uniqueName}", ` +
           `${targets.length} experiment${targets.length === 1 ? '' : 's'}, in ${formatSeconds(seconds)} (${engine.description})` +
-          (output ? ` → ${output}` : '') + (bedgraphPath ? `, ${bedgraphPath}` : ''),
+          (output ? ` → ${output}` : '') + (bedgraphPath ? `, ${bedgraphPath}` : '') + (motifsPath ? `, ${motifsPath}` : '') + motifSummary,
       );
       return 0;
     } catch (e) {

@@ -48,7 +48,7 @@ export const scoreCommand: CliCommand = {
     device: DEVICE_OPTION,
     threads: THREADS_OPTION,
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
-    precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM and dense layers quantised, refused unless its held-out accuracy check passes; default fp32)' },
+    precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM input and first dense layer quantised with fixed scales, so values never depend on the batch; refused unless its held-out accuracy check passes; default fp32)' },
     chunks: { type: 'boolean', description: 'share the convolution between consecutive bins (default; --no-chunks: one window at a time)' },
     shard: { type: 'string', value: 'K/N', description: 'score only part K of N of the genome (contiguous, bin-aligned, by the .fai), for tfbs merge; with --format bins' },
     resume: { type: 'boolean', description: 'journaled run (needs -o and a .fai): after a kill or crash the same command with --resume goes on from the last completed chunk; bed, bedgraph, bigwig, narrowpeak' },

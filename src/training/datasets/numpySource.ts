@@ -20,38 +20,14 @@ import {
   rowElements,
   streamNpyRows,
 } from '../../core/npy';
-import { checkFractions, formatFraction, splitSizes } from './splits';
+import { BlockLayout, contiguousLayout } from '../../core/splitLayout';
+import { formatFraction } from './splits';
 import { DEFAULT_FRACTIONS, DatasetInfo, NumpySpec, PrepareOptions, SplitName, SplitSummary } from './types';
 import { DatasetDirectory, SplitWriter, newManifest, throwIfCancelled } from './writer';
 
 export const DEFAULT_NUMPY_BIN_SIZE = 200;
-
-/** Where each sample goes: contiguous blocks with gaps between them. */
-export interface BlockLayout {
-  samples: number;
-  gap: number;
-  blocks: { split: SplitName; start: number; end: number }[];
-}
-
-export function contiguousLayout(samples: number, inputLength: number, binSize: number, fractions = DEFAULT_FRACTIONS): BlockLayout {
-  checkFractions(fractions);
-  const gap = Math.ceil(inputLength / binSize);
-  const gaps = fractions.test > 0 ? 2 : 1;
-  const usable = samples - gap * gaps;
-  if (usable < (fractions.test > 0 ? 3 : 2)) {
-    throw new UsageError(`too few samples for a contiguous split: ${samples} samples, and ${gap * gaps} are dropped as gaps between blocks`);
-  }
-  const sizes = splitSizes(usable, fractions, 'contiguous split');
-  const blocks: BlockLayout['blocks'] = [];
-  let at = 0;
-  for (const split of ['train', 'valid', 'test'] as const) {
-    if (sizes[split] === 0) continue;
-    if (blocks.length) at += gap;
-    blocks.push({ split, start: at, end: at + sizes[split] });
-    at += sizes[split];
-  }
-  return { samples, gap, blocks };
-}
+export { contiguousLayout };
+export type { BlockLayout };
 
 export function describeLayout(layout: BlockLayout, inputLength: number, binSize: number): string {
   const parts = layout.blocks.map((b) => `${b.split} = samples ${b.start}..${b.end - 1} (${b.end - b.start})`);

@@ -9,8 +9,9 @@
 export const DATASET_FORMAT = 'tfbs-lens-dataset';
 export const DATASET_FORMAT_VERSION = 1;
 export const DATASET_MANIFEST_FILE = 'dataset.json';
-export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
-export type SplitName = (typeof SPLIT_NAMES)[number];
+import type { SplitFractions, SplitName } from '../../core/splitLayout';
+export { DEFAULT_FRACTIONS, SPLIT_NAMES } from '../../core/splitLayout';
+export type { SplitFractions, SplitName } from '../../core/splitLayout';
 
 export function splitFiles(split: SplitName): { x: string; y: string } {
   return { x: `${split}_X.npy`, y: `${split}_y.npy` };
@@ -49,15 +50,6 @@ export interface DatasetInfo extends DatasetManifest {
   /** Absolute path of the dataset directory. */
   dir: string;
 }
-
-/** Fractions of the samples per split (test may be 0: no test split). */
-export interface SplitFractions {
-  train: number;
-  valid: number;
-  test: number;
-}
-
-export const DEFAULT_FRACTIONS: SplitFractions = { train: 0.8, valid: 0.1, test: 0.1 };
 
 interface CommonSpec {
   /** Add a reverse-complement copy of every training sample (labels copied); valid/test unchanged. */

@@ -1,0 +1,225 @@
+/**
+ * A small stand-in for the `vscode` module, so client code (src/client/*) runs under node:test. It holds
+ * only what the client tests use, records what the code under test asks of the editor (messages shown,
+ * providers and commands registered, dialogs opened) and lets a test set what the editor answers
+ * (workspace trust, open documents, dialog choices). Anything else the client modules touch at load
+ * time is a harmless placeholder. Import this module before any src/client module.
+ */
+import Module from 'module';
+import * as path from 'path';
+
+type Listener<T> = (e: T) => unknown;
+
+export class EventEmitter<T> {
+  private listeners: Array<Listener<T>> = [];
+  readonly event = (l: Listener<T>): { dispose(): void } => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+export class Position {
+  constructor(readonly line: number, readonly character: number) {}
+  isBefore(o: Position): boolean {
+    return this.line < o.line || (this.line === o.line && this.character < o.character);
+  }
+}
+
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(a: number | Position, b: number | Position, c?: number, d?: number) {
+    this.start = typeof a === 'number' ? new Position(a, b as number) : a;
+    this.end = typeof a === 'number' ? new Position(c as number, d as number) : (b as Position);
+  }
+  contains(p: Position): boolean {
+    return !p.isBefore(this.start) && p.isBefore(this.end);
+  }
+}
+
+export class Uri {
+  private constructor(readonly scheme: string, readonly fsPath: string) {}
+  static file(p: string): Uri {
+    return new Uri('file', path.resolve(p));
+  }
+  get path(): string {
+    return this.fsPath;
+  }
+  toString(): string {
+    return `${this.scheme}://${this.fsPath}`;
+  }
+}
+
+export class CodeLens {
+  constructor(readonly range: Range, readonly command?: { title: string; command: string; arguments?: unknown[] }) {}
+}
+
+export class MarkdownString {
+  isTrusted: unknown;
+  constructor(readonly value = '') {}
+}
+
+export class Hover {
+  constructor(readonly contents: MarkdownString) {}
+}
+
+export class Disposable {
+  constructor(private readonly f: () => void = () => undefined) {}
+  dispose(): void {
+    this.f();
+  }
+}
+
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+
+export class CancellationError extends Error {}
+
+/** A text document as the client code reads it. */
+export interface FakeDocument {
+  uri: Uri;
+  languageId: string;
+  version: number;
+  isClosed: boolean;
+  getText(): string;
+}
+
+export function fakeDocument(file: string, text: string, languageId = 'fasta'): FakeDocument {
+  return { uri: Uri.file(file), languageId, version: 1, isClosed: false, getText: () => text };
+}
+
+type Call = { api: string; args: unknown[] };
+
+/** What the editor answers and what it was asked; reset between tests with `resetFakeVscode`. */
+export const fake = {
+  trusted: true,
+  calls: [] as Call[],
+  /** Answer of the next dialogs and pickers (undefined: the user pressed Escape). */
+  answers: new Map<string, unknown>(),
+  documents: [] as FakeDocument[],
+  codeLensProviders: [] as Array<{ provideCodeLenses(doc: FakeDocument, token: unknown): unknown }>,
+  commands: new Map<string, (...args: unknown[]) => unknown>(),
+  activeTab: undefined as { input: unknown } | undefined,
+  statSize: new Map<string, number>(),
+  onDidOpenTextDocument: new EventEmitter<FakeDocument>(),
+  onDidChangeTabs: new EventEmitter<void>(),
+};
+
+export function resetFakeVscode(): void {
+  fake.trusted = true;
+  fake.calls = [];
+  fake.answers.clear();
+  fake.documents = [];
+  fake.codeLensProviders = [];
+  fake.commands.clear();
+  fake.activeTab = undefined;
+  fake.statSize.clear();
+  fake.onDidOpenTextDocument = new EventEmitter<FakeDocument>();
+  fake.onDidChangeTabs = new EventEmitter<void>();
+}
+
+export const callsTo = (api: string): unknown[][] => fake.calls.filter((c) => c.api === api).map((c) => c.args);
+
+/** Records the call and answers what the test set for it. */
+const recorded = (api: string) => (...args: unknown[]): Promise<unknown> => {
+  fake.calls.push({ api, args });
+  return Promise.resolve(fake.answers.get(api));
+};
+
+const noDisposable = { dispose: () => undefined };
+const noEvent = (): { dispose(): void } => noDisposable;
+
+/** Any property the tests do not model: a callable, constructible placeholder that answers nothing. */
+function placeholder(name: string): unknown {
+  const f = function () {
+    return noDisposable;
+  };
+  return new Proxy(f, {
+    get: (_t, p) => (p === 'prototype' ? {} : typeof p === 'symbol' ? undefined : placeholder(`${name}.${String(p)}`)),
+  });
+}
+
+const api: Record<string, unknown> = {
+  EventEmitter, Position, Range, Uri, CodeLens, MarkdownString, Hover, Disposable, TabInputText, CancellationError,
+  workspace: {
+    get isTrusted() {
+      return fake.trusted;
+    },
+    get textDocuments() {
+      return fake.documents;
+    },
+    get workspaceFolders() {
+      return undefined;
+    },
+    onDidOpenTextDocument: (l: Listener<FakeDocument>) => fake.onDidOpenTextDocument.event(l),
+    onDidCloseTextDocument: noEvent,
+    onDidChangeTextDocument: noEvent,
+    onDidChangeConfiguration: noEvent,
+    getConfiguration: () => ({ get: (_k: string, d: unknown) => d }),
+    fs: {
+      stat: (uri: Uri) => {
+        const size = fake.statSize.get(uri.fsPath);
+        return size === undefined ? Promise.reject(new Error('ENOENT')) : Promise.resolve({ size });
+      },
+    },
+  },
+  window: {
+    showWarningMessage: recorded('showWarningMessage'),
+    showInformationMessage: recorded('showInformationMessage'),
+    showErrorMessage: recorded('showErrorMessage'),
+    showQuickPick: recorded('showQuickPick'),
+    showOpenDialog: recorded('showOpenDialog'),
+    showSaveDialog: recorded('showSaveDialog'),
+    showInputBox: recorded('showInputBox'),
+    setStatusBarMessage: (...args: unknown[]) => {
+      fake.calls.push({ api: 'setStatusBarMessage', args });
+      return noDisposable;
+    },
+    createTextEditorDecorationType: () => noDisposable,
+    onDidChangeVisibleTextEditors: noEvent,
+    onDidChangeActiveTextEditor: noEvent,
+    get activeTextEditor() {
+      return undefined;
+    },
+    tabGroups: {
+      onDidChangeTabs: (l: Listener<void>) => fake.onDidChangeTabs.event(l),
+      get activeTabGroup() {
+        return { activeTab: fake.activeTab };
+      },
+    },
+  },
+  languages: {
+    registerCodeLensProvider: (_selector: unknown, provider: { provideCodeLenses(doc: FakeDocument, token: unknown): unknown }) => {
+      fake.codeLensProviders.push(provider);
+      return noDisposable;
+    },
+    registerHoverProvider: () => noDisposable,
+    // The client's FASTA selector names the language and the schemes file, untitled and tfbs-region.
+    match: (_selector: unknown, doc: FakeDocument) => (doc.languageId === 'fasta' && ['file', 'untitled', 'tfbs-region'].includes(doc.uri.scheme) ? 10 : 0),
+  },
+  commands: {
+    registerCommand: (id: string, f: (...args: unknown[]) => unknown) => {
+      fake.commands.set(id, f);
+      return noDisposable;
+    },
+    executeCommand: recorded('executeCommand'),
+  },
+  env: { clipboard: { writeText: recorded('clipboard.writeText') } },
+};
+
+const vscodeModule = new Proxy(api, { get: (t, p) => (typeof p === 'symbol' ? undefined : p in t ? t[p] : placeholder(p)) });
+
+type Loader = (request: string, parent: unknown, isMain: boolean) => unknown;
+const moduleWithLoad = Module as unknown as { _load: Loader };
+const load = moduleWithLoad._load;
+moduleWithLoad._load = function (request: string, parent: unknown, isMain: boolean) {
+  if (request === 'vscode') return vscodeModule;
+  return load.call(this, request, parent, isMain);
+};
