@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { float32Text, float32TextByPrecision, float32TextFallbacks } from '../../src/core/formats/float32Text';
+import { float32Text, float32TextByPrecision, float32TextFallbacks, precisionText, precisionTextFallbacks } from '../../src/core/formats/float32Text';
 
 const bits = new Uint32Array(1);
 const value = new Float32Array(bits.buffer);
@@ -51,4 +51,28 @@ test('float32Text takes its integer path for probabilities (it is not the refere
     check(p);
   }
   assert.ok(float32TextFallbacks.count - before < n / 100, `${float32TextFallbacks.count - before} of ${n} fell back to the reference`);
+});
+
+test('precisionText is toPrecision byte for byte: random doubles of every magnitude and sign, 1–9 digits, powers of ten, ties', () => {
+  const rand = seeded(99);
+  const doubles = new Float64Array(1);
+  const words = new Uint32Array(doubles.buffer);
+  const values: number[] = [0, -0, 1, -1, 0.5, 1e-6, -1e-6, 0.1, 0.3, 5e-7, 0.999999, 0.9999995, 0.99999949, 1e21, NaN, Infinity, -Infinity, Number.MIN_VALUE];
+  for (let i = 0; i < 100_000; i++) {
+    words[0] = rand();
+    words[1] = rand();
+    values.push(doubles[0]);
+    values.push((rand() / 2 ** 32 - 0.5) * 10 ** (-(rand() % 8))); // effects: ±0.5 … ±5e-8
+  }
+  for (let k = -8; k <= 1; k++) for (let d = -3; d <= 3; d++) values.push(10 ** k + d * 10 ** k * Number.EPSILON, -(10 ** k) * (1 + d * 1e-7));
+  for (let d = 1; d <= 9; d++) for (let m = 1; m < 300; m++) values.push((m + 0.5) / 10 ** d, (m + 0.4999999) / 10 ** (d + 1));
+  for (const x of values) {
+    if (Number.isNaN(x)) continue;
+    for (const digits of [1, 3, 6, 9]) assert.equal(precisionText(x, digits), x.toPrecision(digits), `${x} to ${digits} digits`);
+  }
+  assert.equal(precisionText(NaN, 6), 'NaN');
+  // Effects in (1e-6, 1) take the integer path.
+  const before = precisionTextFallbacks.count;
+  for (let i = 0; i < 10_000; i++) precisionText((rand() / 2 ** 32) * 0.999 + 1e-5, 6);
+  assert.ok(precisionTextFallbacks.count - before < 100, `${precisionTextFallbacks.count - before} of 10,000 fell back to toPrecision`);
 });

@@ -1,7 +1,8 @@
 /**
- * The shortest decimal text that reads back (through Math.fround) as a float32: how every probability
- * is written as text (TSV, bedGraph, BED). Formatting millions of them was a fifth of a whole-genome
- * run, so the usual case is computed with integer arithmetic instead of toPrecision and string parsing.
+ * Numbers as text, fast: the shortest decimal text that reads back (through Math.fround) as a float32
+ * — how every probability is written (TSV, bedGraph, BED) — and toPrecision's text (variant effects).
+ * Formatting millions of them was a fifth of a whole-genome run, so the usual case is computed with
+ * integer arithmetic instead of toPrecision and string parsing, to the same bytes.
  */
 
 /**
@@ -75,4 +76,31 @@ export function float32Text(p: number): string {
     }
   }
   return ZEROS[-e] + best; // best has exactly `digits` digits: 10^(digits−1) ≤ best
+}
+
+/** Values precisionText left to toPrecision (tests require the integer path to be taken). */
+export const precisionTextFallbacks = { count: 0 };
+
+function precisionSlow(x: number, digits: number): string {
+  precisionTextFallbacks.count++;
+  return x.toPrecision(digits);
+}
+
+/**
+ * x.toPrecision(digits) byte for byte (trailing zeros kept), for any double and 1 ≤ digits ≤ 9: where
+ * 1e-6 ≤ |x| < 1 (probabilities and most effects) the digits are the integer round(|x|·10^(digits−1−e))
+ * (the product off by far less than the 1e-6 kept from a tie; a carry to the next power of ten, where
+ * toPrecision moves the exponent, goes the slow way), written in toPrecision's fixed notation.
+ */
+export function precisionText(x: number, digits: number): string {
+  const a = x < 0 ? -x : x;
+  if (!(a >= 1e-6 && a < 1)) return precisionSlow(x, digits);
+  let e = -1;
+  while (a * POW10[-e] < 1) e--;
+  const scaled = a * POW10[digits - 1 - e];
+  const floor = Math.floor(scaled);
+  const fraction = scaled - floor;
+  const n = fraction > 0.5 ? floor + 1 : floor;
+  if (Math.abs(fraction - 0.5) < 1e-6 || n >= POW10[digits] || n < POW10[digits - 1]) return precisionSlow(x, digits);
+  return (x < 0 ? '-' : '') + ZEROS[-e] + n;
 }
