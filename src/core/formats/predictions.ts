@@ -21,7 +21,7 @@ import { Experiment, uniqueLabel } from '../targets';
 import { ReliabilityData, assessOutput, reliabilityTsvComments, verdictJson } from '../reliability';
 import { TextSink } from '../atomicFile';
 import { InputError } from '../errors';
-import { float32Text } from './float32Text';
+import { float32Text, precisionText } from './float32Text';
 
 export const PREDICTION_FORMATS = ['bed', 'bedgraph', 'tsv', 'json'] as const;
 export type PredictionFormat = (typeof PREDICTION_FORMATS)[number];
@@ -65,7 +65,7 @@ function normalise(text: string): string {
 export function probabilityFormatter(digits: number | undefined): (p: number) => string {
   if (digits === undefined) return float32Text;
   if (!Number.isInteger(digits) || digits < 1 || digits > 9) throw new RangeError('digits: 1 to 9 significant digits');
-  return (p) => normalise(p.toPrecision(digits));
+  return (p) => normalise(precisionText(p, digits));
 }
 
 /**
