@@ -5,7 +5,7 @@
  * through the substitution path, beside `tfbs score`'s pipeline on the same engine) and ISM of one bin
  * and of a 1 kb selection (5 bins, both strands) with the shipped model. No figure is asserted.
  *
- *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000]
+ *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000] [--text-only]
  */
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
@@ -14,7 +14,7 @@ import { runIsm } from '../src/attribution/ism';
 import { TextSink } from '../src/core/atomicFile';
 import { codesFromString } from '../src/core/encoding';
 import { FastaRecordInfo } from '../src/core/fasta';
-import { float32Text, float32TextByPrecision } from '../src/core/formats/float32Text';
+import { float32Text, float32TextByPrecision, precisionText } from '../src/core/formats/float32Text';
 import { BedWriter } from '../src/core/formats/predictions';
 import { loadModelPackage } from '../src/core/modelPackage';
 import { scoreBins } from '../src/core/scoring';
@@ -41,11 +41,17 @@ interface Args {
   rounds: number;
   variants: number;
   values: number;
+  /** Formatting only (no engine). */
+  textOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 2, variants: 2000, values: 3_450_000 };
+  const a: Args = { rounds: 2, variants: 2000, values: 3_450_000, textOnly: false };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--text-only') {
+      a.textOnly = true;
+      continue;
+    }
     const v = Number(argv[++i]);
     if (argv[i - 1] === '--rounds') a.rounds = v;
     else if (argv[i - 1] === '--variants') a.variants = v;
@@ -79,10 +85,26 @@ export function formattingLines(values: number, rounds: number): string[] {
   }
   const best = arms.map((a) => Math.min(...a.seconds));
   const perValue = (s: number): number => s / values;
+  // A 2,000-SNV TSV's effects: 690 experiments × 5 numbers a variant, toPrecision(6)'s text.
+  const effects = new Float64Array(2000 * 690 * 5).map((_, i) => (p[i % values] - p[(i * 7) % values]) * (i % 5 === 4 ? 3 : 1));
+  const effectArms = [
+    { label: 'toPrecision(6) (before)', f: (x: number) => x.toPrecision(6), seconds: [] as number[] },
+    { label: 'precisionText (now)', f: (x: number) => precisionText(x, 6), seconds: [] as number[] },
+  ];
+  for (let r = 0; r < rounds; r++) {
+    for (const arm of effectArms) {
+      const t0 = performance.now();
+      let n = 0;
+      for (let i = 0; i < effects.length; i++) n += arm.f(effects[i]).length;
+      arm.seconds.push((performance.now() - t0) / 1000);
+    }
+  }
+  const effectLine = `variant effects as text: ${effects.length.toLocaleString('en')} numbers (a 2,000-SNV TSV's), ${effectArms.map((a) => `${a.label} ${a.seconds.map((s) => s.toFixed(2)).join(' / ')} s`).join('; ')}`;
   return [
     `probabilities as text: ${values.toLocaleString('en')} float32 values (${(bytes / 1e6).toFixed(1)} MB of text), ${rounds} interleaved rounds, best:`,
     ...arms.map((a, k) => `  ${a.label.padEnd(30)} ${best[k].toFixed(2)} s (${a.seconds.map((s) => s.toFixed(2)).join(' / ')}); hg38 both strands, 690 outputs: ${((perValue(best[k]) * HG38_WINDOWS * 690) / 3600).toFixed(1)} h of formatting`),
     `  now ${(best[0] / best[1]).toFixed(2)}× as fast, the same text (test/unit/float32Text.test.ts)`,
+    effectLine,
   ];
 }
 
@@ -185,7 +207,7 @@ async function main(): Promise<void> {
   const cpu = `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`;
   console.log(`${new Date().toISOString().slice(0, 10)}, CPU ${cpu}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const line of formattingLines(args.values, args.rounds)) console.log(line);
-  for (const line of await variantsAndIsmLines(args)) console.log(line);
+  if (!args.textOnly) for (const line of await variantsAndIsmLines(args)) console.log(line);
   console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratios within a round)`);
 }
 
