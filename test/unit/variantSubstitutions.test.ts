@@ -51,12 +51,15 @@ function variants(): VcfRecord[] {
     record(70_001, at(70_001, 1), ['N']),
     record(80_001, at(80_001, 1), [at(80_001, 1) + 'GA']),
     record(90_001, at(90_001, 3), [at(90_001, 1)]),
+    // A SNV next to the REF mismatch: their windows overlap with different bases at 60,001.
+    record(60_101, at(60_101, 1), [other(at(60_101, 1), 2)]),
   );
-  return out;
+  // In file order, so that each shares its batch with the SNVs around it.
+  return out.sort((x, y) => x.pos - y.pos);
 }
 
-async function score(engine: InferenceEngine, records: VcfRecord[], reverseComplement: boolean, substitutions: boolean): Promise<{ scored: ScoredAllele[]; counts: VariantCounts }> {
-  const reference = await ReferenceGenome.open(FASTA);
+async function score(engine: InferenceEngine, records: VcfRecord[], reverseComplement: boolean, substitutions: boolean, fasta = FASTA): Promise<{ scored: ScoredAllele[]; counts: VariantCounts }> {
+  const reference = await ReferenceGenome.open(fasta);
   const scored: ScoredAllele[] = [];
   async function* events(): AsyncGenerator<VcfEvent> {
     for (const r of records) yield { type: 'record', record: r };
@@ -107,6 +110,36 @@ test('variants through the substitution path equal whole windows: a test network
     const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1 });
     try {
       await compare(engine, 'tiny network');
+    } finally {
+      await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('variants on two chromosomes at the same coordinates never share a stretch', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-sub-'));
+  try {
+    const a = SEQUENCE.slice(0, 12_000);
+    const b = [...a].reverse().join('');
+    const fasta = path.join(dir, 'two.fa');
+    await fs.writeFile(fasta, `>chrA\n${a}\n>chrB\n${b}\n`);
+    const records: VcfRecord[] = [];
+    for (const [chrom, seq] of [['chrA', a], ['chrB', b]] as const) {
+      for (let p = 3_000; p <= 9_000; p += 250) records.push({ ...record(p, seq[p - 1], [other(seq[p - 1], p)]), chrom });
+    }
+    const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 3 }, 8);
+    const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1 });
+    try {
+      const whole = await score(engine, records, true, false, fasta);
+      const fast = await score(engine, records, true, true, fasta);
+      assert.equal(fast.counts.substitutionAlleles, records.length);
+      let d = 0;
+      fast.scored.forEach((x, i) => {
+        for (let t = 0; t < x.refProbs.length; t++) d = Math.max(d, Math.abs(x.refProbs[t] - whole.scored[i].refProbs[t]), Math.abs(x.altProbs[t] - whole.scored[i].altProbs[t]));
+      });
+      assert.ok(d <= TOLERANCE, `max |Δp| ${d}`);
     } finally {
       await engine.dispose();
     }
