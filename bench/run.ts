@@ -15,7 +15,8 @@
  *                         [--threads N] [--no-region] [--short-rounds N]
  *
  * Unless --no-region, it also times `tfbs score` on the 100 kb region end to end with the same model,
- * and the 500 CTCF peaks against it, per-bin and --per-record (bench/shortRecords.ts).
+ * and the 500 CTCF peaks against it, per-bin and --per-record (bench/shortRecords.ts). Then issue 26's
+ * items before and now (bench/speedItems.ts): probabilities as text, variants, ISM.
  *
  * --explore also compares, interleaved in one process, the graph variants and session options that
  * were tried while tuning (several GB of memory: one session per variant).
@@ -32,6 +33,7 @@ import { scoreFastaEvents } from '../src/core/scoring';
 import { readFastaEvents } from '../src/core/fasta';
 import { FastpathArm, HG38_WINDOWS, hours, measureFastpath } from './fastpath';
 import { measureShortRecords, shortRecordsLines } from './shortRecords';
+import { formattingLines, parseSpeedItemArgs, variantsAndIsmLines } from './speedItems';
 import { writeDanqModelPackage } from '../test/fixtures/danqModel';
 import {
   AbArm,
@@ -303,6 +305,9 @@ async function fastpathSection(args: Args, danqDir: string): Promise<void> {
     if (!r) continue;
     console.log(`  ${r.model}: ${arms.filter((a) => r.windowsPerSecond[a.label]).map((a) => `${a.label} ${hours(HG38_WINDOWS, r.windowsPerSecond[a.label])} h`).join(', ')}`);
   }
+  console.log('\nissue 26, before and now, interleaved in this process (bench/speedItems.ts):');
+  for (const line of formattingLines(3_450_000, 2)) console.log(`  ${line}`);
+  for (const line of await variantsAndIsmLines(parseSpeedItemArgs([]))) console.log(`  ${line}`);
   console.log(`\nCPU: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratios, not the absolute figures)`);
 }
 

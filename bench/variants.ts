@@ -89,6 +89,8 @@ interface Arm {
   args: string[];
   /** windows/s as the command reports it (scoring phase). */
   reported: number[];
+  /** variants/s as `tfbs variants` reports it. */
+  variantsPerSecond?: number[];
   wall: number[];
   windows: number;
 }
@@ -102,6 +104,8 @@ function run(cli: string, arm: Arm): void {
   if (!m) throw new Error(`${arm.name}: no windows/s in its report: ${r.stderr}`);
   arm.windows = Number(m[1].replace(/,/g, ''));
   arm.reported.push(Number(m[2]));
+  const v = /(\d+) variants\/s/.exec(r.stderr);
+  if (v) (arm.variantsPerSecond ??= []).push(Number(v[1]));
   arm.wall.push(wall);
 }
 
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
     console.log(`model ${model}; ${args.variants} SNVs; ${args.rounds} interleaved rounds; reported windows/s (scoring phase) per round, wall seconds per run`);
     for (const arm of arms) {
       const perRound = arm.reported.map((w, r) => `${w} (${((100 * w) / arms[0].reported[r]).toFixed(0)} %)`).join(' / ');
-      console.log(`${arm.name.padEnd(40)} ${String(arm.windows).padStart(6)} windows  ${perRound} windows/s  best ${(100 * best(arm.reported) / score).toFixed(0)} % of score's best  wall ${arm.wall.map((x) => x.toFixed(1)).join(' / ')} s`);
+      console.log(`${arm.name.padEnd(40)} ${String(arm.windows).padStart(6)} windows  ${perRound} windows/s  best ${(100 * best(arm.reported) / score).toFixed(0)} % of score's best  wall ${arm.wall.map((x) => x.toFixed(1)).join(' / ')} s${arm.variantsPerSecond ? `  ${arm.variantsPerSecond.join(' / ')} variants/s` : ''}`);
     }
     await interleaved(model, fasta, seq, args.chunks);
     await liveEffect(model, seq, args.edits);

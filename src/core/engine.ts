@@ -57,9 +57,10 @@ export interface InferenceEngine {
    * Optional in-silico mutagenesis path (see src/onnx/substitutionGraph.ts): caches what single-base
    * substitutions of these `count` reference windows (laid out as for run()) cannot change, and
    * returns a scorer of such substitutions; undefined when the network has no such path (the caller
-   * then scores mutated windows with run()).
+   * then scores mutated windows with run()). With `spans`, the references also lie in those longer
+   * stretches of sequence, and what they share is computed once (variants whose windows overlap).
    */
-  prepareSubstitutions?(references: Float32Array, count: number): Promise<SubstitutionScorer | undefined>;
+  prepareSubstitutions?(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -71,6 +72,22 @@ export interface Substitution {
   position: number;
   /** The base put there, 0..3 in A, G, C, T order. */
   base: number;
+  /**
+   * The bases put at position + 1, position + 2, … (a multi-base substitution, e.g. an MNV); the
+   * scorer takes it only where scorer.fits(position, 1 + next.length).
+   */
+  next?: readonly number[];
+}
+
+/** Stretches of sequence that hold the reference windows given to prepareSubstitutions. */
+export interface ReferenceSpans {
+  /** (count, length, 4) one-hot, as for run(). */
+  sequences: Float32Array;
+  count: number;
+  length: number;
+  /** Per reference window: the stretch it lies in and its first bp there (equal to the window's bases). */
+  span: Int32Array;
+  start: Int32Array;
 }
 
 export interface SubstitutionScorer {
@@ -81,6 +98,8 @@ export interface SubstitutionScorer {
   readonly referenceOutputs: Float32Array;
   /** Mutants per run() that keep the engine efficient (more are split into runs of this size). */
   readonly batch: number;
+  /** Whether a substitution of `length` consecutive bases from `position` can be scored by run(). */
+  fits(position: number, length: number): boolean;
   /** (mutants.length, outputCount): equal to run() on the mutated windows to ≤ 1e-5. */
   run(mutants: readonly Substitution[]): Promise<Float32Array>;
   /** Frees what the scorer holds (the caller is done with these references). */

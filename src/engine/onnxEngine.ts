@@ -11,7 +11,7 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine, Precision, SubstitutionScorer } from '../core/engine';
+import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check, Int8Record, prepareInt8 } from './int8Check';
 import { calibrateChunkGraph, ChunkSession, ChunkWorkerRequest, openChunkSession, readDanqWeights } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
@@ -114,7 +114,7 @@ class OnnxEngine implements InferenceEngine {
    * kept for the next explanation unless the network is large (then built per explanation: a second
    * copy of a 187 MB network should not outlive its use).
    */
-  async prepareSubstitutions(references: Float32Array, count: number): Promise<SubstitutionScorer | undefined> {
+  async prepareSubstitutions(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined> {
     const source = this.substitutionSource;
     if (!source) return undefined;
     if (!this.substitutions) {
@@ -124,10 +124,11 @@ class OnnxEngine implements InferenceEngine {
     }
     const opened = await this.substitutions;
     if (!opened.ok) return undefined;
-    if (source.keep) return opened.sessions.prepare(references, count);
+    // Variants (spans) call this once per batch of a long run: their sessions stay for the engine's life.
+    if (source.keep || spans) return opened.sessions.prepare(references, count, spans);
     this.substitutions = undefined;
     try {
-      const scorer = await opened.sessions.prepare(references, count);
+      const scorer = await opened.sessions.prepare(references, count, spans);
       return { ...scorer, dispose: () => opened.sessions.release() };
     } catch (e) {
       await opened.sessions.release();
@@ -195,10 +196,12 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
   const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
-  // ISM's substitution graphs run ~1,000 small operators per call, a burst of a second or less: there
-  // intra-op threads that spin between operators pay (bench/ism.ts, 2 idle cores, the shipped model:
-  // 0.72–0.85 s per bin spinning, 0.91–0.95 s not, the same CPU seconds), unlike scoring's long runs.
-  const substitutionOptions = { ...chunkOptions, extra: { session: { intra_op: { allow_spinning: '1' } } } };
+  // The substitution graphs (ISM, variants) run ~1,000 small operators per call. Threads that spin
+  // between them paid on 2 idle cores (bench/ism.ts, the shipped model: 0.72–0.85 s per bin spinning,
+  // 0.91–0.95 s not), but on cores shared with other work they burn what the other thread needs: on
+  // this project's 2 cores at a load of 5–10, one bin took 1.52–2.46 s (1.45–1.56 CPU-s) spinning and
+  // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
+  const substitutionOptions = chunkOptions;
   const networkBytes = (await fs.stat(pkg.networkPath)).size;
   engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES };
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);

@@ -5,19 +5,24 @@
  */
 import type * as ortTypes from 'onnxruntime-node';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Substitution, SubstitutionScorer } from '../core/engine';
+import { ReferenceSpans, Substitution, SubstitutionScorer } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
 import {
   PROJECTION_INPUT,
   PROJECTION_OUTPUT,
+  SPAN_INPUT,
+  SPAN_ROWS,
   SUBSTITUTION_OUTPUT,
   SUBSTITUTION_PATCHES,
   SUBSTITUTION_PROJECTIONS,
   SUBSTITUTION_ROWS,
   SubstitutionLayout,
   buildProjectionModel,
+  buildSpanProjectionModel,
   buildSubstitutionModel,
   patchFirstStep,
+  spanRows,
+  substitutionFits,
   substitutionLayout,
   substitutionRows,
 } from '../onnx/substitutionGraph';
@@ -46,15 +51,30 @@ export class SubstitutionSessions {
     private readonly ort: Ort,
     private readonly projection: ortTypes.InferenceSession,
     private readonly substitution: ortTypes.InferenceSession,
+    /** Gather-first and project-first span projections (buildSpanProjectionModel). */
+    private readonly spanProjections: { gatherFirst: ortTypes.InferenceSession; projectFirst: ortTypes.InferenceSession },
     readonly layout: SubstitutionLayout,
   ) {
     this.batch = Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * layout.steps * (layout.projectionWidth / 4) * 4))));
   }
 
-  async prepare(references: Float32Array, count: number): Promise<SubstitutionScorer> {
+  /** Runs of the substitution graph, and of the project-first span graph (tests check both are taken). */
+  static runs = 0;
+  static projectFirstRuns = 0;
+
+  async prepare(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
     const windows = references.slice(0, count * L * CHANNEL_COUNT); // the caller may reuse its buffer
-    const out = await this.projection.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
+    // Project what has fewer rows: each window's steps, or every pooled position of the spans.
+    const projectFirst = spans && spans.count * (spans.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps;
+    const spanProjection = projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
+    if (projectFirst) SubstitutionSessions.projectFirstRuns++;
+    const out = spans
+      ? await spanProjection.run({
+          [SPAN_INPUT]: new this.ort.Tensor('float32', spans.sequences.subarray(0, spans.count * spans.length * CHANNEL_COUNT), [spans.count, spans.length, CHANNEL_COUNT]),
+          [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, spans.length, spans.span.subarray(0, count), spans.start.subarray(0, count)), [count, steps]),
+        })
+      : await this.projection.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
     const projections = new this.ort.Tensor('float32', out[PROJECTION_OUTPUT].data as Float32Array, [steps, 2, count, projectionWidth / 2]);
     // The references through the same graph (a patch without a substitution): the mutants' baseline.
     const own = Array.from({ length: count }, (_, r) => ({ reference: r, position: -1, base: 0 }));
@@ -62,9 +82,11 @@ export class SubstitutionSessions {
     return {
       referenceOutputs,
       batch: this.batch,
+      fits: (position, length) => substitutionFits(this.layout, position, length),
       run: async (mutants) => {
         for (const m of mutants) {
-          if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < count) || !(Number.isInteger(m.position) && m.position >= 0 && m.position < L) || !(m.base >= 0 && m.base < CHANNEL_COUNT)) {
+          const bases = [m.base, ...(m.next ?? [])];
+          if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < count) || !(Number.isInteger(m.position) && substitutionFits(this.layout, m.position, bases.length)) || !bases.every((b) => b >= 0 && b < CHANNEL_COUNT)) {
             throw new RangeError(`substitution ${JSON.stringify(m)} is outside the ${count} reference windows of ${L} bp`);
           }
         }
@@ -89,15 +111,17 @@ export class SubstitutionSessions {
         const start = first * P;
         const src = (m.reference * L + start) * CHANNEL_COUNT;
         patches.set(windows.subarray(src, src + Q * CHANNEL_COUNT), g * Q * CHANNEL_COUNT);
-        const row = m.position - start;
-        if (m.position >= 0 && row < Q) {
-          const at = (g * Q + row) * CHANNEL_COUNT;
+        // Bases past the patch sit where no pooled step reads them (substitutionFits): they change nothing.
+        const bases = m.next ? [m.base, ...m.next] : [m.base];
+        for (let k = 0; m.position >= 0 && k < bases.length && m.position + k - start < Q; k++) {
+          const at = (g * Q + m.position + k - start) * CHANNEL_COUNT;
           patches.fill(0, at, at + CHANNEL_COUNT);
-          patches[at + m.base] = 1;
+          patches[at + bases[k]] = 1;
         }
         firstSteps[g] = first;
         references[g] = m.reference;
       });
+      SubstitutionSessions.runs++;
       const result = await this.substitution.run({
         [SUBSTITUTION_PROJECTIONS]: projections,
         [SUBSTITUTION_PATCHES]: new this.ort.Tensor('float32', patches, [group.length, Q, CHANNEL_COUNT]),
@@ -114,6 +138,8 @@ export class SubstitutionSessions {
   async release(): Promise<void> {
     await this.projection.release();
     await this.substitution.release();
+    await this.spanProjections.gatherFirst.release();
+    await this.spanProjections.projectFirst.release();
   }
 }
 
@@ -138,14 +164,18 @@ export async function openSubstitutionSessions(
   if (!layout.ok) return { ok: false, reason: layout.reason };
   let projection: ortTypes.InferenceSession | undefined;
   let substitution: ortTypes.InferenceSession | undefined;
+  let gatherFirst: ortTypes.InferenceSession | undefined;
+  let projectFirst: ortTypes.InferenceSession | undefined;
   try {
     projection = await createSessionFromSpec(ort, buildProjectionModel(weights), options);
     substitution = await createSessionFromSpec(ort, buildSubstitutionModel(weights), options);
+    gatherFirst = await createSessionFromSpec(ort, buildSpanProjectionModel(weights, 'gather-first'), options);
+    projectFirst = await createSessionFromSpec(ort, buildSpanProjectionModel(weights, 'project-first'), options);
   } catch (e) {
-    await projection?.release();
+    for (const s of [projection, substitution, gatherFirst]) await s?.release();
     return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };
   }
-  const sessions = new SubstitutionSessions(ort, projection, substitution, layout.layout);
+  const sessions = new SubstitutionSessions(ort, projection, substitution, { gatherFirst, projectFirst }, layout.layout);
   let probeDiff = Infinity;
   try {
     const reference = probeSequence(L);
@@ -154,21 +184,35 @@ export async function openSubstitutionSessions(
     const P = weights.arch.poolSize;
     const positions = [0, 1, w - 1, w, Math.floor(L / 2), T * P - 1, T * P + w - 2, L - 1].filter((p, i, all) => p >= 0 && p < L && all.indexOf(p) === i);
     const mutants: Substitution[] = positions.map((position, k) => ({ reference: 0, position, base: k % CHANNEL_COUNT }));
+    // A two-base substitution in the middle, where every model's patch holds one.
+    const mid = Math.floor(L / 2);
+    if (substitutionFits(layout.layout, mid, 2)) mutants.push({ reference: 0, position: mid, base: 3, next: [1] });
     const scorer = await sessions.prepare(reference, 1);
     const fast = await scorer.run(mutants);
+    // The same reference inside a longer span (its convolution shared with neighbours), 7 bp in.
+    const span = new Float32Array((L + 20) * CHANNEL_COUNT);
+    span.set(reference, 7 * CHANNEL_COUNT);
+    const inSpan = await sessions.prepare(reference, 1, { sequences: span, count: 1, length: L + 20, span: Int32Array.of(0), start: Int32Array.of(7) });
+    const fastInSpan = await inSpan.run(mutants);
+    // Many copies of it there (the project-first graph: fewer pooled positions than windows' steps).
+    const copies = Math.ceil((L + 20) / T) + 1;
+    const inDenseSpan = await sessions.prepare(new Float32Array(copies * L * CHANNEL_COUNT).map((_, i) => reference[i % (L * CHANNEL_COUNT)]), copies, { sequences: span, count: 1, length: L + 20, span: new Int32Array(copies), start: new Int32Array(copies).fill(7) });
+    const fastInDenseSpan = await inDenseSpan.run(mutants.map((m) => ({ ...m, reference: copies - 1 })));
     const windows = new Float32Array((mutants.length + 1) * L * CHANNEL_COUNT);
     windows.set(reference, 0);
     mutants.forEach((m, k) => {
       const at = (k + 1) * L * CHANNEL_COUNT;
       windows.set(reference, at);
-      windows.fill(0, at + m.position * CHANNEL_COUNT, at + (m.position + 1) * CHANNEL_COUNT);
-      windows[at + m.position * CHANNEL_COUNT + m.base] = 1;
+      [m.base, ...(m.next ?? [])].forEach((base, j) => {
+        windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
+        windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
+      });
     });
     const slow = await perWindow(windows, mutants.length + 1);
     const O = slow.length / (mutants.length + 1);
     probeDiff = 0;
-    for (let i = 0; i < O; i++) probeDiff = Math.max(probeDiff, Math.abs(scorer.referenceOutputs[i] - slow[i]));
-    for (let i = 0; i < fast.length; i++) probeDiff = Math.max(probeDiff, Math.abs(fast[i] - slow[O + i]));
+    for (let i = 0; i < O; i++) probeDiff = Math.max(probeDiff, Math.abs(scorer.referenceOutputs[i] - slow[i]), Math.abs(inSpan.referenceOutputs[i] - slow[i]), Math.abs(inDenseSpan.referenceOutputs[i] - slow[i]));
+    for (let i = 0; i < fast.length; i++) probeDiff = Math.max(probeDiff, Math.abs(fast[i] - slow[O + i]), Math.abs(fastInSpan[i] - slow[O + i]), Math.abs(fastInDenseSpan[i] - slow[O + i]));
   } catch (e) {
     await sessions.release();
     return { ok: false, reason: `the substitution graphs failed on a probe (${firstLine(e)})` };

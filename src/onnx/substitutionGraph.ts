@@ -20,6 +20,7 @@
  */
 import { DanqArchitecture, DanqWeights, GraphBuilder, checkArchitecture, lstmInputProjection, lstmRecurrence, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
+import { padConvFilters } from './chunkGraph';
 
 export const PROJECTION_INPUT = 'windows';
 export const PROJECTION_OUTPUT = 'projections';
@@ -27,6 +28,8 @@ export const SUBSTITUTION_PROJECTIONS = 'projections';
 export const SUBSTITUTION_PATCHES = 'patches';
 export const SUBSTITUTION_ROWS = 'rows';
 export const SUBSTITUTION_OUTPUT = 'probabilities';
+export const SPAN_INPUT = 'sequence';
+export const SPAN_ROWS = 'rows';
 
 const CHANNELS = 4;
 
@@ -66,6 +69,32 @@ export function substitutionLayout(arch: DanqArchitecture): { ok: true; layout: 
 export function patchFirstStep(layout: SubstitutionLayout, position: number): number {
   const firstOutput = Math.max(0, position - layout.convWidth + 1);
   return Math.min(Math.floor(firstOutput / layout.poolSize), layout.steps - layout.patchSteps);
+}
+
+/**
+ * Whether a substitution of `length` consecutive bases from `position` (a multi-base substitution when
+ * length > 1) changes only pooled steps that one patch covers: then the substitution graph scores it.
+ */
+export function substitutionFits(layout: SubstitutionLayout, position: number, length: number): boolean {
+  if (!(length >= 1 && position >= 0 && position + length <= layout.inputLength)) return false;
+  const lastStep = Math.min(layout.steps - 1, Math.floor((position + length - 1) / layout.poolSize));
+  return lastStep - patchFirstStep(layout, position) < layout.patchSteps;
+}
+
+/**
+ * The rows input of the span projection graph: reference window r lies in span spans[r] from bp
+ * starts[r]; its pooled step t is row spans[r]·X + starts[r] + t·P of the spans' stride-1 pooled rows
+ * (X of them per span of `spanLength` bp).
+ */
+export function spanRows(layout: SubstitutionLayout, spanLength: number, spans: ArrayLike<number>, starts: ArrayLike<number>): Int32Array {
+  const { steps: T, poolSize: P, convWidth: w } = layout;
+  const X = spanLength - (w - 1) - (P - 1);
+  const rows = new Int32Array(spans.length * T);
+  for (let r = 0; r < spans.length; r++) {
+    if (!(starts[r] >= 0 && starts[r] + layout.inputLength <= spanLength)) throw new RangeError(`reference window ${r} at ${starts[r]} is outside its ${spanLength} bp span`);
+    for (let t = 0; t < T; t++) rows[r * T + t] = spans[r] * X + starts[r] + t * P;
+  }
+  return rows;
 }
 
 /**
@@ -143,6 +172,45 @@ export function buildProjectionModel(w: DanqWeights): ModelSpec {
       outputs: [{ name: PROJECTION_OUTPUT, shape: [T, 2, 'windows', 4 * w.arch.lstmHidden] }],
     },
     `DanQ-family LSTM gate inputs per pooled step ${JSON.stringify(w.arch)}`,
+  );
+}
+
+/**
+ * sequence (N, S, 4), rows (R, T) int32 → projections (T, 2, R, 4H) of R reference windows lying in
+ * the N spans (see spanRows): the projection graph's output, with the convolution computed once over
+ * each span instead of once per window (the chunk graph's stride-1 pooling and Gather: variants whose
+ * windows overlap share it). Filters padded as in the chunk graph (exact: zero filters, zero weights).
+ *
+ * The projection (most of the arithmetic) runs either on the R·T gathered rows ('gather-first') or on
+ * all N·X stride-1 pooled rows before the Gather ('project-first'), which every window at any offset
+ * then shares: the caller picks the one with fewer rows (dense variants: project first).
+ */
+export function buildSpanProjectionModel(network: DanqWeights, order: 'gather-first' | 'project-first'): ModelSpec {
+  const w = padConvFilters(network);
+  const { convFilters: F, convWidth: width, poolSize: P } = w.arch;
+  const b = new GraphBuilder();
+  const ncl = b.node('Transpose', [SPAN_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
+  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
+  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
+  const slid = b.node('MaxPool', [b.node('Relu', [conv])], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) }); // (N, F, 1, X)
+  const positions = b.node('Reshape', [b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('rows_shape', [-1, F])]); // (N·X, F)
+  const gates = order === 'gather-first'
+    ? project(b, w, b.node('Gather', [positions, SPAN_ROWS], { axis: attr.int(0) })) // (R, T, 8H)
+    : b.node('Gather', [project(b, w, positions), SPAN_ROWS], { axis: attr.int(0) });
+  toStepLayout(b, w, gates, PROJECTION_OUTPUT);
+  const T = pooledLength(w.arch);
+  return model(
+    {
+      name: `danq_span_projection_${order.replace('-', '_')}`,
+      nodes: b.nodes,
+      initializers: b.initializers,
+      inputs: [
+        { name: SPAN_INPUT, shape: ['spans', 'length', CHANNELS] },
+        { name: SPAN_ROWS, elemType: 'int32', shape: ['windows', T] },
+      ],
+      outputs: [{ name: PROJECTION_OUTPUT, shape: [T, 2, 'windows', 4 * w.arch.lstmHidden] }],
+    },
+    `DanQ-family LSTM gate inputs of windows in longer spans (${order}) ${JSON.stringify(network.arch)}`,
   );
 }
 

@@ -15,6 +15,7 @@ import { LOGIT_EPSILON } from '../core/logit';
 import { WindowMode, effectScores } from './alleles';
 import { ScoredAllele, SkippedAllele } from './scoreVariants';
 import { VcfHeader } from './vcfReader';
+import { precisionText } from '../core/formats/float32Text';
 
 export const VARIANT_FORMATS = ['tsv', 'vcf'] as const;
 export type VariantFormat = (typeof VARIANT_FORMATS)[number];
@@ -35,11 +36,12 @@ export interface VariantWriter {
 }
 
 /**
- * Six significant digits: effects of 1e−4 are common and must survive. Plain toPrecision (trailing
- * zeros kept, exponent below 1e−6): stripping them costs 7× more and dominated the whole run.
+ * Six significant digits: effects of 1e−4 are common and must survive. toPrecision's text (trailing
+ * zeros kept, exponent below 1e−6): stripping them costs 7× more and dominated the whole run; written
+ * by precisionText, the same text at a fraction of toPrecision's cost (6.9 M values a 2,000-SNV run).
  */
 export function formatScore(x: number): string {
-  return x === 0 ? '0' : x.toPrecision(6);
+  return x === 0 ? '0' : precisionText(x, 6);
 }
 
 export const TSV_COLUMNS = ['chrom', 'start', 'end', 'pos', 'id', 'ref', 'alt', 'ref_match', 'has_n', 'experiment_index', 'experiment', 'ref_p', 'alt_p', 'diff', 'abs_diff', 'logit_diff', 'log2_fold_change'];

@@ -148,7 +148,8 @@ export const variantsCommand: CliCommand = {
       io.log(
         `scored ${counts.scored.toLocaleString('en')} allele${counts.scored === 1 ? '' : 's'} of ${counts.records.toLocaleString('en')} record${counts.records === 1 ? '' : 's'} ` +
           `for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} ` +
-          `(${counts.windows.toLocaleString('en')} windows, ${Math.round(counts.windows / Math.max(seconds, 1e-3))} windows/s, ${engine.description}); ${describeCounts(counts)}` +
+          `(${counts.windows.toLocaleString('en')} windows, ${Math.round(counts.windows / Math.max(seconds, 1e-3))} windows/s, ` +
+          `${Math.round(counts.scored / Math.max(seconds, 1e-3))} variants/s, ${engine.description}); ${describeCounts(counts)}; ${describePaths(counts)}` +
           (output ? ` → ${output}` : '') + (notScoredPath && skippedTotal(counts) ? `; not scored → ${notScoredPath}` : '') +
           (output && format === 'vcf' && isCompressedName(output) ? `; index it with: tabix -p vcf ${output}` : ''),
       );
@@ -185,6 +186,11 @@ const REASONS: Record<SkipReason, string> = {
 
 function skippedTotal(c: VariantCounts): number {
   return Object.values(c.skipped).reduce((a, b) => a + b, 0);
+}
+
+/** How the alleles were scored: SNVs and MNVs reuse their reference window's work (scoreVariants.ts). */
+export function describePaths(c: VariantCounts): string {
+  return `${c.substitutionAlleles.toLocaleString('en')} variant${c.substitutionAlleles === 1 ? '' : 's'} through the substitution path, ${c.wholeWindowAlleles.toLocaleString('en')} as whole windows`;
 }
 
 export function describeCounts(c: VariantCounts): string {

@@ -21,6 +21,7 @@ import { Experiment, uniqueLabel } from '../targets';
 import { ReliabilityData, assessOutput, reliabilityTsvComments, verdictJson } from '../reliability';
 import { TextSink } from '../atomicFile';
 import { InputError } from '../errors';
+import { float32Text, precisionText } from './float32Text';
 
 export const PREDICTION_FORMATS = ['bed', 'bedgraph', 'tsv', 'json'] as const;
 export type PredictionFormat = (typeof PREDICTION_FORMATS)[number];
@@ -50,23 +51,7 @@ export function strandOf(record: FastaRecordInfo): '+' | '-' | '.' {
   return record.genomic?.strand ?? '.';
 }
 
-/**
- * The shortest decimal text that reads back (through Math.fround) as the float32 `p`. Nine significant
- * digits always do; most model outputs need eight, so the search starts there and shortens while the
- * text still reads back (two or three conversions a value rather than up to nine). The shortest text
- * has no trailing zeros: with one, a digit fewer would have read back too.
- */
-export function float32Text(p: number): string {
-  const eight = p.toPrecision(8);
-  if (Math.fround(Number(eight)) !== p) return p.toPrecision(9);
-  let best = eight;
-  for (let digits = 7; digits >= 1; digits--) {
-    const text = p.toPrecision(digits);
-    if (Math.fround(Number(text)) !== p) break;
-    best = text;
-  }
-  return best;
-}
+export { float32Text };
 
 /** Drops trailing zeros of the mantissa ("0.5000" → "0.5", "1.500e-7" → "1.5e-7"). */
 function normalise(text: string): string {
@@ -80,7 +65,7 @@ function normalise(text: string): string {
 export function probabilityFormatter(digits: number | undefined): (p: number) => string {
   if (digits === undefined) return float32Text;
   if (!Number.isInteger(digits) || digits < 1 || digits > 9) throw new RangeError('digits: 1 to 9 significant digits');
-  return (p) => normalise(p.toPrecision(digits));
+  return (p) => normalise(precisionText(p, digits));
 }
 
 /**

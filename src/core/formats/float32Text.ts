@@ -1,0 +1,106 @@
+/**
+ * Numbers as text, fast: the shortest decimal text that reads back (through Math.fround) as a float32
+ * — how every probability is written (TSV, bedGraph, BED) — and toPrecision's text (variant effects).
+ * Formatting millions of them was a fifth of a whole-genome run, so the usual case is computed with
+ * integer arithmetic instead of toPrecision and string parsing, to the same bytes.
+ */
+
+/**
+ * The reference definition: toPrecision(8) when it reads back (else 9), shortened one digit at a time
+ * while the text still reads back. No trailing zeros: with one, a digit fewer would have read back.
+ */
+export function float32TextByPrecision(p: number): string {
+  const eight = p.toPrecision(8);
+  if (Math.fround(Number(eight)) !== p) return p.toPrecision(9);
+  let best = eight;
+  for (let digits = 7; digits >= 1; digits--) {
+    const text = p.toPrecision(digits);
+    if (Math.fround(Number(text)) !== p) break;
+    best = text;
+  }
+  return best;
+}
+
+/** Values float32Text left to the reference definition (tests require the fast path to be taken). */
+export const float32TextFallbacks = { count: 0 };
+
+function slow(p: number): string {
+  float32TextFallbacks.count++;
+  return float32TextByPrecision(p);
+}
+
+// 10^k, exact in a double for 0 ≤ k ≤ 22.
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+// Leading zeros of fixed notation for decimal exponent −1 … −6 ("0.", "0.0", … "0.00000").
+const ZEROS = Array.from({ length: 7 }, (_, k) => '0.' + '0'.repeat(Math.max(0, k - 1)));
+
+/**
+ * toPrecision(d)'s significant digits of p as an integer n (10^(d−1) ≤ n < 10^d) with p's decimal
+ * exponent e, or −1 where the fast path cannot vouch for them: a rounding within 1e-6 of a tie (the
+ * product below is off by at most 6e-8) or a carry to the next power of ten.
+ */
+function digitsAt(p: number, e: number, d: number): number {
+  const scaled = p * POW10[d - 1 - e]; // d − 1 − e ≤ 14 here: an exact power, one rounding
+  const floor = Math.floor(scaled);
+  const fraction = scaled - floor;
+  if (Math.abs(fraction - 0.5) < 1e-6) return -1;
+  const n = fraction > 0.5 ? floor + 1 : floor;
+  return n < POW10[d] ? n : -1;
+}
+
+/**
+ * float32TextByPrecision's text, byte for byte. For 1e-6 ≤ p < 1 (every probability but the
+ * saturated ones) toPrecision(d)'s digits are the integer round(p·10^(d−1−e)) (half up, as
+ * toPrecision; near-ties go the slow way), the text reads back iff fround(n / 10^(d−1−e)) === p (the
+ * quotient of two exact doubles is correctly rounded, as Number() of the text is), and toPrecision
+ * writes fixed notation "0.000ddd" for these exponents. Anything else: the reference definition.
+ */
+export function float32Text(p: number): string {
+  if (!(p >= 1e-6 && p < 1)) return slow(p);
+  // The exponent of p's leading digit (p·10^k is exact for a float32 and k ≤ 6).
+  let e = -1;
+  while (p * POW10[-e] < 1) e--;
+  const eight = digitsAt(p, e, 8);
+  if (eight < 0) return slow(p);
+  let best = eight;
+  if (Math.fround(eight / POW10[7 - e]) !== p) {
+    const nine = digitsAt(p, e, 9);
+    if (nine < 0) return slow(p);
+    best = nine;
+  } else {
+    for (let d = 7; d >= 1; d--) {
+      const n = digitsAt(p, e, d);
+      if (n < 0) return slow(p);
+      if (Math.fround(n / POW10[d - 1 - e]) !== p) break;
+      best = n;
+    }
+  }
+  return ZEROS[-e] + best; // best has exactly `digits` digits: 10^(digits−1) ≤ best
+}
+
+/** Values precisionText left to toPrecision (tests require the integer path to be taken). */
+export const precisionTextFallbacks = { count: 0 };
+
+function precisionSlow(x: number, digits: number): string {
+  precisionTextFallbacks.count++;
+  return x.toPrecision(digits);
+}
+
+/**
+ * x.toPrecision(digits) byte for byte (trailing zeros kept), for any double and 1 ≤ digits ≤ 9: where
+ * 1e-6 ≤ |x| < 1 (probabilities and most effects) the digits are the integer round(|x|·10^(digits−1−e))
+ * (the product off by far less than the 1e-6 kept from a tie; a carry to the next power of ten, where
+ * toPrecision moves the exponent, goes the slow way), written in toPrecision's fixed notation.
+ */
+export function precisionText(x: number, digits: number): string {
+  const a = x < 0 ? -x : x;
+  if (!(a >= 1e-6 && a < 1)) return precisionSlow(x, digits);
+  let e = -1;
+  while (a * POW10[-e] < 1) e--;
+  const scaled = a * POW10[digits - 1 - e];
+  const floor = Math.floor(scaled);
+  const fraction = scaled - floor;
+  const n = fraction > 0.5 ? floor + 1 : floor;
+  if (Math.abs(fraction - 0.5) < 1e-6 || n >= POW10[digits] || n < POW10[digits - 1]) return precisionSlow(x, digits);
+  return (x < 0 ? '-' : '') + ZEROS[-e] + n;
+}

@@ -1,0 +1,156 @@
+/**
+ * Variants through the engine's substitution path (src/onnx/substitutionGraph.ts): a SNV or an MNV is
+ * its reference window with a few bases replaced, exactly an in-silico mutagenesis mutant. The
+ * reference windows of a batch are laid, sorted by position, into stretches of sequence where windows
+ * that overlap share their bases, so that the convolution runs once over each stretch (and once over
+ * its reverse complement) instead of once per window; each ALT then costs a patch of a few pooled
+ * steps, the recurrence and the dense layers. Outputs equal whole-window scoring to ≤ 1e-5 (the engine
+ * checks its graphs on probes when it opens them; tests compare on real variants).
+ *
+ * What does not fit — an indel (its windows are shifted, not substituted), an ALT with an N, an MNV
+ * whose changed bases reach more pooled steps than one patch holds — is left to whole windows.
+ */
+import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
+import { InferenceEngine, Substitution } from '../core/engine';
+
+/** Where a window differs from its reference window: `bases` (0..3) from `position` on. */
+export interface WindowEdit {
+  position: number;
+  bases: number[];
+}
+
+/**
+ * The edit that turns `ref` into `alt` (windows of equal length, the same genome span), or undefined
+ * when it is not a substitution the path can take: no difference, or an N among the new bases.
+ */
+export function windowEdit(ref: Uint8Array, alt: Uint8Array): WindowEdit | undefined {
+  let first = -1;
+  let last = -1;
+  for (let k = 0; k < ref.length; k++) {
+    if (ref[k] === alt[k]) continue;
+    if (first < 0) first = k;
+    last = k;
+  }
+  if (first < 0) return undefined;
+  const bases = Array.from(alt.subarray(first, last + 1));
+  return bases.every((b) => b < UNKNOWN) ? { position: first, bases } : undefined;
+}
+
+export interface SubstitutionJob {
+  chrom: string;
+  /** Chromosome coordinate of the reference window's first base. */
+  windowStart: number;
+  /** The reference window's codes (the VCF's REF written in). */
+  refWindow: Uint8Array;
+  /** Per ALT: its edit of the reference window, or undefined (scored as a whole window). */
+  edits: Array<WindowEdit | undefined>;
+}
+
+export interface SubstitutionResult {
+  /** Per strand, the reference window's outputs: (strands, outputCount). */
+  ref: Float32Array;
+  /** Per ALT, (strands, outputCount), or undefined where the ALT was not scored here. */
+  alts: Array<Float32Array | undefined>;
+}
+
+/** Counted for tests, which require that the path is taken where it should be. */
+export const substitutionPathUse = { batches: 0, alleles: 0 };
+
+/**
+ * Scores the jobs' reference windows and the ALTs that fit through `engine`'s substitution path;
+ * undefined when the engine has none (the caller scores everything as whole windows).
+ */
+export async function scoreThroughSubstitutions(engine: InferenceEngine, jobs: readonly SubstitutionJob[], strands: 1 | 2): Promise<SubstitutionResult[] | undefined> {
+  if (!engine.prepareSubstitutions || !jobs.length) return undefined;
+  const L = engine.inputLength;
+  const T = engine.outputCount;
+  const windowSize = L * CHANNEL_COUNT;
+  const { codes, place } = layStretches(jobs, L);
+  const S = codes.length;
+  const sequences = new Float32Array(strands * S * CHANNEL_COUNT);
+  oneHotWindow(codes, 0, S, sequences, 0);
+  if (strands === 2) reverseComplementOneHot(sequences, 0, S, sequences, S * CHANNEL_COUNT);
+  const R = jobs.length * strands;
+  const references = new Float32Array(R * windowSize);
+  const span = new Int32Array(R);
+  const start = new Int32Array(R);
+  jobs.forEach((_, j) => {
+    // Each window's bases as they lie in the stretch (equal to its own: layStretches checks it).
+    oneHotWindow(codes, place[j], L, references, j * strands * windowSize);
+    start[j * strands] = place[j];
+    if (strands === 2) {
+      reverseComplementOneHot(references, j * 2 * windowSize, L, references, (j * 2 + 1) * windowSize);
+      span[j * 2 + 1] = 1;
+      start[j * 2 + 1] = S - place[j] - L;
+    }
+  });
+  const scorer = await engine.prepareSubstitutions(references, R, { sequences, count: strands, length: S, span, start });
+  if (!scorer) return undefined;
+  try {
+    // Each fitting ALT on each strand's reference: on the reverse complement its bases run backwards
+    // from L − position − length, complemented (3 − c in A,G,C,T).
+    const mutants: Substitution[] = [];
+    const slots: Array<{ job: number; alt: number }> = [];
+    jobs.forEach((job, j) => {
+      job.edits.forEach((edit, a) => {
+        if (!edit) return;
+        const n = edit.bases.length;
+        const rcPosition = L - edit.position - n;
+        if (!scorer.fits(edit.position, n) || (strands === 2 && !scorer.fits(rcPosition, n))) return;
+        mutants.push({ reference: j * strands, position: edit.position, base: edit.bases[0], next: edit.bases.slice(1) });
+        if (strands === 2) {
+          const rc = edit.bases.map((b) => 3 - b).reverse();
+          mutants.push({ reference: j * 2 + 1, position: rcPosition, base: rc[0], next: rc.slice(1) });
+        }
+        slots.push({ job: j, alt: a });
+      });
+    });
+    const out = mutants.length ? await scorer.run(mutants) : new Float32Array(0);
+    const results: SubstitutionResult[] = jobs.map((job, j) => ({
+      ref: scorer.referenceOutputs.slice(j * strands * T, (j + 1) * strands * T),
+      alts: job.edits.map(() => undefined),
+    }));
+    slots.forEach(({ job, alt }, k) => {
+      results[job].alts[alt] = out.slice(k * strands * T, (k + 1) * strands * T);
+    });
+    substitutionPathUse.batches++;
+    substitutionPathUse.alleles += slots.length;
+    return results;
+  } finally {
+    await scorer.dispose();
+  }
+}
+
+/**
+ * Lays the reference windows into one sequence of stretches: sorted by chromosome and position, a
+ * window joins the stretch before it when it overlaps it with the same bases (a window whose REF
+ * disagrees with the genome, or a gap, starts a new stretch). Returns the codes and each job's start.
+ */
+function layStretches(jobs: readonly SubstitutionJob[], L: number): { codes: Uint8Array; place: Int32Array } {
+  const order = jobs.map((_, j) => j).sort((a, b) => (jobs[a].chrom < jobs[b].chrom ? -1 : jobs[a].chrom > jobs[b].chrom ? 1 : jobs[a].windowStart - jobs[b].windowStart));
+  const codes = new Uint8Array(jobs.length * L);
+  const place = new Int32Array(jobs.length);
+  let end = 0; // length laid so far
+  let stretchChrom = '';
+  let stretchStart = 0; // chromosome coordinate of codes[stretchAt]
+  let stretchAt = 0;
+  for (const j of order) {
+    const job = jobs[j];
+    const at = stretchAt + job.windowStart - stretchStart;
+    let joins = end > 0 && job.chrom === stretchChrom && at < end && at >= stretchAt;
+    for (let k = 0; joins && at + k < end; k++) if (codes[at + k] !== job.refWindow[k]) joins = false;
+    if (joins) {
+      if (at + L > end) codes.set(job.refWindow.subarray(end - at), end);
+      place[j] = at;
+      end = Math.max(end, at + L);
+    } else {
+      codes.set(job.refWindow, end);
+      place[j] = end;
+      stretchChrom = job.chrom;
+      stretchStart = job.windowStart;
+      stretchAt = end;
+      end += L;
+    }
+  }
+  return { codes: codes.slice(0, end), place };
+}

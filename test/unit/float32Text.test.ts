@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { float32Text, float32TextByPrecision, float32TextFallbacks, precisionText, precisionTextFallbacks } from '../../src/core/formats/float32Text';
+
+const bits = new Uint32Array(1);
+const value = new Float32Array(bits.buffer);
+function fromBits(b: number): number {
+  bits[0] = b >>> 0;
+  return value[0];
+}
+function toBits(p: number): number {
+  value[0] = p;
+  return bits[0];
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0);
+}
+
+function check(p: number): void {
+  assert.equal(float32Text(p), float32TextByPrecision(p), `float32 bits 0x${toBits(p).toString(16)} (${p})`);
+}
+
+test('float32Text writes the reference text byte for byte: random float32 values of every magnitude and of [0, 1)', () => {
+  const rand = seeded(2026);
+  for (let i = 0; i < 400_000; i++) {
+    const p = fromBits(i % 2 ? rand() : rand() % 0x3f800000);
+    if (!Number.isNaN(p)) check(p);
+  }
+});
+
+test('float32Text: edge cases — zero, one, subnormals, the fast range\'s ends, neighbours of powers of ten, near-ties', () => {
+  const edges = [0, -0, 1, -1, 0.5, 0.1, 0.25, Infinity, -Infinity, fromBits(1), fromBits(0x007fffff), fromBits(0x00800000), fromBits(0x3f7fffff), fromBits(0x7f7fffff)];
+  for (let k = -12; k <= 3; k++) {
+    const b = toBits(Math.fround(10 ** k));
+    for (let d = -40; d <= 40; d++) edges.push(fromBits(b + d));
+  }
+  // Values whose 1…9-digit roundings end in 5 (near-ties of the digit rounding).
+  for (let d = 1; d <= 9; d++) for (let m = 1; m < 200; m++) edges.push(Math.fround((m + 0.5) / 10 ** d));
+  for (const p of edges) check(p);
+  assert.equal(float32Text(NaN), 'NaN');
+});
+
+test('float32Text takes its integer path for probabilities (it is not the reference under another name)', () => {
+  const rand = seeded(7);
+  const before = float32TextFallbacks.count;
+  const n = 20_000;
+  for (let i = 0; i < n; i++) {
+    const p = fromBits(0x358637bd + (rand() % (0x3f800000 - 0x358637bd))); // [1e-6, 1)
+    check(p);
+  }
+  assert.ok(float32TextFallbacks.count - before < n / 100, `${float32TextFallbacks.count - before} of ${n} fell back to the reference`);
+});
+
+test('precisionText is toPrecision byte for byte: random doubles of every magnitude and sign, 1–9 digits, powers of ten, ties', () => {
+  const rand = seeded(99);
+  const doubles = new Float64Array(1);
+  const words = new Uint32Array(doubles.buffer);
+  const values: number[] = [0, -0, 1, -1, 0.5, 1e-6, -1e-6, 0.1, 0.3, 5e-7, 0.999999, 0.9999995, 0.99999949, 1e21, NaN, Infinity, -Infinity, Number.MIN_VALUE];
+  for (let i = 0; i < 100_000; i++) {
+    words[0] = rand();
+    words[1] = rand();
+    values.push(doubles[0]);
+    values.push((rand() / 2 ** 32 - 0.5) * 10 ** (-(rand() % 8))); // effects: ±0.5 … ±5e-8
+  }
+  for (let k = -8; k <= 1; k++) for (let d = -3; d <= 3; d++) values.push(10 ** k + d * 10 ** k * Number.EPSILON, -(10 ** k) * (1 + d * 1e-7));
+  for (let d = 1; d <= 9; d++) for (let m = 1; m < 300; m++) values.push((m + 0.5) / 10 ** d, (m + 0.4999999) / 10 ** (d + 1));
+  for (const x of values) {
+    if (Number.isNaN(x)) continue;
+    for (const digits of [1, 3, 6, 9]) assert.equal(precisionText(x, digits), x.toPrecision(digits), `${x} to ${digits} digits`);
+  }
+  assert.equal(precisionText(NaN, 6), 'NaN');
+  // Effects in (1e-6, 1) take the integer path.
+  const before = precisionTextFallbacks.count;
+  for (let i = 0; i < 10_000; i++) precisionText((rand() / 2 ** 32) * 0.999 + 1e-5, 6);
+  assert.ok(precisionTextFallbacks.count - before < 100, `${precisionTextFallbacks.count - before} of 10,000 fell back to toPrecision`);
+});
