@@ -268,31 +268,6 @@ export function meanCurve(curves: readonly Float64Array[]): Float64Array | null 
   return out;
 }
 
-/** Pearson's correlation of two equally long series; NaN when either is constant. */
-export function pearsonCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`series of ${a.length} and ${b.length} values`);
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Calibration: does p = 0.3 mean "binds 30 % of the time"?
 

@@ -21,7 +21,8 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicFile';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { perTargetMetrics, summarizeMetrics, DEFAULT_MIN_POSITIVES, pearsonCorrelation } from '../core/metrics';
+import { pearson } from '../core/correlation';
+import { perTargetMetrics, summarizeMetrics, DEFAULT_MIN_POSITIVES } from '../core/metrics';
 import { ModelPackage } from '../core/modelPackage';
 import { resolveNpySource, streamNpyRows } from '../core/npy';
 import { contiguousLayout } from '../core/splitLayout';
@@ -291,7 +292,7 @@ async function substitutionAgreement(fp32: Run, int8: Run, x: Uint8Array, window
     for (const p of topPositions(attribution(b.delta), INT8_TOP_K)) if (top.has(p)) shared++;
     overlap += shared / INT8_TOP_K;
   }
-  return { substitutions: 2 * n, deltaPearson: pearsonCorrelation(a.delta, b.delta), topKOverlap: overlap / windows };
+  return { substitutions: 2 * n, deltaPearson: pearson(a.delta, 0, b.delta, 0, a.delta.length), topKOverlap: overlap / windows };
 }
 
 /**

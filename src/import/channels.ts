@@ -7,7 +7,7 @@
  * the other order, the import is refused — never flipped silently.
  */
 import { ModelError } from '../core/errors';
-import { pearson } from '../motifs/correlation';
+import { pearson } from '../core/correlation';
 import { Motif } from '../motifs/jaspar';
 import { Conv1DLayer, LayerNetwork } from '../onnx/layerNetwork';
 

@@ -19,7 +19,7 @@
  */
 import { seededRandom } from '../core/random';
 import { Motif, reverseComplementMatrix } from './jaspar';
-import { standardise } from './correlation';
+import { standardise } from '../core/correlation';
 import { benjaminiHochberg } from './significance';
 
 export interface TomtomOptions {

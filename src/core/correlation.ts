@@ -1,8 +1,8 @@
 /**
- * Pearson's correlation, the one similarity of motif columns and filters in TFBS Lens: Tomtom-like
- * matching correlates 4-value columns (standardised once, then dot products), the import's channel
- * check correlates whole filter windows. Invariant to scale and offset, so attribution units,
- * log-odds and frequencies compare directly; a flat column correlates with nothing (0).
+ * Pearson's correlation, the one in TFBS Lens: Tomtom-like matching correlates 4-value motif columns
+ * (standardised once, then dot products), the import's channel check whole filter windows, the int8
+ * check int8 against fp32 substitution effects. Invariant to scale and offset, so attribution units,
+ * log-odds and frequencies compare directly; a flat series correlates with nothing (0).
  */
 
 /** Writes the n values of src from `i` standardised to mean 0 and unit norm into dst at `j`; flat → zeros. */
