@@ -13,6 +13,7 @@ import { ExperimentsRequest, ExportFormat, ExportRequest, Range, ScoreRequest } 
 import { updateSetting } from './config';
 import { Ctx, isFastaDocument } from './ctx';
 import { DecorationPainter } from './decorations';
+import { pickFocus } from './focusPicker';
 import { HeatmapController, HeatmapTarget } from './heatmap';
 import { scoreWithCli } from './largeFiles';
 
@@ -153,64 +154,6 @@ function binInSelections(layout: { layout: PackedLayout; length: number }, bin: 
     const overlap = sel.intersection(range);
     return overlap !== undefined && !overlap.isEmpty;
   });
-}
-
-// -----------------------------------------------------------------------------------------------------
-// Focus
-
-interface FocusItem extends vscode.QuickPickItem {
-  value?: string;
-  all?: boolean;
-}
-
-async function pickFocus(ctx: Ctx): Promise<void> {
-  const client = await ctx.ready();
-  const info = await client.sendRequest(ExperimentsRequest);
-  if (!info.experiments.length) throw new Error(`no model is loaded${ctx.modelStatus.message ? `: ${ctx.modelStatus.message}` : ''}`);
-  const current = new Set(ctx.settings.focusedExperiments.map((x) => x.toLowerCase()));
-  const factors = new Map<string, { count: number; reliable: number; cells: Set<string> }>();
-  for (const e of info.experiments) {
-    const f = factors.get(e.factor) ?? { count: 0, reliable: 0, cells: new Set<string>() };
-    f.count++;
-    if (e.reliability?.passes !== false) f.reliable++;
-    if (e.cell) f.cells.add(e.cell);
-    factors.set(e.factor, f);
-  }
-  const nameCounts = new Map<string, number>();
-  for (const e of info.experiments) nameCounts.set(e.name, (nameCounts.get(e.name) ?? 0) + 1);
-  const items: FocusItem[] = [
-    { label: '$(check-all) All experiments', description: `${info.experiments.length} (clears the focus)`, all: true },
-    { label: 'Factors', kind: vscode.QuickPickItemKind.Separator },
-    ...[...factors.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([factor, f]): FocusItem => ({
-        label: factor,
-        // A focus on outputs below the reliability floor colours nothing: say so before it is picked.
-        description: `${f.count} experiment${f.count === 1 ? '' : 's'}${f.reliable < f.count ? ` · ${f.reliable ? f.reliable : 'none'} above the reliability floor` : ''}`,
-        detail: f.cells.size ? `in ${[...f.cells].slice(0, 8).join(', ')}${f.cells.size > 8 ? ', …' : ''}` : undefined,
-        value: factor,
-        picked: current.has(factor.toLowerCase()),
-      })),
-    { label: 'Experiments', kind: vscode.QuickPickItemKind.Separator },
-    ...info.experiments.map((e): FocusItem => ({
-      label: `${e.factor} · ${e.cell || '–'}`,
-      description: `${e.treatment}${(nameCounts.get(e.name) ?? 0) > 1 ? ' (repeat)' : ''} · #${e.index}${e.reliability ? ` · ${e.reliability.grade}${e.reliability.passes ? '' : ' (below the reliability floor)'}` : ''}`,
-      value: String(e.index),
-      picked: current.has(String(e.index)) || current.has(e.name.toLowerCase()),
-    })),
-  ];
-  const picked = await vscode.window.showQuickPick(items, {
-    canPickMany: true,
-    matchOnDescription: true,
-    matchOnDetail: false,
-    title: `Focus colours and hovers on factors or experiments (model ${info.modelName ?? ''})`,
-    placeHolder: 'Type a factor (CTCF), a cell type (K562) or an output index; none or "All experiments" focuses on all',
-  });
-  if (!picked) return;
-  const values = picked.some((p) => p.all) ? [] : picked.filter((p) => p.value !== undefined).map((p) => p.value!);
-  await updateSetting('focusedExperiments', values.length ? values : undefined);
-  const what = values.length ? `${values.length} item${values.length === 1 ? '' : 's'} (${values.slice(0, 4).join(', ')}${values.length > 4 ? ', …' : ''})` : 'all experiments';
-  void vscode.window.setStatusBarMessage(`TFBS Lens: focus on ${what}`, 4000);
 }
 
 // -----------------------------------------------------------------------------------------------------

@@ -26,13 +26,22 @@ export function resolvePath(p: string): string {
   return path.normalize(out);
 }
 
-/** Where a user-level change lands: the workspace when one is open (a focus is per project), else global. */
-export function settingsTarget(): vscode.ConfigurationTarget {
-  return vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+/**
+ * Where a change the extension makes for the user lands. A scope where the user already set this key
+ * (the workspace) keeps it, so the change is not shadowed by their own value; otherwise the
+ * workspace only when the user opened a workspace file (.code-workspace, not a folder of data), else
+ * the user settings. A loose folder of FASTA files never gains a `.vscode/settings.json`.
+ */
+export function settingsTarget(key: keyof TfbsSettings): vscode.ConfigurationTarget {
+  const set = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect(key);
+  if (set?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+  return vscode.workspace.workspaceFile ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
 }
 
-export async function updateSetting<K extends keyof TfbsSettings>(key: K, value: TfbsSettings[K] | undefined, target = settingsTarget()): Promise<void> {
+/** Writes one setting and says where it went ("user settings" or "workspace settings"). */
+export async function updateSetting<K extends keyof TfbsSettings>(key: K, value: TfbsSettings[K] | undefined, target = settingsTarget(key)): Promise<string> {
   await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(key, value, target);
+  return target === vscode.ConfigurationTarget.Global ? 'user settings' : 'workspace settings';
 }
 
 export function affectsSettings(e: vscode.ConfigurationChangeEvent): boolean {

@@ -1,11 +1,12 @@
 /**
- * One status-bar item: the model, the backend (ONNX Runtime on CPU or CUDA) and the scoring progress
+ * One status-bar item: the model, the backend (ONNX Runtime on CPU or CUDA), the focus and the scoring progress
  * of the active document; a training run shows its epoch instead. Clicking opens the TFBS menu.
  */
 import * as vscode from 'vscode';
 import { ModelStatus } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
 import { DecorationPainter } from './decorations';
+import { describeFocus } from './focusPicker';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('tfbsLens.status', vscode.StatusBarAlignment.Right, 100);
@@ -55,7 +56,9 @@ export class StatusBar implements vscode.Disposable {
     } else {
       const busy = progress && !progress.idle && progress.total > 0;
       const pct = busy ? ` · ${Math.floor((100 * progress!.scored) / progress!.total)}%` : '';
-      text = `${busy ? '$(sync~spin)' : '$(beaker)'} TFBS: ${s.name ?? 'model'} · ${this.backend(s)}${pct}${this.painter.isEnabled ? '' : ' $(eye-closed)'}`;
+      // The focus is in the text, not only the tooltip: a focused editor colours only those experiments.
+      const focus = describeFocus(this.ctx.settings.focusedExperiments);
+      text = `${busy ? '$(sync~spin)' : '$(beaker)'} TFBS: ${s.name ?? 'model'} · ${this.backend(s)}${focus ? ` · $(filter) ${focus}` : ''}${pct}${this.painter.isEnabled ? '' : ' $(eye-closed)'}`;
     }
     this.item.text = text;
     this.item.tooltip = this.tooltip(s, progress);

@@ -62,7 +62,15 @@ export class CodeLens {
 
 export class MarkdownString {
   isTrusted: unknown;
-  constructor(readonly value = '') {}
+  constructor(public value = '') {}
+  appendMarkdown(s: string): this {
+    this.value += s;
+    return this;
+  }
+  appendText(s: string): this {
+    this.value += s;
+    return this;
+  }
 }
 
 export class Hover {
@@ -110,6 +118,13 @@ export const fake = {
   statSize: new Map<string, number>(),
   onDidOpenTextDocument: new EventEmitter<FakeDocument>(),
   onDidChangeTabs: new EventEmitter<void>(),
+  /** The opened folders and .code-workspace file (none: an empty window). */
+  workspaceFolders: undefined as Array<{ uri: Uri }> | undefined,
+  workspaceFile: undefined as Uri | undefined,
+  /** `tfbsLens.*` values the user set in their user (global) and workspace settings. */
+  settings: { global: new Map<string, unknown>(), workspace: new Map<string, unknown>() },
+  /** Status-bar items created, newest last. */
+  statusBarItems: [] as Array<{ text: string; tooltip?: unknown; visible: boolean }>,
 };
 
 export function resetFakeVscode(): void {
@@ -123,15 +138,40 @@ export function resetFakeVscode(): void {
   fake.statSize.clear();
   fake.onDidOpenTextDocument = new EventEmitter<FakeDocument>();
   fake.onDidChangeTabs = new EventEmitter<void>();
+  fake.workspaceFolders = undefined;
+  fake.workspaceFile = undefined;
+  fake.settings = { global: new Map(), workspace: new Map() };
+  fake.statusBarItems = [];
 }
 
 export const callsTo = (api: string): unknown[][] => fake.calls.filter((c) => c.api === api).map((c) => c.args);
 
-/** Records the call and answers what the test set for it. */
+/** Records the call and answers what the test set for it: a value, or a function of the call's arguments. */
 const recorded = (api: string) => (...args: unknown[]): Promise<unknown> => {
   fake.calls.push({ api, args });
-  return Promise.resolve(fake.answers.get(api));
+  const answer = fake.answers.get(api);
+  return Promise.resolve(typeof answer === 'function' ? answer(...args) : answer);
 };
+
+/** VS Code's values of the enums the client reads. */
+export const ConfigurationTarget = { Global: 1, Workspace: 2, WorkspaceFolder: 3 } as const;
+export const QuickPickItemKind = { Separator: -1, Default: 0 } as const;
+
+/** `getConfiguration('tfbsLens')`: user values under workspace values, `update` recorded and applied. */
+function configuration() {
+  const { global, workspace } = fake.settings;
+  return {
+    get: (k: string, d?: unknown) => (workspace.has(k) ? workspace.get(k) : global.has(k) ? global.get(k) : d),
+    inspect: (k: string) => ({ key: k, globalValue: global.get(k), workspaceValue: workspace.get(k) }),
+    update: (k: string, value: unknown, target: number) => {
+      fake.calls.push({ api: 'configuration.update', args: [k, value, target] });
+      const scope = target === ConfigurationTarget.Global ? global : workspace;
+      if (value === undefined) scope.delete(k);
+      else scope.set(k, value);
+      return Promise.resolve();
+    },
+  };
+}
 
 const noDisposable = { dispose: () => undefined };
 const noEvent = (): { dispose(): void } => noDisposable;
@@ -148,6 +188,7 @@ function placeholder(name: string): unknown {
 
 const api: Record<string, unknown> = {
   EventEmitter, Position, Range, Uri, CodeLens, MarkdownString, Hover, Disposable, TabInputText, CancellationError,
+  ConfigurationTarget, QuickPickItemKind,
   workspace: {
     get isTrusted() {
       return fake.trusted;
@@ -156,13 +197,16 @@ const api: Record<string, unknown> = {
       return fake.documents;
     },
     get workspaceFolders() {
-      return undefined;
+      return fake.workspaceFolders;
+    },
+    get workspaceFile() {
+      return fake.workspaceFile;
     },
     onDidOpenTextDocument: (l: Listener<FakeDocument>) => fake.onDidOpenTextDocument.event(l),
     onDidCloseTextDocument: noEvent,
     onDidChangeTextDocument: noEvent,
     onDidChangeConfiguration: noEvent,
-    getConfiguration: () => ({ get: (_k: string, d: unknown) => d }),
+    getConfiguration: () => configuration(),
     fs: {
       stat: (uri: Uri) => {
         const size = fake.statSize.get(uri.fsPath);
@@ -183,6 +227,11 @@ const api: Record<string, unknown> = {
       return noDisposable;
     },
     createTextEditorDecorationType: () => noDisposable,
+    createStatusBarItem: () => {
+      const item = { text: '', tooltip: undefined as unknown, visible: false, show: () => (item.visible = true), hide: () => (item.visible = false), dispose: () => undefined };
+      fake.statusBarItems.push(item);
+      return item;
+    },
     onDidChangeVisibleTextEditors: noEvent,
     onDidChangeActiveTextEditor: noEvent,
     get activeTextEditor() {

@@ -136,7 +136,7 @@ const checks: Record<string, CommandCheck> = {
     const coloured = () => api.decorations(uri).flatMap((s) => s.ranges).reduce((n, r) => n + r.end.character - r.start.character, 0);
     const all = coloured();
     try {
-      await execute({ quickPick: (items) => [itemLabelled(items, /^CTCF$/)] });
+      await execute({ quickPick: (items) => itemLabelled(items, /^CTCF$/) });
       assert.deepEqual(vscode.workspace.getConfiguration('tfbsLens').get('focusedExperiments'), ['CTCF']);
       await api.whenIdle(uri);
       const ctcf = coloured();
@@ -159,7 +159,7 @@ const checks: Record<string, CommandCheck> = {
         assert.equal(colouredBins.has(bin), p >= threshold, `bin ${bin}: CLI max over CTCF ${p}, coloured: ${colouredBins.has(bin)}`);
       }
     } finally {
-      await execute({ quickPick: (items) => [itemLabelled(items, /All experiments/)] });
+      await execute({ quickPick: (items) => itemLabelled(items, /All experiments/) });
     }
     assert.deepEqual(vscode.workspace.getConfiguration('tfbsLens').get('focusedExperiments'), []);
     await api.whenIdle(uri);
