@@ -1,0 +1,47 @@
+// "TFBS: Focus on factor…" from the keyboard, as issue 27 describes it: type CTCF, press Enter. The
+// highlighted row is taken (Enter used to clear the focus), the status-bar text shows the focus, and the
+// focus lands in the user settings, not as a .vscode/settings.json in the opened folder of FASTA files.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import { repoRoot } from '../driver/paths';
+import { openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+
+/** The TFBS Lens status-bar entry's text as rendered (codicons are empty spans). */
+const statusText = async (page: Page): Promise<string> => (await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText()).replace(/\s+/g, ' ');
+
+/** Opens the focus picker, types `typed` and presses Enter once a row containing `row` is listed (nothing ticked). */
+async function focusByKeyboard(page: Page, typed: string, row: string): Promise<void> {
+  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
+  await input.fill(typed);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+suite('Focus on factor from the keyboard', () => {
+  test('focus picker: typing CTCF and Enter focuses CTCF, shown in the status bar, saved in the user settings', async () => {
+    const { page, profile, screenshot } = uiContext();
+    await openFileByQuickOpen(page, 'hg19_GM12878_CTCF_top500_w200.fa');
+    await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page)), 120_000);
+    await focusByKeyboard(page, 'CTCF', 'CTCF');
+    const shown = await waitUntil('the status bar to show the CTCF focus', async () => {
+      const t = await statusText(page);
+      return /\bCTCF\b/.test(t) && t;
+    }, 15_000);
+    await screenshot('focus-ctcf');
+    assert.match(shown, /TFBS: .* CTCF/);
+    const userSettings = fs.readFileSync(path.join(profile.userDataDir, 'User', 'settings.json'), 'utf8');
+    assert.deepEqual(JSON.parse(userSettings)['tfbsLens.focusedExperiments'], ['CTCF']);
+    assert.equal(fs.existsSync(path.join(profile.workspaceDir, '.vscode', 'settings.json')), false, 'no settings file is written into the data folder');
+
+    await focusByKeyboard(page, 'All experiments', 'All experiments');
+    await waitUntil('the status bar to drop the focus', async () => !/\bCTCF\b/.test(await statusText(page)), 15_000);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(profile.userDataDir, 'User', 'settings.json'), 'utf8'))['tfbsLens.focusedExperiments'], undefined);
+  });
+});
