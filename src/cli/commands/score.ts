@@ -3,16 +3,17 @@ import { existsSync, promises as fs } from 'fs';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
-import { parseRegion, splitRegionList } from '../../core/genomic';
+import { TypedRegion } from '../../core/genomic';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
 import { openEngine } from '../../engine/openEngine';
-import { choiceOption, intOption, listOption, numberOption, stringOption } from '../args';
+import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
 import { MIN_RELIABILITY_OPTION, selectOutputs } from '../outputSelection';
+import { regionOption } from '../regionOption';
 import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
@@ -20,7 +21,7 @@ import { BigWigTracksWriter, NarrowPeakWriter, openBedGraphFiles } from '../../t
 import { PooledTextFile } from '../../tracks/filePool';
 import { BinsWriter } from '../../tracks/binsFile';
 import { readRegionCodes } from '../../tracks/regionReader';
-import { GenomeRegion, parseShard, regionLabel, shardRegions } from '../../tracks/shards';
+import { parseShard, regionLabel, shardRegions } from '../../tracks/shards';
 import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
@@ -87,7 +88,7 @@ export const scoreCommand: CliCommand = {
       const perRecordFormat = args.options.format === undefined ? 'tsv' : format;
       return scorePerRecord({ fasta, pkg, selected, format: perRecordFormat, output, reverseComplement, batchSize, device, threads }, io);
     }
-    let regionList = args.options.region === undefined ? undefined : regionsOfText(splitRegionList(listOption(args, 'region')));
+    let regionList: TypedRegion[] | undefined = regionOption(args);
     const shardText = stringOption(args, 'shard');
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     if (shardText !== undefined) {
@@ -95,7 +96,7 @@ export const scoreCommand: CliCommand = {
       if (regionList !== undefined) throw new UsageError('--shard and --region exclude each other (a shard is a set of regions)');
       if (format !== 'bins') throw new UsageError('--shard writes --format bins (tfbs merge turns the shards into bigWig, narrowPeak, BED or bedGraph)');
       if (!existsSync(`${fasta}.fai`)) throw new UsageError(`--shard needs the FASTA's index ${fasta}.fai; create it with "tfbs index ${fasta}" (or samtools faidx)`);
-      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).map((r) => ({ ...r, label: regionLabel(r) }));
+      regionList = shardRegions([...(await readFai(`${fasta}.fai`)).values()], shard.index, shard.count, binSize).map((r) => ({ ...r, text: regionLabel(r) }));
     }
     const resume = args.options.resume === true;
     if (args.options.chunk !== undefined && !resume) throw new UsageError('--chunk applies to --resume only');
@@ -133,7 +134,7 @@ export const scoreCommand: CliCommand = {
           output: output!, format: format as MergeFormat, threshold, chunkBp, entries,
           identity: await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) }),
           scoreChunk: async (list, sink, onProgress) => {
-            const chunk = await regionsOfIndexedFasta(fasta, list.map((r) => ({ ...r, label: regionLabel(r) })), binSize);
+            const chunk = await regionsOfIndexedFasta(fasta, list.map((r) => ({ ...r, text: regionLabel(r) })), binSize);
             await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
           },
           onStart: (remaining) => (bar = new ProgressBar(remaining, io.interactive, 'scoring')),
@@ -265,30 +266,18 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   };
 }
 
-/** A region to score and the text that names it (as the user typed it, or chrom:start-end 1-based). */
-type LabelledRegion = GenomeRegion & { label: string };
-
-/** `--region` values, read: malformed text is refused here, a region the FASTA lacks once its .fai is read. */
-function regionsOfText(list: readonly string[]): LabelledRegion[] {
-  return list.map((text) => {
-    const interval = parseRegion(text);
-    if (!interval) throw new UsageError(`--region "${text}" is not chr:start-end (1-based, inclusive; separate regions with ";" or spaces, or repeat --region)`);
-    return { chrom: interval.chrom, start: interval.start, end: interval.end, label: text };
-  });
-}
-
 /**
  * Regions of an indexed FASTA, read by random access: a few kilobases of a 3 GB genome cost a few
  * reads, and windows at a region's edges see the real flanking sequence, not N padding.
  */
-async function regionsOfIndexedFasta(fasta: string, list: readonly LabelledRegion[], binSize: number): Promise<ScoreInput> {
+async function regionsOfIndexedFasta(fasta: string, list: readonly TypedRegion[], binSize: number): Promise<ScoreInput> {
   const started = Date.now();
   const faiPath = `${fasta}.fai`;
   if (!existsSync(faiPath)) {
     throw new UsageError(`--region needs the FASTA's index ${faiPath}; create it with "tfbs index ${fasta}" (or samtools faidx)`);
   }
   const index = await readFai(faiPath);
-  const regions = list.map(({ label: text, chrom, start, end }) => {
+  const regions = list.map(({ text, chrom, start, end }) => {
     const interval: GenomicInterval = { chrom, start, end };
     const entry = index.get(chrom);
     if (!entry) throw new UsageError(`--region ${text}: no record "${chrom}" in ${fasta} (it has ${[...index.keys()].slice(0, 8).join(', ')}${index.size > 8 ? ', …' : ''})`);

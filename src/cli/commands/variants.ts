@@ -7,7 +7,6 @@
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { BgzfWriter, isCompressedName } from '../../core/bgzf';
 import { InputError, UsageError } from '../../core/errors';
-import { REGION_SYNTAX, TypedRegion, parseRegionList } from '../../core/genomic';
 import { loadModelPackage } from '../../core/modelPackage';
 import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
@@ -15,9 +14,10 @@ import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from
 import { isGzipFile, openVcf, openVcfRegions } from '../../variants/vcfReader';
 import { DEFAULT_WINDOW_MODE, WINDOW_MODES } from '../../variants/alleles';
 import { SkippedWriter, VARIANT_FORMATS, VariantOutputContext, VariantTsvWriter, VariantVcfWriter, VariantWriter } from '../../variants/writers';
-import { choiceOption, intOption, listOption, stringOption } from '../args';
+import { choiceOption, intOption, stringOption } from '../args';
 import { CliCommand } from '../command';
 import { MIN_RELIABILITY_OPTION, selectOutputs } from '../outputSelection';
+import { regionOption } from '../regionOption';
 import { defaultModelDir } from '../paths';
 import { formatSeconds } from '../progress';
 import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
@@ -78,7 +78,8 @@ export const variantsCommand: CliCommand = {
     if (await isGzipFile(fasta)) throw new InputError('a compressed FASTA cannot be read by random access here; decompress it (gunzip) and index it with tfbs index', { file: fasta });
     const reference = await ReferenceGenome.open(fasta);
     if (reference.indexedInMemory) io.log(`notice: ${fasta} has no .fai index; indexed it in memory (tfbs index ${fasta} saves it)`);
-    const { header, events } = args.options.region === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, parseRegions(listOption(args, 'region')));
+    const regions = regionOption(args);
+    const { header, events } = regions === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, regions);
 
     const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
@@ -166,13 +167,6 @@ export const variantsCommand: CliCommand = {
 /** Records read through a tabix index have no line number. */
 function where(line: number): string {
   return line > 0 ? `line ${line}` : 'a record read through the index';
-}
-
-function parseRegions(values: readonly string[]): TypedRegion[] {
-  const { regions, malformed } = parseRegionList(values);
-  if (malformed !== undefined) throw new UsageError(`--region "${malformed}" is not ${REGION_SYNTAX}; separate regions with ";" or spaces, or repeat --region`);
-  if (!regions.length) throw new UsageError('--region lists no region');
-  return regions;
 }
 
 const REASONS: Record<SkipReason, string> = {
