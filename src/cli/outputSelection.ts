@@ -5,7 +5,7 @@
  */
 import { ModelError, UsageError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
-import { DEFAULT_RELIABILITY_FLOOR, passesFloor } from '../core/reliability';
+import { DEFAULT_RELIABILITY_FLOOR, floorAt, passesFloor } from '../core/reliability';
 import { selectTargets } from '../core/targets';
 import { OptionSpec, numberOption, stringOption } from './args';
 import { CliIo, ParsedArgs } from './command';
@@ -31,7 +31,7 @@ export function selectOutputs(args: ParsedArgs, pkg: ModelPackage, io: Pick<CliI
     if (!pkg.reliability) {
       throw new ModelError(`--min-reliability: model ${pkg.manifest.name} carries no reliability data (reliability.json), so every output is unmeasured; measure it with tfbs evaluate --data DIR --write-reliability`, { file: pkg.dir });
     }
-    const kept = selected.filter((t) => passesFloor(pkg.reliability, t, { minRocAuc, minPositives: DEFAULT_RELIABILITY_FLOOR.minPositives }));
+    const kept = selected.filter((t) => passesFloor(pkg.reliability, t, floorAt(minRocAuc)));
     if (!kept.length) throw new UsageError(`--min-reliability ${minRocAuc}: none of the ${selected.length} selected experiments is measured to reach it (see tfbs info --targets)`);
     io.log(`notice: --min-reliability ${minRocAuc} keeps ${kept.length} of ${selected.length} experiments`);
     selected = kept;

@@ -80,6 +80,11 @@ export interface ReliabilityFloor {
  */
 export const DEFAULT_RELIABILITY_FLOOR: ReliabilityFloor = { minRocAuc: 0.7, minPositives: DEFAULT_MIN_POSITIVES };
 
+/** The default floor at another ROC AUC (a user's setting or option; 0 lets everything pass). */
+export function floorAt(minRocAuc: number): ReliabilityFloor {
+  return { minRocAuc, minPositives: DEFAULT_RELIABILITY_FLOOR.minPositives };
+}
+
 /** A compact grade of held-out ROC AUC: A ≥ 0.9, B ≥ 0.8, C ≥ 0.7, D below (worse than chance < 0.5). */
 export type ReliabilityGrade = 'A' | 'B' | 'C' | 'D' | 'unmeasured';
 

@@ -10,12 +10,8 @@
  * them (0 shows every output). A model without reliability data passes everything ("unmeasured").
  */
 import { ModelPackage } from '../core/modelPackage';
-import { DEFAULT_RELIABILITY_FLOOR, ReliabilityFloor, assessOutput, passesFloor, verdictLongText, verdictShortText } from '../core/reliability';
+import { assessOutput, floorAt, passesFloor, verdictLongText, verdictShortText } from '../core/reliability';
 import { ExperimentReliability } from '../shared/protocol';
-
-export function floorOf(minReliability: number): ReliabilityFloor {
-  return { minRocAuc: minReliability, minPositives: DEFAULT_RELIABILITY_FLOOR.minPositives };
-}
 
 export function experimentReliability(pkg: ModelPackage, index: number, minReliability: number): ExperimentReliability {
   const v = assessOutput(pkg.reliability, index);
@@ -26,7 +22,7 @@ export function experimentReliability(pkg: ModelPackage, index: number, minRelia
     ...(v.positives !== undefined ? { positives: v.positives } : {}),
     summary: verdictShortText(v),
     detail: verdictLongText(v),
-    passes: passesFloor(pkg.reliability, index, floorOf(minReliability)),
+    passes: passesFloor(pkg.reliability, index, floorAt(minReliability)),
   };
 }
 
@@ -42,7 +38,7 @@ export interface SummarisedOutputs {
 /** The focused outputs (all when `focus` is undefined) that pass the floor. */
 export function summarisedOutputs(pkg: ModelPackage, focus: readonly number[] | undefined, minReliability: number): SummarisedOutputs {
   const candidates = focus ?? pkg.experiments.map((e) => e.index);
-  const floor = floorOf(minReliability);
+  const floor = floorAt(minReliability);
   const outputs = candidates.filter((e) => passesFloor(pkg.reliability, e, floor));
   const belowFloor = candidates.length - outputs.length;
   return { outputs: belowFloor === 0 && !focus ? undefined : outputs, belowFloor, candidates: candidates.length };
