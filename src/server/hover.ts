@@ -23,8 +23,13 @@ export interface HeatmapTarget {
   bin: number;
 }
 
+/** The command URI that opens the heatmap at `target`. */
+export function heatmapCommandUri(target: HeatmapTarget): string {
+  return `command:${SHOW_HEATMAP_COMMAND}?${encodeURIComponent(JSON.stringify([target]))}`;
+}
+
 export function heatmapCommandLink(target: HeatmapTarget, label = 'Open heatmap at this bin'): string {
-  return `[${label}](command:${SHOW_HEATMAP_COMMAND}?${encodeURIComponent(JSON.stringify([target]))} "Experiments × bins of this record")`;
+  return `[${label}](${heatmapCommandUri(target)} "Experiments × bins of this record")`;
 }
 
 const int = (n: number): string => n.toLocaleString('en-US');
@@ -105,8 +110,8 @@ export function binHover(h: BinHoverInput): string {
   const both = Boolean(result.reverse);
   const scope = h.focus ? `${h.focus.length} focused experiment${h.focus.length === 1 ? '' : 's'}` : `all ${h.experiments.length} experiments`;
   const strands = both ? 'p = mean of both strands' : 'p of the forward strand only';
-  const link = heatmapCommandLink({ uri: h.uri, record: h.state.record.index, bin: h.bin });
-  const target = link.slice(link.indexOf('](') + 2, link.indexOf(' "'));
+  const here: HeatmapTarget = { uri: h.uri, record: h.state.record.index, bin: h.bin };
+  const target = heatmapCommandUri(here);
   const table = (rows: number[], grey: boolean): void => {
     lines.push(both ? '| factor | cell type | treatment | p | fwd | rev | reliability |' : '| factor | cell type | treatment | p | reliability |');
     lines.push(both ? '|---|---|---|--:|--:|--:|---|' : '|---|---|---|--:|---|');
@@ -140,7 +145,7 @@ export function binHover(h: BinHoverInput): string {
     table(greyed, true);
   }
   if (!h.reliabilityMeasured) lines.push('', '_This model carries no reliability data: every output is unmeasured (measure it with `tfbs evaluate --write-reliability`)._');
-  lines.push('', link);
+  lines.push('', heatmapCommandLink(here));
   return lines.join('\n');
 }
 
