@@ -46,12 +46,13 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 /**
  * A file name from parts, e.g. (["chr1:1057650-1058650", "CTCF"], ".tfbs.tsv") →
  * "chr1_1057650-1058650_CTCF.tfbs.tsv": anything but letters, digits and `.-+` becomes `_` (one
- * for a run), thousands separators go, no leading or trailing `_`/`.`, at most 120 characters before
- * the suffix, never a name Windows reserves.
+ * for a run), thousands separators go, a `(-)` strand suffix reads `_minus`, no leading or trailing
+ * `_`/`.`, at most 120 characters before the suffix, never a name Windows reserves.
  */
 export function portableFileName(parts: readonly string[], suffix: string): string {
   const clean = parts
-    .map((p) => p.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/(\d),(?=\d{3}\b)/g, '$1').replace(/[^A-Za-z0-9.+-]+/g, '_').replace(/^[_.]+|[_.]+$/g, ''))
+    // A getfasta `(-)`/`(+)` strand suffix says which strand: kept as a word.
+    .map((p) => p.replace(/\(-\)$/, '_minus').replace(/\(\+\)$/, '_plus').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/(\d),(?=\d{3}(?!\d))/g, '$1').replace(/[^A-Za-z0-9.+-]+/g, '_').replace(/^[_.]+|[_.]+$/g, ''))
     .filter((p) => p.length > 0);
   let stem = clean.join('_').slice(0, 120).replace(/[_.]+$/, '');
   if (!stem) stem = 'heatmap';
@@ -63,6 +64,22 @@ export function portableFileName(parts: readonly string[], suffix: string): stri
 export function focusFilePart(focus: readonly string[]): string[] {
   const joined = focus.join('+');
   return focus.length && joined.length <= 40 ? [joined] : focus.length ? [`${focus.length}-targets`] : [];
+}
+
+/** What a heatmap export shows: one record's bins, or a document's records. */
+export interface HeatmapExportSubjectName {
+  documentName: string;
+  view: 'bins' | 'records';
+  recordName?: string;
+}
+
+/**
+ * The name an export is offered under: the record (bins view) or the document and "records" (records
+ * view), then the focus — `chr1_1057650-1058650_CTCF.tfbs.tsv`, `peaks_records_CTCF.heatmap.png`.
+ */
+export function heatmapExportFileName(subject: HeatmapExportSubjectName, focus: readonly string[], suffix: string): string {
+  const base = subject.view === 'bins' ? [subject.recordName ?? 'record'] : [subject.documentName.replace(/\.(fa|fasta|fna|fas)(\.gz)?$/i, ''), 'records'];
+  return portableFileName([...base, ...focusFilePart(focus)], suffix);
 }
 
 // ---------------------------------------------------------------------------------------------------
