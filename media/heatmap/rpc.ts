@@ -51,6 +51,11 @@ function patchColumns(from: number, to: number, data: Uint16Array): void {
   requestDraw();
 }
 
+/** Another view or record: the tooltip of the last one must not linger over it. */
+function hideTooltip(): void {
+  ui.tooltip.style.display = 'none';
+}
+
 function sameRecords(a: readonly HeatmapRecordInfo[], b: readonly HeatmapRecordInfo[]): boolean {
   return a.length === b.length && a.every((r, i) => r.record === b[i].record && r.uniqueName === b[i].uniqueName && r.length === b[i].length);
 }
@@ -114,6 +119,7 @@ function onMessage(m: ToWebview): void {
         S.fromBin = m.fromBin;
         S.toBin = m.toBin;
         S.cursorColumn = undefined;
+        hideTooltip();
         showColumns(wasEmpty && saved.uri === m.uri && saved.record === m.record.record && (saved.mode ?? 'bins') === 'bins');
       }
       S.persisted = { ...S.persisted, uri: m.uri, record: m.record.record, mode: 'bins' };
@@ -145,6 +151,7 @@ function onMessage(m: ToWebview): void {
       S.totalRecords = m.totalRecords;
       if (!same) {
         S.cursorColumn = undefined;
+        hideTooltip();
         showColumns(wasEmpty && saved.uri === m.uri && saved.mode === 'records');
       }
       S.persisted = { ...S.persisted, uri: m.uri, record: undefined, mode: 'records' };
