@@ -56,6 +56,16 @@ function hideTooltip(): void {
   ui.tooltip.style.display = 'none';
 }
 
+/** After a record's bins or a file's records were set: every line that says what is shown, then a frame. */
+function columnsShown(): void {
+  showEmpty(undefined);
+  updateHint();
+  updateTitle();
+  updateStatus();
+  saveState();
+  requestDraw();
+}
+
 function sameRecords(a: readonly HeatmapRecordInfo[], b: readonly HeatmapRecordInfo[]): boolean {
   return a.length === b.length && a.every((r, i) => r.record === b[i].record && r.uniqueName === b[i].uniqueName && r.length === b[i].length);
 }
@@ -130,12 +140,7 @@ function onMessage(m: ToWebview): void {
         S.cursorColumn = c;
         clampView();
       }
-      showEmpty(undefined);
-      updateHint();
-      updateTitle();
-      updateStatus();
-      saveState();
-      requestDraw();
+      columnsShown();
       break;
     }
     case 'records': {
@@ -156,12 +161,7 @@ function onMessage(m: ToWebview): void {
       }
       S.persisted = { ...S.persisted, uri: m.uri, record: undefined, mode: 'records' };
       if (m.focusRecord !== undefined) S.cursorColumn = m.records.findIndex((r) => r.record === m.focusRecord);
-      showEmpty(undefined);
-      updateHint();
-      updateTitle();
-      updateStatus();
-      saveState();
-      requestDraw();
+      columnsShown();
       break;
     }
     case 'matrix': {

@@ -7,7 +7,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicFile';
-import { HeatmapExportInfo, exportFacts, heatmapExportFileName, pngWithText } from '../shared/exportMetadata';
+import { pngWithText } from '../core/pngText';
+import { HeatmapExportInfo, exportFacts, heatmapExportFileName } from '../shared/exportMetadata';
 import { HeatmapView } from '../shared/heatmapProtocol';
 import { ExportRequest } from '../shared/protocol';
 import { Ctx } from './ctx';

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportFacts, exportSummary, heatmapExportFileName, pngTextChunks, pngWithText, portableFileName, tsvFactLines } from '../../src/shared/exportMetadata';
+import { pngTextChunks, pngWithText } from '../../src/core/pngText';
+import { exportFacts, exportSummary, heatmapExportFileName, portableFileName, tsvFactLines } from '../../src/shared/exportMetadata';
 
 test('export names are portable: no colon, comma or space; the focus joins the record', () => {
   assert.equal(heatmapExportFileName({ documentName: 'region.fa', view: 'bins', recordName: 'chr1:1-2' }, [], '.tfbs.tsv'), 'chr1_1-2.tfbs.tsv');

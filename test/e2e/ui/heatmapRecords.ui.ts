@@ -111,6 +111,8 @@ suite('the heatmap of a file of peaks: records × experiments (Chromium)', () =>
 
   test('500 peaks × 690 experiments: every peak shown, zoom and re-sorting stay responsive', async () => {
     const { page, screenshot } = uiContext();
+    // Keys go to the workbench, not to the webview's filter box that had them last.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await openFileByQuickOpen(page, 'hg19_GM12878_CTCF_top500_w200.fa');
     // Quick Open may have opened it over the heatmap (a hidden webview is rebuilt when shown again).
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
