@@ -10,7 +10,7 @@
  */
 import { createReadStream, promises as fs } from 'fs';
 import { BASE_CODE, INVALID } from './encoding';
-import { InputError, ioErrorFrom } from './errors';
+import { CancelledError, InputError, ioErrorFrom } from './errors';
 
 const GT = 0x3e;
 const LF = 0x0a;
@@ -53,8 +53,14 @@ export async function readFai(faiPath: string): Promise<Map<string, FaiEntry>> {
  * longer than the record's first. Blank lines at the end of a record are fine (samtools allows them).
  * Like samtools, a record without sequence is left out and a repeated name keeps its first record;
  * both are reported through `onWarning`. A UTF-8 byte-order mark at the start is passed over.
+ * `onProgress` hears the bytes read so far after each megabyte; an aborted `signal` stops the reading
+ * with a CancelledError (the editor's cancellable progress).
  */
-export async function buildFai(fastaPath: string, onWarning: (message: string) => void = () => {}): Promise<FaiEntry[]> {
+export async function buildFai(
+  fastaPath: string,
+  onWarning: (message: string) => void = () => {},
+  opts: { onProgress?: (bytesRead: number) => void; signal?: AbortSignal } = {},
+): Promise<FaiEntry[]> {
   const head = Buffer.alloc(3);
   const handle = await fs.open(fastaPath, 'r').catch((e) => {
     throw ioErrorFrom(e, fastaPath, 'read');
@@ -176,6 +182,11 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
       i = nl + 1;
     }
     pos += buf.length;
+    if (opts.signal?.aborted) {
+      stream.destroy();
+      throw new CancelledError();
+    }
+    opts.onProgress?.(pos);
   }
   if (lineBytes > 0) endLine(lineStart, lineBytes, false);
   closeRecord();
