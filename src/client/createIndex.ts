@@ -1,13 +1,14 @@
 /**
  * "Create index now": a FASTA without a .fai is indexed from the editor with the command line's own
- * indexer (core buildFai, what `tfbs index` runs), under a cancellable progress notification, and
- * written atomically beside the file — or, when its folder is read-only, into the per-user cache
- * (core/faiLocation), which the message names. The caller then goes on with what it was doing.
+ * indexer (core buildFastaIndex, what `tfbs index` runs; a bgzip file gets its .gzi too), under a
+ * cancellable progress notification, and written atomically beside the file — or, when its folder is
+ * read-only, into the per-user cache (core/faiLocation), which the message names. The caller then goes
+ * on with what it was doing.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancelledError, firstLine } from '../core/errors';
-import { buildFai } from '../core/fai';
+import { buildFastaIndex } from '../core/fai';
 import { NO_HEADER_MESSAGE } from '../core/fasta';
 import { writeFai } from '../core/faiLocation';
 
@@ -26,7 +27,7 @@ export async function createIndex(fasta: string): Promise<string | undefined> {
         const cancel = token.onCancellationRequested(() => abort.abort());
         let reported = 0;
         try {
-          const entries = await buildFai(fasta, (w) => warnings.push(w), {
+          const index = await buildFastaIndex(fasta, (w) => warnings.push(w), {
             signal: abort.signal,
             onProgress: (bytes) => {
               const percent = size ? (100 * bytes) / size : 100;
@@ -34,8 +35,8 @@ export async function createIndex(fasta: string): Promise<string | undefined> {
               reported = percent;
             },
           });
-          if (!entries.length) throw new Error(NO_HEADER_MESSAGE);
-          return { entries, ...(await writeFai(fasta, entries)) };
+          if (!index.entries.length) throw new Error(NO_HEADER_MESSAGE);
+          return { entries: index.entries, ...(await writeFai(fasta, index)) };
         } finally {
           cancel.dispose();
         }

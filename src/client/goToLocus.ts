@@ -1,7 +1,7 @@
 /**
  * *TFBS: Go to locus…*: in a FASTA whose headers carry genome coordinates (`>chr1:1,057,651-1,058,650`,
  * a region document, a file of peaks from bedtools getfasta), type `chr1:1,057,650`, a range or a bare
- * position and the cursor goes there, the bases selected. The locus is read and placed by core
+ * position and the cursor goes there (a range's bases selected). The locus is read and placed by core
  * (parseLocus → parseRegion, locateLocus); a locus outside every record is refused with the reason,
  * and "Open region…" is offered to read it from an indexed genome (the region document's own genome
  * when this is one).
@@ -44,9 +44,15 @@ export async function goToLocus(genomeOf: (uri: vscode.Uri) => string | undefine
     return;
   }
   const from = positionAt(found.record, found.start);
-  const to = positionAt(found.record, found.end);
+  const single = found.end - found.start === 1;
+  // One base: the cursor before it (a one-letter selection would light up every equal letter in
+  // view). A range: its bases selected, through the last one, not to the start of the next line.
+  const last = positionAt(found.record, found.end - 1);
+  const to = single ? from : { line: last.line, column: last.column + 1 };
   const selection = new vscode.Selection(from.line, from.column, to.line, to.column);
   editor.selection = selection;
   editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  void vscode.window.setStatusBarMessage(`TFBS Lens: ${regionText(found.locus.chrom, found.locus.start, found.locus.end)} in record "${found.record.name}"`, 4000);
+  const { chrom, start, end } = found.locus;
+  const where = single ? `${chrom}:${end.toLocaleString('en-US')}` : regionText(chrom, start, end);
+  void vscode.window.setStatusBarMessage(`TFBS Lens: ${where} in record "${found.record.name}"`, 4000);
 }

@@ -14,6 +14,7 @@ import { findFai } from '../core/faiLocation';
 import { parseRegion } from '../core/genomic';
 import { positionOfOffset } from '../shared/layout';
 import { readRegionText, regionProblem } from '../tracks/regionReader';
+import { FASTA_EXTENSIONS } from './cliArgs';
 import { CREATE_INDEX, createIndex } from './createIndex';
 import { Ctx } from './ctx';
 import { goToLocus } from './goToLocus';
@@ -46,7 +47,8 @@ class RegionProvider implements vscode.TextDocumentContentProvider {
 async function pickFasta(uri?: vscode.Uri): Promise<string | undefined> {
   if (uri?.scheme === 'file') return uri.fsPath;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-  if (tab?.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && (await findFai(tab.input.uri.fsPath))) return tab.input.uri.fsPath;
+  // The FASTA file in front, indexed or not (without an index, openRegion offers to create one).
+  if (tab?.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && FASTA_EXTENSIONS.test(tab.input.uri.path)) return tab.input.uri.fsPath;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Open a region of this file', filters: { FASTA: ['fa', 'fasta', 'fna', 'fas', 'gz'] } });
   return picked?.[0]?.fsPath;
 }

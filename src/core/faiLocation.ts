@@ -9,7 +9,7 @@ import { createHash } from 'crypto';
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from './atomicFile';
-import { FaiEntry, formatFai } from './fai';
+import { FastaIndex, formatFai } from './fai';
 import { userCacheDir, userCacheRoot } from './userCache';
 
 const CACHE_FOLDER = 'fai';
@@ -39,17 +39,20 @@ export interface WrittenFai {
 }
 
 /**
- * Writes the index atomically beside `fasta`; where that is refused (read-only folder or file system,
- * no permission), into the per-user cache instead. Other failures (a full disk) are thrown.
+ * Writes the index atomically beside `fasta` (and a bgzip file's .gzi, first); where that is refused
+ * (read-only folder or file system, no permission), the .fai into the per-user cache instead. A bgzip
+ * file's indexes are read from beside it only (@gmod/indexedfasta), so for one the refusal stands.
+ * Other failures (a full disk) are thrown.
  */
-export async function writeFai(fasta: string, entries: readonly FaiEntry[], env: NodeJS.ProcessEnv = process.env): Promise<WrittenFai> {
-  const text = formatFai(entries);
+export async function writeFai(fasta: string, index: FastaIndex, env: NodeJS.ProcessEnv = process.env): Promise<WrittenFai> {
+  const text = formatFai(index.entries);
   const beside = `${fasta}.fai`;
   try {
+    if (index.gzi) await writeFileAtomic(`${fasta}.gzi`, index.gzi);
     await writeFileAtomic(beside, text);
     return { path: beside, inCache: false };
   } catch (e) {
-    if (!isRefusal(e)) throw e;
+    if (!isRefusal(e) || index.gzi) throw e;
     const cache = await userCacheDir(CACHE_FOLDER, env);
     if (!cache.dir) throw e;
     const cached = cachedFaiPath(fasta, env);

@@ -546,4 +546,4 @@ function checkText(head: Uint8Array, file: string): void {
 
 // ---------------------------------------------------------------------------------------------------
 // .fai random access lives in fai.ts; re-exported for the callers that know it from here.
-export { FaiEntry, buildFai, formatFai, readFai, readFaiRegion } from './fai';
+export { FaiEntry, FastaIndex, buildFai, buildFastaIndex, formatFai, readFai, readFaiRegion } from './fai';

@@ -37,7 +37,7 @@ test('the index goes beside the FASTA when the folder is writable, and is found 
   await fs.writeFile(fasta, '>a\nACGT\nAC\n');
   const env = { XDG_CACHE_HOME: path.join(work, 'cache') };
   assert.equal(await findFai(fasta, env), undefined);
-  const written = await writeFai(fasta, await buildFai(fasta), env);
+  const written = await writeFai(fasta, { entries: await buildFai(fasta) }, env);
   assert.deepEqual(written, { path: `${fasta}.fai`, inCache: false });
   assert.equal(await fs.readFile(`${fasta}.fai`, 'utf8'), 'a\t6\t3\t4\t5\n');
   assert.equal(await findFai(fasta, env), `${fasta}.fai`);
@@ -62,7 +62,7 @@ test('a read-only folder: the index goes to the per-user cache, is found there, 
     const { writeFai, findFai } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'core', 'faiLocation.js'))});
     (async () => {
       const env = { XDG_CACHE_HOME: ${JSON.stringify(cache)} };
-      const written = await writeFai(${JSON.stringify(fasta)}, await buildFai(${JSON.stringify(fasta)}), env);
+      const written = await writeFai(${JSON.stringify(fasta)}, { entries: await buildFai(${JSON.stringify(fasta)}) }, env);
       console.log(JSON.stringify({ written, found: await findFai(${JSON.stringify(fasta)}, env) }));
     })().catch((e) => { console.error(e.message); process.exit(1); });`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', ...(root ? { uid: 65534, gid: 65534 } : {}) });
