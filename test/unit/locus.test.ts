@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { parseFastaText, positionAt } from '../../src/core/fasta';
 import { locateLocus, parseLocus } from '../../src/core/genomic';
 
@@ -95,4 +97,20 @@ test('outside the record, another chromosome, no coordinates, not a locus: a mes
   const junk = locateLocus('chr1:five', records, records[0]);
   assert.ok('problem' in junk);
   assert.match(junk.problem, /chr1:1,057,650/);
+});
+
+test('Next/Previous strong site have keys in FASTA editors (Alt+] / Alt+[, yielding to an inline suggestion) and the README lists them', () => {
+  const root = path.join(__dirname, '..', '..', '..');
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { keybindings?: Array<{ command: string; key: string; when?: string }> } };
+  const keys = new Map((manifest.contributes.keybindings ?? []).map((k) => [k.command, k]));
+  for (const [command, key] of [['tfbsLens.nextStrongSite', 'alt+]'], ['tfbsLens.previousStrongSite', 'alt+[']]) {
+    const k = keys.get(command);
+    assert.equal(k?.key, key, command);
+    // VS Code binds the same keys to the next/previous inline suggestion while one is shown.
+    assert.match(k!.when ?? '', /editorLangId == fasta/);
+    assert.match(k!.when ?? '', /!inlineSuggestionVisible/);
+  }
+  for (const readme of ['README.md', path.join('docs', 'USER_README.md')]) {
+    assert.match(readFileSync(path.join(root, readme), 'utf8'), /Next \/ Previous\s+strong\s+site\*?\s+\(\*\*Alt\+\]\*\*\s+\/\s+\*\*Alt\+\[\*\*/, readme);
+  }
 });
