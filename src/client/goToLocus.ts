@@ -39,7 +39,10 @@ export async function goToLocus(genomeOf: (uri: vscode.Uri) => string | undefine
     if (choice === open && found.locus) {
       const { chrom, start, end } = found.locus;
       const suggested = `${chrom}:${Math.max(1, start + 1 - SUGGESTED_FLANK)}-${end + SUGGESTED_FLANK}`;
-      await vscode.commands.executeCommand('tfbsLens.openRegion', genome ? vscode.Uri.file(genome) : undefined, suggested);
+      // Not this file (its records are what the locus missed): the genome it came from, else one picked.
+      const picked = genome ? undefined : await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Open a region of this genome', filters: { FASTA: ['fa', 'fasta', 'fna', 'fas', 'gz'] } });
+      const file = genome ?? picked?.[0]?.fsPath;
+      if (file) await vscode.commands.executeCommand('tfbsLens.openRegion', vscode.Uri.file(file), suggested);
     }
     return;
   }

@@ -61,7 +61,7 @@ async function openRegion(uri?: vscode.Uri, suggested?: string): Promise<void> {
   if (!fai) {
     const name = path.basename(fasta);
     const choice = await vscode.window.showWarningMessage(
-      `TFBS Lens: ${name} has no index (${name}.fai), which reading a region needs. Create it now (what "tfbs index" writes; for a bgzip file, "samtools faidx" also writes the .gzi).`,
+      `TFBS Lens: ${name} has no index (${name}.fai), which reading a region needs. Create it now (what "tfbs index" writes, with the .gzi of a bgzip file).`,
       CREATE_INDEX,
     );
     if (choice !== CREATE_INDEX) return;
