@@ -128,19 +128,18 @@ export function colouringMeanP(c: Pick<BinColour, 'colouring'>, p: ProbabilityOf
   return s / c.colouring.length;
 }
 
-/** "mean p", "the strongest experiment's p", "share of experiments ≥ 0.5". */
-export function colourRuleText(rule: ColourRule, threshold: number): string {
-  if (rule === 'max') return `the strongest experiment's p`;
-  if (rule === 'mean') return 'mean p of the factor\'s experiments';
-  return `share of the factor's experiments with p ≥ ${threshold}`;
+/** What a colour value is, before its number: "p", "mean p", "share ≥ 0.5". */
+export function colourValueLabel(rule: ColourRule, threshold: number): string {
+  return rule === 'max' ? 'p' : rule === 'mean' ? 'mean p' : `share ≥ ${threshold}`;
 }
 
 /**
- * The legend in words, e.g. "colour = mean p of the factor's experiments (98 focused CTCF experiments
- * above the reliability floor; the factor with the highest value), coloured from 0.5 to 1".
+ * The legend in words, e.g. "colour = mean p of the factor's experiments (per factor, the highest of
+ * 170), from 0.5 to 1".
  */
-export function colourLegendText(rule: ColourRule, threshold: number, scope: string, factors: number): string {
-  const perFactor = rule !== 'max' && factors > 1 ? `; per factor, the highest of ${factors}` : '';
-  const from = rule === 'fraction' ? `coloured when at least ${threshold} of them agree` : `coloured from ${threshold} to 1`;
-  return `colour = ${colourRuleText(rule, threshold)} (${scope}${perFactor}), ${from}`;
+export function colourLegendText(rule: ColourRule, threshold: number, factors: number): string {
+  const perFactor = rule !== 'max' && factors > 1 ? ` (per factor, the highest of ${factors})` : '';
+  if (rule === 'max') return `colour = the strongest experiment's p, from ${threshold} to 1`;
+  if (rule === 'mean') return `colour = mean p of the factor's experiments${perFactor}, from ${threshold} to 1`;
+  return `colour = share of the factor's experiments with p ≥ ${threshold}${perFactor}, from ${threshold} to 1 (all agree)`;
 }

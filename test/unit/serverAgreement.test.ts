@@ -18,6 +18,7 @@ import * as path from 'path';
 import { InferenceEngine } from '../../src/core/engine';
 import { experimentsFromNames } from '../../src/core/targets';
 import { Explainer } from '../../src/server/explain';
+import { agreementLines, binHover } from '../../src/server/hover';
 import { EngineOpener } from '../../src/server/modelHost';
 import { ScoringService } from '../../src/server/scoringService';
 import { bucketOf } from '../../src/shared/palette';
@@ -169,4 +170,48 @@ test('Explain bin under max and fraction, and with no focus: the strongest exper
   assert.equal(r.colour?.factor, 'CTCF');
   assert.equal(r.colour?.total, OUTPUTS);
   assert.ok(Math.abs(meanP(r.pRef) - unfocused.values[CONSENSUS_BIN]) < 1e-4);
+});
+
+/** The bin hover as the server renders it (every output unmeasured: all pass the floor). */
+function hoverOf(service: ScoringService, bin: number): string {
+  const state = service.docs.get(uri)!.analysis.records[0];
+  const result = service.resultOf(state, bin)!;
+  return binHover({
+    uri, state, recordCount: 1, bin, binSize: 200, result, experiments, focus: service.focusedExperiments.focus,
+    reliabilityOf: () => ({ grade: 'unmeasured', summary: 'unmeasured', detail: 'unmeasured', passes: true }), minReliability: 0.7, reliabilityMeasured: false,
+    colour: service.colourOf(result), threshold: service.currentSettings.threshold, factors: service.colourGroups.length,
+  });
+}
+
+test('the hover header says how many experiments agree, what the colour is, and carries the legend', async () => {
+  const focused = await scored({ focusedExperiments: ['CTCF'] });
+  const outlier = hoverOf(focused.service, OUTLIER_BIN);
+  assert.ok(outlier.includes('**1 of 99 CTCF experiments ≥ 0.5** · colour: mean p = 0.107 — below 0.5, not coloured'), outlier);
+  assert.match(outlier, /\n!\[colour steps from 0\.5 to 1\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\) colour = mean p of the factor's experiments, from 0\.5 to 1\n/);
+  // The header comes before the experiment table.
+  assert.ok(outlier.indexOf('**1 of 99') < outlier.indexOf('| factor |'));
+  assert.ok(hoverOf(focused.service, CONSENSUS_BIN).includes('**99 of 99 CTCF experiments ≥ 0.5** · colour: mean p = 0.800\n'));
+
+  const unfocused = await scored({});
+  const all = hoverOf(unfocused.service, OUTLIER_BIN);
+  assert.ok(all.includes('**1 of 690 experiments ≥ 0.5** · colour: mean p = 0.107 (the 99 CTCF experiments: the factor that scores highest) — below 0.5, not coloured'), all);
+  const factors = new Set(experiments.map((e) => e.factor)).size;
+  assert.ok(all.includes(`colour = mean p of the factor's experiments (per factor, the highest of ${factors}), from 0.5 to 1`), all);
+
+  const max = await scored({ colourBy: 'max', focusedExperiments: ['CTCF'] });
+  const x = experiments[OUTLIER];
+  assert.ok(hoverOf(max.service, OUTLIER_BIN).includes(`**1 of 99 CTCF experiments ≥ 0.5** · colour: p = 0.830 (${x.cell} CTCF, the strongest)\n`));
+  assert.ok(hoverOf(max.service, OUTLIER_BIN).includes("colour = the strongest experiment's p, from 0.5 to 1"));
+
+  const fraction = await scored({ colourBy: 'fraction' });
+  assert.ok(hoverOf(fraction.service, OUTLIER_BIN).includes('**1 of 690 experiments ≥ 0.5** · colour: share ≥ 0.5 = 0.01 (1 of the 99 CTCF experiments: the factor that scores highest) — below 0.5, not coloured'));
+});
+
+test('the header counts only outputs above the reliability floor and says how many it left out', () => {
+  const colour = { rule: 'mean' as const, value: 0.62, group: ctcf.slice(1), colouring: ctcf.slice(1), agreeing: 89, total: 98 };
+  const [header] = agreementLines({ colour, threshold: 0.5, experiments, focused: true, belowFloor: 1, factors: 1 });
+  assert.equal(header, '**89 of 98 CTCF experiments ≥ 0.5** (above the reliability floor; 1 below it not counted) · colour: mean p = 0.620');
+  // Nothing summarised: the count and the legend, no colour to name.
+  const none = agreementLines({ colour: { rule: 'mean', value: 0, colouring: [], agreeing: 0, total: 0 }, threshold: 0.5, experiments, focused: true, belowFloor: 99, factors: 0 });
+  assert.match(none[0], /^\*\*0 of 0 focused experiments ≥ 0\.5\*\* \(above the reliability floor; 99 below it not counted\)$/);
 });
