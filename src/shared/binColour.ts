@@ -13,7 +13,7 @@
  * experiments agree".
  *
  * - `mean` (default): the mean p of the factor's experiments. A consensus site — most cell types agree
- *   — is strong; one experiment at 0.83 among 97 at ≤ 0.23 is a mean of 0.12 and not coloured. It is
+ *   — is strong; one experiment at 0.83 beside 97 at ≤ 0.23 is a mean of 0.11, not coloured. It is
  *   a probability like every other number on screen, graded also for a factor measured once, and it
  *   is what *Explain bin* attributes (the mean over the experiments explained), so Explain's p is the
  *   colour's. Measured on the shipped model, CTCF focused (98 experiments above the floor), threshold
@@ -142,4 +142,17 @@ export function colourLegendText(rule: ColourRule, threshold: number, factors: n
   if (rule === 'max') return `colour = the strongest experiment's p, from ${threshold} to 1`;
   if (rule === 'mean') return `colour = mean p of the factor's experiments${perFactor}, from ${threshold} to 1`;
   return `colour = share of the factor's experiments with p ≥ ${threshold}${perFactor}, from ${threshold} to 1 (all agree)`;
+}
+
+/**
+ * What *Explain bin* explained, for its summary line: "the 98 CTCF experiments that set the colour
+ * (mean p = 0.833, the bin's colour)". `count`: experiments explained.
+ */
+export function explainedExperimentsText(c: { rule: ColourRule; threshold: number; value: number; p: number; factor?: string }, count: number): string {
+  const factor = c.factor ? `${c.factor} ` : '';
+  const n = `${count} ${factor}experiment${count === 1 ? '' : 's'}`;
+  if (c.rule === 'max') return `the strongest experiment${c.factor ? ` (${c.factor})` : ''}, p = ${c.p.toFixed(3)}: the bin's colour`;
+  if (c.rule === 'mean') return `the ${n} that set the colour, mean p = ${c.p.toFixed(3)}: the bin's colour`;
+  if (c.value === 0) return `the strongest ${factor}experiment (none reaches ${c.threshold}), p = ${c.p.toFixed(3)}`;
+  return `the ${n} with p ≥ ${c.threshold} (the colour: a share of ${c.value.toFixed(2)}), mean p = ${c.p.toFixed(3)}`;
 }
