@@ -157,7 +157,7 @@ export interface RecordLayout {
 export interface RecordBins {
   record: number;
   bins: number[];
-  /** Max over the focused experiments of the strand-averaged probability, rounded to 1e-4. */
+  /** The bin's colour value (tfbsLens.colourBy over the focused experiments above the floor; src/shared/binColour.ts), rounded to 1e-4. */
   max: number[];
 }
 
