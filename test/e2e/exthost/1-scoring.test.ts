@@ -120,6 +120,11 @@ suite('TFBS Lens in the extension host: the 100 kb region', function () {
     const p = Number(top.rest[0]);
     const shown = [...text.matchAll(/\b[01]\.\d{3}\b/g)].map((m) => Number(m[0]));
     assert.ok(shown.some((x) => Math.abs(x - p) <= 0.0011), `hover shows p ≈ ${p} (numbers shown: ${shown.join(', ')})`);
+    // The header says how many experiments agree and what the colour is (the CLI's value for the bin), with the legend.
+    const header = /\*\*\d+ of \d+ experiments ≥ 0\.5\*\*[^\n]* · colour: mean p = ([01]\.\d{3})/.exec(text);
+    assert.ok(header, text.slice(0, 800));
+    assert.ok(Math.abs(Number(header[1]) - cliColour[top.start / BIN]) <= 0.0011, `the hover's colour ${header[1]}, the CLI's ${cliColour[top.start / BIN]}`);
+    assert.match(text, /!\[colour steps from 0\.5 to 1\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\) colour = mean p of the factor's experiments \(per factor, the highest of \d+\), from 0\.5 to 1/);
   });
 
   test('an edit re-scores only the windows it touches; reverting it re-scores nothing', async () => {
