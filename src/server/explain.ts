@@ -1,8 +1,8 @@
 /**
  * *Explain bin* on the server: in-silico mutagenesis of a bin (or a selection ≤ 1 kb) of an open
  * document for the experiments that set its colour (tfbsLens.colourBy, src/shared/binColour.ts: the
- * strongest one, the factor's, or those that agree), with the loaded engine, centre first, cancellable, partial
- * results pushed as they come; then the important segments, the top segment's best JASPAR match and
+ * strongest one, the factor's, or those that agree; or the experiments the request names), with the
+ * loaded engine, centre first, cancellable, partial results pushed as they come; then the important segments, the top segment's best JASPAR match and
  * the focused factors' JASPAR sites in the bin. Results are cached by window content (the bins' window
  * keys, with the bins' positions, since the offsets are the record's), model and experiments: undo,
  * reopening or a second request cost nothing.

@@ -1,8 +1,8 @@
 /**
  * Hover text, rendered by the server (it holds the results): the record, the bin and its genome
  * coordinates, how many of the summarised experiments reach the threshold and what the bin's colour
- * is (tfbsLens.colourBy) with a legend, the top experiments with both strands and each output's measured reliability (grade,
- * the numbers in the grade's tooltip), and a link that opens the heatmap at the bin. Outputs below the
+ * is (tfbsLens.colourBy) with a legend, the top experiments with both strands and each output's
+ * measured reliability (grade, the numbers in the grade's tooltip), and a link that opens the heatmap at the bin. Outputs below the
  * reliability floor come after the others, greyed (italic: hovers render no colour), and are not
  * what the colours show.
  */
@@ -116,7 +116,7 @@ export interface AgreementInput {
 }
 
 /**
- * The hover's header: "**1 of 98 CTCF experiments ≥ 0.5** · colour: mean p 0.115 — below 0.5, not
+ * The hover's header: "**1 of 98 CTCF experiments ≥ 0.5** · colour: mean p = 0.115 — below 0.5, not
  * coloured", then the legend (the colour steps from the threshold to 1, and the rule in words).
  */
 export function agreementLines(a: AgreementInput): string[] {
