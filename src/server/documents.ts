@@ -20,7 +20,7 @@ export interface RecordState {
   binSize: number;
   /** Content key of each bin's window (meaningless for unscorable records: empty). */
   keys: Float64Array;
-  /** Max of the strand mean over the focused experiments that pass the reliability floor; NaN until known. */
+  /** The bin's colour value (src/shared/binColour.ts over the focused experiments that pass the reliability floor); NaN until known. */
   max: Float32Array;
 }
 
