@@ -22,6 +22,12 @@ export interface RecordState {
   keys: Float64Array;
   /** The bin's colour value (src/shared/binColour.ts over the focused experiments that pass the reliability floor); NaN until known. */
   max: Float32Array;
+  /**
+   * Its windows do not overlap (records' centred windows end to end, recordMatrix.ts): scored a window
+   * at a time like `tfbs score --per-record`, not on the chunk graph, which shares nothing between
+   * them and would round differently.
+   */
+  separateWindows?: boolean;
 }
 
 export interface DocumentAnalysis {

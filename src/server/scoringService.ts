@@ -622,6 +622,7 @@ export class ScoringService {
           binSize: batch.binSize,
           reverseComplement: batch.reverseComplement,
           batchSize: batch.bins.length * strands,
+          chunks: batch.state.separateWindows ? false : undefined,
           signal: controller.signal,
         },
         (block) => {

@@ -35,6 +35,7 @@ import {
   InitializationOptions,
   ModelStatusNotification,
   PROTOCOL_VERSION,
+  RecordMatrixRequest,
   ScoreRequest,
   ScoringProgressNotification,
   StatsRequest,
@@ -47,6 +48,7 @@ import { RecordState, offsetsInRange } from './documents';
 import { registerExplain } from './explain';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
+import { recordMatrix } from './recordMatrix';
 import { EngineOpener, openEngineForSettings } from './modelHost';
 import { experimentReliability, floorNotice } from './reliabilityView';
 import { ScoringService } from './scoringService';
@@ -273,6 +275,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const s = requireService();
     s.flushPending(p.uri);
     return s.matrix(p.uri, p.record, p.fromBin, p.toBin, Boolean(p.schedule));
+  });
+
+  connection.onRequest(RecordMatrixRequest, async (p, token) => {
+    const s = requireService();
+    s.flushPending(p.uri);
+    try {
+      return await recordMatrix(s, p, signalOf(token));
+    } catch (e) {
+      throw toResponseError(e);
+    }
   });
 
   connection.onRequest(ExportRequest, async (p, token) => {

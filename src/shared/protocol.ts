@@ -259,6 +259,36 @@ export interface BinMatrixResult {
 
 export const BinMatrixRequest = new RequestType<BinMatrixParams, BinMatrixResult | null, void>('tfbs/binMatrix');
 
+export interface RecordMatrixParams {
+  uri: string;
+  /** Record indices (unscorable ones are left out of the answer). */
+  records: number[];
+  /**
+   * 'cached': answer at once from what is cached (MATRIX_MISSING elsewhere); 'complete': score what
+   * is missing first, then answer (cancellable).
+   */
+  mode: 'cached' | 'complete';
+}
+
+/**
+ * Records × experiments: each record scored in one window centred on it, N-padded when shorter and
+ * centre-cropped when longer — the numbers of `tfbs score --per-record` (src/core/perRecord.ts).
+ */
+export interface RecordMatrixResult {
+  uri: string;
+  version: number;
+  modelKey: number;
+  /** The scorable records asked for, in the order asked; the data's rows. */
+  records: number[];
+  experimentCount: number;
+  /** base64 of little-endian uint16, records × experimentCount, record-major (as BinMatrixResult.data). */
+  data: string;
+  /** Records that have a result. */
+  scored: number;
+}
+
+export const RecordMatrixRequest = new RequestType<RecordMatrixParams, RecordMatrixResult | null, void>('tfbs/recordMatrix');
+
 export type ExportFormat = 'bed' | 'bedgraph' | 'tsv';
 
 export interface ExportParams {
@@ -275,6 +305,13 @@ export interface ExportParams {
   experiments?: number[];
   /** BED: bins at or above this probability; default: tfbsLens.threshold. */
   threshold?: number;
+  /**
+   * TSV only: one row per record, its centred window — the table `tfbs score --per-record` writes
+   * (record, length, window, then the experiments).
+   */
+  perRecord?: boolean;
+  /** TSV: `key=value` facts written as `##` lines first (model, focus, threshold of a heatmap export). */
+  facts?: Array<[string, string]>;
 }
 
 export interface ExportResult {
