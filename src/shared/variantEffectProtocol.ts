@@ -26,6 +26,35 @@ export interface ExperimentEffect {
 
 export type VariantKind = 'substitution' | 'insertion' | 'deletion' | 'complex';
 
+/** Which experiments a headline averages: the strongest at the reference, after the edit, or mixed. */
+export type HeadlineSelection = 'reference' | 'edited' | 'either';
+
+/** The sentence that sums up an effect (src/variants/effectHeadline.ts says the rule). */
+export interface EffectHeadline {
+  /** The output indices averaged, strongest first (empty when the reliability floor leaves none). */
+  members: number[];
+  selection: HeadlineSelection;
+  /** Mean p of the members at the reference and edited; absent when there are no members. */
+  ref?: number;
+  alt?: number;
+  diff?: number;
+  /** The full sentence, naming the experiments ("CTCF (99 experiments; the 5 strongest at the reference): mean p …"). */
+  text: string;
+  /** A CodeLens-sized version. */
+  short: string;
+}
+
+/** How a changed stretch of the current text is marked: bases changed or inserted, or where bases were deleted. */
+export type EditMarkKind = 'changed' | 'inserted' | 'deleted';
+
+export interface EditMark {
+  kind: EditMarkKind;
+  /** Changed: the new bases; inserted: the inserted bases (with the repeat they may sit anywhere in); deleted: the base after the gap (before it at a record end). */
+  range: Range;
+  /** Deleted: the gap lies after the marked base (a deletion at the record's end). */
+  gapAfter?: boolean;
+}
+
 export interface LiveVariant {
   record: number;
   recordName: string;
@@ -40,8 +69,39 @@ export interface LiveVariant {
   hasN: boolean;
   /** The focused experiments (all when none) with the largest |Δp|, largest first. */
   top: ExperimentEffect[];
-  /** The hover text, rendered by the server. */
+  /** This edit alone against the reference, summed up; `strongest` are its members' effects. */
+  headline: EffectHeadline;
+  strongest: ExperimentEffect[];
+  /** The bases this edit changed, for the editor to mark. */
+  marks: EditMark[];
+  /** Index in `groups` of the edits scored together with this one. */
+  group: number;
+  /** The hover text (the group's combined effect, then this edit alone), rendered by the server. */
   markdown: string;
+}
+
+/**
+ * Edits close together (within one 200 bp stretch, the span a DeepSEA label covers) scored as one:
+ * the reference window against the current text's window at the same place, so every edit in that
+ * window — of this group or a neighbour — counts. A lone edit's combined effect is its own.
+ */
+export interface EditGroup {
+  record: number;
+  recordName: string;
+  /** From the first edit's range to the last one's. */
+  range: Range;
+  /** REF and ALT of the whole stretch (0-based REF offset), VCF-style. */
+  start: number;
+  ref: string;
+  alt: string;
+  /** Indices in `variants`. */
+  edits: number[];
+  hasN: boolean;
+  /** Whether edits outside the group reach its window (their effect is in the combined numbers too). */
+  neighbours: boolean;
+  headline: EffectHeadline;
+  strongest: ExperimentEffect[];
+  top: ExperimentEffect[];
 }
 
 export interface VariantEffectResult {
@@ -49,6 +109,8 @@ export interface VariantEffectResult {
   version: number;
   modelKey: number;
   variants: LiveVariant[];
+  /** The edits scored together: their combined effect against the reference. */
+  groups: EditGroup[];
   /** More edits than are scored at once: only the first ones are listed. */
   truncated: boolean;
   /** Why nothing could be compared (no model, too many changes), written for the user. */

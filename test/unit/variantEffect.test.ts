@@ -303,3 +303,52 @@ test('live variant effect: a reference given as text (the file\'s git HEAD versi
   assert.deepEqual(r.variants.map((v) => [v.kind, v.start, v.ref, v.alt]), [['substitution', 2500, region[2500], b]]);
   await h.close(uri);
 });
+
+test('live variant effect: edits within 200 bp are combined — the numbers tfbs variants gives for the whole stretch as one VCF line — each edit\'s own effect kept, edits in reach counted, changed bases marked', async () => {
+  const uri = 'file:///live/combined.fa';
+  await h.open(uri, wrapFasta('chr1', region));
+  const other = (i: number): string => (region[i] === 'A' ? 'G' : 'A');
+  // Offsets 3000 and 3010 (line 51, columns 0 and 10): one group; 3600 (line 61): its own, out of the first one's window.
+  await h.edit(uri, 51, 0, 1, other(3000));
+  await h.edit(uri, 51, 10, 11, other(3010));
+  await h.edit(uri, 61, 0, 1, other(3600));
+  const r = await effects(uri);
+  assert.deepEqual(r.variants.map((v) => [v.start, v.group]), [[3000, 0], [3010, 0], [3600, 1]]);
+  assert.deepEqual(r.groups.map((g) => [g.start, g.edits, g.neighbours]), [[3000, [0, 1], false], [3600, [2], false]]);
+  const [g0, g1] = r.groups;
+  assert.equal(g0.ref, region.slice(3000, 3011));
+  assert.equal(g0.alt, other(3000) + region.slice(3001, 3010) + other(3010));
+  assert.deepEqual(g0.range, { start: { line: 51, character: 0 }, end: { line: 51, character: 11 } });
+  assert.deepEqual(r.variants[1].marks, [{ kind: 'changed', range: { start: { line: 51, character: 10 }, end: { line: 51, character: 11 } } }]);
+  // A lone edit's combined effect is its own.
+  assert.deepEqual(g1.strongest, r.variants[2].strongest);
+  assert.equal(g1.headline.text, r.variants[2].headline.text);
+  // The combined effect is not either edit's own, and the hover shows both.
+  assert.notEqual(g0.headline.text, r.variants[0].headline.text);
+  assert.match(r.variants[0].markdown, /\*\*Combined effect\*\* of all 2 edits from bp 3,001/);
+  assert.match(r.variants[0].markdown, /— this edit alone/);
+
+  // The group as one VCF line through `tfbs variants`: the same probabilities.
+  const fasta = path.join(tmp, 'combined.fa');
+  await fs.writeFile(fasta, `>chr1\n${region}\n`);
+  const vcf = path.join(tmp, 'combined.vcf');
+  await fs.writeFile(vcf, `##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t3001\tgroup\t${g0.ref}\t${g0.alt}\t.\t.\t.\n`);
+  const cli = runTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', modelDir, '--threads', '1', '--targets', g0.strongest.map((e) => e.index).join(',')], { timeoutMs: 120_000 });
+  assert.equal(cli.code, 0, cli.stderr);
+  const [head, ...rows] = cli.stdout.trim().split('\n');
+  const col = (name: string): number => head.split('\t').indexOf(name);
+  for (const e of g0.strongest) {
+    const row = rows.map((l) => l.split('\t')).find((f) => f[col('experiment_index')] === String(e.index))!;
+    assert.ok(Math.abs(Number(row[col('ref_p')]) - e.ref) <= 1e-5 * Math.max(1e-3, e.ref), `${e.index} ref`);
+    assert.ok(Math.abs(Number(row[col('alt_p')]) - e.alt) <= 1e-5 * Math.max(1e-3, e.alt), `${e.index} alt`);
+  }
+
+  // An edit 300 bp away is a group of its own but inside the first group's window: counted there.
+  await h.edit(uri, 56, 0, 1, other(3300));
+  const r2 = await effects(uri);
+  assert.deepEqual(r2.groups.map((g) => [g.start, g.edits.length, g.neighbours]), [[3000, 2, true], [3300, 1, true], [3600, 1, true]]);
+  assert.deepEqual(r2.variants[0].strongest, r.variants[0].strongest, 'an edit\'s own effect ignores the others');
+  assert.notDeepEqual(r2.groups[0].strongest.map((e) => e.alt), g0.strongest.map((e) => e.alt), 'the combined one counts the neighbour');
+  assert.match(r2.variants[0].markdown, /and the other edits its window reaches/);
+  await h.close(uri);
+});
