@@ -17,6 +17,8 @@ export const EXPLORE_ON_COPY = 'Explore edits on a copy';
 export const KEEP_EDITING = 'Keep editing this file';
 /** Larger documents never reach extensions (VS Code's limit), so no snapshot is kept of them. */
 const MAX_SNAPSHOT_BYTES = 50 * 1024 * 1024;
+/** How long after a change its document's dirty flag is read (it arrives after the change). */
+const DIRTY_FLAG_DELAY_MS = 100;
 
 type Choice = 'asked' | 'copy' | 'keep';
 
@@ -37,6 +39,7 @@ export class EditSafety implements vscode.Disposable {
   private readonly originals = new Map<string, Promise<Uint8Array | undefined>>();
   private readonly choices = new Map<string, Choice>();
   private copies = 0;
+  private readonly pending = new Set<string>();
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -78,10 +81,21 @@ export class EditSafety implements vscode.Disposable {
   private changed(e: vscode.TextDocumentChangeEvent): void {
     const doc = e.document;
     const key = doc.uri.toString();
-    // A reload from disk changes the text too, but leaves the document clean: only the user's edits count.
-    if (!e.contentChanges.length || !doc.isDirty || !EditSafety.watched(doc) || this.choices.has(key)) return;
-    this.choices.set(key, 'asked');
-    void this.warn(doc);
+    if (!e.contentChanges.length || !EditSafety.watched(doc) || this.choices.has(key) || this.pending.has(key)) return;
+    // The document's dirty flag reaches the extension host after the change: look a moment later. A
+    // reload from disk (the file changed outside) leaves it clean: that is no edit, only a new original.
+    this.pending.add(key);
+    setTimeout(() => {
+      this.pending.delete(key);
+      if (doc.isClosed || this.choices.has(key)) return;
+      if (doc.isDirty) {
+        this.choices.set(key, 'asked');
+        void this.warn(doc);
+      } else {
+        this.originals.delete(key);
+        this.snapshot(doc);
+      }
+    }, DIRTY_FLAG_DELAY_MS);
   }
 
   private async warn(doc: vscode.TextDocument): Promise<void> {
