@@ -55,7 +55,8 @@ export interface EditMark {
   gapAfter?: boolean;
 }
 
-export interface LiveVariant {
+/** What an edit and a group of edits both carry: where, which alleles, and the effect against the reference. */
+export interface ScoredStretch {
   record: number;
   recordName: string;
   /** Where the edited bases are in the current document (an indel in a repeat: the whole stretch it could be in). */
@@ -64,14 +65,18 @@ export interface LiveVariant {
   start: number;
   ref: string;
   alt: string;
-  kind: VariantKind;
   /** A window holds N (or another ambiguity code). */
   hasN: boolean;
-  /** The focused experiments (all when none) with the largest |Δp|, largest first. */
-  top: ExperimentEffect[];
-  /** This edit alone against the reference, summed up; `strongest` are its members' effects. */
+  /** The effect summed up; `strongest` are the effects of the experiments it averages. */
   headline: EffectHeadline;
   strongest: ExperimentEffect[];
+  /** The focused experiments (all when none) with the largest |Δp|, largest first. */
+  top: ExperimentEffect[];
+}
+
+/** One edit, scored alone against the reference. */
+export interface LiveVariant extends ScoredStretch {
+  kind: VariantKind;
   /** The bases this edit changed, for the editor to mark. */
   marks: EditMark[];
   /** Index in `groups` of the edits scored together with this one. */
@@ -83,25 +88,14 @@ export interface LiveVariant {
 /**
  * Edits close together (within one 200 bp stretch, the span a DeepSEA label covers) scored as one:
  * the reference window against the current text's window at the same place, so every edit in that
- * window — of this group or a neighbour — counts. A lone edit's combined effect is its own.
+ * window — of this group or a neighbour — counts. A lone edit's combined effect is its own. Its range
+ * runs from the first edit's to the last one's; REF and ALT are the whole stretch's.
  */
-export interface EditGroup {
-  record: number;
-  recordName: string;
-  /** From the first edit's range to the last one's. */
-  range: Range;
-  /** REF and ALT of the whole stretch (0-based REF offset), VCF-style. */
-  start: number;
-  ref: string;
-  alt: string;
+export interface EditGroup extends ScoredStretch {
   /** Indices in `variants`. */
   edits: number[];
-  hasN: boolean;
   /** Whether edits outside the group reach its window (their effect is in the combined numbers too). */
   neighbours: boolean;
-  headline: EffectHeadline;
-  strongest: ExperimentEffect[];
-  top: ExperimentEffect[];
 }
 
 export interface VariantEffectResult {

@@ -64,7 +64,8 @@ export function effectHeadline(input: HeadlineInput): EffectHeadline {
   const { ref, alt, candidates } = input;
   const subject = subjectOf(input);
   if (!candidates.length) {
-    const text = `${subject}: none of the ${plural(input.named, 'experiment')} passes the reliability floor (tfbsLens.minReliability = ${input.minReliability})`;
+    const none = input.named === 1 ? 'the one experiment is below' : `none of the ${plural(input.named, 'experiment')} passes`;
+    const text = `${subject}: ${none} the reliability floor (tfbsLens.minReliability = ${input.minReliability})`;
     return { members: [], selection: 'reference', text, short: `${subject}: none above the reliability floor` };
   }
   const strength = (i: number): number => Math.max(ref[i], alt[i]);
