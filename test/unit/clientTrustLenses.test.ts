@@ -5,7 +5,7 @@
  * on in a trusted one; the lenses carry the command and arguments their clicks need; the reference
  * sent to the server is the committed text, not the working copy.
  */
-import { callsTo, fake, fakeDocument, FakeDocument, resetFakeVscode } from './fakeVscode';
+import { callsTo, fake, fakeDocument, FakeDocument, QuickPickItemKind, resetFakeVscode } from './fakeVscode';
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import childProcess = require('child_process');
@@ -254,6 +254,31 @@ test('live variant effect lenses: one per group of edits, short, opening the lis
   assert.deepEqual(await fake.codeLensProviders[0].provideCodeLenses(doc, {}), []);
   assert.deepEqual(await fake.codeLensProviders[0].provideCodeLenses(fakeDocument('/w/a.txt', '', 'plaintext'), {}), []);
   assert.equal(none.sent.length, 1);
+});
+
+test('Show edit effects: each group\'s combined effect (when it has several edits) and every edit alone, the clicked group first', async () => {
+  resetFakeVscode();
+  const variants = [variant(3, 7, 8, 'A', 'G', 0), variant(3, 20, 21, 'C', 'T', 0), variant(9, 0, 2, 'ACG', 'A', 1)];
+  const alone = { ...headline, text: 'CTCF (1 experiment): p 0.810 → 0.500 (Δp −0.310)', short: 'CTCF ▼ p 0.810 → 0.500' };
+  variants[2] = { ...variants[2], headline: alone };
+  const groups = [group([0, 1], 3, 7, 21), { ...group([2], 9, 0, 2), start: 400, headline: alone }];
+  const client = fakeClient(answer(variants, groups));
+  registerVariantEffects(fakeCtx(client));
+  const doc = fakeDocument('/w/a.fa', '');
+  fake.documents.push(doc);
+  await fake.commands.get(SHOW_EDIT_EFFECTS_COMMAND)!(doc.uri, 1);
+  const [[items, options]] = callsTo('showQuickPick') as Array<[Array<{ label: string; description?: string; detail?: string; kind?: number }>, { title: string }]>;
+  assert.equal(options.title, 'TFBS: effect of the edits against the reference');
+  assert.deepEqual(items.map((i) => [i.kind === QuickPickItemKind.Separator ? 'separator' : 'item', i.label, i.description ?? '']), [
+    ['separator', 'r, bp 401', ''],
+    ['item', '$(edit) deletion ACG→A at bp 101 (r)', 'CTCF ▼ p 0.810 → 0.500'],
+    ['separator', 'r, bp 101', ''],
+    ['item', '$(layers) all 2 edits combined', 'CTCF ▼ p 0.810 → 0.120'],
+    ['item', '$(edit) substitution A→G at bp 101 (r)', 'CTCF ▼ p 0.810 → 0.120'],
+    ['item', '$(edit) substitution C→T at bp 101 (r)', 'CTCF ▼ p 0.810 → 0.120'],
+  ]);
+  assert.equal(items[1].detail, `alone: ${alone.text}`);
+  assert.equal(items[3].detail, headline.text);
 });
 
 test('Explain bin lenses: on the line of each strong bin (halfway from the threshold to 1), once a line, with the explain command and its position', () => {

@@ -94,6 +94,8 @@ suite('Edits on a copy', () => {
         const t = await visibleHoverText(page, 10_000);
         return /substitution at bp 99 of the reference/.test(t) && t;
       }, 30_000);
+      // The bin's own hover comes first: bring the edit's part into view for the picture.
+      await page.locator('.monaco-hover:not(.hidden)').getByText('Edit in', { exact: false }).first().scrollIntoViewIfNeeded({ timeout: 5_000 }).catch(() => undefined);
       await page.waitForTimeout(500);
       await screenshot('edit-hover');
       assert.match(hover, /CTCF \(\d+ of 99 experiments above the reliability floor; the 5 strongest (at the reference|after the edit|before or after the edit)\): mean p/);
