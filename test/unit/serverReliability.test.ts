@@ -124,7 +124,9 @@ test('below-floor outputs colour no bin and are greyed in the hover; tfbsLens.mi
   const v = effects.variants[0];
   assert.ok(v && v.top.length > 0);
   assert.ok(v.top.every((e) => passing.includes(e.index) && e.grade === 'B'), JSON.stringify(v.top));
-  assert.match(v.markdown, /all experiments, those above the reliability floor, tfbsLens\.minReliability = 0\.7, largest/);
+  assert.match(v.markdown, /Largest \|Δp\| \(all experiments, those above the reliability floor, tfbsLens\.minReliability = 0\.7, both strands/);
+  // The headline averages outputs above the floor only.
+  assert.ok(v.headline.members.length > 0 && v.headline.members.every((i) => passing.includes(i)), JSON.stringify(v.headline));
   assert.match(v.markdown, /\| Δlogit \| reliability \|\n[^\n]*\n\| [^\n]* \| B \|/);
   await h.edit(uri, line, character, character + 1, base);
   await h.idle(uri);
@@ -169,6 +171,10 @@ test('a focus whose outputs are all below the floor colours nothing and says so;
   const v = (await h.conn.sendRequest(VariantEffectRequest, { uri })).variants[0];
   assert.deepEqual(v.top.map((e) => [e.index, e.grade]), [[strongest, 'D']]);
   assert.match(v.markdown, /focused experiments, none of them passes the reliability floor, tfbsLens\.minReliability = 0\.7: shown anyway/);
+  // …but it does not headline: no number stands for an output measured not to work.
+  assert.deepEqual(v.headline.members, []);
+  assert.equal(v.headline.diff, undefined);
+  assert.match(v.headline.text, /the one experiment is below the reliability floor \(tfbsLens\.minReliability = 0\.7\)/);
   await h.edit(uri, line, character, character + 1, base);
   await h.idle(uri);
 

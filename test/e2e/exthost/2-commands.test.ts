@@ -333,6 +333,45 @@ const checks: Record<string, CommandCheck> = {
   'tfbsLens.resetReference': async ({ editor }, execute) => {
     await execute({}, editor.document.uri);
   },
+
+  // An edited base in an untitled FASTA: the list has the edit alone, with its headline.
+  'tfbsLens.showEditEffects': async ({ editor }, execute) => {
+    const text = editor.document.getText().split('\n').slice(0, 2).map((l, i) => (i === 1 ? l.slice(0, 2000) : l)).join('\n') + '\n';
+    const doc = await vscode.workspace.openTextDocument({ language: 'fasta', content: text });
+    const shown = await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      const base = doc.lineAt(1).text[1000].toUpperCase();
+      await shown.edit((e) => e.replace(new vscode.Range(1, 1000, 1, 1001), base === 'A' ? 'C' : 'A'));
+      let items: readonly vscode.QuickPickItem[] = [];
+      let said: ShownMessage[] = [];
+      await waitFor('the list of edit effects', async () => {
+        items = [];
+        said = await execute({ quickPick: (offered) => void (items = offered) }, doc.uri);
+        return items.length > 0;
+      }, 60_000).catch((e: Error) => Promise.reject(new Error(`${e.message}; the command said ${JSON.stringify(said)}`)));
+      const edit = itemLabelled(items, /substitution [ACGT]→[ACGT] at bp 1,001/);
+      assert.match(edit.description ?? '', /p [01]\.\d{3} → [01]\.\d{3}/);
+      assert.match(edit.detail ?? '', /^alone: all experiments \(/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  },
+
+  // A copy of the open region: same text and language, untitled; the file on disk keeps its bytes.
+  'tfbsLens.exploreEditsOnCopy': async ({ editor }, execute) => {
+    const before = fs.readFileSync(editor.document.uri.fsPath);
+    await execute({}, editor.document.uri);
+    const copy = vscode.window.activeTextEditor?.document;
+    try {
+      assert.equal(copy?.uri.scheme, 'untitled');
+      assert.match(copy?.uri.path ?? '', /\(edits( \d+)?\)\.fa$/);
+      assert.equal(copy?.languageId, 'fasta');
+      assert.equal(copy?.getText(), editor.document.getText());
+      assert.ok(fs.readFileSync(editor.document.uri.fsPath).equals(before), 'the file on disk is untouched');
+    } finally {
+      if (copy?.uri.scheme === 'untitled') await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  },
 };
 
 suite('TFBS Lens commands in the extension host', () => {
