@@ -372,6 +372,31 @@ const checks: Record<string, CommandCheck> = {
       if (copy?.uri.scheme === 'untitled') await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
   },
+
+  // A record headed with genome coordinates: a 1-based locus puts the cursor on that base.
+  'tfbsLens.goToLocus': async ({ editor }, execute) => {
+    const sequence = editor.document.lineAt(1).text.slice(0, 5000);
+    const doc = await vscode.workspace.openTextDocument({ language: 'fasta', content: `>chr1:1,000,001-1,005,000\n${sequence}\n` });
+    const shown = await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      await execute({ inputBox: () => 'chr1:1,002,501' });
+      assert.deepEqual([shown.selection.active.line, shown.selection.active.character], [1, 2500], 'the cursor is before base 2,501 of the record');
+      const outside = await execute({ inputBox: () => 'chr2:10' });
+      assert.ok(outside.some((m) => m.severity === 'warning' && /chr2/.test(m.text)), `a locus on another chromosome is refused by name: ${JSON.stringify(outside)}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  },
+
+  // An unindexed copy of the region: the command writes its .fai beside it, as `tfbs index` would.
+  'tfbsLens.createIndex': async ({ scratch }, execute) => {
+    const copy = path.join(scratch, 'to-index.fa');
+    fs.copyFileSync(workspaceFile(REGION_FILE).fsPath, copy);
+    await execute({}, vscode.Uri.file(copy));
+    const fai = fs.readFileSync(`${copy}.fai`, 'utf8');
+    const [name, length, offset] = fai.split('\n')[0].split('\t');
+    assert.deepEqual([name, Number(length), Number(offset)], ['chr1', 100_000, 6], `the index: ${fai}`);
+  },
 };
 
 suite('TFBS Lens commands in the extension host', () => {
