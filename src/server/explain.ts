@@ -167,9 +167,9 @@ export class Explainer {
       scale: round(scale),
       // Per experiment only once complete: progress notifications stay one array long.
       byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
-      segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
+      segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score), sign: s.sign, share: round(a!.totalAbsolute > 0 ? s.score / a!.totalAbsolute : 0) })),
       bestMotif,
-      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap, { qValue: h.qValue })),
+      sites: (a?.sites ?? []).slice(0, 5).map((h) => ({ ...motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap, { qValue: h.qValue }), share: round(h.share), supporting: h.supporting })),
       factorMotifs: factors?.map((f) => ({ factor: f.factor, hgnc: f.row?.hgnc, binding: f.binding, partner: f.partner, motifs: f.motifs.length, note: f.note })),
       complete,
       token: p.token,

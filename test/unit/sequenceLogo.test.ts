@@ -123,7 +123,7 @@ test('hover line: a markdown image of the top segment, letters read at record of
   // attribution[0] is record offset 100; the segment is offsets 120..130 (CCGCGGGGGC).
   const attribution: Array<number | null> = seq.split('').map((_, i) => (i >= 20 && i < 30 ? (i === 25 ? -0.2 : 0.5) : 0.01));
   const asked: number[] = [];
-  const md = explainLogoMarkdown({ start: 100, attribution, segments: [{ start: 120, end: 130, score: 4.3 }] }, (o) => (asked.push(o), seq[o - 100]), 'chr7');
+  const md = explainLogoMarkdown({ start: 100, attribution, segments: [{ start: 120, end: 130, score: 4.3, sign: 1, share: 0.5 }] }, (o) => (asked.push(o), seq[o - 100]), 'chr7');
   assert.ok(md);
   const m = /^!\[([^\]]*)\]\((data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+) "([^"]*)"\)$/.exec(md);
   assert.ok(m, md.slice(0, 120));

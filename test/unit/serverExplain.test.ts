@@ -105,7 +105,7 @@ test('explains the bin under the cursor: the core ISM\'s attribution, progressiv
   }
   // The hover's logo reads this sequence's letters at the segment's record offsets (the tiny random
   // model's attribution has no segment of its own: the planted site stands in for one).
-  const logo = explainLogoMarkdown({ ...r, segments: [{ start: 472, end: 487, score: 1 }] }, (o) => sequence[o]);
+  const logo = explainLogoMarkdown({ ...r, segments: [{ start: 472, end: 487, score: 1, sign: 1, share: 0.1 }] }, (o) => sequence[o]);
   const m = /^!\[attribution logo of bp 473-487\]\(data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+) /.exec(logo ?? '');
   assert.ok(m, logo?.slice(0, 80));
   const svg = Buffer.from(m[1], 'base64').toString('latin1');
