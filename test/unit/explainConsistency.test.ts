@@ -18,6 +18,10 @@ import { openEngine } from '../../src/engine/openEngine';
 import { Annotation, annotate } from '../../src/motifs/annotate';
 import { factorMotifs } from '../../src/motifs/factors';
 import { SHIPPED_JASPAR, readMotifs } from '../../src/motifs/jaspar';
+import { DEFAULT_MOTIF_E_VALUE } from '../../src/motifs/significance';
+import { prepareCollection } from '../../src/motifs/tomtom';
+import { motifAnswers } from '../../src/server/explain';
+import { explainSummary } from '../../src/shared/explainSummary';
 import { repoRoot } from '../fixtures/danqModel';
 
 const PEAKS = path.join(repoRoot(), 'data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
@@ -86,4 +90,23 @@ test('real CTCF peaks: a site\'s overlap, share and the segment call agree (over
     // Every segment stands out in its own direction: summed attribution of its sign.
     for (const s of a.segments) assert.equal(Math.sign(s.score), s.sign, `${name} segment ${s.start}-${s.end}`);
   }
+});
+
+test('real CTCF peak of the issue (chr14:106873577-106873777, CTCF at p 0.98): the sentence names the CTCF site with its share, never "nothing stands out" beside "0 % inside important bases"', async () => {
+  const [first] = await peaks();
+  const motifs = await readMotifs(path.join(repoRoot(), SHIPPED_JASPAR));
+  const a = annotate(first.ism, { collection: prepareCollection(motifs), tomtom: { shuffles: 50 }, keepMatches: 1, scanMotifs: factorMotifs('CTCF', motifs).motifs });
+  const answers = motifAnswers(first.ism, a);
+  const attribution = Array.from(a.attribution, (v, i) => (first.ism.done[i] ? v : null));
+  const s = explainSummary({ ...answers, attribution, experiments: first.ism.targets, complete: true }, DEFAULT_MOTIF_E_VALUE);
+  const site = answers.sites.find((x) => x.id.startsWith('MA0139'))!;
+  assert.ok(site && site.pValue < 1e-7 && site.start === 82 && site.end === 97, JSON.stringify(site));
+  // The site carries a real part of the attribution, against binding on average over the 99.
+  assert.ok(site.share! < -0.05, `share ${site.share}`);
+  assert.match(s.sentence, /CTCF site at bp 83–97 \(JASPAR MA0139\.2, p = 3\.8e-8\) carries \d+ % of it, against binding \(\d+ of 99 rely on it\)/, s.sentence);
+  assert.ok(s.sentence.includes(`carries ${Math.round(-100 * site.share!)} % of it`), s.sentence);
+  assert.doesNotMatch(s.sentence, /stands out\b(?!.*against)|0 % inside/, s.sentence);
+  // Nothing on the site is called, and the sentence starts from what is: a segment elsewhere or none.
+  assert.ok(site.overlap < 0.5);
+  assert.match(s.sentence, /^(No motif explains this prediction|The most important bases)/);
 });
