@@ -37,7 +37,8 @@ export interface ExplainSummary {
 type Summarised = Pick<ExplainResult, 'segments' | 'sites' | 'bestMotif' | 'experiments' | 'attribution' | 'complete'>;
 
 const bp = (n: number): string => n.toLocaleString('en-US');
-const span = (s: { start: number; end: number }): string => `bp ${bp(s.start + 1)}–${bp(s.end)}`;
+/** Record offsets [start, end) as the hover prints them: "bp 83–97" (1-based inclusive). */
+export const recordBp = (start: number, end: number): string => `bp ${bp(start + 1)}–${bp(end)}`;
 const pct = (x: number): string => {
   const v = Math.abs(100 * x);
   return `${v > 0 && v < 1 ? '<1' : Math.round(v)} %`;
@@ -54,15 +55,19 @@ export function topDecileShare(attribution: ReadonlyArray<number | null>): numbe
   return values.slice(0, k).reduce((s, v) => s + v, 0) / total;
 }
 
-function siteClause(site: ExplainMotifMatch, n: number): string {
+function siteClause(site: ExplainMotifMatch, n: number, span: (s: { start: number; end: number }) => string): string {
   const share = site.share ?? 0;
   const relies = site.supporting !== undefined ? ` (${site.supporting} of ${n} rely on it)` : '';
   return `the ${site.name} site at ${span(site)} (JASPAR ${site.id}, p = ${num(site.pValue)}) carries ${pct(share)} of it${share < 0 ? ', against binding' : ''}${relies}`;
 }
 
-/** The sentence rules above. `maxE`: the E-value below which a segment's best match is called. */
-export function explainSummary(r: Summarised, maxE: number): ExplainSummary {
+/**
+ * The sentence rules above. `maxE`: the E-value below which a segment's best match is called; `where`
+ * words a span of record offsets (the panel: genome coordinates).
+ */
+export function explainSummary(r: Summarised, maxE: number, where: (start: number, end: number) => string = recordBp): ExplainSummary {
   const n = r.experiments.length;
+  const span = (s: { start: number; end: number }): string => where(s.start, s.end);
   if (!r.complete) {
     const done = r.attribution.filter((v) => v !== null).length;
     return { evidence: 'partial', sentence: `Explaining: ${bp(done)} of ${bp(r.attribution.length)} positions mutated so far (the centre first).`, short: 'explaining…' };
@@ -74,22 +79,22 @@ export function explainSummary(r: Summarised, maxE: number): ExplainSummary {
   if (inSegment) {
     const share = inSegment.share ?? 0;
     const onTop = Boolean(top && top.start < inSegment.end && top.end > inSegment.start);
-    const where = `${inSegment.name} site at ${span(inSegment)} (${inSegment.strand} strand, JASPAR ${inSegment.id}, p = ${num(inSegment.pValue)})`;
+    const named = `${inSegment.name} site at ${span(inSegment)} (${inSegment.strand} strand, JASPAR ${inSegment.id}, p = ${num(inSegment.pValue)})`;
     if (share >= 0) {
       const relies = inSegment.supporting !== undefined ? `; ${inSegment.supporting} of the ${experimentsWord(n)} rely on it` : '';
-      const lead = onTop ? `The strongest evidence is a ${where}, which carries ${pct(share)} of the attribution` : `A ${where} carries ${pct(share)} of the attribution, though the strongest segment lies at ${span(top)}`;
+      const lead = onTop ? `The strongest evidence is a ${named}, which carries ${pct(share)} of the attribution` : `A ${named} carries ${pct(share)} of the attribution, though the strongest segment lies at ${span(top)}`;
       return { evidence: 'site', sentence: `${lead}${relies}.`, short: `${inSegment.name} site at ${span(inSegment)} carries ${pct(share)} of the attribution`, site: inSegment };
     }
     const relies = inSegment.supporting !== undefined ? ` Only ${inSegment.supporting} of the ${experimentsWord(n)} rely on it: they disagree about this site.` : '';
     return {
       evidence: 'site',
-      sentence: `A ${where} stands out against binding: mutating it raises the prediction on average, and it carries ${pct(share)} of the attribution.${relies}`,
+      sentence: `A ${named} stands out against binding: mutating it raises the prediction on average, and it carries ${pct(share)} of the attribution.${relies}`,
       short: `${inSegment.name} site at ${span(inSegment)}: ${pct(share)} of the attribution, against binding`,
       site: inSegment,
     };
   }
   const outside = [...r.sites].sort(bySignificance)[0];
-  const tail = outside ? ` Outside the important bases, ${siteClause(outside, n)}.` : '';
+  const tail = outside ? ` Outside the important bases, ${siteClause(outside, n, span)}.` : '';
   if (top && r.bestMotif && isCalledMatch(r.bestMotif, maxE)) {
     const m = r.bestMotif;
     const direction = top.sign < 0 ? 'work against binding' : 'support binding';

@@ -54,6 +54,11 @@ function decoratedStarts(api: TfbsLensTestApi, uri: vscode.Uri): number[] {
   return starts.sort((a, b) => a - b);
 }
 
+/** The Explain panel's tab, if open. */
+function explainTab(): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('tfbsLens.explain'));
+}
+
 const checks: Record<string, CommandCheck> = {
   'tfbsLens.openRegion': async ({ api, scratch }, execute) => {
     // A region of an indexed FASTA opens as a read-only tfbs-region: document headed chrom:start-end,
@@ -307,15 +312,23 @@ const checks: Record<string, CommandCheck> = {
     try {
       await api.whenIdle(editor.document.uri);
       await execute();
-      // The hover of the explained bin: a segment (named with its best motif) comes with its logo,
-      // an SVG image as a base64 data: URI.
+      // The explanation opens in its panel; the hover keeps to the link and a one-line summary.
+      assert.ok(explainTab(), 'the Explain panel is open');
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.selection.active);
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-      assert.match(text, /\*\*Explained\*\* bin/, text.slice(0, 400));
-      if (/best match of the most important segment/.test(text)) assert.match(text, /!\[attribution logo of bp \d+-\d+\]\(data:image\/svg\+xml;base64,/);
+      assert.match(text, /Explained bin [\d,]+: [^\n]+ · \[Show explanation\]\(command:tfbsLens\.showExplanation\?/, text.slice(0, 400));
+      assert.doesNotMatch(text, /data:image\/svg/, 'no logo in the hover');
     } finally {
       await config.update('focusedExperiments', undefined);
     }
+  },
+
+  'tfbsLens.showExplanation': async ({ editor }, execute) => {
+    // Reopens the panel on the document's explanation (tfbsLens.explainBin ran before this).
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) if (tab === explainTab()) await vscode.window.tabGroups.close(tab);
+    assert.equal(explainTab(), undefined);
+    await execute({}, { uri: editor.document.uri.toString() });
+    await waitFor('the Explain panel', async () => explainTab() !== undefined, 10_000);
   },
 
   // Variant effects compare with the text as opened; resetting an unedited document changes nothing and reports no error.
