@@ -196,8 +196,8 @@ function logoSection(v: ExplainView): HTMLElement {
   return section;
 }
 
-function table(caption: string, head: string[], rows: Array<{ cells: string[]; start: number; end: number; cls?: string }>, empty: string): HTMLElement {
-  const section = el('section', 'table');
+function table(kind: string, caption: string, head: string[], rows: Array<{ cells: string[]; start: number; end: number; cls?: string }>, empty: string): HTMLElement {
+  const section = el('section', `table ${kind}`);
   section.append(el('h2', undefined, caption));
   if (!rows.length) {
     section.append(el('p', 'none', empty));
@@ -225,6 +225,7 @@ function table(caption: string, head: string[], rows: Array<{ cells: string[]; s
 
 function segmentsTable(v: ExplainView): HTMLElement {
   return table(
+    'segments',
     'Important segments (strongest first)',
     ['region', 'length', 'direction', 'share of the attribution'],
     v.segments.map((s) => ({ cells: [regionOf(v, s.start, s.end), `${s.end - s.start} bp`, s.sign < 0 ? 'works against binding' : 'supports binding', pct(Math.abs(s.share))], start: s.start, end: s.end, cls: s.sign < 0 ? 'against' : 'support' })),
@@ -236,6 +237,7 @@ function matchTable(v: ExplainView): HTMLElement {
   const m = v.bestMotif;
   const called = m?.eValue !== undefined && m.eValue < v.maxE;
   return table(
+    'match',
     `Best JASPAR match of the strongest segment (Tomtom-like; called when E < ${v.maxE})`,
     ['motif', 'aligned at', 'strand', 'p', 'E', 'q', 'permutation p', 'covered by the segment', 'call'],
     m ? [{ cells: [`${m.id} ${m.name}`, regionOf(v, m.start, m.end), m.strand, num(m.pValue), num(m.eValue), num(m.qValue), num(m.permutationP), pct(m.overlap), called ? 'match' : 'not significant'], start: m.start, end: m.end, cls: called ? 'called' : 'weak' }] : [],
@@ -252,6 +254,7 @@ function sitesTable(v: ExplainView): HTMLElement {
     cls: (s.share ?? 0) < 0 ? 'against' : 'support',
   });
   return table(
+    'sites',
     'The explained factor\'s JASPAR sites in the bin (FIMO-like, p < 1e-4; underlined in the text)',
     ['motif', 'site', 'strand', 'p', 'q', 'share of the attribution', 'experiments relying on it', 'in important segments'],
     v.sites.map(siteRow),

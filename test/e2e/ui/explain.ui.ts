@@ -8,18 +8,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
-import { goToLineColumn, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
+import { answerQuickInput, goToLineColumn, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const PEAKS = 'hg19_GM12878_CTCF_top500_w200.fa';
 
-/** Sets (or, with undefined, removes) one user setting in the profile's settings.json; VS Code watches the file. */
-function setUserSetting(userDataDir: string, key: string, value: unknown): void {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  const settings = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8') || '{}') : {};
-  if (value === undefined) delete settings[key];
-  else settings[key] = value;
-  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+/** The TFBS Lens status-bar entry's text as rendered. */
+const statusText = async (page: Page): Promise<string> => (await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText().catch(() => '')).replace(/\s+/g, ' ');
+
+/** "TFBS: Focus on factor…" answered with `typed` and Enter (the highlighted row). */
+async function focusOn(page: Page, typed: string): Promise<void> {
+  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
+  await answerQuickInput(page, typed, 'focus');
 }
 
 /** Editor text spans drawn underlined (the JASPAR-site decoration), with their text. */
@@ -32,17 +33,19 @@ suite('Explain in its panel (Chromium)', () => {
   let frame: Frame;
 
   suiteTeardown(async () => {
-    const { page, profile } = uiContext();
-    setUserSetting(profile.userDataDir, 'tfbsLens.focusedExperiments', undefined);
+    const { page } = uiContext();
+    // The suites after this one expect every experiment in focus.
+    await focusOn(page, 'All experiments');
     await runFromCommandPalette(page, 'View: Close All Editors');
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
   });
 
   test('Explain bin on a CTCF peak opens the panel: sentence, large logo with a genome axis, segments, the CTCF match with its significance', async () => {
-    const { page, profile, screenshot } = uiContext();
-    setUserSetting(profile.userDataDir, 'tfbsLens.focusedExperiments', ['CTCF']);
+    const { page, screenshot } = uiContext();
     await openFileByQuickOpen(page, PEAKS);
-    await waitUntil('the TFBS status-bar entry showing the CTCF focus', async () => /TFBS: .*CTCF/.test(await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText().catch(() => '')), 120_000);
+    await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page)), 120_000);
+    await focusOn(page, 'CTCF');
+    await waitUntil('the status bar to show the CTCF focus', async () => /\bCTCF\b/.test(await statusText(page)), 15_000);
     // Line 4 is the second record's sequence (chr14:106873577-106873777): one 200 bp bin.
     await goToLineColumn(page, 4, 100);
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
@@ -64,9 +67,10 @@ suite('Explain in its panel (Chromium)', () => {
     assert.match((await frame.locator('.logo-svg text.axis-title').textContent()) ?? '', /^chr14, genome position \(1-based\)$/);
     // The CTCF site bracketed on the logo and listed with its p and q; the segment's match with p, E, q and the permutation p.
     assert.ok(await frame.locator('.logo-svg .site-mark', { hasText: 'MA0139.2' }).count(), 'the MA0139.2 site is marked on the logo');
-    const siteRow = (await frame.locator('section.table tr.row', { hasText: 'MA0139.2 CTCF' }).first().innerText()).replace(/\s+/g, ' ');
+    const siteRow = (await frame.locator('section.sites tr.row', { hasText: 'MA0139.2 CTCF' }).first().innerText()).replace(/\s+/g, ' ');
     assert.match(siteRow, /chr14:106,873,660-106,873,674 - 3\.8e-8 /, siteRow);
-    assert.ok(await frame.locator('section.table th', { hasText: 'permutation p' }).count(), 'the match table has its significance columns');
+    assert.ok(await frame.locator('section.match th', { hasText: 'permutation p' }).count(), 'the match table has its significance columns');
+    assert.ok(await frame.locator('section.match tr.row').count(), 'the strongest segment\'s JASPAR match is listed');
     await screenshot('explain-panel');
     // The factor's sites are underlined in the text.
     const marked = await waitUntil('underlined JASPAR sites in the editor', async () => {
@@ -98,6 +102,7 @@ suite('Explain in its panel (Chromium)', () => {
     const original = fs.readFileSync(file, 'utf8');
     await goToLineColumn(page, 4, 1);
     await page.keyboard.type('A');
+    await page.keyboard.press('Escape'); // the word-completion list
     try {
       await waitUntil('the panel to say it is stale', async () => /^Stale: the text changed/.test((await frame.locator('.stale').textContent().catch(() => null)) ?? ''), 15_000);
       await waitUntil('the underlines to go', async () => (await underlined(page)).length === 0, 15_000);
