@@ -15,7 +15,7 @@ import { positionAfterOffset, positionOfOffset } from '../shared/layout';
 import { factorMotifLines } from '../shared/motifText';
 import { ExperimentsRequest, ExplainResult, RecordLayout } from '../shared/protocol';
 import { Ctx } from './ctx';
-import { makeNonce } from './nonce';
+import { webviewHtml } from './webviewHtml';
 
 /** Arguments of the Explain command for a position (the panel's "Explain again"). */
 export interface ExplainAt {
@@ -93,25 +93,7 @@ export class ExplainPanel implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = makeNonce();
-    const root = this.ctx.extension.extensionUri;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'explain.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'explain.css'));
-    const csp = ["default-src 'none'", `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet">
-<title>TFBS Explain</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    return webviewHtml(webview, this.ctx.extension.extensionUri, { script: 'explain.js', style: 'explain.css', title: 'TFBS Explain' });
   }
 
   /** Sends once the webview is up; a webview shown again after being hidden asks with 'ready'. */

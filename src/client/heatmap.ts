@@ -19,7 +19,7 @@ import {
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
 import { BinMatrixRequest, ExperimentsRequest, ExplainResult, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
-import { makeNonce } from './nonce';
+import { webviewHtml } from './webviewHtml';
 
 /** Bins held by the webview at most (a 2 Mb window at 200 bp bins); longer records show a window. */
 export const MAX_HEATMAP_BINS = 10_000;
@@ -157,31 +157,7 @@ export class HeatmapController implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = makeNonce();
-    const root = this.ctx.extension.extensionUri;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'heatmap.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'heatmap.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data: blob:`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet">
-<title>TFBS heatmap</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    return webviewHtml(webview, this.ctx.extension.extensionUri, { script: 'heatmap.js', style: 'heatmap.css', title: 'TFBS heatmap' });
   }
 
   /**
