@@ -36,15 +36,6 @@ export class ExplainPanel implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx, private readonly rerun: (at: ExplainAt) => void) {}
 
-  get isOpen(): boolean {
-    return this.panel !== undefined;
-  }
-
-  /** The uri and version the panel shows, if any (the e2e tests and the hover's link read it). */
-  get current(): { uri: string; version: number; stale: boolean } | undefined {
-    return this.shown && { uri: this.shown.uri, version: this.shown.version, stale: this.last?.type === 'stale' || Boolean(this.last?.type === 'explanation' && this.last.stale) };
-  }
-
   /** Opens (or reveals) the panel on an explanation. */
   async open(r: ExplainResult): Promise<void> {
     if (!this.panel) this.attach(vscode.window.createWebviewPanel(EXPLAIN_VIEW_TYPE, 'TFBS Explain', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.options()));
