@@ -92,9 +92,7 @@ function render(): void {
     banner.append(again);
     app.append(banner);
   }
-  const ps = v.experiments.map((e) => e.p);
-  const pText = ps.length === 1 ? `p = ${ps[0].toFixed(2)}` : `p ${Math.min(...ps).toFixed(2)}–${Math.max(...ps).toFixed(2)}`;
-  const title = el('h1', 'title', `${regionOf(v, v.span[0], v.span[1])} · bin${v.bins.length > 1 ? 's' : ''} ${v.bins.map((b) => bp(b + 1)).join(', ')} · ${v.experiments.length} experiment${v.experiments.length === 1 ? '' : 's'} (${pText})${v.cached ? ' · cached' : ''}`);
+  const title = el('h1', 'title', `${regionOf(v, v.span[0], v.span[1])} · bin${v.bins.length > 1 ? 's' : ''} ${v.bins.map((b) => bp(b + 1)).join(', ')} · ISM over ${v.explained}${v.cached ? ' · cached' : ''}`);
   app.append(title);
   app.append(el('p', `sentence evidence-${v.summary.evidence}`, v.summary.sentence));
   for (const note of v.factorNotes) app.append(el('p', 'note', note));

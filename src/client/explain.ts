@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { LSPErrorCodes } from 'vscode-languageclient/node';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
-import { explainSummary } from '../shared/explainSummary';
+import { explainSummary, explainedExperimentsLabel } from '../shared/explainSummary';
 import { ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
 import { ExplainPanel } from './explainPanel';
@@ -106,7 +106,7 @@ export class ExplainController implements vscode.Disposable {
       return;
     }
     if (/focus a factor first/.test(message)) {
-      void vscode.window.showWarningMessage('TFBS Lens: Explain bin explains the focused experiments — focus a factor first.', 'Focus on factor…').then((choice) => {
+      void vscode.window.showWarningMessage('TFBS Lens: no experiment passes the reliability floor to colour this bin — focus a factor first.', 'Focus on factor…').then((choice) => {
         if (choice) void vscode.commands.executeCommand('tfbsLens.focus');
       });
       return;
@@ -213,13 +213,16 @@ export class ExplainController implements vscode.Disposable {
     const record = [...scores.layouts].reverse().find((l) => l.headerLine < pos.line && pos.line <= l.lastLine);
     if (!record || !record.scorable) return undefined;
     const args = encodeURIComponent(JSON.stringify([{ uri: doc.uri.toString(), line: pos.line, character: pos.character }]));
-    const lines = [`[$(sparkle) Explain this bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the focused experiments, in the Explain panel")`];
+    const lines = [`[$(sparkle) Explain this bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the experiments that set its colour, in the Explain panel")`];
     const r = this.results.get(doc.uri.toString());
     if (r && r.version === doc.version && r.complete && r.record === record.record) {
-      // One line: the sentence's short form and the way back to the panel.
+      // One line: what was explained (the colour's experiments and p), the sentence's short form and the way back to the panel.
+      const binSize = scores.binSize;
+      const first = r.bins[0] * binSize;
+      const last = Math.min((r.bins[r.bins.length - 1] + 1) * binSize, record.length);
       const show = encodeURIComponent(JSON.stringify([{ uri: doc.uri.toString() }]));
       const bins = r.bins.map((b) => bp(b + 1)).join(', ');
-      lines.push(`Explained bin${r.bins.length > 1 ? 's' : ''} ${bins}: ${explainSummary(r, this.ctx.settings.motifEValue).short} · [Show explanation](command:${SHOW_EXPLANATION_COMMAND}?${show})`);
+      lines.push(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${bins} (bp ${bp(first + 1)}–${bp(last)}; ISM over ${explainedExperimentsLabel(r)}): ${explainSummary(r, this.ctx.settings.motifEValue).short} · [Show explanation](command:${SHOW_EXPLANATION_COMMAND}?${show})`);
     }
     const md = new vscode.MarkdownString(lines.join('\n\n'), true);
     md.isTrusted = { enabledCommands: [EXPLAIN_COMMAND, SHOW_EXPLANATION_COMMAND] };
@@ -234,7 +237,7 @@ export class ExplainController implements vscode.Disposable {
     }, 500);
   }
 
-  /** A lens on each strong bin (max over the focused experiments halfway from the threshold to 1). */
+  /** A lens on each strong bin (its colour value halfway from the threshold to 1). */
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const scores = this.ctx.store.get(doc.uri.toString());
     if (!scores || scores.version !== doc.version || !this.ctx.settings.focusedExperiments.length) return [];

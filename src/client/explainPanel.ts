@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import { placedRegionText } from '../core/genomic';
 import { EXPLAIN_VIEW_TYPE, ExplainView, FromExplainWebview, ToExplainWebview } from '../shared/explainPanelProtocol';
-import { explainSummary } from '../shared/explainSummary';
+import { explainSummary, explainedExperimentsLabel } from '../shared/explainSummary';
 import { positionAfterOffset, positionOfOffset } from '../shared/layout';
 import { factorMotifLines } from '../shared/motifText';
 import { ExperimentsRequest, ExplainResult, RecordLayout } from '../shared/protocol';
@@ -188,6 +188,7 @@ export class ExplainPanel implements vscode.Disposable {
       maxE,
       // The sentence in the axis's coordinates: "a CTCF site at chr14:106,873,660-106,873,674".
       summary: explainSummary(r, maxE, (a, b) => placedRegionText(record, a, b)),
+      explained: explainedExperimentsLabel(r),
       experiments: r.experiments.map((index, k) => ({ index, name: names.get(index) ?? `#${index}`, p: r.pRef[k] })),
       factorNotes: factorMotifLines(r.factorMotifs),
       complete: r.complete,

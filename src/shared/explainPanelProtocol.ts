@@ -32,6 +32,8 @@ export interface ExplainView {
   /** E-value below which a segment's best match is called (tfbsLens.motifEValue). */
   maxE: number;
   summary: ExplainSummary;
+  /** What was explained, in words: "the 98 CTCF experiments that set the colour, mean p = 0.833: the bin's colour". */
+  explained: string;
   /** The explained experiments with their reference probability (mean over the bins). */
   experiments: Array<{ index: number; name: string; p: number }>;
   factorNotes: string[];

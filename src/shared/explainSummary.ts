@@ -18,6 +18,7 @@
  * Shares are of the window's total |attribution|; bp are 1-based inclusive as every on-screen position
  * (data stays 0-based half-open). Pure: no editor, no DOM.
  */
+import { explainedExperimentsText } from './binColour';
 import { isCalledMatch } from './motifText';
 import type { ExplainMotifMatch, ExplainResult } from './protocol';
 
@@ -118,4 +119,10 @@ export function explainSummary(r: Summarised, maxE: number, where: (start: numbe
     sentence: `No motif explains this prediction: no run of bases stands out — the attribution is spread over the window (its strongest tenth of bases carries ${pct(topDecileShare(r.attribution))} of it).${tail}`,
     short: 'no motif explains this prediction (attribution spread out)',
   };
+}
+
+/** What was explained: "the 98 CTCF experiments that set the colour, mean p = 0.833: the bin's colour", or, for experiments named in the request, their count and p. */
+export function explainedExperimentsLabel(r: Pick<ExplainResult, 'colour' | 'experiments' | 'pRef'>): string {
+  if (r.colour) return explainedExperimentsText(r.colour, r.experiments.length);
+  return `${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''}`;
 }
