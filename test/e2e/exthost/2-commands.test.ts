@@ -55,6 +55,11 @@ function decoratedStarts(api: TfbsLensTestApi, uri: vscode.Uri): number[] {
   return starts.sort((a, b) => a - b);
 }
 
+/** The Explain panel's tab, if open. */
+function explainTab(): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('tfbsLens.explain'));
+}
+
 const checks: Record<string, CommandCheck> = {
   'tfbsLens.openRegion': async ({ api, scratch }, execute) => {
     // A region of an indexed FASTA opens as a read-only tfbs-region: document headed chrom:start-end,
@@ -318,15 +323,22 @@ const checks: Record<string, CommandCheck> = {
     try {
       await api.whenIdle(editor.document.uri);
       await execute();
-      // The hover of the explained bin: a segment (named with its best motif) comes with its logo,
-      // an SVG image as a base64 data: URI.
+      // The explanation opens in its panel; the hover keeps to the link and one line: what was explained, the summary.
+      assert.ok(explainTab(), 'the Explain panel is open');
       const text = await explainedHover();
-      assert.match(text, /ISM over the \d+ CTCF experiments that set the colour/, text.slice(0, 600));
-      assert.match(text, /\*\*Explained\*\* bin/, text.slice(0, 400));
-      if (/best match of the most important segment/.test(text)) assert.match(text, /!\[attribution logo of bp \d+-\d+\]\(data:image\/svg\+xml;base64,/);
+      assert.match(text, /\*\*Explained\*\* bin [\d,]+ \(bp [\d,]+–[\d,]+; ISM over the \d+ CTCF experiments? that set the colour[^\n]*\): [^\n]+ · \[Show explanation\]\(command:tfbsLens\.showExplanation\?/, text.slice(0, 600));
+      assert.doesNotMatch(text, /attribution logo/, 'no logo in the hover: it is in the panel');
     } finally {
       await config.update('focusedExperiments', undefined);
     }
+  },
+
+  'tfbsLens.showExplanation': async ({ editor }, execute) => {
+    // Reopens the panel on the document's explanation (tfbsLens.explainBin ran before this).
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) if (tab === explainTab()) await vscode.window.tabGroups.close(tab);
+    assert.equal(explainTab(), undefined);
+    await execute({}, { uri: editor.document.uri.toString() });
+    await waitFor('the Explain panel', async () => explainTab() !== undefined, 10_000);
   },
 
   // Variant effects compare with the text as opened; resetting an unedited document changes nothing and reports no error.
