@@ -59,25 +59,39 @@ const SUFFIX_BATCH = 2048;
 const PATCH_RUN = 256;
 
 /**
- * How a mutant's LSTM is computed: 'after-patch' (the default) from the chunk holding its patch on,
- * starting from its reference's state there (src/onnx/suffixRecurrence.ts); 'whole' every step of
- * both directions (the substitution graph alone, the path before 2026-12-07: benchmarks compare).
+ * How a mutant's LSTM is computed: 'after-patch' from the chunk holding its patch on, starting from
+ * its reference's state there (src/onnx/suffixRecurrence.ts); 'whole' every step of both directions
+ * (the substitution graph alone, the path before 2026-12-07); 'auto' (the default) the first for ISM
+ * (references without spans: thousands of mutants per reference) and the second for variants (spans:
+ * about one mutant per reference and strand). Measured on the 2,000-SNV benchmark (2 shared cores,
+ * interleaved): variants took 3.4 CPU-s and 770–780 MB peak RSS after the patch against 2.9 CPU-s and
+ * 585–605 MB whole — each reference still runs its whole recurrence, a run holds ~128 rows, too few
+ * for the chunk graph's ~14 small operators per step, and the convolution table adds memory.
  */
-export type SubstitutionRecurrence = 'after-patch' | 'whole';
+export type SubstitutionRecurrence = 'after-patch' | 'whole' | 'auto';
+
+type WholePath = { kind: 'whole'; substitution: ortTypes.InferenceSession };
+type AfterPatchPath = { kind: 'after-patch'; patches: ortTypes.InferenceSession; changeTable: Float32Array; recurrence: SuffixRecurrence };
+type SpanSessions = { gatherFirst: ortTypes.InferenceSession; projectFirst: ortTypes.InferenceSession };
 
 export class SubstitutionSessions {
-  readonly batch: number;
-
   constructor(
     private readonly ort: Ort,
     private readonly projection: ortTypes.InferenceSession,
-    /** The whole-recurrence substitution graph, or the patch-delta graph and the recurrence from the patch on. */
-    private readonly mutantPath: { kind: 'whole'; substitution: ortTypes.InferenceSession } | { kind: 'after-patch'; patches: ortTypes.InferenceSession; changeTable: Float32Array; recurrence: SuffixRecurrence },
-    /** Gather-first and project-first span projections (buildSpanProjectionModel). */
-    private readonly spanProjections: { gatherFirst: ortTypes.InferenceSession; projectFirst: ortTypes.InferenceSession },
+    /** The whole-recurrence substitution graph, and/or the patch-delta graph and the recurrence from the patch on. */
+    private readonly paths: { whole?: WholePath; afterPatch?: AfterPatchPath },
+    /**
+     * Gather-first and project-first span projections (buildSpanProjectionModel), with the convolution
+     * output where references with spans go after the patch; `own`: the gather-first one with it, for
+     * references without spans going after the patch.
+     */
+    private readonly spanProjections: SpanSessions & { own?: ortTypes.InferenceSession },
     readonly layout: SubstitutionLayout,
-  ) {
-    this.batch = mutantPath.kind === 'after-patch' ? SUFFIX_BATCH : Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * layout.steps * (layout.projectionWidth / 4) * 4))));
+  ) {}
+
+  /** Mutants per scorer run on each path. */
+  private batchOf(path: WholePath | AfterPatchPath): number {
+    return path.kind === 'after-patch' ? SUFFIX_BATCH : Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * this.layout.steps * (this.layout.projectionWidth / 4) * 4))));
   }
 
   /** Runs of the substitution graph, and of the project-first span graph (tests check both are taken). */
@@ -87,12 +101,15 @@ export class SubstitutionSessions {
   async prepare(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
     const windows = references.slice(0, count * L * CHANNEL_COUNT); // the caller may reuse its buffer
+    const path = spans ? this.paths.whole ?? this.paths.afterPatch : this.paths.afterPatch ?? this.paths.whole;
+    if (!path) throw new Error('substitution sessions without a path');
     // The path from the patch on reads the references' convolution from the span graph: windows
     // without spans are spans of their own.
-    const laid = spans ?? (this.mutantPath.kind === 'after-patch' ? { sequences: windows, count, length: L, span: Int32Array.from({ length: count }, (_, r) => r), start: new Int32Array(count) } : undefined);
+    const own = !spans && path.kind === 'after-patch';
+    const laid = own ? { sequences: windows, count, length: L, span: Int32Array.from({ length: count }, (_, r) => r), start: new Int32Array(count) } : spans;
     // Project what has fewer rows: each window's steps, or every pooled position of the spans.
     const projectFirst = laid && laid.count * (laid.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps;
-    const spanProjection = projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
+    const spanProjection = own ? this.spanProjections.own ?? this.spanProjections.gatherFirst : projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
     if (projectFirst) SubstitutionSessions.projectFirstRuns++;
     const out = laid
       ? await spanProjection.run({
@@ -109,16 +126,11 @@ export class SubstitutionSessions {
         }
       }
     };
-    const common = { batch: this.batch, fits: (position: number, length: number) => substitutionFits(this.layout, position, length), dispose: async () => undefined };
-    const path = this.mutantPath;
+    const common = { batch: this.batchOf(path), fits: (position: number, length: number) => substitutionFits(this.layout, position, length), dispose: async () => undefined };
     if (path.kind === 'after-patch') {
       if (!laid) throw new Error('the recurrence from the patch on reads the spans\' convolution');
-      // One table of gate-input rows: the references' (T·2·R), then room for a run's patches (A·2·batch).
       const G = projectionWidth / 2;
-      const referenceRows = steps * 2 * count;
-      const tableData = new Float32Array((referenceRows + this.layout.patchSteps * 2 * this.batch) * G);
-      tableData.set(projected);
-      const table = new this.ort.Tensor('float32', tableData, [tableData.length / G, G]);
+      const table = new this.ort.Tensor('float32', projected, [steps * 2 * count, G]);
       const { states, outputs: referenceOutputs } = await path.recurrence.references(table, count);
       const convolution = out[SPAN_CONVOLUTION] as ortTypes.Tensor;
       const positions = laid.length - this.layout.convWidth + 1;
@@ -133,7 +145,8 @@ export class SubstitutionSessions {
         referenceOutputs,
         run: async (mutants) => {
           check(mutants);
-          return this.inRuns(mutants, async (group) => {
+          return this.inRuns(mutants, common.batch, async (group) => {
+            const patchRows = new Float32Array(this.layout.patchSteps * 2 * group.length * G);
             const changed = group.map((m) => ({ reference: m.reference, firstStep: patchFirstStep(this.layout, m.position), position: m.position, bases: m.next ? [m.base, ...m.next] : [m.base] }));
             // The patch rows (A, 2, M, 4H) in runs of PATCH_RUN mutants: each run's intermediates are
             // A·P convolution rows per mutant, which at a whole run's size would leave the caches.
@@ -150,18 +163,18 @@ export class SubstitutionSessions {
                 [PATCH_CHANGES]: new this.ort.Tensor('int32', changes, [part.length, X]),
               });
               const rows = patched[PROJECTION_OUTPUT].data as Float32Array;
-              for (let ad = 0; ad < A * 2; ad++) tableData.set(rows.subarray(ad * part.length * G, (ad + 1) * part.length * G), (referenceRows + ad * group.length + from) * G);
+              for (let ad = 0; ad < A * 2; ad++) patchRows.set(rows.subarray(ad * part.length * G, (ad + 1) * part.length * G), (ad * group.length + from) * G);
             }
             const firstSteps = Int32Array.from(changed, (m) => m.firstStep);
             const references = Int32Array.from(changed, (m) => m.reference);
-            return path.recurrence.mutants(table, { references, firstSteps, patchBase: referenceRows, stride: group.length }, states);
+            return path.recurrence.mutants(table, { references, firstSteps, patches: new this.ort.Tensor('float32', patchRows, [patchRows.length / G, G]) }, states);
           });
         },
       };
     }
     const projections = new this.ort.Tensor('float32', projected, [steps, 2, count, projectionWidth / 2]);
     const score = (mutants: readonly Substitution[]): Promise<Float32Array> =>
-      this.inRuns(mutants, async (group) => {
+      this.inRuns(mutants, common.batch, async (group) => {
         const { patches, firstSteps, references } = this.patches(windows, group);
         SubstitutionSessions.runs++;
         const result = await path.substitution.run({
@@ -184,11 +197,11 @@ export class SubstitutionSessions {
   }
 
   /** Mutants in runs of `batch`, outputs concatenated. */
-  private async inRuns(mutants: readonly Substitution[], run: (group: readonly Substitution[]) => Promise<Float32Array>): Promise<Float32Array> {
+  private async inRuns(mutants: readonly Substitution[], batch: number, run: (group: readonly Substitution[]) => Promise<Float32Array>): Promise<Float32Array> {
     let outputs: Float32Array | undefined;
     let width = 0;
-    for (let from = 0; from < mutants.length; from += this.batch) {
-      const group = mutants.slice(from, from + this.batch);
+    for (let from = 0; from < mutants.length; from += batch) {
+      const group = mutants.slice(from, from + batch);
       const data = await run(group);
       width = data.length / group.length;
       outputs ??= new Float32Array(mutants.length * width);
@@ -223,13 +236,12 @@ export class SubstitutionSessions {
 
   async release(): Promise<void> {
     await this.projection.release();
-    if (this.mutantPath.kind === 'whole') await this.mutantPath.substitution.release();
-    else {
-      await this.mutantPath.patches.release();
-      await this.mutantPath.recurrence.release();
-    }
+    await this.paths.whole?.substitution.release();
+    await this.paths.afterPatch?.patches.release();
+    await this.paths.afterPatch?.recurrence.release();
     await this.spanProjections.gatherFirst.release();
     await this.spanProjections.projectFirst.release();
+    await this.spanProjections.own?.release();
   }
 }
 
@@ -245,7 +257,7 @@ export async function openSubstitutionSessions(
   pkg: ModelPackage,
   options: ortTypes.InferenceSession.SessionOptions,
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
-  recurrence: SubstitutionRecurrence = 'after-patch',
+  recurrence: SubstitutionRecurrence = 'auto',
 ): Promise<SubstitutionOpen> {
   const L = pkg.manifest.input.length;
   const extracted = await readDanqWeights(pkg);
@@ -262,22 +274,19 @@ export async function openSubstitutionSessions(
   let sessions: SubstitutionSessions;
   try {
     const projection = await open(buildProjectionModel(weights));
-    const mutantPath =
-      recurrence === 'whole'
-        ? { kind: 'whole' as const, substitution: await open(buildSubstitutionModel(weights)) }
-        : (() => {
-            const chunks = chunkLayout(weights);
-            return Promise.all([open(buildPatchDeltaModel(weights)), open(buildRecurrenceChunkModel(weights, chunks)), open(buildHeadModel(weights))]).then(([patches, chunk, head]) => ({
-              kind: 'after-patch' as const,
-              patches,
-              changeTable: changeTable(weights),
-              recurrence: new SuffixRecurrence(ort, chunk, head, chunks, layout.layout.patchSteps),
-            }));
-          })();
+    const whole: WholePath | undefined = recurrence === 'after-patch' ? undefined : { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) };
+    let afterPatch: AfterPatchPath | undefined;
+    if (recurrence !== 'whole') {
+      const chunks = chunkLayout(weights);
+      const [patches, chunk, head] = [await open(buildPatchDeltaModel(weights)), await open(buildRecurrenceChunkModel(weights, chunks)), await open(buildHeadModel(weights))];
+      afterPatch = { kind: 'after-patch', patches, changeTable: changeTable(weights), recurrence: new SuffixRecurrence(ort, chunk, head, chunks, layout.layout.patchSteps) };
+    }
+    // Spans go after the patch only without the whole path ('after-patch'): then they carry the convolution.
     const convolution = recurrence === 'after-patch';
     const gatherFirst = await open(buildSpanProjectionModel(weights, 'gather-first', convolution));
     const projectFirst = await open(buildSpanProjectionModel(weights, 'project-first', convolution));
-    sessions = new SubstitutionSessions(ort, projection, await mutantPath, { gatherFirst, projectFirst }, layout.layout);
+    const own = recurrence === 'auto' ? await open(buildSpanProjectionModel(weights, 'gather-first', true)) : undefined;
+    sessions = new SubstitutionSessions(ort, projection, { whole, afterPatch }, { gatherFirst, projectFirst, own }, layout.layout);
   } catch (e) {
     for (const s of opened) await s.release();
     return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };

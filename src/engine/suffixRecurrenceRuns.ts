@@ -11,6 +11,8 @@ import {
   CHUNK_DIRECTION,
   CHUNK_H,
   CHUNK_H_OUT,
+  CHUNK_PATCH_ROWS,
+  CHUNK_PATCH_TABLE,
   CHUNK_ROWS,
   CHUNK_SLICE,
   CHUNK_SUM,
@@ -33,13 +35,12 @@ export interface ReferenceStates {
   sums: Float32Array[][];
 }
 
-/** Mutants of one run: their reference, their patch's first pooled time, and where the patch's rows sit in the table. */
+/** Mutants of one run: their reference, their patch's first pooled time, and their patches' rows (A, 2, M, 4H). */
 export interface PatchedRows {
   references: Int32Array;
   firstSteps: Int32Array;
-  /** Table row of the patch's step 0, direction 0, mutant 0; then (a·2 + d)·stride + m. */
-  patchBase: number;
-  stride: number;
+  /** Row (a·2 + d)·M + m: mutant m's gate inputs at its patch's step a, direction d. */
+  patches: ortTypes.Tensor;
 }
 
 interface Sweep {
@@ -48,8 +49,10 @@ interface Sweep {
   count: number;
   /** Chunk from which row m differs from what is known before it. */
   startChunk: (m: number) => number;
-  /** Table row of row m's gate inputs at step s (s < T). */
+  /** Row m's gate inputs at step s (s < T): its row in the patch table when ≥ 0, else −1 − its row in the table. */
   inputRow: (m: number, s: number) => number;
+  /** The patches' rows (a table of one unused row where there are none). */
+  patchTable: ortTypes.Tensor;
   /** Writes row m's state before chunk `chunk` at h[at·H], c[at·H], sums[at·D]. */
   initial: (m: number, chunk: number, h: Float32Array, c: Float32Array, sums: Float32Array, at: number) => void;
   /** Called before each chunk from the first row's and at the end, with the rows in sweep order. */
@@ -80,7 +83,8 @@ export class SuffixRecurrence {
           table,
           count: R,
           startChunk: () => 0,
-          inputRow: (r, s) => (s * 2 + direction) * R + r,
+          inputRow: (r, s) => -1 - ((s * 2 + direction) * R + r),
+          patchTable: new this.ort.Tensor('float32', new Float32Array(this.layout.hidden * 4), [1, this.layout.hidden * 4]),
           initial: () => undefined, // zeros
           boundary: (chunk, order, h, c, sums) => {
             // Every row is active from chunk 0, in its own order (all start together).
@@ -96,7 +100,7 @@ export class SuffixRecurrence {
     return { states, outputs: await this.outputs(finals[0], finals[1], R) };
   }
 
-  /** Mutants whose gate inputs are `rows` in `table` (reference rows first): their probabilities (M, outputs). */
+  /** Mutants of the references whose projections are `table` (the references' run's): their probabilities (M, outputs). */
   async mutants(table: ortTypes.Tensor, rows: PatchedRows, states: ReferenceStates): Promise<Float32Array> {
     const { steps: T, chunkSteps: S, hidden: H, dense: D } = this.layout;
     const A = this.patchSteps;
@@ -112,8 +116,9 @@ export class SuffixRecurrence {
           startChunk: (m) => Math.floor(firstChangedStep(T, A, rows.firstSteps[m], direction) / S),
           inputRow: (m, s) => {
             const a = (direction === 0 ? s : T - 1 - s) - rows.firstSteps[m];
-            return a >= 0 && a < A ? rows.patchBase + (a * 2 + direction) * rows.stride + m : (s * 2 + direction) * R + rows.references[m];
+            return a >= 0 && a < A ? (a * 2 + direction) * M + m : -1 - ((s * 2 + direction) * R + rows.references[m]);
           },
+          patchTable: rows.patches,
           initial: (m, chunk, h, c, sums, at) => {
             const r = rows.references[m];
             h.set(states.h[direction][chunk].subarray(r * H, (r + 1) * H), at * H);
@@ -154,15 +159,22 @@ export class SuffixRecurrence {
       for (; active < n && starts[order[active]] === chunk; active++) p.initial(order[active], chunk, h, c, sums, active);
       p.boundary?.(chunk, order, h, c, sums, active);
       const rows = new Int32Array(S * active);
+      const patchRows = new Int32Array(S * active).fill(-1);
       for (let k = 0; k < S; k++) {
         const s = chunk * S + k;
         // Steps past T multiply zero dense weights and end the last chunk: any row will do.
-        if (s < T) for (let j = 0; j < active; j++) rows[k * active + j] = p.inputRow(order[j], s);
+        for (let j = 0; s < T && j < active; j++) {
+          const row = p.inputRow(order[j], s);
+          if (row >= 0) patchRows[k * active + j] = row;
+          else rows[k * active + j] = -1 - row;
+        }
       }
       SuffixRecurrence.chunkRuns++;
       const out = await this.chunk.run({
         [CHUNK_TABLE]: p.table,
         [CHUNK_ROWS]: new this.ort.Tensor('int32', rows, [S, active]),
+        [CHUNK_PATCH_TABLE]: p.patchTable,
+        [CHUNK_PATCH_ROWS]: new this.ort.Tensor('int32', patchRows, [S, active]),
         [CHUNK_H]: new this.ort.Tensor('float32', h.subarray(0, active * H), [1, active, H]),
         [CHUNK_C]: new this.ort.Tensor('float32', c.subarray(0, active * H), [1, active, H]),
         [CHUNK_SUM]: new this.ort.Tensor('float32', sums.subarray(0, active * D), [active, D]),
