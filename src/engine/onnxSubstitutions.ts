@@ -130,8 +130,8 @@ export class SubstitutionSessions {
     if (path.kind === 'after-patch') {
       if (!laid) throw new Error('the recurrence from the patch on reads the spans\' convolution');
       const G = projectionWidth / 2;
-      const table = new this.ort.Tensor('float32', projected, [steps * 2 * count, G]);
-      const { states, outputs: referenceOutputs } = await path.recurrence.references(table, count);
+      const referenceRows = steps * 2 * count;
+      const { states, outputs: referenceOutputs } = await path.recurrence.references(new this.ort.Tensor('float32', projected, [referenceRows, G]), count);
       const convolution = out[SPAN_CONVOLUTION] as ortTypes.Tensor;
       const positions = laid.length - this.layout.convWidth + 1;
       const convolutionRow = (r: number): number => laid.span[r] * positions + laid.start[r];
@@ -146,7 +146,9 @@ export class SubstitutionSessions {
         run: async (mutants) => {
           check(mutants);
           return this.inRuns(mutants, common.batch, async (group) => {
-            const patchRows = new Float32Array(this.layout.patchSteps * 2 * group.length * G);
+            // One table: the references' rows, then the run's patches' (A, 2, M).
+            const table = new Float32Array((referenceRows + this.layout.patchSteps * 2 * group.length) * G);
+            table.set(projected);
             const changed = group.map((m) => ({ reference: m.reference, firstStep: patchFirstStep(this.layout, m.position), position: m.position, bases: m.next ? [m.base, ...m.next] : [m.base] }));
             // The patch rows (A, 2, M, 4H) in runs of PATCH_RUN mutants: each run's intermediates are
             // A·P convolution rows per mutant, which at a whole run's size would leave the caches.
@@ -163,11 +165,11 @@ export class SubstitutionSessions {
                 [PATCH_CHANGES]: new this.ort.Tensor('int32', changes, [part.length, X]),
               });
               const rows = patched[PROJECTION_OUTPUT].data as Float32Array;
-              for (let ad = 0; ad < A * 2; ad++) patchRows.set(rows.subarray(ad * part.length * G, (ad + 1) * part.length * G), (ad * group.length + from) * G);
+              for (let ad = 0; ad < A * 2; ad++) table.set(rows.subarray(ad * part.length * G, (ad + 1) * part.length * G), (referenceRows + ad * group.length + from) * G);
             }
             const firstSteps = Int32Array.from(changed, (m) => m.firstStep);
             const references = Int32Array.from(changed, (m) => m.reference);
-            return path.recurrence.mutants(table, { references, firstSteps, patches: new this.ort.Tensor('float32', patchRows, [patchRows.length / G, G]) }, states);
+            return path.recurrence.mutants(new this.ort.Tensor('float32', table, [table.length / G, G]), { references, firstSteps }, states);
           });
         },
       };

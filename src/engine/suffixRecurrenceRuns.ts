@@ -11,8 +11,6 @@ import {
   CHUNK_DIRECTION,
   CHUNK_H,
   CHUNK_H_OUT,
-  CHUNK_PATCH_ROWS,
-  CHUNK_PATCH_TABLE,
   CHUNK_ROWS,
   CHUNK_SLICE,
   CHUNK_SUM,
@@ -35,12 +33,10 @@ export interface ReferenceStates {
   sums: Float32Array[][];
 }
 
-/** Mutants of one run: their reference, their patch's first pooled time, and their patches' rows (A, 2, M, 4H). */
+/** Mutants of one run: their reference and their patch's first pooled time. */
 export interface PatchedRows {
   references: Int32Array;
   firstSteps: Int32Array;
-  /** Row (a·2 + d)·M + m: mutant m's gate inputs at its patch's step a, direction d. */
-  patches: ortTypes.Tensor;
 }
 
 interface Sweep {
@@ -49,10 +45,8 @@ interface Sweep {
   count: number;
   /** Chunk from which row m differs from what is known before it. */
   startChunk: (m: number) => number;
-  /** Row m's gate inputs at step s (s < T): its row in the patch table when ≥ 0, else −1 − its row in the table. */
+  /** Table row of row m's gate inputs at step s (s < T). */
   inputRow: (m: number, s: number) => number;
-  /** The patches' rows (a table of one unused row where there are none). */
-  patchTable: ortTypes.Tensor;
   /** Writes row m's state before chunk `chunk` at h[at·H], c[at·H], sums[at·D]. */
   initial: (m: number, chunk: number, h: Float32Array, c: Float32Array, sums: Float32Array, at: number) => void;
   /** Called before each chunk from the first row's and at the end, with the rows in sweep order. */
@@ -75,60 +69,56 @@ export class SuffixRecurrence {
   async references(table: ortTypes.Tensor, R: number): Promise<{ states: ReferenceStates; outputs: Float32Array }> {
     const { chunks: C, hidden: H, dense: D } = this.layout;
     const states: ReferenceStates = { count: R, h: [[], []], c: [[], []], sums: [[], []] };
-    const finals: Float32Array[] = [];
-    for (const direction of [0, 1] as const) {
-      finals.push(
-        await this.sweep({
-          direction,
-          table,
-          count: R,
-          startChunk: () => 0,
-          inputRow: (r, s) => -1 - ((s * 2 + direction) * R + r),
-          patchTable: new this.ort.Tensor('float32', new Float32Array(this.layout.hidden * 4), [1, this.layout.hidden * 4]),
-          initial: () => undefined, // zeros
-          boundary: (chunk, order, h, c, sums) => {
-            // Every row is active from chunk 0, in its own order (all start together).
-            for (let k = 0; k < R; k++) if (order[k] !== k) throw new Error('reference rows out of order');
-            states.h[direction][chunk] = h.slice(0, R * H);
-            states.c[direction][chunk] = c.slice(0, R * H);
-            states.sums[direction][chunk] = sums.slice(0, R * D);
-          },
-        }),
-      );
-    }
+    const [forward, backward] = await this.bothDirections((direction) => ({
+      direction,
+      table,
+      count: R,
+      startChunk: () => 0,
+      inputRow: (r, s) => (s * 2 + direction) * R + r,
+      initial: () => undefined, // zeros
+      boundary: (chunk, order, h, c, sums) => {
+        // Every row is active from chunk 0, in its own order (all start together).
+        for (let k = 0; k < R; k++) if (order[k] !== k) throw new Error('reference rows out of order');
+        states.h[direction][chunk] = h.slice(0, R * H);
+        states.c[direction][chunk] = c.slice(0, R * H);
+        states.sums[direction][chunk] = sums.slice(0, R * D);
+      },
+    }));
     if (states.h[0].length !== C + 1) throw new Error('missing chunk boundaries');
-    return { states, outputs: await this.outputs(finals[0], finals[1], R) };
+    return { states, outputs: await this.outputs(forward, backward, R) };
   }
 
-  /** Mutants of the references whose projections are `table` (the references' run's): their probabilities (M, outputs). */
+  /**
+   * Mutants whose gate inputs are `table`: the references' rows (T, 2, R) as in their run, then the
+   * mutants' patch rows (A, 2, M): their probabilities (M, outputs).
+   */
   async mutants(table: ortTypes.Tensor, rows: PatchedRows, states: ReferenceStates): Promise<Float32Array> {
     const { steps: T, chunkSteps: S, hidden: H, dense: D } = this.layout;
     const A = this.patchSteps;
     const R = states.count;
     const M = rows.references.length;
-    const finals: Float32Array[] = [];
-    for (const direction of [0, 1] as const) {
-      finals.push(
-        await this.sweep({
-          direction,
-          table,
-          count: M,
-          startChunk: (m) => Math.floor(firstChangedStep(T, A, rows.firstSteps[m], direction) / S),
-          inputRow: (m, s) => {
-            const a = (direction === 0 ? s : T - 1 - s) - rows.firstSteps[m];
-            return a >= 0 && a < A ? (a * 2 + direction) * M + m : -1 - ((s * 2 + direction) * R + rows.references[m]);
-          },
-          patchTable: rows.patches,
-          initial: (m, chunk, h, c, sums, at) => {
-            const r = rows.references[m];
-            h.set(states.h[direction][chunk].subarray(r * H, (r + 1) * H), at * H);
-            c.set(states.c[direction][chunk].subarray(r * H, (r + 1) * H), at * H);
-            sums.set(states.sums[direction][chunk].subarray(r * D, (r + 1) * D), at * D);
-          },
-        }),
-      );
-    }
-    return this.outputs(finals[0], finals[1], M);
+    const [forward, backward] = await this.bothDirections((direction) => ({
+      direction,
+      table,
+      count: M,
+      startChunk: (m) => Math.floor(firstChangedStep(T, A, rows.firstSteps[m], direction) / S),
+      inputRow: (m, s) => {
+        const a = (direction === 0 ? s : T - 1 - s) - rows.firstSteps[m];
+        return a >= 0 && a < A ? T * 2 * R + (a * 2 + direction) * M + m : (s * 2 + direction) * R + rows.references[m];
+      },
+      initial: (m, chunk, h, c, sums, at) => {
+        const r = rows.references[m];
+        h.set(states.h[direction][chunk].subarray(r * H, (r + 1) * H), at * H);
+        c.set(states.c[direction][chunk].subarray(r * H, (r + 1) * H), at * H);
+        sums.set(states.sums[direction][chunk].subarray(r * D, (r + 1) * D), at * D);
+      },
+    }));
+    return this.outputs(forward, backward, M);
+  }
+
+  /** Both directions' sweeps, one after the other: their final dense sums. */
+  private async bothDirections(sweep: (direction: 0 | 1) => Sweep): Promise<[Float32Array, Float32Array]> {
+    return [await this.sweep(sweep(0)), await this.sweep(sweep(1))];
   }
 
   /** Both directions' dense sums → probabilities. */
@@ -159,22 +149,15 @@ export class SuffixRecurrence {
       for (; active < n && starts[order[active]] === chunk; active++) p.initial(order[active], chunk, h, c, sums, active);
       p.boundary?.(chunk, order, h, c, sums, active);
       const rows = new Int32Array(S * active);
-      const patchRows = new Int32Array(S * active).fill(-1);
       for (let k = 0; k < S; k++) {
         const s = chunk * S + k;
         // Steps past T multiply zero dense weights and end the last chunk: any row will do.
-        for (let j = 0; s < T && j < active; j++) {
-          const row = p.inputRow(order[j], s);
-          if (row >= 0) patchRows[k * active + j] = row;
-          else rows[k * active + j] = -1 - row;
-        }
+        for (let j = 0; s < T && j < active; j++) rows[k * active + j] = p.inputRow(order[j], s);
       }
       SuffixRecurrence.chunkRuns++;
       const out = await this.chunk.run({
         [CHUNK_TABLE]: p.table,
         [CHUNK_ROWS]: new this.ort.Tensor('int32', rows, [S, active]),
-        [CHUNK_PATCH_TABLE]: p.patchTable,
-        [CHUNK_PATCH_ROWS]: new this.ort.Tensor('int32', patchRows, [S, active]),
         [CHUNK_H]: new this.ort.Tensor('float32', h.subarray(0, active * H), [1, active, H]),
         [CHUNK_C]: new this.ort.Tensor('float32', c.subarray(0, active * H), [1, active, H]),
         [CHUNK_SUM]: new this.ort.Tensor('float32', sums.subarray(0, active * D), [active, D]),

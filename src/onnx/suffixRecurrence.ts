@@ -21,12 +21,10 @@
  * weights), so outputs equal it to float rounding (the engine checks it on probes when it opens it).
  */
 import { DanqWeights, GraphBuilder, lstmCell, pooledLength, recurrentTransposed } from './danq';
-import { attr, DataType, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
+import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
 
 export const CHUNK_TABLE = 'table';
 export const CHUNK_ROWS = 'rows';
-export const CHUNK_PATCH_TABLE = 'patch_table';
-export const CHUNK_PATCH_ROWS = 'patch_rows';
 export const CHUNK_H = 'h';
 export const CHUNK_C = 'c';
 export const CHUNK_SUM = 'dense_sum';
@@ -82,13 +80,14 @@ export function chunkDenseWeights(w: DanqWeights, layout: ChunkLayout): Float32A
 }
 
 /**
- * table (N, 4H), rows (S, M) int32, patch_table (P, 4H), patch_rows (S, M) int32, h (1, M, H),
- * c (1, M, H), dense_sum (M, D), direction (1) int32, slice (1) int32 → h_out, c_out, dense_sum_out:
- * S steps of one direction's recurrence for M rows. Row m's gate inputs (projection and biases) at the
- * chunk's step k are patch_table[patch_rows[k, m]] where that is ≥ 0, else table[rows[k, m]]: two
- * tables, so that neither the references' rows (T·2·R of them) nor a run's patch rows are copied into
- * one (measured: that copy was a seventh of `tfbs variants`' CPU time).
- * dense_sum_out = dense_sum + Σ_k h_k · (slice's dense weights at step k).
+ * table (N, 4H), rows (S, M) int32, h (1, M, H), c (1, M, H), dense_sum (M, D), direction (1) int32,
+ * slice (1) int32 → h_out, c_out, dense_sum_out: S steps of one direction's recurrence for M rows;
+ * rows[k, m] is the table row holding row m's gate inputs (projection and biases) at the chunk's step
+ * k. dense_sum_out = dense_sum + Σ_k h_k · (slice's dense weights at step k).
+ *
+ * One table (the references' rows, then a run's patches', joined by the caller once per run): joining
+ * two in the graph copied both at every chunk (8 % of a run by ORT's profiler, ISM's 2,048 mutants),
+ * and a gather from each with a select per step cost two operators more a step.
  */
 export function buildRecurrenceChunkModel(w: DanqWeights, layout: ChunkLayout): ModelSpec {
   const { chunkSteps: S, chunks: C, hidden: H, dense: D } = layout;
@@ -97,16 +96,11 @@ export function buildRecurrenceChunkModel(w: DanqWeights, layout: ChunkLayout): 
   const recurrent = b.node('Reshape', [b.node('Gather', [b.init('lstm_RT', [2, H, G], recurrentTransposed(w)), CHUNK_DIRECTION], { axis: attr.int(0) }), b.ints('recurrent_shape', [H, G])]);
   const weights = b.node('Reshape', [b.node('Gather', [b.init('dense1_steps', [2 * C, S * H, D], chunkDenseWeights(w, layout)), CHUNK_SLICE], { axis: attr.int(0) }), b.ints('dense_shape', [S * H, D])]);
   const stepRows = b.multi('Split', [CHUNK_ROWS], S, { axis: attr.int(0) });
-  const stepPatchRows = b.multi('Split', [CHUNK_PATCH_ROWS], S, { axis: attr.int(0) });
-  const patched = b.node('Unsqueeze', [b.node('Greater', [CHUNK_PATCH_ROWS, b.node('Cast', [b.ints('no_patch', [-1])], { to: attr.int(DataType.INT32) })]), b.ints('mask_axis', [2])]); // (S, M, 1)
-  const stepPatched = b.multi('Split', [patched], S, { axis: attr.int(0) });
   let h = CHUNK_H;
   let c = CHUNK_C;
   const hidden: string[] = [];
   for (let k = 0; k < S; k++) {
-    const reference = b.node('Gather', [CHUNK_TABLE, stepRows[k]], { axis: attr.int(0) }); // (1, M, 4H)
-    const patch = b.node('Gather', [CHUNK_PATCH_TABLE, stepPatchRows[k]], { axis: attr.int(0) }); // −1: the last row, not taken
-    const inputs = b.node('Where', [stepPatched[k], patch, reference]);
+    const inputs = b.node('Gather', [CHUNK_TABLE, stepRows[k]], { axis: attr.int(0) }); // (1, M, 4H)
     const gates = b.node('Add', [inputs, b.node('MatMul', [h, recurrent])]);
     const last = k === S - 1;
     ({ h, c } = lstmCell(b, gates, c));
@@ -128,8 +122,6 @@ export function buildRecurrenceChunkModel(w: DanqWeights, layout: ChunkLayout): 
       inputs: [
         { name: CHUNK_TABLE, shape: ['table', G] },
         { name: CHUNK_ROWS, elemType: 'int32', shape: [S, 'rows'] },
-        { name: CHUNK_PATCH_TABLE, shape: ['patch_table', G] },
-        { name: CHUNK_PATCH_ROWS, elemType: 'int32', shape: [S, 'rows'] },
         { name: CHUNK_H, shape: [1, 'rows', H] },
         { name: CHUNK_C, shape: [1, 'rows', H] },
         { name: CHUNK_SUM, shape: ['rows', D] },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { CHANNEL_COUNT, reverseComplementOneHot } from '../../src/core/encoding';
+import { CHANNEL_COUNT } from '../../src/core/encoding';
 import { InferenceEngine, Substitution } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
@@ -11,7 +11,7 @@ import { changeRow, changeTable, patchDeltaInputs } from '../../src/onnx/patchDe
 import { chunkDenseWeights, chunkLayout, firstChangedStep } from '../../src/onnx/suffixRecurrence';
 import { padConvFilters } from '../../src/onnx/chunkGraph';
 import { DANQ_TINY, repoRoot } from '../fixtures/danqModel';
-import { realRegionWindows } from '../fixtures/sequences';
+import { realRegionWindows, realRegionWindowsBothStrands } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
 
@@ -53,12 +53,7 @@ test('the shipped model: the LSTM from the patch on equals whole windows and the
   const whole = await openOnnxEngine(pkg, { threads: 1, substitutionRecurrence: 'whole' });
   try {
     const L = afterPatch.inputLength;
-    const windows = realRegionWindows(2, L, 4321);
-    const refs = new Float32Array(4 * L * CHANNEL_COUNT);
-    for (let j = 0; j < 2; j++) {
-      refs.set(windows.subarray(j * L * CHANNEL_COUNT, (j + 1) * L * CHANNEL_COUNT), 2 * j * L * CHANNEL_COUNT);
-      reverseComplementOneHot(refs, 2 * j * L * CHANNEL_COUNT, L, refs, (2 * j + 1) * L * CHANNEL_COUNT);
-    }
+    const refs = realRegionWindowsBothStrands(2, L, 4321);
     // An N in reference 1 at 500: substituting it adds a base where the window had none.
     refs.fill(0, (L + 500) * CHANNEL_COUNT, (L + 501) * CHANNEL_COUNT);
     const mutants: Substitution[] = [];
