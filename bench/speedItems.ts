@@ -280,7 +280,7 @@ export function variantsAndIsmReadmeRows(f: VariantIsmFigures): string[] {
   const cpuRatio = (a: ArmFigures, b: ArmFigures): string => range(a.cpu.map((c, r) => c / b.cpu[r]), 2);
   const s = (a: ArmFigures): string => `${range(a.seconds, 2)} s (${range(a.cpu, 2)} CPU-s)`;
   return [
-    `| ${n.toLocaleString('en')} SNVs, both strands, all experiments as TSV | ${vps(f.wholeWindows)} as whole windows | ${vps(f.substitutionNow)}: ${cpuRatio(f.wholeWindows, f.substitutionNow)}× CPU (LSTM from the patch on: ${vps(f.substitutionAfterPatch)}) |`,
+    `| ${n.toLocaleString('en')} SNVs, both strands, all experiments as TSV | ${vps(f.wholeWindows)} as whole windows; ${vps(f.substitutionBefore)} through the substitution path before | ${vps(f.substitutionNow)}: ${cpuRatio(f.wholeWindows, f.substitutionNow)}× CPU against whole windows (LSTM from the patch on: ${vps(f.substitutionAfterPatch)}) |`,
     `| \`tfbs score\`'s pipeline on the same engine | ${range(f.scoreWindowsPerSecond)} windows/s (${range(f.scoreWindowsPerSecond.map((w) => w / 4))} SNV-equivalents/s) | |`,
     `| ISM, one bin | ${s(f.ismOneBin.before)} whole LSTM per mutant; ${s(f.ismOneBin.whole)} as whole windows | ${s(f.ismOneBin.now)}: ${cpuRatio(f.ismOneBin.before, f.ismOneBin.now)}× CPU |`,
     `| ISM, 1 kb selection (5 bins) | ${s(f.ismFiveBins.before)} | ${s(f.ismFiveBins.now)}: ${cpuRatio(f.ismFiveBins.before, f.ismFiveBins.now)}× CPU |`,
