@@ -40,7 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     statusBar,
     training,
     new LargeFileWatcher(),
-    registerWalkthrough(context),
+    registerWalkthrough(ctx),
     explain,
     explain.onDidExplain((e) => heatmap.showAttribution(e.uri, e.result)),
     ...registerRegionDocuments(ctx),

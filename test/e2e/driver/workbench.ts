@@ -293,3 +293,15 @@ export async function goToLineColumn(page: Page, line: number, column: number, t
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden', timeout: timeoutMs });
 }
+
+/** Preferences: Color Theme, type the theme's name, Enter — as a person does it. */
+export async function chooseTheme(page: Page, name: string): Promise<void> {
+  // Not runFromCommandPalette: "Preferences: Browse Color Themes in Marketplace" may rank first.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: /^\s*Preferences: Color Theme\s*$/ }) }).first().click({ timeout: 30_000 });
+  await page.locator('.quick-input-widget input').fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
