@@ -5,6 +5,7 @@
 // VSIX carries them) and writes it where the step's markdown (media/walkthrough/*.md) shows it.
 //
 //   npm run test:e2e -- --only ui && node scripts/walkthrough-pictures.js     (or: npm run pictures)
+//   node scripts/walkthrough-pictures.js --from DIR                          (crops kept from earlier runs)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -12,7 +13,8 @@ const zlib = require('zlib');
 const { root, withPage, fail } = require('./lib/chromiumPage');
 
 const WIDTH = 720;
-const from = path.join(root, 'test-results', 'e2e', 'ui', 'walkthrough');
+const fromArg = process.argv.indexOf('--from');
+const from = fromArg > 0 ? path.resolve(process.argv[fromArg + 1]) : path.join(root, 'test-results', 'e2e', 'ui', 'walkthrough');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** step id → the picture its markdown shows (media/walkthrough/<step>.png). */

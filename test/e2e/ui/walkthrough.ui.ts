@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
+import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS } from '../../../src/shared/attributionStyle';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { answerFileDialog, decoratedPointInView, paletteTitle, renderedDecorations, runFromCommandPalette, uiContext, visibleHoverText, waitUntil,
+import { answerFileDialog, decoratedPointInView, paletteTitle, pickQuickInputItem, renderedDecorations, runCommandByTitle, uiContext, visibleHoverText, waitUntil,
   webviewFrameWith, canvasInk } from '../driver/workbench';
 import { saveWalkthroughPicture } from './walkthroughPictures';
 
@@ -22,7 +23,7 @@ const stepButton = (page: Page, id: string) => page.locator(`button.getting-star
 
 /** Welcome: Open Walkthrough…, then ours. */
 async function openWalkthrough(page: Page): Promise<void> {
-  await runFromCommandPalette(page, 'Welcome: Open Walkthrough...');
+  await runCommandByTitle(page, 'Welcome: Open Walkthrough...');
   const input = page.locator('.quick-input-widget input');
   await input.fill(walkthrough.title);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: walkthrough.title }).first().waitFor({ timeout: 30_000 });
@@ -30,9 +31,19 @@ async function openWalkthrough(page: Page): Promise<void> {
   await stepButton(page, stepIds[0]).waitFor({ timeout: 30_000 });
 }
 
-/** Back on the walkthrough's tab: which steps are ticked. */
+/**
+ * Back on the walkthrough's tab (Escape on the walkthrough page goes back to the Welcome overview,
+ * whose tab is "Welcome": then the walkthrough is opened again).
+ */
+async function showWalkthrough(page: Page): Promise<void> {
+  const tab = page.locator('.tabs-container .tab', { hasText: /Walkthrough|Welcome/ }).first();
+  if (await tab.count()) await tab.click();
+  if (!(await stepButton(page, stepIds[0]).isVisible().catch(() => false))) await openWalkthrough(page);
+}
+
+/** Back on the walkthrough: which steps are ticked. */
 async function tickedSteps(page: Page): Promise<Set<string>> {
-  await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+  await showWalkthrough(page);
   await stepButton(page, stepIds[0]).waitFor({ timeout: 15_000 });
   const ticked = new Set<string>();
   for (const id of stepIds) if ((await stepButton(page, id).getAttribute('aria-checked')) === 'true') ticked.add(id);
@@ -45,9 +56,28 @@ async function expectTicked(page: Page, id: string): Promise<void> {
 
 /** Clicks a link (rendered as a button) of a walkthrough step, after selecting the step. */
 async function clickStepLink(page: Page, id: string, label: string): Promise<void> {
-  await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+  await showWalkthrough(page);
   await stepButton(page, id).click();
   await page.locator(`button.getting-started-step[data-step-id$="#${id}"] .monaco-button, button.getting-started-step[data-step-id$="#${id}"] a`, { hasText: label }).first().click();
+}
+
+/** Letters in the editor coloured by Explain (its decoration types set a text colour per strength). */
+async function lettersColoured(page: Page): Promise<number> {
+  const hexAlpha = (hex: string, a: number): string => `${hex}${Math.round(a * 255).toString(16).padStart(2, '0')}`;
+  const colours = (['positive', 'negative'] as const).flatMap((sign) => ATTRIBUTION_LEVELS.flatMap((a) => [hexAlpha(ATTRIBUTION_COLOURS[sign].light, a), hexAlpha(ATTRIBUTION_COLOURS[sign].dark, a)]));
+  return (await renderedDecorations(page, colours, 'text')).elementCount;
+}
+
+/** Focus picker: type `typed`, Enter on the highlighted row (as focus.ui.ts does). */
+async function focusByKeyboard(page: Page, typed: string): Promise<void> {
+  await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.focus'));
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
+  await page.locator('.quick-input-widget input').fill(typed);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: typed }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+  // The picker's closing animation: F1 pressed during it would find the widget about to hide.
+  await page.waitForTimeout(1000);
 }
 
 const exampleTab = (page: Page) => page.locator('.tabs-container .tab', { hasText: 'example.fa' }).first();
@@ -55,12 +85,15 @@ const exampleTab = (page: Page) => page.locator('.tabs-container .tab', { hasTex
 suite('Walkthrough: every step is ticked off by doing it', () => {
   test('walkthrough: open, colours, hover, Explain, edit, heatmap, focus, train, command line — each ticks its step and leaves a picture', async () => {
     const { page, profile } = uiContext();
+    // The pictures show the shipped model (lens.ui.ts switches to a model it trained).
+    await page.keyboard.press('Escape');
+    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
+    await pickQuickInputItem(page, 'Model shipped with the extension');
     // Steps ticked by earlier suites (they ran commands) are reset, in a fresh window: VS Code counts
     // an event once per window, so a command the earlier suites ran would not tick a step again.
-    await runFromCommandPalette(page, 'Developer: Reset Welcome Page Walkthrough Progress');
+    await runCommandByTitle(page, 'Developer: Reset Welcome Page Walkthrough Progress');
     await page.reload();
-    await page.locator('.monaco-workbench').first().waitFor({ timeout: 90_000 });
-    await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().waitFor({ timeout: 120_000 });
+    await page.locator('.monaco-workbench .part.editor').first().waitFor({ timeout: 90_000 });
     await openWalkthrough(page);
     assert.deepEqual([...(await tickedSteps(page))], [], 'no step is ticked before it is done');
 
@@ -74,7 +107,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     // 2. Colours on screen tick "Read the colours" by themselves (no command run).
     await expectTicked(page, 'decorations');
     await exampleTab(page).click();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
+    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
     const rendered = await waitUntil('binding-site decorations on screen', async () => {
       const r = await renderedDecorations(page, stepColours);
       return r.elementCount > 0 && r;
@@ -90,13 +123,13 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await page.keyboard.press('Escape');
     await expectTicked(page, 'hover');
 
-    // 4. Explain the bin under the cursor (the strong site).
+    // 4. Explain the bin under the cursor (the strong site) for a factor in focus.
     await exampleTab(page).click();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
-    await waitUntil('the explanation to finish (its progress notification gone)', async () => {
-      await page.waitForTimeout(500);
-      return (await page.locator('.notifications-toasts .notification-toast', { hasText: /Explain/i }).count()) === 0;
-    }, 90_000);
+    await focusByKeyboard(page, 'CTCF');
+    await exampleTab(page).click();
+    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
+    await waitUntil('the explained bases to be coloured', async () => (await lettersColoured(page)) > 20, 120_000);
+    await page.waitForTimeout(1000);
     await saveWalkthroughPicture(page, 'explain', [page.locator('.editor-instance .cursors-layer .cursor')]);
     await expectTicked(page, 'explain');
 
@@ -105,8 +138,16 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await page.keyboard.press('Shift+ArrowRight');
     const base = await page.evaluate(() => window.getSelection()?.toString() ?? '');
     await page.keyboard.type(/^[Aa]$/.test(base) ? 'C' : 'A');
-    await page.locator('.contentWidgets .codelens-decoration, .monaco-editor .codelens-decoration', { hasText: /edit|Δ/ }).first().waitFor({ timeout: 60_000 });
-    await saveWalkthroughPicture(page, 'edits', [page.locator('.editor-instance .cursors-layer .cursor'), page.locator('.codelens-decoration', { hasText: /edit|Δ/ })]);
+    // The effect's CodeLens sits above the record's first line (scrolled away in a long record, so not
+    // rendered); the edited base's hover tells the same, beside it.
+    await page.keyboard.press('ArrowLeft');
+    await waitUntil('the hover of the edited base with its effect', async () => {
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      return /Δp|edit/.test(await visibleHoverText(page, 10_000));
+    }, 120_000, 2000);
+    await saveWalkthroughPicture(page, 'edits', [page.locator('.monaco-hover:not(.hidden)'), page.locator('.editor-instance .cursors-layer .cursor')]);
+    await page.keyboard.press('Escape');
     await page.keyboard.press('Control+Z');
     await expectTicked(page, 'edits');
 
@@ -118,30 +159,31 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await saveWalkthroughPicture(page, 'heatmap', [page.locator('.part.editor')]);
     await expectTicked(page, 'heatmap');
     await page.locator('.tabs-container .tab', { hasText: /heatmap/i }).first().click();
-    await runFromCommandPalette(page, 'View: Close Editor');
+    await runCommandByTitle(page, 'View: Close Editor');
 
-    // 7. Focus on CTCF with the keyboard, then back to every experiment.
+    // 7. The focus picker (CTCF is in focus since step 4); back to every experiment for the suites after this one.
     await exampleTab(page).click();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
-    const input = page.locator('.quick-input-widget input');
+    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.focus'));
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-    await input.fill('CTCF');
+    await page.locator('.quick-input-widget input').fill('CTCF');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'CTCF' }).first().waitFor({ timeout: 15_000 });
     await saveWalkthroughPicture(page, 'focus', [page.locator('.quick-input-widget')]);
     await page.keyboard.press('Escape');
+    await focusByKeyboard(page, 'All experiments');
     await expectTicked(page, 'focus');
 
-    // 8. The trainer's first prompt, from the walkthrough's link (lens.ui.ts trains and takes the chart's picture).
+    // 8. The trainer's first prompt (the data to train on), from the walkthrough's link.
     await clickStepLink(page, 'train', 'Train model');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DeepSEA subset' }).first().waitFor({ timeout: 60_000 });
+    await saveWalkthroughPicture(page, 'train', [page.locator('.quick-input-widget')]);
     await page.keyboard.press('Escape');
     await expectTicked(page, 'train');
 
-    // 9. The command line on the example, from the walkthrough's link: a task in the terminal.
-    const example = path.join(profile.userDataDir, 'User', 'globalStorage', 'tfbs-lens.tfbs-lens', 'example.fa');
-    const bed = path.join(profile.workspaceDir, 'example.walkthrough.bed');
+    // 9. The command line on the 100 kb region, from the walkthrough's link: a task in the terminal.
+    const region = path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa');
+    const bed = path.join(profile.workspaceDir, 'region.walkthrough.bed');
     await clickStepLink(page, 'cli', 'Score a file with the command line');
-    await answerFileDialog(page, example, 'FASTA to score');
+    await answerFileDialog(page, region, 'FASTA to score');
     await answerFileDialog(page, bed, 'output');
     await waitUntil(`${bed} to be written by the task`, async () => fs.existsSync(bed), 120_000, 500);
     await page.waitForTimeout(1500);
