@@ -19,7 +19,8 @@ const walkthrough = manifest.contributes.walkthroughs[0];
 const stepIds: string[] = walkthrough.steps.map((s: { id: string }) => s.id);
 const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightAlpha), withAlpha(s.color, s.darkAlpha)]);
 
-const stepButton = (page: Page, id: string) => page.locator(`button.getting-started-step[data-step-id$="#${id}"]`).first();
+/** The step's button on the walkthrough shown (a walkthrough page left behind keeps its own, disabled). */
+const stepButton = (page: Page, id: string) => page.locator(`button.getting-started-step[data-step-id$="#${id}"]`).filter({ visible: true }).first();
 
 /** Welcome: Open Walkthrough…, then ours. */
 async function openWalkthrough(page: Page): Promise<void> {
@@ -57,6 +58,8 @@ async function expectTicked(page: Page, id: string): Promise<void> {
 /** Clicks a link (rendered as a button) of a walkthrough step, after selecting the step. */
 async function clickStepLink(page: Page, id: string, label: string): Promise<void> {
   await showWalkthrough(page);
+  // A walkthrough opened again slides in: its step buttons stay disabled until the slide has settled.
+  await waitUntil(`the step "${id}" to be clickable`, async () => stepButton(page, id).isEnabled(), 15_000);
   await stepButton(page, id).click();
   await page.locator(`button.getting-started-step[data-step-id$="#${id}"] .monaco-button, button.getting-started-step[data-step-id$="#${id}"] a`, { hasText: label }).first().click();
 }
@@ -172,23 +175,30 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await focusByKeyboard(page, 'All experiments');
     await expectTicked(page, 'focus');
 
-    // 8. The trainer's first prompt (the data to train on), from the walkthrough's link.
-    await clickStepLink(page, 'train', 'Train model');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DeepSEA subset' }).first().waitFor({ timeout: 60_000 });
-    await saveWalkthroughPicture(page, 'train', [page.locator('.quick-input-widget')]);
-    await page.keyboard.press('Escape');
-    await expectTicked(page, 'train');
-
-    // 9. The command line on the 100 kb region, from the walkthrough's link: a task in the terminal.
+    // 8. The command line on the 100 kb region, from the Command Palette: a task in the terminal.
     const region = path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa');
     const bed = path.join(profile.workspaceDir, 'region.walkthrough.bed');
-    await clickStepLink(page, 'cli', 'Score a file with the command line');
+    const started = Date.now();
+    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.scoreWithCli'));
     await answerFileDialog(page, region, 'FASTA to score');
-    await answerFileDialog(page, bed, 'output');
-    await waitUntil(`${bed} to be written by the task`, async () => fs.existsSync(bed), 120_000, 500);
+    // The save dialog follows at once; the helper above may already have answered it (with its own
+    // text) while pressing OK until its dialog closed: then the output is the name it took.
+    await answerFileDialog(page, bed, 'output', 5_000).catch(() => undefined);
+    const written = await waitUntil('the task to write its BED file', async () =>
+      fs.readdirSync(profile.workspaceDir).filter((f) => f.endsWith('.bed')).map((f) => path.join(profile.workspaceDir, f)).find((f) => fs.statSync(f).mtimeMs >= started - 1000), 120_000, 500);
+    assert.ok(fs.statSync(written).size > 0, `${written} holds the sites`);
     await page.waitForTimeout(1500);
     await saveWalkthroughPicture(page, 'cli', [page.locator('.part.panel')]);
     await expectTicked(page, 'cli');
+
+    // 9. The trainer's first prompt (the data to train on), from the walkthrough's link.
+    await clickStepLink(page, 'train', 'Train model');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DeepSEA subset' }).first().waitFor({ timeout: 60_000 });
+    await saveWalkthroughPicture(page, 'train', [page.locator('.quick-input-widget')]);
+    // Escape in the picker, not on the walkthrough page (there it goes back to the Welcome overview).
+    await page.locator('.quick-input-widget input').focus();
+    await page.keyboard.press('Escape');
+    await expectTicked(page, 'train');
 
     const ticked = await tickedSteps(page);
     assert.deepEqual(stepIds.filter((id) => !ticked.has(id)), [], 'every step is ticked off');
