@@ -90,7 +90,7 @@ export async function startSlurmCluster(opts: { cpus?: number } = {}): Promise<S
   }
   const missing = BINARIES.filter((b) => !which(b));
   if (missing.length) {
-    throw new Error(`SLURM or munge is not installed (no ${missing.join(', ')}): run scripts/setup.sh, which installs Debian's slurmctld, slurmd, slurm-client and munge`);
+    throw new Error(`SLURM or munge is not installed (no ${missing.join(', ')}): run scripts/setup.sh --tests, which installs Debian's slurmctld, slurmd, slurm-client and munge`);
   }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-slurm-'));
   const cpus = opts.cpus ?? Math.max(1, Math.min(os.cpus().length, 4));

@@ -1,7 +1,9 @@
 /**
- * The training chart webview: training loss (running mean within each epoch, by step), validation
- * loss and validation ROC AUC (by epoch, right axis) on one canvas, with a log of stages below.
+ * The training chart webview: the series of src/shared/trainingChartModel.ts — training loss per step
+ * (faint) and per epoch, validation loss per epoch (left axis), validation mean ROC AUC per epoch
+ * (right axis) — on one canvas with labelled axes and a legend, and a log of stages below.
  */
+import { AXIS_LABELS, ChartData, ChartSeries, TRAINING_SERIES, applyTrainerEvent, emptyChart } from '../../src/shared/trainingChartModel';
 import type { FromTrainingChart, ToTrainingChart } from '../../src/shared/trainingChartProtocol';
 
 interface VsCodeApi {
@@ -21,21 +23,29 @@ const logBox = document.createElement('ol');
 logBox.className = 'log';
 app.append(header, canvas, legendBox, logBox);
 
-let epochs = 1;
-let stepLoss: Array<[number, number]> = [];
-let valLoss: Array<[number, number]> = [];
-let valAuc: Array<[number, number]> = [];
-let best: number | undefined;
+let chart: ChartData = emptyChart(1);
 
-// Okabe–Ito colours: distinguishable with colour blindness, readable on light and dark themes.
-const COLORS = { train: '#0072B2', val: '#E69F00', auc: '#009E73' };
+/** A legend swatch drawn like its line: thin and faint, or bold; dashed where the line is. */
+function swatch(series: ChartSeries): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  c.className = 'swatch';
+  c.width = 24;
+  c.height = 8;
+  const g = c.getContext('2d')!;
+  g.strokeStyle = series.colour;
+  g.globalAlpha = series.emphasis === 'faint' ? 0.45 : 1;
+  g.lineWidth = series.emphasis === 'faint' ? 1 : 2.5;
+  g.setLineDash(series.dash);
+  g.beginPath();
+  g.moveTo(0, 4);
+  g.lineTo(24, 4);
+  g.stroke();
+  return c;
+}
 
-for (const [key, label] of [['train', 'training loss'], ['val', 'validation loss'], ['auc', 'validation ROC AUC (right axis)']] as const) {
+for (const series of TRAINING_SERIES) {
   const item = document.createElement('span');
-  const swatch = document.createElement('span');
-  swatch.className = 'swatch';
-  swatch.style.background = COLORS[key];
-  item.append(swatch, document.createTextNode(label));
+  item.append(swatch(series), document.createTextNode(series.label));
   legendBox.append(item);
 }
 
@@ -68,10 +78,11 @@ function draw(): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
   const fg = css('--vscode-foreground', '#888');
-  const pad = { l: 48, r: 48, t: 10, b: 28 };
+  const pad = { l: 64, r: 64, t: 10, b: 34 };
   const pw = w - pad.l - pad.r;
   const ph = h - pad.t - pad.b;
-  const losses = [...stepLoss, ...valLoss].map((p) => p[1]);
+  const { series, epochs } = chart;
+  const losses = TRAINING_SERIES.filter((s) => s.axis === 'loss').flatMap((s) => series[s.key].map((p) => p[1]));
   const lo = losses.length ? Math.min(...losses) : 0;
   const hi = losses.length ? Math.max(...losses) : 1;
   const span = hi - lo || 1;
@@ -89,33 +100,52 @@ function draw(): void {
   ctx.textBaseline = 'middle';
   for (let k = 0; k <= 4; k++) {
     const v = y0 + ((y1 - y0) * k) / 4;
-    ctx.fillText(v.toFixed(3), 4, YL(v));
+    ctx.textAlign = 'right';
+    ctx.fillText(v.toFixed(3), pad.l - 4, YL(v));
     const a = 0.5 + (0.5 * k) / 4;
-    ctx.fillText(a.toFixed(2), w - pad.r + 6, YA(a));
+    ctx.textAlign = 'left';
+    ctx.fillText(a.toFixed(2), w - pad.r + 4, YA(a));
   }
+  // Axis titles: loss on the left, ROC AUC on the right (both turned), epochs below.
+  const axisTitle = (text: string, x: number, turn: number): void => {
+    ctx.save();
+    ctx.translate(x, pad.t + ph / 2);
+    ctx.rotate(turn);
+    ctx.textAlign = 'center';
+    ctx.fillText(text, 0, 0);
+    ctx.restore();
+  };
+  axisTitle(AXIS_LABELS.loss, 10, -Math.PI / 2);
+  axisTitle(AXIS_LABELS.auc, w - 10, Math.PI / 2);
   ctx.textBaseline = 'top';
+  ctx.textAlign = 'center';
   const every = Math.max(1, Math.ceil(epochs / 10));
-  for (let e = 0; e <= epochs; e += every) ctx.fillText(String(e), X(e) - 3, h - pad.b + 6);
-  ctx.fillText('epoch', pad.l + pw / 2 - 12, h - 12);
-  const line = (pts: Array<[number, number]>, color: string, Y: (v: number) => number, dots: boolean): void => {
-    if (!pts.length) return;
-    ctx.strokeStyle = color;
-    ctx.fillStyle = color;
-    ctx.lineWidth = 2;
+  for (let e = 0; e <= epochs; e += every) ctx.fillText(String(e), X(e), h - pad.b + 4);
+  ctx.fillText(AXIS_LABELS.x, pad.l + pw / 2, h - 14);
+  ctx.textAlign = 'left';
+  for (const s of TRAINING_SERIES) {
+    const pts = series[s.key];
+    if (!pts.length) continue;
+    const Y = s.axis === 'loss' ? YL : YA;
+    ctx.strokeStyle = s.colour;
+    ctx.fillStyle = s.colour;
+    ctx.globalAlpha = s.emphasis === 'faint' ? 0.45 : 1;
+    ctx.lineWidth = s.emphasis === 'faint' ? 1 : 2.5;
+    ctx.setLineDash(s.dash);
     ctx.beginPath();
     pts.forEach(([x, v], i) => (i ? ctx.lineTo(X(x), Y(v)) : ctx.moveTo(X(x), Y(v))));
     ctx.stroke();
-    if (dots) for (const [x, v] of pts) ctx.fillRect(X(x) - 2.5, Y(v) - 2.5, 5, 5);
-  };
-  line(stepLoss, COLORS.train, YL, false);
-  line(valLoss, COLORS.val, YL, true);
-  line(valAuc, COLORS.auc, YA, true);
-  if (best !== undefined) {
+    ctx.setLineDash([]);
+    if (s.emphasis === 'bold') for (const [x, v] of pts) ctx.fillRect(X(x) - 3, Y(v) - 3, 6, 6);
+    ctx.globalAlpha = 1;
+  }
+  if (chart.bestEpoch !== undefined) {
     ctx.strokeStyle = fg;
+    ctx.lineWidth = 1;
     ctx.setLineDash([4, 4]);
     ctx.beginPath();
-    ctx.moveTo(X(best), pad.t);
-    ctx.lineTo(X(best), pad.t + ph);
+    ctx.moveTo(X(chart.bestEpoch), pad.t);
+    ctx.lineTo(X(chart.bestEpoch), pad.t + ph);
     ctx.stroke();
     ctx.setLineDash([]);
   }
@@ -124,27 +154,18 @@ function draw(): void {
 window.addEventListener('message', (event: MessageEvent<ToTrainingChart>) => {
   const m = event.data;
   if (m.type === 'reset') {
-    epochs = m.epochs;
-    stepLoss = [];
-    valLoss = [];
-    valAuc = [];
-    best = undefined;
+    chart = emptyChart(m.epochs);
     logBox.textContent = '';
     header.textContent = `Training "${m.preset}" → ${m.out}`;
   } else if (m.type === 'log') {
     log(m.text);
   } else {
     const e = m.event;
+    applyTrainerEvent(chart, e);
     if (e.type === 'start') {
-      epochs = e.epochs;
       log(`${e.parameters.toLocaleString()} parameters · ${e.train.toLocaleString()} training / ${e.valid.toLocaleString()} validation windows · ${e.device} · torch ${e.torch}${e.resumedFromEpoch ? ` · resumed after epoch ${e.resumedFromEpoch}` : ''}`);
-    } else if (e.type === 'step' && e.loss != null) {
-      stepLoss.push([e.epoch - 1 + e.step / Math.max(1, e.steps), e.loss]);
     } else if (e.type === 'epoch') {
-      if (e.valLoss != null) valLoss.push([e.epoch, e.valLoss]);
-      if (e.valRocAuc != null) valAuc.push([e.epoch, e.valRocAuc]);
-      best = e.bestEpoch;
-      log(`epoch ${e.epoch}: loss ${e.loss?.toFixed(4) ?? '–'}, val loss ${e.valLoss?.toFixed(4) ?? '–'}, val ROC AUC ${e.valRocAuc?.toFixed(3) ?? '–'}${e.best ? ' (best so far)' : ''}${e.earlyStop ? ' — early stop' : ''}`);
+      log(`epoch ${e.epoch}: training loss ${e.loss?.toFixed(4) ?? '–'}, validation loss ${e.valLoss?.toFixed(4) ?? '–'}, validation mean ROC AUC ${e.valRocAuc?.toFixed(3) ?? '–'}${e.best ? ' (best so far)' : ''}${e.earlyStop ? ' — early stop' : ''}`);
     } else if (e.type === 'error') {
       log(`error: ${e.message}`);
     }

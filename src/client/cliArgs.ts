@@ -48,10 +48,7 @@ export function planCliScore(file: string, chosen: string, settings: TfbsSetting
   const format = formatOfOutput(chosen);
   const outputIsFolder = format === 'bedgraph' && focus.count !== 1;
   const output = outputIsFolder ? chosen.slice(0, chosen.length - path.extname(chosen).length) + '_bedGraph' : chosen;
-  const args = ['score', file, '--format', format, '-o', output];
-  if (settings.modelPath) args.push('--model', settings.modelPath);
-  if (settings.binSize) args.push('--bin', String(settings.binSize));
-  if (!settings.reverseComplement) args.push('--no-rc');
+  const args = ['score', file, '--format', format, '-o', output, ...settingsArgs(settings)];
   if (format === 'bed') args.push('--threshold', String(settings.threshold));
   if (focus.targets.length) args.push('--targets', focus.targets.join(','));
   return { args, format, output, outputIsFolder };
@@ -83,4 +80,31 @@ export function targetsForCli(experiments: readonly Experiment[], focused: reado
 function sameIndices(a: readonly number[], b: readonly number[]): boolean {
   const sb = [...b].sort((x, y) => x - y);
   return a.length === sb.length && a.every((x, i) => x === sb[i]);
+}
+
+/** The editor's model, bin size and strands as `tfbs score` options. */
+function settingsArgs(settings: TfbsSettings): string[] {
+  const args: string[] = [];
+  if (settings.modelPath) args.push('--model', settings.modelPath);
+  if (settings.binSize) args.push('--bin', String(settings.binSize));
+  if (!settings.reverseComplement) args.push('--no-rc');
+  return args;
+}
+
+/** `x.fa` → the folder `x.igv` beside it, where "Open in IGV" writes its session by default. */
+export function defaultIgvFolder(file: string): string {
+  return file.replace(FASTA_EXTENSIONS, '') + '.igv';
+}
+
+/**
+ * `tfbs score FILE --igv-session DIR` with the editor's settings and focus: a bigWig per focused
+ * experiment, the FASTA and its index, and the session; IGV opens at `locus`; `genome` is IGV's
+ * assembly for records placed by their headers.
+ */
+export function planIgvSession(file: string, dir: string, settings: TfbsSettings, focus: CliFocus, where: { locus?: string; genome?: string } = {}): string[] {
+  const args = ['score', file, '--igv-session', dir, ...settingsArgs(settings)];
+  if (focus.targets.length) args.push('--targets', focus.targets.join(','));
+  if (where.locus) args.push('--igv-locus', where.locus);
+  if (where.genome) args.push('--igv-genome', where.genome);
+  return args;
 }

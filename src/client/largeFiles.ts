@@ -63,7 +63,7 @@ export function shellQuote(s: string): string {
 }
 
 /** The experiments the editor focuses on, as the CLI's --targets (factor names and indices when the server resolved them). */
-async function focusForCli(ctx: Ctx): Promise<CliFocus> {
+export async function focusForCli(ctx: Ctx): Promise<CliFocus> {
   const client = ctx.isRunning() ? ctx.client : undefined;
   const info = client ? await client.sendRequest(ExperimentsRequest).then(undefined, () => undefined) : undefined;
   if (info && info.experiments.length) return { targets: targetsForCli(info.experiments, info.focused), count: info.focused.length };
@@ -97,26 +97,42 @@ export async function scoreWithCli(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
     );
     if (ok !== 'Write them') return;
   }
-  const cli = ctx.extension.asAbsolutePath(path.join('bin', 'tfbs.js'));
-  // The extension host's executable is Node (code-server) or Electron acting as Node.
-  const env: Record<string, string> = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
-  const execution = new vscode.ProcessExecution(process.execPath, [cli, ...plan.args], { env });
-  const scope = vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global;
-  const task = new vscode.Task({ type: CLI_TASK_TYPE, file, output: plan.output }, scope, `score ${path.basename(file)}`, 'TFBS Lens', execution, []);
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
-  const running = await vscode.tasks.executeTask(task);
-  const done = vscode.tasks.onDidEndTaskProcess((e) => {
-    if (e.execution !== running) return;
-    done.dispose();
-    if (e.exitCode === 0) {
+  // Returns once the task has started; its end is reported when it comes.
+  const { exitCode: ended } = await runCliTask(ctx, `score ${path.basename(file)}`, plan.args, { file, output: plan.output });
+  void ended.then((exitCode) => {
+    if (exitCode === 0) {
       const where = plan.outputIsFolder ? `the folder ${plan.output}` : plan.output;
       void vscode.window.showInformationMessage(`TFBS Lens: predictions for ${path.basename(file!)} written to ${where}.`, ...(plan.outputIsFolder ? [] : ['Open'])).then((choice) => {
         if (choice === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(plan.output));
       });
     } else {
-      void vscode.window.showErrorMessage(`TFBS Lens: tfbs score exited with code ${e.exitCode ?? '?'}; see the terminal for why.`);
+      void vscode.window.showErrorMessage(`TFBS Lens: tfbs score exited with code ${exitCode ?? '?'}; see the terminal for why.`);
     }
   });
+}
+
+/**
+ * Runs the extension's own `tfbs` with `args` as a task in the terminal panel (a process with an
+ * argument list: no shell, no quoting). Resolves once the task has started, with a promise of its
+ * exit code.
+ */
+export async function runCliTask(ctx: Ctx, label: string, args: readonly string[], definition: { file: string; output: string }): Promise<{ exitCode: Promise<number | undefined> }> {
+  const cli = ctx.extension.asAbsolutePath(path.join('bin', 'tfbs.js'));
+  // The extension host's executable is Node (code-server) or Electron acting as Node.
+  const env: Record<string, string> = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  const execution = new vscode.ProcessExecution(process.execPath, [cli, ...args], { env });
+  const scope = vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global;
+  const task = new vscode.Task({ type: CLI_TASK_TYPE, ...definition }, scope, label, 'TFBS Lens', execution, []);
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  const running = await vscode.tasks.executeTask(task);
+  const exitCode = new Promise<number | undefined>((resolve) => {
+    const done = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution !== running) return;
+      done.dispose();
+      resolve(e.exitCode);
+    });
+  });
+  return { exitCode };
 }
 
 /** Task type of the CLI runs (contributed in package.json's taskDefinitions). */

@@ -18,6 +18,7 @@ import { StatusBar } from './statusBar';
 import { TrainingCommand } from './training';
 import { registerVariantEffects } from './variantEffect';
 import { registerWalkthrough } from './walkthrough';
+import { registerIgvExport } from './igvExport';
 
 let ctx: Ctx | undefined;
 /** Time spent in activate() (the end-to-end run prints it; the budget is 300 ms). */
@@ -40,7 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     statusBar,
     training,
     new LargeFileWatcher(),
-    registerWalkthrough(context),
+    registerWalkthrough(ctx),
+    registerIgvExport(ctx),
     explain,
     explain.onDidExplain((e) => heatmap.showAttribution(e.uri, e.result)),
     ...registerRegionDocuments(ctx),

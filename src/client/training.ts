@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancelledError, isTfbsError } from '../core/errors';
+import { SplitMetrics, rocAucSummary } from '../shared/trainingChartModel';
 import { TrainerEvent } from '../training/events';
 import { DEFAULT_PRESET, PRESETS, Preset, TrainingOptions, TrainingRun, startTraining } from '../training/run';
 import { Ctx } from './ctx';
@@ -220,10 +221,11 @@ export class TrainingCommand implements vscode.Disposable {
       return;
     }
     const r = outcome.result;
-    const auc = r.meanRocAuc.test ?? r.meanRocAuc.valid;
-    chart.log(`done: best epoch ${r.bestEpoch} of ${r.epochsRun}${auc != null ? `, mean ROC AUC ${auc.toFixed(3)}` : ''}`);
+    // Which ROC AUC: the test block's (else the validation block's), over which experiments (model.json's metrics).
+    const auc = rocAucSummary(r, r.manifest.metrics as { valid?: SplitMetrics; test?: SplitMetrics } | undefined, r.manifest.targets.length);
+    chart.log(`done: best epoch ${r.bestEpoch} of ${r.epochsRun}${auc ? `, ${auc}` : ''}`);
     const choice = await vscode.window.showInformationMessage(
-      `TFBS Lens: model trained in ${Math.round(r.seconds)} s (best epoch ${r.bestEpoch} of ${r.epochsRun}${auc != null ? `, mean ROC AUC ${auc.toFixed(3)}` : ''}). Use it for scoring now?`,
+      `TFBS Lens: model trained in ${Math.round(r.seconds)} s (best epoch ${r.bestEpoch} of ${r.epochsRun}${auc ? `; ${auc}` : ''}). Use it for scoring now?`,
       'Use the new model',
       'Keep the current one',
     );

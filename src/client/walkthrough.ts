@@ -1,14 +1,29 @@
 /**
- * The first-run walkthrough's one command of its own: open the bundled example (100 kb of real human
- * sequence) as a copy in the extension's storage, so that the user's edits never touch the installed
- * extension and the example works offline.
+ * The first-run walkthrough's code: its one command (open the bundled example, 100 kb of real human
+ * sequence, as a copy in the extension's storage, so that the user's edits never touch the installed
+ * extension and the example works offline), and the signals that tick its steps off.
+ *
+ * VS Code ticks a walkthrough step off on a completion event of a few kinds only (onCommand,
+ * onContext, onSettingChanged, onView, onLink, onEvent, onStepSelected, onExtensionInstalled); any
+ * other, such as onLanguage, is dropped with a console error and the step can never complete. What a
+ * person does in the editor — sees colours, hovers a bin, edits a base — runs no command, so it is
+ * reported as a context key that the steps' `onContext:` events wait for (package.json).
  */
 import * as vscode from 'vscode';
+import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
 
 export const EXAMPLE_FILE = 'example.fa';
 
-export function registerWalkthrough(context: vscode.ExtensionContext): vscode.Disposable {
-  return vscode.commands.registerCommand('tfbsLens.openExample', async () => {
+/** Context keys set once, when the person first does what the step asks. */
+export const WALKTHROUGH_CONTEXT = {
+  coloured: 'tfbsLens.walkthrough.coloured',
+  hovered: 'tfbsLens.walkthrough.hovered',
+  edited: 'tfbsLens.walkthrough.edited',
+} as const;
+
+export function registerWalkthrough(ctx: Ctx): vscode.Disposable {
+  const context = ctx.extension;
+  const openExample = vscode.commands.registerCommand('tfbsLens.openExample', async () => {
     const source = vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', EXAMPLE_FILE);
     const copy = vscode.Uri.joinPath(context.globalStorageUri, EXAMPLE_FILE);
     await vscode.workspace.fs.createDirectory(context.globalStorageUri);
@@ -17,4 +32,47 @@ export function registerWalkthrough(context: vscode.ExtensionContext): vscode.Di
     await vscode.window.showTextDocument(doc, { preview: false });
     return doc.uri;
   });
+  return vscode.Disposable.from(openExample, ...progressSignals(ctx));
+}
+
+/** Each signal sets its key once and then stops listening. */
+function progressSignals(ctx: Ctx): vscode.Disposable[] {
+  const signals: vscode.Disposable[] = [];
+  const once = (key: string, listen: (fire: () => void) => vscode.Disposable): void => {
+    let sub: vscode.Disposable | undefined;
+    let fired = false;
+    const fire = (): void => {
+      if (fired) return;
+      fired = true;
+      void vscode.commands.executeCommand('setContext', key, true);
+      // Disposed after the listener returns: a hover provider is still being asked when it fires.
+      setTimeout(() => sub?.dispose(), 0);
+    };
+    sub = listen(fire);
+    signals.push({ dispose: () => sub?.dispose() });
+  };
+  // Colours are on screen: a scored bin at or above the threshold in a document shown in an editor.
+  once(WALKTHROUGH_CONTEXT.coloured, (fire) =>
+    ctx.store.onDidChange((e) => {
+      const doc = ctx.store.get(e.uri);
+      if (!doc || !vscode.window.visibleTextEditors.some((ed) => ed.document.uri.toString() === e.uri)) return;
+      const threshold = ctx.settings.threshold;
+      if (doc.values.some((values) => values.some((p) => p >= threshold))) fire();
+    }),
+  );
+  // A hover was asked for over a FASTA file: this provider adds nothing to it, it only notices.
+  once(WALKTHROUGH_CONTEXT.hovered, (fire) =>
+    vscode.languages.registerHoverProvider(FASTA_SELECTOR, {
+      provideHover: () => {
+        fire();
+        return undefined;
+      },
+    }),
+  );
+  once(WALKTHROUGH_CONTEXT.edited, (fire) =>
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length && isFastaDocument(e.document)) fire();
+    }),
+  );
+  return signals;
 }

@@ -8,8 +8,8 @@
 import type { HeatmapAttribution } from './heatmapProtocol';
 import type { PackedAttributionRows } from './protocol';
 
-export const STRIP_POSITIVE_RGB = [0x00, 0x72, 0xb2] as const;
-export const STRIP_NEGATIVE_RGB = [0xd5, 0x5e, 0x00] as const;
+export const STRIP_POSITIVE_RGB = [0x00, 0x4f, 0x7a] as const;
+export const STRIP_NEGATIVE_RGB = [0x8a, 0x39, 0x00] as const;
 
 /**
  * The values to draw: the selected experiment's own attribution when it was explained, else the mean

@@ -2,16 +2,19 @@
  * How per-base attribution becomes letter colours (the client draws them; tests check them here, with
  * no editor): a sign (blue supports binding, vermilion works against it — Okabe–Ito colours, kept apart
  * by the common colour-vision deficiencies) and an opacity step proportional to |attribution| relative
- * to the strongest base. Bases under a tenth of the strongest stay uncoloured.
+ * to the strongest base. Bases under a tenth of the strongest stay uncoloured. The faintest step
+ * still reads at 3:1 and the strongest at WCAG AA in VS Code's default themes: darker shades of the
+ * Okabe–Ito blue and vermilion on light themes, lighter ones on dark themes
+ * (test/unit/themeContrast.test.ts).
  */
 import { PackedLayout, positionOfOffset } from './layout';
 
-export const ATTRIBUTION_LEVELS = [0.35, 0.5, 0.65, 0.82, 1] as const;
+export const ATTRIBUTION_LEVELS = [0.65, 0.74, 0.83, 0.92, 1] as const;
 export const ATTRIBUTION_MIN_SHARE = 0.1;
 /** Light-theme and dark-theme variants of the two signs. */
 export const ATTRIBUTION_COLOURS = {
-  positive: { light: '#0072B2', dark: '#56B4E9' },
-  negative: { light: '#D55E00', dark: '#E69F00' },
+  positive: { light: '#004F7A', dark: '#A8DAF7' },
+  negative: { light: '#8A3900', dark: '#F7C860' },
 } as const;
 /** Style index: 0…levels−1 positive, levels…2·levels−1 negative. */
 export const ATTRIBUTION_STYLE_COUNT = 2 * ATTRIBUTION_LEVELS.length;

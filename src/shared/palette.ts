@@ -42,15 +42,19 @@ export interface DecorationStep {
 
 /**
  * Six steps from the threshold to 1. The darkest purple of viridis is skipped: on a dark theme it
- * would vanish into the background.
+ * would vanish into the background. The opacities are chosen for VS Code's default themes
+ * (test/unit/themeContrast.test.ts computes them): the text over every step stays at WCAG AA (4.5:1),
+ * the weakest step still differs clearly from the background (CIE ΔE ≥ 20), and on a dark theme each
+ * step is lighter than the one below it. A dark theme caps how light a tint may get — light text on
+ * a bright yellow fails — so there the strong steps are thin and the weak ones thick.
  */
 export const DECORATION_STEPS: readonly DecorationStep[] = [
-  { bucket: 0, color: '#414487', lightAlpha: 0.2, darkAlpha: 0.42, overviewRuler: false },
-  { bucket: 1, color: '#2a788e', lightAlpha: 0.26, darkAlpha: 0.42, overviewRuler: false },
-  { bucket: 2, color: '#22a884', lightAlpha: 0.32, darkAlpha: 0.42, overviewRuler: false },
-  { bucket: 3, color: '#54c568', lightAlpha: 0.4, darkAlpha: 0.42, overviewRuler: false },
-  { bucket: 4, color: '#a5db36', lightAlpha: 0.48, darkAlpha: 0.45, overviewRuler: true },
-  { bucket: 5, color: '#fde725', lightAlpha: 0.58, darkAlpha: 0.45, overviewRuler: true },
+  { bucket: 0, color: '#414487', lightAlpha: 0.28, darkAlpha: 0.6, overviewRuler: false },
+  { bucket: 1, color: '#2a788e', lightAlpha: 0.34, darkAlpha: 0.46, overviewRuler: false },
+  { bucket: 2, color: '#22a884', lightAlpha: 0.36, darkAlpha: 0.37, overviewRuler: false },
+  { bucket: 3, color: '#54c568', lightAlpha: 0.42, darkAlpha: 0.32, overviewRuler: false },
+  { bucket: 4, color: '#a5db36', lightAlpha: 0.5, darkAlpha: 0.29, overviewRuler: true },
+  { bucket: 5, color: '#fde725', lightAlpha: 0.6, darkAlpha: 0.27, overviewRuler: true },
 ];
 
 export const BUCKET_COUNT = DECORATION_STEPS.length;

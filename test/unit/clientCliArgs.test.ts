@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { promises as fs, readdirSync, readFileSync, statSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultOutput, formatOfOutput, planCliScore, targetsForCli } from '../../src/client/cliArgs';
+import { defaultIgvFolder, defaultOutput, formatOfOutput, planCliScore, planIgvSession, targetsForCli } from '../../src/client/cliArgs';
 import { experimentsFromNames, selectTargets } from '../../src/core/targets';
 import { normaliseSettings } from '../../src/shared/settings';
 import { runTfbs } from '../fixtures/cli';
@@ -94,4 +94,18 @@ test('a factor focus reaches the CLI as --targets CTCF, not its 99 output indice
   // Part of a factor stays indices; everything in focus is no --targets at all.
   assert.equal(targetsForCli(experiments, ctcf.slice(1)).length, 98);
   assert.deepEqual(targetsForCli(experiments, experiments.map((e) => e.index)), []);
+});
+
+test('"Open in IGV": the plan writes, through the real CLI, a session at the editor\'s locus with one track per focused experiment, into <name>.igv beside the file', async () => {
+  const dir = defaultIgvFolder(fasta);
+  assert.equal(dir, path.join(tmp, 'x.igv'));
+  const args = planIgvSession(fasta, dir, normaliseSettings({ modelPath: modelDir }), { targets: ['3', '7'], count: 2 }, { locus: 'chr1:1001-1600', genome: 'hg19' });
+  assert.deepEqual(args, ['score', fasta, '--igv-session', dir, '--model', modelDir, '--targets', '3,7', '--igv-locus', 'chr1:1001-1600', '--igv-genome', 'hg19']);
+  const r = runTfbs(args, { timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const xml = readFileSync(path.join(dir, 'igv_session.xml'), 'utf8');
+  assert.match(xml, /<Session genome="hg19" [^>]*locus="chr1:1001-1600"/);
+  const tracks = [...xml.matchAll(/path="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(tracks.length, 2);
+  for (const t of tracks) assert.ok(statSync(path.join(dir, t)).size > 0, t);
 });

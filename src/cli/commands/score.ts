@@ -18,6 +18,7 @@ import { defaultModelDir } from '../paths';
 import { ProgressBar, formatSeconds } from '../progress';
 import { chromSizesOf } from '../../tracks/chromSizes';
 import { BigWigTracksWriter, NarrowPeakWriter, openBedGraphFiles } from '../../tracks/writers';
+import { IGV_SESSION_FILE, igvLocus, prepareIgvGenome, writeIgvSession } from '../../tracks/igvSession';
 import { PooledTextFile } from '../../tracks/filePool';
 import { BinsWriter } from '../../tracks/binsFile';
 import { readRegionCodes } from '../../tracks/regionReader';
@@ -36,7 +37,7 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE | --igv-session DIR [--igv-locus LOCUS] [--igv-genome ID]]',
   positionals: { min: 1, max: 1 },
   options: {
     model: MODEL_OPTION,
@@ -59,10 +60,26 @@ export const scoreCommand: CliCommand = {
     digits: { type: 'string', value: 'N', description: 'significant digits of probabilities, 1-9 (default: as many as needed to read back the exact float32 value)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'output file (bedgraph with several targets: a directory); default stdout' },
     'per-record': { type: 'boolean', description: 'one prediction per record, centred in the model\'s window (N-padded or centre-cropped); tsv (default) or json' },
+    'igv-session': { type: 'string', value: 'DIR', description: `bigWig tracks, the FASTA with its .fai and ${IGV_SESSION_FILE} in DIR: a session IGV desktop or igv-vscode opens` },
+    'igv-locus': { type: 'string', value: 'LOCUS', description: 'with --igv-session: where IGV opens, e.g. chr1:1001-2000 or a record name (default: the first region or record)' },
+    'igv-genome': { type: 'string', value: 'ID', description: 'with --igv-session: IGV\'s assembly (hg19, hg38, …) as the genome instead of the FASTA; needed when records carry genome coordinates' },
   },
 
   async run(args, io) {
     const [fasta] = args.positionals;
+    const igvDir = stringOption(args, 'igv-session');
+    const igvGenome = stringOption(args, 'igv-genome');
+    const igvLocusText = stringOption(args, 'igv-locus');
+    if ((igvGenome !== undefined || igvLocusText !== undefined) && igvDir === undefined) throw new UsageError('--igv-genome and --igv-locus apply to --igv-session only');
+    if (igvDir !== undefined) {
+      if (args.options.format !== undefined && args.options.format !== 'bigwig') throw new UsageError('--igv-session writes bigWig tracks: it takes no other --format');
+      if (args.options.output !== undefined) throw new UsageError('--igv-session DIR is where everything goes: it takes no -o');
+      if (args.options.resume || args.options.shard !== undefined || args.options['per-record']) throw new UsageError('--igv-session excludes --resume, --shard and --per-record');
+      args.options.format = 'bigwig';
+      args.options.output = igvDir;
+    }
+    // Refused before anything is scored or written: a genome IGV could not use.
+    const igv = igvDir === undefined ? undefined : await prepareIgvGenome(fasta, igvGenome);
     const format = choiceOption(args, 'format', SCORE_FORMATS, 'bed');
     if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak') throw new UsageError('--threshold applies to --format bed and narrowpeak only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
@@ -198,6 +215,11 @@ export const scoreCommand: CliCommand = {
       await tracks?.commit();
       for (const f of files) await f.commit();
       bar.done();
+      if (igvDir !== undefined && igv && tracks instanceof BigWigTracksWriter) {
+        const trackFiles = tracks.paths.map((file, i) => ({ file, name: pkg.experiments[selected[i]].name }));
+        const session = await writeIgvSession(igvDir, { genome: igv, tracks: trackFiles, locus: igvLocusText ?? (regionList?.[0] ? igvLocus(regionList[0].chrom, regionList[0].start, regionList[0].end) : undefined) });
+        io.log(`IGV session → ${session} (IGV: File › Open Session)`);
+      }
       const seconds = (Date.now() - started) / 1000;
       const windows = bins * (reverseComplement ? 2 : 1);
       io.log(

@@ -79,6 +79,30 @@ export async function runFromCommandPalette(page: Page, title: string, timeoutMs
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Runs a command by its title from the Command Palette, sturdier than runFromCommandPalette on a busy
+ * machine: F1 again if the palette did not open (a key press can land while another picker is
+ * closing), and a click on the row whose label is exactly the title (Enter takes whichever row is
+ * highlighted, which may still be the previous filter's).
+ */
+export async function runCommandByTitle(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  if (await input.isVisible()) {
+    await page.keyboard.press('Escape');
+    await sleep(500);
+  }
+  await waitUntil('the Command Palette to open', async () => {
+    if (await input.isVisible()) return true;
+    await page.keyboard.press('F1');
+    await sleep(1000);
+    return input.isVisible();
+  }, timeoutMs, 0);
+  await input.fill(`>${title}`);
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }) }).first().click({ timeout: timeoutMs });
+}
+
 export interface RenderedDecorations {
   /** Class names whose stylesheet rule carries the colour. */
   classNames: string[];
@@ -88,15 +112,16 @@ export interface RenderedDecorations {
 
 /**
  * A background-colour decoration is rendered as `div.cdr.<generated class>` inside `.view-overlays`;
- * the generated class is found through the stylesheet rule that carries the colour.
+ * a text-colour one (`kind: 'text'`) as a span of that class inside `.view-lines`. The generated class
+ * is found through the stylesheet rule that carries the colour.
  */
-export async function renderedDecorations(page: Page, cssColours: string | string[]): Promise<RenderedDecorations> {
-  return page.evaluate((colours) => {
+export async function renderedDecorations(page: Page, cssColours: string | string[], kind: 'background' | 'text' = 'background'): Promise<RenderedDecorations> {
+  return page.evaluate(({ colours, property, container }) => {
     // The browser's own serialisation of each colour, to compare with what rules carry.
     const wanted = new Set(colours.map((colour) => {
       const probe = document.createElement('div');
-      probe.style.backgroundColor = colour;
-      return probe.style.backgroundColor;
+      probe.style[property] = colour;
+      return probe.style[property];
     }));
     const classNames = new Set<string>();
     for (const sheet of Array.from(document.styleSheets)) {
@@ -107,16 +132,20 @@ export async function renderedDecorations(page: Page, cssColours: string | strin
         continue;
       }
       for (const rule of Array.from(rules)) {
-        if (!(rule instanceof CSSStyleRule) || !wanted.has(rule.style.backgroundColor)) continue;
+        if (!(rule instanceof CSSStyleRule) || !wanted.has(rule.style[property])) continue;
         for (const m of rule.selectorText.matchAll(/\.([A-Za-z0-9_-]+)/g)) classNames.add(m[1]);
       }
     }
-    // Keep only classes actually used on overlay elements (a selector names other classes too).
-    const used = [...classNames].filter((c) => document.querySelector(`.view-overlays .${CSS.escape(c)}`));
+    // Keep only classes actually used on editor elements (a selector names other classes too).
+    const used = [...classNames].filter((c) => document.querySelector(`${container} .${CSS.escape(c)}`));
     const elements = new Set<Element>();
-    for (const c of used) document.querySelectorAll(`.view-overlays .${CSS.escape(c)}`).forEach((e) => elements.add(e));
+    for (const c of used) document.querySelectorAll(`${container} .${CSS.escape(c)}`).forEach((e) => elements.add(e));
     return { classNames: used, elementCount: elements.size };
-  }, Array.isArray(cssColours) ? cssColours : [cssColours]);
+  }, {
+    colours: Array.isArray(cssColours) ? cssColours : [cssColours],
+    property: kind === 'text' ? 'color' as const : 'backgroundColor' as const,
+    container: kind === 'text' ? '.view-lines' : '.view-overlays',
+  });
 }
 
 /** Moves the mouse over the text of the n-th rendered editor line (0-based among rendered lines). */
