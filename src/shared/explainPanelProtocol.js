@@ -1,2 +1,0 @@
-export const EXPLAIN_VIEW_TYPE = 'tfbsLens.explain';
-//# sourceMappingURL=explainPanelProtocol.js.map

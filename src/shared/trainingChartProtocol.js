@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=trainingChartProtocol.js.map
