@@ -237,6 +237,7 @@ const api: Record<string, unknown> = {
     get activeTextEditor() {
       return undefined;
     },
+    visibleTextEditors: [],
     tabGroups: {
       onDidChangeTabs: (l: Listener<void>) => fake.onDidChangeTabs.event(l),
       get activeTabGroup() {
