@@ -2,7 +2,8 @@
 // status bar summarises the file (bins ≥ the threshold, the strongest p and where), the legend beside it
 // carries the threshold and, in its tooltip, the palette from the threshold to 1; the editor has moved
 // to the first strong site, coloured and in view. With a threshold above every bin the summary says
-// "no bin ≥ T; strongest p = … at …" and clicking it goes there.
+// "no bin ≥ T; strongest p = … at …" and clicking it goes there (the threshold is set from the legend,
+// which opens the setting).
 //
 // The file sorts before lens.ui.ts on purpose: that suite ends on a freshly trained one-epoch model,
 // and this one needs the shipped model's predictions on the example.
@@ -41,19 +42,46 @@ async function tooltipOf(page: Page, item: Locator, heading: string): Promise<Lo
   return hover;
 }
 
-function writeUserSetting(userDataDir: string, key: string, value: unknown): void {
+/**
+ * Sets the threshold as a user would from the legend: a click on it opens the Settings editor at
+ * `tfbsLens.threshold`; the value is typed there and lands in the user settings. Back to the example.
+ */
+async function setThresholdFromLegend(page: Page, userDataDir: string, legendText: string, value: number): Promise<void> {
+  await statusItem(page, legendText).click();
+  const input = page.locator('.settings-editor .setting-item-number input').first();
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  await input.fill(String(value));
+  await input.press('Tab');
   const file = path.join(userDataDir, 'User', 'settings.json');
-  const settings = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8') || '{}') : {};
-  if (value === undefined) delete settings[key];
-  else settings[key] = value;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  // The default value is written as no entry at all.
+  const isDefault = value === manifest.contributes.configuration.properties['tfbsLens.threshold'].default;
+  await waitUntil(`tfbsLens.threshold = ${value} in the user settings`, async () => {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    return new RegExp(`"tfbsLens\\.threshold":\\s*${String(value).replace('.', '\\.')}\\b`).test(text) || (isDefault && !text.includes('"tfbsLens.threshold"'));
+  }, 15_000);
+  await page.locator('.tabs-container .tab', { hasText: 'example.fa' }).first().click();
+}
+
+/**
+ * Runs a command from the palette, trying again while it is not listed yet: in a fresh workbench the
+ * development extension's contributions arrive a few seconds after the window.
+ */
+async function runWhenListed(page: Page, title: string, timeoutMs: number): Promise<void> {
+  await waitUntil(`"${title}" in the Command Palette`, async () => {
+    try {
+      await runFromCommandPalette(page, title, 5_000);
+      return true;
+    } catch {
+      await page.keyboard.press('Escape');
+      return false;
+    }
+  }, timeoutMs, 1_000);
 }
 
 suite('The example opens at what was found', () => {
   test('open the example: summary and legend in the status bar, the first strong site revealed; none ≥ T: the strongest named and one click away', async () => {
     const { page, profile, screenshot } = uiContext();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.openExample'));
+    await runWhenListed(page, paletteTitle(manifest, 'tfbsLens.openExample'), 90_000);
     await page.locator('.tabs-container .tab', { hasText: 'example.fa' }).first().waitFor({ timeout: 30_000 });
 
     // The summary: "N bins ≥ 0.5 · strongest p = 0.xyz at chr1:a-b", once all 500 bins are scored.
@@ -97,7 +125,7 @@ suite('The example opens at what was found', () => {
     const strongest = Number(/strongest p = (0\.\d{3})/.exec(summary)![1]);
     assert.ok(strongest < 0.999, `room for a threshold above the strongest bin (${strongest})`);
     const threshold = Number((strongest + 0.001).toFixed(3));
-    writeUserSetting(profile.userDataDir, 'tfbsLens.threshold', threshold);
+    await setThresholdFromLegend(page, profile.userDataDir, 'p ≥ 0.5', threshold);
     try {
       const none = await waitUntil(`the summary under threshold ${threshold}`, async () => {
         const item = statusItem(page, `no bin ≥ ${threshold}`);
@@ -114,7 +142,7 @@ suite('The example opens at what was found', () => {
       }, 15_000);
       await screenshot('went-to-strongest-bin');
     } finally {
-      writeUserSetting(profile.userDataDir, 'tfbsLens.threshold', undefined);
+      await setThresholdFromLegend(page, profile.userDataDir, `p ≥ ${threshold}`, 0.5);
     }
     await waitUntil('the threshold back at 0.5', async () => (await statusItem(page, 'p ≥ 0.5').count()) > 0, 30_000);
     await runFromCommandPalette(page, 'View: Close All Editors');
