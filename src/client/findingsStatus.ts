@@ -19,6 +19,12 @@ import { DocumentScores } from './scoreStore';
 export const GO_TO_STRONGEST_COMMAND = 'tfbsLens.goToStrongestBin';
 const UPDATE_INTERVAL_MS = 150;
 const FLASH_MS = 1600;
+/**
+ * An editor shown with a selection (Go to line, a search result, showTextDocument's `selection`) first
+ * reaches the extension at the file's start and gets its selection a moment later: the reveal waits this
+ * long after an editor appears, so that a place the user was taken to is seen and kept.
+ */
+const SETTLE_MS = 400;
 
 /** A bin of a document, as the summary's tooltip link and the status bar's click name it. */
 export interface BinTarget {
@@ -38,8 +44,11 @@ export class FindingsStatus implements vscode.Disposable {
   /** Documents whose first strong site was revealed, or that the user moved in first: not moved again. */
   private readonly settled = new Set<string>();
   private visible = new Set<string>();
+  /** When each visible FASTA document was first seen on screen (Date.now()). */
+  private readonly shownAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flashTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly ctx: Ctx, private readonly painter: DecorationPainter) {
@@ -56,6 +65,10 @@ export class FindingsStatus implements vscode.Disposable {
       painter.onDidChangeEnabled(() => this.update()),
       vscode.window.onDidChangeActiveTextEditor(() => this.update()),
       vscode.window.onDidChangeVisibleTextEditors((editors) => this.onVisibleEditors(editors)),
+      // A cursor moved away from the file's start before the reveal: the user's place is kept.
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (!untouched(e.textEditor)) this.settled.add(e.textEditor.document.uri.toString());
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => this.settled.delete(d.uri.toString())),
     );
     this.onVisibleEditors(vscode.window.visibleTextEditors);
@@ -64,13 +77,18 @@ export class FindingsStatus implements vscode.Disposable {
   /** A document shown again after it left the screen may be revealed again (if the user never moved in it). */
   private onVisibleEditors(editors: readonly vscode.TextEditor[]): void {
     const now = new Set(editors.filter((e) => isFastaDocument(e.document)).map((e) => e.document.uri.toString()));
-    for (const uri of this.visible) if (!now.has(uri)) this.settled.delete(uri);
+    for (const uri of this.visible) {
+      if (now.has(uri)) continue;
+      this.settled.delete(uri);
+      this.shownAt.delete(uri);
+    }
+    for (const uri of now) if (!this.shownAt.has(uri)) this.shownAt.set(uri, Date.now());
     this.visible = now;
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.disposed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.update();
@@ -100,7 +118,8 @@ export class FindingsStatus implements vscode.Disposable {
     const fasta = editor && isFastaDocument(editor.document) ? editor : undefined;
     const threshold = this.ctx.settings.threshold;
     const focus = describeFocus(this.ctx.settings.focusedExperiments);
-    const scores = fasta && this.scoresOf(fasta.document);
+    // The summary may lag an edit by a moment (the text stays rather than blinking); moving the cursor waits for current scores.
+    const scores = fasta && this.ctx.store.get(fasta.document.uri.toString());
     const summary = scores && ready ? describeFindings(this.findingsOf(scores), threshold, focus) : undefined;
     if (summary?.text && fasta) {
       this.summaryItem.text = summary.text;
@@ -138,6 +157,11 @@ export class FindingsStatus implements vscode.Disposable {
       if (this.settled.has(uri) || !isFastaDocument(editor.document)) continue;
       const scores = this.scoresOf(editor.document);
       if (!scores) continue;
+      const wait = (this.shownAt.get(uri) ?? 0) + SETTLE_MS - Date.now();
+      if (wait > 0) {
+        setTimeout(() => this.schedule(), wait);
+        continue;
+      }
       if (!untouched(editor)) {
         this.settled.add(uri);
         continue;
@@ -189,6 +213,7 @@ export class FindingsStatus implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.flashTimer) clearTimeout(this.flashTimer);
     for (const d of this.disposables) d.dispose();
