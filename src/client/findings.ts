@@ -123,22 +123,32 @@ export interface FindingsSummary {
   target?: BinFinding;
 }
 
+/** `chr1:57,601-57,800` → `chr1:57,601`. */
+function firstBase(where: string): string {
+  return where.replace(/-[\d,]+$/, '');
+}
+
 const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
- * "8 bins ≥ 0.5 · strongest p = 0.934 at chr1:15,001-15,200", "no bin ≥ 0.5; strongest p = 0.310 at …",
- * with "in 37 of 100 records" for a file of several records and "(so far)" while bins are still being
- * scored. `focus` is the focus as the status bar shows it ('' for all experiments).
+ * "8 bins ≥ 0.5 · strongest p = 0.934 at chr1:15,001", "no bin ≥ 0.5; strongest p = 0.310 at …", for a
+ * file of several records "37 of 100 records ≥ 0.5 (41 bins) · …", and "(so far)" while bins are still
+ * being scored. `focus` is the focus as the status bar shows it ('' for all experiments).
  */
 export function describeFindings(f: Findings, threshold: number, focus: string): FindingsSummary {
   if (!f.scoredBins) return { text: '', details: [] };
   const { symbol } = colourRuleLabel();
   const soFar = f.complete ? '' : ' (so far)';
-  const strongest = f.strongest ? `strongest ${symbol} = ${formatP(f.strongest.p, threshold)} at ${f.strongest.where}` : '';
+  // The status bar is narrow: the strongest bin by its first base (the tooltip has its range).
+  const strongest = f.strongest ? `strongest ${symbol} = ${formatP(f.strongest.p, threshold)} at ${firstBase(f.strongest.where)}` : '';
   const records = f.recordCount > 1 ? ` in ${f.passingRecords.toLocaleString('en-US')} of ${plural(f.recordCount, 'record')}` : '';
   let text: string;
-  if (f.passingBins) {
-    text = `$(pass) ${plural(f.passingBins, 'bin')} ≥ ${threshold}${records}${strongest ? ` · ${strongest}` : ''}${soFar}`;
+  if (f.passingBins && f.recordCount > 1) {
+    // "37 of 100 records ≥ 0.5 (41 bins)": records first, bins only when they say more.
+    const bins = f.passingBins === f.passingRecords ? '' : ` (${plural(f.passingBins, 'bin')})`;
+    text = `$(pass) ${f.passingRecords.toLocaleString('en-US')} of ${plural(f.recordCount, 'record')} ≥ ${threshold}${bins}${strongest ? ` · ${strongest}` : ''}${soFar}`;
+  } else if (f.passingBins) {
+    text = `$(pass) ${plural(f.passingBins, 'bin')} ≥ ${threshold}${strongest ? ` · ${strongest}` : ''}${soFar}`;
   } else {
     text = `$(circle-slash) no bin ≥ ${threshold}${strongest ? `; ${strongest}` : ''}${soFar}`;
   }

@@ -128,9 +128,9 @@ export class FindingsStatus implements vscode.Disposable {
       md.appendMarkdown(`**What this file holds**\n\n${summary.details.join('  \n')}\n\n`);
       if (summary.target) md.appendMarkdown(`[Go to the strongest bin](command:${GO_TO_STRONGEST_COMMAND}) · [Next strong site](command:tfbsLens.nextStrongSite)`);
       this.summaryItem.tooltip = md;
-      this.summaryItem.command = summary.target
+      setCommand(this.summaryItem, summary.target
         ? { title: 'Go to the strongest bin', command: GO_TO_STRONGEST_COMMAND, arguments: [toTarget(fasta.document.uri.toString(), summary.target)] }
-        : undefined;
+        : undefined);
       this.summaryItem.show();
     } else {
       this.summaryItem.hide();
@@ -140,9 +140,9 @@ export class FindingsStatus implements vscode.Disposable {
       this.legendItem.text = legendText(threshold, shown);
       const md = new vscode.MarkdownString(legendMarkdown(threshold, focus, shown), true);
       this.legendItem.tooltip = md;
-      this.legendItem.command = shown
+      setCommand(this.legendItem, shown
         ? { title: 'Change the threshold', command: 'workbench.action.openSettings', arguments: ['tfbsLens.threshold'] }
-        : { title: 'Show binding colours', command: 'tfbsLens.toggleDecorations' };
+        : { title: 'Show binding colours', command: 'tfbsLens.toggleDecorations' });
       this.legendItem.show();
     } else {
       this.legendItem.hide();
@@ -218,6 +218,19 @@ export class FindingsStatus implements vscode.Disposable {
     if (this.flashTimer) clearTimeout(this.flashTimer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * Sets an item's command only when it differs from the one it has. VS Code passes a status-bar command's
+ * arguments through a cache entry that is dropped when the command is replaced: a click that reaches the
+ * workbench just after a replacement found nothing to run (the UI test's click on the summary was lost
+ * now and then while the summary refreshed).
+ */
+function setCommand(item: vscode.StatusBarItem, command: vscode.Command | undefined): void {
+  const current = item.command;
+  const same = (a: vscode.Command | string | undefined, b: vscode.Command | undefined): boolean =>
+    JSON.stringify(typeof a === 'string' ? { command: a } : a) === JSON.stringify(b);
+  if (!same(current, command)) item.command = command;
 }
 
 function toTarget(uri: string, bin: BinFinding): BinTarget {

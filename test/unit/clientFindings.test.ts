@@ -39,7 +39,8 @@ test('one record: bins ≥ threshold, the strongest p and where, the first stron
   // Wrapped at 60: residue 4,600 is on sequence line 76 (document line 77), column 40.
   assert.deepEqual(f.firstStrong?.position, { line: 1 + Math.floor(4600 / 60), character: 4600 % 60 });
   const d = describeFindings(f, 0.5, 'CTCF');
-  assert.equal(d.text, '$(pass) 2 bins ≥ 0.5 · strongest p = 0.934 at chr1:1,008,001-1,008,200');
+  assert.equal(d.text, '$(pass) 2 bins ≥ 0.5 · strongest p = 0.934 at chr1:1,008,001');
+  assert.ok(d.details.some((l) => l.startsWith('Strongest: p = 0.934 at chr1:1,008,001-1,008,200 (line ')), d.details.join('\n'));
   assert.equal(d.target?.bin, 40);
   assert.ok(d.details.includes('Focus: CTCF'), d.details.join('\n'));
   assert.ok(d.details.some((l) => l.startsWith('First strong site: chr1:1,004,601-1,004,800 (line 78)')), d.details.join('\n'));
@@ -51,7 +52,7 @@ test('no bin passes: "no bin ≥ 0.5; strongest p = 0.310 at …" with the stron
   assert.equal(f.passingBins, 0);
   assert.equal(f.firstStrong, undefined);
   const d = describeFindings(f, 0.5, '');
-  assert.equal(d.text, '$(circle-slash) no bin ≥ 0.5; strongest p = 0.310 at chr1:1,401-1,600');
+  assert.equal(d.text, '$(circle-slash) no bin ≥ 0.5; strongest p = 0.310 at chr1:1,401');
   assert.equal(d.target?.bin, 7);
   assert.deepEqual(d.target?.position, { line: 1 + Math.floor(1400 / 80), character: 1400 % 80 });
   assert.ok(d.details.includes('Focus: all experiments'));
@@ -76,9 +77,13 @@ test('several records: counted over records, the strongest over records, named b
   assert.equal(f.firstStrong?.where, 'b:1-200');
   // Record b's header is on line 8 (a: header + 7 lines of 60 residues), its sequence from line 9.
   assert.deepEqual(f.firstStrong?.position, { line: 9, character: 0 });
-  assert.equal(describeFindings(f, 0.5, '').text, '$(pass) 3 bins ≥ 0.5 in 2 of 4 records · strongest p = 0.970 at d:201-400');
+  assert.equal(describeFindings(f, 0.5, '').text, '$(pass) 2 of 4 records ≥ 0.5 (3 bins) · strongest p = 0.970 at d:201');
+  assert.ok(describeFindings(f, 0.5, '').details.includes('3 bins with p ≥ 0.5 in 2 of 4 records'));
+  // One bin per passing record (a file of peaks): the records say it all.
+  const peaks = summariseFindings({ ...scored(text, (r, b) => (b === 0 && r % 2 ? 0.8 : 0.1)), threshold: 0.5, complete: true });
+  assert.equal(describeFindings(peaks, 0.5, '').text, '$(pass) 2 of 4 records ≥ 0.5 · strongest p = 0.800 at b:1');
   const none = summariseFindings({ ...scored(text, () => 0.2), threshold: 0.5, complete: true });
-  assert.match(describeFindings(none, 0.5, '').text, /^\$\(circle-slash\) no bin ≥ 0\.5; strongest p = 0\.200 at a:1-200$/);
+  assert.match(describeFindings(none, 0.5, '').text, /^\$\(circle-slash\) no bin ≥ 0\.5; strongest p = 0\.200 at a:1$/);
 });
 
 test('while scoring: "(so far)", and the first strong site only once no unscored bin lies before it', () => {
@@ -88,7 +93,7 @@ test('while scoring: "(so far)", and the first strong site only once no unscored
   assert.equal(early.complete, false);
   assert.equal(early.firstStrong, undefined);
   assert.equal(early.strongest?.bin, 9);
-  assert.match(describeFindings(early, 0.5, '').text, /^\$\(pass\) 2 bins ≥ 0\.5 · strongest p = 0\.900 at r:1,801-2,000 \(so far\)$/);
+  assert.match(describeFindings(early, 0.5, '').text, /^\$\(pass\) 2 bins ≥ 0\.5 · strongest p = 0\.900 at r:1,801 \(so far\)$/);
   // Only bins after it unknown: bin 3 is the first whatever they hold.
   const later = summariseFindings({ ...scored(wrapFasta('r', seq(2000)), (_r, b) => (b > 5 ? NaN : p(b))), threshold: 0.5, complete: false });
   assert.equal(later.firstStrong?.bin, 3);
