@@ -1,10 +1,12 @@
 /**
  * The `tfbs score` invocation behind "Score a file with the command line…", as data: no vscode, so
  * it is tested against the real CLI. The CLI gets the editor's settings — model, bin size, strands,
- * threshold and the focus (as output indices when the server resolved it, so names with commas or
- * repeats cannot be misread) — and runs as a process with an argument list, never a shell line.
+ * threshold and the focus (a factor by name where all of it is focused, other experiments by output
+ * index, so names with commas or repeats cannot be misread) — and runs as a process with an argument
+ * list, never a shell line.
  */
 import * as path from 'path';
+import { Experiment, factorGroups, selectTargets } from '../core/targets';
 import { TfbsSettings } from '../shared/settings';
 
 export type CliFormat = 'bed' | 'bedgraph' | 'tsv' | 'json';
@@ -53,4 +55,32 @@ export function planCliScore(file: string, chosen: string, settings: TfbsSetting
   if (format === 'bed') args.push('--threshold', String(settings.threshold));
   if (focus.targets.length) args.push('--targets', focus.targets.join(','));
   return { args, format, output, outputIsFolder };
+}
+
+/**
+ * The focused outputs as the CLI's --targets items, as a person would type them: a factor whose every
+ * experiment is in focus by its name ("CTCF", not its 99 indices), the rest by output index. Each name
+ * is used only where the CLI resolves it to exactly that factor's experiments (an experiment or cell
+ * type of the same name would select others) and it survives the comma-separated list; the whole list
+ * is checked to select exactly the focus, else the indices are given. Everything in focus: no items.
+ */
+export function targetsForCli(experiments: readonly Experiment[], focused: readonly number[]): string[] {
+  const focus = new Set(focused);
+  if (experiments.every((e) => focus.has(e.index))) return [];
+  const covered = new Set<number>();
+  const names: string[] = [];
+  for (const [factor, group] of factorGroups(experiments)) {
+    if (!group.every((i) => focus.has(i)) || factor.includes(',') || factor.trim() !== factor || /^\d+$/.test(factor)) continue;
+    if (!sameIndices(selectTargets(experiments, [factor]).indices, group)) continue;
+    names.push(factor);
+    group.forEach((i) => covered.add(i));
+  }
+  const items = [...names, ...[...focus].filter((i) => !covered.has(i)).sort((a, b) => a - b).map(String)];
+  const wanted = [...focus].sort((a, b) => a - b);
+  return sameIndices(selectTargets(experiments, items).indices, wanted) ? items : wanted.map(String);
+}
+
+function sameIndices(a: readonly number[], b: readonly number[]): boolean {
+  const sb = [...b].sort((x, y) => x - y);
+  return a.length === sb.length && a.every((x, i) => x === sb[i]);
 }

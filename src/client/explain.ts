@@ -13,6 +13,7 @@ import { LSPErrorCodes } from 'vscode-languageclient/node';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
 import { explainLogoMarkdown } from '../shared/sequenceLogo';
+import { explainedExperimentsText } from '../shared/binColour';
 import { bestMatchLine, describeMotif, factorMotifLines, isCalledMatch } from '../shared/motifText';
 import { ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
@@ -96,7 +97,7 @@ export class ExplainController implements vscode.Disposable {
       return;
     }
     if (/focus a factor first/.test(message)) {
-      void vscode.window.showWarningMessage('TFBS Lens: Explain bin explains the focused experiments — focus a factor first.', 'Focus on factor…').then((choice) => {
+      void vscode.window.showWarningMessage('TFBS Lens: no experiment passes the reliability floor to colour this bin — focus a factor first.', 'Focus on factor…').then((choice) => {
         if (choice) void vscode.commands.executeCommand('tfbsLens.focus');
       });
       return;
@@ -176,14 +177,14 @@ export class ExplainController implements vscode.Disposable {
     const record = [...scores.layouts].reverse().find((l) => l.headerLine < pos.line && pos.line <= l.lastLine);
     if (!record || !record.scorable) return undefined;
     const args = encodeURIComponent(JSON.stringify([{ uri: doc.uri.toString(), line: pos.line, character: pos.character }]));
-    const link = `[$(sparkle) Explain bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the focused experiments")`;
+    const link = `[$(sparkle) Explain bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the experiments that set its colour")`;
     const lines = [link];
     const r = this.results.get(doc.uri.toString());
     if (r && r.version === doc.version && r.complete && r.record === record.record) {
       const binSize = scores.binSize;
       const first = r.bins[0] * binSize;
       const last = (r.bins[r.bins.length - 1] + 1) * binSize;
-      lines.unshift(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${r.bins.map((b) => bp(b + 1)).join(', ')} (bp ${bp(first + 1)}–${bp(Math.min(last, record.length))}; ISM over ${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''})`);
+      lines.unshift(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${r.bins.map((b) => bp(b + 1)).join(', ')} (bp ${bp(first + 1)}–${bp(Math.min(last, record.length))}; ISM over ${r.colour ? explainedExperimentsText(r.colour, r.experiments.length) : `${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''}`})`);
       lines.splice(1, 0, `- ${bestMatchLine(r.bestMotif, this.ctx.settings.motifEValue)}`);
       // The most important segment as a small logo (its letters read from this version of the text).
       const baseAt = (offset: number): string | undefined => {
@@ -208,7 +209,7 @@ export class ExplainController implements vscode.Disposable {
     }, 500);
   }
 
-  /** A lens on each strong bin (max over the focused experiments halfway from the threshold to 1). */
+  /** A lens on each strong bin (its colour value halfway from the threshold to 1). */
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const scores = this.ctx.store.get(doc.uri.toString());
     if (!scores || scores.version !== doc.version || !this.ctx.settings.focusedExperiments.length) return [];

@@ -7,6 +7,7 @@
 import { placedRegionText } from '../core/genomic';
 import { binRange } from '../core/windows';
 import { LinePosition, positionOfOffset } from '../shared/layout';
+import { ColourRule } from '../shared/binColour';
 import { RecordLayout } from '../shared/protocol';
 import { colourRuleLabel } from './legend';
 
@@ -135,9 +136,9 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLoca
  * file of several records "37 of 100 records ≥ 0.5 (41 bins) · …", and "(so far)" while bins are still
  * being scored. `focus` is the focus as the status bar shows it ('' for all experiments).
  */
-export function describeFindings(f: Findings, threshold: number, focus: string): FindingsSummary {
+export function describeFindings(f: Findings, threshold: number, focus: string, rule: ColourRule): FindingsSummary {
   if (!f.scoredBins) return { text: '', details: [] };
-  const { symbol } = colourRuleLabel();
+  const { symbol } = colourRuleLabel(rule, threshold);
   const soFar = f.complete ? '' : ' (so far)';
   // The status bar is narrow: the strongest bin by its first base (the tooltip has its range).
   const strongest = f.strongest ? `strongest ${symbol} = ${formatP(f.strongest.p, threshold)} at ${firstBase(f.strongest.where)}` : '';

@@ -120,7 +120,8 @@ export class FindingsStatus implements vscode.Disposable {
     const focus = describeFocus(this.ctx.settings.focusedExperiments);
     // The summary may lag an edit by a moment (the text stays rather than blinking); moving the cursor waits for current scores.
     const scores = fasta && this.ctx.store.get(fasta.document.uri.toString());
-    const summary = scores && ready ? describeFindings(this.findingsOf(scores), threshold, focus) : undefined;
+    const rule = this.ctx.settings.colourBy;
+    const summary = scores && ready ? describeFindings(this.findingsOf(scores), threshold, focus, rule) : undefined;
     if (summary?.text && fasta) {
       this.summaryItem.text = summary.text;
       const md = new vscode.MarkdownString(undefined, true);
@@ -137,8 +138,8 @@ export class FindingsStatus implements vscode.Disposable {
     }
     if (fasta && ready) {
       const shown = this.painter.isEnabled;
-      this.legendItem.text = legendText(threshold, shown);
-      const md = new vscode.MarkdownString(legendMarkdown(threshold, focus, shown), true);
+      this.legendItem.text = legendText(rule, threshold, shown);
+      const md = new vscode.MarkdownString(legendMarkdown(rule, threshold, focus, shown), true);
       this.legendItem.tooltip = md;
       setCommand(this.legendItem, shown
         ? { title: 'Change the threshold', command: 'workbench.action.openSettings', arguments: ['tfbsLens.threshold'] }

@@ -1,25 +1,31 @@
 /**
- * The heatmap: experiments × bins of one record in a webview. It follows the active FASTA editor and
- * its edits, fetches the matrix from the server (the whole record, or a window of a very long one) and
- * patches it as bins are scored; clicking a cell reveals the bin in the editor. The webview keeps its
- * view state with vscode.setState, and a WebviewPanelSerializer brings the panel back after a reload.
+ * The heatmap in a webview: experiments × bins of one record, or — for a file of many short records
+ * (peaks, oligos) — experiments × records, each record in its centred window as `tfbs score
+ * --per-record` scores it (heatmapRecords.ts). It follows the active FASTA editor and its edits,
+ * fetches the matrix from the server (the whole record, or a window of a very long one) and patches
+ * it as bins are scored; clicking a cell reveals the bin in the editor, or opens the record's bins.
+ * The webview keeps its view state with vscode.setState, and a WebviewPanelSerializer brings the
+ * panel back after a reload. Exports: heatmapExport.ts.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../core/atomicFile';
 import {
   DEFAULT_HEATMAP_STATE,
   FromWebview,
   HEATMAP_VIEW_TYPE,
+  HeatmapView,
   HeatmapViewState,
   ToWebview,
   attributionMessage,
   targetsSignature,
 } from '../shared/heatmapProtocol';
-import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
-import { BinMatrixRequest, ExperimentsRequest, ExplainResult, ExportRequest, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
+import { offsetAtPosition } from '../shared/layout';
+import { BinMatrixRequest, ExperimentsRequest, ExplainResult, MATRIX_MISSING } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
-import { makeNonce } from './nonce';
+import { currentExportInfo, exportHeatmapPng, exportHeatmapTsv } from './heatmapExport';
+import { MAX_HEATMAP_RECORDS, RecordFetchProgress, fetchRecordMatrix, opensInRecordsView, recordsKey, recordsMessage, scorableRecords } from './heatmapRecords';
+import { heatmapHtml, heatmapWebviewOptions } from './heatmapPage';
+import { revealRecordBin } from './revealBin';
 
 /** Bins held by the webview at most (a 2 Mb window at 200 bp bins); longer records show a window. */
 export const MAX_HEATMAP_BINS = 10_000;
@@ -48,6 +54,11 @@ export interface HeatmapSnapshot {
   experimentCount?: number;
   /** Bins of the window whose matrix rows the webview has received (scored ones). */
   binsReceived: number;
+  /** 'records': the file's records × experiments; 'bins': one record's bins. */
+  view?: HeatmapView;
+  /** Records view: columns shown, and how many of them the webview has received scored. */
+  recordColumns?: number;
+  recordsReceived?: number;
   /** Bins whose per-base attribution strip the heatmap was given (Explain bin), for its record. */
   attributionBins?: number[];
   state: HeatmapViewState;
@@ -60,7 +71,13 @@ export class HeatmapController implements vscode.Disposable {
   private emptyMessage = 'Open a FASTA file: the heatmap shows the record under the cursor.';
   /** Bin to bring into view once the webview is up. */
   private pendingFocus: number | undefined;
-  private target: { uri: string; record: number; fromBin: number; toBin: number; version: number } | undefined;
+  private target: { uri: string; record: number; fromBin: number; toBin: number; version: number; view: HeatmapView } | undefined;
+  /** The view asked for before the document's records were known (undefined: the document's default). */
+  private pendingView: HeatmapView | undefined;
+  /** The records view's fetch in progress (cancelled by a new target) and what it has delivered. */
+  private recordFetch: vscode.CancellationTokenSource | undefined;
+  private recordProgress: RecordFetchProgress = { received: 0 };
+  private modelName = '';
   private state: HeatmapViewState = { ...DEFAULT_HEATMAP_STATE };
   private modelKey = -1;
   private experimentCount = 0;
@@ -71,6 +88,8 @@ export class HeatmapController implements vscode.Disposable {
   /** Shape of the record last sent to the webview. */
   private lastBinCount = -1;
   private lastBinSize = -1;
+  /** Records laid out in the records view last sent (recordsKey). */
+  private lastRecords = '';
   /** The latest complete explanation per document: the strip under the matrix. */
   private readonly explained = new Map<string, ExplainResult>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -89,7 +108,7 @@ export class HeatmapController implements vscode.Disposable {
       }),
       vscode.workspace.onDidOpenTextDocument((d) => {
         // A restored panel waits for its document to come back.
-        if (this.panel && !this.target && this.state.uri === d.uri.toString()) this.setTarget(d.uri.toString(), this.state.record ?? 0);
+        if (this.panel && !this.target && this.state.uri === d.uri.toString()) this.setTarget(d.uri.toString(), this.state.record ?? 0, undefined, this.state.mode);
       }),
       ctx.store.onDidChange((e) => this.onScores(e.uri, e.replace, e.bins)),
       ctx.onDidChangeModelStatus((s) => {
@@ -97,19 +116,23 @@ export class HeatmapController implements vscode.Disposable {
         // Same model, another reliability floor (or focus): the rows' verdicts change, not the matrix.
         else if (this.panel && s.state === 'ready') void this.sendModel();
       }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        // The threshold is said in exports; the settings object is replaced by the extension's own listener first.
+        if (this.panel && e.affectsConfiguration('tfbsLens.threshold')) setTimeout(() => void this.sendModel(), 0);
+      }),
     );
   }
 
   /** Opens (or reveals) the heatmap, on a given record and bin or on the active editor's. */
   async show(target?: HeatmapTarget): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(HEATMAP_VIEW_TYPE, 'TFBS heatmap', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions());
+      const panel = vscode.window.createWebviewPanel(HEATMAP_VIEW_TYPE, 'TFBS heatmap', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, heatmapWebviewOptions(this.ctx.extension.extensionUri));
       this.attach(panel);
     } else {
       this.panel.reveal(undefined, true);
     }
     if (target) {
-      this.setTarget(target.uri, target.record, target.bin);
+      this.setTarget(target.uri, target.record, target.bin, 'bins');
     } else {
       const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => isFastaDocument(e.document));
       if (editor && isFastaDocument(editor.document)) this.followEditor(editor);
@@ -117,20 +140,12 @@ export class HeatmapController implements vscode.Disposable {
     }
   }
 
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media')],
-    };
-  }
-
   private async revive(panel: vscode.WebviewPanel, saved: HeatmapViewState | undefined): Promise<void> {
-    panel.webview.options = this.webviewOptions();
+    panel.webview.options = heatmapWebviewOptions(this.ctx.extension.extensionUri);
     this.state = { ...DEFAULT_HEATMAP_STATE, ...(saved ?? {}) };
     this.attach(panel);
     const uri = this.state.uri;
-    if (uri && vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri)) this.setTarget(uri, this.state.record ?? 0);
+    if (uri && vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri)) this.setTarget(uri, this.state.record ?? 0, undefined, this.state.mode);
     else if (!uri) await this.show();
   }
 
@@ -140,7 +155,7 @@ export class HeatmapController implements vscode.Disposable {
     this.received.clear();
     this.modelKey = -1;
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'heatmap.svg');
-    panel.webview.html = this.html(panel.webview);
+    panel.webview.html = heatmapHtml(panel.webview, this.ctx.extension.extensionUri);
     this.panelDisposables = [
       panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
       panel.onDidDispose(() => {
@@ -149,39 +164,12 @@ export class HeatmapController implements vscode.Disposable {
         this.panel = undefined;
         this.target = undefined;
         this.ready = false;
+        this.recordFetch?.cancel();
       }),
       panel.onDidChangeViewState(() => {
         // A webview that was hidden lost its content (retainContextWhenHidden is off): it asks again with 'ready'.
       }),
     ];
-  }
-
-  private html(webview: vscode.Webview): string {
-    const nonce = makeNonce();
-    const root = this.ctx.extension.extensionUri;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'heatmap.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'heatmap.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data: blob:`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet">
-<title>TFBS heatmap</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
   }
 
   /**
@@ -220,12 +208,24 @@ export class HeatmapController implements vscode.Disposable {
       case 'reveal':
         await this.revealBin(m.bin);
         break;
+      case 'showRecord':
+        if (!this.target) break;
+        this.setTarget(this.target.uri, m.record, undefined, 'bins');
+        await this.revealBin(0);
+        break;
+      case 'showRecords':
+        if (this.target) this.setTarget(this.target.uri, this.target.record, undefined, 'records');
+        break;
       case 'exportPng':
-        await this.exportPng(m.dataUrl);
+      case 'exportTsv': {
+        const t = this.target;
+        if (!t) break;
+        const subject = { uri: t.uri, view: t.view, record: t.record, recordName: this.ctx.store.get(t.uri)?.layouts[t.record]?.uniqueName };
+        const info = currentExportInfo(this.ctx, this.modelName);
+        if (m.type === 'exportPng') await exportHeatmapPng(subject, info, m.dataUrl);
+        else await exportHeatmapTsv(this.ctx, subject, info, m.experiments);
         break;
-      case 'exportTsv':
-        await this.exportTsv(m.experiments);
-        break;
+      }
       case 'log':
         this.ctx.output.appendLine(`[heatmap] ${m.message}`);
         break;
@@ -238,6 +238,7 @@ export class HeatmapController implements vscode.Disposable {
     if (!result.experiments.length) return;
     this.modelKey = result.modelKey;
     this.experimentCount = result.experiments.length;
+    this.modelName = result.modelName ?? '';
     this.post({
       type: 'model',
       modelKey: result.modelKey,
@@ -246,6 +247,7 @@ export class HeatmapController implements vscode.Disposable {
       signature: targetsSignature(result.experiments.map((e) => e.name)),
       minReliability: result.minReliability,
       reliabilityMeasured: result.reliabilityMeasured,
+      exportInfo: currentExportInfo(this.ctx, this.modelName),
     });
   }
 
@@ -256,7 +258,10 @@ export class HeatmapController implements vscode.Disposable {
     const line = editor.selection.active.line;
     const layout = doc?.layouts.find((l) => l.headerLine <= line && line <= Math.max(l.lastLine, l.headerLine)) ?? doc?.layouts[0];
     const record = layout?.record ?? 0;
-    if (!this.target || this.target.uri !== uri || this.target.record !== record) {
+    if (this.target?.uri === uri && this.target.view === 'records') {
+      // The records view stays; the cursor's record is marked in it.
+      if (selectionOnly) void this.post({ type: 'cursor', bin: undefined, record });
+    } else if (!this.target || this.target.uri !== uri || this.target.record !== record) {
       this.setTarget(uri, record);
     } else if (selectionOnly && layout && doc) {
       const offset = offsetAtPosition(layout.layout, line, editor.selection.active.character);
@@ -267,15 +272,34 @@ export class HeatmapController implements vscode.Disposable {
     }
   }
 
-  private setTarget(uri: string, record: number, focusBin?: number): void {
+  /**
+   * Shows a record's bins or, with view 'records', the document's records. Without a view: the view
+   * already shown for this document, else the document's default (records for a file of peaks).
+   */
+  private setTarget(uri: string, record: number, focusBin?: number, view?: HeatmapView): void {
     const doc = this.ctx.store.get(uri);
     const layout = doc?.layouts[record];
+    this.recordFetch?.cancel();
+    this.recordFetch = undefined;
     this.state = { ...this.state, uri, record };
     if (!doc || !layout) {
       // Scores have not arrived yet; the first replacement for this document will retry.
-      this.target = { uri, record, fromBin: 0, toBin: 0, version: -1 };
+      this.target = { uri, record, fromBin: 0, toBin: 0, version: -1, view: view ?? 'bins' };
       this.pendingFocus = focusBin;
+      this.pendingView = view;
       void this.post({ type: 'empty', message: 'Waiting for scores…' });
+      return;
+    }
+    view ??= this.pendingView ?? (this.target?.uri === uri && this.target.version >= 0 ? this.target.view : opensInRecordsView(doc.layouts) ? 'records' : 'bins');
+    this.pendingView = undefined;
+    if (view === 'records' && scorableRecords(doc.layouts).length === 0) view = 'bins';
+    if (view === 'records') {
+      this.target = { uri, record, fromBin: 0, toBin: 0, version: doc.version, view };
+      this.received.clear();
+      this.recordProgress = { received: 0 };
+      if (!this.ready) return;
+      this.sendRecord();
+      this.refetchAll();
       return;
     }
     focusBin ??= this.pendingFocus;
@@ -286,7 +310,7 @@ export class HeatmapController implements vscode.Disposable {
       fromBin = Math.max(0, Math.min(layout.binCount - MAX_HEATMAP_BINS, centre - MAX_HEATMAP_BINS / 2));
       toBin = fromBin + MAX_HEATMAP_BINS;
     }
-    this.target = { uri, record, fromBin, toBin, version: doc.version };
+    this.target = { uri, record, fromBin, toBin, version: doc.version, view: 'bins' };
     this.received.clear();
     if (!this.ready) {
       this.pendingFocus = focusBin;
@@ -303,6 +327,12 @@ export class HeatmapController implements vscode.Disposable {
     if (!t || !doc || !layout) return;
     this.lastBinCount = layout.binCount;
     this.lastBinSize = doc.binSize;
+    this.lastRecords = recordsKey(doc.layouts);
+    const documentName = path.basename(vscode.Uri.parse(t.uri).path);
+    if (t.view === 'records') {
+      this.post(recordsMessage(t.uri, documentName, doc.version, doc.layouts, t.record));
+      return;
+    }
     if (!layout.scorable || layout.binCount === 0) {
       this.post({ type: 'empty', message: `Record "${layout.name}" is not scored (${layout.length ? 'not DNA' : 'no sequence'}).` });
       return;
@@ -310,13 +340,14 @@ export class HeatmapController implements vscode.Disposable {
     this.post({
       type: 'record',
       uri: t.uri,
-      documentName: path.basename(vscode.Uri.parse(t.uri).path),
+      documentName,
       version: doc.version,
       binSize: doc.binSize,
       record: { record: layout.record, name: layout.name, uniqueName: layout.uniqueName, length: layout.length, binCount: layout.binCount, genomic: layout.genomic },
       fromBin: t.fromBin,
       toBin: t.toBin,
       focusBin,
+      recordCount: scorableRecords(doc.layouts).length,
     });
     this.postAttribution();
   }
@@ -350,7 +381,9 @@ export class HeatmapController implements vscode.Disposable {
       // matrix, and bins re-scored meanwhile arrive as patches).
       const record = Math.min(t.record, Math.max(0, doc.layouts.length - 1));
       const layout = doc.layouts[record];
-      const sameShape = t.version >= 0 && record === t.record && layout && layout.binCount === this.lastBinCount && doc.binSize === this.lastBinSize;
+      const sameShape = t.version >= 0 && record === t.record && layout && (t.view === 'records'
+        ? recordsKey(doc.layouts) === this.lastRecords
+        : layout.binCount === this.lastBinCount && doc.binSize === this.lastBinSize);
       if (!sameShape) {
         this.setTarget(uri, record);
         return;
@@ -363,7 +396,8 @@ export class HeatmapController implements vscode.Disposable {
       }, REFETCH_AFTER_EDIT_MS);
       return;
     }
-    const added = bins?.get(t.record);
+    // The records view fetches its windows itself (and has them scored); bins patch the bins view.
+    const added = t.view === 'bins' ? bins?.get(t.record) : undefined;
     if (!added?.length) return;
     let lo = Infinity;
     let hi = -Infinity;
@@ -386,6 +420,7 @@ export class HeatmapController implements vscode.Disposable {
 
   private refetchAll(): void {
     const t = this.target;
+    if (t?.view === 'records') return this.fetchRecords();
     if (!t || t.toBin <= t.fromBin) return;
     void (async () => {
       for (let from = t.fromBin; from < t.toBin; from += FETCH_CHUNK_BINS) {
@@ -417,52 +452,25 @@ export class HeatmapController implements vscode.Disposable {
 
   private async revealBin(bin: number): Promise<void> {
     const t = this.target;
+    if (t) await revealRecordBin(this.ctx, t.uri, t.record, bin);
+  }
+
+  /** The records view's matrix: what is cached at once, then the rest as it is scored. */
+  private fetchRecords(): void {
+    const t = this.target;
     const doc = t && this.ctx.store.get(t.uri);
-    const layout = doc?.layouts[t!.record];
-    if (!t || !doc || !layout) return;
-    const start = positionOfOffset(layout.layout, bin * doc.binSize);
-    const end = positionAfterOffset(layout.layout, Math.min((bin + 1) * doc.binSize, layout.length));
-    if (!start || !end) return;
-    const uri = vscode.Uri.parse(t.uri);
-    const existing = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === t.uri);
-    const document = existing?.document ?? (await vscode.workspace.openTextDocument(uri));
-    const editor = await vscode.window.showTextDocument(document, {
-      viewColumn: existing?.viewColumn ?? vscode.ViewColumn.One,
-      preserveFocus: false,
-    });
-    const range = new vscode.Range(start.line, start.character, end.line, end.character);
-    editor.selection = new vscode.Selection(range.start, range.end);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  }
-
-  private async exportPng(dataUrl: string): Promise<void> {
-    const t = this.target;
-    const name = t ? `${this.ctx.store.get(t.uri)?.layouts[t.record]?.uniqueName ?? 'record'}.heatmap.png` : 'heatmap.png';
-    const target = await vscode.window.showSaveDialog({ defaultUri: defaultSaveUri(t?.uri, name), filters: { 'PNG image': ['png'] } });
-    if (!target) return;
-    const base64 = dataUrl.replace(/^data:image\/png;base64,/, '');
-    await writeOut(target, Buffer.from(base64, 'base64'));
-    void vscode.window.showInformationMessage(`Heatmap saved to ${target.fsPath}`);
-  }
-
-  private async exportTsv(experiments: number[]): Promise<void> {
-    const t = this.target;
-    if (!t || !this.ctx.isRunning()) return;
-    const layout: RecordLayout | undefined = this.ctx.store.get(t.uri)?.layouts[t.record];
-    const target = await vscode.window.showSaveDialog({ defaultUri: defaultSaveUri(t.uri, `${layout?.uniqueName ?? 'record'}.tfbs.tsv`), filters: { 'Tab-separated values': ['tsv'] } });
-    if (!target) return;
-    if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage('TFBS Lens: predictions can be exported to local files only.');
-      return;
-    }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'TFBS Lens: exporting the heatmap', cancellable: true }, async (_p, token) => {
-      try {
-        const result = await this.ctx.client!.sendRequest(ExportRequest, { uri: t.uri, format: 'tsv', path: target.fsPath, records: [t.record], experiments }, token);
-        void vscode.window.showInformationMessage(`TFBS Lens: ${result.lines.toLocaleString()} bins × ${experiments.length} experiments written to ${result.paths[0]}`);
-      } catch (e) {
-        if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`TFBS Lens: export failed: ${(e as Error).message}`);
-      }
-    });
+    if (!t || !doc || !this.panel || !this.ready) return;
+    this.recordFetch?.cancel();
+    const source = (this.recordFetch = new vscode.CancellationTokenSource());
+    const progress = (this.recordProgress = { received: 0 });
+    const records = recordsMessage(t.uri, '', doc.version, doc.layouts).records.map((r) => r.record);
+    void fetchRecordMatrix(this.ctx, {
+      uri: t.uri,
+      version: t.version,
+      records,
+      current: () => this.target === t,
+      deliver: (m) => this.post({ type: 'recordMatrix', uri: m.uri, modelKey: m.modelKey, version: m.version, records: m.records, experimentCount: m.experimentCount, data: m.data }),
+    }, source.token, progress).finally(() => source.dispose());
   }
 
   snapshot(): HeatmapSnapshot {
@@ -479,6 +487,9 @@ export class HeatmapController implements vscode.Disposable {
       modelKey: this.modelKey >= 0 ? this.modelKey : undefined,
       experimentCount: this.experimentCount || undefined,
       binsReceived: this.received.size,
+      view: t?.view,
+      recordColumns: t?.view === 'records' ? Math.min(scorableRecords(this.ctx.store.get(t.uri)?.layouts ?? []).length, MAX_HEATMAP_RECORDS) : undefined,
+      recordsReceived: t?.view === 'records' ? this.recordProgress.received : undefined,
       attributionBins: this.shownAttribution()?.bins,
       state: this.state,
     };
@@ -487,22 +498,8 @@ export class HeatmapController implements vscode.Disposable {
   dispose(): void {
     if (this.patchTimer) clearTimeout(this.patchTimer);
     if (this.refetchTimer) clearTimeout(this.refetchTimer);
+    this.recordFetch?.cancel();
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function defaultSaveUri(docUri: string | undefined, name: string): vscode.Uri | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (docUri) {
-    const u = vscode.Uri.parse(docUri);
-    if (u.scheme === 'file') return vscode.Uri.file(path.join(path.dirname(u.fsPath), name));
-  }
-  return folder ? vscode.Uri.joinPath(folder, name) : undefined;
-}
-
-/** Local files are written atomically (temporary file, then rename); other schemes through the FS API. */
-export async function writeOut(target: vscode.Uri, bytes: Buffer): Promise<void> {
-  if (target.scheme === 'file') await writeFileAtomic(target.fsPath, bytes);
-  else await vscode.workspace.fs.writeFile(target, bytes);
 }

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ExperimentsRequest } from '../shared/protocol';
-import { CliFocus, FASTA_EXTENSIONS, defaultOutput, planCliScore } from './cliArgs';
+import { CliFocus, FASTA_EXTENSIONS, defaultOutput, planCliScore, targetsForCli } from './cliArgs';
 import { Ctx } from './ctx';
 
 /** VS Code's limit for syncing a document to the extension host. */
@@ -62,14 +62,11 @@ export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The experiments the editor focuses on, as the CLI's --targets (indices when the server resolved them). */
+/** The experiments the editor focuses on, as the CLI's --targets (factor names and indices when the server resolved them). */
 async function focusForCli(ctx: Ctx): Promise<CliFocus> {
   const client = ctx.isRunning() ? ctx.client : undefined;
   const info = client ? await client.sendRequest(ExperimentsRequest).then(undefined, () => undefined) : undefined;
-  if (info && info.experiments.length) {
-    const all = info.focused.length === info.experiments.length;
-    return { targets: all ? [] : info.focused.map(String), count: info.focused.length };
-  }
+  if (info && info.experiments.length) return { targets: targetsForCli(info.experiments, info.focused), count: info.focused.length };
   const items = ctx.settings.focusedExperiments;
   return { targets: items, count: undefined };
 }

@@ -3,17 +3,21 @@
  * extensions; for an indexed FASTA (.fai, and .gzi when bgzip-compressed) *TFBS: Open region…* opens
  * a read-only virtual document (`tfbs-region:` scheme) holding just that region, read by random
  * access. Its header is `>chrom:start-end` (1-based), so the server scores it like any FASTA and
- * hovers and exports carry genome coordinates. *Next / previous strong site* jump between bins at or
- * above the threshold, in any scored FASTA.
+ * hovers and exports carry genome coordinates. A file without an index is offered "Create index now"
+ * (createIndex.ts), and the region is asked for once it exists. *Next / previous strong site* jump
+ * between bins at or above the threshold, in any scored FASTA; *Go to locus…* is goToLocus.ts.
  */
-import { existsSync } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readFai } from '../core/fasta';
+import { findFai } from '../core/faiLocation';
 import { parseRegion } from '../core/genomic';
 import { positionOfOffset } from '../shared/layout';
 import { readRegionText, regionProblem } from '../tracks/regionReader';
+import { FASTA_EXTENSIONS } from './cliArgs';
+import { CREATE_INDEX, createIndex } from './createIndex';
 import { Ctx } from './ctx';
+import { goToLocus } from './goToLocus';
 
 export const REGION_SCHEME = 'tfbs-region';
 const LINE = 60;
@@ -29,8 +33,10 @@ class RegionProvider implements vscode.TextDocumentContentProvider {
     const name = path.posix.basename(uri.path).replace(/\.fa$/, '');
     const g = parseRegion(name);
     if (!g) throw new Error(`not a region: ${name}`);
-    const entry = (await readFai(`${fasta}.fai`)).get(g.chrom);
-    if (!entry) throw new Error(`no record "${g.chrom}" in ${fasta}.fai`);
+    const fai = await findFai(fasta);
+    if (!fai) throw new Error(`${fasta} has no index (.fai)`);
+    const entry = (await readFai(fai)).get(g.chrom);
+    if (!entry) throw new Error(`no record "${g.chrom}" in ${fai}`);
     const text = await readRegionText(fasta, entry, g.start, g.end);
     const lines = [`>${g.chrom}:${g.start + 1}-${g.end} ${path.basename(fasta)}`];
     for (let i = 0; i < text.length; i += LINE) lines.push(text.slice(i, i + LINE));
@@ -41,24 +47,34 @@ class RegionProvider implements vscode.TextDocumentContentProvider {
 async function pickFasta(uri?: vscode.Uri): Promise<string | undefined> {
   if (uri?.scheme === 'file') return uri.fsPath;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-  if (tab?.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && existsSync(`${tab.input.uri.fsPath}.fai`)) return tab.input.uri.fsPath;
+  // The FASTA file in front, indexed or not (without an index, openRegion offers to create one).
+  if (tab?.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && FASTA_EXTENSIONS.test(tab.input.uri.path)) return tab.input.uri.fsPath;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Open a region of this file', filters: { FASTA: ['fa', 'fasta', 'fna', 'fas', 'gz'] } });
   return picked?.[0]?.fsPath;
 }
 
-async function openRegion(uri?: vscode.Uri): Promise<void> {
+/** `suggested`: the region to offer first (Go to locus's refused locus), when valid for this file. */
+async function openRegion(uri?: vscode.Uri, suggested?: string): Promise<void> {
   const fasta = await pickFasta(uri);
   if (!fasta) return;
-  if (!existsSync(`${fasta}.fai`)) {
-    void vscode.window.showWarningMessage(`TFBS Lens: ${path.basename(fasta)} has no index (${path.basename(fasta)}.fai). Create it with "tfbs index ${fasta}" or "samtools faidx ${fasta}" (bgzip files also need the .gzi samtools writes).`);
-    return;
+  let fai = await findFai(fasta);
+  if (!fai) {
+    const name = path.basename(fasta);
+    const choice = await vscode.window.showWarningMessage(
+      `TFBS Lens: ${name} has no index (${name}.fai), which reading a region needs. Create it now (what "tfbs index" writes, with the .gzi of a bgzip file).`,
+      CREATE_INDEX,
+    );
+    if (choice !== CREATE_INDEX) return;
+    fai = await createIndex(fasta);
+    if (!fai) return;
   }
-  const index = await readFai(`${fasta}.fai`);
+  const index = await readFai(fai);
   const first = [...index.values()][0];
+  const initial = suggested && !regionProblem(suggested, index) ? suggested : first ? `${first.name}:1-${Math.min(first.length, 100_000)}` : '';
   const text = await vscode.window.showInputBox({
     title: `TFBS Lens: open a region of ${path.basename(fasta)}`,
     prompt: 'Region, 1-based inclusive',
-    value: first ? `${first.name}:1-${Math.min(first.length, 100_000)}` : '',
+    value: initial,
     validateInput: (v) => regionProblem(v, index),
   });
   if (!text) return;
@@ -99,10 +115,28 @@ function jumpToStrongSite(ctx: Ctx, direction: 1 | -1): void {
 export function registerRegionDocuments(ctx: Ctx): vscode.Disposable[] {
   return [
     vscode.workspace.registerTextDocumentContentProvider(REGION_SCHEME, new RegionProvider()),
-    vscode.commands.registerCommand('tfbsLens.openRegion', (uri?: vscode.Uri) =>
-      openRegion(uri).catch((e) => void vscode.window.showErrorMessage(`TFBS Lens: ${(e as Error).message}`)),
+    vscode.commands.registerCommand('tfbsLens.openRegion', (uri?: vscode.Uri, suggested?: string) =>
+      openRegion(uri, typeof suggested === 'string' ? suggested : undefined).catch(reportError),
     ),
     vscode.commands.registerCommand('tfbsLens.nextStrongSite', () => jumpToStrongSite(ctx, 1)),
     vscode.commands.registerCommand('tfbsLens.previousStrongSite', () => jumpToStrongSite(ctx, -1)),
+    vscode.commands.registerCommand('tfbsLens.goToLocus', () => goToLocus((uri) => (uri.scheme === REGION_SCHEME ? uri.query : undefined)).catch(reportError)),
+    vscode.commands.registerCommand('tfbsLens.createIndex', (uri?: vscode.Uri) => createIndexCommand(uri).catch(reportError)),
   ];
+}
+
+function reportError(e: unknown): void {
+  void vscode.window.showErrorMessage(`TFBS Lens: ${(e as Error)?.message ?? e}`);
+}
+
+/** *TFBS: Create index…*: of the active FASTA file, or of one picked. */
+async function createIndexCommand(uri?: vscode.Uri): Promise<void> {
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  let fasta = uri?.scheme === 'file' ? uri.fsPath : undefined;
+  if (!fasta && tab?.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file') fasta = tab.input.uri.fsPath;
+  if (!fasta) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Index this file', filters: { FASTA: ['fa', 'fasta', 'fna', 'fas'] } });
+    fasta = picked?.[0]?.fsPath;
+  }
+  if (fasta) await createIndex(fasta);
 }

@@ -13,7 +13,7 @@ export interface DocumentScores {
   modelKey: number;
   binSize: number;
   layouts: RecordLayout[];
-  /** Per record, per bin: max over the focused experiments; NaN where unknown. */
+  /** Per record, per bin: the colour value (tfbsLens.colourBy over the focused experiments; src/shared/binColour.ts); NaN where unknown. */
   values: Float32Array[];
   progress?: ScoringProgressParams;
 }

@@ -2,9 +2,12 @@
  * BGZF, the blocked gzip of bgzip/htslib (SAM/BAM specification §4.1): a series of gzip members, each
  * holding at most 64 KiB of input and announcing its own compressed size in a "BC" extra field, ended
  * by a fixed 28-byte empty block. Any gzip reader reads it as one stream; tabix can index it because a
- * block can be found and inflated on its own. zlib does the deflate; this module writes the framing.
+ * block can be found and inflated on its own. zlib does the deflate; this module writes the framing,
+ * and reads it block by block where an index needs each block's offsets (the .gzi).
  */
+import { createReadStream } from 'fs';
 import * as zlib from 'zlib';
+import { CancelledError, InputError } from './errors';
 
 /**
  * Deflate level. Score text (six significant digits, 690 experiments a line) gains little beyond
@@ -102,4 +105,76 @@ export class BgzfWriter {
     this.pendingBytes = data.length - at;
     if (blocks.length) await this.out.write(Buffer.concat(blocks));
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading: block by block, for indexing a bgzip-compressed FASTA (tfbs index, the editor's Create index).
+
+/** Where a block starts: its offset in the compressed file and of its first byte in the text. */
+export type GziEntry = [compressed: number, uncompressed: number];
+
+/** Whether `head` (the first 18 bytes, or more) starts a BGZF block: gzip with FEXTRA whose first subfield is "BC". */
+export function isBgzfHeader(head: Uint8Array): boolean {
+  return head.length >= 18 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 8 && (head[3] & 4) !== 0 && head[12] === 0x42 && head[13] === 0x43 && head[14] === 2 && head[15] === 0;
+}
+
+/**
+ * The decompressed text of a BGZF file, a block at a time; `blocks` receives where each block after
+ * the first starts (the .gzi's entries: htslib leaves out the first, at 0/0). The file's bytes read
+ * so far go to `onProgress`; an aborted `signal` stops between blocks. A block that is not BGZF, or
+ * whose data do not inflate to the size it announces, is refused as input.
+ */
+export async function* bgzfTexts(file: string, blocks: GziEntry[], control: { onProgress?: (bytesRead: number) => void; signal?: AbortSignal } = {}): AsyncGenerator<Buffer> {
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  let pending: Buffer = Buffer.alloc(0);
+  let compressed = 0;
+  let uncompressed = 0;
+  try {
+    for await (const chunk of stream) {
+      pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+      let at = 0;
+      const texts: Buffer[] = [];
+      while (pending.length - at >= 18) {
+        const size = bgzfBlockSize(pending.subarray(at), file, compressed);
+        if (pending.length - at < size) break;
+        const block = pending.subarray(at, at + size);
+        const xlen = block.readUInt16LE(10);
+        let data: Buffer;
+        try {
+          data = zlib.inflateRawSync(block.subarray(12 + xlen, size - 8));
+        } catch (e) {
+          throw new InputError(`bgzip block at byte ${compressed} is corrupt (${(e as Error).message})`, { file });
+        }
+        if (data.length !== block.readUInt32LE(size - 4)) throw new InputError(`bgzip block at byte ${compressed} is corrupt (its size does not match)`, { file });
+        if (compressed > 0 && data.length > 0) blocks.push([compressed, uncompressed]);
+        compressed += size;
+        uncompressed += data.length;
+        at += size;
+        if (data.length) texts.push(data);
+      }
+      pending = pending.subarray(at);
+      if (texts.length) yield Buffer.concat(texts);
+      control.onProgress?.(compressed);
+      if (control.signal?.aborted) throw new CancelledError();
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (pending.length) throw new InputError(`the bgzip file ends inside a block (byte ${compressed}): it is truncated`, { file });
+}
+
+function bgzfBlockSize(head: Buffer, file: string, offset: number): number {
+  if (!isBgzfHeader(head)) throw new InputError(`byte ${offset} does not start a bgzip block: the file is not (all) bgzip-compressed`, { file });
+  return head.readUInt16LE(16) + 1;
+}
+
+/** The .gzi file: the number of entries, then each entry's compressed and uncompressed offsets, all 64-bit little-endian. */
+export function formatGzi(blocks: readonly GziEntry[]): Buffer {
+  const out = Buffer.alloc(8 + 16 * blocks.length);
+  out.writeBigUInt64LE(BigInt(blocks.length), 0);
+  blocks.forEach(([c, u], i) => {
+    out.writeBigUInt64LE(BigInt(c), 8 + 16 * i);
+    out.writeBigUInt64LE(BigInt(u), 16 + 16 * i);
+  });
+  return out;
 }

@@ -9,8 +9,9 @@
  * line) would make every offset after that line wrong — the region read would silently be shifted.
  */
 import { createReadStream, promises as fs } from 'fs';
+import { GziEntry, bgzfTexts, formatGzi, isBgzfHeader } from './bgzf';
 import { BASE_CODE, INVALID } from './encoding';
-import { InputError, ioErrorFrom } from './errors';
+import { CancelledError, InputError, ioErrorFrom } from './errors';
 
 const GT = 0x3e;
 const LF = 0x0a;
@@ -46,33 +47,84 @@ export async function readFai(faiPath: string): Promise<Map<string, FaiEntry>> {
   return entries;
 }
 
+/** How the editor follows a long indexing: bytes of the file read so far (after each megabyte), and a stop. */
+export interface IndexingControl {
+  onProgress?: (bytesRead: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A FASTA's indexes: the .fai, and for a bgzip-compressed file the .gzi its blocks need (htslib's layout). */
+export interface FastaIndex {
+  entries: FaiEntry[];
+  gzi?: Buffer;
+}
+
 /**
  * Builds the .fai index of a plain (uncompressed) FASTA whose records each have one line width.
- * Refused, naming the file, record and line: gzip input (its byte offsets are not the text's), text
- * before the first header, a record with a blank line or a short line before its last line, or a line
- * longer than the record's first. Blank lines at the end of a record are fine (samtools allows them).
- * Like samtools, a record without sequence is left out and a repeated name keeps its first record;
- * both are reported through `onWarning`. A UTF-8 byte-order mark at the start is passed over.
+ * Refused, naming the file, record and line: gzip input (its byte offsets are not the text's; see
+ * buildFastaIndex for bgzip), text before the first header, a record with a blank line or a short
+ * line before its last line, or a line longer than the record's first. Blank lines at the end of a
+ * record are fine (samtools allows them). Like samtools, a record without sequence is left out and a
+ * repeated name keeps its first record; both are reported through `onWarning`. A UTF-8 byte-order
+ * mark at the start is passed over. An aborted `signal` stops with a CancelledError.
  */
-export async function buildFai(fastaPath: string, onWarning: (message: string) => void = () => {}): Promise<FaiEntry[]> {
-  const head = Buffer.alloc(3);
+export async function buildFai(fastaPath: string, onWarning: (message: string) => void = () => {}, control: IndexingControl = {}): Promise<FaiEntry[]> {
+  const head = await readHead(fastaPath);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    throw new InputError(
+      'this FASTA is gzip-compressed; a .fai index needs the plain text (gunzip it first; tfbs score reads gzip without an index, and a bgzip-compressed file can be indexed with tfbs index or samtools faidx)',
+      { file: fastaPath },
+    );
+  }
+  return indexLines(fastaPath, plainChunks(fastaPath, control), onWarning, control.signal);
+}
+
+/**
+ * buildFai for a plain or a bgzip-compressed FASTA, as samtools faidx indexes both: for bgzip the
+ * .fai describes the decompressed text and the .gzi maps its offsets to the compressed blocks. A
+ * plain gzip file (not blocked) is refused: no index can reach into it.
+ */
+export async function buildFastaIndex(fastaPath: string, onWarning: (message: string) => void = () => {}, control: IndexingControl = {}): Promise<FastaIndex> {
+  const head = await readHead(fastaPath);
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) return { entries: await buildFai(fastaPath, onWarning, control) };
+  if (!isBgzfHeader(head)) {
+    throw new InputError('this FASTA is gzip-compressed but not with bgzip, so no index can read it by region: recompress it with "bgzip" (or gunzip it), then index it', { file: fastaPath });
+  }
+  const blocks: GziEntry[] = [];
+  const entries = await indexLines(fastaPath, bgzfTexts(fastaPath, blocks, control), onWarning, control.signal);
+  return { entries, gzi: formatGzi(blocks) };
+}
+
+async function readHead(fastaPath: string): Promise<Buffer> {
+  const head = Buffer.alloc(18);
   const handle = await fs.open(fastaPath, 'r').catch((e) => {
     throw ioErrorFrom(e, fastaPath, 'read');
   });
   try {
     if ((await handle.stat()).isDirectory()) throw ioErrorFrom({ code: 'EISDIR' }, fastaPath, 'read');
-    await handle.read(head, 0, 3, 0);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    throw new InputError(
-      'this FASTA is gzip-compressed; a .fai index needs the plain text (gunzip it first; tfbs score reads gzip without an index, and a bgzip-compressed file can be indexed with samtools faidx)',
-      { file: fastaPath },
-    );
-  }
-  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+}
 
+async function* plainChunks(fastaPath: string, control: IndexingControl): AsyncGenerator<Buffer> {
+  const stream = createReadStream(fastaPath, { highWaterMark: 1 << 20 });
+  let read = 0;
+  try {
+    for await (const chunk of stream) {
+      yield chunk as Buffer;
+      read += (chunk as Buffer).length;
+      control.onProgress?.(read);
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The .fai entries of the text in `chunks` (the file's bytes, or a bgzip file's decompressed text). */
+async function indexLines(fastaPath: string, chunks: AsyncIterable<Buffer>, onWarning: (message: string) => void, signal?: AbortSignal): Promise<FaiEntry[]> {
   const entries: FaiEntry[] = [];
   const names = new Set<string>();
   let current: FaiEntry | undefined;
@@ -80,8 +132,8 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
   /** Why the current record may have no more sequence lines, and the line that ended it. */
   let ended: { why: 'blank' | 'short'; line: number } | undefined;
   let lineNo = 0;
-  let pos = bom;
-  let lineStart = bom;
+  let pos = 0;
+  let lineStart = 0;
   let lineBytes = 0;
   let lastByte = -1;
   let firstByte = -1;
@@ -143,9 +195,17 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
     }
   };
 
-  const stream = createReadStream(fastaPath, { start: bom, highWaterMark: 1 << 20 });
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
+  let first = true;
+  for await (const chunk of chunks) {
+    let buf = chunk as Buffer;
+    if (first) {
+      first = false;
+      // A UTF-8 byte-order mark at the very start is passed over (its bytes still count in offsets).
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        buf = buf.subarray(3);
+        pos = lineStart = 3;
+      }
+    }
     let i = 0;
     // The next space and tab of the chunk, found lazily: each byte is searched once per chunk.
     let nextSpace = -1;
@@ -176,6 +236,7 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
       i = nl + 1;
     }
     pos += buf.length;
+    if (signal?.aborted) throw new CancelledError();
   }
   if (lineBytes > 0) endLine(lineStart, lineBytes, false);
   closeRecord();

@@ -11,10 +11,12 @@ import { createGunzip } from 'zlib';
 import { Readable } from 'stream';
 import { BASE_CODE, INVALID, UNKNOWN, isProteinLetter } from './encoding';
 import { InputError, ioErrorFrom } from './errors';
+import { EMPTY_FILE_MESSAGE, NO_HEADER_MESSAGE, notDnaMessage, proteinRecordMessage } from './fastaMessages';
 import { GenomicInterval, parseGenomicName, settleByLength } from './genomic';
 
 export type { GenomicInterval } from './genomic';
 export { parseGenomicName } from './genomic';
+export { EMPTY_FILE_MESSAGE, NOT_DNA_IN_EDITOR, NO_HEADER_MESSAGE, notDnaMessage, proteinRecordMessage } from './fastaMessages';
 
 /** A run of residues on one document line. Lines are 0-based; columns are 0-based UTF-16 offsets. */
 export interface SequenceRun {
@@ -58,6 +60,8 @@ export interface FastaProblem {
   endColumn: number;
   /** Index of the record the problem belongs to, when it belongs to one. */
   record?: number;
+  /** A character that is not DNA (the editor scores it as N, the CLI refuses the file). */
+  notDna?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -76,8 +80,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
-/** Invalid characters reported one by one per record before the rest are only counted. */
-const MAX_REPORTED_PER_RECORD = 20;
 const MAX_HEADER_BYTES = 1 << 20;
 /** The UTF-8 byte-order mark that Windows editors put at the start of a text file. */
 const BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
@@ -100,6 +102,7 @@ class FastaScanner {
   private recordLength = 0;
   private recordIndex = 0;
   private badInRecord = 0;
+  private firstBad: { byte: number; line: number; column: number } | undefined;
   private proteinInRecord = 0;
   private firstProtein: { ch: string; line: number; column: number } | undefined;
   private strayReported = false;
@@ -228,6 +231,7 @@ class FastaScanner {
     this.record = { index, name, uniqueName, description, headerLine: this.headerLine, genomic: parseGenomicName(name) };
     this.recordLength = 0;
     this.badInRecord = 0;
+    this.firstBad = undefined;
     this.proteinInRecord = 0;
     this.firstProtein = undefined;
     this.sink.header(this.record);
@@ -258,22 +262,14 @@ class FastaScanner {
     this.recordLength += length;
   }
 
+  /** Counts a character that is not DNA; the record's one problem about them is reported at its end. */
   private invalid(byte: number, column: number): void {
-    const record = this.record!;
-    const ch = String.fromCharCode(byte);
     if (isProteinLetter(byte)) {
       this.proteinInRecord++;
-      this.firstProtein ??= { ch, line: this.line, column };
+      this.firstProtein ??= { ch: String.fromCharCode(byte), line: this.line, column };
     }
     this.badInRecord++;
-    if (this.badInRecord <= MAX_REPORTED_PER_RECORD) {
-      const shown = byte >= 0x21 && byte < 0x7f ? `"${ch}"` : `byte 0x${byte.toString(16).padStart(2, '0')}`;
-      this.sink.problem({
-        severity: 'error',
-        message: `${shown} is not a DNA character (A, C, G, T, U, N or an IUPAC ambiguity code)`,
-        line: this.line, column, endColumn: column + 1, record: record.index,
-      });
-    }
+    this.firstBad ??= { byte, line: this.line, column };
   }
 
   private closeRecord(): void {
@@ -284,17 +280,22 @@ class FastaScanner {
     if (this.recordLength === 0) {
       this.sink.problem({ severity: 'error', message: `record "${record.name}" has no sequence`, line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index });
     }
-    if (this.badInRecord > MAX_REPORTED_PER_RECORD) {
-      this.sink.problem({ severity: 'error', message: `record "${record.name}" has ${this.badInRecord} characters that are not DNA (the first ${MAX_REPORTED_PER_RECORD} are marked)`, line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index });
-    }
-    if (this.firstProtein && this.proteinInRecord >= 3 && this.proteinInRecord * 20 >= this.recordLength) {
-      // Many amino-acid letters: this is a protein record, not DNA with a few typos.
+    // One problem per record about its letters, as the CLI refuses the file with one message: a
+    // protein record (many amino-acid letters, not DNA with a few typos), else its first non-DNA character.
+    const p = this.firstProtein;
+    const bad = this.firstBad;
+    if (p && this.proteinInRecord >= 3 && this.proteinInRecord * 20 >= this.recordLength) {
       scorable = false;
-      const p = this.firstProtein;
       this.sink.problem({
         severity: 'error',
-        message: `record "${record.name}" looks like a protein sequence ("${p.ch}" at line ${p.line + 1}, column ${p.column + 1}, and ${this.proteinInRecord - 1} more amino-acid letters); TFBS Lens scores DNA`,
+        message: proteinRecordMessage(record.name, p, this.proteinInRecord),
         line: record.headerLine, column: 0, endColumn: 1 + record.name.length, record: record.index,
+      });
+    } else if (bad) {
+      this.sink.problem({
+        severity: 'error',
+        message: notDnaMessage(bad.byte, this.badInRecord),
+        line: bad.line, column: bad.column, endColumn: bad.column + 1, record: record.index, notDna: true,
       });
     }
     if (record.genomic && this.recordLength > 0) settleConvention(record, this.recordLength, this.sink);
@@ -357,8 +358,10 @@ export function parseFastaText(text: string): ParsedFasta {
   const safe = /[^\x00-\xff]/.test(body) ? body.replace(/[^\x00-\xff]/g, '\x01') : body;
   scanner.push(Buffer.from(safe, 'latin1'));
   scanner.end();
-  if (records.length === 0 && problems.length === 0 && text.trim().length > 0) {
-    problems.push({ severity: 'error', message: 'no ">" header: not a FASTA file', line: 0, column: 0, endColumn: 1 });
+  if (records.length === 0 && problems.length === 0) {
+    // As the CLI words it; a warning while the document holds nothing (the user may be about to type).
+    const blank = text.trim().length === 0;
+    problems.push({ severity: blank ? 'warning' : 'error', message: text.length === 0 ? EMPTY_FILE_MESSAGE : NO_HEADER_MESSAGE, line: 0, column: 0, endColumn: 1 });
   }
   return { records, problems };
 }
@@ -438,7 +441,7 @@ export async function* readFastaEvents(file: string, opts: { chunkSize?: number 
   } finally {
     await handle.close();
   }
-  if (head.length === 0) throw new InputError('the file is empty: no FASTA records', { file });
+  if (head.length === 0) throw new InputError(EMPTY_FILE_MESSAGE, { file });
   const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
   if (!gzip) checkText(head, file);
 
@@ -501,7 +504,7 @@ export async function* readFastaEvents(file: string, opts: { chunkSize?: number 
   } finally {
     raw.destroy();
   }
-  if (!sawRecord) throw new InputError('no ">" header: not a FASTA file (a FASTA record starts with a ">name" line)', { file, line: 1 });
+  if (!sawRecord) throw new InputError(NO_HEADER_MESSAGE, { file, line: 1 });
 }
 
 /** Refuses binary data early with a message that says what it seems to be. */
@@ -519,4 +522,4 @@ function checkText(head: Uint8Array, file: string): void {
 
 // ---------------------------------------------------------------------------------------------------
 // .fai random access lives in fai.ts; re-exported for the callers that know it from here.
-export { FaiEntry, buildFai, formatFai, readFai, readFaiRegion } from './fai';
+export { FaiEntry, FastaIndex, buildFai, buildFastaIndex, formatFai, readFai, readFaiRegion } from './fai';

@@ -260,3 +260,63 @@ export function mergeRegions(regions: readonly TypedRegion[], chromKey: (chrom: 
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Loci: a place to go to inside records that carry genome coordinates (the editor's *Go to locus…*).
+
+/** How a locus is written, for messages about a malformed one. */
+export const LOCUS_SYNTAX = 'chr1:1,057,650, a range chr1:1,057,650-1,057,700, or 1,057,650 on the record\'s chromosome (1-based)';
+
+/**
+ * A locus the user typed: a region as parseRegion reads it, one position (`chr1:1,057,650`), or a
+ * position or range without a chromosome, on `defaultChrom`. 1-based in, 0-based half-open out;
+ * undefined when malformed. Written as a region and read by parseRegion: one parser for both.
+ */
+export function parseLocus(text: string, defaultChrom?: string): GenomicInterval | undefined {
+  let t = text.trim();
+  if (!t.includes(':')) {
+    if (!defaultChrom) return undefined;
+    t = `${defaultChrom}:${t}`;
+  }
+  const single = /^(.*):([\d,]+)$/.exec(t);
+  if (single) t = `${single[1]}:${single[2]}-${single[2]}`;
+  return parseRegion(t);
+}
+
+/** What locateLocus needs of a record: its name and its header's genome coordinates, if any. */
+export interface LocatableRecord {
+  name: string;
+  genomic?: GenomicInterval;
+}
+
+export type LocusLocation<R> =
+  | { record: R; /** Record offsets [start, end). */ start: number; end: number; locus: GenomicInterval }
+  | { problem: string; locus?: GenomicInterval };
+
+/**
+ * Where a typed locus lies in a file's records: in `current` (the record at the cursor) when it holds
+ * the locus, else in the first other record that does (a file of peaks). A `(-)` record is mirrored
+ * (placeSpan's inverse). A locus must lie wholly inside one record; otherwise `problem` says why.
+ */
+export function locateLocus<R extends LocatableRecord>(text: string, records: readonly R[], current: R | undefined): LocusLocation<R> {
+  const placed = records.filter((r) => r.genomic);
+  if (!placed.length) return { problem: 'no record of this file has genome coordinates in its header (such as >chr1:1,057,651-1,058,650), so there is no locus to go to' };
+  const here = current?.genomic;
+  const locus = parseLocus(text, here?.chrom);
+  if (!locus) {
+    if (current && !here && !text.includes(':')) return { problem: `record "${current.name}" has no genome coordinates: name the chromosome, e.g. ${placed[0].genomic!.chrom}:1,057,650` };
+    return { problem: `"${text.trim()}" is not a locus: type ${LOCUS_SYNTAX}` };
+  }
+  const order = current && here ? [current, ...placed.filter((r) => r !== current)] : placed;
+  for (const record of order) {
+    const g = record.genomic!;
+    if (g.chrom !== locus.chrom || locus.start < g.start || locus.end > g.end) continue;
+    const [start, end] = g.strand === '-' ? [g.end - locus.end, g.end - locus.start] : [locus.start - g.start, locus.end - g.start];
+    return { record, start, end, locus };
+  }
+  const typed = locus.end - locus.start === 1 ? `${locus.chrom}:${(locus.end).toLocaleString('en-US')}` : regionText(locus.chrom, locus.start, locus.end);
+  const chroms = [...new Set(placed.map((r) => r.genomic!.chrom))];
+  if (!chroms.includes(locus.chrom)) return { problem: `no record of this file lies on ${locus.chrom} (they are on ${chroms.join(', ')})`, locus };
+  const where = here ? ` (this record is ${regionText(here.chrom, here.start, here.end)})` : '';
+  return { problem: `${typed} is not inside any record of this file on ${locus.chrom}${where}`, locus };
+}

@@ -3,7 +3,7 @@
  * content key of every bin's window and the per-bin summary the decorations show. Re-analysed on every
  * change from the full text; keys and known summaries of unchanged windows are carried over.
  */
-import { FastaProblem, FastaRecord, parseFastaText } from '../core/fasta';
+import { FastaProblem, FastaRecord, NOT_DNA_IN_EDITOR, parseFastaText } from '../core/fasta';
 import { BinLayout, binCount } from '../core/windows';
 import { PackedLayout, packLayout } from '../shared/layout';
 import { Range, RecordLayout } from '../shared/protocol';
@@ -20,8 +20,14 @@ export interface RecordState {
   binSize: number;
   /** Content key of each bin's window (meaningless for unscorable records: empty). */
   keys: Float64Array;
-  /** Max of the strand mean over the focused experiments that pass the reliability floor; NaN until known. */
+  /** The bin's colour value (src/shared/binColour.ts over the focused experiments that pass the reliability floor); NaN until known. */
   max: Float32Array;
+  /**
+   * Its windows do not overlap (records' centred windows end to end, recordMatrix.ts): scored a window
+   * at a time like `tfbs score --per-record`, not on the chunk graph, which shares nothing between
+   * them and would round differently.
+   */
+  separateWindows?: boolean;
 }
 
 export interface DocumentAnalysis {
@@ -37,6 +43,7 @@ export interface DocumentAnalysis {
  */
 export function analyseDocument(text: string, binLayout: BinLayout, previous?: DocumentAnalysis, stats?: RekeyStats, conventions?: HeaderConventions): DocumentAnalysis {
   const parsed = parseFastaText(text);
+  for (const p of parsed.problems) if (p.notDna) p.message += NOT_DNA_IN_EDITOR;
   if (conventions) applyHeaderConventions(parsed, conventions);
   const sameLayout =
     previous !== undefined &&

@@ -1,7 +1,8 @@
 /**
  * *Explain bin* on the server: in-silico mutagenesis of a bin (or a selection ≤ 1 kb) of an open
- * document for the focused experiments, with the loaded engine, centre first, cancellable, partial
- * results pushed as they come; then the important segments, the top segment's best JASPAR match and
+ * document for the experiments that set its colour (tfbsLens.colourBy, src/shared/binColour.ts: the
+ * strongest one, the factor's, or those that agree; or the experiments the request names), with the
+ * loaded engine, centre first, cancellable, partial results pushed as they come; then the important segments, the top segment's best JASPAR match and
  * the focused factors' JASPAR sites in the bin. Results are cached by window content (the bins' window
  * keys, with the bins' positions, since the offsets are the record's), model and experiments: undo,
  * reopening or a second request cost nothing.
@@ -16,8 +17,10 @@ import { Motif, SHIPPED_JASPAR, readMotifs } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
 import { packAttributionRows } from '../shared/attributionStrip';
 import type { PackedLayout } from '../shared/layout';
-import { ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
+import { binColour, colouringMeanP } from '../shared/binColour';
+import { ExplainColour, ExplainMotifMatch, ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { RecordState, offsetsOnLines } from './documents';
+import { meanOf } from './resultCache';
 import { ScoringService } from './scoringService';
 
 /** Explanations kept (each ≈ 1,000 bases × experiments of numbers). */
@@ -54,6 +57,8 @@ export class Explainer {
     const s = this.service();
     const model = await s.settledModel();
     if (!model) throw new ResponseError(-32603, 'no model is loaded');
+    // Which experiments set the colour depends on the bins' scores: have them first.
+    if (!p.experiments) await this.scoreBinsAt(p, signal);
     // From here to the ISM nothing awaits: the version, the analysis and the record read below are one
     // snapshot of the text, and the result is of that snapshot or of nothing.
     s.flushPending(p.uri);
@@ -63,14 +68,17 @@ export class Explainer {
     const analysis = doc.analysis;
     // An edit (even one still debounced), a re-analysis (bin size, model) or a close retires the snapshot.
     const current = (): boolean => s.docs.get(p.uri) === doc && doc.version === version && doc.analysis === analysis && !doc.pendingText;
-    const experiments = p.experiments ?? s.focusedExperiments.focus;
-    if (!experiments?.length) throw new ResponseError(-32602, 'focus a factor first (TFBS: Focus on factor…): Explain bin explains the focused experiments');
-    const bad = experiments.find((e) => !(Number.isInteger(e) && e >= 0 && e < model.experiments.length));
-    if (bad !== undefined) throw new ResponseError(-32602, `experiment ${bad} is not an output of the model`);
     const binSize = doc.analysis.binLayout.binSize;
     const state = recordAtLine(doc.analysis.records, p.position.line, (r) => r.record.headerLine);
     if (!state || !state.binCount) throw new ResponseError(-32602, 'no scorable record at this position');
     const bins = this.binsOf(state, p, binSize);
+    const colour = p.experiments ? undefined : this.colourOf(s, state, bins, version);
+    // Nothing summarised (every focused output below the reliability floor): the focus, as before.
+    const experiments = p.experiments ?? (colour?.colouring.length ? colour.colouring : s.focusedExperiments.focus);
+    if (!experiments?.length) throw new ResponseError(-32602, 'focus a factor first (TFBS: Focus on factor…): no experiment passes the reliability floor to colour this bin');
+    const bad = experiments.find((e) => !(Number.isInteger(e) && e >= 0 && e < model.experiments.length));
+    if (bad !== undefined) throw new ResponseError(-32602, `experiment ${bad} is not an output of the model`);
+    const chosen = colour?.colouring.length ? colour.summary : undefined;
 
     const key = [model.key, binSize, s.currentSettings.reverseComplement ? 2 : 1, experiments.join(','), bins.join(','), ...bins.map((b) => state.keys[b])].join(':');
     const record = doc.analysis.records.indexOf(state);
@@ -78,10 +86,10 @@ export class Explainer {
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return { ...hit, uri: p.uri, version, record, layout: state.layout, token: p.token, cached: true };
+      return { ...hit, uri: p.uri, version, record, layout: state.layout, token: p.token, cached: true, colour: chosen };
     }
     let last = 0;
-    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean, factors?: FactorMotifs[]): ExplainResult => this.toResult(p, version, model.key, record, state.layout, r, a, complete, factors);
+    const wrap = (r: IsmResult, a: Annotation | undefined, complete: boolean, factors?: FactorMotifs[]): ExplainResult => ({ ...this.toResult(p, version, model.key, record, state.layout, r, a, complete, factors), colour: chosen });
     // The ISM stops at the first batch after the request is cancelled or the text changes.
     const stop = new AbortController();
     const cancel = (): void => stop.abort();
@@ -119,6 +127,43 @@ export class Explainer {
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     if (!current()) throw documentChanged(version);
     return result;
+  }
+
+  /** Scores the bins a request names, if they are not yet (the snapshot taken after this re-reads them). */
+  private async scoreBinsAt(p: ExplainParams, signal: AbortSignal): Promise<void> {
+    const s = this.service();
+    s.flushPending(p.uri);
+    const doc = s.docs.get(p.uri);
+    const state = doc && recordAtLine(doc.analysis.records, p.position.line, (r) => r.record.headerLine);
+    if (!doc || !state || !state.binCount) return; // the snapshot says why
+    const bins = this.binsOf(state, p, doc.analysis.binLayout.binSize);
+    try {
+      await s.ensureResults(p.uri, state, bins, true, signal);
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  }
+
+  /**
+   * The colour of the bins (a selection: of each experiment's mean over its bins, as pRef is) and the
+   * experiments that set it. The bins were scored by scoreBinsAt; one that is not cached now belongs
+   * to text that changed since.
+   */
+  private colourOf(s: ScoringService, state: RecordState, bins: readonly number[], version: number): { colouring: number[]; summary: ExplainColour } {
+    const results = bins.map((b) => s.resultOf(state, b));
+    if (results.some((r) => !r)) throw documentChanged(version);
+    const p = (e: number): number => {
+      let sum = 0;
+      for (const r of results) sum += meanOf(r!, e);
+      return sum / results.length;
+    };
+    const { threshold, colourBy } = s.currentSettings;
+    const c = binColour(colourBy, p, s.colourGroups, threshold);
+    const factor = c.group?.length ? s.model?.experiments[c.group[0]]?.factor : undefined;
+    return {
+      colouring: c.colouring,
+      summary: { rule: c.rule, threshold, value: round(c.value), p: round(colouringMeanP(c, p)), agreeing: c.agreeing, total: c.total, ...(factor ? { factor } : {}) },
+    };
   }
 
   private binsOf(state: RecordState, p: ExplainParams, binSize: number): number[] {

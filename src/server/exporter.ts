@@ -12,7 +12,10 @@ import { BedGraphWriter, BedWriter, PredictionContext, PredictionWriter, TsvWrit
 import { BinBlock } from '../core/scoring';
 import { uniqueLabel } from '../core/targets';
 import { binRange } from '../core/windows';
+import { tsvFactLines } from '../shared/exportMetadata';
 import { ExportParams, ExportResult } from '../shared/protocol';
+import { perRecordTsvHeader } from '../core/formats/perRecordTable';
+import { perRecordStates, writePerRecordRows } from './recordMatrix';
 import { ScoringService } from './scoringService';
 
 /** Bins scored and written per step: small enough that the cache cannot drop them in between. */
@@ -67,6 +70,20 @@ export async function exportPredictions(
     return counted;
   };
   try {
+    if (params.perRecord) {
+      if (params.format !== 'tsv') throw new UsageError(`a per-record export writes TSV (one row per record); got ${params.format}`);
+      const records = perRecordStates(states);
+      const sink = await open(params.path);
+      const labels = selected.map((t) => uniqueLabel(experiments[t], experiments));
+      await sink.write(factsText(params.facts) + perRecordTsvHeader(model.pkg.reliability, selected, labels));
+      const headerLines = counters[0].lines;
+      await writePerRecordRows(service, params.uri, records, selected, async (text, done) => {
+        await sink.write(text);
+        onProgress(done, records.length);
+      }, signal);
+      for (const f of files) await f.commit();
+      return { paths: files.map((f) => f.target), lines: counters[0].lines - headerLines, records: records.length };
+    }
     let writer: PredictionWriter;
     if (params.format === 'bedgraph' && selected.length > 1) {
       await fs.mkdir(params.path, { recursive: true }).catch((e) => {
@@ -80,6 +97,7 @@ export async function exportPredictions(
       writer = new BedGraphWriter(sinks, ctx);
     } else {
       const sink = await open(params.path);
+      if (params.format === 'tsv' && params.facts?.length) await sink.write(factsText(params.facts));
       writer =
         params.format === 'bed' ? new BedWriter(sink, ctx, params.threshold ?? service.currentSettings.threshold)
         : params.format === 'bedgraph' ? new BedGraphWriter([sink], ctx)
@@ -104,13 +122,18 @@ export async function exportPredictions(
     }
     await writer.finish();
     for (const f of files) await f.commit();
-    const headerLines = params.format === 'tsv' || params.format === 'bed' ? 1 : 0;
+    const headerLines = (params.format === 'tsv' || params.format === 'bed' ? 1 : 0) + (params.format === 'tsv' ? params.facts?.length ?? 0 : 0);
     const lines = counters.reduce((n, c) => n + c.lines - (params.format === 'bedgraph' ? 1 : headerLines), 0);
     return { paths: files.map((f) => f.target), lines, records: states.length };
   } catch (e) {
     for (const f of files) await f.abort();
     throw e;
   }
+}
+
+/** `##key=value` lines before a TSV's own header (a heatmap export's model, focus, threshold). */
+function factsText(facts: ExportParams['facts']): string {
+  return facts?.length ? tsvFactLines(facts).join('\n') + '\n' : '';
 }
 
 function blockFromCache(service: ScoringService, keys: Float64Array, bins: number[], T: number): BinBlock {

@@ -1,13 +1,16 @@
 /**
  * Hover text, rendered by the server (it holds the results): the record, the bin and its genome
- * coordinates, the top experiments with both strands and each output's measured reliability (grade,
- * the numbers in the grade's tooltip), and a link that opens the heatmap at the bin. Outputs below the
+ * coordinates, how many of the summarised experiments reach the threshold and what the bin's colour
+ * is (tfbsLens.colourBy) with a legend, the top experiments with both strands and each output's
+ * measured reliability (grade, the numbers in the grade's tooltip), and a link that opens the heatmap at the bin. Outputs below the
  * reliability floor come after the others, greyed (italic: hovers render no colour), and are not
  * what the colours show.
  */
 import { placedRegionText, regionText } from '../core/genomic';
 import { Experiment } from '../core/targets';
 import { binRange } from '../core/windows';
+import { BinColour, colourLegendText, colourValueLabel } from '../shared/binColour';
+import { paletteLegendMarkdown } from '../shared/paletteLegend';
 import { ExperimentReliability } from '../shared/protocol';
 import { RecordState } from './documents';
 import { WindowResult, meanOf } from './resultCache';
@@ -80,6 +83,12 @@ export interface BinHoverInput {
   calibrated?: ReadonlySet<number>;
   /** Why there is no result (no model, still scoring). */
   unavailable?: string;
+  /** The bin's colour (tfbsLens.colourBy) and what set it; with a result. */
+  colour?: BinColour;
+  /** tfbsLens.threshold in force. */
+  threshold: number;
+  /** Factors the colour chooses among (the summarised outputs' factors). */
+  factors: number;
 }
 
 /** "B", or "unmeasured (3 held-out positives)": the grade cell. */
@@ -95,6 +104,45 @@ export function calibrationNote(calibrated: ReadonlySet<number> | undefined, sho
   return n === shown.length ? 'every p shown is calibrated' : `p is calibrated for the ${n} rows marked ᶜ, the model's raw score elsewhere`;
 }
 
+export interface AgreementInput {
+  colour: BinColour;
+  threshold: number;
+  experiments: readonly Experiment[];
+  /** A focus is set (otherwise the count is of all experiments). */
+  focused: boolean;
+  /** Focused (or all) outputs below the reliability floor: not counted. */
+  belowFloor: number;
+  factors: number;
+}
+
+/**
+ * The hover's header: "**1 of 98 CTCF experiments ≥ 0.5** · colour: mean p = 0.115 — below 0.5, not
+ * coloured", then the legend (the colour steps from the threshold to 1, and the rule in words).
+ */
+export function agreementLines(a: AgreementInput): string[] {
+  const c = a.colour;
+  const factorOf = (e: number): string => a.experiments[e]?.factor ?? `#${e}`;
+  const summarisedFactor = a.factors === 1 && c.group?.length ? `${cell(factorOf(c.group[0]))} ` : '';
+  const of = `${summarisedFactor}${a.focused && !summarisedFactor ? 'focused ' : ''}experiment${c.total === 1 ? '' : 's'}`;
+  const floor = a.belowFloor > 0 ? ` (above the reliability floor; ${a.belowFloor} below it not counted)` : '';
+  const count = `**${int(c.agreeing)} of ${int(c.total)} ${of} ≥ ${a.threshold}**${floor}`;
+  if (!c.group?.length) return [count, '', `${paletteLegendMarkdown(a.threshold)} ${colourLegendText(c.rule, a.threshold, a.factors)}`];
+  const group = c.group;
+  const factor = cell(factorOf(group[0]));
+  // Whose value it is, when the hover's count does not already say it.
+  let whose = '';
+  if (c.rule === 'max') {
+    const x = a.experiments[c.colouring[0]];
+    whose = ` (${cell(x ? `${x.cell ? `${x.cell} ` : ''}${x.factor}` : `#${c.colouring[0]}`)}, the strongest)`;
+  } else if (!summarisedFactor) {
+    const agreeing = c.rule === 'fraction' ? `${int(Math.round(c.value * group.length))} of ` : '';
+    whose = ` (${agreeing}the ${int(group.length)} ${factor} experiment${group.length === 1 ? '' : 's'}: the factor that scores highest)`;
+  }
+  const value = c.rule === 'fraction' ? c.value.toFixed(2) : c.value.toFixed(3);
+  const faint = c.value >= a.threshold ? '' : ` — below ${a.threshold}, not coloured`;
+  return [`${count} · colour: ${colourValueLabel(c.rule, a.threshold)} = ${value}${whose}${faint}`, '', `${paletteLegendMarkdown(a.threshold)} ${colourLegendText(c.rule, a.threshold, a.factors)}`];
+}
+
 export function binHover(h: BinHoverInput): string {
   const lines = [recordTitle(h.state, h.recordCount), '', binLocation(h.state, h.bin, h.binSize), ''];
   if (!h.result) {
@@ -105,6 +153,9 @@ export function binHover(h: BinHoverInput): string {
   const candidates = h.focus ?? Array.from({ length: result.forward.length }, (_, i) => i);
   const reliable = candidates.filter((e) => h.reliabilityOf(e).passes);
   const below = candidates.filter((e) => !h.reliabilityOf(e).passes);
+  if (h.colour) {
+    lines.push(...agreementLines({ colour: h.colour, threshold: h.threshold, experiments: h.experiments, focused: Boolean(h.focus), belowFloor: below.length, factors: h.factors }), '');
+  }
   const top = topExperiments(result, reliable, TOP_EXPERIMENTS);
   const greyed = topExperiments(result, below, reliable.length ? TOP_BELOW_FLOOR : TOP_EXPERIMENTS);
   const both = Boolean(result.reverse);
@@ -154,8 +205,10 @@ export interface RecordHoverInput {
   state: RecordState;
   recordCount: number;
   binSize: number;
-  /** What the per-bin values summarise when the reliability floor leaves outputs out, e.g. "398 of 690 outputs pass the reliability floor". */
+  /** What the per-bin values are: the colour rule in words, and the reliability floor when it leaves outputs out. */
   scope?: string;
+  /** The value's name before its number: "p", "mean p" (src/shared/binColour.ts colourValueLabel). */
+  valueLabel?: string;
   /** Why no bin has a value to name (the floor left none of the focused outputs), shown instead of the strongest bin. */
   noneSummarised?: string;
   unavailable?: string;
@@ -185,7 +238,7 @@ export function recordHover(h: RecordHoverInput): string {
   if (h.unavailable) lines.push('', `_${h.unavailable}_`);
   if (h.noneSummarised) lines.push('', `_${h.noneSummarised}_`);
   else if (best >= 0) {
-    lines.push('', `Strongest so far: ${binLocation(h.state, best, h.binSize)}, p = ${h.state.max[best].toFixed(3)}${h.scope ? ` (${h.scope})` : ''}`, '');
+    lines.push('', `Strongest so far: ${binLocation(h.state, best, h.binSize)}, ${h.valueLabel ?? 'p'} = ${h.state.max[best].toFixed(3)}${h.scope ? ` (${h.scope})` : ''}`, '');
     lines.push(heatmapCommandLink({ uri: h.uri, record: r.index, bin: best }, 'Open heatmap at the strongest bin'));
   }
   return lines.join('\n');

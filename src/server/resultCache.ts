@@ -9,7 +9,7 @@ export interface WindowResult {
   forward: Float32Array;
   /** Reverse-complement probabilities, when both strands were scored. */
   reverse?: Float32Array;
-  /** Max of the strand mean over the summarised experiments (focus ∩ reliability floor), for the generation in `maxGeneration`. */
+  /** The bin's colour value (src/shared/binColour.ts over focus ∩ reliability floor), for the generation in `maxGeneration`. */
   max: number;
   maxGeneration: number;
 }
@@ -93,23 +93,4 @@ function entryBytes(r: WindowResult): number {
 /** Strand mean of one experiment. */
 export function meanOf(r: WindowResult, experiment: number): number {
   return r.reverse ? (r.forward[experiment] + r.reverse[experiment]) / 2 : r.forward[experiment];
-}
-
-/** Max of the strand mean over the given experiments (all when `focus` is undefined). */
-export function maxOver(r: WindowResult, focus: readonly number[] | undefined): number {
-  let best = 0;
-  const f = r.forward;
-  const rv = r.reverse;
-  if (!focus) {
-    for (let e = 0; e < f.length; e++) {
-      const v = rv ? (f[e] + rv[e]) / 2 : f[e];
-      if (v > best) best = v;
-    }
-  } else {
-    for (const e of focus) {
-      const v = rv ? (f[e] + rv[e]) / 2 : f[e];
-      if (v > best) best = v;
-    }
-  }
-  return best;
 }

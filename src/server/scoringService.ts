@@ -27,6 +27,7 @@ import {
   VisibleEditor,
   WhenIdleResult,
 } from '../shared/protocol';
+import { BinColour, ColourGroups, binColour, binColourValue, groupByFactor } from '../shared/binColour';
 import { MODEL_SETTING_KEYS, TfbsSettings, changedSettings } from '../shared/settings';
 import { AnalysisIndex } from './binIndex';
 import { binMatrix } from './binMatrix';
@@ -35,7 +36,7 @@ import { DocumentAnalysis, RecordState, analyseDocument, recordLayout } from './
 import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings, resolveFocus } from './modelHost';
 import { OpenDocument } from './openDocument';
 import { SummarisedOutputs, floorNotice, summarisedOutputs } from './reliabilityView';
-import { ResultCache, WindowResult, maxOver } from './resultCache';
+import { ResultCache, WindowResult, meanOf } from './resultCache';
 import { BinOffer, backgroundScan, visibleBins } from './scanOrder';
 import { RekeyStats } from './windowKeys';
 
@@ -84,6 +85,8 @@ export class ScoringService {
   private focusUnknown: string[] = [];
   /** The focused outputs that pass the reliability floor: what colours and navigation summarise. */
   private summarised: SummarisedOutputs = { outputs: undefined, belowFloor: 0, candidates: 0 };
+  /** The summarised outputs by factor: what tfbsLens.colourBy works within (src/shared/binColour.ts). */
+  private groups: ColourGroups = [];
   private focusGeneration = 0;
   private readonly demands = new DemandBook((key) => this.cache.has(key));
   /**
@@ -124,9 +127,19 @@ export class ScoringService {
     return { focus: this.focus, unknown: this.focusUnknown };
   }
 
-  /** The outputs the per-bin values (colours, strong sites) are the max over: focus ∩ reliability floor. */
+  /** The outputs the per-bin values (colours, strong sites) summarise: focus ∩ reliability floor. */
   get summarisedExperiments(): SummarisedOutputs {
     return this.summarised;
+  }
+
+  /** The summarised outputs grouped by factor. */
+  get colourGroups(): ColourGroups {
+    return this.groups;
+  }
+
+  /** A window result's colour under tfbsLens.colourBy, with the experiments that set it (hovers, Explain). */
+  colourOf(result: WindowResult): BinColour {
+    return binColour(this.settings.colourBy, (e) => meanOf(result, e), this.groups, this.settings.threshold);
   }
 
   /** Loads the model named by the settings; documents are re-keyed and re-scored with it. */
@@ -179,7 +192,9 @@ export class ScoringService {
     } else if (changed.includes('binSize')) {
       for (const doc of this.docs.values()) this.reanalyse(doc, false);
     }
-    const summaryChanged = changed.includes('focusedExperiments') || changed.includes('minReliability');
+    // The fraction rule counts experiments at or above the threshold: its values move with it.
+    const summaryChanged = changed.includes('focusedExperiments') || changed.includes('minReliability') || changed.includes('colourBy') ||
+      (next.colourBy === 'fraction' && changed.includes('threshold'));
     if (summaryChanged) this.applyFocus(true);
     if (changed.includes('binSize') || summaryChanged) this.publishReadyStatus();
     this.kick();
@@ -321,9 +336,12 @@ export class ScoringService {
     return filled;
   }
 
+  /** The bin's colour value (binColourValue), cached on the result for the focus generation. */
   private maxOf(entry: WindowResult): number {
     if (entry.maxGeneration !== this.focusGeneration) {
-      entry.max = maxOver(entry, this.summarised.outputs);
+      const f = entry.forward;
+      const r = entry.reverse;
+      entry.max = binColourValue(this.settings.colourBy, r ? (e) => (f[e] + r[e]) / 2 : (e) => f[e], this.groups, this.settings.threshold);
       entry.maxGeneration = this.focusGeneration;
     }
     return entry.max;
@@ -335,6 +353,7 @@ export class ScoringService {
     this.focus = focus;
     this.focusUnknown = unknown;
     this.summarised = m ? summarisedOutputs(m.pkg, focus, this.settings.minReliability) : { outputs: undefined, belowFloor: 0, candidates: 0 };
+    this.groups = m ? groupByFactor(this.summarised.outputs ?? m.experiments.map((e) => e.index), (e) => m.experiments[e].factor) : [];
     this.focusGeneration++;
     if (!resend) return;
     for (const doc of this.docs.values()) {
@@ -603,6 +622,7 @@ export class ScoringService {
           binSize: batch.binSize,
           reverseComplement: batch.reverseComplement,
           batchSize: batch.bins.length * strands,
+          chunks: batch.state.separateWindows ? false : undefined,
           signal: controller.signal,
         },
         (block) => {

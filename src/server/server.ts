@@ -35,17 +35,20 @@ import {
   InitializationOptions,
   ModelStatusNotification,
   PROTOCOL_VERSION,
+  RecordMatrixRequest,
   ScoreRequest,
   ScoringProgressNotification,
   StatsRequest,
   VisibleRangesNotification,
   WhenIdleRequest,
 } from '../shared/protocol';
+import { colourLegendText, colourValueLabel } from '../shared/binColour';
 import { DEFAULT_SETTINGS, normaliseSettings } from '../shared/settings';
 import { RecordState, offsetsInRange } from './documents';
 import { registerExplain } from './explain';
 import { exportPredictions } from './exporter';
 import { binHover, recordHover } from './hover';
+import { recordMatrix } from './recordMatrix';
 import { EngineOpener, openEngineForSettings } from './modelHost';
 import { experimentReliability, floorNotice } from './reliabilityView';
 import { ScoringService } from './scoringService';
@@ -161,9 +164,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (offset === undefined || state.binCount === 0) {
       if (params.position.line > state.lastLine) return null;
       const { outputs, belowFloor } = s.summarisedExperiments;
-      const scope = model && belowFloor > 0 && outputs ? `max over the ${outputs.length} experiment${outputs.length === 1 ? '' : 's'} that pass the reliability floor, tfbsLens.minReliability = ${s.currentSettings.minReliability}` : undefined;
+      const { colourBy, threshold, minReliability } = s.currentSettings;
+      const floor = belowFloor > 0 && outputs ? `; over the ${outputs.length} experiment${outputs.length === 1 ? '' : 's'} that pass the reliability floor, tfbsLens.minReliability = ${minReliability}` : '';
+      const scope = model ? `${colourLegendText(colourBy, threshold, s.colourGroups.length)}${floor}` : undefined;
       const noneSummarised = model ? floorNotice(s.summarisedExperiments, s.focusedExperiments.focus !== undefined, s.currentSettings.minReliability) : undefined;
-      return markdown(recordHover({ uri, state, recordCount: records.length, binSize, unavailable, scope, noneSummarised }));
+      return markdown(recordHover({ uri, state, recordCount: records.length, binSize, unavailable, scope, valueLabel: colourValueLabel(colourBy, threshold), noneSummarised }));
     }
     const bin = Math.floor(offset / binSize);
     let result = s.resultOf(state, bin);
@@ -182,6 +187,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const value = binHover({
       uri, state, recordCount: records.length, bin, binSize, result, experiments: model?.experiments ?? [], focus: s.focusedExperiments.focus,
       reliabilityOf, minReliability, reliabilityMeasured: Boolean(model?.pkg.reliability), unavailable: why,
+      colour: result && model ? s.colourOf(result) : undefined, threshold: s.currentSettings.threshold, factors: s.colourGroups.length,
     });
     return { ...markdown(value), range: binRangeOnLine(state, bin, binSize, params.position.line) };
   });
@@ -269,6 +275,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const s = requireService();
     s.flushPending(p.uri);
     return s.matrix(p.uri, p.record, p.fromBin, p.toBin, Boolean(p.schedule));
+  });
+
+  connection.onRequest(RecordMatrixRequest, async (p, token) => {
+    const s = requireService();
+    s.flushPending(p.uri);
+    try {
+      return await recordMatrix(s, p, signalOf(token));
+    } catch (e) {
+      throw toResponseError(e);
+    }
   });
 
   connection.onRequest(ExportRequest, async (p, token) => {

@@ -2,21 +2,27 @@
  * Live variant effect: the document as it was opened is its reference; the bases the user changed
  * since (substitutions, short indels) are found by a sequence diff per record and each scored like a
  * VCF variant by `tfbs variants` (src/variants: Selene's centred windows, indels re-centred, both
- * strands averaged), each edit on its own against the reference. *TFBS: Reset reference* makes the
- * current text the reference; the client may set another (the file's git HEAD version). Results are cached per (model, strands, variant), so a hover and a
- * CodeLens after the same edit cost one engine call of 2 windows (4 with both strands) per new edit.
+ * strands averaged). Edits close together form a group, scored as one: the reference window against
+ * the current text's, so the effect shown first is that of all edits against the reference; each
+ * edit's own effect is there on demand (hover, *TFBS: Show edit effects*). Every effect is summed up by
+ * src/variants/effectHeadline.ts's rule. *TFBS: Reset reference* makes the current text the reference;
+ * the client may set another (the file's git HEAD version, or a copy's original). Results are cached by
+ * window content, so a hover and a CodeLens after the same edit cost one engine call.
  */
 import { Connection, ResponseError, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
+import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
 import { FastaRecord, parseFastaText, positionAt } from '../core/fasta';
 import { Experiment } from '../core/targets';
 import { InferenceEngine } from '../core/engine';
-import { DEFAULT_WINDOW_MODE, alleleGeometry, buildWindows, effectScores, refFitsWindow } from '../variants/alleles';
-import { anchored, rightSlack, sequenceEdits } from '../variants/sequenceDiff';
-import { ExperimentEffect, LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult, VariantKind } from '../shared/variantEffectProtocol';
+import { effectScores, refFitsWindow } from '../variants/alleles';
+import { effectHeadline } from '../variants/effectHeadline';
+import { WindowPair, editMark, groupEdits, groupSpan, windowPair } from '../variants/liveWindows';
+import { SequenceEdit, anchored, rightSlack, sequenceEdits } from '../variants/sequenceDiff';
+import { EditGroup, EditMark, ExperimentEffect, LiveVariant, Range, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult, VariantKind } from '../shared/protocol';
 import { experimentReliability } from './reliabilityView';
 import { ScoringService } from './scoringService';
+import { groupMarkdown, variantMarkdown } from './variantMarkdown';
 
 /** Edits scored per request; more are listed as truncated. */
 export const MAX_LIVE_VARIANTS = 32;
@@ -34,6 +40,16 @@ interface Probabilities {
   hasN: boolean;
 }
 
+/** One edit as found in a record: as diffed, VCF-anchored, and how far right its hover reaches. */
+interface FoundEdit {
+  cur: FastaRecord;
+  ref: FastaRecord;
+  edit: SequenceEdit;
+  a: SequenceEdit;
+  shownEnd: number;
+  slack: number;
+}
+
 export class VariantEffects {
   private readonly references = new Map<string, FastaRecord[]>();
   private readonly cache = new Map<string, Probabilities>();
@@ -41,11 +57,9 @@ export class VariantEffects {
   /** The text a document is compared with; set when it is opened and by resetReference. */
   setReference(uri: string, text: string): void {
     this.references.set(uri, parseFastaText(text).records);
-    for (const k of [...this.cache.keys()]) if (k.startsWith(`${uri}\n`)) this.cache.delete(k);
   }
 
   forget(uri: string): void {
-    this.setReference(uri, '');
     this.references.delete(uri);
   }
 
@@ -58,16 +72,14 @@ export class VariantEffects {
     const doc = s.docs.get(uri);
     const reference = this.references.get(uri);
     const model = s.model;
-    const base = { uri, version: doc?.version ?? -1, modelKey: model?.key ?? 0, variants: [], truncated: false };
+    const base = { uri, version: doc?.version ?? -1, modelKey: model?.key ?? 0, variants: [], groups: [], truncated: false };
     if (!doc || !reference) return { ...base, message: 'the document is not open in the server' };
     if (!model) return { ...base, message: 'no model is loaded' };
     const engine = model.engine;
     const L = engine.inputLength;
     const strands = s.currentSettings.reverseComplement ? 2 : 1;
     const byName = new Map(reference.map((r) => [r.uniqueName, r]));
-    // `shownEnd`: where the edited range ends in the document — past ALT over the repeat an indel was
-    // left-aligned through, so that the hover is found where the user typed.
-    const found: Array<{ cur: FastaRecord; ref: FastaRecord; start: number; refEnd: number; altStart: number; altEnd: number; shownEnd: number }> = [];
+    const found: FoundEdit[] = [];
     const rewritten: string[] = [];
     for (const state of doc.analysis.records) {
       const cur = state.record;
@@ -78,79 +90,128 @@ export class VariantEffects {
         rewritten.push(cur.uniqueName);
         continue;
       }
-      edits.forEach((e, i) => {
-        const a = anchored(e, ref.length);
-        const shownEnd = Math.max(a.altEnd, e.altEnd + rightSlack(e, ref.codes, cur.codes, edits[i + 1]));
-        found.push({ cur, ref, start: a.refStart, refEnd: a.refEnd, altStart: a.altStart, altEnd: a.altEnd, shownEnd });
+      edits.forEach((edit, i) => {
+        const a = anchored(edit, ref.length);
+        // `shownEnd`: where the edited range ends in the document — past ALT over the repeat an indel
+        // was left-aligned through, so that the hover is found where the user typed.
+        const slack = rightSlack(edit, ref.codes, cur.codes, edits[i + 1]);
+        found.push({ cur, ref, edit, a, slack, shownEnd: Math.max(a.altEnd, edit.altEnd + slack) });
       });
     }
     const truncated = found.length > MAX_LIVE_VARIANTS;
-    const scored = found.slice(0, MAX_LIVE_VARIANTS).filter((v) => refFitsWindow(v.refEnd - v.start, L));
-    const key = (v: (typeof scored)[number]): string =>
-      `${uri}\n${model.key}\n${strands}\n${v.ref.uniqueName}\n${v.start}\n${lettersOf(v.ref.codes.subarray(v.start, v.refEnd))}\n${lettersOf(v.cur.codes.subarray(v.altStart, v.altEnd))}`;
-    const missing = scored.filter((v) => !this.cache.has(key(v)));
-    if (missing.length) {
-      const probs = await scoreLiveVariants(engine, strands, missing.map((v) => ({ reference: v.ref.codes, start: v.start, ref: v.ref.codes.slice(v.start, v.refEnd), alt: v.cur.codes.slice(v.altStart, v.altEnd) })));
-      if (this.cache.size + missing.length > CACHE_ENTRIES) this.cache.clear();
-      missing.forEach((v, i) => this.cache.set(key(v), probs[i]));
+    const scored = found.slice(0, MAX_LIVE_VARIANTS).filter((v) => refFitsWindow(v.a.refEnd - v.a.refStart, L));
+    // Groups per record, over the edits scored.
+    const groups: FoundEdit[][] = [];
+    for (let i = 0; i < scored.length; ) {
+      let j = i;
+      while (j < scored.length && scored[j].cur === scored[i].cur) j++;
+      const inRecord = scored.slice(i, j);
+      for (const g of groupEdits(inRecord.map((v) => v.a))) groups.push(g.map((k) => inRecord[k]));
+      i = j;
     }
+    const alone = scored.map((v) => windowPair(v.ref.codes, v.a.refStart, v.ref.codes.slice(v.a.refStart, v.a.refEnd), v.cur.codes.slice(v.a.altStart, v.a.altEnd), L));
+    const together = groups.map((g) => {
+      const span = groupSpan(g.map((v) => v.a));
+      const { ref, cur } = g[0];
+      return { span, pair: windowPair(ref.codes, span.refStart, ref.codes.slice(span.refStart, span.refEnd), cur.codes.slice(span.altStart, span.altEnd), L, { codes: cur.codes, altStart: span.altStart }) };
+    });
+    const probs = await this.score(engine, strands, model.key, [...alone, ...together.map((t) => t.pair)]);
+
     const focus = s.focusedExperiments.focus;
     // The effects compared are those of the outputs the colours summarise (focus ∩ reliability floor);
-    // when the floor leaves none of the focused ones, they are shown anyway, with their grades and a note.
+    // when the floor leaves none of the focused ones, the tables show them anyway, with their grades and a note.
     const minReliability = s.currentSettings.minReliability;
-    const summarised = s.summarisedExperiments.outputs;
-    const noneAboveFloor = summarised !== undefined && summarised.length === 0;
-    const candidates = summarised === undefined || noneAboveFloor ? focus : summarised;
+    const summary = s.summarisedExperiments;
+    const allOutputs = model.experiments.map((e) => e.index);
+    const aboveFloor = summary.outputs ?? allOutputs;
+    const noneAboveFloor = summary.outputs !== undefined && summary.outputs.length === 0;
+    const listed = noneAboveFloor ? focus ?? allOutputs : aboveFloor;
     const floorNote = noneAboveFloor
       ? `none of them passes the reliability floor, tfbsLens.minReliability = ${minReliability}: shown anyway`
-      : summarised !== undefined && s.summarisedExperiments.belowFloor > 0 ? `those above the reliability floor, tfbsLens.minReliability = ${minReliability}` : undefined;
-    const variants: LiveVariant[] = scored.map((v) => {
-      const p = this.cache.get(key(v))!;
-      const refAllele = lettersOf(v.ref.codes.subarray(v.start, v.refEnd));
-      const altAllele = lettersOf(v.cur.codes.subarray(v.altStart, v.altEnd));
-      const from = positionAt(v.cur, v.altStart);
-      const to = positionAt(v.cur, Math.max(v.altStart, v.shownEnd - 1));
-      const top = topEffects(p, model.experiments, candidates, TOP_VARIANT_EXPERIMENTS).map((e) => ({ ...e, grade: experimentReliability(model.pkg, e.index, minReliability).grade }));
-      const live: Omit<LiveVariant, 'markdown'> = {
-        record: v.cur.index, recordName: v.cur.uniqueName,
-        range: { start: { line: from.line, character: from.column }, end: { line: to.line, character: to.column + (v.shownEnd > v.altStart ? 1 : 0) } },
-        start: v.start, ref: refAllele, alt: altAllele, kind: kindOf(refAllele, altAllele), hasN: p.hasN, top,
+      : summary.outputs !== undefined && summary.belowFloor > 0 ? `those above the reliability floor, tfbsLens.minReliability = ${minReliability}` : undefined;
+    const withGrade = (e: ExperimentEffect): ExperimentEffect => ({ ...e, grade: experimentReliability(model.pkg, e.index, minReliability).grade });
+    const effectsOf = (p: Probabilities) => {
+      const headline = effectHeadline({
+        ref: p.ref, alt: p.alt, candidates: aboveFloor, named: summary.candidates || allOutputs.length, focused: focus !== undefined,
+        factorOf: (i) => model.experiments[i]?.factor ?? `#${i}`, minReliability,
+      });
+      return {
+        headline,
+        strongest: headline.members.map((t) => withGrade(effectOf(p, model.experiments, t))),
+        top: topEffects(p, model.experiments, listed, TOP_VARIANT_EXPERIMENTS).map(withGrade),
+        hasN: p.hasN,
       };
-      return { ...live, markdown: variantMarkdown(live, strands === 2, focus !== undefined, floorNote) };
+    };
+    const rangeOf = (cur: FastaRecord, from: number, to: number): Range => {
+      const a = positionAt(cur, from);
+      const b = positionAt(cur, Math.max(from, to - 1));
+      return { start: { line: a.line, character: a.column }, end: { line: b.line, character: b.column + (to > from ? 1 : 0) } };
+    };
+    const index = new Map(scored.map((v, i) => [v, i]));
+    const groupOf = new Map<FoundEdit, number>();
+    const editGroups: EditGroup[] = groups.map((g, gi) => {
+      const { span, pair } = together[gi];
+      for (const v of g) groupOf.set(v, gi);
+      const first = g[0];
+      const last = g[g.length - 1];
+      const alonePair = g.length === 1 ? alone[index.get(first)!] : undefined;
+      return {
+        record: first.cur.index, recordName: first.cur.uniqueName,
+        range: { start: rangeOf(first.cur, first.a.altStart, first.shownEnd).start, end: rangeOf(last.cur, last.a.altStart, last.shownEnd).end },
+        start: span.refStart, ref: lettersOf(first.ref.codes.subarray(span.refStart, span.refEnd)), alt: lettersOf(first.cur.codes.subarray(span.altStart, span.altEnd)),
+        edits: g.map((v) => index.get(v)!),
+        neighbours: alonePair ? !sameWindow(alonePair.alt, pair.alt) : otherEditsReach(scored, g, span, L),
+        ...effectsOf(probs[scored.length + gi]),
+      };
+    });
+    const bothStrands = strands === 2;
+    const variants: LiveVariant[] = scored.map((v, i) => {
+      const refAllele = lettersOf(v.ref.codes.subarray(v.a.refStart, v.a.refEnd));
+      const altAllele = lettersOf(v.cur.codes.subarray(v.a.altStart, v.a.altEnd));
+      const m = editMark(v.edit, v.slack, v.cur.length);
+      const marks: EditMark[] = m ? [{ kind: m.kind, range: rangeOf(v.cur, m.from, m.to), ...(m.gapAfter ? { gapAfter: true } : {}) }] : [];
+      const live: Omit<LiveVariant, 'markdown'> = {
+        record: v.cur.index, recordName: v.cur.uniqueName, range: rangeOf(v.cur, v.a.altStart, v.shownEnd),
+        start: v.a.refStart, ref: refAllele, alt: altAllele, kind: kindOf(refAllele, altAllele),
+        ...effectsOf(probs[i]), marks, group: groupOf.get(v)!,
+      };
+      const g = editGroups[live.group];
+      const combined = g.edits.length > 1 || g.neighbours ? groupMarkdown(g, bothStrands) : undefined;
+      return { ...live, markdown: variantMarkdown(live, bothStrands, focus !== undefined, floorNote, combined) };
     });
     const message = rewritten.length ? `${rewritten.map((n) => `"${n}"`).join(', ')} changed in more than ${MAX_EDIT_OPERATIONS} bases: not compared base by base (TFBS: Reset reference makes the current text the reference)` : undefined;
-    return { ...base, variants, truncated, message };
+    return { ...base, variants, groups: editGroups, truncated, message };
+  }
+
+  /** Probabilities of each window pair; pairs seen before (same model, strands and bases) come from the cache. */
+  private async score(engine: InferenceEngine, strands: number, modelKey: number, pairs: WindowPair[]): Promise<Probabilities[]> {
+    const keys = pairs.map((w) => `${modelKey}\n${strands}\n${lettersOf(w.ref)}\n${lettersOf(w.alt)}`);
+    const missing = [...new Set(keys.filter((k) => !this.cache.has(k)))];
+    if (missing.length) {
+      const first = new Map(keys.map((k, i) => [k, i] as const).reverse());
+      const probs = await scoreWindowPairs(engine, strands, missing.map((k) => pairs[first.get(k)!]));
+      if (this.cache.size + missing.length > CACHE_ENTRIES) this.cache.clear();
+      missing.forEach((k, i) => this.cache.set(k, probs[i]));
+    }
+    return keys.map((k) => this.cache.get(k)!);
   }
 }
 
-export interface LiveVariantInput {
-  /** The reference record's codes. */
-  reference: Uint8Array;
-  /** 0-based offset of REF. */
-  start: number;
-  ref: Uint8Array;
-  alt: Uint8Array;
+const sameWindow = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((c, i) => c === b[i]);
+
+/** Whether an edit outside the group lies within the group's window (half a window either side of it). */
+function otherEditsReach(all: readonly FoundEdit[], group: readonly FoundEdit[], span: SequenceEdit, windowLength: number): boolean {
+  return all.some((v) => v.cur === group[0].cur && !group.includes(v) && v.a.refEnd > span.refStart - windowLength / 2 && v.a.refStart < span.refEnd + windowLength / 2);
 }
 
-/**
- * Reference and alternative windows for each variant (src/variants' geometry; a window hanging over a
- * record end is N-padded, as the editor's bins are), all in one engine call, strands averaged.
- */
-export async function scoreLiveVariants(engine: InferenceEngine, strands: number, variants: readonly LiveVariantInput[]): Promise<Probabilities[]> {
+/** Both windows of each pair in one engine call, strands averaged. */
+export async function scoreWindowPairs(engine: InferenceEngine, strands: number, pairs: readonly WindowPair[]): Promise<Probabilities[]> {
   const L = engine.inputLength;
   const T = engine.outputCount;
-  const n = variants.length * 2;
+  const n = pairs.length * 2;
   const size = L * CHANNEL_COUNT;
   const input = new Float32Array(n * strands * size);
-  const hasN: boolean[] = [];
-  variants.forEach((v, i) => {
-    const g = alleleGeometry(v.start + 1, v.ref.length, v.alt.length, L, DEFAULT_WINDOW_MODE);
-    const padded = new Uint8Array(g.needTo - g.needFrom).fill(UNKNOWN);
-    const from = Math.max(0, g.needFrom);
-    const to = Math.min(v.reference.length, g.needTo);
-    if (to > from) padded.set(v.reference.subarray(from, to), from - g.needFrom);
-    const w = buildWindows(g, v.ref, v.alt, padded, g.needFrom, L);
-    hasN.push(w.hasN);
+  pairs.forEach((w, i) => {
     oneHotWindow(w.ref, 0, L, input, 2 * i * size);
     oneHotWindow(w.alt, 0, L, input, (2 * i + 1) * size);
   });
@@ -161,19 +222,20 @@ export async function scoreLiveVariants(engine: InferenceEngine, strands: number
     if (strands === 2) for (let t = 0; t < T; t++) p[t] = (p[t] + out[(n + w) * T + t]) / 2;
     return p;
   };
-  return variants.map((_, i) => ({ ref: mean(2 * i), alt: mean(2 * i + 1), hasN: hasN[i] }));
+  return pairs.map((w, i) => ({ ref: mean(2 * i), alt: mean(2 * i + 1), hasN: w.hasN }));
 }
 
-function topEffects(p: Probabilities, experiments: readonly Experiment[], focus: readonly number[] | undefined, count: number): ExperimentEffect[] {
-  const candidates = focus ?? experiments.map((e) => e.index);
+function effectOf(p: Probabilities, experiments: readonly Experiment[], t: number): ExperimentEffect {
+  const e = effectScores(p.ref[t], p.alt[t]);
+  const x = experiments[t];
+  return { index: t, name: x?.name ?? `#${t}`, factor: x?.factor ?? `#${t}`, cell: x?.cell ?? '', ref: e.ref, alt: e.alt, diff: e.diff, logitDiff: e.logitDiff };
+}
+
+function topEffects(p: Probabilities, experiments: readonly Experiment[], candidates: readonly number[], count: number): ExperimentEffect[] {
   return [...candidates]
     .sort((a, b) => Math.abs(p.alt[b] - p.ref[b]) - Math.abs(p.alt[a] - p.ref[a]) || a - b)
     .slice(0, count)
-    .map((t) => {
-      const e = effectScores(p.ref[t], p.alt[t]);
-      const x = experiments[t];
-      return { index: t, name: x?.name ?? `#${t}`, factor: x?.factor ?? `#${t}`, cell: x?.cell ?? '', ref: e.ref, alt: e.alt, diff: e.diff, logitDiff: e.logitDiff };
-    });
+    .map((t) => effectOf(p, experiments, t));
 }
 
 function kindOf(ref: string, alt: string): VariantKind {
@@ -181,25 +243,6 @@ function kindOf(ref: string, alt: string): VariantKind {
   if (ref.length === 1 && alt.startsWith(ref)) return 'insertion';
   if (alt.length === 1 && ref.startsWith(alt)) return 'deletion';
   return 'complex';
-}
-
-const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-const shortAllele = (a: string): string => (a.length > 12 ? `${a.slice(0, 5)}…${a.slice(-5)} (${a.length} bp)` : a);
-
-export function variantMarkdown(v: Omit<LiveVariant, 'markdown'>, bothStrands: boolean, focused: boolean, floorNote?: string): string {
-  const lines = [
-    `**Edit in ${cell(v.recordName)}**: ${v.kind} at bp ${(v.start + 1).toLocaleString('en-US')} of the reference, \`${shortAllele(v.ref)}\` → \`${shortAllele(v.alt)}\``,
-    '',
-    `Effect against the reference (${focused ? 'focused experiments' : 'all experiments'}${floorNote ? `, ${floorNote}` : ''}, largest |Δp| first${bothStrands ? ', both strands averaged' : ', forward strand'}${v.hasN ? '; the window holds N' : ''}):`,
-    '',
-    '| factor | cell type | p ref | p edited | Δp | Δlogit | reliability |',
-    '|---|---|--:|--:|--:|--:|---|',
-    ...v.top.map((e) => `| ${cell(e.factor)} | ${cell(e.cell || '–')} | ${e.ref.toFixed(3)} | ${e.alt.toFixed(3)} | ${signed(e.diff, 3)} | ${signed(e.logitDiff, 2)} | ${e.grade ?? 'unmeasured'} |`),
-    '',
-    '_TFBS: Reset reference_ accepts the edits as the new reference.',
-  ];
-  return lines.join('\n');
 }
 
 /** Wires the requests and keeps each open document's reference (its text when opened). */

@@ -3,17 +3,24 @@
  * single RPC module pattern). The webview bundle (media/heatmap/) imports only types from here and
  * the palette; nothing that needs Node.
  */
+import type { HeatmapExportInfo } from './exportMetadata';
 import type { ExperimentInfo, ExplainResult, GenomicInterval, PackedAttributionRows } from './protocol';
+
+export type { HeatmapExportInfo } from './exportMetadata';
 
 export const HEATMAP_VIEW_TYPE = 'tfbsLens.heatmap';
 
 export type RowOrder = 'model' | 'factor' | 'cell' | 'max' | 'reliability';
 
+/** 'bins': one record's bins × experiments; 'records': a file's records × experiments (one window each). */
+export type HeatmapView = 'bins' | 'records';
+
 /** What the webview persists (vscode.setState) and restores after a window reload. */
 export interface HeatmapViewState {
-  /** Document and record shown. */
+  /** Document and record shown (no record: the records view). */
   uri?: string;
   record?: number;
+  mode?: HeatmapView;
   /** Experiment order: model output order, grouped by factor or by cell type, by max over the record, or by held-out ROC AUC. */
   order: RowOrder;
   /** Hide the experiments below the reliability floor (tfbsLens.minReliability). */
@@ -50,6 +57,8 @@ export type ToWebview =
       minReliability?: number;
       /** The model carries reliability data; false: every output is unmeasured. */
       reliabilityMeasured?: boolean;
+      /** Model, focus, threshold and floor, for the line exports carry. */
+      exportInfo?: HeatmapExportInfo;
     }
   | {
       type: 'record';
@@ -63,6 +72,20 @@ export type ToWebview =
       toBin: number;
       /** Bin to bring into view (from a hover link or the cursor). */
       focusBin?: number;
+      /** Scorable records in the document: more than one offers the records view. */
+      recordCount?: number;
+    }
+  | {
+      /** The records view: one column per record (the first MAX_HEATMAP_RECORDS of a larger file). */
+      type: 'records';
+      uri: string;
+      documentName: string;
+      version: number;
+      records: HeatmapRecordInfo[];
+      /** Scorable records in the document (more than shown when capped). */
+      totalRecords: number;
+      /** The record under the editor's cursor. */
+      focusRecord?: number;
     }
   | {
       type: 'matrix';
@@ -75,7 +98,20 @@ export type ToWebview =
       /** base64 uint16 little-endian, bin-major; see MATRIX_SCALE / MATRIX_MISSING in protocol.ts. */
       data: string;
     }
-  | { type: 'cursor'; bin: number | undefined }
+  | {
+      /** Records × experiments for some records: the records' centred windows (tfbs score --per-record). */
+      type: 'recordMatrix';
+      uri: string;
+      modelKey: number;
+      version: number;
+      /** Record indices, in the order of the data's columns (consecutive columns of the view). */
+      records: number[];
+      experimentCount: number;
+      /** base64 uint16 little-endian, record-major; MATRIX_MISSING where not scored yet. */
+      data: string;
+    }
+  /** The editor's cursor: its bin (bins view) or its record (records view). */
+  | { type: 'cursor'; bin: number | undefined; record?: number }
   | { type: 'empty'; message: string }
   | { type: 'state'; state: HeatmapViewState }
   /** The explained bins' per-base attribution for the strip under the matrix; undefined clears it. */
@@ -112,8 +148,12 @@ export type FromWebview =
   | { type: 'ready' }
   | { type: 'state'; state: HeatmapViewState }
   | { type: 'reveal'; bin: number }
-  | { type: 'exportPng'; dataUrl: string }
-  | { type: 'exportTsv'; experiments: number[] }
+  /** Records view: open this record's bins × experiments. */
+  | { type: 'showRecord'; record: number }
+  /** Bins view: back to the file's records × experiments. */
+  | { type: 'showRecords' }
+  | { type: 'exportPng'; dataUrl: string; view: HeatmapView }
+  | { type: 'exportTsv'; experiments: number[]; view: HeatmapView }
   | { type: 'log'; message: string };
 
 /** A short signature of a target list: count and a hash of the names. */

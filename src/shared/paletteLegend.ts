@@ -1,34 +1,37 @@
 /**
- * The editor's colour legend as a small SVG: one block per palette step from the threshold to 1, each
- * labelled with its lower bound, and 1 at the right end. The status bar's legend tooltip shows it; the
- * hover header can too (no `vscode` here). Solid colours: the decorations lay the same colours over the
- * editor's background at a step-dependent opacity (src/shared/palette.ts).
+ * The editor's colour steps as a small legend image for markdown (hovers): the six steps of
+ * src/shared/palette.ts from the threshold to 1, labelled at both ends. A base64 SVG data: URI, which
+ * VS Code renders in hovers without supportHtml (see sequenceLogo.ts).
  */
-import { BUCKET_COUNT, DECORATION_STEPS, bucketLowerBound } from './palette';
+import { BUCKET_COUNT, DECORATION_STEPS } from './palette';
 import { svgDataUri } from './sequenceLogo';
 
-const BLOCK_W = 34;
-const BLOCK_H = 14;
-const LABEL_H = 13;
-const PAD = 10;
+const SWATCH = 18;
+const HEIGHT = 14;
+const LABEL = 30;
 
-/** Lower bound of every step and 1 at the end, as the legend labels them: "0.50" … "0.92", "1". */
-export function legendTicks(threshold: number): string[] {
-  const ticks = DECORATION_STEPS.map((s) => bucketLowerBound(s.bucket, threshold).toFixed(2));
-  return [...ticks, '1'];
+/** "0.5" rather than "0.50"; at most two decimals. */
+function label(x: number): string {
+  return String(Math.round(x * 100) / 100);
 }
 
-export function paletteLegendSvg(threshold: number): string {
-  const width = PAD * 2 + BLOCK_W * BUCKET_COUNT;
-  const height = BLOCK_H + LABEL_H + 2;
-  const blocks = DECORATION_STEPS.map((s, k) => `<rect x="${PAD + k * BLOCK_W}" y="0" width="${BLOCK_W}" height="${BLOCK_H}" fill="${s.color}"/>`);
-  const labels = legendTicks(threshold).map(
-    (t, k) => `<text x="${PAD + k * BLOCK_W}" y="${BLOCK_H + LABEL_H}" text-anchor="middle" font-family="sans-serif" font-size="10" fill="#888888">${t}</text>`,
+/** The legend SVG: `from` at the left of the weakest step, 1 at the right of the strongest. */
+export function paletteLegendSvg(from: number): string {
+  const width = LABEL + BUCKET_COUNT * SWATCH + LABEL;
+  const rects = DECORATION_STEPS.map((s, k) => `<rect x="${LABEL + k * SWATCH}" y="1" width="${SWATCH}" height="${HEIGHT - 2}" fill="${s.color}"/>`).join('');
+  const text = (x: number, anchor: string, t: string): string =>
+    `<text x="${x}" y="${HEIGHT - 3}" font-family="sans-serif" font-size="10" fill="#888888" text-anchor="${anchor}">${t}</text>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEIGHT}" viewBox="0 0 ${width} ${HEIGHT}">` +
+    `<title>colour steps from ${label(from)} to 1</title>` +
+    text(LABEL - 3, 'end', label(from)) +
+    rects +
+    text(LABEL + BUCKET_COUNT * SWATCH + 3, 'start', '1') +
+    `</svg>`
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${blocks.join('')}${labels.join('')}</svg>`;
 }
 
-/** The legend as a `data:` image for markdown (hovers and tooltips render it without a network). */
-export function paletteLegendDataUri(threshold: number): string {
-  return svgDataUri(paletteLegendSvg(threshold));
+/** The legend as a markdown image. */
+export function paletteLegendMarkdown(from: number): string {
+  return `![colour steps from ${label(from)} to 1](${svgDataUri(paletteLegendSvg(from))})`;
 }

@@ -9,6 +9,7 @@
  * Positions and ranges are LSP's (0-based line, UTF-16 character).
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { ColourRule } from './binColour';
 import type { PackedLayout } from './layout';
 import type { TfbsSettings } from './settings';
 
@@ -156,7 +157,7 @@ export interface RecordLayout {
 export interface RecordBins {
   record: number;
   bins: number[];
-  /** Max over the focused experiments of the strand-averaged probability, rounded to 1e-4. */
+  /** The bin's colour value (tfbsLens.colourBy over the focused experiments above the floor; src/shared/binColour.ts), rounded to 1e-4. */
   max: number[];
 }
 
@@ -258,6 +259,36 @@ export interface BinMatrixResult {
 
 export const BinMatrixRequest = new RequestType<BinMatrixParams, BinMatrixResult | null, void>('tfbs/binMatrix');
 
+export interface RecordMatrixParams {
+  uri: string;
+  /** Record indices (unscorable ones are left out of the answer). */
+  records: number[];
+  /**
+   * 'cached': answer at once from what is cached (MATRIX_MISSING elsewhere); 'complete': score what
+   * is missing first, then answer (cancellable).
+   */
+  mode: 'cached' | 'complete';
+}
+
+/**
+ * Records × experiments: each record scored in one window centred on it, N-padded when shorter and
+ * centre-cropped when longer — the numbers of `tfbs score --per-record` (src/core/perRecord.ts).
+ */
+export interface RecordMatrixResult {
+  uri: string;
+  version: number;
+  modelKey: number;
+  /** The scorable records asked for, in the order asked; the data's rows. */
+  records: number[];
+  experimentCount: number;
+  /** base64 of little-endian uint16, records × experimentCount, record-major (as BinMatrixResult.data). */
+  data: string;
+  /** Records that have a result. */
+  scored: number;
+}
+
+export const RecordMatrixRequest = new RequestType<RecordMatrixParams, RecordMatrixResult | null, void>('tfbs/recordMatrix');
+
 export type ExportFormat = 'bed' | 'bedgraph' | 'tsv';
 
 export interface ExportParams {
@@ -274,6 +305,13 @@ export interface ExportParams {
   experiments?: number[];
   /** BED: bins at or above this probability; default: tfbsLens.threshold. */
   threshold?: number;
+  /**
+   * TSV only: one row per record, its centred window — the table `tfbs score --per-record` writes
+   * (record, length, window, then the experiments).
+   */
+  perRecord?: boolean;
+  /** TSV: `key=value` facts written as `##` lines first (model, focus, threshold of a heatmap export). */
+  facts?: Array<[string, string]>;
 }
 
 export interface ExportResult {
@@ -323,7 +361,10 @@ export interface ExplainParams {
   position: Position;
   /** Or a selection (≤ 1,000 bp of one record): the mean prediction of the bins it covers. */
   range?: Range;
-  /** Output indices; omitted: the focused experiments (a focus is required). */
+  /**
+   * Output indices; omitted: the experiments that set the bin's colour under tfbsLens.colourBy (for a
+   * selection, of the mean over its bins; src/shared/binColour.ts), so Explain's p is the colour's.
+   */
   experiments?: number[];
   /** Echoed in progress notifications, so a client can tell its runs apart. */
   token?: string;
@@ -372,6 +413,21 @@ export interface PackedAttributionRows {
   data: string;
 }
 
+/** How the explained experiments were chosen: those that set the bin's colour. */
+export interface ExplainColour {
+  rule: ColourRule;
+  threshold: number;
+  /** The colour value of the bin (of a selection: over the mean of its bins). */
+  value: number;
+  /** Mean p of the experiments explained: for `max` and `mean` the colour value itself. */
+  p: number;
+  /** Summarised experiments at or above the threshold, of how many (all factors). */
+  agreeing: number;
+  total: number;
+  /** The factor whose experiments set the colour. */
+  factor?: string;
+}
+
 export interface ExplainResult {
   uri: string;
   version: number;
@@ -399,6 +455,8 @@ export interface ExplainResult {
   sites: ExplainMotifMatch[];
   /** Per focused factor, the matrices scanned for it or why there are none (complete results). */
   factorMotifs?: ExplainFactorMotifs[];
+  /** Set when the request named no experiments: they are the ones that coloured the bin. */
+  colour?: ExplainColour;
   /** False in progress notifications. */
   complete: boolean;
   /** Served from the cache (same window content, model and experiments). */

@@ -7,6 +7,8 @@
  * Nothing here imports `vscode`: the server and the tests use it too.
  */
 
+import { COLOUR_RULES, ColourRule, DEFAULT_COLOUR_RULE } from './binColour';
+
 export type DeviceSetting = 'cpu' | 'cuda';
 export type PrecisionSetting = 'fp32' | 'int8';
 /** 0: the bin size the model was trained for. */
@@ -23,8 +25,10 @@ export interface TfbsSettings {
   binSize: BinSizeSetting;
   /** Average the forward strand with the reverse complement (twice the work). */
   reverseComplement: boolean;
-  /** Bins whose probability (max over the focused experiments) is below this are not coloured. */
+  /** Bins whose colour value (tfbsLens.colourBy over the focused experiments) is below this are not coloured. */
   threshold: number;
+  /** How a bin's colour summarises the focused experiments above the floor, per factor (src/shared/binColour.ts). */
+  colourBy: ColourRule;
   /** Experiments the colours and hovers summarise: indices, names, factors or cell types; empty: all. */
   focusedExperiments: string[];
   /**
@@ -51,6 +55,7 @@ export const DEFAULT_SETTINGS: Readonly<TfbsSettings> = Object.freeze({
   binSize: 0,
   reverseComplement: true,
   threshold: 0.5,
+  colourBy: DEFAULT_COLOUR_RULE,
   focusedExperiments: [],
   minReliability: 0.7,
   autoScore: true,
@@ -83,6 +88,7 @@ export function normaliseSettings(raw: unknown): TfbsSettings {
     binSize: r.binSize === 0 || r.binSize === 50 || r.binSize === 100 || r.binSize === 200 ? r.binSize : d.binSize,
     reverseComplement: bool(r.reverseComplement, d.reverseComplement),
     threshold: num(r.threshold, d.threshold, 0, 1),
+    colourBy: COLOUR_RULES.find((rule) => rule === r.colourBy) ?? d.colourBy,
     focusedExperiments: Array.isArray(r.focusedExperiments)
       ? r.focusedExperiments.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number').map(String)
       : [],

@@ -31,7 +31,7 @@ export async function readRegionCodes(fasta: string, entry: FaiEntry, start: num
     if (isGzip(fasta)) {
       const gzi = `${fasta}.gzi`;
       if (!existsSync(gzi)) {
-        throw new InputError(`a compressed FASTA is read by region only when bgzip-compressed with its .gzi index (${gzi} is missing): run "samtools faidx ${fasta}" on a bgzip file, or decompress it`, { file: fasta });
+        throw new InputError(`a compressed FASTA is read by region only when bgzip-compressed with its .gzi index (${gzi} is missing): run "tfbs index ${fasta}" (or samtools faidx) on a bgzip file, or decompress it`, { file: fasta });
       }
       reader = new BgzipIndexedFasta({ path: fasta, faiPath: `${fasta}.fai`, gziPath: gzi });
     }

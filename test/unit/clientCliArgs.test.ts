@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { promises as fs, readdirSync, readFileSync, statSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultOutput, formatOfOutput, planCliScore } from '../../src/client/cliArgs';
+import { defaultOutput, formatOfOutput, planCliScore, targetsForCli } from '../../src/client/cliArgs';
+import { experimentsFromNames, selectTargets } from '../../src/core/targets';
 import { normaliseSettings } from '../../src/shared/settings';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
@@ -71,4 +72,26 @@ test('a path with spaces, quotes and $() reaches the CLI as one argument, unexpa
   const r = runTfbs(plan.args, { timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(statSync(chosen).isFile());
+});
+
+test('a factor focus reaches the CLI as --targets CTCF, not its 99 output indices; a mixed focus as names and indices', async () => {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'default', 'model.json'), 'utf8')) as { targets: string[] };
+  const experiments = experimentsFromNames(manifest.targets);
+  const ctcf = selectTargets(experiments, ['CTCF']).indices;
+  assert.equal(ctcf.length, 99);
+  assert.deepEqual(targetsForCli(experiments, ctcf), ['CTCF']);
+  const settings = normaliseSettings({});
+  const plan = planCliScore('/d/x.fa', '/d/x.tfbs.bed', settings, { targets: targetsForCli(experiments, ctcf), count: ctcf.length });
+  assert.deepEqual(plan.args.slice(-2), ['--targets', 'CTCF']);
+  // Two factors, and one experiment of a third: the factors by name (as the model spells them), the single one by its index.
+  const rad21 = selectTargets(experiments, ['RAD21']).indices;
+  const focus = [...ctcf, ...rad21, 1].sort((a, b) => a - b);
+  assert.deepEqual(targetsForCli(experiments, focus), ['CTCF', 'Rad21', '1']);
+  // Whatever the list, the CLI resolves it to exactly the focused outputs.
+  for (const f of [ctcf, focus, [0, 5, 7], ctcf.slice(1)]) {
+    assert.deepEqual(selectTargets(experiments, targetsForCli(experiments, f)).indices, f);
+  }
+  // Part of a factor stays indices; everything in focus is no --targets at all.
+  assert.equal(targetsForCli(experiments, ctcf.slice(1)).length, 98);
+  assert.deepEqual(targetsForCli(experiments, experiments.map((e) => e.index)), []);
 });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { analyseDocument, recordLayout } from '../../src/server/documents';
 import { describeFindings, formatP, summariseFindings } from '../../src/client/findings';
 import { legendMarkdown, legendText } from '../../src/client/legend';
-import { legendTicks, paletteLegendSvg } from '../../src/shared/paletteLegend';
+import { paletteLegendSvg } from '../../src/shared/paletteLegend';
 import { DECORATION_STEPS } from '../../src/shared/palette';
 import { wrapFasta } from './serverHarness';
 
@@ -38,7 +38,7 @@ test('one record: bins ≥ threshold, the strongest p and where, the first stron
   assert.equal(f.firstStrong?.bin, 23);
   // Wrapped at 60: residue 4,600 is on sequence line 76 (document line 77), column 40.
   assert.deepEqual(f.firstStrong?.position, { line: 1 + Math.floor(4600 / 60), character: 4600 % 60 });
-  const d = describeFindings(f, 0.5, 'CTCF');
+  const d = describeFindings(f, 0.5, 'CTCF', 'max');
   assert.equal(d.text, '$(pass) 2 bins ≥ 0.5 · strongest p = 0.934 at chr1:1,008,001');
   assert.ok(d.details.some((l) => l.startsWith('Strongest: p = 0.934 at chr1:1,008,001-1,008,200 (line ')), d.details.join('\n'));
   assert.equal(d.target?.bin, 40);
@@ -51,7 +51,7 @@ test('no bin passes: "no bin ≥ 0.5; strongest p = 0.310 at …" with the stron
   const f = summariseFindings({ ...s, threshold: 0.5, complete: true });
   assert.equal(f.passingBins, 0);
   assert.equal(f.firstStrong, undefined);
-  const d = describeFindings(f, 0.5, '');
+  const d = describeFindings(f, 0.5, '', 'max');
   assert.equal(d.text, '$(circle-slash) no bin ≥ 0.5; strongest p = 0.310 at chr1:1,401');
   assert.equal(d.target?.bin, 7);
   assert.deepEqual(d.target?.position, { line: 1 + Math.floor(1400 / 80), character: 1400 % 80 });
@@ -60,7 +60,7 @@ test('no bin passes: "no bin ≥ 0.5; strongest p = 0.310 at …" with the stron
 
 test('every value 0 (the focus is below the reliability floor): no strongest bin, said in the tooltip', () => {
   const s = scored(wrapFasta('x', seq(1000)), () => 0);
-  const d = describeFindings(summariseFindings({ ...s, threshold: 0.5, complete: true }), 0.5, 'REST');
+  const d = describeFindings(summariseFindings({ ...s, threshold: 0.5, complete: true }), 0.5, 'REST', 'max');
   assert.equal(d.text, '$(circle-slash) no bin ≥ 0.5');
   assert.equal(d.target, undefined);
   assert.ok(d.details.some((l) => /reliability floor/.test(l)));
@@ -77,13 +77,13 @@ test('several records: counted over records, the strongest over records, named b
   assert.equal(f.firstStrong?.where, 'b:1-200');
   // Record b's header is on line 8 (a: header + 7 lines of 60 residues), its sequence from line 9.
   assert.deepEqual(f.firstStrong?.position, { line: 9, character: 0 });
-  assert.equal(describeFindings(f, 0.5, '').text, '$(pass) 2 of 4 records ≥ 0.5 (3 bins) · strongest p = 0.970 at d:201');
-  assert.ok(describeFindings(f, 0.5, '').details.includes('3 bins with p ≥ 0.5 in 2 of 4 records'));
+  assert.equal(describeFindings(f, 0.5, '', 'max').text, '$(pass) 2 of 4 records ≥ 0.5 (3 bins) · strongest p = 0.970 at d:201');
+  assert.ok(describeFindings(f, 0.5, '', 'max').details.includes('3 bins with p ≥ 0.5 in 2 of 4 records'));
   // One bin per passing record (a file of peaks): the records say it all.
   const peaks = summariseFindings({ ...scored(text, (r, b) => (b === 0 && r % 2 ? 0.8 : 0.1)), threshold: 0.5, complete: true });
-  assert.equal(describeFindings(peaks, 0.5, '').text, '$(pass) 2 of 4 records ≥ 0.5 · strongest p = 0.800 at b:1');
+  assert.equal(describeFindings(peaks, 0.5, '', 'max').text, '$(pass) 2 of 4 records ≥ 0.5 · strongest p = 0.800 at b:1');
   const none = summariseFindings({ ...scored(text, () => 0.2), threshold: 0.5, complete: true });
-  assert.match(describeFindings(none, 0.5, '').text, /^\$\(circle-slash\) no bin ≥ 0\.5; strongest p = 0\.200 at a:1$/);
+  assert.match(describeFindings(none, 0.5, '', 'max').text, /^\$\(circle-slash\) no bin ≥ 0\.5; strongest p = 0\.200 at a:1$/);
 });
 
 test('while scoring: "(so far)", and the first strong site only once no unscored bin lies before it', () => {
@@ -93,16 +93,16 @@ test('while scoring: "(so far)", and the first strong site only once no unscored
   assert.equal(early.complete, false);
   assert.equal(early.firstStrong, undefined);
   assert.equal(early.strongest?.bin, 9);
-  assert.match(describeFindings(early, 0.5, '').text, /^\$\(pass\) 2 bins ≥ 0\.5 · strongest p = 0\.900 at r:1,801 \(so far\)$/);
+  assert.match(describeFindings(early, 0.5, '', 'max').text, /^\$\(pass\) 2 bins ≥ 0\.5 · strongest p = 0\.900 at r:1,801 \(so far\)$/);
   // Only bins after it unknown: bin 3 is the first whatever they hold.
   const later = summariseFindings({ ...scored(wrapFasta('r', seq(2000)), (_r, b) => (b > 5 ? NaN : p(b))), threshold: 0.5, complete: false });
   assert.equal(later.firstStrong?.bin, 3);
   // Scoring is over (autoScore off: bins off screen stay unknown): the first known one counts.
   const done = summariseFindings({ ...scored(wrapFasta('r', seq(2000)), (_r, b) => (b === 1 ? NaN : p(b))), threshold: 0.5, complete: true });
   assert.equal(done.firstStrong?.bin, 3);
-  assert.doesNotMatch(describeFindings(done, 0.5, '').text, /so far/);
+  assert.doesNotMatch(describeFindings(done, 0.5, '', 'max').text, /so far/);
   // Nothing scored: no text (the item is hidden).
-  assert.equal(describeFindings(summariseFindings({ ...scored(wrapFasta('r', seq(2000)), () => NaN), threshold: 0.5, complete: false }), 0.5, '').text, '');
+  assert.equal(describeFindings(summariseFindings({ ...scored(wrapFasta('r', seq(2000)), () => NaN), threshold: 0.5, complete: false }), 0.5, '', 'max').text, '');
 });
 
 test('a selection: only the bins it covers count', () => {
@@ -132,17 +132,27 @@ test('p is never rounded up across the threshold', () => {
   assert.equal(formatP(0.3104, 0.5), '0.310');
 });
 
-test('legend: the threshold in the status text, "colours hidden" when they are, the palette from the threshold to 1', () => {
-  assert.equal(legendText(0.5, true), '$(symbol-color) p ≥ 0.5');
-  assert.equal(legendText(0.5, false), '$(eye-closed) colours hidden');
-  assert.deepEqual(legendTicks(0.5), ['0.50', '0.58', '0.67', '0.75', '0.83', '0.92', '1']);
-  assert.deepEqual(legendTicks(0.2)[0], '0.20');
-  const svg = paletteLegendSvg(0.5);
+test('the words follow tfbsLens.colourBy: "strongest mean p", "share ≥ 0.5"', () => {
+  const s = scored(wrapFasta('chr1', seq(2000), 80), (_r, b) => (b === 7 ? 0.31 : 0.02));
+  const f = summariseFindings({ ...s, threshold: 0.5, complete: true });
+  assert.equal(describeFindings(f, 0.5, '', 'mean').text, '$(circle-slash) no bin ≥ 0.5; strongest mean p = 0.310 at chr1:1,401');
+  assert.equal(describeFindings(f, 0.5, '', 'fraction').text, '$(circle-slash) no bin ≥ 0.5; strongest share ≥ 0.5 = 0.310 at chr1:1,401');
+  assert.ok(describeFindings(f, 0.5, '', 'mean').details.includes('No bin with mean p ≥ 0.5'));
+});
+
+test('legend: the rule and threshold in the status text, "colours hidden" when they are, the colour steps from the threshold to 1', () => {
+  assert.equal(legendText('mean', 0.5, true), '$(symbol-color) mean p ≥ 0.5');
+  assert.equal(legendText('max', 0.3, true), '$(symbol-color) p ≥ 0.3');
+  assert.equal(legendText('fraction', 0.5, true), '$(symbol-color) share ≥ 0.5');
+  assert.equal(legendText('mean', 0.5, false), '$(eye-closed) colours hidden');
+  const md = legendMarkdown('mean', 0.3, 'CTCF', true);
+  const image = /!\[[^\]]*\]\(data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)\)/.exec(md);
+  assert.ok(image, md);
+  // The hover header's image: every colour step, from the threshold to 1.
+  const svg = Buffer.from(image[1], 'base64').toString('ascii');
+  assert.equal(svg, paletteLegendSvg(0.3));
   for (const step of DECORATION_STEPS) assert.ok(svg.includes(`fill="${step.color}"`), `the swatch has ${step.color}`);
-  const md = legendMarkdown(0.3, 'CTCF', true);
-  assert.match(md, /!\[Colour legend: from 0\.3 to 1\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\)/);
-  assert.match(md, /focus: CTCF/);
-  const decoded = Buffer.from(/base64,([A-Za-z0-9+/=]+)/.exec(md)![1], 'base64').toString('ascii');
-  assert.equal(decoded, paletteLegendSvg(0.3));
-  assert.match(legendMarkdown(0.5, '', false), /hidden/);
+  assert.match(md, /colour = mean p of the factor's experiments, from 0\.3 to 1/);
+  assert.match(md, /Focus: CTCF\./);
+  assert.match(legendMarkdown('mean', 0.5, '', false), /hidden/);
 });

@@ -5,7 +5,7 @@
  * on in a trusted one; the lenses carry the command and arguments their clicks need; the reference
  * sent to the server is the committed text, not the working copy.
  */
-import { callsTo, fake, fakeDocument, FakeDocument, resetFakeVscode } from './fakeVscode';
+import { callsTo, fake, fakeDocument, FakeDocument, QuickPickItemKind, resetFakeVscode } from './fakeVscode';
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import childProcess = require('child_process');
@@ -13,9 +13,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EventEmitter } from './fakeVscode';
-import { BinScoresParams, LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../../src/shared/protocol';
+import { BinScoresParams, EditGroup, LiveVariant, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../../src/shared/protocol';
 import { packLayout } from '../../src/shared/layout';
-import { lensTitle, registerVariantEffects, RESET_REFERENCE_COMMAND } from '../../src/client/variantEffect';
+import { lensTitle, registerVariantEffects, RESET_REFERENCE_COMMAND, SHOW_EDIT_EFFECTS_COMMAND } from '../../src/client/variantEffect';
 import { scoreWithCli } from '../../src/client/largeFiles';
 import { TrainingCommand } from '../../src/client/training';
 import { ExplainController, EXPLAIN_COMMAND } from '../../src/client/explain';
@@ -195,7 +195,10 @@ test('training: refused in Restricted Mode with an offer to manage trust; in a t
   assert.equal((picks[0][1] as { title: string }).title, 'Train model: training data');
 });
 
-const variant = (line: number, from: number, to: number, ref: string, alt: string): LiveVariant => ({
+const ctcf = { index: 3, name: 'GM12878|CTCF|None', factor: 'CTCF', cell: 'GM12878', ref: 0.81, alt: 0.12, diff: -0.69, logitDiff: -3.4 };
+const headline = { members: [3], selection: 'reference' as const, ref: 0.81, alt: 0.12, diff: -0.69, text: 'CTCF (1 experiment): p 0.810 → 0.120 (Δp −0.690)', short: 'CTCF ▼ p 0.810 → 0.120' };
+const range = (line: number, from: number, to: number) => ({ start: { line, character: from }, end: { line, character: to } });
+const variant = (line: number, from: number, to: number, ref: string, alt: string, group: number): LiveVariant => ({
   record: 0,
   recordName: 'r',
   start: 100,
@@ -203,34 +206,46 @@ const variant = (line: number, from: number, to: number, ref: string, alt: strin
   kind: ref.length === alt.length ? 'substitution' : 'deletion',
   ref,
   alt,
-  range: { start: { line, character: from }, end: { line, character: to } },
-  top: [{ index: 3, name: 'GM12878|CTCF|None', factor: 'CTCF', cell: 'GM12878', ref: 0.81, alt: 0.12, diff: -0.69, logitDiff: -3.4 }],
+  range: range(line, from, to),
+  top: [ctcf],
+  strongest: [ctcf],
+  headline,
+  marks: [{ kind: 'changed', range: range(line, from, to) }],
+  group,
   markdown: 'details',
 });
-const answer = (variants: LiveVariant[]): VariantEffectResult => ({ uri: 'x', version: 1, modelKey: 1, variants, truncated: false });
+const group = (edits: number[], line: number, from: number, to: number): EditGroup => ({
+  record: 0, recordName: 'r', range: range(line, from, to), start: 100, ref: 'A', alt: 'G', edits, hasN: false, neighbours: false, headline, strongest: [ctcf], top: [ctcf],
+});
+const answer = (variants: LiveVariant[], groups: EditGroup[] = []): VariantEffectResult => ({ uri: 'x', version: 1, modelKey: 1, variants, groups, truncated: false });
 
-test('live variant effect lenses: one per edit at its range, titled with its effect, and a Reset reference lens on the first edit\'s line', async () => {
-  const variants = [variant(3, 7, 8, 'A', 'G'), variant(5, 0, 2, 'ACG', 'A')];
-  const client = fakeClient(answer(variants));
+test('live variant effect lenses: one per group of edits, short, opening the list of edit effects; a Reset reference lens on the first edit\'s line', async () => {
+  const variants = [variant(3, 7, 8, 'A', 'G', 0), variant(3, 20, 21, 'C', 'T', 0), variant(9, 0, 2, 'ACG', 'A', 1)];
+  const groups = [group([0, 1], 3, 7, 21), group([2], 9, 0, 2)];
+  const client = fakeClient(answer(variants, groups));
   registerVariantEffects(fakeCtx(client));
   assert.equal(fake.codeLensProviders.length, 1);
   const doc = fakeDocument('/w/a.fa', '');
-  const lenses = (await fake.codeLensProviders[0].provideCodeLenses(doc, {})) as Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; command: { title: string; command: string; arguments?: unknown[] } }>;
+  const lenses = (await fake.codeLensProviders[0].provideCodeLenses(doc, {})) as Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; command: { title: string; command: string; tooltip?: string; arguments?: unknown[] } }>;
   assert.deepEqual(client.sent, [{ method: VariantEffectRequest.method, params: { uri: doc.uri.toString() } }]);
-  assert.equal(lenses.length, 3);
-  for (const [i, v] of variants.entries()) {
+  assert.equal(lenses.length, 3, 'two groups and Reset reference');
+  for (const [i, g] of groups.entries()) {
     const { start, end } = lenses[i].range;
-    assert.deepEqual({ start: { ...start }, end: { ...end } }, v.range);
-    assert.equal(lenses[i].command.title, lensTitle(v));
-    assert.equal(lenses[i].command.command, '');
+    assert.deepEqual({ start: { ...start }, end: { ...end } }, g.range);
+    assert.equal(lenses[i].command.title, lensTitle(g));
+    assert.equal(lenses[i].command.command, SHOW_EDIT_EFFECTS_COMMAND);
+    assert.deepEqual(lenses[i].command.arguments, [doc.uri, i]);
+    assert.equal(lenses[i].command.tooltip, headline.text, 'the full sentence in the tooltip');
   }
-  assert.match(lenses[0].command.title, /^TFBS edit: substitution A→G · CTCF \(GM12878\) p 0\.810→0\.120 Δp −0\.690 Δlogit −3\.40$/);
+  assert.equal(lenses[0].command.title, 'TFBS · 2 edits: CTCF ▼ p 0.810 → 0.120');
+  assert.equal(lenses[1].command.title, 'TFBS: CTCF ▼ p 0.810 → 0.120');
   const reset = lenses[2];
   assert.deepEqual([reset.range.start.line, reset.range.start.character], [3, 0]);
-  assert.equal(reset.command.title, 'Reset reference (2 edits)');
+  assert.equal(reset.command.title, 'Reset reference (3 edits)');
   assert.equal(reset.command.command, RESET_REFERENCE_COMMAND);
   assert.deepEqual(reset.command.arguments, [doc.uri]);
   assert.ok(fake.commands.has(RESET_REFERENCE_COMMAND), 'the lens\'s command is registered');
+  assert.ok(fake.commands.has(SHOW_EDIT_EFFECTS_COMMAND), 'the lens\'s command is registered');
 
   // No edits: no lenses; a document of another language: not even a request.
   const none = fakeClient(answer([]));
@@ -239,6 +254,31 @@ test('live variant effect lenses: one per edit at its range, titled with its eff
   assert.deepEqual(await fake.codeLensProviders[0].provideCodeLenses(doc, {}), []);
   assert.deepEqual(await fake.codeLensProviders[0].provideCodeLenses(fakeDocument('/w/a.txt', '', 'plaintext'), {}), []);
   assert.equal(none.sent.length, 1);
+});
+
+test('Show edit effects: each group\'s combined effect (when it has several edits) and every edit alone, the clicked group first', async () => {
+  resetFakeVscode();
+  const variants = [variant(3, 7, 8, 'A', 'G', 0), variant(3, 20, 21, 'C', 'T', 0), variant(9, 0, 2, 'ACG', 'A', 1)];
+  const alone = { ...headline, text: 'CTCF (1 experiment): p 0.810 → 0.500 (Δp −0.310)', short: 'CTCF ▼ p 0.810 → 0.500' };
+  variants[2] = { ...variants[2], headline: alone };
+  const groups = [group([0, 1], 3, 7, 21), { ...group([2], 9, 0, 2), start: 400, headline: alone }];
+  const client = fakeClient(answer(variants, groups));
+  registerVariantEffects(fakeCtx(client));
+  const doc = fakeDocument('/w/a.fa', '');
+  fake.documents.push(doc);
+  await fake.commands.get(SHOW_EDIT_EFFECTS_COMMAND)!(doc.uri, 1);
+  const [[items, options]] = callsTo('showQuickPick') as Array<[Array<{ label: string; description?: string; detail?: string; kind?: number }>, { title: string }]>;
+  assert.equal(options.title, 'TFBS: effect of the edits against the reference');
+  assert.deepEqual(items.map((i) => [i.kind === QuickPickItemKind.Separator ? 'separator' : 'item', i.label, i.description ?? '']), [
+    ['separator', 'r, bp 401', ''],
+    ['item', '$(edit) deletion ACG→A at bp 101 (r)', 'CTCF ▼ p 0.810 → 0.500'],
+    ['separator', 'r, bp 101', ''],
+    ['item', '$(layers) all 2 edits combined', 'CTCF ▼ p 0.810 → 0.120'],
+    ['item', '$(edit) substitution A→G at bp 101 (r)', 'CTCF ▼ p 0.810 → 0.120'],
+    ['item', '$(edit) substitution C→T at bp 101 (r)', 'CTCF ▼ p 0.810 → 0.120'],
+  ]);
+  assert.equal(items[1].detail, `alone: ${alone.text}`);
+  assert.equal(items[3].detail, headline.text);
 });
 
 test('Explain bin lenses: on the line of each strong bin (halfway from the threshold to 1), once a line, with the explain command and its position', () => {

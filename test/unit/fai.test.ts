@@ -9,6 +9,7 @@ import { buildFai, formatFai, readFai, readFaiRegion } from '../../src/core/fai'
 import { codesFromString } from '../../src/core/encoding';
 import { InputError } from '../../src/core/errors';
 import { runTfbs } from '../fixtures/cli';
+import { readRegionText } from '../../src/tracks/regionReader';
 
 const work = require('fs').mkdtempSync(path.join(os.tmpdir(), 'tfbs-fai-'));
 after(() => fs.rm(work, { recursive: true, force: true }));
@@ -101,7 +102,7 @@ test('tfbs index: gzip refused with a clear message; a blank line inside a recor
   await fs.writeFile(gz, gzipSync('>a\nACGT\n'));
   const r = runTfbs(['index', gz], { timeoutMs: 30_000 });
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /x\.fa\.gz: this FASTA is gzip-compressed; a \.fai index needs the plain text \(gunzip it first/);
+  assert.match(r.stderr, /x\.fa\.gz: this FASTA is gzip-compressed but not with bgzip, so no index can read it by region: recompress it with "bgzip"/);
   await assert.rejects(fs.stat(`${gz}.fai`));
   const blank = await fasta('>chr1\nACGT\nACGT\n\nACGT\n');
   const b = runTfbs(['index', blank], { timeoutMs: 30_000 });
@@ -115,4 +116,25 @@ test('tfbs index: gzip refused with a clear message; a blank line inside a recor
   assert.match(d.stderr, /warning: .*record name "a" repeats/);
   assert.equal(await fs.readFile(`${dup}.fai`, 'utf8'), 'a\t2\t3\t2\t3\n');
   assert.equal((await readFai(`${dup}.fai`)).get('a')!.length, 2);
+});
+
+test('tfbs index on a bgzip FASTA writes the .fai and .gzi samtools faidx writes, and regions read through them', async () => {
+  // Several blocks (bgzip cuts every 64 KiB) and lines of two widths in two records.
+  const text = '>chr1 first\n' + 'ACGTTGCAAC'.repeat(12_000).replace(/(.{60})/g, '$1\n') + '\n>chr2\n' + 'GGGCCCAATT'.repeat(9_000).replace(/(.{70})/g, '$1\n') + '\n';
+  const plain = await fasta(text);
+  const gz = `${plain}.gz`;
+  execFileSync('bgzip', ['-c', plain], { stdio: ['ignore', require('fs').openSync(gz, 'w'), 'inherit'] });
+  const r = runTfbs(['index', gz], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /indexed 2 records \(210,000 bp\) → .*\.fa\.gz\.fai and .*\.fa\.gz\.gzi/);
+  const ours = { fai: await fs.readFile(`${gz}.fai`, 'utf8'), gzi: await fs.readFile(`${gz}.gzi`) };
+  assert.equal(ours.fai, formatFai(await buildFai(plain)), 'the .fai of the text');
+  const copy = `${plain}.copy.fa.gz`;
+  await fs.copyFile(gz, copy);
+  assert.ok(samtoolsFai(copy) !== undefined, 'samtools faidx indexes the bgzip copy');
+  assert.equal(ours.fai, await fs.readFile(`${copy}.fai`, 'utf8'));
+  assert.deepEqual(ours.gzi, await fs.readFile(`${copy}.gzi`), 'the .gzi is samtools\'');
+  const entries = await readFai(`${gz}.fai`);
+  const region = await readRegionText(gz, entries.get('chr2')!, 65_530, 65_600);
+  assert.equal(region, 'GGGCCCAATT'.repeat(9_000).slice(65_530, 65_600));
 });

@@ -117,6 +117,9 @@ export const fake = {
   activeTab: undefined as { input: unknown } | undefined,
   statSize: new Map<string, number>(),
   onDidOpenTextDocument: new EventEmitter<FakeDocument>(),
+  onDidChangeTextDocument: new EventEmitter<{ document: FakeDocument; contentChanges: unknown[] }>(),
+  /** Bytes `workspace.fs.readFile` answers, by path. */
+  fileBytes: new Map<string, Uint8Array>(),
   onDidChangeTabs: new EventEmitter<void>(),
   /** The opened folders and .code-workspace file (none: an empty window). */
   workspaceFolders: undefined as Array<{ uri: Uri }> | undefined,
@@ -137,6 +140,8 @@ export function resetFakeVscode(): void {
   fake.activeTab = undefined;
   fake.statSize.clear();
   fake.onDidOpenTextDocument = new EventEmitter<FakeDocument>();
+  fake.onDidChangeTextDocument = new EventEmitter<{ document: FakeDocument; contentChanges: unknown[] }>();
+  fake.fileBytes.clear();
   fake.onDidChangeTabs = new EventEmitter<void>();
   fake.workspaceFolders = undefined;
   fake.workspaceFile = undefined;
@@ -204,13 +209,17 @@ const api: Record<string, unknown> = {
     },
     onDidOpenTextDocument: (l: Listener<FakeDocument>) => fake.onDidOpenTextDocument.event(l),
     onDidCloseTextDocument: noEvent,
-    onDidChangeTextDocument: noEvent,
+    onDidChangeTextDocument: (l: Listener<{ document: FakeDocument; contentChanges: unknown[] }>) => fake.onDidChangeTextDocument.event(l),
     onDidChangeConfiguration: noEvent,
     getConfiguration: () => configuration(),
     fs: {
       stat: (uri: Uri) => {
         const size = fake.statSize.get(uri.fsPath);
         return size === undefined ? Promise.reject(new Error('ENOENT')) : Promise.resolve({ size });
+      },
+      readFile: (uri: Uri) => {
+        const bytes = fake.fileBytes.get(uri.fsPath);
+        return bytes === undefined ? Promise.reject(new Error('ENOENT')) : Promise.resolve(bytes);
       },
     },
   },

@@ -9,13 +9,10 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseFastaText } from '../../src/core/fasta';
-import { loadModelPackage } from '../../src/core/modelPackage';
-import { allBins, scoreBins } from '../../src/core/scoring';
-import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { importModel } from '../../src/import/index';
 import { repoRoot } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
+import { referenceScores } from './serverReference';
 
 let work: string;
 let region: string;
@@ -30,24 +27,6 @@ before(async () => {
 after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
-
-async function referenceMax(modelDir: string, sequence: string, binSize: number): Promise<number[]> {
-  const engine = await openOnnxEngine(await loadModelPackage(modelDir), { threads: 1 });
-  try {
-    const record = parseFastaText(`>x\n${sequence}\n`).records[0];
-    const out: number[] = [];
-    await scoreBins(engine, record.codes, allBins(record.length, binSize), { binSize, reverseComplement: true }, (block) => {
-      for (let i = 0; i < block.bins.length; i++) {
-        let m = 0;
-        for (let e = 0; e < block.targets; e++) m = Math.max(m, block.mean[i * block.targets + e]);
-        out[block.bins[i]] = m;
-      }
-    });
-    return out;
-  } finally {
-    await engine.dispose();
-  }
-}
 
 for (const [label, file, binSize, targets] of [
   ['the seed notebook architecture', 'fixtures/seed_keras2.h5', 200, 'deepsea'],
@@ -67,7 +46,8 @@ for (const [label, file, binSize, targets] of [
       assert.equal(idle.total, 6000 / binSize);
       assert.equal(idle.scored, idle.total);
       const got = h.values(uri, 0);
-      const want = await referenceMax(modelDir, region, binSize);
+      // The colour values the server sends (the default rule over every output), from the core scorer.
+      const want = (await referenceScores(modelDir, region, { binSize })).colour;
       assert.equal(got.length, want.length);
       for (let b = 0; b < want.length; b++) assert.ok(Math.abs(got[b] - want[b]) < 1e-4, `bin ${b}: ${got[b]} vs ${want[b]}`);
     } finally {

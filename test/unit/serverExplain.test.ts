@@ -16,7 +16,7 @@ import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { ExplainProgressNotification, ExplainRequest, ExplainResult } from '../../src/shared/protocol';
 import { unpackAttributionRow } from '../../src/shared/attributionStrip';
 import { explainLogoMarkdown } from '../../src/shared/sequenceLogo';
-import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
+import { DANQ_TINY, deepseaTargets, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
 import { randomDna } from '../fixtures/sequences';
 
@@ -65,8 +65,21 @@ after(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-test('without a focus the request is refused with a message that says what to do', async () => {
-  await assert.rejects(h.conn.sendRequest(ExplainRequest, { uri, position: { line: 3, character: 5 } }), /focus a factor first/);
+test('without a focus it explains the experiments that set the bin\'s colour, and reports the colour\'s p', async () => {
+  // Line 3 holds record offsets 120..179: bin 0. The default rule: the factor that scores highest, all its experiments.
+  const r = await h.conn.sendRequest(ExplainRequest, { uri, position: { line: 3, character: 5 } });
+  assert.deepEqual(r.bins, [0]);
+  assert.ok(r.colour, 'the colour that chose the experiments');
+  assert.equal(r.colour.rule, 'mean');
+  assert.equal(r.colour.total, DANQ_TINY.outputs, 'the tiny model\'s outputs, all unmeasured: all summarised');
+  assert.ok(r.experiments.length >= 1);
+  const meanP = r.pRef.reduce((a, b) => a + b, 0) / r.pRef.length;
+  assert.ok(Math.abs(meanP - r.colour.p) < 1e-4 && Math.abs(r.colour.p - r.colour.value) < 1e-4, JSON.stringify(r.colour));
+  const names = deepseaTargets();
+  assert.ok(r.experiments.every((e) => names[e].split('|')[1] === r.colour!.factor), `${r.experiments} are ${r.colour.factor}'s`);
+  // The value the server sent for the bin (what colours it) is the same number.
+  await h.waitFor(() => !Number.isNaN(h.values(uri, 0)[0]), 'the bin\'s value');
+  assert.ok(Math.abs(h.values(uri, 0)[0] - r.colour.value) < 1e-4, `${h.values(uri, 0)[0]} vs ${r.colour.value}`);
 });
 
 test('explains the bin under the cursor: the core ISM\'s attribution, progressively, then cached by content; the planted CTCF site is found', async () => {

@@ -57,7 +57,7 @@ test('the server killed mid-scoring: a fresh one, given the document again, scor
   await second.open(uri, text);
   const idle = await second.idle(uri);
   assert.equal(idle.scored, idle.total);
-  assert.equal(sameValues(second.values(uri, 0), (await referenceScores(modelDir, region)).max, 'after the restart'), undefined);
+  assert.equal(sameValues(second.values(uri, 0), (await referenceScores(modelDir, region)).colour, 'after the restart'), undefined);
 });
 
 test('the model directory replaced while in use: the loaded network goes on; a reload takes the new one, nothing of the old one is left', async () => {
@@ -76,7 +76,7 @@ test('the model directory replaced while in use: the loaded network goes on; a r
   await fs.rm(modelDir, { recursive: true, force: true });
   await fs.rename(staged, modelDir);
   await h.idle(uri);
-  assert.equal(sameValues(h.values(uri, 0), refOld.max, 'with the model loaded before the replacement'), undefined);
+  assert.equal(sameValues(h.values(uri, 0), refOld.colour, 'with the model loaded before the replacement'), undefined);
 
   // A reload (any model setting) reads the folder again.
   await h.configure({ threads: 2 });
@@ -86,7 +86,7 @@ test('the model directory replaced while in use: the loaded network goes on; a r
   const idle = await h.idle(uri);
   assert.equal(idle.scored, idle.total);
   const refNew = await referenceScores(modelDir, region);
-  assert.equal(sameValues(h.values(uri, 0), refNew.max, 'after the reload'), undefined);
+  assert.equal(sameValues(h.values(uri, 0), refNew.colour, 'after the reload'), undefined);
   const m = await h.conn.sendRequest(BinMatrixRequest, { uri, record: 0, fromBin: 0, toBin: refNew.max.length, schedule: false });
   assert.ok(m);
   assert.equal(matrixMismatch(m, refNew), undefined);

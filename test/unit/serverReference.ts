@@ -7,6 +7,7 @@ import { parseFastaText } from '../../src/core/fasta';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { allBins, scoreBins } from '../../src/core/scoring';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { ColourRule, DEFAULT_COLOUR_RULE, binColourValue, groupByFactor } from '../../src/shared/binColour';
 import { MATRIX_MISSING, MATRIX_SCALE, BinMatrixResult } from '../../src/shared/protocol';
 
 export interface ReferenceScores {
@@ -15,12 +16,14 @@ export interface ReferenceScores {
   mean: Float32Array[];
   /** Per bin, the max over `focus` (all experiments when undefined) of `mean`. */
   max: number[];
+  /** Per bin, the colour value the server sends (`colourBy`, default the default rule) over `focus`, grouped by factor. */
+  colour: number[];
 }
 
 export async function referenceScores(
   modelDir: string,
   sequence: string,
-  opts: { reverseComplement?: boolean; binSize?: number; focus?: readonly number[] } = {},
+  opts: { reverseComplement?: boolean; binSize?: number; focus?: readonly number[]; colourBy?: ColourRule; threshold?: number } = {},
 ): Promise<ReferenceScores> {
   const pkg = await loadModelPackage(modelDir);
   const engine = await openOnnxEngine(pkg, { threads: 1 });
@@ -29,6 +32,8 @@ export async function referenceScores(
     const record = parseFastaText(`>x\n${sequence}\n`).records[0];
     const mean: Float32Array[] = [];
     const max: number[] = [];
+    const colour: number[] = [];
+    const groups = groupByFactor(opts.focus ?? pkg.experiments.map((e) => e.index), (e) => pkg.experiments[e].factor);
     let targets = 0;
     await scoreBins(engine, record.codes, allBins(record.length, binSize), { binSize, reverseComplement: opts.reverseComplement ?? true }, (block) => {
       targets = block.targets;
@@ -38,9 +43,10 @@ export async function referenceScores(
         let m = 0;
         for (const e of opts.focus ?? row.keys()) m = Math.max(m, row[e]);
         max[block.bins[i]] = m;
+        colour[block.bins[i]] = binColourValue(opts.colourBy ?? DEFAULT_COLOUR_RULE, (e) => row[e], groups, opts.threshold ?? 0.5);
       }
     });
-    return { targets, mean, max };
+    return { targets, mean, max, colour };
   } finally {
     await engine.dispose();
   }

@@ -11,6 +11,8 @@ import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RankingMeasure, mergeReliability, writeReliability } from '../../src/core/reliability';
+import { Experiment, experimentsFromNames } from '../../src/core/targets';
+import { DEFAULT_COLOUR_RULE, binColourValue, groupByFactor } from '../../src/shared/binColour';
 import { ExperimentsRequest, ExportRequest } from '../../src/shared/protocol';
 import { VariantEffectRequest } from '../../src/shared/variantEffectProtocol';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
@@ -26,6 +28,7 @@ let ref: ReferenceScores;
 let strongest: number;
 let passing: number[];
 let unmeasured: number;
+let experiments: Experiment[];
 const harnesses: ServerHarness[] = [];
 
 /** Line and character of a record offset in wrapFasta's 60-column layout (the header is line 0). */
@@ -36,6 +39,7 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-server-reliability-'));
   modelDir = path.join(tmp, 'model');
   const pkg = await writeDanqModelPackage(modelDir, DANQ_TINY, 5);
+  experiments = experimentsFromNames(pkg.manifest.targets);
   const text = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8');
   region = text.split('\n').slice(1).join('').slice(20_000, 20_000 + BINS * 200);
   ref = await referenceScores(modelDir, region);
@@ -64,8 +68,10 @@ after(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function maxOver(outputs: readonly number[]): number[] {
-  return ref.mean.map((row) => outputs.reduce((m, e) => Math.max(m, row[e]), 0));
+/** Per bin, the colour value over `outputs` under the default rule (src/shared/binColour.ts). */
+function colourOver(outputs: readonly number[]): number[] {
+  const groups = groupByFactor(outputs, (e) => experiments[e].factor);
+  return ref.mean.map((row) => binColourValue(DEFAULT_COLOUR_RULE, (e) => row[e], groups, 0.5));
 }
 
 test('below-floor outputs colour no bin and are greyed in the hover; tfbsLens.minReliability 0 brings them back', async () => {
@@ -76,16 +82,16 @@ test('below-floor outputs colour no bin and are greyed in the hover; tfbsLens.mi
   await h.open(uri, wrapFasta('rel', region));
   await h.idle(uri);
 
-  const reliableMax = maxOver(passing);
-  const allMax = ref.max;
+  const reliableMax = colourOver(passing);
+  const allMax = ref.colour;
   // The test means something only if the floor changes values: the strongest output is below it.
   assert.ok(allMax.some((v, b) => v - reliableMax[b] > 0.01), 'the below-floor outputs are the strongest in some bins');
   assert.equal(sameValues(h.values(uri, 0), reliableMax, 'values (colours, strong sites) with the default floor'), undefined);
 
-  // The record hover's "strongest so far" is the max over outputs that pass, and says so.
+  // The record hover's "strongest so far" is the colour over outputs that pass, and says so.
   const header = hoverValue(await h.hover(uri, 0, 1));
   const best = Math.max(...reliableMax);
-  assert.match(header, new RegExp(`Strongest so far: .*p = ${best.toFixed(3)} \\(max over the ${passing.length} experiments that pass the reliability floor`));
+  assert.match(header, new RegExp(`Strongest so far: .*mean p = ${best.toFixed(3)} \\(colour = mean p of the factor's experiments \\(per factor, the highest of ${new Set(passing.map((e) => experiments[e].factor)).size}\\), from 0\\.5 to 1; over the ${passing.length} experiments? that pass the reliability floor`));
 
   // Bin hover: the grade beside p with the numbers in its title; the strongest output greyed below.
   const bin = allMax.indexOf(Math.max(...allMax));
@@ -118,7 +124,9 @@ test('below-floor outputs colour no bin and are greyed in the hover; tfbsLens.mi
   const v = effects.variants[0];
   assert.ok(v && v.top.length > 0);
   assert.ok(v.top.every((e) => passing.includes(e.index) && e.grade === 'B'), JSON.stringify(v.top));
-  assert.match(v.markdown, /all experiments, those above the reliability floor, tfbsLens\.minReliability = 0\.7, largest/);
+  assert.match(v.markdown, /Largest \|Δp\| \(all experiments, those above the reliability floor, tfbsLens\.minReliability = 0\.7, both strands/);
+  // The headline averages outputs above the floor only.
+  assert.ok(v.headline.members.length > 0 && v.headline.members.every((i) => passing.includes(i)), JSON.stringify(v.headline));
   assert.match(v.markdown, /\| Δlogit \| reliability \|\n[^\n]*\n\| [^\n]* \| B \|/);
   await h.edit(uri, line, character, character + 1, base);
   await h.idle(uri);
@@ -163,9 +171,13 @@ test('a focus whose outputs are all below the floor colours nothing and says so;
   const v = (await h.conn.sendRequest(VariantEffectRequest, { uri })).variants[0];
   assert.deepEqual(v.top.map((e) => [e.index, e.grade]), [[strongest, 'D']]);
   assert.match(v.markdown, /focused experiments, none of them passes the reliability floor, tfbsLens\.minReliability = 0\.7: shown anyway/);
+  // …but it does not headline: no number stands for an output measured not to work.
+  assert.deepEqual(v.headline.members, []);
+  assert.equal(v.headline.diff, undefined);
+  assert.match(v.headline.text, /the one experiment is below the reliability floor \(tfbsLens\.minReliability = 0\.7\)/);
   await h.edit(uri, line, character, character + 1, base);
   await h.idle(uri);
 
   await h.configure({ minReliability: 0 });
-  await h.waitFor(() => sameValues(h.values(uri, 0), maxOver([strongest]), 'values') === undefined, 'the focused output coloured with minReliability 0', 30_000);
+  await h.waitFor(() => sameValues(h.values(uri, 0), colourOver([strongest]), 'values') === undefined, 'the focused output coloured with minReliability 0', 30_000);
 });

@@ -8,10 +8,6 @@ import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseFastaText } from '../../src/core/fasta';
-import { loadModelPackage } from '../../src/core/modelPackage';
-import { scoreBins, allBins } from '../../src/core/scoring';
-import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
 import { referenceScores, sameValues } from './serverReference';
@@ -47,26 +43,6 @@ function binsSentAfter(uri: string, version: number): number[] {
   return [...bins].sort((a, b) => a - b);
 }
 
-/** Max over all experiments of the strand mean, per bin, straight from the core scorer. */
-async function referenceMax(sequence: string): Promise<number[]> {
-  const pkg = await loadModelPackage(modelDir);
-  const engine = await openOnnxEngine(pkg, { threads: 1 });
-  try {
-    const record = parseFastaText(`>x\n${sequence}\n`).records[0];
-    const out: number[] = [];
-    await scoreBins(engine, record.codes, allBins(record.length, 200), { binSize: 200, reverseComplement: true }, (block) => {
-      for (let i = 0; i < block.bins.length; i++) {
-        let m = 0;
-        for (let e = 0; e < block.targets; e++) m = Math.max(m, block.mean[i * block.targets + e]);
-        out[block.bins[i]] = m;
-      }
-    });
-    return out;
-  } finally {
-    await engine.dispose();
-  }
-}
-
 test('scores a whole open document; values equal the core scorer', async () => {
   const uri = 'file:///tmp/region.fa';
   await h.open(uri, wrapFasta('chr1:1000001-1012000', region));
@@ -75,7 +51,8 @@ test('scores a whole open document; values equal the core scorer', async () => {
   assert.equal(idle.total, 60);
   assert.equal(idle.scored, 60);
   const got = h.values(uri, 0);
-  const want = await referenceMax(region);
+  // The colour values (the default rule over every experiment), straight from the core scorer.
+  const want = (await referenceScores(modelDir, region)).colour;
   assert.equal(got.length, want.length);
   for (let b = 0; b < want.length; b++) assert.ok(Math.abs(got[b] - want[b]) < 1e-4, `bin ${b}: ${got[b]} vs ${want[b]}`);
   const layout = h.docs.get(uri)!.layouts[0];
@@ -100,7 +77,7 @@ test('a one-base substitution re-scores only the bins whose windows hold it; und
   assert.equal(afterEdit.windowsScored - before.windowsScored, 5);
   assert.deepEqual(binsSentAfter(uri, version), [28, 29, 30, 31, 32], 'the bins sent after the edit are those whose windows hold residue 6000');
   const editedSeq = region.slice(0, 6000) + base + region.slice(6001);
-  assert.equal(sameValues(h.values(uri, 0), (await referenceScores(modelDir, editedSeq)).max, 'after the edit'), undefined);
+  assert.equal(sameValues(h.values(uri, 0), (await referenceScores(modelDir, editedSeq)).colour, 'after the edit'), undefined);
 
   await h.edit(uri, line, 0, 1, old);
   await h.idle(uri);
@@ -141,7 +118,7 @@ test('inserting a whole bin re-keys the downstream bins instead of re-scoring th
   assert.equal(after.windowsScored - before.windowsScored, 5);
   assert.deepEqual(binsSentAfter(uri, version), [28, 29, 30, 31, 32]);
   const insertedSeq = region.slice(0, 6000) + insert + region.slice(6000);
-  assert.equal(sameValues(h.values(uri, 0), (await referenceScores(modelDir, insertedSeq)).max, 'after the insertion'), undefined);
+  assert.equal(sameValues(h.values(uri, 0), (await referenceScores(modelDir, insertedSeq)).colour, 'after the insertion'), undefined);
   assert.ok(after.keysReused - before.keysReused >= 50, 'keys carried over without hashing');
   const shifted = h.values(uri, 0);
   assert.equal(shifted.length, original.length + 1);

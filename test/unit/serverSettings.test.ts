@@ -54,7 +54,7 @@ async function assertFromScratch(h: ServerHarness, uri: string, opts: { reverseC
   const idle = await h.idle(uri);
   assert.equal(idle.scored, idle.total);
   const ref = await referenceScores(modelDir, region, opts);
-  const problem = sameValues(h.values(uri, 0), ref.max, 'decorations');
+  const problem = sameValues(h.values(uri, 0), ref.colour, 'decorations');
   assert.equal(problem, undefined);
   const m = await h.conn.sendRequest(BinMatrixRequest, { uri, record: 0, fromBin: 0, toBin: ref.max.length, schedule: false });
   assert.ok(m);

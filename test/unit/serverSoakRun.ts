@@ -212,7 +212,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         if (!record.scorable) continue;
         const sequence = codesToText(record.codes);
         const ref = await referenceScores(opts.modelDir, sequence, { reverseComplement: settings.reverseComplement, binSize, focus });
-        const problem = sameValues(h.values(d.uri, record.index), ref.max, `${d.uri} record ${record.index + 1} (${record.name})`);
+        const problem = sameValues(h.values(d.uri, record.index), ref.colour, `${d.uri} record ${record.index + 1} (${record.name})`);
         if (problem) failures.push(problem);
         recordsChecked++;
         binsChecked += ref.max.length;

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { codesFromString } from '../../src/core/encoding';
 import { anchored, sequenceEdits } from '../../src/variants/sequenceDiff';
-import { ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../../src/shared/protocol';
+import { ExperimentEffect, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult } from '../../src/shared/protocol';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { ServerHarness, wrapFasta } from './serverHarness';
@@ -165,6 +165,24 @@ after(async () => {
 
 const effects = (uri: string): Promise<VariantEffectResult> => h.conn.sendRequest(VariantEffectRequest, { uri });
 
+/** `tfbs variants` on `sequence` as chr1 and one VCF line (CHROM to ALT) gives the effects shown. */
+function agreesWithCli(name: string, sequence: string, vcfLine: string, shown: readonly ExperimentEffect[], logits: boolean): void {
+  const fasta = path.join(tmp, `${name}.fa`);
+  writeFileSync(fasta, `>chr1\n${sequence}\n`);
+  const vcf = path.join(tmp, `${name}.vcf`);
+  writeFileSync(vcf, `##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n${vcfLine}\t.\t.\t.\n`);
+  const cli = runTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', modelDir, '--threads', '1', '--targets', shown.map((e) => e.index).join(',')], { timeoutMs: 120_000 });
+  assert.equal(cli.code, 0, cli.stderr);
+  const [head, ...rows] = cli.stdout.trim().split('\n');
+  const col = (c: string): number => head.split('\t').indexOf(c);
+  for (const e of shown) {
+    const row = rows.map((l) => l.split('\t')).find((f) => f[col('experiment_index')] === String(e.index))!;
+    assert.ok(Math.abs(Number(row[col('ref_p')]) - e.ref) <= 1e-5 * Math.max(1e-3, e.ref), `${e.index} ref`);
+    assert.ok(Math.abs(Number(row[col('alt_p')]) - e.alt) <= 1e-5 * Math.max(1e-3, e.alt), `${e.index} alt`);
+    if (logits) assert.ok(Math.abs(Number(row[col('logit_diff')]) - e.logitDiff) <= 1e-4 * Math.max(1e-2, Math.abs(e.logitDiff)), `${e.index} logit`);
+  }
+}
+
 test('live variant effect: an edited base is a substitution against the text as opened, with the numbers tfbs variants gives for the same VCF line', async () => {
   const uri = 'file:///live/snv.fa';
   await h.open(uri, wrapFasta('chr1', region));
@@ -185,20 +203,7 @@ test('live variant effect: an edited base is a substitution against the text as 
   assert.match(v.markdown, /\| factor \| cell type \| p ref \| p edited \| Δp \| Δlogit \|/);
 
   // The same variant through `tfbs variants` on the same sequence.
-  const fasta = path.join(tmp, 'snv.fa');
-  await fs.writeFile(fasta, `>chr1\n${region}\n`);
-  const vcf = path.join(tmp, 'snv.vcf');
-  await fs.writeFile(vcf, `##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t3001\tedit\t${refBase}\t${altBase}\t.\t.\t.\n`);
-  const cli = runTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', modelDir, '--threads', '1', '--targets', v.top.map((e) => e.index).join(',')], { timeoutMs: 120_000 });
-  assert.equal(cli.code, 0, cli.stderr);
-  const [head, ...rows] = cli.stdout.trim().split('\n');
-  const col = (name: string): number => head.split('\t').indexOf(name);
-  for (const e of v.top) {
-    const row = rows.map((l) => l.split('\t')).find((f) => f[col('experiment_index')] === String(e.index))!;
-    assert.ok(Math.abs(Number(row[col('ref_p')]) - e.ref) <= 1e-5 * Math.max(1e-3, e.ref), `${e.index} ref`);
-    assert.ok(Math.abs(Number(row[col('alt_p')]) - e.alt) <= 1e-5 * Math.max(1e-3, e.alt), `${e.index} alt`);
-    assert.ok(Math.abs(Number(row[col('logit_diff')]) - e.logitDiff) <= 1e-4 * Math.max(1e-2, Math.abs(e.logitDiff)), `${e.index} logit`);
-  }
+  agreesWithCli('snv', region, `chr1\t3001\tedit\t${refBase}\t${altBase}`, v.top, true);
   await h.close(uri);
 });
 
@@ -301,5 +306,42 @@ test('live variant effect: a reference given as text (the file\'s git HEAD versi
   await h.conn.sendRequest(ResetReferenceRequest, { uri, text: committed });
   const r = await effects(uri);
   assert.deepEqual(r.variants.map((v) => [v.kind, v.start, v.ref, v.alt]), [['substitution', 2500, region[2500], b]]);
+  await h.close(uri);
+});
+
+test('live variant effect: edits within 200 bp are combined — the numbers tfbs variants gives for the whole stretch as one VCF line — each edit\'s own effect kept, edits in reach counted, changed bases marked', async () => {
+  const uri = 'file:///live/combined.fa';
+  await h.open(uri, wrapFasta('chr1', region));
+  const other = (i: number): string => (region[i] === 'A' ? 'G' : 'A');
+  // Offsets 3000 and 3010 (line 51, columns 0 and 10): one group; 3600 (line 61): its own, out of the first one's window.
+  await h.edit(uri, 51, 0, 1, other(3000));
+  await h.edit(uri, 51, 10, 11, other(3010));
+  await h.edit(uri, 61, 0, 1, other(3600));
+  const r = await effects(uri);
+  assert.deepEqual(r.variants.map((v) => [v.start, v.group]), [[3000, 0], [3010, 0], [3600, 1]]);
+  assert.deepEqual(r.groups.map((g) => [g.start, g.edits, g.neighbours]), [[3000, [0, 1], false], [3600, [2], false]]);
+  const [g0, g1] = r.groups;
+  assert.equal(g0.ref, region.slice(3000, 3011));
+  assert.equal(g0.alt, other(3000) + region.slice(3001, 3010) + other(3010));
+  assert.deepEqual(g0.range, { start: { line: 51, character: 0 }, end: { line: 51, character: 11 } });
+  assert.deepEqual(r.variants[1].marks, [{ kind: 'changed', range: { start: { line: 51, character: 10 }, end: { line: 51, character: 11 } } }]);
+  // A lone edit's combined effect is its own.
+  assert.deepEqual(g1.strongest, r.variants[2].strongest);
+  assert.equal(g1.headline.text, r.variants[2].headline.text);
+  // The combined effect is not either edit's own, and the hover shows both.
+  assert.notEqual(g0.headline.text, r.variants[0].headline.text);
+  assert.match(r.variants[0].markdown, /\*\*Combined effect\*\* of all 2 edits from bp 3,001/);
+  assert.match(r.variants[0].markdown, /— this edit alone/);
+
+  // The group as one VCF line through `tfbs variants`: the same probabilities.
+  agreesWithCli('combined', region, `chr1\t3001\tgroup\t${g0.ref}\t${g0.alt}`, g0.strongest, false);
+
+  // An edit 300 bp away is a group of its own but inside the first group's window: counted there.
+  await h.edit(uri, 56, 0, 1, other(3300));
+  const r2 = await effects(uri);
+  assert.deepEqual(r2.groups.map((g) => [g.start, g.edits.length, g.neighbours]), [[3000, 2, true], [3300, 1, true], [3600, 1, true]]);
+  assert.deepEqual(r2.variants[0].strongest, r.variants[0].strongest, 'an edit\'s own effect ignores the others');
+  assert.notDeepEqual(r2.groups[0].strongest.map((e) => e.alt), g0.strongest.map((e) => e.alt), 'the combined one counts the neighbour');
+  assert.match(r2.variants[0].markdown, /and the other edits its window reaches/);
   await h.close(uri);
 });

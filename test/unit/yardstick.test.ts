@@ -147,5 +147,5 @@ test('tfbs evaluate --peaks: summary, JSON report, and clean refusals', async ()
   await fs.writeFile(withProtein, '>a\nACGTACGTAC\n>b\nMKLLEEFFPQWV\n>c\nGGGCCCAAAT\n');
   const protein = runTfbs(['evaluate', '--peaks', withProtein, '--model', model], { timeoutMs: 30000 });
   assert.equal(protein.code, 1);
-  assert.match(protein.stderr, /with-protein\.fa, line 4: "L" is not a DNA character/);
+  assert.match(protein.stderr, /with-protein\.fa, line 3: record "b" looks like a protein sequence/);
 });

@@ -6,11 +6,11 @@
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError } from '../../core/errors';
 import { readFastaEvents } from '../../core/fasta';
-import { float32Text } from '../../core/formats/predictions';
+import { perRecordText, perRecordTsvHeader } from '../../core/formats/perRecordTable';
 import { ModelPackage } from '../../core/modelPackage';
 import { RecordFit, RecordPrediction, recordFit, scoreRecords } from '../../core/perRecord';
 import { uniqueLabel } from '../../core/targets';
-import { assessOutput, reliabilityTsvComments, verdictJson } from '../../core/reliability';
+import { assessOutput, verdictJson } from '../../core/reliability';
 import { openEngine } from '../../engine/openEngine';
 import { CliIo } from '../command';
 import { ProgressBar, formatSeconds } from '../progress';
@@ -25,23 +25,6 @@ export interface PerRecordRun {
   batchSize: number;
   device: 'cpu' | 'cuda';
   threads?: number;
-}
-
-/** Probabilities as the other writers print them: the shortest text that reads back as the float32. */
-const fmt = float32Text;
-
-/**
- * The text of a batch of rows: TSV lines, or JSON array elements (a comma before each but the file's
- * first, `first`). Shared with bench/shortRecords.ts, which times what the command writes.
- */
-export function perRecordText(rows: readonly RecordPrediction[], selected: readonly number[], format: 'tsv' | 'json', first: boolean): string {
-  let text = '';
-  for (const [i, r] of rows.entries()) {
-    const ps = selected.map((t) => fmt(r.mean[t]));
-    if (format === 'tsv') text += `${r.record.uniqueName}\t${r.length}\t${r.fit}\t${ps.join('\t')}\n`;
-    else text += `${first && i === 0 ? '' : ','}\n{"record":${JSON.stringify(r.record.uniqueName)},"length":${r.length},"window":"${r.fit}","p":[${ps.join(',')}]}`;
-  }
-  return text;
 }
 
 export async function scorePerRecord(run: PerRecordRun, io: CliIo): Promise<number> {
@@ -67,7 +50,7 @@ export async function scorePerRecord(run: PerRecordRun, io: CliIo): Promise<numb
     const bar = new ProgressBar(records, io.interactive, 'scoring');
     let done = 0;
     let first = true;
-    if (run.format === 'tsv') await sink.write(`${reliabilityTsvComments(run.pkg.reliability, run.selected, 3)}#record\tlength\twindow\t${labels.join('\t')}\n`);
+    if (run.format === 'tsv') await sink.write(perRecordTsvHeader(run.pkg.reliability, run.selected, labels));
     else {
       const reliability = run.selected.map((t) => verdictJson(assessOutput(run.pkg.reliability, t)));
       await sink.write(`{"model":${JSON.stringify(run.pkg.manifest.name)},"windowLength":${L},"reverseComplement":${run.reverseComplement},"targets":${JSON.stringify(labels)},"reliability":${JSON.stringify(reliability)},"records":[`);

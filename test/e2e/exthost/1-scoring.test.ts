@@ -1,12 +1,14 @@
 // The extension in VS Code's extension host, on the real 100 kb region: activation, the default model,
-// decorations (checked bin by bin against the CLI's BED for the same file), hovers, and incremental
+// decorations (checked bin by bin against the CLI's scores for the same file, under the default colour
+// rule), hovers, and incremental
 // re-scoring after an edit.
 import assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { DEFAULT_COLOUR_RULE } from '../../../src/shared/binColour';
 import { DECORATION_STEPS } from '../../../src/shared/palette';
 import type { TfbsLensTestApi } from './api';
-import { REGION_FILE, activatedApi, cliScoreArgs, editorFloorArgs, expectedModelDir, hoverText, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
+import { REGION_FILE, activatedApi, cliScoreArgs, colourValuesFromTsv, editorFloorArgs, expectedModelDir, hoverText, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
 
 const BIN = 200;
 const THRESHOLD = 0.5;
@@ -34,6 +36,8 @@ suite('TFBS Lens in the extension host: the 100 kb region', function () {
   let api: TfbsLensTestApi;
   let editor: vscode.TextEditor;
   let cliBed: ReturnType<typeof parseBed>;
+  /** Per bin, the colour value under the default rule, from the CLI's TSV. */
+  let cliColour: number[];
 
   suiteSetup(async function () {
     editor = await openInEditor(REGION_FILE);
@@ -43,6 +47,7 @@ suite('TFBS Lens in the extension host: the 100 kb region', function () {
     // editor colours only outputs that pass its reliability floor: the CLI keeps the same ones.
     cliBed = parseBed(await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'bed', '--threshold', String(CLI_THRESHOLD), ...editorFloorArgs())),
       'tfbs score --format bed');
+    cliColour = colourValuesFromTsv(await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'tsv', ...editorFloorArgs())), DEFAULT_COLOUR_RULE, THRESHOLD);
   });
 
   test('activates on a .fa file', () => {
@@ -76,18 +81,17 @@ suite('TFBS Lens in the extension host: the 100 kb region', function () {
       return b.size > 0 && b;
     }, 10_000);
 
-    // Max probability per bin over the experiments above the floor, from the CLI's BED (7th column: the probability).
-    const cliMax = new Map<number, number>();
     for (const line of cliBed) {
       assert.equal(line.end - line.start, BIN);
       const p = Number(line.rest[0]);
       assert.ok(p >= CLI_THRESHOLD - 1e-4 && p <= 1, `BED probability ${line.rest[0]} is in [threshold, 1]`);
-      const bin = line.start / BIN;
-      cliMax.set(bin, Math.max(cliMax.get(bin) ?? 0, p));
     }
+    // The colour value per bin over the experiments above the floor (the default rule, per factor), from the CLI's TSV.
+    assert.equal(cliColour.length, 500);
+    const cliMax = new Map(cliColour.map((v, b) => [b, v]));
     const cliSites = [...cliMax.keys()].filter((b) => (cliMax.get(b) as number) >= THRESHOLD);
     assert.ok(cliSites.length > 0, 'the CLI finds sites in the region');
-    // The extension rounds the per-bin max to 1e-4: only bins that close to the threshold may differ.
+    // The extension rounds the per-bin value to 1e-4: only bins that close to the threshold may differ.
     const borderline = (bin: number) => Math.abs((cliMax.get(bin) ?? 0) - THRESHOLD) < 2e-4;
     const onlyDecorated = [...bins.keys()].filter((b) => !cliSites.includes(b) && !borderline(b));
     const onlyCli = cliSites.filter((b) => !bins.has(b) && !borderline(b));
@@ -116,6 +120,11 @@ suite('TFBS Lens in the extension host: the 100 kb region', function () {
     const p = Number(top.rest[0]);
     const shown = [...text.matchAll(/\b[01]\.\d{3}\b/g)].map((m) => Number(m[0]));
     assert.ok(shown.some((x) => Math.abs(x - p) <= 0.0011), `hover shows p ≈ ${p} (numbers shown: ${shown.join(', ')})`);
+    // The header says how many experiments agree and what the colour is (the CLI's value for the bin), with the legend.
+    const header = /\*\*\d+ of \d+ experiments ≥ 0\.5\*\*[^\n]* · colour: mean p = ([01]\.\d{3})/.exec(text);
+    assert.ok(header, text.slice(0, 800));
+    assert.ok(Math.abs(Number(header[1]) - cliColour[top.start / BIN]) <= 0.0011, `the hover's colour ${header[1]}, the CLI's ${cliColour[top.start / BIN]}`);
+    assert.match(text, /!\[colour steps from 0\.5 to 1\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\) colour = mean p of the factor's experiments \(per factor, the highest of \d+\), from 0\.5 to 1/);
   });
 
   test('an edit re-scores only the windows it touches; reverting it re-scores nothing', async () => {

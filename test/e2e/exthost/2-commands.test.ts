@@ -6,10 +6,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { DEFAULT_COLOUR_RULE } from '../../../src/shared/binColour';
 import type { TfbsLensTestApi } from './api';
 import { EXTENSION_ID } from './api';
 import { ShownMessage, itemLabelled, withDialogs } from './dialogs';
-import { REGION_FILE, activatedApi, cliScoreArgs, editorFloorArgs, expectedModelDir, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
+import { REGION_FILE, activatedApi, cliScoreArgs, colourValuesFromTsv, editorFloorArgs, expectedModelDir, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
 
 interface Run {
   api: TfbsLensTestApi;
@@ -197,23 +198,25 @@ const checks: Record<string, CommandCheck> = {
       await api.whenIdle(uri);
       const ctcf = coloured();
       assert.ok(ctcf <= all, `focused on CTCF, ${ctcf} bp are coloured; more than with all experiments (${all} bp)`);
-      // The coloured bins are those where some CTCF experiment reaches the threshold, as the CLI's
-      // --targets CTCF says (bins within 2e-4 of the threshold may fall either way: threads differ),
-      // among the CTCF outputs above the editor's reliability floor. `##` lines name each column's reliability.
+      // The coloured bins are those where the CTCF experiments' colour value (the default rule: their
+      // mean) reaches the threshold, from the CLI's --targets CTCF (bins within 2e-4 of the threshold
+      // may fall either way: threads differ), among the CTCF outputs above the editor's reliability
+      // floor. `##` lines name each column's reliability.
       const threshold = vscode.workspace.getConfiguration('tfbsLens').get<number>('threshold') ?? 0.5;
       const tsv = await runCli(cliScoreArgs(workspaceFile(REGION_FILE).fsPath, '--format', 'tsv', '--targets', 'CTCF', ...editorFloorArgs()));
       const rows = tsv.trim().split('\n').filter((l) => !l.startsWith('#')).slice(1).map((l) => l.split('\t'));
       assert.ok(rows.length === 500 && rows[0].length > 6, `the CLI scores 500 bins of several CTCF experiments (${rows[0]?.length} columns)`);
+      const colour = colourValuesFromTsv(tsv, DEFAULT_COLOUR_RULE, threshold);
       const colouredBins = new Set<number>();
       for (const set of api.decorations(uri)) {
         for (const r of set.ranges) for (let b = Math.floor(r.start.character / 200); b <= Math.floor((r.end.character - 1) / 200); b++) colouredBins.add(b);
       }
-      for (const row of rows) {
+      rows.forEach((row, k) => {
         const bin = Number(row[4]);
-        const p = Math.max(...row.slice(5).map(Number));
-        if (Math.abs(p - threshold) <= 2e-4) continue;
-        assert.equal(colouredBins.has(bin), p >= threshold, `bin ${bin}: CLI max over CTCF ${p}, coloured: ${colouredBins.has(bin)}`);
-      }
+        const p = colour[k];
+        if (Math.abs(p - threshold) <= 2e-4) return;
+        assert.equal(colouredBins.has(bin), p >= threshold, `bin ${bin}: CLI colour value over CTCF ${p}, coloured: ${colouredBins.has(bin)}`);
+      });
     } finally {
       await execute({ quickPick: (items) => itemLabelled(items, /All experiments/) });
     }
@@ -354,10 +357,18 @@ const checks: Record<string, CommandCheck> = {
   },
 
   'tfbsLens.explainBin': async ({ api, editor }, execute) => {
-    // Without a focus it says what to do; with one it runs ISM of the bin under the cursor.
+    // Without a focus it explains the experiments that set the bin's colour; with one, the focused factor's.
     editor.selection = new vscode.Selection(1, 50_100, 1, 50_100);
+    await api.whenIdle(editor.document.uri);
     const unfocused = await execute();
-    assert.ok(unfocused.some((m) => /focus a factor first/.test(m.text)), JSON.stringify(unfocused));
+    assert.ok(!unfocused.some((m) => m.severity === 'error' || /focus a factor first/.test(m.text)), JSON.stringify(unfocused));
+    const explainedHover = async (): Promise<string> => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.selection.active);
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    };
+    // Its p is the bin's colour value (the default rule: the mean p of the factor that scores highest).
+    const first = await explainedHover();
+    assert.match(first, /ISM over the \d+ \S+ experiments? that set the colour, mean p = [01]\.\d{3}: the bin's colour/, first.slice(0, 600));
     const config = vscode.workspace.getConfiguration('tfbsLens');
     await config.update('focusedExperiments', ['GM12878|CTCF|None']);
     try {
@@ -365,8 +376,8 @@ const checks: Record<string, CommandCheck> = {
       await execute();
       // The hover of the explained bin: a segment (named with its best motif) comes with its logo,
       // an SVG image as a base64 data: URI.
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.selection.active);
-      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      const text = await explainedHover();
+      assert.match(text, /ISM over the \d+ CTCF experiments that set the colour/, text.slice(0, 600));
       assert.match(text, /\*\*Explained\*\* bin/, text.slice(0, 400));
       if (/best match of the most important segment/.test(text)) assert.match(text, /!\[attribution logo of bp \d+-\d+\]\(data:image\/svg\+xml;base64,/);
     } finally {
@@ -377,6 +388,45 @@ const checks: Record<string, CommandCheck> = {
   // Variant effects compare with the text as opened; resetting an unedited document changes nothing and reports no error.
   'tfbsLens.resetReference': async ({ editor }, execute) => {
     await execute({}, editor.document.uri);
+  },
+
+  // An edited base in an untitled FASTA: the list has the edit alone, with its headline.
+  'tfbsLens.showEditEffects': async ({ editor }, execute) => {
+    const text = editor.document.getText().split('\n').slice(0, 2).map((l, i) => (i === 1 ? l.slice(0, 2000) : l)).join('\n') + '\n';
+    const doc = await vscode.workspace.openTextDocument({ language: 'fasta', content: text });
+    const shown = await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      const base = doc.lineAt(1).text[1000].toUpperCase();
+      await shown.edit((e) => e.replace(new vscode.Range(1, 1000, 1, 1001), base === 'A' ? 'C' : 'A'));
+      let items: readonly vscode.QuickPickItem[] = [];
+      let said: ShownMessage[] = [];
+      await waitFor('the list of edit effects', async () => {
+        items = [];
+        said = await execute({ quickPick: (offered) => void (items = offered) }, doc.uri);
+        return items.length > 0;
+      }, 60_000).catch((e: Error) => Promise.reject(new Error(`${e.message}; the command said ${JSON.stringify(said)}`)));
+      const edit = itemLabelled(items, /substitution [ACGT]→[ACGT] at bp 1,001/);
+      assert.match(edit.description ?? '', /p [01]\.\d{3} → [01]\.\d{3}/);
+      assert.match(edit.detail ?? '', /^alone: all experiments \(/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  },
+
+  // A copy of the open region: same text and language, untitled; the file on disk keeps its bytes.
+  'tfbsLens.exploreEditsOnCopy': async ({ editor }, execute) => {
+    const before = fs.readFileSync(editor.document.uri.fsPath);
+    await execute({}, editor.document.uri);
+    const copy = vscode.window.activeTextEditor?.document;
+    try {
+      assert.equal(copy?.uri.scheme, 'untitled');
+      assert.match(copy?.uri.path ?? '', /\(edits( \d+)?\)\.fa$/);
+      assert.equal(copy?.languageId, 'fasta');
+      assert.equal(copy?.getText(), editor.document.getText());
+      assert.ok(fs.readFileSync(editor.document.uri.fsPath).equals(before), 'the file on disk is untouched');
+    } finally {
+      if (copy?.uri.scheme === 'untitled') await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
   },
 };
 

@@ -6,6 +6,7 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, TfbsLensTestApi, checkApi } from './api';
+import { ColourRule, binColourValue, groupByFactor } from '../../../src/shared/binColour';
 
 /** out/test/e2e/exthost → repository root. */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -58,6 +59,18 @@ export function cliScoreArgs(file: string, ...rest: string[]): string[] {
  */
 export function editorFloorArgs(): string[] {
   return existsSync(path.join(expectedModelDir(), 'reliability.json')) ? ['--min-reliability', '0.7'] : [];
+}
+
+/**
+ * Per bin, the colour value the editor draws (src/shared/binColour.ts under `rule`), from the CLI's
+ * TSV (`tfbs score --format tsv`: columns chrom, start, end, record, bin, then one per experiment named
+ * cell|factor|treatment, `#index` on repeats), the experiments grouped by factor as the server groups them.
+ */
+export function colourValuesFromTsv(tsv: string, rule: ColourRule, threshold: number): number[] {
+  const rows = tsv.trim().split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split('\t'));
+  const names = rows[0].slice(5);
+  const groups = groupByFactor(names.map((_, k) => k), (k) => names[k].split('#')[0].split('|')[1]);
+  return rows.slice(1).map((row) => binColourValue(rule, (k) => Number(row[5 + k]), groups, threshold));
 }
 
 /** Runs the tfbs CLI (out/src/cli/run.js, the tsc output of its process entry) with the extension host's own Node. */

@@ -71,6 +71,12 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     const targets = fs.readFileSync(path.join(repoRoot, 'data', 'deepsea', 'targets_690_tf.txt'), 'utf8').trim().split('\n');
     const factors = new Set(targets.map((t) => t.split('|')[1]));
     assert.ok([...factors].some((f) => new RegExp(`\\b${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text)), `hover names a factor:\n${text}`);
+    // The header says how many experiments agree and what the colour is; the legend image renders.
+    assert.match(text, /\d+ of \d+ experiments ≥ 0\.5[^\n]* · colour: mean p = [01]\.\d{3}/, text);
+    assert.match(text, /colour = mean p of the factor's experiments/, text);
+    const legend = page.locator('.monaco-hover:not(.hidden) img[alt^="colour steps from 0.5 to 1"]').first();
+    await legend.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.ok(await legend.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'the legend image is drawn');
     await page.keyboard.press('Escape');
   });
 
