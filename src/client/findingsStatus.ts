@@ -138,7 +138,7 @@ export class FindingsStatus implements vscode.Disposable {
     }
     if (fasta && ready) {
       const shown = this.painter.isEnabled;
-      this.legendItem.text = legendText(rule, threshold, shown);
+      this.legendItem.text = legendText(threshold, shown);
       const md = new vscode.MarkdownString(legendMarkdown(rule, threshold, focus, shown), true);
       this.legendItem.tooltip = md;
       setCommand(this.legendItem, shown

@@ -19,12 +19,12 @@ export function colourRuleLabel(rule: ColourRule, threshold: number): ColourRule
   return { symbol: colourValueLabel(rule, threshold), description: colourLegendText(rule, threshold, 0) };
 }
 
-/** Status-bar text of the legend: "$(symbol-color) mean p ≥ 0.5"; "colours hidden" when they are. */
-export function legendText(rule: ColourRule, threshold: number, coloursShown: boolean): string {
-  if (!coloursShown) return '$(eye-closed) colours hidden';
-  // "share ≥ 0.5" already names the threshold, which is also where the share starts to colour.
-  const value = colourValueLabel(rule, threshold);
-  return `$(symbol-color) ${rule === 'fraction' ? value : `${value} ≥ ${threshold}`}`;
+/**
+ * Status-bar text of the legend: "$(symbol-color) ≥ 0.5" (the summary beside it names the value, the
+ * tooltip the rule; the status bar has no room to say it three times); "colours hidden" when they are.
+ */
+export function legendText(threshold: number, coloursShown: boolean): string {
+  return coloursShown ? `$(symbol-color) ≥ ${threshold}` : '$(eye-closed) colours hidden';
 }
 
 /** Markdown of the legend tooltip: the colour steps, the rule, the threshold and the focus. */

@@ -140,11 +140,10 @@ test('the words follow tfbsLens.colourBy: "strongest mean p", "share ≥ 0.5"', 
   assert.ok(describeFindings(f, 0.5, '', 'mean').details.includes('No bin with mean p ≥ 0.5'));
 });
 
-test('legend: the rule and threshold in the status text, "colours hidden" when they are, the colour steps from the threshold to 1', () => {
-  assert.equal(legendText('mean', 0.5, true), '$(symbol-color) mean p ≥ 0.5');
-  assert.equal(legendText('max', 0.3, true), '$(symbol-color) p ≥ 0.3');
-  assert.equal(legendText('fraction', 0.5, true), '$(symbol-color) share ≥ 0.5');
-  assert.equal(legendText('mean', 0.5, false), '$(eye-closed) colours hidden');
+test('legend: the threshold in the status text, "colours hidden" when they are, the colour steps from the threshold to 1', () => {
+  assert.equal(legendText(0.5, true), '$(symbol-color) ≥ 0.5');
+  assert.equal(legendText(0.3, true), '$(symbol-color) ≥ 0.3');
+  assert.equal(legendText(0.5, false), '$(eye-closed) colours hidden');
   const md = legendMarkdown('mean', 0.3, 'CTCF', true);
   const image = /!\[[^\]]*\]\(data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)\)/.exec(md);
   assert.ok(image, md);

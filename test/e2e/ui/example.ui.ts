@@ -19,6 +19,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'),
 const WIDTH = 60; // columns of the example's sequence lines
 
 const statusItem = (page: Page, text: string | RegExp): Locator => page.locator('.statusbar-item', { hasText: text }).first();
+/** The legend entry: "≥ T" alone (the summary's text also holds "≥ T", followed by more). */
+const legendItem = (page: Page, threshold: number): Locator => statusItem(page, new RegExp(`^\\s*≥ ${String(threshold).replace('.', '\\.')}\\s*$`));
 const textOf = async (l: Locator): Promise<string> => (await l.innerText()).replace(/\s+/g, ' ').trim();
 
 /** The cursor's 1-based line and column, as VS Code's own status-bar entry shows them. */
@@ -46,8 +48,8 @@ async function tooltipOf(page: Page, item: Locator, heading: string): Promise<Lo
  * Sets the threshold as a user would from the legend: a click on it opens the Settings editor at
  * `tfbsLens.threshold`; the value is typed there and lands in the user settings. Back to the example.
  */
-async function setThresholdFromLegend(page: Page, userDataDir: string, legendText: string, value: number): Promise<void> {
-  await statusItem(page, legendText).click();
+async function setThresholdFromLegend(page: Page, userDataDir: string, from: number, value: number): Promise<void> {
+  await legendItem(page, from).click();
   const input = page.locator('.settings-editor .setting-item-number input').first();
   await input.waitFor({ state: 'visible', timeout: 30_000 });
   await input.fill(String(value));
@@ -112,8 +114,7 @@ suite('The example opens at what was found', () => {
     await screenshot('example-opened-at-first-strong-site');
 
     // The legend: the threshold in the text; the palette, threshold → 1, in the tooltip.
-    const legendItem = statusItem(page, 'p ≥ 0.5');
-    const legend = await tooltipOf(page, legendItem, 'TFBS Lens colours');
+    const legend = await tooltipOf(page, legendItem(page, 0.5), 'TFBS Lens colours');
     const swatch = legend.locator('img[src^="data:image/svg+xml"]');
     assert.equal(await swatch.count(), 1, 'the legend tooltip shows the palette swatch');
     assert.ok(((await swatch.boundingBox())?.width ?? 0) > 100, 'the swatch is drawn');
@@ -125,7 +126,7 @@ suite('The example opens at what was found', () => {
     const strongest = Number(/strongest [a-z ]*p = (0\.\d{3})/.exec(summary)![1]);
     assert.ok(strongest < 0.999, `room for a threshold above the strongest bin (${strongest})`);
     const threshold = Number((strongest + 0.001).toFixed(3));
-    await setThresholdFromLegend(page, profile.userDataDir, 'p ≥ 0.5', threshold);
+    await setThresholdFromLegend(page, profile.userDataDir, 0.5, threshold);
     try {
       const none = await waitUntil(`the summary under threshold ${threshold}`, async () => {
         const item = statusItem(page, `no bin ≥ ${threshold}`);
@@ -145,9 +146,9 @@ suite('The example opens at what was found', () => {
       });
       await screenshot('went-to-strongest-bin');
     } finally {
-      await setThresholdFromLegend(page, profile.userDataDir, `p ≥ ${threshold}`, 0.5);
+      await setThresholdFromLegend(page, profile.userDataDir, threshold, 0.5);
     }
-    await waitUntil('the threshold back at 0.5', async () => (await statusItem(page, 'p ≥ 0.5').count()) > 0, 30_000);
+    await waitUntil('the threshold back at 0.5', async () => (await legendItem(page, 0.5).count()) > 0, 30_000);
     await runFromCommandPalette(page, 'View: Close All Editors');
   });
 
@@ -169,6 +170,7 @@ suite('The example opens at what was found', () => {
       const items = right('.part.statusbar .right-items .statusbar-item');
       return { leftEdge, rightStart: Math.min(...items.map((r) => r.left)) };
     });
+    assert.ok(await statusItem(page, /Ln \d+, Col \d+/).isVisible(), 'VS Code\'s cursor position is still shown');
     assert.ok(overlap.rightStart >= overlap.leftEdge, `the status bar's entries fit (right-hand entries start at ${overlap.rightStart} px, left-hand ones end at ${overlap.leftEdge} px)`);
     await screenshot('peaks-summary');
     await runFromCommandPalette(page, 'View: Close All Editors');
