@@ -6,6 +6,7 @@
 //   dist/chunkWorker.js     a chunk-graph worker thread (src/engine/chunkWorkers.ts starts it
 //                           from beside the bundle that loaded it)     target node
 //   dist/webview/heatmap.js the heatmap webview                      target web (DOM, no Node)
+//   dist/webview/explain.js the Explain panel webview                target web (DOM, no Node)
 // Native and heavy runtime modules stay outside the bundles and are loaded from node_modules at run
 // time: onnxruntime-node (native binaries), TensorFlow.js (wasm files, optional native tfjs-node) and
 // `vscode` (provided by the host).
@@ -70,7 +71,7 @@ const webview = {
   name: 'webview',
   target: 'web',
   mode: 'none',
-  entry: { heatmap: path.join(root, 'media', 'heatmap', 'main.ts'), training: path.join(root, 'media', 'training', 'main.ts') },
+  entry: { heatmap: path.join(root, 'media', 'heatmap', 'main.ts'), training: path.join(root, 'media', 'training', 'main.ts'), explain: path.join(root, 'media', 'explain', 'main.ts') },
   output: { path: path.join(root, 'dist', 'webview'), filename: '[name].js' },
   devtool: 'nosources-source-map',
   resolve: { extensions: ['.ts', '.js'] },

@@ -33,7 +33,7 @@ import { scoreFastaEvents } from '../src/core/scoring';
 import { readFastaEvents } from '../src/core/fasta';
 import { FastpathArm, HG38_WINDOWS, hours, measureFastpath } from './fastpath';
 import { measureShortRecords, shortRecordsLines } from './shortRecords';
-import { formattingLines, parseSpeedItemArgs, variantsAndIsmLines } from './speedItems';
+import { formattingLines, parseSpeedItemArgs, variantsAndIsmFigures, variantsAndIsmLines } from './speedItems';
 import { writeDanqModelPackage } from '../test/fixtures/danqModel';
 import {
   AbArm,
@@ -307,7 +307,7 @@ async function fastpathSection(args: Args, danqDir: string): Promise<void> {
   }
   console.log('\nissue 26, before and now, interleaved in this process (bench/speedItems.ts):');
   for (const line of formattingLines(3_450_000, 2)) console.log(`  ${line}`);
-  for (const line of await variantsAndIsmLines(parseSpeedItemArgs([]))) console.log(`  ${line}`);
+  for (const line of variantsAndIsmLines(await variantsAndIsmFigures(parseSpeedItemArgs([])), 'the shipped model, default engine options')) console.log(`  ${line}`);
   console.log(`\nCPU: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratios, not the absolute figures)`);
 }
 

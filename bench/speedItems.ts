@@ -1,16 +1,21 @@
 /**
  * Issue 26's items, the path before and the path now, interleaved in one process (also part of
  * `npm run bench`): writing probabilities as text (float32Text against its toPrecision definition),
- * `tfbs variants`' pipeline on the 2,000-SNV benchmark (every allele as whole windows against SNVs
- * through the substitution path, beside `tfbs score`'s pipeline on the same engine) and ISM of one bin
- * and of a 1 kb selection (5 bins, both strands) with the shipped model. No figure is asserted.
+ * `tfbs variants`' pipeline on the 2,000-SNV benchmark (every allele as whole windows, the substitution
+ * path before 2026-12-07 — every step of the LSTM per mutant — and now, beside `tfbs score`'s pipeline
+ * on the same engine) and ISM of one bin and of a 1 kb selection (5 bins, both strands) with the
+ * shipped model, the substitution path before and now. No figure is asserted.
  *
- *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000] [--text-only]
+ *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000] [--text-only] [--readme]
+ *
+ * --readme rewrites the README's variants and ISM rows (between its speedItems markers) from this
+ * run's figures, with the date, CPU and load.
  */
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runIsm } from '../src/attribution/ism';
+import { IsmResult, runIsm } from '../src/attribution/ism';
+import { InferenceEngine } from '../src/core/engine';
 import { TextSink } from '../src/core/atomicFile';
 import { codesFromString } from '../src/core/encoding';
 import { FastaRecordInfo } from '../src/core/fasta';
@@ -43,13 +48,16 @@ interface Args {
   values: number;
   /** Formatting only (no engine). */
   textOnly: boolean;
+  /** Rewrite the README's variants and ISM rows from this run. */
+  readme: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 2, variants: 2000, values: 3_450_000, textOnly: false };
+  const a: Args = { rounds: 2, variants: 2000, values: 3_450_000, textOnly: false, readme: false };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--text-only') {
-      a.textOnly = true;
+    if (argv[i] === '--text-only' || argv[i] === '--readme') {
+      if (argv[i] === '--text-only') a.textOnly = true;
+      else a.readme = true;
       continue;
     }
     const v = Number(argv[++i]);
@@ -119,10 +127,42 @@ function benchmarkSnvs(seq: string, count: number): VcfRecord[] {
   });
 }
 
-export async function variantsAndIsmLines(args: Args): Promise<string[]> {
-  const lines: string[] = [];
+/** One arm's figures over the rounds. */
+interface ArmFigures {
+  seconds: number[];
+  cpu: number[];
+}
+
+const arm = (): ArmFigures => ({ seconds: [], cpu: [] });
+const range = (values: number[], digits = 0): string => {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const f = (x: number): string => x.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return lo.toFixed(digits) === hi.toFixed(digits) ? f(lo) : `${f(lo)}–${f(hi)}`;
+};
+
+/** Variants and ISM figures of one run (README rows come from these). */
+export interface VariantIsmFigures {
+  variants: number;
+  wholeWindows: ArmFigures;
+  /** The substitution path as it was before 2026-12-07 (every step of the LSTM per mutant). */
+  substitutionBefore: ArmFigures;
+  /** Today's default. */
+  substitutionNow: ArmFigures;
+  /** Variants with the LSTM from the patch on (ISM's path), for the record. */
+  substitutionAfterPatch: ArmFigures;
+  scoreWindowsPerSecond: number[];
+  maxDiff: number;
+  ismOneBin: { whole: ArmFigures; before: ArmFigures; now: ArmFigures };
+  ismFiveBins: { before: ArmFigures; now: ArmFigures };
+  ismMaxDiff: number;
+}
+
+export async function variantsAndIsmFigures(args: Args): Promise<VariantIsmFigures> {
   const pkg = await loadModelPackage(path.join(root, 'models', 'default'));
   const engine = await openEngine(pkg, {});
+  const before = await openEngine(pkg, { substitutionRecurrence: 'whole' });
+  const afterPatch = await openEngine(pkg, { substitutionRecurrence: 'after-patch' });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-items-'));
   try {
     const fasta = path.join(work, 'region.fa');
@@ -134,16 +174,23 @@ export async function variantsAndIsmLines(args: Args): Promise<string[]> {
     const nullSink: TextSink = { write: async () => undefined };
     const selected = pkg.experiments.map((e) => e.index);
     const tsv = new VariantTsvWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement: true, windowMode: 'selene' });
-    const variants = async (substitutions: boolean): Promise<{ seconds: number; cpu: number; scored: ScoredAllele[] }> => {
-      async function* events(): AsyncGenerator<VcfEvent> {
-        for (const record of snvs) yield { type: 'record', record };
-      }
-      const scored: ScoredAllele[] = [];
+    const timed = async <T>(into: ArmFigures, work: () => Promise<T>): Promise<T> => {
       const t0 = performance.now();
       const u0 = process.cpuUsage();
-      await scoreVcfEvents(events(), reference, engine, { reverseComplement: true, substitutions }, { scored: (a) => { scored.push(a); return tsv.scored(a); }, skipped: () => undefined, malformed: () => undefined });
-      return { seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(u0)), scored };
+      const result = await work();
+      into.cpu.push(cpuSeconds(process.cpuUsage(u0)));
+      into.seconds.push((performance.now() - t0) / 1000);
+      return result;
     };
+    const variants = async (on: InferenceEngine, substitutions: boolean, into: ArmFigures): Promise<ScoredAllele[]> =>
+      timed(into, async () => {
+        async function* events(): AsyncGenerator<VcfEvent> {
+          for (const record of snvs) yield { type: 'record', record };
+        }
+        const scored: ScoredAllele[] = [];
+        await scoreVcfEvents(events(), reference, on, { reverseComplement: true, substitutions }, { scored: (a) => { scored.push(a); return tsv.scored(a); }, skipped: () => undefined, malformed: () => undefined });
+        return scored;
+      });
     // tfbs score's pipeline on as many windows (4 per SNV), BED of every experiment into a null sink.
     const bed = new BedWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize: 200, reverseComplement: true }, 0.5);
     const record: FastaRecordInfo = { index: 0, name: 'chr1', uniqueName: 'chr1', description: '', headerLine: 0 };
@@ -155,51 +202,101 @@ export async function variantsAndIsmLines(args: Args): Promise<string[]> {
       }
       return (Math.ceil((args.variants * 2) / 500) * 1000) / ((performance.now() - t0) / 1000);
     };
-    await variants(true); // warm-up: the substitution graphs are built on first use
-    const before: number[] = [];
-    const now: number[] = [];
-    const beforeCpu: number[] = [];
-    const nowCpu: number[] = [];
-    const scoreRates: number[] = [];
-    let maxDiff = 0;
-    for (let r = 0; r < args.rounds; r++) {
-      scoreRates.push(await score());
-      const a = await variants(false);
-      const b = await variants(true);
-      before.push(a.seconds);
-      now.push(b.seconds);
-      beforeCpu.push(a.cpu);
-      nowCpu.push(b.cpu);
-      a.scored.forEach((x, i) => {
-        for (let t = 0; t < x.refProbs.length; t++) maxDiff = Math.max(maxDiff, Math.abs(x.refProbs[t] - b.scored[i].refProbs[t]), Math.abs(x.altProbs[t] - b.scored[i].altProbs[t]));
-      });
-    }
-    const n = args.variants;
-    lines.push(`tfbs variants' pipeline, ${n.toLocaleString('en')} SNVs on the 100 kb region, both strands, TSV of all ${selected.length} experiments into a null sink, one engine (${engine.description}), ${args.rounds} interleaved rounds:`);
-    lines.push(`  every allele as whole windows (before): ${before.map((s) => `${(n / s).toFixed(0)}`).join(' / ')} variants/s (CPU ${beforeCpu.map((c) => c.toFixed(1)).join(' / ')} s)`);
-    lines.push(`  SNVs through the substitution path (now): ${now.map((s) => `${(n / s).toFixed(0)}`).join(' / ')} variants/s (CPU ${nowCpu.map((c) => c.toFixed(1)).join(' / ')} s)`);
-    lines.push(`  per round ${before.map((s, r) => `${(s / now[r]).toFixed(2)}×`).join(' / ')} (CPU seconds ${beforeCpu.map((c, r) => `${(c / nowCpu[r]).toFixed(2)}×`).join(' / ')}); max |Δp| ${maxDiff.toExponential(1)}`);
-    lines.push(`  beside tfbs score's pipeline on the same engine: ${scoreRates.map((w) => w.toFixed(0)).join(' / ')} windows/s (4 windows a SNV: ${scoreRates.map((w) => (w / 4).toFixed(0)).join(' / ')} SNV-equivalents/s)`);
-
-    // ISM: one bin, then the 1 kb selection of 5 bins, both strands, every experiment's mean.
-    const targets = [pkg.experiments[0].index];
-    const ism = async (bins: number[], substitutions: boolean): Promise<{ seconds: number; cpu: number }> => {
-      const t0 = performance.now();
-      const u0 = process.cpuUsage();
-      await runIsm(engine, codes, bins, targets, { binSize: 200, substitutions });
-      return { seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.cpuUsage(u0)) };
+    // Warm-up: the substitution graphs are built on first use.
+    for (const e of [engine, before, afterPatch]) await variants(e, true, arm());
+    const figures: VariantIsmFigures = {
+      variants: args.variants,
+      wholeWindows: arm(),
+      substitutionBefore: arm(),
+      substitutionNow: arm(),
+      substitutionAfterPatch: arm(),
+      scoreWindowsPerSecond: [],
+      maxDiff: 0,
+      ismOneBin: { whole: arm(), before: arm(), now: arm() },
+      ismFiveBins: { before: arm(), now: arm() },
+      ismMaxDiff: 0,
     };
-    lines.push(`ISM with the shipped model, both strands (targets: 2 s for 5 bins, 0.3 s for one):`);
-    for (const bins of [[250], [248, 249, 250, 251, 252]]) {
-      const fast = await ism(bins, true);
-      const plain = bins.length === 1 ? await ism(bins, false) : undefined;
-      lines.push(`  ${bins.length === 1 ? 'one bin' : '1 kb selection (5 bins)'}: substitution path ${fast.seconds.toFixed(2)} s (CPU ${fast.cpu.toFixed(1)} s)` + (plain ? `; every mutant as a whole window ${plain.seconds.toFixed(2)} s (CPU ${plain.cpu.toFixed(1)} s)` : ''));
+    const diff = (a: ScoredAllele[], b: ScoredAllele[]): void =>
+      a.forEach((x, i) => {
+        for (let t = 0; t < x.refProbs.length; t++) figures.maxDiff = Math.max(figures.maxDiff, Math.abs(x.refProbs[t] - b[i].refProbs[t]), Math.abs(x.altProbs[t] - b[i].altProbs[t]));
+      });
+    for (let r = 0; r < args.rounds; r++) {
+      figures.scoreWindowsPerSecond.push(await score());
+      const whole = await variants(engine, false, figures.wholeWindows);
+      diff(whole, await variants(before, true, figures.substitutionBefore));
+      diff(whole, await variants(engine, true, figures.substitutionNow));
+      diff(whole, await variants(afterPatch, true, figures.substitutionAfterPatch));
     }
+
+    // ISM: one bin, then the 1 kb selection of 5 bins, both strands, the first experiment.
+    const targets = [pkg.experiments[0].index];
+    const ism = (on: InferenceEngine, bins: number[], substitutions: boolean, into: ArmFigures): Promise<IsmResult> => timed(into, () => runIsm(on, codes, bins, targets, { binSize: 200, substitutions }));
+    const ismDiff = (a: IsmResult, b: IsmResult): void => {
+      for (let i = 0; i < a.pAlt.length; i++) if (!Number.isNaN(a.pAlt[i])) figures.ismMaxDiff = Math.max(figures.ismMaxDiff, Math.abs(a.pAlt[i] - b.pAlt[i]));
+    };
+    for (let r = 0; r < args.rounds; r++) {
+      const plain = await ism(engine, [250], false, figures.ismOneBin.whole);
+      ismDiff(plain, await ism(before, [250], true, figures.ismOneBin.before));
+      ismDiff(plain, await ism(engine, [250], true, figures.ismOneBin.now));
+      const bins = [248, 249, 250, 251, 252];
+      const a = await ism(before, bins, true, figures.ismFiveBins.before);
+      ismDiff(a, await ism(engine, bins, true, figures.ismFiveBins.now));
+    }
+    return figures;
   } finally {
     await engine.dispose();
+    await before.dispose();
+    await afterPatch.dispose();
     await fs.rm(work, { recursive: true, force: true });
   }
-  return lines;
+}
+
+export function variantsAndIsmLines(f: VariantIsmFigures, description: string): string[] {
+  const n = f.variants;
+  const rate = (a: ArmFigures): string => `${a.seconds.map((s) => (n / s).toFixed(0)).join(' / ')} variants/s (CPU ${a.cpu.map((c) => c.toFixed(1)).join(' / ')} s)`;
+  const ratio = (a: ArmFigures, b: ArmFigures, key: keyof ArmFigures): string => a[key].map((x, r) => `${(x / b[key][r]).toFixed(2)}×`).join(' / ');
+  const seconds = (a: ArmFigures): string => `${a.seconds.map((s) => s.toFixed(2)).join(' / ')} s (CPU ${a.cpu.map((c) => c.toFixed(2)).join(' / ')} s)`;
+  return [
+    `tfbs variants' pipeline, ${n.toLocaleString('en')} SNVs on the 100 kb region, both strands, TSV of all experiments into a null sink (${description}), ${f.wholeWindows.seconds.length} interleaved rounds:`,
+    `  every allele as whole windows:                 ${rate(f.wholeWindows)}`,
+    `  substitution path before 2026-12-07 (whole LSTM): ${rate(f.substitutionBefore)}`,
+    `  substitution path now (default):               ${rate(f.substitutionNow)}`,
+    `  substitution path, LSTM from the patch on:     ${rate(f.substitutionAfterPatch)}`,
+    `  now against whole windows: ${ratio(f.wholeWindows, f.substitutionNow, 'seconds')} wall, ${ratio(f.wholeWindows, f.substitutionNow, 'cpu')} CPU; max |Δp| ${f.maxDiff.toExponential(1)}`,
+    `  beside tfbs score's pipeline on the same engine: ${f.scoreWindowsPerSecond.map((w) => w.toFixed(0)).join(' / ')} windows/s (4 windows a SNV: ${f.scoreWindowsPerSecond.map((w) => (w / 4).toFixed(0)).join(' / ')} SNV-equivalents/s)`,
+    `ISM with the shipped model, both strands (targets: 2 s for 5 bins, 0.3 s for one); max |Δp| between paths ${f.ismMaxDiff.toExponential(1)}:`,
+    `  one bin, every mutant as a whole window: ${seconds(f.ismOneBin.whole)}`,
+    `  one bin, substitution path before (whole LSTM): ${seconds(f.ismOneBin.before)}`,
+    `  one bin, substitution path now (LSTM from the patch on): ${seconds(f.ismOneBin.now)}: ${ratio(f.ismOneBin.before, f.ismOneBin.now, 'seconds')} wall, ${ratio(f.ismOneBin.before, f.ismOneBin.now, 'cpu')} CPU`,
+    `  1 kb selection (5 bins), before: ${seconds(f.ismFiveBins.before)}`,
+    `  1 kb selection (5 bins), now: ${seconds(f.ismFiveBins.now)}: ${ratio(f.ismFiveBins.before, f.ismFiveBins.now, 'seconds')} wall, ${ratio(f.ismFiveBins.before, f.ismFiveBins.now, 'cpu')} CPU`,
+  ];
+}
+
+/** The README's rows for the variants and ISM (the Speed section's issue-26 table). */
+export function variantsAndIsmReadmeRows(f: VariantIsmFigures): string[] {
+  const n = f.variants;
+  const vps = (a: ArmFigures): string => `${range(a.seconds.map((s) => n / s))} variants/s, ${range(a.cpu, 1)} CPU-s`;
+  const cpuRatio = (a: ArmFigures, b: ArmFigures): string => range(a.cpu.map((c, r) => c / b.cpu[r]), 2);
+  const s = (a: ArmFigures): string => `${range(a.seconds, 2)} s (${range(a.cpu, 2)} CPU-s)`;
+  return [
+    `| ${n.toLocaleString('en')} SNVs, both strands, all experiments as TSV | ${vps(f.wholeWindows)} as whole windows; ${vps(f.substitutionBefore)} through the substitution path before | ${vps(f.substitutionNow)}: ${cpuRatio(f.wholeWindows, f.substitutionNow)}× CPU against whole windows (LSTM from the patch on: ${vps(f.substitutionAfterPatch)}) |`,
+    `| \`tfbs score\`'s pipeline on the same engine | ${range(f.scoreWindowsPerSecond)} windows/s (${range(f.scoreWindowsPerSecond.map((w) => w / 4))} SNV-equivalents/s) | |`,
+    `| ISM, one bin | ${s(f.ismOneBin.before)} whole LSTM per mutant; ${s(f.ismOneBin.whole)} as whole windows | ${s(f.ismOneBin.now)}: ${cpuRatio(f.ismOneBin.before, f.ismOneBin.now)}× CPU |`,
+    `| ISM, 1 kb selection (5 bins) | ${s(f.ismFiveBins.before)} | ${s(f.ismFiveBins.now)}: ${cpuRatio(f.ismFiveBins.before, f.ismFiveBins.now)}× CPU |`,
+  ];
+}
+
+const README_BEGIN = '<!-- speedItems: variants and ISM, generated -->';
+const README_END = '<!-- speedItems: end -->';
+
+/** Replaces the lines between the README's speedItems markers. */
+async function writeReadmeRows(readme: string, rows: string[]): Promise<void> {
+  const text = await fs.readFile(readme, 'utf8');
+  const begin = text.indexOf(README_BEGIN);
+  const end = text.indexOf(README_END);
+  if (begin < 0 || end < begin) throw new Error(`${readme} has no ${README_BEGIN} … ${README_END} block`);
+  await fs.writeFile(readme, `${text.slice(0, begin + README_BEGIN.length)}\n${rows.join('\n')}\n${text.slice(end)}`);
 }
 
 async function main(): Promise<void> {
@@ -207,7 +304,15 @@ async function main(): Promise<void> {
   const cpu = `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`;
   console.log(`${new Date().toISOString().slice(0, 10)}, CPU ${cpu}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const line of formattingLines(args.values, args.rounds)) console.log(line);
-  if (!args.textOnly) for (const line of await variantsAndIsmLines(args)) console.log(line);
+  if (!args.textOnly) {
+    const figures = await variantsAndIsmFigures(args);
+    for (const line of variantsAndIsmLines(figures, 'the shipped model, default engine options')) console.log(line);
+    if (args.readme) {
+      const header = `${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, ${args.rounds} interleaved rounds, the shipped model (\`node out/bench/speedItems.js --readme\`):`;
+      await writeReadmeRows(path.join(root, 'README.md'), [header, '', '| item | before | now |', '|---|---|---|', ...variantsAndIsmReadmeRows(figures)]);
+      console.log('README.md: the variants and ISM rows rewritten from this run');
+    }
+  }
   console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratios within a round)`);
 }
 

@@ -138,7 +138,7 @@ function stage(target, stageDir) {
   fs.writeFileSync(path.join(stageDir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   // Read by the engine: a VSIX installed on another platform names the one it was built for.
   fs.writeFileSync(path.join(stageDir, 'platform.json'), JSON.stringify({ target }) + '\n');
-  for (const rel of ['dist', 'bin', 'python', 'models/default', 'media/heatmap.css', 'media/heatmap.svg', 'media/training.css', 'media/walkthrough', 'media/icon.png', 'data/deepsea-subset', 'data/deepsea/targets_690_tf.txt', 'data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar',
+  for (const rel of ['dist', 'bin', 'python', 'models/default', 'media/heatmap.css', 'media/heatmap.svg', 'media/training.css', 'media/explain.css', 'media/walkthrough', 'media/icon.png', 'data/deepsea-subset', 'data/deepsea/targets_690_tf.txt', 'data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar',
     'data/motifs/factor-motifs.tsv', 'data/PROVENANCE.md', 'CHANGELOG.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md']) {
     const from = path.join(root, rel);
     if (fs.existsSync(from)) copy(from, path.join(stageDir, rel));

@@ -3,23 +3,24 @@
  * cursor (or of the selection) and colours the letters themselves — blue where a base supports the
  * focused factor's binding, vermilion where it works against it (Okabe–Ito colours, distinguishable
  * with the common colour-vision deficiencies), opacity by strength — so the sequence becomes its own
- * logo. Partial results paint as they arrive (the centre first); the progress notification cancels.
- * A CodeLens on strong bins and a hover link start it; the hover then names the best motif, where it
- * is, its strand and how much of it the model's important bases cover, with a small logo of the most
- * important segment (src/shared/sequenceLogo.ts).
+ * logo, and underlines the factor's JASPAR sites. Partial results paint as they arrive (the centre
+ * first); the progress notification cancels. The explanation itself — sentence, large logo with its
+ * axis, segments, matches and their significance — opens in the Explain panel (./explainPanel.ts);
+ * the hover keeps to a link and a one-line summary. A CodeLens on strong bins and the hover start it.
  */
 import * as vscode from 'vscode';
 import { LSPErrorCodes } from 'vscode-languageclient/node';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS, attributionSpans } from '../shared/attributionStyle';
 import { positionOfOffset } from '../shared/layout';
-import { explainLogoMarkdown } from '../shared/sequenceLogo';
-import { explainedExperimentsText } from '../shared/binColour';
-import { bestMatchLine, describeMotif, factorMotifLines, isCalledMatch } from '../shared/motifText';
+import { explainSummary, explainedExperimentsLabel } from '../shared/explainSummary';
 import { ExplainParams, ExplainProgressNotification, ExplainRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, FASTA_SELECTOR } from './ctx';
+import { ExplainPanel } from './explainPanel';
 import { ExplainRuns } from './explainRuns';
 
 export const EXPLAIN_COMMAND = 'tfbsLens.explainBin';
+/** Opens the Explain panel on a document's latest explanation. */
+export const SHOW_EXPLANATION_COMMAND = 'tfbsLens.showExplanation';
 const MAX_LENSES = 200;
 
 interface ExplainArgs {
@@ -36,6 +37,9 @@ const bp = (n: number): string => n.toLocaleString('en-US');
 
 export class ExplainController implements vscode.Disposable {
   private readonly types: vscode.TextEditorDecorationType[] = [];
+  /** The explained factor's JASPAR sites, underlined in the text while the explanation is current. */
+  private readonly siteType = vscode.window.createTextEditorDecorationType({ textDecoration: 'underline 2px', rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed });
+  readonly panel: ExplainPanel;
   /** The latest explanation per document (of the version it was computed for). */
   private readonly results = new Map<string, ExplainResult>();
   private readonly runs = new ExplainRuns();
@@ -47,6 +51,7 @@ export class ExplainController implements vscode.Disposable {
   private lensTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: Ctx) {
+    this.panel = new ExplainPanel(ctx, (at) => void this.run(at).catch((e) => this.fail(e)));
     // Style order of src/shared/attributionStyle.ts: positive levels, then negative levels.
     for (const sign of ['positive', 'negative'] as const) {
       for (const alpha of ATTRIBUTION_LEVELS) {
@@ -62,6 +67,8 @@ export class ExplainController implements vscode.Disposable {
     }
     this.disposables.push(
       vscode.commands.registerCommand(EXPLAIN_COMMAND, (args?: ExplainArgs) => this.run(args).catch((e) => this.fail(e))),
+      vscode.commands.registerCommand(SHOW_EXPLANATION_COMMAND, (args?: { uri?: string }) => this.showPanel(args?.uri)),
+      this.panel,
       vscode.languages.registerCodeLensProvider(FASTA_SELECTOR, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
       vscode.languages.registerHoverProvider(FASTA_SELECTOR, { provideHover: (doc, pos) => this.hover(doc, pos) }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.repaintAll()),
@@ -70,6 +77,7 @@ export class ExplainController implements vscode.Disposable {
         // cancels one still running (its result could only be dropped).
         if (!e.contentChanges.length) return;
         this.runs.retire(e.document.uri.toString());
+        this.panel.markStale(e.document.uri.toString(), 'the text changed after it was explained');
         if (this.results.delete(e.document.uri.toString())) {
           this.repaintAll();
           this.explainedEmitter.fire({ uri: e.document.uri.toString(), result: undefined });
@@ -77,6 +85,7 @@ export class ExplainController implements vscode.Disposable {
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.runs.retire(d.uri.toString());
+        this.panel.markStale(d.uri.toString(), 'the document was closed');
         if (this.results.delete(d.uri.toString())) this.explainedEmitter.fire({ uri: d.uri.toString(), result: undefined });
       }),
       ctx.store.onDidChange(() => this.scheduleLenses()),
@@ -131,9 +140,8 @@ export class ExplainController implements vscode.Disposable {
         },
       );
       if (!this.show(result)) return undefined;
-      const maxE = this.ctx.settings.motifEValue;
-      const best = !result.bestMotif ? 'no important segment stood out' : isCalledMatch(result.bestMotif, maxE) ? `best motif ${describeMotif(result.bestMotif)}` : `no significant motif match (best E = ${result.bestMotif.eValue?.toExponential(1)})`;
-      void vscode.window.setStatusBarMessage(`TFBS Lens: bin${result.bins.length > 1 ? 's' : ''} ${result.bins.map((b) => b + 1).join(', ')} explained${result.cached ? ' (cached)' : ''}: ${best}`, 8000);
+      const { short } = explainSummary(result, this.ctx.settings.motifEValue);
+      void vscode.window.setStatusBarMessage(`TFBS Lens: bin${result.bins.length > 1 ? 's' : ''} ${result.bins.map((b) => b + 1).join(', ')} explained${result.cached ? ' (cached)' : ''}: ${short}`, 8000);
       return result;
     } finally {
       this.runs.finish(uri, token);
@@ -152,8 +160,34 @@ export class ExplainController implements vscode.Disposable {
     if (!this.runs.accepts(r, doc?.version)) return false;
     this.results.set(r.uri, r);
     this.repaintAll();
+    void this.panel.open(r);
     if (r.complete) this.explainedEmitter.fire({ uri: r.uri, result: r });
     return true;
+  }
+
+  /** The Explain panel on `uri`'s explanation (the active editor's by default), if it has a current one. */
+  private async showPanel(uri?: string): Promise<void> {
+    const key = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
+    const r = key ? this.results.get(key) : undefined;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+    if (!r || !doc || r.version !== doc.version) {
+      void vscode.window.showInformationMessage('TFBS Lens: nothing explained in this text yet — hover a bin and choose "Explain this bin".');
+      return;
+    }
+    await this.panel.open(r);
+  }
+
+  /** Editor ranges of record offsets [start, end), split at line ends. */
+  private spanRanges(r: ExplainResult, start: number, end: number): vscode.Range[] {
+    const out: vscode.Range[] = [];
+    for (let o = start; o < end; o++) {
+      const at = positionOfOffset(r.layout, o);
+      if (!at) continue;
+      const last = out[out.length - 1];
+      if (last && last.end.line === at.line && last.end.character === at.character) out[out.length - 1] = new vscode.Range(last.start.line, last.start.character, at.line, at.character + 1);
+      else out.push(new vscode.Range(at.line, at.character, at.line, at.character + 1));
+    }
+    return out;
   }
 
   /** Ranges per decoration type for an explanation (adjacent letters of one type merge). */
@@ -166,8 +200,10 @@ export class ExplainController implements vscode.Disposable {
   private repaintAll(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const r = this.results.get(editor.document.uri.toString());
-      const ranges = r && r.version === editor.document.version ? this.rangesOf(r) : this.types.map(() => []);
+      const current = r && r.version === editor.document.version ? r : undefined;
+      const ranges = current ? this.rangesOf(current) : this.types.map(() => []);
       this.types.forEach((t, k) => editor.setDecorations(t, ranges[k]));
+      editor.setDecorations(this.siteType, current ? current.sites.flatMap((s) => this.spanRanges(current, s.start, s.end)) : []);
     }
   }
 
@@ -177,27 +213,19 @@ export class ExplainController implements vscode.Disposable {
     const record = [...scores.layouts].reverse().find((l) => l.headerLine < pos.line && pos.line <= l.lastLine);
     if (!record || !record.scorable) return undefined;
     const args = encodeURIComponent(JSON.stringify([{ uri: doc.uri.toString(), line: pos.line, character: pos.character }]));
-    const link = `[$(sparkle) Explain bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the experiments that set its colour")`;
-    const lines = [link];
+    const lines = [`[$(sparkle) Explain this bin](command:${EXPLAIN_COMMAND}?${args} "In-silico mutagenesis of this bin for the experiments that set its colour, in the Explain panel")`];
     const r = this.results.get(doc.uri.toString());
     if (r && r.version === doc.version && r.complete && r.record === record.record) {
+      // One line: what was explained (the colour's experiments and p), the sentence's short form and the way back to the panel.
       const binSize = scores.binSize;
       const first = r.bins[0] * binSize;
-      const last = (r.bins[r.bins.length - 1] + 1) * binSize;
-      lines.unshift(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${r.bins.map((b) => bp(b + 1)).join(', ')} (bp ${bp(first + 1)}–${bp(Math.min(last, record.length))}; ISM over ${r.colour ? explainedExperimentsText(r.colour, r.experiments.length) : `${r.experiments.length} experiment${r.experiments.length === 1 ? '' : 's'}, p = ${r.pRef.map((p) => p.toFixed(3)).slice(0, 4).join(', ')}${r.pRef.length > 4 ? ', …' : ''}`})`);
-      lines.splice(1, 0, `- ${bestMatchLine(r.bestMotif, this.ctx.settings.motifEValue)}`);
-      // The most important segment as a small logo (its letters read from this version of the text).
-      const baseAt = (offset: number): string | undefined => {
-        const at = positionOfOffset(r.layout, offset);
-        return at && at.line < doc.lineCount ? doc.lineAt(at.line).text.charAt(at.character) : undefined;
-      };
-      const logo = explainLogoMarkdown(r, baseAt, record.uniqueName);
-      if (logo) lines.splice(2, 0, logo);
-      for (const s of r.sites.slice(0, 3)) lines.splice(lines.length - 1, 0, `- ${s.name} site (JASPAR scan, p < 1e-4): ${describeMotif(s)}`);
-      for (const note of factorMotifLines(r.factorMotifs)) lines.splice(lines.length - 1, 0, `- ${note}`);
+      const last = Math.min((r.bins[r.bins.length - 1] + 1) * binSize, record.length);
+      const show = encodeURIComponent(JSON.stringify([{ uri: doc.uri.toString() }]));
+      const bins = r.bins.map((b) => bp(b + 1)).join(', ');
+      lines.push(`**Explained** bin${r.bins.length > 1 ? 's' : ''} ${bins} (bp ${bp(first + 1)}–${bp(last)}; ISM over ${explainedExperimentsLabel(r)}): ${explainSummary(r, this.ctx.settings.motifEValue).short} · [Show explanation](command:${SHOW_EXPLANATION_COMMAND}?${show})`);
     }
     const md = new vscode.MarkdownString(lines.join('\n\n'), true);
-    md.isTrusted = { enabledCommands: [EXPLAIN_COMMAND] };
+    md.isTrusted = { enabledCommands: [EXPLAIN_COMMAND, SHOW_EXPLANATION_COMMAND] };
     return new vscode.Hover(md);
   }
 
@@ -239,6 +267,7 @@ export class ExplainController implements vscode.Disposable {
     if (this.lensTimer) clearTimeout(this.lensTimer);
     for (const d of this.disposables) d.dispose();
     for (const t of this.types) t.dispose();
+    this.siteType.dispose();
     this.lensEmitter.dispose();
     this.explainedEmitter.dispose();
   }

@@ -29,6 +29,12 @@ export interface EngineOptions {
   precision?: Precision;
   /** Benchmarks of random weights only: false opens int8 without the accuracy check (it is still calibrated). */
   int8Check?: boolean;
+  /**
+   * How the substitution path computes a mutant's LSTM: 'after-patch' only from its patch on, from its
+   * reference's states; 'whole' every step (the path before 2026-12-07, which benchmarks compare
+   * against); 'auto' (default) the first for ISM, the second for variants (src/engine/onnxSubstitutions.ts).
+   */
+  substitutionRecurrence?: 'after-patch' | 'whole' | 'auto';
 }
 
 export interface InferenceEngine {

@@ -106,7 +106,7 @@ class OnnxEngine implements InferenceEngine {
   private perWindowReleased = false;
 
   /** Where the substitution graphs come from; set by openOnnxEngine. */
-  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean };
+  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean; recurrence?: EngineOptions['substitutionRecurrence'] };
   private substitutions?: Promise<SubstitutionOpen>;
 
   /**
@@ -118,7 +118,7 @@ class OnnxEngine implements InferenceEngine {
     const source = this.substitutionSource;
     if (!source) return undefined;
     if (!this.substitutions) {
-      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)));
+      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)), source.recurrence);
       const opened = await this.substitutions;
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
     }
@@ -203,7 +203,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
   const substitutionOptions = chunkOptions;
   const networkBytes = (await fs.stat(pkg.networkPath)).size;
-  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES };
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES, recurrence: opts.substitutionRecurrence };
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
   const onWorkers = (chunk: ChunkSession) => {
     if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);

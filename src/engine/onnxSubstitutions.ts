@@ -7,9 +7,11 @@ import type * as ortTypes from 'onnxruntime-node';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { ReferenceSpans, Substitution, SubstitutionScorer } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
+import { ModelSpec } from '../onnx/onnxModel';
 import {
   PROJECTION_INPUT,
   PROJECTION_OUTPUT,
+  SPAN_CONVOLUTION,
   SPAN_INPUT,
   SPAN_ROWS,
   SUBSTITUTION_OUTPUT,
@@ -27,7 +29,10 @@ import {
   substitutionRows,
 } from '../onnx/substitutionGraph';
 import { firstLine } from '../core/errors';
+import { PATCH_CHANGES, PATCH_CHANGE_TABLE, PATCH_CONVOLUTION, PATCH_CONV_ROWS, buildPatchDeltaModel, changeRowCount, changeTable, patchDeltaInputs } from '../onnx/patchDelta';
+import { buildHeadModel, buildRecurrenceChunkModel, chunkLayout } from '../onnx/suffixRecurrence';
 import { createSessionFromSpec, probeSequence, readDanqWeights } from './onnxChunks';
+import { SuffixRecurrence } from './suffixRecurrenceRuns';
 
 type Ort = typeof ortTypes;
 
@@ -44,18 +49,49 @@ export const SUBSTITUTION_TOLERANCE = 1e-5;
 const BATCH_BYTES = 48 * 1024 * 1024;
 const MAX_BATCH = 512;
 
-export class SubstitutionSessions {
-  readonly batch: number;
+/**
+ * Mutants per run of the recurrence from the patch on (SuffixRecurrence): a chunk run's largest
+ * intermediates are its S steps' gathered gate inputs (S · 4H per row), and each run is ~12·S small
+ * operators, so larger runs keep both cores busier.
+ */
+const SUFFIX_BATCH = 2048;
+/** Mutants per run of the patch-delta graph (see there). */
+const PATCH_RUN = 256;
 
+/**
+ * How a mutant's LSTM is computed: 'after-patch' from the chunk holding its patch on, starting from
+ * its reference's state there (src/onnx/suffixRecurrence.ts); 'whole' every step of both directions
+ * (the substitution graph alone, the path before 2026-12-07); 'auto' (the default) the first for ISM
+ * (references without spans: thousands of mutants per reference) and the second for variants (spans:
+ * about one mutant per reference and strand). Measured on the 2,000-SNV benchmark (2 shared cores,
+ * interleaved): variants took 3.4 CPU-s and 770–780 MB peak RSS after the patch against 2.9 CPU-s and
+ * 585–605 MB whole — each reference still runs its whole recurrence, a run holds ~128 rows, too few
+ * for the chunk graph's ~14 small operators per step, and the convolution table adds memory.
+ */
+export type SubstitutionRecurrence = 'after-patch' | 'whole' | 'auto';
+
+type WholePath = { kind: 'whole'; substitution: ortTypes.InferenceSession };
+type AfterPatchPath = { kind: 'after-patch'; patches: ortTypes.InferenceSession; changeTable: Float32Array; recurrence: SuffixRecurrence };
+type SpanSessions = { gatherFirst: ortTypes.InferenceSession; projectFirst: ortTypes.InferenceSession };
+
+export class SubstitutionSessions {
   constructor(
     private readonly ort: Ort,
     private readonly projection: ortTypes.InferenceSession,
-    private readonly substitution: ortTypes.InferenceSession,
-    /** Gather-first and project-first span projections (buildSpanProjectionModel). */
-    private readonly spanProjections: { gatherFirst: ortTypes.InferenceSession; projectFirst: ortTypes.InferenceSession },
+    /** The whole-recurrence substitution graph, and/or the patch-delta graph and the recurrence from the patch on. */
+    private readonly paths: { whole?: WholePath; afterPatch?: AfterPatchPath },
+    /**
+     * Gather-first and project-first span projections (buildSpanProjectionModel), with the convolution
+     * output where references with spans go after the patch; `own`: the gather-first one with it, for
+     * references without spans going after the patch.
+     */
+    private readonly spanProjections: SpanSessions & { own?: ortTypes.InferenceSession },
     readonly layout: SubstitutionLayout,
-  ) {
-    this.batch = Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * layout.steps * (layout.projectionWidth / 4) * 4))));
+  ) {}
+
+  /** Mutants per scorer run on each path. */
+  private batchOf(path: WholePath | AfterPatchPath): number {
+    return path.kind === 'after-patch' ? SUFFIX_BATCH : Math.max(16, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (2 * this.layout.steps * (this.layout.projectionWidth / 4) * 4))));
   }
 
   /** Runs of the substitution graph, and of the project-first span graph (tests check both are taken). */
@@ -65,69 +101,110 @@ export class SubstitutionSessions {
   async prepare(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
     const windows = references.slice(0, count * L * CHANNEL_COUNT); // the caller may reuse its buffer
+    const path = spans ? this.paths.whole ?? this.paths.afterPatch : this.paths.afterPatch ?? this.paths.whole;
+    if (!path) throw new Error('substitution sessions without a path');
+    // The path from the patch on reads the references' convolution from the span graph: windows
+    // without spans are spans of their own.
+    const own = !spans && path.kind === 'after-patch';
+    const laid = own ? { sequences: windows, count, length: L, span: Int32Array.from({ length: count }, (_, r) => r), start: new Int32Array(count) } : spans;
     // Project what has fewer rows: each window's steps, or every pooled position of the spans.
-    const projectFirst = spans && spans.count * (spans.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps;
-    const spanProjection = projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
+    const projectFirst = laid && laid.count * (laid.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps;
+    const spanProjection = own ? this.spanProjections.own ?? this.spanProjections.gatherFirst : projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
     if (projectFirst) SubstitutionSessions.projectFirstRuns++;
-    const out = spans
+    const out = laid
       ? await spanProjection.run({
-          [SPAN_INPUT]: new this.ort.Tensor('float32', spans.sequences.subarray(0, spans.count * spans.length * CHANNEL_COUNT), [spans.count, spans.length, CHANNEL_COUNT]),
-          [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, spans.length, spans.span.subarray(0, count), spans.start.subarray(0, count)), [count, steps]),
+          [SPAN_INPUT]: new this.ort.Tensor('float32', laid.sequences.subarray(0, laid.count * laid.length * CHANNEL_COUNT), [laid.count, laid.length, CHANNEL_COUNT]),
+          [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, laid.length, laid.span.subarray(0, count), laid.start.subarray(0, count)), [count, steps]),
         })
       : await this.projection.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
-    const projections = new this.ort.Tensor('float32', out[PROJECTION_OUTPUT].data as Float32Array, [steps, 2, count, projectionWidth / 2]);
-    // The references through the same graph (a patch without a substitution): the mutants' baseline.
-    const own = Array.from({ length: count }, (_, r) => ({ reference: r, position: -1, base: 0 }));
-    const referenceOutputs = await this.score(windows, count, projections, own);
-    return {
-      referenceOutputs,
-      batch: this.batch,
-      fits: (position, length) => substitutionFits(this.layout, position, length),
-      run: async (mutants) => {
-        for (const m of mutants) {
-          const bases = [m.base, ...(m.next ?? [])];
-          if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < count) || !(Number.isInteger(m.position) && substitutionFits(this.layout, m.position, bases.length)) || !bases.every((b) => b >= 0 && b < CHANNEL_COUNT)) {
-            throw new RangeError(`substitution ${JSON.stringify(m)} is outside the ${count} reference windows of ${L} bp`);
-          }
+    const projected = out[PROJECTION_OUTPUT].data as Float32Array;
+    const check = (mutants: readonly Substitution[]): void => {
+      for (const m of mutants) {
+        const bases = [m.base, ...(m.next ?? [])];
+        if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < count) || !(Number.isInteger(m.position) && substitutionFits(this.layout, m.position, bases.length)) || !bases.every((b) => b >= 0 && b < CHANNEL_COUNT)) {
+          throw new RangeError(`substitution ${JSON.stringify(m)} is outside the ${count} reference windows of ${L} bp`);
         }
-        return this.score(windows, count, projections, mutants);
+      }
+    };
+    const common = { batch: this.batchOf(path), fits: (position: number, length: number) => substitutionFits(this.layout, position, length), dispose: async () => undefined };
+    if (path.kind === 'after-patch') {
+      if (!laid) throw new Error('the recurrence from the patch on reads the spans\' convolution');
+      const G = projectionWidth / 2;
+      const referenceRows = steps * 2 * count;
+      const { states, outputs: referenceOutputs } = await path.recurrence.references(new this.ort.Tensor('float32', projected, [referenceRows, G]), count);
+      const convolution = out[SPAN_CONVOLUTION] as ortTypes.Tensor;
+      const positions = laid.length - this.layout.convWidth + 1;
+      const convolutionRow = (r: number): number => laid.span[r] * positions + laid.start[r];
+      const referenceBase = (r: number, position: number): number => {
+        const at = (r * L + position) * CHANNEL_COUNT;
+        for (let c = 0; c < CHANNEL_COUNT; c++) if (windows[at + c] === 1) return c;
+        return CHANNEL_COUNT; // N
+      };
+      return {
+        ...common,
+        referenceOutputs,
+        run: async (mutants) => {
+          check(mutants);
+          return this.inRuns(mutants, common.batch, async (group) => {
+            // One table: the references' rows, then the run's patches' (A, 2, M).
+            const table = new Float32Array((referenceRows + this.layout.patchSteps * 2 * group.length) * G);
+            table.set(projected);
+            const changed = group.map((m) => ({ reference: m.reference, firstStep: patchFirstStep(this.layout, m.position), position: m.position, bases: m.next ? [m.base, ...m.next] : [m.base] }));
+            // The patch rows (A, 2, M, 4H) in runs of PATCH_RUN mutants: each run's intermediates are
+            // A·P convolution rows per mutant, which at a whole run's size would leave the caches.
+            const A = this.layout.patchSteps;
+            for (let from = 0; from < changed.length; from += PATCH_RUN) {
+              const part = changed.slice(from, from + PATCH_RUN);
+              const F = path.changeTable.length / changeRowCount(this.layout.convWidth);
+              const { convRows, changes, table: changeTable } = patchDeltaInputs(this.layout, part, convolutionRow, referenceBase, path.changeTable, F);
+              const X = convRows.length / part.length;
+              const patched = await path.patches.run({
+                [PATCH_CONVOLUTION]: convolution,
+                [PATCH_CONV_ROWS]: new this.ort.Tensor('int32', convRows, [part.length, X]),
+                [PATCH_CHANGE_TABLE]: new this.ort.Tensor('float32', changeTable, [changeTable.length / F, F]),
+                [PATCH_CHANGES]: new this.ort.Tensor('int32', changes, [part.length, X]),
+              });
+              const rows = patched[PROJECTION_OUTPUT].data as Float32Array;
+              for (let ad = 0; ad < A * 2; ad++) table.set(rows.subarray(ad * part.length * G, (ad + 1) * part.length * G), (referenceRows + ad * group.length + from) * G);
+            }
+            const firstSteps = Int32Array.from(changed, (m) => m.firstStep);
+            const references = Int32Array.from(changed, (m) => m.reference);
+            return path.recurrence.mutants(new this.ort.Tensor('float32', table, [table.length / G, G]), { references, firstSteps }, states);
+          });
+        },
+      };
+    }
+    const projections = new this.ort.Tensor('float32', projected, [steps, 2, count, projectionWidth / 2]);
+    const score = (mutants: readonly Substitution[]): Promise<Float32Array> =>
+      this.inRuns(mutants, common.batch, async (group) => {
+        const { patches, firstSteps, references } = this.patches(windows, group);
+        SubstitutionSessions.runs++;
+        const result = await path.substitution.run({
+          [SUBSTITUTION_PROJECTIONS]: projections,
+          [SUBSTITUTION_PATCHES]: new this.ort.Tensor('float32', patches, [group.length, this.layout.patchLength, CHANNEL_COUNT]),
+          [SUBSTITUTION_ROWS]: new this.ort.Tensor('int32', substitutionRows(this.layout, count, references, firstSteps), [this.layout.steps, 2, group.length]),
+        });
+        return result[SUBSTITUTION_OUTPUT].data as Float32Array;
+      });
+    // The references through the same graph (a patch without a substitution): the mutants' baseline.
+    const referenceOutputs = await score(Array.from({ length: count }, (_, r) => ({ reference: r, position: -1, base: 0 })));
+    return {
+      ...common,
+      referenceOutputs,
+      run: async (mutants) => {
+        check(mutants);
+        return score(mutants);
       },
-      dispose: async () => undefined,
     };
   }
 
-  /** Mutants in runs of `batch`; position −1: the reference itself. */
-  private async score(windows: Float32Array, count: number, projections: ortTypes.Tensor, mutants: readonly Substitution[]): Promise<Float32Array> {
-    const { inputLength: L, patchLength: Q, poolSize: P } = this.layout;
+  /** Mutants in runs of `batch`, outputs concatenated. */
+  private async inRuns(mutants: readonly Substitution[], batch: number, run: (group: readonly Substitution[]) => Promise<Float32Array>): Promise<Float32Array> {
     let outputs: Float32Array | undefined;
     let width = 0;
-    for (let from = 0; from < mutants.length; from += this.batch) {
-      const group = mutants.slice(from, from + this.batch);
-      const patches = new Float32Array(group.length * Q * CHANNEL_COUNT);
-      const firstSteps = new Int32Array(group.length);
-      const references = new Int32Array(group.length);
-      group.forEach((m, g) => {
-        const first = m.position < 0 ? 0 : patchFirstStep(this.layout, m.position);
-        const start = first * P;
-        const src = (m.reference * L + start) * CHANNEL_COUNT;
-        patches.set(windows.subarray(src, src + Q * CHANNEL_COUNT), g * Q * CHANNEL_COUNT);
-        // Bases past the patch sit where no pooled step reads them (substitutionFits): they change nothing.
-        const bases = m.next ? [m.base, ...m.next] : [m.base];
-        for (let k = 0; m.position >= 0 && k < bases.length && m.position + k - start < Q; k++) {
-          const at = (g * Q + m.position + k - start) * CHANNEL_COUNT;
-          patches.fill(0, at, at + CHANNEL_COUNT);
-          patches[at + bases[k]] = 1;
-        }
-        firstSteps[g] = first;
-        references[g] = m.reference;
-      });
-      SubstitutionSessions.runs++;
-      const result = await this.substitution.run({
-        [SUBSTITUTION_PROJECTIONS]: projections,
-        [SUBSTITUTION_PATCHES]: new this.ort.Tensor('float32', patches, [group.length, Q, CHANNEL_COUNT]),
-        [SUBSTITUTION_ROWS]: new this.ort.Tensor('int32', substitutionRows(this.layout, count, references, firstSteps), [this.layout.steps, 2, group.length]),
-      });
-      const data = result[SUBSTITUTION_OUTPUT].data as Float32Array;
+    for (let from = 0; from < mutants.length; from += batch) {
+      const group = mutants.slice(from, from + batch);
+      const data = await run(group);
       width = data.length / group.length;
       outputs ??= new Float32Array(mutants.length * width);
       outputs.set(data, from * width);
@@ -135,11 +212,38 @@ export class SubstitutionSessions {
     return outputs ?? new Float32Array(0);
   }
 
+  /** The mutants' patches (Q bp of their reference from their first step's bp, substituted); position −1: the reference itself. */
+  private patches(windows: Float32Array, group: readonly Substitution[]): { patches: Float32Array; firstSteps: Int32Array; references: Int32Array } {
+    const { inputLength: L, patchLength: Q, poolSize: P } = this.layout;
+    const patches = new Float32Array(group.length * Q * CHANNEL_COUNT);
+    const firstSteps = new Int32Array(group.length);
+    const references = new Int32Array(group.length);
+    group.forEach((m, g) => {
+      const first = m.position < 0 ? 0 : patchFirstStep(this.layout, m.position);
+      const start = first * P;
+      const src = (m.reference * L + start) * CHANNEL_COUNT;
+      patches.set(windows.subarray(src, src + Q * CHANNEL_COUNT), g * Q * CHANNEL_COUNT);
+      // Bases past the patch sit where no pooled step reads them (substitutionFits): they change nothing.
+      const bases = m.next ? [m.base, ...m.next] : [m.base];
+      for (let k = 0; m.position >= 0 && k < bases.length && m.position + k - start < Q; k++) {
+        const at = (g * Q + m.position + k - start) * CHANNEL_COUNT;
+        patches.fill(0, at, at + CHANNEL_COUNT);
+        patches[at + bases[k]] = 1;
+      }
+      firstSteps[g] = first;
+      references[g] = m.reference;
+    });
+    return { patches, firstSteps, references };
+  }
+
   async release(): Promise<void> {
     await this.projection.release();
-    await this.substitution.release();
+    await this.paths.whole?.substitution.release();
+    await this.paths.afterPatch?.patches.release();
+    await this.paths.afterPatch?.recurrence.release();
     await this.spanProjections.gatherFirst.release();
     await this.spanProjections.projectFirst.release();
+    await this.spanProjections.own?.release();
   }
 }
 
@@ -155,6 +259,7 @@ export async function openSubstitutionSessions(
   pkg: ModelPackage,
   options: ortTypes.InferenceSession.SessionOptions,
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+  recurrence: SubstitutionRecurrence = 'auto',
 ): Promise<SubstitutionOpen> {
   const L = pkg.manifest.input.length;
   const extracted = await readDanqWeights(pkg);
@@ -162,20 +267,32 @@ export async function openSubstitutionSessions(
   const weights = extracted.weights;
   const layout = substitutionLayout(weights.arch);
   if (!layout.ok) return { ok: false, reason: layout.reason };
-  let projection: ortTypes.InferenceSession | undefined;
-  let substitution: ortTypes.InferenceSession | undefined;
-  let gatherFirst: ortTypes.InferenceSession | undefined;
-  let projectFirst: ortTypes.InferenceSession | undefined;
+  const opened: ortTypes.InferenceSession[] = [];
+  const open = async (spec: ModelSpec): Promise<ortTypes.InferenceSession> => {
+    const session = await createSessionFromSpec(ort, spec, options);
+    opened.push(session);
+    return session;
+  };
+  let sessions: SubstitutionSessions;
   try {
-    projection = await createSessionFromSpec(ort, buildProjectionModel(weights), options);
-    substitution = await createSessionFromSpec(ort, buildSubstitutionModel(weights), options);
-    gatherFirst = await createSessionFromSpec(ort, buildSpanProjectionModel(weights, 'gather-first'), options);
-    projectFirst = await createSessionFromSpec(ort, buildSpanProjectionModel(weights, 'project-first'), options);
+    const projection = await open(buildProjectionModel(weights));
+    const whole: WholePath | undefined = recurrence === 'after-patch' ? undefined : { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) };
+    let afterPatch: AfterPatchPath | undefined;
+    if (recurrence !== 'whole') {
+      const chunks = chunkLayout(weights);
+      const [patches, chunk, head] = [await open(buildPatchDeltaModel(weights)), await open(buildRecurrenceChunkModel(weights, chunks)), await open(buildHeadModel(weights))];
+      afterPatch = { kind: 'after-patch', patches, changeTable: changeTable(weights), recurrence: new SuffixRecurrence(ort, chunk, head, chunks, layout.layout.patchSteps) };
+    }
+    // Spans go after the patch only without the whole path ('after-patch'): then they carry the convolution.
+    const convolution = recurrence === 'after-patch';
+    const gatherFirst = await open(buildSpanProjectionModel(weights, 'gather-first', convolution));
+    const projectFirst = await open(buildSpanProjectionModel(weights, 'project-first', convolution));
+    const own = recurrence === 'auto' ? await open(buildSpanProjectionModel(weights, 'gather-first', true)) : undefined;
+    sessions = new SubstitutionSessions(ort, projection, { whole, afterPatch }, { gatherFirst, projectFirst, own }, layout.layout);
   } catch (e) {
-    for (const s of [projection, substitution, gatherFirst]) await s?.release();
+    for (const s of opened) await s.release();
     return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };
   }
-  const sessions = new SubstitutionSessions(ort, projection, substitution, { gatherFirst, projectFirst }, layout.layout);
   let probeDiff = Infinity;
   try {
     const reference = probeSequence(L);

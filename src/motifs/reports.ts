@@ -47,7 +47,8 @@ export const SEGMENT_COLUMNS = ['chrom', 'start', 'end', 'segment', 'segment_sco
 
 export function segmentHeader(what: string, collectionSize: number, maxE: number, notes: readonly string[] = []): string {
   return [
-    `# tfbs ism --motifs: the important segments of the ISM attribution (${what}), strongest first, each compared with ${collectionSize} motifs (Tomtom-like).`,
+    `# tfbs ism --motifs: the important segments of the ISM attribution (${what}), strongest |segment_score| first, each compared with ${collectionSize} motifs (Tomtom-like).`,
+    '# segment_score < 0: bases that work against the prediction (mutating them raises it); such a segment is compared as its negated matrix.',
     '# start/end: 0-based half-open (BED). A segment is compared with 2 bases of flank on each side. E-value: p-value x motifs compared; q-value: Benjamini-Hochberg over them.',
     `# Rows: every match with E-value < ${maxE} (significant=yes), or the segment's best match with significant=no when none is; permutation_p beside the fitted p-value.`,
     ...notes.map((n) => `# ${n}`),

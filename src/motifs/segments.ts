@@ -9,8 +9,12 @@
  *
  * The first term is a robust "3 standard deviations above the typical position" (the median absolute
  * deviation ignores the few motif positions that a plain standard deviation would let inflate it); the
- * second keeps a strong site from dragging neighbouring noise in with it. Only positive attribution
- * counts (bases the prediction relies on). A run of smoothed values above the threshold is trimmed to
+ * second keeps a strong site from dragging neighbouring noise in with it. `importantSegments` calls the
+ * bases the prediction relies on (positive attribution); `signedSegments` calls both directions — the
+ * bases that work against binding too, with the same robust rule on the negated attribution and the
+ * 0.2 share taken of the largest |smoothed| value either way — so a site whose mutation raises the
+ * prediction (it is painted strongly in the editor, against binding) is called, not passed over as
+ * "nothing stands out". A run of smoothed values above the threshold is trimmed to
  * its first and last base whose own attribution is above it; runs separated by at most `maxGap` bases
  * are merged (a motif's degenerate middle columns), runs shorter than `minLength` are dropped, and
  * segments are ordered by their summed attribution.
@@ -23,8 +27,10 @@ export interface Segment {
   end: number;
   /** Sum of the attribution over the segment. */
   score: number;
-  /** The largest attribution in it. */
+  /** The largest attribution in it (for a segment against binding: the most negative). */
   peak: number;
+  /** 1: the bases support the prediction (mutating them lowers it); −1: they work against it. */
+  sign: 1 | -1;
 }
 
 export interface SegmentOptions {
@@ -57,16 +63,50 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The relative threshold above (on the smoothed attribution), over the positions marked present. */
-export function segmentThreshold(attr: ArrayLike<number>, present?: ArrayLike<number>): number {
+/** The smoothed values at the present positions, their median and MAD. */
+function smoothedSummary(attr: ArrayLike<number>, present?: ArrayLike<number>): { values: number[]; med: number; mad: number } | undefined {
   const smooth = smoothAttribution(attr, present);
   const values: number[] = [];
   for (let i = 0; i < attr.length; i++) if (!present || present[i]) values.push(smooth[i]);
-  if (!values.length) return Infinity;
+  if (!values.length) return undefined;
   const med = median(values);
-  const mad = median(values.map((v) => Math.abs(v - med)));
-  const max = Math.max(...values);
-  return Math.max(med + 3 * 1.4826 * mad, 0.2 * max, 0) || Infinity;
+  return { values, med, mad: median(values.map((v) => Math.abs(v - med))) };
+}
+
+/** Robust standard deviations above the median a smoothed value must reach. */
+const MAD_SIGMAS = 3 * 1.4826;
+/** Share of the strongest smoothed value a segment must reach. */
+const PEAK_SHARE = 0.2;
+
+/** The relative threshold above (on the smoothed attribution), over the positions marked present. */
+export function segmentThreshold(attr: ArrayLike<number>, present?: ArrayLike<number>): number {
+  const s = smoothedSummary(attr, present);
+  if (!s) return Infinity;
+  return Math.max(s.med + MAD_SIGMAS * s.mad, PEAK_SHARE * Math.max(...s.values), 0) || Infinity;
+}
+
+/**
+ * The thresholds of both directions: `positive` on the smoothed attribution, `negative` on its
+ * negation (a segment against binding has smoothed values below −negative). The peak share is of the
+ * largest |smoothed| value, whichever its sign: a direction only a little above its own noise, beside
+ * a much stronger one, calls nothing.
+ */
+export function segmentThresholds(attr: ArrayLike<number>, present?: ArrayLike<number>): { positive: number; negative: number } {
+  const s = smoothedSummary(attr, present);
+  if (!s) return { positive: Infinity, negative: Infinity };
+  const strongest = Math.max(...s.values.map(Math.abs));
+  return {
+    positive: Math.max(s.med + MAD_SIGMAS * s.mad, PEAK_SHARE * strongest, 0) || Infinity,
+    negative: Math.max(-s.med + MAD_SIGMAS * s.mad, PEAK_SHARE * strongest, 0) || Infinity,
+  };
+}
+
+/** Segments of both directions (`segmentThresholds`), ordered by |summed attribution|. */
+export function signedSegments(attr: ArrayLike<number>, opts: Omit<SegmentOptions, 'threshold'> & { present?: ArrayLike<number> } = {}): Segment[] {
+  const t = segmentThresholds(attr, opts.present);
+  const negated = Float64Array.from(attr, (v) => -v);
+  const against = importantSegments(negated, { ...opts, threshold: t.negative }).map((s): Segment => ({ ...s, score: -s.score, peak: -s.peak, sign: -1 }));
+  return [...importantSegments(attr, { ...opts, threshold: t.positive }), ...against].sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || a.start - b.start);
 }
 
 export function importantSegments(attr: ArrayLike<number>, opts: SegmentOptions & { present?: ArrayLike<number> } = {}): Segment[] {
@@ -104,7 +144,7 @@ export function importantSegments(attr: ArrayLike<number>, opts: SegmentOptions 
         score += attr[i];
         peak = Math.max(peak, attr[i]);
       }
-      return { start, end, score, peak };
+      return { start, end, score, peak, sign: 1 as const };
     })
     .sort((a, b) => b.score - a.score);
 }

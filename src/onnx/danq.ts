@@ -359,12 +359,25 @@ export function lstmInputProjection(w: DanqWeights): { weights: Float32Array; bi
 }
 
 /** (2, H, 4H): the recurrent weights transposed per direction. */
-function recurrentTransposed(w: DanqWeights): Float32Array {
+export function recurrentTransposed(w: DanqWeights): Float32Array {
   const { lstmHidden: H } = w.arch;
   const G = 4 * H;
   const rT = new Float32Array(2 * H * G);
   for (let d = 0; d < 2; d++) for (let g = 0; g < G; g++) for (let i = 0; i < H; i++) rT[(d * H + i) * G + g] = w.lstmR[(d * G + g) * H + i];
   return rT;
+}
+
+/**
+ * One LSTM step from its gate inputs (input projection + recurrent term + biases, ONNX order i, o, f,
+ * c on the last axis) and the previous cell state (none: a zero state): the new hidden and cell state.
+ */
+export function lstmCell(b: GraphBuilder, gates: string, previousCell: string | undefined): { h: string; c: string } {
+  // One Split into the four gates, not one per activation: a copy less per step.
+  const [iz, oz, fz, cz] = b.multi('Split', [gates], 4, { axis: attr.int(-1) });
+  const [i, o, f] = [b.node('Sigmoid', [iz]), b.node('Sigmoid', [oz]), b.node('Sigmoid', [fz])];
+  const input = b.node('Mul', [i, b.node('Tanh', [cz])]);
+  const c = previousCell === undefined ? input : b.node('Add', [b.node('Mul', [f, previousCell]), input]);
+  return { h: b.node('Mul', [o, b.node('Tanh', [c])]), c };
 }
 
 /**
@@ -383,13 +396,7 @@ export function lstmRecurrence(b: GraphBuilder, w: DanqWeights, steps: readonly 
   let c = '';
   for (let s = 0; s < T; s++) {
     const gates = s === 0 ? steps[0] : b.node('Add', [steps[s], b.node('MatMul', [h, recurrent])]);
-    // One Split into the four gates (ONNX order i, o, f, c), not one per activation: a copy less per step.
-    const [iz, oz, fz, cz] = b.multi('Split', [gates], 4, { axis: attr.int(-1) });
-    const [i, o, f] = [b.node('Sigmoid', [iz]), b.node('Sigmoid', [oz]), b.node('Sigmoid', [fz])];
-    const candidate = b.node('Tanh', [cz]);
-    const input = b.node('Mul', [i, candidate]);
-    c = s === 0 ? input : b.node('Add', [b.node('Mul', [f, c]), input]);
-    h = b.node('Mul', [o, b.node('Tanh', [c])]);
+    ({ h, c } = lstmCell(b, gates, s === 0 ? undefined : c));
     hidden.push(h);
   }
   const stacked = b.node('Concat', hidden, { axis: attr.int(0) }); // (T, 2, N, H), step order

@@ -30,6 +30,7 @@ export const SUBSTITUTION_ROWS = 'rows';
 export const SUBSTITUTION_OUTPUT = 'probabilities';
 export const SPAN_INPUT = 'sequence';
 export const SPAN_ROWS = 'rows';
+export const SPAN_CONVOLUTION = 'convolution';
 
 const CHANNELS = 4;
 
@@ -134,7 +135,7 @@ function pooledRows(b: GraphBuilder, w: DanqWeights, input: string): string {
 }
 
 /** (N, steps, F) → (N, steps, 8H): the gate inputs of both LSTM directions, biases included. */
-function project(b: GraphBuilder, w: DanqWeights, rows: string, output?: string): string {
+export function project(b: GraphBuilder, w: DanqWeights, rows: string, output?: string): string {
   const { weights, bias } = lstmInputProjection(w);
   const width = 8 * w.arch.lstmHidden;
   return b.node('Add', [b.node('MatMul', [rows, b.init('projection_W', [w.arch.convFilters, width], weights)]), b.init('projection_B', [width], bias)], {}, output);
@@ -185,13 +186,16 @@ export function buildProjectionModel(w: DanqWeights): ModelSpec {
  * all N·X stride-1 pooled rows before the Gather ('project-first'), which every window at any offset
  * then shares: the caller picks the one with fewer rows (dense variants: project first).
  */
-export function buildSpanProjectionModel(network: DanqWeights, order: 'gather-first' | 'project-first'): ModelSpec {
+export function buildSpanProjectionModel(network: DanqWeights, order: 'gather-first' | 'project-first', convolution = false): ModelSpec {
   const w = padConvFilters(network);
   const { convFilters: F, convWidth: width, poolSize: P } = w.arch;
   const b = new GraphBuilder();
   const ncl = b.node('Transpose', [SPAN_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
   const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
   const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
+  // With `convolution`: also every span position's convolution outputs, (N·(S − w + 1), F padded), the
+  // references' rows that substitution patches change (src/onnx/patchDelta.ts).
+  if (convolution) b.node('Reshape', [b.node('Transpose', [conv], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('conv_rows_shape', [-1, F])], {}, SPAN_CONVOLUTION);
   const slid = b.node('MaxPool', [b.node('Relu', [conv])], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) }); // (N, F, 1, X)
   const positions = b.node('Reshape', [b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('rows_shape', [-1, F])]); // (N·X, F)
   const gates = order === 'gather-first'
@@ -208,10 +212,17 @@ export function buildSpanProjectionModel(network: DanqWeights, order: 'gather-fi
         { name: SPAN_INPUT, shape: ['spans', 'length', CHANNELS] },
         { name: SPAN_ROWS, elemType: 'int32', shape: ['windows', T] },
       ],
-      outputs: [{ name: PROJECTION_OUTPUT, shape: [T, 2, 'windows', 4 * w.arch.lstmHidden] }],
+      outputs: [{ name: PROJECTION_OUTPUT, shape: [T, 2, 'windows', 4 * w.arch.lstmHidden] }, ...(convolution ? [{ name: SPAN_CONVOLUTION, shape: ['positions', F] }] : [])],
     },
     `DanQ-family LSTM gate inputs of windows in longer spans (${order}) ${JSON.stringify(network.arch)}`,
   );
+}
+
+/** patches (M, Q, 4) → their A steps' gate inputs in the recurrence's layout (A, 2, M, 4H), both directions in time order. */
+function patchProjections(b: GraphBuilder, w: DanqWeights, output?: string): string {
+  const H = w.arch.lstmHidden;
+  const gates = b.node('Reshape', [project(b, w, pooledRows(b, w, SUBSTITUTION_PATCHES)), b.ints('patch_directions', [0, 0, 2, 4 * H])]);
+  return b.node('Transpose', [gates], { perm: attr.ints([1, 2, 0, 3]) }, output);
 }
 
 /**
@@ -226,7 +237,7 @@ export function buildSubstitutionModel(w: DanqWeights): ModelSpec {
   const b = new GraphBuilder();
   // The patches' A steps in the recurrence's layout: (A, 2, M, 4H), both directions in time order;
   // then one table of gate-input rows: the references' (T·2·R rows) followed by the patches' (A·2·M).
-  const patched = b.node('Transpose', [b.node('Reshape', [project(b, w, pooledRows(b, w, SUBSTITUTION_PATCHES)), b.ints('patch_directions', [0, 0, 2, 4 * H])])], { perm: attr.ints([1, 2, 0, 3]) });
+  const patched = patchProjections(b, w);
   const rowShape = b.ints('row_shape', [-1, 4 * H]);
   const table = b.node('Concat', [b.node('Reshape', [SUBSTITUTION_PROJECTIONS, rowShape]), b.node('Reshape', [patched, rowShape])], { axis: attr.int(0) });
   // Each step gathers its (1, 2, M, 4H) inputs straight from the table: no (T, 2, M, 4H) copy of the

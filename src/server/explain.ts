@@ -191,18 +191,7 @@ export class Explainer {
       attribution[i] = round(values[i]);
       scale = Math.max(scale, Math.abs(values[i]));
     }
-    const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number, stats: Pick<ExplainMotifMatch, 'eValue' | 'qValue' | 'permutationP'>): ExplainMotifMatch => ({
-      id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap), ...stats,
-    });
-    let bestMotif: ExplainMotifMatch | undefined;
-    if (a?.topMatches.length && a.query) {
-      const m = a.topMatches[0];
-      const start = a.query[0] + m.offset;
-      const end = start + m.motif.width;
-      const top = a.segments[0];
-      const covered = Math.max(0, Math.min(end, top.end) - Math.max(start, top.start));
-      bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width, { eValue: m.eValue, qValue: m.qValue, permutationP: m.permutationP });
-    }
+    const answers = a ? motifAnswers(r, a) : { segments: [], bestMotif: undefined, sites: [] };
     return {
       uri: p.uri, version, modelKey, record, bins: r.bins, experiments: r.targets,
       pRef: [...r.pRef].map(round),
@@ -212,14 +201,37 @@ export class Explainer {
       scale: round(scale),
       // Per experiment only once complete: progress notifications stay one array long.
       byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
-      segments: (a?.segments ?? []).map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score) })),
-      bestMotif,
-      sites: (a?.sites ?? []).slice(0, 5).map((h) => motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap, { qValue: h.qValue })),
+      ...answers,
       factorMotifs: factors?.map((f) => ({ factor: f.factor, hgnc: f.row?.hgnc, binding: f.binding, partner: f.partner, motifs: f.motifs.length, note: f.note })),
       complete,
       token: p.token,
     };
   }
+}
+
+/**
+ * An annotation's answers in the protocol's terms (record offsets, rounded): the segments with their
+ * signed share of the attribution, the top segment's best match (its overlap: the share of it the top
+ * segment covers) and the factor's five best sites.
+ */
+export function motifAnswers(r: IsmResult, a: Annotation): Pick<ExplainResult, 'segments' | 'bestMotif' | 'sites'> {
+  const motif = (m: { id: string; name: string }, start: number, end: number, strand: '+' | '-', pValue: number, score: number, overlap: number, stats: Pick<ExplainMotifMatch, 'eValue' | 'qValue' | 'permutationP'>): ExplainMotifMatch => ({
+    id: m.id, name: m.name, start: r.start + start, end: r.start + end, strand, pValue, score: round(score), overlap: round(overlap), ...stats,
+  });
+  let bestMotif: ExplainMotifMatch | undefined;
+  if (a.topMatches.length && a.query) {
+    const m = a.topMatches[0];
+    const start = a.query[0] + m.offset;
+    const end = start + m.motif.width;
+    const top = a.segments[0];
+    const covered = Math.max(0, Math.min(end, top.end) - Math.max(start, top.start));
+    bestMotif = motif(m.motif, start, end, m.strand, m.pValue, m.score, covered / m.motif.width, { eValue: m.eValue, qValue: m.qValue, permutationP: m.permutationP });
+  }
+  return {
+    segments: a.segments.map((s) => ({ start: r.start + s.start, end: r.start + s.end, score: round(s.score), sign: s.sign, share: round(a.totalAbsolute > 0 ? s.score / a.totalAbsolute : 0) })),
+    bestMotif,
+    sites: a.sites.slice(0, 5).map((h) => ({ ...motif(h.motif, h.start, h.end, h.strand, h.pValue, h.score, h.overlap, { qValue: h.qValue }), share: round(h.share), supporting: h.supporting })),
+  };
 }
 
 /** The mean attribution of a partial result (no segments or motifs yet). */

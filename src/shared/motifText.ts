@@ -9,13 +9,19 @@ const pct = (x: number): string => `${Math.round(100 * x)} %`;
 const bp = (n: number): string => n.toLocaleString('en-US');
 const num = (x: number): string => (x >= 0.01 && x < 1000 ? x.toPrecision(2) : x.toExponential(1));
 
-/** "MA0139.2 CTCF at bp 473–487 (+ strand), p = 2.1e-9, E = 1.8e-6, q = 1.8e-6 (permutation p 0.02), 80 % of it inside important bases". */
+/**
+ * "MA0139.2 CTCF at bp 473–487 (+ strand), p = 2.1e-9, E = 1.8e-6, q = 1.8e-6 (permutation p 0.02), 80 % of it inside important bases";
+ * a site: "…, carries 11 % of the attribution (against binding), 0 % of its bases in important segments".
+ */
 export function describeMotif(m: ExplainMotifMatch): string {
   const stats = [`p = ${num(m.pValue)}`];
   if (m.eValue !== undefined) stats.push(`E = ${num(m.eValue)}`);
   if (m.qValue !== undefined) stats.push(`q = ${num(m.qValue)}`);
   const perm = m.permutationP !== undefined ? ` (permutation p ${num(m.permutationP)})` : '';
-  return `${m.id} ${m.name} at bp ${bp(m.start + 1)}–${bp(m.end)} (${m.strand} strand), ${stats.join(', ')}${perm}, ${pct(m.overlap)} of it inside important bases`;
+  // A site says what the attribution does on it (its share can be large with no segment on it); a
+  // segment's best match, how much of it the segment covers.
+  const attribution = m.share !== undefined ? `carries ${pct(Math.abs(m.share))} of the attribution${m.share < 0 ? ' (against binding)' : ''}, ${pct(m.overlap)} of its bases in important segments` : `${pct(m.overlap)} of it inside important bases`;
+  return `${m.id} ${m.name} at bp ${bp(m.start + 1)}–${bp(m.end)} (${m.strand} strand), ${stats.join(', ')}${perm}, ${attribution}`;
 }
 
 /** Whether the best match is called a match at the E-value threshold (a match without an E-value: never). */

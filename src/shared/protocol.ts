@@ -386,8 +386,12 @@ export interface ExplainMotifMatch {
   permutationP?: number;
   /** Tomtom-like: sum of column correlations; FIMO-like: log2-odds score. */
   score: number;
-  /** Share of the site's bases inside important segments (0–1). */
+  /** Share of the site's bases inside important segments of either sign (0–1). */
   overlap: number;
+  /** Sites only: the site's summed attribution over the window's total |attribution| (signed; negative: against binding). */
+  share?: number;
+  /** Sites only: explained experiments whose own attribution over the site is positive (they rely on it). */
+  supporting?: number;
 }
 
 /** What the factor → motif table says of one explained factor (src/motifs/factors.ts). */
@@ -447,8 +451,12 @@ export interface ExplainResult {
   scale: number;
   /** Each experiment's own attribution (experiments' order), packed; complete results only (the heatmap strip). */
   byExperiment?: PackedAttributionRows;
-  /** Important segments, strongest first, as record offsets. */
-  segments: Array<{ start: number; end: number; score: number }>;
+  /**
+   * Important segments of either sign, strongest |score| first, as record offsets. sign −1: bases
+   * that work against binding (mutating them raises the prediction). share: score over the window's
+   * total |attribution| (signed).
+   */
+  segments: Array<{ start: number; end: number; score: number; sign: 1 | -1; share: number }>;
   /** The top segment's best JASPAR match, when there is a segment: a match only when its E-value is small. */
   bestMotif?: ExplainMotifMatch;
   /** The focused factors' JASPAR sites in the explained bins (p < 1e-4), best first. */

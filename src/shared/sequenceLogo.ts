@@ -1,5 +1,5 @@
 /**
- * A small attribution logo of one segment as an SVG (the hover embeds it as a data: URI image): one
+ * An attribution logo of a stretch of sequence as an SVG (the Explain panel draws it): one
  * letter per position — the observed base — whose height is proportional to its attribution, standing
  * on the baseline when the base supports binding and hanging below it when it works against it
  * (tangermeme's plot_logo of an ISM attribution). Letters are drawn upright on both sides: the picture
@@ -8,7 +8,6 @@
  * Okabe–Ito (A bluish green, C blue, G orange, T vermilion): no red–green pair, and the letter shapes
  * carry the identity anyway. Pure: no editor, no DOM, no Node.
  */
-import type { ExplainResult } from './protocol';
 
 /** Okabe–Ito colours per base letter. */
 export const LOGO_BASE_COLOURS: Readonly<Record<'A' | 'C' | 'G' | 'T', string>> = {
@@ -138,48 +137,3 @@ export function svgDataUri(svg: string): string {
   return `data:image/svg+xml;base64,${base64Ascii(svg)}`;
 }
 
-/**
- * The positions to draw for a segment [start, end) (record offsets) of an explanation whose
- * attribution starts at `attributionStart`: the segment itself, widened around its centre to at
- * least `min` positions (a 3-base segment alone says little) and narrowed to at most `max` around its
- * strongest base (the hover is narrow), clipped to the computed attribution.
- */
-export function logoSpan(seg: { start: number; end: number }, attribution: ReadonlyArray<number | null>, attributionStart: number, min = 12, max = 40): [number, number] {
-  const lo = attributionStart;
-  const hi = attributionStart + attribution.length;
-  let a = Math.max(lo, seg.start);
-  let b = Math.min(hi, seg.end);
-  if (b - a > max) {
-    let peak = a;
-    for (let i = a; i < b; i++) if (Math.abs(attribution[i - lo] ?? 0) > Math.abs(attribution[peak - lo] ?? 0)) peak = i;
-    a = Math.max(a, Math.min(peak - (max >> 1), b - max));
-    b = a + max;
-  }
-  if (b - a < min) {
-    const grow = min - (b - a);
-    a = Math.max(lo, a - (grow >> 1));
-    b = Math.min(hi, a + min);
-    a = Math.max(lo, b - min);
-  }
-  return [a, b];
-}
-
-/**
- * The hover's logo line for an explanation: its most important segment (widened or narrowed by
- * logoSpan) as a markdown image with a base64 data: URI — VS Code renders SVG images in hovers from
- * markdown (inline <svg> markup is refused, and an unencoded data: URI with spaces breaks), with no
- * supportHtml needed. `baseAt` reads the letter at a record offset from the document the explanation
- * was computed on. Undefined when there is no segment.
- */
-export function explainLogoMarkdown(r: Pick<ExplainResult, 'segments' | 'attribution' | 'start'>, baseAt: (offset: number) => string | undefined, label?: string): string | undefined {
-  const seg = r.segments[0];
-  if (!seg) return undefined;
-  const [a, b] = logoSpan(seg, r.attribution, r.start);
-  if (b <= a) return undefined;
-  let bases = '';
-  for (let o = a; o < b; o++) bases += (baseAt(o) ?? 'N').charAt(0) || 'N';
-  const logo = sequenceLogo({ bases, attribution: r.attribution.slice(a - r.start, b - r.start), start: a, label });
-  // The alt text is plain: no brackets or parentheses that would end the markdown image early.
-  const alt = `attribution logo of bp ${a + 1}-${b}`;
-  return `![${alt}](${svgDataUri(logo.svg)} "${logo.title.replace(/["\\]/g, '')}")`;
-}

@@ -4,7 +4,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IsmResult, runIsm } from '../../src/attribution/ism';
-import { CHANNEL_COUNT, codesFromString, reverseComplementOneHot } from '../../src/core/encoding';
+import { CHANNEL_COUNT, codesFromString } from '../../src/core/encoding';
 import { InferenceEngine, Substitution } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
@@ -12,7 +12,7 @@ import { openSubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { DanqArchitecture } from '../../src/onnx/danq';
 import { patchFirstStep, substitutionLayout } from '../../src/onnx/substitutionGraph';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
-import { randomDna, realRegionWindows } from '../fixtures/sequences';
+import { randomDna, realRegionWindowsBothStrands } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
 
@@ -132,12 +132,7 @@ test('the shipped model: substitutions of real windows (both strands) equal scor
   const engine = await openOnnxEngine(await loadModelPackage(path.join(repoRoot(), 'models', 'default')), { threads: 1 });
   try {
     const L = engine.inputLength;
-    const windows = realRegionWindows(2, L, 1234);
-    const refs = new Float32Array(4 * L * CHANNEL_COUNT);
-    for (let j = 0; j < 2; j++) {
-      refs.set(windows.subarray(j * L * CHANNEL_COUNT, (j + 1) * L * CHANNEL_COUNT), 2 * j * L * CHANNEL_COUNT);
-      reverseComplementOneHot(refs, 2 * j * L * CHANNEL_COUNT, L, refs, (2 * j + 1) * L * CHANNEL_COUNT);
-    }
+    const refs = realRegionWindowsBothStrands(2, L, 1234);
     const scorer = await engine.prepareSubstitutions!(refs, 4);
     assert.ok(scorer, 'the shipped model has a substitution path');
     const mutants: Substitution[] = [];

@@ -13,6 +13,8 @@ test('the hover names a segment\'s best match only below the E-value threshold, 
   assert.equal(isCalledMatch({ ...match(0.01), eValue: undefined }, 0.1), false, 'a match without an E-value is never called');
   // A FIMO-like site: p and q, no E.
   assert.equal(describeMotif({ ...match(1), eValue: undefined, permutationP: undefined, pValue: 2e-9, qValue: 3e-6 }), 'MA0139.2 CTCF at bp 473–487 (+ strand), p = 2.0e-9, q = 3.0e-6, 80 % of it inside important bases');
+  // A site carrying attribution with no segment on it says both, never "0 % inside important bases" alone.
+  assert.equal(describeMotif({ ...match(1), eValue: undefined, permutationP: undefined, pValue: 3.8e-8, qValue: 3e-6, overlap: 0, share: -0.11 }), 'MA0139.2 CTCF at bp 473–487 (+ strand), p = 3.8e-8, q = 3.0e-6, carries 11 % of the attribution (against binding), 0 % of its bases in important segments');
   assert.deepEqual(factorMotifLines([
     { factor: 'CTCF', binding: 'direct', motifs: 3 },
     { factor: 'Pol2', binding: 'none', motifs: 0, note: 'no JASPAR matrix for Pol2 (POLR2A): RNA polymerase II' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LOGO_BASE_COLOURS, base64Ascii, explainLogoMarkdown, logoSpan, sequenceLogo, svgDataUri } from '../../src/shared/sequenceLogo';
+import { LOGO_BASE_COLOURS, base64Ascii, sequenceLogo, svgDataUri } from '../../src/shared/sequenceLogo';
 
 // sax ships with @vscode/vsce (a dev dependency, via xml2js): a strict XML parser, so "well-formed"
 // is checked by a real parser rather than by regular expressions.
@@ -103,37 +103,4 @@ test('data URI: base64 of the SVG decodes back to it', () => {
   const uri = svgDataUri(logo.svg);
   assert.ok(uri.startsWith('data:image/svg+xml;base64,'));
   assert.equal(Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64').toString('latin1'), logo.svg);
-});
-
-test('logo span: short segments widen around their centre, long ones narrow around the peak, clipped to the data', () => {
-  const attribution = new Array<number>(100).fill(0.01);
-  attribution[70] = 5;
-  // attribution[0] is record offset 1000.
-  assert.deepEqual(logoSpan({ start: 1050, end: 1053 }, attribution, 1000, 12, 40), [1046, 1058]);
-  assert.deepEqual(logoSpan({ start: 1000, end: 1002 }, attribution, 1000, 12, 40), [1000, 1012], 'clipped at the start');
-  assert.deepEqual(logoSpan({ start: 1097, end: 1100 }, attribution, 1000, 12, 40), [1088, 1100], 'clipped at the end');
-  const [a, b] = logoSpan({ start: 1010, end: 1095 }, attribution, 1000, 12, 40);
-  assert.equal(b - a, 40);
-  assert.ok(a <= 1070 && 1070 < b, 'the peak stays inside');
-  assert.deepEqual(logoSpan({ start: 1020, end: 1030 }, attribution, 1000, 5, 40), [1020, 1030], 'in range: unchanged');
-});
-
-test('hover line: a markdown image of the top segment, letters read at record offsets, title naming its bp', () => {
-  const seq = 'TTTTTTTTTTTTTTTTTTTTCCGCGGGGGCTTTTTTTTTTTTTTTTTTTT';
-  // attribution[0] is record offset 100; the segment is offsets 120..130 (CCGCGGGGGC).
-  const attribution: Array<number | null> = seq.split('').map((_, i) => (i >= 20 && i < 30 ? (i === 25 ? -0.2 : 0.5) : 0.01));
-  const asked: number[] = [];
-  const md = explainLogoMarkdown({ start: 100, attribution, segments: [{ start: 120, end: 130, score: 4.3 }] }, (o) => (asked.push(o), seq[o - 100]), 'chr7');
-  assert.ok(md);
-  const m = /^!\[([^\]]*)\]\((data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+) "([^"]*)"\)$/.exec(md);
-  assert.ok(m, md.slice(0, 120));
-  // Widened to 12 positions around the segment's centre: offsets 119..131, bp 120–131.
-  assert.deepEqual([Math.min(...asked), Math.max(...asked)], [119, 130]);
-  assert.equal(m[1], 'attribution logo of bp 120-131');
-  assert.match(m[3], /^chr7 bp 120\u2013131: /);
-  const svg = Buffer.from(m[2].slice(m[2].indexOf(',') + 1), 'base64').toString('latin1');
-  const glyphs = parseXml(svg).filter((e) => e.name === 'g');
-  assert.equal(glyphs.map((g) => g.attributes['data-base']).join(''), 'TCCGCGGGGGCT');
-  assert.deepEqual(glyphs.map((g) => Math.sign(+g.attributes['data-value'])), [1, 1, 1, 1, 1, 1, -1, 1, 1, 1, 1, 1]);
-  assert.equal(explainLogoMarkdown({ start: 0, attribution: [1], segments: [] }, () => 'A'), undefined, 'no segment, no logo');
 });

@@ -7,6 +7,7 @@ import { InferenceEngine } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { SubstitutionSessions } from '../../src/engine/onnxSubstitutions';
+import { SuffixRecurrence } from '../../src/engine/suffixRecurrenceRuns';
 import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, VariantCounts, scoreVcfEvents } from '../../src/variants/scoreVariants';
 import { substitutionPathUse, windowEdit } from '../../src/variants/substitutionPath';
@@ -98,6 +99,17 @@ test('variants through the substitution path equal whole windows: the shipped mo
   const engine = await openOnnxEngine(await loadModelPackage(path.join(repoRoot(), 'models', 'default')), { threads: 1 });
   try {
     await compare(engine, 'shipped model');
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('variants with the LSTM only from the patch on (the path ISM takes) equal whole windows: the shipped model', async () => {
+  const engine = await openOnnxEngine(await loadModelPackage(path.join(repoRoot(), 'models', 'default')), { threads: 1, substitutionRecurrence: 'after-patch' });
+  try {
+    const runsBefore = SuffixRecurrence.chunkRuns;
+    await compare(engine, 'shipped model, after the patch');
+    assert.ok(SuffixRecurrence.chunkRuns > runsBefore, 'the variants went through the chunked recurrence');
   } finally {
     await engine.dispose();
   }

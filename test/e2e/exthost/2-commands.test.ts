@@ -79,6 +79,11 @@ function decoratedBinSteps(api: TfbsLensTestApi, uri: vscode.Uri, width: number)
   return steps;
 }
 
+/** The Explain panel's tab, if open. */
+function explainTab(): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('tfbsLens.explain'));
+}
+
 const checks: Record<string, CommandCheck> = {
   'tfbsLens.openRegion': async ({ api, scratch }, execute) => {
     // A region of an indexed FASTA opens as a read-only tfbs-region: document headed chrom:start-end,
@@ -374,15 +379,22 @@ const checks: Record<string, CommandCheck> = {
     try {
       await api.whenIdle(editor.document.uri);
       await execute();
-      // The hover of the explained bin: a segment (named with its best motif) comes with its logo,
-      // an SVG image as a base64 data: URI.
+      // The explanation opens in its panel; the hover keeps to the link and one line: what was explained, the summary.
+      assert.ok(explainTab(), 'the Explain panel is open');
       const text = await explainedHover();
-      assert.match(text, /ISM over the \d+ CTCF experiments that set the colour/, text.slice(0, 600));
-      assert.match(text, /\*\*Explained\*\* bin/, text.slice(0, 400));
-      if (/best match of the most important segment/.test(text)) assert.match(text, /!\[attribution logo of bp \d+-\d+\]\(data:image\/svg\+xml;base64,/);
+      assert.match(text, /\*\*Explained\*\* bin [\d,]+ \(bp [\d,]+–[\d,]+; ISM over the \d+ CTCF experiments? that set the colour[^\n]*\): [^\n]+ · \[Show explanation\]\(command:tfbsLens\.showExplanation\?/, text.slice(0, 600));
+      assert.doesNotMatch(text, /attribution logo/, 'no logo in the hover: it is in the panel');
     } finally {
       await config.update('focusedExperiments', undefined);
     }
+  },
+
+  'tfbsLens.showExplanation': async ({ editor }, execute) => {
+    // Reopens the panel on the document's explanation (tfbsLens.explainBin ran before this).
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) if (tab === explainTab()) await vscode.window.tabGroups.close(tab);
+    assert.equal(explainTab(), undefined);
+    await execute({}, { uri: editor.document.uri.toString() });
+    await waitFor('the Explain panel', async () => explainTab() !== undefined, 10_000);
   },
 
   // Variant effects compare with the text as opened; resetting an unedited document changes nothing and reports no error.
@@ -427,6 +439,31 @@ const checks: Record<string, CommandCheck> = {
     } finally {
       if (copy?.uri.scheme === 'untitled') await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
+  },
+
+  // A record headed with genome coordinates: a 1-based locus puts the cursor on that base.
+  'tfbsLens.goToLocus': async ({ editor }, execute) => {
+    const sequence = editor.document.lineAt(1).text.slice(0, 5000);
+    const doc = await vscode.workspace.openTextDocument({ language: 'fasta', content: `>chr1:1,000,001-1,005,000\n${sequence}\n` });
+    const shown = await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      await execute({ inputBox: () => 'chr1:1,002,501' });
+      assert.deepEqual([shown.selection.active.line, shown.selection.active.character], [1, 2500], 'the cursor is before base 2,501 of the record');
+      const outside = await execute({ inputBox: () => 'chr2:10' });
+      assert.ok(outside.some((m) => m.severity === 'warning' && /chr2/.test(m.text)), `a locus on another chromosome is refused by name: ${JSON.stringify(outside)}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  },
+
+  // An unindexed copy of the region: the command writes its .fai beside it, as `tfbs index` would.
+  'tfbsLens.createIndex': async ({ scratch }, execute) => {
+    const copy = path.join(scratch, 'to-index.fa');
+    fs.copyFileSync(workspaceFile(REGION_FILE).fsPath, copy);
+    await execute({}, vscode.Uri.file(copy));
+    const fai = fs.readFileSync(`${copy}.fai`, 'utf8');
+    const [name, length, offset] = fai.split('\n')[0].split('\t');
+    assert.deepEqual([name, Number(length), Number(offset)], ['chr1', 100_000, 6], `the index: ${fai}`);
   },
 };
 

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=trainingChartProtocol.js.map
