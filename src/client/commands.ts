@@ -5,14 +5,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { placedRegionText } from '../core/genomic';
 import { MANIFEST_FILE, MODEL_FORMAT } from '../core/modelPackage';
-import { binRange } from '../core/windows';
 import { PackedLayout, positionOfOffset } from '../shared/layout';
 import { ExperimentsRequest, ExportFormat, ExportRequest, Range, ScoreRequest } from '../shared/protocol';
 import { updateSetting } from './config';
 import { Ctx, isFastaDocument } from './ctx';
 import { DecorationPainter } from './decorations';
+import { summariseFindings } from './findings';
 import { pickFocus } from './focusPicker';
 import { HeatmapController, HeatmapTarget } from './heatmap';
 import { scoreWithCli } from './largeFiles';
@@ -127,18 +126,17 @@ async function scoreDocument(ctx: Ctx, scope: 'selection' | undefined): Promise<
   // The strongest bin among those scored, from what the decorations show (outputs above the
   // reliability floor; 0 everywhere when none of the focused ones is: then there is none to name).
   const doc = ctx.store.get(uri);
-  let best: { record: number; bin: number; p: number } | undefined;
-  if (doc) {
-    doc.layouts.forEach((layout, r) => {
-      const values = doc.values[r];
-      for (let b = 0; b < values.length; b++) {
-        if (ranges && !binInSelections(layout, b, doc.binSize, editor.selections)) continue;
-        if (!Number.isNaN(values[b]) && values[b] > 0 && (!best || values[b] > best.p)) best = { record: r, bin: b, p: values[b] };
-      }
-    });
-  }
-  const where = best && doc ? placedRegionText(doc.layouts[best.record], ...binRange(best.bin, doc.binSize, doc.layouts[best.record].length)) : '';
-  const message = `TFBS Lens: ${result.bins.toLocaleString()} bins scored${best ? `; strongest: ${where}, p = ${best.p.toFixed(3)}` : ''}.`;
+  const best = doc
+    ? summariseFindings({
+        layouts: doc.layouts,
+        values: doc.values,
+        binSize: doc.binSize,
+        threshold: ctx.settings.threshold,
+        complete: true,
+        include: ranges ? (r, b) => binInSelections(doc.layouts[r], b, doc.binSize, editor.selections) : undefined,
+      }).strongest
+    : undefined;
+  const message = `TFBS Lens: ${result.bins.toLocaleString()} bins scored${best ? `; strongest: ${best.where}, p = ${best.p.toFixed(3)}` : ''}.`;
   const choice = await vscode.window.showInformationMessage(message, ...(best ? ['Show heatmap'] : []));
   if (choice === 'Show heatmap' && best) await vscode.commands.executeCommand(COMMANDS.showHeatmap, { uri, record: best.record, bin: best.bin });
 }

@@ -27,6 +27,9 @@ export class DecorationPainter implements vscode.Disposable {
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private lastPaint = 0;
+  private readonly enabledEmitter = new vscode.EventEmitter<boolean>();
+  /** Fires when the colours are shown or hidden (the status bar says "colours hidden"). */
+  readonly onDidChangeEnabled = this.enabledEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly store: ScoreStore, threshold: number) {
@@ -51,8 +54,10 @@ export class DecorationPainter implements vscode.Disposable {
   }
 
   setEnabled(enabled: boolean): void {
+    const changed = enabled !== this.enabled;
     this.enabled = enabled;
     this.scheduleAll(true);
+    if (changed) this.enabledEmitter.fire(enabled);
   }
 
   setThreshold(threshold: number): void {
@@ -147,5 +152,6 @@ export class DecorationPainter implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
     for (const t of this.types) t.dispose();
+    this.enabledEmitter.dispose();
   }
 }

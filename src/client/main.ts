@@ -11,6 +11,7 @@ import { affectsSettings, readSettings } from './config';
 import { Ctx } from './ctx';
 import { DecorationPainter } from './decorations';
 import { ExplainController } from './explain';
+import { FindingsStatus } from './findingsStatus';
 import { HeatmapController } from './heatmap';
 import { LargeFileWatcher } from './largeFiles';
 import { registerRegionDocuments } from './regionDocuments';
@@ -31,6 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
   const painter = new DecorationPainter(ctx.store, ctx.settings.threshold);
   const heatmap = new HeatmapController(ctx);
   const statusBar = new StatusBar(ctx, painter);
+  const findings = new FindingsStatus(ctx, painter);
   const training = new TrainingCommand(ctx, statusBar);
   const c = ctx;
   const explain = new ExplainController(ctx);
@@ -39,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     painter,
     heatmap,
     statusBar,
+    findings,
     training,
     new LargeFileWatcher(),
     registerWalkthrough(ctx),
@@ -56,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
       c.updateSettings(next);
       if (changed.includes('threshold')) painter.setThreshold(next.threshold);
       statusBar.update();
+      findings.update();
     }),
   );
   const api = createApi(ctx, painter, heatmap, () => activationMs);

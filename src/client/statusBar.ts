@@ -1,6 +1,8 @@
 /**
- * One status-bar item: the model, the backend (ONNX Runtime on CPU or CUDA), the focus and the scoring progress
- * of the active document; a training run shows its epoch instead. Clicking opens the TFBS menu.
+ * One status-bar item: the model, the backend (ONNX Runtime on CPU or CUDA), the focus, the scoring progress
+ * of the active document and "colours hidden" when they are; a training run shows its epoch instead.
+ * Clicking opens the TFBS menu. What the file holds and the colour legend are the items beside it
+ * (findingsStatus.ts).
  */
 import * as vscode from 'vscode';
 import { ModelStatus } from '../shared/protocol';
@@ -25,6 +27,7 @@ export class StatusBar implements vscode.Disposable {
       }),
       ctx.store.onDidProgress(() => this.update()),
       vscode.window.onDidChangeActiveTextEditor(() => this.update()),
+      painter.onDidChangeEnabled(() => this.update()),
     );
     this.update();
   }
@@ -58,7 +61,7 @@ export class StatusBar implements vscode.Disposable {
       const pct = busy ? ` · ${Math.floor((100 * progress!.scored) / progress!.total)}%` : '';
       // The focus is in the text, not only the tooltip: a focused editor colours only those experiments.
       const focus = describeFocus(this.ctx.settings.focusedExperiments);
-      text = `${busy ? '$(sync~spin)' : '$(beaker)'} TFBS: ${s.name ?? 'model'} · ${this.backend(s)}${focus ? ` · $(filter) ${focus}` : ''}${pct}${this.painter.isEnabled ? '' : ' $(eye-closed)'}`;
+      text = `${busy ? '$(sync~spin)' : '$(beaker)'} TFBS: ${s.name ?? 'model'} · ${this.backend(s)}${focus ? ` · $(filter) ${focus}` : ''}${pct}${this.painter.isEnabled ? '' : ' · $(eye-closed) colours hidden'}`;
     }
     this.item.text = text;
     this.item.tooltip = this.tooltip(s, progress);

@@ -1,7 +1,10 @@
 /**
  * The first-run walkthrough's code: its one command (open the bundled example, 100 kb of real human
- * sequence, as a copy in the extension's storage, so that the user's edits never touch the installed
- * extension and the example works offline), and the signals that tick its steps off.
+ * sequence wrapped at 60 columns — VS Code skips tokenising very long lines — as a copy in the
+ * extension's storage, so that the user's edits never touch the installed extension and the example
+ * works offline; it opens at its top, cursor at the start, whatever view state an earlier session
+ * left, so that findingsStatus.ts moves it to its first strong site once that is scored), and the
+ * signals that tick its steps off.
  *
  * VS Code ticks a walkthrough step off on a completion event of a few kinds only (onCommand,
  * onContext, onSettingChanged, onView, onLink, onEvent, onStepSelected, onExtensionInstalled); any
@@ -29,7 +32,7 @@ export function registerWalkthrough(ctx: Ctx): vscode.Disposable {
     await vscode.workspace.fs.createDirectory(context.globalStorageUri);
     await vscode.workspace.fs.copy(source, copy, { overwrite: true });
     const doc = await vscode.workspace.openTextDocument(copy);
-    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.window.showTextDocument(doc, { preview: false, selection: new vscode.Range(0, 0, 0, 0) });
     return doc.uri;
   });
   return vscode.Disposable.from(openExample, ...progressSignals(ctx));

@@ -45,7 +45,7 @@ function fakeCtx(focusedExperiments: string[] = []): Ctx {
   return ctx as unknown as Ctx;
 }
 
-const painter = { isEnabled: true, setEnabled: () => undefined } as unknown as DecorationPainter;
+const painter = { isEnabled: true, setEnabled: () => undefined, onDidChangeEnabled: new EventEmitter<boolean>().event } as unknown as DecorationPainter;
 
 /** Runs "Focus on factor…" as the palette does, through the registered command. */
 async function runFocusCommand(ctx: Ctx): Promise<void> {

@@ -55,6 +55,30 @@ function decoratedStarts(api: TfbsLensTestApi, uri: vscode.Uri): number[] {
   return starts.sort((a, b) => a - b);
 }
 
+/** Columns of the bundled example's sequence lines (media/walkthrough/example.fa). */
+const EXAMPLE_WIDTH = 60;
+
+/** Where a 200 bp bin starts in a one-record file whose sequence starts on line 1, `width` columns a line. */
+function binPosition(bin: number, width: number): vscode.Position {
+  return new vscode.Position(1 + Math.floor((bin * 200) / width), (bin * 200) % width);
+}
+
+/** Colour step of every decorated 200 bp bin, from the ranges' line and column (sequence from line 1, `width` columns a line). */
+function decoratedBinSteps(api: TfbsLensTestApi, uri: vscode.Uri, width: number): Map<number, number> {
+  const steps = new Map<number, number>();
+  const offset = (p: vscode.Position) => (p.line - 1) * width + p.character;
+  for (const set of api.decorations(uri)) {
+    for (const r of set.ranges) {
+      const start = offset(r.start);
+      const end = offset(r.end);
+      assert.equal(start % 200, 0, `a range starts at residue ${start}, not on a bin boundary`);
+      assert.ok(end % 200 === 0 || end === 100_000, `a range ends at residue ${end}, not on a bin boundary`);
+      for (let b = start / 200; b < Math.ceil(end / 200); b++) steps.set(b, set.bucket);
+    }
+  }
+  return steps;
+}
+
 /** The Explain panel's tab, if open. */
 function explainTab(): vscode.Tab | undefined {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('tfbsLens.explain'));
@@ -94,17 +118,49 @@ const checks: Record<string, CommandCheck> = {
     assert.equal(editor.selection.active.character, starts[starts.length - 1], 'the cursor is on the last strong bin before it');
   },
 
-  'tfbsLens.openExample': async ({ api }, execute) => {
+  'tfbsLens.openExample': async ({ api, editor }, execute) => {
     await execute();
     // The walkthrough's example opens as an editable copy (never the installed file) and gets scored.
-    const doc = vscode.window.activeTextEditor?.document;
-    assert.ok(doc && doc.uri.path.endsWith('/example.fa'), `the example is the active editor: ${doc?.uri.toString()}`);
+    const example = vscode.window.activeTextEditor;
+    const doc = example?.document;
+    assert.ok(example && doc && doc.uri.path.endsWith('/example.fa'), `the example is the active editor: ${doc?.uri.toString()}`);
     assert.ok(!doc.uri.fsPath.includes(`${path.sep}media${path.sep}walkthrough${path.sep}`), `a copy is opened, not the bundled file: ${doc.uri.fsPath}`);
     assert.equal(doc.languageId, 'fasta');
-    assert.equal(doc.lineAt(1).text.length, 100_000, 'the 100 kb example');
+    // 100 kb wrapped at 60 columns (one 100 kb line is not tokenised by VS Code).
+    const lines = doc.getText().split('\n').slice(1).filter(Boolean);
+    assert.equal(lines.join('').length, 100_000, 'the 100 kb example');
+    assert.ok(lines.slice(0, -1).every((l) => l.length === EXAMPLE_WIDTH), `sequence lines of ${EXAMPLE_WIDTH} columns`);
     await api.whenIdle(doc.uri);
-    assert.ok(api.decorations(doc.uri).length > 0, 'the example is coloured');
+    // The same sequence as the region file, wrapped: the same bins coloured in the same steps, each
+    // found at its own line and column (bin ↔ line/column mapping of a wrapped record).
+    const wrapped = await waitFor('the example to be coloured', () => {
+      const bins = decoratedBinSteps(api, doc.uri, EXAMPLE_WIDTH);
+      return bins.size > 0 && bins;
+    }, 10_000);
+    assert.deepEqual([...wrapped].sort((a, b) => a[0] - b[0]), [...decoratedBinSteps(api, editor.document.uri, 100_000)].sort((a, b) => a[0] - b[0]),
+      'the wrapped example is coloured where the one-line region is');
+    // It opens at its first strong site (the cursor on the bin's first base, the line in view).
+    const bins = [...wrapped.keys()].sort((a, b) => a - b);
+    const first = binPosition(bins[0], EXAMPLE_WIDTH);
+    await waitFor(`the cursor to be on the first strong site (bin ${bins[0]}, line ${first.line + 1}, column ${first.character + 1})`,
+      () => example.selection.active.isEqual(first), 10_000);
+    assert.ok(example.visibleRanges.some((r) => r.contains(first)), 'the first strong site is in view');
+    // Next strong site, on wrapped lines: the next coloured bin.
+    await vscode.commands.executeCommand('tfbsLens.nextStrongSite');
+    assert.ok(example.selection.active.isEqual(binPosition(bins[1], EXAMPLE_WIDTH)), `next strong site: bin ${bins[1]} at ${JSON.stringify(binPosition(bins[1], EXAMPLE_WIDTH))}, cursor at ${JSON.stringify(example.selection.active)}`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  },
+
+  'tfbsLens.goToStrongestBin': async ({ api, editor }, execute) => {
+    // The status bar's summary names the strongest bin and goes there when clicked (this command).
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await execute();
+    const steps = decoratedBinSteps(api, editor.document.uri, 100_000);
+    const top = Math.max(...steps.values());
+    const at = editor.selection.active;
+    assert.equal(at.line, 1);
+    assert.equal(at.character % 200, 0, `the cursor is at the start of a bin: ${at.character}`);
+    assert.equal(steps.get(at.character / 200), top, `the bin under the cursor (${at.character / 200}) is in the highest colour step drawn (${top})`);
   },
 
   'tfbsLens.scoreFile': async (_run, execute) => {
