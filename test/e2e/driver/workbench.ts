@@ -58,6 +58,16 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
 
 /** Opens a workspace file through Quick Open (Ctrl+P), as a user would, and waits for its tab. */
 export async function openFileByQuickOpen(page: Page, fileName: string, timeoutMs = 30_000): Promise<void> {
+  try {
+    await quickOpen(page, fileName, timeoutMs);
+  } catch (e) {
+    // The workbench as it was when the file did not open: the first thing to look at.
+    await page.screenshot({ path: path.join('test-results', 'e2e', `quick-open-failed-${fileName.replace(/[^\w.-]/g, '_')}.png`) }).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function quickOpen(page: Page, fileName: string, timeoutMs: number): Promise<void> {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });

@@ -441,6 +441,25 @@ const checks: Record<string, CommandCheck> = {
     }
   },
 
+  // Focused on TAF1 (10 experiments): a session with one bigWig per experiment and the FASTA with its index.
+  'tfbsLens.openInIgv': async ({ editor, scratch }, execute) => {
+    const config = vscode.workspace.getConfiguration('tfbsLens');
+    await config.update('focusedExperiments', ['TAF1'], vscode.ConfigurationTarget.Global);
+    try {
+      const dir = path.join(scratch, 'region.igv');
+      const session = path.join(dir, 'igv_session.xml');
+      await execute({ saveDialog: () => vscode.Uri.file(dir) }, editor.document.uri);
+      await waitFor(`${session} to be written by the task`, () => fs.existsSync(session), 180_000);
+      const xml = fs.readFileSync(session, 'utf8');
+      const paths = [...xml.matchAll(/path="([^"]+)"/g)].map((m) => m[1]);
+      assert.equal(paths.filter((p) => p.endsWith('.bw')).length, 10, xml);
+      for (const p of paths) assert.ok(fs.existsSync(path.join(dir, p)), `${p} is in the session folder`);
+      assert.ok(paths.every((p) => !p.includes(':')), 'portable file names');
+    } finally {
+      await config.update('focusedExperiments', undefined, vscode.ConfigurationTarget.Global);
+    }
+  },
+
   // A record headed with genome coordinates: a 1-based locus puts the cursor on that base.
   'tfbsLens.goToLocus': async ({ editor }, execute) => {
     const sequence = editor.document.lineAt(1).text.slice(0, 5000);
