@@ -174,6 +174,10 @@ async function runUiPhase(target: Target, page: Page, srv: CodeServer, prof: Pro
   const files = listTestFiles(target.uiSuiteDir, '.ui.js');
   if (files.length === 0) throw new Error(`no UI suites (*.ui.js) in ${target.uiSuiteDir}`);
   page.on('pageerror', (err) => fs.appendFileSync(path.join(testResultsDir, `${resultsName}-page-errors.log`), `${err.stack ?? err.message}\n`));
+  // The workbench's own console errors (a rejected editor open, a failed command): what a stuck step leaves behind.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') fs.appendFileSync(path.join(testResultsDir, `${resultsName}-console-errors.log`), `${new Date().toISOString()} ${msg.text()}\n`);
+  });
   await page.goto(workbenchUrl({ baseUrl: srv.baseUrl, port: srv.port, workspaceDir: prof.workspaceDir, extensionDevelopmentPath: developmentPath }));
   await waitForWorkbench(page, limits.workbenchMs);
   log(`workbench up; UI tests running (${developmentPath ? 'development extension' : 'installed VSIX'})`);

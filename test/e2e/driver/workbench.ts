@@ -72,7 +72,9 @@ async function quickOpen(page: Page, fileName: string, timeoutMs: number): Promi
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(fileName);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: timeoutMs });
+  // Enter takes the focused row: wait until that is the file (not a history entry still on top while
+  // the file search answers), so the step opens what it names.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).first().waitFor({ timeout: timeoutMs });
   await page.keyboard.press('Enter');
   await page.locator(`.tabs-container .tab[aria-label*="${fileName}"]`).first().waitFor({ timeout: timeoutMs });
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
@@ -84,7 +86,9 @@ export async function runFromCommandPalette(page: Page, title: string, timeoutMs
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // Enter runs the focused row: wait until the filter has put the command there (before it has, the
+  // focused row is the most recently used command, which Enter would run instead).
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
   await row.waitFor({ timeout: timeoutMs });
   await page.keyboard.press('Enter');
 }
