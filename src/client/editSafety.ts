@@ -5,7 +5,8 @@
  * "Explore edits on a copy": an untitled document with the current text (the same records and
  * headers, so genome coordinates still map) whose reference for the live variant effect is the file as
  * opened, while the file goes back to its bytes as they were opened (unsaved edits reverted; saved ones
- * — auto-save — overwritten with those bytes). "Keep editing this file" is remembered likewise.
+ * — auto-save — overwritten with those bytes). "Keep editing this file" is remembered likewise. The
+ * command of the same name, run at any time, opens a copy and never writes the file.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -59,7 +60,9 @@ export class EditSafety implements vscode.Disposable {
           return;
         }
         if (doc.uri.scheme === 'file') this.choices.set(doc.uri.toString(), 'copy');
-        await this.exploreOnCopy(doc);
+        // Asked for at any time, from the palette: a copy, and the file left as it is — the user may
+        // have saved edits on purpose since it was opened (after dismissing the first-edit warning).
+        await this.exploreOnCopy(doc, { putFileBack: false });
       }),
     ];
   }
@@ -107,12 +110,15 @@ export class EditSafety implements vscode.Disposable {
       this.originals.delete(key);
     } else if (choice === EXPLORE_ON_COPY) {
       this.choices.set(key, 'copy');
-      if (!doc.isClosed) await this.exploreOnCopy(doc);
+      if (!doc.isClosed) await this.exploreOnCopy(doc, { putFileBack: true });
     }
   }
 
-  /** Opens the copy, gives it the file as opened for reference, and puts the file back. */
-  async exploreOnCopy(doc: vscode.TextDocument): Promise<vscode.TextDocument> {
+  /**
+   * Opens the copy and gives it the file as opened for reference; `putFileBack` (the answer to the
+   * first-edit warning) also puts the file back as it was opened.
+   */
+  async exploreOnCopy(doc: vscode.TextDocument, o: { putFileBack: boolean }): Promise<vscode.TextDocument> {
     const key = doc.uri.toString();
     const text = doc.getText();
     const original = await this.originals.get(key);
@@ -122,7 +128,7 @@ export class EditSafety implements vscode.Disposable {
     insert.insert(copyUri, new vscode.Position(0, 0), text);
     await vscode.workspace.applyEdit(insert);
     if (copy.languageId !== doc.languageId) await vscode.languages.setTextDocumentLanguage(copy, doc.languageId);
-    if (doc.uri.scheme === 'file') {
+    if (doc.uri.scheme === 'file' && o.putFileBack) {
       if (original) await this.restore(doc, original);
       else void vscode.window.showInformationMessage(`TFBS Lens: ${path.basename(doc.uri.fsPath)} had changed before TFBS Lens saw it as opened; it is left as it is.`);
     }

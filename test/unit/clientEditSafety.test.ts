@@ -61,3 +61,31 @@ test('edit warning: the copy is named after the file, its extension kept (so it 
   assert.equal(copyName('/data/peaks.fa', 2), 'peaks (edits 2).fa');
   assert.equal(copyName('/data/region.fasta', 3), 'region (edits 3).fasta');
 });
+
+test('Explore edits on a copy from the palette never writes the file: edits the user saved after dismissing the warning stay', async () => {
+  resetFakeVscode();
+  const opened = new TextEncoder().encode('>r\nACGT\n');
+  const doc = Object.assign(fakeDocument('/w/peaks.fa', '>r\nACGA\n'), { isDirty: false });
+  fake.fileBytes.set(doc.uri.fsPath, opened);
+  fake.documents.push(doc);
+  const safety = new EditSafety(ctx, () => undefined);
+  try {
+    // The first edit warns; the user dismisses it (Escape) and saves the edit on purpose.
+    doc.isDirty = true;
+    await change(doc);
+    assert.equal(callsTo('showWarningMessage').length, 1);
+    doc.isDirty = false;
+    const saved = new TextEncoder().encode('>r\nACGA\n');
+    fake.fileBytes.set(doc.uri.fsPath, saved);
+    // Later, from the palette: a copy of what is in the editor; the file keeps the saved bytes.
+    await fake.commands.get('tfbsLens.exploreEditsOnCopy')!(doc.uri);
+    assert.deepEqual(callsTo('fs.writeFile'), [], 'the file is not written');
+    assert.deepEqual([...fake.fileBytes.get(doc.uri.fsPath)!], [...saved]);
+    const shown = callsTo('showTextDocument').map(([d]) => d as FakeDocument);
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0].uri.scheme, 'untitled');
+    assert.equal(shown[0].getText(), '>r\nACGA\n');
+  } finally {
+    safety.dispose();
+  }
+});

@@ -48,6 +48,9 @@ export class Uri {
   static file(p: string): Uri {
     return new Uri('file', path.resolve(p));
   }
+  static from(c: { scheme: string; path: string }): Uri {
+    return new Uri(c.scheme, c.path);
+  }
   get path(): string {
     return this.fsPath;
   }
@@ -81,6 +84,14 @@ export class Disposable {
   constructor(private readonly f: () => void = () => undefined) {}
   dispose(): void {
     this.f();
+  }
+}
+
+/** Only what EditSafety's copy uses: an insert of the whole text. */
+export class WorkspaceEdit {
+  readonly inserts: Array<{ uri: Uri; text: string }> = [];
+  insert(uri: Uri, _at: Position, text: string): void {
+    this.inserts.push({ uri, text });
   }
 }
 
@@ -118,8 +129,10 @@ export const fake = {
   statSize: new Map<string, number>(),
   onDidOpenTextDocument: new EventEmitter<FakeDocument>(),
   onDidChangeTextDocument: new EventEmitter<{ document: FakeDocument; contentChanges: unknown[] }>(),
-  /** Bytes `workspace.fs.readFile` answers, by path. */
+  /** Bytes `workspace.fs.readFile` answers, by path (`fs.writeFile` replaces them). */
   fileBytes: new Map<string, Uint8Array>(),
+  /** Setters of the untitled documents' text, by URI. */
+  untitled: new Map<string, (text: string) => void>(),
   onDidChangeTabs: new EventEmitter<void>(),
   /** The opened folders and .code-workspace file (none: an empty window). */
   workspaceFolders: undefined as Array<{ uri: Uri }> | undefined,
@@ -142,6 +155,7 @@ export function resetFakeVscode(): void {
   fake.onDidOpenTextDocument = new EventEmitter<FakeDocument>();
   fake.onDidChangeTextDocument = new EventEmitter<{ document: FakeDocument; contentChanges: unknown[] }>();
   fake.fileBytes.clear();
+  fake.untitled.clear();
   fake.onDidChangeTabs = new EventEmitter<void>();
   fake.workspaceFolders = undefined;
   fake.workspaceFile = undefined;
@@ -192,7 +206,7 @@ function placeholder(name: string): unknown {
 }
 
 const api: Record<string, unknown> = {
-  EventEmitter, Position, Range, Uri, CodeLens, MarkdownString, Hover, Disposable, TabInputText, CancellationError,
+  EventEmitter, Position, Range, Uri, CodeLens, WorkspaceEdit, MarkdownString, Hover, Disposable, TabInputText, CancellationError,
   ConfigurationTarget, QuickPickItemKind,
   workspace: {
     get isTrusted() {
@@ -221,6 +235,22 @@ const api: Record<string, unknown> = {
         const bytes = fake.fileBytes.get(uri.fsPath);
         return bytes === undefined ? Promise.reject(new Error('ENOENT')) : Promise.resolve(bytes);
       },
+      writeFile: (uri: Uri, bytes: Uint8Array) => {
+        fake.calls.push({ api: 'fs.writeFile', args: [uri.fsPath] });
+        fake.fileBytes.set(uri.fsPath, bytes);
+        return Promise.resolve();
+      },
+    },
+    /** An untitled document, empty until an applyEdit fills it (as VS Code's). */
+    openTextDocument: (uri: Uri) => {
+      let text = '';
+      const doc = { uri, languageId: 'fasta', version: 1, isClosed: false, isDirty: false, getText: () => text };
+      fake.untitled.set(uri.toString(), (t: string) => (text = t));
+      return Promise.resolve(doc);
+    },
+    applyEdit: (edit: WorkspaceEdit) => {
+      for (const i of edit.inserts) fake.untitled.get(i.uri.toString())?.(i.text);
+      return Promise.resolve(true);
     },
   },
   window: {
@@ -231,6 +261,10 @@ const api: Record<string, unknown> = {
     showOpenDialog: recorded('showOpenDialog'),
     showSaveDialog: recorded('showSaveDialog'),
     showInputBox: recorded('showInputBox'),
+    showTextDocument: (doc: unknown) => {
+      fake.calls.push({ api: 'showTextDocument', args: [doc] });
+      return Promise.resolve({ document: doc });
+    },
     setStatusBarMessage: (...args: unknown[]) => {
       fake.calls.push({ api: 'setStatusBarMessage', args });
       return noDisposable;
