@@ -67,11 +67,24 @@ export async function openFileByQuickOpen(page: Page, fileName: string, timeoutM
   }
 }
 
-async function quickOpen(page: Page, fileName: string, timeoutMs: number): Promise<void> {
+/**
+ * Opens a file the test wrote after the workspace opened: Quick Open's file index may not list it yet,
+ * so its absolute path is typed (Quick Open opens an existing absolute path whatever the index holds).
+ */
+export async function openNewFileByQuickOpen(page: Page, file: string, timeoutMs = 30_000): Promise<void> {
+  try {
+    await quickOpen(page, path.basename(file), timeoutMs, file);
+  } catch (e) {
+    await page.screenshot({ path: path.join('test-results', 'e2e', `quick-open-failed-${path.basename(file).replace(/[^\w.-]/g, '_')}.png`) }).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function quickOpen(page: Page, fileName: string, timeoutMs: number, typed = fileName): Promise<void> {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(fileName);
+  await input.fill(typed);
   // Enter takes the focused row: wait until that is the file (not a history entry still on top while
   // the file search answers), so the step opens what it names.
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).first().waitFor({ timeout: timeoutMs });

@@ -39,6 +39,16 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
   let decoratedClasses: string[] = [];
   let site = { start: -1, p: -1 };
 
+  // The last test leaves the editor on a freshly trained tiny model, whose probabilities colour no
+  // bin: the suites after this one (theme, walkthrough) read the shipped model's colours.
+  suiteTeardown(async () => {
+    const { page } = uiContext();
+    await page.keyboard.press('Escape');
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
+    await pickQuickInputItem(page, 'Model shipped with the extension');
+    await page.locator('.statusbar-item', { hasText: 'TFBS: tfbs-lens-default' }).first().waitFor({ timeout: 60_000 });
+  });
+
   test('opening the 100 kb region colours binding sites in the editor', async () => {
     const { page, profile, screenshot } = uiContext();
     site = strongestSite(path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa'));

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
-import { answerQuickInput, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
+import { answerQuickInput, openNewFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
@@ -32,7 +32,7 @@ suite('Navigation: Go to locus and Create index', () => {
   test('Go to locus: chr1:1,057,700 in a record headed chr1:1,057,651-1,058,650 puts the cursor on that base, a range is selected; a locus outside is refused with Open region…', async () => {
     const { page, profile, screenshot } = uiContext();
     fs.writeFileSync(path.join(profile.workspaceDir, 'locus_chr1.fa'), locusFasta());
-    await openFileByQuickOpen(page, 'locus_chr1.fa');
+    await openNewFileByQuickOpen(page, path.join(profile.workspaceDir, 'locus_chr1.fa'));
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.goToLocus'));
     await answerQuickInput(page, 'chr1:1,057,700', 'locus');
     // Genome 1,057,700 is record offset 49: line 2, column 50 (1-based), the cursor before that base.
@@ -64,7 +64,7 @@ suite('Navigation: Go to locus and Create index', () => {
     const fasta = path.join(profile.workspaceDir, 'unindexed_region.fa');
     fs.copyFileSync(path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa'), fasta);
     assert.ok(!fs.existsSync(`${fasta}.fai`));
-    await openFileByQuickOpen(page, 'unindexed_region.fa');
+    await openNewFileByQuickOpen(page, path.join(profile.workspaceDir, 'unindexed_region.fa'));
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.openRegion'));
     const offer = page.locator('.notifications-toasts .notification-toast', { hasText: 'has no index' }).first();
     await offer.waitFor({ state: 'visible', timeout: 15_000 });
