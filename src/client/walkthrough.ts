@@ -54,15 +54,19 @@ function progressSignals(ctx: Ctx): vscode.Disposable[] {
     sub = listen(fire);
     signals.push({ dispose: () => sub?.dispose() });
   };
-  // Colours are on screen: a scored bin at or above the threshold in a document shown in an editor.
-  once(WALKTHROUGH_CONTEXT.coloured, (fire) =>
-    ctx.store.onDidChange((e) => {
-      const doc = ctx.store.get(e.uri);
-      if (!doc || !vscode.window.visibleTextEditors.some((ed) => ed.document.uri.toString() === e.uri)) return;
+  // Colours are on screen: a document shown in an editor has a scored bin at or above the threshold.
+  // That is a state of two things, checked when either changes: the scores may arrive (from the
+  // server's cache, in one message) before the document's editor is shown.
+  once(WALKTHROUGH_CONTEXT.coloured, (fire) => {
+    const check = (): void => {
       const threshold = ctx.settings.threshold;
-      if (doc.values.some((values) => values.some((p) => p >= threshold))) fire();
-    }),
-  );
+      for (const editor of vscode.window.visibleTextEditors) {
+        const doc = ctx.store.get(editor.document.uri.toString());
+        if (doc?.values.some((values) => values.some((p) => p >= threshold))) return fire();
+      }
+    };
+    return vscode.Disposable.from(ctx.store.onDidChange(check), vscode.window.onDidChangeVisibleTextEditors(check));
+  });
   // A hover was asked for over a FASTA file: this provider adds nothing to it, it only notices.
   once(WALKTHROUGH_CONTEXT.hovered, (fire) =>
     vscode.languages.registerHoverProvider(FASTA_SELECTOR, {

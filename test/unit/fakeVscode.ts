@@ -82,6 +82,9 @@ export class Hover {
 
 export class Disposable {
   constructor(private readonly f: () => void = () => undefined) {}
+  static from(...all: Array<{ dispose(): unknown }>): Disposable {
+    return new Disposable(() => all.forEach((d) => d.dispose()));
+  }
   dispose(): void {
     this.f();
   }
@@ -134,6 +137,9 @@ export const fake = {
   /** Setters of the untitled documents' text, by URI. */
   untitled: new Map<string, (text: string) => void>(),
   onDidChangeTabs: new EventEmitter<void>(),
+  /** Editors on screen (`window.visibleTextEditors`); fire `onDidChangeVisibleTextEditors` after changing them. */
+  visibleTextEditors: [] as Array<{ document: FakeDocument }>,
+  onDidChangeVisibleTextEditors: new EventEmitter<Array<{ document: FakeDocument }>>(),
   /** The opened folders and .code-workspace file (none: an empty window). */
   workspaceFolders: undefined as Array<{ uri: Uri }> | undefined,
   workspaceFile: undefined as Uri | undefined,
@@ -157,6 +163,8 @@ export function resetFakeVscode(): void {
   fake.fileBytes.clear();
   fake.untitled.clear();
   fake.onDidChangeTabs = new EventEmitter<void>();
+  fake.visibleTextEditors = [];
+  fake.onDidChangeVisibleTextEditors = new EventEmitter<Array<{ document: FakeDocument }>>();
   fake.workspaceFolders = undefined;
   fake.workspaceFile = undefined;
   fake.settings = { global: new Map(), workspace: new Map() };
@@ -275,12 +283,14 @@ const api: Record<string, unknown> = {
       fake.statusBarItems.push(item);
       return item;
     },
-    onDidChangeVisibleTextEditors: noEvent,
+    onDidChangeVisibleTextEditors: (l: Listener<Array<{ document: FakeDocument }>>) => fake.onDidChangeVisibleTextEditors.event(l),
     onDidChangeActiveTextEditor: noEvent,
     get activeTextEditor() {
       return undefined;
     },
-    visibleTextEditors: [],
+    get visibleTextEditors() {
+      return fake.visibleTextEditors;
+    },
     tabGroups: {
       onDidChangeTabs: (l: Listener<void>) => fake.onDidChangeTabs.event(l),
       get activeTabGroup() {
