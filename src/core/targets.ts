@@ -17,7 +17,7 @@ export interface Experiment {
   treatment: string;
 }
 
-export function parseExperiment(name: string, index: number): Experiment {
+function parseExperiment(name: string, index: number): Experiment {
   const parts = name.split('|');
   if (parts.length === 3) {
     return { index, name, cell: parts[0], factor: parts[1], treatment: parts[2] };

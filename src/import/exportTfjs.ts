@@ -30,7 +30,7 @@ function tfjsActivation(a: Activation, l: Layer): string {
 }
 
 /** The layer list as a Keras Sequential config and its weights in Keras order and layouts. */
-export function kerasFromNetwork(net: LayerNetwork, name: string): { topology: Json; weights: Array<{ shape: number[]; data: Float32Array }> } {
+function kerasFromNetwork(net: LayerNetwork, name: string): { topology: Json; weights: Array<{ shape: number[]; data: Float32Array }> } {
   const layers = foldSlices(net.layers);
   const shapes = inferShapes({ ...net, layers }, name);
   const configs: Json[] = [];

@@ -31,7 +31,7 @@ const PROGRESS_INTERVAL_MS = 150;
 const EDITOR_SHUFFLES = 50;
 
 /** data/jaspar beside the tsc output (out/src/server) or the bundle (dist/). */
-export function findJaspar(from = __dirname): string | undefined {
+function findJaspar(from = __dirname): string | undefined {
   return findShippedData(SHIPPED_JASPAR, from);
 }
 

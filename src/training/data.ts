@@ -36,7 +36,7 @@ export interface ResolveContext {
 
 export const PREPARED_SUBDIR = 'dataset';
 
-export async function isPreparedDataset(dir: string): Promise<boolean> {
+async function isPreparedDataset(dir: string): Promise<boolean> {
   const stat = await fs.stat(path.join(dir, DATASET_MANIFEST_FILE)).catch(() => undefined);
   return Boolean(stat?.isFile());
 }

@@ -147,7 +147,7 @@ async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise
   }
 }
 
-export function describeDataset(info: DatasetInfo): string {
+function describeDataset(info: DatasetInfo): string {
   const lines = [
     `dataset      ${info.dir}`,
     `source       ${info.source.kind}: ${info.source.description}`,

@@ -63,7 +63,7 @@ function installedFile(relative: string): string {
 }
 
 /** python/tfbs_dataset_mat.py of this installation (beside the trainer). */
-export function matConverterPath(): string {
+function matConverterPath(): string {
   return installedFile(path.join('python', 'tfbs_dataset_mat.py'));
 }
 
