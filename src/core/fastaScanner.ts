@@ -53,12 +53,14 @@ interface ScannerSink {
   problem(p: FastaProblem): void;
 }
 
-const GT = 0x3e;
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const MAX_HEADER_BYTES = 1 << 20;
+/** The bytes FASTA's layout is made of (the .fai indexer in fai.ts reads the same ones). */
+export const GT = 0x3e;
+export const LF = 0x0a;
+export const CR = 0x0d;
+export const SPACE = 0x20;
+export const TAB = 0x09;
+/** Header bytes kept; the rest of a longer header line is dropped. */
+export const MAX_HEADER_BYTES = 1 << 20;
 /** The UTF-8 byte-order mark that Windows editors put at the start of a text file. */
 const BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
 
