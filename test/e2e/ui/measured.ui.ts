@@ -1,0 +1,190 @@
+// Measured peaks beside the predictions (issue 27, "Open in IGV" item): the user's own peak file —
+// here Selene's pooled ENCODE peaks of chr1 and chr10 (gzip, chromosomes without `chr`, column 4 naming
+// the experiment) — overlaid on the 500 GM12878 CTCF peak records with "TFBS: Overlay measured peaks…".
+// The peaks are underlined in the editor, the hover names them, the status bar and a message state the
+// agreement, the heatmap draws a "measured" row and says the agreement in its header; a file that is not
+// BED is refused by name and line. Screenshots per step.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { gunzipSync } from 'zlib';
+import type { Frame, Page } from 'playwright-core';
+import { repoRoot } from '../driver/paths';
+import {
+  answerFileDialog,
+  answerQuickInput,
+  canvasInk,
+  goToLineColumn,
+  openFileByQuickOpen,
+  paletteTitle,
+  pickQuickInputItem,
+  runFromCommandPalette,
+  uiContext,
+  waitUntil,
+  webviewFrameWith,
+} from '../driver/workbench';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const FASTA = 'hg19_GM12878_CTCF_top500_w200.fa';
+const PEAKS = path.join(repoRoot, 'data', 'peaks', 'hg19_chr1_chr10_aggregate_peaks_selene.bed.gz');
+const MEASURED_COLOURS = ['#f48fb1', '#ad1457'];
+
+/**
+ * What the agreement must count, worked out here on its own: the records on chr1/chr10 (the only
+ * chromosomes the file has peaks on), those at least half inside CTCF peaks, the CTCF peaks touching
+ * them, and the sequence line of the first record in a peak.
+ */
+function expected(): { bins: number; inPeaks: number; peaks: number; firstLine: number } {
+  const lines = fs.readFileSync(path.join(repoRoot, 'data', 'genome', FASTA), 'utf8').split('\n');
+  const ctcf = gunzipSync(fs.readFileSync(PEAKS)).toString('utf8').split('\n').map((l) => l.split('\t')).filter((f) => f[3] === 'CTCF')
+    .map((f) => ({ chrom: `chr${f[0]}`, start: Number(f[1]), end: Number(f[2]) }));
+  let bins = 0;
+  let inPeaks = 0;
+  let firstLine = 0;
+  const touching = new Set<number>();
+  lines.forEach((line, i) => {
+    const m = /^>(chr1|chr10):(\d+)-(\d+)$/.exec(line.trim());
+    if (!m) return;
+    const [start, end] = [Number(m[2]), Number(m[3])];
+    bins++;
+    const covered = new Uint8Array(end - start);
+    ctcf.forEach((p, k) => {
+      if (p.chrom !== m[1] || p.start >= end || p.end <= start) return;
+      touching.add(k);
+      for (let x = Math.max(p.start, start); x < Math.min(p.end, end); x++) covered[x - start] = 1;
+    });
+    if (covered.reduce((a, b) => a + b, 0) * 2 >= end - start) {
+      inPeaks++;
+      firstLine ||= i + 2;
+    }
+  });
+  return { bins, inPeaks, peaks: touching.size, firstLine };
+}
+
+/** Elements of the editor's overlays drawn with the measured underline (a bottom border in its colour). */
+function measuredUnderlines(page: Page): Promise<number> {
+  return page.evaluate((colours) => {
+    const wanted = new Set(colours.map((c) => {
+      const probe = document.createElement('div');
+      probe.style.borderColor = c;
+      return probe.style.borderColor;
+    }));
+    const classes = new Set<string>();
+    for (const sheet of Array.from(document.styleSheets)) {
+      let rules: CSSRuleList;
+      try {
+        rules = sheet.cssRules;
+      } catch {
+        continue;
+      }
+      for (const rule of Array.from(rules)) {
+        if (rule instanceof CSSStyleRule && wanted.has(rule.style.borderColor)) for (const m of rule.selectorText.matchAll(/\.([A-Za-z0-9_-]+)/g)) classes.add(m[1]);
+      }
+    }
+    const found = new Set<Element>();
+    for (const c of classes) document.querySelectorAll(`.editor-instance .view-overlays .${CSS.escape(c)}`).forEach((e) => found.add(e));
+    return found.size;
+  }, MEASURED_COLOURS);
+}
+
+const statusText = async (page: Page, text: string): Promise<string> =>
+  (await page.locator('.statusbar-item', { hasText: text }).first().innerText().catch(() => '')).replace(/\s+/g, ' ');
+
+async function focusOn(page: Page, typed: string): Promise<void> {
+  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
+  await answerQuickInput(page, typed, 'focus');
+}
+
+suite('measured peaks overlaid beside the predictions (Chromium)', () => {
+  const want = expected();
+  let frame: Frame;
+
+  suiteTeardown(async () => {
+    const { page } = uiContext();
+    await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
+    // The suites after this one expect every experiment in focus.
+    await focusOn(page, 'All experiments');
+    await runFromCommandPalette(page, 'View: Close All Editors');
+  });
+
+  test('measured CTCF peaks are underlined, named in the hover, and their agreement is stated', async () => {
+    const { page, screenshot } = uiContext();
+    assert.deepEqual([want.bins, want.inPeaks], [76, 61], 'the provenance note counts 61 of the 76 chr1/chr10 records in CTCF peaks');
+    await openFileByQuickOpen(page, FASTA);
+    await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page, 'TFBS:')), 120_000);
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
+    await answerFileDialog(page, PEAKS, 'measured peaks');
+    // Which factor the peaks measure: CTCF (the file pools six; only CTCF's rows are compared).
+    await page.locator('.quick-input-widget input').fill('CTCF');
+    await pickQuickInputItem(page, 'CTCF');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'measured peaks from' }).first();
+    await toast.waitFor({ timeout: 120_000 });
+    const said = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /CTCF measured peaks from hg19_chr1_chr10_aggregate_peaks_selene\.bed\.gz \(468,711 BED peaks\) on hg19_GM12878_CTCF_top500_w200\.fa/);
+    assert.match(said, /column 4 names 6 experiments: the 468,711 CTCF rows are compared/);
+    assert.match(said, /424 bins on chr11, .* left out: the file has no peak on those chromosomes/);
+    await screenshot('measured-overlaid');
+    // The status bar states it once every bin is scored.
+    const status = await waitUntil('the measured entry in the status bar', async () => {
+      const t = await statusText(page, 'measured CTCF');
+      return /measured CTCF: AUC \d\.\d\d/.test(t) && t;
+    }, 120_000);
+    assert.match(status, /measured CTCF: AUC/);
+    // A record in a peak: its bases underlined in the measured colour; the hover names the peak.
+    await goToLineColumn(page, want.firstLine, 50);
+    await waitUntil('the measured underline drawn', async () => (await measuredUnderlines(page)) > 0, 15_000);
+    await runFromCommandPalette(page, 'Show or Focus Hover');
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'measured peak:' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    const hoverText = (await hover.innerText()).replace(/\s+/g, ' ');
+    assert.match(hoverText, /Measured CTCF · hg19_chr1_chr10_aggregate_peaks_selene\.bed\.gz/);
+    assert.match(hoverText, /measured peak: CTCF · (chr)?1\d?:[\d,]+-[\d,]+ \(line \d+\)/);
+    assert.match(hoverText, /this bin \(chr1\d?:[\d,]+-[\d,]+\): \d+ % inside measured peaks — in a peak/);
+    await screenshot('measured-hover');
+    await page.keyboard.press('Escape');
+  });
+
+  test('the heatmap draws the measured row and states the agreement; focusing CTCF restates it', async () => {
+    const { page, screenshot } = uiContext();
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    frame = await webviewFrameWith(page, '#filter', 60_000);
+    const line = (): Promise<string> => frame.locator('.measured-line').innerText().catch(() => '');
+    const sentence = await waitUntil('the agreement over every bin in the heatmap header', async () => {
+      const t = await line();
+      return t.includes('ROC AUC of the bin colour against peak membership') && !t.includes('not scored yet') && t;
+    }, 120_000);
+    assert.match(sentence, new RegExp(`of ${want.peaks.toLocaleString('en-US')} measured peaks, \\d+ have a bin ≥ 0\\.5`));
+    assert.match(sentence, new RegExp(`\\(${want.bins} bins, ${want.inPeaks} in peaks\\) · colours: all experiments$`));
+    assert.match(sentence, /^CTCF measured peaks from hg19_chr1_chr10_aggregate_peaks_selene\.bed\.gz/);
+    assert.equal(await frame.locator('.measured-label').innerText(), 'measured CTCF');
+    const ink = await canvasInk(frame, 'canvas.measured');
+    assert.ok(ink.inkedPixels > 0, 'the measured row is drawn');
+    await screenshot('measured-heatmap');
+    // The colours now from CTCF's experiments alone: the agreement follows.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await focusOn(page, 'CTCF');
+    const refocused = await waitUntil('the agreement restated for the CTCF focus', async () => {
+      const t = await line();
+      return t.endsWith('colours: CTCF') && !t.includes('not scored yet') && t;
+    }, 120_000);
+    assert.match(refocused, new RegExp(`\\(${want.bins} bins, ${want.inPeaks} in peaks\\) · colours: CTCF$`));
+    await screenshot('measured-heatmap-ctcf');
+  });
+
+  test('a file that is not BED is refused, naming the file and its lines', async () => {
+    const { page, screenshot } = uiContext();
+    await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
+    const notBed = path.join(repoRoot, 'data', 'genome', FASTA);
+    await answerFileDialog(page, notBed, 'measured peaks');
+    await page.locator('.quick-input-widget input').fill('CTCF');
+    await pickQuickInputItem(page, 'CTCF');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'no BED interval found' }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    const said = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert.match(said, new RegExp(`${FASTA.replace(/\./g, '\\.')}: no BED interval found; 1,?000 malformed lines, e\\.g\\. line 1: 1 column; a BED line needs chrom, start, end`));
+    await screenshot('measured-not-bed');
+  });
+});
