@@ -184,7 +184,8 @@ export class MeasuredPeaks implements vscode.Disposable {
     ];
     const focus = this.focusFactor();
     const refocus = factor && focus?.toLowerCase() !== factor.toLowerCase() ? `Focus on ${factor}` : undefined;
-    const text = `TFBS Lens: ${headline(overlay, documentName)}: ${describeAgreement(computed.agreement)}. Colours: ${computed.focus}.${details.length ? ` ${details.join('; ')}.` : ''}`;
+    const detail = details.join('; ');
+    const text = `TFBS Lens: ${headline(overlay, documentName)}: ${describeAgreement(computed.agreement)}. Colours: ${computed.focus}.${detail ? ` ${detail[0].toUpperCase()}${detail.slice(1)}.` : ''}`;
     const choice = await vscode.window.showInformationMessage(text, ...(refocus ? [refocus] : []), 'Show heatmap');
     if (choice === 'Show heatmap') await vscode.commands.executeCommand('tfbsLens.showHeatmap');
     else if (refocus && choice === refocus && factor) await updateSetting('focusedExperiments', [factor]);

@@ -11,7 +11,6 @@ import { gunzipSync } from 'zlib';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
 import {
-  answerFileDialog,
   answerQuickInput,
   canvasInk,
   goToLineColumn,
@@ -59,6 +58,29 @@ function expected(): { bins: number; inPeaks: number; peaks: number; firstLine: 
     }
   });
   return { bins, inPeaks, peaks: touching.size, firstLine };
+}
+
+/**
+ * The file dialog answered with `file`, up to the factor prompt that follows it in the same quick-input
+ * widget (the driver's answerFileDialog waits for the widget to close, which it does not here).
+ */
+async function answerPeaksDialog(page: Page, file: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  try {
+    await waitUntil(`the file dialog to take ${file} and the factor prompt to follow`, async () => {
+      if (((await widget.innerText().catch(() => '')) ?? '').includes('Which factor do the peaks measure?')) return true;
+      if ((await input.inputValue()) !== file) await input.fill(file);
+      await new Promise((r) => setTimeout(r, 300));
+      await page.keyboard.press('Enter');
+      await new Promise((r) => setTimeout(r, 700));
+      return ((await widget.innerText().catch(() => '')) ?? '').includes('Which factor do the peaks measure?');
+    }, 30_000, 0);
+  } catch (e) {
+    await uiContext().screenshot('measured-dialog-refused');
+    throw e;
+  }
 }
 
 /** Elements of the editor's overlays drawn with the measured underline (a bottom border in its colour). */
@@ -114,7 +136,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await openFileByQuickOpen(page, FASTA);
     await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page, 'TFBS:')), 120_000);
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
-    await answerFileDialog(page, PEAKS, 'measured peaks');
+    await answerPeaksDialog(page, PEAKS);
     // Which factor the peaks measure: CTCF (the file pools six; only CTCF's rows are compared).
     await page.locator('.quick-input-widget input').fill('CTCF');
     await pickQuickInputItem(page, 'CTCF');
@@ -122,7 +144,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await toast.waitFor({ timeout: 120_000 });
     const said = (await toast.innerText()).replace(/\s+/g, ' ');
     assert.match(said, /CTCF measured peaks from hg19_chr1_chr10_aggregate_peaks_selene\.bed\.gz \(468,711 BED peaks\) on hg19_GM12878_CTCF_top500_w200\.fa/);
-    assert.match(said, /column 4 names 6 experiments: the 468,711 CTCF rows are compared/);
+    assert.match(said, /Column 4 names 6 experiments: the 468,711 CTCF rows are compared/);
     assert.match(said, /424 bins on chr11, .* left out: the file has no peak on those chromosomes/);
     await screenshot('measured-overlaid');
     // The status bar states it once every bin is scored.
@@ -154,7 +176,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
       const t = await line();
       return t.includes('ROC AUC of the bin colour against peak membership') && !t.includes('not scored yet') && t;
     }, 120_000);
-    assert.match(sentence, new RegExp(`of ${want.peaks.toLocaleString('en-US')} measured peaks, \\d+ have a bin ≥ 0\\.5`));
+    assert.match(sentence, new RegExp(`of ${want.peaks.toLocaleString('en-US')} measured peaks, [\\d,]+ have a bin ≥ 0\\.5`));
     assert.match(sentence, new RegExp(`\\(${want.bins} bins, ${want.inPeaks} in peaks\\) · colours: all experiments$`));
     assert.match(sentence, /^CTCF measured peaks from hg19_chr1_chr10_aggregate_peaks_selene\.bed\.gz/);
     assert.equal(await frame.locator('.measured-label').innerText(), 'measured CTCF');
@@ -178,7 +200,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
     const notBed = path.join(repoRoot, 'data', 'genome', FASTA);
-    await answerFileDialog(page, notBed, 'measured peaks');
+    await answerPeaksDialog(page, notBed);
     await page.locator('.quick-input-widget input').fill('CTCF');
     await pickQuickInputItem(page, 'CTCF');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'no BED interval found' }).first();
