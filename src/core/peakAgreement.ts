@@ -283,9 +283,9 @@ export function placementProblem(placement: PeakPlacement, records: readonly Pea
   const recordsOn = `the records lie on ${where.join(', ')}${where.length >= 6 ? ', …' : ''}`;
   if (!placement.measuredChroms.size) {
     const off = placement.offChrom;
-    return `${file}: none of its ${plural(placement.peaks, 'peak')} lies on a chromosome of ${document} (${recordsOn}; the peaks are on ${off.chroms.join(', ')}${off.chroms.length >= 10 ? ', …' : ''}, the first at line ${off.firstLine}). Records are placed by headers such as >chr1:1,057,651-1,058,650.`;
+    return `${file}: ${placement.peaks === 1 ? 'its one peak does not lie' : `none of its ${n(placement.peaks)} peaks lies`} on a chromosome of ${document} (${recordsOn}; the peaks are on ${off.chroms.join(', ')}${off.chroms.length >= 10 ? ', …' : ''}, the first at line ${off.firstLine}). Records are placed by headers such as >chr1:1,057,651-1,058,650.`;
   }
-  return `${file}: none of its ${plural(placement.peaks, 'peak')} overlaps a record of ${document} (${recordsOn}; ${plural(placement.outside, 'peak')} on ${[...placement.measuredChroms].join(', ')} ${placement.outside === 1 ? 'falls' : 'all fall'} outside the records)`;
+  return `${file}: ${placement.peaks === 1 ? 'its one peak does not overlap' : `none of its ${n(placement.peaks)} peaks overlaps`} a record of ${document} (${recordsOn}; ${plural(placement.outside, 'peak')} on ${[...placement.measuredChroms].join(', ')} ${placement.outside === 1 ? 'falls' : 'all fall'} outside the records)`;
 }
 
 /** Column 4 names an experiment when it holds at most this many distinct names (pooled files such as Selene's). */

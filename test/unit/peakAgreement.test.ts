@@ -98,7 +98,7 @@ test('no overlap at all is refused with both files named and the first line of t
   const apart = placePeaks(records, [peak('chr1\t3000\t3100', 2)]);
   assert.equal(
     placementProblem(apart, records, 'peaks.bed', 'sample.fa'),
-    'peaks.bed: none of its 1 peak overlaps a record of sample.fa (the records lie on chr1, chr2; 1 peak on chr1 falls outside the records)',
+    'peaks.bed: its one peak does not overlap a record of sample.fa (the records lie on chr1, chr2; 1 peak on chr1 falls outside the records)',
   );
   assert.equal(placementProblem(placePeaks(records, peaks), records, 'peaks.bed', 'sample.fa'), undefined);
 });

@@ -486,8 +486,9 @@ const checks: Record<string, CommandCheck> = {
     assert.match(said, /1 peak on chromosomes no record lies on \(chr5; the first at line 4\) not shown/, said);
     assert.match(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak: peakA, score 900/);
     assert.doesNotMatch(await hoverText(uri, new vscode.Position(1, 3100)), /measured peak/, 'no peak in bin 15');
-    const off = await execute({}, vscode.Uri.file(writeMeasuredBed(scratch, 'chr2\t10\t20\n')), 'CTCF');
-    assert.ok(off.some((m) => m.severity === 'error' && /elsewhere\.bed: none of its 1 peak lies on a chromosome of human_chr1_100kb_region\.fa .*the first at line 1/.test(m.text)), JSON.stringify(off));
+    // Peaks on no chromosome of the file: refused, naming both files and the first peak's line.
+    const { messages: off } = await withDialogs({}, () => vscode.commands.executeCommand('tfbsLens.overlayMeasuredPeaks', vscode.Uri.file(writeMeasuredBed(scratch, 'chr2\t10\t20\n')), 'CTCF'));
+    assert.ok(off.some((m) => m.severity === 'error' && /elsewhere\.bed: its one peak does not lie on a chromosome of human_chr1_100kb_region\.fa .*the first at line 1/.test(m.text)), JSON.stringify(off));
     await vscode.commands.executeCommand('tfbsLens.clearMeasuredPeaks');
   },
 
