@@ -17,6 +17,7 @@ import {
   openFileByQuickOpen,
   paletteTitle,
   pickQuickInputItem,
+  renderedDecorations,
   runFromCommandPalette,
   uiContext,
   waitUntil,
@@ -83,32 +84,6 @@ async function answerPeaksDialog(page: Page, file: string): Promise<void> {
   }
 }
 
-/** Elements of the editor's overlays drawn with the measured underline (a bottom border in its colour). */
-function measuredUnderlines(page: Page): Promise<number> {
-  return page.evaluate((colours) => {
-    const wanted = new Set(colours.map((c) => {
-      const probe = document.createElement('div');
-      probe.style.borderColor = c;
-      return probe.style.borderColor;
-    }));
-    const classes = new Set<string>();
-    for (const sheet of Array.from(document.styleSheets)) {
-      let rules: CSSRuleList;
-      try {
-        rules = sheet.cssRules;
-      } catch {
-        continue;
-      }
-      for (const rule of Array.from(rules)) {
-        if (rule instanceof CSSStyleRule && wanted.has(rule.style.borderColor)) for (const m of rule.selectorText.matchAll(/\.([A-Za-z0-9_-]+)/g)) classes.add(m[1]);
-      }
-    }
-    const found = new Set<Element>();
-    for (const c of classes) document.querySelectorAll(`.editor-instance .view-overlays .${CSS.escape(c)}`).forEach((e) => found.add(e));
-    return found.size;
-  }, MEASURED_COLOURS);
-}
-
 const statusText = async (page: Page, text: string): Promise<string> =>
   (await page.locator('.statusbar-item', { hasText: text }).first().innerText().catch(() => '')).replace(/\s+/g, ' ');
 
@@ -155,7 +130,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     assert.match(status, /measured CTCF: AUC/);
     // A record in a peak: its bases underlined in the measured colour; the hover names the peak.
     await goToLineColumn(page, want.firstLine, 50);
-    await waitUntil('the measured underline drawn', async () => (await measuredUnderlines(page)) > 0, 15_000);
+    await waitUntil('the measured underline drawn', async () => (await renderedDecorations(page, MEASURED_COLOURS, 'border')).elementCount > 0, 15_000);
     await runFromCommandPalette(page, 'Show or Focus Hover');
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'measured peak:' }).first();
     await hover.waitFor({ timeout: 15_000 });
