@@ -169,6 +169,48 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await screenshot('measured-heatmap-ctcf');
   });
 
+  test('a narrowPeak on a one-record region: the bins view draws the measured row, the hover gives signal and q', async () => {
+    const { page, profile, screenshot } = uiContext();
+    // Written for this test (the 100 kb region's genome position is not verified, so no real peak file
+    // applies to it): two peaks in the record, one beyond it, one on a chromosome it is not on.
+    const file = path.join(profile.workspaceDir, 'measured_region.narrowPeak');
+    fs.writeFileSync(file, [
+      'chr1\t4600\t5000\tPeak_1\t1000\t.\t35.2\t-1\t4.31\t200',
+      'chr1\t20000\t20100\tPeak_2\t500\t.\t8.5\t-1\t2.1\t50',
+      'chr1\t999999\t1000100\tPeak_3\t400\t.\t6\t-1\t1.5\t50',
+      'chr2\t100\t300\tPeak_4\t400\t.\t6\t-1\t1.5\t50',
+    ].join('\n') + '\n');
+    await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
+    await openFileByQuickOpen(page, 'human_chr1_100kb_region.fa');
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
+    await answerPeaksDialog(page, file);
+    await pickQuickInputItem(page, 'No particular factor');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'measured_region.narrowPeak' }).first();
+    await toast.waitFor({ timeout: 120_000 });
+    const said = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /measured peaks from measured_region\.narrowPeak \(4 narrowPeak peaks\) on human_chr1_100kb_region\.fa: .*of 2 measured peaks/);
+    assert.match(said, /1 peak on chromosomes no record lies on \(chr2; the first at line 4\) not shown; 1 peak on the records' chromosomes outside every record not shown/);
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    frame = await webviewFrameWith(page, '#filter', 60_000);
+    // Bins 23 and 24 wholly in Peak_1, bin 100 half in Peak_2: three of the 500 bins in peaks.
+    const sentence = await waitUntil('the agreement over the region\'s bins', async () => {
+      const t = await frame.locator('.measured-line').innerText().catch(() => '');
+      return t.includes('human_chr1_100kb_region.fa') && !t.includes('not scored yet') && t.includes('(500 bins, 3 in peaks)') && t;
+    }, 120_000);
+    assert.match(sentence, /^measured peaks from measured_region\.narrowPeak/);
+    assert.equal(await frame.locator('.measured-label').innerText(), 'measured');
+    assert.ok((await canvasInk(frame, 'canvas.measured')).inkedPixels > 0, 'the measured row is drawn');
+    await screenshot('measured-region-bins');
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await goToLineColumn(page, 2, 4701);
+    await runFromCommandPalette(page, 'Show or Focus Hover');
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'measured peak:' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    assert.match((await hover.innerText()).replace(/\s+/g, ' '), /measured peak: Peak_1, signal 35\.2, q 4\.31 \(−log10\) · chr1:4,601-5,000 \(line 1\)/);
+    await screenshot('measured-region-hover');
+    await page.keyboard.press('Escape');
+  });
+
   test('a file that is not BED is refused, naming the file and its lines', async () => {
     const { page, screenshot } = uiContext();
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
