@@ -98,7 +98,8 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
   let frame: Frame;
 
   suiteTeardown(async () => {
-    const { page } = uiContext();
+    const { page, profile } = uiContext();
+    fs.rmSync(path.join(profile.workspaceDir, 'measured_region.narrowPeak'), { force: true });
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
     // The suites after this one expect every experiment in focus.
     await focusOn(page, 'All experiments');
