@@ -87,6 +87,15 @@ async function answerPeaksDialog(page: Page, file: string): Promise<void> {
 const statusText = async (page: Page, text: string): Promise<string> =>
   (await page.locator('.statusbar-item', { hasText: text }).first().innerText().catch(() => '')).replace(/\s+/g, ' ');
 
+/**
+ * Brings a file's editor to the front by its tab, keys going to the workbench again (not to the
+ * webview). The heatmap may share the editor's group (a panel left there by an earlier suite).
+ */
+async function showEditorTab(page: Page, fileName: string): Promise<void> {
+  await page.locator(`.tabs-container .tab[aria-label*="${fileName}"]`).first().click({ timeout: 30_000 });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+}
+
 async function focusOn(page: Page, typed: string): Promise<void> {
   await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
@@ -104,6 +113,8 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     // The suites after this one expect every experiment in focus.
     await focusOn(page, 'All experiments');
     await runFromCommandPalette(page, 'View: Close All Editors');
+    // No overlay outlives the suite (its documents may stay open behind closed editors).
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.clearMeasuredPeaks'));
   });
 
   test('measured CTCF peaks are underlined, named in the hover, and their agreement is stated', async () => {
@@ -159,9 +170,11 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     const ink = await canvasInk(frame, 'canvas.measured');
     assert.ok(ink.inkedPixels > 0, 'the measured row is drawn');
     await screenshot('measured-heatmap');
-    // The colours now from CTCF's experiments alone: the agreement follows.
-    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    // The colours now from CTCF's experiments alone: the agreement follows (the heatmap follows the editor shown).
+    await showEditorTab(page, FASTA);
     await focusOn(page, 'CTCF');
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    frame = await webviewFrameWith(page, '#filter', 60_000);
     const refocused = await waitUntil('the agreement restated for the CTCF focus', async () => {
       const t = await line();
       return t.endsWith('colours: CTCF') && !t.includes('not scored yet') && t;
@@ -181,6 +194,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
       'chr1\t999999\t1000100\tPeak_3\t400\t.\t6\t-1\t1.5\t50',
       'chr2\t100\t300\tPeak_4\t400\t.\t6\t-1\t1.5\t50',
     ].join('\n') + '\n');
+    await showEditorTab(page, FASTA);
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
     await openFileByQuickOpen(page, 'human_chr1_100kb_region.fa');
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
@@ -202,7 +216,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     assert.equal(await frame.locator('.measured-label').innerText(), 'measured');
     assert.ok((await canvasInk(frame, 'canvas.measured')).inkedPixels > 0, 'the measured row is drawn');
     await screenshot('measured-region-bins');
-    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await showEditorTab(page, 'human_chr1_100kb_region.fa');
     await goToLineColumn(page, 2, 4701);
     await runFromCommandPalette(page, 'Show or Focus Hover');
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'measured peak:' }).first();
@@ -214,8 +228,8 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
 
   test('a file that is not BED is refused, naming the file and its lines', async () => {
     const { page, screenshot } = uiContext();
+    await showEditorTab(page, 'human_chr1_100kb_region.fa');
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
-    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
     const notBed = path.join(repoRoot, 'data', 'genome', FASTA);
     await answerPeaksDialog(page, notBed);
