@@ -388,13 +388,14 @@ function headline(o: Overlay, documentName: string): string {
   return `${o.factor ? `${o.factor} ` : ''}measured peaks from ${o.fileName} (${o.peaks.length.toLocaleString('en-US')} ${o.narrowPeak ? 'narrowPeak' : 'BED'} peaks) on ${documentName}`;
 }
 
-/** "measured peak: Peak_12, signal 35.2, q 4.31 (−log10) · chr1:9,981-10,480 (line 12)". */
+/** "measured peak: Peak_12, signal 35.2, q 4.31 (−log10), summit at chr1:10,231 · chr1:9,981-10,480 (line 12)". */
 function peakText(p: BedInterval): string {
   const parts = [p.name ?? 'unnamed'];
   const np = p.narrowPeak;
   if (np?.signalValue !== undefined) parts.push(`signal ${np.signalValue}`);
   if (np?.qValue !== undefined) parts.push(`q ${np.qValue} (−log10)`);
   else if (np?.pValue !== undefined) parts.push(`p ${np.pValue} (−log10)`);
+  if (np?.summit !== undefined) parts.push(`summit at ${p.chrom}:${(p.start + np.summit + 1).toLocaleString('en-US')}`);
   if (!np && p.score !== undefined) parts.push(`score ${p.score}`);
   return `measured peak: ${parts.join(', ')} · ${regionText(p.chrom, p.start, p.end)} (line ${p.line})`;
 }

@@ -221,7 +221,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await runFromCommandPalette(page, 'Show or Focus Hover');
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'measured peak:' }).first();
     await hover.waitFor({ timeout: 15_000 });
-    assert.match((await hover.innerText()).replace(/\s+/g, ' '), /measured peak: Peak_1, signal 35\.2, q 4\.31 \(−log10\) · chr1:4,601-5,000 \(line 1\)/);
+    assert.match((await hover.innerText()).replace(/\s+/g, ' '), /measured peak: Peak_1, signal 35\.2, q 4\.31 \(−log10\), summit at chr1:4,801 · chr1:4,601-5,000 \(line 1\)/);
     await screenshot('measured-region-hover');
     await page.keyboard.press('Escape');
   });
