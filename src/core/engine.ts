@@ -67,6 +67,12 @@ export interface InferenceEngine {
    * stretches of sequence, and what they share is computed once (variants whose windows overlap).
    */
   prepareSubstitutions?(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined>;
+  /**
+   * Reference windows lying in `spans` and substitutions of them (`mutants`, each naming its reference
+   * window by index), scored in one pass that shares what the windows share (variants): undefined when
+   * the network has no such path (the caller then uses prepareSubstitutions or whole windows).
+   */
+  scoreSubstitutionBatch?(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -94,6 +100,15 @@ export interface ReferenceSpans {
   /** Per reference window: the stretch it lies in and its first bp there (equal to the window's bases). */
   span: Int32Array;
   start: Int32Array;
+}
+
+export interface SubstitutionBatchResult {
+  /** (reference windows, outputCount), equal to run() on them to ≤ 1e-5. */
+  references: Float32Array;
+  /** (mutants, outputCount), equal to run() on the mutated windows to ≤ 1e-5; zero rows where not `scored`. */
+  mutants: Float32Array;
+  /** Per mutant: 1 when scored, 0 when its bases reach more pooled steps than one patch (score it as a whole window). */
+  scored: Uint8Array;
 }
 
 export interface SubstitutionScorer {

@@ -11,10 +11,11 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, SubstitutionScorer } from '../core/engine';
+import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, Substitution, SubstitutionBatchResult, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check, Int8Record, prepareInt8 } from './int8Check';
 import { calibrateChunkGraph, ChunkSession, ChunkWorkerRequest, openChunkSession, readDanqWeights } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
+import { VariantBatchOpen, openVariantBatchSession } from './onnxVariants';
 import { readOnnxFileOpsets } from '../onnx/onnxReader';
 
 type Ort = typeof ortTypes;
@@ -136,11 +137,33 @@ class OnnxEngine implements InferenceEngine {
     }
   }
 
+  private variantBatches?: Promise<VariantBatchOpen>;
+
+  /**
+   * Variants: references in spans and their substitutions in one run of the variant graph, built on
+   * first use and checked against the float32 network (kept: one session, the network's size). Only
+   * with the default substitutionRecurrence ('auto'); the other settings keep variants on
+   * prepareSubstitutions (the paths before, which benchmarks compare against).
+   */
+  async scoreSubstitutionBatch(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult | undefined> {
+    const source = this.substitutionSource;
+    if (!source || (source.recurrence ?? 'auto') !== 'auto') return undefined;
+    if (!this.variantBatches) {
+      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)));
+      const opened = await this.variantBatches;
+      if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no variant batch path: ${opened.reason}; variants take the substitution path per window`);
+    }
+    const opened = await this.variantBatches;
+    return opened.ok ? opened.session.run(spans, mutants) : undefined;
+  }
+
   async dispose(): Promise<void> {
     await this.chunk?.release();
     if (!this.perWindowReleased) await this.session.release();
     const opened = await this.substitutions;
     if (opened?.ok) await opened.sessions.release();
+    const batches = await this.variantBatches;
+    if (batches?.ok) await batches.session.release();
   }
 }
 

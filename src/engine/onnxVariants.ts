@@ -1,0 +1,243 @@
+/**
+ * Variant batches on ONNX Runtime (InferenceEngine.scoreSubstitutionBatch): the graph of
+ * src/onnx/variantGraph.ts built from the weights in model.onnx, checked against the per-window
+ * network on a probe before it is used, and the inputs that lay a batch out for it.
+ */
+import type * as ortTypes from 'onnxruntime-node';
+import { CHANNEL_COUNT } from '../core/encoding';
+import { ReferenceSpans, Substitution, SubstitutionBatchResult } from '../core/engine';
+import { firstLine } from '../core/errors';
+import { ModelPackage } from '../core/modelPackage';
+import { SubstitutionLayout, patchFirstStep, substitutionFits, substitutionLayout } from '../onnx/substitutionGraph';
+import {
+  VARIANT_BRANCH,
+  VARIANT_OUTPUT,
+  VARIANT_PATCHES,
+  VARIANT_ROWS_AFTER,
+  VARIANT_ROWS_BEFORE,
+  VARIANT_SEQUENCE,
+  VARIANT_TABLE_ROWS,
+  branchStep,
+  branches,
+  buildVariantBatchModel,
+} from '../onnx/variantGraph';
+import { createSessionFromSpec, probeSequence, readDanqWeights } from './onnxChunks';
+import { SUBSTITUTION_TOLERANCE } from './onnxSubstitutions';
+
+type Ort = typeof ortTypes;
+
+/** A batch laid out for the variant graph's inputs, and where each window's outputs come out. */
+export interface VariantBatchInputs {
+  /** Pooled positions to project, ascending (of the spans' N·X stride-1 rows). */
+  tableRows: Int32Array;
+  /** (patchCount, Q, 4): each scored mutant's patch (at least one row: a graph input cannot be empty). */
+  patches: Float32Array;
+  patchCount: number;
+  /** (B, 2, rowsBefore) and (T − B, 2, rows), and the branch input (rows). */
+  rowsBefore: Int32Array;
+  rowsAfter: Int32Array;
+  branch: Int32Array;
+  before: number;
+  rows: number;
+  /** The output row of each mutant (−1: not scored); references are rows 0 … R − 1. */
+  mutantRow: Int32Array;
+}
+
+/**
+ * Lays out reference windows (in `spans`) and their substitutions: mutants whose patch lies clear of
+ * the first `branch` unrolled steps branch off their reference there, the others (and the references)
+ * run every step.
+ */
+export function variantBatchInputs(layout: SubstitutionLayout, branch: number, spans: ReferenceSpans, mutants: readonly Substitution[]): VariantBatchInputs {
+  const { inputLength: L, steps: T, poolSize: P, convWidth: w, patchSteps: A, patchLength: Q } = layout;
+  const S = spans.length;
+  const X = S - (w - 1) - (P - 1);
+  const R = spans.span.length;
+  for (let r = 0; r < R; r++) {
+    if (!(spans.span[r] >= 0 && spans.span[r] < spans.count && spans.start[r] >= 0 && spans.start[r] + L <= S)) throw new RangeError(`reference window ${r} at ${spans.start[r]} of span ${spans.span[r]} is outside the ${spans.count} spans of ${S} bp`);
+  }
+  const position = (r: number, t: number): number => spans.span[r] * X + spans.start[r] + t * P;
+  // Each pooled position read by some reference, numbered in order (neighbouring rows stay together).
+  const index = new Int32Array(spans.count * X).fill(-1);
+  for (let r = 0; r < R; r++) for (let t = 0; t < T; t++) index[position(r, t)] = 0;
+  let U = 0;
+  for (let x = 0; x < index.length; x++) if (index[x] === 0) index[x] = U++;
+  const tableRows = new Int32Array(U);
+  for (let x = 0; x < index.length; x++) if (index[x] >= 0) tableRows[index[x]] = x;
+
+  // The scored mutants' patches: Q bp of the span from their first step's bp, substituted.
+  const mutantRow = new Int32Array(mutants.length).fill(-1);
+  const patched: Array<{ mutant: number; reference: number; first: number }> = [];
+  mutants.forEach((m, k) => {
+    const bases = m.next ? [m.base, ...m.next] : [m.base];
+    if (!(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < R) || !bases.every((b) => Number.isInteger(b) && b >= 0 && b < CHANNEL_COUNT)) {
+      throw new RangeError(`substitution ${JSON.stringify(m)} is outside the ${R} reference windows`);
+    }
+    if (!substitutionFits(layout, m.position, bases.length)) return;
+    patched.push({ mutant: k, reference: m.reference, first: patchFirstStep(layout, m.position) });
+  });
+  const M = patched.length;
+  const patchCount = Math.max(1, M);
+  const patches = new Float32Array(patchCount * Q * CHANNEL_COUNT);
+  patched.forEach(({ mutant, reference, first }, p) => {
+    const m = mutants[mutant];
+    const from = (spans.span[reference] * S + spans.start[reference] + first * P) * CHANNEL_COUNT;
+    patches.set(spans.sequences.subarray(from, from + Q * CHANNEL_COUNT), p * Q * CHANNEL_COUNT);
+    // Bases past the patch sit where no pooled step reads them (substitutionFits): they change nothing.
+    const bases = m.next ? [m.base, ...m.next] : [m.base];
+    for (let k = 0; k < bases.length && m.position + k - first * P < Q; k++) {
+      const at = (p * Q + m.position + k - first * P) * CHANNEL_COUNT;
+      patches.fill(0, at, at + CHANNEL_COUNT);
+      patches[at + bases[k]] = 1;
+    }
+  });
+
+  // Rows: the references, the mutants that run every step, then the branching mutants.
+  const full = patched.map((_, p) => p).filter((p) => !branches(layout, branch, patched[p].first));
+  const late = patched.map((_, p) => p).filter((p) => branches(layout, branch, patched[p].first));
+  const before = R + full.length;
+  const rows = before + late.length;
+  const patchBase = 2 * U;
+  const gateRow = (reference: number, patch: number, s: number, d: number): number => {
+    const t = d === 0 ? s : T - 1 - s;
+    const a = patch < 0 ? -1 : t - patched[patch].first;
+    return a >= 0 && a < A ? patchBase + (a * 2 + d) * patchCount + patch : 2 * index[position(reference, t)] + d;
+  };
+  const rowsBefore = new Int32Array(branch * 2 * before);
+  const rowsAfter = new Int32Array((T - branch) * 2 * rows);
+  const branchRows = new Int32Array(rows);
+  const fill = (row: number, reference: number, patch: number, from: number): void => {
+    for (let s = from; s < T; s++) {
+      for (let d = 0; d < 2; d++) {
+        if (s < branch) rowsBefore[(s * 2 + d) * before + row] = gateRow(reference, patch, s, d);
+        else rowsAfter[((s - branch) * 2 + d) * rows + row] = gateRow(reference, patch, s, d);
+      }
+    }
+  };
+  for (let r = 0; r < R; r++) {
+    fill(r, r, -1, 0);
+    branchRows[r] = r;
+  }
+  full.forEach((p, k) => {
+    fill(R + k, patched[p].reference, p, 0);
+    branchRows[R + k] = R + k;
+    mutantRow[patched[p].mutant] = R + k;
+  });
+  late.forEach((p, k) => {
+    fill(before + k, patched[p].reference, p, branch);
+    branchRows[before + k] = patched[p].reference;
+    mutantRow[patched[p].mutant] = before + k;
+  });
+  return { tableRows, patches, patchCount, rowsBefore, rowsAfter, branch: branchRows, before, rows, mutantRow };
+}
+
+export class VariantBatchSession {
+  /** Runs of the graph (tests check that variants take this path). */
+  static runs = 0;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly session: ortTypes.InferenceSession,
+    readonly layout: SubstitutionLayout,
+    readonly branch: number,
+  ) {}
+
+  async run(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult> {
+    const { steps: T, patchLength: Q } = this.layout;
+    const inputs = variantBatchInputs(this.layout, this.branch, spans, mutants);
+    const B = this.branch;
+    const int32 = (data: Int32Array, dims: number[]) => new this.ort.Tensor('int32', data, dims);
+    VariantBatchSession.runs++;
+    const out = await this.session.run({
+      [VARIANT_SEQUENCE]: new this.ort.Tensor('float32', spans.sequences.subarray(0, spans.count * spans.length * CHANNEL_COUNT), [spans.count, spans.length, CHANNEL_COUNT]),
+      [VARIANT_TABLE_ROWS]: int32(inputs.tableRows, [inputs.tableRows.length]),
+      [VARIANT_PATCHES]: new this.ort.Tensor('float32', inputs.patches, [inputs.patchCount, Q, CHANNEL_COUNT]),
+      [VARIANT_ROWS_BEFORE]: int32(inputs.rowsBefore, [B, 2, inputs.before]),
+      [VARIANT_ROWS_AFTER]: int32(inputs.rowsAfter, [T - B, 2, inputs.rows]),
+      [VARIANT_BRANCH]: int32(inputs.branch, [inputs.rows]),
+    });
+    const probabilities = out[VARIANT_OUTPUT].data as Float32Array;
+    const O = probabilities.length / inputs.rows;
+    const R = spans.span.length;
+    const result = new Float32Array(mutants.length * O);
+    const scored = new Uint8Array(mutants.length);
+    inputs.mutantRow.forEach((row, k) => {
+      if (row < 0) return;
+      result.set(probabilities.subarray(row * O, (row + 1) * O), k * O);
+      scored[k] = 1;
+    });
+    return { references: probabilities.slice(0, R * O), mutants: result, scored };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export type VariantBatchOpen = { ok: true; session: VariantBatchSession; probeDiff: number } | { ok: false; reason: string };
+
+/**
+ * Builds the variant graph from the package's weights and checks it on a probe: two overlapping
+ * windows in one span, mutants at the window's edges, at the convolution's first and last outputs,
+ * at and beside the centre (branching), a two-base one, against `perWindow` on the windows.
+ */
+export async function openVariantBatchSession(
+  ort: Ort,
+  pkg: ModelPackage,
+  options: ortTypes.InferenceSession.SessionOptions,
+  perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+): Promise<VariantBatchOpen> {
+  const extracted = await readDanqWeights(pkg);
+  if (!extracted.ok) return extracted;
+  const opened = substitutionLayout(extracted.weights.arch);
+  if (!opened.ok) return { ok: false, reason: opened.reason };
+  const layout = opened.layout;
+  if (layout.steps < 2) return { ok: false, reason: `${layout.steps} pooled step: nothing to share` };
+  const branch = branchStep(layout);
+  let session: ortTypes.InferenceSession;
+  try {
+    session = await createSessionFromSpec(ort, buildVariantBatchModel(extracted.weights, layout, branch), options);
+  } catch (e) {
+    return { ok: false, reason: `ONNX Runtime refused the variant graph (${firstLine(e)})` };
+  }
+  const batches = new VariantBatchSession(ort, session, layout, branch);
+  let probeDiff = Infinity;
+  try {
+    const L = layout.inputLength;
+    const S = L + 20;
+    const sequences = probeSequence(S);
+    const starts = [7, 20];
+    const spans: ReferenceSpans = { sequences, count: 1, length: S, span: new Int32Array(2), start: Int32Array.from(starts) };
+    const { convWidth: w, steps: T, poolSize: P } = layout;
+    const mid = Math.floor((L - 1) / 2);
+    const edges = [0, 1, w - 1, w, mid, T * P - 1, T * P + w - 2, L - 1].filter((p, i, all) => p >= 0 && p < L && all.indexOf(p) === i);
+    const mutants: Substitution[] = edges.map((position, k) => ({ reference: 0, position, base: k % CHANNEL_COUNT }));
+    mutants.push({ reference: 1, position: mid + 1, base: 2 }, { reference: 1, position: 3, base: 1 });
+    if (substitutionFits(layout, mid, 2)) mutants.push({ reference: 1, position: mid, base: 3, next: [1] });
+    const fast = await batches.run(spans, mutants);
+    const windows = new Float32Array((starts.length + mutants.length) * L * CHANNEL_COUNT);
+    starts.forEach((start, r) => windows.set(sequences.subarray(start * CHANNEL_COUNT, (start + L) * CHANNEL_COUNT), r * L * CHANNEL_COUNT));
+    mutants.forEach((m, k) => {
+      const at = (starts.length + k) * L * CHANNEL_COUNT;
+      windows.set(windows.subarray(m.reference * L * CHANNEL_COUNT, (m.reference + 1) * L * CHANNEL_COUNT), at);
+      [m.base, ...(m.next ?? [])].forEach((base, j) => {
+        windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
+        windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
+      });
+    });
+    const slow = await perWindow(windows, starts.length + mutants.length);
+    const O = slow.length / (starts.length + mutants.length);
+    if (!fast.scored.every((s) => s === 1)) throw new Error('a probe mutant was not scored');
+    probeDiff = 0;
+    for (let i = 0; i < starts.length * O; i++) probeDiff = Math.max(probeDiff, Math.abs(fast.references[i] - slow[i]));
+    for (let i = 0; i < mutants.length * O; i++) probeDiff = Math.max(probeDiff, Math.abs(fast.mutants[i] - slow[starts.length * O + i]));
+  } catch (e) {
+    await batches.release();
+    return { ok: false, reason: `the variant graph failed on a probe (${firstLine(e)})` };
+  }
+  if (!(probeDiff <= SUBSTITUTION_TOLERANCE)) {
+    await batches.release();
+    return { ok: false, reason: `the variant graph differs from the network by ${probeDiff.toExponential(1)} on a probe` };
+  }
+  return { ok: true, session: batches, probeDiff };
+}

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CHANNEL_COUNT } from '../../src/core/encoding';
+import { ReferenceSpans, Substitution } from '../../src/core/engine';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { VariantBatchSession, variantBatchInputs } from '../../src/engine/onnxVariants';
+import { substitutionLayout, substitutionFits, patchFirstStep } from '../../src/onnx/substitutionGraph';
+import { branchStep, branches } from '../../src/onnx/variantGraph';
+import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
+
+const TOLERANCE = 1e-5;
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/** One-hot (count, length, 4) of random bases, with a few N (all-zero rows). */
+function randomSpans(count: number, length: number, rand: () => number): Float32Array {
+  const out = new Float32Array(count * length * CHANNEL_COUNT);
+  for (let p = 0; p < count * length; p++) if (rand() > 0.01) out[p * CHANNEL_COUNT + Math.floor(rand() * 4)] = 1;
+  return out;
+}
+
+const layout = (() => {
+  const opened = substitutionLayout(DANQ_TINY);
+  if (!opened.ok) throw new Error(opened.reason);
+  return opened.layout;
+})();
+
+test('the branch step: a centred SNV on either strand branches, one at the window edge does not', () => {
+  const B = branchStep(layout);
+  const L = layout.inputLength;
+  assert.ok(B >= 1 && B < layout.steps);
+  for (const position of [Math.floor((L - 1) / 2), Math.ceil((L - 1) / 2), L - 1 - Math.floor((L - 1) / 2)]) {
+    assert.ok(branches(layout, B, patchFirstStep(layout, position)), `a SNV at ${position} branches at step ${B}`);
+  }
+  for (const position of [0, 30, L - 30, L - 1]) assert.ok(!branches(layout, B, patchFirstStep(layout, position)), `a SNV at ${position} runs every step`);
+});
+
+test('variant batch inputs: shared pooled positions projected once, centred mutants branch off their reference, a long MNV is left out', () => {
+  const L = layout.inputLength;
+  const S = L + 40;
+  const rand = seeded(4);
+  const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.of(0, 0, 1, 0), start: Int32Array.of(0, 13, 5, 0) };
+  const B = branchStep(layout);
+  const mid = Math.floor((L - 1) / 2);
+  const mutants: Substitution[] = [
+    { reference: 0, position: mid, base: 1 },
+    { reference: 2, position: 2, base: 3 },
+    { reference: 1, position: mid, base: 0, next: Array.from({ length: 40 }, () => 1) },
+    { reference: 3, position: mid + 1, base: 2 },
+  ];
+  const inputs = variantBatchInputs(layout, B, spans, mutants);
+  // References 0 and 3 are the same window, and 1 sits a whole pool step later: they share rows.
+  const T = layout.steps;
+  const X = S - (layout.convWidth - 1) - (layout.poolSize - 1);
+  const expected = new Set<number>();
+  for (let r = 0; r < 4; r++) for (let t = 0; t < T; t++) expected.add(spans.span[r] * X + spans.start[r] + t * layout.poolSize);
+  assert.deepEqual([...inputs.tableRows], [...expected].sort((a, b) => a - b));
+  assert.equal(inputs.patchCount, 3);
+  assert.equal(substitutionFits(layout, mid, 41), false);
+  assert.equal(inputs.mutantRow[2], -1, 'the MNV longer than a patch is not scored here');
+  // Rows: 4 references, the edge mutant (every step), then the two centred ones (from the branch).
+  assert.equal(inputs.before, 5);
+  assert.equal(inputs.rows, 7);
+  assert.deepEqual([...inputs.mutantRow], [5, 4, -1, 6]);
+  assert.deepEqual([...inputs.branch], [0, 1, 2, 3, 4, 0, 3]);
+  // Before the branch a centred mutant would read its reference's rows: it does not run them at all;
+  // from the branch on it reads its reference's rows except where its patch lies.
+  const U = inputs.tableRows.length;
+  for (let s = B; s < T; s++) {
+    for (let d = 0; d < 2; d++) {
+      const at: number = ((s - B) * 2 + d) * inputs.rows;
+      const t = d === 0 ? s : T - 1 - s;
+      const inPatch = t - patchFirstStep(layout, mid) >= 0 && t - patchFirstStep(layout, mid) < layout.patchSteps;
+      if (inPatch) assert.ok(inputs.rowsAfter[at + 5] >= 2 * U, `step ${s} direction ${d} reads the patch`);
+      else assert.equal(inputs.rowsAfter[at + 5], inputs.rowsAfter[at + 0]);
+    }
+  }
+  assert.throws(() => variantBatchInputs(layout, B, { ...spans, start: Int32Array.of(0, 13, 41, 0) }, []), /outside/);
+  assert.throws(() => variantBatchInputs(layout, B, spans, [{ reference: 4, position: 0, base: 0 }]), /outside/);
+});
+
+test('the variant graph equals the network on every position of a window, both strands, overlapping windows and MNVs', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
+  try {
+    const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 9 }, 12);
+    const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1 });
+    try {
+      const L = engine.inputLength;
+      const S = L + 300;
+      const rand = seeded(9);
+      const starts = [0, 7, 150, 151, 300];
+      const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => r % 2), start: Int32Array.from(starts) };
+      const mutants: Substitution[] = [];
+      // Every position of reference 1, then MNVs of 2–5 bp here and there, including across the centre.
+      for (let position = 0; position < L; position++) mutants.push({ reference: 1, position, base: Math.floor(rand() * 4) });
+      for (let k = 0; k < 60; k++) {
+        const n = 2 + (k % 4);
+        const position = k < 20 ? Math.floor(L / 2) - 10 + k : Math.floor(rand() * (L - n));
+        mutants.push({ reference: k % starts.length, position, base: Math.floor(rand() * 4), next: Array.from({ length: n - 1 }, () => Math.floor(rand() * 4)) });
+      }
+      // The first call opens the graph (and runs its probe); a batch without mutants still scores its references.
+      const none = await engine.scoreSubstitutionBatch!(spans, []);
+      assert.equal(none?.references.length, starts.length * engine.outputCount);
+      const runs = VariantBatchSession.runs;
+      const fast = await engine.scoreSubstitutionBatch!(spans, mutants);
+      assert.ok(fast);
+      assert.equal(VariantBatchSession.runs, runs + 1, 'one run');
+      const windowOf = (r: number): Float32Array => {
+        const from = (spans.span[r] * S + spans.start[r]) * CHANNEL_COUNT;
+        return spans.sequences.slice(from, from + L * CHANNEL_COUNT);
+      };
+      const references = await engine.run(Float32Array.from(starts.flatMap((_, r) => [...windowOf(r)])), starts.length);
+      const O = engine.outputCount;
+      let d = 0;
+      for (let i = 0; i < starts.length * O; i++) d = Math.max(d, Math.abs(fast.references[i] - references[i]));
+      const windows = new Float32Array(mutants.length * L * CHANNEL_COUNT);
+      mutants.forEach((m, k) => {
+        const at = k * L * CHANNEL_COUNT;
+        windows.set(windowOf(m.reference), at);
+        [m.base, ...(m.next ?? [])].forEach((base, j) => {
+          windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
+          windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
+        });
+      });
+      const slow = await engine.run(windows, mutants.length);
+      let scored = 0;
+      mutants.forEach((m, k) => {
+        const fits = substitutionFits(layout, m.position, 1 + (m.next?.length ?? 0));
+        assert.equal(fast.scored[k], fits ? 1 : 0, `mutant ${k} scored where it fits`);
+        if (!fits) return;
+        scored++;
+        for (let t = 0; t < O; t++) d = Math.max(d, Math.abs(fast.mutants[k * O + t] - slow[k * O + t]));
+      });
+      assert.ok(scored >= L, `${scored} mutants scored`);
+      assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
+    } finally {
+      await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
