@@ -6,7 +6,8 @@ import * as path from 'path';
 import { CHANNEL_COUNT } from '../../src/core/encoding';
 import { ReferenceSpans, Substitution } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { openOnnxEngine } from '../../src/engine/onnxEngine';
+import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
+import { openSubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { VariantBatchSession, variantBatchInputs } from '../../src/engine/onnxVariants';
 import { substitutionLayout, substitutionFits, patchFirstStep } from '../../src/onnx/substitutionGraph';
 import { branchStep, branches } from '../../src/onnx/variantGraph';
@@ -140,6 +141,45 @@ test('the variant graph equals the network on every position of a window, both s
       });
       assert.ok(scored >= L, `${scored} mutants scored`);
       assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
+    } finally {
+      await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the default substitution setting ('auto') builds neither the whole-LSTM substitution graph nor the project-first span graph: variants take the variant graph", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
+  try {
+    const pkg = await loadModelPackage((await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 5 }, 3)).dir);
+    const built: string[] = [];
+    const ort = loadOrt();
+    // ONNX Runtime as the engine sees it, with every session's graph name noted.
+    const counting = {
+      ...ort,
+      InferenceSession: {
+        create: async (file: string, options: object) => {
+          built.push(/danq_[a-z_]+/.exec(await fs.readFile(file, 'latin1'))?.[0] ?? '?');
+          return ort.InferenceSession.create(file, options);
+        },
+      },
+    } as unknown as typeof ort;
+    const engine = await openOnnxEngine(pkg, { threads: 1, chunks: false });
+    try {
+      const perWindow = (input: Float32Array, count: number) => engine.run(input, count);
+      const opened = await openSubstitutionSessions(counting, pkg, cpuSessionOptions(1), perWindow);
+      assert.ok(opened.ok, opened.ok ? '' : opened.reason);
+      await opened.sessions.release();
+      assert.ok(built.length > 0);
+      assert.ok(!built.includes('danq_substitutions'), `built: ${built.join(', ')}`);
+      assert.ok(!built.includes('danq_span_projection_project_first'), `built: ${built.join(', ')}`);
+      // 'whole' (the benchmarks' path before) still builds it.
+      built.length = 0;
+      const whole = await openSubstitutionSessions(counting, pkg, cpuSessionOptions(1), perWindow, 'whole');
+      assert.ok(whole.ok);
+      await whole.sessions.release();
+      assert.ok(built.includes('danq_substitutions'), `built: ${built.join(', ')}`);
     } finally {
       await engine.dispose();
     }
