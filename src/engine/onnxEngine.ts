@@ -107,7 +107,7 @@ class OnnxEngine implements InferenceEngine {
   private perWindowReleased = false;
 
   /** Where the substitution graphs come from; set by openOnnxEngine. */
-  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean; recurrence?: EngineOptions['substitutionRecurrence'] };
+  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean; recurrence?: EngineOptions['substitutionRecurrence']; pool?: ChunkWorkerRequest };
   private substitutions?: Promise<SubstitutionOpen>;
 
   /**
@@ -149,7 +149,7 @@ class OnnxEngine implements InferenceEngine {
     const source = this.substitutionSource;
     if (!source || (source.recurrence ?? 'auto') !== 'auto') return undefined;
     if (!this.variantBatches) {
-      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)));
+      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)), source.pool);
       const opened = await this.variantBatches;
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no variant batch path: ${opened.reason}; variants take the substitution path per window`);
     }
@@ -226,8 +226,9 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
   const substitutionOptions = chunkOptions;
   const networkBytes = (await fs.stat(pkg.networkPath)).size;
-  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES, recurrence: opts.substitutionRecurrence };
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
+  // Variant batches run on worker threads as the chunk graph does (the strands side by side).
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES, recurrence: opts.substitutionRecurrence, pool };
   const onWorkers = (chunk: ChunkSession) => {
     if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);
     return chunk.workers ? ` on ${chunk.workers} worker threads` : '';

@@ -21,7 +21,8 @@ import {
   branches,
   buildVariantBatchModel,
 } from '../onnx/variantGraph';
-import { createSessionFromSpec, probeSequence, readDanqWeights } from './onnxChunks';
+import { ChunkWorkerPool, GraphRequest } from './chunkWorkers';
+import { ChunkWorkerRequest, probeSequence, readDanqWeights, withModelFile } from './onnxChunks';
 import { SUBSTITUTION_TOLERANCE } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
@@ -131,32 +132,74 @@ export function variantBatchInputs(layout: SubstitutionLayout, branch: number, s
   return { tableRows, patches, patchCount, rowsBefore, rowsAfter, branch: branchRows, before, rows, mutantRow };
 }
 
+/** Runs the variant graph on feeds: on this thread's session, or on worker `part` of a pool. */
+type VariantRunner = (feeds: GraphRequest['feeds'], part: number) => Promise<Float32Array>;
+
 export class VariantBatchSession {
   /** Runs of the graph (tests check that variants take this path). */
   static runs = 0;
 
   constructor(
-    private readonly ort: Ort,
-    private readonly session: ortTypes.InferenceSession,
+    private readonly runner: VariantRunner,
+    /** Worker threads the runs are spread over (0: this thread). */
+    readonly workers: number,
+    private readonly releaseAll: () => Promise<void>,
     readonly layout: SubstitutionLayout,
     readonly branch: number,
   ) {}
 
+  /**
+   * With worker threads, each span (strand) of the batch is its own run on its own worker: the two
+   * strands side by side on two cores, and this thread free meanwhile.
+   */
   async run(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult> {
+    if (this.workers < 2 || spans.count < 2) return this.runPart(spans, mutants, 0);
+    const R = spans.span.length;
+    const parts = Array.from({ length: spans.count }, (_, k) => {
+      const references = [...Array(R).keys()].filter((r) => spans.span[r] === k);
+      const at = new Int32Array(R).fill(-1);
+      references.forEach((r, i) => (at[r] = i));
+      const own = mutants.map((_, j) => j).filter((j) => spans.span[mutants[j].reference] === k);
+      const size = spans.length * CHANNEL_COUNT;
+      const part: ReferenceSpans = { sequences: spans.sequences.slice(k * size, (k + 1) * size), count: 1, length: spans.length, span: new Int32Array(references.length), start: Int32Array.from(references, (r) => spans.start[r]) };
+      return { references, own, run: this.runPart(part, own.map((j) => ({ ...mutants[j], reference: at[mutants[j].reference] })), k) };
+    });
+    const done = await Promise.all(parts.map((p) => p.run));
+    const O = done.find((d) => d.references.length)?.references.length ?? 0;
+    const width = O / Math.max(1, parts.find((p) => p.references.length)?.references.length ?? 1);
+    const references = new Float32Array(R * width);
+    const result = new Float32Array(mutants.length * width);
+    const scored = new Uint8Array(mutants.length);
+    parts.forEach((p, k) => {
+      p.references.forEach((r, i) => references.set(done[k].references.subarray(i * width, (i + 1) * width), r * width));
+      p.own.forEach((j, i) => {
+        result.set(done[k].mutants.subarray(i * width, (i + 1) * width), j * width);
+        scored[j] = done[k].scored[i];
+      });
+    });
+    return { references, mutants: result, scored };
+  }
+
+  private async runPart(spans: ReferenceSpans, mutants: readonly Substitution[], part: number): Promise<SubstitutionBatchResult> {
     const { steps: T, patchLength: Q } = this.layout;
     const inputs = variantBatchInputs(this.layout, this.branch, spans, mutants);
     const B = this.branch;
-    const int32 = (data: Int32Array, dims: number[]) => new this.ort.Tensor('int32', data, dims);
+    const size = spans.count * spans.length * CHANNEL_COUNT;
+    // Its own buffer: a worker's feeds are transferred (the caller's array must stay usable).
+    const exact = this.workers === 0 && spans.sequences.byteOffset === 0 && spans.sequences.buffer.byteLength === size * 4;
+    const sequence = exact ? spans.sequences : spans.sequences.slice(0, size);
     VariantBatchSession.runs++;
-    const out = await this.session.run({
-      [VARIANT_SEQUENCE]: new this.ort.Tensor('float32', spans.sequences.subarray(0, spans.count * spans.length * CHANNEL_COUNT), [spans.count, spans.length, CHANNEL_COUNT]),
-      [VARIANT_TABLE_ROWS]: int32(inputs.tableRows, [inputs.tableRows.length]),
-      [VARIANT_PATCHES]: new this.ort.Tensor('float32', inputs.patches, [inputs.patchCount, Q, CHANNEL_COUNT]),
-      [VARIANT_ROWS_BEFORE]: int32(inputs.rowsBefore, [B, 2, inputs.before]),
-      [VARIANT_ROWS_AFTER]: int32(inputs.rowsAfter, [T - B, 2, inputs.rows]),
-      [VARIANT_BRANCH]: int32(inputs.branch, [inputs.rows]),
-    });
-    const probabilities = out[VARIANT_OUTPUT].data as Float32Array;
+    const probabilities = await this.runner(
+      [
+        { name: VARIANT_SEQUENCE, type: 'float32', dims: [spans.count, spans.length, CHANNEL_COUNT], data: sequence.buffer as ArrayBuffer },
+        { name: VARIANT_TABLE_ROWS, type: 'int32', dims: [inputs.tableRows.length], data: inputs.tableRows.buffer as ArrayBuffer },
+        { name: VARIANT_PATCHES, type: 'float32', dims: [inputs.patchCount, Q, CHANNEL_COUNT], data: inputs.patches.buffer as ArrayBuffer },
+        { name: VARIANT_ROWS_BEFORE, type: 'int32', dims: [B, 2, inputs.before], data: inputs.rowsBefore.buffer as ArrayBuffer },
+        { name: VARIANT_ROWS_AFTER, type: 'int32', dims: [T - B, 2, inputs.rows], data: inputs.rowsAfter.buffer as ArrayBuffer },
+        { name: VARIANT_BRANCH, type: 'int32', dims: [inputs.rows], data: inputs.branch.buffer as ArrayBuffer },
+      ],
+      part,
+    );
     const O = probabilities.length / inputs.rows;
     const R = spans.span.length;
     const result = new Float32Array(mutants.length * O);
@@ -170,22 +213,23 @@ export class VariantBatchSession {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.releaseAll();
   }
 }
 
 export type VariantBatchOpen = { ok: true; session: VariantBatchSession; probeDiff: number } | { ok: false; reason: string };
 
 /**
- * Builds the variant graph from the package's weights and checks it on a probe: two overlapping
- * windows in one span, mutants at the window's edges, at the convolution's first and last outputs,
- * at and beside the centre (branching), a two-base one, against `perWindow` on the windows.
+ * Builds the variant graph from the package's weights and checks it against `perWindow` on a probe;
+ * with `pool` (a small network on 2+ cores, as the chunk graph's) it then runs on worker threads,
+ * checked again there (a pool that cannot start or differs leaves it on this thread).
  */
 export async function openVariantBatchSession(
   ort: Ort,
   pkg: ModelPackage,
   options: ortTypes.InferenceSession.SessionOptions,
   perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+  pool?: ChunkWorkerRequest,
 ): Promise<VariantBatchOpen> {
   const extracted = await readDanqWeights(pkg);
   if (!extracted.ok) return extracted;
@@ -194,29 +238,69 @@ export async function openVariantBatchSession(
   const layout = opened.layout;
   if (layout.steps < 2) return { ok: false, reason: `${layout.steps} pooled step: nothing to share` };
   const branch = branchStep(layout);
-  let session: ortTypes.InferenceSession;
-  try {
-    session = await createSessionFromSpec(ort, buildVariantBatchModel(extracted.weights, layout, branch), options);
-  } catch (e) {
-    return { ok: false, reason: `ONNX Runtime refused the variant graph (${firstLine(e)})` };
-  }
-  const batches = new VariantBatchSession(ort, session, layout, branch);
-  let probeDiff = Infinity;
+  return withModelFile(buildVariantBatchModel(extracted.weights, layout, branch), async (file) => {
+    let session: ortTypes.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(file, options);
+    } catch (e) {
+      return { ok: false, reason: `ONNX Runtime refused the variant graph (${firstLine(e)})` };
+    }
+    const local: VariantRunner = async (feeds) => {
+      const tensors: Record<string, ortTypes.Tensor> = {};
+      for (const f of feeds) tensors[f.name] = new ort.Tensor(f.type, f.type === 'int32' ? new Int32Array(f.data) : new Float32Array(f.data), f.dims);
+      return (await session.run(tensors))[VARIANT_OUTPUT].data as Float32Array;
+    };
+    const here = new VariantBatchSession(local, 0, () => session.release(), layout, branch);
+    const probe = await probeVariantGraph(here, perWindow);
+    if (!probe.ok) {
+      await here.release();
+      return probe;
+    }
+    if (!pool || pool.workers < 2) return { ok: true, session: here, probeDiff: probe.diff };
+    // On worker threads (the strands side by side): used only once they give this thread's numbers.
+    let workers: ChunkWorkerPool;
+    try {
+      workers = await ChunkWorkerPool.open({ modelFile: file, workers: pool.workers, sessionOptions: pool.sessionOptions, windowLength: layout.inputLength });
+    } catch {
+      return { ok: true, session: here, probeDiff: probe.diff };
+    }
+    const pooled = new VariantBatchSession((feeds, part) => workers.runGraph(part, feeds, VARIANT_OUTPUT), workers.size, () => workers.release(), layout, branch);
+    const onWorkers = await probeVariantGraph(pooled, perWindow);
+    if (!onWorkers.ok) {
+      await pooled.release();
+      return { ok: true, session: here, probeDiff: probe.diff };
+    }
+    await here.release();
+    return { ok: true, session: pooled, probeDiff: Math.max(probe.diff, onWorkers.diff) };
+  });
+}
+
+/**
+ * Checks the variant graph on a probe: two overlapping windows in one span (each strand's copy of it
+ * in a second span), mutants at the window's edges, at the convolution's first and last outputs, at
+ * and beside the centre (branching), a two-base one, against `perWindow` on the windows.
+ */
+async function probeVariantGraph(batches: VariantBatchSession, perWindow: (input: Float32Array, count: number) => Promise<Float32Array>): Promise<{ ok: true; diff: number } | { ok: false; reason: string }> {
+  const layout = batches.layout;
+  let diff = Infinity;
   try {
     const L = layout.inputLength;
     const S = L + 20;
-    const sequences = probeSequence(S);
-    const starts = [7, 20];
-    const spans: ReferenceSpans = { sequences, count: 1, length: S, span: new Int32Array(2), start: Int32Array.from(starts) };
+    const span = probeSequence(S);
+    const sequences = new Float32Array(2 * S * CHANNEL_COUNT);
+    sequences.set(span);
+    sequences.set(span, S * CHANNEL_COUNT);
+    const starts = [7, 20, 7];
+    const spans: ReferenceSpans = { sequences, count: 2, length: S, span: Int32Array.of(0, 0, 1), start: Int32Array.from(starts) };
     const { convWidth: w, steps: T, poolSize: P } = layout;
     const mid = Math.floor((L - 1) / 2);
     const edges = [0, 1, w - 1, w, mid, T * P - 1, T * P + w - 2, L - 1].filter((p, i, all) => p >= 0 && p < L && all.indexOf(p) === i);
     const mutants: Substitution[] = edges.map((position, k) => ({ reference: 0, position, base: k % CHANNEL_COUNT }));
-    mutants.push({ reference: 1, position: mid + 1, base: 2 }, { reference: 1, position: 3, base: 1 });
+    mutants.push({ reference: 1, position: mid + 1, base: 2 }, { reference: 1, position: 3, base: 1 }, { reference: 2, position: mid, base: 0 });
     if (substitutionFits(layout, mid, 2)) mutants.push({ reference: 1, position: mid, base: 3, next: [1] });
     const fast = await batches.run(spans, mutants);
     const windows = new Float32Array((starts.length + mutants.length) * L * CHANNEL_COUNT);
-    starts.forEach((start, r) => windows.set(sequences.subarray(start * CHANNEL_COUNT, (start + L) * CHANNEL_COUNT), r * L * CHANNEL_COUNT));
+    starts.forEach((start, r) => windows.set(span.subarray(start * CHANNEL_COUNT, (start + L) * CHANNEL_COUNT), r * L * CHANNEL_COUNT));
     mutants.forEach((m, k) => {
       const at = (starts.length + k) * L * CHANNEL_COUNT;
       windows.set(windows.subarray(m.reference * L * CHANNEL_COUNT, (m.reference + 1) * L * CHANNEL_COUNT), at);
@@ -228,16 +312,12 @@ export async function openVariantBatchSession(
     const slow = await perWindow(windows, starts.length + mutants.length);
     const O = slow.length / (starts.length + mutants.length);
     if (!fast.scored.every((s) => s === 1)) throw new Error('a probe mutant was not scored');
-    probeDiff = 0;
-    for (let i = 0; i < starts.length * O; i++) probeDiff = Math.max(probeDiff, Math.abs(fast.references[i] - slow[i]));
-    for (let i = 0; i < mutants.length * O; i++) probeDiff = Math.max(probeDiff, Math.abs(fast.mutants[i] - slow[starts.length * O + i]));
+    diff = 0;
+    for (let i = 0; i < starts.length * O; i++) diff = Math.max(diff, Math.abs(fast.references[i] - slow[i]));
+    for (let i = 0; i < mutants.length * O; i++) diff = Math.max(diff, Math.abs(fast.mutants[i] - slow[starts.length * O + i]));
   } catch (e) {
-    await batches.release();
     return { ok: false, reason: `the variant graph failed on a probe (${firstLine(e)})` };
   }
-  if (!(probeDiff <= SUBSTITUTION_TOLERANCE)) {
-    await batches.release();
-    return { ok: false, reason: `the variant graph differs from the network by ${probeDiff.toExponential(1)} on a probe` };
-  }
-  return { ok: true, session: batches, probeDiff };
+  if (!(diff <= SUBSTITUTION_TOLERANCE)) return { ok: false, reason: `the variant graph differs from the network by ${diff.toExponential(1)} on a probe` };
+  return { ok: true, diff };
 }

@@ -87,67 +87,71 @@ test('variant batch inputs: shared pooled positions projected once, centred muta
   assert.throws(() => variantBatchInputs(layout, B, spans, [{ reference: 4, position: 0, base: 0 }]), /outside/);
 });
 
-test('the variant graph equals the network on every position of a window, both strands, overlapping windows and MNVs', async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
-  try {
-    const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 9 }, 12);
-    const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1 });
+for (const threads of [1, 2]) {
+  test(`the variant graph equals the network on every position of a window, both strands, overlapping windows and MNVs (${threads === 1 ? 'this thread' : 'the strands on two worker threads'})`, async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
     try {
-      const L = engine.inputLength;
-      const S = L + 300;
-      const rand = seeded(9);
-      const starts = [0, 7, 150, 151, 300];
-      const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => r % 2), start: Int32Array.from(starts) };
-      const mutants: Substitution[] = [];
-      // Every position of reference 1, then MNVs of 2–5 bp here and there, including across the centre.
-      for (let position = 0; position < L; position++) mutants.push({ reference: 1, position, base: Math.floor(rand() * 4) });
-      for (let k = 0; k < 60; k++) {
-        const n = 2 + (k % 4);
-        const position = k < 20 ? Math.floor(L / 2) - 10 + k : Math.floor(rand() * (L - n));
-        mutants.push({ reference: k % starts.length, position, base: Math.floor(rand() * 4), next: Array.from({ length: n - 1 }, () => Math.floor(rand() * 4)) });
-      }
-      // The first call opens the graph (and runs its probe); a batch without mutants still scores its references.
-      const none = await engine.scoreSubstitutionBatch!(spans, []);
-      assert.equal(none?.references.length, starts.length * engine.outputCount);
-      const runs = VariantBatchSession.runs;
-      const fast = await engine.scoreSubstitutionBatch!(spans, mutants);
-      assert.ok(fast);
-      assert.equal(VariantBatchSession.runs, runs + 1, 'one run');
-      const windowOf = (r: number): Float32Array => {
-        const from = (spans.span[r] * S + spans.start[r]) * CHANNEL_COUNT;
-        return spans.sequences.slice(from, from + L * CHANNEL_COUNT);
-      };
-      const references = await engine.run(Float32Array.from(starts.flatMap((_, r) => [...windowOf(r)])), starts.length);
-      const O = engine.outputCount;
-      let d = 0;
-      for (let i = 0; i < starts.length * O; i++) d = Math.max(d, Math.abs(fast.references[i] - references[i]));
-      const windows = new Float32Array(mutants.length * L * CHANNEL_COUNT);
-      mutants.forEach((m, k) => {
-        const at = k * L * CHANNEL_COUNT;
-        windows.set(windowOf(m.reference), at);
-        [m.base, ...(m.next ?? [])].forEach((base, j) => {
-          windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
-          windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
+      const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 9 }, 12);
+      const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads });
+      try {
+        const L = engine.inputLength;
+        const S = L + 300;
+        const rand = seeded(9);
+        const starts = [0, 7, 150, 151, 300];
+        const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => r % 2), start: Int32Array.from(starts) };
+        const mutants: Substitution[] = [];
+        // Every position of reference 1, then MNVs of 2–5 bp here and there, including across the centre.
+        for (let position = 0; position < L; position++) mutants.push({ reference: 1, position, base: Math.floor(rand() * 4) });
+        for (let k = 0; k < 60; k++) {
+          const n = 2 + (k % 4);
+          const position = k < 20 ? Math.floor(L / 2) - 10 + k : Math.floor(rand() * (L - n));
+          mutants.push({ reference: k % starts.length, position, base: Math.floor(rand() * 4), next: Array.from({ length: n - 1 }, () => Math.floor(rand() * 4)) });
+        }
+        // The first call opens the graph (and runs its probe); a batch without mutants still scores its references.
+        const none = await engine.scoreSubstitutionBatch!(spans, []);
+        assert.equal(none?.references.length, starts.length * engine.outputCount);
+        const runs = VariantBatchSession.runs;
+        const fast = await engine.scoreSubstitutionBatch!(spans, mutants);
+        assert.ok(fast);
+        assert.equal(VariantBatchSession.runs, runs + threads, threads === 1 ? 'one run' : 'one run per strand');
+        const windowOf = (r: number): Float32Array => {
+          const from = (spans.span[r] * S + spans.start[r]) * CHANNEL_COUNT;
+          return spans.sequences.slice(from, from + L * CHANNEL_COUNT);
+        };
+        const references = await engine.run(Float32Array.from(starts.flatMap((_, r) => [...windowOf(r)])), starts.length);
+        const O = engine.outputCount;
+        let d = 0;
+        for (let i = 0; i < starts.length * O; i++) d = Math.max(d, Math.abs(fast.references[i] - references[i]));
+        const windows = new Float32Array(mutants.length * L * CHANNEL_COUNT);
+        mutants.forEach((m, k) => {
+          const at = k * L * CHANNEL_COUNT;
+          windows.set(windowOf(m.reference), at);
+          [m.base, ...(m.next ?? [])].forEach((base, j) => {
+            windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
+            windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
+          });
         });
-      });
-      const slow = await engine.run(windows, mutants.length);
-      let scored = 0;
-      mutants.forEach((m, k) => {
-        const fits = substitutionFits(layout, m.position, 1 + (m.next?.length ?? 0));
-        assert.equal(fast.scored[k], fits ? 1 : 0, `mutant ${k} scored where it fits`);
-        if (!fits) return;
-        scored++;
-        for (let t = 0; t < O; t++) d = Math.max(d, Math.abs(fast.mutants[k * O + t] - slow[k * O + t]));
-      });
-      assert.ok(scored >= L, `${scored} mutants scored`);
-      assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
+        const slow = await engine.run(windows, mutants.length);
+        let scored = 0;
+        mutants.forEach((m, k) => {
+          const fits = substitutionFits(layout, m.position, 1 + (m.next?.length ?? 0));
+          assert.equal(fast.scored[k], fits ? 1 : 0, `mutant ${k} scored where it fits`);
+          if (!fits) return;
+          scored++;
+          for (let t = 0; t < O; t++) d = Math.max(d, Math.abs(fast.mutants[k * O + t] - slow[k * O + t]));
+        });
+        assert.ok(scored >= L, `${scored} mutants scored`);
+        assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
+        // The caller's sequences stay usable (a worker's inputs are transferred, not the caller's array).
+        assert.equal(spans.sequences.length, 2 * S * CHANNEL_COUNT);
+      } finally {
+        await engine.dispose();
+      }
     } finally {
-      await engine.dispose();
+      await fs.rm(dir, { recursive: true, force: true });
     }
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-});
+  });
+}
 
 test("the default substitution setting ('auto') builds neither the whole-LSTM substitution graph nor the project-first span graph: variants take the variant graph", async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
