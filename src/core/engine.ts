@@ -32,7 +32,8 @@ export interface EngineOptions {
   /**
    * How the substitution path computes a mutant's LSTM: 'after-patch' only from its patch on, from its
    * reference's states; 'whole' every step (the path before 2026-12-07, which benchmarks compare
-   * against); 'auto' (default) the first for ISM, the second for variants (src/engine/onnxSubstitutions.ts).
+   * against); 'auto' (default) the first for ISM, and variants take the variant graph
+   * (scoreSubstitutionBatch, src/engine/onnxVariants.ts); the other two keep variants on this path.
    */
   substitutionRecurrence?: 'after-patch' | 'whole' | 'auto';
 }

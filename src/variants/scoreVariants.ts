@@ -87,9 +87,11 @@ interface Pending extends SubstitutionJob {
 
 /**
  * Windows (both alleles, one strand) per batch on the substitution path: its reference windows are laid
- * out together (shared convolution), and its intermediates are ≈ 0.5 MB a window in the shipped model.
- * Measured on the 2,000-SNV benchmark (`tfbs variants`, 2 shared cores): 256 → 661 MB peak RSS, 4.5
- * CPU-s; 128 → 585 MB, 4.9 CPU-s (whole windows: 485 MB, 9.9 CPU-s). 128 keeps the CLI under 600 MB.
+ * out together (shared convolution and projection). Measured on the 2,000-SNV benchmark through the
+ * variant graph (2 shared cores, 2026-12-07, in one process): 128 → 2.15–2.3 CPU-s, 512 → 2.2–2.3,
+ * 1024 → 2.15 — the pooled positions projected per reference fall only from 42 to 39.5 — while the
+ * RSS grew 400 → 530 → 725 MB. `tfbs variants` peaked at 400–426 MB with 128 (the per-window path
+ * before: 578–586 MB).
  */
 const SUBSTITUTION_BATCH = 128;
 

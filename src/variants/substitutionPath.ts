@@ -1,11 +1,13 @@
 /**
- * Variants through the engine's substitution path (src/onnx/substitutionGraph.ts): a SNV or an MNV is
- * its reference window with a few bases replaced, exactly an in-silico mutagenesis mutant. The
- * reference windows of a batch are laid, sorted by position, into stretches of sequence where windows
- * that overlap share their bases, so that the convolution runs once over each stretch (and once over
- * its reverse complement) instead of once per window; each ALT then costs a patch of a few pooled
- * steps, the recurrence and the dense layers. Outputs equal whole-window scoring to ≤ 1e-5 (the engine
- * checks its graphs on probes when it opens them; tests compare on real variants).
+ * Variants through the engine's substitution path: a SNV or an MNV is its reference window with a few
+ * bases replaced, exactly an in-silico mutagenesis mutant. The reference windows of a batch are laid,
+ * sorted by position, into stretches of sequence where windows that overlap share their bases (one
+ * stretch and its reverse complement), and the batch goes to the engine in one call:
+ * scoreSubstitutionBatch where the engine has it (src/onnx/variantGraph.ts: the convolution once per
+ * stretch, the LSTM's input projection once per pooled position some window reads, each ALT a patch
+ * of a few pooled steps, a centred ALT's LSTM only from where it differs), else prepareSubstitutions
+ * with the stretches (the per-window path before 2026-12-07). Outputs equal whole-window scoring to
+ * ≤ 1e-5 (the engine checks its graphs on probes when it opens them; tests compare on real variants).
  *
  * What does not fit — an indel (its windows are shifted, not substituted), an ALT with an N, an MNV
  * whose changed bases reach more pooled steps than one patch holds — is left to whole windows.
