@@ -6,12 +6,12 @@ import * as path from 'path';
 import { CHANNEL_COUNT } from '../../src/core/encoding';
 import { ReferenceSpans, Substitution } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
-import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
+import { chunkWorkerRequest, cpuSessionOptions, loadOrt, openOnnxEngine } from '../../src/engine/onnxEngine';
 import { openSubstitutionSessions } from '../../src/engine/onnxSubstitutions';
-import { VariantBatchSession, variantBatchInputs } from '../../src/engine/onnxVariants';
+import { VariantBatchSession, openVariantBatchSession, variantBatchInputs } from '../../src/engine/onnxVariants';
 import { substitutionLayout, substitutionFits, patchFirstStep } from '../../src/onnx/substitutionGraph';
 import { branchStep, branches } from '../../src/onnx/variantGraph';
-import { DANQ_TINY, writeDanqModelPackage } from '../fixtures/danqModel';
+import { DANQ_TINY, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
 
 const TOLERANCE = 1e-5;
 
@@ -186,6 +186,33 @@ test("the default substitution setting ('auto') builds neither the whole-LSTM su
       assert.ok(built.includes('danq_substitutions'), `built: ${built.join(', ')}`);
     } finally {
       await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the variant-graph probe refuses a graph that disagrees with the network (on this thread and on workers), and accepts its own', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
+  try {
+    // One recurrent weight moved: a graph built from `wrong` is a wrong graph of `right`'s network.
+    const { right, wrong } = await writeRightAndWrongPackages(dir, { ...DANQ_TINY, outputs: 5 }, 21, 'lstmR');
+    const network = await openOnnxEngine(await loadModelPackage(right.dir), { threads: 1, chunks: false });
+    try {
+      const perWindow = (x: Float32Array, n: number) => network.run(x, n);
+      const pool = chunkWorkerRequest('cpu', 2, 0);
+      for (const workers of [undefined, pool]) {
+        const refused = await openVariantBatchSession(loadOrt(), await loadModelPackage(wrong.dir), cpuSessionOptions(1), perWindow, workers);
+        assert.equal(refused.ok, false);
+        assert.match(refused.ok ? '' : refused.reason, /^the variant graph differs from the network by \d\.\de-\d+ on a probe$/);
+        const accepted = await openVariantBatchSession(loadOrt(), await loadModelPackage(right.dir), cpuSessionOptions(1), perWindow, workers);
+        assert.ok(accepted.ok, accepted.ok ? '' : accepted.reason);
+        assert.ok(accepted.probeDiff <= TOLERANCE);
+        assert.equal(accepted.session.workers, workers ? 2 : 0);
+        await accepted.session.release();
+      }
+    } finally {
+      await network.dispose();
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
