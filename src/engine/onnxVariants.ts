@@ -155,6 +155,8 @@ export class VariantBatchSession {
   async run(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult> {
     if (this.workers < 2 || spans.count < 2) return this.runPart(spans, mutants, 0);
     const R = spans.span.length;
+    const stray = mutants.find((m) => !(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < R));
+    if (stray) throw new RangeError(`substitution ${JSON.stringify(stray)} is outside the ${R} reference windows`);
     const parts = Array.from({ length: spans.count }, (_, k) => {
       const references = [...Array(R).keys()].filter((r) => spans.span[r] === k);
       const at = new Int32Array(R).fill(-1);
@@ -162,11 +164,13 @@ export class VariantBatchSession {
       const own = mutants.map((_, j) => j).filter((j) => spans.span[mutants[j].reference] === k);
       const size = spans.length * CHANNEL_COUNT;
       const part: ReferenceSpans = { sequences: spans.sequences.slice(k * size, (k + 1) * size), count: 1, length: spans.length, span: new Int32Array(references.length), start: Int32Array.from(references, (r) => spans.start[r]) };
-      return { references, own, run: this.runPart(part, own.map((j) => ({ ...mutants[j], reference: at[mutants[j].reference] })), k) };
+      // A span without reference windows has nothing to run (and no mutants: theirs name a reference).
+      const run = references.length ? this.runPart(part, own.map((j) => ({ ...mutants[j], reference: at[mutants[j].reference] })), k) : Promise.resolve({ references: new Float32Array(0), mutants: new Float32Array(0), scored: new Uint8Array(0) });
+      return { references, own, run };
     });
     const done = await Promise.all(parts.map((p) => p.run));
-    const O = done.find((d) => d.references.length)?.references.length ?? 0;
-    const width = O / Math.max(1, parts.find((p) => p.references.length)?.references.length ?? 1);
+    const k0 = parts.findIndex((p) => p.references.length);
+    const width = k0 < 0 ? 0 : done[k0].references.length / parts[k0].references.length;
     const references = new Float32Array(R * width);
     const result = new Float32Array(mutants.length * width);
     const scored = new Uint8Array(mutants.length);

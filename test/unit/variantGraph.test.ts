@@ -144,6 +144,7 @@ for (const threads of [1, 2]) {
         assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
         // The caller's sequences stay usable (a worker's inputs are transferred, not the caller's array).
         assert.equal(spans.sequences.length, 2 * S * CHANNEL_COUNT);
+        await assert.rejects(engine.scoreSubstitutionBatch!(spans, [{ reference: starts.length, position: 0, base: 0 }]), /outside the 5 reference windows/);
       } finally {
         await engine.dispose();
       }
