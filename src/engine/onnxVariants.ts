@@ -40,7 +40,8 @@ export interface VariantBatchInputs {
   branch: Int32Array;
   before: number;
   rows: number;
-  /** The output row of each mutant (−1: not scored); references are rows 0 … R − 1. */
+  /** The output row of each reference window (windows at the same place share one), and of each mutant (−1: not scored). */
+  referenceRow: Int32Array;
   mutantRow: Int32Array;
 }
 
@@ -58,6 +59,21 @@ export function variantBatchInputs(layout: SubstitutionLayout, branch: number, s
     if (!(spans.span[r] >= 0 && spans.span[r] < spans.count && spans.start[r] >= 0 && spans.start[r] + L <= S)) throw new RangeError(`reference window ${r} at ${spans.start[r]} of span ${spans.span[r]} is outside the ${spans.count} spans of ${S} bp`);
   }
   const position = (r: number, t: number): number => spans.span[r] * X + spans.start[r] + t * P;
+  // Reference windows at the same place (two records at one position) are one row: the first of them.
+  const referenceRow = new Int32Array(R);
+  const firstAt = new Map<number, number>();
+  let distinct = 0;
+  const rowOwner: number[] = [];
+  for (let r = 0; r < R; r++) {
+    const key = spans.span[r] * S + spans.start[r];
+    const row = firstAt.get(key);
+    if (row !== undefined) referenceRow[r] = row;
+    else {
+      firstAt.set(key, distinct);
+      rowOwner.push(r);
+      referenceRow[r] = distinct++;
+    }
+  }
   // Each pooled position read by some reference, numbered in order (neighbouring rows stay together).
   const index = new Int32Array(spans.count * X).fill(-1);
   for (let r = 0; r < R; r++) for (let t = 0; t < T; t++) index[position(r, t)] = 0;
@@ -96,7 +112,7 @@ export function variantBatchInputs(layout: SubstitutionLayout, branch: number, s
   // Rows: the references, the mutants that run every step, then the branching mutants.
   const full = patched.map((_, p) => p).filter((p) => !branches(layout, branch, patched[p].first));
   const late = patched.map((_, p) => p).filter((p) => branches(layout, branch, patched[p].first));
-  const before = R + full.length;
+  const before = distinct + full.length;
   const rows = before + late.length;
   const patchBase = 2 * U;
   const gateRow = (reference: number, patch: number, s: number, d: number): number => {
@@ -115,21 +131,21 @@ export function variantBatchInputs(layout: SubstitutionLayout, branch: number, s
       }
     }
   };
-  for (let r = 0; r < R; r++) {
-    fill(r, r, -1, 0);
-    branchRows[r] = r;
-  }
+  rowOwner.forEach((r, row) => {
+    fill(row, r, -1, 0);
+    branchRows[row] = row;
+  });
   full.forEach((p, k) => {
-    fill(R + k, patched[p].reference, p, 0);
-    branchRows[R + k] = R + k;
-    mutantRow[patched[p].mutant] = R + k;
+    fill(distinct + k, patched[p].reference, p, 0);
+    branchRows[distinct + k] = distinct + k;
+    mutantRow[patched[p].mutant] = distinct + k;
   });
   late.forEach((p, k) => {
     fill(before + k, patched[p].reference, p, branch);
-    branchRows[before + k] = patched[p].reference;
+    branchRows[before + k] = referenceRow[patched[p].reference];
     mutantRow[patched[p].mutant] = before + k;
   });
-  return { tableRows, patches, patchCount, rowsBefore, rowsAfter, branch: branchRows, before, rows, mutantRow };
+  return { tableRows, patches, patchCount, rowsBefore, rowsAfter, branch: branchRows, before, rows, referenceRow, mutantRow };
 }
 
 /** Runs the variant graph on feeds: on this thread's session, or on worker `part` of a pool. */
@@ -205,7 +221,8 @@ export class VariantBatchSession {
       part,
     );
     const O = probabilities.length / inputs.rows;
-    const R = spans.span.length;
+    const references = new Float32Array(spans.span.length * O);
+    inputs.referenceRow.forEach((row, r) => references.set(probabilities.subarray(row * O, (row + 1) * O), r * O));
     const result = new Float32Array(mutants.length * O);
     const scored = new Uint8Array(mutants.length);
     inputs.mutantRow.forEach((row, k) => {
@@ -213,7 +230,7 @@ export class VariantBatchSession {
       result.set(probabilities.subarray(row * O, (row + 1) * O), k * O);
       scored[k] = 1;
     });
-    return { references: probabilities.slice(0, R * O), mutants: result, scored };
+    return { references, mutants: result, scored };
   }
 
   async release(): Promise<void> {

@@ -43,7 +43,7 @@ test('the branch step: a centred SNV on either strand branches, one at the windo
   for (const position of [0, 30, L - 30, L - 1]) assert.ok(!branches(layout, B, patchFirstStep(layout, position)), `a SNV at ${position} runs every step`);
 });
 
-test('variant batch inputs: shared pooled positions projected once, centred mutants branch off their reference, a long MNV is left out', () => {
+test('variant batch inputs: shared pooled positions projected once, one window at one place run once, centred mutants branch off their reference, a long MNV is left out', () => {
   const L = layout.inputLength;
   const S = L + 40;
   const rand = seeded(4);
@@ -66,11 +66,13 @@ test('variant batch inputs: shared pooled positions projected once, centred muta
   assert.equal(inputs.patchCount, 3);
   assert.equal(substitutionFits(layout, mid, 41), false);
   assert.equal(inputs.mutantRow[2], -1, 'the MNV longer than a patch is not scored here');
-  // Rows: 4 references, the edge mutant (every step), then the two centred ones (from the branch).
-  assert.equal(inputs.before, 5);
-  assert.equal(inputs.rows, 7);
-  assert.deepEqual([...inputs.mutantRow], [5, 4, -1, 6]);
-  assert.deepEqual([...inputs.branch], [0, 1, 2, 3, 4, 0, 3]);
+  // Rows: 3 references (0 and 3 are one window: one row), the edge mutant (every step), then the two
+  // centred ones (from the branch, both off that one row).
+  assert.deepEqual([...inputs.referenceRow], [0, 1, 2, 0]);
+  assert.equal(inputs.before, 4);
+  assert.equal(inputs.rows, 6);
+  assert.deepEqual([...inputs.mutantRow], [4, 3, -1, 5]);
+  assert.deepEqual([...inputs.branch], [0, 1, 2, 3, 0, 0]);
   // Before the branch a centred mutant would read its reference's rows: it does not run them at all;
   // from the branch on it reads its reference's rows except where its patch lies.
   const U = inputs.tableRows.length;
@@ -79,8 +81,8 @@ test('variant batch inputs: shared pooled positions projected once, centred muta
       const at: number = ((s - B) * 2 + d) * inputs.rows;
       const t = d === 0 ? s : T - 1 - s;
       const inPatch = t - patchFirstStep(layout, mid) >= 0 && t - patchFirstStep(layout, mid) < layout.patchSteps;
-      if (inPatch) assert.ok(inputs.rowsAfter[at + 5] >= 2 * U, `step ${s} direction ${d} reads the patch`);
-      else assert.equal(inputs.rowsAfter[at + 5], inputs.rowsAfter[at + 0]);
+      if (inPatch) assert.ok(inputs.rowsAfter[at + 4] >= 2 * U, `step ${s} direction ${d} reads the patch`);
+      else assert.equal(inputs.rowsAfter[at + 4], inputs.rowsAfter[at + 0]);
     }
   }
   assert.throws(() => variantBatchInputs(layout, B, { ...spans, start: Int32Array.of(0, 13, 41, 0) }, []), /outside/);
@@ -97,8 +99,9 @@ for (const threads of [1, 2]) {
         const L = engine.inputLength;
         const S = L + 300;
         const rand = seeded(9);
-        const starts = [0, 7, 150, 151, 300];
-        const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => r % 2), start: Int32Array.from(starts) };
+        // References 0 and 5 are one window (one row in the graph).
+        const starts = [0, 7, 150, 151, 300, 0];
+        const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => (r === 5 ? 0 : r % 2)), start: Int32Array.from(starts) };
         const mutants: Substitution[] = [];
         // Every position of reference 1, then MNVs of 2–5 bp here and there, including across the centre.
         for (let position = 0; position < L; position++) mutants.push({ reference: 1, position, base: Math.floor(rand() * 4) });
@@ -144,7 +147,7 @@ for (const threads of [1, 2]) {
         assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
         // The caller's sequences stay usable (a worker's inputs are transferred, not the caller's array).
         assert.equal(spans.sequences.length, 2 * S * CHANNEL_COUNT);
-        await assert.rejects(engine.scoreSubstitutionBatch!(spans, [{ reference: starts.length, position: 0, base: 0 }]), /outside the 5 reference windows/);
+        await assert.rejects(engine.scoreSubstitutionBatch!(spans, [{ reference: starts.length, position: 0, base: 0 }]), /outside the 6 reference windows/);
       } finally {
         await engine.dispose();
       }
