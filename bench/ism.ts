@@ -54,7 +54,9 @@ async function main(argv: string[]): Promise<void> {
   const notices: string[] = [];
   const engine = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m) });
   // The substitution path before 2026-12-07: every step of the recurrence per mutant.
-  const before = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m), substitutionRecurrence: 'whole' });
+  const before = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m), substitutionRecurrence: 'whole', substitutionWorker: false });
+  // The LSTM from the patch on, all on one session of `threads` intra-op threads (the path before the worker split).
+  const oneThread = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m), substitutionWorker: false });
   const targets = pkg.experiments.filter((e) => e.factor === 'CTCF').map((e) => e.index);
   console.log(`ISM of bin ${bin} (200 bp) of the 100 kb region, model ${pkg.manifest.name} (${pkg.manifest.architecture.parameters?.toLocaleString('en')} parameters), ${targets.length} CTCF experiments, ${engine.description}`);
   console.log(`CPU: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratio)`);
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     const modes = [
       { name: 'whole windows', substitutions: false, engine },
       { name: 'substitution, whole LSTM', substitutions: true, engine: before },
+      { name: 'after-patch, one session', substitutions: true, engine: oneThread },
       { name: 'substitution graphs', substitutions: true, engine },
     ];
     for (const mode of modes.slice(1)) {
@@ -99,11 +102,15 @@ async function main(argv: string[]): Promise<void> {
     }
     const speedUp = median(whole.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
     const cpuSpeedUp = median(whole.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
+    const single = timings.get('after-patch, one session')!;
+    const split = median(single.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
+    const splitCpu = median(single.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
+    console.log(`mutants split between this thread and a worker against one session of ${threads} threads: ${split.toFixed(2)}× wall, ${splitCpu.toFixed(2)}× CPU`);
     const reuse = median(wholeLstm.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
     const reuseCpu = median(wholeLstm.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
     console.log(`LSTM states before the patch reused (after-patch) against the whole LSTM per mutant: ${reuse.toFixed(2)}× wall, ${reuseCpu.toFixed(2)}× CPU`);
     let diff = 0;
-    for (let i = 0; i < r.pAlt.length; i++) if (!Number.isNaN(r.pAlt[i])) diff = Math.max(diff, Math.abs(r.pAlt[i] - whole[0].result.pAlt[i]), Math.abs(wholeLstm[0].result.pAlt[i] - whole[0].result.pAlt[i]));
+    for (let i = 0; i < r.pAlt.length; i++) if (!Number.isNaN(r.pAlt[i])) diff = Math.max(diff, Math.abs(r.pAlt[i] - whole[0].result.pAlt[i]), Math.abs(wholeLstm[0].result.pAlt[i] - whole[0].result.pAlt[i]), Math.abs(single[0].result.pAlt[i] - whole[0].result.pAlt[i]));
     let still = 0;
     for (let i = 0; i < r.length; i++) {
       let moved = false;
@@ -115,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await engine.dispose();
     await before.dispose();
+    await oneThread.dispose();
   }
 }
 
