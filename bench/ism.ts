@@ -11,13 +11,14 @@
  *
  *   node out/bench/ism.js [--repeats 3] [--bin 250] [--threads 2] [--model DIR] [--batch N]
  */
-import { promises as fs, readFileSync, readdirSync } from 'fs';
+import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IsmResult, deltaLogit, runIsm } from '../src/attribution/ism';
 import { parseFastaText } from '../src/core/fasta';
 import { loadModelPackage } from '../src/core/modelPackage';
 import { openEngine } from '../src/engine/openEngine';
+import { busiestThread, threadCpuSeconds } from './threadCpu';
 
 const root = path.join(__dirname, '..', '..');
 /** Issue 26 item 4: one bin of the shipped model in ≤ 0.3 s on 2 cores. */
@@ -31,31 +32,6 @@ interface Timing {
   result: IsmResult;
 }
 
-/**
- * CPU seconds used so far by each thread of this process (/proc/self/task/TID/stat: utime + stime,
- * clock ticks of 1/100 s). On a shared machine wall time says little about what idle cores would do;
- * the busiest thread's CPU time is a floor under the wall time on idle cores (its work is serial),
- * and it is what the work's division between the threads changes.
- */
-function threadCpuSeconds(): Map<string, number> {
-  const out = new Map<string, number>();
-  try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
-    }
-  } catch {
-    // not Linux, or a thread ended while read
-  }
-  return out;
-}
-
-function busiestThread(before: Map<string, number>, after: Map<string, number>): number {
-  let most = NaN;
-  for (const [tid, cpu] of after) most = Math.max(Number.isNaN(most) ? 0 : most, cpu - (before.get(tid) ?? 0));
-  return most;
-}
 
 function median(values: number[]): number {
   const v = [...values].sort((a, b) => a - b);
