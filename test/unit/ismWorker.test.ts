@@ -84,7 +84,7 @@ test('a worker that is gone leaves its half of a run to this thread', async () =
       const local = await opened.sessions.prepare(references, 2);
       const remote = await worker.prepare(references, 2);
       const scorer = splitScorer(local, worker, remote);
-      assert.equal(scorer.batch, 2 * local.batch);
+      assert.equal(scorer.batch, local.batch);
       const mutants: Substitution[] = Array.from({ length: 41 }, (_, k) => ({ reference: k % 2, position: (k * 53) % L, base: (k + 1) % 4 }));
       const expected = await local.run(mutants);
       const diff = (out: Float32Array): number => out.reduce((d, v, i) => Math.max(d, Math.abs(v - expected[i])), 0);
