@@ -5,6 +5,8 @@
 //   dist/cli.js             the `tfbs` command (bin/tfbs.js loads it) target node
 //   dist/chunkWorker.js     a chunk-graph worker thread (src/engine/chunkWorkers.ts starts it
 //                           from beside the bundle that loaded it)     target node
+//   dist/substitutionWorker.js  ISM's second thread (src/engine/substitutionWorkers.ts starts it
+//                           the same way)                             target node
 //   dist/webview/heatmap.js the heatmap webview                      target web (DOM, no Node)
 //   dist/webview/explain.js the Explain panel webview                target web (DOM, no Node)
 // Native and heavy runtime modules stay outside the bundles and are loaded from node_modules at run
@@ -96,5 +98,6 @@ module.exports = [
     plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
   }),
   nodeBundle('src/engine/chunkWorker.ts', 'chunkWorker.js'),
+  nodeBundle('src/engine/substitutionWorker.ts', 'substitutionWorker.js'),
   webview,
 ];

@@ -18,6 +18,7 @@ import { IsmResult, deltaLogit, runIsm } from '../src/attribution/ism';
 import { parseFastaText } from '../src/core/fasta';
 import { loadModelPackage } from '../src/core/modelPackage';
 import { openEngine } from '../src/engine/openEngine';
+import { busiestThread, threadCpuSeconds } from './threadCpu';
 
 const root = path.join(__dirname, '..', '..');
 /** Issue 26 item 4: one bin of the shipped model in ≤ 0.3 s on 2 cores. */
@@ -26,8 +27,11 @@ const TARGET_SECONDS = 0.3;
 interface Timing {
   seconds: number;
   cpuSeconds: number;
+  /** CPU seconds of the busiest thread of the process (Linux; NaN elsewhere). */
+  busiestThread: number;
   result: IsmResult;
 }
+
 
 function median(values: number[]): number {
   const v = [...values].sort((a, b) => a - b);
@@ -54,7 +58,9 @@ async function main(argv: string[]): Promise<void> {
   const notices: string[] = [];
   const engine = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m) });
   // The substitution path before 2026-12-07: every step of the recurrence per mutant.
-  const before = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m), substitutionRecurrence: 'whole' });
+  const before = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m), substitutionRecurrence: 'whole', substitutionWorker: false });
+  // The LSTM from the patch on, all on one session of `threads` intra-op threads (the path before the worker split).
+  const oneThread = await openEngine(pkg, { threads, onNotice: (m) => notices.push(m), substitutionWorker: false });
   const targets = pkg.experiments.filter((e) => e.factor === 'CTCF').map((e) => e.index);
   console.log(`ISM of bin ${bin} (200 bp) of the 100 kb region, model ${pkg.manifest.name} (${pkg.manifest.architecture.parameters?.toLocaleString('en')} parameters), ${targets.length} CTCF experiments, ${engine.description}`);
   console.log(`CPU: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: read the ratio)`);
@@ -64,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
     const modes = [
       { name: 'whole windows', substitutions: false, engine },
       { name: 'substitution, whole LSTM', substitutions: true, engine: before },
+      { name: 'after-patch, one session', substitutions: true, engine: oneThread },
       { name: 'substitution graphs', substitutions: true, engine },
     ];
     for (const mode of modes.slice(1)) {
@@ -78,9 +85,11 @@ async function main(argv: string[]): Promise<void> {
       for (const mode of modes) {
         const started = process.hrtime.bigint();
         const cpu = process.cpuUsage();
+        const threadsBefore = threadCpuSeconds();
         const result = await runIsm(mode.engine, codes, [bin], targets, { binSize: pkg.manifest.binSize, batchSize: batch, substitutions: mode.substitutions });
         const used = process.cpuUsage(cpu);
-        timings.get(mode.name)!.push({ seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (used.user + used.system) / 1e6, result });
+        const busiest = busiestThread(threadsBefore, threadCpuSeconds());
+        timings.get(mode.name)!.push({ seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (used.user + used.system) / 1e6, busiestThread: busiest, result });
       }
     }
     const whole = timings.get('whole windows')!;
@@ -92,18 +101,24 @@ async function main(argv: string[]): Promise<void> {
       const t = timings.get(mode.name)!;
       const seconds = median(t.map((x) => x.seconds));
       const cpuSeconds = median(t.map((x) => x.cpuSeconds));
+      const busiest = median(t.map((x) => x.busiestThread));
       console.log(
         `${mode.name.padEnd(26)}: ${seconds.toFixed(2)} s per bin (median of ${t.length}; target ≤ ${TARGET_SECONDS} s: ${seconds <= TARGET_SECONDS ? 'met' : `${(seconds / TARGET_SECONDS).toFixed(1)}× over`}), ` +
-          `${cpuSeconds.toFixed(2)} CPU-s (on ${threads} idle cores ≈ ${(cpuSeconds / threads).toFixed(2)} s), ${Math.round((2 * mutants + 2) / seconds)} mutant windows/s`,
+          `${cpuSeconds.toFixed(2)} CPU-s (busiest thread ${busiest.toFixed(2)} s: on idle cores at least that), ${Math.round((2 * mutants + 2) / seconds)} mutant windows/s`,
       );
     }
     const speedUp = median(whole.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
     const cpuSpeedUp = median(whole.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
+    const single = timings.get('after-patch, one session')!;
+    const split = median(single.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
+    const splitCpu = median(single.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
+    const splitBusiest = median(single.map((x) => x.busiestThread)) / median(fast.map((x) => x.busiestThread));
+    console.log(`mutants split between this thread and a worker against one session of ${threads} threads: ${split.toFixed(2)}× wall, ${splitCpu.toFixed(2)}× CPU, ${splitBusiest.toFixed(2)}× the busiest thread's CPU`);
     const reuse = median(wholeLstm.map((x) => x.seconds)) / median(fast.map((x) => x.seconds));
     const reuseCpu = median(wholeLstm.map((x) => x.cpuSeconds)) / median(fast.map((x) => x.cpuSeconds));
     console.log(`LSTM states before the patch reused (after-patch) against the whole LSTM per mutant: ${reuse.toFixed(2)}× wall, ${reuseCpu.toFixed(2)}× CPU`);
     let diff = 0;
-    for (let i = 0; i < r.pAlt.length; i++) if (!Number.isNaN(r.pAlt[i])) diff = Math.max(diff, Math.abs(r.pAlt[i] - whole[0].result.pAlt[i]), Math.abs(wholeLstm[0].result.pAlt[i] - whole[0].result.pAlt[i]));
+    for (let i = 0; i < r.pAlt.length; i++) if (!Number.isNaN(r.pAlt[i])) diff = Math.max(diff, Math.abs(r.pAlt[i] - whole[0].result.pAlt[i]), Math.abs(wholeLstm[0].result.pAlt[i] - whole[0].result.pAlt[i]), Math.abs(single[0].result.pAlt[i] - whole[0].result.pAlt[i]));
     let still = 0;
     for (let i = 0; i < r.length; i++) {
       let moved = false;
@@ -115,6 +130,7 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await engine.dispose();
     await before.dispose();
+    await oneThread.dispose();
   }
 }
 

@@ -36,6 +36,12 @@ export interface EngineOptions {
    * (scoreSubstitutionBatch, src/engine/onnxVariants.ts); the other two keep variants on this path.
    */
   substitutionRecurrence?: 'after-patch' | 'whole' | 'auto';
+  /**
+   * With 2 or more threads, split ISM's mutants between this thread and a worker thread's copy of the
+   * substitution sessions where the engine can (default true; src/engine/substitutionWorkers.ts);
+   * false keeps them on one session of all the threads (benchmarks compare the two).
+   */
+  substitutionWorker?: boolean;
 }
 
 export interface InferenceEngine {

@@ -16,6 +16,7 @@ import { checkInt8, describeInt8Check, Int8Record, prepareInt8 } from './int8Che
 import { calibrateChunkGraph, ChunkSession, ChunkWorkerRequest, openChunkSession, readDanqWeights } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
 import { VariantBatchOpen, openVariantBatchSession } from './onnxVariants';
+import { SubstitutionWorker, SubstitutionWorkerData, splitScorer } from './substitutionWorkers';
 import { readOnnxFileOpsets } from '../onnx/onnxReader';
 
 type Ort = typeof ortTypes;
@@ -107,8 +108,20 @@ class OnnxEngine implements InferenceEngine {
   private perWindowReleased = false;
 
   /** Where the substitution graphs come from; set by openOnnxEngine. */
-  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean; recurrence?: EngineOptions['substitutionRecurrence']; pool?: ChunkWorkerRequest };
+  substitutionSource?: {
+    pkg: ModelPackage;
+    options: ortTypes.InferenceSession.SessionOptions;
+    onNotice?: (message: string) => void;
+    keep: boolean;
+    recurrence?: EngineOptions['substitutionRecurrence'];
+    /** Variant batches run on the chunk graph's worker threads (the strands side by side). */
+    pool?: ChunkWorkerRequest;
+    /** A worker thread's copy of the sessions to split ISM's runs with (substitutionWorkers.ts). */
+    worker?: SubstitutionWorkerData;
+  };
   private substitutions?: Promise<SubstitutionOpen>;
+  /** The worker (or why it did not start: said once, only where this thread's sessions opened). */
+  private substitutionWorker?: Promise<SubstitutionWorker | Error>;
 
   /**
    * Built on first use (most engines never explain a bin) and checked against the float32 network;
@@ -119,14 +132,28 @@ class OnnxEngine implements InferenceEngine {
     const source = this.substitutionSource;
     if (!source) return undefined;
     if (!this.substitutions) {
+      // The worker builds its copy while this thread builds and checks its own.
+      if (source.worker && source.keep) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
       this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)), source.recurrence);
       const opened = await this.substitutions;
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
+      const worker = await this.substitutionWorker;
+      if (opened.ok && worker instanceof Error) source.onNotice?.(`model "${source.pkg.manifest.name}": ISM runs on this thread only: ${worker.message}`);
+      if (!opened.ok && worker instanceof SubstitutionWorker) await worker.release();
     }
     const opened = await this.substitutions;
     if (!opened.ok) return undefined;
     // Variants (spans) call this once per batch of a long run: their sessions stay for the engine's life.
-    if (source.keep || spans) return opened.sessions.prepare(references, count, spans);
+    if (spans) return opened.sessions.prepare(references, count, spans);
+    if (source.keep) {
+      const worker = await this.substitutionWorker;
+      if (!(worker instanceof SubstitutionWorker)) return opened.sessions.prepare(references, count);
+      // Both threads project the references side by side.
+      const remote = worker.prepare(references, count).catch(() => undefined);
+      const local = await opened.sessions.prepare(references, count);
+      const id = await remote;
+      return id === undefined ? local : splitScorer(local, worker, id);
+    }
     this.substitutions = undefined;
     try {
       const scorer = await opened.sessions.prepare(references, count, spans);
@@ -164,6 +191,8 @@ class OnnxEngine implements InferenceEngine {
     if (opened?.ok) await opened.sessions.release();
     const batches = await this.variantBatches;
     if (batches?.ok) await batches.session.release();
+    const worker = await this.substitutionWorker;
+    if (worker instanceof SubstitutionWorker) await worker.release();
   }
 }
 
@@ -226,9 +255,23 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
   const substitutionOptions = chunkOptions;
   const networkBytes = (await fs.stat(pkg.networkPath)).size;
+  const keep = networkBytes <= SINGLE_COPY_BYTES;
+  // ISM on two threads (substitutionWorkers.ts): a worker with half the threads beside this thread's
+  // sessions, which keep all of them (the variant graph runs on the chunk graph's workers instead). The
+  // worker holds ISM's path only, without ORT's memory patterns (as fast; shipped model, one bin: the
+  // process's peak RSS 721 MB against 747 with them, 539 MB without a worker, 808 with the whole-LSTM
+  // graph as well).
+  const split = device === 'cpu' && threads >= 2 && keep && opts.substitutionWorker !== false;
+  const worker: SubstitutionWorkerData | undefined = split
+    ? {
+        pkg,
+        sessionOptions: { ...cpuSessionOptions(Math.floor(threads / 2)), executionProviders: ['cpu'], enableMemPattern: false },
+        recurrence: opts.substitutionRecurrence === 'whole' ? 'whole' : 'after-patch',
+      }
+    : undefined;
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
   // Variant batches run on worker threads as the chunk graph does (the strands side by side).
-  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES, recurrence: opts.substitutionRecurrence, pool };
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep, recurrence: opts.substitutionRecurrence, pool, worker };
   const onWorkers = (chunk: ChunkSession) => {
     if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);
     return chunk.workers ? ` on ${chunk.workers} worker threads` : '';

@@ -253,13 +253,14 @@ export type SubstitutionOpen = { ok: true; sessions: SubstitutionSessions; probe
 /**
  * Builds both graphs from the package's weights and checks them on a probe window with N rows:
  * mutants at the window's edges, at the convolution's first and last outputs and in the middle,
- * against `perWindow` on the mutated windows.
+ * against `perWindow` on the mutated windows. Without `perWindow` nothing is checked (probeDiff NaN):
+ * for a second copy of graphs the caller has built and checked from the same weights (a worker's).
  */
 export async function openSubstitutionSessions(
   ort: Ort,
   pkg: ModelPackage,
   options: ortTypes.InferenceSession.SessionOptions,
-  perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+  perWindow: ((input: Float32Array, count: number) => Promise<Float32Array>) | undefined,
   recurrence: SubstitutionRecurrence = 'auto',
 ): Promise<SubstitutionOpen> {
   const L = pkg.manifest.input.length;
@@ -293,6 +294,7 @@ export async function openSubstitutionSessions(
     for (const s of opened) await s.release();
     return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };
   }
+  if (!perWindow) return { ok: true, sessions, probeDiff: NaN };
   let probeDiff = Infinity;
   try {
     const reference = probeSequence(L);

@@ -39,7 +39,7 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
     const binaries = new Set(names.map((n) => /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v\d+\/([^/]+)\/([^/]+)\//.exec(n)).filter(Boolean).map((m) => `${m![1]}-${m![2]}`));
     assert.deepEqual([...binaries], [target], `${path.basename(file)}: ONNX Runtime binaries for ${[...binaries].join(', ') || 'no platform'}`);
     assert.ok(names.some((n) => /onnxruntime_binding\.node$/.test(n)), `${target}: no onnxruntime_binding.node`);
-    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/chunkWorker.js', 'extension/dist/webview/heatmap.js',
+    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/chunkWorker.js', 'extension/dist/substitutionWorker.js', 'extension/dist/webview/heatmap.js',
       'extension/dist/webview/training.js', 'extension/models/default/model.onnx', 'extension/models/default/model.json', 'extension/models/default/reliability.json', 'extension/python/tfbs_train.py',
       'extension/media/walkthrough/example.fa',
       // JASPAR and the factor → motif table: Explain bin, tfbs motifs, tfbs train --motif-priors and tfbs import's channel check read them from here

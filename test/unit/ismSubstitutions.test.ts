@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { IsmResult, runIsm } from '../../src/attribution/ism';
+import { runIsm } from '../../src/attribution/ism';
 import { CHANNEL_COUNT, codesFromString } from '../../src/core/encoding';
 import { InferenceEngine, Substitution } from '../../src/core/engine';
 import { loadModelPackage } from '../../src/core/modelPackage';
@@ -12,24 +11,13 @@ import { openSubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { DanqArchitecture } from '../../src/onnx/danq';
 import { patchFirstStep, substitutionLayout } from '../../src/onnx/substitutionGraph';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
+import { ismMaxDiff, ismTempDir } from '../fixtures/ismCompare';
 import { randomDna, realRegionWindowsBothStrands } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
 
-async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-ism-sub-'));
-}
-
-function maxDiff(a: IsmResult, b: IsmResult): number {
-  assert.deepEqual([...a.done], [...b.done]);
-  let d = 0;
-  for (let i = 0; i < a.pAlt.length; i++) {
-    assert.equal(Number.isNaN(a.pAlt[i]), Number.isNaN(b.pAlt[i]), `value ${i} computed in one path only`);
-    if (!Number.isNaN(a.pAlt[i])) d = Math.max(d, Math.abs(a.pAlt[i] - b.pAlt[i]));
-  }
-  for (let t = 0; t < a.pRef.length; t++) d = Math.max(d, Math.abs(a.pRef[t] - b.pRef[t]));
-  return d;
-}
+const tempDir = (): Promise<string> => ismTempDir('tfbs-ism-sub-');
+const maxDiff = ismMaxDiff;
 
 /** Counts what an engine scores from now on: mutants through the substitution path, windows whole. */
 function countPaths(engine: InferenceEngine): { mutants: number; wholeWindows: number } {

@@ -1,0 +1,28 @@
+/** Per-thread CPU time of this process, for benchmarks on shared machines (Linux's /proc; empty elsewhere). */
+import { readFileSync, readdirSync } from 'fs';
+
+/**
+ * CPU seconds used so far by each thread of this process (/proc/self/task/TID/stat: utime + stime,
+ * clock ticks of 1/100 s). On a shared machine wall time says little about what idle cores would do;
+ * the busiest thread's CPU time is a floor under the wall time on idle cores (its work is serial),
+ * and it is what the work's division between the threads changes.
+ */
+export function threadCpuSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+  } catch {
+    // not Linux, or a thread ended while read
+  }
+  return out;
+}
+
+export function busiestThread(before: Map<string, number>, after: Map<string, number>): number {
+  let most = NaN;
+  for (const [tid, cpu] of after) most = Math.max(Number.isNaN(most) ? 0 : most, cpu - (before.get(tid) ?? 0));
+  return most;
+}
