@@ -127,11 +127,15 @@ export class BigWigTracksWriter implements PredictionWriter {
     for (const placed of this.order.end()) this.add(placed);
   }
 
+  /** Each run of contiguous bins of one width (a gap or a clipped bin ends one) to every track at once. */
   private add({ chrom, starts, ends, values }: PlacedBins): void {
     const K = this.tracks.length;
-    for (let k = 0; k < K; k++) {
-      const track = this.tracks[k];
-      for (let i = 0; i < starts.length; i++) track.add(chrom, starts[i], ends[i], values[i * K + k]);
+    for (let i = 0; i < starts.length; ) {
+      const span = ends[i] - starts[i];
+      let n = 1;
+      while (i + n < starts.length && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
+      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, i * K + k, K);
+      i += n;
     }
   }
 
