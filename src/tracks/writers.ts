@@ -8,12 +8,13 @@
  */
 import * as path from 'path';
 import { TextSink, writeBufferShare } from '../core/atomicFile';
+import { ioErrorFrom } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { PredictionContext, PredictionWriter, float32Text } from '../core/formats/predictions';
 import { placeSpan, placementOf } from '../core/genomic';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigFiles, BigWigWriter, ChromSize } from './bigwig';
+import { BigWigFiles, BigWigWriter, ChromSize, syncFiles } from './bigwig';
 import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
 /**
@@ -141,9 +142,16 @@ export class BigWigTracksWriter implements PredictionWriter {
 
   async finish(): Promise<void> {}
 
-  /** Renames every track into place (after the whole run succeeded). */
+  /** Completes every track, syncs them all (several at a time), then renames each into place. */
   async commit(): Promise<void> {
-    for (const t of this.tracks) t.commit();
+    for (const t of this.tracks) t.complete(false);
+    try {
+      await syncFiles(this.tracks.map((t) => t.completedPath));
+    } catch (e) {
+      await this.abort();
+      throw ioErrorFrom(e, path.dirname(this.paths[0]), 'write');
+    }
+    for (const t of this.tracks) t.rename();
   }
 
   async abort(): Promise<void> {
