@@ -21,7 +21,7 @@ export class CallPipeline<Out> {
   async start(call: () => Promise<Out>, deliver: (out: Out) => void | Promise<void>): Promise<void> {
     const previous = this.running;
     this.running = undefined;
-    const out = previous ? await previous.result : undefined;
+    const out = previous ? await this.resultOf(previous.result) : undefined;
     if (this.signal?.aborted) throw new CancelledError();
     this.running = { result: call(), deliver };
     // A failure below leaves this call unawaited: its rejection must not become an unhandled one.
@@ -34,12 +34,22 @@ export class CallPipeline<Out> {
     }
   }
 
+  /** A call's output; if the call failed, the failure of the output being handed on meanwhile (it came first) wins. */
+  private async resultOf(result: Promise<Out>): Promise<Out> {
+    try {
+      return await result;
+    } catch (e) {
+      await this.delivering;
+      throw e;
+    }
+  }
+
   /** Hands on the last output; the pipeline is empty afterwards. */
   async drain(): Promise<void> {
     const previous = this.running;
     this.running = undefined;
     if (previous) {
-      const out = await previous.result;
+      const out = await this.resultOf(previous.result);
       await this.delivering;
       this.delivering = undefined;
       await previous.deliver(out);

@@ -265,3 +265,40 @@ test('a streamed record\'s blocks are handed on while the next engine call runs,
     await fs.rm(file);
   }
 });
+
+test('a failing engine call or a failing write stops scoring with its error, the call still running left handled', async () => {
+  const codes = codesFromString(randomDna(30_000, 23));
+  const bins = allBins(codes.length, 200);
+  class FailingEngine extends ChunkLinearEngine {
+    constructor(private readonly failAt: number) {
+      super(1000, 2);
+      const chunks = this.runChunks;
+      this.runChunks = async (...a) => {
+        if (this.chunkCalls + 1 === this.failAt) {
+          this.chunkCalls++;
+          await new Promise((r) => setImmediate(r));
+          throw new Error(`call ${this.failAt} failed`);
+        }
+        return chunks(...a);
+      };
+    }
+  }
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(scoreBins(new FailingEngine(3), codes, bins, { binSize: 200, reverseComplement: true, batchSize: 16 }, async () => undefined), /call 3 failed/);
+    // The write of block 2 fails while call 3 — which fails too — is running: the first failure is reported.
+    let blocks = 0;
+    await assert.rejects(
+      scoreBins(new FailingEngine(3), codes, bins, { binSize: 200, reverseComplement: true, batchSize: 16 }, async () => {
+        if (++blocks === 2) throw new Error('disk full');
+      }),
+      /disk full/,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
