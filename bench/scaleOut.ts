@@ -1,67 +1,191 @@
 /**
- * `npm run bench:scale [-- --mb 10 --targets 0,5,17]`: a whole-genome run on this machine, single
- * process against the two-shard Snakemake workflow, with the shipped model on a real-like genome
- * (bench/realLikeGenome.ts). Prints windows/s (both strands counted), peak RSS, the ratio of the two,
- * whether the merged bigWig files equal the single run's byte for byte, and the hg38 projection (both
- * strands: ≈ 3.1 Gb / 200 bp × 2 ≈ 31 M windows) at each rate. Measurements, not assertions.
+ * `npm run bench:scale [-- --mb 10 --focused CTCF --before REF|none --shards --readme]`: issue 26
+ * item 2, a genome as a user scores it. `tfbs score --format bigwig` on a real-like genome
+ * (bench/realLikeGenome.ts) with the shipped model, both strands, every experiment (690 tracks) and a
+ * focused set (`--targets CTCF`), today's build against the code before (REF, default the commit the
+ * issue-26 work started from, built once into a temporary folder), interleaved in one run. Prints
+ * whole-process windows/s (process start, model load, reading and writing included), CPU seconds
+ * (all threads), peak RSS, the share of the run spent writing the output (the CLI's own timer), whether
+ * the tracks hold the same data as before, the CPU model and load, and the hg38 projection (both
+ * strands, ≈ 31 M windows) at the measured rate and at the CPU rate on two idle cores.
+ * --shards adds the single process against the two-shard Snakemake workflow (merged bigWig byte-identical).
+ * --readme rewrites the README's bench:scale rows from this run. Measurements, not assertions.
  */
 import { spawnSync } from 'child_process';
 import { existsSync, promises as fs, readFileSync, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../test/fixtures/danqModel';
+import { bigWigContent } from '../test/fixtures/bigwigContent';
 import { writeGenome } from './realLikeGenome';
+import { writeReadmeRows } from './readmeRows';
+import { formattingLines } from './speedItems';
 
 const HG38_WINDOWS = (3.1e9 / 200) * 2;
+/** The code before issue 26's item-2 work (main on 2026-12-07): the "before" arm is built from it. */
+const BEFORE_REF = '8067aad';
+const TARGET_WINDOWS_PER_SECOND = 4300;
+const README_BEGIN = '<!-- bench:scale, generated -->';
+const README_END = '<!-- bench:scale: end -->';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-function timed(cmd: string, args: string[], cwd: string): { seconds: number; stderr: string } {
-  const started = Date.now();
+function run(cmd: string, args: string[], cwd: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  return { seconds: (Date.now() - started) / 1000, stderr: r.stderr };
+  return r.stdout;
 }
 
-function hours(windowsPerSecond: number): string {
-  return `${(HG38_WINDOWS / windowsPerSecond / 3600).toFixed(1)} h`;
+/** `formatSeconds`' text ("8.2 s", "3 min 5 s", "1 h 2 min") in seconds. */
+function seconds(text: string): number {
+  const m = /(?:(\d+) h)? ?(?:(\d+) min)? ?(?:([\d.]+) s)?/.exec(text)!;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+interface Measured {
+  seconds: number;
+  cpu: number;
+  windows: number;
+  rss: number;
+  /** The CLI's own figure (the build before printed none). */
+  writing?: { seconds: number; percent: number };
+}
+
+/** One `tfbs score` process, timed whole; its CPU (all threads) from the shell's `times`. */
+function score(tfbs: string, fasta: string, out: string, extra: string[], cwd: string): Measured {
+  const started = performance.now();
+  const r = spawnSync('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, tfbs, 'score', fasta, '--format', 'bigwig', '-o', out, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wall = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`tfbs score ${extra.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
+  const times = [...r.stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
+  const writing = /writing the output ([^(]+) \((\d+) % of the run\)/.exec(r.stderr);
+  return {
+    seconds: wall,
+    cpu: Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]),
+    windows: Number(/\(([\d,]+) windows,/.exec(r.stderr)?.[1]?.replace(/,/g, '') ?? 0),
+    rss: Number(/peak RSS (\d+) MB/.exec(r.stderr)?.[1] ?? 0),
+    writing: writing ? { seconds: seconds(writing[1]), percent: Number(writing[2]) } : undefined,
+  };
+}
+
+/** The repository at `ref`, compiled once into a temporary folder (node_modules linked): its bin/tfbs.js. */
+function buildBefore(ref: string): string {
+  const root = repoRoot();
+  const sha = run('git', ['rev-parse', '--short=12', `${ref}^{commit}`], root).trim();
+  const dir = path.join(os.tmpdir(), `tfbs-bench-before-${sha}`);
+  const tfbs = path.join(dir, 'bin', 'tfbs.js');
+  if (existsSync(path.join(dir, 'out', 'src', 'cli', 'main.js'))) return tfbs;
+  console.log(`building ${ref} (${sha}) into ${dir} …`);
+  run('bash', ['-c', `mkdir -p "$1" && git archive "$2" | tar -x -C "$1" && ln -sfn "$3" "$1/node_modules"`, 'bench', dir, sha, path.join(root, 'node_modules')], root);
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+  return tfbs;
+}
+
+const hours = (windowsPerSecond: number): string => `${(HG38_WINDOWS / windowsPerSecond / 3600).toFixed(1)} h`;
+const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+interface Arm {
+  label: string;
+  build: 'before' | 'now';
+  tracks: string;
+  extra: string[];
+  result?: Measured;
+  /** Track data equal to the before arm's (data sections and every zoom level both builds write). */
+  same?: string;
 }
 
 async function main(): Promise<void> {
   const mb = Number(option('mb', '10'));
-  const targets = option('targets', '0,5,17');
+  const focused = option('focused', 'CTCF');
+  const beforeRef = option('before', BEFORE_REF);
+  const root = repoRoot();
+  const model = path.join(root, 'models', 'default');
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-scale-'));
-  const tfbs = path.join(repoRoot(), 'bin', 'tfbs.js');
+  const now = path.join(root, 'bin', 'tfbs.js');
   try {
+    const before = beforeRef === 'none' ? undefined : buildBefore(beforeRef);
     const fasta = path.join(work, 'genome.fa');
     await writeGenome(fasta, mb);
-    timed(process.execPath, [tfbs, 'index', fasta], work);
-    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-    console.log(`scale-out bench: ${mb} Mb real-like genome, shipped model, both strands, targets ${targets}; ${os.cpus().length} cores (${cpu})`);
+    run(process.execPath, [now, 'index', fasta], work);
+    const cpu = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.availableParallelism()}`;
+    const date = new Date().toISOString().slice(0, 10);
+    console.log(`bench:scale ${date}: ${mb} Mb real-like genome, shipped model, both strands, bigWig; ${cpu}; load average ${load()} at the start`);
 
-    const single = timed(process.execPath, [tfbs, 'score', fasta, '--targets', targets, '--format', 'bigwig', '-o', path.join(work, 'single')], work);
-    const count = (re: RegExp): number => Number(re.exec(single.stderr)?.[1]?.replace(/,/g, '') ?? 0);
-    const windows = count(/\(([\d,]+) windows,/);
-    const skipped = count(/skipped ([\d,]+) bins/);
-    const rss = /peak RSS (\d+) MB/.exec(single.stderr)?.[1] ?? '?';
-    const singleRate = windows / single.seconds;
+    const focus = ['--targets', focused];
+    const arms: Arm[] = [];
+    for (const [tracks, extra] of [['all 690', []], [focused, focus]] as Array<[string, string[]]>) {
+      if (before) arms.push({ label: `before (${beforeRef})`, build: 'before', tracks, extra });
+      arms.push({ label: 'now, fp32', build: 'now', tracks, extra });
+      arms.push({ label: 'now, int8', build: 'now', tracks, extra: [...extra, '--precision', 'int8'] });
+    }
+    for (const [i, arm] of arms.entries()) {
+      const out = path.join(work, `arm${i}`);
+      arm.result = score(arm.build === 'before' ? before! : now, fasta, out, ['--model', model, ...arm.extra], work);
+      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, load ${load()}`);
+      const reference = arms.findIndex((a) => a.build === 'before' && a.tracks === arm.tracks);
+      if (arm.build === 'now' && !arm.extra.includes('int8') && reference >= 0) {
+        const files = readdirSync(out);
+        let differ = 0;
+        for (const f of files) {
+          const a = bigWigContent(path.join(work, `arm${reference}`, f));
+          const b = bigWigContent(path.join(out, f));
+          if (a.data !== b.data || Object.entries(b.zooms).some(([r, d]) => a.zooms[Number(r)] !== d)) differ++;
+        }
+        arm.same = differ ? `${differ} of ${files.length} tracks DIFFER` : `same data in all ${files.length} tracks`;
+      }
+      // 690 tracks of 10 Mb are ≈ 0.6 GB: a before arm's output is kept only until today's is compared.
+      if (arm.build === 'now') {
+        await fs.rm(out, { recursive: true, force: true });
+        if (arm.same !== undefined) await fs.rm(path.join(work, `arm${reference}`), { recursive: true, force: true });
+      }
+    }
 
-    const shards = timed('snakemake', ['-s', path.join(repoRoot(), 'workflow', 'Snakefile'), '--cores', '2', '--quiet',
-      '--config', `fasta=${fasta}`, `targets=${targets}`, 'shards=2', 'threads=1', 'out=sharded', `tfbs=${process.execPath} ${tfbs}`], work);
-    const shardRss = readdirSync(path.join(work, 'tfbs-shards')).filter((f) => f.endsWith('.log'))
-      .map((f) => /peak RSS (\d+) MB/.exec(readFileSync(path.join(work, 'tfbs-shards', f), 'utf8'))?.[1]).filter(Boolean).join(', ');
-    const shardRate = windows / shards.seconds;
-    const same = readdirSync(path.join(work, 'single')).every((f) => existsSync(path.join(work, 'sharded', f))
-      && readFileSync(path.join(work, 'single', f)).equals(readFileSync(path.join(work, 'sharded', f))));
+    const rows = arms.map((arm) => {
+      const r = arm.result!;
+      const rate = r.windows / r.seconds;
+      const cpuRate = r.windows / (r.cpu / 2);
+      const writing = r.writing ? `${r.writing.seconds.toFixed(1)} s (${r.writing.percent} %)` : '(not measured)';
+      return `| ${arm.tracks} | ${arm.label} | ${r.seconds.toFixed(1)} | ${rate.toFixed(0)} | ${r.cpu.toFixed(1)} | ${r.rss} MB | ${writing} | ${hours(rate)} | ${hours(cpuRate)} |`;
+    });
+    const table = [
+      '| tracks | build | seconds | windows/s (whole process) | CPU-s | peak RSS | writing the output | hg38 at this rate | hg38 at the CPU rate on 2 idle cores |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+    ];
+    const windows = arms[0].result!.windows;
+    console.log(`\n${windows.toLocaleString('en')} windows per run (both strands; all-N bins skipped); hg38 ≈ ${(HG38_WINDOWS / 1e6).toFixed(0)} M windows; the target ${TARGET_WINDOWS_PER_SECOND.toLocaleString('en')} windows/s = ${hours(TARGET_WINDOWS_PER_SECOND)}`);
+    for (const line of table) console.log(line);
+    for (const arm of arms) if (arm.same) console.log(`${arm.tracks}, ${arm.label} against before: ${arm.same}`);
+    const ratio = (tracks: string, label: string): string => {
+      const b = arms.find((a) => a.tracks === tracks && a.build === 'before')?.result;
+      const n = arms.find((a) => a.tracks === tracks && a.label === label)?.result;
+      return b && n ? `${(b.seconds / n.seconds).toFixed(2)}× wall, ${(b.cpu / n.cpu).toFixed(2)}× CPU` : '-';
+    };
+    const ratios = before ? arms.filter((a) => a.build === 'now').map((a) => `${a.tracks} ${a.label}: ${ratio(a.tracks, a.label)}`) : [];
+    if (ratios.length) console.log(`now against before: ${ratios.join('; ')}`);
+    console.log(`load average ${load()} at the end (a shared machine: read the ratios; the CPU rate assumes both cores were this run's alone)`);
 
-    console.log(`| run | seconds | windows/s | peak RSS | hg38 projection |`);
-    console.log(`|---|---|---|---|---|`);
-    console.log(`| single process (2 threads) | ${single.seconds.toFixed(1)} | ${singleRate.toFixed(0)} | ${rss} MB | ${hours(singleRate)} |`);
-    console.log(`| Snakemake, 2 shards × 1 thread (incl. index and merge) | ${shards.seconds.toFixed(1)} | ${shardRate.toFixed(0)} | ${shardRss || '?'} MB per shard | ${hours(shardRate)} |`);
-    console.log(`Snakemake / single: ${(shardRate / singleRate).toFixed(2)}×; ${windows.toLocaleString('en')} windows (${skipped.toLocaleString('en')} all-N bins skipped); merged bigWig ${same ? 'byte-identical to' : 'DIFFERS from'} the single run's`);
+    for (const line of formattingLines(1_000_000, 2)) console.log(line);
+
+    if (process.argv.includes('--shards')) {
+      const single = score(now, fasta, path.join(work, 'single'), ['--model', model, ...focus], work);
+      const started = performance.now();
+      run('snakemake', ['-s', path.join(root, 'workflow', 'Snakefile'), '--cores', '2', '--quiet',
+        '--config', `fasta=${fasta}`, `targets=${focused}`, 'shards=2', 'threads=1', 'out=sharded', `tfbs=${process.execPath} ${now}`, `model=${model}`], work);
+      const shardSeconds = (performance.now() - started) / 1000;
+      const same = readdirSync(path.join(work, 'single')).every((f) => existsSync(path.join(work, 'sharded', f))
+        && readFileSync(path.join(work, 'single', f)).equals(readFileSync(path.join(work, 'sharded', f))));
+      console.log(`\nsingle process against the two-shard Snakemake workflow (${focused}): ${single.seconds.toFixed(1)} s (${(single.windows / single.seconds).toFixed(0)} windows/s) against ${shardSeconds.toFixed(1)} s (${(single.windows / shardSeconds).toFixed(0)} windows/s, index and merge included); merged bigWig ${same ? 'byte-identical to' : 'DIFFERS from'} the single run's`);
+    }
+
+    if (process.argv.includes('--readme')) {
+      const header = `${date}, ${cpu}, load average ${load()} at the end (shared with other work: the wall-clock figures are depressed, the CPU-rate column is what two idle cores would give), ${mb} Mb real-like genome, ${windows.toLocaleString('en')} windows a run, the shipped model, bigWig (\`npm run bench:scale -- --mb ${mb} --readme\`):`;
+      await writeReadmeRows(path.join(root, 'README.md'), README_BEGIN, README_END, [header, '', ...table]);
+      console.log('README.md: the bench:scale rows rewritten from this run');
+    }
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }

@@ -31,6 +31,7 @@ import { ScoredAllele, scoreVcfEvents } from '../src/variants/scoreVariants';
 import { VcfEvent, VcfRecord } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
+import { writeReadmeRows } from './readmeRows';
 
 const root = path.join(__dirname, '..', '..');
 const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');
@@ -308,15 +309,6 @@ export function variantsAndIsmReadmeRows(f: VariantIsmFigures): string[] {
 const README_BEGIN = '<!-- speedItems: variants and ISM, generated -->';
 const README_END = '<!-- speedItems: end -->';
 
-/** Replaces the lines between the README's speedItems markers. */
-async function writeReadmeRows(readme: string, rows: string[]): Promise<void> {
-  const text = await fs.readFile(readme, 'utf8');
-  const begin = text.indexOf(README_BEGIN);
-  const end = text.indexOf(README_END);
-  if (begin < 0 || end < begin) throw new Error(`${readme} has no ${README_BEGIN} … ${README_END} block`);
-  await fs.writeFile(readme, `${text.slice(0, begin + README_BEGIN.length)}\n${rows.join('\n')}\n${text.slice(end)}`);
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cpu = `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`;
@@ -327,7 +319,7 @@ async function main(): Promise<void> {
     for (const line of variantsAndIsmLines(figures, 'the shipped model, default engine options')) console.log(line);
     if (args.readme) {
       const header = `${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, ${args.rounds} interleaved rounds, the shipped model (\`node out/bench/speedItems.js --readme\`):`;
-      await writeReadmeRows(path.join(root, 'README.md'), [header, '', '| item | before | now |', '|---|---|---|', ...variantsAndIsmReadmeRows(figures)]);
+      await writeReadmeRows(path.join(root, 'README.md'), README_BEGIN, README_END, [header, '', '| item | before | now |', '|---|---|---|', ...variantsAndIsmReadmeRows(figures)]);
       console.log('README.md: the variants and ISM rows rewritten from this run');
     }
   }

@@ -4,6 +4,7 @@
  * averages the strands, and hands results over batch by batch so that editors can paint progressively
  * and callers can cancel between batches.
  */
+import { CallPipeline } from './callPipeline';
 import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from './encoding';
 import { CancelledError } from './errors';
 import { FastaEvent, FastaRecordInfo } from './fasta';
@@ -23,6 +24,13 @@ export const MIN_CHUNK_RUN = 4;
  * equal a single run's output byte for byte. (With other chunk sizes they agree to float32 noise.)
  */
 export const CHUNK_ALIGNMENT_BINS = 64;
+/**
+ * A streamed record's bins are scored once this many batches' windows have arrived (FASTA arrives a
+ * line at a time): enough calls in a row for each call's writing to overlap the next call's inference
+ * (see CallPipeline) — one batch at a time, nothing overlapped. Bins are cut into chunks by their
+ * number, not by how they arrive, so this changes no value.
+ */
+export const STREAMED_BATCHES = 16;
 
 export interface ScoringOptions {
   binSize: number;
@@ -63,8 +71,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /**
  * Scores the given bins of a sequence. `codes` holds residues from record offset `codesOffset` on;
- * positions outside it read as N (padding at record ends). The next batch is encoded while the engine
- * runs the current one.
+ * positions outside it read as N (padding at record ends). The next batch is encoded, and the last
+ * block handed to `onBlock`, while the engine runs the current one; blocks arrive one at a time, in order.
  */
 export async function scoreBins(
   engine: InferenceEngine,
@@ -113,9 +121,9 @@ export class WindowBuffers {
 /**
  * Runs `count` windows through the engine in full batches, window i being `L` residues of the codes
  * `windowAt(i)` names from the given start (N beyond them); with the reverse complement of each in the
- * same call. The next batch is encoded while the engine runs the current one; `onBatch` gets each
- * batch's first window index, its size and the engine's output (forward windows, then their reverse
- * complements). `buffers`: reused input buffers (none may be in use by a running call).
+ * same call. The next batch is encoded, and the previous batch's output handed on, while the engine
+ * runs the current one (CallPipeline); `onBatch` gets each batch's first window index, its size and
+ * the engine's output (forward windows, then their reverse complements), one batch at a time. `buffers`: reused input buffers (none may be in use by a running call).
  */
 async function runWindowBatches(
   engine: InferenceEngine,
@@ -130,7 +138,7 @@ async function runWindowBatches(
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
   const size = Math.min(perBatch, Math.max(1, count)) * strands * windowSize;
-  let running: Promise<void> | undefined;
+  const calls = new CallPipeline<Float32Array>(opts.signal);
   for (let from = 0, k = 0; from < count; from += perBatch, k++) {
     throwIfAborted(opts.signal);
     const n = Math.min(perBatch, count - from);
@@ -140,11 +148,9 @@ async function runWindowBatches(
       oneHotWindow(codes, start, L, input, j * windowSize);
       if (strands === 2) reverseComplementOneHot(input, j * windowSize, L, input, (n + j) * windowSize);
     }
-    if (running) await running;
-    throwIfAborted(opts.signal);
-    running = engine.run(input, n * strands).then((out) => onBatch(from, n, out));
+    await calls.start(() => engine.run(input, n * strands), (out) => onBatch(from, n, out));
   }
-  if (running) await running;
+  await calls.drain();
 }
 
 /**
@@ -194,7 +200,7 @@ export async function scoreBinsChunked(
   const chunksPerCall = Math.max(1, Math.floor(batch / (K * strands)));
   const pieces = chunkPieces(bins, K);
   const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  let running: Promise<void> | undefined;
+  const calls = new CallPipeline<Float32Array>(opts.signal);
   for (let i = 0, call = 0; i < pieces.length; call++) {
     throwIfAborted(opts.signal);
     if (pieces[i].length < MIN_CHUNK_RUN) {
@@ -203,8 +209,7 @@ export async function scoreBinsChunked(
       // run, not per call, so that a bin is scored the same way however the bins were grouped.
       const loose: number[] = [];
       while (i < pieces.length && pieces[i].length < MIN_CHUNK_RUN) loose.push(...pieces[i++]);
-      if (running) await running;
-      running = undefined;
+      await calls.drain();
       await scoreWindows(engine, codes, loose, opts, onBlock, codesOffset);
       continue;
     }
@@ -221,11 +226,9 @@ export async function scoreBinsChunked(
       if (strands === 2) reverseComplementOneHot(input, j * S * CHANNEL_COUNT, S, input, (n + j) * S * CHANNEL_COUNT);
     }
     const offsets = Array.from({ length: len }, (_, k) => k * b);
-    if (running) await running;
-    throwIfAborted(opts.signal);
-    running = runChunks(input, n * strands, S, offsets).then((out) => onBlock(chunkBlock(group, out, T, strands === 2)));
+    await calls.start(() => runChunks(input, n * strands, S, offsets), (out) => onBlock(chunkBlock(group, out, T, strands === 2)));
   }
-  if (running) await running;
+  await calls.drain();
 }
 
 function chunkBlock(group: number[][], out: Float32Array, T: number, bothStrands: boolean): BinBlock {
@@ -402,7 +405,7 @@ export async function scoreFastaEvents(
       received += event.codes.length;
       // Bins whose whole window has arrived: windowStart(b) + L <= received.
       const ready = Math.floor((received - L - windowStart(0, layout)) / opts.binSize);
-      if (ready - nextBin + 1 >= perBatch) await scoreUpTo(record, nextBin + Math.floor((ready - nextBin + 1) / perBatch) * perBatch - 1, undefined);
+      if (ready - nextBin + 1 >= perBatch * STREAMED_BATCHES) await scoreUpTo(record, nextBin + Math.floor((ready - nextBin + 1) / perBatch) * perBatch - 1, undefined);
     } else if (event.type === 'end' && record) {
       const bins = event.scorable ? binCount(event.length, opts.binSize) : 0;
       if (!started && bins < perBatch) {

@@ -15,16 +15,15 @@
  * Intervals must arrive sorted and non-overlapping within each chromosome (chromosomes may come in
  * any order); the output is then a function of the intervals alone, not of how they were batched.
  */
-import { fsyncSync, readSync, renameSync, rmSync } from 'fs';
+import { fsyncSync, promises as fsp, readSync, renameSync, rmSync } from 'fs';
 import * as path from 'path';
 import { deflateSync } from 'zlib';
 import { noteTempFile, temporaryPathBeside } from '../core/atomicFile';
 import { InputError, ioErrorFrom } from '../core/errors';
+import { ChromSize, IndexItem, chromTree, rTree } from './bbiIndex';
 import { FilePool, writeAllAt } from './filePool';
 
 export const BIGWIG_MAGIC = 0x888ffc26;
-const BPT_MAGIC = 0x78ca8c91;
-const CIRTREE_MAGIC = 0x2468ace0;
 const VERSION = 4;
 const HEADER_SIZE = 64;
 const ZOOM_HEADER_SIZE = 24;
@@ -32,21 +31,25 @@ const SUMMARY_SIZE = 40;
 const SECTION_HEADER_SIZE = 24;
 const ZOOM_RECORD_SIZE = 32;
 const FIXED_STEP = 3;
-/** R-tree and B+ tree fan-out, and items per data section: UCSC's defaults. */
-export const BLOCK_SIZE = 256;
+/** Items per data section and per zoom block: UCSC's default. */
 export const ITEMS_PER_SLOT = 1024;
 const MAX_ZOOM_LEVELS = 10;
 const ZOOM_INCREMENT = 4;
 
-export interface ChromSize {
-  name: string;
-  size: number;
-}
+export type { ChromSize } from './bbiIndex';
+
+/**
+ * Items per summary of the first zoom level (libBigWig's choice). A summary is 32 bytes and a
+ * fixed-width item 4: at 4 items a summary (before 2026-12-07) the first level alone held twice the
+ * data's bytes, and compressing the zoom levels cost a 690-track run more than its data did.
+ */
+export const FIRST_ZOOM_ITEMS = 16;
 
 export interface BigWigOptions {
   /**
-   * Typical item width (the bin size): the first zoom level summarises 4 items, each next one 4×
-   * more, up to 10 levels, while a level still has more than one summary on the longest chromosome.
+   * Typical item width (the bin size): the first zoom level summarises FIRST_ZOOM_ITEMS items, each
+   * next one 4× more, up to 10 levels, while a level still has more than one summary on the longest
+   * chromosome.
    */
   itemSize: number;
 }
@@ -55,19 +58,11 @@ export interface BigWigOptions {
 export function zoomReductions(itemSize: number, chroms: readonly ChromSize[]): number[] {
   const longest = chroms.reduce((m, c) => Math.max(m, c.size), 0);
   const out: number[] = [];
-  for (let r = Math.max(1, itemSize) * ZOOM_INCREMENT; out.length < MAX_ZOOM_LEVELS && r <= 2 ** 31; r *= ZOOM_INCREMENT) {
+  for (let r = Math.max(1, itemSize) * FIRST_ZOOM_ITEMS; out.length < MAX_ZOOM_LEVELS && r <= 2 ** 31; r *= ZOOM_INCREMENT) {
     if (out.length > 0 && r >= longest) break;
     out.push(r);
   }
   return out;
-}
-
-interface IndexItem {
-  chromId: number;
-  start: number;
-  end: number;
-  offset: number;
-  size: number;
 }
 
 interface Summary {
@@ -146,9 +141,13 @@ export class BigWigWriter {
   private readonly levels: ZoomLevel[];
   private maxBlock = 0;
   private finished = false;
+  private completed = false;
   private readonly total = { bases: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0 };
-  // The section being filled: contiguous items of one width on one chromosome.
-  private section: { chromId: number; start: number; span: number; values: number[] } | undefined;
+  // The section being filled: contiguous items of one width on one chromosome, its values already
+  // in place after the header's room in `sectionBytes` (one buffer, reused for every section).
+  private section: { chromId: number; start: number; span: number; count: number } | undefined;
+  private readonly sectionBytes = Buffer.alloc(SECTION_HEADER_SIZE + 4 * ITEMS_PER_SLOT);
+  private readonly sectionView = new DataView(this.sectionBytes.buffer, this.sectionBytes.byteOffset, this.sectionBytes.length);
 
   private constructor(readonly target: string, private readonly tempPath: string, chroms: readonly ChromSize[], opts: BigWigOptions, private readonly files: BigWigFiles) {
     // Chromosome ids in name order, as UCSC assigns them; the B+ tree is searched by name.
@@ -196,36 +195,60 @@ export class BigWigWriter {
 
   /** Adds [start, end) = value on `chrom`; intervals of a chromosome must come in order, without overlap. */
   add(chrom: string, start: number, end: number, value: number): void {
+    this.one[0] = value;
+    this.addRun(chrom, start, end - start, 1, this.one, 0, 1);
+  }
+
+  private readonly one = new Float64Array(1);
+
+  /**
+   * Adds `count` contiguous intervals of width `span` from `start` on `chrom`, the i-th with value
+   * `values[from + i·stride]` (a scored block's rows hold every track's value of a bin side by side):
+   * the same file as `count` calls of `add`, at a fraction of their cost — one look-up and one check
+   * per run, each value written straight into the section and each zoom level's open summary.
+   */
+  addRun(chrom: string, start: number, span: number, count: number, values: ArrayLike<number>, from: number, stride: number): void {
+    if (count <= 0) return;
     const id = this.chromIds.get(chrom);
     if (id === undefined) throw new InputError(`chromosome "${chrom}" is not in the chromosome sizes of this bigWig`, { file: this.target });
     const size = this.sorted[id].size;
-    if (!(start >= 0 && end > start && end <= size)) {
-      throw new InputError(`interval ${chrom}:${start}-${end} lies outside ${chrom}, whose size is ${size} (from the .fai when there is one: is it this FASTA's index?)`, { file: this.target });
+    const runEnd = start + span * count;
+    if (!(start >= 0 && span > 0 && runEnd <= size)) {
+      // The run's first interval past the chromosome's end (or its first, if it starts wrong).
+      const a = start >= 0 && span > 0 ? start + Math.max(0, Math.floor((size - start) / span)) * span : start;
+      throw new InputError(`interval ${chrom}:${a}-${a + span} lies outside ${chrom}, whose size is ${size} (from the .fai when there is one: is it this FASTA's index?)`, { file: this.target });
     }
     if (start < this.lastEnd[id]) {
-      throw new InputError(`interval ${chrom}:${start}-${end} overlaps or precedes one already written (ending at ${this.lastEnd[id]}); a bigWig needs sorted, non-overlapping intervals`, { file: this.target });
+      throw new InputError(`interval ${chrom}:${start}-${start + span} overlaps or precedes one already written (ending at ${this.lastEnd[id]}); a bigWig needs sorted, non-overlapping intervals`, { file: this.target });
     }
-    this.lastEnd[id] = end;
-    const v = Math.fround(value);
-    const s = this.section;
-    if (s && !(s.chromId === id && s.start + s.values.length * s.span === start && end - start === s.span && s.values.length < ITEMS_PER_SLOT)) this.flushSection();
-    if (!this.section) this.section = { chromId: id, start, span: end - start, values: [] };
-    this.section.values.push(v);
-    const w = end - start;
-    this.total.bases += w;
-    this.total.min = Math.min(this.total.min, v);
-    this.total.max = Math.max(this.total.max, v);
-    this.total.sum += v * w;
-    this.total.sumSquares += v * v * w;
-    for (const level of this.levels) this.addToZoom(level, id, start, end, v);
+    this.lastEnd[id] = runEnd;
+    const total = this.total;
+    const view = this.sectionView;
+    for (let i = 0; i < count; i++) {
+      const v = Math.fround(values[from + i * stride]);
+      const at = start + i * span;
+      let s = this.section;
+      if (s && !(s.chromId === id && s.start + s.count * s.span === at && s.span === span && s.count < ITEMS_PER_SLOT)) {
+        this.flushSection();
+        s = undefined;
+      }
+      if (!s) s = this.section = { chromId: id, start: at, span, count: 0 };
+      view.setFloat32(SECTION_HEADER_SIZE + 4 * s.count++, v, true);
+      total.bases += span;
+      total.min = Math.min(total.min, v);
+      total.max = Math.max(total.max, v);
+      total.sum += v * span;
+      total.sumSquares += v * v * span;
+    }
+    for (const level of this.levels) this.addRunToZoom(level, id, start, span, count, values, from, stride);
   }
 
   private flushSection(): void {
     const s = this.section;
     if (!s) return;
     this.section = undefined;
-    const n = s.values.length;
-    const raw = Buffer.alloc(SECTION_HEADER_SIZE + 4 * n);
+    const n = s.count;
+    const raw = this.sectionBytes.subarray(0, SECTION_HEADER_SIZE + 4 * n);
     const end = s.start + n * s.span;
     raw.writeUInt32LE(s.chromId, 0);
     raw.writeUInt32LE(s.start, 4);
@@ -234,7 +257,6 @@ export class BigWigWriter {
     raw.writeUInt32LE(s.span, 16); // itemSpan
     raw.writeUInt8(FIXED_STEP, 20);
     raw.writeUInt16LE(n, 22);
-    for (let i = 0; i < n; i++) raw.writeFloatLE(s.values[i], SECTION_HEADER_SIZE + 4 * i);
     this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: this.writeBlock(this.dataPending, raw, this.pos) });
   }
 
@@ -248,28 +270,66 @@ export class BigWigWriter {
     return packed.length;
   }
 
-  private addToZoom(level: ZoomLevel, id: number, start: number, end: number, v: number): void {
+  /**
+   * A run's values into one zoom level's summaries, value by value in order (the same sums as one at
+   * a time). While whole intervals fall inside the open summary's bucket — nearly always — its figures
+   * are kept in locals and stored once per bucket, not once per value.
+   */
+  private addRunToZoom(level: ZoomLevel, id: number, start: number, span: number, count: number, values: ArrayLike<number>, from: number, stride: number): void {
     const r = level.reduction;
-    for (let pos = start; pos < end; ) {
+    let open = level.open.get(id);
+    for (let i = 0; i < count; ) {
+      const pos = start + i * span;
       const bucket = Math.floor(pos / r);
-      const stop = Math.min(end, (bucket + 1) * r);
-      let open = level.open.get(id);
       if (open && open.bucket !== bucket) {
         this.emitSummary(level, open);
         open = undefined;
       }
-      if (!open) {
-        open = { bucket, chromId: id, start: pos, end: stop, validCount: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0 };
-        level.open.set(id, open);
+      const bucketEnd = (bucket + 1) * r;
+      // Intervals i … j − 1 lie wholly inside this bucket.
+      const j = Math.min(count, Math.floor((bucketEnd - start) / span));
+      if (j > i) {
+        if (!open) {
+          open = { bucket, chromId: id, start: pos, end: pos, validCount: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0 };
+          level.open.set(id, open);
+        }
+        let { validCount, min, max, sum, sumSquares } = open;
+        for (let k = i; k < j; k++) {
+          const v = Math.fround(values[from + k * stride]);
+          validCount += span;
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+          sum += v * span;
+          sumSquares += v * v * span;
+        }
+        Object.assign(open, { end: start + j * span, validCount, min, max, sum, sumSquares });
+        i = j;
+        continue;
       }
-      const w = stop - pos;
-      open.end = stop;
-      open.validCount += w;
-      open.min = Math.min(open.min, v);
-      open.max = Math.max(open.max, v);
-      open.sum += v * w;
-      open.sumSquares += v * v * w;
-      pos = stop;
+      // Interval i crosses the bucket's end: piece by piece, as one interval at a time.
+      const v = Math.fround(values[from + i * stride]);
+      const end = pos + span;
+      for (let at = pos; at < end; ) {
+        const b = Math.floor(at / r);
+        const stop = Math.min(end, (b + 1) * r);
+        if (open && open.bucket !== b) {
+          this.emitSummary(level, open);
+          open = undefined;
+        }
+        if (!open) {
+          open = { bucket: b, chromId: id, start: at, end: stop, validCount: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0 };
+          level.open.set(id, open);
+        }
+        const w = stop - at;
+        open.end = stop;
+        open.validCount += w;
+        open.min = Math.min(open.min, v);
+        open.max = Math.max(open.max, v);
+        open.sum += v * w;
+        open.sumSquares += v * v * w;
+        at = stop;
+      }
+      i++;
     }
   }
 
@@ -307,6 +367,16 @@ export class BigWigWriter {
   /** Writes the indexes, zoom levels and header, syncs, and renames the file over the target. */
   commit(): void {
     if (this.finished) return;
+    this.complete(true);
+    this.rename();
+  }
+
+  /**
+   * commit's first half: the indexes, zoom levels and header written and the files closed, synced to
+   * disk only if `sync` — writers of many tracks sync them all at once (syncFiles), then rename each.
+   */
+  complete(sync: boolean): void {
+    if (this.finished || this.completed) return;
     try {
       this.flushSection();
       this.dataPending.flush();
@@ -364,7 +434,7 @@ export class BigWigWriter {
       writeAllAt(fd, header, 0);
       writeAllAt(fd, zoomHeaders, HEADER_SIZE);
       writeAllAt(fd, summary, HEADER_SIZE + zoomHeaders.length);
-      fsyncSync(fd);
+      if (sync) fsyncSync(fd);
       pool.close(this.tempPath);
       pool.close(this.zoomPath);
     } catch (e) {
@@ -372,9 +442,20 @@ export class BigWigWriter {
       if (e instanceof InputError) throw e;
       throw ioErrorFrom(e, this.target, 'write');
     }
-    this.finished = true;
+    this.completed = true;
     rmSync(this.zoomPath, { force: true });
     noteTempFile(this.zoomPath, false);
+  }
+
+  /** The completed (and synced) file, still under its temporary name. */
+  get completedPath(): string {
+    return this.tempPath;
+  }
+
+  /** commit's second half: the completed file renamed over the target. */
+  rename(): void {
+    if (this.finished) return;
+    this.finished = true;
     try {
       renameSync(this.tempPath, this.target);
     } catch (e) {
@@ -410,132 +491,23 @@ export class BigWigWriter {
   }
 }
 
+/**
+ * fsync of many closed files, several at a time: one after another, 690 tracks' fsyncs held a run's
+ * end for seconds, each waiting on its own journal commit.
+ */
+export async function syncFiles(files: readonly string[], atOnce = 16): Promise<void> {
+  for (let i = 0; i < files.length; i += atOnce) {
+    await Promise.all(files.slice(i, i + atOnce).map(async (file) => {
+      const handle = await fsp.open(file, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }));
+  }
+}
+
 function sortIndex(items: IndexItem[]): IndexItem[] {
   return items.sort((a, b) => a.chromId - b.chromId || a.start - b.start);
-}
-
-/** The chromosome B+ tree (name → id, size) for file offset `fileOffset`: header, then nodes root first, each padded to BLOCK_SIZE slots. */
-export function chromTree(chroms: readonly ChromSize[], fileOffset: number): Buffer {
-  const n = chroms.length;
-  const keys = chroms.map((c) => Buffer.from(c.name, 'utf8'));
-  const keySize = Math.max(1, ...keys.map((k) => k.length));
-  const blockSize = Math.max(1, Math.min(BLOCK_SIZE, n));
-  const slot = keySize + 8;
-  const nodeSize = 4 + blockSize * slot;
-  // levels[0] = leaves; a level above groups blockSize nodes of the one below.
-  let levelCount = 1;
-  while (blockSize ** levelCount < n) levelCount++;
-  const nodesAt = (l: number): number => Math.max(1, Math.ceil(n / blockSize ** (l + 1)));
-  const levelStart: number[] = [];
-  let offset = 32;
-  for (let l = levelCount - 1; l >= 0; l--) {
-    levelStart[l] = offset;
-    offset += nodesAt(l) * nodeSize;
-  }
-  const out = Buffer.alloc(offset);
-  out.writeUInt32LE(BPT_MAGIC, 0);
-  out.writeUInt32LE(blockSize, 4);
-  out.writeUInt32LE(keySize, 8);
-  out.writeUInt32LE(8, 12);
-  out.writeBigUInt64LE(BigInt(n), 16);
-  for (let l = levelCount - 1; l >= 0; l--) {
-    const span = blockSize ** l; // items under one slot of a node at this level
-    for (let node = 0; node < nodesAt(l); node++) {
-      const at = levelStart[l] + node * nodeSize;
-      let count = 0;
-      for (let j = 0; j < blockSize; j++) {
-        const first = (node * blockSize + j) * span;
-        if (first >= n) break;
-        const o = at + 4 + j * slot;
-        keys[first].copy(out, o);
-        if (l === 0) {
-          out.writeUInt32LE(first, o + keySize);
-          out.writeUInt32LE(chroms[first].size, o + keySize + 4);
-        } else {
-          out.writeBigUInt64LE(BigInt(fileOffset + levelStart[l - 1] + (node * blockSize + j) * nodeSize), o + keySize);
-        }
-        count++;
-      }
-      out.writeUInt8(l === 0 ? 1 : 0, at);
-      out.writeUInt16LE(count, at + 2);
-    }
-  }
-  return out;
-}
-
-interface Bounds {
-  startChrom: number;
-  startBase: number;
-  endChrom: number;
-  endBase: number;
-}
-
-/**
- * A cirTree R-tree over sorted items (one per data block): a 48-byte header, then nodes root first,
- * padded to BLOCK_SIZE slots; leaf slots point at blocks, inner slots at child nodes.
- */
-export function rTree(items: readonly IndexItem[], at: number, itemsPerSlot: number, endFileOffset: number): Buffer {
-  const LEAF_SLOT = 32;
-  const INNER_SLOT = 24;
-  const leafNode = 4 + BLOCK_SIZE * LEAF_SLOT;
-  const innerNode = 4 + BLOCK_SIZE * INNER_SLOT;
-  const itemBounds: Bounds[] = items.map((i) => ({ startChrom: i.chromId, startBase: i.start, endChrom: i.chromId, endBase: i.end }));
-  // levels[0] = bounds of the leaves, levels[k] = bounds of the nodes k levels up.
-  const group = (below: Bounds[]): Bounds[] => {
-    const out: Bounds[] = [];
-    for (let i = 0; i < below.length; i += BLOCK_SIZE) {
-      const part = below.slice(i, i + BLOCK_SIZE);
-      const last = part.reduce((m, b) => (b.endChrom > m.endChrom || (b.endChrom === m.endChrom && b.endBase > m.endBase) ? b : m));
-      out.push({ startChrom: part[0].startChrom, startBase: part[0].startBase, endChrom: last.endChrom, endBase: last.endBase });
-    }
-    return out;
-  };
-  const levels: Bounds[][] = [group(itemBounds)];
-  while (levels[levels.length - 1].length > 1) levels.push(group(levels[levels.length - 1]));
-  const top = levels.length - 1;
-  const levelStart: number[] = [];
-  let offset = at + 48;
-  for (let l = top; l >= 0; l--) {
-    levelStart[l] = offset;
-    offset += Math.max(1, levels[l].length) * (l === 0 ? leafNode : innerNode);
-  }
-  const out = Buffer.alloc(offset - at);
-  const all = levels[top][0];
-  out.writeUInt32LE(CIRTREE_MAGIC, 0);
-  out.writeUInt32LE(BLOCK_SIZE, 4);
-  out.writeBigUInt64LE(BigInt(items.length), 8);
-  out.writeUInt32LE(all?.startChrom ?? 0, 16);
-  out.writeUInt32LE(all?.startBase ?? 0, 20);
-  out.writeUInt32LE(all?.endChrom ?? 0, 24);
-  out.writeUInt32LE(all?.endBase ?? 0, 28);
-  out.writeBigUInt64LE(BigInt(endFileOffset), 32);
-  out.writeUInt32LE(itemsPerSlot, 40);
-  for (let l = top; l >= 0; l--) {
-    const nodes = Math.max(1, levels[l].length);
-    for (let node = 0; node < nodes; node++) {
-      const base = levelStart[l] - at + node * (l === 0 ? leafNode : innerNode);
-      const children = l === 0 ? itemBounds : levels[l - 1];
-      let count = 0;
-      for (let j = 0; j < BLOCK_SIZE; j++) {
-        const c = node * BLOCK_SIZE + j;
-        if (c >= children.length) break;
-        const b = children[c];
-        const o = base + 4 + j * (l === 0 ? LEAF_SLOT : INNER_SLOT);
-        out.writeUInt32LE(b.startChrom, o);
-        out.writeUInt32LE(b.startBase, o + 4);
-        out.writeUInt32LE(b.endChrom, o + 8);
-        out.writeUInt32LE(b.endBase, o + 12);
-        if (l === 0) {
-          out.writeBigUInt64LE(BigInt(items[c].offset), o + 16);
-          out.writeBigUInt64LE(BigInt(items[c].size), o + 24);
-        } else {
-          out.writeBigUInt64LE(BigInt(levelStart[l - 1] + c * (l - 1 === 0 ? leafNode : innerNode)), o + 16);
-        }
-        count++;
-      }
-      out.writeUInt8(l === 0 ? 1 : 0, base);
-      out.writeUInt16LE(count, base + 2);
-    }
-  }
-  return out;
 }

@@ -8,12 +8,13 @@
  */
 import * as path from 'path';
 import { TextSink, writeBufferShare } from '../core/atomicFile';
+import { ioErrorFrom } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { PredictionContext, PredictionWriter, float32Text } from '../core/formats/predictions';
 import { placeSpan, placementOf } from '../core/genomic';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigFiles, BigWigWriter, ChromSize } from './bigwig';
+import { BigWigFiles, BigWigWriter, ChromSize, syncFiles } from './bigwig';
 import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
 /**
@@ -127,19 +128,30 @@ export class BigWigTracksWriter implements PredictionWriter {
     for (const placed of this.order.end()) this.add(placed);
   }
 
+  /** Each run of contiguous bins of one width (a gap or a clipped bin ends one) to every track at once. */
   private add({ chrom, starts, ends, values }: PlacedBins): void {
     const K = this.tracks.length;
-    for (let k = 0; k < K; k++) {
-      const track = this.tracks[k];
-      for (let i = 0; i < starts.length; i++) track.add(chrom, starts[i], ends[i], values[i * K + k]);
+    for (let i = 0; i < starts.length; ) {
+      const span = ends[i] - starts[i];
+      let n = 1;
+      while (i + n < starts.length && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
+      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, i * K + k, K);
+      i += n;
     }
   }
 
   async finish(): Promise<void> {}
 
-  /** Renames every track into place (after the whole run succeeded). */
+  /** Completes every track, syncs them all (several at a time), then renames each into place. */
   async commit(): Promise<void> {
-    for (const t of this.tracks) t.commit();
+    for (const t of this.tracks) t.complete(false);
+    try {
+      await syncFiles(this.tracks.map((t) => t.completedPath));
+    } catch (e) {
+      await this.abort();
+      throw ioErrorFrom(e, path.dirname(this.paths[0]), 'write');
+    }
+    for (const t of this.tracks) t.rename();
   }
 
   async abort(): Promise<void> {

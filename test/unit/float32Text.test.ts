@@ -30,6 +30,22 @@ test('float32Text writes the reference text byte for byte: random float32 values
   }
 });
 
+test('float32Text is the shortest text that reads back: random float32 values of every magnitude and of [0, 1) (independent of the reference)', () => {
+  // The closest decimal of n − 1 significant digits is the best candidate of that length: if it does
+  // not read back as the float32, no text of n − 1 digits does.
+  const rand = seeded(4242);
+  for (let i = 0; i < 200_000; i++) {
+    const p = fromBits(i % 2 ? rand() : rand() % 0x3f800000);
+    if (!Number.isFinite(p)) continue;
+    const text = float32Text(p);
+    assert.equal(Math.fround(Number(text)), p, `${text} reads back as 0x${toBits(p).toString(16)}`);
+    const mantissa = text.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
+    const digits = Math.max(1, mantissa.length);
+    assert.ok(digits === 1 || !/0$/.test(mantissa), `${text}: a trailing zero`);
+    if (digits > 1 && p !== 0) assert.notEqual(Math.fround(Number(p.toPrecision(digits - 1))), p, `${text}: ${digits - 1} digits would do`);
+  }
+});
+
 test('float32Text: edge cases — zero, one, subnormals, the fast range\'s ends, neighbours of powers of ten, near-ties', () => {
   const edges = [0, -0, 1, -1, 0.5, 0.1, 0.25, Infinity, -Infinity, fromBits(1), fromBits(0x007fffff), fromBits(0x00800000), fromBits(0x3f7fffff), fromBits(0x7f7fffff)];
   for (let k = -12; k <= 3; k++) {

@@ -215,3 +215,90 @@ test('held short records reuse two input buffers for all their engine calls', as
     await fs.rm(file);
   }
 });
+
+test('a streamed record\'s blocks are handed on while the next engine call runs, in order and with the same scores', async () => {
+  // Writing a block (690 bigWig tracks) used to hold back the next engine call until it was done, and a
+  // FASTA's 60-column lines reached the engine one batch at a time: no call ever overlapped a write.
+  const seq = randomDna(60_000, 21);
+  const file = path.join(os.tmpdir(), `tfbs-overlap-${process.pid}.fa`);
+  await fs.writeFile(file, `>long\n${seq.match(/.{1,60}/g)!.join('\n')}\n`);
+  try {
+    for (const Engine of [LinearEngine, ChunkLinearEngine]) {
+      const log: string[] = [];
+      class Logged extends Engine {
+        override async run(input: Float32Array, count: number): Promise<Float32Array> {
+          log.push('call');
+          return super.run(input, count);
+        }
+      }
+      const engine = new Logged(1000, 2);
+      if ('runChunks' in engine) {
+        const chunks = (engine as ChunkLinearEngine).runChunks;
+        (engine as ChunkLinearEngine).runChunks = (...a) => (log.push('call'), chunks(...a));
+      }
+      const got: number[] = [];
+      const means = new Map<number, number[]>();
+      await scoreFastaEvents(readFastaEvents(file, { chunkSize: 4096 }), engine, { binSize: 200, reverseComplement: true, batchSize: 16 }, {
+        startRecord() {},
+        async bins(_record, block) {
+          log.push(`write ${block.bins[0]}`);
+          got.push(...block.bins);
+          block.bins.forEach((bin, i) => means.set(bin, [...block.mean.subarray(i * 2, i * 2 + 2)]));
+          await new Promise((r) => setImmediate(r));
+          log.push('written');
+        },
+        endRecord() {},
+      });
+      assert.deepEqual(got, allBins(seq.length, 200), `${Engine.name}: every bin once, in order`);
+      const writes = log.filter((e) => e.startsWith('write')).length;
+      let overlapped = 0;
+      for (let i = 0; i < log.length; i++) {
+        if (!log[i].startsWith('write')) continue;
+        const end = log.indexOf('written', i);
+        if (log.slice(i, end).includes('call')) overlapped++;
+      }
+      assert.ok(overlapped >= writes * 0.8, `${Engine.name}: ${overlapped} of ${writes} writes overlapped an engine call`);
+      const expected = await inMemory(new LinearEngine(1000, 2), codesFromString(seq), 200, true, 16);
+      for (const [bin, e] of expected) assert.deepEqual(means.get(bin), [...e.mean.subarray(e.row * 2, e.row * 2 + 2)], `${Engine.name} bin ${bin}`);
+    }
+  } finally {
+    await fs.rm(file);
+  }
+});
+
+test('a failing engine call or a failing write stops scoring with its error, the call still running left handled', async () => {
+  const codes = codesFromString(randomDna(30_000, 23));
+  const bins = allBins(codes.length, 200);
+  class FailingEngine extends ChunkLinearEngine {
+    constructor(private readonly failAt: number) {
+      super(1000, 2);
+      const chunks = this.runChunks;
+      this.runChunks = async (...a) => {
+        if (this.chunkCalls + 1 === this.failAt) {
+          this.chunkCalls++;
+          await new Promise((r) => setImmediate(r));
+          throw new Error(`call ${this.failAt} failed`);
+        }
+        return chunks(...a);
+      };
+    }
+  }
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(scoreBins(new FailingEngine(3), codes, bins, { binSize: 200, reverseComplement: true, batchSize: 16 }, async () => undefined), /call 3 failed/);
+    // The write of block 2 fails while call 3 — which fails too — is running: the first failure is reported.
+    let blocks = 0;
+    await assert.rejects(
+      scoreBins(new FailingEngine(3), codes, bins, { binSize: 200, reverseComplement: true, batchSize: 16 }, async () => {
+        if (++blocks === 2) throw new Error('disk full');
+      }),
+      /disk full/,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

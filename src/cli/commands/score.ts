@@ -201,23 +201,35 @@ export const scoreCommand: CliCommand = {
           : new JsonWriter(sink, ctx);
       }
       const started = Date.now();
+      const cpuAtStart = process.cpuUsage();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
-      await writer.begin();
+      // Time on this thread inside the writer (formatting, compressing, writing): what the output costs.
+      let writingMs = 0;
+      const writing = async (work: () => void | Promise<void>): Promise<void> => {
+        const t0 = performance.now();
+        try {
+          const pending = work();
+          if (pending) await pending;
+        } finally {
+          writingMs += performance.now() - t0;
+        }
+      };
+      await writing(() => writer.begin());
       let written = 0;
       const colours = measured ? new ColourCollector(pkg.experiments, selected, binSize, threshold) : undefined;
       const counted: RecordScoresSink = {
         startRecord: (record) => {
           colours?.startRecord();
-          return writer.startRecord(record);
+          return writing(() => writer.startRecord(record));
         },
         bins: (record, block, ranges) => {
           written += block.bins.length;
           colours?.bins(record, block);
-          return writer.bins(record, block, ranges);
+          return writing(() => writer.bins(record, block, ranges));
         },
         endRecord: (record, length) => {
           colours?.endRecord(record, length);
-          return writer.endRecord(record, length);
+          return writing(() => writer.endRecord(record, length));
         },
       };
       await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, counted, (done) => {
@@ -225,9 +237,11 @@ export const scoreCommand: CliCommand = {
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
       });
-      await writer.finish();
-      await tracks?.commit();
-      for (const f of files) await f.commit();
+      await writing(async () => {
+        await writer.finish();
+        await tracks?.commit();
+        for (const f of files) await f.commit();
+      });
       bar.done();
       if (igvDir !== undefined && igv && tracks instanceof BigWigTracksWriter) {
         const trackFiles = tracks.paths.map((file, i) => ({ file, name: pkg.experiments[selected[i]].name }));
@@ -243,7 +257,8 @@ export const scoreCommand: CliCommand = {
           (output ? ` → ${output}` : ''),
       );
       if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
-      io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      const cpu = process.cpuUsage(cpuAtStart);
+      io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`);
       if (measured && colours) {
         const report = measuredReport(measured, colours, binSize, threshold, fasta);
         for (const line of report.lines) io.log(line);
