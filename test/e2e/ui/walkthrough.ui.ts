@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS } from '../../../src/shared/attributionStyle';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { answerFileDialog, decoratedPointInView, paletteTitle, pickQuickInputItem, renderedDecorations, runCommandByTitle, uiContext, visibleHoverText, waitUntil,
+import { answerFileDialog, decoratedPointInView, focusByKeyboard, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette, uiContext, visibleHoverText, waitUntil,
   webviewFrameWith, canvasInk } from '../driver/workbench';
 import { saveWalkthroughPicture } from './walkthroughPictures';
 
@@ -24,7 +24,7 @@ const stepButton = (page: Page, id: string) => page.locator(`button.getting-star
 
 /** Welcome: Open Walkthrough…, then ours. */
 async function openWalkthrough(page: Page): Promise<void> {
-  await runCommandByTitle(page, 'Welcome: Open Walkthrough...');
+  await runFromCommandPalette(page, 'Welcome: Open Walkthrough...');
   const input = page.locator('.quick-input-widget input');
   await input.fill(walkthrough.title);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: walkthrough.title }).first().waitFor({ timeout: 30_000 });
@@ -71,18 +71,6 @@ async function lettersColoured(page: Page): Promise<number> {
   return (await renderedDecorations(page, colours, 'text')).elementCount;
 }
 
-/** Focus picker: type `typed`, Enter on the highlighted row (as focus.ui.ts does). */
-async function focusByKeyboard(page: Page, typed: string): Promise<void> {
-  await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.focus'));
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-  await page.locator('.quick-input-widget input').fill(typed);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: typed }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
-  // The picker's closing animation: F1 pressed during it would find the widget about to hide.
-  await page.waitForTimeout(1000);
-}
-
 const exampleTab = (page: Page) => page.locator('.tabs-container .tab', { hasText: 'example.fa' }).first();
 
 suite('Walkthrough: every step is ticked off by doing it', () => {
@@ -90,11 +78,11 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     const { page, profile } = uiContext();
     // The pictures show the shipped model (lens.ui.ts switches to a model it trained).
     await page.keyboard.press('Escape');
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
     await pickQuickInputItem(page, 'Model shipped with the extension');
     // Steps ticked by earlier suites (they ran commands) are reset, in a fresh window: VS Code counts
     // an event once per window, so a command the earlier suites ran would not tick a step again.
-    await runCommandByTitle(page, 'Developer: Reset Welcome Page Walkthrough Progress');
+    await runFromCommandPalette(page, 'Developer: Reset Welcome Page Walkthrough Progress');
     await page.reload();
     await page.locator('.monaco-workbench .part.editor').first().waitFor({ timeout: 90_000 });
     await openWalkthrough(page);
@@ -110,7 +98,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     // 2. Colours on screen tick "Read the colours" by themselves (no command run).
     await expectTicked(page, 'decorations');
     await exampleTab(page).click();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
     const rendered = await waitUntil('binding-site decorations on screen', async () => {
       const r = await renderedDecorations(page, stepColours);
       return r.elementCount > 0 && r;
@@ -130,7 +118,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await exampleTab(page).click();
     await focusByKeyboard(page, 'CTCF');
     await exampleTab(page).click();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
     await waitUntil('the explained bases to be coloured', async () => (await lettersColoured(page)) > 20, 120_000);
     await page.waitForTimeout(1000);
     await saveWalkthroughPicture(page, 'explain', [page.locator('.editor-instance .cursors-layer .cursor')]);
@@ -162,11 +150,11 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await saveWalkthroughPicture(page, 'heatmap', [page.locator('.part.editor')]);
     await expectTicked(page, 'heatmap');
     await page.locator('.tabs-container .tab', { hasText: /heatmap/i }).first().click();
-    await runCommandByTitle(page, 'View: Close Editor');
+    await runFromCommandPalette(page, 'View: Close Editor');
 
     // 7. The focus picker (CTCF is in focus since step 4); back to every experiment for the suites after this one.
     await exampleTab(page).click();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.focus'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.quick-input-widget input').fill('CTCF');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'CTCF' }).first().waitFor({ timeout: 15_000 });
@@ -179,7 +167,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     const region = path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa');
     const bed = path.join(profile.workspaceDir, 'region.walkthrough.bed');
     const started = Date.now();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.scoreWithCli'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.scoreWithCli'));
     await answerFileDialog(page, region, 'FASTA to score');
     // The save dialog follows at once; the helper above may already have answered it (with its own
     // text) while pressing OK until its dialog closed: then the output is the name it took.
