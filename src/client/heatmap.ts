@@ -135,9 +135,24 @@ export class HeatmapController implements vscode.Disposable {
       this.setTarget(target.uri, target.record, target.bin, 'bins');
     } else {
       const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => isFastaDocument(e.document));
+      const hidden = editor && isFastaDocument(editor.document) ? undefined : this.fastaInTabs();
       if (editor && isFastaDocument(editor.document)) this.followEditor(editor);
+      else if (hidden) this.setTarget(hidden, 0);
       else if (!this.target) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
     }
+  }
+
+  /**
+   * A scored FASTA file open in a tab that another editor hides (the walkthrough's page in front of
+   * the example, its "Show heatmap" link clicked): the active group's first.
+   */
+  private fastaInTabs(): string | undefined {
+    const groups = [vscode.window.tabGroups.activeTabGroup, ...vscode.window.tabGroups.all];
+    for (const tab of groups.flatMap((g) => g.tabs)) {
+      const uri = tab.input instanceof vscode.TabInputText ? tab.input.uri.toString() : undefined;
+      if (uri && this.ctx.store.get(uri)) return uri;
+    }
+    return undefined;
   }
 
   private async revive(panel: vscode.WebviewPanel, saved: HeatmapViewState | undefined): Promise<void> {

@@ -55,13 +55,22 @@ async function expectTicked(page: Page, id: string): Promise<void> {
   await waitUntil(`the walkthrough step "${id}" to be ticked off`, async () => (await tickedSteps(page)).has(id), 30_000, 1000);
 }
 
-/** Clicks a link (rendered as a button) of a walkthrough step, after selecting the step. */
+/**
+ * Clicks a link (rendered as a button) of a walkthrough step, after selecting the step. Toasts left by
+ * earlier steps (the first edit's warning) are cleared first: one lying over the link takes the click.
+ */
 async function clickStepLink(page: Page, id: string, label: string): Promise<void> {
+  await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 10_000 });
   await showWalkthrough(page);
   // A walkthrough opened again slides in: its step buttons stay disabled until the slide has settled.
-  await waitUntil(`the step "${id}" to be clickable`, async () => stepButton(page, id).isEnabled(), 15_000);
+  await waitUntil(`the step "${id}" to be clickable`, async () => (await stepButton(page, id).isVisible()) && stepButton(page, id).isEnabled(), 15_000);
   await stepButton(page, id).click();
-  await page.locator(`button.getting-started-step[data-step-id$="#${id}"] .monaco-button, button.getting-started-step[data-step-id$="#${id}"] a`, { hasText: label }).first().click();
+  // The selected step expands to show its links: clicked once shown (Playwright waits for it to stop moving).
+  const link = page.locator(`button.getting-started-step[data-step-id$="#${id}"] .monaco-button, button.getting-started-step[data-step-id$="#${id}"] a`, { hasText: label })
+    .filter({ visible: true }).first();
+  await link.waitFor({ state: 'visible', timeout: 15_000 });
+  await link.click();
 }
 
 /** Letters in the editor coloured by Explain (its decoration types set a text colour per strength). */
@@ -80,6 +89,8 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await page.keyboard.press('Escape');
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
     await pickQuickInputItem(page, 'Model shipped with the extension');
+    // The pictures show what the walkthrough opens, not the editors earlier suites left.
+    await runFromCommandPalette(page, 'View: Close All Editors');
     // Steps ticked by earlier suites (they ran commands) are reset, in a fresh window: VS Code counts
     // an event once per window, so a command the earlier suites ran would not tick a step again.
     await runFromCommandPalette(page, 'Developer: Reset Welcome Page Walkthrough Progress');
@@ -91,8 +102,14 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     // 1. Open the example (the walkthrough's own link).
     await clickStepLink(page, 'open', 'Open the example');
     await exampleTab(page).waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(1500);
-    await saveWalkthroughPicture(page, 'open', [page.locator('.editor-instance .view-lines')]);
+    // The example opens at its top and moves to its first strong site once that is scored: the
+    // picture shows it there, colours in view, after the site's brief flash.
+    await waitUntil('the example at its first strong site, coloured bins in view', async () => {
+      const r = await renderedDecorations(page, stepColours);
+      return r.elementCount > 0 && decoratedPointInView(page, r.classNames);
+    }, 120_000);
+    await page.waitForTimeout(2000);
+    await saveWalkthroughPicture(page, 'open', [exampleTab(page), page.locator('.editor-instance .cursors-layer .cursor')]);
     await expectTicked(page, 'open');
 
     // 2. Colours on screen tick "Read the colours" by themselves (no command run).
@@ -146,6 +163,8 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await exampleTab(page).click();
     await clickStepLink(page, 'heatmap', 'Show heatmap');
     const frame = await webviewFrameWith(page, 'canvas', 60_000);
+    // Of the example, which the walkthrough's tab may hide (the link is clicked on the walkthrough).
+    await waitUntil('the heatmap to show the example', async () => /^example\.fa › chr1\b/.test((await frame.locator('.title').textContent()) ?? ''), 60_000);
     await waitUntil('the heatmap canvas to be drawn', async () => (await canvasInk(frame)).inkedPixels > 100, 60_000);
     await saveWalkthroughPicture(page, 'heatmap', [page.locator('.part.editor')]);
     await expectTicked(page, 'heatmap');
