@@ -344,16 +344,21 @@ export async function answerFileDialog(page: Page, filePath: string, what: strin
   } catch {
     throw new Error(`no file dialog for the ${what} appeared within ${timeoutMs / 1000} s`);
   }
+  // A prompt that follows at once (a command's next question) reuses the widget: it is told from the
+  // dialog by its label (the dialog's title), and not answered with the path.
+  const dialogLabel = await input.getAttribute('aria-label');
   await input.fill(filePath);
   const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
+  const closed = async () => !(await input.isVisible()) || (await input.getAttribute('aria-label')) !== dialogLabel;
   await waitUntil(`the file dialog for the ${what} to accept ${filePath}`, async () => {
-    if (!(await input.isVisible())) return true;
+    if (await closed()) return true;
     if ((await input.inputValue()) !== filePath) await input.fill(filePath);
     await sleep(300);
+    if (await closed()) return true;
     if (await ok.isVisible()) await ok.click();
     else await page.keyboard.press('Enter');
     await sleep(500);
-    return !(await input.isVisible());
+    return closed();
   }, timeoutMs, 0);
 }
 
