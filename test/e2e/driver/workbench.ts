@@ -362,13 +362,27 @@ export async function answerFileDialog(page: Page, filePath: string, what: strin
   }, timeoutMs, 0);
 }
 
-/** Moves the cursor (and the view) to a 1-based line and column with Go to Line (Ctrl+G), as a user would. */
-export async function goToLineColumn(page: Page, line: number, column: number, timeoutMs = 15_000): Promise<void> {
-  await page.keyboard.press('Control+G');
+/**
+ * Moves the cursor (and the view) to a 1-based line and column with Go to Line (Ctrl+G), as a user
+ * would, until the status bar says the cursor is there: Ctrl+G is pressed again when the box did not
+ * open, and Enter only goes to the box holding the line (a key landing in the editor types into the file).
+ */
+export async function goToLineColumn(page: Page, line: number, column: number, timeoutMs = 30_000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`:${line}:${column}`);
-  await sleep(200);
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: timeoutMs });
+  const typed = `:${line}:${column}`;
+  const there = page.locator('.statusbar-item', { hasText: new RegExp(`\\bLn ${line}, Col ${column}\\b`) });
+  await waitUntil(`the cursor at line ${line}, column ${column}`, async () => {
+    if (await input.isVisible()) {
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
+    await page.keyboard.press('Control+G');
+    if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return false;
+    await input.fill(typed);
+    await sleep(200);
+    if (!(await input.isVisible()) || (await input.inputValue()) !== typed) return false;
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    return (await there.count()) > 0;
+  }, timeoutMs, 500);
 }

@@ -103,6 +103,7 @@ suite('Open in IGV (Chromium)', () => {
     const { page, profile, screenshot } = uiContext();
     const dir = path.join(profile.workspaceDir, 'igv-peaks-again.igv');
     await page.locator('.tabs-container .tab', { hasText: FILE }).first().click();
+    await goToLineColumn(page, 4, 50);
     const toast = await openInIgv(page, dir);
     const buttons = (await toast.locator('.monaco-button').allInnerTexts()).map((b) => b.trim()).filter((b) => b && b !== 'Copy path');
     assert.equal(buttons.length, 1, `one button besides Copy path: ${buttons.join(', ')}`);
