@@ -1,9 +1,10 @@
 /**
  * Issue 26's items, the path before and the path now, interleaved in one process (also part of
  * `npm run bench`): writing probabilities as text (float32Text against its toPrecision definition),
- * `tfbs variants`' pipeline on the 2,000-SNV benchmark (every allele as whole windows, the substitution
- * path before 2026-12-07 — every step of the LSTM per mutant — and now, beside `tfbs score`'s pipeline
- * on the same engine) and ISM of one bin and of a 1 kb selection (5 bins, both strands) with the
+ * `tfbs variants`' pipeline on the 2,000-SNV benchmark (every allele as whole windows — wave 2's path —,
+ * the substitution path before 2026-12-07 — per window, every step of the LSTM per mutant —, and now
+ * — the variant graph, one run per batch, on worker threads —, beside `tfbs score`'s pipeline on the
+ * same engine) and ISM of one bin and of a 1 kb selection (5 bins, both strands) with the
  * shipped model, the substitution path before and now. No figure is asserted.
  *
  *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000] [--text-only] [--readme]
@@ -145,9 +146,9 @@ const range = (values: number[], digits = 0): string => {
 export interface VariantIsmFigures {
   variants: number;
   wholeWindows: ArmFigures;
-  /** The substitution path as it was before 2026-12-07 (every step of the LSTM per mutant). */
+  /** The substitution path as it was before 2026-12-07 (per window, every step of the LSTM per mutant). */
   substitutionBefore: ArmFigures;
-  /** Today's default. */
+  /** Today's default: the variant graph (src/onnx/variantGraph.ts). */
   substitutionNow: ArmFigures;
   /** Variants with the LSTM from the patch on (ISM's path), for the record. */
   substitutionAfterPatch: ArmFigures;
@@ -258,11 +259,11 @@ export function variantsAndIsmLines(f: VariantIsmFigures, description: string): 
   const seconds = (a: ArmFigures): string => `${a.seconds.map((s) => s.toFixed(2)).join(' / ')} s (CPU ${a.cpu.map((c) => c.toFixed(2)).join(' / ')} s)`;
   return [
     `tfbs variants' pipeline, ${n.toLocaleString('en')} SNVs on the 100 kb region, both strands, TSV of all experiments into a null sink (${description}), ${f.wholeWindows.seconds.length} interleaved rounds:`,
-    `  every allele as whole windows:                 ${rate(f.wholeWindows)}`,
-    `  substitution path before 2026-12-07 (whole LSTM): ${rate(f.substitutionBefore)}`,
-    `  substitution path now (default):               ${rate(f.substitutionNow)}`,
-    `  substitution path, LSTM from the patch on:     ${rate(f.substitutionAfterPatch)}`,
-    `  now against whole windows: ${ratio(f.wholeWindows, f.substitutionNow, 'seconds')} wall, ${ratio(f.wholeWindows, f.substitutionNow, 'cpu')} CPU; max |Δp| ${f.maxDiff.toExponential(1)}`,
+    `  every allele as whole windows (wave 2):          ${rate(f.wholeWindows)}`,
+    `  substitution path before 2026-12-07 (per window, whole LSTM): ${rate(f.substitutionBefore)}`,
+    `  variant graph now (default):                    ${rate(f.substitutionNow)}`,
+    `  substitution path, LSTM from the patch on:      ${rate(f.substitutionAfterPatch)}`,
+    `  now against whole windows: ${ratio(f.wholeWindows, f.substitutionNow, 'seconds')} wall, ${ratio(f.wholeWindows, f.substitutionNow, 'cpu')} CPU (target 5×); against the substitution path before: ${ratio(f.substitutionBefore, f.substitutionNow, 'seconds')} wall, ${ratio(f.substitutionBefore, f.substitutionNow, 'cpu')} CPU; max |Δp| ${f.maxDiff.toExponential(1)}`,
     `  beside tfbs score's pipeline on the same engine: ${f.scoreWindowsPerSecond.map((w) => w.toFixed(0)).join(' / ')} windows/s (4 windows a SNV: ${f.scoreWindowsPerSecond.map((w) => (w / 4).toFixed(0)).join(' / ')} SNV-equivalents/s)`,
     `ISM with the shipped model, both strands (targets: 2 s for 5 bins, 0.3 s for one); max |Δp| between paths ${f.ismMaxDiff.toExponential(1)}:`,
     `  one bin, every mutant as a whole window: ${seconds(f.ismOneBin.whole)}`,
@@ -280,7 +281,7 @@ export function variantsAndIsmReadmeRows(f: VariantIsmFigures): string[] {
   const cpuRatio = (a: ArmFigures, b: ArmFigures): string => range(a.cpu.map((c, r) => c / b.cpu[r]), 2);
   const s = (a: ArmFigures): string => `${range(a.seconds, 2)} s (${range(a.cpu, 2)} CPU-s)`;
   return [
-    `| ${n.toLocaleString('en')} SNVs, both strands, all experiments as TSV | ${vps(f.wholeWindows)} as whole windows; ${vps(f.substitutionBefore)} through the substitution path before | ${vps(f.substitutionNow)}: ${cpuRatio(f.wholeWindows, f.substitutionNow)}× CPU against whole windows (LSTM from the patch on: ${vps(f.substitutionAfterPatch)}) |`,
+    `| ${n.toLocaleString('en')} SNVs, both strands, all experiments as TSV | ${vps(f.wholeWindows)} as whole windows (wave 2); ${vps(f.substitutionBefore)} through the substitution path before (per window) | ${vps(f.substitutionNow)} through the variant graph: ${range(f.wholeWindows.seconds.map((s, r) => s / f.substitutionNow.seconds[r]), 2)}× wall, ${cpuRatio(f.wholeWindows, f.substitutionNow)}× CPU against whole windows (per-window path with the LSTM from the patch on: ${vps(f.substitutionAfterPatch)}) |`,
     `| \`tfbs score\`'s pipeline on the same engine | ${range(f.scoreWindowsPerSecond)} windows/s (${range(f.scoreWindowsPerSecond.map((w) => w / 4))} SNV-equivalents/s) | |`,
     `| ISM, one bin | ${s(f.ismOneBin.before)} whole LSTM per mutant; ${s(f.ismOneBin.whole)} as whole windows | ${s(f.ismOneBin.now)}: ${cpuRatio(f.ismOneBin.before, f.ismOneBin.now)}× CPU |`,
     `| ISM, 1 kb selection (5 bins) | ${s(f.ismFiveBins.before)} | ${s(f.ismFiveBins.now)}: ${cpuRatio(f.ismFiveBins.before, f.ismFiveBins.now)}× CPU |`,

@@ -50,6 +50,13 @@ const strip = el('canvas', { class: 'strip', role: 'img', 'aria-label': 'Per-bas
 plot.append(axis, heat, strip);
 body.append(labels, plot);
 
+/** Measured peaks overlaid on the document (measured.ts): the agreement under the toolbar, the row under the matrix. */
+const measuredLine = el('div', { class: 'measured-line' });
+const measuredRow = el('div', { class: 'measured-row' });
+const measuredLabel = el('span', { class: 'measured-label' });
+const measured = el('canvas', { class: 'measured', role: 'img', 'aria-label': 'Measured peaks: the share of each column inside them' });
+measuredRow.append(measuredLabel, measured);
+
 const footer = el('div', { class: 'footer' });
 const legend = el('canvas', { class: 'legend' });
 const status = el('span', { class: 'status' });
@@ -58,11 +65,11 @@ footer.append(legend, status, hint);
 
 const tooltip = el('div', { class: 'tooltip', role: 'tooltip' });
 const empty = el('div', { class: 'empty' });
-app.append(toolbar, body, footer, tooltip, empty);
+app.append(toolbar, measuredLine, body, measuredRow, footer, tooltip, empty);
 
 export const ui = {
   title, recordsButton, orderSelect, filterInput, reliableBox, countLabel, zoomIn, zoomOut, fitButton, pngButton, tsvButton,
-  body, labels, plot, axis, heat, strip, legend, status, hint, tooltip, empty,
+  body, labels, plot, axis, heat, strip, legend, status, hint, tooltip, empty, measuredLine, measuredRow, measuredLabel, measured,
 };
 
 export function showEmpty(message: string | undefined): void {

@@ -17,12 +17,14 @@ import { drawLegend } from './axes';
 import { showEmpty } from './dom';
 import { attachExport } from './export';
 import { attachInteraction, updateHint } from './interaction';
+import { attachMeasured } from './measured';
 import { attachRpc } from './rpc';
 import { post } from './state';
 
 attachInteraction();
 attachExport();
 attachRpc();
+attachMeasured();
 updateHint();
 drawLegend();
 showEmpty('Loading…');

@@ -10,6 +10,7 @@ import { MATRIX_MISSING } from '../../src/shared/matrix';
 import { AXIS_HEIGHT, drawAxis, drawLabels, formatBp, sizeCanvas } from './axes';
 import { themeColor, ui } from './dom';
 import { hasImage, offscreen } from './image';
+import { drawMeasuredRow, updateMeasuredLine } from './measured';
 import { rowLabel } from './rows';
 import { S, columnCount, hasColumns } from './state';
 
@@ -47,6 +48,8 @@ export function clampView(): void {
 }
 
 function draw(): void {
+  // The measured line and row take their room before the matrix is sized.
+  updateMeasuredLine();
   const { w, h } = plotSize();
   const fg = themeColor('--vscode-foreground', '#888');
   const ctx = sizeCanvas(ui.heat, w, h);
@@ -89,6 +92,7 @@ function draw(): void {
   drawLabels(h, fg);
   drawAxis(w, fg);
   drawStrip(w, fg);
+  drawMeasuredRow(w, fg);
 }
 
 function shownAttribution(): HeatmapAttribution | undefined {

@@ -181,6 +181,10 @@ function onMessage(m: ToWebview): void {
       S.attribution = m.attribution;
       requestDraw();
       break;
+    case 'measured':
+      S.measured = m.measured;
+      requestDraw();
+      break;
     case 'cursor':
       if (S.mode === 'records') S.cursorColumn = m.record === undefined ? undefined : S.recordColumns.findIndex((r) => r.record === m.record);
       else S.cursorColumn = m.bin === undefined ? undefined : m.bin - S.fromBin;

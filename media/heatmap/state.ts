@@ -5,7 +5,7 @@
  * The matrix is column-major whatever the columns are: bins of one record (bins × experiments) or the
  * records of a file (records × experiments), `matrix[column * E + experiment]`.
  */
-import { DEFAULT_HEATMAP_STATE, FromWebview, HeatmapAttribution, HeatmapExportInfo, HeatmapRecordInfo, HeatmapViewState } from '../../src/shared/heatmapProtocol';
+import { DEFAULT_HEATMAP_STATE, FromWebview, HeatmapAttribution, HeatmapExportInfo, HeatmapMeasured, HeatmapRecordInfo, HeatmapViewState } from '../../src/shared/heatmapProtocol';
 import type { ExperimentInfo } from '../../src/shared/protocol';
 
 interface VsCodeApi {
@@ -63,6 +63,8 @@ export interface HeatmapModel {
   view: ViewWindow;
   /** The latest explanation of the document (Explain bin): the strip under the matrix. */
   attribution: HeatmapAttribution | undefined;
+  /** Measured peaks overlaid on the document: the row under the matrix. */
+  measured: HeatmapMeasured | undefined;
 }
 
 export const S: HeatmapModel = {
@@ -88,6 +90,7 @@ export const S: HeatmapModel = {
   cursorColumn: undefined,
   view: { x0: 0, x1: 1, y0: 0, y1: 1 },
   attribution: undefined,
+  measured: undefined,
 };
 
 /** Columns of the matrix: bins of the window, or records. */

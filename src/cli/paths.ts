@@ -1,23 +1,11 @@
 /** Where the installed package lives, so that `tfbs` finds the shipped default model from any folder. */
-import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
+import { installationRoot } from '../core/installation';
 import { DEFAULT_MODEL_DIR } from '../core/modelPackage';
 
+/** The installation's root; the working folder where the code runs outside one (files are then looked for there). */
 export function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'tfbs-lens') return dir;
-      } catch {
-        // not ours; keep looking upwards
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
+  return installationRoot() ?? process.cwd();
 }
 
 export function defaultModelDir(): string {

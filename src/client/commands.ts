@@ -15,6 +15,7 @@ import { summariseFindings } from './findings';
 import { pickFocus } from './focusPicker';
 import { HeatmapController, HeatmapTarget } from './heatmap';
 import { scoreWithCli } from './largeFiles';
+import { OVERLAY_MEASURED_COMMAND } from './measuredPeaks';
 
 export const COMMANDS = {
   scoreFile: 'tfbsLens.scoreFile',
@@ -285,6 +286,7 @@ async function statusMenu(s: CommandServices): Promise<void> {
     { label: '$(graph) Show heatmap', command: COMMANDS.showHeatmap },
     { label: '$(filter) Focus on factor…', command: COMMANDS.focus },
     { label: `$(${s.painter.isEnabled ? 'eye-closed' : 'eye'}) ${s.painter.isEnabled ? 'Hide' : 'Show'} binding colours`, command: COMMANDS.toggleDecorations },
+    { label: '$(pinned) Overlay measured peaks…', command: OVERLAY_MEASURED_COMMAND },
     { label: '$(export) Export predictions…', command: COMMANDS.exportPredictions },
     { label: '$(package) Select model…', command: COMMANDS.selectModel },
     { label: '$(beaker) Train model…', command: COMMANDS.trainModel },

@@ -17,7 +17,7 @@ export function readSettings(): TfbsSettings {
 }
 
 /** `~`, `${workspaceFolder}` and paths relative to the first workspace folder become absolute. */
-export function resolvePath(p: string): string {
+function resolvePath(p: string): string {
   if (!p) return p;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   let out = p.replace(/\$\{workspaceFolder\}/g, folder ?? '');

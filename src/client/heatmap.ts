@@ -13,6 +13,7 @@ import {
   DEFAULT_HEATMAP_STATE,
   FromWebview,
   HEATMAP_VIEW_TYPE,
+  HeatmapMeasured,
   HeatmapView,
   HeatmapViewState,
   ToWebview,
@@ -64,6 +65,8 @@ export interface HeatmapSnapshot {
   state: HeatmapViewState;
 }
 
+export type MeasuredSource = (uri: string, view: HeatmapView, record: number, fromBin: number, toBin: number, records: readonly number[]) => HeatmapMeasured | undefined;
+
 export class HeatmapController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
@@ -96,6 +99,8 @@ export class HeatmapController implements vscode.Disposable {
   private readonly explained = new Map<string, ExplainResult>();
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
+  /** Measured peaks overlaid on a document: the row under the matrix (src/client/measuredPeaks.ts). */
+  private measuredOf: MeasuredSource | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.disposables.push(
@@ -351,6 +356,7 @@ export class HeatmapController implements vscode.Disposable {
     const documentName = path.basename(vscode.Uri.parse(t.uri).path);
     if (t.view === 'records') {
       this.post(recordsMessage(t.uri, documentName, doc.version, doc.layouts, t.record));
+      this.postMeasured();
       return;
     }
     if (!layout.scorable || layout.binCount === 0) {
@@ -370,6 +376,23 @@ export class HeatmapController implements vscode.Disposable {
       recordCount: scorableRecords(doc.layouts).length,
     });
     this.postAttribution();
+    this.postMeasured();
+  }
+
+  /** Follows the measured peaks of documents: `measuredOf` gives the row for what is shown, `changed` fires with a document's URI. */
+  setMeasuredSource(measuredOf: MeasuredSource, changed: vscode.Event<string>): void {
+    this.measuredOf = measuredOf;
+    this.disposables.push(changed((uri) => {
+      if (this.target?.uri === uri) this.postMeasured();
+    }));
+  }
+
+  private postMeasured(): void {
+    const t = this.target;
+    const doc = t && this.ctx.store.get(t.uri);
+    if (!t || !doc || !this.measuredOf) return;
+    const records = t.view === 'records' ? recordsMessage(t.uri, '', doc.version, doc.layouts).records.map((r) => r.record) : [];
+    void this.post({ type: 'measured', measured: this.measuredOf(t.uri, t.view, t.record, t.fromBin, t.toBin, records) });
   }
 
   /** An explanation completed (or was retired: undefined) for a document; the strip follows it. */

@@ -27,7 +27,7 @@ export function scorableRecords(layouts: readonly RecordLayout[]): RecordLayout[
   return layouts.filter((l) => l.scorable && l.length > 0);
 }
 
-export function recordInfo(l: RecordLayout): HeatmapRecordInfo {
+function recordInfo(l: RecordLayout): HeatmapRecordInfo {
   return { record: l.record, name: l.name, uniqueName: l.uniqueName, length: l.length, binCount: l.binCount, genomic: l.genomic };
 }
 

@@ -56,7 +56,7 @@ export class LargeFileWatcher implements vscode.Disposable {
   }
 }
 
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   // PowerShell (the default Windows terminal) expands $() and ` inside double quotes, not single ones.
   if (process.platform === 'win32') return `'${s.replace(/'/g, "''")}'`;
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

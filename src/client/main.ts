@@ -20,6 +20,7 @@ import { TrainingCommand } from './training';
 import { registerVariantEffects } from './variantEffect';
 import { registerWalkthrough } from './walkthrough';
 import { registerIgvExport } from './igvExport';
+import { MeasuredPeaks } from './measuredPeaks';
 
 let ctx: Ctx | undefined;
 /** Time spent in activate() (the end-to-end run prints it; the budget is 300 ms). */
@@ -36,6 +37,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
   const training = new TrainingCommand(ctx, statusBar);
   const c = ctx;
   const explain = new ExplainController(ctx);
+  const measured = new MeasuredPeaks(ctx);
+  heatmap.setMeasuredSource((...args) => measured.heatmapMeasured(...args), measured.onDidChange);
   context.subscriptions.push(
     output,
     painter,
@@ -46,6 +49,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
     new LargeFileWatcher(),
     registerWalkthrough(ctx),
     registerIgvExport(ctx),
+    measured,
     explain,
     explain.onDidExplain((e) => heatmap.showAttribution(e.uri, e.result)),
     ...registerRegionDocuments(ctx),

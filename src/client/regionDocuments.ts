@@ -23,7 +23,7 @@ export const REGION_SCHEME = 'tfbs-region';
 const LINE = 60;
 
 /** `tfbs-region:/chr1:1000001-1100000.fa?<FASTA path>`: the region in the path, the file in the query. */
-export function regionUri(fasta: string, chrom: string, start: number, end: number): vscode.Uri {
+function regionUri(fasta: string, chrom: string, start: number, end: number): vscode.Uri {
   return vscode.Uri.from({ scheme: REGION_SCHEME, path: `/${chrom}:${start + 1}-${end}.fa`, query: fasta });
 }
 

@@ -18,10 +18,41 @@ export interface BedInterval {
   name?: string;
   /** Column 5, when present and numeric. */
   score?: number;
+  /** ENCODE narrowPeak's own columns 7–10, when the line has exactly 10 columns (BED6+4). */
+  narrowPeak?: NarrowPeakFields;
   /** 1-based line number in the file. */
   line: number;
   /** How many tab- or space-separated columns the line had. */
   columns: number;
+}
+
+/**
+ * narrowPeak columns 7–10 (ENCODE's BED6+4). The file writes -1 where a value was not computed: those
+ * are left undefined here. `summit` is the peak's point source, an offset from its start.
+ */
+export interface NarrowPeakFields {
+  signalValue?: number;
+  /** −log10 p. */
+  pValue?: number;
+  /** −log10 q. */
+  qValue?: number;
+  summit?: number;
+}
+
+/** Columns 7–10 of a 10-column line; BED12 and other layouts have other columns there. */
+function narrowPeakFields(fields: readonly string[]): NarrowPeakFields | undefined {
+  if (fields.length !== 10) return undefined;
+  const value = (text: string): number | undefined => {
+    const v = Number(text);
+    return text === '' || !Number.isFinite(v) || v === -1 ? undefined : v;
+  };
+  const out: NarrowPeakFields = {};
+  const [signalValue, pValue, qValue, summit] = fields.slice(6).map(value);
+  if (signalValue !== undefined) out.signalValue = signalValue;
+  if (pValue !== undefined) out.pValue = pValue;
+  if (qValue !== undefined) out.qValue = qValue;
+  if (summit !== undefined && Number.isInteger(summit) && summit >= 0) out.summit = summit;
+  return out;
 }
 
 export interface SkippedLine {
@@ -73,7 +104,10 @@ export function parseBedLine(text: string, line: number): BedInterval | { malfor
   if (end < start) return { malformed: `end ${end} is before start ${start}` };
   const name = fields.length > 3 && fields[3] !== '.' && fields[3] !== '' ? fields[3] : undefined;
   const score = fields.length > 4 && fields[4] !== '' && !Number.isNaN(Number(fields[4])) ? Number(fields[4]) : undefined;
-  return { chrom, start, end, name, score, line, columns: fields.length };
+  const interval: BedInterval = { chrom, start, end, name, score, line, columns: fields.length };
+  const narrowPeak = narrowPeakFields(fields);
+  if (narrowPeak) interval.narrowPeak = narrowPeak;
+  return interval;
 }
 
 async function openLines(file: string): Promise<readline.Interface> {

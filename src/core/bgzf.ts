@@ -49,7 +49,7 @@ export function crc32Table(data: Uint8Array): number {
 }
 
 /** One BGZF block holding `data` (at most BGZF_BLOCK_INPUT bytes). */
-export function bgzfBlock(data: Uint8Array): Buffer {
+function bgzfBlock(data: Uint8Array): Buffer {
   if (data.length > BGZF_BLOCK_INPUT) throw new RangeError(`a BGZF block holds at most ${BGZF_BLOCK_INPUT} bytes, not ${data.length}`);
   const cdata = zlib.deflateRawSync(data, { level: DEFLATE_LEVEL });
   const size = 18 + cdata.length + 8;

@@ -47,7 +47,7 @@ function softplus(s: number): number {
  * output's ranking. Clipping only at the ends of float32 (1e−45) and float64 (1 − 2⁻⁵³) keeps every
  * distinct probability distinct, and 0 and 1 finite.
  */
-export function calibrationLogit(p: number): number {
+function calibrationLogit(p: number): number {
   const q = Math.min(1 - 2 ** -53, Math.max(1e-45, p));
   return Math.log(q) - Math.log1p(-q);
 }

@@ -32,7 +32,8 @@ export interface EngineOptions {
   /**
    * How the substitution path computes a mutant's LSTM: 'after-patch' only from its patch on, from its
    * reference's states; 'whole' every step (the path before 2026-12-07, which benchmarks compare
-   * against); 'auto' (default) the first for ISM, the second for variants (src/engine/onnxSubstitutions.ts).
+   * against); 'auto' (default) the first for ISM, and variants take the variant graph
+   * (scoreSubstitutionBatch, src/engine/onnxVariants.ts); the other two keep variants on this path.
    */
   substitutionRecurrence?: 'after-patch' | 'whole' | 'auto';
 }
@@ -67,6 +68,12 @@ export interface InferenceEngine {
    * stretches of sequence, and what they share is computed once (variants whose windows overlap).
    */
   prepareSubstitutions?(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined>;
+  /**
+   * Reference windows lying in `spans` and substitutions of them (`mutants`, each naming its reference
+   * window by index), scored in one pass that shares what the windows share (variants): undefined when
+   * the network has no such path (the caller then uses prepareSubstitutions or whole windows).
+   */
+  scoreSubstitutionBatch?(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -94,6 +101,15 @@ export interface ReferenceSpans {
   /** Per reference window: the stretch it lies in and its first bp there (equal to the window's bases). */
   span: Int32Array;
   start: Int32Array;
+}
+
+export interface SubstitutionBatchResult {
+  /** (reference windows, outputCount), equal to run() on them to ≤ 1e-5. */
+  references: Float32Array;
+  /** (mutants, outputCount), equal to run() on the mutated windows to ≤ 1e-5; zero rows where not `scored`. */
+  mutants: Float32Array;
+  /** Per mutant: 1 when scored, 0 when its bases reach more pooled steps than one patch (score it as a whole window). */
+  scored: Uint8Array;
 }
 
 export interface SubstitutionScorer {

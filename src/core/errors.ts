@@ -80,7 +80,7 @@ export function isTfbsError(e: unknown): e is TfbsError {
 }
 
 /** "file.fa, record chr1, line 3, column 17: " — the prefix is empty when nothing is known. */
-export function formatLocation(loc: SourceLocation): string {
+function formatLocation(loc: SourceLocation): string {
   const parts: string[] = [];
   if (loc.file) parts.push(loc.file);
   if (loc.record !== undefined) parts.push(`record "${loc.record}"`);

@@ -12,13 +12,7 @@ import { createReadStream, promises as fs } from 'fs';
 import { GziEntry, bgzfTexts, formatGzi, isBgzfHeader } from './bgzf';
 import { BASE_CODE, INVALID } from './encoding';
 import { CancelledError, InputError, ioErrorFrom } from './errors';
-
-const GT = 0x3e;
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const MAX_HEADER_BYTES = 1 << 20;
+import { CR, GT, LF, MAX_HEADER_BYTES, SPACE, TAB } from './fastaScanner';
 
 export interface FaiEntry {
   name: string;

@@ -33,7 +33,7 @@ export function rowElements(header: Pick<NpyHeader, 'shape'>): number {
   return header.shape.slice(1).reduce((a, b) => a * b, 1);
 }
 
-export function rowCount(header: Pick<NpyHeader, 'shape'>): number {
+function rowCount(header: Pick<NpyHeader, 'shape'>): number {
   return header.shape.length === 0 ? 1 : header.shape[0];
 }
 

@@ -9,6 +9,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { IoError, ioErrorFrom } from './errors';
 import { MANIFEST_FILE, MODEL_FORMAT, ONNX_FILE } from './modelPackage';
+import { tfjsShardFiles } from './tfjsShards';
 
 /**
  * The files a model package holds, as tfbs and its trainer write them: the manifest, the network, the
@@ -66,7 +67,7 @@ export async function checkReplaceablePackage(out: string): Promise<void> {
   for (const e of entries) {
     if (e.isFile() && PACKAGE_FILES.has(e.name)) continue;
     if (e.isDirectory() && e.name === TFJS_FOLDER && manifest?.tfjs) {
-      const stray = await strayTfjsFile(path.join(abs, TFJS_FOLDER));
+      const stray = await strayTfjsFile(abs);
       if (stray) refuse(path.join(abs, TFJS_FOLDER, stray), 'is not part of a model package (neither tfjs/model.json nor a weight shard it lists)');
       continue;
     }
@@ -83,11 +84,17 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-/** The first file under a package's tfjs/ that is neither its model.json nor a weight shard it lists. */
-async function strayTfjsFile(dir: string): Promise<string | undefined> {
-  const json = (await readJson(path.join(dir, MANIFEST_FILE))) as { weightsManifest?: Array<{ paths?: unknown[] }> } | undefined;
+/**
+ * The first file under package `pkgDir`'s tfjs/ that is neither its model.json nor a weight shard it
+ * lists. A listed shard outside the package is refused as the engine refuses it (confinedPath's
+ * message): such a model.json is no package tfbs writes.
+ */
+async function strayTfjsFile(pkgDir: string): Promise<string | undefined> {
+  const dir = path.join(pkgDir, TFJS_FOLDER);
+  const file = path.join(dir, MANIFEST_FILE);
+  const json = (await readJson(file)) as { weightsManifest?: Array<{ paths?: unknown[] }> } | undefined;
   const listed = new Set<string>([MANIFEST_FILE]);
-  for (const group of json?.weightsManifest ?? []) for (const p of group.paths ?? []) listed.add(path.normalize(String(p)));
+  for (const shard of await tfjsShardFiles(file, json?.weightsManifest ?? [], pkgDir)) listed.add(path.normalize(shard.name));
   const walk = async (rel: string): Promise<string | undefined> => {
     for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
       const name = path.join(rel, e.name);

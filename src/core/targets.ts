@@ -4,6 +4,8 @@
  * output index, never by its name.
  */
 
+import { groupByFactor } from '../shared/binColour';
+
 export interface Experiment {
   /** Output index of the model: the key. */
   index: number;
@@ -15,7 +17,7 @@ export interface Experiment {
   treatment: string;
 }
 
-export function parseExperiment(name: string, index: number): Experiment {
+function parseExperiment(name: string, index: number): Experiment {
   const parts = name.split('|');
   if (parts.length === 3) {
     return { index, name, cell: parts[0], factor: parts[1], treatment: parts[2] };
@@ -36,13 +38,8 @@ export function uniqueLabel(e: Experiment, all: readonly Experiment[]): string {
 
 /** Distinct factor names, sorted, each with the indices of its experiments. */
 export function factorGroups(experiments: readonly Experiment[]): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  for (const e of experiments) {
-    const list = groups.get(e.factor) ?? [];
-    list.push(e.index);
-    groups.set(e.factor, list);
-  }
-  return new Map([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  const groups = groupByFactor(experiments, (e) => e.factor).map((g): [string, number[]] => [g[0].factor, g.map((e) => e.index)]);
+  return new Map(groups.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /**

@@ -4,8 +4,6 @@
  * centred on it — 400 bp flanks for 200 bp bins — N-padded where it hangs over a record end.
  */
 
-export const DEFAULT_BIN_SIZE = 200;
-export const DEFAULT_WINDOW_LENGTH = 1000;
 export const ALLOWED_BIN_SIZES = [50, 100, 200] as const;
 
 export interface BinLayout {

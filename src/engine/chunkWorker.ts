@@ -1,12 +1,13 @@
 /**
  * A worker thread of the chunk-graph pool (chunkWorkers.ts): one ONNX Runtime session of the chunk
- * graph, run on this thread for each request. Messages: in, a ChunkRequest; out, 'ready' or
- * { failed } once, then a ChunkReply per request. The webpack bundles emit this file as
+ * graph (or of the variant graph, onnxVariants.ts), run on this thread for each request. Messages:
+ * in, a ChunkRequest (or a GraphRequest: named inputs); out, 'ready' or { failed } once, then a
+ * ChunkReply per request. The webpack bundles emit this file as
  * dist/chunkWorker.js beside dist/cli.js and dist/server.js; tsc as out/src/engine/chunkWorker.js.
  */
 import { parentPort, workerData } from 'worker_threads';
 import type * as ortTypes from 'onnxruntime-node';
-import type { ChunkReply, ChunkRequest, ChunkWorkerData } from './chunkWorkers';
+import type { ChunkReply, ChunkRequest, ChunkWorkerData, GraphRequest } from './chunkWorkers';
 import { firstLine } from '../core/errors';
 import { runChunkSession } from './onnxChunks';
 
@@ -24,12 +25,12 @@ async function main(): Promise<void> {
     port.postMessage({ failed: firstLine(e) });
     return;
   }
-  port.on('message', (request: ChunkRequest) => {
+  port.on('message', (request: ChunkRequest | GraphRequest) => {
     void (async () => {
       let reply: ChunkReply;
       const transfer: ArrayBuffer[] = [];
       try {
-        const out = await runChunkSession(ort, session, new Float32Array(request.input), request.count, request.length, request.offsets);
+        const out = 'feeds' in request ? await runGraph(ort, session, request) : await runChunkSession(ort, session, new Float32Array(request.input), request.count, request.length, request.offsets);
         // Transfer, not copy: a fresh buffer of exactly the output (copied once if it is a view).
         const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
         transfer.push(own.buffer as ArrayBuffer);
@@ -41,6 +42,13 @@ async function main(): Promise<void> {
     })();
   });
   port.postMessage('ready');
+}
+
+/** A run of a graph other than the chunk graph (the variant graph): its feeds as sent, one output back. */
+async function runGraph(ort: typeof ortTypes, session: ortTypes.InferenceSession, request: GraphRequest): Promise<Float32Array> {
+  const feeds: Record<string, ortTypes.Tensor> = {};
+  for (const f of request.feeds) feeds[f.name] = new ort.Tensor(f.type, f.type === 'int32' ? new Int32Array(f.data) : new Float32Array(f.data), f.dims);
+  return (await session.run(feeds))[request.output].data as Float32Array;
 }
 
 void main();

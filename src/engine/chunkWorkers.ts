@@ -37,6 +37,13 @@ export interface ChunkRequest {
   offsets: number[];
 }
 
+/** A run of another graph the worker was opened with (the variant graph): named inputs in, one output back. */
+export interface GraphRequest {
+  id: number;
+  feeds: Array<{ name: string; type: 'float32' | 'int32'; dims: number[]; data: ArrayBuffer }>;
+  output: string;
+}
+
 export type ChunkReply = { id: number; output: ArrayBuffer } | { id: number; error: string };
 
 /** One worker's share of a call: chunks [chunk, chunk + chunks), bases [start, start + length) of each. */
@@ -196,6 +203,15 @@ export class ChunkWorkerPool {
     return all;
   }
 
+  /** One run of the pool's graph on worker `index` (mod the pool's size); the feeds' buffers are transferred. */
+  async runGraph(index: number, feeds: GraphRequest['feeds'], output: string): Promise<Float32Array> {
+    if (this.broken) throw new EnvironmentError(this.broken);
+    if (this.released) throw new EnvironmentError('the worker threads were released');
+    if (halted) throw new CancelledError();
+    const id = this.nextId++;
+    return this.post(this.workers[index % this.workers.length], { id, feeds, output }, feeds.map((f) => f.data));
+  }
+
   private send(worker: Worker, input: Float32Array, length: number, part: ChunkPart): Promise<Float32Array> {
     const data = new Float32Array(part.chunks * part.length * CHANNEL_COUNT);
     for (let c = 0; c < part.chunks; c++) {
@@ -203,11 +219,14 @@ export class ChunkWorkerPool {
       data.set(input.subarray(from, from + part.length * CHANNEL_COUNT), c * part.length * CHANNEL_COUNT);
     }
     const id = this.nextId++;
-    const request: ChunkRequest = { id, input: data.buffer, count: part.chunks, length: part.length, offsets: part.offsets };
+    return this.post(worker, { id, input: data.buffer, count: part.chunks, length: part.length, offsets: part.offsets }, [data.buffer]);
+  }
+
+  private post(worker: Worker, request: ChunkRequest | GraphRequest, transfer: ArrayBuffer[]): Promise<Float32Array> {
     return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(request.id, { resolve, reject });
       if (this.inFlight++ === 0) for (const w of this.workers) w.ref();
-      worker.postMessage(request, [data.buffer]);
+      worker.postMessage(request, transfer);
     });
   }
 

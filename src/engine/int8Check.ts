@@ -21,6 +21,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicFile';
 import { CHANNEL_COUNT } from '../core/encoding';
+import { installedFile } from '../core/installation';
 import { pearson } from '../core/correlation';
 import { perTargetMetrics, summarizeMetrics, DEFAULT_MIN_POSITIVES } from '../core/metrics';
 import { ModelPackage } from '../core/modelPackage';
@@ -86,16 +87,10 @@ type Run = (input: Float32Array, count: number) => Promise<Float32Array>;
  */
 const CHECK_BATCH = 8;
 
-/** data/deepsea-subset above this file (the repository or the installed extension), if present. */
+/** data/deepsea-subset of this installation (the repository or the installed extension), if present. */
 export function findHeldOutData(): string | undefined {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'data', 'deepsea-subset');
-    if (existsSync(path.join(candidate, 'X_train.npy.zip')) && existsSync(path.join(candidate, 'y_train.npy.zip'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  const dir = installedFile(path.join('data', 'deepsea-subset'));
+  return dir && existsSync(path.join(dir, 'X_train.npy.zip')) && existsSync(path.join(dir, 'y_train.npy.zip')) ? dir : undefined;
 }
 
 /** The package's own record first, then the per-user cache's. */

@@ -11,10 +11,11 @@ import type * as ortTypes from 'onnxruntime-node';
 import { EnvironmentError, firstLine, ModelError } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, SubstitutionScorer } from '../core/engine';
+import { Device, EngineOptions, InferenceEngine, Precision, ReferenceSpans, Substitution, SubstitutionBatchResult, SubstitutionScorer } from '../core/engine';
 import { checkInt8, describeInt8Check, Int8Record, prepareInt8 } from './int8Check';
 import { calibrateChunkGraph, ChunkSession, ChunkWorkerRequest, openChunkSession, readDanqWeights } from './onnxChunks';
 import { SubstitutionOpen, openSubstitutionSessions } from './onnxSubstitutions';
+import { VariantBatchOpen, openVariantBatchSession } from './onnxVariants';
 import { readOnnxFileOpsets } from '../onnx/onnxReader';
 
 type Ort = typeof ortTypes;
@@ -106,7 +107,7 @@ class OnnxEngine implements InferenceEngine {
   private perWindowReleased = false;
 
   /** Where the substitution graphs come from; set by openOnnxEngine. */
-  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean; recurrence?: EngineOptions['substitutionRecurrence'] };
+  substitutionSource?: { pkg: ModelPackage; options: ortTypes.InferenceSession.SessionOptions; onNotice?: (message: string) => void; keep: boolean; recurrence?: EngineOptions['substitutionRecurrence']; pool?: ChunkWorkerRequest };
   private substitutions?: Promise<SubstitutionOpen>;
 
   /**
@@ -136,11 +137,33 @@ class OnnxEngine implements InferenceEngine {
     }
   }
 
+  private variantBatches?: Promise<VariantBatchOpen>;
+
+  /**
+   * Variants: references in spans and their substitutions in one run of the variant graph, built on
+   * first use and checked against the float32 network (kept: one session, the network's size). Only
+   * with the default substitutionRecurrence ('auto'); the other settings keep variants on
+   * prepareSubstitutions (the paths before, which benchmarks compare against).
+   */
+  async scoreSubstitutionBatch(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult | undefined> {
+    const source = this.substitutionSource;
+    if (!source || (source.recurrence ?? 'auto') !== 'auto') return undefined;
+    if (!this.variantBatches) {
+      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)), source.pool);
+      const opened = await this.variantBatches;
+      if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no variant batch path: ${opened.reason}; variants take the substitution path per window`);
+    }
+    const opened = await this.variantBatches;
+    return opened.ok ? opened.session.run(spans, mutants) : undefined;
+  }
+
   async dispose(): Promise<void> {
     await this.chunk?.release();
     if (!this.perWindowReleased) await this.session.release();
     const opened = await this.substitutions;
     if (opened?.ok) await opened.sessions.release();
+    const batches = await this.variantBatches;
+    if (batches?.ok) await batches.session.release();
   }
 }
 
@@ -203,8 +226,9 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
   const substitutionOptions = chunkOptions;
   const networkBytes = (await fs.stat(pkg.networkPath)).size;
-  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES, recurrence: opts.substitutionRecurrence };
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
+  // Variant batches run on worker threads as the chunk graph does (the strands side by side).
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep: networkBytes <= SINGLE_COPY_BYTES, recurrence: opts.substitutionRecurrence, pool };
   const onWorkers = (chunk: ChunkSession) => {
     if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);
     return chunk.workers ? ` on ${chunk.workers} worker threads` : '';

@@ -61,18 +61,20 @@ const PATCH_RUN = 256;
 /**
  * How a mutant's LSTM is computed: 'after-patch' from the chunk holding its patch on, starting from
  * its reference's state there (src/onnx/suffixRecurrence.ts); 'whole' every step of both directions
- * (the substitution graph alone, the path before 2026-12-07); 'auto' (the default) the first for ISM
- * (references without spans: thousands of mutants per reference) and the second for variants (spans:
- * about one mutant per reference and strand). Measured on the 2,000-SNV benchmark (2 shared cores,
- * interleaved): variants took 3.4 CPU-s and 770–780 MB peak RSS after the patch against 2.9 CPU-s and
- * 585–605 MB whole — each reference still runs its whole recurrence, a run holds ~128 rows, too few
- * for the chunk graph's ~14 small operators per step, and the convolution table adds memory.
+ * (the substitution graph alone, the path before 2026-12-07); 'auto' (the default) the first. Variants
+ * with 'auto' take the variant graph instead (onnxVariants.ts: references and mutants in one run), so
+ * 'auto' builds neither the whole-LSTM graph nor the project-first span graph (language-server memory);
+ * spans given here then go after the patch, gathered first. The other two settings keep variants here
+ * (benchmarks compare them): measured on the 2,000-SNV benchmark (2 shared cores, interleaved),
+ * variants took 3.4 CPU-s and 770–780 MB peak RSS after the patch against 2.9 CPU-s and 585–605 MB
+ * whole — each reference still runs its whole recurrence, a run holds ~128 rows, too few for the
+ * chunk graph's ~14 small operators per step, and the convolution table adds memory.
  */
 export type SubstitutionRecurrence = 'after-patch' | 'whole' | 'auto';
 
 type WholePath = { kind: 'whole'; substitution: ortTypes.InferenceSession };
 type AfterPatchPath = { kind: 'after-patch'; patches: ortTypes.InferenceSession; changeTable: Float32Array; recurrence: SuffixRecurrence };
-type SpanSessions = { gatherFirst: ortTypes.InferenceSession; projectFirst: ortTypes.InferenceSession };
+type SpanSessions = { gatherFirst: ortTypes.InferenceSession; projectFirst?: ortTypes.InferenceSession };
 
 export class SubstitutionSessions {
   constructor(
@@ -81,11 +83,11 @@ export class SubstitutionSessions {
     /** The whole-recurrence substitution graph, and/or the patch-delta graph and the recurrence from the patch on. */
     private readonly paths: { whole?: WholePath; afterPatch?: AfterPatchPath },
     /**
-     * Gather-first and project-first span projections (buildSpanProjectionModel), with the convolution
-     * output where references with spans go after the patch; `own`: the gather-first one with it, for
-     * references without spans going after the patch.
+     * Gather-first and (not with 'auto') project-first span projections (buildSpanProjectionModel),
+     * with the convolution output where the path after the patch exists (references without spans
+     * are spans of their own there).
      */
-    private readonly spanProjections: SpanSessions & { own?: ortTypes.InferenceSession },
+    private readonly spanProjections: SpanSessions,
     readonly layout: SubstitutionLayout,
   ) {}
 
@@ -108,8 +110,8 @@ export class SubstitutionSessions {
     const own = !spans && path.kind === 'after-patch';
     const laid = own ? { sequences: windows, count, length: L, span: Int32Array.from({ length: count }, (_, r) => r), start: new Int32Array(count) } : spans;
     // Project what has fewer rows: each window's steps, or every pooled position of the spans.
-    const projectFirst = laid && laid.count * (laid.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps;
-    const spanProjection = own ? this.spanProjections.own ?? this.spanProjections.gatherFirst : projectFirst ? this.spanProjections.projectFirst : this.spanProjections.gatherFirst;
+    const projectFirst = !own && this.spanProjections.projectFirst && laid && laid.count * (laid.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps ? this.spanProjections.projectFirst : undefined;
+    const spanProjection = projectFirst ?? this.spanProjections.gatherFirst;
     if (projectFirst) SubstitutionSessions.projectFirstRuns++;
     const out = laid
       ? await spanProjection.run({
@@ -242,8 +244,7 @@ export class SubstitutionSessions {
     await this.paths.afterPatch?.patches.release();
     await this.paths.afterPatch?.recurrence.release();
     await this.spanProjections.gatherFirst.release();
-    await this.spanProjections.projectFirst.release();
-    await this.spanProjections.own?.release();
+    await this.spanProjections.projectFirst?.release();
   }
 }
 
@@ -276,19 +277,18 @@ export async function openSubstitutionSessions(
   let sessions: SubstitutionSessions;
   try {
     const projection = await open(buildProjectionModel(weights));
-    const whole: WholePath | undefined = recurrence === 'after-patch' ? undefined : { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) };
+    const whole: WholePath | undefined = recurrence === 'whole' ? { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) } : undefined;
     let afterPatch: AfterPatchPath | undefined;
     if (recurrence !== 'whole') {
       const chunks = chunkLayout(weights);
       const [patches, chunk, head] = [await open(buildPatchDeltaModel(weights)), await open(buildRecurrenceChunkModel(weights, chunks)), await open(buildHeadModel(weights))];
       afterPatch = { kind: 'after-patch', patches, changeTable: changeTable(weights), recurrence: new SuffixRecurrence(ort, chunk, head, chunks, layout.layout.patchSteps) };
     }
-    // Spans go after the patch only without the whole path ('after-patch'): then they carry the convolution.
-    const convolution = recurrence === 'after-patch';
+    // Spans go after the patch without the whole path: then they carry the convolution.
+    const convolution = !whole;
     const gatherFirst = await open(buildSpanProjectionModel(weights, 'gather-first', convolution));
-    const projectFirst = await open(buildSpanProjectionModel(weights, 'project-first', convolution));
-    const own = recurrence === 'auto' ? await open(buildSpanProjectionModel(weights, 'gather-first', true)) : undefined;
-    sessions = new SubstitutionSessions(ort, projection, { whole, afterPatch }, { gatherFirst, projectFirst, own }, layout.layout);
+    const projectFirst = recurrence === 'auto' ? undefined : await open(buildSpanProjectionModel(weights, 'project-first', convolution));
+    sessions = new SubstitutionSessions(ort, projection, { whole, afterPatch }, { gatherFirst, projectFirst }, layout.layout);
   } catch (e) {
     for (const s of opened) await s.release();
     return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };

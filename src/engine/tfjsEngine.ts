@@ -9,11 +9,11 @@
 import { promises as fs } from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
-import { confinedPath } from '../core/confinedPath';
 import { EnvironmentError, firstLine, ModelError, ioErrorFrom } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { EngineOptions, InferenceEngine } from '../core/engine';
+import { TfjsWeightGroup, readTfjsShards } from '../core/tfjsShards';
 
 type Tfjs = typeof import('@tensorflow/tfjs-core') & Pick<typeof import('@tensorflow/tfjs-layers'), 'loadLayersModel'>;
 type LayersModel = import('@tensorflow/tfjs-layers').LayersModel;
@@ -72,7 +72,7 @@ function withoutInitializers(topology: unknown): unknown {
 interface TfjsModelJson {
   format?: string;
   modelTopology: unknown;
-  weightsManifest: Array<{ paths: string[]; weights: unknown[] }>;
+  weightsManifest: TfjsWeightGroup[];
 }
 
 /**
@@ -92,20 +92,9 @@ async function readTfjsArtifacts(file: string, root: string): Promise<import('@t
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new ModelError('not a TF.js Layers model (needs modelTopology and weightsManifest)', { file });
   }
-  const dir = path.dirname(file);
-  const shards: Buffer[] = [];
-  const weightSpecs: unknown[] = [];
-  for (const [g, group] of json.weightsManifest.entries()) {
-    for (const p of group.paths) {
-      const field = `weightsManifest[${g}].paths`;
-      const shard = await confinedPath(root, p, 'weight shard', { file, field }, dir);
-      shards.push(await fs.readFile(shard).catch((e) => {
-        throw new ModelError(`weight file ${p} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`, { file, field });
-      }));
-    }
-    weightSpecs.push(...group.weights);
-  }
-  const all = Buffer.concat(shards);
+  // TF.js takes the groups' weights as one list over one buffer, both in manifest order.
+  const all = Buffer.concat((await readTfjsShards(file, json.weightsManifest, root)).groups);
+  const weightSpecs = json.weightsManifest.flatMap((group) => group.weights ?? []);
   return {
     modelTopology: withoutInitializers(json.modelTopology) as object,
     format: json.format,

@@ -7,8 +7,10 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { confinedPath } from '../core/confinedPath';
 import { ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { loadModelPackage } from '../core/modelPackage';
+import { TfjsWeightGroup } from '../core/tfjsShards';
 import { loadTfjs } from '../engine/tfjsEngine';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { initializerPrefix } from '../onnx/layerGraph';
@@ -30,7 +32,7 @@ function tfjsActivation(a: Activation, l: Layer): string {
 }
 
 /** The layer list as a Keras Sequential config and its weights in Keras order and layouts. */
-export function kerasFromNetwork(net: LayerNetwork, name: string): { topology: Json; weights: Array<{ shape: number[]; data: Float32Array }> } {
+function kerasFromNetwork(net: LayerNetwork, name: string): { topology: Json; weights: Array<{ shape: number[]; data: Float32Array }> } {
   const layers = foldSlices(net.layers);
   const shapes = inferShapes({ ...net, layers }, name);
   const configs: Json[] = [];
@@ -161,11 +163,14 @@ export async function exportTfjs(modelDir: string, outDir: string, force = false
     let how: ExportResult['how'];
     if (m.tfjs) {
       const src = path.join(pkg.dir, m.tfjs.file);
-      const json = JSON.parse(await fs.readFile(src, 'utf8')) as { weightsManifest?: Array<{ paths: string[] }> };
+      const json = JSON.parse(await fs.readFile(src, 'utf8')) as { weightsManifest?: Array<Partial<TfjsWeightGroup>> };
       await fs.copyFile(src, path.join(tmp, 'model.json'));
-      for (const group of json.weightsManifest ?? []) for (const p of group.paths) {
+      // Each shard lands at its name under the export, as model.json names it: one that leaves
+      // model.json's folder would be read from, and written to, anywhere.
+      for (const [g, group] of (json.weightsManifest ?? []).entries()) for (const p of group.paths ?? []) {
+        const shard = await confinedPath(path.dirname(src), p, 'weight shard', { file: src, field: `weightsManifest[${g}].paths` });
         await fs.mkdir(path.dirname(path.join(tmp, p)), { recursive: true });
-        await fs.copyFile(path.join(path.dirname(src), p), path.join(tmp, p));
+        await fs.copyFile(shard, path.join(tmp, p));
       }
       how = 'copied';
     } else {

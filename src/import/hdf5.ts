@@ -154,7 +154,7 @@ export class Hdf5 {
  * The end-of-file address from the superblock (HDF5 file format spec, "Superblock"), relative to a base
  * address of 0, or undefined when the layout is not one of versions 0–3.
  */
-export function superblockEndOfFile(head: Buffer): number | undefined {
+function superblockEndOfFile(head: Buffer): number | undefined {
   const version = head[8];
   const read = (at: number, bytes: number): number | undefined => {
     if (at + bytes > head.length) return undefined;

@@ -3,10 +3,8 @@
  * tfjs-layers' model.save): the topology is Keras' config dialect, the weights are float32 arrays
  * concatenated across the shards in weightsManifest order and named `<layer>/<weight>`.
  */
-import { promises as fs } from 'fs';
-import * as path from 'path';
-import { confinedPath } from '../core/confinedPath';
 import { ModelError } from '../core/errors';
+import { TfjsWeightGroup, readTfjsShards } from '../core/tfjsShards';
 import { kerasNetwork, NamedArray, withInputLength } from './keras';
 import { ImportedNetwork, KerasImportOptions } from './kerasFiles';
 
@@ -19,7 +17,7 @@ interface WeightSpec {
 
 export interface TfjsModelFiles {
   /** The model.json text, parsed. */
-  json: { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: WeightSpec[] }>; format?: string };
+  json: { modelTopology?: unknown; weightsManifest?: Array<TfjsWeightGroup<WeightSpec>>; format?: string };
   /** Shard paths relative to model.json's folder, in order. */
   shards: string[];
 }
@@ -35,20 +33,11 @@ export async function readTfjs(file: string, json: TfjsModelFiles['json'], opts:
   // tensorflowjs_converter nests the Keras config under model_config; tfjs-layers' save does not.
   let config: unknown = topology.model_config ?? topology;
   if (opts.length) config = withInputLength(config, opts.length);
-  const dir = path.dirname(file);
+  const manifest = json.weightsManifest ?? [];
+  const shards = await readTfjsShards(file, manifest);
   const byName = new Map<string, NamedArray>();
-  const shards: string[] = [];
-  for (const [g, group] of (json.weightsManifest ?? []).entries()) {
-    const buffers: Buffer[] = [];
-    for (const p of group.paths ?? []) {
-      const field = `weightsManifest[${g}].paths`;
-      const shard = await confinedPath(dir, p, 'weight shard', { file, field });
-      buffers.push(await fs.readFile(shard).catch((e) => {
-        throw new ModelError(`weight shard ${p} listed in ${field} cannot be read (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message})`, { file, field });
-      }));
-      shards.push(p);
-    }
-    const all = Buffer.concat(buffers);
+  for (const [g, group] of manifest.entries()) {
+    const all = shards.groups[g];
     let at = 0;
     for (const w of group.weights ?? []) {
       if (w.quantization) throw new ModelError(`weight ${w.name} is quantized; only float32 TF.js weights can be imported`, { file, field: 'weightsManifest' });
@@ -66,5 +55,5 @@ export async function readTfjs(file: string, json: TfjsModelFiles['json'], opts:
   const weights = (layer: string): NamedArray[] => [...byName.values()].filter((w) => w.name.startsWith(`${layer}/`));
   const network = kerasNetwork(config, weights, file);
   const version = String(topology.keras_version ?? 'tfjs');
-  return { network, format: 'tfjs', formatLabel: `TF.js Layers (${version})`, modelConfig: config, shards };
+  return { network, format: 'tfjs', formatLabel: `TF.js Layers (${version})`, modelConfig: config, shards: shards.paths };
 }

@@ -7,9 +7,10 @@
  * no matrix at all. Every user of factor motifs (Explain, site scans, `tfbs ism`, the import's channel
  * check, `--motif-priors`) goes through `factorMotifs` here.
  */
-import { existsSync, readFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import * as path from 'path';
 import { InputError } from '../core/errors';
+import { installedFile } from '../core/installation';
 import { Motif } from './jaspar';
 
 export const FACTOR_TABLE_FILE = path.join('data', 'motifs', 'factor-motifs.tsv');
@@ -59,20 +60,11 @@ export function parseFactorTable(text: string, file = FACTOR_TABLE_FILE): Factor
   return { rows, byName };
 }
 
-/** data/motifs beside the tsc output (out/src/motifs), the bundle (dist/) or the repository. */
-export function findShippedData(relative: string, from = __dirname): string | undefined {
-  for (const up of [['..', '..', '..'], ['..'], ['..', '..']]) {
-    const p = path.join(from, ...up, relative);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 let shipped: FactorTable | undefined;
 /** The shipped table (read once); an empty table where it is not found (a foreign install). */
 export function shippedFactorTable(): FactorTable {
   if (!shipped) {
-    const file = findShippedData(FACTOR_TABLE_FILE);
+    const file = installedFile(FACTOR_TABLE_FILE);
     shipped = file ? parseFactorTable(readFileSync(file, 'utf8'), file) : { rows: [], byName: new Map() };
   }
   return shipped;

@@ -122,7 +122,7 @@ export function parseMeme(text: string, file = 'MEME text'): Motif[] {
 }
 
 /** Whether text is MEME minimal format (else JASPAR). */
-export function isMemeText(text: string): boolean {
+function isMemeText(text: string): boolean {
   return /^(MEME version|MOTIF\s)/m.test(text) && !/^>/m.test(text);
 }
 

@@ -402,13 +402,21 @@ export function lstmRecurrence(b: GraphBuilder, w: DanqWeights, steps: readonly 
   const stacked = b.node('Concat', hidden, { axis: attr.int(0) }); // (T, 2, N, H), step order
   const batchMajor = b.node('Transpose', [stacked], { perm: attr.ints([2, 0, 1, 3]) });
   const flat = b.node('Flatten', [batchMajor], { axis: attr.int(1) });
-  // Row s·2H + H + j of the graph's flatten holds the backward output at time T−1−s.
-  const D = w.arch.denseHidden;
+  return { name: flat, dense1W: stepOrderDense1W(w) };
+}
+
+/**
+ * dense1W with its rows in unrolled-step order: row s·2H + j is the forward output at time s, row
+ * s·2H + H + j the backward output at time T−1−s (how the unrolled recurrences flatten their outputs).
+ */
+export function stepOrderDense1W(w: DanqWeights): Float32Array {
+  const { lstmHidden: H, denseHidden: D } = w.arch;
+  const T = pooledLength(w.arch);
   const dense1W = new Float32Array(w.dense1W.length);
   for (let s = 0; s < T; s++) {
     dense1W.set(w.dense1W.subarray(s * 2 * H * D, (s * 2 * H + H) * D), s * 2 * H * D);
     const src = ((T - 1 - s) * 2 * H + H) * D;
     dense1W.set(w.dense1W.subarray(src, src + H * D), (s * 2 * H + H) * D);
   }
-  return { name: flat, dense1W };
+  return dense1W;
 }

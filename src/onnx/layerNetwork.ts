@@ -121,7 +121,7 @@ function fail(file: string, layer: LayerBase, why: string): never {
   throw new ModelError(`${describeLayer(layer)}: ${why}`, { file });
 }
 
-export function convOutputLength(length: number, k: number, stride: number, dilation: number, padding: 'valid' | 'same'): number {
+function convOutputLength(length: number, k: number, stride: number, dilation: number, padding: 'valid' | 'same'): number {
   if (padding === 'same') return Math.ceil(length / stride);
   return Math.floor((length - (k - 1) * dilation - 1) / stride) + 1;
 }

@@ -52,7 +52,7 @@ export const WEIGHT_QMAX = 63;
 
 /** The LSTM outputs, in (−max, max) with max < 1, around a zero point of 128: q = round(h · 127 / max) + 128 ∈ [1, 255]. */
 export const HIDDEN_ZERO_POINT = 128;
-export function hiddenScale(max: number): number {
+function hiddenScale(max: number): number {
   if (!(Number.isFinite(max) && max >= 0)) throw new RangeError(`an activation maximum must be a finite number ≥ 0, got ${max}`);
   return max > 0 ? max / 127 : 1;
 }
@@ -70,7 +70,7 @@ export function quantizeColumns(m: Float32Array, rows: number, cols: number): Qu
 }
 
 /** The uint8 scale of a non-negative activation whose calibrated maximum is `max` (a zero maximum: scale 1, every value 0). */
-export function activationScale(max: number): number {
+function activationScale(max: number): number {
   if (!(Number.isFinite(max) && max >= 0)) throw new RangeError(`an activation maximum must be a finite number ≥ 0, got ${max}`);
   return max > 0 ? max / 255 : 1;
 }

@@ -98,7 +98,7 @@ export function versionAtLeast(text: string, min: readonly [number, number]): bo
 }
 
 /** Runs the probe in one interpreter; resolves to its facts or to the reason it could not run. */
-export function probePython(command: string, opts: { timeoutSeconds?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ facts?: ProbeFacts; problem?: string }> {
+function probePython(command: string, opts: { timeoutSeconds?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ facts?: ProbeFacts; problem?: string }> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';

@@ -11,8 +11,9 @@ import { CancellationToken, Connection, LSPErrorCodes, ResponseError } from 'vsc
 import { IsmResult, MAX_ISM_SPAN, attribution as targetAttribution, binsOfSpan, runIsm } from '../attribution/ism';
 import { CancelledError, isTfbsError } from '../core/errors';
 import { recordAtLine, recordOffsetAt } from '../core/fasta';
+import { installedFile } from '../core/installation';
 import { Annotation, annotate } from '../motifs/annotate';
-import { FactorMotifs, factorMotifs, findShippedData } from '../motifs/factors';
+import { FactorMotifs, factorMotifs } from '../motifs/factors';
 import { Motif, SHIPPED_JASPAR, readMotifs } from '../motifs/jaspar';
 import { PreparedCollection, prepareCollection } from '../motifs/tomtom';
 import { packAttributionRows } from '../shared/attributionStrip';
@@ -30,15 +31,10 @@ const PROGRESS_INTERVAL_MS = 150;
 /** Shuffles of the Tomtom-like null in the editor (the evaluation uses more). */
 const EDITOR_SHUFFLES = 50;
 
-/** data/jaspar beside the tsc output (out/src/server) or the bundle (dist/). */
-export function findJaspar(from = __dirname): string | undefined {
-  return findShippedData(SHIPPED_JASPAR, from);
-}
-
 let collection: Promise<{ motifs: Motif[]; prepared: PreparedCollection } | undefined> | undefined;
 function jaspar(): Promise<{ motifs: Motif[]; prepared: PreparedCollection } | undefined> {
   collection ??= (async () => {
-    const file = findJaspar();
+    const file = installedFile(SHIPPED_JASPAR);
     if (!file) return undefined;
     const motifs = await readMotifs(file);
     return { motifs, prepared: prepareCollection(motifs) };

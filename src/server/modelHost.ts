@@ -37,7 +37,7 @@ export const openEngineForSettings: EngineOpener = async (pkg, settings, onNotic
   }
 };
 
-export function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
+function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
   return settings.modelPath ? path.resolve(settings.modelPath) : path.join(extensionPath, DEFAULT_MODEL_DIR);
 }
 

@@ -32,7 +32,7 @@ export function perRecordStates(states: readonly (RecordState | undefined)[]): R
  * A synthetic record holding the records' centred windows end to end: its bin i (bin size = window
  * length) is record i's window, keyed by content like any bin's window.
  */
-export function perRecordWindows(states: readonly RecordState[], windowLength: number): RecordState {
+function perRecordWindows(states: readonly RecordState[], windowLength: number): RecordState {
   const L = windowLength;
   const codes = new Uint8Array(states.length * L).fill(UNKNOWN_CODE);
   states.forEach((s, i) => {

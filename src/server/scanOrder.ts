@@ -1,6 +1,6 @@
 /**
  * The order the scoring loop looks at a document's bins in: the bins on screen, and the background
- * scan over the rest (src/server/scoringService.ts picks batches from both).
+ * scan over the rest (src/server/batchScheduler.ts picks batches from both).
  */
 import { recordAtLine } from '../core/fasta';
 import { RecordState, offsetsOnLines } from './documents';

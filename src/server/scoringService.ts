@@ -1,61 +1,38 @@
 /**
  * What the server knows and does about open documents: their analyses, the shared result cache, the
- * loaded model, and one scoring loop that always works on the most urgent bins first:
+ * loaded model, and one scoring loop that always works on the most urgent bins first (hovers, the
+ * screen, commands, then the rest: src/server/batchScheduler.ts). This class owns the state they share
+ * and wires the parts, each its own module:
  *
- *   1. bins a hover is waiting for,
- *   2. bins on screen (the focused editor first),
- *   3. bins a command asked for (score selection/file, heatmap, export),
- *   4. with autoScore, the rest of the visible documents (onwards from the screen), then other open
- *      documents.
+ *   - documentLifecycle.ts: open, change (debounced when large), close, re-analysis;
+ *   - batchScheduler.ts: the loop that picks, scores and stores one small batch at a time;
+ *   - scoreOutbox.ts: the bin values sent to the client;
+ *   - idleTracker.ts: progress, idleness and whenIdle;
+ *   - focusColouring.ts: the focus, the reliability floor and the rule a bin is coloured by;
+ *   - scoringStats.ts: the counters of tfbs/stats.
  *
- * Work is picked one small batch at a time, so an edit or a scroll changes what comes next within one
- * batch; everything is keyed by window content, so a batch that finishes for a version that has since
- * changed is never wasted (its results land in the cache, where the new version finds them if its
- * windows still hold that content). Nothing here knows about LSP: `server.ts` wires it to a connection
- * and the tests drive it directly too.
+ * It also handles what crosses them: settings and model changes, which invalidate cached results, and
+ * the requests (hover, score command, heatmap, export) that wait for results. Nothing here knows about
+ * LSP: `server.ts` wires it to a connection and the tests drive it directly too.
  */
-import { CancelledError, isTfbsError } from '../core/errors';
-import { BinBlock, scoreBins } from '../core/scoring';
+import { CancelledError } from '../core/errors';
 import { BinLayout } from '../core/windows';
-import {
-  BinMatrixResult,
-  BinScoresParams,
-  ModelStatus,
-  RecordBins,
-  ScoringProgressParams,
-  ServerStats,
-  VisibleEditor,
-  WhenIdleResult,
-} from '../shared/protocol';
-import { BinColour, ColourGroups, binColour, binColourValue, groupByFactor } from '../shared/binColour';
+import { BinMatrixResult, BinScoresParams, ModelStatus, ScoringProgressParams, ServerStats, VisibleEditor, WhenIdleResult } from '../shared/protocol';
+import { BinColour, ColourGroups } from '../shared/binColour';
 import { MODEL_SETTING_KEYS, TfbsSettings, changedSettings } from '../shared/settings';
-import { AnalysisIndex } from './binIndex';
+import { BatchScheduler } from './batchScheduler';
 import { binMatrix } from './binMatrix';
 import { Demand, DemandBook } from './demands';
-import { DocumentAnalysis, RecordState, analyseDocument, recordLayout } from './documents';
-import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings, resolveFocus } from './modelHost';
+import { DocumentLifecycle } from './documentLifecycle';
+import { RecordState } from './documents';
+import { FocusColouring } from './focusColouring';
+import { IdleTracker } from './idleTracker';
+import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings } from './modelHost';
 import { OpenDocument } from './openDocument';
-import { SummarisedOutputs, floorNotice, summarisedOutputs } from './reliabilityView';
-import { ResultCache, WindowResult, meanOf } from './resultCache';
-import { BinOffer, backgroundScan, visibleBins } from './scanOrder';
-import { RekeyStats } from './windowKeys';
-
-/**
- * Windows per engine call (both strands counted). Work the user is looking at goes in small batches,
- * and so does background work while the user is active (typing, scrolling, opening): a batch cannot
- * be interrupted, so its size bounds how long an edit waits for the one in flight — including the
- * first batch after a file opens, which starts before the client's visible ranges arrive. Once the
- * user has been idle for a moment, background batches grow: they run faster (the whole 100 kb
- * benchmark file took ≈ 2.6 s instead of 4.3 s on 2 shared cores), while ONNX Runtime's memory
- * grows with the batch (server peak 493 MB with full-size DanQ at 64 windows, 758 MB at 128).
- */
-export const URGENT_BATCH_WINDOWS = 32;
-export const BACKGROUND_BATCH_WINDOWS = 64;
-/** The user counts as active this long after an edit, a scroll, an open or a hover. */
-const ACTIVITY_WINDOW_MS = 500;
-/** Documents this large are analysed after a pause in typing instead of on every keystroke. */
-const DEBOUNCE_CHARS = 1_000_000;
-const DEBOUNCE_MS = 150;
+import { SummarisedOutputs } from './reliabilityView';
+import { ResultCache, WindowResult } from './resultCache';
+import { ScoreOutbox } from './scoreOutbox';
+import { ScoringStats } from './scoringStats';
 
 export interface ServiceEvents {
   binScores(params: BinScoresParams): void;
@@ -65,44 +42,25 @@ export interface ServiceEvents {
   log(message: string): void;
 }
 
-interface Batch {
-  uri: string;
-  state: RecordState;
-  bins: number[];
-  urgent: boolean;
-  /** The settings the batch is scored under; its results are dropped when they no longer hold. */
-  generation: number;
-  reverseComplement: boolean;
-  binSize: number;
-}
-
 export class ScoringService {
   readonly docs = new Map<string, OpenDocument>();
   readonly cache: ResultCache;
   readonly models: ModelHost;
   private settings: TfbsSettings;
-  private focus: number[] | undefined;
-  private focusUnknown: string[] = [];
-  /** The focused outputs that pass the reliability floor: what colours and navigation summarise. */
-  private summarised: SummarisedOutputs = { outputs: undefined, belowFloor: 0, candidates: 0 };
-  /** The summarised outputs by factor: what tfbsLens.colourBy works within (src/shared/binColour.ts). */
-  private groups: ColourGroups = [];
-  private focusGeneration = 0;
   private readonly demands = new DemandBook((key) => this.cache.has(key));
   /**
    * Bumped whenever cached results stop being valid (model or strand setting changed): a batch
    * started under an older generation is dropped when it finishes instead of landing in the fresh cache.
    */
   private generation = 0;
-  private pumping = false;
-  private currentRun: Promise<void> | undefined;
-  private inflight: { uri: string; controller: AbortController } | undefined;
   private modelLoad: Promise<LoadedModel | undefined> | undefined;
   private disposed = false;
-  private readonly rekey: RekeyStats = { reused: 0, hashed: 0 };
-  windowsScored = 0;
-  private peakRss = 0;
-  private lastActivity = 0;
+  private readonly colouring = new FocusColouring(() => this.settings);
+  private readonly counters = new ScoringStats();
+  private readonly outbox: ScoreOutbox;
+  private readonly scheduler: BatchScheduler;
+  private readonly idle: IdleTracker;
+  private readonly documents: DocumentLifecycle;
 
   constructor(
     settings: TfbsSettings,
@@ -113,6 +71,45 @@ export class ScoringService {
     this.settings = settings;
     this.cache = new ResultCache(settings.cacheSizeMB * 1024 * 1024);
     this.models = new ModelHost(extensionPath, (s) => this.events.modelStatus(s), openEngine);
+    this.outbox = new ScoreOutbox((p) => this.events.binScores(p), () => this.model?.key ?? 0);
+    this.scheduler = new BatchScheduler({
+      docs: this.docs,
+      cache: this.cache,
+      demands: this.demands,
+      outbox: this.outbox,
+      colouring: this.colouring,
+      stats: this.counters,
+      settings: () => this.settings,
+      model: () => this.model,
+      generation: () => this.generation,
+      checkIdle: () => this.idle.check(),
+      engineFailed: (reason) => this.engineFailed(reason),
+      log: (m) => this.events.log(m),
+    });
+    this.idle = new IdleTracker(
+      this.docs,
+      {
+        autoScore: () => this.settings.autoScore,
+        modelReady: () => Boolean(this.model),
+        modelLoading: () => Boolean(this.modelLoad),
+        busy: (uri) => this.demands.hasFor(uri) || this.scheduler.isScoring(uri),
+      },
+      (p) => this.events.progress(p),
+    );
+    this.documents = new DocumentLifecycle({
+      docs: this.docs,
+      cache: this.cache,
+      demands: this.demands,
+      colouring: this.colouring,
+      outbox: this.outbox,
+      scheduler: this.scheduler,
+      idle: this.idle,
+      stats: this.counters,
+      settings: () => this.settings,
+      binLayout: () => this.binLayout(),
+      textOf: (uri) => this.textProvider(uri),
+      problemsChanged: (uri) => this.events.problemsChanged(uri),
+    });
   }
 
   get currentSettings(): TfbsSettings {
@@ -123,30 +120,35 @@ export class ScoringService {
     return this.models.model;
   }
 
+  /** Windows run through the engine so far (tests and benchmarks count re-scoring by it). */
+  get windowsScored(): number {
+    return this.counters.windowsScored;
+  }
+
   get focusedExperiments(): { focus: number[] | undefined; unknown: string[] } {
-    return { focus: this.focus, unknown: this.focusUnknown };
+    return { focus: this.colouring.focus, unknown: this.colouring.unknown };
   }
 
   /** The outputs the per-bin values (colours, strong sites) summarise: focus ∩ reliability floor. */
   get summarisedExperiments(): SummarisedOutputs {
-    return this.summarised;
+    return this.colouring.summarised;
   }
 
   /** The summarised outputs grouped by factor. */
   get colourGroups(): ColourGroups {
-    return this.groups;
+    return this.colouring.groups;
   }
 
   /** A window result's colour under tfbsLens.colourBy, with the experiments that set it (hovers, Explain). */
   colourOf(result: WindowResult): BinColour {
-    return binColour(this.settings.colourBy, (e) => meanOf(result, e), this.groups, this.settings.threshold);
+    return this.colouring.colourOf(result);
   }
 
   /** Loads the model named by the settings; documents are re-keyed and re-scored with it. */
   async loadModel(): Promise<LoadedModel | undefined> {
     // The engine must not be released under a running batch.
-    this.inflight?.controller.abort();
-    await this.currentRun?.catch(() => undefined);
+    this.scheduler.abort();
+    await this.scheduler.batchDone();
     this.generation++;
     this.cache.clear();
     // Requests made for the last model's windows cannot be answered by this one.
@@ -156,12 +158,12 @@ export class ScoringService {
     const model = await load;
     if (this.modelLoad !== load || this.disposed) return model;
     this.modelLoad = undefined;
-    this.applyFocus(false);
+    this.colouring.apply(this.model);
     if (model) this.publishReadyStatus();
     // The window length (and so every key) may differ from the last model's.
-    for (const doc of this.docs.values()) this.reanalyse(doc, false);
-    this.kick();
-    this.checkIdle();
+    this.documents.reanalyseAll(false);
+    this.scheduler.kick();
+    this.idle.check();
     return model;
   }
 
@@ -184,31 +186,36 @@ export class ScoringService {
       // Cached results hold one strand or both; the mean changes with the setting.
       // The batch in flight finishes under the old setting: the generation drops its results.
       this.generation++;
-      this.inflight?.controller.abort();
+      this.scheduler.abort();
       this.cache.clear();
       // A request half answered under the old setting would mix both in one answer (an export).
       this.failDemands('tfbsLens.reverseComplement changed while this was being scored; try again');
-      for (const doc of this.docs.values()) this.reanalyse(doc, false, true);
+      this.documents.reanalyseAll(false, true);
     } else if (changed.includes('binSize')) {
-      for (const doc of this.docs.values()) this.reanalyse(doc, false);
+      this.documents.reanalyseAll(false);
     }
     // The fraction rule counts experiments at or above the threshold: its values move with it.
     const summaryChanged = changed.includes('focusedExperiments') || changed.includes('minReliability') || changed.includes('colourBy') ||
       (next.colourBy === 'fraction' && changed.includes('threshold'));
-    if (summaryChanged) this.applyFocus(true);
+    if (summaryChanged) {
+      this.colouring.apply(this.model);
+      this.documents.recolourAll();
+    }
     if (changed.includes('binSize') || summaryChanged) this.publishReadyStatus();
-    this.kick();
-    this.checkIdle();
+    this.scheduler.kick();
+    this.idle.check();
   }
 
   private publishReadyStatus(): void {
     if (!this.model) return;
-    const notices = this.focusUnknown.length
-      ? [`tfbsLens.focusedExperiments: no experiment, factor or cell type named ${this.focusUnknown.map((u) => `"${u}"`).join(', ')} in this model`]
-      : [];
-    const floor = floorNotice(this.summarised, this.focus !== undefined, this.settings.minReliability);
-    if (floor) notices.push(floor);
-    this.models.publish(this.models.readyStatus(this.settings, notices));
+    this.models.publish(this.models.readyStatus(this.settings, this.colouring.notices()));
+  }
+
+  /** The engine failed scoring under the current model: say why in the status and stop scoring. */
+  private async engineFailed(reason: string): Promise<void> {
+    this.models.publish({ ...this.models.readyStatus(this.settings), state: 'error', message: `Scoring failed: ${reason}` });
+    await this.models.dispose();
+    this.failDemands(`scoring failed: ${reason}`);
   }
 
   private binLayout(): BinLayout | undefined {
@@ -218,272 +225,40 @@ export class ScoringService {
   }
 
   // -------------------------------------------------------------------------------------------------
-  // Documents
+  // Documents, the screen and progress (documentLifecycle.ts, idleTracker.ts)
 
   open(uri: string, version: number, text: string): void {
-    const analysis: DocumentAnalysis = { records: [], problems: [], binLayout: { binSize: 0, windowLength: 0 } };
-    const doc: OpenDocument = {
-      uri,
-      version,
-      analysis,
-      index: new AnalysisIndex(analysis),
-      conventions: new Map(),
-      placeholders: new Map(),
-      visible: [],
-      visibleRank: Infinity,
-      outbox: new Map(),
-      idleWaiters: [],
-    };
-    this.docs.set(uri, doc);
-    this.analyse(doc, text, version, false);
+    this.documents.open(uri, version, text);
   }
 
   change(uri: string, version: number, text: string): void {
-    const doc = this.docs.get(uri);
-    if (!doc) return this.open(uri, version, text);
-    if (doc.pendingText) clearTimeout(doc.pendingText.timer);
-    doc.pendingText = undefined;
-    if (text.length >= DEBOUNCE_CHARS) {
-      doc.pendingText = {
-        text,
-        version,
-        timer: setTimeout(() => {
-          doc.pendingText = undefined;
-          if (this.docs.get(uri) === doc) this.analyse(doc, text, version, true);
-        }, DEBOUNCE_MS),
-      };
-      return;
-    }
-    this.analyse(doc, text, version, true);
+    this.documents.change(uri, version, text);
   }
 
   /** Analyses a debounced change now (a hover or a request needs the current text). */
   flushPending(uri: string): void {
-    const doc = this.docs.get(uri);
-    const pending = doc?.pendingText;
-    if (!doc || !pending) return;
-    clearTimeout(pending.timer);
-    doc.pendingText = undefined;
-    this.analyse(doc, pending.text, pending.version, true);
+    this.documents.flushPending(uri);
   }
 
   close(uri: string): void {
-    const doc = this.docs.get(uri);
-    if (!doc) return;
-    if (doc.pendingText) clearTimeout(doc.pendingText.timer);
-    this.docs.delete(uri);
-    if (this.inflight?.uri === uri) this.inflight.controller.abort();
-    this.demands.reject(() => new CancelledError(), uri);
-    for (const w of doc.idleWaiters) w.resolve({ version: doc.version, scored: 0, total: 0, modelReady: Boolean(this.model) });
-  }
-
-  /** Text of a document is needed again (bin size or model changed): re-analyse from the records' source. */
-  private reanalyse(doc: OpenDocument, keepPrevious: boolean, dropKnown = false): void {
-    const text = doc.pendingText?.text ?? this.textOf(doc);
-    if (text === undefined) return;
-    this.analyse(doc, text, doc.pendingText?.version ?? doc.version, keepPrevious, dropKnown);
+    this.documents.close(uri);
   }
 
   /** The server keeps the text with the analysis only through this hook (the LSP layer holds it). */
   textProvider: (uri: string) => string | undefined = () => undefined;
 
-  private textOf(doc: OpenDocument): string | undefined {
-    return this.textProvider(doc.uri);
-  }
-
-  private analyse(doc: OpenDocument, text: string, version: number, keepPrevious: boolean, dropKnown = false): void {
-    this.lastActivity = Date.now();
-    const layout = this.binLayout() ?? { binSize: effectiveBinSize(this.settings, undefined), windowLength: 1000 };
-    const previous = keepPrevious && doc.analysis.binLayout.binSize === layout.binSize ? doc.analysis : undefined;
-    const analysis = analyseDocument(text, layout, previous, this.rekey, doc.conventions);
-    const placeholders = new Map<number, Map<number, number>>();
-    for (const state of analysis.records) {
-      if (dropKnown) state.max.fill(NaN);
-      this.fillFromCache(state);
-      // An edited bin keeps showing its old value at the same place until its new one arrives.
-      const old = previous?.records.find((r) => r.record.uniqueName === state.record.uniqueName) ?? previous?.records[state.record.index];
-      if (old) {
-        let held: Map<number, number> | undefined;
-        const n = Math.min(old.binCount, state.binCount);
-        for (let b = 0; b < n; b++) {
-          if (Number.isNaN(state.max[b]) && !Number.isNaN(old.max[b])) (held ??= new Map()).set(b, old.max[b]);
-        }
-        if (held) placeholders.set(state.record.index, held);
-      }
-    }
-    doc.analysis = analysis;
-    doc.index = new AnalysisIndex(analysis);
-    doc.version = version;
-    doc.placeholders = placeholders;
-    doc.outbox.clear();
-    this.events.problemsChanged(doc.uri);
-    this.sendReplace(doc);
-    this.kick();
-    this.checkIdle();
-  }
-
-  /** Fills unknown bins whose window result is cached. */
-  private fillFromCache(state: RecordState): number {
-    let filled = 0;
-    for (let b = 0; b < state.binCount; b++) {
-      if (!Number.isNaN(state.max[b])) continue;
-      const entry = this.cache.peek(state.keys[b]);
-      if (entry) {
-        state.max[b] = this.maxOf(entry);
-        filled++;
-      }
-    }
-    return filled;
-  }
-
-  /** The bin's colour value (binColourValue), cached on the result for the focus generation. */
-  private maxOf(entry: WindowResult): number {
-    if (entry.maxGeneration !== this.focusGeneration) {
-      const f = entry.forward;
-      const r = entry.reverse;
-      entry.max = binColourValue(this.settings.colourBy, r ? (e) => (f[e] + r[e]) / 2 : (e) => f[e], this.groups, this.settings.threshold);
-      entry.maxGeneration = this.focusGeneration;
-    }
-    return entry.max;
-  }
-
-  private applyFocus(resend: boolean): void {
-    const m = this.model;
-    const { focus, unknown } = m ? resolveFocus(this.settings, m.experiments) : { focus: undefined, unknown: [] };
-    this.focus = focus;
-    this.focusUnknown = unknown;
-    this.summarised = m ? summarisedOutputs(m.pkg, focus, this.settings.minReliability) : { outputs: undefined, belowFloor: 0, candidates: 0 };
-    this.groups = m ? groupByFactor(this.summarised.outputs ?? m.experiments.map((e) => e.index), (e) => m.experiments[e].factor) : [];
-    this.focusGeneration++;
-    if (!resend) return;
-    for (const doc of this.docs.values()) {
-      for (const state of doc.analysis.records) {
-        state.max.fill(NaN);
-        this.fillFromCache(state);
-      }
-      doc.index.recount();
-      doc.placeholders.clear();
-      this.sendReplace(doc);
-    }
-  }
-
   setVisible(editors: readonly VisibleEditor[]): void {
-    this.lastActivity = Date.now();
-    for (const doc of this.docs.values()) {
-      doc.visible = [];
-      doc.visibleRank = Infinity;
-    }
-    const ordered = [...editors].sort((a, b) => Number(b.active) - Number(a.active));
-    ordered.forEach((e, rank) => {
-      const doc = this.docs.get(e.uri);
-      if (!doc) return;
-      doc.visible = doc.visible.concat(e.ranges);
-      doc.visibleRank = Math.min(doc.visibleRank, rank);
-    });
-    this.kick();
+    this.documents.setVisible(editors);
   }
-
-  // -------------------------------------------------------------------------------------------------
-  // Notifications
-
-  private sendReplace(doc: OpenDocument): void {
-    const records: RecordBins[] = [];
-    for (const state of doc.analysis.records) {
-      const bins: number[] = [];
-      const max: number[] = [];
-      const held = doc.placeholders.get(state.record.index);
-      for (let b = 0; b < state.binCount; b++) {
-        const v = Number.isNaN(state.max[b]) ? held?.get(b) : state.max[b];
-        if (v === undefined) continue;
-        bins.push(b);
-        max.push(round4(v));
-      }
-      if (bins.length) records.push({ record: state.record.index, bins, max });
-    }
-    this.events.binScores({
-      uri: doc.uri,
-      version: doc.version,
-      modelKey: this.model?.key ?? 0,
-      binSize: doc.analysis.binLayout.binSize,
-      replace: true,
-      layouts: doc.analysis.records.map(recordLayout),
-      records,
-    });
-  }
-
-  private flushOutbox(doc: OpenDocument): void {
-    if (doc.outbox.size === 0) return;
-    const records: RecordBins[] = [];
-    for (const [index, set] of doc.outbox) {
-      const state = doc.analysis.records[index];
-      if (!state) continue;
-      const bins = [...set].sort((a, b) => a - b);
-      records.push({ record: index, bins, max: bins.map((b) => round4(state.max[b])) });
-    }
-    doc.outbox.clear();
-    this.events.binScores({
-      uri: doc.uri,
-      version: doc.version,
-      modelKey: this.model?.key ?? 0,
-      binSize: doc.analysis.binLayout.binSize,
-      replace: false,
-      records,
-    });
-  }
-
-  // -------------------------------------------------------------------------------------------------
-  // Progress and idleness
 
   /** Bins in scope for a document (all with autoScore, else on screen) and how many are known. */
   progressOf(doc: OpenDocument): { scored: number; total: number } {
-    let scored = 0;
-    let total = 0;
-    if (this.settings.autoScore) {
-      total = doc.index.totalBins;
-      scored = doc.index.known;
-    } else {
-      for (const [state, bins] of visibleBins(doc)) {
-        total += bins.length;
-        for (const b of bins) if (!Number.isNaN(state.max[b])) scored++;
-      }
-    }
-    return { scored, total };
-  }
-
-  private isIdle(doc: OpenDocument): boolean {
-    if (doc.pendingText) return false;
-    if (!this.model) return !this.modelLoad;
-    if (this.demands.hasFor(doc.uri)) return false;
-    if (this.inflight?.uri === doc.uri) return false;
-    const { scored, total } = this.progressOf(doc);
-    return scored >= total;
-  }
-
-  private checkIdle(): void {
-    for (const doc of this.docs.values()) {
-      const { scored, total } = this.progressOf(doc);
-      const idle = this.isIdle(doc);
-      const key = `${doc.version}:${scored}:${total}:${idle}`;
-      if (key !== doc.lastProgress) {
-        doc.lastProgress = key;
-        this.events.progress({ uri: doc.uri, version: doc.version, scored, total, idle });
-      }
-      if (idle && doc.idleWaiters.length) {
-        const ready = doc.idleWaiters.filter((w) => w.version <= doc.version);
-        doc.idleWaiters = doc.idleWaiters.filter((w) => w.version > doc.version);
-        for (const w of ready) w.resolve({ version: doc.version, scored, total, modelReady: Boolean(this.model) });
-      }
-    }
+    return this.idle.progressOf(doc);
   }
 
   /** Resolves once the document (at least `version` of it) has nothing left to score. */
   whenIdle(uri: string, version = 0): Promise<WhenIdleResult> {
-    const doc = this.docs.get(uri);
-    if (!doc) return Promise.resolve({ version: -1, scored: 0, total: 0, modelReady: Boolean(this.model) });
-    return new Promise((resolve) => {
-      doc.idleWaiters.push({ version, resolve });
-      this.checkIdle();
-    });
+    return this.idle.whenIdle(uri, version);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -494,20 +269,20 @@ export class ScoringService {
     const missing = bins.filter((b) => b >= 0 && b < state.binCount && !this.cache.has(state.keys[b]));
     if (missing.length === 0) return Promise.resolve();
     if (!this.model && !this.modelLoad) return Promise.reject(new Error('no model is loaded'));
-    if (urgent) this.lastActivity = Date.now();
+    if (urgent) this.scheduler.noteActivity();
     return new Promise<void>((resolve, reject) => {
       const demand: Demand = { uri, state, bins: missing, urgent, cursor: 0, resolve, reject, signal };
       if (signal) {
         const onAbort = (): void => {
           if (!this.demands.remove(demand)) return;
           reject(new CancelledError());
-          this.checkIdle();
+          this.idle.check();
         };
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
       }
       this.demands.add(demand);
-      this.kick();
+      this.scheduler.kick();
     });
   }
 
@@ -515,182 +290,9 @@ export class ScoringService {
     this.demands.reject(() => new Error(reason));
   }
 
-  // -------------------------------------------------------------------------------------------------
-  // The scoring loop
-
-  /** Starts the loop if it is not running; a running loop re-picks after its current batch anyway. */
+  /** Starts the scoring loop if it is not running (batchScheduler.ts). */
   kick(): void {
-    if (this.pumping || this.disposed) return;
-    this.pumping = true;
-    setImmediate(() => {
-      this.pump().catch((e) => this.events.log(`scoring loop failed: ${(e as Error)?.stack ?? e}`));
-    });
-  }
-
-  private async pump(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.disposed) return;
-        const model = this.model;
-        if (!model) return;
-        const batch = this.pickBatch();
-        // Picking fills bins whose windows another document (or an evicted-and-rescored run) put in
-        // the cache: tell the client, and settle requests those bins complete.
-        for (const doc of this.docs.values()) this.flushOutbox(doc);
-        if (!batch) return;
-        this.currentRun = this.runBatch(model, batch);
-        await this.currentRun;
-        this.currentRun = undefined;
-        // Let edits, scrolls and hovers that arrived during the batch be handled before picking again.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.pumping = false;
-      this.checkIdle();
-    }
-  }
-
-  /** The next batch: bins of one record, most urgent first, each window content once. */
-  private pickBatch(): Batch | undefined {
-    const strands = this.settings.reverseComplement ? 2 : 1;
-    let batch: Batch | undefined;
-    let limit = 0;
-    const seen = new Set<number>();
-    /** Offers a bin; returns false once the batch is full. */
-    const offer: BinOffer = (uri, state, bin, urgent, needEntry) => {
-      const key = state.keys[bin];
-      if (!needEntry && !Number.isNaN(state.max[bin])) return true;
-      if (seen.has(key)) return true;
-      const entry = this.cache.peek(key);
-      if (entry) {
-        if (Number.isNaN(state.max[bin])) this.noteResult(uri, state, bin, entry);
-        return true;
-      }
-      if (!batch) {
-        // The state's own bin size: a request made before a bin-size change still holds the old layout's keys.
-        batch = { uri, state, bins: [], urgent, generation: this.generation, reverseComplement: strands === 2, binSize: state.binSize };
-        const active = Date.now() - this.lastActivity < ACTIVITY_WINDOW_MS;
-        limit = Math.max(1, Math.floor((urgent || active ? URGENT_BATCH_WINDOWS : BACKGROUND_BATCH_WINDOWS) / strands));
-      } else if (batch.state !== state) {
-        return true; // one record per engine call; this bin comes in a later batch
-      }
-      seen.add(key);
-      batch.bins.push(bin);
-      return batch.bins.length < limit;
-    };
-
-    // 1. What a hover is waiting for (one record per batch: stop at the first other record).
-    for (const d of this.demands) {
-      if (!d.urgent) continue;
-      if (batch && batch.state !== d.state) break;
-      for (let i = d.cursor; i < d.bins.length; i++) if (!offer(d.uri, d.state, d.bins[i], true, true)) return batch;
-    }
-    // 2. On screen, the focused editor first.
-    const visibleDocs = [...this.docs.values()].filter((d) => d.visibleRank < Infinity).sort((a, b) => a.visibleRank - b.visibleRank);
-    for (const doc of visibleDocs) {
-      for (const [state, bins] of visibleBins(doc)) {
-        for (const b of bins) if (!offer(doc.uri, state, b, true, false)) return batch;
-      }
-    }
-    if (batch) return batch;
-    // 3. What commands asked for.
-    for (const d of this.demands) {
-      if (d.urgent) continue;
-      if (batch) break;
-      for (let i = d.cursor; i < d.bins.length; i++) if (!offer(d.uri, d.state, d.bins[i], false, true)) return batch;
-    }
-    if (batch || !this.settings.autoScore) return batch;
-    // 4. Everything else: visible documents onwards from the screen, then the others.
-    const rest = [...visibleDocs, ...[...this.docs.values()].filter((d) => d.visibleRank === Infinity)];
-    for (const doc of rest) {
-      if (backgroundScan(doc, offer)) return batch;
-    }
-    return batch;
-  }
-
-  private async runBatch(model: LoadedModel, batch: Batch): Promise<void> {
-    const controller = new AbortController();
-    this.inflight = { uri: batch.uri, controller };
-    const strands = batch.reverseComplement ? 2 : 1;
-    try {
-      await scoreBins(
-        model.engine,
-        batch.state.record.codes,
-        batch.bins,
-        {
-          // The layout the batch's keys were computed for, whatever the settings say by now.
-          binSize: batch.binSize,
-          reverseComplement: batch.reverseComplement,
-          batchSize: batch.bins.length * strands,
-          chunks: batch.state.separateWindows ? false : undefined,
-          signal: controller.signal,
-        },
-        (block) => {
-          // Scored under a model or strand setting that has since changed: not valid for the cache.
-          if (this.model !== model || batch.generation !== this.generation) return;
-          this.windowsScored += block.bins.length;
-          this.storeBlock(batch, block);
-        },
-      );
-    } catch (e) {
-      if (e instanceof CancelledError) return;
-      // An engine that fails once fails again: stop scoring with a status that says why.
-      const reason = isTfbsError(e) ? e.message : String((e as Error)?.message ?? e);
-      this.events.log(`scoring failed: ${(e as Error)?.stack ?? e}`);
-      if (this.model === model) {
-        this.models.publish({ ...this.models.readyStatus(this.settings), state: 'error', message: `Scoring failed: ${reason}` });
-        await this.models.dispose();
-        this.failDemands(`scoring failed: ${reason}`);
-      }
-    } finally {
-      if (this.inflight?.controller === controller) this.inflight = undefined;
-      this.trackRss();
-    }
-  }
-
-  private storeBlock(batch: Batch, block: BinBlock): void {
-    const T = block.targets;
-    const fresh: number[] = [];
-    for (let i = 0; i < block.bins.length; i++) {
-      const key = batch.state.keys[block.bins[i]];
-      const entry: WindowResult = {
-        forward: block.forward.slice(i * T, (i + 1) * T),
-        reverse: block.reverse?.slice(i * T, (i + 1) * T),
-        max: 0,
-        maxGeneration: -1,
-      };
-      this.cache.set(key, entry);
-      fresh.push(key);
-    }
-    // The document may have changed while the batch ran: fill whatever bins of its current version
-    // (any record) hold one of these windows; other visible documents too. Looked up by key: the
-    // cost is the batch's, not the documents'.
-    for (const doc of this.docs.values()) {
-      if (doc.uri !== batch.uri && doc.visibleRank === Infinity) continue;
-      for (const key of fresh) {
-        const entry = this.cache.peek(key);
-        if (!entry) continue;
-        doc.index.forEachBin(key, (state, b) => {
-          if (Number.isNaN(state.max[b])) this.noteResult(doc.uri, state, b, entry);
-        });
-      }
-      this.flushOutbox(doc);
-    }
-    this.demands.settle(fresh);
-    this.checkIdle();
-  }
-
-  private noteResult(uri: string, state: RecordState, bin: number, entry: WindowResult): void {
-    const wasUnknown = Number.isNaN(state.max[bin]);
-    state.max[bin] = this.maxOf(entry);
-    const doc = this.docs.get(uri);
-    // Is the state the document's current one? (It may belong to a version since replaced.)
-    if (!doc || doc.analysis.records[state.record.index] !== state) return;
-    if (wasUnknown) doc.index.known++;
-    doc.placeholders.get(state.record.index)?.delete(bin);
-    let set = doc.outbox.get(state.record.index);
-    if (!set) doc.outbox.set(state.record.index, (set = new Set()));
-    set.add(bin);
+    this.scheduler.kick();
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -713,36 +315,15 @@ export class ScoringService {
   }
 
   stats(): ServerStats {
-    this.trackRss();
-    return {
-      windowsScored: this.windowsScored,
-      cacheEntries: this.cache.size,
-      cacheBytes: this.cache.sizeBytes,
-      cacheHits: this.cache.hits,
-      cacheMisses: this.cache.misses,
-      keysReused: this.rekey.reused,
-      keysHashed: this.rekey.hashed,
-      rssBytes: process.memoryUsage.rss(),
-      peakRssBytes: this.peakRss,
-      pid: process.pid,
-    };
-  }
-
-  private trackRss(): void {
-    const rss = process.memoryUsage.rss();
-    if (rss > this.peakRss) this.peakRss = rss;
+    return this.counters.snapshot(this.cache);
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.inflight?.controller.abort();
-    for (const doc of this.docs.values()) if (doc.pendingText) clearTimeout(doc.pendingText.timer);
+    this.scheduler.stop();
+    this.documents.cancelPending();
     this.failDemands('the server is shutting down');
-    await this.currentRun?.catch(() => undefined);
+    await this.scheduler.batchDone();
     await this.models.dispose();
   }
-}
-
-function round4(v: number): number {
-  return Math.round(v * 10000) / 10000;
 }

@@ -36,9 +36,12 @@ export type ColourGroups = ReadonlyArray<readonly number[]>;
 /** Probability (strand mean) of an experiment in the bin at hand. */
 export type ProbabilityOf = (experiment: number) => number;
 
-/** Groups experiments by factor, keeping their order. */
-export function groupByFactor(experiments: readonly number[], factorOf: (experiment: number) => string): number[][] {
-  const groups = new Map<string, number[]>();
+/**
+ * Groups experiments (output indices, or anything that names a factor) by factor: the groups in
+ * first-seen order, each keeping the order given. The one grouping used by the colours and the CLI.
+ */
+export function groupByFactor<T>(experiments: readonly T[], factorOf: (experiment: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
   for (const e of experiments) {
     const f = factorOf(e);
     let g = groups.get(f);

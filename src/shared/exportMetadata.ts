@@ -16,7 +16,7 @@ export interface HeatmapExportInfo {
 }
 
 /** The focus as words: "CTCF", "CTCF + RAD21", or "all experiments". */
-export function focusText(focus: readonly string[]): string {
+function focusText(focus: readonly string[]): string {
   return focus.length ? focus.join(' + ') : 'all experiments';
 }
 
@@ -61,7 +61,7 @@ export function portableFileName(parts: readonly string[], suffix: string): stri
 }
 
 /** The focus as a file-name part: "CTCF", "CTCF+RAD21"; none for all experiments or a long list. */
-export function focusFilePart(focus: readonly string[]): string[] {
+function focusFilePart(focus: readonly string[]): string[] {
   const joined = focus.join('+');
   return focus.length && joined.length <= 40 ? [joined] : focus.length ? [`${focus.length}-targets`] : [];
 }

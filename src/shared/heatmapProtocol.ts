@@ -115,7 +115,25 @@ export type ToWebview =
   | { type: 'empty'; message: string }
   | { type: 'state'; state: HeatmapViewState }
   /** The explained bins' per-base attribution for the strip under the matrix; undefined clears it. */
-  | { type: 'attribution'; attribution: HeatmapAttribution | undefined };
+  | { type: 'attribution'; attribution: HeatmapAttribution | undefined }
+  /** Measured peaks overlaid on the document (src/client/measuredPeaks.ts); undefined clears the row. */
+  | { type: 'measured'; measured: HeatmapMeasured | undefined };
+
+/**
+ * The "measured" row under the matrix: the share of each column inside the user's measured peaks (a
+ * bin's bases, or a record's), and the agreement for the header.
+ */
+export type HeatmapMeasured = {
+  uri: string;
+  /** Row label: "measured CTCF". */
+  label: string;
+  /** "CTCF measured peaks from peaks.narrowPeak (41,000 narrowPeak peaks) on sample.fa". */
+  title: string;
+  /** core/peakAgreement.ts's sentence, and the focus that coloured the bins. */
+  agreement: string;
+  /** Share in [0, 1] per column, rounded to 0.01. */
+  cover: number[];
+} & ({ view: 'bins'; record: number; /** Bin of cover[0]. */ fromBin: number } | { view: 'records'; /** Record of each cover entry. */ records: number[] });
 
 /** Per-base attribution of an explained bin (Explain bin), as the heatmap's strip draws it. */
 export interface HeatmapAttribution {

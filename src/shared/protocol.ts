@@ -330,7 +330,7 @@ export const ExportProgressNotification = new NotificationType<{ path: string; d
 
 export interface ServerStats {
   /**
-   * Windows run through the engine since the model was loaded — one per bin scored; a window's
+   * Windows run through the engine since the server started (over every model it loaded) — one per bin scored; a window's
    * reverse complement, scored alongside it, is not counted again.
    */
   windowsScored: number;

@@ -11,11 +11,11 @@
  * 3.1 GB genome at 1.25 GB/s on an AMD EPYC), small beside scoring it.
  */
 import { promises as fs } from 'fs';
-import * as path from 'path';
 import { sha256OfFile } from '../core/checksum';
 import { ioErrorFrom } from '../core/errors';
 import { InferenceEngine, Precision } from '../core/engine';
 import { ModelPackage } from '../core/modelPackage';
+import { tfjsShardFiles } from '../core/tfjsShards';
 import { ChromSize } from './bigwig';
 
 export interface RunIdentity {
@@ -80,7 +80,9 @@ export async function networkChecksum(pkg: ModelPackage): Promise<string> {
   if (pkg.format !== 'tfjs') return own;
   const json = JSON.parse(await fs.readFile(pkg.networkPath, 'utf8')) as { weightsManifest?: Array<{ paths?: string[] }> };
   const parts = [own];
-  for (const group of json.weightsManifest ?? []) for (const p of group.paths ?? []) parts.push(await sha256OfFile(path.join(path.dirname(pkg.networkPath), p)));
+  // Confined to the package as the engine confines them: a model.json naming ../../x would otherwise
+  // make a run's identity read (and depend on) a file outside the package.
+  for (const shard of await tfjsShardFiles(pkg.networkPath, json.weightsManifest ?? [], pkg.dir)) parts.push(await sha256OfFile(shard.file));
   return parts.join('+');
 }
 

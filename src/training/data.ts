@@ -9,9 +9,10 @@
  * A genome with peak files needs more than a path (peak names, held-out chromosomes): prepare it with
  * `tfbs dataset prepare` and pass the dataset directory.
  */
-import { existsSync, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { InputError, UsageError, ioErrorFrom } from '../core/errors';
+import { installedFile } from '../core/installation';
 import { readNpyHeader, resolveNpySource } from '../core/npy';
 import { DATASET_MANIFEST_FILE, DEFAULT_FRACTIONS, DataSpec, SplitFractions, prepareDataset } from './datasets';
 
@@ -36,7 +37,7 @@ export interface ResolveContext {
 
 export const PREPARED_SUBDIR = 'dataset';
 
-export async function isPreparedDataset(dir: string): Promise<boolean> {
+async function isPreparedDataset(dir: string): Promise<boolean> {
   const stat = await fs.stat(path.join(dir, DATASET_MANIFEST_FILE)).catch(() => undefined);
   return Boolean(stat?.isFile());
 }
@@ -52,14 +53,8 @@ function fractionsFrom(o: TrainingDataOptions): SplitFractions | undefined {
 }
 
 /** The 690 DeepSEA TF names shipped in data/, for arrays with 690 label columns. */
-function bundledDeepseaTargets(): string | undefined {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const file = path.join(dir, 'data', 'deepsea', 'targets_690_tf.txt');
-    if (existsSync(file)) return file;
-    dir = path.dirname(dir);
-  }
-  return undefined;
+export function bundledDeepseaTargets(): string | undefined {
+  return installedFile(path.join('data', 'deepsea', 'targets_690_tf.txt'));
 }
 
 async function targetsFor(yPath: string): Promise<string[] | undefined> {

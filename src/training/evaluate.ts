@@ -99,7 +99,7 @@ export interface EvaluationReport {
 }
 
 /** Model outputs and dataset label columns must be the same experiments in the same order. */
-export function checkTargetsMatch(modelTargets: readonly string[], dataTargets: readonly string[], modelDir: string, dataDir: string): void {
+function checkTargetsMatch(modelTargets: readonly string[], dataTargets: readonly string[], modelDir: string, dataDir: string): void {
   if (modelTargets.length !== dataTargets.length) {
     throw new ModelError(
       `the model has ${modelTargets.length} outputs but the dataset has ${dataTargets.length} label columns (${dataDir}); evaluate a model on data with the same experiments`,
@@ -211,7 +211,7 @@ export async function scoreSplit(opts: EvaluateOptions): Promise<ScoredSplit> {
 }
 
 /** The evaluation report of scored windows: ranking metrics, calibration, curves. */
-export function reportFromScores(scored: ScoredSplit, minPositives: number): EvaluationReport {
+function reportFromScores(scored: ScoredSplit, minPositives: number): EvaluationReport {
   const { pkgs, data, split, samples: n, scores, labels, seconds, batchSize } = scored;
   const pkg = pkgs[0];
   const T = data.targets.length;
@@ -382,19 +382,19 @@ function curveSeries(report: EvaluationReport, which: 'roc' | 'pr'): Series[] {
   return series;
 }
 
-export function renderRocSvg(report: EvaluationReport): string {
+function renderRocSvg(report: EvaluationReport): string {
   const diagonal = `<line x1="{px:0}" y1="{py:0}" x2="{px:1}" y2="{py:1}" stroke="#999999" stroke-dasharray="4 4"/>`;
   return lineChart(`ROC — ${report.model.name}, ${report.data.split} split`, 'false positive rate', 'true positive rate', curveSeries(report, 'roc'), diagonal);
 }
 
-export function renderPrSvg(report: EvaluationReport): string {
+function renderPrSvg(report: EvaluationReport): string {
   const rate = report.summary.meanPositiveRate ?? 0;
   const baseline = `<line x1="{px:0}" y1="{py:${rate.toFixed(4)}}" x2="{px:1}" y2="{py:${rate.toFixed(4)}}" stroke="#999999" stroke-dasharray="4 4"/>`;
   return lineChart(`Precision–recall (interpolated) — ${report.model.name}`, 'recall', 'precision', curveSeries(report, 'pr'), baseline);
 }
 
 /** Histogram of per-experiment ROC AUCs (qualifying experiments), 0.05 wide bins from 0 to 1. */
-export function renderAucHistogramSvg(report: EvaluationReport): string {
+function renderAucHistogramSvg(report: EvaluationReport): string {
   const aucs = report.experiments.filter((e) => e.qualifies).map((e) => e.rocAuc as number);
   const bins = new Array<number>(20).fill(0);
   for (const a of aucs) bins[Math.min(19, Math.floor(a * 20))]++;

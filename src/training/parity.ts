@@ -30,7 +30,7 @@ export interface ParityResult {
   tolerance: number;
 }
 
-export async function readParitySample(dir: string): Promise<ParitySample> {
+async function readParitySample(dir: string): Promise<ParitySample> {
   const file = path.join(dir, PARITY_FILE);
   let json: unknown;
   try {

@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
 import { CancelledError, EnvironmentError, InputError, IoError, ModelError, TfbsError, UsageError } from '../core/errors';
+import { requiredInstalledFile } from '../core/installation';
 import { ModelManifest, loadModelPackage } from '../core/modelPackage';
 import { resolveTrainingData, TrainingDataOptions } from './data';
 import { TrainerDoneEvent, TrainerErrorEvent, TrainerEvent, parseTrainerLine } from './events';
@@ -154,15 +155,9 @@ export function defaultWorkDir(out: string): string {
   return `${path.resolve(out)}.training`;
 }
 
-/** python/tfbs_train.py of this installation: found upwards from the compiled module (out/ or dist/). */
+/** python/tfbs_train.py of this installation. */
 export function trainerScriptPath(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'python', 'tfbs_train.py');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new EnvironmentError(`the trainer script python/tfbs_train.py is missing from this installation (looked upwards from ${__dirname})`);
+  return requiredInstalledFile(path.join('python', 'tfbs_train.py'));
 }
 
 function checkOptions(o: TrainingOptions): void {

@@ -37,7 +37,7 @@ const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFi
 const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** The factors of `indices`, most frequent first: "CTCF ×4, RAD21". */
-export function factorList(indices: readonly number[], factorOf: (index: number) => string): string {
+function factorList(indices: readonly number[], factorOf: (index: number) => string): string {
   const counts = new Map<string, number>();
   for (const i of indices) counts.set(factorOf(i), (counts.get(factorOf(i)) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([f, n]) => (n > 1 ? `${f} ×${n}` : f)).join(', ');

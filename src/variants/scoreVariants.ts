@@ -4,8 +4,9 @@
  * consecutive records. SNVs and MNVs go through the engine's substitution path where it has one
  * (substitutionPath.ts: the batch's reference windows share their convolution, each ALT costs a
  * patch); the rest (indels, N in ALT, MNVs longer than a patch, engines without the path) as whole
- * windows in engine calls of `batchSize`. Each batch is written, in file order, once scored (ONNX
- * Runtime runs each call synchronously: nothing would overlap). Memory is bounded by one batch.
+ * windows in engine calls of `batchSize`. Batches are written in file order; while one is scored (on
+ * worker threads where the engine has them) the one before it is written and the next one read.
+ * Memory is bounded by two batches.
  */
 import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot, tryCodesFromString } from '../core/encoding';
 import { CancelledError } from '../core/errors';
@@ -86,9 +87,11 @@ interface Pending extends SubstitutionJob {
 
 /**
  * Windows (both alleles, one strand) per batch on the substitution path: its reference windows are laid
- * out together (shared convolution), and its intermediates are ≈ 0.5 MB a window in the shipped model.
- * Measured on the 2,000-SNV benchmark (`tfbs variants`, 2 shared cores): 256 → 661 MB peak RSS, 4.5
- * CPU-s; 128 → 585 MB, 4.9 CPU-s (whole windows: 485 MB, 9.9 CPU-s). 128 keeps the CLI under 600 MB.
+ * out together (shared convolution and projection). Measured on the 2,000-SNV benchmark through the
+ * variant graph (2 shared cores, 2026-12-07, in one process): 128 → 2.15–2.3 CPU-s, 512 → 2.2–2.3,
+ * 1024 → 2.15 — the pooled positions projected per reference fall only from 42 to 39.5 — while the
+ * RSS grew 400 → 530 → 725 MB. `tfbs variants` peaked at 400–426 MB with 128 (the per-window path
+ * before: 578–586 MB).
  */
 const SUBSTITUTION_BATCH = 128;
 
@@ -118,6 +121,8 @@ export async function scoreVcfEvents(
   let batchWindows = 0;
   // False once the engine has said it has no substitution path (then every allele is whole windows).
   let substitutions = opts.substitutions !== false;
+
+  // One batch is scored at a time (flush), so the whole windows' input buffer is shared.
   let buffer = new Float32Array(0);
 
   /** Whole windows in engine calls of `perBatch` windows per strand; returns each one's strand rows. */
@@ -144,13 +149,8 @@ export async function scoreVcfEvents(
     return rows;
   };
 
-  const flush = async (): Promise<void> => {
-    if (!batch.length) return;
-    const jobs = batch;
-    batch = [];
-    batchWindows = 0;
-    if (opts.signal?.aborted) throw new CancelledError();
-    // Per job: the reference's strand rows, and each ALT's (undefined: still to score).
+  /** Scores a batch: per job, the reference's strand rows and each ALT's. */
+  const scoreJobs = async (jobs: readonly Pending[]): Promise<{ refRows: Float32Array[]; altRows: Float32Array[][] }> => {
     const refRows: Array<Float32Array | undefined> = jobs.map(() => undefined);
     const altRows: Array<Array<Float32Array | undefined>> = jobs.map((job) => job.alts.map(() => undefined));
     if (substitutions) {
@@ -185,18 +185,48 @@ export async function scoreVcfEvents(
       if (alt < 0) refRows[job] = rows[k];
       else altRows[job][alt] = rows[k];
     });
+    return { refRows: refRows as Float32Array[], altRows: altRows as Float32Array[][] };
+  };
+
+  const writeJobs = async (jobs: readonly Pending[], { refRows, altRows }: { refRows: Float32Array[]; altRows: Float32Array[][] }): Promise<void> => {
     for (let j = 0; j < jobs.length; j++) {
       const job = jobs[j];
       counts.windows += job.windows.length * strands;
       for (let k = 0; k < job.alts.length; k++) {
         await sink.scored({
           record: job.record, fastaChrom: job.fastaChrom, alt: job.alts[k], refMatch: job.refMatch[k], hasN: job.hasN[k],
-          refProbs: merged(refRows[j]!, T, strands), altProbs: merged(altRows[j][k]!, T, strands),
+          refProbs: merged(refRows[j], T, strands), altProbs: merged(altRows[j][k], T, strands),
         });
         counts.scored++;
       }
     }
     onProgress?.(counts);
+  };
+
+  // One batch on the engine while the one before it is written and the next one read: with the
+  // engine's runs on worker threads (onnxVariants.ts), this thread's work (the VCF, the windows, the
+  // output text) overlaps them. Batches are written in file order; at most two are held.
+  let scoring: Promise<unknown> = Promise.resolve();
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    if (!batch.length) return;
+    const jobs = batch;
+    batch = [];
+    batchWindows = 0;
+    if (opts.signal?.aborted) throw new CancelledError();
+    await scoring;
+    const scored = scoreJobs(jobs);
+    scoring = scored.catch(() => undefined);
+    const previous = writing;
+    writing = (async () => {
+      const rows = await scored;
+      await previous;
+      if (opts.signal?.aborted) throw new CancelledError();
+      await writeJobs(jobs, rows);
+    })();
+    // Failures surface where `writing` is awaited (the next batch, or the end).
+    writing.catch(() => undefined);
+    await previous;
   };
 
   for await (const event of events) {
@@ -216,6 +246,7 @@ export async function scoreVcfEvents(
     batchWindows += job.windows.length;
   }
   await flush();
+  await writing;
   return counts;
 
   async function prepare(record: VcfRecord): Promise<Pending | undefined> {

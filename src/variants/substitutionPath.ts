@@ -1,11 +1,13 @@
 /**
- * Variants through the engine's substitution path (src/onnx/substitutionGraph.ts): a SNV or an MNV is
- * its reference window with a few bases replaced, exactly an in-silico mutagenesis mutant. The
- * reference windows of a batch are laid, sorted by position, into stretches of sequence where windows
- * that overlap share their bases, so that the convolution runs once over each stretch (and once over
- * its reverse complement) instead of once per window; each ALT then costs a patch of a few pooled
- * steps, the recurrence and the dense layers. Outputs equal whole-window scoring to ≤ 1e-5 (the engine
- * checks its graphs on probes when it opens them; tests compare on real variants).
+ * Variants through the engine's substitution path: a SNV or an MNV is its reference window with a few
+ * bases replaced, exactly an in-silico mutagenesis mutant. The reference windows of a batch are laid,
+ * sorted by position, into stretches of sequence where windows that overlap share their bases (one
+ * stretch and its reverse complement), and the batch goes to the engine in one call:
+ * scoreSubstitutionBatch where the engine has it (src/onnx/variantGraph.ts: the convolution once per
+ * stretch, the LSTM's input projection once per pooled position some window reads, each ALT a patch
+ * of a few pooled steps, a centred ALT's LSTM only from where it differs), else prepareSubstitutions
+ * with the stretches (the per-window path before 2026-12-07). Outputs equal whole-window scoring to
+ * ≤ 1e-5 (the engine checks its graphs on probes when it opens them; tests compare on real variants).
  *
  * What does not fit — an indel (its windows are shifted, not substituted), an ALT with an N, an MNV
  * whose changed bases reach more pooled steps than one patch holds — is left to whole windows.
@@ -61,34 +63,27 @@ export const substitutionPathUse = { batches: 0, alleles: 0 };
  * undefined when the engine has none (the caller scores everything as whole windows).
  */
 export async function scoreThroughSubstitutions(engine: InferenceEngine, jobs: readonly SubstitutionJob[], strands: 1 | 2): Promise<SubstitutionResult[] | undefined> {
-  if (!engine.prepareSubstitutions || !jobs.length) return undefined;
+  if ((!engine.scoreSubstitutionBatch && !engine.prepareSubstitutions) || !jobs.length) return undefined;
   const L = engine.inputLength;
-  const T = engine.outputCount;
-  const windowSize = L * CHANNEL_COUNT;
   const { codes, place } = layStretches(jobs, L);
   const S = codes.length;
   const sequences = new Float32Array(strands * S * CHANNEL_COUNT);
   oneHotWindow(codes, 0, S, sequences, 0);
   if (strands === 2) reverseComplementOneHot(sequences, 0, S, sequences, S * CHANNEL_COUNT);
   const R = jobs.length * strands;
-  const references = new Float32Array(R * windowSize);
   const span = new Int32Array(R);
   const start = new Int32Array(R);
   jobs.forEach((_, j) => {
-    // Each window's bases as they lie in the stretch (equal to its own: layStretches checks it).
-    oneHotWindow(codes, place[j], L, references, j * strands * windowSize);
     start[j * strands] = place[j];
     if (strands === 2) {
-      reverseComplementOneHot(references, j * 2 * windowSize, L, references, (j * 2 + 1) * windowSize);
       span[j * 2 + 1] = 1;
       start[j * 2 + 1] = S - place[j] - L;
     }
   });
-  const scorer = await engine.prepareSubstitutions(references, R, { sequences, count: strands, length: S, span, start });
-  if (!scorer) return undefined;
-  try {
-    // Each fitting ALT on each strand's reference: on the reverse complement its bases run backwards
-    // from L − position − length, complemented (3 − c in A,G,C,T).
+  const spans = { sequences, count: strands, length: S, span, start };
+  // Each ALT on each strand's reference: on the reverse complement its bases run backwards from
+  // L − position − length, complemented (3 − c in A,G,C,T).
+  const mutantsOf = (fits: (position: number, length: number) => boolean): { mutants: Substitution[]; slots: Array<{ job: number; alt: number }> } => {
     const mutants: Substitution[] = [];
     const slots: Array<{ job: number; alt: number }> = [];
     jobs.forEach((job, j) => {
@@ -96,7 +91,7 @@ export async function scoreThroughSubstitutions(engine: InferenceEngine, jobs: r
         if (!edit) return;
         const n = edit.bases.length;
         const rcPosition = L - edit.position - n;
-        if (!scorer.fits(edit.position, n) || (strands === 2 && !scorer.fits(rcPosition, n))) return;
+        if (!fits(edit.position, n) || (strands === 2 && !fits(rcPosition, n))) return;
         mutants.push({ reference: j * strands, position: edit.position, base: edit.bases[0], next: edit.bases.slice(1) });
         if (strands === 2) {
           const rc = edit.bases.map((b) => 3 - b).reverse();
@@ -105,17 +100,44 @@ export async function scoreThroughSubstitutions(engine: InferenceEngine, jobs: r
         slots.push({ job: j, alt: a });
       });
     });
-    const out = mutants.length ? await scorer.run(mutants) : new Float32Array(0);
+    return { mutants, slots };
+  };
+  const gathered = (referenceOutputs: Float32Array, out: Float32Array, slots: ReadonlyArray<{ job: number; alt: number }>, scored?: Uint8Array): SubstitutionResult[] => {
+    const T = engine.outputCount;
     const results: SubstitutionResult[] = jobs.map((job, j) => ({
-      ref: scorer.referenceOutputs.slice(j * strands * T, (j + 1) * strands * T),
+      ref: referenceOutputs.slice(j * strands * T, (j + 1) * strands * T),
       alts: job.edits.map(() => undefined),
     }));
     slots.forEach(({ job, alt }, k) => {
+      // An ALT is through the path when every strand's mutant was scored (else: whole windows).
+      for (let s = 0; scored && s < strands; s++) if (!scored[k * strands + s]) return;
       results[job].alts[alt] = out.slice(k * strands * T, (k + 1) * strands * T);
+      substitutionPathUse.alleles++;
     });
     substitutionPathUse.batches++;
-    substitutionPathUse.alleles += slots.length;
     return results;
+  };
+
+  // One run for the batch where the engine has it: the references and every ALT together.
+  if (engine.scoreSubstitutionBatch) {
+    const { mutants, slots } = mutantsOf(() => true);
+    const batch = await engine.scoreSubstitutionBatch(spans, mutants);
+    if (batch) return gathered(batch.references, batch.mutants, slots, batch.scored);
+  }
+  if (!engine.prepareSubstitutions) return undefined;
+  const windowSize = L * CHANNEL_COUNT;
+  const references = new Float32Array(R * windowSize);
+  jobs.forEach((_, j) => {
+    // Each window's bases as they lie in the stretch (equal to its own: layStretches checks it).
+    oneHotWindow(codes, place[j], L, references, j * strands * windowSize);
+    if (strands === 2) reverseComplementOneHot(references, j * 2 * windowSize, L, references, (j * 2 + 1) * windowSize);
+  });
+  const scorer = await engine.prepareSubstitutions(references, R, spans);
+  if (!scorer) return undefined;
+  try {
+    const { mutants, slots } = mutantsOf((position, length) => scorer.fits(position, length));
+    const out = mutants.length ? await scorer.run(mutants) : new Float32Array(0);
+    return gathered(scorer.referenceOutputs, out, slots);
   } finally {
     await scorer.dispose();
   }

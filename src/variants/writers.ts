@@ -18,7 +18,6 @@ import { VcfHeader } from './vcfReader';
 import { precisionText } from '../core/formats/float32Text';
 
 export const VARIANT_FORMATS = ['tsv', 'vcf'] as const;
-export type VariantFormat = (typeof VARIANT_FORMATS)[number];
 
 export interface VariantOutputContext {
   modelName: string;

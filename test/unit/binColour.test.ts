@@ -16,6 +16,7 @@ import {
   groupByFactor,
 } from '../../src/shared/binColour';
 import { bucketOf } from '../../src/shared/palette';
+import { experimentsFromNames, factorGroups } from '../../src/core/targets';
 import { normaliseSettings } from '../../src/shared/settings';
 
 // 99 CTCF experiments (0..98): one at 0.83, the others spread over 0.02–0.23; then 3 EZH2 (99..101).
@@ -85,4 +86,10 @@ test('groupByFactor keeps first-seen order; the setting falls back to the defaul
   assert.equal(normaliseSettings({ colourBy: 'fraction' }).colourBy, 'fraction');
   assert.equal(colourLegendText('fraction', 0.5, 1), "colour = share of the factor's experiments with p ≥ 0.5, from 0.5 to 1 (all agree)");
   assert.equal(colourLegendText('mean', 0.5, 170), "colour = mean p of the factor's experiments (per factor, the highest of 170), from 0.5 to 1");
+});
+
+test("the CLI's factor groups are groupByFactor's: factors sorted by name, each with its output indices in output order", () => {
+  const experiments = experimentsFromNames(['K562|GATA1|None', 'GM12878|CTCF|None', 'my_peaks', 'K562|CTCF|None', 'K562|GATA1|None']);
+  assert.deepEqual([...factorGroups(experiments)], [['CTCF', [1, 3]], ['GATA1', [0, 4]], ['my_peaks', [2]]]);
+  assert.deepEqual(groupByFactor(experiments, (e) => e.factor).map((g) => g.map((e) => e.index)), [[0, 4], [1, 3], [2]]);
 });

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { loadModelPackage, MANIFEST_FILE } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
 import { importModel } from '../../src/import/index';
+import { exportTfjs } from '../../src/import/exportTfjs';
 import { randomDanqWeights } from '../../src/onnx/danq';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot } from '../fixtures/danqModel';
@@ -93,4 +94,22 @@ test('a package without a layer list (not from tfbs import) is refused with the 
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /model\.json, field architecture\.network: this package has no layer description/);
   await assert.rejects(fs.stat(path.join(work, 'nope')));
+});
+
+test("a TF.js package whose model.json names a shard outside its folder is refused, nothing copied in or out", async () => {
+  const src = path.join(work, 'escape-src');
+  await writeTfjsDanqPackage(src, randomDanqWeights(DANQ_TINY, 6));
+  const pkg = path.join(work, 'escape', 'pkg');
+  await importModel(path.join(src, 'tfjs', 'model.json'), { out: pkg, channels: 'AGCT', targets: 'deepsea', dataDir: path.join(repoRoot(), 'data') });
+  // The shard moved two folders above the package; model.json points at it there.
+  const outside = path.join(work, 'outside.bin');
+  await fs.rename(path.join(pkg, 'tfjs', 'weights.bin'), outside);
+  const modelJson = path.join(pkg, 'tfjs', 'model.json');
+  const json = JSON.parse(await fs.readFile(modelJson, 'utf8'));
+  json.weightsManifest[0].paths = ['../../../outside.bin'];
+  await fs.writeFile(modelJson, JSON.stringify(json));
+  const out = path.join(work, 'escape', 'exported');
+  await assert.rejects(exportTfjs(pkg, out), /tfjs\/model\.json, field weightsManifest\[0\]\.paths: weight shard "\.\.\/\.\.\/\.\.\/outside\.bin" leaves the model's folder/);
+  await assert.rejects(fs.stat(out));
+  assert.deepEqual((await fs.readdir(path.join(work, 'escape'))).sort(), ['pkg'], 'no temporary folder left behind');
 });

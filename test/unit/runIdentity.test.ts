@@ -48,3 +48,18 @@ test('identityDifference names the first differing field, model checksum before 
   assert.match(identityDifference(a, { ...a, fasta: { sha256: 'e'.repeat(64), bytes: 10 } }, 'A', 'B')!, /^FASTA/);
   assert.match(identityDifference(a, { ...a, selected: [1] }, 'A', 'B')!, /^experiments written \(--targets\) differs: \[0,1\] in A, \[1\] in B$/);
 });
+
+test("a TF.js model's checksum reads no weight shard outside its package: a model.json naming ../../x.bin is refused, not hashed", async () => {
+  const dir = path.join(work, 'tfjs-escape');
+  await writeTfjsDanqPackage(dir, randomDanqWeights({ ...DANQ_TINY, outputs: 8 }, 3));
+  // A file beside the package, which a hostile or broken model.json points at.
+  await fs.writeFile(path.join(work, 'outside.bin'), 'not part of the package');
+  const json = path.join(dir, 'tfjs', 'model.json');
+  const manifest = JSON.parse(await fs.readFile(json, 'utf8'));
+  manifest.weightsManifest[0].paths.push('../../outside.bin');
+  await fs.writeFile(json, JSON.stringify(manifest));
+  await assert.rejects(
+    networkChecksum(await loadModelPackage(dir)),
+    /model\.json, field weightsManifest\[0\]\.paths: weight shard "\.\.\/\.\.\/outside\.bin" leaves the model's folder .* \(a path through \.\.\)/,
+  );
+});

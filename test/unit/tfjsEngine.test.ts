@@ -46,7 +46,7 @@ test('a TF.js Layers model runs on TensorFlow.js (wasm here) and agrees with ONN
     // Refusals name the file: a missing weight shard; a manifest naming an ONNX form that is not there
     // (a package may carry both forms since tfbs import keeps the TF.js one).
     await fs.rm(path.join(tfjsDir, 'tfjs', 'weights.bin'));
-    await assert.rejects(openEngine(await loadModelPackage(tfjsDir)), /weight file weights\.bin cannot be read/);
+    await assert.rejects(openEngine(await loadModelPackage(tfjsDir)), /model\.json, field weightsManifest\[0\]\.paths: weight shard weights\.bin listed in weightsManifest\[0\]\.paths cannot be read \(missing\)/);
     const m = JSON.parse(await fs.readFile(path.join(tfjsDir, 'model.json'), 'utf8'));
     m.onnx = { file: 'model.onnx', inputName: 'input', outputName: 'probabilities' };
     await fs.writeFile(path.join(tfjsDir, 'model.json'), JSON.stringify(m));

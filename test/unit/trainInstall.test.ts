@@ -14,7 +14,7 @@ import { parseArgs } from '../../src/cli/args';
 import { optionsFromArgs, parseArch, trainCommand, TrainingProgressView } from '../../src/cli/commands/train';
 import { resolveTrainingData, specFromPath } from '../../src/training/data';
 import { parseTrainerLine } from '../../src/training/events';
-import { checkOutputTarget, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/core/packageInstall';
+import { checkOutputTarget, checkReplaceablePackage, installPackage, previousPathFor, recoverInterruptedInstall } from '../../src/core/packageInstall';
 import { acquireTrainingLock, lockPathFor, processAlive } from '../../src/training/lock';
 import { findPython } from '../../src/runtime/python';
 import { PRESETS, trainerScriptPath } from '../../src/training/run';
@@ -108,6 +108,25 @@ test('output check: a file, or a folder with other things in it, is never a plac
   await fs.mkdir(path.join(dir, 'docs'));
   await fs.writeFile(path.join(dir, 'docs', 'a.txt'), 'x');
   await assert.rejects(checkOutputTarget(path.join(dir, 'docs')), /is not a model package/);
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('replace check: a package whose TF.js model.json lists a weight shard outside the package is refused, naming the shard', async () => {
+  const dir = await tempDir('replace-shards');
+  const pkg = path.join(dir, 'pkg');
+  await fs.mkdir(path.join(pkg, 'tfjs'), { recursive: true });
+  await fs.writeFile(path.join(pkg, 'model.json'), JSON.stringify({ format: 'tfbs-lens-model', tfjs: { file: 'tfjs/model.json' } }));
+  await fs.writeFile(path.join(pkg, 'tfjs', 'weights.bin'), 'w');
+  await fs.writeFile(path.join(dir, 'outside.bin'), 'the user\'s file');
+  const shards = (paths: string[]): Promise<void> =>
+    fs.writeFile(path.join(pkg, 'tfjs', 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths, weights: [] }] }));
+  await shards(['weights.bin']);
+  await checkReplaceablePackage(pkg);
+  await shards(['weights.bin', '../../outside.bin']);
+  await assert.rejects(
+    checkReplaceablePackage(pkg),
+    /tfjs\/model\.json, field weightsManifest\[0\]\.paths: weight shard "\.\.\/\.\.\/outside\.bin" leaves the model's folder .* \(a path through \.\.\)/,
+  );
   await fs.rm(dir, { recursive: true, force: true });
 });
 

@@ -8,6 +8,7 @@ import { loadModelPackage } from '../../src/core/modelPackage';
 import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { SubstitutionSessions } from '../../src/engine/onnxSubstitutions';
 import { SuffixRecurrence } from '../../src/engine/suffixRecurrenceRuns';
+import { VariantBatchSession } from '../../src/engine/onnxVariants';
 import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, VariantCounts, scoreVcfEvents } from '../../src/variants/scoreVariants';
 import { substitutionPathUse, windowEdit } from '../../src/variants/substitutionPath';
@@ -69,12 +70,17 @@ async function score(engine: InferenceEngine, records: VcfRecord[], reverseCompl
   return { scored, counts };
 }
 
-async function compare(engine: InferenceEngine, label: string): Promise<void> {
+/**
+ * 'batch': the default engine's variant graph (one run per batch, references and mutants together);
+ * 'spans': prepareSubstitutions with the references in spans (the other substitutionRecurrence settings).
+ */
+async function compare(engine: InferenceEngine, label: string, route: 'batch' | 'spans'): Promise<void> {
   const records = variants();
   for (const reverseComplement of [true, false]) {
     const whole = await score(engine, records, reverseComplement, false);
     const before = { ...substitutionPathUse };
     const projectFirstBefore = SubstitutionSessions.projectFirstRuns;
+    const batchRunsBefore = VariantBatchSession.runs;
     const fast = await score(engine, records, reverseComplement, true);
     assert.equal(fast.scored.length, whole.scored.length);
     let d = 0;
@@ -90,7 +96,14 @@ async function compare(engine: InferenceEngine, label: string): Promise<void> {
     assert.equal(fast.counts.substitutionAlleles, fast.scored.length - 4);
     assert.equal(substitutionPathUse.alleles - before.alleles, fast.counts.substitutionAlleles);
     assert.ok(substitutionPathUse.batches > before.batches);
-    assert.ok(SubstitutionSessions.projectFirstRuns > projectFirstBefore, 'the dense run is projected position by position');
+    if (route === 'spans') assert.ok(SubstitutionSessions.projectFirstRuns > projectFirstBefore, 'the dense run is projected position by position');
+    else {
+      assert.equal(SubstitutionSessions.projectFirstRuns, projectFirstBefore, 'variants took the variant graph, not the span projections');
+      // One run of the variant graph per batch (and its probe's, the first time it opens).
+      const runs = VariantBatchSession.runs - batchRunsBefore;
+      const batches = substitutionPathUse.batches - before.batches;
+      assert.ok(runs === batches || runs === batches + 1, `${runs} runs for ${batches} batches`);
+    }
     assert.equal(fast.counts.windows, whole.counts.windows);
   }
 }
@@ -98,7 +111,7 @@ async function compare(engine: InferenceEngine, label: string): Promise<void> {
 test('variants through the substitution path equal whole windows: the shipped model, real SNVs, both strands, record ends, MNVs', async () => {
   const engine = await openOnnxEngine(await loadModelPackage(path.join(repoRoot(), 'models', 'default')), { threads: 1 });
   try {
-    await compare(engine, 'shipped model');
+    await compare(engine, 'shipped model', 'batch');
   } finally {
     await engine.dispose();
   }
@@ -108,7 +121,7 @@ test('variants with the LSTM only from the patch on (the path ISM takes) equal w
   const engine = await openOnnxEngine(await loadModelPackage(path.join(repoRoot(), 'models', 'default')), { threads: 1, substitutionRecurrence: 'after-patch' });
   try {
     const runsBefore = SuffixRecurrence.chunkRuns;
-    await compare(engine, 'shipped model, after the patch');
+    await compare(engine, 'shipped model, after the patch', 'spans');
     assert.ok(SuffixRecurrence.chunkRuns > runsBefore, 'the variants went through the chunked recurrence');
   } finally {
     await engine.dispose();
@@ -121,7 +134,7 @@ test('variants through the substitution path equal whole windows: a test network
     const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 7 }, 5);
     const engine = await openOnnxEngine(await loadModelPackage(pkg.dir), { threads: 1 });
     try {
-      await compare(engine, 'tiny network');
+      await compare(engine, 'tiny network', 'batch');
     } finally {
       await engine.dispose();
     }

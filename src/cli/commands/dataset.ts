@@ -2,10 +2,10 @@
  * `tfbs dataset prepare`: turns training data (encoded arrays, a genome with peak files, or text
  * files) into a prepared-dataset directory; `tfbs dataset info DIR` checks one and describes it.
  */
-import { existsSync, promises as fs } from 'fs';
-import * as path from 'path';
+import { promises as fs } from 'fs';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { readNpyHeader, resolveNpySource } from '../../core/npy';
+import { bundledDeepseaTargets } from '../../training/data';
 import {
   DEFAULT_EMPTY_RATIO,
   DEFAULT_FRACTIONS,
@@ -21,7 +21,6 @@ import {
 import { checkFractions } from '../../training/datasets/splits';
 import { intOption, stringOption } from '../args';
 import { CliCommand, ParsedArgs } from '../command';
-import { packageRoot } from '../paths';
 import { ProgressBar } from '../progress';
 
 /** Comma-separated list option; empty items dropped. */
@@ -52,12 +51,6 @@ function parseFractions(args: ParsedArgs): SplitFractions | undefined {
     throw new UsageError(`--fractions takes TRAIN,VALID[,TEST] numbers that add up to 1, e.g. 0.8,0.1,0.1; got "${v}"`);
   }
   return checkFractions({ train: parts[0], valid: parts[1], test: parts[2] ?? 0 });
-}
-
-/** The 690 DeepSEA names shipped with the package, for arrays with 690 label columns. */
-function bundledDeepseaTargets(): string | undefined {
-  const file = path.join(packageRoot(), 'data', 'deepsea', 'targets_690_tf.txt');
-  return existsSync(file) ? file : undefined;
 }
 
 async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise<DataSpec> {
@@ -147,7 +140,7 @@ async function specFromArgs(args: ParsedArgs, log: (m: string) => void): Promise
   }
 }
 
-export function describeDataset(info: DatasetInfo): string {
+function describeDataset(info: DatasetInfo): string {
   const lines = [
     `dataset      ${info.dir}`,
     `source       ${info.source.kind}: ${info.source.description}`,

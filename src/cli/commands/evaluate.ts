@@ -24,7 +24,7 @@ function fmt(v: number | null): string {
   return v === null ? '–' : v.toFixed(3);
 }
 
-export function summaryText(r: EvaluationReport): string {
+function summaryText(r: EvaluationReport): string {
   const s = r.summary;
   return [
     `model        ${r.model.name} (${(r.model.ensemble ?? [r.model.dir]).join(', ')})`,

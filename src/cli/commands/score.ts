@@ -26,6 +26,7 @@ import { parseShard, regionLabel, shardRegions } from '../../tracks/shards';
 import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
+import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks } from '../measuredOption';
 
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
@@ -37,14 +38,15 @@ export const DEFAULT_BED_THRESHOLD = 0.5;
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [-o FILE | --igv-session DIR [--igv-locus LOCUS] [--igv-genome ID]]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [--measured PEAKS] [-o FILE | --igv-session DIR [--igv-locus LOCUS] [--igv-genome ID]]',
   positionals: { min: 1, max: 1 },
   options: {
     model: MODEL_OPTION,
     format: { type: 'string', value: 'FORMAT', description: 'bed (sites ≥ threshold), bedgraph (one track per experiment), tsv (matrix), json, bigwig (one .bw per experiment, -o DIR), narrowpeak (runs of bins ≥ threshold as peaks) or bins (a shard file for tfbs merge); default bed' },
     targets: TARGETS_OPTION,
     'min-reliability': MIN_RELIABILITY_OPTION,
-    threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P (default ${DEFAULT_BED_THRESHOLD})` },
+    threshold: { type: 'string', value: 'P', description: `BED, narrowPeak: bins with probability ≥ P; with --measured, the colour's threshold (default ${DEFAULT_BED_THRESHOLD})` },
+    measured: { type: 'string', value: 'PEAKS', description: 'BED or narrowPeak (plain or gzip) of measured peaks: after scoring, print how they agree with the bins\' colour (mean p of each factor\'s selected experiments, the highest factor; as the editor): bins ≥ threshold in peaks, peaks with a bin ≥ threshold, ROC AUC' },
     bin: { type: 'string', value: 'N', description: `bin size in bp: ${ALLOWED_BIN_SIZES.join(', ')} (default: the model's, 200)` },
     rc: RC_OPTION,
     device: DEVICE_OPTION,
@@ -81,8 +83,10 @@ export const scoreCommand: CliCommand = {
     // Refused before anything is scored or written: a genome IGV could not use.
     const igv = igvDir === undefined ? undefined : await prepareIgvGenome(fasta, igvGenome);
     const format = choiceOption(args, 'format', SCORE_FORMATS, 'bed');
-    if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak') throw new UsageError('--threshold applies to --format bed and narrowpeak only');
+    const measuredFile = stringOption(args, 'measured');
+    if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak' && measuredFile === undefined) throw new UsageError('--threshold applies to --format bed and narrowpeak (and --measured) only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
+    if (measuredFile !== undefined && (args.options.resume || args.options.shard !== undefined || args.options['per-record'])) throw new UsageError('--measured compares the bins of one run: it excludes --resume, --shard and --per-record');
     const device = choiceOption(args, 'device', ['cpu', 'cuda'] as const, 'cpu');
     const threads = args.options.threads === undefined ? undefined : intOption(args, 'threads', 1, 1, 256);
     const batchSize = intOption(args, 'batch', DEFAULT_BATCH_SIZE, 1, 4096);
@@ -99,6 +103,8 @@ export const scoreCommand: CliCommand = {
     const binSize = intOption(args, 'bin', pkg.manifest.binSize, 1);
     if (!(ALLOWED_BIN_SIZES as readonly number[]).includes(binSize)) throw new UsageError(`--bin must be one of ${ALLOWED_BIN_SIZES.join(', ')}; got ${binSize}`);
     const selected = selectOutputs(args, pkg, io);
+    // Read before anything is scored: a file that is not BED is refused first.
+    const measured: MeasuredPeaks | undefined = measuredFile === undefined ? undefined : await readMeasuredPeaks(measuredFile, selected.map((e) => pkg.experiments[e].factor));
 
     if (args.options['per-record']) {
       if (args.options.region !== undefined || args.options.bin !== undefined || args.options.threshold !== undefined) throw new UsageError('--per-record scores whole records: it takes no --region, --bin or --threshold');
@@ -198,13 +204,21 @@ export const scoreCommand: CliCommand = {
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       await writer.begin();
       let written = 0;
+      const colours = measured ? new ColourCollector(pkg.experiments, selected, binSize, threshold) : undefined;
       const counted: RecordScoresSink = {
-        startRecord: (record) => writer.startRecord(record),
+        startRecord: (record) => {
+          colours?.startRecord();
+          return writer.startRecord(record);
+        },
         bins: (record, block, ranges) => {
           written += block.bins.length;
+          colours?.bins(record, block);
           return writer.bins(record, block, ranges);
         },
-        endRecord: (record, length) => writer.endRecord(record, length),
+        endRecord: (record, length) => {
+          colours?.endRecord(record, length);
+          return writer.endRecord(record, length);
+        },
       };
       await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, counted, (done) => {
         const elapsed = (Date.now() - started) / 1000;
@@ -230,6 +244,14 @@ export const scoreCommand: CliCommand = {
       );
       if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
       io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      if (measured && colours) {
+        const report = measuredReport(measured, colours, binSize, threshold, fasta);
+        for (const line of report.lines) io.log(line);
+        if (report.problem) {
+          io.log(`tfbs score: ${report.problem}`);
+          return 1;
+        }
+      }
       return 0;
     } catch (e) {
       for (const f of files) await f.abort();

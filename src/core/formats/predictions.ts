@@ -24,7 +24,6 @@ import { InputError } from '../errors';
 import { float32Text, precisionText } from './float32Text';
 
 export const PREDICTION_FORMATS = ['bed', 'bedgraph', 'tsv', 'json'] as const;
-export type PredictionFormat = (typeof PREDICTION_FORMATS)[number];
 
 export interface PredictionContext {
   modelName: string;
@@ -47,7 +46,7 @@ export interface PredictionWriter extends RecordScoresSink {
 }
 
 /** BED's strand column: from a `(+)`/`(-)` header suffix, else "." (predictions average both strands). */
-export function strandOf(record: FastaRecordInfo): '+' | '-' | '.' {
+function strandOf(record: FastaRecordInfo): '+' | '-' | '.' {
   return record.genomic?.strand ?? '.';
 }
 
@@ -62,7 +61,7 @@ function normalise(text: string): string {
 }
 
 /** The formatter for a context's number of significant digits. */
-export function probabilityFormatter(digits: number | undefined): (p: number) => string {
+function probabilityFormatter(digits: number | undefined): (p: number) => string {
   if (digits === undefined) return float32Text;
   if (!Number.isInteger(digits) || digits < 1 || digits > 9) throw new RangeError('digits: 1 to 9 significant digits');
   return (p) => normalise(precisionText(p, digits));

@@ -36,7 +36,7 @@ export const DEFAULT_TEST_CHROMS = ['chr8', 'chr9'];
 const SHOWN_NAMES = 8;
 
 /** chr2 before chr10: numbers inside names compare as numbers. */
-export function naturalCompare(a: string, b: string): number {
+function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 

@@ -13,6 +13,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { CancelledError, EnvironmentError, InputError, IoError, UsageError, ioErrorFrom } from '../../core/errors';
+import { requiredInstalledFile } from '../../core/installation';
 import { findPython } from '../../runtime/python';
 import { DatasetInfo, DeepseaMatSpec, PrepareOptions, SplitName, SplitSummary } from './types';
 import { DatasetDirectory, newManifest } from './writer';
@@ -51,20 +52,9 @@ export async function deepseaFeatureNames(annotated: string, outputs: 690 | 919)
   return outputs === DEEPSEA_FEATURES ? names : names.slice(DEEPSEA_TF_FIRST, DEEPSEA_TF_FIRST + DEEPSEA_TF_COUNT);
 }
 
-/** A file of this installation (python/…, data/…), found upwards from the compiled module. */
-function installedFile(relative: string): string {
-  let dir = __dirname;
-  for (let i = 0; i < 7; i++) {
-    const candidate = path.join(dir, relative);
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new EnvironmentError(`${relative} is missing from this installation (looked upwards from ${__dirname})`);
-}
-
 /** python/tfbs_dataset_mat.py of this installation (beside the trainer). */
-export function matConverterPath(): string {
-  return installedFile(path.join('python', 'tfbs_dataset_mat.py'));
+function matConverterPath(): string {
+  return requiredInstalledFile(path.join('python', 'tfbs_dataset_mat.py'));
 }
 
 interface ConverterDone {
@@ -106,7 +96,7 @@ export async function prepareDeepseaMat(spec: DeepseaMatSpec, outDir: string, op
     if (files.test) args.push('--test', files.test);
     if (spec.maxSamples !== undefined) args.push('--max-samples', String(spec.maxSamples));
     const done = await runConverter(python.command, args, opts);
-    const names = await deepseaFeatureNames(extras.featureNames ?? installedFile(path.join('data', 'deepsea', 'targets_919_annotated.tsv')), done.outputs === DEEPSEA_FEATURES ? DEEPSEA_FEATURES : DEEPSEA_TF_COUNT);
+    const names = await deepseaFeatureNames(extras.featureNames ?? requiredInstalledFile(path.join('data', 'deepsea', 'targets_919_annotated.tsv')), done.outputs === DEEPSEA_FEATURES ? DEEPSEA_FEATURES : DEEPSEA_TF_COUNT);
     for (const n of done.notices) opts.onNotice?.(n);
     const splits = done.splits as DatasetInfo['splits'];
     const manifest = newManifest({

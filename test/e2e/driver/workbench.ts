@@ -148,10 +148,11 @@ export interface RenderedDecorations {
 
 /**
  * A background-colour decoration is rendered as `div.cdr.<generated class>` inside `.view-overlays`;
- * a text-colour one (`kind: 'text'`) as a span of that class inside `.view-lines`. The generated class
+ * a text-colour one (`kind: 'text'`) as a span of that class inside `.view-lines`; a border (`kind:
+ * 'border'`, an underline drawn as a bottom border) like a background. The generated class
  * is found through the stylesheet rule that carries the colour.
  */
-export async function renderedDecorations(page: Page, cssColours: string | string[], kind: 'background' | 'text' = 'background'): Promise<RenderedDecorations> {
+export async function renderedDecorations(page: Page, cssColours: string | string[], kind: 'background' | 'text' | 'border' = 'background'): Promise<RenderedDecorations> {
   return page.evaluate(({ colours, property, container }) => {
     // The browser's own serialisation of each colour, to compare with what rules carry.
     const wanted = new Set(colours.map((colour) => {
@@ -179,7 +180,7 @@ export async function renderedDecorations(page: Page, cssColours: string | strin
     return { classNames: used, elementCount: elements.size };
   }, {
     colours: Array.isArray(cssColours) ? cssColours : [cssColours],
-    property: kind === 'text' ? 'color' as const : 'backgroundColor' as const,
+    property: kind === 'text' ? 'color' as const : kind === 'border' ? 'borderColor' as const : 'backgroundColor' as const,
     container: kind === 'text' ? '.view-lines' : '.view-overlays',
   });
 }

@@ -475,6 +475,31 @@ const checks: Record<string, CommandCheck> = {
     }
   },
 
+  // The user's own peaks on the 100 kb region (`>chr1`: its own chromosome from 0): the agreement is
+  // stated, a peak on a chromosome the file lacks is counted with its line, the hover names the peak.
+  'tfbsLens.overlayMeasuredPeaks': async ({ api, editor, scratch }, execute) => {
+    const uri = editor.document.uri;
+    await api.whenIdle(uri);
+    const bed = writeMeasuredBed(scratch);
+    const said = (await execute({}, vscode.Uri.file(bed), 'CTCF')).find((m) => m.severity === 'info')?.text ?? '';
+    assert.match(said, /CTCF measured peaks from measured\.bed \(3 BED peaks\) on human_chr1_100kb_region\.fa: .*of 2 measured peaks, \d+ ha(s|ve) a bin ≥ 0\.5; ROC AUC of the bin colour against peak membership = \d\.\d{3} \(500 bins, 3 in peaks\)/, said);
+    assert.match(said, /1 peak on chromosomes no record lies on \(chr5; the first at line 4\) not shown/, said);
+    assert.match(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak: peakA, score 900/);
+    assert.doesNotMatch(await hoverText(uri, new vscode.Position(1, 3100)), /measured peak/, 'no peak in bin 15');
+    // Peaks on no chromosome of the file: refused, naming both files and the first peak's line.
+    const { messages: off } = await withDialogs({}, () => vscode.commands.executeCommand('tfbsLens.overlayMeasuredPeaks', vscode.Uri.file(writeMeasuredBed(scratch, 'chr2\t10\t20\n')), 'CTCF'));
+    assert.ok(off.some((m) => m.severity === 'error' && /elsewhere\.bed: its one peak does not lie on a chromosome of human_chr1_100kb_region\.fa .*the first at line 1/.test(m.text)), JSON.stringify(off));
+    await vscode.commands.executeCommand('tfbsLens.clearMeasuredPeaks');
+  },
+
+  'tfbsLens.clearMeasuredPeaks': async ({ editor, scratch }, execute) => {
+    const uri = editor.document.uri;
+    await withDialogs({}, () => vscode.commands.executeCommand('tfbsLens.overlayMeasuredPeaks', vscode.Uri.file(writeMeasuredBed(scratch)), 'CTCF'));
+    assert.match(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak: peakA/);
+    await execute({});
+    assert.doesNotMatch(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak/, 'the overlay is gone');
+  },
+
   // An unindexed copy of the region: the command writes its .fai beside it, as `tfbs index` would.
   'tfbsLens.createIndex': async ({ scratch }, execute) => {
     const copy = path.join(scratch, 'to-index.fa');
@@ -485,6 +510,19 @@ const checks: Record<string, CommandCheck> = {
     assert.deepEqual([name, Number(length), Number(offset)], ['chr1', 100_000, 6], `the index: ${fai}`);
   },
 };
+
+/** A small BED of measured peaks in the scratch folder: two on chr1 (spelled both ways), one on chr5; or `text` as elsewhere.bed. */
+function writeMeasuredBed(scratch: string, text?: string): string {
+  const file = path.join(scratch, text ? 'elsewhere.bed' : 'measured.bed');
+  fs.writeFileSync(file, text ?? 'track name=mine\nchr1\t1000\t1400\tpeakA\t900\n1\t50000\t50200\tpeakB\t500\nchr5\t1\t100\telsewhere\n');
+  return file;
+}
+
+/** Every hover provider's text at a position (the predictions' and the measured peaks'). */
+async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
 
 suite('TFBS Lens commands in the extension host', () => {
   let run: Run;

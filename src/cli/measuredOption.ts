@@ -1,0 +1,85 @@
+/**
+ * `tfbs score … --measured PEAKS`: the editor's *Overlay measured peaks…* on the command line. The
+ * peaks (BED or narrowPeak, plain or gzip; core/bed.ts) are read before anything is scored, the bins'
+ * colour is gathered while the predictions are written, and the agreement (core/peakAgreement.ts) is
+ * printed at the end: "measured: of N bins ≥ T, k lie in measured peaks; …; ROC AUC … = x".
+ *
+ * The colour is the editor's default rule (tfbsLens.colourBy `mean`): the mean p of each factor's
+ * selected experiments, the highest factor — so `--targets CTCF --measured ctcf.narrowPeak` compares
+ * CTCF's experiments with CTCF's peaks. A pooled file whose column 4 names experiments keeps only the
+ * rows of the selected factor when one factor is selected.
+ */
+import * as path from 'path';
+import { BedInterval, describeSkipped, readBedIntervals } from '../core/bed';
+import { FastaRecordInfo } from '../core/fasta';
+import { placementOf } from '../core/genomic';
+import { ScoredPeakRecord, describeAgreement, describeLeftOut, experimentNameIn, peakAgreement, placePeaks, placementProblem } from '../core/peakAgreement';
+import { BinBlock, RecordScoresSink } from '../core/scoring';
+import { Experiment } from '../core/targets';
+import { binCount as binCountOf } from '../core/windows';
+import { binColourValue, groupByFactor } from '../shared/binColour';
+
+export interface MeasuredPeaks {
+  file: string;
+  peaks: BedInterval[];
+  /** Lines said before the agreement (rows narrowed, malformed lines skipped). */
+  notes: string[];
+}
+
+/** Reads the peaks; `factors`: the selected experiments' factors (one factor narrows a pooled file to its rows). */
+export async function readMeasuredPeaks(file: string, factors: readonly string[]): Promise<MeasuredPeaks> {
+  const { intervals, summary } = await readBedIntervals(file);
+  const names = new Map<string, number>();
+  for (const i of intervals) if (i.name !== undefined) names.set(i.name, (names.get(i.name) ?? 0) + 1);
+  const distinct = [...new Set(factors)];
+  const name = distinct.length === 1 ? experimentNameIn(names, distinct[0]) : undefined;
+  const peaks = name ? intervals.filter((i) => i.name === name) : intervals;
+  const notes: string[] = [];
+  if (name) notes.push(`${file}: column 4 names ${names.size} experiments; the ${peaks.length.toLocaleString('en-US')} ${name} rows are compared`);
+  const skipped = describeSkipped(summary);
+  if (skipped) notes.push(skipped);
+  return { file, peaks, notes };
+}
+
+/** Gathers each bin's colour value as the scores stream past (a RecordScoresSink beside the writer). */
+export class ColourCollector implements RecordScoresSink {
+  readonly records: Array<ScoredPeakRecord & { name: string }> = [];
+  private readonly groups: number[][];
+  private current: { values: number[] } | undefined;
+
+  constructor(experiments: readonly Experiment[], selected: readonly number[], private readonly binSize: number, private readonly threshold: number) {
+    this.groups = groupByFactor(selected, (e) => experiments[e].factor);
+  }
+
+  startRecord(): void {
+    this.current = { values: [] };
+  }
+
+  bins(_record: FastaRecordInfo, block: BinBlock): void {
+    const T = block.targets;
+    for (let i = 0; i < block.bins.length; i++) {
+      const row = i * T;
+      this.current!.values[block.bins[i]] = binColourValue('mean', (e) => block.mean[row + e], this.groups, this.threshold);
+    }
+  }
+
+  endRecord(record: FastaRecordInfo, length: number): void {
+    const values = this.current?.values ?? [];
+    this.current = undefined;
+    // Bins never delivered (a window wholly N) stay NaN: left out of the comparison.
+    const binCount = binCountOf(length, this.binSize);
+    const filled = Float32Array.from({ length: binCount }, (_, b) => values[b] ?? NaN);
+    this.records.push({ name: record.name, placement: placementOf(record), length, binCount, values: filled });
+  }
+}
+
+/** The lines to print after scoring, or a problem (the peaks miss every record). `fasta` names the scored file. */
+export function measuredReport(measured: MeasuredPeaks, collector: ColourCollector, binSize: number, threshold: number, fasta: string): { lines: string[]; problem?: string } {
+  const placement = placePeaks(collector.records, measured.peaks);
+  const problem = placementProblem(placement, collector.records, measured.file, path.basename(fasta));
+  if (problem) return { lines: measured.notes, problem };
+  const agreement = peakAgreement(collector.records, placement, binSize, threshold);
+  return {
+    lines: [...measured.notes, `measured: ${describeAgreement(agreement)}`, ...describeLeftOut(agreement, placement).map((l) => `measured: ${l}`)],
+  };
+}

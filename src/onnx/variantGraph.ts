@@ -1,0 +1,153 @@
+/**
+ * The variant batch graph: a batch of reference windows lying in stretches of sequence and single- or
+ * multi-base substitutions of them (SNVs, MNVs), scored in one run. What the whole-window network
+ * computes once per window is computed here once per batch where it can be shared:
+ *
+ * - the convolution runs once over each stretch (one stretch per strand), as the chunk graph does;
+ * - the LSTM's input projection (most of a window's multiply-adds after the convolution) runs once
+ *   per distinct stride-1 pooled position that some reference window reads (variants close together
+ *   read the same positions), not once per window and step;
+ * - a substitution changes at most A pooled steps (its patch, src/onnx/substitutionGraph.ts): only the
+ *   patch is convolved and projected, the other steps read the reference's rows;
+ * - a substitution near the window's centre (every SNV: the window is centred on it) leaves both LSTM
+ *   directions unchanged for the first B unrolled steps (forward time s, backward time T − 1 − s):
+ *   those steps run once for its reference, and the mutant's recurrence branches off the reference's
+ *   state at step B. The first dense layer is split the same way: its rows of steps < B are the
+ *   reference's, added once.
+ *
+ * Inputs: sequence (N, S, 4) one-hot; table_rows (U) int32, the pooled positions (of the N·X stride-1
+ * pooled rows) to project; patches (M, Q, 4); rows_before (B, 2, R) and rows_after (T − B, 2, R + K)
+ * int32, the gate-input row each recurrence row reads at each unrolled step and direction (rows of the
+ * table: projected position u's direction d at 2u + d, then the patches' rows, (A, 2, M, 4H)); branch
+ * (R + K) int32, the pre-branch row each post-branch row continues (0 … R − 1, then each branching
+ * mutant's reference row). Output probabilities (R + K, outputs).
+ *
+ * The arithmetic per value is the network's (the same convolution, pooling, gate equations; the first
+ * dense layer as two partial sums): outputs equal the per-window graph to float rounding, checked
+ * against it when the engine opens the graph (src/engine/onnxVariants.ts).
+ */
+import { DanqWeights, GraphBuilder, lstmCell, lstmInputProjection, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
+import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
+import { padConvFilters } from './chunkGraph';
+import { SubstitutionLayout, patchFirstStep } from './substitutionGraph';
+
+export const VARIANT_SEQUENCE = 'sequence';
+export const VARIANT_TABLE_ROWS = 'table_rows';
+export const VARIANT_PATCHES = 'patches';
+export const VARIANT_ROWS_BEFORE = 'rows_before';
+export const VARIANT_ROWS_AFTER = 'rows_after';
+export const VARIANT_BRANCH = 'branch';
+export const VARIANT_OUTPUT = 'probabilities';
+
+const CHANNELS = 4;
+
+/**
+ * The unrolled step at which mutants near the window's centre branch off their reference: the largest
+ * B such that a patch starting one step either side of the centre's leaves steps < B unchanged in both
+ * directions (at least 1, at most T − 1).
+ */
+export function branchStep(layout: SubstitutionLayout): number {
+  const centre = patchFirstStep(layout, Math.floor((layout.inputLength - 1) / 2));
+  const b = Math.min(centre, layout.steps - layout.patchSteps - centre) - 1;
+  return Math.max(1, Math.min(layout.steps - 1, b));
+}
+
+/** Whether a mutant whose patch starts at `firstStep` can branch off its reference at step `branch`. */
+export function branches(layout: SubstitutionLayout, branch: number, firstStep: number): boolean {
+  return firstStep >= branch && firstStep + layout.patchSteps - 1 <= layout.steps - 1 - branch;
+}
+
+/** Conv (shared filters) → ReLU → MaxPool with `stride` over (N, S, 4): (N, F, 1, X). */
+function convolvePool(b: GraphBuilder, input: string, w: DanqWeights, stride: number, tag: string): string {
+  const { convWidth: width, poolSize: P } = w.arch;
+  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
+  const image = b.node('Reshape', [ncl, b.ints(`${tag}_image_shape`, [0, CHANNELS, 1, -1])]);
+  const conv = b.node('Conv', [image, 'conv_W', 'conv_B'], { kernel_shape: attr.ints([1, width]) });
+  // ReLU on the convolution, where ORT fuses it (ReLU and max commute).
+  return b.node('MaxPool', [b.node('Relu', [conv])], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, stride]) });
+}
+
+/** (rows, F) → (rows, 8H): both directions' gate inputs, biases included. */
+function projectRows(b: GraphBuilder, rows: string): string {
+  return b.node('Add', [b.node('MatMul', [rows, 'projection_W']), 'projection_B']);
+}
+
+/** Steps of the unrolled recurrence from state (h, c) (none: zero), one per rows slice; returns the hidden states and the last state. */
+function recur(b: GraphBuilder, table: string, stepRows: readonly string[], h: string | undefined, c: string | undefined): { hidden: string[]; h: string; c: string } {
+  const hidden: string[] = [];
+  for (const rows of stepRows) {
+    const inputs = b.node('Gather', [table, rows], { axis: attr.int(0) }); // (1, 2, rows, 4H)
+    const gates = h === undefined ? inputs : b.node('Add', [inputs, b.node('MatMul', [h, 'lstm_RT'])]);
+    ({ h, c } = lstmCell(b, gates, c));
+    hidden.push(h);
+  }
+  return { hidden, h: h!, c: c! };
+}
+
+/** (steps of (1, 2, R, H)) → (R, steps·2H): row r's hidden states in step order, as dense1W's rows. */
+function flatten(b: GraphBuilder, hidden: readonly string[]): string {
+  const stacked = hidden.length === 1 ? hidden[0] : b.node('Concat', [...hidden], { axis: attr.int(0) });
+  return b.node('Flatten', [b.node('Transpose', [stacked], { perm: attr.ints([2, 0, 1, 3]) })], { axis: attr.int(1) });
+}
+
+export function buildVariantBatchModel(network: DanqWeights, layout: SubstitutionLayout, branch: number): ModelSpec {
+  const w = padConvFilters(network);
+  const { convFilters: F, convWidth: width, lstmHidden: H, denseHidden: D, outputs: O } = w.arch;
+  const T = pooledLength(w.arch);
+  const { patchSteps: A, patchLength: Q } = layout;
+  if (!(branch >= 1 && branch < T)) throw new RangeError(`branch step ${branch} outside 1 … ${T - 1}`);
+  const G = 4 * H;
+  const b = new GraphBuilder();
+  b.init('conv_W', [F, CHANNELS, 1, width], w.convW);
+  b.init('conv_B', [F], w.convB);
+  const { weights, bias } = lstmInputProjection(w);
+  b.init('projection_W', [F, 2 * G], weights);
+  b.init('projection_B', [2 * G], bias);
+  b.init('lstm_RT', [2, H, G], recurrentTransposed(w));
+
+  // The references' rows: every stride-1 pooled position of the stretches, the ones asked for projected.
+  const slid = convolvePool(b, VARIANT_SEQUENCE, w, 1, 'span'); // (N, F, 1, X)
+  const positions = b.node('Reshape', [b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('positions_shape', [-1, F])]); // (N·X, F)
+  const referenceGates = projectRows(b, b.node('Gather', [positions, VARIANT_TABLE_ROWS], { axis: attr.int(0) })); // (U, 8H)
+  // The patches' A steps, (A, 2, M, 4H): both directions in time order.
+  const pooled = convolvePool(b, VARIANT_PATCHES, w, w.arch.poolSize, 'patch'); // (M, F, 1, A)
+  const patchRows = b.node('Reshape', [b.node('Transpose', [pooled], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('patch_rows_shape', [-1, F])]); // (M·A, F)
+  const patchGates = b.node('Reshape', [projectRows(b, patchRows), b.ints('patch_gates_shape', [-1, A, 2, G])]);
+  const patchTable = b.node('Transpose', [patchGates], { perm: attr.ints([1, 2, 0, 3]) });
+  const rowShape = b.ints('row_shape', [-1, G]);
+  const table = b.node('Concat', [b.node('Reshape', [referenceGates, rowShape]), b.node('Reshape', [patchTable, rowShape])], { axis: attr.int(0) });
+
+  // Steps before the branch: references and the mutants that cannot branch; then every row.
+  const before = recur(b, table, b.multi('Split', [VARIANT_ROWS_BEFORE], branch, { axis: attr.int(0) }), undefined, undefined);
+  const h = b.node('Gather', [before.h, VARIANT_BRANCH], { axis: attr.int(2) });
+  const c = b.node('Gather', [before.c, VARIANT_BRANCH], { axis: attr.int(2) });
+  const after = recur(b, table, b.multi('Split', [VARIANT_ROWS_AFTER], T - branch, { axis: attr.int(0) }), h, c);
+
+  const dense1W = stepOrderDense1W(w);
+  const split = branch * 2 * H * D;
+  const denseBefore = b.node('Gemm', [flatten(b, before.hidden), b.init('dense1_W_before', [branch * 2 * H, D], dense1W.subarray(0, split)), b.init('dense1_B', [D], w.dense1B)]);
+  const denseAfter = b.node('MatMul', [flatten(b, after.hidden), b.init('dense1_W_after', [(T - branch) * 2 * H, D], dense1W.subarray(split))]);
+  const d1 = b.node('Add', [b.node('Gather', [denseBefore, VARIANT_BRANCH], { axis: attr.int(0) }), denseAfter]);
+  const d2 = b.node('Gemm', [b.node('Relu', [d1]), b.init('dense2_W', [D, O], w.dense2W), b.init('dense2_B', [O], w.dense2B)]);
+  b.node('Sigmoid', [d2], {}, VARIANT_OUTPUT);
+  return {
+    graph: {
+      name: 'danq_variant_batch',
+      nodes: b.nodes,
+      initializers: b.initializers,
+      inputs: [
+        { name: VARIANT_SEQUENCE, shape: ['spans', 'length', CHANNELS] },
+        { name: VARIANT_TABLE_ROWS, elemType: 'int32', shape: ['projected'] },
+        { name: VARIANT_PATCHES, shape: ['patches', Q, CHANNELS] },
+        { name: VARIANT_ROWS_BEFORE, elemType: 'int32', shape: [branch, 2, 'rows_before'] },
+        { name: VARIANT_ROWS_AFTER, elemType: 'int32', shape: [T - branch, 2, 'rows'] },
+        { name: VARIANT_BRANCH, elemType: 'int32', shape: ['rows'] },
+      ],
+      outputs: [{ name: VARIANT_OUTPUT, shape: ['rows', O] }],
+    },
+    opset: DEFAULT_OPSET,
+    irVersion: DEFAULT_IR_VERSION,
+    producerName: 'tfbs-lens',
+    docString: `DanQ-family variant batches (shared convolution and projection, branch at step ${branch}) ${JSON.stringify(network.arch)}`,
+  };
+}
