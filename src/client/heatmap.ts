@@ -21,7 +21,7 @@ import {
   targetsSignature,
 } from '../shared/heatmapProtocol';
 import { offsetAtPosition } from '../shared/layout';
-import { BinMatrixRequest, ExperimentsRequest, ExplainResult, MATRIX_MISSING } from '../shared/protocol';
+import { BinMatrixRequest, ExperimentsRequest, ExplainResult, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
 import { currentExportInfo, exportHeatmapPng, exportHeatmapTsv } from './heatmapExport';
 import { MAX_HEATMAP_RECORDS, RecordFetchProgress, fetchRecordMatrix, opensInRecordsView, recordsKey, recordsMessage, scorableRecords } from './heatmapRecords';
@@ -93,6 +93,8 @@ export class HeatmapController implements vscode.Disposable {
   private lastBinSize = -1;
   /** Records laid out in the records view last sent (recordsKey). */
   private lastRecords = '';
+  /** The FASTA editor last active and its cursor's line: "Show heatmap" with none in view shows it. */
+  private lastFasta: { uri: string; line: number } | undefined;
   /** The latest complete explanation per document: the strip under the matrix. */
   private readonly explained = new Map<string, ExplainResult>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -140,9 +142,26 @@ export class HeatmapController implements vscode.Disposable {
       this.setTarget(target.uri, target.record, target.bin, 'bins');
     } else {
       const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => isFastaDocument(e.document));
+      const hidden = editor && isFastaDocument(editor.document) ? undefined : this.hiddenFasta();
       if (editor && isFastaDocument(editor.document)) this.followEditor(editor);
-      else if (!this.target) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
+      else if (hidden && (hidden.uri !== this.target?.uri || hidden.record !== this.target.record)) this.setTarget(hidden.uri, hidden.record);
+      else if (!hidden && !this.target) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
     }
+  }
+
+  /**
+   * A scored FASTA file open in a tab that another editor hides (the walkthrough's page in front of
+   * the example, its "Show heatmap" link clicked): the one last active, else the active group's first.
+   */
+  private hiddenFasta(): { uri: string; record: number } | undefined {
+    const last = this.lastFasta && this.ctx.store.get(this.lastFasta.uri);
+    if (this.lastFasta && last) return { uri: this.lastFasta.uri, record: layoutAt(last, this.lastFasta.line)?.record ?? 0 };
+    const groups = [vscode.window.tabGroups.activeTabGroup, ...vscode.window.tabGroups.all];
+    for (const tab of groups.flatMap((g) => g.tabs)) {
+      const uri = tab.input instanceof vscode.TabInputText ? tab.input.uri.toString() : undefined;
+      if (uri && this.ctx.store.get(uri)) return { uri, record: 0 };
+    }
+    return undefined;
   }
 
   private async revive(panel: vscode.WebviewPanel, saved: HeatmapViewState | undefined): Promise<void> {
@@ -257,11 +276,12 @@ export class HeatmapController implements vscode.Disposable {
   }
 
   private followEditor(editor: vscode.TextEditor, selectionOnly = false): void {
-    if (!this.panel) return;
     const uri = editor.document.uri.toString();
+    this.lastFasta = { uri, line: editor.selection.active.line };
+    if (!this.panel) return;
     const doc = this.ctx.store.get(uri);
     const line = editor.selection.active.line;
-    const layout = doc?.layouts.find((l) => l.headerLine <= line && line <= Math.max(l.lastLine, l.headerLine)) ?? doc?.layouts[0];
+    const layout = doc && layoutAt(doc, line);
     const record = layout?.record ?? 0;
     if (this.target?.uri === uri && this.target.view === 'records') {
       // The records view stays; the cursor's record is marked in it.
@@ -525,4 +545,9 @@ export class HeatmapController implements vscode.Disposable {
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The record laid out around a line (a header line belongs to its record); the first when none is. */
+function layoutAt(doc: { layouts: readonly RecordLayout[] }, line: number): RecordLayout | undefined {
+  return doc.layouts.find((l) => l.headerLine <= line && line <= Math.max(l.lastLine, l.headerLine)) ?? doc.layouts[0];
 }

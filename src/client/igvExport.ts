@@ -77,7 +77,20 @@ async function openInIgv(ctx: Ctx): Promise<void> {
     return;
   }
   const session = path.join(dir, IGV_SESSION_FILE);
-  const choice = await vscode.window.showInformationMessage(`TFBS Lens: IGV session written: ${session}. Open it in IGV (File › Open Session) or with igv-vscode.`, 'Reveal in file explorer', 'Copy path');
-  if (choice === 'Reveal in file explorer') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(session));
+  const reveal = await revealAction(vscode.Uri.file(session));
+  const choice = await vscode.window.showInformationMessage(`TFBS Lens: IGV session written: ${session}. Open it in IGV (File › Open Session) or with igv-vscode.`, ...(reveal ? [reveal.title] : []), 'Copy path');
+  if (reveal && choice === reveal.title) await vscode.commands.executeCommand(reveal.command, vscode.Uri.file(session));
   else if (choice === 'Copy path') await vscode.env.clipboard.writeText(session);
+}
+
+/**
+ * How the session file can be shown here: in the operating system's file manager from the desktop
+ * app on this machine; VS Code for the Web and code-server have no such command (the button failed
+ * with "command 'revealFileInOS' not found"), and a remote's files are not on the user's machine, so
+ * there the Explorer view shows it when it lies in the workspace. Undefined: neither.
+ */
+async function revealAction(session: vscode.Uri): Promise<{ title: string; command: string } | undefined> {
+  if (!vscode.env.remoteName && (await vscode.commands.getCommands(true)).includes('revealFileInOS')) return { title: 'Reveal in file explorer', command: 'revealFileInOS' };
+  if (vscode.workspace.getWorkspaceFolder(session)) return { title: 'Show in Explorer', command: 'revealInExplorer' };
+  return undefined;
 }

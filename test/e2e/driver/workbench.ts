@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import type { Profile } from './codeServer';
+import { repoRoot } from './paths';
 
 export interface UiContext {
   page: Page;
@@ -93,41 +94,49 @@ async function quickOpen(page: Page, fileName: string, timeoutMs: number, typed 
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
 }
 
-/** Runs a command by its title from the Command Palette (F1). */
-export async function runFromCommandPalette(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  await page.keyboard.press('F1');
+/**
+ * Runs a command by its title from the Command Palette (F1), as a person would, and sturdy on a busy
+ * machine: a picker still open is closed first, and F1 pressed again if the palette did not open (a
+ * key press can land while another picker is closing); the row whose label is exactly the title is
+ * clicked (Enter takes the focused row, which before the filter applies is the most recently used
+ * command, and a longer title containing this one may rank first); a palette opened before an
+ * extension's contributions arrived (a fresh window) never lists them, so it is opened again until
+ * the row is there.
+ */
+export async function runFromCommandPalette(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`>${title}`);
-  // Enter runs the focused row: wait until the filter has put the command there (before it has, the
-  // focused row is the most recently used command, which Enter would run instead).
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
-  await row.waitFor({ timeout: timeoutMs });
-  await page.keyboard.press('Enter');
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }) }).first();
+  await waitUntil(`"${title}" in the Command Palette`, async () => {
+    if (await input.isVisible()) {
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
+    await page.keyboard.press('F1');
+    if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return false;
+    await input.fill(`>${title}`);
+    if (!(await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return false;
+    await row.click({ timeout: 5_000 });
+    return true;
+  }, timeoutMs, 500);
 }
 
 /**
- * Runs a command by its title from the Command Palette, sturdier than runFromCommandPalette on a busy
- * machine: F1 again if the palette did not open (a key press can land while another picker is
- * closing), and a click on the row whose label is exactly the title (Enter takes whichever row is
- * highlighted, which may still be the previous filter's).
+ * "TFBS: Focus on factor…" from the keyboard, as a person does it (issue 27): the picker, `typed` in
+ * its filter, Enter once the highlighted row is the one containing `row` (nothing ticked); waits until
+ * the picker has closed.
  */
-export async function runCommandByTitle(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+export async function focusByKeyboard(page: Page, typed: string, row = typed, timeoutMs = 60_000): Promise<void> {
+  await runFromCommandPalette(page, paletteTitle(extensionManifest(), 'tfbsLens.focus'), timeoutMs);
   const input = page.locator('.quick-input-widget input');
-  if (await input.isVisible()) {
-    await page.keyboard.press('Escape');
-    await sleep(500);
-  }
-  await waitUntil('the Command Palette to open', async () => {
-    if (await input.isVisible()) return true;
-    await page.keyboard.press('F1');
-    await sleep(1000);
-    return input.isVisible();
-  }, timeoutMs, 0);
-  await input.fill(`>${title}`);
-  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await page.locator('.quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }) }).first().click({ timeout: timeoutMs });
+  // The experiments are listed once the server has sent them: the picker is ready when "All experiments" is.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: timeoutMs });
+  await input.fill(typed);
+  // Enter takes the highlighted row: wait until the filter has put the wanted one there.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: row }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
 export interface RenderedDecorations {
@@ -265,8 +274,17 @@ export async function decoratedPointInView(page: Page, classNames: string[]): Pr
   return point;
 }
 
+type Manifest = { contributes?: { commands?: { command: string; title: string; category?: string }[] } };
+let manifest: Manifest | undefined;
+
+/** The extension's package.json (its command titles). */
+export function extensionManifest(): Manifest {
+  manifest ??= JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as Manifest;
+  return manifest;
+}
+
 /** "Category: Title" of a contributed command, as the Command Palette lists it. */
-export function paletteTitle(manifest: { contributes?: { commands?: { command: string; title: string; category?: string }[] } }, command: string): string {
+export function paletteTitle(manifest: Manifest, command: string): string {
   const entry = manifest.contributes?.commands?.find((c) => c.command === command);
   if (!entry) throw new Error(`package.json contributes no command ${command}`);
   return entry.category ? `${entry.category}: ${entry.title}` : entry.title;
@@ -327,26 +345,45 @@ export async function answerFileDialog(page: Page, filePath: string, what: strin
   } catch {
     throw new Error(`no file dialog for the ${what} appeared within ${timeoutMs / 1000} s`);
   }
+  // A prompt that follows at once (a command's next question) reuses the widget: it is told from the
+  // dialog by its label (the dialog's title), and not answered with the path.
+  const dialogLabel = await input.getAttribute('aria-label');
   await input.fill(filePath);
   const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
+  const closed = async () => !(await input.isVisible()) || (await input.getAttribute('aria-label')) !== dialogLabel;
   await waitUntil(`the file dialog for the ${what} to accept ${filePath}`, async () => {
-    if (!(await input.isVisible())) return true;
+    if (await closed()) return true;
     if ((await input.inputValue()) !== filePath) await input.fill(filePath);
     await sleep(300);
+    if (await closed()) return true;
     if (await ok.isVisible()) await ok.click();
     else await page.keyboard.press('Enter');
     await sleep(500);
-    return !(await input.isVisible());
+    return closed();
   }, timeoutMs, 0);
 }
 
-/** Moves the cursor (and the view) to a 1-based line and column with Go to Line (Ctrl+G), as a user would. */
-export async function goToLineColumn(page: Page, line: number, column: number, timeoutMs = 15_000): Promise<void> {
-  await page.keyboard.press('Control+G');
+/**
+ * Moves the cursor (and the view) to a 1-based line and column with Go to Line (Ctrl+G), as a user
+ * would, until the status bar says the cursor is there: Ctrl+G is pressed again when the box did not
+ * open, and Enter only goes to the box holding the line (a key landing in the editor types into the file).
+ */
+export async function goToLineColumn(page: Page, line: number, column: number, timeoutMs = 30_000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`:${line}:${column}`);
-  await sleep(200);
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: timeoutMs });
+  const typed = `:${line}:${column}`;
+  const there = page.locator('.statusbar-item', { hasText: new RegExp(`\\bLn ${line}, Col ${column}\\b`) });
+  await waitUntil(`the cursor at line ${line}, column ${column}`, async () => {
+    if (await input.isVisible()) {
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
+    await page.keyboard.press('Control+G');
+    if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return false;
+    await input.fill(typed);
+    await sleep(200);
+    if (!(await input.isVisible()) || (await input.inputValue()) !== typed) return false;
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    return (await there.count()) > 0;
+  }, timeoutMs, 500);
 }

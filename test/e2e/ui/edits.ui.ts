@@ -8,9 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
-import { goToLineColumn, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, visibleHoverText, waitUntil } from '../driver/workbench';
+import { focusByKeyboard, goToLineColumn, openFileByQuickOpen, runFromCommandPalette, uiContext, visibleHoverText, waitUntil } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
 /** A strong GM12878 CTCF peak; its base 98 (0-based) is the C at CTCF core position 9. */
 const RECORD = 'chr14:107238917-107239117';
@@ -18,16 +17,6 @@ const OFFSET = 98;
 const FILE = 'ctcf-peak-edit.fa';
 
 const statusText = async (page: Page): Promise<string> => (await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText()).replace(/\s+/g, ' ');
-
-/** The focus picker from the keyboard: type, Enter on the highlighted row (as focus.ui.ts does). */
-async function focusByKeyboard(page: Page, typed: string, row: string): Promise<void> {
-  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-  await page.locator('.quick-input-widget input').fill(typed);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
-}
 
 /** The mark on the edited base: an element of the editor's overlays with a 1 px solid outline about one character wide. */
 async function editMarks(page: Page): Promise<Array<{ x: number; y: number; width: number }>> {
@@ -54,7 +43,7 @@ suite('Edits on a copy', () => {
     // VS Code for the Web saves after a delay by default (files.autoSave afterDelay): nothing to turn on.
     await openFileByQuickOpen(page, FILE);
     await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page)), 120_000);
-    await focusByKeyboard(page, 'CTCF', 'CTCF');
+    await focusByKeyboard(page, 'CTCF');
     try {
       await waitUntil('the status bar to show the CTCF focus', async () => /TFBS: .+ · .*\bCTCF\b/.test(await statusText(page)), 60_000);
       // Type A over the C: select it, type.
@@ -102,13 +91,10 @@ suite('Edits on a copy', () => {
       assert.ok(fs.readFileSync(file).equals(original), 'the file on disk is untouched');
       await page.keyboard.press('Escape');
       // Close the copy without saving it.
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').fill('>View: Revert and Close Editor');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Revert and Close Editor' }).first().waitFor({ timeout: 15_000 });
-      await page.keyboard.press('Enter');
+      await runFromCommandPalette(page, 'View: Revert and Close Editor');
     } finally {
       await page.keyboard.press('Escape');
-      await focusByKeyboard(page, 'All experiments', 'All experiments');
+      await focusByKeyboard(page, 'All experiments');
     }
     await waitUntil('the status bar to drop the focus', async () => !/\bCTCF\b/.test(await statusText(page)), 30_000);
   });

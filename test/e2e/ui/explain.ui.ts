@@ -8,20 +8,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
-import { answerQuickInput, goToLineColumn, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
+import { focusByKeyboard, goToLineColumn, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const PEAKS = 'hg19_GM12878_CTCF_top500_w200.fa';
 
 /** The TFBS Lens status-bar entry's text as rendered. */
 const statusText = async (page: Page): Promise<string> => (await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText().catch(() => '')).replace(/\s+/g, ' ');
-
-/** "TFBS: Focus on factor…" answered with `typed` and Enter (the highlighted row). */
-async function focusOn(page: Page, typed: string): Promise<void> {
-  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-  await answerQuickInput(page, typed, 'focus');
-}
 
 /** Editor text spans drawn underlined (the JASPAR-site decoration), with their text. */
 const underlined = (page: Page): Promise<string[]> =>
@@ -35,7 +28,7 @@ suite('Explain in its panel (Chromium)', () => {
   suiteTeardown(async () => {
     const { page } = uiContext();
     // The suites after this one expect every experiment in focus.
-    await focusOn(page, 'All experiments');
+    await focusByKeyboard(page, 'All experiments');
     await runFromCommandPalette(page, 'View: Close All Editors');
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
   });
@@ -44,7 +37,7 @@ suite('Explain in its panel (Chromium)', () => {
     const { page, screenshot } = uiContext();
     await openFileByQuickOpen(page, PEAKS);
     await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page)), 120_000);
-    await focusOn(page, 'CTCF');
+    await focusByKeyboard(page, 'CTCF');
     await waitUntil('the status bar to show the CTCF focus', async () => /\bCTCF\b/.test(await statusText(page)), 15_000);
     // Line 4 is the second record's sequence (chr14:106873577-106873777): one 200 bp bin.
     await goToLineColumn(page, 4, 100);

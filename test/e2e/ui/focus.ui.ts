@@ -5,24 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../driver/paths';
-import { openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
+import { focusByKeyboard, openFileByQuickOpen, uiContext, waitUntil } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
 /** The TFBS Lens status-bar entry's text as rendered (codicons are empty spans). */
 const statusText = async (page: Page): Promise<string> => (await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText()).replace(/\s+/g, ' ');
-
-/** Opens the focus picker, types `typed` and presses Enter once a row containing `row` is listed (nothing ticked). */
-async function focusByKeyboard(page: Page, typed: string, row: string): Promise<void> {
-  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
-  const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-  await input.fill(typed);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
-}
 
 suite('Focus on factor from the keyboard', () => {
   test('focus picker: typing CTCF and Enter focuses CTCF, shown in the status bar, saved in the user settings', async () => {
@@ -34,7 +21,7 @@ suite('Focus on factor from the keyboard', () => {
     // picker writes nothing to it.
     const workspaceSettings = path.join(profile.workspaceDir, '.vscode', 'settings.json');
     const before = fs.existsSync(workspaceSettings) ? fs.readFileSync(workspaceSettings, 'utf8') : undefined;
-    await focusByKeyboard(page, 'CTCF', 'CTCF');
+    await focusByKeyboard(page, 'CTCF');
     try {
       const shown = await waitUntil('the status bar to show the CTCF focus', async () => {
         const t = await statusText(page);
@@ -48,7 +35,7 @@ suite('Focus on factor from the keyboard', () => {
       assert.equal(after, before, 'nothing is written into the data folder\'s settings');
     } finally {
       // The suites after this one expect every experiment in focus.
-      await focusByKeyboard(page, 'All experiments', 'All experiments');
+      await focusByKeyboard(page, 'All experiments');
     }
     await waitUntil('the status bar to drop the focus', async () => !/\bCTCF\b/.test(await statusText(page)), 15_000);
     assert.equal(JSON.parse(fs.readFileSync(path.join(profile.userDataDir, 'User', 'settings.json'), 'utf8'))['tfbsLens.focusedExperiments'], undefined);

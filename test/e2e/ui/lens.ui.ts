@@ -143,11 +143,8 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     const { page, screenshot } = uiContext();
     /** As a person does it: Preferences: Color Theme, type the theme's name, Enter. */
     const chooseTheme = async (name: string) => {
-      // Not runFromCommandPalette: "Preferences: Browse Color Themes in Marketplace" may rank first.
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
-      await page.locator('.quick-input-list .monaco-list-row')
-        .filter({ has: page.locator('.label-name', { hasText: /^\s*Preferences: Color Theme\s*$/ }) }).first().click({ timeout: 30_000 });
+      // The row named exactly so ("Preferences: Browse Color Themes in Marketplace" may rank first).
+      await runFromCommandPalette(page, 'Preferences: Color Theme');
       await page.locator('.quick-input-widget input').fill(name);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
       await page.keyboard.press('Enter');

@@ -11,7 +11,7 @@ import { gunzipSync } from 'zlib';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
 import {
-  answerQuickInput,
+  focusByKeyboard,
   canvasInk,
   goToLineColumn,
   openFileByQuickOpen,
@@ -96,12 +96,6 @@ async function showEditorTab(page: Page, fileName: string): Promise<void> {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
 }
 
-async function focusOn(page: Page, typed: string): Promise<void> {
-  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-  await answerQuickInput(page, typed, 'focus');
-}
-
 suite('measured peaks overlaid beside the predictions (Chromium)', () => {
   const want = expected();
   let frame: Frame;
@@ -111,7 +105,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     fs.rmSync(path.join(profile.workspaceDir, 'measured_region.narrowPeak'), { force: true });
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
     // The suites after this one expect every experiment in focus.
-    await focusOn(page, 'All experiments');
+    await focusByKeyboard(page, 'All experiments');
     await runFromCommandPalette(page, 'View: Close All Editors');
     // No overlay outlives the suite (its documents may stay open behind closed editors).
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.clearMeasuredPeaks'));
@@ -172,7 +166,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await screenshot('measured-heatmap');
     // The colours now from CTCF's experiments alone: the agreement follows (the heatmap follows the editor shown).
     await showEditorTab(page, FASTA);
-    await focusOn(page, 'CTCF');
+    await focusByKeyboard(page, 'CTCF');
     await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
     frame = await webviewFrameWith(page, '#filter', 60_000);
     const refocused = await waitUntil('the agreement restated for the CTCF focus', async () => {

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { colourDifference, composite, contrastRatio, luminance, parseCssColour } from '../../../src/shared/contrast';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { openFileByQuickOpen, paletteTitle, renderedDecorations, runCommandByTitle, uiContext, waitUntil } from '../driver/workbench';
+import { openFileByQuickOpen, paletteTitle, renderedDecorations, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
 
 const TOGGLE_THEME = 'Preferences: Toggle between Light/Dark Themes';
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
@@ -40,7 +40,7 @@ suite('Dark theme readability', () => {
     const { page, screenshot } = uiContext();
     await page.keyboard.press('Escape');
     // The default dark theme (workbench.preferredDarkColorTheme: Dark Modern), one command away.
-    await runCommandByTitle(page, TOGGLE_THEME);
+    await runFromCommandPalette(page, TOGGLE_THEME);
     try {
       await waitUntil('the dark theme', async () => (await workbenchIsDark(page)) === true, 120_000, 500);
       await openFileByQuickOpen(page, 'human_chr1_100kb_region.fa');
@@ -49,7 +49,7 @@ suite('Dark theme readability', () => {
       const rendered = await waitUntil('dark-theme decorations to render', async () => {
         const r = await renderedDecorations(page, darkColours);
         if (r.elementCount > 0) return r;
-        await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
+        await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
         await page.waitForTimeout(2000);
         return undefined;
       }, 180_000, 0);
@@ -68,7 +68,7 @@ suite('Dark theme readability', () => {
       }
     } finally {
       await page.keyboard.press('Escape');
-      await runCommandByTitle(page, TOGGLE_THEME);
+      await runFromCommandPalette(page, TOGGLE_THEME);
       await waitUntil('the light theme again', async () => (await workbenchIsDark(page)) === false, 120_000, 500);
     }
   });

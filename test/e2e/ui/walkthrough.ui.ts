@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS } from '../../../src/shared/attributionStyle';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { answerFileDialog, decoratedPointInView, paletteTitle, pickQuickInputItem, renderedDecorations, runCommandByTitle, uiContext, visibleHoverText, waitUntil,
+import { answerFileDialog, decoratedPointInView, focusByKeyboard, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette, uiContext, visibleHoverText, waitUntil,
   webviewFrameWith, canvasInk } from '../driver/workbench';
 import { saveWalkthroughPicture } from './walkthroughPictures';
 
@@ -19,12 +19,19 @@ const walkthrough = manifest.contributes.walkthroughs[0];
 const stepIds: string[] = walkthrough.steps.map((s: { id: string }) => s.id);
 const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightAlpha), withAlpha(s.color, s.darkAlpha)]);
 
+/** The picture a step shows (media/walkthrough/<step>.md names it). */
+function stepPicture(id: string): string {
+  const step = walkthrough.steps.find((s: { id: string }) => s.id === id);
+  const md = fs.readFileSync(path.join(repoRoot, step.media.markdown), 'utf8');
+  return /!\[[^\]]*\]\(([^)]+\.png)\)/.exec(md)![1];
+}
+
 /** The step's button on the walkthrough shown (a walkthrough page left behind keeps its own, disabled). */
 const stepButton = (page: Page, id: string) => page.locator(`button.getting-started-step[data-step-id$="#${id}"]`).filter({ visible: true }).first();
 
 /** Welcome: Open Walkthrough…, then ours. */
 async function openWalkthrough(page: Page): Promise<void> {
-  await runCommandByTitle(page, 'Welcome: Open Walkthrough...');
+  await runFromCommandPalette(page, 'Welcome: Open Walkthrough...');
   const input = page.locator('.quick-input-widget input');
   await input.fill(walkthrough.title);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: walkthrough.title }).first().waitFor({ timeout: 30_000 });
@@ -55,13 +62,26 @@ async function expectTicked(page: Page, id: string): Promise<void> {
   await waitUntil(`the walkthrough step "${id}" to be ticked off`, async () => (await tickedSteps(page)).has(id), 30_000, 1000);
 }
 
-/** Clicks a link (rendered as a button) of a walkthrough step, after selecting the step. */
+/**
+ * Clicks a link (rendered as a button) of a walkthrough step, after selecting the step. Toasts left by
+ * earlier steps (the first edit's warning) are cleared first: one lying over the link takes the click.
+ */
 async function clickStepLink(page: Page, id: string, label: string): Promise<void> {
+  await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 10_000 });
   await showWalkthrough(page);
   // A walkthrough opened again slides in: its step buttons stay disabled until the slide has settled.
-  await waitUntil(`the step "${id}" to be clickable`, async () => stepButton(page, id).isEnabled(), 15_000);
+  await waitUntil(`the step "${id}" to be clickable`, async () => (await stepButton(page, id).isVisible()) && stepButton(page, id).isEnabled(), 15_000);
   await stepButton(page, id).click();
-  await page.locator(`button.getting-started-step[data-step-id$="#${id}"] .monaco-button, button.getting-started-step[data-step-id$="#${id}"] a`, { hasText: label }).first().click();
+  // Its picture loads in a webview beside the steps; a person reads the step, picture shown, before
+  // clicking. (Clicked at once, the trainer's picker closed again in one full run: the loading
+  // webview taking focus is the suspect.)
+  await webviewFrameWith(page, `img[src*="${stepPicture(id)}"]`, 30_000);
+  // The selected step expands to show its links: clicked once shown (Playwright waits for it to stop moving).
+  const link = page.locator(`button.getting-started-step[data-step-id$="#${id}"] .monaco-button, button.getting-started-step[data-step-id$="#${id}"] a`, { hasText: label })
+    .filter({ visible: true }).first();
+  await link.waitFor({ state: 'visible', timeout: 15_000 });
+  await link.click();
 }
 
 /** Letters in the editor coloured by Explain (its decoration types set a text colour per strength). */
@@ -71,18 +91,6 @@ async function lettersColoured(page: Page): Promise<number> {
   return (await renderedDecorations(page, colours, 'text')).elementCount;
 }
 
-/** Focus picker: type `typed`, Enter on the highlighted row (as focus.ui.ts does). */
-async function focusByKeyboard(page: Page, typed: string): Promise<void> {
-  await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.focus'));
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
-  await page.locator('.quick-input-widget input').fill(typed);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: typed }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
-  // The picker's closing animation: F1 pressed during it would find the widget about to hide.
-  await page.waitForTimeout(1000);
-}
-
 const exampleTab = (page: Page) => page.locator('.tabs-container .tab', { hasText: 'example.fa' }).first();
 
 suite('Walkthrough: every step is ticked off by doing it', () => {
@@ -90,27 +98,35 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     const { page, profile } = uiContext();
     // The pictures show the shipped model (lens.ui.ts switches to a model it trained).
     await page.keyboard.press('Escape');
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
     await pickQuickInputItem(page, 'Model shipped with the extension');
     // Steps ticked by earlier suites (they ran commands) are reset, in a fresh window: VS Code counts
     // an event once per window, so a command the earlier suites ran would not tick a step again.
-    await runCommandByTitle(page, 'Developer: Reset Welcome Page Walkthrough Progress');
+    await runFromCommandPalette(page, 'Developer: Reset Welcome Page Walkthrough Progress');
     await page.reload();
     await page.locator('.monaco-workbench .part.editor').first().waitFor({ timeout: 90_000 });
+    // The pictures show what the walkthrough opens, not the editors earlier suites left (restored by the reload).
+    await runFromCommandPalette(page, 'View: Close All Editors');
     await openWalkthrough(page);
     assert.deepEqual([...(await tickedSteps(page))], [], 'no step is ticked before it is done');
 
     // 1. Open the example (the walkthrough's own link).
     await clickStepLink(page, 'open', 'Open the example');
     await exampleTab(page).waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(1500);
-    await saveWalkthroughPicture(page, 'open', [page.locator('.editor-instance .view-lines')]);
+    // The example opens at its top and moves to its first strong site once that is scored: the
+    // picture shows it there, colours in view, after the site's brief flash.
+    await waitUntil('the example at its first strong site, coloured bins in view', async () => {
+      const r = await renderedDecorations(page, stepColours);
+      return r.elementCount > 0 && decoratedPointInView(page, r.classNames);
+    }, 120_000);
+    await page.waitForTimeout(2000);
+    await saveWalkthroughPicture(page, 'open', [page.locator('.editor-instance .cursors-layer .cursor')]);
     await expectTicked(page, 'open');
 
     // 2. Colours on screen tick "Read the colours" by themselves (no command run).
     await expectTicked(page, 'decorations');
     await exampleTab(page).click();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
     const rendered = await waitUntil('binding-site decorations on screen', async () => {
       const r = await renderedDecorations(page, stepColours);
       return r.elementCount > 0 && r;
@@ -130,7 +146,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await exampleTab(page).click();
     await focusByKeyboard(page, 'CTCF');
     await exampleTab(page).click();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
     await waitUntil('the explained bases to be coloured', async () => (await lettersColoured(page)) > 20, 120_000);
     await page.waitForTimeout(1000);
     await saveWalkthroughPicture(page, 'explain', [page.locator('.editor-instance .cursors-layer .cursor')]);
@@ -158,15 +174,17 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await exampleTab(page).click();
     await clickStepLink(page, 'heatmap', 'Show heatmap');
     const frame = await webviewFrameWith(page, 'canvas', 60_000);
+    // Of the example, which the walkthrough's tab may hide (the link is clicked on the walkthrough).
+    await waitUntil('the heatmap to show the example', async () => /^example\.fa › chr1\b/.test((await frame.locator('.title').textContent()) ?? ''), 60_000);
     await waitUntil('the heatmap canvas to be drawn', async () => (await canvasInk(frame)).inkedPixels > 100, 60_000);
     await saveWalkthroughPicture(page, 'heatmap', [page.locator('.part.editor')]);
     await expectTicked(page, 'heatmap');
     await page.locator('.tabs-container .tab', { hasText: /heatmap/i }).first().click();
-    await runCommandByTitle(page, 'View: Close Editor');
+    await runFromCommandPalette(page, 'View: Close Editor');
 
     // 7. The focus picker (CTCF is in focus since step 4); back to every experiment for the suites after this one.
     await exampleTab(page).click();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.focus'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.quick-input-widget input').fill('CTCF');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'CTCF' }).first().waitFor({ timeout: 15_000 });
@@ -179,7 +197,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     const region = path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa');
     const bed = path.join(profile.workspaceDir, 'region.walkthrough.bed');
     const started = Date.now();
-    await runCommandByTitle(page, paletteTitle(manifest, 'tfbsLens.scoreWithCli'));
+    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.scoreWithCli'));
     await answerFileDialog(page, region, 'FASTA to score');
     // The save dialog follows at once; the helper above may already have answered it (with its own
     // text) while pressing OK until its dialog closed: then the output is the name it took.
