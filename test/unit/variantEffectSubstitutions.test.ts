@@ -8,10 +8,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import { codesFromString } from '../../src/core/encoding';
+import { InferenceEngine } from '../../src/core/engine';
 import { ScoringService } from '../../src/server/scoringService';
-import { VariantEffects } from '../../src/server/variantEffect';
+import { VariantEffects, scoreWindowPairs } from '../../src/server/variantEffect';
 import { ExperimentEffect, VariantEffectResult } from '../../src/shared/protocol';
 import { normaliseSettings } from '../../src/shared/settings';
+import { windowPair } from '../../src/variants/liveWindows';
 import { substitutionPathUse } from '../../src/variants/substitutionPath';
 import { repoRoot } from '../fixtures/danqModel';
 import { wrapFasta } from './serverHarness';
@@ -111,3 +114,32 @@ for (const reverseComplement of [true, false]) {
     assert.equal(compareResults(again, a), 0);
   });
 }
+
+test('live window pairs: every output equal to whole windows through the path; an engine without it (as TF.js) scores them as whole windows', async () => {
+  const engine = service.model!.engine;
+  const codes = codesFromString(REGION);
+  const L = engine.inputLength;
+  const substitution = (at: number, length: number) => ({
+    ...windowPair(codes, at, codes.slice(at, at + length), codesFromString(REGION.slice(at, at + length).split('').map(other).join('')), L),
+    record: 'chr1',
+  });
+  // Two SNVs whose windows overlap (one stretch), a 2 bp MNV, and an insertion (whole windows).
+  const pairs = [substitution(2000, 1), substitution(2300, 1), substitution(6000, 2), { ...windowPair(codes, 9000, codes.slice(9000, 9001), codesFromString(REGION[9000] + 'GA'), L), record: 'chr1' }];
+  const whole = await scoreWindowPairs(engine, 2, pairs, false);
+  const fast = await scoreWindowPairs(engine, 2, pairs);
+  assert.deepEqual([fast.substitutionPairs, fast.wholeWindowPairs], [3, 1]);
+  let d = 0;
+  fast.probs.forEach((p, i) => {
+    for (let t = 0; t < p.ref.length; t++) d = Math.max(d, Math.abs(p.ref[t] - whole.probs[i].ref[t]), Math.abs(p.alt[t] - whole.probs[i].alt[t]));
+  });
+  assert.ok(d <= TOLERANCE, `max |Δp| over all ${engine.outputCount} outputs: ${d}`);
+  const plain: InferenceEngine = {
+    description: 'whole windows only', device: engine.device, inputLength: L, outputCount: engine.outputCount,
+    run: (input, count) => engine.run(input, count), dispose: async () => undefined,
+  };
+  const before = { ...substitutionPathUse };
+  const viaPlain = await scoreWindowPairs(plain, 2, pairs);
+  assert.deepEqual([viaPlain.substitutionPairs, viaPlain.wholeWindowPairs], [0, 4]);
+  assert.deepEqual(substitutionPathUse, before);
+  viaPlain.probs.forEach((p, i) => assert.deepEqual([p.ref, p.alt], [whole.probs[i].ref, whole.probs[i].alt]));
+});
