@@ -10,14 +10,16 @@
  * pipelines alternating every 500 windows (each with its writer: score's BED, variants' TSV of every
  * experiment, into a null sink): the ratio of their summed rates is the figure to quote. Then the live variant effect in the language server (target ≤ 150 ms): the
  * 100 kb region open, one base edited at a time, the time from the edit to the tfbs/variantEffect
- * answer (diff of the 100 kb record + one engine call). About 40 s on 2 cores.
+ * answer (diff of the 100 kb record + one engine call); and in one process the live effect's two
+ * paths alternating — whole windows and the substitution path (livePaths). About 40 s on 2 cores;
+ * --live-only runs the last part alone.
  *
  * --memory N streams N SNVs through the whole pipeline (VCF parsing, reference reads, windows, TSV
  * writing) with a stand-in engine that returns a constant, and prints the peak RSS: memory must not
  * grow with the number of variants.
  *
  *   node out/bench/variants.js [--variants 500] [--rounds 1] [--chunks 4] [--model DIR] [--targets LIST]
- *                              [--edits 10] [--memory 0]
+ *                              [--edits 10] [--memory 0] [--live-only]
  */
 import { spawnSync } from 'child_process';
 import { createWriteStream, existsSync, promises as fs, readFileSync } from 'fs';
@@ -32,7 +34,10 @@ import { scoreBins } from '../src/core/scoring';
 import { binRange } from '../src/core/windows';
 import { openEngine } from '../src/engine/openEngine';
 import { InferenceEngine } from '../src/core/engine';
+import { ScoringService } from '../src/server/scoringService';
+import { VariantEffects } from '../src/server/variantEffect';
 import { ResetReferenceRequest, VariantEffectRequest } from '../src/shared/protocol';
+import { normaliseSettings } from '../src/shared/settings';
 import { ReferenceGenome } from '../src/variants/reference';
 import { scoreVcfEvents } from '../src/variants/scoreVariants';
 import { VcfEvent, openVcf } from '../src/variants/vcfReader';
@@ -57,10 +62,12 @@ interface Args {
   memory: number;
   /** Alternations of the in-process comparison (500 windows per pipeline each). */
   chunks: number;
+  /** Only the live effect's whole windows against its substitution path (livePaths). */
+  liveOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { variants: 500, rounds: 1, edits: 10, memory: 0, chunks: 4 };
+  const a: Args = { variants: 500, rounds: 1, edits: 10, memory: 0, chunks: 4, liveOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const v = (): string => argv[++i] ?? '';
     if (argv[i] === '--variants') a.variants = Number(v());
@@ -70,6 +77,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--edits') a.edits = Number(v());
     else if (argv[i] === '--memory') a.memory = Number(v());
     else if (argv[i] === '--chunks') a.chunks = Number(v());
+    else if (argv[i] === '--live-only') a.liveOnly = true;
     else throw new Error(`unknown option ${argv[i]}`);
   }
   return a;
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
     const fasta = path.join(work, 'region.fa');
     await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
     const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+    if (args.liveOnly) return await livePaths(model, seq, args.edits, Math.max(3, args.rounds));
     const rand = seededRandom(7);
     const positions = new Set<number>();
     while (positions.size < args.variants) positions.add(600 + Math.floor(rand() * (seq.length - 1200)));
@@ -154,6 +163,7 @@ async function main(): Promise<void> {
     }
     await interleaved(model, fasta, seq, args.chunks);
     await liveEffect(model, seq, args.edits);
+    await livePaths(model, seq, args.edits, Math.max(3, args.rounds));
     if (args.memory > 0) await memoryCheck(work, fasta, seq, args.memory);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
@@ -265,6 +275,71 @@ async function liveEffect(model: string, seq: string, edits: number): Promise<vo
   } finally {
     await h.stop();
   }
+}
+
+/**
+ * The live variant effect in one process, on one engine, its two paths alternating (on a shared machine
+ * only their ratio means something): `edits` SNVs of the 100 kb record (9 kb apart) scored in one
+ * request by a fresh VariantEffects (no cache) per round, as whole windows and through the substitution
+ * path; then as a user types — one edit more per request, the ones before from the cache.
+ */
+async function livePaths(model: string, seq: string, edits: number, rounds: number): Promise<void> {
+  const service = new ScoringService(normaliseSettings({ modelPath: model, autoScore: false }), repoRoot(), {
+    binScores: () => undefined, progress: () => undefined, modelStatus: () => undefined, problemsChanged: () => undefined, log: () => undefined,
+  });
+  try {
+    if (!(await service.loadModel())) throw new Error(`the model ${model} did not load`);
+    const uri = 'file:///bench/live-paths.fa';
+    const reference = wrapFasta('chr1', seq);
+    const withEdits = (n: number): string => {
+      const s = seq.split('');
+      for (let i = 0; i < n; i++) s[5000 + i * 9000] = seq[5000 + i * 9000] === 'A' ? 'C' : 'A';
+      return wrapFasta('chr1', s.join(''));
+    };
+    service.open(uri, 1, reference);
+    let version = 1;
+    const effects = (substitutions: boolean): VariantEffects => {
+      const e = new VariantEffects({ substitutions });
+      e.setReference(uri, reference);
+      return e;
+    };
+    const timed = async (e: VariantEffects, expected: number): Promise<number> => {
+      const t0 = performance.now();
+      const r = await e.compute(service, uri);
+      const ms = performance.now() - t0;
+      if (r.variants.length !== expected) throw new Error(`expected ${expected} edits, found ${r.variants.length}`);
+      return ms;
+    };
+    // Untimed: the engine's arena and the variant graph (opened on first use) are the editor's long before an edit.
+    service.change(uri, ++version, withEdits(edits));
+    for (const substitutions of [false, true]) await timed(effects(substitutions), edits);
+    const all = { whole: [] as number[], substitutions: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      // Alternating which goes first, so that a slow moment hits both alike.
+      for (const substitutions of r % 2 ? [true, false] : [false, true]) {
+        effectsOfPath(all, substitutions).push(await timed(effects(substitutions), edits));
+      }
+    }
+    const typing = { whole: [] as number[], substitutions: [] as number[] };
+    const whole = effects(false);
+    const fast = effects(true);
+    for (let n = 1; n <= edits; n++) {
+      service.change(uri, ++version, withEdits(n));
+      for (const substitutions of n % 2 ? [true, false] : [false, true]) effectsOfPath(typing, substitutions).push(await timed(substitutions ? fast : whole, n));
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    console.log(`live variant effect, in one process (${os.cpus()[0]?.model ?? 'CPU'}, ${os.cpus().length} cores, both strands, one engine):`);
+    console.log(`  ${edits} SNVs in one request, ${rounds} rounds: whole windows median ${median(all.whole).toFixed(0)} ms, substitution path ${median(all.substitutions).toFixed(0)} ms (${(median(all.whole) / median(all.substitutions)).toFixed(2)}× faster)`);
+    console.log(`  one new SNV per request (${edits} requests, the others cached): whole windows ${sum(typing.whole).toFixed(0)} ms, substitution path ${sum(typing.substitutions).toFixed(0)} ms in all (${(sum(typing.whole) / sum(typing.substitutions)).toFixed(2)}×)`);
+    console.log(`  engine pairs: whole windows ${JSON.stringify(whole.counts)}, substitution path ${JSON.stringify(fast.counts)}`);
+  } finally {
+    await service.dispose();
+  }
+}
+
+function effectsOfPath<T>(byPath: { whole: T[]; substitutions: T[] }, substitutions: boolean): T[] {
+  return substitutions ? byPath.substitutions : byPath.whole;
 }
 
 main().catch((e) => {

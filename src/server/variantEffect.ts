@@ -7,17 +7,19 @@
  * edit's own effect is there on demand (hover, *TFBS: Show edit effects*). Every effect is summed up by
  * src/variants/effectHeadline.ts's rule. *TFBS: Reset reference* makes the current text the reference;
  * the client may set another (the file's git HEAD version, or a copy's original). Results are cached by
- * window content, so a hover and a CodeLens after the same edit cost one engine call.
+ * window content, so a hover and a CodeLens after the same edit cost one engine call. Substitutions
+ * (SNVs, MNVs, groups of them within one patch) take the engine's substitution path as in `tfbs
+ * variants`; the rest whole windows (scoreWindowPairs).
  */
 import { Connection, ResponseError, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
 import { FastaRecord, parseFastaText, positionAt } from '../core/fasta';
 import { Experiment } from '../core/targets';
 import { InferenceEngine } from '../core/engine';
 import { effectScores, refFitsWindow } from '../variants/alleles';
 import { effectHeadline } from '../variants/effectHeadline';
 import { WindowPair, editMark, groupEdits, groupSpan, windowPair } from '../variants/liveWindows';
+import { AlleleJob, mergedStrands, scoreAlleles, wholeWindowRunner, windowEdit } from '../variants/substitutionPath';
 import { SequenceEdit, anchored, rightSlack, sequenceEdits } from '../variants/sequenceDiff';
 import { EditGroup, EditMark, ExperimentEffect, LiveVariant, Range, ResetReferenceRequest, VariantEffectRequest, VariantEffectResult, VariantKind } from '../shared/protocol';
 import { experimentReliability } from './reliabilityView';
@@ -50,9 +52,19 @@ interface FoundEdit {
   slack: number;
 }
 
+/** Window pairs the engine scored (cache misses), by the path their ALT took. */
+export interface LiveScoringCounts {
+  substitutionPairs: number;
+  wholeWindowPairs: number;
+}
+
 export class VariantEffects {
   private readonly references = new Map<string, FastaRecord[]>();
   private readonly cache = new Map<string, Probabilities>();
+  readonly counts: LiveScoringCounts = { substitutionPairs: 0, wholeWindowPairs: 0 };
+
+  /** `substitutions` false: every pair as whole windows (tests and benchmarks compare the two). */
+  constructor(private readonly options: { substitutions?: boolean } = {}) {}
 
   /** The text a document is compared with; set when it is opened and by resetReference. */
   setReference(uri: string, text: string): void {
@@ -109,11 +121,15 @@ export class VariantEffects {
       for (const g of groupEdits(inRecord.map((v) => v.a))) groups.push(g.map((k) => inRecord[k]));
       i = j;
     }
-    const alone = scored.map((v) => windowPair(v.ref.codes, v.a.refStart, v.ref.codes.slice(v.a.refStart, v.a.refEnd), v.cur.codes.slice(v.a.altStart, v.a.altEnd), L));
+    const alone = scored.map((v): LivePair => ({
+      ...windowPair(v.ref.codes, v.a.refStart, v.ref.codes.slice(v.a.refStart, v.a.refEnd), v.cur.codes.slice(v.a.altStart, v.a.altEnd), L),
+      record: v.ref.uniqueName,
+    }));
     const together = groups.map((g) => {
       const span = groupSpan(g.map((v) => v.a));
       const { ref, cur } = g[0];
-      return { span, pair: windowPair(ref.codes, span.refStart, ref.codes.slice(span.refStart, span.refEnd), cur.codes.slice(span.altStart, span.altEnd), L, { codes: cur.codes, altStart: span.altStart }) };
+      const pair = windowPair(ref.codes, span.refStart, ref.codes.slice(span.refStart, span.refEnd), cur.codes.slice(span.altStart, span.altEnd), L, { codes: cur.codes, altStart: span.altStart });
+      return { span, pair: { ...pair, record: ref.uniqueName } };
     });
     const probs = await this.score(engine, strands, model.key, [...alone, ...together.map((t) => t.pair)]);
 
@@ -184,12 +200,15 @@ export class VariantEffects {
   }
 
   /** Probabilities of each window pair; pairs seen before (same model, strands and bases) come from the cache. */
-  private async score(engine: InferenceEngine, strands: number, modelKey: number, pairs: WindowPair[]): Promise<Probabilities[]> {
+  private async score(engine: InferenceEngine, strands: 1 | 2, modelKey: number, pairs: LivePair[]): Promise<Probabilities[]> {
     const keys = pairs.map((w) => `${modelKey}\n${strands}\n${lettersOf(w.ref)}\n${lettersOf(w.alt)}`);
     const missing = [...new Set(keys.filter((k) => !this.cache.has(k)))];
     if (missing.length) {
       const first = new Map(keys.map((k, i) => [k, i] as const).reverse());
-      const probs = await scoreWindowPairs(engine, strands, missing.map((k) => pairs[first.get(k)!]));
+      const scored = await scoreWindowPairs(engine, strands, missing.map((k) => pairs[first.get(k)!]), this.options.substitutions !== false);
+      this.counts.substitutionPairs += scored.substitutionPairs;
+      this.counts.wholeWindowPairs += scored.wholeWindowPairs;
+      const probs = scored.probs;
       if (this.cache.size + missing.length > CACHE_ENTRIES) this.cache.clear();
       missing.forEach((k, i) => this.cache.set(k, probs[i]));
     }
@@ -204,25 +223,31 @@ function otherEditsReach(all: readonly FoundEdit[], group: readonly FoundEdit[],
   return all.some((v) => v.cur === group[0].cur && !group.includes(v) && v.a.refEnd > span.refStart - windowLength / 2 && v.a.refStart < span.refEnd + windowLength / 2);
 }
 
-/** Both windows of each pair in one engine call, strands averaged. */
-export async function scoreWindowPairs(engine: InferenceEngine, strands: number, pairs: readonly WindowPair[]): Promise<Probabilities[]> {
-  const L = engine.inputLength;
+/** A window pair and the record it is in (its reference windows' place, for sharing their stretches). */
+type LivePair = WindowPair & { record: string };
+
+/**
+ * Both windows of each pair, strands averaged. A pair whose alternative window is its reference window
+ * with a stretch of bases replaced (an SNV, an MNV, a group of them) goes through the engine's
+ * substitution path as `tfbs variants` scores it (substitutionPath.ts's scoreAlleles: the references
+ * laid out in shared stretches, each ALT a patch); the rest — indels, groups whose changes reach past
+ * one patch, engines without the path, or `substitutions` false — as whole windows in one engine call.
+ * Equal to whole windows to ≤ 1e-5.
+ */
+export async function scoreWindowPairs(
+  engine: InferenceEngine,
+  strands: 1 | 2,
+  pairs: readonly LivePair[],
+  substitutions = true,
+): Promise<{ probs: Probabilities[]; substitutionPairs: number; wholeWindowPairs: number }> {
   const T = engine.outputCount;
-  const n = pairs.length * 2;
-  const size = L * CHANNEL_COUNT;
-  const input = new Float32Array(n * strands * size);
-  pairs.forEach((w, i) => {
-    oneHotWindow(w.ref, 0, L, input, 2 * i * size);
-    oneHotWindow(w.alt, 0, L, input, (2 * i + 1) * size);
-  });
-  if (strands === 2) for (let w = 0; w < n; w++) reverseComplementOneHot(input, w * size, L, input, (n + w) * size);
-  const out = await engine.run(input, n * strands);
-  const mean = (w: number): Float32Array => {
-    const p = out.slice(w * T, (w + 1) * T);
-    if (strands === 2) for (let t = 0; t < T; t++) p[t] = (p[t] + out[(n + w) * T + t]) / 2;
-    return p;
-  };
-  return pairs.map((w, i) => ({ ref: mean(2 * i), alt: mean(2 * i + 1), hasN: w.hasN }));
+  const jobs: AlleleJob[] = pairs.map((w) => ({
+    chrom: w.record, windowStart: w.windowStart, refWindow: w.ref, windows: [w.ref, w.alt],
+    edits: [w.substitution ? windowEdit(w.ref, w.alt) : undefined],
+  }));
+  const rows = await scoreAlleles(engine, jobs, strands, wholeWindowRunner(engine, strands), substitutions);
+  const probs = pairs.map((w, i) => ({ ref: mergedStrands(rows.refRows[i], T, strands), alt: mergedStrands(rows.altRows[i][0], T, strands), hasN: w.hasN }));
+  return { probs, substitutionPairs: rows.substitutionAlleles, wholeWindowPairs: rows.wholeWindowAlleles };
 }
 
 function effectOf(p: Probabilities, experiments: readonly Experiment[], t: number): ExperimentEffect {

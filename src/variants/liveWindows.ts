@@ -63,6 +63,13 @@ export interface WindowPair {
   ref: Uint8Array;
   alt: Uint8Array;
   hasN: boolean;
+  /** Where the reference window starts in the reference record (negative near its start: N-padded). */
+  windowStart: number;
+  /**
+   * REF and ALT of one length: the alternative window covers the reference window's bases with some
+   * of them replaced (an SNV or MNV, or a group of them), so it may take the substitution path.
+   */
+  substitution: boolean;
 }
 
 /** `codes[from, from + length)`, N outside the record (as the editor's bins are padded). */
@@ -83,7 +90,8 @@ function padded(codes: Uint8Array, from: number, length: number): Uint8Array {
 export function windowPair(reference: Uint8Array, start: number, ref: Uint8Array, alt: Uint8Array, windowLength: number, edited?: { codes: Uint8Array; altStart: number }): WindowPair {
   const g = alleleGeometry(start + 1, ref.length, alt.length, windowLength, DEFAULT_WINDOW_MODE);
   const w = buildWindows(g, ref, alt, padded(reference, g.needFrom, g.needTo - g.needFrom), g.needFrom, windowLength);
-  if (!edited) return w;
+  const place = { windowStart: g.refWindowStart, substitution: ref.length === alt.length && g.altWindowStart === g.refWindowStart };
+  if (!edited) return { ...w, ...place };
   const altWindow = padded(edited.codes, g.altWindowStart - g.start + edited.altStart, windowLength);
-  return { ref: w.ref, alt: altWindow, hasN: w.ref.some((c) => c === UNKNOWN) || altWindow.some((c) => c === UNKNOWN) };
+  return { ref: w.ref, alt: altWindow, hasN: w.ref.some((c) => c === UNKNOWN) || altWindow.some((c) => c === UNKNOWN), ...place };
 }

@@ -8,13 +8,13 @@
  * worker threads where the engine has them) the one before it is written and the next one read.
  * Memory is bounded by two batches.
  */
-import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot, tryCodesFromString } from '../core/encoding';
+import { tryCodesFromString } from '../core/encoding';
 import { CancelledError } from '../core/errors';
 import { InferenceEngine } from '../core/engine';
 import { chromosomeResolver } from '../core/chromNames';
 import { DEFAULT_WINDOW_MODE, WindowMode, alleleGeometry, buildWindows, refFitsWindow, refMatches, symbolicAlt } from './alleles';
 import { ReferenceGenome } from './reference';
-import { SubstitutionJob, scoreThroughSubstitutions, windowEdit } from './substitutionPath';
+import { AlleleJob, mergedStrands, scoreAlleles, wholeWindowRunner, windowEdit } from './substitutionPath';
 import { VcfEvent, VcfRecord } from './vcfReader';
 
 export const DEFAULT_VARIANT_BATCH = 64;
@@ -75,14 +75,12 @@ export interface VariantCounts {
   wholeWindowAlleles: number;
 }
 
-interface Pending extends SubstitutionJob {
+interface Pending extends AlleleJob {
   record: VcfRecord;
   fastaChrom: string;
   alts: string[];
   refMatch: boolean[];
   hasN: boolean[];
-  /** Window codes: the reference window (one per record), then one per ALT. */
-  windows: Uint8Array[];
 }
 
 /**
@@ -123,69 +121,15 @@ export async function scoreVcfEvents(
   let substitutions = opts.substitutions !== false;
 
   // One batch is scored at a time (flush), so the whole windows' input buffer is shared.
-  let buffer = new Float32Array(0);
-
-  /** Whole windows in engine calls of `perBatch` windows per strand; returns each one's strand rows. */
-  const runWindows = async (windows: Uint8Array[]): Promise<Float32Array[]> => {
-    const rows: Float32Array[] = [];
-    for (let from = 0; from < windows.length; from += perBatch) {
-      const group = windows.slice(from, from + perBatch);
-      const n = group.length;
-      const size = n * strands * L * CHANNEL_COUNT;
-      if (buffer.length < size) buffer = new Float32Array(size);
-      group.forEach((codes, w) => {
-        oneHotWindow(codes, 0, L, buffer, w * L * CHANNEL_COUNT);
-        if (strands === 2) reverseComplementOneHot(buffer, w * L * CHANNEL_COUNT, L, buffer, (n + w) * L * CHANNEL_COUNT);
-      });
-      if (opts.signal?.aborted) throw new CancelledError();
-      const out = await engine.run(buffer.subarray(0, size), n * strands);
-      for (let w = 0; w < n; w++) {
-        const r = new Float32Array(strands * T);
-        r.set(out.subarray(w * T, (w + 1) * T));
-        if (strands === 2) r.set(out.subarray((n + w) * T, (n + w + 1) * T), T);
-        rows.push(r);
-      }
-    }
-    return rows;
-  };
+  const runWindows = wholeWindowRunner(engine, strands, perBatch, opts.signal);
 
   /** Scores a batch: per job, the reference's strand rows and each ALT's. */
   const scoreJobs = async (jobs: readonly Pending[]): Promise<{ refRows: Float32Array[]; altRows: Float32Array[][] }> => {
-    const refRows: Array<Float32Array | undefined> = jobs.map(() => undefined);
-    const altRows: Array<Array<Float32Array | undefined>> = jobs.map((job) => job.alts.map(() => undefined));
-    if (substitutions) {
-      const through = jobs.map((job, j) => (job.edits.some((e) => e) ? j : -1)).filter((j) => j >= 0);
-      const scored = through.length ? await scoreThroughSubstitutions(engine, through.map((j) => jobs[j]), strands) : [];
-      if (!scored) substitutions = false;
-      else {
-        scored.forEach((r, k) => {
-          refRows[through[k]] = r.ref;
-          altRows[through[k]] = r.alts;
-        });
-      }
-    }
-    const whole: Array<{ job: number; alt: number }> = [];
-    const windows: Uint8Array[] = [];
-    jobs.forEach((job, j) => {
-      if (!refRows[j]) {
-        whole.push({ job: j, alt: -1 });
-        windows.push(job.windows[0]);
-      }
-      job.alts.forEach((_, a) => {
-        if (altRows[j][a]) counts.substitutionAlleles++;
-        else {
-          counts.wholeWindowAlleles++;
-          whole.push({ job: j, alt: a });
-          windows.push(job.windows[1 + a]);
-        }
-      });
-    });
-    const rows = await runWindows(windows);
-    whole.forEach(({ job, alt }, k) => {
-      if (alt < 0) refRows[job] = rows[k];
-      else altRows[job][alt] = rows[k];
-    });
-    return { refRows: refRows as Float32Array[], altRows: altRows as Float32Array[][] };
+    const rows = await scoreAlleles(engine, jobs, strands, runWindows, substitutions);
+    substitutions = rows.substitutionPath;
+    counts.substitutionAlleles += rows.substitutionAlleles;
+    counts.wholeWindowAlleles += rows.wholeWindowAlleles;
+    return rows;
   };
 
   const writeJobs = async (jobs: readonly Pending[], { refRows, altRows }: { refRows: Float32Array[]; altRows: Float32Array[][] }): Promise<void> => {
@@ -195,7 +139,7 @@ export async function scoreVcfEvents(
       for (let k = 0; k < job.alts.length; k++) {
         await sink.scored({
           record: job.record, fastaChrom: job.fastaChrom, alt: job.alts[k], refMatch: job.refMatch[k], hasN: job.hasN[k],
-          refProbs: merged(refRows[j], T, strands), altProbs: merged(altRows[j][k], T, strands),
+          refProbs: mergedStrands(refRows[j], T, strands), altProbs: mergedStrands(altRows[j][k], T, strands),
         });
         counts.scored++;
       }
@@ -294,11 +238,4 @@ export async function scoreVcfEvents(
     }
     return job.alts.length ? job : undefined;
   }
-}
-
-/** Strand-merged probabilities of a window's (strands, T) rows. */
-function merged(rows: Float32Array, T: number, strands: number): Float32Array {
-  const p = rows.slice(0, T);
-  if (strands === 2) for (let t = 0; t < T; t++) p[t] = (p[t] + rows[T + t]) / 2;
-  return p;
 }

@@ -13,6 +13,7 @@
  * whose changed bases reach more pooled steps than one patch holds — is left to whole windows.
  */
 import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from '../core/encoding';
+import { CancelledError } from '../core/errors';
 import { InferenceEngine, Substitution } from '../core/engine';
 
 /** Where a window differs from its reference window: `bases` (0..3) from `position` on. */
@@ -141,6 +142,111 @@ export async function scoreThroughSubstitutions(engine: InferenceEngine, jobs: r
   } finally {
     await scorer.dispose();
   }
+}
+
+/** A reference window with its ALTs' whole windows and edits: what scoreAlleles takes. */
+export interface AlleleJob extends SubstitutionJob {
+  /** The reference window, then one window per ALT (`inputLength` codes each). */
+  windows: Uint8Array[];
+}
+
+export interface AlleleRows {
+  /** Per job, the reference window's (strands, outputCount) rows; per job and ALT, the ALT's. */
+  refRows: Float32Array[];
+  altRows: Float32Array[][];
+  /** ALTs scored through the substitution path, and as whole windows. */
+  substitutionAlleles: number;
+  wholeWindowAlleles: number;
+  /** False when the engine said it has no substitution path (a caller need not ask it again). */
+  substitutionPath: boolean;
+}
+
+/** Scores whole windows (codes), returning each one's (strands, outputCount) rows. */
+export type WholeWindowRunner = (windows: readonly Uint8Array[]) => Promise<Float32Array[]>;
+
+/**
+ * Every job's reference and ALTs: through the substitution path where the engine has one and an ALT's
+ * edit fits (with `substitutions` false, none), the rest as whole windows by `runWindows`. The one
+ * policy of `tfbs variants` and the editor's live variant effect.
+ */
+export async function scoreAlleles(engine: InferenceEngine, jobs: readonly AlleleJob[], strands: 1 | 2, runWindows: WholeWindowRunner, substitutions = true): Promise<AlleleRows> {
+  const refRows: Array<Float32Array | undefined> = jobs.map(() => undefined);
+  const altRows: Array<Array<Float32Array | undefined>> = jobs.map((job) => job.windows.slice(1).map(() => undefined));
+  let substitutionPath = substitutions;
+  if (substitutions) {
+    const through = jobs.map((job, j) => (job.edits.some((e) => e) ? j : -1)).filter((j) => j >= 0);
+    const scored = through.length ? await scoreThroughSubstitutions(engine, through.map((j) => jobs[j]), strands) : [];
+    if (!scored) substitutionPath = false;
+    else {
+      scored.forEach((r, k) => {
+        refRows[through[k]] = r.ref;
+        altRows[through[k]] = r.alts;
+      });
+    }
+  }
+  let substitutionAlleles = 0;
+  let wholeWindowAlleles = 0;
+  const whole: Array<{ job: number; alt: number }> = [];
+  const windows: Uint8Array[] = [];
+  jobs.forEach((job, j) => {
+    if (!refRows[j]) {
+      whole.push({ job: j, alt: -1 });
+      windows.push(job.windows[0]);
+    }
+    altRows[j].forEach((row, a) => {
+      if (row) substitutionAlleles++;
+      else {
+        wholeWindowAlleles++;
+        whole.push({ job: j, alt: a });
+        windows.push(job.windows[1 + a]);
+      }
+    });
+  });
+  const rows = windows.length ? await runWindows(windows) : [];
+  whole.forEach(({ job, alt }, k) => {
+    if (alt < 0) refRows[job] = rows[k];
+    else altRows[job][alt] = rows[k];
+  });
+  return { refRows: refRows as Float32Array[], altRows: altRows as Float32Array[][], substitutionAlleles, wholeWindowAlleles, substitutionPath };
+}
+
+/**
+ * A WholeWindowRunner on `engine`: engine calls of `perBatch` windows per strand (default: all in one),
+ * both strands in the same call, its input buffer kept from call to call.
+ */
+export function wholeWindowRunner(engine: InferenceEngine, strands: 1 | 2, perBatch = Number.MAX_SAFE_INTEGER, signal?: AbortSignal): WholeWindowRunner {
+  const L = engine.inputLength;
+  const T = engine.outputCount;
+  let buffer = new Float32Array(0);
+  return async (windows) => {
+    const rows: Float32Array[] = [];
+    for (let from = 0; from < windows.length; from += perBatch) {
+      const group = windows.slice(from, from + perBatch);
+      const n = group.length;
+      const size = n * strands * L * CHANNEL_COUNT;
+      if (buffer.length < size) buffer = new Float32Array(size);
+      group.forEach((codes, w) => {
+        oneHotWindow(codes, 0, L, buffer, w * L * CHANNEL_COUNT);
+        if (strands === 2) reverseComplementOneHot(buffer, w * L * CHANNEL_COUNT, L, buffer, (n + w) * L * CHANNEL_COUNT);
+      });
+      if (signal?.aborted) throw new CancelledError();
+      const out = await engine.run(buffer.subarray(0, size), n * strands);
+      for (let w = 0; w < n; w++) {
+        const r = new Float32Array(strands * T);
+        r.set(out.subarray(w * T, (w + 1) * T));
+        if (strands === 2) r.set(out.subarray((n + w) * T, (n + w + 1) * T), T);
+        rows.push(r);
+      }
+    }
+    return rows;
+  };
+}
+
+/** Strand-merged probabilities of a window's (strands, outputCount) rows. */
+export function mergedStrands(rows: Float32Array, T: number, strands: number): Float32Array {
+  const p = rows.slice(0, T);
+  if (strands === 2) for (let t = 0; t < T; t++) p[t] = (p[t] + rows[T + t]) / 2;
+  return p;
 }
 
 /**
