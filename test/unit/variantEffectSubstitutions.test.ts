@@ -143,3 +143,19 @@ test('live window pairs: every output equal to whole windows through the path; a
   assert.deepEqual(substitutionPathUse, before);
   viaPlain.probs.forEach((p, i) => assert.deepEqual([p.ref, p.alt], [whole.probs[i].ref, whole.probs[i].alt]));
 });
+
+test('one new edit at a time (typing) is scored as whole windows: the path pays back its per-call cost from about 3 pairs', async () => {
+  const single = 'file:///live/one-snv.fa';
+  const text = wrapFasta('chr1', REGION);
+  service.open(single, 1, text);
+  const s = REGION.split('');
+  s[5000] = other(REGION[5000]);
+  service.change(single, 2, wrapFasta('chr1', s.join('')));
+  service.flushPending(single);
+  const effects = new VariantEffects();
+  effects.setReference(single, text);
+  const r = await effects.compute(service, single);
+  assert.deepEqual(r.variants.map((v) => v.kind), ['substitution']);
+  assert.deepEqual(effects.counts, { substitutionPairs: 0, wholeWindowPairs: 1 });
+  service.close(single);
+});
