@@ -5,7 +5,8 @@
  * fetches the matrix from the server (the whole record, or a window of a very long one) and patches
  * it as bins are scored; clicking a cell reveals the bin in the editor, or opens the record's bins.
  * The webview keeps its view state with vscode.setState, and a WebviewPanelSerializer brings the
- * panel back after a reload. Exports: heatmapExport.ts.
+ * panel back after a reload. The bins view's matrix: heatmapBins.ts; the record followed:
+ * heatmapEditors.ts; exports: heatmapExport.ts.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -21,18 +22,15 @@ import {
   targetsSignature,
 } from '../shared/heatmapProtocol';
 import { offsetAtPosition } from '../shared/layout';
-import { BinMatrixRequest, ExperimentsRequest, ExplainResult, MATRIX_MISSING, RecordLayout } from '../shared/protocol';
+import { ExperimentsRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
+import { BinMatrixFeed, binWindow } from './heatmapBins';
+import { LastFasta, hiddenFasta, layoutAt } from './heatmapEditors';
 import { currentExportInfo, exportHeatmapPng, exportHeatmapTsv } from './heatmapExport';
 import { MAX_HEATMAP_RECORDS, RecordFetchProgress, fetchRecordMatrix, opensInRecordsView, recordsKey, recordsMessage, scorableRecords } from './heatmapRecords';
 import { heatmapHtml, heatmapWebviewOptions } from './heatmapPage';
 import { revealRecordBin } from './revealBin';
 
-/** Bins held by the webview at most (a 2 Mb window at 200 bp bins); longer records show a window. */
-export const MAX_HEATMAP_BINS = 10_000;
-/** Bins fetched per matrix request. */
-const FETCH_CHUNK_BINS = 2_000;
-const PATCH_INTERVAL_MS = 250;
 /** Pause in typing after which the whole matrix of the record is fetched again. */
 const REFETCH_AFTER_EDIT_MS = 400;
 
@@ -84,9 +82,8 @@ export class HeatmapController implements vscode.Disposable {
   private state: HeatmapViewState = { ...DEFAULT_HEATMAP_STATE };
   private modelKey = -1;
   private experimentCount = 0;
-  private received = new Set<number>();
-  private dirty: { lo: number; hi: number } | undefined;
-  private patchTimer: NodeJS.Timeout | undefined;
+  /** The bins view's matrix: fetched, patched, and what the webview has received. */
+  private readonly bins: BinMatrixFeed;
   private refetchTimer: NodeJS.Timeout | undefined;
   /** Shape of the record last sent to the webview. */
   private lastBinCount = -1;
@@ -94,7 +91,7 @@ export class HeatmapController implements vscode.Disposable {
   /** Records laid out in the records view last sent (recordsKey). */
   private lastRecords = '';
   /** The FASTA editor last active and its cursor's line: "Show heatmap" with none in view shows it. */
-  private lastFasta: { uri: string; line: number } | undefined;
+  private lastFasta: LastFasta | undefined;
   /** The latest complete explanation per document: the strip under the matrix. */
   private readonly explained = new Map<string, ExplainResult>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -103,6 +100,14 @@ export class HeatmapController implements vscode.Disposable {
   private measuredOf: MeasuredSource | undefined;
 
   constructor(private readonly ctx: Ctx) {
+    this.bins = new BinMatrixFeed({
+      ctx,
+      target: () => this.target,
+      canFetch: () => Boolean(this.panel && this.ready),
+      modelKey: () => this.modelKey,
+      sendModel: () => this.sendModel(),
+      post: (m) => this.post(m),
+    });
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(HEATMAP_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => this.revive(panel, state as HeatmapViewState | undefined),
@@ -142,26 +147,11 @@ export class HeatmapController implements vscode.Disposable {
       this.setTarget(target.uri, target.record, target.bin, 'bins');
     } else {
       const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => isFastaDocument(e.document));
-      const hidden = editor && isFastaDocument(editor.document) ? undefined : this.hiddenFasta();
+      const hidden = editor && isFastaDocument(editor.document) ? undefined : hiddenFasta(this.ctx, this.lastFasta);
       if (editor && isFastaDocument(editor.document)) this.followEditor(editor);
       else if (hidden && (hidden.uri !== this.target?.uri || hidden.record !== this.target.record)) this.setTarget(hidden.uri, hidden.record);
       else if (!hidden && !this.target) this.post({ type: 'empty', message: 'Open a FASTA file: the heatmap shows the record under the cursor.' });
     }
-  }
-
-  /**
-   * A scored FASTA file open in a tab that another editor hides (the walkthrough's page in front of
-   * the example, its "Show heatmap" link clicked): the one last active, else the active group's first.
-   */
-  private hiddenFasta(): { uri: string; record: number } | undefined {
-    const last = this.lastFasta && this.ctx.store.get(this.lastFasta.uri);
-    if (this.lastFasta && last) return { uri: this.lastFasta.uri, record: layoutAt(last, this.lastFasta.line)?.record ?? 0 };
-    const groups = [vscode.window.tabGroups.activeTabGroup, ...vscode.window.tabGroups.all];
-    for (const tab of groups.flatMap((g) => g.tabs)) {
-      const uri = tab.input instanceof vscode.TabInputText ? tab.input.uri.toString() : undefined;
-      if (uri && this.ctx.store.get(uri)) return { uri, record: 0 };
-    }
-    return undefined;
   }
 
   private async revive(panel: vscode.WebviewPanel, saved: HeatmapViewState | undefined): Promise<void> {
@@ -176,7 +166,7 @@ export class HeatmapController implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
-    this.received.clear();
+    this.bins.clear();
     this.modelKey = -1;
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'heatmap.svg');
     panel.webview.html = heatmapHtml(panel.webview, this.ctx.extension.extensionUri);
@@ -211,7 +201,7 @@ export class HeatmapController implements vscode.Disposable {
       case 'ready': {
         // A new webview (first show, or shown again after being hidden): it holds nothing yet.
         this.ready = true;
-        this.received.clear();
+        this.bins.clear();
         this.modelKey = -1;
         void this.post({ type: 'state', state: this.state });
         await this.sendModel();
@@ -320,7 +310,7 @@ export class HeatmapController implements vscode.Disposable {
     if (view === 'records' && scorableRecords(doc.layouts).length === 0) view = 'bins';
     if (view === 'records') {
       this.target = { uri, record, fromBin: 0, toBin: 0, version: doc.version, view };
-      this.received.clear();
+      this.bins.clear();
       this.recordProgress = { received: 0 };
       if (!this.ready) return;
       this.sendRecord();
@@ -329,14 +319,9 @@ export class HeatmapController implements vscode.Disposable {
     }
     focusBin ??= this.pendingFocus;
     const centre = focusBin ?? (this.target?.uri === uri && this.target.record === record ? Math.floor((this.target.fromBin + this.target.toBin) / 2) : 0);
-    let fromBin = 0;
-    let toBin = layout.binCount;
-    if (layout.binCount > MAX_HEATMAP_BINS) {
-      fromBin = Math.max(0, Math.min(layout.binCount - MAX_HEATMAP_BINS, centre - MAX_HEATMAP_BINS / 2));
-      toBin = fromBin + MAX_HEATMAP_BINS;
-    }
+    const { fromBin, toBin } = binWindow(layout.binCount, centre);
     this.target = { uri, record, fromBin, toBin, version: doc.version, view: 'bins' };
-    this.received.clear();
+    this.bins.clear();
     if (!this.ready) {
       this.pendingFocus = focusBin;
       return;
@@ -441,56 +426,13 @@ export class HeatmapController implements vscode.Disposable {
     }
     // The records view fetches its windows itself (and has them scored); bins patch the bins view.
     const added = t.view === 'bins' ? bins?.get(t.record) : undefined;
-    if (!added?.length) return;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const b of added) {
-      if (b < t.fromBin || b >= t.toBin) continue;
-      lo = Math.min(lo, b);
-      hi = Math.max(hi, b);
-    }
-    if (lo > hi) return;
-    this.dirty = this.dirty ? { lo: Math.min(this.dirty.lo, lo), hi: Math.max(this.dirty.hi, hi) } : { lo, hi };
-    if (!this.patchTimer) {
-      this.patchTimer = setTimeout(() => {
-        this.patchTimer = undefined;
-        const d = this.dirty;
-        this.dirty = undefined;
-        if (d) void this.fetch(d.lo, d.hi + 1, false);
-      }, PATCH_INTERVAL_MS);
-    }
+    if (added?.length) this.bins.patch(t, added);
   }
 
   private refetchAll(): void {
     const t = this.target;
     if (t?.view === 'records') return this.fetchRecords();
-    if (!t || t.toBin <= t.fromBin) return;
-    void (async () => {
-      for (let from = t.fromBin; from < t.toBin; from += FETCH_CHUNK_BINS) {
-        if (this.target !== t) return;
-        await this.fetch(from, Math.min(t.toBin, from + FETCH_CHUNK_BINS), true);
-      }
-    })();
-  }
-
-  private async fetch(fromBin: number, toBin: number, schedule: boolean): Promise<void> {
-    const t = this.target;
-    if (!t || !this.panel || !this.ready || !this.ctx.isRunning()) return;
-    try {
-      const m = await this.ctx.client!.sendRequest(BinMatrixRequest, { uri: t.uri, record: t.record, fromBin, toBin, schedule });
-      if (!m || this.target !== t || m.version !== t.version) return;
-      if (m.modelKey !== this.modelKey) await this.sendModel();
-      const delivered = await this.post({ type: 'matrix', modelKey: m.modelKey, version: m.version, record: m.record, fromBin: m.fromBin, toBin: m.toBin, experimentCount: m.experimentCount, data: m.data });
-      if (!delivered || this.target !== t) return;
-      const bytes = Buffer.from(m.data, 'base64');
-      const rowBytes = m.experimentCount * 2;
-      for (let b = m.fromBin; b < m.toBin; b++) {
-        if (bytes.readUInt16LE((b - m.fromBin) * rowBytes) !== MATRIX_MISSING) this.received.add(b);
-        else this.received.delete(b);
-      }
-    } catch (e) {
-      this.ctx.output.appendLine(`[heatmap] matrix request failed: ${(e as Error).message}`);
-    }
+    if (t) this.bins.fetchAll(t);
   }
 
   private async revealBin(bin: number): Promise<void> {
@@ -529,7 +471,7 @@ export class HeatmapController implements vscode.Disposable {
       toBin: t?.toBin,
       modelKey: this.modelKey >= 0 ? this.modelKey : undefined,
       experimentCount: this.experimentCount || undefined,
-      binsReceived: this.received.size,
+      binsReceived: this.bins.receivedCount,
       view: t?.view,
       recordColumns: t?.view === 'records' ? Math.min(scorableRecords(this.ctx.store.get(t.uri)?.layouts ?? []).length, MAX_HEATMAP_RECORDS) : undefined,
       recordsReceived: t?.view === 'records' ? this.recordProgress.received : undefined,
@@ -539,15 +481,10 @@ export class HeatmapController implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.patchTimer) clearTimeout(this.patchTimer);
+    this.bins.dispose();
     if (this.refetchTimer) clearTimeout(this.refetchTimer);
     this.recordFetch?.cancel();
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** The record laid out around a line (a header line belongs to its record); the first when none is. */
-function layoutAt(doc: { layouts: readonly RecordLayout[] }, line: number): RecordLayout | undefined {
-  return doc.layouts.find((l) => l.headerLine <= line && line <= Math.max(l.lastLine, l.headerLine)) ?? doc.layouts[0];
 }
