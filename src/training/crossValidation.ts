@@ -14,7 +14,9 @@
  */
 import { CHANNEL_COUNT } from '../core/encoding';
 import { InputError, UsageError } from '../core/errors';
-import { describeShape, describeSource, readNpyHeader, resolveNpySource, rowElements, streamNpyRows } from '../core/npy';
+import { readNpyHeader, streamNpyRows } from '../core/npy';
+import { describeSource, resolveNpySource } from '../core/npyArchive';
+import { describeShape, rowElements } from '../core/npyFormat';
 import { DatasetInfo, SplitName, SplitSummary } from './datasets/types';
 import { DatasetDirectory, SplitWriter, newManifest, throwIfCancelled } from './datasets/writer';
 

@@ -13,7 +13,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { InputError, UsageError, ioErrorFrom } from '../core/errors';
 import { installedFile } from '../core/installation';
-import { readNpyHeader, resolveNpySource } from '../core/npy';
+import { readNpyHeader } from '../core/npy';
+import { resolveNpySource } from '../core/npyArchive';
 import { DATASET_MANIFEST_FILE, DEFAULT_FRACTIONS, DataSpec, SplitFractions, prepareDataset } from './datasets';
 
 export interface TrainingDataOptions {

@@ -4,19 +4,9 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { zipSync } from 'fflate';
-import {
-  NpyRowReader,
-  NpyWriter,
-  encodeNpy,
-  encodeNpyHeader,
-  encodeNpz,
-  listZipArrays,
-  parseNpyHeader,
-  readNpy,
-  readNpyHeader,
-  resolveNpySource,
-  streamNpyRows,
-} from '../../src/core/npy';
+import { NpyRowReader, NpyWriter, readNpy, readNpyHeader, streamNpyRows } from '../../src/core/npy';
+import { encodeNpz, listZipArrays, resolveNpySource } from '../../src/core/npyArchive';
+import { encodeNpy, encodeNpyHeader, parseNpyHeader } from '../../src/core/npyFormat';
 import { InputError } from '../../src/core/errors';
 import { repoRoot } from '../fixtures/danqModel';
 

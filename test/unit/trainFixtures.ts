@@ -6,7 +6,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { encodeNpy } from '../../src/core/npy';
+import { encodeNpy } from '../../src/core/npyFormat';
 import { prepareText } from '../../src/training/datasets/textSource';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');

@@ -4,7 +4,8 @@
  */
 import { promises as fs } from 'fs';
 import { UsageError, ioErrorFrom } from '../../core/errors';
-import { readNpyHeader, resolveNpySource } from '../../core/npy';
+import { readNpyHeader } from '../../core/npy';
+import { resolveNpySource } from '../../core/npyArchive';
 import { bundledDeepseaTargets } from '../../training/data';
 import {
   DEFAULT_EMPTY_RATIO,

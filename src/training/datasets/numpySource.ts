@@ -8,18 +8,9 @@
  */
 import { CHANNEL_COUNT } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
-import {
-  NpyDtype,
-  NpyHeader,
-  NpyRowChunk,
-  decodeElements,
-  describeShape,
-  describeSource,
-  readNpyHeader,
-  resolveNpySource,
-  rowElements,
-  streamNpyRows,
-} from '../../core/npy';
+import { NpyRowChunk, readNpyHeader, streamNpyRows } from '../../core/npy';
+import { describeSource, resolveNpySource } from '../../core/npyArchive';
+import { NpyDtype, NpyHeader, decodeElements, describeShape, rowElements } from '../../core/npyFormat';
 import { BlockLayout, contiguousLayout } from '../../core/splitLayout';
 import { formatFraction } from './splits';
 import { DEFAULT_FRACTIONS, DatasetInfo, NumpySpec, PrepareOptions, SplitName, SplitSummary } from './types';

@@ -7,7 +7,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CHANNELS, CHANNEL_COUNT } from '../../core/encoding';
 import { InputError, ioErrorFrom } from '../../core/errors';
-import { NpyRowReader, describeShape } from '../../core/npy';
+import { NpyRowReader } from '../../core/npy';
+import { describeShape } from '../../core/npyFormat';
 import {
   DATASET_FORMAT,
   DATASET_FORMAT_VERSION,
