@@ -34,8 +34,8 @@ ARCH_KEYS = {
 }
 
 
-def build_model(torch, config, input_length, output_count, rc_shared=False, motif_weight=None):
-    """The network. rc_shared / motif_weight change only how the first convolution's filters are
+def build_model(torch, config, input_length, output_count, rc_shared=False, motif_weight=None, motif_trainable=False):
+    """The network. rc_shared / motif_weight / motif_trainable change only how the first convolution's filters are
     parametrised (python/tfbs_recipes.py first_conv); without them it is a plain nn.Conv1d, and the
     export always is (plain_model)."""
     nn = torch.nn
@@ -56,7 +56,8 @@ def build_model(torch, config, input_length, output_count, rc_shared=False, moti
                                  field="architecture")
             self.steps = steps
             filters = recipes.conv_filter_count(c, motif_weight)
-            self.conv = recipes.first_conv(torch, 4, c["conv_filters"], c["conv_kernel"], rc_shared, motif_weight)
+            self.conv = recipes.first_conv(torch, 4, c["conv_filters"], c["conv_kernel"], rc_shared, motif_weight,
+                                          motif_trainable)
             self.pool = nn.MaxPool1d(c["pool"], c["pool"])
             self.conv_dropout = nn.Dropout(c["conv_dropout"])
             if c["lstm_hidden"] > 0:
@@ -94,7 +95,7 @@ def build_model(torch, config, input_length, output_count, rc_shared=False, moti
 
 def plain_model(torch, model, config, input_length, output_count, motif_weight):
     """The exported network: a plain DanQFamily (one nn.Conv1d) holding `model`'s current weights,
-    with a recipe's first layer materialised (RC pairs and frozen motif filters written out)."""
+    with a recipe's first layer materialised (RC pairs and motif filters, frozen or trained, written out)."""
     export_config = dict(config, conv_filters=recipes.conv_filter_count(config, motif_weight))
     plain = build_model(torch, export_config, input_length, output_count)
     plain.load_state_dict({k: v.to("cpu") for k, v in recipes.plain_state_dict(model).items()})

@@ -7,7 +7,8 @@ chunk graph, int8 path and ISM graphs keep working:
   other half are their reverse complements (in A,G,C,T order a flip of both the channel and the
   position axis), with shared biases; the export materialises the full filter bank;
 - motif priors (`--motif-priors`): fixed JASPAR log-odds filters (both strands) beside the learned
-  ones; only their biases (thresholds) are learned;
+  ones; only their biases (thresholds) are learned; with `--motif-priors-trainable` the log-odds are
+  only the filters' initial values and the optimiser updates them too (the two strands stay tied);
 - shift augmentation (`--shift-augment N`) and input dropout (`--input-dropout P`) of the training
   windows, in numpy, before they reach the model;
 - weight averaging (`--ema DECAY`, `--swa-epochs K`): validation, epoch selection and the export all
@@ -58,7 +59,7 @@ class RecipeError(ValueError):
 # setting existed resumes with it off.
 RECIPE_DEFAULTS = {
     "rc_shared": False, "shift_augment": 0, "input_dropout": 0.0, "ema": None, "swa_epochs": None,
-    "motif_priors": None, "motif_file": None, "pos_weight": None,
+    "motif_priors": None, "motif_file": None, "motif_priors_trainable": False, "pos_weight": None,
 }
 
 
@@ -87,6 +88,9 @@ def validate_recipe(h, config, input_length):
                           "even; found %d (--arch conv_filters=...)" % config["conv_filters"], "rc_shared")
     if h["motif_file"] and not h["motif_priors"]:
         raise RecipeError("--motif-file needs --motif-priors (which motifs of the file to use)", "motif_file")
+    if h["motif_priors_trainable"] and not h["motif_priors"]:
+        raise RecipeError("--motif-priors-trainable needs --motif-priors (which motifs start the trainable filters)",
+                          "motif_priors_trainable")
 
 
 def describe_recipe(h):
@@ -95,7 +99,7 @@ def describe_recipe(h):
     if h.get("rc_shared"):
         parts.append("RC-shared conv")
     if h.get("motif_priors"):
-        parts.append("motif priors (%s)" % h["motif_priors"])
+        parts.append("%smotif priors (%s)" % ("trainable " if h.get("motif_priors_trainable") else "", h["motif_priors"]))
     if h.get("shift_augment"):
         parts.append("shift augmentation +-%d bp" % h["shift_augment"])
     if h.get("input_dropout"):
@@ -315,11 +319,15 @@ def motif_bank(np, motif_file, spec, targets, kernel):
 # --------------------------------------------------------------------------------------------------
 # The first convolution
 
-def first_conv(torch, in_channels, learned, kernel, rc_shared=False, motif_weight=None):
+def first_conv(torch, in_channels, learned, kernel, rc_shared=False, motif_weight=None, motif_trainable=False):
     """nn.Conv1d when no recipe changes the first layer (the plain network, same parameters and the
     same random initialisation as before); otherwise a module whose filter bank is
-    [learned | reverse complements of the learned (rc_shared) | frozen motif filters] and that can
-    hand that bank over as plain Conv1d weights (materialise)."""
+    [learned | reverse complements of the learned (rc_shared) | motif filters] and that can
+    hand that bank over as plain Conv1d weights (materialise).
+
+    The motif filters are frozen (a buffer) unless motif_trainable: then the forward half of
+    `motif_weight` is a parameter initialised from the log-odds, and the reverse-complement half is
+    derived from it, so each motif stays one scanner of both strands with one threshold, as frozen."""
     nn = torch.nn
     if not rc_shared and motif_weight is None:
         return nn.Conv1d(in_channels, learned, kernel)
@@ -333,13 +341,24 @@ def first_conv(torch, in_channels, learned, kernel, rc_shared=False, motif_weigh
             self.weight = nn.Parameter(init.weight.detach().clone())
             self.bias = nn.Parameter(init.bias.detach().clone())
             self.rc_shared = rc_shared
+            self.motif_trainable = bool(motif_trainable) and motif_weight is not None
             if motif_weight is not None:
-                self.register_buffer("motif_weight", torch.as_tensor(motif_weight, dtype=torch.float32).clone())
+                bank = torch.as_tensor(motif_weight, dtype=torch.float32).clone()
+                if self.motif_trainable:
+                    # Only the forward strands are free; motif_bank's second half is their reverse complements.
+                    self.motif_weight = nn.Parameter(bank[: bank.shape[0] // 2].clone())
+                else:
+                    self.register_buffer("motif_weight", bank)
                 # One learned threshold per motif, shared by its two strands.
                 self.motif_bias = nn.Parameter(torch.full((int(motif_weight.shape[0]) // 2,), MOTIF_BIAS_INIT))
             else:
                 self.motif_weight = None
                 self.motif_bias = None
+
+        def motif_bank(self):
+            if self.motif_trainable:
+                return torch.cat([self.motif_weight, torch.flip(self.motif_weight, dims=(1, 2))], dim=0)
+            return self.motif_weight
 
         def materialise(self):
             w, b = self.weight, self.bias
@@ -347,7 +366,7 @@ def first_conv(torch, in_channels, learned, kernel, rc_shared=False, motif_weigh
                 w = torch.cat([w, torch.flip(w, dims=(1, 2))], dim=0)
                 b = torch.cat([b, b], dim=0)
             if self.motif_weight is not None:
-                w = torch.cat([w, self.motif_weight], dim=0)
+                w = torch.cat([w, self.motif_bank()], dim=0)
                 b = torch.cat([b, self.motif_bias, self.motif_bias], dim=0)
             return w, b
 

@@ -8,7 +8,7 @@ library, numpy and torch are used. This file is the command line and the trainin
 tfbs_dataset.py (the prepared dataset), tfbs_model.py (the network and its presets), tfbs_protocols.py
 (defaults, optimisers), tfbs_metrics.py, tfbs_export.py (the package), tfbs_process.py (errors, exit
 codes, progress, stop requests) and tfbs_recipes.py (--rc-shared, --shift-augment, --input-dropout,
---ema, --swa-epochs, --motif-priors, --pos-weight).
+--ema, --swa-epochs, --motif-priors, --motif-priors-trainable, --pos-weight).
 
 Exit codes: 0 done, 1 failure, 2 usage, 3 bad input data, 4 environment (torch/CUDA), 130 cancelled
 (SIGINT/SIGTERM: the run stops at the next step boundary; the last complete checkpoint is kept).
@@ -261,6 +261,7 @@ def train(args):
             "ema": args.ema, "swa_epochs": args.swa_epochs,
             "motif_priors": args.motif_priors,
             "motif_file": os.path.abspath(args.motif_file) if args.motif_file else None,
+            "motif_priors_trainable": bool(args.motif_priors_trainable),
             "pos_weight": args.pos_weight,
         }
     validate_hyper(hyper)
@@ -272,7 +273,7 @@ def train(args):
     except recipes.RecipeError as e:
         raise TrainError(e.kind, e.message, file=e.file, field=e.field)
 
-    # Motif priors: the frozen filters are built once from the motif file and travel in the
+    # Motif priors: the filters (frozen, or their initial values with --motif-priors-trainable) are built once from the motif file and travel in the
     # checkpoint, so that a resumed run does not depend on the file any more.
     motifs = checkpoint.get("motifs") if checkpoint is not None else None
     if motifs is None and hyper["motif_priors"]:
@@ -282,8 +283,9 @@ def train(args):
             raise TrainError(e.kind, e.message, file=e.file, field=e.field)
         # A tensor, not a numpy array: torch.load's weights_only mode (the default from torch 2.6) reads tensors only.
         motifs = {"weight": torch.from_numpy(bank), "info": info}
-        REPORT.say("motif priors: %d JASPAR motifs (%d frozen filters, both strands) beside %d learned filters%s"
-                   % (info["motifs"], info["filters"], config["conv_filters"],
+        REPORT.say("motif priors: %d JASPAR motifs (%d %s filters, both strands) beside %d learned filters%s"
+                   % (info["motifs"], info["filters"],
+                      "trainable (log-odds initialised)" if hyper["motif_priors_trainable"] else "frozen", config["conv_filters"],
                       "; skipped %d wider than conv_kernel %d (%s)" % (len(info["skipped"]), config["conv_kernel"],
                                                                        ", ".join(m["id"] for m in info["skipped"]))
                       if info["skipped"] else ""))
@@ -294,7 +296,8 @@ def train(args):
         pos_weight, pos_weight_info = recipes.positive_weights(np, train_split.y, hyper["pos_weight"])
 
     seed_everything(torch, np, hyper["seed"])
-    model = build_model(torch, config, input_length, len(targets), hyper["rc_shared"], motif_weight).to(device)
+    model = build_model(torch, config, input_length, len(targets), hyper["rc_shared"], motif_weight,
+                        hyper["motif_priors_trainable"]).to(device)
     model.fast_first_layer = device.type == "cpu"
     optimizer = make_optimizer(torch, model, hyper)
     averager = recipes.make_averager(torch, model, hyper)
@@ -556,7 +559,7 @@ def describe_recipe_json(hyper, state, config, motifs, pos_weight_info, averager
                                          "layout": "filters [0, n/2) learned, filter n/2 + i = the reverse complement of filter i "
                                                    "(A,G,C,T: both axes flipped), biases shared"}
                                         if hyper.get("rc_shared") else False),
-        "motifPriors": ({k: v for k, v in motifs["info"].items()} if motifs is not None else None),
+        "motifPriors": (describe_motif_priors(motifs["info"], hyper) if motifs is not None else None),
         "shiftAugmentation": ({"maxShiftBp": hyper["shift_augment"], "distribution": "uniform integer in [-max, max] per window and epoch",
                                "fill": "the bases shifted in come from the neighbouring row when it is the next / previous window "
                                        "(binSize bp along, overlap identical and at least half known); otherwise N (all-zero rows)",
@@ -569,6 +572,17 @@ def describe_recipe_json(hyper, state, config, motifs, pos_weight_info, averager
         "positiveWeights": pos_weight_info,
         "summary": recipes.describe_recipe(hyper),
     }
+
+
+def describe_motif_priors(info, hyper):
+    """The motif bank's description; with --motif-priors-trainable its log-odds were where the
+    filters started, and the export holds the trained filters."""
+    described = dict(info)
+    if hyper.get("motif_priors_trainable"):
+        described["trainable"] = True
+        described["weights"] = ("initialised to log2-odds / the motif's best score, centred in the kernel, zero outside "
+                                "the motif; then trained (forward strand learned, its reverse complement tied)")
+    return described
 
 
 def eta(step_times, steps_left_this_epoch, epochs_left, steps_per_epoch, valid_seconds):
@@ -625,6 +639,8 @@ def parse_args(argv):
                    help="validate, select and export the mean of the weights at the end of the last K epochs")
     p.add_argument("--motif-priors", dest="motif_priors",
                    help="frozen JASPAR log-odds filters beside the learned ones: targets, all, or IDs / factor names separated by commas")
+    p.add_argument("--motif-priors-trainable", action="store_true", default=None, dest="motif_priors_trainable",
+                   help="the --motif-priors filters start from the log-odds and are trained with the rest (strands tied)")
     p.add_argument("--motif-file", dest="motif_file", help="JASPAR file for --motif-priors (default data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar)")
     p.add_argument("--pos-weight", type=float, dest="pos_weight",
                    help="BCE pos_weight per output: negatives / positives in the training split, clipped to [1, CAP]")

@@ -74,6 +74,8 @@ export interface TrainingOptions extends TrainingDataOptions {
   swaEpochs?: number;
   /** Frozen JASPAR log-odds filters beside the learned ones: 'targets', 'all', or IDs / factor names separated by commas. */
   motifPriors?: string;
+  /** The motifPriors filters start from the log-odds and are trained with the rest (each motif's two strands tied). */
+  motifPriorsTrainable?: boolean;
   /** JASPAR file for motifPriors (default: data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar). */
   motifFile?: string;
   /** BCE pos_weight per output: negatives / positives in the training split, clipped to [1, posWeight]. */
@@ -197,7 +199,7 @@ function checkOptions(o: TrainingOptions): void {
 export const OPTIMIZERS = ['adam', 'adamw', 'rmsprop'] as const;
 
 /** The recipe options (issue 14), each refused with the flag named; the trainer checks them again against the data. */
-export function checkRecipeOptions(o: Pick<TrainingOptions, 'shiftAugment' | 'inputDropout' | 'ema' | 'swaEpochs' | 'motifPriors' | 'motifFile' | 'posWeight'>): void {
+export function checkRecipeOptions(o: Pick<TrainingOptions, 'shiftAugment' | 'inputDropout' | 'ema' | 'swaEpochs' | 'motifPriors' | 'motifPriorsTrainable' | 'motifFile' | 'posWeight'>): void {
   if (o.shiftAugment !== undefined && (!Number.isInteger(o.shiftAugment) || o.shiftAugment < 0)) {
     throw new UsageError(`--shift-augment is the largest shift in bp, a whole number >= 0 (e.g. 20); got ${o.shiftAugment}`);
   }
@@ -210,6 +212,7 @@ export function checkRecipeOptions(o: Pick<TrainingOptions, 'shiftAugment' | 'in
   if (o.posWeight !== undefined && !(Number.isFinite(o.posWeight) && o.posWeight >= 1)) throw new UsageError(`--pos-weight is the cap on each output's positive weight, a number >= 1 (e.g. 10); got ${o.posWeight}`);
   if (o.motifPriors !== undefined && !o.motifPriors.trim()) throw new UsageError('--motif-priors needs a value: targets, all, or JASPAR IDs / factor names separated by commas (e.g. MA0139.2,CTCF)');
   if (o.motifFile !== undefined && o.motifPriors === undefined) throw new UsageError('--motif-file needs --motif-priors (which motifs of the file to use)');
+  if (o.motifPriorsTrainable && o.motifPriors === undefined) throw new UsageError('--motif-priors-trainable needs --motif-priors (which motifs start the trainable filters)');
 }
 
 function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[] {
@@ -243,6 +246,7 @@ function trainerArgs(o: TrainingOptions, dataDir: string, work: string): string[
   add('--ema', o.ema);
   add('--swa-epochs', o.swaEpochs);
   add('--motif-priors', o.motifPriors);
+  if (o.motifPriorsTrainable) args.push('--motif-priors-trainable');
   add('--motif-file', o.motifFile === undefined ? undefined : path.resolve(o.motifFile));
   add('--pos-weight', o.posWeight);
   if (o.select) args.push('--select', o.select);

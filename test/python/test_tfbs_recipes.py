@@ -11,6 +11,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 import tfbs_recipes as recipes  # noqa: E402
+from tfbs_model import build_model, plain_model  # noqa: E402
+from tfbs_protocols import make_optimizer  # noqa: E402
 
 JASPAR = os.path.join(HERE, "..", "..", "data", "jaspar", "JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar")
 
@@ -192,6 +194,46 @@ class FirstLayer(unittest.TestCase):
         torch.testing.assert_close(w[6:], torch.from_numpy(bank))
         torch.testing.assert_close(b[6:], torch.full((2,), recipes.MOTIF_BIAS_INIT))
 
+    def one_step(self, trainable, fast):
+        """A tiny network with CTCF's and MAX's priors after one Adam step on random windows:
+        (the motif filters before, after, the model)."""
+        bank, _ = recipes.motif_bank(np, JASPAR, "MA0139.2,MA0058.4", [], 19)
+        config = {"conv_filters": 6, "conv_kernel": 19, "pool": 4, "conv_dropout": 0.0,
+                  "lstm_hidden": 4, "lstm_dropout": 0.0, "dense_units": 8}
+        torch.manual_seed(2)
+        model = build_model(torch, config, 60, 3, motif_weight=bank, motif_trainable=trainable)
+        model.fast_first_layer = fast
+        before = recipes.first_layer_weights(model.conv)[0][6:].detach().clone()
+        torch.testing.assert_close(before, torch.from_numpy(bank))  # both start from the log-odds
+        optimizer = make_optimizer(torch, model, {"optimizer": "adam", "lr": 0.01, "weight_decay": 0.0})
+        x = torch.from_numpy(tiled(np.random.default_rng(4).integers(0, 4, size=120), 60, 10, 7).astype(np.float32))
+        y = torch.from_numpy(np.random.default_rng(5).integers(0, 2, size=(7, 3)).astype(np.float32))
+        # Thresholds low enough that every motif filter passes the ReLU (a random window scores below 0): a gradient reaches each.
+        with torch.no_grad():
+            model.conv.motif_bias.fill_(1.0)
+        optimizer.zero_grad()
+        torch.nn.functional.binary_cross_entropy_with_logits(model(x), y).backward()
+        optimizer.step()
+        after = recipes.first_layer_weights(model.conv)[0][6:].detach().clone()
+        return before, after, model, config
+
+    def test_motif_filters_are_trained_only_with_motif_priors_trainable(self):
+        for fast in (True, False):
+            before, after, model, _ = self.one_step(False, fast)
+            torch.testing.assert_close(after, before, rtol=0, atol=0)
+            self.assertNotIn("conv.motif_weight", dict(model.named_parameters()))
+            before, after, model, config = self.one_step(True, fast)
+            self.assertIn("conv.motif_weight", dict(model.named_parameters()))
+            # Every filter moved (Adam's first step moves each weight with a gradient by about lr) ...
+            for f in range(4):
+                self.assertGreater(float((after[f] - before[f]).abs().max()), 1e-3, "motif filter %d (fast=%s)" % (f, fast))
+            # ... and the reverse-complement strands still mirror the forward ones: one motif, both strands.
+            torch.testing.assert_close(after[2:], torch.flip(after[:2], dims=(1, 2)), rtol=0, atol=0)
+            # The export is the plain Conv1d holding the trained filters.
+            plain = plain_model(torch, model, config, 60, 3, recipes.motif_bank(np, JASPAR, "MA0139.2,MA0058.4", [], 19)[0])
+            self.assertIsInstance(plain.conv, torch.nn.Conv1d)
+            torch.testing.assert_close(plain.conv.weight[6:], after, rtol=0, atol=0)
+
     def test_motif_selection(self):
         motifs = recipes.parse_jaspar(jaspar_text())
         chosen, skipped = recipes.select_motifs(motifs, "targets", ["A|CTCF|None", "B|MAX|None"], 26)
@@ -231,6 +273,7 @@ class Validation(unittest.TestCase):
         self.refused("--ema and --swa-epochs exclude each other", ema=0.9, swa_epochs=3)
         self.refused("--pos-weight is the cap on each output's positive weight, a number >= 1", pos_weight=0.5)
         self.refused("--motif-file needs --motif-priors", motif_file="x.jaspar")
+        self.refused("--motif-priors-trainable needs --motif-priors", motif_priors_trainable=True)
         h = dict(recipes.RECIPE_DEFAULTS, rc_shared=True)
         with self.assertRaises(recipes.RecipeError) as e:
             recipes.validate_recipe(h, {"conv_filters": 15, "conv_kernel": 11}, 100)

@@ -226,6 +226,8 @@ test('tfbs train recipe flags: parsed into options; bad values refused naming th
     { rc: true, shift: 20, drop: 0.05, ema: 0.99, motifs: 'targets', file: 'x.jaspar', pw: 10, opt: 'adamw' },
   );
   assert.equal(parse(['--swa-epochs', '5']).swaEpochs, 5);
+  assert.equal(parse(['--motif-priors', 'targets', '--motif-priors-trainable']).motifPriorsTrainable, true);
+  assert.equal(o.motifPriorsTrainable, false, 'frozen priors unless asked for');
   assert.equal(parse(['--monitor', 'roc-auc']).monitor, 'roc-auc');
   assert.equal(parse([]).monitor, undefined, 'the trainer\'s default (the loss) applies');
   const refused: Array<[string[], RegExp]> = [
@@ -237,6 +239,7 @@ test('tfbs train recipe flags: parsed into options; bad values refused naming th
     [['--pos-weight', '0.5'], /--pos-weight is the cap on each output's positive weight, a number >= 1/],
     [['--pos-weight', 'lots'], /--pos-weight takes a number; got "lots"/],
     [['--motif-file', 'x.jaspar'], /--motif-file needs --motif-priors/],
+    [['--motif-priors-trainable'], /--motif-priors-trainable needs --motif-priors/],
     [['--optimizer', 'sgd'], /--optimizer must be one of adam, adamw, rmsprop/],
     [['--monitor', 'auc'], /--monitor/],
   ];
