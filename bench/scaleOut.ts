@@ -18,6 +18,7 @@ import * as path from 'path';
 import { repoRoot } from '../test/fixtures/danqModel';
 import { bigWigContent } from '../test/fixtures/bigwigContent';
 import { writeGenome } from './realLikeGenome';
+import { buildRef, run } from './buildRef';
 import { writeReadmeRows } from './readmeRows';
 import { formattingLines } from './speedItems';
 
@@ -31,12 +32,6 @@ const README_END = '<!-- bench:scale: end -->';
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  return r.stdout;
 }
 
 /** `formatSeconds`' text ("8.2 s", "3 min 5 s", "1 h 2 min") in seconds. */
@@ -71,19 +66,6 @@ function score(tfbs: string, fasta: string, out: string, extra: string[], cwd: s
   };
 }
 
-/** The repository at `ref`, compiled once into a temporary folder (node_modules linked): its bin/tfbs.js. */
-function buildBefore(ref: string): string {
-  const root = repoRoot();
-  const sha = run('git', ['rev-parse', '--short=12', `${ref}^{commit}`], root).trim();
-  const dir = path.join(os.tmpdir(), `tfbs-bench-before-${sha}`);
-  const tfbs = path.join(dir, 'bin', 'tfbs.js');
-  if (existsSync(path.join(dir, 'out', 'src', 'cli', 'main.js'))) return tfbs;
-  console.log(`building ${ref} (${sha}) into ${dir} …`);
-  run('bash', ['-c', `mkdir -p "$1" && git archive "$2" | tar -x -C "$1" && ln -sfn "$3" "$1/node_modules"`, 'bench', dir, sha, path.join(root, 'node_modules')], root);
-  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
-  return tfbs;
-}
-
 const hours = (windowsPerSecond: number): string => `${(HG38_WINDOWS / windowsPerSecond / 3600).toFixed(1)} h`;
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -106,7 +88,7 @@ async function main(): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-scale-'));
   const now = path.join(root, 'bin', 'tfbs.js');
   try {
-    const before = beforeRef === 'none' ? undefined : buildBefore(beforeRef);
+    const before = beforeRef === 'none' ? undefined : buildRef(beforeRef);
     const fasta = path.join(work, 'genome.fa');
     await writeGenome(fasta, mb);
     run(process.execPath, [now, 'index', fasta], work);

@@ -17,7 +17,7 @@
  */
 import { fsyncSync, promises as fsp, readSync, renameSync, rmSync } from 'fs';
 import * as path from 'path';
-import { deflateSync } from 'zlib';
+import { constants as zlibConstants, deflateSync } from 'zlib';
 import { noteTempFile, temporaryPathBeside } from '../core/atomicFile';
 import { InputError, ioErrorFrom } from '../core/errors';
 import { ChromSize, IndexItem, chromTree, rTree } from './bbiIndex';
@@ -35,6 +35,17 @@ const FIXED_STEP = 3;
 export const ITEMS_PER_SLOT = 1024;
 const MAX_ZOOM_LEVELS = 10;
 const ZOOM_INCREMENT = 4;
+
+/**
+ * How blocks are deflated (a reader inflates any of these alike; the inflated bytes are the format).
+ * Data sections are float32 values with hardly a repeated string: Huffman coding alone packs the
+ * shipped model's outputs as small as the default level does (0.823 against 0.825 of the raw size on
+ * 690 tracks) for less CPU, skipping the search for matches. Zoom summaries repeat their chromosome
+ * and bounds: zlib's fastest level keeps them within 1 % of the default level's size in two-thirds of
+ * its CPU (690 tracks' zoom blocks cost more CPU than their data).
+ */
+const DATA_DEFLATE = { strategy: zlibConstants.Z_HUFFMAN_ONLY };
+const ZOOM_DEFLATE = { level: 1 };
 
 export type { ChromSize } from './bbiIndex';
 
@@ -263,7 +274,7 @@ export class BigWigWriter {
   /** Compresses a block for offset `position` of the data or zoom file (written when its buffer fills). */
   private writeBlock(pending: PendingBlocks, raw: Uint8Array, position: number): number {
     this.maxBlock = Math.max(this.maxBlock, raw.length);
-    const packed = deflateSync(raw);
+    const packed = deflateSync(raw, pending === this.dataPending ? DATA_DEFLATE : ZOOM_DEFLATE);
     pending.add(packed, position);
     if (pending === this.dataPending) this.pos += packed.length;
     else this.zoomPos += packed.length;
@@ -302,7 +313,13 @@ export class BigWigWriter {
           sum += v * span;
           sumSquares += v * v * span;
         }
-        Object.assign(open, { end: start + j * span, validCount, min, max, sum, sumSquares });
+        // Field by field: an object literal here was one allocation per summary and level.
+        open.end = start + j * span;
+        open.validCount = validCount;
+        open.min = min;
+        open.max = max;
+        open.sum = sum;
+        open.sumSquares = sumSquares;
         i = j;
         continue;
       }

@@ -16,6 +16,7 @@ import { BinsWriter } from './binsFile';
 import { MergeFormat, checkedShards, writeMerged } from './mergeShards';
 import { RunIdentity, identityDifference, identityOf } from './runIdentity';
 import { GenomeRegion, shardRegions } from './shards';
+import { WritingClock } from './writingClock';
 
 export const DEFAULT_CHUNK_BP = 1_000_000;
 const JOURNAL = 'journal';
@@ -62,8 +63,12 @@ function journalDifference(head: JournalHead, run: NonNullable<JournalHead['run'
   return undefined;
 }
 
-/** Runs (or continues) a journaled run; returns the bins written and how many chunks were already done. */
-export async function runResumable(run: ResumableRun): Promise<{ bins: number; resumed: number; chunks: number }> {
+/**
+ * Runs (or continues) a journaled run; returns the bins written, how many chunks were already done,
+ * and the milliseconds this run spent writing (the chunk files and the merged output).
+ */
+export async function runResumable(run: ResumableRun): Promise<{ bins: number; resumed: number; chunks: number; writingMs: number }> {
+  const clock = new WritingClock();
   const dir = resumeDirOf(run.output);
   const journal = path.join(dir, JOURNAL);
   const total = run.entries.reduce((n, e) => n + e.length, 0);
@@ -111,10 +116,12 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
       const length = regionLength(regions);
       const writer = new BinsWriter(part(k), { ...run.identity, shard: { index: k, count: chunks, regions } });
       try {
-        await writer.begin();
-        if (regions.length) await run.scoreChunk(regions, writer, (d) => run.onProgress(before + d));
-        await writer.finish();
-        await writer.commit();
+        await clock.time(() => writer.begin());
+        if (regions.length) await run.scoreChunk(regions, clock.timed(writer), (d) => run.onProgress(before + d));
+        await clock.time(async () => {
+          await writer.finish();
+          await writer.commit();
+        });
       } catch (e) {
         await writer.abort();
         run.log(`stopped in chunk ${k + 1} of ${chunks}; the ${done.size} chunks done are kept: run the same command with --resume to go on`);
@@ -126,10 +133,13 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
       run.onProgress(before);
     }
   }
-  const shards = await checkedShards(Array.from({ length: chunks }, (_, k) => part(k)));
-  const bins = await writeMerged(shards, run.format, run.output, run.threshold);
+  let bins = 0;
+  await clock.time(async () => {
+    const shards = await checkedShards(Array.from({ length: chunks }, (_, k) => part(k)));
+    bins = await writeMerged(shards, run.format, run.output, run.threshold);
+  });
   rmSync(dir, { recursive: true, force: true });
-  return { bins, resumed, chunks };
+  return { bins, resumed, chunks, writingMs: clock.ms };
 }
 
 /** Appends one JSON line and syncs it: a journal line exists only once its chunk is on disk. */

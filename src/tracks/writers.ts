@@ -49,7 +49,12 @@ export function openBedGraphFiles(dir: string, experiments: readonly Experiment[
   return files;
 }
 
-/** Bins of one block placed on the genome, in genome order: [starts[i], ends[i]) with values[i·K + k] for the k-th selected experiment. */
+/**
+ * Bins of one block placed on the genome, in genome order: [starts[i], ends[i]) with the k-th selected
+ * experiment's value at values[i·K + k] (bin-major, what narrowPeak reads bin by bin) or, when the
+ * order was made `trackMajor`, at values[k·n + i] (what a bigWig per experiment reads: each track's
+ * run contiguous, not one value per 4·K bytes).
+ */
 interface PlacedBins {
   chrom: string;
   starts: number[];
@@ -65,7 +70,7 @@ interface PlacedBins {
  */
 class GenomeOrder {
   private held: PlacedBins[] = [];
-  constructor(private readonly selected: readonly number[]) {}
+  constructor(private readonly selected: readonly number[], private readonly trackMajor = false) {}
 
   /** The placed bins to write now (none for a `(-)` record, whose bins wait for `end`). */
   take(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): PlacedBins[] {
@@ -74,10 +79,15 @@ class GenomeOrder {
     const K = this.selected.length;
     const T = block.targets;
     const placed: PlacedBins = { chrom: p.chrom, starts: new Array<number>(n), ends: new Array<number>(n), values: new Float32Array(n * K) };
+    const values = placed.values;
+    const mean = block.mean;
+    const selected = this.selected;
     for (let j = 0; j < n; j++) {
       const i = p.strand === '-' ? n - 1 - j : j;
       [placed.starts[j], placed.ends[j]] = placeSpan(p, ranges[i][0], ranges[i][1]);
-      for (let k = 0; k < K; k++) placed.values[j * K + k] = block.mean[i * T + this.selected[k]];
+      const row = i * T;
+      if (this.trackMajor) for (let k = 0; k < K; k++) values[k * n + j] = mean[row + selected[k]];
+      else for (let k = 0; k < K; k++) values[j * K + k] = mean[row + selected[k]];
     }
     if (p.strand !== '-') return [placed];
     this.held.push(placed);
@@ -106,7 +116,7 @@ export class BigWigTracksWriter implements PredictionWriter {
   constructor(dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
     this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(2 * this.paths.length) };
-    this.order = new GenomeOrder(ctx.selected);
+    this.order = new GenomeOrder(ctx.selected, true);
   }
 
   async begin(): Promise<void> {
@@ -131,11 +141,12 @@ export class BigWigTracksWriter implements PredictionWriter {
   /** Each run of contiguous bins of one width (a gap or a clipped bin ends one) to every track at once. */
   private add({ chrom, starts, ends, values }: PlacedBins): void {
     const K = this.tracks.length;
-    for (let i = 0; i < starts.length; ) {
+    const bins = starts.length;
+    for (let i = 0; i < bins; ) {
       const span = ends[i] - starts[i];
       let n = 1;
-      while (i + n < starts.length && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
-      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, i * K + k, K);
+      while (i + n < bins && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
+      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, k * bins + i, 1);
       i += n;
     }
   }

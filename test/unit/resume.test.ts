@@ -92,6 +92,10 @@ for (const [i, [format, out]] of [['bigwig', 'bw'], ['narrowpeak', 'peaks.narrow
     const last = runTfbs(args, { timeoutMs: 60000 });
     assert.equal(last.code, 0, last.stderr);
     assert.match(last.stderr, new RegExp(`resuming: ${done} of 100 chunks already done`));
+    // The resumed run reports what a plain one does: CPU and the share spent writing the output.
+    const figures = /peak RSS \d+ MB; CPU [^;]+ \(all threads\); writing the output [^(]+ \(\d+ % of the run\)/;
+    assert.match(r.stderr, figures);
+    assert.match(last.stderr, figures);
     assert.equal(existsSync(`${target}.tfbs-resume`), false, 'the journal directory is removed at the end');
     const isDir = (await fs.stat(plain)).isDirectory();
     const files = isDir ? (await fs.readdir(plain)).map((f) => [path.join(plain, f), path.join(target, f)]) : [[plain, target]];

@@ -25,6 +25,7 @@ import { readRegionCodes } from '../../tracks/regionReader';
 import { parseShard, regionLabel, shardRegions } from '../../tracks/shards';
 import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
+import { WritingClock } from '../../tracks/writingClock';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
 import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks } from '../measuredOption';
 
@@ -34,6 +35,12 @@ import { scorePerRecord } from './scorePerRecord';
 import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
+
+/** A run's closing figures, the same with and without --resume: peak RSS, CPU (all threads) and the time spent writing the output. */
+function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: number): string {
+  const cpu = process.cpuUsage(cpuAtStart);
+  return `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`;
+}
 
 export const scoreCommand: CliCommand = {
   name: 'score',
@@ -152,6 +159,7 @@ export const scoreCommand: CliCommand = {
         const entries = [...(await readFai(`${fasta}.fai`)).values()];
         const total = entries.reduce((n, e) => n + e.length, 0);
         const started = Date.now();
+        const cpuAtStart = process.cpuUsage();
         let bar: ProgressBar | undefined;
         const result = await runResumable({
           output: output!, format: format as MergeFormat, threshold, chunkBp, entries,
@@ -167,7 +175,7 @@ export const scoreCommand: CliCommand = {
         bar?.done();
         const seconds = (Date.now() - started) / 1000;
         io.log(`scored ${result.bins.toLocaleString('en')} bins of ${binSize} bp (${total.toLocaleString('en')} bp, ${result.chunks} chunks, ${result.resumed} done before) for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} (${engine.description}) → ${output}`);
-        io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+        io.log(runFigures(cpuAtStart, result.writingMs, seconds));
         return 0;
       }
       let writer: PredictionWriter;
@@ -203,17 +211,8 @@ export const scoreCommand: CliCommand = {
       const started = Date.now();
       const cpuAtStart = process.cpuUsage();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
-      // Time on this thread inside the writer (formatting, compressing, writing): what the output costs.
-      let writingMs = 0;
-      const writing = async (work: () => void | Promise<void>): Promise<void> => {
-        const t0 = performance.now();
-        try {
-          const pending = work();
-          if (pending) await pending;
-        } finally {
-          writingMs += performance.now() - t0;
-        }
-      };
+      const clock = new WritingClock();
+      const writing = (work: () => void | Promise<void>): Promise<void> => clock.time(work);
       await writing(() => writer.begin());
       let written = 0;
       const colours = measured ? new ColourCollector(pkg.experiments, selected, binSize, threshold) : undefined;
@@ -257,8 +256,7 @@ export const scoreCommand: CliCommand = {
           (output ? ` → ${output}` : ''),
       );
       if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
-      const cpu = process.cpuUsage(cpuAtStart);
-      io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`);
+      io.log(runFigures(cpuAtStart, clock.ms, seconds));
       if (measured && colours) {
         const report = measuredReport(measured, colours, binSize, threshold, fasta);
         for (const line of report.lines) io.log(line);
