@@ -3,7 +3,8 @@ import { existsSync, promises as fs } from 'fs';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
-import { TypedRegion } from '../../core/genomic';
+import { TypedRegion, placementOf } from '../../core/genomic';
+import type { PeakRecord } from '../../core/peakAgreement';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -26,7 +27,7 @@ import { parseShard, regionLabel, shardRegions } from '../../tracks/shards';
 import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
-import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks } from '../measuredOption';
+import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks, refuseMissedPeaks } from '../measuredOption';
 
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
@@ -132,11 +133,13 @@ export const scoreCommand: CliCommand = {
     }
     if (format === 'bins' && !output) throw new UsageError('--format bins writes a shard file for tfbs merge: give it with -o');
     const input: ScoreInput =
-      resume ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      resume ? { totalResidues: 0, records: 0, bins: 0, placed: [], scanSeconds: 0, score: async () => {} }
       : regionList === undefined ? await wholeFile(fasta, binSize, io)
-      : regionList.length === 0 ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      : regionList.length === 0 ? { totalResidues: 0, records: 0, bins: 0, placed: [], scanSeconds: 0, score: async () => {} }
       : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
+    // Peaks that miss every record are refused now, not after minutes of scoring and a written output.
+    if (measured) refuseMissedPeaks(measured, input.placed, fasta);
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits, reliability: pkg.reliability };
@@ -260,12 +263,7 @@ export const scoreCommand: CliCommand = {
       const cpu = process.cpuUsage(cpuAtStart);
       io.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`);
       if (measured && colours) {
-        const report = measuredReport(measured, colours, binSize, threshold, fasta);
-        for (const line of report.lines) io.log(line);
-        if (report.problem) {
-          io.log(`tfbs score: ${report.problem}`);
-          return 1;
-        }
+        for (const line of measuredReport(measured, colours, binSize, threshold)) io.log(line);
       }
       return 0;
     } catch (e) {
@@ -282,6 +280,8 @@ export const scoreCommand: CliCommand = {
 interface ScoreInput {
   totalResidues: number;
   records: number;
+  /** Where each record lies and its length, known before scoring (measured peaks are checked against them). */
+  placed: PeakRecord[];
   bins: number;
   scanSeconds: number;
   score(engine: InferenceEngine, opts: ScoringOptions, sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
@@ -299,9 +299,11 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   // A `chrom:start-end` header's convention (1- or 0-based) is known at the record's end; the
   // scoring pass writes coordinates before that, so it takes them from this pass.
   const placements = new Map<number, GenomicInterval>();
+  const placed: PeakRecord[] = [];
   for await (const event of readFastaEvents(fasta)) {
     if (event.type === 'end') {
       if (event.record.genomic) placements.set(event.record.index, event.record.genomic);
+      placed.push({ placement: placementOf(event.record), length: event.length });
       records++;
       totalResidues += event.length;
       bins += binCount(event.length, binSize);
@@ -310,7 +312,7 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
     }
   }
   return {
-    totalResidues, records, bins, scanSeconds: (Date.now() - started) / 1000,
+    totalResidues, records, bins, placed, scanSeconds: (Date.now() - started) / 1000,
     score: (engine, opts, sink, onProgress) => {
       const placed: RecordScoresSink = {
         startRecord: (record) => {
@@ -347,7 +349,7 @@ async function regionsOfIndexedFasta(fasta: string, list: readonly TypedRegion[]
   const totalResidues = regions.reduce((n, r) => n + r.interval.end - r.interval.start, 0);
   const bins = regions.reduce((n, r) => n + binCount(r.interval.end - r.interval.start, binSize), 0);
   return {
-    totalResidues, records: regions.length, bins, scanSeconds: (Date.now() - started) / 1000,
+    totalResidues, records: regions.length, bins, placed: regions.map((r) => ({ placement: r.interval, length: r.interval.end - r.interval.start })), scanSeconds: (Date.now() - started) / 1000,
     async score(engine, opts, sink, onProgress) {
       let done = 0;
       for (const [i, { text, interval, entry }] of regions.entries()) {
