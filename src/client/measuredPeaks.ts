@@ -22,6 +22,7 @@ import * as vscode from 'vscode';
 import { BedInterval, describeSkipped, readBedIntervals } from '../core/bed';
 import { placementOf, regionText, placeSpan } from '../core/genomic';
 import {
+  IN_PEAK_COVER,
   PeakAgreement,
   PeakPlacement,
   ScoredPeakRecord,
@@ -39,6 +40,7 @@ import { ExperimentsRequest } from '../shared/protocol';
 import { updateSetting } from './config';
 import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
 import { describeFocus } from './focusPicker';
+import type { HeatmapMeasuredExport } from './heatmapExport';
 import { DocumentScores } from './scoreStore';
 
 export const OVERLAY_MEASURED_COMMAND = 'tfbsLens.overlayMeasuredPeaks';
@@ -366,10 +368,7 @@ export class MeasuredPeaks implements vscode.Disposable {
     };
     const round = (x: number): number => Math.round(x * 100) / 100;
     if (view === 'records') {
-      const cover = records.map((r) => {
-        const l = c.layouts[r];
-        return l && l.length ? round(binCover(c.placement.perRecord[r] ?? [], l.length, l.length, 1)[0]) : 0;
-      });
+      const cover = records.map((r) => round(recordCover(c, r)));
       return { ...base, view, records: [...records], cover };
     }
     const covers = c.covers[record];
@@ -377,10 +376,35 @@ export class MeasuredPeaks implements vscode.Disposable {
     return { ...base, view, record, fromBin, cover: Array.from(covers.subarray(fromBin, toBin), round) };
   }
 
+  /**
+   * What the heatmap's exports carry of the overlay: facts (PNG text chunks, the TSV's `##` lines) and
+   * the TSV's `measured` column — each bin's share in the peaks for the record shown, or each record's.
+   */
+  heatmapExport(uri: string, view: 'bins' | 'records', record: number): HeatmapMeasuredExport | undefined {
+    const overlay = this.overlays.get(uri);
+    const c = this.computed.get(uri);
+    if (!overlay || !c) return undefined;
+    const facts: Array<[string, string]> = [
+      ['measured', headline(overlay, path.basename(vscode.Uri.parse(uri).path))],
+      ['measured_agreement', `${describeAgreement(c.agreement)}; colours: ${c.focus}`],
+      ['measured_column', `share of the row's bases inside the measured peaks (a bin is in a peak at >= ${IN_PEAK_COVER})`],
+    ];
+    if (view === 'bins') return { facts, cover: Array.from(c.covers[record] ?? []) };
+    const cover: number[] = [];
+    c.layouts.forEach((l, r) => (cover[l.record] = recordCover(c, r)));
+    return { facts, cover };
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The share of record `r`'s bases inside the peaks (the records view's column). */
+function recordCover(c: Computed, r: number): number {
+  const l = c.layouts[r];
+  return l && l.length ? binCover(c.placement.perRecord[r] ?? [], l.length, l.length, 1)[0] : 0;
 }
 
 /** "CTCF peaks from peaks.narrowPeak on sample.fa". */
