@@ -10,11 +10,12 @@
  * rows of the selected factor when one factor is selected.
  */
 import * as path from 'path';
-import { BedInterval, describeSkipped, readBedIntervals } from '../core/bed';
+import { describeSkipped, readBedIntervals } from '../core/bed';
 import { InputError } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { placementOf } from '../core/genomic';
 import { PeakRecord, ScoredPeakRecord, describeAgreement, describeLeftOut, experimentNameIn, peakAgreement, placePeaks, placementProblem } from '../core/peakAgreement';
+import { PeakIndex, indexPeaks } from '../core/peakIndex';
 import { BinBlock, RecordScoresSink } from '../core/scoring';
 import { Experiment } from '../core/targets';
 import { binCount as binCountOf } from '../core/windows';
@@ -22,7 +23,8 @@ import { binColourValue, groupByFactor } from '../shared/binColour';
 
 export interface MeasuredPeaks {
   file: string;
-  peaks: BedInterval[];
+  /** The compared peaks, compact and sorted once. */
+  peaks: PeakIndex;
   /** Lines said before the agreement (rows narrowed, malformed lines skipped). */
   notes: string[];
 }
@@ -39,7 +41,7 @@ export async function readMeasuredPeaks(file: string, factors: readonly string[]
   if (name) notes.push(`${file}: column 4 names ${names.size} experiments; the ${peaks.length.toLocaleString('en-US')} ${name} rows are compared`);
   const skipped = describeSkipped(summary);
   if (skipped) notes.push(skipped);
-  return { file, peaks, notes };
+  return { file, peaks: indexPeaks(peaks), notes };
 }
 
 /** Gathers each bin's colour value as the scores stream past (a RecordScoresSink beside the writer). */

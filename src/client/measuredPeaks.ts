@@ -34,6 +34,7 @@ import {
   placePeaks,
   placementProblem,
 } from '../core/peakAgreement';
+import { PeakIndex, indexPeaks, peakAt } from '../core/peakIndex';
 import type { HeatmapMeasured } from '../shared/heatmapProtocol';
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
 import { ExperimentsRequest } from '../shared/protocol';
@@ -60,7 +61,8 @@ interface Overlay {
   /** Column 4's experiment name the rows were narrowed to (a pooled file). */
   experimentName: string | undefined;
   narrowPeak: boolean;
-  peaks: BedInterval[];
+  /** The compared peaks, compact and sorted once (the rows read are not kept). */
+  peaks: PeakIndex;
   /** Malformed lines skipped, said once. */
   skippedNote: string;
 }
@@ -169,11 +171,11 @@ export class MeasuredPeaks implements vscode.Disposable {
       factor,
       experimentName,
       narrowPeak: (summary.columnCounts[10] ?? 0) > 0,
-      peaks,
+      peaks: indexPeaks(peaks),
       skippedNote: describeSkipped(summary),
     };
     const records = scores.layouts.map((l) => ({ placement: placementOf(l), length: l.length }));
-    const problem = placementProblem(placePeaks(records, peaks), records, fsPath, documentName);
+    const problem = placementProblem(placePeaks(records, overlay.peaks), records, fsPath, documentName);
     if (problem) throw new Error(problem);
     this.overlays.set(uri, overlay);
     this.computed.delete(uri);
@@ -348,7 +350,7 @@ export class MeasuredPeaks implements vscode.Disposable {
     const md = new vscode.MarkdownString();
     const cover = c.covers[layout.record]?.[bin] ?? 0;
     md.appendMarkdown(`**Measured${overlay.factor ? ` ${overlay.factor}` : ''}** · ${escape(overlay.fileName)}  \n`);
-    for (const p of touching.slice(0, HOVER_PEAKS)) md.appendMarkdown(`${escape(peakText(overlay.peaks[p.peak]))}  \n`);
+    for (const p of touching.slice(0, HOVER_PEAKS)) md.appendMarkdown(`${escape(peakText(peakAt(overlay.peaks, p.peak)))}  \n`);
     if (touching.length > HOVER_PEAKS) md.appendMarkdown(`and ${touching.length - HOVER_PEAKS} more  \n`);
     const [gs, ge] = placeSpan(placementOf(layout), binStart, binEnd);
     md.appendMarkdown(`this bin (${regionText(placementOf(layout).chrom, gs, ge)}): ${Math.round(cover * 100)} % inside measured peaks — ${cover >= 0.5 ? 'in a peak' : 'not in a peak (less than half)'}`);
@@ -409,7 +411,7 @@ function recordCover(c: Computed, r: number): number {
 
 /** "CTCF peaks from peaks.narrowPeak on sample.fa". */
 function headline(o: Overlay, documentName: string): string {
-  return `${o.factor ? `${o.factor} ` : ''}measured peaks from ${o.fileName} (${o.peaks.length.toLocaleString('en-US')} ${o.narrowPeak ? 'narrowPeak' : 'BED'} peaks) on ${documentName}`;
+  return `${o.factor ? `${o.factor} ` : ''}measured peaks from ${o.fileName} (${o.peaks.count.toLocaleString('en-US')} ${o.narrowPeak ? 'narrowPeak' : 'BED'} peaks) on ${documentName}`;
 }
 
 /** "measured peak: Peak_12, signal 35.2, q 4.31 (−log10), summit at chr1:10,231 · chr1:9,981-10,480 (line 12)". */
