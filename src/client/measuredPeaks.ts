@@ -33,6 +33,7 @@ import {
   peakAgreement,
   placePeaks,
   placementProblem,
+  roundCover,
 } from '../core/peakAgreement';
 import { PeakIndex, indexPeaks, peakAt } from '../core/peakIndex';
 import type { HeatmapMeasured } from '../shared/heatmapProtocol';
@@ -368,14 +369,13 @@ export class MeasuredPeaks implements vscode.Disposable {
       title: headline(overlay, path.basename(vscode.Uri.parse(uri).path)),
       agreement: `${describeAgreement(c.agreement)} · colours: ${c.focus}`,
     };
-    const round = (x: number): number => Math.round(x * 100) / 100;
     if (view === 'records') {
-      const cover = records.map((r) => round(recordCover(c, r)));
+      const cover = records.map((r) => roundCover(recordCover(c, r)));
       return { ...base, view, records: [...records], cover };
     }
     const covers = c.covers[record];
     if (!covers) return undefined;
-    return { ...base, view, record, fromBin, cover: Array.from(covers.subarray(fromBin, toBin), round) };
+    return { ...base, view, record, fromBin, cover: Array.from(covers.subarray(fromBin, toBin), roundCover) };
   }
 
   /**

@@ -27,6 +27,13 @@ import { ChromPeaks, PeakIndex, indexPeaks } from './peakIndex';
 /** A bin is in a peak when at least this share of its bases is. */
 export const IN_PEAK_COVER = 0.5;
 
+/** A share in peaks rounded to 0.01 for display, never across IN_PEAK_COVER (0.495 shows 0.49, not 0.5). */
+export function roundCover(x: number): number {
+  const r = Math.round(x * 100) / 100;
+  if (x < IN_PEAK_COVER && r >= IN_PEAK_COVER) return Math.floor(IN_PEAK_COVER * 100 - 1) / 100;
+  return r;
+}
+
 /** What placing peaks needs of a record. */
 export interface PeakRecord {
   placement: Placement;
