@@ -134,7 +134,7 @@ export const scoreCommand: CliCommand = {
     if (format === 'bins' && !output) throw new UsageError('--format bins writes a shard file for tfbs merge: give it with -o');
     const input: ScoreInput =
       resume ? { totalResidues: 0, records: 0, bins: 0, placed: [], scanSeconds: 0, score: async () => {} }
-      : regionList === undefined ? await wholeFile(fasta, binSize, io)
+      : regionList === undefined ? await wholeFile(fasta, binSize, io, measured !== undefined)
       : regionList.length === 0 ? { totalResidues: 0, records: 0, bins: 0, placed: [], scanSeconds: 0, score: async () => {} }
       : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
@@ -280,7 +280,7 @@ export const scoreCommand: CliCommand = {
 interface ScoreInput {
   totalResidues: number;
   records: number;
-  /** Where each record lies and its length, known before scoring (measured peaks are checked against them). */
+  /** Where each record lies and its length, known before scoring (measured peaks are checked against them; whole files keep them only when asked). */
   placed: PeakRecord[];
   bins: number;
   scanSeconds: number;
@@ -291,7 +291,7 @@ interface ScoreInput {
  * The whole file. A first, fast pass validates all of it before anything is written (no partial
  * output, even on stdout) and measures it for the progress bar; the second pass scores.
  */
-async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<ScoreInput> {
+async function wholeFile(fasta: string, binSize: number, io: CliIo, keepPlacements = false): Promise<ScoreInput> {
   const started = Date.now();
   let totalResidues = 0;
   let records = 0;
@@ -303,7 +303,7 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   for await (const event of readFastaEvents(fasta)) {
     if (event.type === 'end') {
       if (event.record.genomic) placements.set(event.record.index, event.record.genomic);
-      placed.push({ placement: placementOf(event.record), length: event.length });
+      if (keepPlacements) placed.push({ placement: placementOf(event.record), length: event.length });
       records++;
       totalResidues += event.length;
       bins += binCount(event.length, binSize);
