@@ -1,35 +1,44 @@
 /**
  * Export PNG and Export TSV. The PNG is the heatmap as shown — title, the model/focus/threshold line,
- * labels, axis, matrix, legend — composed here; the extension adds the same facts as PNG text chunks
- * and writes the file. The TSV is written by the server from full-precision results: the webview only
- * says which experiments and which view.
+ * labels, axis, matrix, the measured row and its agreement line, legend — composed here; the extension
+ * adds the same facts as PNG text chunks and writes the file. The TSV is written by the server from
+ * full-precision results: the webview says which experiments and which view, the extension adds the
+ * measured column.
  */
 import { exportSummary } from '../../src/shared/exportMetadata';
+import { heatmapPngLayout } from '../../src/shared/heatmapPngLayout';
 import { themeColor, ui } from './dom';
+import { shownMeasured } from './measured';
 import { S, post } from './state';
 
-/** Labels, axis, heatmap and legend in one image, as shown, under the title and the export facts. */
+/**
+ * Labels, axis, heatmap, the measured row (when measured peaks are shown) and legend in one image, as
+ * shown, under the title, the export facts and the measured peaks' agreement (heatmapPngLayout).
+ */
 function composePng(): string {
   const { labels, axis, heat, legend, title } = ui;
   const dpr = window.devicePixelRatio || 1;
+  const m = shownMeasured();
+  const layout = heatmapPngLayout(
+    { labels, axis, heat, legend, ...(m ? { measured: ui.measured } : {}) },
+    { title: title.textContent ?? '', facts: S.exportInfo ? exportSummary(S.exportInfo) : '', ...(m ? { measured: { label: m.label, line: `${m.title}: ${m.agreement}` } } : {}) },
+    dpr,
+  );
   const out = document.createElement('canvas');
-  const lineH = 18 * dpr;
-  const facts = S.exportInfo ? exportSummary(S.exportInfo) : '';
-  const titleH = lineH + (facts ? lineH : 0) + 4 * dpr;
-  out.width = labels.width + heat.width;
-  out.height = titleH + axis.height + heat.height + legend.height + 8 * dpr;
+  out.width = layout.width;
+  out.height = layout.height;
   const ctx = out.getContext('2d')!;
   ctx.fillStyle = themeColor('--vscode-editor-background', '#fff');
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.fillStyle = themeColor('--vscode-foreground', '#000');
   ctx.font = `${12 * dpr}px sans-serif`;
   ctx.textBaseline = 'middle';
-  ctx.fillText(title.textContent ?? '', 4 * dpr, lineH / 2 + 2 * dpr);
-  if (facts) ctx.fillText(facts, 4 * dpr, lineH * 1.5 + 2 * dpr);
-  ctx.drawImage(labels, 0, titleH);
-  ctx.drawImage(axis, labels.width, titleH);
-  ctx.drawImage(heat, labels.width, titleH + axis.height);
-  ctx.drawImage(legend, labels.width, titleH + axis.height + heat.height + 4 * dpr);
+  for (const t of layout.texts) ctx.fillText(t.text, t.x, t.y);
+  ctx.drawImage(labels, layout.labels.x, layout.labels.y);
+  ctx.drawImage(axis, layout.axis.x, layout.axis.y);
+  ctx.drawImage(heat, layout.heat.x, layout.heat.y);
+  if (layout.measured) ctx.drawImage(ui.measured, layout.measured.x, layout.measured.y);
+  ctx.drawImage(legend, layout.legend.x, layout.legend.y);
   return out.toDataURL('image/png');
 }
 

@@ -1,7 +1,7 @@
 /**
  * `tfbs score … --measured PEAKS`: the editor's *Overlay measured peaks…* on the command line. The
- * peaks (BED or narrowPeak, plain or gzip; core/bed.ts) are read before anything is scored, the bins'
- * colour is gathered while the predictions are written, and the agreement (core/peakAgreement.ts) is
+ * peaks (BED or narrowPeak, plain or gzip; core/bed.ts) are read, and refused when they overlap no
+ * record, before anything is scored; the bins' colour is gathered while the predictions are written, and the agreement (core/peakAgreement.ts) is
  * printed at the end: "measured: of N bins ≥ T, k lie in measured peaks; …; ROC AUC … = x".
  *
  * The colour is the editor's default rule (tfbsLens.colourBy `mean`): the mean p of each factor's
@@ -10,10 +10,12 @@
  * rows of the selected factor when one factor is selected.
  */
 import * as path from 'path';
-import { BedInterval, describeSkipped, readBedIntervals } from '../core/bed';
+import { describeSkipped, readBedIntervals } from '../core/bed';
+import { InputError } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { placementOf } from '../core/genomic';
-import { ScoredPeakRecord, describeAgreement, describeLeftOut, experimentNameIn, peakAgreement, placePeaks, placementProblem } from '../core/peakAgreement';
+import { PeakRecord, ScoredPeakRecord, describeAgreement, describeLeftOut, experimentNameIn, peakAgreement, placePeaks, placementProblem } from '../core/peakAgreement';
+import { PeakIndex, indexPeaks } from '../core/peakIndex';
 import { BinBlock, RecordScoresSink } from '../core/scoring';
 import { Experiment } from '../core/targets';
 import { binCount as binCountOf } from '../core/windows';
@@ -21,7 +23,8 @@ import { binColourValue, groupByFactor } from '../shared/binColour';
 
 export interface MeasuredPeaks {
   file: string;
-  peaks: BedInterval[];
+  /** The compared peaks, compact and sorted once. */
+  peaks: PeakIndex;
   /** Lines said before the agreement (rows narrowed, malformed lines skipped). */
   notes: string[];
 }
@@ -38,7 +41,7 @@ export async function readMeasuredPeaks(file: string, factors: readonly string[]
   if (name) notes.push(`${file}: column 4 names ${names.size} experiments; the ${peaks.length.toLocaleString('en-US')} ${name} rows are compared`);
   const skipped = describeSkipped(summary);
   if (skipped) notes.push(skipped);
-  return { file, peaks, notes };
+  return { file, peaks: indexPeaks(peaks), notes };
 }
 
 /** Gathers each bin's colour value as the scores stream past (a RecordScoresSink beside the writer). */
@@ -73,13 +76,19 @@ export class ColourCollector implements RecordScoresSink {
   }
 }
 
-/** The lines to print after scoring, or a problem (the peaks miss every record). `fasta` names the scored file. */
-export function measuredReport(measured: MeasuredPeaks, collector: ColourCollector, binSize: number, threshold: number, fasta: string): { lines: string[]; problem?: string } {
+/**
+ * Refuses peaks that overlap no record before anything is scored or written (an InputError naming both
+ * files): the agreement would be empty, and the minutes of scoring and the output wasted. `records`: where
+ * the records (or --region's regions) lie, from the validating pass; `fasta` names the scored file.
+ */
+export function refuseMissedPeaks(measured: MeasuredPeaks, records: readonly PeakRecord[], fasta: string): void {
+  const problem = placementProblem(placePeaks(records, measured.peaks), records, measured.file, path.basename(fasta));
+  if (problem) throw new InputError(problem);
+}
+
+/** The lines to print after scoring (refuseMissedPeaks has checked that some peak overlaps a record). */
+export function measuredReport(measured: MeasuredPeaks, collector: ColourCollector, binSize: number, threshold: number): string[] {
   const placement = placePeaks(collector.records, measured.peaks);
-  const problem = placementProblem(placement, collector.records, measured.file, path.basename(fasta));
-  if (problem) return { lines: measured.notes, problem };
   const agreement = peakAgreement(collector.records, placement, binSize, threshold);
-  return {
-    lines: [...measured.notes, `measured: ${describeAgreement(agreement)}`, ...describeLeftOut(agreement, placement).map((l) => `measured: ${l}`)],
-  };
+  return [...measured.notes, `measured: ${describeAgreement(agreement)}`, ...describeLeftOut(agreement, placement).map((l) => `measured: ${l}`)];
 }

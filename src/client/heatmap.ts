@@ -26,7 +26,7 @@ import { ExperimentsRequest, ExplainResult } from '../shared/protocol';
 import { Ctx, isFastaDocument } from './ctx';
 import { BinMatrixFeed, binWindow } from './heatmapBins';
 import { LastFasta, hiddenFasta, layoutAt } from './heatmapEditors';
-import { currentExportInfo, exportHeatmapPng, exportHeatmapTsv } from './heatmapExport';
+import { HeatmapMeasuredExport, currentExportInfo, exportHeatmapPng, exportHeatmapTsv } from './heatmapExport';
 import { MAX_HEATMAP_RECORDS, RecordFetchProgress, fetchRecordMatrix, opensInRecordsView, recordsKey, recordsMessage, scorableRecords } from './heatmapRecords';
 import { heatmapHtml, heatmapWebviewOptions } from './heatmapPage';
 import { revealRecordBin } from './revealBin';
@@ -64,6 +64,7 @@ export interface HeatmapSnapshot {
 }
 
 export type MeasuredSource = (uri: string, view: HeatmapView, record: number, fromBin: number, toBin: number, records: readonly number[]) => HeatmapMeasured | undefined;
+export type MeasuredExportSource = (uri: string, view: HeatmapView, record: number) => HeatmapMeasuredExport | undefined;
 
 export class HeatmapController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -98,6 +99,8 @@ export class HeatmapController implements vscode.Disposable {
   private panelDisposables: vscode.Disposable[] = [];
   /** Measured peaks overlaid on a document: the row under the matrix (src/client/measuredPeaks.ts). */
   private measuredOf: MeasuredSource | undefined;
+  /** What the exports add of them: facts and the TSV's `measured` column. */
+  private measuredExportOf: MeasuredExportSource | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.bins = new BinMatrixFeed({
@@ -236,8 +239,9 @@ export class HeatmapController implements vscode.Disposable {
         if (!t) break;
         const subject = { uri: t.uri, view: t.view, record: t.record, recordName: this.ctx.store.get(t.uri)?.layouts[t.record]?.uniqueName };
         const info = currentExportInfo(this.ctx, this.modelName);
-        if (m.type === 'exportPng') await exportHeatmapPng(subject, info, m.dataUrl);
-        else await exportHeatmapTsv(this.ctx, subject, info, m.experiments);
+        const measured = this.measuredExportOf?.(t.uri, t.view, t.record);
+        if (m.type === 'exportPng') await exportHeatmapPng(subject, info, m.dataUrl, measured);
+        else await exportHeatmapTsv(this.ctx, subject, info, m.experiments, measured);
         break;
       }
       case 'log':
@@ -365,8 +369,9 @@ export class HeatmapController implements vscode.Disposable {
   }
 
   /** Follows the measured peaks of documents: `measuredOf` gives the row for what is shown, `changed` fires with a document's URI. */
-  setMeasuredSource(measuredOf: MeasuredSource, changed: vscode.Event<string>): void {
+  setMeasuredSource(measuredOf: MeasuredSource, changed: vscode.Event<string>, exportOf?: MeasuredExportSource): void {
     this.measuredOf = measuredOf;
+    this.measuredExportOf = exportOf;
     this.disposables.push(changed((uri) => {
       if (this.target?.uri === uri) this.postMeasured();
     }));

@@ -1,7 +1,9 @@
 /**
  * The heatmap's exports: the PNG the webview composed (with model, focus, threshold and floor added as
  * PNG text chunks) and the TSV the server writes from full-precision results (bins × experiments of a
- * record, or the per-record table of a file's records, under `##` lines with the same facts). Files
+ * record, or the per-record table of a file's records, under `##` lines with the same facts). With
+ * measured peaks overlaid, both say what they are and their agreement, and the TSV ends in a
+ * `measured` column (each row's share in the peaks). Files
  * are offered under portable names beside the document: `chr1_1057650-1058650_CTCF.tfbs.tsv`.
  */
 import * as path from 'path';
@@ -22,6 +24,13 @@ export interface HeatmapExportSubject {
   recordName?: string;
 }
 
+/** Measured peaks overlaid on the document: their facts, and the TSV's `measured` column (MeasuredPeaks.heatmapExport). */
+export interface HeatmapMeasuredExport {
+  facts: Array<[string, string]>;
+  /** Share in peaks per bin of the record (bins view) or per record index (records view). */
+  cover: number[];
+}
+
 /** Model, focus, threshold and floor as they are now. */
 export function currentExportInfo(ctx: Ctx, modelName: string): HeatmapExportInfo {
   const s = ctx.settings;
@@ -29,12 +38,12 @@ export function currentExportInfo(ctx: Ctx, modelName: string): HeatmapExportInf
 }
 
 /** The facts an export carries, the subject's after the settings'. */
-function subjectFacts(info: HeatmapExportInfo, subject: HeatmapExportSubject): Array<[string, string]> {
+function subjectFacts(info: HeatmapExportInfo, subject: HeatmapExportSubject, measured: HeatmapMeasuredExport | undefined): Array<[string, string]> {
   const document = path.basename(vscode.Uri.parse(subject.uri).path);
   const extra: Array<[string, string]> = [['document', document]];
   if (subject.view === 'bins' && subject.recordName !== undefined) extra.push(['record', subject.recordName]);
   else extra.push(['view', 'records x experiments (each record in its centred window, as tfbs score --per-record)']);
-  return exportFacts(info, extra);
+  return [...exportFacts(info, extra), ...(measured?.facts ?? [])];
 }
 
 function exportFileName(subject: HeatmapExportSubject, info: HeatmapExportInfo, suffix: string): string {
@@ -54,17 +63,17 @@ export async function writeOut(target: vscode.Uri, bytes: Uint8Array): Promise<v
   else await vscode.workspace.fs.writeFile(target, bytes);
 }
 
-export async function exportHeatmapPng(subject: HeatmapExportSubject, info: HeatmapExportInfo, dataUrl: string): Promise<void> {
+export async function exportHeatmapPng(subject: HeatmapExportSubject, info: HeatmapExportInfo, dataUrl: string, measured?: HeatmapMeasuredExport): Promise<void> {
   const name = exportFileName(subject, info, '.heatmap.png');
   const target = await vscode.window.showSaveDialog({ defaultUri: defaultSaveUri(subject.uri, name), filters: { 'PNG image': ['png'] } });
   if (!target) return;
   const png = Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
-  const facts = subjectFacts(info, subject).map(([k, v]): [string, string] => [`tfbs:${k}`, v]);
+  const facts = subjectFacts(info, subject, measured).map(([k, v]): [string, string] => [`tfbs:${k}`, v]);
   await writeOut(target, pngWithText(png, [['Software', 'TFBS Lens'], ...facts]));
   void vscode.window.showInformationMessage(`Heatmap saved to ${target.fsPath}`);
 }
 
-export async function exportHeatmapTsv(ctx: Ctx, subject: HeatmapExportSubject, info: HeatmapExportInfo, experiments: number[]): Promise<void> {
+export async function exportHeatmapTsv(ctx: Ctx, subject: HeatmapExportSubject, info: HeatmapExportInfo, experiments: number[], measured?: HeatmapMeasuredExport): Promise<void> {
   if (!ctx.isRunning()) return;
   const name = exportFileName(subject, info, '.tfbs.tsv');
   const target = await vscode.window.showSaveDialog({ defaultUri: defaultSaveUri(subject.uri, name), filters: { 'Tab-separated values': ['tsv'] } });
@@ -78,7 +87,7 @@ export async function exportHeatmapTsv(ctx: Ctx, subject: HeatmapExportSubject, 
     try {
       const result = await ctx.client!.sendRequest(
         ExportRequest,
-        { uri: subject.uri, format: 'tsv', path: target.fsPath, records: perRecord ? undefined : [subject.record ?? 0], experiments, perRecord, facts: subjectFacts(info, subject) },
+        { uri: subject.uri, format: 'tsv', path: target.fsPath, records: perRecord ? undefined : [subject.record ?? 0], experiments, perRecord, facts: subjectFacts(info, subject, measured), ...(measured ? { measuredCover: measured.cover } : {}) },
         token,
       );
       const rows = perRecord ? `${result.lines.toLocaleString()} records` : `${result.lines.toLocaleString()} bins`;

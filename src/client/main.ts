@@ -38,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TfbsLe
   const c = ctx;
   const explain = new ExplainController(ctx);
   const measured = new MeasuredPeaks(ctx);
-  heatmap.setMeasuredSource((...args) => measured.heatmapMeasured(...args), measured.onDidChange);
+  heatmap.setMeasuredSource((...args) => measured.heatmapMeasured(...args), measured.onDidChange, (...args) => measured.heatmapExport(...args));
   context.subscriptions.push(
     output,
     painter,

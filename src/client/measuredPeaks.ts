@@ -22,6 +22,7 @@ import * as vscode from 'vscode';
 import { BedInterval, describeSkipped, readBedIntervals } from '../core/bed';
 import { placementOf, regionText, placeSpan } from '../core/genomic';
 import {
+  IN_PEAK_COVER,
   PeakAgreement,
   PeakPlacement,
   ScoredPeakRecord,
@@ -32,13 +33,16 @@ import {
   peakAgreement,
   placePeaks,
   placementProblem,
+  roundCover,
 } from '../core/peakAgreement';
+import { PeakIndex, indexPeaks, peakAt } from '../core/peakIndex';
 import type { HeatmapMeasured } from '../shared/heatmapProtocol';
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
 import { ExperimentsRequest } from '../shared/protocol';
 import { updateSetting } from './config';
 import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
 import { describeFocus } from './focusPicker';
+import type { HeatmapMeasuredExport } from './heatmapExport';
 import { DocumentScores } from './scoreStore';
 
 export const OVERLAY_MEASURED_COMMAND = 'tfbsLens.overlayMeasuredPeaks';
@@ -58,7 +62,8 @@ interface Overlay {
   /** Column 4's experiment name the rows were narrowed to (a pooled file). */
   experimentName: string | undefined;
   narrowPeak: boolean;
-  peaks: BedInterval[];
+  /** The compared peaks, compact and sorted once (the rows read are not kept). */
+  peaks: PeakIndex;
   /** Malformed lines skipped, said once. */
   skippedNote: string;
 }
@@ -167,11 +172,11 @@ export class MeasuredPeaks implements vscode.Disposable {
       factor,
       experimentName,
       narrowPeak: (summary.columnCounts[10] ?? 0) > 0,
-      peaks,
+      peaks: indexPeaks(peaks),
       skippedNote: describeSkipped(summary),
     };
     const records = scores.layouts.map((l) => ({ placement: placementOf(l), length: l.length }));
-    const problem = placementProblem(placePeaks(records, peaks), records, fsPath, documentName);
+    const problem = placementProblem(placePeaks(records, overlay.peaks), records, fsPath, documentName);
     if (problem) throw new Error(problem);
     this.overlays.set(uri, overlay);
     this.computed.delete(uri);
@@ -346,7 +351,7 @@ export class MeasuredPeaks implements vscode.Disposable {
     const md = new vscode.MarkdownString();
     const cover = c.covers[layout.record]?.[bin] ?? 0;
     md.appendMarkdown(`**Measured${overlay.factor ? ` ${overlay.factor}` : ''}** · ${escape(overlay.fileName)}  \n`);
-    for (const p of touching.slice(0, HOVER_PEAKS)) md.appendMarkdown(`${escape(peakText(overlay.peaks[p.peak]))}  \n`);
+    for (const p of touching.slice(0, HOVER_PEAKS)) md.appendMarkdown(`${escape(peakText(peakAt(overlay.peaks, p.peak)))}  \n`);
     if (touching.length > HOVER_PEAKS) md.appendMarkdown(`and ${touching.length - HOVER_PEAKS} more  \n`);
     const [gs, ge] = placeSpan(placementOf(layout), binStart, binEnd);
     md.appendMarkdown(`this bin (${regionText(placementOf(layout).chrom, gs, ge)}): ${Math.round(cover * 100)} % inside measured peaks — ${cover >= 0.5 ? 'in a peak' : 'not in a peak (less than half)'}`);
@@ -364,17 +369,32 @@ export class MeasuredPeaks implements vscode.Disposable {
       title: headline(overlay, path.basename(vscode.Uri.parse(uri).path)),
       agreement: `${describeAgreement(c.agreement)} · colours: ${c.focus}`,
     };
-    const round = (x: number): number => Math.round(x * 100) / 100;
     if (view === 'records') {
-      const cover = records.map((r) => {
-        const l = c.layouts[r];
-        return l && l.length ? round(binCover(c.placement.perRecord[r] ?? [], l.length, l.length, 1)[0]) : 0;
-      });
+      const cover = records.map((r) => roundCover(recordCover(c, r)));
       return { ...base, view, records: [...records], cover };
     }
     const covers = c.covers[record];
     if (!covers) return undefined;
-    return { ...base, view, record, fromBin, cover: Array.from(covers.subarray(fromBin, toBin), round) };
+    return { ...base, view, record, fromBin, cover: Array.from(covers.subarray(fromBin, toBin), roundCover) };
+  }
+
+  /**
+   * What the heatmap's exports carry of the overlay: facts (PNG text chunks, the TSV's `##` lines) and
+   * the TSV's `measured` column — each bin's share in the peaks for the record shown, or each record's.
+   */
+  heatmapExport(uri: string, view: 'bins' | 'records', record: number): HeatmapMeasuredExport | undefined {
+    const overlay = this.overlays.get(uri);
+    const c = this.computed.get(uri);
+    if (!overlay || !c) return undefined;
+    const facts: Array<[string, string]> = [
+      ['measured', headline(overlay, path.basename(vscode.Uri.parse(uri).path))],
+      ['measured_agreement', `${describeAgreement(c.agreement)}; colours: ${c.focus}`],
+      ['measured_column', `share of the row's bases inside the measured peaks (a bin is in a peak at >= ${IN_PEAK_COVER})`],
+    ];
+    if (view === 'bins') return { facts, cover: Array.from(c.covers[record] ?? []) };
+    const cover: number[] = [];
+    c.layouts.forEach((l, r) => (cover[l.record] = recordCover(c, r)));
+    return { facts, cover };
   }
 
   dispose(): void {
@@ -383,9 +403,15 @@ export class MeasuredPeaks implements vscode.Disposable {
   }
 }
 
+/** The share of record `r`'s bases inside the peaks (the records view's column). */
+function recordCover(c: Computed, r: number): number {
+  const l = c.layouts[r];
+  return l && l.length ? binCover(c.placement.perRecord[r] ?? [], l.length, l.length, 1)[0] : 0;
+}
+
 /** "CTCF peaks from peaks.narrowPeak on sample.fa". */
 function headline(o: Overlay, documentName: string): string {
-  return `${o.factor ? `${o.factor} ` : ''}measured peaks from ${o.fileName} (${o.peaks.length.toLocaleString('en-US')} ${o.narrowPeak ? 'narrowPeak' : 'BED'} peaks) on ${documentName}`;
+  return `${o.factor ? `${o.factor} ` : ''}measured peaks from ${o.fileName} (${o.peaks.count.toLocaleString('en-US')} ${o.narrowPeak ? 'narrowPeak' : 'BED'} peaks) on ${documentName}`;
 }
 
 /** "measured peak: Peak_12, signal 35.2, q 4.31 (−log10), summit at chr1:10,231 · chr1:9,981-10,480 (line 12)". */

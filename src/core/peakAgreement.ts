@@ -22,9 +22,17 @@ import type { BedInterval } from './bed';
 import { chromosomeResolver } from './chromNames';
 import { Placement, placeSpan } from './genomic';
 import { binaryMetrics } from './metrics';
+import { ChromPeaks, PeakIndex, indexPeaks } from './peakIndex';
 
 /** A bin is in a peak when at least this share of its bases is. */
 export const IN_PEAK_COVER = 0.5;
+
+/** A share in peaks rounded to 0.01 for display, never across IN_PEAK_COVER (0.495 shows 0.49, not 0.5). */
+export function roundCover(x: number): number {
+  const r = Math.round(x * 100) / 100;
+  if (x < IN_PEAK_COVER && r >= IN_PEAK_COVER) return Math.floor(IN_PEAK_COVER * 100 - 1) / 100;
+  return r;
+}
 
 /** What placing peaks needs of a record. */
 export interface PeakRecord {
@@ -56,55 +64,58 @@ export interface PeakPlacement {
   outside: number;
 }
 
-/** Where each peak lies in the records. Peaks in any order; a peak spanning two records is placed in both. */
-export function placePeaks(records: readonly PeakRecord[], peaks: readonly BedInterval[]): PeakPlacement {
+/**
+ * Where each peak lies in the records. Peaks in any order, as a list or indexed once (peakIndex.ts: what
+ * an overlay keeps, so that a change of the records searches the peaks without sorting them again); a
+ * peak spanning two records is placed in both.
+ */
+export function placePeaks(records: readonly PeakRecord[], peaks: readonly BedInterval[] | PeakIndex): PeakPlacement {
+  const index = 'chromOf' in peaks ? peaks : indexPeaks(peaks);
   const resolve = chromosomeResolver(records.map((r) => r.placement.chrom));
-  const byChrom = new Map<string, { order: number[]; maxLength: number }>();
+  // The file's chromosomes each record chromosome answers to (`1` and `chr1` may both be in a file).
+  const spellings = new Map<string, ChromPeaks[]>();
   const offChroms: string[] = [];
-  const offChromSet = new Set<string>();
   let offPeaks = 0;
   let firstOffLine: number | undefined;
-  peaks.forEach((p, i) => {
-    const chrom = resolve(p.chrom);
+  for (const c of index.chroms) {
+    const chrom = resolve(c.chrom);
     if (chrom === undefined) {
-      offPeaks++;
-      firstOffLine ??= p.line;
-      if (!offChromSet.has(p.chrom)) {
-        offChromSet.add(p.chrom);
-        if (offChroms.length < 10) offChroms.push(p.chrom);
-      }
-      return;
+      offPeaks += c.ids.length;
+      // Chromosomes come in the order of their first peak: the first off one has the first off line.
+      firstOffLine ??= c.firstLine;
+      if (offChroms.length < 10) offChroms.push(c.chrom);
+      continue;
     }
-    let list = byChrom.get(chrom);
-    if (!list) byChrom.set(chrom, (list = { order: [], maxLength: 0 }));
-    list.order.push(i);
-    list.maxLength = Math.max(list.maxLength, p.end - p.start);
-  });
-  for (const list of byChrom.values()) list.order.sort((a, b) => peaks[a].start - peaks[b].start);
-  const placed = new Uint8Array(peaks.length);
+    const list = spellings.get(chrom);
+    if (list) list.push(c);
+    else spellings.set(chrom, [c]);
+  }
+  const byChrom = new Map<string, ChromPeaks>();
+  for (const [chrom, list] of spellings) byChrom.set(chrom, list.length === 1 ? list[0] : mergeChroms(list));
+  const placed = new Uint8Array(index.count);
   const perRecord = records.map((r): PlacedPeak[] => {
     const list = byChrom.get(r.placement.chrom);
     if (!list || r.length <= 0) return [];
     const [gs, ge] = placeSpan(r.placement, 0, r.length);
     // The first peak that may reach gs: peaks start at most maxLength before it.
     let lo = 0;
-    let hi = list.order.length;
+    let hi = list.ids.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (peaks[list.order[mid]].start < gs - list.maxLength) lo = mid + 1;
+      if (list.starts[mid] < gs - list.maxLength) lo = mid + 1;
       else hi = mid;
     }
     const out: PlacedPeak[] = [];
-    for (let k = lo; k < list.order.length; k++) {
-      const i = list.order[k];
-      const p = peaks[i];
-      if (p.start >= ge) break;
-      if (p.end <= gs) continue;
-      const s = Math.max(p.start, gs);
-      const e = Math.min(p.end, ge);
+    for (let k = lo; k < list.ids.length; k++) {
+      const pStart = list.starts[k];
+      const pEnd = list.ends[k];
+      if (pStart >= ge) break;
+      if (pEnd <= gs) continue;
+      const s = Math.max(pStart, gs);
+      const e = Math.min(pEnd, ge);
       const [start, end] = r.placement.strand === '-' ? [ge - e, ge - s] : [s - gs, e - gs];
-      out.push({ peak: i, start, end });
-      placed[i] = 1;
+      out.push({ peak: list.ids[k], start, end });
+      placed[list.ids[k]] = 1;
     }
     out.sort((a, b) => a.start - b.start || a.end - b.end);
     return out;
@@ -112,14 +123,31 @@ export function placePeaks(records: readonly PeakRecord[], peaks: readonly BedIn
   let inRecords = 0;
   for (const x of placed) inRecords += x;
   let onRecordChroms = 0;
-  for (const list of byChrom.values()) onRecordChroms += list.order.length;
+  for (const list of byChrom.values()) onRecordChroms += list.ids.length;
   return {
     perRecord,
     measuredChroms: new Set(byChrom.keys()),
-    peaks: peaks.length,
+    peaks: index.count,
     inRecords,
     offChrom: { peaks: offPeaks, chroms: offChroms, firstLine: firstOffLine },
     outside: onRecordChroms - inRecords,
+  };
+}
+
+/** Several spellings of one chromosome as one list: by start, equal starts in file order. */
+function mergeChroms(list: readonly ChromPeaks[]): ChromPeaks {
+  const entries: Array<[number, number, number]> = [];
+  for (const c of list) c.ids.forEach((id, k) => entries.push([c.starts[k], id, c.ends[k]]));
+  entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const first = list.reduce((a, b) => (b.firstId < a.firstId ? b : a));
+  return {
+    chrom: first.chrom,
+    ids: Uint32Array.from(entries, (e) => e[1]),
+    starts: Float64Array.from(entries, (e) => e[0]),
+    ends: Float64Array.from(entries, (e) => e[2]),
+    maxLength: Math.max(...list.map((c) => c.maxLength)),
+    firstId: first.firstId,
+    firstLine: first.firstLine,
   };
 }
 

@@ -8,7 +8,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AtomicFile, TextSink } from '../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../core/errors';
-import { BedGraphWriter, BedWriter, PredictionContext, PredictionWriter, TsvWriter } from '../core/formats/predictions';
+import { BedGraphWriter, BedWriter, PredictionContext, PredictionWriter, TsvWriter, float32Text } from '../core/formats/predictions';
 import { BinBlock } from '../core/scoring';
 import { uniqueLabel } from '../core/targets';
 import { binRange } from '../core/windows';
@@ -69,18 +69,21 @@ export async function exportPredictions(
     counters.push(counted);
     return counted;
   };
+  const measured = params.measuredCover;
+  if (measured && params.format !== 'tsv') throw new UsageError(`the measured column is written to TSV only; got ${params.format}`);
+  const measuredCell = (i: number): string => (measured?.[i] === undefined ? 'NA' : float32Text(measured[i]));
   try {
     if (params.perRecord) {
       if (params.format !== 'tsv') throw new UsageError(`a per-record export writes TSV (one row per record); got ${params.format}`);
       const records = perRecordStates(states);
       const sink = await open(params.path);
       const labels = selected.map((t) => uniqueLabel(experiments[t], experiments));
-      await sink.write(factsText(params.facts) + perRecordTsvHeader(model.pkg.reliability, selected, labels));
+      await sink.write(factsText(params.facts) + perRecordTsvHeader(model.pkg.reliability, selected, labels, measured ? ['measured'] : []));
       const headerLines = counters[0].lines;
       await writePerRecordRows(service, params.uri, records, selected, async (text, done) => {
         await sink.write(text);
         onProgress(done, records.length);
-      }, signal);
+      }, signal, measured && ((record) => measuredCell(record.index)));
       for (const f of files) await f.commit();
       return { paths: files.map((f) => f.target), lines: counters[0].lines - headerLines, records: records.length };
     }
@@ -101,7 +104,7 @@ export async function exportPredictions(
       writer =
         params.format === 'bed' ? new BedWriter(sink, ctx, params.threshold ?? service.currentSettings.threshold)
         : params.format === 'bedgraph' ? new BedGraphWriter([sink], ctx)
-        : new TsvWriter(sink, ctx);
+        : new TsvWriter(sink, ctx, measured && { name: 'measured', cell: (_record, bin) => measuredCell(bin) });
     }
     const total = states.reduce((n, s) => n + s.binCount, 0);
     let done = 0;

@@ -9,7 +9,7 @@
  * as a bin (a 200 bp peak at 200 bp bins is the same window) costs nothing, and a model or strand
  * change fails the request instead of mixing results.
  */
-import { FastaRecord } from '../core/fasta';
+import { FastaRecord, FastaRecordInfo } from '../core/fasta';
 import { perRecordText } from '../core/formats/perRecordTable';
 import { RecordPrediction, centredWindowStart, recordFit } from '../core/perRecord';
 import { strandMean } from '../core/scoring';
@@ -71,7 +71,7 @@ const CHUNK_RECORDS = 128;
 
 /**
  * The per-record table of these records (TSV rows as `tfbs score --per-record` writes them), scored
- * where missing, a chunk at a time; `write` receives each chunk's text.
+ * where missing, a chunk at a time; `write` receives each chunk's text; `extraCell` adds a last cell.
  */
 export async function writePerRecordRows(
   service: ScoringService,
@@ -80,6 +80,7 @@ export async function writePerRecordRows(
   selected: readonly number[],
   write: (text: string, done: number) => Promise<void>,
   signal?: AbortSignal,
+  extraCell?: (record: FastaRecordInfo) => string,
 ): Promise<void> {
   const model = service.model;
   if (!model) throw new Error('no model is loaded');
@@ -95,6 +96,6 @@ export async function writePerRecordRows(
       // The mean as the CLI computes it (float32 of the two strands' float32 values).
       return entry.reverse ? { ...base, reverse: entry.reverse, mean: strandMean(entry.forward, entry.reverse) } : { ...base, mean: entry.forward };
     });
-    await write(perRecordText(rows, selected, 'tsv', false), from + chunk.length);
+    await write(perRecordText(rows, selected, 'tsv', false, extraCell), from + chunk.length);
   }
 }

@@ -131,7 +131,7 @@ export type HeatmapMeasured = {
   title: string;
   /** core/peakAgreement.ts's sentence, and the focus that coloured the bins. */
   agreement: string;
-  /** Share in [0, 1] per column, rounded to 0.01. */
+  /** Share in [0, 1] per column, rounded to 0.01 (never across 0.5: core/peakAgreement.ts roundCover). */
   cover: number[];
 } & ({ view: 'bins'; record: number; /** Bin of cover[0]. */ fromBin: number } | { view: 'records'; /** Record of each cover entry. */ records: number[] });
 

@@ -312,6 +312,12 @@ export interface ExportParams {
   perRecord?: boolean;
   /** TSV: `key=value` facts written as `##` lines first (model, focus, threshold of a heatmap export). */
   facts?: Array<[string, string]>;
+  /**
+   * TSV: the measured peaks overlaid in the editor, as a last column `measured` — the share of each row's
+   * bases inside them: cover[bin] of the one record exported (bins), cover[record index] (perRecord).
+   * What the peaks are and their agreement go in `facts`.
+   */
+  measuredCover?: number[];
 }
 
 export interface ExportResult {

@@ -3,7 +3,7 @@
  * prints is the one core/peakAgreement.ts gives for the very probabilities the same run wrote (one
  * experiment: the colour is its p), on the 500 GM12878 CTCF peak records against Selene's pooled peaks;
  * a file that is not BED is refused before anything is scored or written, and peaks that miss every
- * record exit 1 naming the file and line.
+ * record are refused alike (exit 1 naming the file and line, nothing written).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,4 +74,24 @@ test('--measured refuses a file that is not BED before scoring, and peaks that m
   const usage = runTfbs(['score', FASTA, '--model', model, '--per-record', '--measured', PEAKS], { timeoutMs: 60_000 });
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--measured compares the bins of one run: it excludes --resume, --shard and --per-record/);
+});
+
+test('--measured refuses peaks that miss every record before scoring: nothing written, no minutes spent', async () => {
+  const out = path.join(work, 'missed.tsv');
+  // On the records' chromosome (chr1) but outside every record: refused as well, with the reason.
+  const outside = path.join(work, 'outside.bed');
+  await fs.writeFile(outside, 'chr1\t10\t20\nchr1\t40\t90\n');
+  const r = runTfbs(['score', FASTA, '--model', model, '--targets', '0', '--format', 'tsv', '--measured', outside, '-o', out], { timeoutMs: 120_000 });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /tfbs score: .*outside\.bed: none of its 2 peaks overlaps a record of hg19_GM12878_CTCF_top500_w200\.fa \(the records lie on chr11, chr14, .*; 2 peaks on chr1 all fall outside the records\)/);
+  assert.doesNotMatch(r.stderr, /scored/, 'refused before scoring');
+  await assert.rejects(fs.access(out), 'nothing written');
+  // On no chromosome of the records.
+  const elsewhere = path.join(work, 'elsewhere2.bed');
+  await fs.writeFile(elsewhere, 'chrUn\t10\t20\n');
+  const region = runTfbs(['score', FASTA, '--model', model, '--targets', '0', '--format', 'tsv', '--measured', elsewhere, '-o', out], { timeoutMs: 120_000 });
+  assert.equal(region.code, 1);
+  assert.match(region.stderr, /elsewhere2\.bed: its one peak does not lie on a chromosome of hg19_GM12878_CTCF_top500_w200\.fa/);
+  assert.doesNotMatch(region.stderr, /scored/);
+  await assert.rejects(fs.access(out), 'nothing written');
 });

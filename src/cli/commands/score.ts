@@ -3,7 +3,8 @@ import { existsSync, promises as fs } from 'fs';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { UsageError, ioErrorFrom } from '../../core/errors';
 import { FastaRecordInfo, GenomicInterval, readFai, readFastaEvents } from '../../core/fasta';
-import { TypedRegion } from '../../core/genomic';
+import { TypedRegion, placementOf } from '../../core/genomic';
+import type { PeakRecord } from '../../core/peakAgreement';
 import { BedGraphWriter, BedWriter, JsonWriter, PREDICTION_FORMATS, PredictionContext, PredictionWriter, TsvWriter } from '../../core/formats/predictions';
 import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
@@ -27,7 +28,7 @@ import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
 import { WritingClock } from '../../tracks/writingClock';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
-import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks } from '../measuredOption';
+import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks, refuseMissedPeaks } from '../measuredOption';
 
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
@@ -139,11 +140,13 @@ export const scoreCommand: CliCommand = {
     }
     if (format === 'bins' && !output) throw new UsageError('--format bins writes a shard file for tfbs merge: give it with -o');
     const input: ScoreInput =
-      resume ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
-      : regionList === undefined ? await wholeFile(fasta, binSize, io)
-      : regionList.length === 0 ? { totalResidues: 0, records: 0, bins: 0, scanSeconds: 0, score: async () => {} }
+      resume ? { totalResidues: 0, records: 0, bins: 0, placed: [], scanSeconds: 0, score: async () => {} }
+      : regionList === undefined ? await wholeFile(fasta, binSize, io, measured !== undefined)
+      : regionList.length === 0 ? { totalResidues: 0, records: 0, bins: 0, placed: [], scanSeconds: 0, score: async () => {} }
       : await regionsOfIndexedFasta(fasta, regionList, binSize);
     const { totalResidues, records, bins, scanSeconds } = input;
+    // Peaks that miss every record are refused now, not after minutes of scoring and a written output.
+    if (measured) refuseMissedPeaks(measured, input.placed, fasta);
 
     const engine = await openEngine(pkg, { device, threads, precision, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: PredictionContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize, reverseComplement, header, digits, reliability: pkg.reliability };
@@ -258,12 +261,7 @@ export const scoreCommand: CliCommand = {
       if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
       io.log(runFigures(cpuAtStart, clock.ms, seconds));
       if (measured && colours) {
-        const report = measuredReport(measured, colours, binSize, threshold, fasta);
-        for (const line of report.lines) io.log(line);
-        if (report.problem) {
-          io.log(`tfbs score: ${report.problem}`);
-          return 1;
-        }
+        for (const line of measuredReport(measured, colours, binSize, threshold)) io.log(line);
       }
       return 0;
     } catch (e) {
@@ -280,6 +278,8 @@ export const scoreCommand: CliCommand = {
 interface ScoreInput {
   totalResidues: number;
   records: number;
+  /** Where each record lies and its length, known before scoring (measured peaks are checked against them; whole files keep them only when asked). */
+  placed: PeakRecord[];
   bins: number;
   scanSeconds: number;
   score(engine: InferenceEngine, opts: ScoringOptions, sink: RecordScoresSink, onProgress: (done: number) => void): Promise<void>;
@@ -289,7 +289,7 @@ interface ScoreInput {
  * The whole file. A first, fast pass validates all of it before anything is written (no partial
  * output, even on stdout) and measures it for the progress bar; the second pass scores.
  */
-async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<ScoreInput> {
+async function wholeFile(fasta: string, binSize: number, io: CliIo, keepPlacements = false): Promise<ScoreInput> {
   const started = Date.now();
   let totalResidues = 0;
   let records = 0;
@@ -297,9 +297,11 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
   // A `chrom:start-end` header's convention (1- or 0-based) is known at the record's end; the
   // scoring pass writes coordinates before that, so it takes them from this pass.
   const placements = new Map<number, GenomicInterval>();
+  const placed: PeakRecord[] = [];
   for await (const event of readFastaEvents(fasta)) {
     if (event.type === 'end') {
       if (event.record.genomic) placements.set(event.record.index, event.record.genomic);
+      if (keepPlacements) placed.push({ placement: placementOf(event.record), length: event.length });
       records++;
       totalResidues += event.length;
       bins += binCount(event.length, binSize);
@@ -308,7 +310,7 @@ async function wholeFile(fasta: string, binSize: number, io: CliIo): Promise<Sco
     }
   }
   return {
-    totalResidues, records, bins, scanSeconds: (Date.now() - started) / 1000,
+    totalResidues, records, bins, placed, scanSeconds: (Date.now() - started) / 1000,
     score: (engine, opts, sink, onProgress) => {
       const placed: RecordScoresSink = {
         startRecord: (record) => {
@@ -345,7 +347,7 @@ async function regionsOfIndexedFasta(fasta: string, list: readonly TypedRegion[]
   const totalResidues = regions.reduce((n, r) => n + r.interval.end - r.interval.start, 0);
   const bins = regions.reduce((n, r) => n + binCount(r.interval.end - r.interval.start, binSize), 0);
   return {
-    totalResidues, records: regions.length, bins, scanSeconds: (Date.now() - started) / 1000,
+    totalResidues, records: regions.length, bins, placed: regions.map((r) => ({ placement: r.interval, length: r.interval.end - r.interval.start })), scanSeconds: (Date.now() - started) / 1000,
     async score(engine, opts, sink, onProgress) {
       let done = 0;
       for (const [i, { text, interval, entry }] of regions.entries()) {

@@ -209,16 +209,23 @@ export function resolveOverlaps(starts: readonly number[], ends: readonly number
 }
 
 /** A matrix: one row per bin, one column per selected experiment. */
+/** A column after the experiments (the editor's heatmap export adds `measured`): its name and each bin's cell. */
+export interface ExtraTsvColumn {
+  name: string;
+  cell(record: FastaRecordInfo, bin: number): string;
+}
+
 export class TsvWriter implements PredictionWriter {
   private readonly fmt: (p: number) => string;
-  constructor(private readonly out: TextSink, private readonly ctx: PredictionContext) {
+  constructor(private readonly out: TextSink, private readonly ctx: PredictionContext, private readonly extra?: ExtraTsvColumn) {
     this.fmt = probabilityFormatter(ctx.digits);
   }
   async begin(): Promise<void> {
     if (this.ctx.header === false) return;
     const names = this.ctx.selected.map((t) => uniqueLabel(this.ctx.experiments[t], this.ctx.experiments));
     const columns = ['chrom', 'start', 'end', 'record', 'bin'];
-    await this.out.write(reliabilityTsvComments(this.ctx.reliability, this.ctx.selected, columns.length) + [...columns, ...names].join('\t') + '\n');
+    const extra = this.extra ? [this.extra.name] : [];
+    await this.out.write(reliabilityTsvComments(this.ctx.reliability, this.ctx.selected, columns.length) + [...columns, ...names, ...extra].join('\t') + '\n');
   }
   startRecord(): void {}
   async bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): Promise<void> {
@@ -229,6 +236,7 @@ export class TsvWriter implements PredictionWriter {
       const [s, e] = placeSpan(placement, ranges[i][0], ranges[i][1]);
       const row = [placement.chrom, String(s), String(e), record.uniqueName, String(block.bins[i])];
       for (const t of this.ctx.selected) row.push(this.fmt(block.mean[i * T + t]));
+      if (this.extra) row.push(this.extra.cell(record, block.bins[i]));
       text += row.join('\t') + '\n';
     }
     await this.out.write(text);
