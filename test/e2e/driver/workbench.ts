@@ -379,7 +379,8 @@ export async function goToLineColumn(page: Page, line: number, column: number, t
     }
     await page.keyboard.press('Control+G');
     if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return false;
-    await input.fill(typed);
+    // The box can close again before it is filled (focus taken by a toast): a short fill, then retry.
+    if (!(await input.fill(typed, { timeout: 3_000 }).then(() => true, () => false))) return false;
     await sleep(200);
     if (!(await input.isVisible()) || (await input.inputValue()) !== typed) return false;
     await page.keyboard.press('Enter');

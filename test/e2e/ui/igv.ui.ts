@@ -102,6 +102,8 @@ suite('Open in IGV (Chromium)', () => {
   test('Open in IGV…: the message\'s other button shows the session file (a browser has no file manager to reveal it in)', async () => {
     const { page, profile, screenshot } = uiContext();
     const dir = path.join(profile.workspaceDir, 'igv-peaks-again.igv');
+    // The first test's message may still hold the focus.
+    await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
     await page.locator('.tabs-container .tab', { hasText: FILE }).first().click();
     await goToLineColumn(page, 4, 50);
     const toast = await openInIgv(page, dir);
