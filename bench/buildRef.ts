@@ -17,7 +17,11 @@ export function buildRef(ref: string): string {
   const sha = run('git', ['rev-parse', '--short=12', `${ref}^{commit}`], root).trim();
   const dir = path.join(os.tmpdir(), `tfbs-bench-before-${sha}`);
   const tfbs = path.join(dir, 'bin', 'tfbs.js');
-  if (existsSync(path.join(dir, 'out', 'src', 'cli', 'main.js'))) return tfbs;
+  if (existsSync(path.join(dir, 'out', 'src', 'cli', 'main.js'))) {
+    // A build left by another checkout links to that checkout's node_modules, which may be gone.
+    run('ln', ['-sfn', path.join(root, 'node_modules'), path.join(dir, 'node_modules')], root);
+    return tfbs;
+  }
   console.log(`building ${ref} (${sha}) into ${dir} …`);
   run('bash', ['-c', `mkdir -p "$1" && git archive "$2" | tar -x -C "$1" && ln -sfn "$3" "$1/node_modules"`, 'bench', dir, sha, path.join(root, 'node_modules')], root);
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
