@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'worker_threads';
 import type * as ortTypes from 'onnxruntime-node';
 import type { ChunkReply, ChunkRequest, ChunkWorkerData, GraphRequest } from './chunkWorkers';
 import { firstLine } from '../core/errors';
-import { runChunkSession } from './onnxChunks';
+import { runChunkSession, runGraphFeeds } from './onnxChunks';
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       let reply: ChunkReply;
       const transfer: ArrayBuffer[] = [];
       try {
-        const out = 'feeds' in request ? await runGraph(ort, session, request) : await runChunkSession(ort, session, new Float32Array(request.input), request.count, request.length, request.offsets);
+        const out = 'feeds' in request ? await runGraphFeeds(ort, session, request.feeds, request.output) : await runChunkSession(ort, session, new Float32Array(request.input), request.count, request.length, request.offsets);
         // Transfer, not copy: a fresh buffer of exactly the output (copied once if it is a view).
         const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
         transfer.push(own.buffer as ArrayBuffer);
@@ -42,13 +42,6 @@ async function main(): Promise<void> {
     })();
   });
   port.postMessage('ready');
-}
-
-/** A run of a graph other than the chunk graph (the variant graph): its feeds as sent, one output back. */
-async function runGraph(ort: typeof ortTypes, session: ortTypes.InferenceSession, request: GraphRequest): Promise<Float32Array> {
-  const feeds: Record<string, ortTypes.Tensor> = {};
-  for (const f of request.feeds) feeds[f.name] = new ort.Tensor(f.type, f.type === 'int32' ? new Int32Array(f.data) : new Float32Array(f.data), f.dims);
-  return (await session.run(feeds))[request.output].data as Float32Array;
 }
 
 void main();

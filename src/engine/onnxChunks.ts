@@ -19,7 +19,7 @@ import { buildDanqChunkModel, CHUNK_INPUT, CHUNK_LSTM_INPUT_MAX, CHUNK_LSTM_OUTP
 import { Int8Calibration } from '../onnx/quantize';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { ModelSpec, writeModel } from '../onnx/onnxModel';
-import { ChunkWorkerPool } from './chunkWorkers';
+import { ChunkWorkerPool, GraphRequest } from './chunkWorkers';
 
 type Ort = typeof ortTypes;
 
@@ -48,6 +48,13 @@ export interface ChunkWorkerRequest {
 }
 
 export type ChunkOpen = { ok: true; chunk: ChunkSession } | { ok: false; reason: string };
+
+/** A run of a graph with named feeds as a worker is sent them (the variant graph): one output back. */
+export async function runGraphFeeds(ort: Ort, session: ortTypes.InferenceSession, feeds: GraphRequest['feeds'], output: string): Promise<Float32Array> {
+  const tensors: Record<string, ortTypes.Tensor> = {};
+  for (const f of feeds) tensors[f.name] = new ort.Tensor(f.type, f.type === 'int32' ? new Int32Array(f.data) : new Float32Array(f.data), f.dims);
+  return (await session.run(tensors))[output].data as Float32Array;
+}
 
 /** Deterministic one-hot probe with a few N rows. */
 export function probeSequence(length: number): Float32Array {

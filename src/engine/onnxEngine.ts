@@ -123,6 +123,10 @@ class OnnxEngine implements InferenceEngine {
   /** The worker (or why it did not start: said once, only where this thread's sessions opened). */
   private substitutionWorker?: Promise<SubstitutionWorker | Error>;
 
+  /** What the fast paths' probes check their graphs against: the float32 network, one window at a time. */
+  private readonly perWindowCheck = (input: Float32Array, n: number): Promise<Float32Array> =>
+    this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n);
+
   /**
    * Built on first use (most engines never explain a bin) and checked against the float32 network;
    * kept for the next explanation unless the network is large (then built per explanation: a second
@@ -133,8 +137,8 @@ class OnnxEngine implements InferenceEngine {
     if (!source) return undefined;
     if (!this.substitutions) {
       // The worker builds its copy while this thread builds and checks its own.
-      if (source.worker && source.keep) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
-      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)), source.recurrence);
+      if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
+      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, this.perWindowCheck, source.recurrence);
       const opened = await this.substitutions;
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
       const worker = await this.substitutionWorker;
@@ -176,7 +180,7 @@ class OnnxEngine implements InferenceEngine {
     const source = this.substitutionSource;
     if (!source || (source.recurrence ?? 'auto') !== 'auto') return undefined;
     if (!this.variantBatches) {
-      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, (input, n) => (this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n)), source.pool);
+      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, this.perWindowCheck, source.pool);
       const opened = await this.variantBatches;
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no variant batch path: ${opened.reason}; variants take the substitution path per window`);
     }

@@ -22,7 +22,7 @@ import {
   buildVariantBatchModel,
 } from '../onnx/variantGraph';
 import { ChunkWorkerPool, GraphRequest } from './chunkWorkers';
-import { ChunkWorkerRequest, probeSequence, readDanqWeights, withModelFile } from './onnxChunks';
+import { ChunkWorkerRequest, probeSequence, readDanqWeights, runGraphFeeds, withModelFile } from './onnxChunks';
 import { SUBSTITUTION_TOLERANCE } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
@@ -266,11 +266,7 @@ export async function openVariantBatchSession(
     } catch (e) {
       return { ok: false, reason: `ONNX Runtime refused the variant graph (${firstLine(e)})` };
     }
-    const local: VariantRunner = async (feeds) => {
-      const tensors: Record<string, ortTypes.Tensor> = {};
-      for (const f of feeds) tensors[f.name] = new ort.Tensor(f.type, f.type === 'int32' ? new Int32Array(f.data) : new Float32Array(f.data), f.dims);
-      return (await session.run(tensors))[VARIANT_OUTPUT].data as Float32Array;
-    };
+    const local: VariantRunner = (feeds) => runGraphFeeds(ort, session, feeds, VARIANT_OUTPUT);
     const here = new VariantBatchSession(local, 0, () => session.release(), layout, branch);
     const probe = await probeVariantGraph(here, perWindow);
     if (!probe.ok) {
