@@ -5,12 +5,12 @@
  * agreement of the peaks with the colours in a line under the toolbar.
  */
 import type { HeatmapMeasured } from '../../src/shared/heatmapProtocol';
+import { MEASURED_COLOURS } from '../../src/shared/palette';
 import { LABEL_WIDTH, sizeCanvas } from './axes';
 import { ui } from './dom';
 import { S } from './state';
 
 export const MEASURED_HEIGHT = 14;
-const MEASURED = { dark: '#f48fb1', light: '#ad1457' };
 
 /** The overlay for what is shown, if any. */
 export function shownMeasured(): HeatmapMeasured | undefined {
@@ -20,16 +20,32 @@ export function shownMeasured(): HeatmapMeasured | undefined {
   return m;
 }
 
+/** Each overlay's record → its index in `records`, built once (a redraw asks for every column). */
+type RecordsMeasured = Extract<HeatmapMeasured, { view: 'records' }>;
+const recordIndexes = new WeakMap<RecordsMeasured, Map<number, number>>();
+
+function recordIndex(m: RecordsMeasured): Map<number, number> {
+  let index = recordIndexes.get(m);
+  if (!index) {
+    index = new Map();
+    m.records.forEach((record, k) => {
+      if (!index!.has(record)) index!.set(record, k);
+    });
+    recordIndexes.set(m, index);
+  }
+  return index;
+}
+
 /** Share inside peaks of a column of the view, undefined where the overlay says nothing. */
 function coverOf(m: HeatmapMeasured, column: number): number | undefined {
   if (m.view === 'bins') return m.cover[S.fromBin + column - m.fromBin];
   const record = S.recordColumns[column]?.record;
-  const k = record === undefined ? -1 : m.records.indexOf(record);
-  return k >= 0 ? m.cover[k] : undefined;
+  const k = record === undefined ? undefined : recordIndex(m).get(record);
+  return k === undefined ? undefined : m.cover[k];
 }
 
 function measuredColour(): string {
-  return document.body.classList.contains('vscode-light') ? MEASURED.light : MEASURED.dark;
+  return document.body.classList.contains('vscode-light') ? MEASURED_COLOURS.light : MEASURED_COLOURS.dark;
 }
 
 export function updateMeasuredLine(): void {

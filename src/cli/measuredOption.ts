@@ -14,7 +14,7 @@ import { describeSkipped, readBedIntervals } from '../core/bed';
 import { InputError } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { placementOf } from '../core/genomic';
-import { PeakRecord, ScoredPeakRecord, describeAgreement, describeLeftOut, experimentNameIn, peakAgreement, placePeaks, placementProblem } from '../core/peakAgreement';
+import { PeakRecord, ScoredPeakRecord, describeAgreement, describeLeftOut, peakAgreement, placePeaks, placementProblem, peaksOfFactor } from '../core/peakAgreement';
 import { PeakIndex, indexPeaks } from '../core/peakIndex';
 import { BinBlock, RecordScoresSink } from '../core/scoring';
 import { Experiment } from '../core/targets';
@@ -32,13 +32,10 @@ export interface MeasuredPeaks {
 /** Reads the peaks; `factors`: the selected experiments' factors (one factor narrows a pooled file to its rows). */
 export async function readMeasuredPeaks(file: string, factors: readonly string[]): Promise<MeasuredPeaks> {
   const { intervals, summary } = await readBedIntervals(file);
-  const names = new Map<string, number>();
-  for (const i of intervals) if (i.name !== undefined) names.set(i.name, (names.get(i.name) ?? 0) + 1);
   const distinct = [...new Set(factors)];
-  const name = distinct.length === 1 ? experimentNameIn(names, distinct[0]) : undefined;
-  const peaks = name ? intervals.filter((i) => i.name === name) : intervals;
+  const { peaks, experimentName, experimentCount } = peaksOfFactor(intervals, distinct.length === 1 ? distinct[0] : undefined);
   const notes: string[] = [];
-  if (name) notes.push(`${file}: column 4 names ${names.size} experiments; the ${peaks.length.toLocaleString('en-US')} ${name} rows are compared`);
+  if (experimentName) notes.push(`${file}: column 4 names ${experimentCount} experiments; the ${peaks.length.toLocaleString('en-US')} ${experimentName} rows are compared`);
   const skipped = describeSkipped(summary);
   if (skipped) notes.push(skipped);
   return { file, peaks: indexPeaks(peaks), notes };
@@ -46,33 +43,33 @@ export async function readMeasuredPeaks(file: string, factors: readonly string[]
 
 /** Gathers each bin's colour value as the scores stream past (a RecordScoresSink beside the writer). */
 export class ColourCollector implements RecordScoresSink {
-  readonly records: Array<ScoredPeakRecord & { name: string }> = [];
+  readonly records: ScoredPeakRecord[] = [];
   private readonly groups: number[][];
-  private current: { values: number[] } | undefined;
+  private current: number[] | undefined;
 
   constructor(experiments: readonly Experiment[], selected: readonly number[], private readonly binSize: number, private readonly threshold: number) {
     this.groups = groupByFactor(selected, (e) => experiments[e].factor);
   }
 
   startRecord(): void {
-    this.current = { values: [] };
+    this.current = [];
   }
 
   bins(_record: FastaRecordInfo, block: BinBlock): void {
     const T = block.targets;
     for (let i = 0; i < block.bins.length; i++) {
       const row = i * T;
-      this.current!.values[block.bins[i]] = binColourValue('mean', (e) => block.mean[row + e], this.groups, this.threshold);
+      this.current![block.bins[i]] = binColourValue('mean', (e) => block.mean[row + e], this.groups, this.threshold);
     }
   }
 
   endRecord(record: FastaRecordInfo, length: number): void {
-    const values = this.current?.values ?? [];
+    const values = this.current ?? [];
     this.current = undefined;
     // Bins never delivered (a window wholly N) stay NaN: left out of the comparison.
     const binCount = binCountOf(length, this.binSize);
     const filled = Float32Array.from({ length: binCount }, (_, b) => values[b] ?? NaN);
-    this.records.push({ name: record.name, placement: placementOf(record), length, binCount, values: filled });
+    this.records.push({ placement: placementOf(record), length, binCount, values: filled });
   }
 }
 

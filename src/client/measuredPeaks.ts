@@ -20,7 +20,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { BedInterval, describeSkipped, readBedIntervals } from '../core/bed';
-import { placementOf, regionText, placeSpan } from '../core/genomic';
+import { placedRegionText, placementOf, regionText } from '../core/genomic';
 import {
   IN_PEAK_COVER,
   PeakAgreement,
@@ -29,15 +29,16 @@ import {
   binCover,
   describeAgreement,
   describeLeftOut,
-  experimentNameIn,
   peakAgreement,
   placePeaks,
+  peaksOfFactor,
   placementProblem,
   roundCover,
 } from '../core/peakAgreement';
 import { PeakIndex, indexPeaks, peakAt } from '../core/peakIndex';
 import type { HeatmapMeasured } from '../shared/heatmapProtocol';
 import { offsetAtPosition, positionAfterOffset, positionOfOffset } from '../shared/layout';
+import { MEASURED_COLOURS } from '../shared/palette';
 import { ExperimentsRequest } from '../shared/protocol';
 import { updateSetting } from './config';
 import { Ctx, FASTA_SELECTOR, isFastaDocument } from './ctx';
@@ -50,9 +51,6 @@ export const CLEAR_MEASURED_COMMAND = 'tfbsLens.clearMeasuredPeaks';
 const UPDATE_INTERVAL_MS = 300;
 /** Peaks named in one hover at most. */
 const HOVER_PEAKS = 3;
-/** The measured underline: magenta, a hue the prediction palette (blue → red) and viridis do not use. */
-const MEASURED_LIGHT = '#ad1457';
-const MEASURED_DARK = '#f48fb1';
 
 interface Overlay {
   file: string;
@@ -84,11 +82,11 @@ export class MeasuredPeaks implements vscode.Disposable {
   private readonly overlays = new Map<string, Overlay>();
   private readonly computed = new Map<string, Computed>();
   private readonly decoration = vscode.window.createTextEditorDecorationType({
-    light: { borderColor: MEASURED_LIGHT },
-    dark: { borderColor: MEASURED_DARK },
+    light: { borderColor: MEASURED_COLOURS.light },
+    dark: { borderColor: MEASURED_COLOURS.dark },
     borderStyle: 'solid',
     borderWidth: '0 0 2px 0',
-    overviewRulerColor: MEASURED_DARK,
+    overviewRulerColor: MEASURED_COLOURS.dark,
     overviewRulerLane: vscode.OverviewRulerLane.Left,
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
@@ -162,10 +160,7 @@ export class MeasuredPeaks implements vscode.Disposable {
       () => readBedIntervals(fsPath),
     );
     // A pooled file (column 4 names the experiment): only the factor's rows measure it.
-    const names = new Map<string, number>();
-    for (const i of intervals) if (i.name !== undefined) names.set(i.name, (names.get(i.name) ?? 0) + 1);
-    const experimentName = experimentNameIn(names, factor);
-    const peaks = experimentName ? intervals.filter((i) => i.name === experimentName) : intervals;
+    const { peaks, experimentName, experimentCount } = peaksOfFactor(intervals, factor);
     const overlay: Overlay = {
       file: fsPath,
       fileName,
@@ -183,7 +178,7 @@ export class MeasuredPeaks implements vscode.Disposable {
     const computed = this.update(uri);
     if (!computed) return;
     const details = [
-      ...(experimentName ? [`column 4 names ${names.size} experiments: the ${peaks.length.toLocaleString('en-US')} ${experimentName} rows are compared`] : []),
+      ...(experimentName ? [`column 4 names ${experimentCount} experiments: the ${peaks.length.toLocaleString('en-US')} ${experimentName} rows are compared`] : []),
       ...describeLeftOut(computed.agreement, computed.placement),
       ...(overlay.skippedNote ? [overlay.skippedNote] : []),
     ];
@@ -353,8 +348,7 @@ export class MeasuredPeaks implements vscode.Disposable {
     md.appendMarkdown(`**Measured${overlay.factor ? ` ${overlay.factor}` : ''}** · ${escape(overlay.fileName)}  \n`);
     for (const p of touching.slice(0, HOVER_PEAKS)) md.appendMarkdown(`${escape(peakText(peakAt(overlay.peaks, p.peak)))}  \n`);
     if (touching.length > HOVER_PEAKS) md.appendMarkdown(`and ${touching.length - HOVER_PEAKS} more  \n`);
-    const [gs, ge] = placeSpan(placementOf(layout), binStart, binEnd);
-    md.appendMarkdown(`this bin (${regionText(placementOf(layout).chrom, gs, ge)}): ${Math.round(cover * 100)} % inside measured peaks — ${cover >= 0.5 ? 'in a peak' : 'not in a peak (less than half)'}`);
+    md.appendMarkdown(`this bin (${placedRegionText(layout, binStart, binEnd)}): ${Math.round(cover * 100)} % inside measured peaks — ${cover >= 0.5 ? 'in a peak' : 'not in a peak (less than half)'}`);
     return new vscode.Hover(md);
   }
 

@@ -330,3 +330,14 @@ export function experimentNameIn(nameCounts: ReadonlyMap<string, number>, factor
   const f = factor.toLowerCase();
   return [...nameCounts.keys()].find((name) => name.toLowerCase() === f);
 }
+
+/**
+ * The rows of `intervals` that measure `factor`: in a pooled file (column 4 names experiments) those of
+ * the experiment named `factor`, otherwise all of them; `experimentCount` is how many names column 4 holds.
+ */
+export function peaksOfFactor<T extends { name?: string }>(intervals: readonly T[], factor: string | undefined): { peaks: readonly T[]; experimentName?: string; experimentCount: number } {
+  const names = new Map<string, number>();
+  for (const i of intervals) if (i.name !== undefined) names.set(i.name, (names.get(i.name) ?? 0) + 1);
+  const experimentName = experimentNameIn(names, factor);
+  return { peaks: experimentName ? intervals.filter((i) => i.name === experimentName) : intervals, experimentName, experimentCount: names.size };
+}

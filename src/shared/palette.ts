@@ -77,3 +77,6 @@ export function withAlpha(hex: string, alpha: number): string {
   const [r, g, b] = hexToRgb(hex);
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
+
+/** Measured peaks (the overlay's underline, the heatmap's measured row): magenta, a hue the prediction palette (blue → red) and viridis do not use. */
+export const MEASURED_COLOURS = { light: '#ad1457', dark: '#f48fb1' } as const;
