@@ -7,10 +7,9 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { confinedPath } from '../core/confinedPath';
 import { ModelError, UsageError, ioErrorFrom } from '../core/errors';
 import { loadModelPackage } from '../core/modelPackage';
-import { TfjsWeightGroup } from '../core/tfjsShards';
+import { TfjsWeightGroup, tfjsShardFiles } from '../core/tfjsShards';
 import { loadTfjs } from '../engine/tfjsEngine';
 import { readOnnxModel } from '../onnx/onnxReader';
 import { initializerPrefix } from '../onnx/layerGraph';
@@ -167,10 +166,9 @@ export async function exportTfjs(modelDir: string, outDir: string, force = false
       await fs.copyFile(src, path.join(tmp, 'model.json'));
       // Each shard lands at its name under the export, as model.json names it: one that leaves
       // model.json's folder would be read from, and written to, anywhere.
-      for (const [g, group] of (json.weightsManifest ?? []).entries()) for (const p of group.paths ?? []) {
-        const shard = await confinedPath(path.dirname(src), p, 'weight shard', { file: src, field: `weightsManifest[${g}].paths` });
-        await fs.mkdir(path.dirname(path.join(tmp, p)), { recursive: true });
-        await fs.copyFile(shard, path.join(tmp, p));
+      for (const shard of await tfjsShardFiles(src, json.weightsManifest ?? [])) {
+        await fs.mkdir(path.dirname(path.join(tmp, shard.name)), { recursive: true });
+        await fs.copyFile(shard.file, path.join(tmp, shard.name));
       }
       how = 'copied';
     } else {

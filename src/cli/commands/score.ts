@@ -215,23 +215,23 @@ export const scoreCommand: CliCommand = {
       const cpuAtStart = process.cpuUsage();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       const clock = new WritingClock();
-      const writing = (work: () => void | Promise<void>): Promise<void> => clock.time(work);
-      await writing(() => writer.begin());
+      const timedWriter = clock.timed(writer);
+      await clock.time(() => writer.begin());
       let written = 0;
       const colours = measured ? new ColourCollector(pkg.experiments, selected, binSize, threshold) : undefined;
       const counted: RecordScoresSink = {
         startRecord: (record) => {
           colours?.startRecord();
-          return writing(() => writer.startRecord(record));
+          return timedWriter.startRecord(record);
         },
         bins: (record, block, ranges) => {
           written += block.bins.length;
           colours?.bins(record, block);
-          return writing(() => writer.bins(record, block, ranges));
+          return timedWriter.bins(record, block, ranges);
         },
         endRecord: (record, length) => {
           colours?.endRecord(record, length);
-          return writing(() => writer.endRecord(record, length));
+          return timedWriter.endRecord(record, length);
         },
       };
       await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, counted, (done) => {
@@ -239,7 +239,7 @@ export const scoreCommand: CliCommand = {
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
       });
-      await writing(async () => {
+      await clock.time(async () => {
         await writer.finish();
         await tracks?.commit();
         for (const f of files) await f.commit();

@@ -208,13 +208,13 @@ export function resolveOverlaps(starts: readonly number[], ends: readonly number
   return out;
 }
 
-/** A matrix: one row per bin, one column per selected experiment. */
 /** A column after the experiments (the editor's heatmap export adds `measured`): its name and each bin's cell. */
 export interface ExtraTsvColumn {
   name: string;
   cell(record: FastaRecordInfo, bin: number): string;
 }
 
+/** A matrix: one row per bin, one column per selected experiment. */
 export class TsvWriter implements PredictionWriter {
   private readonly fmt: (p: number) => string;
   constructor(private readonly out: TextSink, private readonly ctx: PredictionContext, private readonly extra?: ExtraTsvColumn) {
