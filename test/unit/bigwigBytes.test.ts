@@ -25,8 +25,6 @@ after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-const content = bigWigContent;
-
 /** The writer's output before 2026-12-07 (bigWigContent of the files the two tests below write). */
 const BEFORE_TRACKS: Record<string, BigWigContent> = {
   'A_CTCF_None.bw': {"data":"65ab9f9f26757f5c","zooms":{"800":"03a542f804e1","3200":"64721bf0c9e2","12800":"65eef375d46b","51200":"6adc11aa545f","204800":"de9f8d44034c","819200":"d15012c6f300"}},
@@ -92,7 +90,7 @@ test('bigWig tracks from scored blocks: the same data and zoom levels as before 
   await feed(record(3, 'chrM'), 16_569, 500, () => false);
   await writer.finish();
   await writer.commit();
-  const got = Object.fromEntries(writer.paths.map((p) => [path.basename(p), content(p)]));
+  const got = Object.fromEntries(writer.paths.map((p) => [path.basename(p), bigWigContent(p)]));
   assert.deepEqual(got, Object.fromEntries(Object.entries(BEFORE_TRACKS).map(([f, c]) => [f, expectedNow(c, 200)])));
 });
 
@@ -115,5 +113,5 @@ test('bigWig writer, one interval at a time: the same data and zoom levels as be
   }
   w.add('a', 300_000, 300_007, 0.25);
   w.commit();
-  assert.deepEqual(content(file), expectedNow(BEFORE_SINGLE, 50));
+  assert.deepEqual(bigWigContent(file), expectedNow(BEFORE_SINGLE, 50));
 });

@@ -17,7 +17,6 @@ import { randomDna, realRegionWindowsBothStrands } from '../fixtures/sequences';
 const TOLERANCE = 1e-5;
 
 const tempDir = (): Promise<string> => ismTempDir('tfbs-ism-sub-');
-const maxDiff = ismMaxDiff;
 
 /** Counts what an engine scores from now on: mutants through the substitution path, windows whole. */
 function countPaths(engine: InferenceEngine): { mutants: number; wholeWindows: number } {
@@ -61,13 +60,13 @@ test('the substitution path gives whole-window ISM\'s numbers: both strands, a s
           else assert.ok(counts.mutants >= 3 * 2 * fast.done.reduce((a, b) => a + b, 0), `${counts.mutants} mutants through the substitution path`);
           assert.equal(counts.wholeWindows, 0, 'no window scored whole on the fast path');
           const plain = await runIsm(engine, codes, bins, targets, { binSize: 200, substitutions: false });
-          const d = maxDiff(fast, plain);
+          const d = ismMaxDiff(fast, plain);
           assert.ok(d <= TOLERANCE, `${JSON.stringify(arch)} bins ${bins}: max |Δp| ${d}`);
           assert.ok(fast.done.reduce((a, b) => a + b, 0) >= (bins.length === 1 ? 999 : 800)); // all but the N; the selection's windows clipped at 0
         }
         const forward = await runIsm(engine, codes, [4], targets, { binSize: 200, reverseComplement: false, batchSize: 37 });
         const forwardPlain = await runIsm(engine, codes, [4], targets, { binSize: 200, reverseComplement: false, substitutions: false });
-        assert.ok(maxDiff(forward, forwardPlain) <= TOLERANCE);
+        assert.ok(ismMaxDiff(forward, forwardPlain) <= TOLERANCE);
         assert.deepEqual(notices, [], 'the substitution path opened');
       } finally {
         await engine.dispose();

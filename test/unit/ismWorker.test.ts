@@ -17,7 +17,6 @@ import { randomDna } from '../fixtures/sequences';
 const TOLERANCE = 1e-5;
 
 const tempDir = (): Promise<string> => ismTempDir('tfbs-ism-worker-');
-const maxDiff = ismMaxDiff;
 
 // The shipped shape (pool 13, width 26) and one whose last positions reach no pooled step.
 const ARCHITECTURES: DanqArchitecture[] = [
@@ -50,13 +49,13 @@ test('ISM on two threads: half of every run on the worker, whole-window numbers 
           const mutants = 3 * strands * split.done.reduce((a, b) => a + b, 0);
           if (bins.length === 1) assert.ok(onWorker > 0.45 * mutants && onWorker <= 0.5 * mutants, `${onWorker} of ${mutants} mutants on the worker`);
           const plain = await runIsm(engine, codes, bins, targets, { binSize: 200, substitutions: false, ...opts });
-          const d = maxDiff(split, plain);
+          const d = ismMaxDiff(split, plain);
           assert.ok(d <= TOLERANCE, `${JSON.stringify(arch)} bins ${bins}: max |Δp| ${d}`);
           // The engine without a worker gives the same numbers, and sends nothing to one.
           const mark = SubstitutionWorker.mutants;
           const alone = await runIsm(single, codes, bins, targets, { binSize: 200, ...opts });
           assert.equal(SubstitutionWorker.mutants, mark, 'no worker without one');
-          assert.ok(maxDiff(split, alone) <= TOLERANCE);
+          assert.ok(ismMaxDiff(split, alone) <= TOLERANCE);
         }
         assert.deepEqual(notices, [], 'the substitution path and its worker opened');
       } finally {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BedInterval, parseBedLine, readBedIntervals } from '../../src/core/bed';
+import { readBedIntervals } from '../../src/core/bed';
 import { parseGenomicName, settleByLength } from '../../src/core/genomic';
 import {
   PeakRecord,
@@ -14,13 +14,8 @@ import {
   placePeaks,
   placementProblem,
 } from '../../src/core/peakAgreement';
+import { parsedPeak } from '../fixtures/bed';
 import { repoRoot } from '../fixtures/danqModel';
-
-const peak = (text: string, line: number): BedInterval => {
-  const p = parseBedLine(text, line);
-  assert.ok(p && !('malformed' in p), text);
-  return p;
-};
 
 // Three records: chr1:1000-2000 (+, 5 bins), a (-) record chr1:5000-5400 (2 bins, bin 0 = genome
 // 5200-5400), and one on chr2, where the file has no peak. The file spells chr1 as `1`.
@@ -36,7 +31,7 @@ const peaks = [
   '1\t5050\t5200\tp3', // (-) record: offsets 200-350, bin 1 three quarters
   '1\t9000\t9100\tp4', // chr1, in no record
   '3\t10\t20\tp5', // a chromosome no record lies on
-].map((t, i) => peak(t, i + 1));
+].map((t, i) => parsedPeak(t, i + 1));
 
 test('peaks are placed in record offsets: chromosome names reconciled, a (-) record mirrored, the rest counted', () => {
   const placement = placePeaks(records, peaks);
@@ -83,19 +78,19 @@ test('agreement: precision at the threshold, peaks found, tie-aware ROC AUC; uns
     "1 peak on the records' chromosomes outside every record not shown",
   ]);
   // Every compared bin in a peak: no AUC, and the sentence says why.
-  const inside = peakAgreement([records[0]], placePeaks([records[0]], [peak('chr1\t1000\t2000', 1)]), 200, 0.5);
+  const inside = peakAgreement([records[0]], placePeaks([records[0]], [parsedPeak('chr1\t1000\t2000', 1)]), 200, 0.5);
   assert.equal(inside.rocAuc, null);
   assert.match(describeAgreement(inside), /ROC AUC: none \(every compared bin lies in a peak\)/);
 });
 
 test('no overlap at all is refused with both files named and the first line of the peaks', () => {
-  const elsewhere = [peak('chr7\t100\t200', 3), peak('chr8\t100\t200', 4)];
+  const elsewhere = [parsedPeak('chr7\t100\t200', 3), parsedPeak('chr8\t100\t200', 4)];
   const off = placePeaks(records, elsewhere);
   assert.equal(
     placementProblem(off, records, 'peaks.bed', 'sample.fa'),
     'peaks.bed: none of its 2 peaks lies on a chromosome of sample.fa (the records lie on chr1, chr2; the peaks are on chr7, chr8, the first at line 3). Records are placed by headers such as >chr1:1,057,651-1,058,650.',
   );
-  const apart = placePeaks(records, [peak('chr1\t3000\t3100', 2)]);
+  const apart = placePeaks(records, [parsedPeak('chr1\t3000\t3100', 2)]);
   assert.equal(
     placementProblem(apart, records, 'peaks.bed', 'sample.fa'),
     'peaks.bed: its one peak does not overlap a record of sample.fa (the records lie on chr1, chr2; 1 peak on chr1 falls outside the records)',
@@ -104,11 +99,11 @@ test('no overlap at all is refused with both files named and the first line of t
 });
 
 test('narrowPeak columns 7-10 are read (−1: not computed); other layouts keep none', () => {
-  const np = peak('chr1\t9980\t10480\tPeak_12\t1000\t.\t35.2\t-1\t4.31\t250', 1);
+  const np = parsedPeak('chr1\t9980\t10480\tPeak_12\t1000\t.\t35.2\t-1\t4.31\t250', 1);
   assert.deepEqual(np.narrowPeak, { signalValue: 35.2, qValue: 4.31, summit: 250 });
   assert.equal(np.name, 'Peak_12');
-  assert.equal(peak('chr1\t1\t5\tx\t0\t+\t1\t5\t255,0,0\t2\t2,2\t0,2', 1).narrowPeak, undefined, 'BED12 is not narrowPeak');
-  assert.equal(peak('chr1\t1\t5\tx', 1).narrowPeak, undefined);
+  assert.equal(parsedPeak('chr1\t1\t5\tx\t0\t+\t1\t5\t255,0,0\t2\t2,2\t0,2', 1).narrowPeak, undefined, 'BED12 is not narrowPeak');
+  assert.equal(parsedPeak('chr1\t1\t5\tx', 1).narrowPeak, undefined);
 });
 
 test('a pooled file names its experiments in column 4: the factor picks its rows; peak names do not', () => {

@@ -7,17 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { BedInterval, parseBedLine, readBedIntervals } from '../../src/core/bed';
+import { BedInterval, readBedIntervals } from '../../src/core/bed';
 import { parseGenomicName, settleByLength } from '../../src/core/genomic';
 import { placePeaks } from '../../src/core/peakAgreement';
 import { indexPeaks, peakAt } from '../../src/core/peakIndex';
+import { parsedPeak } from '../fixtures/bed';
 import { repoRoot } from '../fixtures/danqModel';
-
-const peak = (text: string, line: number): BedInterval => {
-  const p = parseBedLine(text, line);
-  assert.ok(p && !('malformed' in p), text);
-  return p;
-};
 
 /** The interval without its absent fields (the parser writes `score: undefined`; the index leaves the key out). */
 function defined(p: BedInterval): BedInterval {
@@ -37,7 +32,7 @@ test('two spellings of a chromosome, equal starts, off chromosomes, narrowPeak c
     '3\t10\t20\tp5\t900',
     '1\t5050\t5200\tp3',
     'chr1\t9000\t9100\tp4',
-  ].map((t, i) => peak(t, i + 1));
+  ].map((t, i) => parsedPeak(t, i + 1));
   const records = [
     { placement: { chrom: 'chr1', start: 1000, end: 2000 }, length: 1000 },
     { placement: { chrom: 'chr1', start: 5000, end: 5400, strand: '-' as const }, length: 400 },

@@ -12,13 +12,9 @@ import { VariantBatchSession, openVariantBatchSession, variantBatchInputs } from
 import { substitutionLayout, substitutionFits, patchFirstStep } from '../../src/onnx/substitutionGraph';
 import { branchStep, branches } from '../../src/onnx/variantGraph';
 import { DANQ_TINY, writeDanqModelPackage, writeRightAndWrongPackages } from '../fixtures/danqModel';
+import { lcgRandom } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
 
 /** One-hot (count, length, 4) of random bases, with a few N (all-zero rows). */
 function randomSpans(count: number, length: number, rand: () => number): Float32Array {
@@ -46,7 +42,7 @@ test('the branch step: a centred SNV on either strand branches, one at the windo
 test('variant batch inputs: shared pooled positions projected once, one window at one place run once, centred mutants branch off their reference, a long MNV is left out', () => {
   const L = layout.inputLength;
   const S = L + 40;
-  const rand = seeded(4);
+  const rand = lcgRandom(4);
   const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.of(0, 0, 1, 0), start: Int32Array.of(0, 13, 5, 0) };
   const B = branchStep(layout);
   const mid = Math.floor((L - 1) / 2);
@@ -98,7 +94,7 @@ for (const threads of [1, 2]) {
       try {
         const L = engine.inputLength;
         const S = L + 300;
-        const rand = seeded(9);
+        const rand = lcgRandom(9);
         // References 0 and 5 are one window (one row in the graph).
         const starts = [0, 7, 150, 151, 300, 0];
         const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => (r === 5 ? 0 : r % 2)), start: Int32Array.from(starts) };

@@ -14,15 +14,11 @@ import { ScoredAllele, VariantCounts, scoreVcfEvents } from '../../src/variants/
 import { substitutionPathUse, windowEdit } from '../../src/variants/substitutionPath';
 import { VcfEvent, VcfRecord } from '../../src/variants/vcfReader';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { lcgRandom } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
 const FASTA = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
 const SEQUENCE = readFileSync(FASTA, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
 
 function record(pos: number, ref: string, alts: string[]): VcfRecord {
   return { line: pos, chrom: 'chr1', pos, id: '.', ref, alts, qual: '.', filter: '.', info: '.' };
@@ -36,7 +32,7 @@ const other = (base: string, k: number): string => 'ACGT'.replace(base, '')[k % 
  * for a patch, a REF that disagrees with the genome, an ALT with an N and indels.
  */
 function variants(): VcfRecord[] {
-  const rand = seeded(3);
+  const rand = lcgRandom(3);
   const n = SEQUENCE.length;
   const positions = new Set<number>([500, n - 500]);
   while (positions.size < 180) positions.add(600 + Math.floor(rand() * (n - 1200)));

@@ -10,7 +10,7 @@ import { DEFAULT_COLOUR_RULE } from '../../../src/shared/binColour';
 import type { TfbsLensTestApi } from './api';
 import { EXTENSION_ID } from './api';
 import { ShownMessage, itemLabelled, withDialogs } from './dialogs';
-import { REGION_FILE, activatedApi, cliScoreArgs, colourValuesFromTsv, editorFloorArgs, expectedModelDir, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
+import { REGION_FILE, activatedApi, cliScoreArgs, colourValuesFromTsv, editorFloorArgs, expectedModelDir, hoverText, openInEditor, parseBed, runCli, waitFor, workspaceFile } from './helpers';
 
 interface Run {
   api: TfbsLensTestApi;
@@ -484,8 +484,8 @@ const checks: Record<string, CommandCheck> = {
     const said = (await execute({}, vscode.Uri.file(bed), 'CTCF')).find((m) => m.severity === 'info')?.text ?? '';
     assert.match(said, /CTCF measured peaks from measured\.bed \(3 BED peaks\) on human_chr1_100kb_region\.fa: .*of 2 measured peaks, \d+ ha(s|ve) a bin ≥ 0\.5; ROC AUC of the bin colour against peak membership = \d\.\d{3} \(500 bins, 3 in peaks\)/, said);
     assert.match(said, /1 peak on chromosomes no record lies on \(chr5; the first at line 4\) not shown/, said);
-    assert.match(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak: peakA, score 900/);
-    assert.doesNotMatch(await hoverText(uri, new vscode.Position(1, 3100)), /measured peak/, 'no peak in bin 15');
+    assert.match(await hoverAt(uri, new vscode.Position(1, 1100)), /measured peak: peakA, score 900/);
+    assert.doesNotMatch(await hoverAt(uri, new vscode.Position(1, 3100)), /measured peak/, 'no peak in bin 15');
     // Peaks on no chromosome of the file: refused, naming both files and the first peak's line.
     const { messages: off } = await withDialogs({}, () => vscode.commands.executeCommand('tfbsLens.overlayMeasuredPeaks', vscode.Uri.file(writeMeasuredBed(scratch, 'chr2\t10\t20\n')), 'CTCF'));
     assert.ok(off.some((m) => m.severity === 'error' && /elsewhere\.bed: its one peak does not lie on a chromosome of human_chr1_100kb_region\.fa .*the first at line 1/.test(m.text)), JSON.stringify(off));
@@ -495,9 +495,9 @@ const checks: Record<string, CommandCheck> = {
   'tfbsLens.clearMeasuredPeaks': async ({ editor, scratch }, execute) => {
     const uri = editor.document.uri;
     await withDialogs({}, () => vscode.commands.executeCommand('tfbsLens.overlayMeasuredPeaks', vscode.Uri.file(writeMeasuredBed(scratch)), 'CTCF'));
-    assert.match(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak: peakA/);
+    assert.match(await hoverAt(uri, new vscode.Position(1, 1100)), /measured peak: peakA/);
     await execute({});
-    assert.doesNotMatch(await hoverText(uri, new vscode.Position(1, 1100)), /measured peak/, 'the overlay is gone');
+    assert.doesNotMatch(await hoverAt(uri, new vscode.Position(1, 1100)), /measured peak/, 'the overlay is gone');
   },
 
   // An unindexed copy of the region: the command writes its .fai beside it, as `tfbs index` would.
@@ -519,9 +519,8 @@ function writeMeasuredBed(scratch: string, text?: string): string {
 }
 
 /** Every hover provider's text at a position (the predictions' and the measured peaks'). */
-async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
-  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+async function hoverAt(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  return hoverText((await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? []);
 }
 
 suite('TFBS Lens commands in the extension host', () => {
