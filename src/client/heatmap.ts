@@ -27,7 +27,7 @@ import { Ctx, isFastaDocument } from './ctx';
 import { BinMatrixFeed, binWindow } from './heatmapBins';
 import { LastFasta, hiddenFasta, layoutAt } from './heatmapEditors';
 import { HeatmapMeasuredExport, currentExportInfo, exportHeatmapPng, exportHeatmapTsv } from './heatmapExport';
-import { MAX_HEATMAP_RECORDS, RecordFetchProgress, fetchRecordMatrix, opensInRecordsView, recordsKey, recordsMessage, scorableRecords } from './heatmapRecords';
+import { MAX_HEATMAP_RECORDS, RecordFetchProgress, fetchRecordMatrix, opensInRecordsView, recordsKey, recordsMessage, scorableRecords, shownRecords } from './heatmapRecords';
 import { heatmapHtml, heatmapWebviewOptions } from './heatmapPage';
 import { revealRecordBin } from './revealBin';
 
@@ -381,7 +381,7 @@ export class HeatmapController implements vscode.Disposable {
     const t = this.target;
     const doc = t && this.ctx.store.get(t.uri);
     if (!t || !doc || !this.measuredOf) return;
-    const records = t.view === 'records' ? recordsMessage(t.uri, '', doc.version, doc.layouts).records.map((r) => r.record) : [];
+    const records = t.view === 'records' ? shownRecords(doc.layouts) : [];
     void this.post({ type: 'measured', measured: this.measuredOf(t.uri, t.view, t.record, t.fromBin, t.toBin, records) });
   }
 
@@ -453,7 +453,7 @@ export class HeatmapController implements vscode.Disposable {
     this.recordFetch?.cancel();
     const source = (this.recordFetch = new vscode.CancellationTokenSource());
     const progress = (this.recordProgress = { received: 0 });
-    const records = recordsMessage(t.uri, '', doc.version, doc.layouts).records.map((r) => r.record);
+    const records = shownRecords(doc.layouts);
     void fetchRecordMatrix(this.ctx, {
       uri: t.uri,
       version: t.version,

@@ -48,6 +48,11 @@ export function recordsMessage(uri: string, documentName: string, version: numbe
   return { type: 'records', uri, documentName, version, records: records.slice(0, MAX_HEATMAP_RECORDS).map(recordInfo), totalRecords: records.length, focusRecord };
 }
 
+/** The records the records view shows (those of recordsMessage), by index. */
+export function shownRecords(layouts: readonly RecordLayout[]): number[] {
+  return scorableRecords(layouts).slice(0, MAX_HEATMAP_RECORDS).map((l) => l.record);
+}
+
 export interface RecordFetch {
   uri: string;
   version: number;
