@@ -171,11 +171,12 @@ export class MeasuredPeaks implements vscode.Disposable {
       skippedNote: describeSkipped(summary),
     };
     const records = scores.layouts.map((l) => ({ placement: placementOf(l), length: l.length }));
-    const problem = placementProblem(placePeaks(records, overlay.peaks), records, fsPath, documentName);
+    const placement = placePeaks(records, overlay.peaks);
+    const problem = placementProblem(placement, records, fsPath, documentName);
     if (problem) throw new Error(problem);
     this.overlays.set(uri, overlay);
     this.computed.delete(uri);
-    const computed = this.update(uri);
+    const computed = this.update(uri, { layouts: scores.layouts, placement });
     if (!computed) return;
     const details = [
       ...(experimentName ? [`column 4 names ${experimentCount} experiments: the ${peaks.length.toLocaleString('en-US')} ${experimentName} rows are compared`] : []),
@@ -244,8 +245,11 @@ export class MeasuredPeaks implements vscode.Disposable {
     }, UPDATE_INTERVAL_MS);
   }
 
-  /** Recomputes a document's agreement (placement only when its records changed), repaints, tells the heatmap. */
-  private update(uri: string): Computed | undefined {
+  /**
+   * Recomputes a document's agreement (placement only when its records changed), repaints, tells the
+   * heatmap. `placed`: the peaks just placed on these layouts (a new overlay), not placed again.
+   */
+  private update(uri: string, placed?: { layouts: DocumentScores['layouts']; placement: PeakPlacement }): Computed | undefined {
     const overlay = this.overlays.get(uri);
     const scores = this.ctx.store.get(uri);
     if (!overlay || !scores) return undefined;
@@ -256,7 +260,7 @@ export class MeasuredPeaks implements vscode.Disposable {
     if (previous && previous.layouts === scores.layouts) {
       ({ placement, covers } = previous);
     } else {
-      placement = placePeaks(scores.layouts.map((l) => ({ placement: placementOf(l), length: l.length })), overlay.peaks);
+      placement = placed?.layouts === scores.layouts ? placed.placement : placePeaks(scores.layouts.map((l) => ({ placement: placementOf(l), length: l.length })), overlay.peaks);
       covers = scores.layouts.map((l, r) => binCover(placement.perRecord[r], l.length, scores.binSize, l.binCount));
     }
     const records = scores.layouts.map((l): ScoredPeakRecord => ({ placement: placementOf(l), length: l.length, binCount: l.binCount, values: scores.values[l.record] ?? [] }));
