@@ -223,15 +223,7 @@ export class SubstitutionSessions {
     group.forEach((m, g) => {
       const first = m.position < 0 ? 0 : patchFirstStep(this.layout, m.position);
       const start = first * P;
-      const src = (m.reference * L + start) * CHANNEL_COUNT;
-      patches.set(windows.subarray(src, src + Q * CHANNEL_COUNT), g * Q * CHANNEL_COUNT);
-      // Bases past the patch sit where no pooled step reads them (substitutionFits): they change nothing.
-      const bases = m.next ? [m.base, ...m.next] : [m.base];
-      for (let k = 0; m.position >= 0 && k < bases.length && m.position + k - start < Q; k++) {
-        const at = (g * Q + m.position + k - start) * CHANNEL_COUNT;
-        patches.fill(0, at, at + CHANNEL_COUNT);
-        patches[at + bases[k]] = 1;
-      }
+      writePatch(this.layout, patches, g, windows, (m.reference * L + start) * CHANNEL_COUNT, m, start);
       firstSteps[g] = first;
       references[g] = m.reference;
     });
@@ -341,4 +333,21 @@ export async function openSubstitutionSessions(
     return { ok: false, reason: `the substitution graphs differ from the network by ${probeDiff.toExponential(1)} on a probe` };
   }
   return { ok: true, sessions, probeDiff };
+}
+
+/**
+ * Writes mutant `m`'s patch into slot `slot` of `patches`: the layout's Q bp of one-hot `source` from
+ * `from` (the mutant's reference at bp `start`, its first pooled step's), with its bases put in; a
+ * position < 0 (the reference itself) puts none. Bases past the patch sit where no pooled step reads
+ * them (substitutionFits): they change nothing.
+ */
+export function writePatch(layout: SubstitutionLayout, patches: Float32Array, slot: number, source: Float32Array, from: number, m: Substitution, start: number): void {
+  const Q = layout.patchLength;
+  patches.set(source.subarray(from, from + Q * CHANNEL_COUNT), slot * Q * CHANNEL_COUNT);
+  const bases = m.next ? [m.base, ...m.next] : [m.base];
+  for (let k = 0; m.position >= 0 && k < bases.length && m.position + k - start < Q; k++) {
+    const at = (slot * Q + m.position + k - start) * CHANNEL_COUNT;
+    patches.fill(0, at, at + CHANNEL_COUNT);
+    patches[at + bases[k]] = 1;
+  }
 }

@@ -23,7 +23,7 @@ import {
 } from '../onnx/variantGraph';
 import { ChunkWorkerPool, GraphRequest } from './chunkWorkers';
 import { ChunkWorkerRequest, probeSequence, readDanqWeights, runGraphFeeds, withModelFile } from './onnxChunks';
-import { SUBSTITUTION_TOLERANCE } from './onnxSubstitutions';
+import { SUBSTITUTION_TOLERANCE, writePatch } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
 
@@ -97,16 +97,7 @@ export function variantBatchInputs(layout: SubstitutionLayout, branch: number, s
   const patchCount = Math.max(1, M);
   const patches = new Float32Array(patchCount * Q * CHANNEL_COUNT);
   patched.forEach(({ mutant, reference, first }, p) => {
-    const m = mutants[mutant];
-    const from = (spans.span[reference] * S + spans.start[reference] + first * P) * CHANNEL_COUNT;
-    patches.set(spans.sequences.subarray(from, from + Q * CHANNEL_COUNT), p * Q * CHANNEL_COUNT);
-    // Bases past the patch sit where no pooled step reads them (substitutionFits): they change nothing.
-    const bases = m.next ? [m.base, ...m.next] : [m.base];
-    for (let k = 0; k < bases.length && m.position + k - first * P < Q; k++) {
-      const at = (p * Q + m.position + k - first * P) * CHANNEL_COUNT;
-      patches.fill(0, at, at + CHANNEL_COUNT);
-      patches[at + bases[k]] = 1;
-    }
+    writePatch(layout, patches, p, spans.sequences, (spans.span[reference] * S + spans.start[reference] + first * P) * CHANNEL_COUNT, mutants[mutant], first * P);
   });
 
   // Rows: the references, the mutants that run every step, then the branching mutants.
