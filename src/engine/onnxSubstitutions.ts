@@ -314,10 +314,7 @@ export async function openSubstitutionSessions(
     mutants.forEach((m, k) => {
       const at = (k + 1) * L * CHANNEL_COUNT;
       windows.set(reference, at);
-      [m.base, ...(m.next ?? [])].forEach((base, j) => {
-        windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
-        windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
-      });
+      putMutantBases(windows, at, m);
     });
     const slow = await perWindow(windows, mutants.length + 1);
     const O = slow.length / (mutants.length + 1);
@@ -350,4 +347,12 @@ export function writePatch(layout: SubstitutionLayout, patches: Float32Array, sl
     patches.fill(0, at, at + CHANNEL_COUNT);
     patches[at + bases[k]] = 1;
   }
+}
+
+/** Puts mutant `m`'s bases, one-hot, into the whole window that starts at element `at` of `windows` (the probes' reference arm). */
+export function putMutantBases(windows: Float32Array, at: number, m: Substitution): void {
+  [m.base, ...(m.next ?? [])].forEach((base, j) => {
+    windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
+    windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
+  });
 }

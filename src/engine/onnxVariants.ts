@@ -23,7 +23,7 @@ import {
 } from '../onnx/variantGraph';
 import { ChunkWorkerPool, GraphRequest } from './chunkWorkers';
 import { ChunkWorkerRequest, probeSequence, readDanqWeights, runGraphFeeds, withModelFile } from './onnxChunks';
-import { SUBSTITUTION_TOLERANCE, writePatch } from './onnxSubstitutions';
+import { SUBSTITUTION_TOLERANCE, putMutantBases, writePatch } from './onnxSubstitutions';
 
 type Ort = typeof ortTypes;
 
@@ -312,10 +312,7 @@ async function probeVariantGraph(batches: VariantBatchSession, perWindow: (input
     mutants.forEach((m, k) => {
       const at = (starts.length + k) * L * CHANNEL_COUNT;
       windows.set(windows.subarray(m.reference * L * CHANNEL_COUNT, (m.reference + 1) * L * CHANNEL_COUNT), at);
-      [m.base, ...(m.next ?? [])].forEach((base, j) => {
-        windows.fill(0, at + (m.position + j) * CHANNEL_COUNT, at + (m.position + j + 1) * CHANNEL_COUNT);
-        windows[at + (m.position + j) * CHANNEL_COUNT + base] = 1;
-      });
+      putMutantBases(windows, at, m);
     });
     const slow = await perWindow(windows, starts.length + mutants.length);
     const O = slow.length / (starts.length + mutants.length);
