@@ -21,7 +21,7 @@ import { describeSkipped } from '../../core/bed';
 import { CHANNEL_COUNT, UNKNOWN } from '../../core/encoding';
 import { InputError, UsageError } from '../../core/errors';
 import { chromosomeResolver } from '../../core/chromNames';
-import { readFastaEvents } from '../../core/fasta';
+import { RecordResidues, readFastaEvents } from '../../core/fasta';
 import { seededRandom } from '../../core/random';
 import { PeakSet, RecordPlan, labelRecord, readPeaks, scanFasta } from './genomeLabels';
 import { DatasetInfo, DatasetManifest, GenomeSpec, PrepareOptions, SplitName, SplitSummary } from './types';
@@ -265,8 +265,7 @@ async function writeWindows(
   const window = new Uint8Array(inputLength * CHANNEL_COUNT);
   const labels = new Uint8Array(targetCount);
   const byIndex = new Map(records.map((r) => [r.index, r]));
-  let codes = new Uint8Array(1 << 16);
-  let length = 0;
+  const residues = new RecordResidues(1 << 16);
   let wanted: RecordPlan | undefined;
   let done = 0;
   for await (const event of readFastaEvents(fasta)) {
@@ -274,18 +273,12 @@ async function writeWindows(
       throwIfCancelled(opts.signal);
       const r = byIndex.get(event.record.index);
       wanted = r && r.selected.length ? r : undefined;
-      length = 0;
       // Pass 1 measured the record: allocate it once (a chromosome is hundreds of MB).
-      if (wanted && codes.length < wanted.length) codes = new Uint8Array(wanted.length);
+      residues.reset(wanted?.length);
     } else if (event.type === 'residues' && wanted) {
-      if (length + event.codes.length > codes.length) {
-        const grown = new Uint8Array(Math.max(length + event.codes.length, codes.length * 2));
-        grown.set(codes.subarray(0, length));
-        codes = grown;
-      }
-      codes.set(event.codes, length);
-      length += event.codes.length;
+      residues.append(event.codes);
     } else if (event.type === 'end' && wanted) {
+      const { codes, length } = residues;
       const rec = wanted;
       const writer = writers.get(rec.split as SplitName) as SplitWriter;
       const half = Math.floor(inputLength / 2);
