@@ -5,6 +5,7 @@
  * agreement of the peaks with the colours in a line under the toolbar.
  */
 import type { HeatmapMeasured } from '../../src/shared/heatmapProtocol';
+import { MeasuredLineText, MeasuredLineWriter } from '../../src/shared/measuredLine';
 import { MEASURED_COLOURS } from '../../src/shared/palette';
 import { LABEL_WIDTH, sizeCanvas } from './axes';
 import { ui } from './dom';
@@ -48,13 +49,19 @@ function measuredColour(): string {
   return document.body.classList.contains('vscode-light') ? MEASURED_COLOURS.light : MEASURED_COLOURS.dark;
 }
 
-export function updateMeasuredLine(): void {
-  const m = shownMeasured();
-  ui.measuredLine.style.display = m ? 'block' : 'none';
-  ui.measuredRow.style.display = m ? 'flex' : 'none';
-  ui.measuredLine.textContent = m ? `${m.title}: ${m.agreement}` : '';
-  ui.measuredLabel.textContent = m ? m.label : '';
+function writeMeasuredLine(text: MeasuredLineText | undefined): void {
+  ui.measuredLine.style.display = text ? 'block' : 'none';
+  ui.measuredRow.style.display = text ? 'flex' : 'none';
+  ui.measuredLine.textContent = text ? text.line : '';
+  ui.measuredLabel.textContent = text ? text.label : '';
   ui.measuredLabel.style.width = `${LABEL_WIDTH}px`;
+}
+
+const measuredLineWriter = new MeasuredLineWriter(writeMeasuredLine);
+
+/** The line and the row's label for the overlay in view, written only when what they say changes (draw() calls this every frame). */
+export function updateMeasuredLine(): void {
+  measuredLineWriter.update(shownMeasured());
 }
 
 /** The row, drawn for the visible columns (w: the matrix's width in CSS pixels). */

@@ -121,7 +121,14 @@ export class FindingsStatus implements vscode.Disposable {
     // The summary may lag an edit by a moment (the text stays rather than blinking); moving the cursor waits for current scores.
     const scores = fasta && this.ctx.store.get(fasta.document.uri.toString());
     const rule = this.ctx.settings.colourBy;
-    const summary = scores && ready ? describeFindings(this.findingsOf(scores), threshold, focus, rule) : undefined;
+    // The summary and the reveal of the same document share one pass over its bins.
+    const summarised = new Map<DocumentScores, Findings>();
+    const findingsOf = (s: DocumentScores): Findings => {
+      let f = summarised.get(s);
+      if (!f) summarised.set(s, (f = this.findingsOf(s)));
+      return f;
+    };
+    const summary = scores && ready ? describeFindings(findingsOf(scores), threshold, focus, rule) : undefined;
     if (summary?.text && fasta) {
       this.summaryItem.text = summary.text;
       const md = new vscode.MarkdownString(undefined, true);
@@ -148,11 +155,11 @@ export class FindingsStatus implements vscode.Disposable {
     } else {
       this.legendItem.hide();
     }
-    if (ready) this.revealFirstStrongSites();
+    if (ready) this.revealFirstStrongSites(findingsOf);
   }
 
   /** Each visible FASTA editor still at its top with the cursor untouched goes to its first strong site. */
-  private revealFirstStrongSites(): void {
+  private revealFirstStrongSites(findingsOf: (scores: DocumentScores) => Findings): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const uri = editor.document.uri.toString();
       if (this.settled.has(uri) || !isFastaDocument(editor.document)) continue;
@@ -167,7 +174,7 @@ export class FindingsStatus implements vscode.Disposable {
         this.settled.add(uri);
         continue;
       }
-      const f = this.findingsOf(scores);
+      const f = findingsOf(scores);
       if (f.firstStrong) {
         this.settled.add(uri);
         this.show(editor, scores, f.firstStrong);

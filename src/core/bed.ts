@@ -18,7 +18,7 @@ export interface BedInterval {
   name?: string;
   /** Column 5, when present and numeric. */
   score?: number;
-  /** ENCODE narrowPeak's own columns 7–10, when the line has exactly 10 columns (BED6+4). */
+  /** ENCODE narrowPeak's own columns 7–10, when the line has exactly 10 columns (BED6+4) and the reader asked for them. */
   narrowPeak?: NarrowPeakFields;
   /** 1-based line number in the file. */
   line: number;
@@ -86,8 +86,17 @@ export function describeSkipped(summary: BedReadSummary): string {
   return `${summary.file}: skipped ${summary.skipped} malformed line${summary.skipped === 1 ? '' : 's'} (${examples}${more})`;
 }
 
+/** What a reader needs of each line beyond chrom, start, end, name and score. */
+export interface BedReadOptions {
+  /**
+   * narrowPeak's columns 7–10 (default true). False for readers that use only the intervals (tfbs
+   * dataset prepare), which then skip converting four columns of every line of a large peak file.
+   */
+  narrowPeak?: boolean;
+}
+
 /** Parses one line; returns an interval, a reason it is malformed, or null for a non-data line. */
-export function parseBedLine(text: string, line: number): BedInterval | { malformed: string } | null {
+export function parseBedLine(text: string, line: number, options: BedReadOptions = {}): BedInterval | { malformed: string } | null {
   const trimmed = text.replace(/\r$/, '');
   if (!trimmed.trim() || trimmed.startsWith('#') || /^(track|browser)(\s|$)/.test(trimmed)) return null;
   // BED is tab-separated; files from spreadsheets and some tools use runs of spaces instead.
@@ -105,7 +114,7 @@ export function parseBedLine(text: string, line: number): BedInterval | { malfor
   const name = fields.length > 3 && fields[3] !== '.' && fields[3] !== '' ? fields[3] : undefined;
   const score = fields.length > 4 && fields[4] !== '' && !Number.isNaN(Number(fields[4])) ? Number(fields[4]) : undefined;
   const interval: BedInterval = { chrom, start, end, name, score, line, columns: fields.length };
-  const narrowPeak = narrowPeakFields(fields);
+  const narrowPeak = options.narrowPeak === false ? undefined : narrowPeakFields(fields);
   if (narrowPeak) interval.narrowPeak = narrowPeak;
   return interval;
 }
@@ -129,13 +138,13 @@ async function openLines(file: string): Promise<readline.Interface> {
  * Reads a BED / narrowPeak file (gzip detected by its magic bytes), calling `onInterval` for every
  * well-formed interval. Refuses a file with no interval at all, naming the first malformed lines.
  */
-export async function readBed(file: string, onInterval: (interval: BedInterval) => void): Promise<BedReadSummary> {
+export async function readBed(file: string, onInterval: (interval: BedInterval) => void, options: BedReadOptions = {}): Promise<BedReadSummary> {
   const summary: BedReadSummary = { file, intervals: 0, skipped: 0, skippedExamples: [], empty: 0, columnCounts: {}, lines: 0 };
   const lines = await openLines(file);
   try {
     for await (const text of lines) {
       summary.lines++;
-      const parsed = parseBedLine(text, summary.lines);
+      const parsed = parseBedLine(text, summary.lines, options);
       if (parsed === null) continue;
       if ('malformed' in parsed) {
         summary.skipped++;

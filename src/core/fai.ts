@@ -63,6 +63,12 @@ export interface FastaIndex {
  * mark at the start is passed over. An aborted `signal` stops with a CancelledError.
  */
 export async function buildFai(fastaPath: string, onWarning: (message: string) => void = () => {}, control: IndexingControl = {}): Promise<FaiEntry[]> {
+  await refuseGzipFasta(fastaPath);
+  return indexLines(fastaPath, plainChunks(fastaPath, control), onWarning, control.signal);
+}
+
+/** Refuses a gzip-compressed FASTA where a plain one's .fai is needed (its byte offsets are not the text's), reading only its first bytes. */
+export async function refuseGzipFasta(fastaPath: string): Promise<void> {
   const head = await readHead(fastaPath);
   if (head[0] === 0x1f && head[1] === 0x8b) {
     throw new InputError(
@@ -70,7 +76,6 @@ export async function buildFai(fastaPath: string, onWarning: (message: string) =
       { file: fastaPath },
     );
   }
-  return indexLines(fastaPath, plainChunks(fastaPath, control), onWarning, control.signal);
 }
 
 /**

@@ -9,7 +9,7 @@ import { createHash } from 'crypto';
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from './atomicFile';
-import { FastaIndex, formatFai } from './fai';
+import { FaiEntry, FastaIndex, buildFai, formatFai, readFai, refuseGzipFasta } from './fai';
 import { userCacheDir, userCacheRoot } from './userCache';
 
 const CACHE_FOLDER = 'fai';
@@ -26,8 +26,24 @@ export async function findFai(fasta: string, env: NodeJS.ProcessEnv = process.en
   const beside = `${fasta}.fai`;
   if (existsSync(beside)) return beside;
   const cached = cachedFaiPath(fasta, env);
-  const [fa, fai] = await Promise.all([fs.stat(fasta).catch(() => undefined), fs.stat(cached).catch(() => undefined)]);
-  return fa && fai && fai.mtimeMs >= fa.mtimeMs ? cached : undefined;
+  return (await isNoOlderThan(cached, fasta)) ? cached : undefined;
+}
+
+/**
+ * A plain FASTA's index entries in file order: read from its .fai (beside it, or cached) when that is
+ * no older than the file — a few lines instead of a pass over a whole genome — else built (buildFai).
+ * A gzip file is refused either way; a stale index (the FASTA edited since) is not trusted.
+ */
+export async function plainFastaEntries(fasta: string, env: NodeJS.ProcessEnv = process.env): Promise<FaiEntry[]> {
+  const fai = await findFai(fasta, env);
+  if (!fai || !(await isNoOlderThan(fai, fasta))) return buildFai(fasta);
+  await refuseGzipFasta(fasta);
+  return [...(await readFai(fai)).values()];
+}
+
+async function isNoOlderThan(file: string, than: string): Promise<boolean> {
+  const [a, b] = await Promise.all([fs.stat(file).catch(() => undefined), fs.stat(than).catch(() => undefined)]);
+  return a !== undefined && b !== undefined && a.mtimeMs >= b.mtimeMs;
 }
 
 /** Where writeFai put the index, and why not beside the file when it is in the cache. */

@@ -139,6 +139,36 @@ export type FastaEvent =
   | { type: 'end'; record: FastaRecordInfo; length: number; scorable: boolean }
   | { type: 'problem'; problem: FastaProblem };
 
+/**
+ * One record's residue codes gathered from its 'residues' events: the array doubles as it fills and
+ * is reused from record to record (`codes` may change on append; read it after the record's 'end').
+ */
+export class RecordResidues {
+  codes: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 1 << 12) {
+    this.codes = new Uint8Array(capacity);
+  }
+
+  /** Empties it for the next record; `expected` (its length, when measured before) is allocated at once. */
+  reset(expected = 0): void {
+    this.length = 0;
+    if (expected > this.codes.length) this.codes = new Uint8Array(expected);
+  }
+
+  append(codes: Uint8Array): void {
+    const need = this.length + codes.length;
+    if (need > this.codes.length) {
+      const grown = new Uint8Array(Math.max(need, this.codes.length * 2));
+      grown.set(this.codes.subarray(0, this.length));
+      this.codes = grown;
+    }
+    this.codes.set(codes, this.length);
+    this.length = need;
+  }
+}
+
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /**

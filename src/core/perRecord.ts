@@ -7,7 +7,7 @@
  */
 import { CHANNEL_COUNT, oneHotWindow, reverseComplementOneHot } from './encoding';
 import { CancelledError } from './errors';
-import { FastaEvent, FastaRecordInfo } from './fasta';
+import { FastaEvent, FastaRecordInfo, RecordResidues } from './fasta';
 import { InferenceEngine } from './engine';
 import { DEFAULT_BATCH_SIZE, strandMean } from './scoring';
 
@@ -85,23 +85,16 @@ export async function scoreRecords(
     await onRows(rows);
   };
   /** The current record's residues so far (reused from record to record). */
-  let residues = new Uint8Array(1 << 12);
-  let size = 0;
+  const residues = new RecordResidues();
   for await (const event of events) {
     if (opts.signal?.aborted) throw new CancelledError();
     if (event.type === 'record') {
-      size = 0;
+      residues.reset();
     } else if (event.type === 'residues') {
-      if (size + event.codes.length > residues.length) {
-        const grown = new Uint8Array(Math.max(size + event.codes.length, residues.length * 2));
-        grown.set(residues.subarray(0, size));
-        residues = grown;
-      }
-      residues.set(event.codes, size);
-      size += event.codes.length;
+      residues.append(event.codes);
     } else if (event.type === 'end') {
       if (!event.scorable) continue;
-      pending.push({ record: event.record, length: event.length, codes: residues.slice(0, size) });
+      pending.push({ record: event.record, length: event.length, codes: residues.codes.slice(0, residues.length) });
       if (pending.length === perBatch) await flush();
     }
   }

@@ -41,19 +41,20 @@ export class IdleTracker {
     return { scored, total };
   }
 
-  private isIdle(doc: OpenDocument): boolean {
+  /** Idle: nothing pending and, with a model ready, every bin in scope known (`progress`: progressOf(doc), counted once per check). */
+  private isIdle(doc: OpenDocument, progress: { scored: number; total: number }): boolean {
     if (doc.pendingText) return false;
     if (!this.sources.modelReady()) return !this.sources.modelLoading();
     if (this.sources.busy(doc.uri)) return false;
-    const { scored, total } = this.progressOf(doc);
-    return scored >= total;
+    return progress.scored >= progress.total;
   }
 
   /** Tells the client of changed progress and resolves the waiters of documents that went idle. */
   check(): void {
     for (const doc of this.docs.values()) {
-      const { scored, total } = this.progressOf(doc);
-      const idle = this.isIdle(doc);
+      const progress = this.progressOf(doc);
+      const { scored, total } = progress;
+      const idle = this.isIdle(doc, progress);
       const key = `${doc.version}:${scored}:${total}:${idle}`;
       if (key !== doc.lastProgress) {
         doc.lastProgress = key;

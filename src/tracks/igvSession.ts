@@ -14,7 +14,8 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicFile';
 import { InputError, UsageError, ioErrorFrom } from '../core/errors';
 import { FaiEntry } from '../core/fai';
-import { buildFai, formatFai } from '../core/fasta';
+import { formatFai } from '../core/fasta';
+import { plainFastaEntries } from '../core/faiLocation';
 import { parseGenomicName } from '../core/genomic';
 
 export const IGV_SESSION_FILE = 'igv_session.xml';
@@ -68,12 +69,13 @@ export type IgvGenome = { id: string } | { fasta: string; entries: FaiEntry[] };
 
 /**
  * Checks, before anything is scored, that IGV can use the genome: an assembly id as given, or the
- * FASTA itself (plain, not gzip; records not placed in genome coordinates), indexed on the way.
+ * FASTA itself (plain, not gzip; records not placed in genome coordinates), its names and lengths from
+ * its .fai when one is there, else indexed on the way.
  */
 export async function prepareIgvGenome(fasta: string, genomeId: string | undefined): Promise<IgvGenome> {
   if (genomeId) return { id: genomeId };
   if (/\.b?gz$/i.test(fasta)) throw new UsageError(`${fasta}: IGV reads a plain FASTA as its genome, not a gzip file; gunzip it, or name IGV's assembly with --igv-genome (e.g. hg38)`);
-  const entries = await buildFai(fasta);
+  const entries = await plainFastaEntries(fasta);
   if (!entries.length) throw new InputError('no ">" header: not a FASTA file', { file: fasta });
   const placed = entries.find((e) => parseGenomicName(e.name));
   if (placed) {

@@ -4,7 +4,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { describeSkipped, parseBedLine, readBed, readBedIntervals } from '../../src/core/bed';
+import { BedInterval, BedReadSummary, describeSkipped, parseBedLine, readBed, readBedIntervals } from '../../src/core/bed';
 import { InputError } from '../../src/core/errors';
 import { repoRoot } from '../fixtures/danqModel';
 
@@ -77,4 +77,32 @@ test('the real Selene peaks (gzip, no chr prefix, column 4 names the experiment)
   assert.deepEqual(summary.columnCounts, { 4: 599360 });
   assert.deepEqual([...chroms].sort(), ['1', '10']);
   assert.deepEqual(Object.fromEntries(byName), { CTCF: 468711, Pol2: 111665, TBP: 9899, GABP: 6460, 'eGFP-FOS': 1529, Pbx3: 1096 });
+});
+
+test('readers that need only intervals leave narrowPeak columns 7–10 unread; the rest of the line and its messages are the same', async () => {
+  const line = 'chr2\t100\t300\tpeak7\t870\t.\t12.1\t-1\t4.5\t95';
+  const full = parseBedLine(line, 4);
+  const intervalsOnly = parseBedLine(line, 4, { narrowPeak: false });
+  assert.ok(full && !('malformed' in full) && intervalsOnly && !('malformed' in intervalsOnly));
+  assert.deepEqual(full.narrowPeak, { signalValue: 12.1, qValue: 4.5, summit: 95 });
+  assert.equal(intervalsOnly.narrowPeak, undefined);
+  const { narrowPeak: _, ...rest } = full;
+  assert.deepEqual(intervalsOnly, rest);
+  for (const bad of ['chr1\t20\t10', 'chr1\t-5\t10', 'chr1\t5', '\t1\t2', 'chr1\t1\t99999999999999999999']) {
+    assert.deepEqual(parseBedLine(bad, 3, { narrowPeak: false }), parseBedLine(bad, 3), bad);
+  }
+
+  const file = path.join(work, 'peaks.narrowPeak');
+  await fs.writeFile(file, [line, 'chr2\t500\t400\tbad\t1\t.\t1\t1\t1\t1', 'chr3\t5\t9\tp2\t10\t.\t1\t2\t3\t4', ''].join('\n'));
+  const read = async (options?: { narrowPeak: boolean }): Promise<{ intervals: BedInterval[]; summary: BedReadSummary }> => {
+    const intervals: BedInterval[] = [];
+    const summary = await readBed(file, (iv) => intervals.push(iv), options);
+    return { intervals, summary };
+  };
+  const withColumns = await read();
+  const without = await read({ narrowPeak: false });
+  assert.deepEqual(without.summary, withColumns.summary);
+  assert.deepEqual(withColumns.intervals.map((iv) => iv.narrowPeak?.summit), [95, 4]);
+  assert.deepEqual(without.intervals.map((iv) => iv.narrowPeak), [undefined, undefined]);
+  assert.deepEqual(without.intervals, withColumns.intervals.map(({ narrowPeak: _, ...iv }) => iv));
 });

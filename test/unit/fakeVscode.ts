@@ -140,6 +140,8 @@ export const fake = {
   /** Editors on screen (`window.visibleTextEditors`); fire `onDidChangeVisibleTextEditors` after changing them. */
   visibleTextEditors: [] as Array<{ document: FakeDocument }>,
   onDidChangeVisibleTextEditors: new EventEmitter<Array<{ document: FakeDocument }>>(),
+  /** `window.activeTextEditor` (none unless a test sets one). */
+  activeTextEditor: undefined as { document: FakeDocument } | undefined,
   /** The opened folders and .code-workspace file (none: an empty window). */
   workspaceFolders: undefined as Array<{ uri: Uri }> | undefined,
   workspaceFile: undefined as Uri | undefined,
@@ -165,6 +167,7 @@ export function resetFakeVscode(): void {
   fake.onDidChangeTabs = new EventEmitter<void>();
   fake.visibleTextEditors = [];
   fake.onDidChangeVisibleTextEditors = new EventEmitter<Array<{ document: FakeDocument }>>();
+  fake.activeTextEditor = undefined;
   fake.workspaceFolders = undefined;
   fake.workspaceFile = undefined;
   fake.settings = { global: new Map(), workspace: new Map() };
@@ -285,8 +288,9 @@ const api: Record<string, unknown> = {
     },
     onDidChangeVisibleTextEditors: (l: Listener<Array<{ document: FakeDocument }>>) => fake.onDidChangeVisibleTextEditors.event(l),
     onDidChangeActiveTextEditor: noEvent,
+    onDidChangeTextEditorSelection: noEvent,
     get activeTextEditor() {
-      return undefined;
+      return fake.activeTextEditor;
     },
     get visibleTextEditors() {
       return fake.visibleTextEditors;

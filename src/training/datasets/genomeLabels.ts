@@ -70,7 +70,7 @@ export async function readPeaks(spec: GenomeSpec): Promise<PeakSet> {
       ends.push(iv.end);
       names.push(iv.name);
       if (iv.columns !== 4 || iv.name === undefined) allFourColumns = false;
-    });
+    }, { narrowPeak: false });
     const fromColumn4 = peak.target === undefined && allFourColumns;
     let fileTarget = peak.target;
     if (fileTarget === undefined && !fromColumn4) {

@@ -128,7 +128,7 @@ export async function runFromCommandPalette(page: Page, title: string, timeoutMs
  * the picker has closed.
  */
 export async function focusByKeyboard(page: Page, typed: string, row = typed, timeoutMs = 60_000): Promise<void> {
-  await runFromCommandPalette(page, paletteTitle(extensionManifest(), 'tfbsLens.focus'), timeoutMs);
+  await runFromCommandPalette(page, paletteTitle('tfbsLens.focus'), timeoutMs);
   const input = page.locator('.quick-input-widget input');
   // The experiments are listed once the server has sent them: the picker is ready when "All experiments" is.
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: timeoutMs });
@@ -274,18 +274,25 @@ export async function decoratedPointInView(page: Page, classNames: string[]): Pr
   return point;
 }
 
-type Manifest = { contributes?: { commands?: { command: string; title: string; category?: string }[] } };
+/** The parts of the extension's package.json the suites read. */
+export interface Manifest {
+  contributes: {
+    commands: { command: string; title: string; category?: string }[];
+    configuration: { properties: Record<string, { default?: unknown }> };
+    walkthroughs: { title: string; steps: { id: string; media: { markdown: string } }[] }[];
+  };
+}
 let manifest: Manifest | undefined;
 
-/** The extension's package.json (its command titles). */
+/** The extension's package.json, read once. */
 export function extensionManifest(): Manifest {
   manifest ??= JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as Manifest;
   return manifest;
 }
 
 /** "Category: Title" of a contributed command, as the Command Palette lists it. */
-export function paletteTitle(manifest: Manifest, command: string): string {
-  const entry = manifest.contributes?.commands?.find((c) => c.command === command);
+export function paletteTitle(command: string): string {
+  const entry = extensionManifest().contributes.commands.find((c) => c.command === command);
   if (!entry) throw new Error(`package.json contributes no command ${command}`);
   return entry.category ? `${entry.category}: ${entry.title}` : entry.title;
 }

@@ -12,10 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Locator, Page } from 'playwright-core';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
-import { repoRoot } from '../driver/paths';
-import { openFileByQuickOpen, paletteTitle, renderedDecorations, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
+import { extensionManifest, openFileByQuickOpen, paletteTitle, renderedDecorations, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const WIDTH = 60; // columns of the example's sequence lines
 
 const statusItem = (page: Page, text: string | RegExp): Locator => page.locator('.statusbar-item', { hasText: text }).first();
@@ -56,7 +54,7 @@ async function setThresholdFromLegend(page: Page, userDataDir: string, from: num
   await input.press('Tab');
   const file = path.join(userDataDir, 'User', 'settings.json');
   // The default value is written as no entry at all.
-  const isDefault = value === manifest.contributes.configuration.properties['tfbsLens.threshold'].default;
+  const isDefault = value === extensionManifest().contributes.configuration.properties['tfbsLens.threshold'].default;
   await waitUntil(`tfbsLens.threshold = ${value} in the user settings`, async () => {
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
     return new RegExp(`"tfbsLens\\.threshold":\\s*${String(value).replace('.', '\\.')}\\b`).test(text) || (isDefault && !text.includes('"tfbsLens.threshold"'));
@@ -68,7 +66,7 @@ suite('The example opens at what was found', () => {
   test('open the example: summary and legend in the status bar, the first strong site revealed; none ≥ T: the strongest named and one click away', async () => {
     const { page, profile, screenshot } = uiContext();
     // In a fresh workbench the development extension's contributions arrive a few seconds after the window.
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.openExample'), 90_000);
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.openExample'), 90_000);
     await page.locator('.tabs-container .tab', { hasText: 'example.fa' }).first().waitFor({ timeout: 30_000 });
 
     // The summary: "N bins ≥ 0.5 · strongest p = 0.xyz at chr1:a", once all 500 bins are scored.

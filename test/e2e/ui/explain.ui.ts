@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { repoRoot } from '../driver/paths';
 import { focusByKeyboard, goToLineColumn, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const PEAKS = 'hg19_GM12878_CTCF_top500_w200.fa';
 
 /** The TFBS Lens status-bar entry's text as rendered. */
@@ -41,7 +39,7 @@ suite('Explain in its panel (Chromium)', () => {
     await waitUntil('the status bar to show the CTCF focus', async () => /\bCTCF\b/.test(await statusText(page)), 15_000);
     // Line 4 is the second record's sequence (chr14:106873577-106873777): one 200 bp bin.
     await goToLineColumn(page, 4, 100);
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.explainBin'));
     frame = await webviewFrameWith(page, '.logo-svg svg', 120_000);
     const sentence = await waitUntil('the finished explanation\'s sentence', async () => {
       const t = (await frame.locator('p.sentence').textContent().catch(() => null)) ?? '';

@@ -12,7 +12,6 @@ import { repoRoot } from '../driver/paths';
 import { countText, floorOfModel } from './reliabilityFloor';
 import { answerFileDialog, canvasInk, openFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil, webviewFrameWith } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const targets = fs.readFileSync(path.join(repoRoot, 'data', 'deepsea', 'targets_690_tf.txt'), 'utf8').trim().split('\n');
 const ctcf = targets.map((t, i) => ({ t, i })).filter(({ t }) => t.toLowerCase().includes('ctcf')).map(({ i }) => i);
 const floor = floorOfModel();
@@ -49,7 +48,7 @@ suite('the heatmap of a file of peaks: records × experiments (Chromium)', () =>
     // The extension's commands are in the palette once it is up (this suite may run first).
     await waitUntil('the TFBS status-bar entry with the model', async () =>
       /TFBS: .+ · /.test((await page.locator('.statusbar-item', { hasText: 'TFBS:' }).first().innerText().catch(() => '')).replace(/\s+/g, ' ')), 120_000);
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.showHeatmap'));
     frame = await webviewFrameWith(page, '#filter', 60_000);
     await waitUntil('the records × experiments heatmap with all 100 peaks scored', async () => {
       const status = await frame.locator('.status').textContent();
@@ -115,7 +114,7 @@ suite('the heatmap of a file of peaks: records × experiments (Chromium)', () =>
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await openFileByQuickOpen(page, 'hg19_GM12878_CTCF_top500_w200.fa');
     // Quick Open may have opened it over the heatmap (a hidden webview is rebuilt when shown again).
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.showHeatmap'));
     frame = await webviewFrameWith(page, '#filter', 60_000);
     await waitUntil('the 500 peaks, every one scored', async () => (await frame.locator('.status').textContent()) === '500 records', 120_000);
     // Timed inside the webview: wheel zooms (each until the next frame is drawn), and "Strongest first"

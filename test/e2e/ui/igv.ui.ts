@@ -12,7 +12,6 @@ import type { Page } from 'playwright-core';
 import { repoRoot } from '../driver/paths';
 import { answerFileDialog, answerQuickInput, focusByKeyboard, goToLineColumn, openNewFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const targets = fs.readFileSync(path.join(repoRoot, 'data', 'deepsea', 'targets_690_tf.txt'), 'utf8').trim().split('\n');
 const taf1 = targets.filter((t) => t.split('|').includes('TAF1'));
 const FILE = 'igv-peaks.fa';
@@ -29,7 +28,7 @@ const toastWith = (page: Page, text: string) => page.locator('.notifications-toa
  * the file), hg19 for the assembly; returns the message's toast.
  */
 async function openInIgv(page: Page, dir: string) {
-  await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.openInIgv'));
+  await runFromCommandPalette(page, paletteTitle('tfbsLens.openInIgv'));
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 30_000 });
   // The default folder, <name>.igv beside the file (once it exists, the dialog shows it as a folder: a trailing /).

@@ -13,7 +13,6 @@ import { countText, floorOfModel } from './reliabilityFloor';
 import { acceptQuickPick, answerFileDialog, answerQuickInput, canvasInk, decoratedPointInView, goToLineColumn, openFileByQuickOpen, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette,
   uiContext, visibleHoverText, waitUntil, webviewFrameWith } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 /** Every colour a decoration step may carry (light and dark themes). */
 const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightAlpha), withAlpha(s.color, s.darkAlpha)]);
 
@@ -44,7 +43,7 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
   suiteTeardown(async () => {
     const { page } = uiContext();
     await page.keyboard.press('Escape');
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.selectModel'));
     await pickQuickInputItem(page, 'Model shipped with the extension');
     await page.locator('.statusbar-item', { hasText: 'TFBS: tfbs-lens-default' }).first().waitFor({ timeout: 60_000 });
   });
@@ -92,7 +91,7 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
 
   test('the heatmap webview draws its canvas', async () => {
     const { page, screenshot } = uiContext();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.showHeatmap'));
     const frame = await webviewFrameWith(page, 'canvas', 60_000);
     const ink = await waitUntil('the heatmap canvas to be drawn', async () => {
       const i = await canvasInk(frame);
@@ -183,7 +182,7 @@ suite('TFBS Lens in the workbench (Chromium)', () => {
     const { page, profile, screenshot } = uiContext();
     const modelDir = path.join(profile.workspaceDir, 'trained-tiny');
     await page.keyboard.press('Escape');
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.trainModel'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.trainModel'));
     await pickQuickInputItem(page, 'DeepSEA subset');
     await pickQuickInputItem(page, 'tiny');
     // The recipe: the shipped one (reverse-complement augmentation) is ticked already.

@@ -24,7 +24,6 @@ import {
   webviewFrameWith,
 } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const FASTA = 'hg19_GM12878_CTCF_top500_w200.fa';
 const PEAKS = path.join(repoRoot, 'data', 'peaks', 'hg19_chr1_chr10_aggregate_peaks_selene.bed.gz');
 const MEASURED_COLOURS = ['#f48fb1', '#ad1457'];
@@ -108,7 +107,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await focusByKeyboard(page, 'All experiments');
     await runFromCommandPalette(page, 'View: Close All Editors');
     // No overlay outlives the suite (its documents may stay open behind closed editors).
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.clearMeasuredPeaks'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.clearMeasuredPeaks'));
   });
 
   test('measured CTCF peaks are underlined, named in the hover, and their agreement is stated', async () => {
@@ -116,7 +115,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     assert.deepEqual([want.bins, want.inPeaks], [76, 61], 'the provenance note counts 61 of the 76 chr1/chr10 records in CTCF peaks');
     await openFileByQuickOpen(page, FASTA);
     await waitUntil('the TFBS status-bar entry with the model', async () => /TFBS: .+ · /.test(await statusText(page, 'TFBS:')), 120_000);
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.overlayMeasuredPeaks'));
     await answerPeaksDialog(page, PEAKS);
     // Which factor the peaks measure: CTCF (the file pools six; only CTCF's rows are compared).
     await page.locator('.quick-input-widget input').fill('CTCF');
@@ -150,7 +149,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
 
   test('the heatmap draws the measured row and states the agreement; focusing CTCF restates it', async () => {
     const { page, screenshot } = uiContext();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.showHeatmap'));
     frame = await webviewFrameWith(page, '#filter', 60_000);
     const line = (): Promise<string> => frame.locator('.measured-line').innerText().catch(() => '');
     const sentence = await waitUntil('the agreement over every bin in the heatmap header', async () => {
@@ -167,7 +166,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     // The colours now from CTCF's experiments alone: the agreement follows (the heatmap follows the editor shown).
     await showEditorTab(page, FASTA);
     await focusByKeyboard(page, 'CTCF');
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.showHeatmap'));
     frame = await webviewFrameWith(page, '#filter', 60_000);
     const refocused = await waitUntil('the agreement restated for the CTCF focus', async () => {
       const t = await line();
@@ -191,7 +190,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     await showEditorTab(page, FASTA);
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
     await openFileByQuickOpen(page, 'human_chr1_100kb_region.fa');
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.overlayMeasuredPeaks'));
     await answerPeaksDialog(page, file);
     await pickQuickInputItem(page, 'No particular factor');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'measured_region.narrowPeak' }).first();
@@ -199,7 +198,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     const said = (await toast.innerText()).replace(/\s+/g, ' ');
     assert.match(said, /measured peaks from measured_region\.narrowPeak \(4 narrowPeak peaks\) on human_chr1_100kb_region\.fa: .*of 2 measured peaks/);
     assert.match(said, /1 peak on chromosomes no record lies on \(chr2; the first at line 4\) not shown; 1 peak on the records' chromosomes outside every record not shown/);
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.showHeatmap'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.showHeatmap'));
     frame = await webviewFrameWith(page, '#filter', 60_000);
     // Bins 23 and 24 wholly in Peak_1, bin 100 half in Peak_2: three of the 500 bins in peaks.
     const sentence = await waitUntil('the agreement over the region\'s bins', async () => {
@@ -224,7 +223,7 @@ suite('measured peaks overlaid beside the predictions (Chromium)', () => {
     const { page, screenshot } = uiContext();
     await showEditorTab(page, 'human_chr1_100kb_region.fa');
     await runFromCommandPalette(page, 'Notifications: Clear All Notifications');
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.overlayMeasuredPeaks'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.overlayMeasuredPeaks'));
     const notBed = path.join(repoRoot, 'data', 'genome', FASTA);
     await answerPeaksDialog(page, notBed);
     await page.locator('.quick-input-widget input').fill('CTCF');

@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../driver/paths';
 import { answerQuickInput, openNewFileByQuickOpen, paletteTitle, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
 /** The editor's cursor item in the status bar ("Ln 2, Col 51 (1 selected)"). */
 const cursorText = async (page: Page): Promise<string> => (await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText()).replace(/\s+/g, ' ');
@@ -33,7 +31,7 @@ suite('Navigation: Go to locus and Create index', () => {
     const { page, profile, screenshot } = uiContext();
     fs.writeFileSync(path.join(profile.workspaceDir, 'locus_chr1.fa'), locusFasta());
     await openNewFileByQuickOpen(page, path.join(profile.workspaceDir, 'locus_chr1.fa'));
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.goToLocus'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.goToLocus'));
     await answerQuickInput(page, 'chr1:1,057,700', 'locus');
     // Genome 1,057,700 is record offset 49: line 2, column 50 (1-based), the cursor before that base.
     const at = await waitUntil('the cursor at the locus', async () => {
@@ -44,12 +42,12 @@ suite('Navigation: Go to locus and Create index', () => {
     assert.doesNotMatch(at, /selected/);
     assert.match(await page.locator('.statusbar-item', { hasText: 'TFBS Lens: chr1:1,057,700 in record' }).first().innerText(), /chr1:1,057,700 in record "chr1:1,057,651-1,058,650"/);
 
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.goToLocus'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.goToLocus'));
     await answerQuickInput(page, '1,057,711-1,057,770', 'locus');
     await waitUntil('the range selected', async () => /Ln 3, Col 61 \(60 selected\)/.test(await cursorText(page)), 15_000);
     await screenshot('go-to-locus-range');
 
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.goToLocus'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.goToLocus'));
     await answerQuickInput(page, 'chr1:2,000,000', 'locus');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'is not inside any record' }).first();
     await toast.waitFor({ state: 'visible', timeout: 15_000 });
@@ -65,7 +63,7 @@ suite('Navigation: Go to locus and Create index', () => {
     fs.copyFileSync(path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa'), fasta);
     assert.ok(!fs.existsSync(`${fasta}.fai`));
     await openNewFileByQuickOpen(page, path.join(profile.workspaceDir, 'unindexed_region.fa'));
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.openRegion'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.openRegion'));
     const offer = page.locator('.notifications-toasts .notification-toast', { hasText: 'has no index' }).first();
     await offer.waitFor({ state: 'visible', timeout: 15_000 });
     await screenshot('create-index-offer');

@@ -4,16 +4,12 @@
 // stand out from the background (ΔE ≥ 20). test/unit/themeContrast.test.ts checks every step and
 // Explain's letters for the default themes; this is the rendered evidence, with a screenshot.
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { colourDifference, composite, contrastRatio, luminance, parseCssColour } from '../../../src/shared/contrast';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
-import { repoRoot } from '../driver/paths';
 import { openFileByQuickOpen, paletteTitle, renderedDecorations, runFromCommandPalette, uiContext, waitUntil } from '../driver/workbench';
 
 const TOGGLE_THEME = 'Preferences: Toggle between Light/Dark Themes';
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
 /** The editor's computed background and text colour, and the computed background of each decorated element class. */
 async function renderedColours(page: Page, classNames: string[]): Promise<{ background: string; foreground: string; tints: string[] }> {
@@ -49,7 +45,7 @@ suite('Dark theme readability', () => {
       const rendered = await waitUntil('dark-theme decorations to render', async () => {
         const r = await renderedDecorations(page, darkColours);
         if (r.elementCount > 0) return r;
-        await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
+        await runFromCommandPalette(page, paletteTitle('tfbsLens.nextStrongSite'));
         await page.waitForTimeout(2000);
         return undefined;
       }, 180_000, 0);

@@ -10,18 +10,18 @@ import type { Page } from 'playwright-core';
 import { ATTRIBUTION_COLOURS, ATTRIBUTION_LEVELS } from '../../../src/shared/attributionStyle';
 import { DECORATION_STEPS, withAlpha } from '../../../src/shared/palette';
 import { repoRoot } from '../driver/paths';
-import { answerFileDialog, decoratedPointInView, focusByKeyboard, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette, uiContext, visibleHoverText, waitUntil,
+import { answerFileDialog, decoratedPointInView, extensionManifest, focusByKeyboard, paletteTitle, pickQuickInputItem, renderedDecorations, runFromCommandPalette, uiContext, visibleHoverText, waitUntil,
   webviewFrameWith, canvasInk } from '../driver/workbench';
 import { saveWalkthroughPicture } from './walkthroughPictures';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-const walkthrough = manifest.contributes.walkthroughs[0];
-const stepIds: string[] = walkthrough.steps.map((s: { id: string }) => s.id);
+const walkthrough = extensionManifest().contributes.walkthroughs[0];
+const stepIds = walkthrough.steps.map((s) => s.id);
 const stepColours = DECORATION_STEPS.flatMap((s) => [withAlpha(s.color, s.lightAlpha), withAlpha(s.color, s.darkAlpha)]);
 
 /** The picture a step shows (media/walkthrough/<step>.md names it). */
 function stepPicture(id: string): string {
-  const step = walkthrough.steps.find((s: { id: string }) => s.id === id);
+  const step = walkthrough.steps.find((s) => s.id === id);
+  if (!step) throw new Error(`package.json's walkthrough has no step ${id}`);
   const md = fs.readFileSync(path.join(repoRoot, step.media.markdown), 'utf8');
   return /!\[[^\]]*\]\(([^)]+\.png)\)/.exec(md)![1];
 }
@@ -98,7 +98,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     const { page, profile } = uiContext();
     // The pictures show the shipped model (lens.ui.ts switches to a model it trained).
     await page.keyboard.press('Escape');
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.selectModel'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.selectModel'));
     await pickQuickInputItem(page, 'Model shipped with the extension');
     // Steps ticked by earlier suites (they ran commands) are reset, in a fresh window: VS Code counts
     // an event once per window, so a command the earlier suites ran would not tick a step again.
@@ -126,7 +126,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     // 2. Colours on screen tick "Read the colours" by themselves (no command run).
     await expectTicked(page, 'decorations');
     await exampleTab(page).click();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.nextStrongSite'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.nextStrongSite'));
     const rendered = await waitUntil('binding-site decorations on screen', async () => {
       const r = await renderedDecorations(page, stepColours);
       return r.elementCount > 0 && r;
@@ -146,7 +146,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     await exampleTab(page).click();
     await focusByKeyboard(page, 'CTCF');
     await exampleTab(page).click();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.explainBin'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.explainBin'));
     await waitUntil('the explained bases to be coloured', async () => (await lettersColoured(page)) > 20, 120_000);
     await page.waitForTimeout(1000);
     await saveWalkthroughPicture(page, 'explain', [page.locator('.editor-instance .cursors-layer .cursor')]);
@@ -184,7 +184,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
 
     // 7. The focus picker (CTCF is in focus since step 4); back to every experiment for the suites after this one.
     await exampleTab(page).click();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.focus'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.focus'));
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'All experiments' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.quick-input-widget input').fill('CTCF');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'CTCF' }).first().waitFor({ timeout: 15_000 });
@@ -197,7 +197,7 @@ suite('Walkthrough: every step is ticked off by doing it', () => {
     const region = path.join(profile.workspaceDir, 'human_chr1_100kb_region.fa');
     const bed = path.join(profile.workspaceDir, 'region.walkthrough.bed');
     const started = Date.now();
-    await runFromCommandPalette(page, paletteTitle(manifest, 'tfbsLens.scoreWithCli'));
+    await runFromCommandPalette(page, paletteTitle('tfbsLens.scoreWithCli'));
     await answerFileDialog(page, region, 'FASTA to score');
     // The save dialog follows at once; the helper above may already have answered it (with its own
     // text) while pressing OK until its dialog closed: then the output is the name it took.
