@@ -37,72 +37,61 @@ function runScript(body: string): ReturnType<typeof spawnSync> {
   return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
 }
 
-test('a halt asked for while ISM\'s substitution worker scores its half of a run waits for that half', () => {
-  // ISM's scorer as runIsm gets it from a 2-thread engine: each run posts its second half to the worker
-  // before this thread scores the first, so the halt below meets the worker's half in flight.
-  const res = runScript(`
-      const engine = await openOnnxEngine(pkg, { threads: 2 });
-      const scorer = await engine.prepareSubstitutions(references, 1);
-      const before = SubstitutionWorker.mutants;
-      const run = scorer.run(mutants);
-      if (SubstitutionWorker.mutants - before !== mutants.length / 2) throw new Error('no half on the worker: ' + engine.description);
+/**
+ * Runs `start`, which leaves `work` in scope (requests to worker threads, in flight), then halts with an
+ * exit: the process must end through the halt, only once `work` is back, and by no signal.
+ */
+function assertHaltWaitsFor(start: string): void {
+  const res = runScript(`${start}
+      let back = false;
+      work.then(() => (back = true));
       let calling = true;
       haltWorkerThreads(() => {
-        process.stdout.write(calling ? 'halted at once\\n' : 'halted after the run\\n');
+        process.stdout.write(calling && !back ? 'halted at once\\n' : 'halted after the work\\n');
         process.exit(0);
       });
       calling = false;
-      await run;
-      // The halt's exit comes as the worker's half is back; nothing after it runs.
+      await work;
+      // The halt's exit comes as the work is back; nothing after it runs.
       await new Promise((resolve) => setTimeout(resolve, 5000));
       process.stdout.write('never halted\\n');`);
   assert.equal(res.signal, null, `the process was ended by ${res.signal}:\n${res.stderr}`);
   assert.equal(res.status, 0, String(res.stderr));
-  assert.equal(String(res.stdout).trim(), 'halted after the run');
+  assert.equal(String(res.stdout).trim(), 'halted after the work');
+}
+
+test('a halt asked for while ISM\'s substitution worker scores its half of a run waits for that half', () => {
+  // ISM's scorer as runIsm gets it from a 2-thread engine: each run posts its second half to the worker
+  // before this thread scores the first, so the halt meets the worker's half in flight.
+  assertHaltWaitsFor(`
+      const engine = await openOnnxEngine(pkg, { threads: 2 });
+      const scorer = await engine.prepareSubstitutions(references, 1);
+      const before = SubstitutionWorker.mutants;
+      const work = scorer.run(mutants);
+      if (SubstitutionWorker.mutants - before !== mutants.length / 2) throw new Error('no half on the worker: ' + engine.description);`);
 });
 
 test('an exit through the halt while the substitution worker is inside ONNX Runtime does not abort the process', () => {
   // The worker alone (its requests are answered in order): the halt comes halfway through a run of
-  // 1,024 mutants, timed by one run before it, when the worker is most likely inside ORT's native run;
-  // exiting there ends the process by SIGABRT unless the halt waits.
-  const res = runScript(`
+  // 1,024 mutants, timed by a warm run before it, when the worker is most likely inside ORT's native
+  // run; exiting there ends the process by SIGABRT unless the halt waits.
+  assertHaltWaitsFor(`
       const worker = await SubstitutionWorker.open({ pkg, sessionOptions: { ...cpuSessionOptions(1), executionProviders: ['cpu'], enableMemPattern: false }, recurrence: 'after-patch' });
       const scorer = await worker.prepare(references, 1);
+      await worker.run(scorer, mutants);
       const started = Date.now();
       await worker.run(scorer, mutants);
       const took = Date.now() - started;
-      const run = worker.run(scorer, mutants);
-      await new Promise((resolve) => setTimeout(resolve, took / 2));
-      haltWorkerThreads(() => {
-        process.stdout.write('halted\\n');
-        process.exit(0);
-      });
-      await run;
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      process.stdout.write('never halted\\n');`);
-  assert.equal(res.signal, null, `the process was ended by ${res.signal}:\n${res.stderr}`);
-  assert.equal(res.status, 0, String(res.stderr));
-  assert.equal(String(res.stdout).trim(), 'halted');
+      const work = worker.run(scorer, mutants);
+      await new Promise((resolve) => setTimeout(resolve, took / 2));`);
 });
 
 test('a halt asked for while a chunk call is in flight waits for it as well', () => {
-  const res = runScript(`
+  assertHaltWaitsFor(`
       const engine = await openOnnxEngine(pkg, { threads: 2 });
       if (!/worker threads/.test(engine.description)) throw new Error('no workers: ' + engine.description);
       const S = 40 * 200 + 1000;
-      const call = engine.runChunks(new Float32Array(2 * S * 4), 2, S, Array.from({ length: 40 }, (_, k) => k * 200));
-      let calling = true;
-      haltWorkerThreads(() => {
-        process.stdout.write(calling ? 'halted at once\\n' : 'halted after the call\\n');
-        process.exit(0);
-      });
-      calling = false;
-      await call;
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      process.stdout.write('never halted\\n');`);
-  assert.equal(res.signal, null, `the process was ended by ${res.signal}:\n${res.stderr}`);
-  assert.equal(res.status, 0, String(res.stderr));
-  assert.equal(String(res.stdout).trim(), 'halted after the call');
+      const work = engine.runChunks(new Float32Array(2 * S * 4), 2, S, Array.from({ length: 40 }, (_, k) => k * 200));`);
 });
 
 test('an ONNX Runtime failure in a worker rejects that request, naming the graph, and the worker answers the next', async () => {
