@@ -6,8 +6,8 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { removeOpenTempFilesSync } from '../core/atomicFile';
-import { haltChunkWorkers } from '../engine/chunkWorkers';
 import { TfbsError } from '../core/errors';
+import { haltWorkerThreads } from '../engine/workerRpc';
 import { formatOptions, parseArgs } from './args';
 import { CliCommand, CliIo } from './command';
 import { datasetCommand } from './commands/dataset';
@@ -107,8 +107,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * The second Ctrl-C ends the process by the signal itself, the Unix convention (a shell sees status
- * 130 for SIGINT, 143 for SIGTERM), rather than by process.exit: exiting while a chunk-graph worker
- * thread is inside ONNX Runtime aborts the process (chunkWorkers.ts), and a signal ends it at once
+ * 130 for SIGINT, 143 for SIGTERM), rather than by process.exit: exiting while a worker thread is
+ * inside ONNX Runtime aborts the process (workerRpc.ts), and a signal ends it at once
  * without that teardown.
  */
 function quitBySignal(signal: NodeJS.Signals): void {
@@ -124,10 +124,10 @@ function exitQuietlyOnClosedPipe(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') {
       removeOpenTempFilesSync();
-      // Not while a chunk worker is inside a run (that aborts the process): once the runs in flight are
-      // back. (On Linux a pipe is written synchronously, so the scorer has none in flight here; where
-      // pipes are asynchronous it may.)
-      haltChunkWorkers(() => process.exit(EXIT_OK));
+      // Not while a worker thread (the chunk graph's, ISM's) is inside a run (that aborts the process):
+      // once the runs in flight are back. (On Linux a pipe is written synchronously, so the scorer has
+      // none in flight here; where pipes are asynchronous it may. `tfbs ism` writes only after its runs.)
+      haltWorkerThreads(() => process.exit(EXIT_OK));
       return;
     }
     throw e;

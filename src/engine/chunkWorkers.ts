@@ -16,11 +16,11 @@
  * forward strand alone, --no-rc) is split by windows instead, each worker taking a contiguous run of
  * windows and the sequence under them. Either way the rows come back in the call's order.
  */
-import { Worker } from 'worker_threads';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { CHANNEL_COUNT } from '../core/encoding';
-import { CancelledError, EnvironmentError, firstLine } from '../core/errors';
+import { EnvironmentError, firstLine } from '../core/errors';
+import { RpcWorker, WorkerNames, startWorkers } from './workerRpc';
 
 /** What a worker is started with (chunkWorker.ts). */
 export interface ChunkWorkerData {
@@ -29,7 +29,6 @@ export interface ChunkWorkerData {
 }
 
 export interface ChunkRequest {
-  id: number;
   /** (count, length, 4) float32, transferred. */
   input: ArrayBuffer;
   count: number;
@@ -39,12 +38,9 @@ export interface ChunkRequest {
 
 /** A run of another graph the worker was opened with (the variant graph): named inputs in, one output back. */
 export interface GraphRequest {
-  id: number;
   feeds: Array<{ name: string; type: 'float32' | 'int32'; dims: number[]; data: ArrayBuffer }>;
   output: string;
 }
-
-export type ChunkReply = { id: number; output: ArrayBuffer } | { id: number; error: string };
 
 /** One worker's share of a call: chunks [chunk, chunk + chunks), bases [start, start + length) of each. */
 export interface ChunkPart {
@@ -80,38 +76,6 @@ export function planChunkCall(count: number, length: number, offsets: readonly n
   return parts;
 }
 
-/**
- * Ending the process (process.exit) or terminating a worker while it is inside ONNX Runtime's native
- * run aborts the whole process (SIGABRT: the addon throws into a thread that is being stopped). So a
- * pool is released only once its calls in flight have come back, and a process that wants to end while
- * scoring goes on asks haltChunkWorkers first.
- */
-const livePools = new Set<ChunkWorkerPool>();
-let halted: (() => void) | undefined;
-
-/**
- * From now on every pool refuses new calls; `then` runs, synchronously, as soon as no worker is inside a
- * run (at once if none is). For exits that cannot wait for the scorer to wind down (a closed pipe).
- */
-export function haltChunkWorkers(then: () => void): void {
-  if (halted) return;
-  halted = then;
-  checkHalted();
-}
-
-function checkHalted(): void {
-  if (!halted) return;
-  for (const pool of livePools) if (pool.busy) return;
-  const then = halted;
-  halted = () => undefined;
-  then();
-}
-
-interface Pending {
-  resolve: (out: Float32Array) => void;
-  reject: (e: Error) => void;
-}
-
 export interface ChunkPoolOptions {
   modelFile: string;
   workers: number;
@@ -120,34 +84,15 @@ export interface ChunkPoolOptions {
   windowLength: number;
 }
 
+const NAMES: WorkerNames = { worker: 'a chunk worker', graph: 'the chunk graph' };
+
 export class ChunkWorkerPool {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private inFlight = 0;
-  private broken?: string;
   private released = false;
-  private drained?: () => void;
 
   private constructor(
-    private readonly workers: Worker[],
+    private readonly workers: Array<RpcWorker<ChunkRequest | GraphRequest>>,
     private readonly windowLength: number,
-  ) {
-    for (const w of workers) {
-      w.on('message', (reply: ChunkReply) => this.settle(reply));
-      w.on('error', (e) => this.fail(`a chunk worker failed (${firstLine(e)})`));
-      w.on('exit', (code) => {
-        if (!this.released) this.fail(`a chunk worker exited (code ${code})`);
-      });
-      // Idle workers do not keep the process alive; a call refs them until it is answered.
-      w.unref();
-    }
-    livePools.add(this);
-  }
-
-  /** A call is in flight (some worker may be inside ONNX Runtime). */
-  get busy(): boolean {
-    return this.inFlight > 0;
-  }
+  ) {}
 
   get size(): number {
     return this.workers.length;
@@ -156,41 +101,16 @@ export class ChunkWorkerPool {
   /** Starts the workers and waits until each has opened its session; any failure stops them all. */
   static async open(o: ChunkPoolOptions): Promise<ChunkWorkerPool> {
     const data: ChunkWorkerData = { modelFile: o.modelFile, sessionOptions: o.sessionOptions };
-    const script = path.join(__dirname, 'chunkWorker.js');
-    const workers: Worker[] = [];
     try {
-      for (let i = 0; i < o.workers; i++) workers.push(new Worker(script, { workerData: data }));
-      // Every worker answers before any is stopped: one may still be inside ONNX Runtime, opening its session.
-      const started = await Promise.allSettled(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              const onExit = (code: number) => reject(new Error(`it exited with code ${code} before it was ready`));
-              w.once('error', reject);
-              w.once('exit', onExit);
-              w.once('message', (m: 'ready' | { failed: string }) => {
-                w.off('error', reject);
-                w.off('exit', onExit);
-                if (m === 'ready') resolve();
-                else reject(new Error(m.failed));
-              });
-            }),
-        ),
-      );
-      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      return new ChunkWorkerPool(await startWorkers(path.join(__dirname, 'chunkWorker.js'), data, o.workers, NAMES), o.windowLength);
     } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
       throw new EnvironmentError(`the chunk graph's worker threads could not start (${firstLine(e)})`);
     }
-    return new ChunkWorkerPool(workers, o.windowLength);
   }
 
   /** The chunk graph's rows for `count` chunks (chunk-major), as one session would give them. */
   async run(input: Float32Array, count: number, length: number, offsets: readonly number[]): Promise<Float32Array> {
-    if (this.broken) throw new EnvironmentError(this.broken);
-    if (this.released) throw new EnvironmentError('the chunk graph was released');
-    if (halted) throw new CancelledError();
+    this.refuseIfUnusable('the chunk graph was released');
     const parts = planChunkCall(count, length, offsets, this.windowLength, this.workers.length);
     const outs = await Promise.all(parts.map((part, j) => this.send(this.workers[j], input, length, part)));
     if (outs.length === 1) return outs[0];
@@ -205,64 +125,34 @@ export class ChunkWorkerPool {
 
   /** One run of the pool's graph on worker `index` (mod the pool's size); the feeds' buffers are transferred. */
   async runGraph(index: number, feeds: GraphRequest['feeds'], output: string): Promise<Float32Array> {
-    if (this.broken) throw new EnvironmentError(this.broken);
-    if (this.released) throw new EnvironmentError('the worker threads were released');
-    if (halted) throw new CancelledError();
-    const id = this.nextId++;
-    return this.post(this.workers[index % this.workers.length], { id, feeds, output }, feeds.map((f) => f.data));
+    this.refuseIfUnusable('the worker threads were released');
+    const out = await this.workers[index % this.workers.length].request({ feeds, output }, feeds.map((f) => f.data));
+    return new Float32Array(out!);
   }
 
-  private send(worker: Worker, input: Float32Array, length: number, part: ChunkPart): Promise<Float32Array> {
+  /** A pool with a broken worker takes no more calls (nor does one that was released, or a halting process). */
+  private refuseIfUnusable(releasedMessage: string): void {
+    if (this.released) throw new EnvironmentError(releasedMessage);
+    for (const w of this.workers) {
+      const refused = w.refusal();
+      if (refused) throw refused;
+    }
+  }
+
+  private async send(worker: RpcWorker<ChunkRequest>, input: Float32Array, length: number, part: ChunkPart): Promise<Float32Array> {
     const data = new Float32Array(part.chunks * part.length * CHANNEL_COUNT);
     for (let c = 0; c < part.chunks; c++) {
       const from = ((part.chunk + c) * length + part.start) * CHANNEL_COUNT;
       data.set(input.subarray(from, from + part.length * CHANNEL_COUNT), c * part.length * CHANNEL_COUNT);
     }
-    const id = this.nextId++;
-    return this.post(worker, { id, input: data.buffer, count: part.chunks, length: part.length, offsets: part.offsets }, [data.buffer]);
-  }
-
-  private post(worker: Worker, request: ChunkRequest | GraphRequest, transfer: ArrayBuffer[]): Promise<Float32Array> {
-    return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject });
-      if (this.inFlight++ === 0) for (const w of this.workers) w.ref();
-      worker.postMessage(request, transfer);
-    });
-  }
-
-  private settle(reply: ChunkReply): void {
-    const p = this.pending.get(reply.id);
-    if (!p) return;
-    this.pending.delete(reply.id);
-    if ('error' in reply) p.reject(new EnvironmentError(`ONNX Runtime failed on the chunk graph (${reply.error})`));
-    else p.resolve(new Float32Array(reply.output));
-    if (--this.inFlight === 0) this.becameIdle();
-  }
-
-  private becameIdle(): void {
-    for (const w of this.workers) w.unref();
-    this.drained?.();
-    checkHalted();
-  }
-
-  private fail(reason: string): void {
-    if (this.broken) return;
-    this.broken = reason;
-    for (const p of this.pending.values()) p.reject(new EnvironmentError(reason));
-    this.pending.clear();
-    if (this.inFlight > 0) {
-      this.inFlight = 0;
-      this.becameIdle();
-    }
+    const out = await worker.request({ input: data.buffer, count: part.chunks, length: part.length, offsets: part.offsets }, [data.buffer]);
+    return new Float32Array(out!);
   }
 
   /** Refuses new calls at once; stops the workers when the calls in flight have come back. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    livePools.delete(this);
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    checkHalted();
+    await Promise.all(this.workers.map((w) => w.release()));
   }
 }

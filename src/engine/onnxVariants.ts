@@ -157,22 +157,23 @@ export class VariantBatchSession {
 
   /**
    * With worker threads, each span (strand) of the batch is its own run on its own worker: the two
-   * strands side by side on two cores, and this thread free meanwhile.
+   * strands side by side on two cores, and this thread free meanwhile. A batch of one span (--no-rc) is
+   * divided by its reference windows instead, each worker taking a contiguous run of them and the
+   * sequence under them (as the chunk graph's single-chunk calls, chunkWorkers.ts).
    */
   async run(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult> {
-    if (this.workers < 2 || spans.count < 2) return this.runPart(spans, mutants, 0);
     const R = spans.span.length;
+    if (this.workers < 2 || (spans.count < 2 && R < 2)) return this.runPart(spans, mutants, 0);
     const stray = mutants.find((m) => !(Number.isInteger(m.reference) && m.reference >= 0 && m.reference < R));
     if (stray) throw new RangeError(`substitution ${JSON.stringify(stray)} is outside the ${R} reference windows`);
-    const parts = Array.from({ length: spans.count }, (_, k) => {
-      const references = [...Array(R).keys()].filter((r) => spans.span[r] === k);
+    const parts = this.planParts(spans).map(({ k, references, from, to }, part) => {
       const at = new Int32Array(R).fill(-1);
       references.forEach((r, i) => (at[r] = i));
-      const own = mutants.map((_, j) => j).filter((j) => spans.span[mutants[j].reference] === k);
-      const size = spans.length * CHANNEL_COUNT;
-      const part: ReferenceSpans = { sequences: spans.sequences.slice(k * size, (k + 1) * size), count: 1, length: spans.length, span: new Int32Array(references.length), start: Int32Array.from(references, (r) => spans.start[r]) };
+      const own = mutants.map((_, j) => j).filter((j) => at[mutants[j].reference] >= 0);
+      const offset = (k * spans.length + from) * CHANNEL_COUNT;
+      const sub: ReferenceSpans = { sequences: spans.sequences.slice(offset, offset + (to - from) * CHANNEL_COUNT), count: 1, length: to - from, span: new Int32Array(references.length), start: Int32Array.from(references, (r) => spans.start[r] - from) };
       // A span without reference windows has nothing to run (and no mutants: theirs name a reference).
-      const run = references.length ? this.runPart(part, own.map((j) => ({ ...mutants[j], reference: at[mutants[j].reference] })), k) : Promise.resolve({ references: new Float32Array(0), mutants: new Float32Array(0), scored: new Uint8Array(0) });
+      const run = references.length ? this.runPart(sub, own.map((j) => ({ ...mutants[j], reference: at[mutants[j].reference] })), part) : Promise.resolve({ references: new Float32Array(0), mutants: new Float32Array(0), scored: new Uint8Array(0) });
       return { references, own, run };
     });
     const done = await Promise.all(parts.map((p) => p.run));
@@ -189,6 +190,18 @@ export class VariantBatchSession {
       });
     });
     return { references, mutants: result, scored };
+  }
+
+  /** The runs of a batch: each span whole, or a single span's windows in contiguous groups, one per worker. */
+  private planParts(spans: ReferenceSpans): Array<{ k: number; references: number[]; from: number; to: number }> {
+    const all = [...Array(spans.span.length).keys()];
+    if (spans.count >= 2) return Array.from({ length: spans.count }, (_, k) => ({ k, references: all.filter((r) => spans.span[r] === k), from: 0, to: spans.length }));
+    const byStart = all.sort((a, b) => spans.start[a] - spans.start[b]);
+    const n = Math.min(this.workers, byStart.length);
+    return Array.from({ length: n }, (_, j) => {
+      const references = byStart.slice(Math.floor((j * byStart.length) / n), Math.floor(((j + 1) * byStart.length) / n));
+      return { k: 0, references, from: spans.start[references[0]], to: spans.start[references[references.length - 1]] + this.layout.inputLength };
+    });
   }
 
   private async runPart(spans: ReferenceSpans, mutants: readonly Substitution[], part: number): Promise<SubstitutionBatchResult> {

@@ -10,16 +10,18 @@
  * their substitution sessions (small networks) get one, and only for references without spans (ISM:
  * thousands of mutants per reference; variants keep their own path).
  *
- * Ending the process or terminating the worker while it is inside ONNX Runtime's native run aborts the
- * process (see chunkWorkers.ts): release() waits for the runs in flight.
+ * The requests, the wait for runs in flight before the worker is stopped, and the process's halt are
+ * workerRpc.ts's, as for the chunk graph's workers.
  */
-import { Worker } from 'worker_threads';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
 import { Substitution, SubstitutionScorer } from '../core/engine';
 import { EnvironmentError, firstLine } from '../core/errors';
 import { ModelPackage } from '../core/modelPackage';
 import type { SubstitutionRecurrence } from './onnxSubstitutions';
+import { RpcWorker, WorkerNames, startWorkers } from './workerRpc';
+
+const NAMES: WorkerNames = { worker: 'the substitution worker', graph: 'the substitution worker' };
 
 /** What the worker is started with. */
 export interface SubstitutionWorkerData {
@@ -28,119 +30,52 @@ export interface SubstitutionWorkerData {
   recurrence: SubstitutionRecurrence;
 }
 
+/** `scorer` names the worker's scorer for one set of references, from its prepare to its dispose. */
 export type SubstitutionRequest =
-  | { id: number; op: 'prepare'; references: ArrayBuffer; count: number }
-  | { id: number; op: 'run'; scorer: number; mutants: readonly Substitution[] }
-  | { id: number; op: 'dispose'; scorer: number };
-
-export type SubstitutionReply = { id: number; output?: ArrayBuffer; error?: undefined } | { id: number; error: string; output?: undefined };
-
-interface Pending {
-  resolve: (out: ArrayBuffer | undefined) => void;
-  reject: (e: Error) => void;
-}
+  | { op: 'prepare'; scorer: number; references: ArrayBuffer; count: number }
+  | { op: 'run'; scorer: number; mutants: readonly Substitution[] }
+  | { op: 'dispose'; scorer: number };
 
 export class SubstitutionWorker {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private broken?: string;
-  private released = false;
-  private drained?: () => void;
+  private nextScorer = 0;
 
   /** Mutants scored on worker threads (tests check the split is taken). */
   static mutants = 0;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: SubstitutionReply) => this.settle(reply));
-    worker.on('error', (e) => this.fail(`the substitution worker failed (${firstLine(e)})`));
-    worker.on('exit', (code) => {
-      if (!this.released) this.fail(`the substitution worker exited (code ${code})`);
-    });
-    // An idle worker does not keep the process alive; a request refs it until it is answered.
-    worker.unref();
-  }
+  private constructor(private readonly rpc: RpcWorker<SubstitutionRequest>) {}
 
   /** Starts the worker and waits until it has built its sessions. */
   static async open(data: SubstitutionWorkerData): Promise<SubstitutionWorker> {
-    const worker = new Worker(path.join(__dirname, 'substitutionWorker.js'), { workerData: data });
-    // Only our own listeners come off again: the Worker's own keep its messages flowing.
-    let listeners: { error: (e: Error) => void; exit: (code: number) => void; message: (m: 'ready' | { failed: string }) => void } | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        listeners = {
-          error: reject,
-          exit: (code) => reject(new Error(`it exited with code ${code} before it was ready`)),
-          message: (m) => (m === 'ready' ? resolve() : reject(new Error(m.failed))),
-        };
-        worker.on('error', listeners.error).on('exit', listeners.exit).on('message', listeners.message);
-      });
+      const [rpc] = await startWorkers<SubstitutionRequest>(path.join(__dirname, 'substitutionWorker.js'), data, 1, NAMES);
+      return new SubstitutionWorker(rpc);
     } catch (e) {
-      await worker.terminate();
       throw new EnvironmentError(`the substitution worker thread could not start (${firstLine(e)})`);
-    } finally {
-      if (listeners) worker.off('error', listeners.error).off('exit', listeners.exit).off('message', listeners.message);
     }
-    return new SubstitutionWorker(worker);
   }
 
   /** The worker's scorer for these references (its id). */
   async prepare(references: Float32Array, count: number): Promise<number> {
-    const id = this.nextId;
+    const scorer = this.nextScorer++;
     const copy = references.slice(); // transferred away
-    await this.send({ id, op: 'prepare', references: copy.buffer as ArrayBuffer, count }, [copy.buffer as ArrayBuffer]);
-    return id;
+    await this.rpc.request({ op: 'prepare', scorer, references: copy.buffer as ArrayBuffer, count }, [copy.buffer as ArrayBuffer]);
+    return scorer;
   }
 
   async run(scorer: number, mutants: readonly Substitution[]): Promise<Float32Array> {
     SubstitutionWorker.mutants += mutants.length;
-    const out = await this.send({ id: this.nextId, op: 'run', scorer, mutants });
+    const out = await this.rpc.request({ op: 'run', scorer, mutants });
     return new Float32Array(out!);
   }
 
   async disposeScorer(scorer: number): Promise<void> {
-    if (this.broken || this.released) return;
-    await this.send({ id: this.nextId, op: 'dispose', scorer });
-  }
-
-  private send(request: SubstitutionRequest, transfer: ArrayBuffer[] = []): Promise<ArrayBuffer | undefined> {
-    if (this.broken) return Promise.reject(new EnvironmentError(this.broken));
-    if (this.released) return Promise.reject(new EnvironmentError('the substitution worker was released'));
-    this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request, transfer);
-    });
-  }
-
-  private settle(reply: SubstitutionReply): void {
-    const p = this.pending.get(reply.id);
-    if (!p) return;
-    this.pending.delete(reply.id);
-    if (reply.error !== undefined) p.reject(new EnvironmentError(`ONNX Runtime failed on the substitution worker (${reply.error})`));
-    else p.resolve(reply.output);
-    if (this.pending.size === 0) this.becameIdle();
-  }
-
-  private becameIdle(): void {
-    this.worker.unref();
-    this.drained?.();
-  }
-
-  private fail(reason: string): void {
-    if (this.broken) return;
-    this.broken = reason;
-    for (const p of this.pending.values()) p.reject(new EnvironmentError(reason));
-    this.pending.clear();
-    this.becameIdle();
+    if (this.rpc.refusal()) return;
+    await this.rpc.request({ op: 'dispose', scorer });
   }
 
   /** Refuses new requests at once; stops the worker when the requests in flight have come back. */
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    if (this.pending.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    await this.worker.terminate();
+  release(): Promise<void> {
+    return this.rpc.release();
   }
 }
 

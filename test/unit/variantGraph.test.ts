@@ -85,8 +85,10 @@ test('variant batch inputs: shared pooled positions projected once, one window a
   assert.throws(() => variantBatchInputs(layout, B, spans, [{ reference: 4, position: 0, base: 0 }]), /outside/);
 });
 
-for (const threads of [1, 2]) {
-  test(`the variant graph equals the network on every position of a window, both strands, overlapping windows and MNVs (${threads === 1 ? 'this thread' : 'the strands on two worker threads'})`, async () => {
+for (const [threads, count] of [[1, 2], [2, 2], [2, 1]]) {
+  // On two workers the strands run side by side; one strand (--no-rc) is divided by its windows.
+  const where = threads === 1 ? 'this thread' : count === 2 ? 'the strands on two worker threads' : 'one strand\'s windows divided between two worker threads';
+  test(`the variant graph equals the network on every position of a window, ${count === 2 ? 'both strands' : 'one strand'}, overlapping windows and MNVs (${where})`, async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
     try {
       const pkg = await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 9 }, 12);
@@ -97,7 +99,7 @@ for (const threads of [1, 2]) {
         const rand = lcgRandom(9);
         // References 0 and 5 are one window (one row in the graph).
         const starts = [0, 7, 150, 151, 300, 0];
-        const spans: ReferenceSpans = { sequences: randomSpans(2, S, rand), count: 2, length: S, span: Int32Array.from(starts, (_, r) => (r === 5 ? 0 : r % 2)), start: Int32Array.from(starts) };
+        const spans: ReferenceSpans = { sequences: randomSpans(count, S, rand), count, length: S, span: Int32Array.from(starts, (_, r) => (r === 5 ? 0 : r % count)), start: Int32Array.from(starts) };
         const mutants: Substitution[] = [];
         // Every position of reference 1, then MNVs of 2–5 bp here and there, including across the centre.
         for (let position = 0; position < L; position++) mutants.push({ reference: 1, position, base: Math.floor(rand() * 4) });
@@ -112,7 +114,7 @@ for (const threads of [1, 2]) {
         const runs = VariantBatchSession.runs;
         const fast = await engine.scoreSubstitutionBatch!(spans, mutants);
         assert.ok(fast);
-        assert.equal(VariantBatchSession.runs, runs + threads, threads === 1 ? 'one run' : 'one run per strand');
+        assert.equal(VariantBatchSession.runs, runs + threads, threads === 1 ? 'one run' : 'one run per worker');
         const windowOf = (r: number): Float32Array => {
           const from = (spans.span[r] * S + spans.start[r]) * CHANNEL_COUNT;
           return spans.sequences.slice(from, from + L * CHANNEL_COUNT);
@@ -142,7 +144,7 @@ for (const threads of [1, 2]) {
         assert.ok(scored >= L, `${scored} mutants scored`);
         assert.ok(d <= TOLERANCE, `max |Δp| ${d} against whole windows`);
         // The caller's sequences stay usable (a worker's inputs are transferred, not the caller's array).
-        assert.equal(spans.sequences.length, 2 * S * CHANNEL_COUNT);
+        assert.equal(spans.sequences.length, count * S * CHANNEL_COUNT);
         await assert.rejects(engine.scoreSubstitutionBatch!(spans, [{ reference: starts.length, position: 0, base: 0 }]), /outside the 6 reference windows/);
       } finally {
         await engine.dispose();
