@@ -163,7 +163,7 @@ export function cliVariantsLines(f: CliVariantsFigures): string[] {
   const nowArm = f.arms[f.arms.length - 1];
   const ratio = (a: CliArm, b: CliArm, key: 'seconds' | 'cpu'): string => a.runs.map((x, r) => `${(x[key] / b.runs[r][key]).toFixed(2)}×`).join(' / ');
   const same = (d: OutputDifference | undefined): string =>
-    d === undefined ? '' : d.mismatch ? `; output NOT the same table: ${d.mismatch}` : `; against the first: ${d.differentLines.toLocaleString('en')} of ${d.lines.toLocaleString('en')} lines differ, max |Δ| ref_p/alt_p ${d.maxProbability.toExponential(1)}, diff ${d.maxDiff.toExponential(1)}, logit/log2fc ${d.maxLogit.toExponential(1)} (at ${d.maxLogitAt}: float32 rounding of p near 0 or 1)`;
+    d === undefined ? '' : d.mismatch ? `; output NOT the same table: ${d.mismatch}` : `; against the first: ${d.differentLines.toLocaleString('en')} of ${d.lines.toLocaleString('en')} lines differ, max |Δ| ref_p/alt_p ${d.maxProbability.toExponential(1)}, diff ${d.maxDiff.toExponential(1)}, logit/log2fc ${d.maxLogit.toExponential(1)}${d.maxLogit > 0 ? ` (at ${d.maxLogitAt}: float32 rounding of p near 0 or 1)` : ''}`;
   return [
     `tfbs variants, whole process, ${f.variants.toLocaleString('en')} SNVs on the 100 kb region, both strands, TSV of all experiments, the same arguments for every build, ${first.runs.length} interleaved rounds:`,
     ...f.arms.map((a) => `  ${a.label.padEnd(50)} ${list(a.runs.map((x) => x.seconds), 2)} s, CPU ${list(a.runs.map((x) => x.cpu), 2)} s, ${list(a.runs.map((x) => f.variants / x.seconds), 0)} variants/s, peak RSS ${list(a.runs.map((x) => x.rssMb), 0)} MB${same(a.against)}`),

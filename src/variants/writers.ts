@@ -9,7 +9,7 @@
  *  - the not-scored file (Selene's `.NA`): every allele that was skipped, with the reason.
  * Coordinates: `start`/`end` are 0-based half-open (REF's span); `pos` is the VCF's 1-based POS.
  */
-import { TextSink } from '../core/atomicFile';
+import { AtomicFile, TextSink } from '../core/atomicFile';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { LOGIT_EPSILON } from '../core/logit';
 import { WindowMode, effectScores } from './alleles';
@@ -60,12 +60,14 @@ class Buffered {
 }
 
 /**
- * Lines built as UTF-8 bytes in one reused buffer and handed to the sink as text about 256 KB at a time,
- * at line ends (so a multi-byte character is never split). The TSV writer's numbers go in as digits:
+ * Lines built as UTF-8 bytes in a buffer of 256 KB and handed to the sink when full, at a line end: to a
+ * file as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
  * building 1.4 M lines as strings spent as long collecting the garbage as formatting.
  */
+const LINES_BUFFER_BYTES = 1 << 18;
+
 class ByteLines {
-  private bytes = Buffer.allocUnsafe(1 << 18);
+  private bytes = Buffer.allocUnsafe(LINES_BUFFER_BYTES);
   length = 0;
   /** Whether a piece since the last flush had a non-ASCII character (else latin1 reads the bytes faster). */
   private nonAscii = false;
@@ -93,8 +95,18 @@ class ByteLines {
     this.nonAscii = true;
   }
   async flush(): Promise<void> {
-    if (this.length) await this.out.write(this.bytes.toString(this.nonAscii ? 'utf8' : 'latin1', 0, this.length));
-    this.length = 0;
+    if (this.out instanceof AtomicFile) {
+      // A file takes the bytes as they are (no text to make and encode again); the stream keeps them
+      // until written, so the next lines go into a new buffer.
+      const bytes = this.bytes.subarray(0, this.length);
+      this.bytes = Buffer.allocUnsafe(LINES_BUFFER_BYTES);
+      this.length = 0;
+      if (bytes.length) await this.out.write(bytes);
+    } else if (this.length) {
+      const text = this.bytes.toString(this.nonAscii ? 'utf8' : 'latin1', 0, this.length);
+      this.length = 0;
+      await this.out.write(text);
+    }
     this.nonAscii = false;
   }
 }

@@ -1,12 +1,15 @@
 /**
- * The variants TSV writer builds its lines as bytes (src/variants/writers.ts): its text must be the
+ * The variants TSV writer builds its lines as bytes (src/variants/writers.ts): its text (or a file's bytes) must be the
  * text of the lines built as strings from formatScore, byte for byte — across buffer flushes, a line
  * longer than the buffer, non-ASCII names (UTF-8) beside ASCII-only stretches, and the values whose text
  * toPrecision writes (0, p near 0 and 1, tiny and large effects).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TextSink } from '../../src/core/atomicFile';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AtomicFile, TextSink } from '../../src/core/atomicFile';
 import { effectScores } from '../../src/variants/alleles';
 import { ScoredAllele } from '../../src/variants/scoreVariants';
 import { Experiment, uniqueLabel } from '../../src/core/targets';
@@ -27,7 +30,7 @@ function expectedTsv(ctx: VariantOutputContext, alleles: readonly ScoredAllele[]
   return text;
 }
 
-test('VariantTsvWriter writes the string-built lines byte for byte: flushes, a line longer than its buffer, UTF-8 names, edge probabilities', async () => {
+test('VariantTsvWriter writes the string-built lines byte for byte, as text and into a file: flushes, a line longer than its buffer, UTF-8 names, edge probabilities', async () => {
   const rand = lcgRandom(3);
   const names = ['GM12878|CTCF|None', 'K562|EZH2|None', 'GM12878|CTCF|None', 'HepG2|FOXA1|Forskolin', 'Zellé|ÜBF|None', 'A549|CTCF|EtOH_0.02pct'];
   const experimentsOf = (list: string[]): Experiment[] => list.map((name, index) => ({ index, name, cell: name.split('|')[0], factor: name.split('|')[1], treatment: name.split('|')[2] }));
@@ -62,6 +65,19 @@ test('VariantTsvWriter writes the string-built lines byte for byte: flushes, a l
     const written = pieces.join('');
     assert.ok(pieces.length > 5, `${pieces.length} writes: the test must cross flushes`);
     assert.ok(pieces.every((p) => p.endsWith('\n')), 'every write ends at a line end');
+    // A file is handed the bytes themselves.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tfbs-tsv-writer-'));
+    try {
+      const file = await AtomicFile.open(path.join(dir, 'out.tsv'));
+      const toFile = new VariantTsvWriter(file, ctx);
+      await toFile.begin();
+      for (const a of alleles) await toFile.scored(a);
+      await toFile.finish();
+      await file.commit();
+      assert.ok(readFileSync(path.join(dir, 'out.tsv')).equals(Buffer.from(expected)), 'the file holds the string-built lines as UTF-8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     if (written !== expected) {
       let at = 0;
       while (written[at] === expected[at]) at++;
