@@ -96,8 +96,8 @@ let precisionExponent = 0;
  */
 function precisionDigits(a: number, digits: number): number {
   if (!(a >= 1e-6 && a < 1)) return -1;
-  let e = -1;
-  while (a * POW10[-e] < 1) e--;
+  // An exponent one off near a power of ten puts n outside [10^(digits−1), 10^digits]: toPrecision's way.
+  const e = a >= 0.1 ? -1 : a >= 0.01 ? -2 : a >= 0.001 ? -3 : a >= 1e-4 ? -4 : a >= 1e-5 ? -5 : -6;
   const scaled = a * POW10[digits - 1 - e];
   const floor = Math.floor(scaled);
   const fraction = scaled - floor;
@@ -120,6 +120,8 @@ export function precisionText(x: number, digits: number): string {
 }
 
 const DOT = 46;
+/** "00" … "99" as ASCII. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k % 2 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
 const ZERO = 48;
 const MINUS = 45;
 
@@ -140,13 +142,17 @@ export function writePrecision(x: number, digits: number, signed: boolean, out: 
   out[at++] = ZERO;
   out[at++] = DOT;
   for (let z = -precisionExponent - 1; z > 0; z--) out[at++] = ZERO;
-  // n < 10^9 < 2^31: integer arithmetic.
+  // n < 10^9 < 2^31: integer arithmetic, two digits at a time.
   n |= 0;
   const end = at + digits;
-  for (let i = end - 1; i >= at; i--) {
-    const q = (n / 10) | 0;
-    out[i] = ZERO + n - q * 10;
+  let i = end;
+  while (i - at >= 2) {
+    const q = (n / 100) | 0;
+    const pair = 2 * (n - q * 100);
+    out[--i] = DIGIT_PAIRS[pair + 1];
+    out[--i] = DIGIT_PAIRS[pair];
     n = q;
   }
+  if (i > at) out[--i] = ZERO + n;
   return end;
 }
