@@ -121,13 +121,12 @@ function copyInto(out: Uint8Array, at: number, bytes: Uint8Array): number {
   return at + bytes.length;
 }
 
-/** formatScore(x)'s bytes (without its minus sign when `signed` is false). */
-function writeScore(x: number, signed: boolean, out: Uint8Array, at: number): number {
-  if (x === 0) {
-    out[at] = 48;
-    return at + 1;
-  }
-  return writePrecision(x, 6, signed, out, at);
+/** formatScore(x)'s bytes (without its minus sign when `signed` is false), then `separator`. */
+function writeScore(x: number, signed: boolean, separator: number, out: Uint8Array, at: number): number {
+  if (x === 0) out[at++] = 48;
+  else at = writePrecision(x, 6, signed, out, at);
+  out[at] = separator;
+  return at + 1;
 }
 
 export class VariantTsvWriter implements VariantWriter {
@@ -157,20 +156,13 @@ export class VariantTsvWriter implements VariantWriter {
       const s = effectScores(a.refProbs[t], a.altProbs[t]);
       let at = copyInto(out, this.out.length, prefix);
       at = copyInto(out, at, experiment);
-      at = writeScore(s.ref, true, out, at);
-      out[at++] = TAB;
-      at = writeScore(s.alt, true, out, at);
-      out[at++] = TAB;
-      at = writeScore(s.diff, true, out, at);
-      out[at++] = TAB;
+      at = writeScore(s.ref, true, TAB, out, at);
+      at = writeScore(s.alt, true, TAB, out, at);
+      at = writeScore(s.diff, true, TAB, out, at);
       // |Δp| is Δp's text without its sign (what toPrecision writes for |Δp|).
-      at = writeScore(s.diff, false, out, at);
-      out[at++] = TAB;
-      at = writeScore(s.logitDiff, true, out, at);
-      out[at++] = TAB;
-      at = writeScore(s.log2FoldChange, true, out, at);
-      out[at++] = NEWLINE;
-      this.out.length = at;
+      at = writeScore(s.diff, false, TAB, out, at);
+      at = writeScore(s.logitDiff, true, TAB, out, at);
+      this.out.length = writeScore(s.log2FoldChange, true, NEWLINE, out, at);
       if (nonAscii) this.out.markNonAscii();
     }
   }
