@@ -321,7 +321,7 @@ export function variantsAndIsmReadmeRows(f: VariantIsmFigures): string[] {
     const proc = (runs: ProcessFigures[]): string => `${range(runs.map((x) => n / x.seconds))} variants/s (${range(runs.map((x) => x.seconds), 2)} s, ${range(runs.map((x) => x.cpu), 1)} CPU-s, peak RSS ${range(runs.map((x) => x.rssMb))} MB)`;
     const against = (a: CliArm): string => `${range(a.runs.map((x, r) => x.seconds / nowArm.runs[r].seconds), 2)}× wall, ${range(a.runs.map((x, r) => x.cpu / nowArm.runs[r].cpu), 2)}× CPU against ${a.label.replace(/ \(.*/, '')}`;
     const same = nowArm.against;
-    const sameText = same === undefined ? '' : same.mismatch ? `; output not the same table as wave 2's` : `; max |Δp| against wave 2's output ${same.maxProbability.toExponential(1)}`;
+    const sameText = same === undefined ? '' : same.mismatch ? `; output not the same table as the first build's` : `; written p (6 significant digits) at most ${same.maxProbability.toExponential(1)} from the first build's`;
     cliRows.push(
       `| \`tfbs variants\`, whole process, the same ${n.toLocaleString('en')} SNVs and arguments | ${cli.arms.slice(0, -1).map((a) => `${a.label}: ${proc(a.runs)}`).join('; ')} | ${proc(nowArm.runs)}: ${cli.arms.slice(0, -1).map(against).join('; ')}${sameText} |`,
       `| \`tfbs score\`, whole process, ${cli.scoreWindows.toLocaleString('en')} windows (BED, all experiments), today's build | | ${range(cli.score.map((x) => cli.scoreWindows / x.seconds))} windows/s (${range(cli.score.map((x) => x.cpu), 1)} CPU-s, peak RSS ${range(cli.score.map((x) => x.rssMb))} MB); \`tfbs variants\` now ${range(nowArm.runs.map((x) => (4 * n) / x.seconds))} windows/s (4 a SNV) |`,
