@@ -43,6 +43,8 @@ export interface CliArm {
 export interface CliVariantsFigures {
   variants: number;
   arms: CliArm[];
+  /** The builds before that could not be built (a shallow clone), with why. */
+  unavailable: string[];
   /** Today's `tfbs score` on as many windows (the region repeated as records, BED of every experiment). */
   score: ProcessFigures[];
   scoreWindows: number;
@@ -136,12 +138,22 @@ export async function cliVariantsFigures(opts: { root: string; work: string; fas
   const { root, work, fasta, seq, vcf, model } = opts;
   const now = path.join(root, 'bin', 'tfbs.js');
   run(process.execPath, [now, 'index', fasta], work);
-  const arms: CliArm[] = [...(opts.before ?? CLI_BEFORE_REFS).map((b) => ({ label: b.label, tfbs: buildRef(b.ref), runs: [] })), { label: 'now', tfbs: now, runs: [] }];
+  const arms: CliArm[] = [];
+  const unavailable: string[] = [];
+  for (const b of opts.before ?? CLI_BEFORE_REFS) {
+    // A shallow clone lacks the commits before: today's build is still measured.
+    try {
+      arms.push({ label: b.label, tfbs: buildRef(b.ref), runs: [] });
+    } catch (e) {
+      unavailable.push(`${b.label}: ${String(e).split('\n')[0]}`);
+    }
+  }
+  arms.push({ label: 'now', tfbs: now, runs: [] });
   // As many windows for `tfbs score` as the VCF gives (4 per SNV: ref and alt, both strands).
   const copies = Math.max(1, Math.round((opts.variants * 4) / 1000));
   const scoreFasta = path.join(work, 'score.fa');
   await fs.writeFile(scoreFasta, Array.from({ length: copies }, (_, i) => `>copy${i + 1}\n${seq}\n`).join(''));
-  const figures: CliVariantsFigures = { variants: opts.variants, arms, score: [], scoreWindows: 0 };
+  const figures: CliVariantsFigures = { variants: opts.variants, arms, unavailable, score: [], scoreWindows: 0 };
   for (let r = 0; r < opts.rounds; r++) {
     const s = timeProcess([now, 'score', scoreFasta, '--model', model, '-o', path.join(work, 'score.bed')], work);
     figures.score.push(s);
@@ -166,6 +178,7 @@ export function cliVariantsLines(f: CliVariantsFigures): string[] {
     d === undefined ? '' : d.mismatch ? `; output NOT the same table: ${d.mismatch}` : `; against the first: ${d.differentLines.toLocaleString('en')} of ${d.lines.toLocaleString('en')} lines differ, max |Δ| ref_p/alt_p ${d.maxProbability.toExponential(1)}, diff ${d.maxDiff.toExponential(1)}, logit/log2fc ${d.maxLogit.toExponential(1)}${d.maxLogit > 0 ? ` (at ${d.maxLogitAt}: float32 rounding of p near 0 or 1)` : ''}`;
   return [
     `tfbs variants, whole process, ${f.variants.toLocaleString('en')} SNVs on the 100 kb region, both strands, TSV of all experiments, the same arguments for every build, ${first.runs.length} interleaved rounds:`,
+    ...f.unavailable.map((u) => `  not measured: ${u}`),
     ...f.arms.map((a) => `  ${a.label.padEnd(50)} ${list(a.runs.map((x) => x.seconds), 2)} s, CPU ${list(a.runs.map((x) => x.cpu), 2)} s, ${list(a.runs.map((x) => f.variants / x.seconds), 0)} variants/s, peak RSS ${list(a.runs.map((x) => x.rssMb), 0)} MB${same(a.against)}`),
     ...f.arms.slice(0, -1).map((a) => `  now against ${a.label}: ${ratio(a, nowArm, 'seconds')} wall, ${ratio(a, nowArm, 'cpu')} CPU`),
     `  beside tfbs score (now, ${f.scoreWindows.toLocaleString('en')} windows, BED of all experiments, whole process): ${list(f.score.map((x) => x.seconds), 2)} s, CPU ${list(f.score.map((x) => x.cpu), 2)} s, ${list(f.score.map((x) => f.scoreWindows / x.seconds), 0)} windows/s, peak RSS ${list(f.score.map((x) => x.rssMb), 0)} MB; tfbs variants now: ${list(nowArm.runs.map((x) => (4 * f.variants) / x.seconds), 0)} windows/s (4 a SNV)`,
