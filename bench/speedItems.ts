@@ -5,9 +5,11 @@
  * the substitution path before 2026-12-07 — per window, every step of the LSTM per mutant —, and now
  * — the variant graph, one run per batch, on worker threads —, beside `tfbs score`'s pipeline on the
  * same engine) and ISM of one bin and of a 1 kb selection (5 bins, both strands) with the
- * shipped model, the substitution path before and now. No figure is asserted.
+ * shipped model, the substitution path before and now. Then `tfbs variants` whole process on the same
+ * SNVs, the builds before (wave 2's, every allele as whole windows, and 8067aad's) against today's,
+ * beside `tfbs score` (bench/variantsCli.ts; --no-cli leaves it out). No figure is asserted.
  *
- *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000] [--text-only] [--readme]
+ *   node out/bench/speedItems.js [--rounds 2] [--variants 2000] [--values 3450000] [--text-only] [--no-cli] [--readme]
  *
  * --readme rewrites the README's variants and ISM rows (between its speedItems markers) from this
  * run's figures, with the date, CPU and load.
@@ -20,7 +22,7 @@ import { InferenceEngine } from '../src/core/engine';
 import { TextSink } from '../src/core/atomicFile';
 import { codesFromString } from '../src/core/encoding';
 import { FastaRecordInfo } from '../src/core/fasta';
-import { float32Text, float32TextByPrecision, precisionText } from '../src/core/formats/float32Text';
+import { float32Text, float32TextByPrecision, precisionText, writePrecision } from '../src/core/formats/float32Text';
 import { BedWriter } from '../src/core/formats/predictions';
 import { loadModelPackage } from '../src/core/modelPackage';
 import { scoreBins } from '../src/core/scoring';
@@ -28,20 +30,18 @@ import { binRange } from '../src/core/windows';
 import { openEngine } from '../src/engine/openEngine';
 import { ReferenceGenome } from '../src/variants/reference';
 import { ScoredAllele, scoreVcfEvents } from '../src/variants/scoreVariants';
-import { VcfEvent, VcfRecord } from '../src/variants/vcfReader';
+import { VcfEvent } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { writeReadmeRows } from './readmeRows';
+import { benchmarkSnvs, CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines, ProcessFigures, vcfText } from './variantsCli';
+import { lcgRandom } from '../test/fixtures/sequences';
 
 const root = path.join(__dirname, '..', '..');
 const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');
 /** hg38 both strands at 200 bp bins (bench/fastpath.ts), 690 outputs each. */
 const HG38_WINDOWS = 31e6;
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
 
 const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
@@ -53,14 +53,17 @@ interface Args {
   textOnly: boolean;
   /** Rewrite the README's variants and ISM rows from this run. */
   readme: boolean;
+  /** The whole-process `tfbs variants` comparison against the builds before (bench/variantsCli.ts). */
+  cli: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 2, variants: 2000, values: 3_450_000, textOnly: false, readme: false };
+  const a: Args = { rounds: 2, variants: 2000, values: 3_450_000, textOnly: false, readme: false, cli: true };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--text-only' || argv[i] === '--readme') {
+    if (argv[i] === '--text-only' || argv[i] === '--readme' || argv[i] === '--no-cli') {
       if (argv[i] === '--text-only') a.textOnly = true;
-      else a.readme = true;
+      else if (argv[i] === '--readme') a.readme = true;
+      else a.cli = false;
       continue;
     }
     const v = Number(argv[++i]);
@@ -74,7 +77,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Model-like probabilities: the sigmoid of logits around −4 (most bins bind nothing), as float32. */
 export function formattingLines(values: number, rounds: number): string[] {
-  const rand = seeded(5);
+  const rand = lcgRandom(5);
   const p = new Float32Array(values);
   for (let i = 0; i < values; i++) {
     const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -98,15 +101,31 @@ export function formattingLines(values: number, rounds: number): string[] {
   const perValue = (s: number): number => s / values;
   // A 2,000-SNV TSV's effects: 690 experiments × 5 numbers a variant, toPrecision(6)'s text.
   const effects = new Float64Array(2000 * 690 * 5).map((_, i) => (p[i % values] - p[(i * 7) % values]) * (i % 5 === 4 ? 3 : 1));
+  const text = (f: (x: number) => string) => (): number => {
+    let n = 0;
+    for (let i = 0; i < effects.length; i++) n += f(effects[i]).length;
+    return n;
+  };
+  // The TSV writer's way since 2026-12-07: the same bytes written into a buffer, no string per number.
+  const buffer = new Uint8Array(1 << 16);
+  const bytesArm = (): number => {
+    let n = 0;
+    let at = 0;
+    for (let i = 0; i < effects.length; i++) {
+      if (at > buffer.length - 32) (n += at), (at = 0);
+      at = writePrecision(effects[i], 6, true, buffer, at);
+    }
+    return n + at;
+  };
   const effectArms = [
-    { label: 'toPrecision(6) (before)', f: (x: number) => x.toPrecision(6), seconds: [] as number[] },
-    { label: 'precisionText (now)', f: (x: number) => precisionText(x, 6), seconds: [] as number[] },
+    { label: 'toPrecision(6) (before)', run: text((x) => x.toPrecision(6)), seconds: [] as number[] },
+    { label: 'precisionText', run: text((x) => precisionText(x, 6)), seconds: [] as number[] },
+    { label: 'writePrecision into bytes (now)', run: bytesArm, seconds: [] as number[] },
   ];
   for (let r = 0; r < rounds; r++) {
     for (const arm of effectArms) {
       const t0 = performance.now();
-      let n = 0;
-      for (let i = 0; i < effects.length; i++) n += arm.f(effects[i]).length;
+      arm.run();
       arm.seconds.push((performance.now() - t0) / 1000);
     }
   }
@@ -117,17 +136,6 @@ export function formattingLines(values: number, rounds: number): string[] {
     `  now ${(best[0] / best[1]).toFixed(2)}× as fast, the same text (test/unit/float32Text.test.ts)`,
     effectLine,
   ];
-}
-
-/** The 2,000-SNV benchmark's VCF (bench/variants.ts' positions and ALTs). */
-function benchmarkSnvs(seq: string, count: number): VcfRecord[] {
-  const rand = seeded(7);
-  const positions = new Set<number>();
-  while (positions.size < count) positions.add(600 + Math.floor(rand() * (seq.length - 1200)));
-  return [...positions].sort((a, b) => a - b).map((p) => {
-    const ref = seq[p - 1];
-    return { line: 0, chrom: 'chr1', pos: p, id: '.', ref, alts: ['ACGT'.replace(ref, '')[Math.floor(rand() * 3)]], qual: '.', filter: '.', info: '.' };
-  });
 }
 
 /** One arm's figures over the rounds. */
@@ -162,6 +170,8 @@ export interface VariantIsmFigures {
   ismOneBin: { whole: ArmFigures; before: ArmFigures; oneThread: ArmFigures; now: ArmFigures };
   ismFiveBins: { before: ArmFigures; oneThread: ArmFigures; now: ArmFigures };
   ismMaxDiff: number;
+  /** `tfbs variants` whole process, the builds before against today's (absent with --no-cli). */
+  cli?: CliVariantsFigures;
 }
 
 export async function variantsAndIsmFigures(args: Args): Promise<VariantIsmFigures> {
@@ -254,6 +264,11 @@ export async function variantsAndIsmFigures(args: Args): Promise<VariantIsmFigur
       ismDiff(a, await ism(oneThread, bins, true, figures.ismFiveBins.oneThread));
       ismDiff(a, await ism(engine, bins, true, figures.ismFiveBins.now));
     }
+    if (args.cli) {
+      const vcf = path.join(work, 'snvs.vcf');
+      await fs.writeFile(vcf, vcfText(snvs));
+      figures.cli = await cliVariantsFigures({ root, work, fasta, seq, vcf, model: path.join(root, 'models', 'default'), variants: args.variants, rounds: args.rounds });
+    }
     return figures;
   } finally {
     await engine.dispose();
@@ -277,6 +292,7 @@ export function variantsAndIsmLines(f: VariantIsmFigures, description: string): 
     `  substitution path, LSTM from the patch on:      ${rate(f.substitutionAfterPatch)}`,
     `  now against whole windows: ${ratio(f.wholeWindows, f.substitutionNow, 'seconds')} wall, ${ratio(f.wholeWindows, f.substitutionNow, 'cpu')} CPU (target 5×); against the substitution path before: ${ratio(f.substitutionBefore, f.substitutionNow, 'seconds')} wall, ${ratio(f.substitutionBefore, f.substitutionNow, 'cpu')} CPU; max |Δp| ${f.maxDiff.toExponential(1)}`,
     `  beside tfbs score's pipeline on the same engine: ${f.scoreWindowsPerSecond.map((w) => w.toFixed(0)).join(' / ')} windows/s (4 windows a SNV: ${f.scoreWindowsPerSecond.map((w) => (w / 4).toFixed(0)).join(' / ')} SNV-equivalents/s)`,
+    ...(f.cli ? cliVariantsLines(f.cli) : []),
     `ISM with the shipped model, both strands (targets: 2 s for 5 bins, 0.3 s for one); max |Δp| between paths ${f.ismMaxDiff.toExponential(1)}:`,
     `  one bin, every mutant as a whole window: ${seconds(f.ismOneBin.whole)}`,
     `  one bin, substitution path before (whole LSTM): ${seconds(f.ismOneBin.before)}`,
@@ -298,7 +314,21 @@ export function variantsAndIsmReadmeRows(f: VariantIsmFigures): string[] {
   // ISM's arms with the busiest thread's CPU time: on idle cores the wall time is at least that.
   const si = (a: ArmFigures): string => `${range(a.seconds, 2)} s (${range(a.cpu, 2)} CPU-s, busiest thread ${range(a.busiest, 2)} s)`;
   const s = (a: ArmFigures): string => `${range(a.seconds, 2)} s (${range(a.cpu, 2)} CPU-s)`;
+  const cli = f.cli;
+  const cliRows: string[] = [];
+  if (cli) {
+    const nowArm = cli.arms[cli.arms.length - 1];
+    const proc = (runs: ProcessFigures[]): string => `${range(runs.map((x) => n / x.seconds))} variants/s (${range(runs.map((x) => x.seconds), 2)} s, ${range(runs.map((x) => x.cpu), 1)} CPU-s, peak RSS ${range(runs.map((x) => x.rssMb))} MB)`;
+    const against = (a: CliArm): string => `${range(a.runs.map((x, r) => x.seconds / nowArm.runs[r].seconds), 2)}× wall, ${range(a.runs.map((x, r) => x.cpu / nowArm.runs[r].cpu), 2)}× CPU against ${a.label.replace(/ \(.*/, '')}`;
+    const same = nowArm.against;
+    const sameText = same === undefined ? '' : same.mismatch ? `; output not the same table as the first build's` : `; written p (6 significant digits) at most ${same.maxProbability.toExponential(1)} from the first build's`;
+    cliRows.push(
+      `| \`tfbs variants\`, whole process, the same ${n.toLocaleString('en')} SNVs and arguments | ${cli.arms.slice(0, -1).map((a) => `${a.label}: ${proc(a.runs)}`).join('; ')} | ${proc(nowArm.runs)}: ${cli.arms.slice(0, -1).map(against).join('; ')}${sameText} |`,
+      `| \`tfbs score\`, whole process, ${cli.scoreWindows.toLocaleString('en')} windows (BED, all experiments), today's build | | ${range(cli.score.map((x) => cli.scoreWindows / x.seconds))} windows/s (${range(cli.score.map((x) => x.cpu), 1)} CPU-s, peak RSS ${range(cli.score.map((x) => x.rssMb))} MB); \`tfbs variants\` now ${range(nowArm.runs.map((x) => (4 * n) / x.seconds))} windows/s (4 a SNV) |`,
+    );
+  }
   return [
+    ...cliRows,
     `| ${n.toLocaleString('en')} SNVs, both strands, all experiments as TSV | ${vps(f.wholeWindows)} as whole windows (wave 2); ${vps(f.substitutionBefore)} through the substitution path before (per window) | ${vps(f.substitutionNow)} through the variant graph: ${range(f.wholeWindows.seconds.map((s, r) => s / f.substitutionNow.seconds[r]), 2)}× wall, ${cpuRatio(f.wholeWindows, f.substitutionNow)}× CPU against whole windows (per-window path with the LSTM from the patch on: ${vps(f.substitutionAfterPatch)}) |`,
     `| \`tfbs score\`'s pipeline on the same engine | ${range(f.scoreWindowsPerSecond)} windows/s (${range(f.scoreWindowsPerSecond.map((w) => w / 4))} SNV-equivalents/s) | |`,
     `| ISM, one bin | ${s(f.ismOneBin.before)} whole LSTM per mutant; ${s(f.ismOneBin.whole)} as whole windows; ${si(f.ismOneBin.oneThread)} LSTM from the patch on, one session | ${si(f.ismOneBin.now)} halved with a worker thread: ${wallRatio(f.ismOneBin.oneThread, f.ismOneBin.now)}× wall, ${cpuRatio(f.ismOneBin.oneThread, f.ismOneBin.now)}× CPU, ${busiestRatio(f.ismOneBin.oneThread, f.ismOneBin.now)}× the busiest thread's against one session; ${cpuRatio(f.ismOneBin.before, f.ismOneBin.now)}× CPU against the whole LSTM |`,

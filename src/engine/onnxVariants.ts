@@ -246,8 +246,9 @@ export type VariantBatchOpen = { ok: true; session: VariantBatchSession; probeDi
 
 /**
  * Builds the variant graph from the package's weights and checks it against `perWindow` on a probe;
- * with `pool` (a small network on 2+ cores, as the chunk graph's) it then runs on worker threads,
- * checked again there (a pool that cannot start or differs leaves it on this thread).
+ * with `pool` (a small network on 2+ cores, as the chunk graph's) it runs on worker threads, checked
+ * there, and only a pool that cannot start or differs leaves it on this thread (checked here then): a
+ * session on this thread beside the pool's was a second graph to load and probe at every start.
  */
 export async function openVariantBatchSession(
   ort: Ort,
@@ -264,6 +265,16 @@ export async function openVariantBatchSession(
   if (layout.steps < 2) return { ok: false, reason: `${layout.steps} pooled step: nothing to share` };
   const branch = branchStep(layout);
   return withModelFile(buildVariantBatchModel(extracted.weights, layout, branch), async (file) => {
+    if (pool && pool.workers >= 2) {
+      // On worker threads (the strands side by side): used only once they give the network's numbers.
+      const workers = await ChunkWorkerPool.open({ modelFile: file, workers: pool.workers, sessionOptions: pool.sessionOptions, windowLength: layout.inputLength }).catch(() => undefined);
+      if (workers) {
+        const pooled = new VariantBatchSession((feeds, part) => workers.runGraph(part, feeds, VARIANT_OUTPUT), workers.size, () => workers.release(), layout, branch);
+        const onWorkers = await probeVariantGraph(pooled, perWindow);
+        if (onWorkers.ok) return { ok: true, session: pooled, probeDiff: onWorkers.diff };
+        await pooled.release();
+      }
+    }
     let session: ortTypes.InferenceSession;
     try {
       session = await ort.InferenceSession.create(file, options);
@@ -277,22 +288,7 @@ export async function openVariantBatchSession(
       await here.release();
       return probe;
     }
-    if (!pool || pool.workers < 2) return { ok: true, session: here, probeDiff: probe.diff };
-    // On worker threads (the strands side by side): used only once they give this thread's numbers.
-    let workers: ChunkWorkerPool;
-    try {
-      workers = await ChunkWorkerPool.open({ modelFile: file, workers: pool.workers, sessionOptions: pool.sessionOptions, windowLength: layout.inputLength });
-    } catch {
-      return { ok: true, session: here, probeDiff: probe.diff };
-    }
-    const pooled = new VariantBatchSession((feeds, part) => workers.runGraph(part, feeds, VARIANT_OUTPUT), workers.size, () => workers.release(), layout, branch);
-    const onWorkers = await probeVariantGraph(pooled, perWindow);
-    if (!onWorkers.ok) {
-      await pooled.release();
-      return { ok: true, session: here, probeDiff: probe.diff };
-    }
-    await here.release();
-    return { ok: true, session: pooled, probeDiff: Math.max(probe.diff, onWorkers.diff) };
+    return { ok: true, session: here, probeDiff: probe.diff };
   });
 }
 

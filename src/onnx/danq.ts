@@ -391,18 +391,31 @@ export function lstmRecurrence(b: GraphBuilder, w: DanqWeights, steps: readonly 
   const G = 4 * H;
   if (steps.length !== T) throw new RangeError(`the recurrence takes ${T} steps, got ${steps.length}`);
   const recurrent = b.init('lstm_RT', [2, H, G], recurrentTransposed(w));
+  return { name: flattenSteps(b, lstmSteps(b, recurrent, steps).hidden), dense1W: stepOrderDense1W(w) };
+}
+
+/**
+ * Unrolled LSTM steps from their gate inputs (one (1, 2, N, 4H) tensor per step, biases included) and
+ * the state they start from (none: zero, so the first step has no recurrent MatMul). Returns every
+ * step's hidden state (1, 2, N, H) and the last state.
+ */
+export function lstmSteps(b: GraphBuilder, recurrent: string, steps: readonly string[], start?: { h: string; c: string }): { hidden: string[]; h: string; c: string } {
   const hidden: string[] = [];
-  let h = '';
-  let c = '';
-  for (let s = 0; s < T; s++) {
-    const gates = s === 0 ? steps[0] : b.node('Add', [steps[s], b.node('MatMul', [h, recurrent])]);
-    ({ h, c } = lstmCell(b, gates, s === 0 ? undefined : c));
+  let h = start?.h;
+  let c = start?.c;
+  for (const inputs of steps) {
+    const gates = h === undefined ? inputs : b.node('Add', [inputs, b.node('MatMul', [h, recurrent])]);
+    ({ h, c } = lstmCell(b, gates, c));
     hidden.push(h);
   }
-  const stacked = b.node('Concat', hidden, { axis: attr.int(0) }); // (T, 2, N, H), step order
-  const batchMajor = b.node('Transpose', [stacked], { perm: attr.ints([2, 0, 1, 3]) });
-  const flat = b.node('Flatten', [batchMajor], { axis: attr.int(1) });
-  return { name: flat, dense1W: stepOrderDense1W(w) };
+  if (h === undefined || c === undefined) throw new RangeError('an LSTM of no steps');
+  return { hidden, h, c };
+}
+
+/** Hidden states of unrolled steps, (1, 2, N, H) each → (N, steps·2H): row n's in step order, as stepOrderDense1W's rows. */
+export function flattenSteps(b: GraphBuilder, hidden: readonly string[]): string {
+  const stacked = hidden.length === 1 ? hidden[0] : b.node('Concat', [...hidden], { axis: attr.int(0) }); // (steps, 2, N, H)
+  return b.node('Flatten', [b.node('Transpose', [stacked], { perm: attr.ints([2, 0, 1, 3]) })], { axis: attr.int(1) });
 }
 
 /**

@@ -26,7 +26,7 @@
  * dense layer as two partial sums): outputs equal the per-window graph to float rounding, checked
  * against it when the engine opens the graph (src/engine/onnxVariants.ts).
  */
-import { DanqWeights, GraphBuilder, lstmCell, lstmInputProjection, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
+import { DanqWeights, GraphBuilder, flattenSteps, lstmInputProjection, lstmSteps, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
 import { padConvFilters } from './chunkGraph';
 import { SubstitutionLayout, patchFirstStep } from './substitutionGraph';
@@ -72,22 +72,9 @@ function projectRows(b: GraphBuilder, rows: string): string {
   return b.node('Add', [b.node('MatMul', [rows, 'projection_W']), 'projection_B']);
 }
 
-/** Steps of the unrolled recurrence from state (h, c) (none: zero), one per rows slice; returns the hidden states and the last state. */
-function recur(b: GraphBuilder, table: string, stepRows: readonly string[], h: string | undefined, c: string | undefined): { hidden: string[]; h: string; c: string } {
-  const hidden: string[] = [];
-  for (const rows of stepRows) {
-    const inputs = b.node('Gather', [table, rows], { axis: attr.int(0) }); // (1, 2, rows, 4H)
-    const gates = h === undefined ? inputs : b.node('Add', [inputs, b.node('MatMul', [h, 'lstm_RT'])]);
-    ({ h, c } = lstmCell(b, gates, c));
-    hidden.push(h);
-  }
-  return { hidden, h: h!, c: c! };
-}
-
-/** (steps of (1, 2, R, H)) → (R, steps·2H): row r's hidden states in step order, as dense1W's rows. */
-function flatten(b: GraphBuilder, hidden: readonly string[]): string {
-  const stacked = hidden.length === 1 ? hidden[0] : b.node('Concat', [...hidden], { axis: attr.int(0) });
-  return b.node('Flatten', [b.node('Transpose', [stacked], { perm: attr.ints([2, 0, 1, 3]) })], { axis: attr.int(1) });
+/** The gate inputs of each unrolled step: the table's rows that `rowsPerStep` names, (1, 2, rows, 4H) each. */
+function stepInputs(b: GraphBuilder, table: string, rowsPerStep: readonly string[]): string[] {
+  return rowsPerStep.map((rows) => b.node('Gather', [table, rows], { axis: attr.int(0) }));
 }
 
 export function buildVariantBatchModel(network: DanqWeights, layout: SubstitutionLayout, branch: number): ModelSpec {
@@ -118,15 +105,15 @@ export function buildVariantBatchModel(network: DanqWeights, layout: Substitutio
   const table = b.node('Concat', [b.node('Reshape', [referenceGates, rowShape]), b.node('Reshape', [patchTable, rowShape])], { axis: attr.int(0) });
 
   // Steps before the branch: references and the mutants that cannot branch; then every row.
-  const before = recur(b, table, b.multi('Split', [VARIANT_ROWS_BEFORE], branch, { axis: attr.int(0) }), undefined, undefined);
+  const before = lstmSteps(b, 'lstm_RT', stepInputs(b, table, b.multi('Split', [VARIANT_ROWS_BEFORE], branch, { axis: attr.int(0) })));
   const h = b.node('Gather', [before.h, VARIANT_BRANCH], { axis: attr.int(2) });
   const c = b.node('Gather', [before.c, VARIANT_BRANCH], { axis: attr.int(2) });
-  const after = recur(b, table, b.multi('Split', [VARIANT_ROWS_AFTER], T - branch, { axis: attr.int(0) }), h, c);
+  const after = lstmSteps(b, 'lstm_RT', stepInputs(b, table, b.multi('Split', [VARIANT_ROWS_AFTER], T - branch, { axis: attr.int(0) })), { h, c });
 
   const dense1W = stepOrderDense1W(w);
   const split = branch * 2 * H * D;
-  const denseBefore = b.node('Gemm', [flatten(b, before.hidden), b.init('dense1_W_before', [branch * 2 * H, D], dense1W.subarray(0, split)), b.init('dense1_B', [D], w.dense1B)]);
-  const denseAfter = b.node('MatMul', [flatten(b, after.hidden), b.init('dense1_W_after', [(T - branch) * 2 * H, D], dense1W.subarray(split))]);
+  const denseBefore = b.node('Gemm', [flattenSteps(b, before.hidden), b.init('dense1_W_before', [branch * 2 * H, D], dense1W.subarray(0, split)), b.init('dense1_B', [D], w.dense1B)]);
+  const denseAfter = b.node('MatMul', [flattenSteps(b, after.hidden), b.init('dense1_W_after', [(T - branch) * 2 * H, D], dense1W.subarray(split))]);
   const d1 = b.node('Add', [b.node('Gather', [denseBefore, VARIANT_BRANCH], { axis: attr.int(0) }), denseAfter]);
   const d2 = b.node('Gemm', [b.node('Relu', [d1]), b.init('dense2_W', [D, O], w.dense2W), b.init('dense2_B', [O], w.dense2B)]);
   b.node('Sigmoid', [d2], {}, VARIANT_OUTPUT);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { float32Text, float32TextByPrecision, float32TextFallbacks, precisionText, precisionTextFallbacks } from '../../src/core/formats/float32Text';
+import { float32Text, float32TextByPrecision, float32TextFallbacks, precisionText, precisionTextFallbacks, writePrecision } from '../../src/core/formats/float32Text';
 
 const bits = new Uint32Array(1);
 const value = new Float32Array(bits.buffer);
@@ -91,4 +91,32 @@ test('precisionText is toPrecision byte for byte: random doubles of every magnit
   const before = precisionTextFallbacks.count;
   for (let i = 0; i < 10_000; i++) precisionText((rand() / 2 ** 32) * 0.999 + 1e-5, 6);
   assert.ok(precisionTextFallbacks.count - before < 100, `${precisionTextFallbacks.count - before} of 10,000 fell back to toPrecision`);
+});
+
+test('writePrecision writes precisionText\'s bytes (and without its minus sign when unsigned), at any offset, leaving the bytes around untouched', () => {
+  const rand = seeded(7);
+  const doubles = new Float64Array(1);
+  const words = new Uint32Array(doubles.buffer);
+  const values: number[] = [-0, 1, -1, 0.5, 1e-6, -1e-6, 5e-7, -5e-7, 0.999999, -0.9999995, 1e21, -1e-100, NaN, Infinity, -Infinity, Number.MIN_VALUE];
+  for (let i = 0; i < 50_000; i++) {
+    words[0] = rand();
+    words[1] = rand();
+    values.push(doubles[0]);
+    values.push((rand() / 2 ** 32 - 0.5) * 10 ** (-(rand() % 8)));
+  }
+  for (let d = 1; d <= 9; d++) for (let m = 1; m < 100; m++) values.push(-(m + 0.5) / 10 ** d, (m + 0.4999999) / 10 ** (d + 1));
+  const out = new Uint8Array(64);
+  for (const x of values) {
+    for (const digits of [1, 6, 9]) {
+      const text = precisionText(x, digits);
+      for (const signed of [true, false]) {
+        const at = 1 + (rand() % 8);
+        out.fill(33);
+        const end = writePrecision(x, digits, signed, out, at);
+        const expected = signed || !text.startsWith('-') ? text : text.slice(1);
+        assert.equal(Buffer.from(out.subarray(at, end)).toString('latin1'), expected, `${x} to ${digits} digits, signed ${signed}`);
+        assert.ok(out.subarray(0, at).every((b) => b === 33) && out.subarray(end).every((b) => b === 33), `${x}: bytes outside [${at}, ${end}) written`);
+      }
+    }
+  }
 });

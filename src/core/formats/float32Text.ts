@@ -86,6 +86,27 @@ function precisionSlow(x: number, digits: number): string {
   return x.toPrecision(digits);
 }
 
+/** The decimal exponent of the last value precisionDigits accepted (its leading digit's power of ten). */
+let precisionExponent = 0;
+
+/**
+ * toPrecision(digits)'s significant digits of |x| as an integer n (10^(digits−1) ≤ n < 10^digits), its
+ * exponent left in precisionExponent; −1 where toPrecision must be asked: |x| outside [1e-6, 1), a
+ * rounding within 1e-6 of a tie, a carry to the next power of ten.
+ */
+function precisionDigits(a: number, digits: number): number {
+  if (!(a >= 1e-6 && a < 1)) return -1;
+  // An exponent one off near a power of ten puts n outside [10^(digits−1), 10^digits]: toPrecision's way.
+  const e = a >= 0.1 ? -1 : a >= 0.01 ? -2 : a >= 0.001 ? -3 : a >= 1e-4 ? -4 : a >= 1e-5 ? -5 : -6;
+  const scaled = a * POW10[digits - 1 - e];
+  const floor = Math.floor(scaled);
+  const fraction = scaled - floor;
+  const n = fraction > 0.5 ? floor + 1 : floor;
+  if (Math.abs(fraction - 0.5) < 1e-6 || n >= POW10[digits] || n < POW10[digits - 1]) return -1;
+  precisionExponent = e;
+  return n;
+}
+
 /**
  * x.toPrecision(digits) byte for byte (trailing zeros kept), for any double and 1 ≤ digits ≤ 9: where
  * 1e-6 ≤ |x| < 1 (probabilities and most effects) the digits are the integer round(|x|·10^(digits−1−e))
@@ -93,14 +114,45 @@ function precisionSlow(x: number, digits: number): string {
  * toPrecision moves the exponent, goes the slow way), written in toPrecision's fixed notation.
  */
 export function precisionText(x: number, digits: number): string {
-  const a = x < 0 ? -x : x;
-  if (!(a >= 1e-6 && a < 1)) return precisionSlow(x, digits);
-  let e = -1;
-  while (a * POW10[-e] < 1) e--;
-  const scaled = a * POW10[digits - 1 - e];
-  const floor = Math.floor(scaled);
-  const fraction = scaled - floor;
-  const n = fraction > 0.5 ? floor + 1 : floor;
-  if (Math.abs(fraction - 0.5) < 1e-6 || n >= POW10[digits] || n < POW10[digits - 1]) return precisionSlow(x, digits);
-  return (x < 0 ? '-' : '') + ZEROS[-e] + n;
+  const n = precisionDigits(x < 0 ? -x : x, digits);
+  if (n < 0) return precisionSlow(x, digits);
+  return (x < 0 ? '-' : '') + ZEROS[-precisionExponent] + n;
+}
+
+const DOT = 46;
+/** "00" … "99" as ASCII. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k % 2 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
+const ZERO = 48;
+const MINUS = 45;
+
+/**
+ * precisionText(x, digits)'s bytes (ASCII) written into `out` at `at`, without making a string on the
+ * usual path (writing millions of numbers as strings spent as much time collecting them as making them);
+ * `signed` false leaves out the minus sign (|x|'s text). Returns the index after the last byte; `out`
+ * needs room for 32 bytes (toPrecision's longest text for digits ≤ 9 is 15).
+ */
+export function writePrecision(x: number, digits: number, signed: boolean, out: Uint8Array, at: number): number {
+  let n = precisionDigits(x < 0 ? -x : x, digits);
+  if (n < 0) {
+    const text = precisionSlow(x, digits);
+    for (let i = signed || text.charCodeAt(0) !== MINUS ? 0 : 1; i < text.length; i++) out[at++] = text.charCodeAt(i);
+    return at;
+  }
+  if (x < 0 && signed) out[at++] = MINUS;
+  out[at++] = ZERO;
+  out[at++] = DOT;
+  for (let z = -precisionExponent - 1; z > 0; z--) out[at++] = ZERO;
+  // n < 10^9 < 2^31: integer arithmetic, two digits at a time.
+  n |= 0;
+  const end = at + digits;
+  let i = end;
+  while (i - at >= 2) {
+    const q = (n / 100) | 0;
+    const pair = 2 * (n - q * 100);
+    out[--i] = DIGIT_PAIRS[pair + 1];
+    out[--i] = DIGIT_PAIRS[pair];
+    n = q;
+  }
+  if (i > at) out[--i] = ZERO + n;
+  return end;
 }
