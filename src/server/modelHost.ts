@@ -24,21 +24,29 @@ export interface LoadedModel {
 /** Opens an engine for a package; replaceable in tests. */
 export type EngineOpener = (pkg: ModelPackage, settings: TfbsSettings, onNotice: (m: string) => void) => Promise<InferenceEngine>;
 
-export const openEngineForSettings: EngineOpener = async (pkg, settings, onNotice) => {
-  // No ISM worker thread in the language server: its copy of the sessions takes the server's peak RSS
-  // from ~540 to ~700 MB after an explanation (target ≤ 600 MB), for a wall-time gain not yet shown
-  // on 2 loaded cores; `tfbs ism` keeps it (README, "ISM on both cores").
-  const opts = { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice, substitutionWorker: false };
-  if (settings.precision !== 'int8') return openEngine(pkg, opts);
-  try {
-    return await openEngine(pkg, { ...opts, precision: 'int8' });
-  } catch (e) {
-    // The editor keeps working: the refusal (with its figures) becomes a notice and fp32 runs.
-    if (!(e instanceof ModelError)) throw e;
-    onNotice(`${e.detail.replace(/; use --precision fp32$/, '')}; running fp32`);
-    return openEngine(pkg, opts);
-  }
-};
+/**
+ * The server's engine opener; `ismWorker` false keeps ISM (Explain) on one session of this thread
+ * (bench/explain.ts compares the two in one run).
+ */
+export function engineOpener(ismWorker: boolean): EngineOpener {
+  return async (pkg, settings, onNotice) => {
+    const opts = { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice, substitutionWorker: ismWorker ? undefined : false };
+    if (settings.precision !== 'int8') return openEngine(pkg, opts);
+    try {
+      return await openEngine(pkg, { ...opts, precision: 'int8' });
+    } catch (e) {
+      // The editor keeps working: the refusal (with its figures) becomes a notice and fp32 runs.
+      if (!(e instanceof ModelError)) throw e;
+      onNotice(`${e.detail.replace(/; use --precision fp32$/, '')}; running fp32`);
+      return openEngine(pkg, opts);
+    }
+  };
+}
+
+// No ISM worker thread in the language server: its copy of the sessions takes the server's peak RSS
+// from ~540 to ~700 MB after an explanation (target ≤ 600 MB), for a wall-time gain not yet shown
+// on 2 loaded cores; `tfbs ism` keeps it (README, "ISM on both cores").
+export const openEngineForSettings: EngineOpener = engineOpener(false);
 
 function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
   return settings.modelPath ? path.resolve(settings.modelPath) : path.join(extensionPath, DEFAULT_MODEL_DIR);
