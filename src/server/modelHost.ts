@@ -43,10 +43,10 @@ export function engineOpener(ismWorker: boolean): EngineOpener {
   };
 }
 
-// No ISM worker thread in the language server: its copy of the sessions takes the server's peak RSS
-// from ~540 to ~700 MB after an explanation (target ≤ 600 MB), for a wall-time gain not yet shown
-// on 2 loaded cores; `tfbs ism` keeps it (README, "ISM on both cores").
-export const openEngineForSettings: EngineOpener = engineOpener(false);
+// ISM's worker thread in the language server too (Explain on both cores): with ISM's runs shrunk
+// (2026-12-07) the server's peak RSS after one bin, more bins and a 1 kb selection measured 551–584 MB
+// with it, 432–477 MB without (bench/explain.ts, shipped model; target ≤ 600 MB). Before, ~700 MB.
+export const openEngineForSettings: EngineOpener = engineOpener(true);
 
 function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
   return settings.modelPath ? path.resolve(settings.modelPath) : path.join(extensionPath, DEFAULT_MODEL_DIR);
