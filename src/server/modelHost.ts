@@ -44,8 +44,9 @@ export function engineOpener(ismWorker: boolean): EngineOpener {
 }
 
 // ISM's worker thread in the language server too (Explain on both cores): with ISM's runs shrunk
-// (2026-12-07) the server's peak RSS after one bin, more bins and a 1 kb selection measured 551–584 MB
-// with it, 432–477 MB without (bench/explain.ts, shipped model; target ≤ 600 MB). Before, ~700 MB.
+// (2026-12-07) the server's peak RSS after one bin, more bins and a 1 kb selection measured 525–584 MB
+// with it, 422–491 MB without (bench/explain.ts, five runs, shipped model; target ≤ 600 MB); the build
+// before: 610–652 MB on one session, ~700 with the worker.
 export const openEngineForSettings: EngineOpener = engineOpener(true);
 
 function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
