@@ -278,9 +278,10 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
   // Variant batches run on worker threads as the chunk graph does (the strands side by side).
   // Beside the worker this thread's sessions take the other half of the threads: with all of them, its
-  // second intra-op thread and the worker's were three threads on two cores (one bin, 2 cores: see
-  // README, "ISM on both cores").
-  const localOptions = worker ? { ...cpuSessionOptions(threads - Math.floor(threads / 2)), executionProviders: ['cpu'] } : undefined;
+  // second intra-op thread and the worker's were three threads on two cores (README, "One bin's time").
+  // Only by default: there they serve ISM alone (variants take the variant graph); the other
+  // recurrence settings also run variants here, on their own, as the benchmarks' paths before.
+  const localOptions = worker && (opts.substitutionRecurrence ?? 'auto') === 'auto' ? { ...cpuSessionOptions(threads - Math.floor(threads / 2)), executionProviders: ['cpu'] } : undefined;
   engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep, recurrence: opts.substitutionRecurrence, pool, worker, localOptions };
   const onWorkers = (chunk: ChunkSession) => {
     if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);
