@@ -2,16 +2,16 @@
 import { readFileSync, readdirSync } from 'fs';
 
 /**
- * CPU seconds used so far by each thread of this process (/proc/self/task/TID/stat: utime + stime,
+ * CPU seconds used so far by each thread of this process, or of process `pid` (/proc/PID/task/TID/stat: utime + stime,
  * clock ticks of 1/100 s). On a shared machine wall time says little about what idle cores would do;
  * the busiest thread's CPU time is a floor under the wall time on idle cores (its work is serial),
  * and it is what the work's division between the threads changes.
  */
-export function threadCpuSeconds(): Map<string, number> {
+export function threadCpuSeconds(pid: number | 'self' = 'self'): Map<string, number> {
   const out = new Map<string, number>();
   try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
     }

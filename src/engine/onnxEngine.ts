@@ -118,6 +118,8 @@ class OnnxEngine implements InferenceEngine {
     pool?: ChunkWorkerRequest;
     /** A worker thread's copy of the sessions to split ISM's runs with (substitutionWorkers.ts). */
     worker?: SubstitutionWorkerData;
+    /** This thread's substitution sessions' options where they differ from `options` (beside a worker: the other half of the threads). */
+    localOptions?: ortTypes.InferenceSession.SessionOptions;
   };
   private substitutions?: Promise<SubstitutionOpen>;
   /** The worker (or why it did not start: said once, only where this thread's sessions opened). */
@@ -138,7 +140,7 @@ class OnnxEngine implements InferenceEngine {
     if (!this.substitutions) {
       // The worker builds its copy while this thread builds and checks its own.
       if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
-      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.options, this.perWindowCheck, source.recurrence);
+      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence);
       const opened = await this.substitutions;
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
       const worker = await this.substitutionWorker;
@@ -275,7 +277,12 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     : undefined;
   const pool = chunkWorkerRequest(device, threads, networkBytes, opts.chunkWorkers);
   // Variant batches run on worker threads as the chunk graph does (the strands side by side).
-  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep, recurrence: opts.substitutionRecurrence, pool, worker };
+  // Beside the worker this thread's sessions take the other half of the threads: with all of them, its
+  // second intra-op thread and the worker's were three threads on two cores (README, "One bin's time").
+  // Only by default: there they serve ISM alone (variants take the variant graph); the other
+  // recurrence settings also run variants here, on their own, as the benchmarks' paths before.
+  const localOptions = worker && (opts.substitutionRecurrence ?? 'auto') === 'auto' ? { ...cpuSessionOptions(threads - Math.floor(threads / 2)), executionProviders: ['cpu'] } : undefined;
+  engine.substitutionSource = { pkg, options: substitutionOptions, onNotice: opts.onNotice, keep, recurrence: opts.substitutionRecurrence, pool, worker, localOptions };
   const onWorkers = (chunk: ChunkSession) => {
     if (chunk.workerNotice) opts.onNotice?.(`model "${m.name}": the chunk graph runs on this thread only: ${chunk.workerNotice}`);
     return chunk.workers ? ` on ${chunk.workers} worker threads` : '';

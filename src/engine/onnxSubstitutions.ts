@@ -50,13 +50,25 @@ const BATCH_BYTES = 48 * 1024 * 1024;
 const MAX_BATCH = 512;
 
 /**
- * Mutants per run of the recurrence from the patch on (SuffixRecurrence): a chunk run's largest
- * intermediates are its S steps' gathered gate inputs (S · 4H per row), and each run is ~12·S small
- * operators, so larger runs keep both cores busier.
+ * Mutants per scorer call on the path from the patch on (what ISM hands over at once; split between
+ * the two threads beside a worker), and per run of its graphs for each intra-op thread of the session
+ * (SuffixRecurrence): a run's intermediates grow with its rows (gate inputs, the S steps' hidden
+ * states, the table and outputs in JS), each run is ~12·S small operators per chunk. Measured (one
+ * thread, 3,000 mutants, CPU time, best of 8, load 4–6): 512 and 1,024 rows within noise (194–207 ms
+ * against 195–221), 256 slower (215), 128 more so (233–252); the peak RSS of one bin then a 1 kb
+ * selection with the worker fell from ~650 to ~610 MB at 512.
  */
 const SUFFIX_BATCH = 2048;
-/** Mutants per run of the patch-delta graph (see there). */
-const PATCH_RUN = 256;
+const SUFFIX_RUN_PER_THREAD = 512;
+/** Reference windows per run of the span projection for ISM's references (projectOwn). */
+const OWN_GROUP = 2;
+/**
+ * Mutants per run of the patch-delta graph: its gathers, Add and pooling each move A·P·F floats per
+ * mutant (4 MB per tensor at 64 mutants for the shipped model). Measured (one thread, 3,000 mutants,
+ * CPU time, best of 8): 35–38 ms at 16–48, 40 at 64, 76–80 at 256 — a run's tensors past the 2 MB L2
+ * cache doubled the graph's time; with 2 intra-op threads 0.50 s wall per bin against 0.59.
+ */
+const PATCH_RUN = 32;
 
 /**
  * How a mutant's LSTM is computed: 'after-patch' from the chunk holding its patch on, starting from
@@ -79,7 +91,8 @@ type SpanSessions = { gatherFirst: ortTypes.InferenceSession; projectFirst?: ort
 export class SubstitutionSessions {
   constructor(
     private readonly ort: Ort,
-    private readonly projection: ortTypes.InferenceSession,
+    /** Windows → projections; the whole-LSTM path's (the path from the patch on reads spans, its own windows as spans). */
+    private readonly projection: ortTypes.InferenceSession | undefined,
     /** The whole-recurrence substitution graph, and/or the patch-delta graph and the recurrence from the patch on. */
     private readonly paths: { whole?: WholePath; afterPatch?: AfterPatchPath },
     /**
@@ -89,6 +102,8 @@ export class SubstitutionSessions {
      */
     private readonly spanProjections: SpanSessions,
     readonly layout: SubstitutionLayout,
+    /** The sessions' intra-op threads (runs of the path from the patch on grow with them). */
+    private readonly threads = 1,
   ) {}
 
   /** Mutants per scorer run on each path. */
@@ -113,13 +128,19 @@ export class SubstitutionSessions {
     const projectFirst = !own && this.spanProjections.projectFirst && laid && laid.count * (laid.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps ? this.spanProjections.projectFirst : undefined;
     const spanProjection = projectFirst ?? this.spanProjections.gatherFirst;
     if (projectFirst) SubstitutionSessions.projectFirstRuns++;
-    const out = laid
-      ? await spanProjection.run({
-          [SPAN_INPUT]: new this.ort.Tensor('float32', laid.sequences.subarray(0, laid.count * laid.length * CHANNEL_COUNT), [laid.count, laid.length, CHANNEL_COUNT]),
-          [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, laid.length, laid.span.subarray(0, count), laid.start.subarray(0, count)), [count, steps]),
-        })
-      : await this.projection.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
-    const projected = out[PROJECTION_OUTPUT].data as Float32Array;
+    let projected: Float32Array;
+    let convolution: ortTypes.Tensor | undefined;
+    if (own) ({ projected, convolution } = await this.projectOwn(windows, count));
+    else {
+      const out = laid
+        ? await spanProjection.run({
+            [SPAN_INPUT]: new this.ort.Tensor('float32', laid.sequences.subarray(0, laid.count * laid.length * CHANNEL_COUNT), [laid.count, laid.length, CHANNEL_COUNT]),
+            [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, laid.length, laid.span.subarray(0, count), laid.start.subarray(0, count)), [count, steps]),
+          })
+        : await this.projection!.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
+      projected = out[PROJECTION_OUTPUT].data as Float32Array;
+      convolution = out[SPAN_CONVOLUTION];
+    }
     const check = (mutants: readonly Substitution[]): void => {
       for (const m of mutants) {
         const bases = [m.base, ...(m.next ?? [])];
@@ -134,7 +155,8 @@ export class SubstitutionSessions {
       const G = projectionWidth / 2;
       const referenceRows = steps * 2 * count;
       const { states, outputs: referenceOutputs } = await path.recurrence.references(new this.ort.Tensor('float32', projected, [referenceRows, G]), count);
-      const convolution = out[SPAN_CONVOLUTION] as ortTypes.Tensor;
+      if (!convolution) throw new Error('the recurrence from the patch on reads the references\' convolution');
+      const referenceConvolution = convolution;
       const positions = laid.length - this.layout.convWidth + 1;
       const convolutionRow = (r: number): number => laid.span[r] * positions + laid.start[r];
       const referenceBase = (r: number, position: number): number => {
@@ -147,7 +169,7 @@ export class SubstitutionSessions {
         referenceOutputs,
         run: async (mutants) => {
           check(mutants);
-          return this.inRuns(mutants, common.batch, async (group) => {
+          return this.inRuns(mutants, SUFFIX_RUN_PER_THREAD * this.threads, async (group) => {
             // One table: the references' rows, then the run's patches' (A, 2, M).
             const table = new Float32Array((referenceRows + this.layout.patchSteps * 2 * group.length) * G);
             table.set(projected);
@@ -161,7 +183,7 @@ export class SubstitutionSessions {
               const { convRows, changes, table: changeTable } = patchDeltaInputs(this.layout, part, convolutionRow, referenceBase, path.changeTable, F);
               const X = convRows.length / part.length;
               const patched = await path.patches.run({
-                [PATCH_CONVOLUTION]: convolution,
+                [PATCH_CONVOLUTION]: referenceConvolution,
                 [PATCH_CONV_ROWS]: new this.ort.Tensor('int32', convRows, [part.length, X]),
                 [PATCH_CHANGE_TABLE]: new this.ort.Tensor('float32', changeTable, [changeTable.length / F, F]),
                 [PATCH_CHANGES]: new this.ort.Tensor('int32', changes, [part.length, X]),
@@ -200,6 +222,36 @@ export class SubstitutionSessions {
     };
   }
 
+  /**
+   * Windows that are spans of their own (ISM's references): their projections (T, 2, R, 4H) and
+   * convolution rows (R·positions, F), through the gather-first span graph OWN_GROUP windows a run.
+   * One run of a 1 kb selection's 10 windows held ~5 intermediates of 16 MB each (the convolution,
+   * its ReLU, pooling and transposes) on each of ISM's two threads at once.
+   */
+  private async projectOwn(windows: Float32Array, count: number): Promise<{ projected: Float32Array; convolution: ortTypes.Tensor }> {
+    const { inputLength: L, steps: T, projectionWidth, convWidth } = this.layout;
+    const G = projectionWidth / 2;
+    const positions = L - convWidth + 1;
+    const projected = new Float32Array(T * 2 * count * G);
+    let convolution: Float32Array | undefined;
+    let F = 0;
+    for (let from = 0; from < count; from += OWN_GROUP) {
+      const n = Math.min(OWN_GROUP, count - from);
+      const out = await this.spanProjections.gatherFirst.run({
+        [SPAN_INPUT]: new this.ort.Tensor('float32', windows.subarray(from * L * CHANNEL_COUNT, (from + n) * L * CHANNEL_COUNT), [n, L, CHANNEL_COUNT]),
+        [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, L, Int32Array.from({ length: n }, (_, r) => r), new Int32Array(n)), [n, T]),
+      });
+      const rows = out[PROJECTION_OUTPUT].data as Float32Array;
+      // (T, 2, n, 4H) into (T, 2, count, 4H) at window `from`.
+      for (let td = 0; td < T * 2; td++) projected.set(rows.subarray(td * n * G, (td + 1) * n * G), (td * count + from) * G);
+      const conv = out[SPAN_CONVOLUTION].data as Float32Array;
+      F = conv.length / (n * positions);
+      convolution ??= new Float32Array(count * positions * F);
+      convolution.set(conv, from * positions * F);
+    }
+    return { projected, convolution: new this.ort.Tensor('float32', convolution!, [count * positions, F]) };
+  }
+
   /** Mutants in runs of `batch`, outputs concatenated. */
   private async inRuns(mutants: readonly Substitution[], batch: number, run: (group: readonly Substitution[]) => Promise<Float32Array>): Promise<Float32Array> {
     let outputs: Float32Array | undefined;
@@ -231,7 +283,7 @@ export class SubstitutionSessions {
   }
 
   async release(): Promise<void> {
-    await this.projection.release();
+    await this.projection?.release();
     await this.paths.whole?.substitution.release();
     await this.paths.afterPatch?.patches.release();
     await this.paths.afterPatch?.recurrence.release();
@@ -269,7 +321,7 @@ export async function openSubstitutionSessions(
   };
   let sessions: SubstitutionSessions;
   try {
-    const projection = await open(buildProjectionModel(weights));
+    const projection = recurrence === 'whole' ? await open(buildProjectionModel(weights)) : undefined;
     const whole: WholePath | undefined = recurrence === 'whole' ? { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) } : undefined;
     let afterPatch: AfterPatchPath | undefined;
     if (recurrence !== 'whole') {
@@ -281,7 +333,7 @@ export async function openSubstitutionSessions(
     const convolution = !whole;
     const gatherFirst = await open(buildSpanProjectionModel(weights, 'gather-first', convolution));
     const projectFirst = recurrence === 'auto' ? undefined : await open(buildSpanProjectionModel(weights, 'project-first', convolution));
-    sessions = new SubstitutionSessions(ort, projection, { whole, afterPatch }, { gatherFirst, projectFirst }, layout.layout);
+    sessions = new SubstitutionSessions(ort, projection, { whole, afterPatch }, { gatherFirst, projectFirst }, layout.layout, Math.max(1, options.intraOpNumThreads ?? 1));
   } catch (e) {
     for (const s of opened) await s.release();
     return { ok: false, reason: `ONNX Runtime refused the substitution graphs (${firstLine(e)})` };

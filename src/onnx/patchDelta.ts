@@ -124,6 +124,13 @@ export function patchDeltaInputs(
     const start = m.firstStep * P;
     const row = convolutionRow(m.reference) + start;
     for (let j = 0; j < X; j++) convRows[g * X + j] = row + j;
+    if (m.bases.length === 1) {
+      // One changed base (ISM, SNVs): each output under it reads its table row; no lists to build.
+      const at = m.position - start;
+      const old = referenceBase(m.reference, m.position);
+      for (let j = Math.max(0, at - w + 1); j <= Math.min(X - 1, at); j++) changes[g * X + j] = changeRow(at - j, old, m.bases[0]);
+      return;
+    }
     const under: number[][] = Array.from({ length: X }, () => []);
     m.bases.forEach((next, i) => {
       const at = m.position + i - start; // in the patch

@@ -24,21 +24,30 @@ export interface LoadedModel {
 /** Opens an engine for a package; replaceable in tests. */
 export type EngineOpener = (pkg: ModelPackage, settings: TfbsSettings, onNotice: (m: string) => void) => Promise<InferenceEngine>;
 
-export const openEngineForSettings: EngineOpener = async (pkg, settings, onNotice) => {
-  // No ISM worker thread in the language server: its copy of the sessions takes the server's peak RSS
-  // from ~540 to ~700 MB after an explanation (target ≤ 600 MB), for a wall-time gain not yet shown
-  // on 2 loaded cores; `tfbs ism` keeps it (README, "ISM on both cores").
-  const opts = { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice, substitutionWorker: false };
-  if (settings.precision !== 'int8') return openEngine(pkg, opts);
-  try {
-    return await openEngine(pkg, { ...opts, precision: 'int8' });
-  } catch (e) {
-    // The editor keeps working: the refusal (with its figures) becomes a notice and fp32 runs.
-    if (!(e instanceof ModelError)) throw e;
-    onNotice(`${e.detail.replace(/; use --precision fp32$/, '')}; running fp32`);
-    return openEngine(pkg, opts);
-  }
-};
+/**
+ * The server's engine opener; `ismWorker` false keeps ISM (Explain) on one session of this thread
+ * (bench/explain.ts compares the two in one run).
+ */
+export function engineOpener(ismWorker: boolean): EngineOpener {
+  return async (pkg, settings, onNotice) => {
+    const opts = { device: settings.device, threads: settings.threads > 0 ? settings.threads : undefined, onNotice, substitutionWorker: ismWorker ? undefined : false };
+    if (settings.precision !== 'int8') return openEngine(pkg, opts);
+    try {
+      return await openEngine(pkg, { ...opts, precision: 'int8' });
+    } catch (e) {
+      // The editor keeps working: the refusal (with its figures) becomes a notice and fp32 runs.
+      if (!(e instanceof ModelError)) throw e;
+      onNotice(`${e.detail.replace(/; use --precision fp32$/, '')}; running fp32`);
+      return openEngine(pkg, opts);
+    }
+  };
+}
+
+// ISM's worker thread in the language server too (Explain on both cores): with ISM's runs shrunk
+// (2026-12-07) the server's peak RSS after one bin, more bins and a 1 kb selection measured 525–584 MB
+// with it, 422–491 MB without (bench/explain.ts, five runs, shipped model; target ≤ 600 MB); the build
+// before: 610–652 MB on one session, ~700 with the worker.
+export const openEngineForSettings: EngineOpener = engineOpener(true);
 
 function resolveModelDir(settings: TfbsSettings, extensionPath: string): string {
   return settings.modelPath ? path.resolve(settings.modelPath) : path.join(extensionPath, DEFAULT_MODEL_DIR);

@@ -143,3 +143,28 @@ test('patch deltas: each convolution output under a changed base reads W[new] âˆ
   }
   assert.equal(extended.length, table.length + 15 * F);
 });
+
+test('patch deltas of single bases beside an MNV in one run: each output under the base reads its own row, the MNV\'s sums follow the table', () => {
+  const w = randomDanqWeights({ ...DANQ_TINY, convFilters: 5 }, 9);
+  const F = padConvFilters(w).arch.convFilters;
+  const table = changeTable(w);
+  const layout = { patchSteps: 3, poolSize: 13, convWidth: w.arch.convWidth };
+  const base = (_r: number, p: number): number => (p === 3 ? 4 : p % 4); // an N at window position 3
+  const X = 39;
+  const mutants = [
+    { reference: 0, firstStep: 1, position: 30, bases: [2] }, // patch position 17: outputs 0..17
+    { reference: 1, firstStep: 2, position: 40, bases: [3, 0] }, // the MNV above: 15 rows of sums
+    { reference: 0, firstStep: 0, position: 3, bases: [1] }, // the N: outputs 0..3, "old" column 4
+    { reference: 2, firstStep: 0, position: 64, bases: [0] }, // patch position 64: past the patch's outputs, none under it
+  ];
+  const { convRows, changes, table: extended } = patchDeltaInputs(layout, mutants, (r) => r * 1000, base, table, F);
+  const expect = (g: number, q: number, old: number, next: number): void => {
+    for (let j = 0; j < X; j++) assert.equal(changes[g * X + j], j <= q && j > q - 26 ? changeRow(q - j, old, next) : 0, `mutant ${g}, output ${j}`);
+  };
+  expect(0, 17, 30 % 4, 2);
+  expect(2, 3, 4, 1);
+  for (let j = 0; j < X; j++) assert.equal(changes[3 * X + j], 0);
+  for (let j = 0; j <= 14; j++) assert.equal(changes[X + j], table.length / F + j, 'the MNV\'s sums are numbered from the table\'s end');
+  assert.equal(extended.length, table.length + 15 * F);
+  assert.deepEqual([...convRows.subarray(3 * X, 3 * X + 3)], [2000, 2001, 2002]);
+});
