@@ -1,7 +1,8 @@
 /**
  * A bigWig writer (UCSC bbi format, version 4), streamed with bounded memory: data sections go to the
  * output's temporary file as they fill (a few buffered at a time, so that writers of hundreds of
- * tracks can share a few open files), zoom summaries to a second temporary file, and only the small
+ * tracks can share a few open files), zoom summaries to a spill file (one for all the tracks written
+ * side by side: blockFiles.ts) until commit copies them in, and only the small
  * indexes (one entry per section of up to 1024 items) stay in memory until the end. No npm package
  * writes bigWig; the layout follows the format as UCSC documents it (Kent et al. 2010; the bbi
  * headers) and is checked in the tests by reading back with @gmod/bbi and pyBigWig.
@@ -15,13 +16,14 @@
  * Intervals must arrive sorted and non-overlapping within each chromosome (chromosomes may come in
  * any order); the output is then a function of the intervals alone, not of how they were batched.
  */
-import { fsyncSync, promises as fsp, readSync, renameSync, rmSync } from 'fs';
+import { fsyncSync, promises as fsp, renameSync, rmSync } from 'fs';
 import * as path from 'path';
 import { deflateSync } from 'zlib';
 import { noteTempFile, temporaryPathBeside } from '../core/atomicFile';
 import { InputError, ioErrorFrom } from '../core/errors';
 import { ChromSize, IndexItem, chromTree, rTree } from './bbiIndex';
 import { BlockDeflater } from './blockDeflater';
+import { BigWigFiles, PendingBlocks, ZoomSpill } from './blockFiles';
 import { FilePool, writeAllAt } from './filePool';
 
 export const BIGWIG_MAGIC = 0x888ffc26;
@@ -104,56 +106,16 @@ interface ZoomLevel {
   records: number;
 }
 
-/**
- * Where a writer's files are kept open: its own pool (both files open throughout), or one shared by
- * the tracks written side by side (see filePool.ts); `bufferBytes` of blocks are held per file before
- * they are written in one go. Neither changes a byte of the output.
- */
-export interface BigWigFiles {
-  pool: FilePool;
-  bufferBytes: number;
-}
-
-/**
- * Compressed blocks waiting to be written at consecutive offsets of one file, copied into one buffer
- * (allocated on the first block) and written in one go when it fills.
- */
-class PendingBlocks {
-  private buffer: Buffer | undefined;
-  private bytes = 0;
-  private at = 0;
-
-  constructor(private readonly file: string, private readonly files: BigWigFiles) {}
-
-  add(block: Uint8Array, position: number): void {
-    if (this.bytes && (position !== this.at + this.bytes || this.bytes + block.length > this.files.bufferBytes)) this.flush();
-    if (block.length >= this.files.bufferBytes) {
-      writeAllAt(this.files.pool.fd(this.file), block, position);
-      return;
-    }
-    this.buffer ??= Buffer.allocUnsafe(this.files.bufferBytes);
-    if (!this.bytes) this.at = position;
-    this.buffer.set(block, this.bytes);
-    this.bytes += block.length;
-  }
-
-  flush(): void {
-    if (!this.bytes) return;
-    writeAllAt(this.files.pool.fd(this.file), this.buffer!.subarray(0, this.bytes), this.at);
-    this.bytes = 0;
-  }
-}
-
 /** One bigWig file. `add` intervals, then `commit` (atomic rename) or `abort`. */
 export class BigWigWriter {
   private readonly chromIds = new Map<string, number>();
   private readonly sorted: ChromSize[];
   private readonly lastEnd: number[];
-  private readonly zoomPath: string;
+  /** Where this writer's zoom blocks wait for commit: the tracks' shared spill file, or its own. */
+  private readonly zoom: ZoomSpill;
+  private readonly ownsZoom: boolean;
   private readonly dataPending: PendingBlocks;
-  private readonly zoomPending: PendingBlocks;
   private pos: number;
-  private zoomPos = 0;
   private readonly dataOffset: number;
   private readonly chromTreeOffset: number;
   private readonly dataIndex: IndexItem[] = [];
@@ -177,19 +139,17 @@ export class BigWigWriter {
     });
     this.lastEnd = this.sorted.map(() => 0);
     this.levels = zoomReductions(opts.itemSize, this.sorted).map((reduction) => ({ reduction, open: new Map(), pending: undefined, pendingCount: 0, pendingChrom: -1, pendingStart: 0, pendingEnd: 0, blocks: [], records: 0 }));
-    this.zoomPath = `${tempPath}.zoom`;
-    this.dataPending = new PendingBlocks(tempPath, files);
-    this.zoomPending = new PendingBlocks(this.zoomPath, files);
+    this.dataPending = new PendingBlocks(tempPath, files.pool, files.bufferBytes);
     files.pool.create(tempPath);
+    this.ownsZoom = !files.zoom;
     try {
-      files.pool.create(this.zoomPath);
+      this.zoom = files.zoom ?? new ZoomSpill(`${tempPath}.zoom`, files.pool, files.bufferBytes);
     } catch (e) {
       files.pool.close(tempPath);
       rmSync(tempPath, { force: true });
       throw e;
     }
     noteTempFile(tempPath, true);
-    noteTempFile(this.zoomPath, true);
     this.chromTreeOffset = HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE + SUMMARY_SIZE;
     const tree = chromTree(this.sorted, this.chromTreeOffset);
     writeAllAt(files.pool.fd(tempPath), tree, this.chromTreeOffset);
@@ -276,17 +236,11 @@ export class BigWigWriter {
     raw.writeUInt32LE(s.span, 16); // itemSpan
     raw.writeUInt8(FIXED_STEP, 20);
     raw.writeUInt16LE(n, 22);
-    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: this.writeBlock(this.dataPending, raw, this.pos) });
-  }
-
-  /** Compresses a block for offset `position` of the data or zoom file (written when its buffer fills). */
-  private writeBlock(pending: PendingBlocks, raw: Uint8Array, position: number): number {
     this.maxBlock = Math.max(this.maxBlock, raw.length);
-    const packed = pending === this.dataPending ? dataDeflater.deflate(raw) : deflateSync(raw, ZOOM_DEFLATE);
-    pending.add(packed, position);
-    if (pending === this.dataPending) this.pos += packed.length;
-    else this.zoomPos += packed.length;
-    return packed.length;
+    const packed = dataDeflater.deflate(raw);
+    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: packed.length });
+    this.dataPending.add(packed, this.pos);
+    this.pos += packed.length;
   }
 
   /**
@@ -383,9 +337,9 @@ export class BigWigWriter {
   private flushZoom(level: ZoomLevel): void {
     if (!level.pendingCount || !level.pending) return;
     const raw = level.pending.subarray(0, level.pendingCount * ZOOM_RECORD_SIZE);
-    const offset = this.zoomPos;
-    const size = this.writeBlock(this.zoomPending, raw, offset);
-    level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset, size });
+    this.maxBlock = Math.max(this.maxBlock, raw.length);
+    const packed = deflateSync(raw, ZOOM_DEFLATE);
+    level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset: this.zoom.append(packed), size: packed.length });
     level.pendingCount = 0;
   }
 
@@ -416,18 +370,15 @@ export class BigWigWriter {
         for (const open of [...level.open.values()].sort((a, b) => a.chromId - b.chromId || a.start - b.start)) this.emitSummary(level, open);
         level.open.clear();
         this.flushZoom(level);
-        this.zoomPending.flush();
         const dataAt = this.pos;
         const count = Buffer.alloc(4);
         count.writeUInt32LE(level.records);
         writeAllAt(pool.fd(this.tempPath), count, this.pos);
         this.pos += 4;
-        // Copy this level's blocks from the zoom file, in genome order, next to each other.
+        // Copy this level's blocks from the spill file, in genome order, next to each other.
         const moved: IndexItem[] = [];
         for (const b of sortIndex(level.blocks)) {
-          const buf = Buffer.alloc(b.size);
-          readSync(pool.fd(this.zoomPath), buf, 0, b.size, b.offset);
-          writeAllAt(pool.fd(this.tempPath), buf, this.pos);
+          writeAllAt(pool.fd(this.tempPath), this.zoom.read(b.offset, b.size), this.pos);
           moved.push({ ...b, offset: this.pos });
           this.pos += b.size;
         }
@@ -461,15 +412,13 @@ export class BigWigWriter {
       writeAllAt(fd, summary, HEADER_SIZE + zoomHeaders.length);
       if (sync) fsyncSync(fd);
       pool.close(this.tempPath);
-      pool.close(this.zoomPath);
     } catch (e) {
       this.abort();
       if (e instanceof InputError) throw e;
       throw ioErrorFrom(e, this.target, 'write');
     }
     this.completed = true;
-    rmSync(this.zoomPath, { force: true });
-    noteTempFile(this.zoomPath, false);
+    if (this.ownsZoom) this.zoom.remove();
   }
 
   /** The completed (and synced) file, still under its temporary name. */
@@ -495,17 +444,20 @@ export class BigWigWriter {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const file of [this.tempPath, this.zoomPath]) {
+    try {
+      this.files.pool.close(this.tempPath);
+    } catch {
+      // already closed
+    }
+    rmSync(this.tempPath, { force: true });
+    noteTempFile(this.tempPath, false);
+    if (this.ownsZoom) {
       try {
-        this.files.pool.close(file);
+        this.zoom.remove();
       } catch {
         // already closed
       }
     }
-    rmSync(this.tempPath, { force: true });
-    rmSync(this.zoomPath, { force: true });
-    noteTempFile(this.tempPath, false);
-    noteTempFile(this.zoomPath, false);
   }
 
   /** Writes a cirTree R-tree over sorted items at `at`; returns its size in bytes. */

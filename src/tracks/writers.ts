@@ -7,14 +7,15 @@
  * (bedtools getfasta -s) gives backwards: see GenomeOrder.
  */
 import * as path from 'path';
-import { TextSink, writeBufferShare } from '../core/atomicFile';
+import { TextSink, temporaryPathBeside, writeBufferShare } from '../core/atomicFile';
 import { ioErrorFrom } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { PredictionContext, PredictionWriter, float32Text } from '../core/formats/predictions';
 import { placeSpan, placementOf } from '../core/genomic';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigFiles, BigWigWriter, ChromSize, syncFiles } from './bigwig';
+import { BigWigWriter, ChromSize, syncFiles } from './bigwig';
+import { BigWigFiles, ZoomSpill } from './blockFiles';
 import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
 /**
@@ -113,7 +114,8 @@ const STAGED_BINS = 1024;
 /**
  * One bigWig per selected experiment, in `dir`; values are the probabilities as float32. All tracks
  * share one pool of open files (at most POOLED_OPEN_FILES, however many experiments), each with a
- * share of the write buffers: the 690 tracks of DeepSEA's outputs write under `ulimit -n 256`.
+ * share of the write buffers, and one spill file for their zoom blocks (blockFiles.ts): the 690 tracks
+ * of DeepSEA's outputs write under `ulimit -n 256`, with 691 temporary files.
  */
 export class BigWigTracksWriter implements PredictionWriter {
   private readonly tracks: BigWigWriter[] = [];
@@ -124,14 +126,20 @@ export class BigWigTracksWriter implements PredictionWriter {
   private staged: { chrom: string; starts: number[]; ends: number[]; values: Float32Array } | undefined;
   private stagedBins = 0;
 
-  constructor(dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
+  constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
-    this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(2 * this.paths.length) };
+    this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(this.paths.length) };
     this.order = new GenomeOrder(ctx.selected, true);
   }
 
   async begin(): Promise<void> {
     try {
+      const spill = temporaryPathBeside(path.resolve(this.dir, 'zoom-levels'));
+      try {
+        this.files.zoom = new ZoomSpill(spill, this.files.pool);
+      } catch (e) {
+        throw ioErrorFrom(e, spill, 'write');
+      }
       for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }, this.files));
     } catch (e) {
       await this.abort();
@@ -207,7 +215,13 @@ export class BigWigTracksWriter implements PredictionWriter {
       await this.abort();
       throw e;
     }
-    for (const t of this.tracks) t.complete(false);
+    try {
+      for (const t of this.tracks) t.complete(false);
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    this.files.zoom?.remove();
     try {
       await syncFiles(this.tracks.map((t) => t.completedPath));
     } catch (e) {
@@ -220,6 +234,7 @@ export class BigWigTracksWriter implements PredictionWriter {
   async abort(): Promise<void> {
     this.stagedBins = 0;
     for (const t of this.tracks) t.abort();
+    this.files.zoom?.remove();
   }
 }
 

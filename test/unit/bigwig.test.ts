@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BigWig } from '@gmod/bbi';
 import { BigWigWriter, ChromSize, zoomReductions } from '../../src/tracks/bigwig';
-import { trackFileNames } from '../../src/tracks/writers';
+import { BigWigTracksWriter, trackFileNames } from '../../src/tracks/writers';
 import { experimentsFromNames } from '../../src/core/targets';
 import { float32Text } from '../../src/core/formats/predictions';
 import { runTfbs } from '../fixtures/cli';
@@ -149,6 +149,33 @@ test('bigWig writer refuses unsorted or overlapping intervals and unknown chromo
   assert.throws(() => w.add('a', 900, 1001, 0.5), /outside a/);
   w.abort();
   assert.deepEqual(readdirSync(work).filter((f) => f.includes('refused')), []);
+});
+
+test('bigWig tracks: one temporary file per track and one for all zoom levels while writing; none left after commit or abort', async () => {
+  const experiments = experimentsFromNames(Array.from({ length: 12 }, (_, i) => `cell|TF${i}|None`));
+  const ctx = { modelName: 'm', experiments, selected: experiments.map((e) => e.index), binSize: 200, reverseComplement: true };
+  const chroms: ChromSize[] = [{ name: 'chr1', size: 2_000_000 }];
+  const record = { index: 0, name: 'chr1', uniqueName: 'chr1', description: '', headerLine: 0 };
+  for (const end of ['commit', 'abort'] as const) {
+    const dir = path.join(work, `temporary-${end}`);
+    await fs.mkdir(dir);
+    const writer = new BigWigTracksWriter(dir, ctx, chroms);
+    await writer.begin();
+    // Enough bins for zoom blocks to reach the disk before the end.
+    for (let from = 0; from < 9_984; from += 32) {
+      const bins = Array.from({ length: 32 }, (_, i) => from + i);
+      const mean = new Float32Array(32 * 12).map((_, i) => ((i * 7919) % 1000) / 1000);
+      writer.bins(record, { bins, targets: 12, forward: mean, mean }, bins.map((b) => [b * 200, (b + 1) * 200]));
+    }
+    writer.endRecord();
+    await writer.finish();
+    const during = readdirSync(dir);
+    assert.equal(during.length, 13, `while writing: ${during.join(', ')}`);
+    assert.ok(during.every((f) => f.startsWith('.') && f.endsWith('.tmp')), during.join(', '));
+    if (end === 'commit') await writer.commit();
+    else await writer.abort();
+    assert.deepEqual(readdirSync(dir).sort(), end === 'commit' ? [...writer.paths.map((p) => path.basename(p))].sort() : []);
+  }
 });
 
 test('track file names: file-safe experiment names, the output index where names repeat', () => {
