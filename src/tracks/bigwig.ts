@@ -315,9 +315,15 @@ export class BigWigWriter {
   private emitSummary(level: ZoomLevel, s: Summary): void {
     level.records++;
     if (level.pendingCount && (level.pendingChrom !== s.chromId || level.pendingCount >= ITEMS_PER_SLOT)) this.flushZoom(level);
-    level.pending ??= Buffer.alloc(ZOOM_RECORD_SIZE * ITEMS_PER_SLOT);
-    const raw = level.pending;
     const o = level.pendingCount * ZOOM_RECORD_SIZE;
+    // Grown as summaries come, up to one block: a whole block (32 kB) for every level of every track
+    // was 110 MB of a 690-track run, most of it for the coarse levels' handful of summaries.
+    if (!level.pending || level.pending.length === o) {
+      const grown = Buffer.allocUnsafe(Math.min(ZOOM_RECORD_SIZE * ITEMS_PER_SLOT, Math.max(ZOOM_RECORD_SIZE * 16, 2 * o)));
+      if (level.pending) level.pending.copy(grown, 0, 0, o);
+      level.pending = grown;
+    }
+    const raw = level.pending;
     raw.writeUInt32LE(s.chromId, o);
     raw.writeUInt32LE(s.start, o + 4);
     raw.writeUInt32LE(s.end, o + 8);
