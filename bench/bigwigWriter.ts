@@ -1,11 +1,13 @@
 /**
- * `npm run bench:bigwig [-- --bins 16000 --tracks 690 --block 32 --reps 3 --before REF|none --phases]`:
+ * `npm run bench:bigwig [-- --bins 16000 --tracks 690 --block 32 --reps 3 --before REF|none --phases --uncompressed]`:
  * the bigWig writer alone (issue 26 item 2), fed synthetic scored blocks of every track as `tfbs score
  * --format bigwig` feeds it (32 bins a block: 64 windows, both strands), without the network. Prints CPU µs per value written (process CPU, all threads,
  * zlib included; from the first bin to the files committed — creating the files is a cost per track,
  * shown apart with --phases) and the share of it in garbage collection, for today's build and the code
  * before (REF, default main, built once into a temporary folder), interleaved in one run: read the
- * ratios, the machine is shared.
+ * ratios, the machine is shared. --uncompressed adds today's build writing uncompressed blocks
+ * (`--bigwig-uncompressed`). Each arm's bytes per value are printed too (synthetic values: they
+ * compress less than a model's).
  */
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -24,6 +26,8 @@ interface Arm {
   label: string;
   /** The compiled out/ folder whose src/tracks/writers.js is measured. */
   out: string;
+  uncompressed?: boolean;
+  bytes?: number;
   cpuMicros: number[];
   sysMicros: number[];
   gcMs: number[];
@@ -62,7 +66,7 @@ async function once(arm: Arm, dir: string, tracks: number, bins: number, perBloc
   global.gc?.();
   const gcBefore = gcMs;
   const cpu = process.cpuUsage();
-  const writer = new BigWigTracksWriter(dir, ctx, [{ name: 'chr1', size: chromSize }]);
+  const writer = new BigWigTracksWriter(dir, ctx, [{ name: 'chr1', size: chromSize }], ...(arm.uncompressed ? [{ uncompressed: true }] : []));
   await writer.begin();
   const opened = process.cpuUsage(cpu);
   writer.startRecord(record);
@@ -80,6 +84,9 @@ async function once(arm: Arm, dir: string, tracks: number, bins: number, perBloc
   arm.cpuMicros.push(used.user + used.system - opened.user - opened.system);
   arm.sysMicros.push(used.system - opened.system);
   arm.gcMs.push(gcMs - gcBefore);
+  let bytes = 0;
+  for (const f of await fs.readdir(dir)) bytes += (await fs.stat(path.join(dir, f))).size;
+  arm.bytes = bytes;
 }
 
 async function main(): Promise<void> {
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
   const arms: Arm[] = [];
   if (beforeRef !== 'none') arms.push({ label: `before (${beforeRef})`, out: path.join(path.dirname(buildRef(beforeRef)), '..', 'out'), cpuMicros: [], sysMicros: [], gcMs: [] });
   arms.push({ label: 'now', out: path.resolve(__dirname, '..'), cpuMicros: [], sysMicros: [], gcMs: [] });
+  if (process.argv.includes('--uncompressed')) arms.push({ label: 'now, uncompressed', out: path.resolve(__dirname, '..'), uncompressed: true, cpuMicros: [], sysMicros: [], gcMs: [] });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bigwig-bench-'));
   const values = tracks * bins;
   console.log(`bench:bigwig: ${tracks} tracks × ${bins} bins (${values.toLocaleString('en')} values) a run in blocks of ${perBlock} bins, ${reps} reps interleaved; ${os.cpus()[0]?.model ?? 'unknown CPU'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -108,9 +116,10 @@ async function main(): Promise<void> {
     const best = (a: Arm): number => Math.min(...a.cpuMicros) / values;
     for (const arm of arms) {
       const gc = Math.min(...arm.gcMs) * 1000 / values;
-      console.log(`${arm.label.padEnd(24)} best ${best(arm).toFixed(3)} CPU-µs/value (GC ${gc.toFixed(3)}), ${(best(arm) * tracks / 1000).toFixed(3)} CPU-ms per window of ${tracks} tracks`);
+      console.log(`${arm.label.padEnd(24)} best ${best(arm).toFixed(3)} CPU-µs/value (GC ${gc.toFixed(3)}), ${(best(arm) * tracks / 1000).toFixed(3)} CPU-ms per window of ${tracks} tracks; ${(arm.bytes! / values).toFixed(2)} bytes/value`);
     }
-    if (arms.length === 2) console.log(`now against before: ${(best(arms[0]) / best(arms[1])).toFixed(2)}× less CPU per value`);
+    const before = arms.find((a) => a.label.startsWith('before'));
+    if (before) for (const arm of arms.filter((a) => a !== before)) console.log(`${arm.label} against before: ${(best(before) / best(arm)).toFixed(2)}× less CPU per value`);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }

@@ -67,6 +67,12 @@ export interface BigWigOptions {
    * chromosome.
    */
   itemSize: number;
+  /**
+   * Data and zoom blocks written as they are, not deflated (UCSC's `bedGraphToBigWig -unc`): the
+   * header's uncompressBufSize is 0, which tells readers (UCSC, libBigWig/pyBigWig, @gmod/bbi, IGV)
+   * to read the blocks as they lie. Less CPU, larger files.
+   */
+  uncompressed?: boolean;
 }
 
 /** Reductions (bases per summary) for the zoom levels: always at least one (IGV needs one). */
@@ -110,6 +116,7 @@ interface ZoomLevel {
 export class BigWigWriter {
   private readonly chromIds = new Map<string, number>();
   private readonly sorted: ChromSize[];
+  private readonly uncompressed: boolean;
   private readonly lastEnd: number[];
   /** Where this writer's zoom blocks wait for commit: the tracks' shared spill file, or its own. */
   private readonly zoom: ZoomSpill;
@@ -138,6 +145,7 @@ export class BigWigWriter {
       this.chromIds.set(c.name, i);
     });
     this.lastEnd = this.sorted.map(() => 0);
+    this.uncompressed = opts.uncompressed === true;
     this.levels = zoomReductions(opts.itemSize, this.sorted).map((reduction) => ({ reduction, open: new Map(), pending: undefined, pendingCount: 0, pendingChrom: -1, pendingStart: 0, pendingEnd: 0, blocks: [], records: 0 }));
     this.dataPending = new PendingBlocks(tempPath, files.pool, files.bufferBytes);
     files.pool.create(tempPath);
@@ -237,7 +245,7 @@ export class BigWigWriter {
     raw.writeUInt8(FIXED_STEP, 20);
     raw.writeUInt16LE(n, 22);
     this.maxBlock = Math.max(this.maxBlock, raw.length);
-    const packed = dataDeflater.deflate(raw);
+    const packed = this.uncompressed ? raw : dataDeflater.deflate(raw);
     this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: packed.length });
     this.dataPending.add(packed, this.pos);
     this.pos += packed.length;
@@ -344,7 +352,7 @@ export class BigWigWriter {
     if (!level.pendingCount || !level.pending) return;
     const raw = level.pending.subarray(0, level.pendingCount * ZOOM_RECORD_SIZE);
     this.maxBlock = Math.max(this.maxBlock, raw.length);
-    const packed = deflateSync(raw, ZOOM_DEFLATE);
+    const packed = this.uncompressed ? raw : deflateSync(raw, ZOOM_DEFLATE);
     level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset: this.zoom.append(packed), size: packed.length });
     level.pendingCount = 0;
   }
@@ -403,7 +411,8 @@ export class BigWigWriter {
       header.writeBigUInt64LE(BigInt(dataIndexOffset), 24);
       // fieldCount, definedFieldCount 0 and autoSqlOffset 0: bigWig has no autoSql.
       header.writeBigUInt64LE(BigInt(HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE), 44);
-      header.writeUInt32LE(Math.max(this.maxBlock, 1), 52);
+      // uncompressBufSize: 0 says the blocks are not compressed.
+      header.writeUInt32LE(this.uncompressed ? 0 : Math.max(this.maxBlock, 1), 52);
       // extensionOffset 0: no extended header.
       const summary = Buffer.alloc(SUMMARY_SIZE);
       const t = this.total;

@@ -126,7 +126,7 @@ export class BigWigTracksWriter implements PredictionWriter {
   private staged: { chrom: string; starts: number[]; ends: number[]; values: Float32Array } | undefined;
   private stagedBins = 0;
 
-  constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
+  constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[], private readonly blocks: { uncompressed?: boolean } = {}) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
     this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(this.paths.length) };
     this.order = new GenomeOrder(ctx.selected, true);
@@ -140,7 +140,7 @@ export class BigWigTracksWriter implements PredictionWriter {
       } catch (e) {
         throw ioErrorFrom(e, spill, 'write');
       }
-      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }, this.files));
+      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize, uncompressed: this.blocks.uncompressed }, this.files));
     } catch (e) {
       await this.abort();
       throw e;
