@@ -9,10 +9,11 @@
  * the tracks hold the same data as before, the CPU model and load, and the hg38 projection (both
  * strands, ≈ 31 M windows) at the measured rate and at the CPU rate on two idle cores.
  * --shards adds the single process against the two-shard Snakemake workflow (merged bigWig byte-identical).
+ * --uncompressed adds today's int8 run of all tracks with `--bigwig-uncompressed`, and each arm's bytes written.
  * --readme rewrites the README's bench:scale rows from this run. Measurements, not assertions.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, promises as fs, readFileSync, readdirSync } from 'fs';
+import { existsSync, promises as fs, readFileSync, readdirSync, statSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../test/fixtures/danqModel';
@@ -47,6 +48,8 @@ interface Measured {
   rss: number;
   /** The CLI's own figure (the build before printed none). */
   writing?: { seconds: number; percent: number };
+  /** Bytes of the tracks written. */
+  bytes?: number;
 }
 
 /** One `tfbs score` process, timed whole; its CPU (all threads) from the shell's `times`. */
@@ -102,11 +105,13 @@ async function main(): Promise<void> {
       if (before) arms.push({ label: `before (${beforeRef})`, build: 'before', tracks, extra });
       arms.push({ label: 'now, fp32', build: 'now', tracks, extra });
       arms.push({ label: 'now, int8', build: 'now', tracks, extra: [...extra, '--precision', 'int8'] });
+      if (process.argv.includes('--uncompressed') && !extra.length) arms.push({ label: 'now, int8, uncompressed', build: 'now', tracks, extra: ['--precision', 'int8', '--bigwig-uncompressed'] });
     }
     for (const [i, arm] of arms.entries()) {
       const out = path.join(work, `arm${i}`);
       arm.result = score(arm.build === 'before' ? before! : now, fasta, out, ['--model', model, ...arm.extra], work);
-      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, load ${load()}`);
+      arm.result.bytes = readdirSync(out).reduce((n, f) => n + statSync(path.join(out, f)).size, 0);
+      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, writing ${arm.result.writing ? `${arm.result.writing.seconds.toFixed(1)} s (${arm.result.writing.percent} %)` : '-'}, ${(arm.result.bytes / 1e6).toFixed(1)} MB written, load ${load()}`);
       const reference = arms.findIndex((a) => a.build === 'before' && a.tracks === arm.tracks);
       if (arm.build === 'now' && !arm.extra.includes('int8') && reference >= 0) {
         const files = readdirSync(out);

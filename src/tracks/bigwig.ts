@@ -1,7 +1,8 @@
 /**
  * A bigWig writer (UCSC bbi format, version 4), streamed with bounded memory: data sections go to the
  * output's temporary file as they fill (a few buffered at a time, so that writers of hundreds of
- * tracks can share a few open files), zoom summaries to a second temporary file, and only the small
+ * tracks can share a few open files), zoom summaries to a spill file (one for all the tracks written
+ * side by side: blockFiles.ts) until commit copies them in, and only the small
  * indexes (one entry per section of up to 1024 items) stay in memory until the end. No npm package
  * writes bigWig; the layout follows the format as UCSC documents it (Kent et al. 2010; the bbi
  * headers) and is checked in the tests by reading back with @gmod/bbi and pyBigWig.
@@ -15,12 +16,14 @@
  * Intervals must arrive sorted and non-overlapping within each chromosome (chromosomes may come in
  * any order); the output is then a function of the intervals alone, not of how they were batched.
  */
-import { fsyncSync, promises as fsp, readSync, renameSync, rmSync } from 'fs';
+import { fsyncSync, promises as fsp, renameSync, rmSync } from 'fs';
 import * as path from 'path';
-import { constants as zlibConstants, deflateSync } from 'zlib';
+import { deflateSync } from 'zlib';
 import { noteTempFile, temporaryPathBeside } from '../core/atomicFile';
 import { InputError, ioErrorFrom } from '../core/errors';
 import { ChromSize, IndexItem, chromTree, rTree } from './bbiIndex';
+import { BlockDeflater } from './blockDeflater';
+import { BigWigFiles, PendingBlocks, ZoomSpill } from './blockFiles';
 import { FilePool, writeAllAt } from './filePool';
 
 export const BIGWIG_MAGIC = 0x888ffc26;
@@ -39,12 +42,13 @@ const ZOOM_INCREMENT = 4;
 /**
  * How blocks are deflated (a reader inflates any of these alike; the inflated bytes are the format).
  * Data sections are float32 values with hardly a repeated string: Huffman coding alone packs the
- * shipped model's outputs as small as the default level does (0.823 against 0.825 of the raw size on
- * 690 tracks) for less CPU, skipping the search for matches. Zoom summaries repeat their chromosome
- * and bounds: zlib's fastest level keeps them within 1 % of the default level's size in two-thirds of
- * its CPU (690 tracks' zoom blocks cost more CPU than their data).
+ * shipped model's outputs as small as zlib's default level does (0.81 of the raw size), and our own
+ * encoder of it (blockDeflater.ts, one for all writers: the writing is synchronous) skips the set-up
+ * of a zlib stream per 4 kB section, which cost as much as the coding. Zoom summaries repeat their
+ * chromosome and bounds: zlib's fastest level keeps them within 1 % of the default level's size in
+ * two-thirds of its CPU (and 0.58 of the raw size where Huffman coding alone leaves 0.72).
  */
-const DATA_DEFLATE = { strategy: zlibConstants.Z_HUFFMAN_ONLY };
+const dataDeflater = new BlockDeflater();
 const ZOOM_DEFLATE = { level: 1 };
 
 export type { ChromSize } from './bbiIndex';
@@ -63,6 +67,12 @@ export interface BigWigOptions {
    * chromosome.
    */
   itemSize: number;
+  /**
+   * Data and zoom blocks written as they are, not deflated (UCSC's `bedGraphToBigWig -unc`): the
+   * header's uncompressBufSize is 0, which tells readers (UCSC, libBigWig/pyBigWig, @gmod/bbi, IGV)
+   * to read the blocks as they lie. Less CPU, larger files.
+   */
+  uncompressed?: boolean;
 }
 
 /** Reductions (bases per summary) for the zoom levels: always at least one (IGV needs one). */
@@ -102,50 +112,17 @@ interface ZoomLevel {
   records: number;
 }
 
-/**
- * Where a writer's files are kept open: its own pool (both files open throughout), or one shared by
- * the tracks written side by side (see filePool.ts); `bufferBytes` of blocks are held per file before
- * they are written in one go. Neither changes a byte of the output.
- */
-export interface BigWigFiles {
-  pool: FilePool;
-  bufferBytes: number;
-}
-
-/** Compressed blocks waiting to be written at consecutive offsets of one file. */
-class PendingBlocks {
-  private blocks: Buffer[] = [];
-  private bytes = 0;
-  private at = 0;
-
-  constructor(private readonly file: string, private readonly files: BigWigFiles) {}
-
-  add(block: Buffer, position: number): void {
-    if (this.bytes && position !== this.at + this.bytes) this.flush();
-    if (!this.bytes) this.at = position;
-    this.blocks.push(block);
-    this.bytes += block.length;
-    if (this.bytes >= this.files.bufferBytes) this.flush();
-  }
-
-  flush(): void {
-    if (!this.bytes) return;
-    writeAllAt(this.files.pool.fd(this.file), this.blocks.length === 1 ? this.blocks[0] : Buffer.concat(this.blocks), this.at);
-    this.blocks = [];
-    this.bytes = 0;
-  }
-}
-
 /** One bigWig file. `add` intervals, then `commit` (atomic rename) or `abort`. */
 export class BigWigWriter {
   private readonly chromIds = new Map<string, number>();
   private readonly sorted: ChromSize[];
+  private readonly uncompressed: boolean;
   private readonly lastEnd: number[];
-  private readonly zoomPath: string;
+  /** Where this writer's zoom blocks wait for commit: the tracks' shared spill file, or its own. */
+  private readonly zoom: ZoomSpill;
+  private readonly ownsZoom: boolean;
   private readonly dataPending: PendingBlocks;
-  private readonly zoomPending: PendingBlocks;
   private pos: number;
-  private zoomPos = 0;
   private readonly dataOffset: number;
   private readonly chromTreeOffset: number;
   private readonly dataIndex: IndexItem[] = [];
@@ -168,20 +145,19 @@ export class BigWigWriter {
       this.chromIds.set(c.name, i);
     });
     this.lastEnd = this.sorted.map(() => 0);
+    this.uncompressed = opts.uncompressed === true;
     this.levels = zoomReductions(opts.itemSize, this.sorted).map((reduction) => ({ reduction, open: new Map(), pending: undefined, pendingCount: 0, pendingChrom: -1, pendingStart: 0, pendingEnd: 0, blocks: [], records: 0 }));
-    this.zoomPath = `${tempPath}.zoom`;
-    this.dataPending = new PendingBlocks(tempPath, files);
-    this.zoomPending = new PendingBlocks(this.zoomPath, files);
+    this.dataPending = new PendingBlocks(tempPath, files.pool, files.bufferBytes);
     files.pool.create(tempPath);
+    this.ownsZoom = !files.zoom;
     try {
-      files.pool.create(this.zoomPath);
+      this.zoom = files.zoom ?? new ZoomSpill(`${tempPath}.zoom`, files.pool, files.bufferBytes);
     } catch (e) {
       files.pool.close(tempPath);
       rmSync(tempPath, { force: true });
       throw e;
     }
     noteTempFile(tempPath, true);
-    noteTempFile(this.zoomPath, true);
     this.chromTreeOffset = HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE + SUMMARY_SIZE;
     const tree = chromTree(this.sorted, this.chromTreeOffset);
     writeAllAt(files.pool.fd(tempPath), tree, this.chromTreeOffset);
@@ -268,17 +244,11 @@ export class BigWigWriter {
     raw.writeUInt32LE(s.span, 16); // itemSpan
     raw.writeUInt8(FIXED_STEP, 20);
     raw.writeUInt16LE(n, 22);
-    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: this.writeBlock(this.dataPending, raw, this.pos) });
-  }
-
-  /** Compresses a block for offset `position` of the data or zoom file (written when its buffer fills). */
-  private writeBlock(pending: PendingBlocks, raw: Uint8Array, position: number): number {
     this.maxBlock = Math.max(this.maxBlock, raw.length);
-    const packed = deflateSync(raw, pending === this.dataPending ? DATA_DEFLATE : ZOOM_DEFLATE);
-    pending.add(packed, position);
-    if (pending === this.dataPending) this.pos += packed.length;
-    else this.zoomPos += packed.length;
-    return packed.length;
+    const packed = this.uncompressed ? raw : dataDeflater.deflate(raw);
+    this.dataIndex.push({ chromId: s.chromId, start: s.start, end, offset: this.pos, size: packed.length });
+    this.dataPending.add(packed, this.pos);
+    this.pos += packed.length;
   }
 
   /**
@@ -353,9 +323,15 @@ export class BigWigWriter {
   private emitSummary(level: ZoomLevel, s: Summary): void {
     level.records++;
     if (level.pendingCount && (level.pendingChrom !== s.chromId || level.pendingCount >= ITEMS_PER_SLOT)) this.flushZoom(level);
-    level.pending ??= Buffer.alloc(ZOOM_RECORD_SIZE * ITEMS_PER_SLOT);
-    const raw = level.pending;
     const o = level.pendingCount * ZOOM_RECORD_SIZE;
+    // Grown as summaries come, up to one block: a whole block (32 kB) for every level of every track
+    // was 110 MB of a 690-track run, most of it for the coarse levels' handful of summaries.
+    if (!level.pending || level.pending.length === o) {
+      const grown = Buffer.allocUnsafe(Math.min(ZOOM_RECORD_SIZE * ITEMS_PER_SLOT, Math.max(ZOOM_RECORD_SIZE * 16, 2 * o)));
+      if (level.pending) level.pending.copy(grown, 0, 0, o);
+      level.pending = grown;
+    }
+    const raw = level.pending;
     raw.writeUInt32LE(s.chromId, o);
     raw.writeUInt32LE(s.start, o + 4);
     raw.writeUInt32LE(s.end, o + 8);
@@ -375,9 +351,9 @@ export class BigWigWriter {
   private flushZoom(level: ZoomLevel): void {
     if (!level.pendingCount || !level.pending) return;
     const raw = level.pending.subarray(0, level.pendingCount * ZOOM_RECORD_SIZE);
-    const offset = this.zoomPos;
-    const size = this.writeBlock(this.zoomPending, raw, offset);
-    level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset, size });
+    this.maxBlock = Math.max(this.maxBlock, raw.length);
+    const packed = this.uncompressed ? raw : deflateSync(raw, ZOOM_DEFLATE);
+    level.blocks.push({ chromId: level.pendingChrom, start: level.pendingStart, end: level.pendingEnd, offset: this.zoom.append(packed), size: packed.length });
     level.pendingCount = 0;
   }
 
@@ -408,18 +384,15 @@ export class BigWigWriter {
         for (const open of [...level.open.values()].sort((a, b) => a.chromId - b.chromId || a.start - b.start)) this.emitSummary(level, open);
         level.open.clear();
         this.flushZoom(level);
-        this.zoomPending.flush();
         const dataAt = this.pos;
         const count = Buffer.alloc(4);
         count.writeUInt32LE(level.records);
         writeAllAt(pool.fd(this.tempPath), count, this.pos);
         this.pos += 4;
-        // Copy this level's blocks from the zoom file, in genome order, next to each other.
+        // Copy this level's blocks from the spill file, in genome order, next to each other.
         const moved: IndexItem[] = [];
         for (const b of sortIndex(level.blocks)) {
-          const buf = Buffer.alloc(b.size);
-          readSync(pool.fd(this.zoomPath), buf, 0, b.size, b.offset);
-          writeAllAt(pool.fd(this.tempPath), buf, this.pos);
+          writeAllAt(pool.fd(this.tempPath), this.zoom.read(b.offset, b.size), this.pos);
           moved.push({ ...b, offset: this.pos });
           this.pos += b.size;
         }
@@ -438,7 +411,8 @@ export class BigWigWriter {
       header.writeBigUInt64LE(BigInt(dataIndexOffset), 24);
       // fieldCount, definedFieldCount 0 and autoSqlOffset 0: bigWig has no autoSql.
       header.writeBigUInt64LE(BigInt(HEADER_SIZE + this.levels.length * ZOOM_HEADER_SIZE), 44);
-      header.writeUInt32LE(Math.max(this.maxBlock, 1), 52);
+      // uncompressBufSize: 0 says the blocks are not compressed.
+      header.writeUInt32LE(this.uncompressed ? 0 : Math.max(this.maxBlock, 1), 52);
       // extensionOffset 0: no extended header.
       const summary = Buffer.alloc(SUMMARY_SIZE);
       const t = this.total;
@@ -453,15 +427,13 @@ export class BigWigWriter {
       writeAllAt(fd, summary, HEADER_SIZE + zoomHeaders.length);
       if (sync) fsyncSync(fd);
       pool.close(this.tempPath);
-      pool.close(this.zoomPath);
     } catch (e) {
       this.abort();
       if (e instanceof InputError) throw e;
       throw ioErrorFrom(e, this.target, 'write');
     }
     this.completed = true;
-    rmSync(this.zoomPath, { force: true });
-    noteTempFile(this.zoomPath, false);
+    if (this.ownsZoom) this.zoom.remove();
   }
 
   /** The completed (and synced) file, still under its temporary name. */
@@ -487,17 +459,20 @@ export class BigWigWriter {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const file of [this.tempPath, this.zoomPath]) {
+    try {
+      this.files.pool.close(this.tempPath);
+    } catch {
+      // already closed
+    }
+    rmSync(this.tempPath, { force: true });
+    noteTempFile(this.tempPath, false);
+    if (this.ownsZoom) {
       try {
-        this.files.pool.close(file);
+        this.zoom.remove();
       } catch {
         // already closed
       }
     }
-    rmSync(this.tempPath, { force: true });
-    rmSync(this.zoomPath, { force: true });
-    noteTempFile(this.tempPath, false);
-    noteTempFile(this.zoomPath, false);
   }
 
   /** Writes a cirTree R-tree over sorted items at `at`; returns its size in bytes. */

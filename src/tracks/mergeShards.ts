@@ -18,13 +18,14 @@ export type MergeFormat = (typeof MERGE_FORMATS)[number];
 
 /**
  * Replays shards (in the order given) into one output of `format`, atomically: on any error nothing
- * is written. Returns the number of bins.
+ * is written. `bigwigBlocks.uncompressed`: bigWig blocks not deflated. Returns the number of bins.
  */
 export async function writeMerged(
   shards: ReadonlyArray<{ file: string; header: ShardHeader }>,
   format: MergeFormat,
   output: string | undefined,
   threshold: number,
+  bigwigBlocks: { uncompressed?: boolean } = {},
 ): Promise<number> {
   const first = shards[0].header;
   const experiments = experimentsFromNames(first.experiments);
@@ -46,7 +47,7 @@ export async function writeMerged(
     if (format === 'bigwig') {
       if (!output) throw new UsageError('bigwig writes one file per experiment: give a directory with -o');
       await mkdir(output);
-      writer = tracks = new BigWigTracksWriter(output, ctx, first.chromSizes);
+      writer = tracks = new BigWigTracksWriter(output, ctx, first.chromSizes, bigwigBlocks);
     } else if (format === 'narrowpeak') {
       writer = new NarrowPeakWriter(output ? await open(output) : stdoutSink, ctx, threshold);
     } else if (format === 'bedgraph' && ctx.selected.length > 1) {

@@ -25,6 +25,8 @@ export interface ResumableRun {
   output: string;
   format: MergeFormat;
   threshold: number;
+  /** bigWig blocks not deflated (`--bigwig-uncompressed`): how the merged output is encoded, not what it holds, so not part of the journal's run. */
+  uncompressed?: boolean;
   /** What makes two runs the same run (model checksum, engine, genome, …): a journal of another run is refused, naming the field. */
   identity: RunIdentity;
   entries: readonly FaiEntry[];
@@ -136,7 +138,7 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
   let bins = 0;
   await clock.time(async () => {
     const shards = await checkedShards(Array.from({ length: chunks }, (_, k) => part(k)));
-    bins = await writeMerged(shards, run.format, run.output, run.threshold);
+    bins = await writeMerged(shards, run.format, run.output, run.threshold, { uncompressed: run.uncompressed });
   });
   rmSync(dir, { recursive: true, force: true });
   return { bins, resumed, chunks, writingMs: clock.ms };

@@ -7,14 +7,15 @@
  * (bedtools getfasta -s) gives backwards: see GenomeOrder.
  */
 import * as path from 'path';
-import { TextSink, writeBufferShare } from '../core/atomicFile';
+import { TextSink, temporaryPathBeside, writeBufferShare } from '../core/atomicFile';
 import { ioErrorFrom } from '../core/errors';
 import { FastaRecordInfo } from '../core/fasta';
 import { PredictionContext, PredictionWriter, float32Text } from '../core/formats/predictions';
 import { placeSpan, placementOf } from '../core/genomic';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigFiles, BigWigWriter, ChromSize, syncFiles } from './bigwig';
+import { BigWigWriter, ChromSize, syncFiles } from './bigwig';
+import { BigWigFiles, ZoomSpill } from './blockFiles';
 import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
 /**
@@ -103,25 +104,43 @@ class GenomeOrder {
 }
 
 /**
+ * Bins gathered for the bigWig tracks before each track is handed its run: one data section's worth.
+ * The scorer hands over 32 bins a block (64 windows, both strands), and each hand-over costs every
+ * track a call, its checks and a visit to each zoom level's open summary: at 32 bins a run that was
+ * most of the writer's JavaScript. The files are a function of the intervals alone, not of the runs.
+ */
+const STAGED_BINS = 1024;
+
+/**
  * One bigWig per selected experiment, in `dir`; values are the probabilities as float32. All tracks
  * share one pool of open files (at most POOLED_OPEN_FILES, however many experiments), each with a
- * share of the write buffers: the 690 tracks of DeepSEA's outputs write under `ulimit -n 256`.
+ * share of the write buffers, and one spill file for their zoom blocks (blockFiles.ts): the 690 tracks
+ * of DeepSEA's outputs write under `ulimit -n 256`, with 691 temporary files.
  */
 export class BigWigTracksWriter implements PredictionWriter {
   private readonly tracks: BigWigWriter[] = [];
   private readonly order: GenomeOrder;
   readonly paths: string[];
   private readonly files: BigWigFiles;
+  /** Placed bins of one chromosome not yet handed to the tracks: track k's at values[k·STAGED_BINS + i]. */
+  private staged: { chrom: string; starts: number[]; ends: number[]; values: Float32Array } | undefined;
+  private stagedBins = 0;
 
-  constructor(dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[]) {
+  constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[], private readonly blocks: { uncompressed?: boolean } = {}) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
-    this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(2 * this.paths.length) };
+    this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(this.paths.length) };
     this.order = new GenomeOrder(ctx.selected, true);
   }
 
   async begin(): Promise<void> {
     try {
-      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize }, this.files));
+      const spill = temporaryPathBeside(path.resolve(this.dir, 'zoom-levels'));
+      try {
+        this.files.zoom = new ZoomSpill(spill, this.files.pool);
+      } catch (e) {
+        throw ioErrorFrom(e, spill, 'write');
+      }
+      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize, uncompressed: this.blocks.uncompressed }, this.files));
     } catch (e) {
       await this.abort();
       throw e;
@@ -131,31 +150,78 @@ export class BigWigTracksWriter implements PredictionWriter {
   startRecord(): void {}
 
   bins(record: FastaRecordInfo, block: BinBlock, ranges: Array<[number, number]>): void {
-    for (const placed of this.order.take(record, block, ranges)) this.add(placed);
+    for (const placed of this.order.take(record, block, ranges)) this.stage(placed);
   }
 
   endRecord(): void {
-    for (const placed of this.order.end()) this.add(placed);
+    for (const placed of this.order.end()) this.stage(placed);
   }
 
-  /** Each run of contiguous bins of one width (a gap or a clipped bin ends one) to every track at once. */
-  private add({ chrom, starts, ends, values }: PlacedBins): void {
+  /** Gathers placed bins into runs of up to STAGED_BINS of one chromosome (a larger block goes straight through). */
+  private stage(placed: PlacedBins): void {
+    const n = placed.starts.length;
+    if (this.stagedBins && (this.staged!.chrom !== placed.chrom || this.stagedBins + n > STAGED_BINS)) this.flushStaged();
+    if (n >= STAGED_BINS) {
+      this.add(placed, n);
+      return;
+    }
+    const K = this.ctx.selected.length;
+    const staged = (this.staged ??= { chrom: placed.chrom, starts: [], ends: [], values: new Float32Array(K * STAGED_BINS) });
+    staged.chrom = placed.chrom;
+    const at = this.stagedBins;
+    for (let i = 0; i < n; i++) {
+      staged.starts[at + i] = placed.starts[i];
+      staged.ends[at + i] = placed.ends[i];
+    }
+    for (let k = 0; k < K; k++) staged.values.set(placed.values.subarray(k * n, (k + 1) * n), k * STAGED_BINS + at);
+    this.stagedBins += n;
+  }
+
+  private flushStaged(): void {
+    if (!this.stagedBins) return;
+    const staged = this.staged!;
+    const n = this.stagedBins;
+    this.stagedBins = 0;
+    staged.starts.length = n;
+    staged.ends.length = n;
+    this.add(staged, STAGED_BINS);
+  }
+
+  /**
+   * Each run of contiguous bins of one width (a gap or a clipped bin ends one) to every track at once;
+   * track k's values of the placed bins start at k · `rowLength`.
+   */
+  private add({ chrom, starts, ends, values }: PlacedBins, rowLength: number): void {
     const K = this.tracks.length;
     const bins = starts.length;
     for (let i = 0; i < bins; ) {
       const span = ends[i] - starts[i];
       let n = 1;
       while (i + n < bins && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
-      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, k * bins + i, 1);
+      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, k * rowLength + i, 1);
       i += n;
     }
   }
 
-  async finish(): Promise<void> {}
+  async finish(): Promise<void> {
+    this.flushStaged();
+  }
 
   /** Completes every track, syncs them all (several at a time), then renames each into place. */
   async commit(): Promise<void> {
-    for (const t of this.tracks) t.complete(false);
+    try {
+      this.flushStaged();
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    try {
+      for (const t of this.tracks) t.complete(false);
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    this.files.zoom?.remove();
     try {
       await syncFiles(this.tracks.map((t) => t.completedPath));
     } catch (e) {
@@ -166,7 +232,9 @@ export class BigWigTracksWriter implements PredictionWriter {
   }
 
   async abort(): Promise<void> {
+    this.stagedBins = 0;
     for (const t of this.tracks) t.abort();
+    this.files.zoom?.remove();
   }
 }
 

@@ -6,9 +6,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { BigWig } from '@gmod/bbi';
 import { BigWigWriter, ChromSize, zoomReductions } from '../../src/tracks/bigwig';
-import { trackFileNames } from '../../src/tracks/writers';
+import { BigWigTracksWriter, trackFileNames } from '../../src/tracks/writers';
 import { experimentsFromNames } from '../../src/core/targets';
 import { float32Text } from '../../src/core/formats/predictions';
+import { bigWigContent } from '../fixtures/bigwigContent';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, deepseaTargets, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
@@ -151,6 +152,33 @@ test('bigWig writer refuses unsorted or overlapping intervals and unknown chromo
   assert.deepEqual(readdirSync(work).filter((f) => f.includes('refused')), []);
 });
 
+test('bigWig tracks: one temporary file per track and one for all zoom levels while writing; none left after commit or abort', async () => {
+  const experiments = experimentsFromNames(Array.from({ length: 12 }, (_, i) => `cell|TF${i}|None`));
+  const ctx = { modelName: 'm', experiments, selected: experiments.map((e) => e.index), binSize: 200, reverseComplement: true };
+  const chroms: ChromSize[] = [{ name: 'chr1', size: 2_000_000 }];
+  const record = { index: 0, name: 'chr1', uniqueName: 'chr1', description: '', headerLine: 0 };
+  for (const end of ['commit', 'abort'] as const) {
+    const dir = path.join(work, `temporary-${end}`);
+    await fs.mkdir(dir);
+    const writer = new BigWigTracksWriter(dir, ctx, chroms);
+    await writer.begin();
+    // Enough bins for zoom blocks to reach the disk before the end.
+    for (let from = 0; from < 9_984; from += 32) {
+      const bins = Array.from({ length: 32 }, (_, i) => from + i);
+      const mean = new Float32Array(32 * 12).map((_, i) => ((i * 7919) % 1000) / 1000);
+      writer.bins(record, { bins, targets: 12, forward: mean, mean }, bins.map((b) => [b * 200, (b + 1) * 200]));
+    }
+    writer.endRecord();
+    await writer.finish();
+    const during = readdirSync(dir);
+    assert.equal(during.length, 13, `while writing: ${during.join(', ')}`);
+    assert.ok(during.every((f) => f.startsWith('.') && f.endsWith('.tmp')), during.join(', '));
+    if (end === 'commit') await writer.commit();
+    else await writer.abort();
+    assert.deepEqual(readdirSync(dir).sort(), end === 'commit' ? [...writer.paths.map((p) => path.basename(p))].sort() : []);
+  }
+});
+
 test('track file names: file-safe experiment names, the output index where names repeat', () => {
   const ex = experimentsFromNames(['GM12878|CTCF|None', 'K562|CTCF|None', 'GM12878|CTCF|None', 'a b', 'a_b']);
   assert.deepEqual(trackFileNames(ex, [0, 1, 2, 3, 4], '.bw'), ['GM12878_CTCF_None_0.bw', 'K562_CTCF_None.bw', 'GM12878_CTCF_None_2.bw', 'a_b_3.bw', 'a_b_4.bw']);
@@ -198,4 +226,50 @@ test('tfbs score --format bigwig: one track per experiment; values, chromosome s
   const usage = runTfbs(['score', fa, '--model', model, '--format', 'bigwig'], { timeoutMs: 60000 });
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /give a directory with -o/);
+});
+
+test('--bigwig-uncompressed: blocks as they lie (uncompressBufSize 0) holding what the deflated ones hold; pyBigWig and @gmod/bbi read the same; merge and --resume write the same bytes', async () => {
+  const fa = path.join(work, 'unc.fa');
+  await fs.copyFile(region, fa);
+  await fs.writeFile(`${fa}.fai`, 'chr1\t100000\t6\t100000\t100001\n');
+  const score = (extra: string[]): void => {
+    const r = runTfbs(['score', fa, '--model', model, '--targets', '0,5', ...extra], { timeoutMs: 60000 });
+    assert.equal(r.code, 0, `${extra.join(' ')}: ${r.stderr}`);
+  };
+  const deflated = path.join(work, 'deflated');
+  const plain = path.join(work, 'plain');
+  score(['--format', 'bigwig', '-o', deflated]);
+  score(['--format', 'bigwig', '--bigwig-uncompressed', '-o', plain]);
+  const names = trackFileNames(experimentsFromNames(deepseaTargets()), [0, 5], '.bw');
+  assert.deepEqual((await fs.readdir(plain)).sort(), [...names].sort());
+  const queries: Array<[string, number, number, string]> = [0, 1, 7, 30].map((b) => ['chr1', b * 3200, (b + 1) * 3200, 'mean']);
+  for (const name of names) {
+    const [a, b] = [path.join(deflated, name), path.join(plain, name)];
+    const [bytesA, bytesB] = [await fs.readFile(a), await fs.readFile(b)];
+    assert.equal(bytesB.readUInt32LE(52), 0, 'uncompressBufSize');
+    assert.ok(bytesA.readUInt32LE(52) > 0);
+    assert.ok(bytesB.length > bytesA.length, `${bytesB.length} bytes uncompressed against ${bytesA.length}`);
+    // Every zoom level's blocks, inflated, are the uncompressed file's blocks.
+    assert.deepEqual(bigWigContent(b).zooms, bigWigContent(a).zooms);
+    assert.deepEqual(pyBigWig(b, queries), pyBigWig(a, queries));
+    const [bwA, bwB] = [new BigWig({ path: a }), new BigWig({ path: b })];
+    assert.deepEqual(await bwB.getFeatures('chr1', 0, 100000), await bwA.getFeatures('chr1', 0, 100000));
+    assert.deepEqual(await bwB.getFeatures('chr1', 0, 100000, { basesPerSpan: 3200 }), await bwA.getFeatures('chr1', 0, 100000, { basesPerSpan: 3200 }));
+  }
+  // Shards merged with the option, and a resumable run with it: the same bytes.
+  const shards = [1, 2].map((k) => path.join(work, `unc-${k}.bins`));
+  for (const [k, file] of shards.entries()) score(['--shard', `${k + 1}/2`, '--format', 'bins', '-o', file]);
+  const merged = path.join(work, 'plain-merged');
+  const m = runTfbs(['merge', ...shards, '--format', 'bigwig', '--bigwig-uncompressed', '-o', merged], { timeoutMs: 60000 });
+  assert.equal(m.code, 0, m.stderr);
+  const resumed = path.join(work, 'plain-resumed');
+  score(['--format', 'bigwig', '--bigwig-uncompressed', '--resume', '--chunk', '30000', '-o', resumed]);
+  for (const name of names) {
+    const want = await fs.readFile(path.join(plain, name));
+    assert.ok((await fs.readFile(path.join(merged, name))).equals(want), `merged ${name}`);
+    assert.ok((await fs.readFile(path.join(resumed, name))).equals(want), `resumed ${name}`);
+  }
+  const refused = runTfbs(['score', fa, '--model', model, '--targets', '0', '--format', 'bedgraph', '--bigwig-uncompressed'], { timeoutMs: 60000 });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--bigwig-uncompressed applies to --format bigwig only/);
 });

@@ -43,10 +43,13 @@ function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: num
   return `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`;
 }
 
+/** `--bigwig-uncompressed` (score and merge): bigWig blocks not deflated (see src/tracks/bigwig.ts). */
+export const BIGWIG_UNCOMPRESSED_OPTION = { type: 'boolean', description: 'bigWig: data and zoom blocks written uncompressed, as bedGraphToBigWig -unc (about half the writer\'s CPU; files about 1.3× larger; bigWig readers read them alike)' } as const;
+
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
-  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [--measured PEAKS] [-o FILE | --igv-session DIR [--igv-locus LOCUS] [--igv-genome ID]]',
+  usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [--bigwig-uncompressed] [--measured PEAKS] [-o FILE | --igv-session DIR [--igv-locus LOCUS] [--igv-genome ID]]',
   positionals: { min: 1, max: 1 },
   options: {
     model: MODEL_OPTION,
@@ -62,6 +65,7 @@ export const scoreCommand: CliCommand = {
     batch: { type: 'string', value: 'N', description: `windows per inference batch, both strands counted (default ${DEFAULT_BATCH_SIZE})` },
     precision: { type: 'string', value: 'P', description: 'fp32 or int8 (int8: LSTM input and first dense layer quantised with fixed scales, so values never depend on the batch; refused unless its held-out accuracy check passes; default fp32)' },
     chunks: { type: 'boolean', description: 'share the convolution between consecutive bins (default; --no-chunks: one window at a time)' },
+    'bigwig-uncompressed': BIGWIG_UNCOMPRESSED_OPTION,
     shard: { type: 'string', value: 'K/N', description: 'score only part K of N of the genome (contiguous, bin-aligned, by the .fai), for tfbs merge; with --format bins' },
     resume: { type: 'boolean', description: 'journaled run (needs -o and a .fai): after a kill or crash the same command with --resume goes on from the last completed chunk; bed, bedgraph, bigwig, narrowpeak' },
     chunk: { type: 'string', value: 'BP', description: `with --resume: genome bp per journal step (default ${DEFAULT_CHUNK_BP.toLocaleString('en')})` },
@@ -91,6 +95,8 @@ export const scoreCommand: CliCommand = {
     // Refused before anything is scored or written: a genome IGV could not use.
     const igv = igvDir === undefined ? undefined : await prepareIgvGenome(fasta, igvGenome);
     const format = choiceOption(args, 'format', SCORE_FORMATS, 'bed');
+    const uncompressed = args.options['bigwig-uncompressed'] === true;
+    if (uncompressed && format !== 'bigwig') throw new UsageError('--bigwig-uncompressed applies to --format bigwig only (shards: give it to tfbs merge)');
     const measuredFile = stringOption(args, 'measured');
     if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak' && measuredFile === undefined) throw new UsageError('--threshold applies to --format bed and narrowpeak (and --measured) only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
@@ -165,7 +171,7 @@ export const scoreCommand: CliCommand = {
         const cpuAtStart = process.cpuUsage();
         let bar: ProgressBar | undefined;
         const result = await runResumable({
-          output: output!, format: format as MergeFormat, threshold, chunkBp, entries,
+          output: output!, format: format as MergeFormat, threshold, chunkBp, entries, uncompressed,
           identity: await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) }),
           scoreChunk: async (list, sink, onProgress) => {
             const chunk = await regionsOfIndexedFasta(fasta, list.map((r) => ({ ...r, text: regionLabel(r) })), binSize);
@@ -187,7 +193,7 @@ export const scoreCommand: CliCommand = {
         await fs.mkdir(output, { recursive: true }).catch((e) => {
           throw ioErrorFrom(e, output, 'write');
         });
-        writer = tracks = new BigWigTracksWriter(output, ctx, await chromSizesOf(fasta));
+        writer = tracks = new BigWigTracksWriter(output, ctx, await chromSizesOf(fasta), { uncompressed });
       } else if (format === 'bins') {
         writer = tracks = new BinsWriter(output!, {
           ...(await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) })),
