@@ -5,42 +5,22 @@
  * coded, about half the cost of a data section, and a 16 kB output buffer for the garbage collector.
  *
  * Blocks of float32 values barely repeat, so zlib's match search bought nothing on the data (Huffman
- * coding alone packed it as small); zoom summaries repeat the previous summary's chromosome, bounds and
- * item count 32 bytes back and little else. So a block is coded as one dynamic-Huffman deflate block
- * whose only matches, if any, are at one fixed distance (none for data, 32 for zoom summaries), with a
- * stored block instead when that would be smaller. Readers inflate these like any zlib stream; the
+ * coding alone packed it as small); so a data section is coded as one
+ * dynamic-Huffman deflate block of literals, or as stored blocks when that would be smaller. (Zoom
+ * blocks, which do repeat, stay with zlib: a matcher of our own packed them as small but was no faster
+ * on full 32 kB blocks.) Readers inflate these like any zlib stream; the
  * inflated bytes — the format — are what they were.
  */
 
-/** Deflate's alphabet sizes: literal/length (with end of block), distance, code-length codes. */
+/** Deflate's alphabet sizes: literal/length (with end of block), code-length codes. */
 const LITERAL_CODES = 286;
 const END_OF_BLOCK = 256;
-const DISTANCE_CODES = 30;
 const CODE_LENGTH_CODES = 19;
 const MAX_BITS = 15;
 const MAX_CODE_LENGTH_BITS = 7;
-const MIN_MATCH = 3;
-const MAX_MATCH = 258;
 const STORED_MAX = 65535;
 /** The order in which code-length code lengths are sent (RFC 1951, 3.2.7). */
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
-
-/** Length codes 257…285: base lengths and extra bits (RFC 1951, 3.2.5). */
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DISTANCE_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
-const DISTANCE_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
-
-/** For each match length 3…258, its length code's index (0…28). */
-const LENGTH_CODE_OF = (() => {
-  const out = new Uint8Array(MAX_MATCH + 1);
-  for (let c = 0; c < LENGTH_BASE.length; c++) {
-    const top = c + 1 < LENGTH_BASE.length ? LENGTH_BASE[c + 1] : MAX_MATCH + 1;
-    for (let len = LENGTH_BASE[c]; len < top && len <= MAX_MATCH; len++) out[len] = c;
-  }
-  out[MAX_MATCH] = 28;
-  return out;
-})();
 
 /**
  * Optimal prefix-code lengths, at most `limit` bits, for `freq[0 … n)`, written into `lengths`.
@@ -241,37 +221,6 @@ function adler32AndCount(data: Uint8Array, freq: Uint32Array | undefined): numbe
 }
 
 /**
- * Greedy matches of 3 or more bytes at exactly `distance` back: tokens (a literal byte, or
- * (1 << 16) | length) into `tokens`, literal and length codes counted in `freq`. Returns the count.
- */
-function matchTokens(raw: Uint8Array, distance: number, tokens: Uint32Array, freq: Uint32Array): number {
-  let n = 0;
-  for (let i = 0; i < raw.length; ) {
-    let len = 0;
-    if (i >= distance) {
-      const limit = Math.min(MAX_MATCH, raw.length - i);
-      while (len < limit && raw[i + len] === raw[i + len - distance]) len++;
-    }
-    if (len >= MIN_MATCH) {
-      tokens[n++] = 0x10000 | len;
-      freq[257 + LENGTH_CODE_OF[len]]++;
-      i += len;
-    } else {
-      tokens[n++] = raw[i];
-      freq[raw[i]]++;
-      i++;
-    }
-  }
-  return n;
-}
-
-function countMatches(tokens: Uint32Array, n: number): number {
-  let m = 0;
-  for (let t = 0; t < n; t++) if (tokens[t] >= 0x10000) m++;
-  return m;
-}
-
-/**
  * Deflates blocks into a reused output buffer. `deflate` returns a view of that buffer, valid until
  * the next call: copy it (PendingBlocks does) before deflating again.
  */
@@ -281,12 +230,11 @@ export class BlockDeflater {
   private bitBuffer = 0;
   private bitCount = 0;
   private readonly literalFreq = new Uint32Array(LITERAL_CODES);
-  private readonly distanceFreq = new Uint32Array(DISTANCE_CODES);
   private readonly literalLengths = new Uint8Array(LITERAL_CODES);
-  private readonly distanceLengths = new Uint8Array(DISTANCE_CODES);
+  /** One distance code of zero bits: no matches at all (RFC 1951, 3.2.7). */
+  private readonly distanceLengths = new Uint8Array(1);
   private readonly literalCodes = new Uint16Array(LITERAL_CODES);
-  private readonly distanceCodes = new Uint16Array(DISTANCE_CODES);
-  private readonly clSymbols = new Uint16Array(LITERAL_CODES + DISTANCE_CODES);
+  private readonly clSymbols = new Uint16Array(LITERAL_CODES + 1);
   private readonly clFreq = new Uint32Array(CODE_LENGTH_CODES);
   private readonly clLengths = new Uint8Array(CODE_LENGTH_CODES);
   private readonly clCodes = new Uint16Array(CODE_LENGTH_CODES);
@@ -298,15 +246,8 @@ export class BlockDeflater {
     count: new Uint32Array(32),
     nextCode: new Uint16Array(MAX_BITS + 2),
   };
-  /** Tokens of a block with matches: a literal byte, or (1 << 16) | match length. */
-  private tokens = new Uint32Array(32 << 10);
-
-  /**
-   * One zlib stream holding `raw`; matches only at `distance` bytes back (0: none, Huffman coding
-   * alone). The result is a view into this deflater's buffer.
-   */
-  deflate(raw: Uint8Array, distance = 0): Uint8Array {
-    if (!(distance >= 0 && distance <= 32768 && Number.isInteger(distance))) throw new RangeError(`match distance ${distance} is not 0 … 32768`);
+  /** One zlib stream holding `raw`, Huffman-coded alone; a view into this deflater's buffer. */
+  deflate(raw: Uint8Array): Uint8Array {
     const bound = raw.length + 5 * Math.ceil(raw.length / STORED_MAX + 1) + 512;
     if (this.out.length < bound) this.out = new Uint8Array(bound);
     this.at = 0;
@@ -316,31 +257,18 @@ export class BlockDeflater {
     this.out[this.at++] = 0x01; // no dictionary; (0x78 · 256 + 0x01) is a multiple of 31
     const literalFreq = this.literalFreq;
     literalFreq.fill(0);
-    const distanceFreq = this.distanceFreq;
-    distanceFreq.fill(0);
-    const check = adler32AndCount(raw, distance === 0 ? literalFreq : undefined);
-    let tokenCount = 0;
-    let distanceCode = 0;
-    if (distance > 0) {
-      while (distanceCode + 1 < DISTANCE_CODES && DISTANCE_BASE[distanceCode + 1] <= distance) distanceCode++;
-      if (this.tokens.length < raw.length) this.tokens = new Uint32Array(raw.length);
-      tokenCount = matchTokens(raw, distance, this.tokens, literalFreq);
-      distanceFreq[distanceCode] = tokenCount === 0 ? 0 : countMatches(this.tokens, tokenCount);
-    }
+    const check = adler32AndCount(raw, literalFreq);
     literalFreq[END_OF_BLOCK] = 1;
     const scratch = this.scratch;
     const lengths = this.literalLengths;
     codeLengths(literalFreq, LITERAL_CODES, MAX_BITS, lengths, scratch);
-    codeLengths(distanceFreq, DISTANCE_CODES, MAX_BITS, this.distanceLengths, scratch);
     let literalCount = LITERAL_CODES;
     while (literalCount > 257 && !lengths[literalCount - 1]) literalCount--;
-    let distanceCount = DISTANCE_CODES;
-    while (distanceCount > 1 && !this.distanceLengths[distanceCount - 1]) distanceCount--;
     const clFreq = this.clFreq;
     clFreq.fill(0);
     const clSymbols = this.clSymbols;
     let clSymbolCount = runLengths(lengths, literalCount, clSymbols, 0, clFreq);
-    clSymbolCount = runLengths(this.distanceLengths, distanceCount, clSymbols, clSymbolCount, clFreq);
+    clSymbolCount = runLengths(this.distanceLengths, 1, clSymbols, clSymbolCount, clFreq);
     const clLengths = this.clLengths;
     codeLengths(clFreq, CODE_LENGTH_CODES, MAX_CODE_LENGTH_BITS, clLengths, scratch);
     let clCount = CODE_LENGTH_CODES;
@@ -349,20 +277,18 @@ export class BlockDeflater {
     // The dynamic block's size in bits, to choose between it and stored blocks.
     let bits = 3 + 5 + 5 + 4 + 3 * clCount;
     for (let i = 0; i < clSymbolCount; i++) bits += clLengths[clSymbols[i] >> 8] + EXTRA_BITS_OF_CODE_LENGTH_SYMBOL[clSymbols[i] >> 8];
-    for (let s = 0; s < literalCount; s++) if (literalFreq[s]) bits += literalFreq[s] * (lengths[s] + (s > END_OF_BLOCK ? LENGTH_EXTRA[s - 257] : 0));
-    for (let d = 0; d < distanceCount; d++) if (distanceFreq[d]) bits += distanceFreq[d] * (this.distanceLengths[d] + DISTANCE_EXTRA[d]);
+    for (let s = 0; s < literalCount; s++) if (literalFreq[s]) bits += literalFreq[s] * lengths[s];
     const storedBytes = raw.length + 5 * Math.max(1, Math.ceil(raw.length / STORED_MAX));
     if (Math.ceil(bits / 8) >= storedBytes) this.writeStored(raw);
     else {
       const codes = this.literalCodes;
       reversedCodes(lengths, literalCount, codes, scratch);
-      reversedCodes(this.distanceLengths, distanceCount, this.distanceCodes, scratch);
       const clCodes = this.clCodes;
       reversedCodes(clLengths, CODE_LENGTH_CODES, clCodes, scratch);
       this.putBits(1, 1); // the last block
       this.putBits(2, 2); // dynamic Huffman codes
       this.putBits(literalCount - 257, 5);
-      this.putBits(distanceCount - 1, 5);
+      this.putBits(0, 5); // one distance code
       this.putBits(clCount - 4, 4);
       for (let i = 0; i < clCount; i++) this.putBits(clLengths[CODE_LENGTH_ORDER[i]], 3);
       for (let i = 0; i < clSymbolCount; i++) {
@@ -370,8 +296,7 @@ export class BlockDeflater {
         this.putBits(clCodes[code], clLengths[code]);
         if (code >= 16) this.putBits(clSymbols[i] & 0xff, EXTRA_BITS_OF_CODE_LENGTH_SYMBOL[code]);
       }
-      if (distance === 0) this.putBytes(raw, codes, lengths);
-      else this.putTokens(tokenCount, distance, distanceCode);
+      this.putBytes(raw, codes, lengths);
       this.putBits(codes[END_OF_BLOCK], lengths[END_OF_BLOCK]);
       this.alignToByte();
     }
@@ -403,29 +328,6 @@ export class BlockDeflater {
     this.bitBuffer = buffer;
     this.bitCount = count;
     this.putBits(0, 0);
-  }
-
-  /** Literals and matches at the one distance. */
-  private putTokens(tokenCount: number, distance: number, distanceCode: number): void {
-    const tokens = this.tokens;
-    const codes = this.literalCodes;
-    const lengths = this.literalLengths;
-    const dCode = this.distanceCodes[distanceCode];
-    const dLength = this.distanceLengths[distanceCode];
-    const dExtra = DISTANCE_EXTRA[distanceCode];
-    const dValue = distance - DISTANCE_BASE[distanceCode];
-    for (let t = 0; t < tokenCount; t++) {
-      const token = tokens[t];
-      if (token < 0x10000) this.putBits(codes[token], lengths[token]);
-      else {
-        const len = token & 0xffff;
-        const c = LENGTH_CODE_OF[len];
-        this.putBits(codes[257 + c], lengths[257 + c]);
-        if (LENGTH_EXTRA[c]) this.putBits(len - LENGTH_BASE[c], LENGTH_EXTRA[c]);
-        this.putBits(dCode, dLength);
-        if (dExtra) this.putBits(dValue, dExtra);
-      }
-    }
   }
 
   /** `raw` as stored blocks of at most 65,535 bytes (when Huffman coding would not make it smaller). */
