@@ -7,6 +7,7 @@
  */
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, Initializer, ModelSpec, NodeSpec } from './onnxModel';
 import { seededRandom } from '../core/random';
+import { convolve, reluMaxPool } from './convolution';
 
 export interface DanqArchitecture {
   /** Window length in bp. */
@@ -254,15 +255,9 @@ function convLayers(b: GraphBuilder, w: DanqWeights, input: string, pooling: 'ma
 
 /** Conv1D and MaxPool1D written as their 2-D forms over a height-1 image. */
 function conv2dLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
-  const { convFilters: F, convWidth: K, poolSize: P, inputLength: L } = w.arch;
+  const { convFilters: F, poolSize: P, inputLength: L } = w.arch;
   const T = pooledLength(w.arch);
-  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
-  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, L])]);
-  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], {
-    kernel_shape: attr.ints([1, K]),
-  });
-  const relu = b.node('Relu', [conv]);
-  const pool = b.node('MaxPool', [relu], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, P]) }); // (N, F, 1, T)
+  const pool = reluMaxPool(b, w, convolve(b, w, input, { length: L }), P, 'first'); // (N, F, 1, T)
   const flat = b.node('Reshape', [pool, b.ints('pooled_shape', [0, F, T])]);
   return b.node('Transpose', [flat], { perm: attr.ints([2, 0, 1]) });
 }
