@@ -390,11 +390,13 @@ export function lstmRecurrence(b: GraphBuilder, w: DanqWeights, steps: readonly 
 }
 
 /**
- * Unrolled LSTM steps from their gate inputs (one (1, 2, N, 4H) tensor per step, biases included) and
- * the state they start from (none: zero, so the first step has no recurrent MatMul). Returns every
- * step's hidden state (1, 2, N, H) and the last state.
+ * Unrolled LSTM steps from their gate inputs (one (1, 2, N, 4H) tensor per step, biases included;
+ * or (1, N, 4H), one direction, with `recurrent` (H, 4H)) and the state they start from (none: zero,
+ * so the first step has no recurrent MatMul). Returns every step's hidden state (1, 2, N, H) and the
+ * last state. `steps` is read one step at a time: a generator that adds each step's input nodes when
+ * asked places them beside their step in the graph.
  */
-export function lstmSteps(b: GraphBuilder, recurrent: string, steps: readonly string[], start?: { h: string; c: string }): { hidden: string[]; h: string; c: string } {
+export function lstmSteps(b: GraphBuilder, recurrent: string, steps: Iterable<string>, start?: { h: string; c: string }): { hidden: string[]; h: string; c: string } {
   const hidden: string[] = [];
   let h = start?.h;
   let c = start?.c;
