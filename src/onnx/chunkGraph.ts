@@ -16,6 +16,7 @@
  */
 import { DanqWeights, GraphBuilder, checkArchitecture, lstmOp, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
+import { convolve, positionRows, reluMaxPool } from './convolution';
 import { denseOfHiddenInt8, Int8Calibration, lstmInt8, MS_DOMAIN } from './quantize';
 
 export const CHUNK_INPUT = 'sequence';
@@ -73,20 +74,15 @@ export function buildDanqChunkModel(network: DanqWeights, options: ChunkGraphOpt
   const { convFilters: F, convWidth: width, poolSize: P } = arch;
   const T = pooledLength(arch);
   const b = new GraphBuilder();
-  const ncl = b.node('Transpose', [CHUNK_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
-  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
-  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
   // ReLU straight after the Conv, where ORT fuses it into the convolution (free), rather than on the
   // gathered steps (a separate pass, 3 % of the int8 graph): ReLU and max commute.
-  const relu = b.node('Relu', [conv]);
   // (N, F, 1, X): at x the max over [x, x + P) of the convolution
-  const slid = b.node('MaxPool', [relu], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) });
+  const slid = reluMaxPool(b, w, convolve(b, w, CHUNK_INPUT), 1, 'first');
   // Channels last in one step from the blocked layout (ORT folds this Transpose into its reorder),
   // then all N chunks' positions as rows of one (N·X, F) matrix, gathered straight into time-major
   // order: row t·P + n·X + offsets[k] for (t, n, k). (Gathering from (N, F, X) along its last axis and
   // transposing afterwards was measured: the Gather and two Transposes then took ~30 % of the graph.)
-  const nhwc = b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }); // (N, 1, X, F)
-  const positions = b.node('Reshape', [nhwc, b.ints('rows_shape', [-1, F])]); // (N·X, F)
+  const positions = positionRows(b, w, slid, 'rows_shape'); // (N·X, F)
   // N and X from the input's shape, not the pooled tensor's: a Shape of a tensor in ORT's blocked
   // layout makes it reorder that whole tensor back to NCHW just to read its dimensions (8 % of the
   // int8 graph). X = S − (width − 1) − (P − 1).

@@ -7,6 +7,7 @@
  */
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, Initializer, ModelSpec, NodeSpec } from './onnxModel';
 import { seededRandom } from '../core/random';
+import { convolve, reluMaxPool } from './convolution';
 
 export interface DanqArchitecture {
   /** Window length in bp. */
@@ -254,15 +255,9 @@ function convLayers(b: GraphBuilder, w: DanqWeights, input: string, pooling: 'ma
 
 /** Conv1D and MaxPool1D written as their 2-D forms over a height-1 image. */
 function conv2dLayers(b: GraphBuilder, w: DanqWeights, input: string): string {
-  const { convFilters: F, convWidth: K, poolSize: P, inputLength: L } = w.arch;
+  const { convFilters: F, poolSize: P, inputLength: L } = w.arch;
   const T = pooledLength(w.arch);
-  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
-  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, L])]);
-  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, K], w.convW), b.init('conv_B', [F], w.convB)], {
-    kernel_shape: attr.ints([1, K]),
-  });
-  const relu = b.node('Relu', [conv]);
-  const pool = b.node('MaxPool', [relu], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, P]) }); // (N, F, 1, T)
+  const pool = reluMaxPool(b, w, convolve(b, w, input, { length: L }), P, 'first'); // (N, F, 1, T)
   const flat = b.node('Reshape', [pool, b.ints('pooled_shape', [0, F, T])]);
   return b.node('Transpose', [flat], { perm: attr.ints([2, 0, 1]) });
 }
@@ -395,11 +390,13 @@ export function lstmRecurrence(b: GraphBuilder, w: DanqWeights, steps: readonly 
 }
 
 /**
- * Unrolled LSTM steps from their gate inputs (one (1, 2, N, 4H) tensor per step, biases included) and
- * the state they start from (none: zero, so the first step has no recurrent MatMul). Returns every
- * step's hidden state (1, 2, N, H) and the last state.
+ * Unrolled LSTM steps from their gate inputs (one (1, 2, N, 4H) tensor per step, biases included;
+ * or (1, N, 4H), one direction, with `recurrent` (H, 4H)) and the state they start from (none: zero,
+ * so the first step has no recurrent MatMul). Returns every step's hidden state (1, 2, N, H) and the
+ * last state. `steps` is read one step at a time: a generator that adds each step's input nodes when
+ * asked places them beside their step in the graph.
  */
-export function lstmSteps(b: GraphBuilder, recurrent: string, steps: readonly string[], start?: { h: string; c: string }): { hidden: string[]; h: string; c: string } {
+export function lstmSteps(b: GraphBuilder, recurrent: string, steps: Iterable<string>, start?: { h: string; c: string }): { hidden: string[]; h: string; c: string } {
   const hidden: string[] = [];
   let h = start?.h;
   let c = start?.c;

@@ -21,6 +21,7 @@
 import { DanqArchitecture, DanqWeights, GraphBuilder, checkArchitecture, lstmInputProjection, lstmRecurrence, pooledLength } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphSpec, ModelSpec } from './onnxModel';
 import { padConvFilters } from './chunkGraph';
+import { convolve, positionRows, reluMaxPool } from './convolution';
 
 export const PROJECTION_INPUT = 'windows';
 export const PROJECTION_OUTPUT = 'projections';
@@ -124,13 +125,8 @@ export function substitutionRows(layout: SubstitutionLayout, referenceCount: num
 
 /** Convolution → pooling → ReLU over (N, S, 4): (N, ⌊(S − w + 1)/P⌋, F), the per-window graph's values. */
 function pooledRows(b: GraphBuilder, w: DanqWeights, input: string): string {
-  const { convFilters: F, convWidth: width, poolSize: P } = w.arch;
-  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
-  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
-  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
-  const pool = b.node('MaxPool', [conv], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, P]) }); // (N, F, 1, steps)
-  const relu = b.node('Relu', [pool]); // ReLU and max commute: on 1/P of the values
-  const flat = b.node('Reshape', [relu, b.ints('pooled_shape', [0, F, -1])]);
+  const relu = reluMaxPool(b, w, convolve(b, w, input), w.arch.poolSize, 'last'); // (N, F, 1, steps)
+  const flat = b.node('Reshape', [relu, b.ints('pooled_shape', [0, w.arch.convFilters, -1])]);
   return b.node('Transpose', [flat], { perm: attr.ints([0, 2, 1]) }); // (N, steps, F)
 }
 
@@ -188,16 +184,14 @@ export function buildProjectionModel(w: DanqWeights): ModelSpec {
  */
 export function buildSpanProjectionModel(network: DanqWeights, order: 'gather-first' | 'project-first', convolution = false): ModelSpec {
   const w = padConvFilters(network);
-  const { convFilters: F, convWidth: width, poolSize: P } = w.arch;
+  const F = w.arch.convFilters;
   const b = new GraphBuilder();
-  const ncl = b.node('Transpose', [SPAN_INPUT], { perm: attr.ints([0, 2, 1]) }); // (N, 4, S)
-  const image = b.node('Reshape', [ncl, b.ints('image_shape', [0, CHANNELS, 1, -1])]);
-  const conv = b.node('Conv', [image, b.init('conv_W', [F, CHANNELS, 1, width], w.convW), b.init('conv_B', [F], w.convB)], { kernel_shape: attr.ints([1, width]) });
+  const conv = convolve(b, w, SPAN_INPUT);
   // With `convolution`: also every span position's convolution outputs, (N·(S − w + 1), F padded), the
   // references' rows that substitution patches change (src/onnx/patchDelta.ts).
-  if (convolution) b.node('Reshape', [b.node('Transpose', [conv], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('conv_rows_shape', [-1, F])], {}, SPAN_CONVOLUTION);
-  const slid = b.node('MaxPool', [b.node('Relu', [conv])], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, 1]) }); // (N, F, 1, X)
-  const positions = b.node('Reshape', [b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('rows_shape', [-1, F])]); // (N·X, F)
+  if (convolution) positionRows(b, w, conv, 'conv_rows_shape', SPAN_CONVOLUTION);
+  const slid = reluMaxPool(b, w, conv, 1, 'first'); // (N, F, 1, X)
+  const positions = positionRows(b, w, slid, 'rows_shape'); // (N·X, F)
   const gates = order === 'gather-first'
     ? project(b, w, b.node('Gather', [positions, SPAN_ROWS], { axis: attr.int(0) })) // (R, T, 8H)
     : b.node('Gather', [project(b, w, positions), SPAN_ROWS], { axis: attr.int(0) });

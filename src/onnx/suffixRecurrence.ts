@@ -20,7 +20,7 @@
  * The arithmetic per value is the per-window graph's (the same gate equations, the same dense
  * weights), so outputs equal it to float rounding (the engine checks it on probes when it opens it).
  */
-import { DanqWeights, GraphBuilder, lstmCell, pooledLength, recurrentTransposed } from './danq';
+import { DanqWeights, GraphBuilder, lstmSteps, pooledLength, recurrentTransposed } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
 
 export const CHUNK_TABLE = 'table';
@@ -96,20 +96,14 @@ export function buildRecurrenceChunkModel(w: DanqWeights, layout: ChunkLayout): 
   const recurrent = b.node('Reshape', [b.node('Gather', [b.init('lstm_RT', [2, H, G], recurrentTransposed(w)), CHUNK_DIRECTION], { axis: attr.int(0) }), b.ints('recurrent_shape', [H, G])]);
   const weights = b.node('Reshape', [b.node('Gather', [b.init('dense1_steps', [2 * C, S * H, D], chunkDenseWeights(w, layout)), CHUNK_SLICE], { axis: attr.int(0) }), b.ints('dense_shape', [S * H, D])]);
   const stepRows = b.multi('Split', [CHUNK_ROWS], S, { axis: attr.int(0) });
-  let h = CHUNK_H;
-  let c = CHUNK_C;
-  const hidden: string[] = [];
-  for (let k = 0; k < S; k++) {
-    const inputs = b.node('Gather', [CHUNK_TABLE, stepRows[k]], { axis: attr.int(0) }); // (1, M, 4H)
-    const gates = b.node('Add', [inputs, b.node('MatMul', [h, recurrent])]);
-    const last = k === S - 1;
-    ({ h, c } = lstmCell(b, gates, c));
-    if (last) {
-      b.nodes.push({ op: 'Identity', inputs: [h], outputs: [CHUNK_H_OUT] });
-      b.nodes.push({ op: 'Identity', inputs: [c], outputs: [CHUNK_C_OUT] });
-    }
-    hidden.push(h);
-  }
+  // Each step's (1, M, 4H) gate inputs: a Gather placed at its step (the generator is read step by
+  // step), not S of them up front.
+  const inputs = (function* () {
+    for (const rows of stepRows) yield b.node('Gather', [CHUNK_TABLE, rows], { axis: attr.int(0) });
+  })();
+  const { hidden, h, c } = lstmSteps(b, recurrent, inputs, { h: CHUNK_H, c: CHUNK_C });
+  b.nodes.push({ op: 'Identity', inputs: [h], outputs: [CHUNK_H_OUT] });
+  b.nodes.push({ op: 'Identity', inputs: [c], outputs: [CHUNK_C_OUT] });
   // (S, M, H) → (M, S·H): row m's hidden states in step order, as the weights' rows.
   const stacked = b.node('Concat', hidden, { axis: attr.int(0) });
   const flat = b.node('Reshape', [b.node('Transpose', [stacked], { perm: attr.ints([1, 0, 2]) }), b.ints('flat_shape', [0, S * H])]);

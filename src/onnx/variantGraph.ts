@@ -29,6 +29,7 @@
 import { DanqWeights, GraphBuilder, flattenSteps, lstmInputProjection, lstmSteps, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
 import { padConvFilters } from './chunkGraph';
+import { ConvFilters, convFilters, convolve, positionRows, reluMaxPool } from './convolution';
 import { SubstitutionLayout, patchFirstStep } from './substitutionGraph';
 
 export const VARIANT_SEQUENCE = 'sequence';
@@ -57,14 +58,13 @@ export function branches(layout: SubstitutionLayout, branch: number, firstStep: 
   return firstStep >= branch && firstStep + layout.patchSteps - 1 <= layout.steps - 1 - branch;
 }
 
-/** Conv (shared filters) → ReLU → MaxPool with `stride` over (N, S, 4): (N, F, 1, X). */
-function convolvePool(b: GraphBuilder, input: string, w: DanqWeights, stride: number, tag: string): string {
-  const { convWidth: width, poolSize: P } = w.arch;
-  const ncl = b.node('Transpose', [input], { perm: attr.ints([0, 2, 1]) });
-  const image = b.node('Reshape', [ncl, b.ints(`${tag}_image_shape`, [0, CHANNELS, 1, -1])]);
-  const conv = b.node('Conv', [image, 'conv_W', 'conv_B'], { kernel_shape: attr.ints([1, width]) });
-  // ReLU on the convolution, where ORT fuses it (ReLU and max commute).
-  return b.node('MaxPool', [b.node('Relu', [conv])], { kernel_shape: attr.ints([1, P]), strides: attr.ints([1, stride]) });
+/**
+ * Conv (the graph's one set of filters) → ReLU → MaxPool with `stride` over (N, S, 4), as rows
+ * (N·X, F). ReLU on the convolution, where ORT fuses it (ReLU and max commute).
+ */
+function convolvedRows(b: GraphBuilder, w: DanqWeights, filters: ConvFilters, input: string, stride: number, tag: string, rowsShape: string): string {
+  const pooled = reluMaxPool(b, w, convolve(b, w, input, { filters, imageShape: `${tag}_image_shape` }), stride, 'first'); // (N, F, 1, X)
+  return positionRows(b, w, pooled, rowsShape);
 }
 
 /** (rows, F) → (rows, 8H): both directions' gate inputs, biases included. */
@@ -79,26 +79,23 @@ function stepInputs(b: GraphBuilder, table: string, rowsPerStep: readonly string
 
 export function buildVariantBatchModel(network: DanqWeights, layout: SubstitutionLayout, branch: number): ModelSpec {
   const w = padConvFilters(network);
-  const { convFilters: F, convWidth: width, lstmHidden: H, denseHidden: D, outputs: O } = w.arch;
+  const { convFilters: F, lstmHidden: H, denseHidden: D, outputs: O } = w.arch;
   const T = pooledLength(w.arch);
   const { patchSteps: A, patchLength: Q } = layout;
   if (!(branch >= 1 && branch < T)) throw new RangeError(`branch step ${branch} outside 1 … ${T - 1}`);
   const G = 4 * H;
   const b = new GraphBuilder();
-  b.init('conv_W', [F, CHANNELS, 1, width], w.convW);
-  b.init('conv_B', [F], w.convB);
+  const filters = convFilters(b, w);
   const { weights, bias } = lstmInputProjection(w);
   b.init('projection_W', [F, 2 * G], weights);
   b.init('projection_B', [2 * G], bias);
   b.init('lstm_RT', [2, H, G], recurrentTransposed(w));
 
   // The references' rows: every stride-1 pooled position of the stretches, the ones asked for projected.
-  const slid = convolvePool(b, VARIANT_SEQUENCE, w, 1, 'span'); // (N, F, 1, X)
-  const positions = b.node('Reshape', [b.node('Transpose', [slid], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('positions_shape', [-1, F])]); // (N·X, F)
+  const positions = convolvedRows(b, w, filters, VARIANT_SEQUENCE, 1, 'span', 'positions_shape'); // (N·X, F)
   const referenceGates = projectRows(b, b.node('Gather', [positions, VARIANT_TABLE_ROWS], { axis: attr.int(0) })); // (U, 8H)
   // The patches' A steps, (A, 2, M, 4H): both directions in time order.
-  const pooled = convolvePool(b, VARIANT_PATCHES, w, w.arch.poolSize, 'patch'); // (M, F, 1, A)
-  const patchRows = b.node('Reshape', [b.node('Transpose', [pooled], { perm: attr.ints([0, 2, 3, 1]) }), b.ints('patch_rows_shape', [-1, F])]); // (M·A, F)
+  const patchRows = convolvedRows(b, w, filters, VARIANT_PATCHES, w.arch.poolSize, 'patch', 'patch_rows_shape'); // (M·A, F)
   const patchGates = b.node('Reshape', [projectRows(b, patchRows), b.ints('patch_gates_shape', [-1, A, 2, G])]);
   const patchTable = b.node('Transpose', [patchGates], { perm: attr.ints([1, 2, 0, 3]) });
   const rowShape = b.ints('row_shape', [-1, G]);
