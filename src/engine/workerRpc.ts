@@ -19,6 +19,8 @@ export type WorkerReply = { id: number; output?: ArrayBuffer; error?: string };
 type Handshake = 'ready' | { failed: string };
 
 const liveWorkers = new Set<RpcWorker<object>>();
+/** Threads started and not yet ready (inside ONNX Runtime, opening their sessions): a halt waits for them too. */
+let startingWorkers = 0;
 let halted: (() => void) | undefined;
 
 /**
@@ -32,7 +34,7 @@ export function haltWorkerThreads(then: () => void): void {
 }
 
 function checkHalted(): void {
-  if (!halted) return;
+  if (!halted || startingWorkers > 0) return;
   for (const worker of liveWorkers) if (worker.busy) return;
   const then = halted;
   halted = () => undefined;
@@ -53,7 +55,10 @@ export interface WorkerNames {
  * all are stopped and the first failure is thrown.
  */
 export async function startWorkers<Body extends object>(script: string, workerData: unknown, count: number, names: WorkerNames): Promise<Array<RpcWorker<Body>>> {
+  // Workers may start in the middle of a run (a graph opened on first use): none once the process halts.
+  if (halted) throw new CancelledError();
   const workers: Worker[] = [];
+  startingWorkers++;
   try {
     for (let i = 0; i < count; i++) workers.push(new Worker(script, { workerData }));
     const started = await Promise.allSettled(
@@ -77,6 +82,10 @@ export async function startWorkers<Body extends object>(script: string, workerDa
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));
     throw e;
+  } finally {
+    startingWorkers--;
+    // A halt asked for meanwhile ends the process now: these threads are ready (or stopped), none runs.
+    checkHalted();
   }
   return workers.map((w) => new RpcWorker<Body>(w, names));
 }
