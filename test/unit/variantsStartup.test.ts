@@ -137,3 +137,25 @@ test("an engine opened with chunks 'on-first-use' builds its chunk graph and wor
     await eager.dispose();
   }
 });
+
+test("a network without a chunk graph, opened with chunks 'on-first-use': the first runChunks says so once and gives each window's per-window rows", async () => {
+  const pkg = await writeDanqModelPackage(path.join(work, 'im2col'), { ...DANQ_TINY, outputs: 4 }, 3, { graph: { conv: 'im2col' } });
+  const notices: string[] = [];
+  const engine = await openEngine(await loadModelPackage(pkg.dir), { threads: 2, chunks: 'on-first-use', onNotice: (m) => notices.push(m) });
+  try {
+    assert.deepEqual(notices, [], 'nothing built, nothing said, before it is used');
+    const L = engine.inputLength;
+    const offsets = [0, 37, 300];
+    const length = 300 + L + 5;
+    const input = probeSequence(2 * length);
+    const rows = await engine.runChunks!(input, 2, length, offsets);
+    await engine.runChunks!(input, 1, length, offsets);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], /has no chunk graph: .*; each window is scored on its own$/);
+    const windows = new Float32Array(2 * offsets.length * L * CHANNEL_COUNT);
+    for (let c = 0; c < 2; c++) offsets.forEach((o, k) => windows.set(input.subarray((c * length + o) * CHANNEL_COUNT, (c * length + o + L) * CHANNEL_COUNT), (c * offsets.length + k) * L * CHANNEL_COUNT));
+    assert.deepEqual(rows, await engine.run(windows, 2 * offsets.length));
+  } finally {
+    await engine.dispose();
+  }
+});
