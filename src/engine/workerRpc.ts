@@ -24,8 +24,9 @@ let startingWorkers = 0;
 let halted: (() => void) | undefined;
 
 /**
- * From now on every worker refuses new requests; `then` runs, synchronously, as soon as no worker is
- * inside a run (at once if none is). For exits that cannot wait for the work to wind down (a closed pipe).
+ * From now on every worker refuses new requests and none starts; `then` runs, synchronously, as soon
+ * as no worker is inside a run or still opening its sessions (at once if none is). For exits that
+ * cannot wait for the work to wind down (a closed pipe).
  */
 export function haltWorkerThreads(then: () => void): void {
   if (halted) return;
