@@ -19,11 +19,14 @@ export type WorkerReply = { id: number; output?: ArrayBuffer; error?: string };
 type Handshake = 'ready' | { failed: string };
 
 const liveWorkers = new Set<RpcWorker<object>>();
+/** Threads started and not yet ready (inside ONNX Runtime, opening their sessions): a halt waits for them too. */
+let startingWorkers = 0;
 let halted: (() => void) | undefined;
 
 /**
- * From now on every worker refuses new requests; `then` runs, synchronously, as soon as no worker is
- * inside a run (at once if none is). For exits that cannot wait for the work to wind down (a closed pipe).
+ * From now on every worker refuses new requests and none starts; `then` runs, synchronously, as soon
+ * as no worker is inside a run or still opening its sessions (at once if none is). For exits that
+ * cannot wait for the work to wind down (a closed pipe).
  */
 export function haltWorkerThreads(then: () => void): void {
   if (halted) return;
@@ -32,7 +35,7 @@ export function haltWorkerThreads(then: () => void): void {
 }
 
 function checkHalted(): void {
-  if (!halted) return;
+  if (!halted || startingWorkers > 0) return;
   for (const worker of liveWorkers) if (worker.busy) return;
   const then = halted;
   halted = () => undefined;
@@ -53,7 +56,10 @@ export interface WorkerNames {
  * all are stopped and the first failure is thrown.
  */
 export async function startWorkers<Body extends object>(script: string, workerData: unknown, count: number, names: WorkerNames): Promise<Array<RpcWorker<Body>>> {
+  // Workers may start in the middle of a run (a graph opened on first use): none once the process halts.
+  if (halted) throw new CancelledError();
   const workers: Worker[] = [];
+  startingWorkers++;
   try {
     for (let i = 0; i < count; i++) workers.push(new Worker(script, { workerData }));
     const started = await Promise.allSettled(
@@ -77,6 +83,10 @@ export async function startWorkers<Body extends object>(script: string, workerDa
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));
     throw e;
+  } finally {
+    startingWorkers--;
+    // A halt asked for meanwhile ends the process now: these threads are ready (or stopped), none runs.
+    checkHalted();
   }
   return workers.map((w) => new RpcWorker<Body>(w, names));
 }

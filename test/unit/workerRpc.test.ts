@@ -94,6 +94,36 @@ test('a halt asked for while a chunk call is in flight waits for it as well', ()
       const work = engine.runChunks(new Float32Array(2 * S * 4), 2, S, Array.from({ length: 40 }, (_, k) => k * 200));`);
 });
 
+test('a halt asked for while worker threads start (a chunk graph opened on first use, mid-run) waits until they are ready', () => {
+  // The halt is asked for as the first of the pool's threads is constructed: they are opening ONNX
+  // Runtime sessions, and exiting then is exiting under ORT. It must wait for both to be ready.
+  const res = runScript(`
+      const threads = require('worker_threads');
+      const Started = threads.Worker;
+      let ready = 0;
+      let halting = false;
+      threads.Worker = class extends Started {
+        constructor(...args) {
+          super(...args);
+          this.once('message', (m) => { if (m === 'ready') ready++; });
+          if (halting) return;
+          halting = true;
+          haltWorkerThreads(() => {
+            process.stdout.write('halted with ' + ready + ' ready\\n');
+            process.exit(0);
+          });
+        }
+      };
+      const engine = await openOnnxEngine(pkg, { threads: 2, chunks: 'on-first-use' });
+      const S = 4 * 200 + 1000;
+      await engine.runChunks(new Float32Array(S * 4), 1, S, [0, 200, 400, 600]).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      process.stdout.write('never halted\\n');`);
+  assert.equal(res.signal, null, `the process was ended by ${res.signal}:\n${res.stderr}`);
+  assert.equal(res.status, 0, String(res.stderr));
+  assert.equal(String(res.stdout).trim(), 'halted with 2 ready');
+});
+
 test('an ONNX Runtime failure in a worker rejects that request, naming the graph, and the worker answers the next', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-worker-rpc-'));
   try {

@@ -81,7 +81,10 @@ export const variantsCommand: CliCommand = {
     const regions = regionOption(args);
     const { header, events } = regions === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, regions);
 
-    const engine = await openEngine(pkg, { device, threads, onNotice: (m) => io.log(`notice: ${m}`) });
+    // Variants take the variant graph and whole windows the per-window network: the chunk graph and
+    // its worker threads (a second copy of the network, two ONNX Runtime loads) only should a caller
+    // ask for chunks — nothing in this command does.
+    const engine = await openEngine(pkg, { device, threads, chunks: 'on-first-use', onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
     // A .gz/.bgz name gets BGZF (never plain text under a compressed name).
     const files: Array<{ file: AtomicFile; bgzf?: BgzfWriter }> = [];

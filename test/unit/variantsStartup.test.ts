@@ -1,0 +1,161 @@
+/**
+ * `tfbs variants` opens what its variants need, when they need it: the variant graph (on its worker
+ * threads) and the per-window network that checks it and scores whole windows — not the chunk graph
+ * and its worker pool, which no variant uses (an engine opened with chunks 'on-first-use' builds them
+ * on the first runChunks call). Counted by a preload (test/fixtures/countOrtSessions.ts) that names
+ * every ONNX Runtime load and session of the process and its worker threads.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import { promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CHANNEL_COUNT } from '../../src/core/encoding';
+import { loadModelPackage } from '../../src/core/modelPackage';
+import { openEngine } from '../../src/engine/openEngine';
+import { ReferenceGenome } from '../../src/variants/reference';
+import { ScoredAllele, scoreVcfEvents } from '../../src/variants/scoreVariants';
+import { openVcf } from '../../src/variants/vcfReader';
+import { formatScore } from '../../src/variants/writers';
+import { benchmarkSnvs, vcfText } from '../../bench/variantsCli';
+import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { probeSequence } from '../../src/engine/onnxChunks';
+
+const regionFasta = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
+const SEQ = readFileSync(regionFasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+
+let work: string;
+let model: string;
+let fasta: string;
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variants-startup-'));
+  model = path.join(work, 'model');
+  await writeDanqModelPackage(model, DANQ_TINY, 5);
+  fasta = path.join(work, 'ref.fa');
+  await fs.copyFile(regionFasta, fasta);
+});
+after(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+/** `tfbs …` with the counting preload: its exit code, stderr, and what it started. */
+function countedTfbs(args: string[]): { code: number | null; stderr: string; loads: number; mainSessions: string[]; workerSessions: string[] } {
+  const preload = path.join(repoRoot(), 'out', 'test', 'fixtures', 'countOrtSessions.js');
+  const cli = path.join(repoRoot(), 'out', 'src', 'cli', 'run.js');
+  const r = spawnSync(process.execPath, ['-r', preload, cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const sessions = [...r.stderr.matchAll(/^ort-count: session thread=(\d+) file=(\S+)$/gm)];
+  return {
+    code: r.status,
+    stderr: r.stderr,
+    loads: [...r.stderr.matchAll(/^ort-count: load thread=\d+$/gm)].length,
+    mainSessions: sessions.filter((m) => m[1] === '0').map((m) => m[2]),
+    workerSessions: sessions.filter((m) => m[1] !== '0').map((m) => m[2]),
+  };
+}
+
+function readTsv(text: string): Array<Record<string, string>> {
+  const [head, ...lines] = text.trim().split('\n');
+  const cols = head.split('\t');
+  return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
+}
+
+test('tfbs variants with only SNVs loads ONNX Runtime on 3 threads, not 5: the network here and the variant graph on its 2 workers, no chunk graph', async () => {
+  const vcf = path.join(work, 'snvs.vcf');
+  await fs.writeFile(vcf, vcfText(benchmarkSnvs(SEQ, 40)));
+  const r = countedTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', model, '--threads', '2', '-o', path.join(work, 'snvs.tsv')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /40 variants through the substitution path, 0 as whole windows/);
+  assert.deepEqual(r.mainSessions, ['model.onnx'], 'this thread: the per-window network only (it checks the variant graph and scores whole windows)');
+  assert.equal(r.workerSessions.length, 2, `worker sessions: ${r.workerSessions.join(', ')}`);
+  assert.equal(r.loads, 3, 'ONNX Runtime loaded on this thread and the 2 variant-graph workers');
+});
+
+test('an insertion and a deletion among SNVs: whole windows, counted in the summary, with the numbers of an engine opened as before', async () => {
+  const records = benchmarkSnvs(SEQ, 12);
+  records[3] = { ...records[3], alts: [`${records[3].ref}AC`] };
+  const p = records[7].pos;
+  records[7] = { ...records[7], ref: SEQ.slice(p - 1, p + 2), alts: [SEQ[p - 1]] };
+  const vcf = path.join(work, 'mixed.vcf');
+  await fs.writeFile(vcf, vcfText(records));
+  const out = path.join(work, 'mixed.tsv');
+  const targets = [0, 2, 17];
+  const r = countedTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', model, '--threads', '2', '--targets', targets.join(','), '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /10 variants through the substitution path, 2 as whole windows/);
+  assert.equal(r.loads, 3, 'whole windows run on the per-window network: still no chunk graph');
+  const rows = readTsv(await fs.readFile(out, 'utf8'));
+
+  // The same VCF through an engine opened with its chunk graph at once (the default, as before).
+  const engine = await openEngine(await loadModelPackage(model), { threads: 2 });
+  const scored: ScoredAllele[] = [];
+  try {
+    assert.match(engine.description, /chunks on 2 worker threads/);
+    const { events } = await openVcf(vcf);
+    await scoreVcfEvents(events, await ReferenceGenome.open(fasta), engine, { reverseComplement: true }, { scored: (a) => void scored.push(a), skipped: () => undefined, malformed: () => undefined });
+  } finally {
+    await engine.dispose();
+  }
+  assert.equal(rows.length, scored.length * targets.length);
+  scored.forEach((a, k) => {
+    const whole = a.alt.length !== a.record.ref.length;
+    targets.forEach((t, j) => {
+      const row = rows[k * targets.length + j];
+      assert.equal(row.alt, a.alt);
+      assert.equal(row.experiment_index, String(t));
+      if (whole) {
+        // Whole windows on the same per-window network: the same text.
+        assert.equal(row.ref_p, formatScore(a.refProbs[t]), `${a.record.pos} ${a.alt} ref_p`);
+        assert.equal(row.alt_p, formatScore(a.altProbs[t]), `${a.record.pos} ${a.alt} alt_p`);
+      } else {
+        assert.ok(Math.abs(Number(row.alt_p) - a.altProbs[t]) <= 1e-5, `${a.record.pos} ${a.alt} alt_p`);
+      }
+      assert.ok(Math.abs(Number(row.ref_p) - a.refProbs[t]) <= 1e-5, `${a.record.pos} ref_p`);
+    });
+  });
+});
+
+test("an engine opened with chunks 'on-first-use' builds its chunk graph and workers on the first runChunks call, with the rows of one opened at once", async () => {
+  const pkg = await loadModelPackage(model);
+  const lazy = await openEngine(pkg, { threads: 2, chunks: 'on-first-use' });
+  const eager = await openEngine(pkg, { threads: 2 });
+  try {
+    assert.doesNotMatch(lazy.description, /chunks/, 'nothing built before it is used');
+    const L = lazy.inputLength;
+    const offsets = [0, 200, 400];
+    const length = 400 + L;
+    const input = new Float32Array(2 * length * CHANNEL_COUNT);
+    input.set(probeSequence(2 * length));
+    const [a, b] = await Promise.all([lazy.runChunks!(input, 2, length, offsets), lazy.runChunks!(input, 2, length, offsets)]);
+    assert.match(lazy.description, /shared-convolution chunks on 2 worker threads/);
+    const expected = await eager.runChunks!(input, 2, length, offsets);
+    assert.deepEqual(a, expected);
+    assert.deepEqual(b, expected);
+  } finally {
+    await lazy.dispose();
+    await eager.dispose();
+  }
+});
+
+test("a network without a chunk graph, opened with chunks 'on-first-use': the first runChunks says so once and gives each window's per-window rows", async () => {
+  const pkg = await writeDanqModelPackage(path.join(work, 'im2col'), { ...DANQ_TINY, outputs: 4 }, 3, { graph: { conv: 'im2col' } });
+  const notices: string[] = [];
+  const engine = await openEngine(await loadModelPackage(pkg.dir), { threads: 2, chunks: 'on-first-use', onNotice: (m) => notices.push(m) });
+  try {
+    assert.deepEqual(notices, [], 'nothing built, nothing said, before it is used');
+    const L = engine.inputLength;
+    const offsets = [0, 37, 300];
+    const length = 300 + L + 5;
+    const input = probeSequence(2 * length);
+    const rows = await engine.runChunks!(input, 2, length, offsets);
+    await engine.runChunks!(input, 1, length, offsets);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], /has no chunk graph: .*; each window is scored on its own$/);
+    const windows = new Float32Array(2 * offsets.length * L * CHANNEL_COUNT);
+    for (let c = 0; c < 2; c++) offsets.forEach((o, k) => windows.set(input.subarray((c * length + o) * CHANNEL_COUNT, (c * length + o + L) * CHANNEL_COUNT), (c * offsets.length + k) * L * CHANNEL_COUNT));
+    assert.deepEqual(rows, await engine.run(windows, 2 * offsets.length));
+  } finally {
+    await engine.dispose();
+  }
+});
