@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { ismFromJson, pinnedAnnotation } from '../../bench/explainAnnotate';
+import { ismFromJson, keepTargets, pinnedAnnotation } from '../../bench/explainAnnotate';
+import { attribution, centredMatrix } from '../../src/attribution/ism';
 import { annotate } from '../../src/motifs/annotate';
 import { factorMotifs } from '../../src/motifs/factors';
 import { SHIPPED_JASPAR, readMotifs } from '../../src/motifs/jaspar';
@@ -39,4 +40,23 @@ test('the annotation of real ISM results answers exactly what it answered before
   const [bin, peak] = fixture.cases.map((c) => c.expected as { segments: Array<{ sign: number }>; topMatches: Array<{ eValue: number }>; sites: unknown[] });
   assert.ok(bin.segments.some((s) => s.sign === 1) && bin.segments.some((s) => s.sign === -1));
   assert.ok(peak.topMatches[0].eValue < 0.1 && peak.sites.length > 0);
+});
+
+test('the annotation\'s matrix and per-experiment attributions are ism.ts\'s, to the bit, however many experiments', () => {
+  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: Array<{ ism: Parameters<typeof ismFromJson>[0] }> };
+  for (const c of fixture.cases) {
+    const full = ismFromJson(c.ism);
+    for (const r of [keepTargets(full, 1), full]) {
+      const a = annotate(r);
+      // The mean over the targets of the centred matrix, as it was summed (float32, target by target).
+      const mean = new Float32Array(r.length * 4);
+      for (let t = 0; t < r.targets.length; t++) {
+        const m = centredMatrix(r, t);
+        for (let j = 0; j < mean.length; j++) mean[j] += m[j] / r.targets.length;
+      }
+      assert.deepEqual(a.matrix, mean);
+      assert.equal(a.byTarget.length, r.targets.length);
+      r.targets.forEach((_, t) => assert.deepEqual(a.byTarget[t], attribution(r, t)));
+    }
+  }
 });
