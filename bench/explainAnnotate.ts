@@ -90,6 +90,8 @@ export interface Build {
   annotate: typeof import('../src/motifs/annotate').annotate;
   motifAnswers: typeof import('../src/server/explain').motifAnswers;
   prepare: (motifs: Motif[]) => unknown;
+  /** The per-experiment rows explain.ts packs (byExperiment), as that build's explain.ts gets them. */
+  rows: (r: IsmResult, a: ReturnType<Build['annotate']>) => ArrayLike<number>[];
 }
 
 /** The ISM of a case cut to its first `keep` targets (a small fixture of real model output). */
@@ -139,7 +141,15 @@ export function pinnedAnnotation(b: Pick<Build, 'annotate' | 'motifAnswers'>, c:
 function loadBuild(label: string, out: string): Build {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const req = (m: string): any => require(path.join(out, 'src', m));
-  return { label, annotate: req('motifs/annotate').annotate, motifAnswers: req('server/explain').motifAnswers, prepare: req('motifs/tomtom').prepareCollection };
+  const ism = req('attribution/ism') as typeof import('../src/attribution/ism');
+  return {
+    label,
+    annotate: req('motifs/annotate').annotate,
+    motifAnswers: req('server/explain').motifAnswers,
+    prepare: req('motifs/tomtom').prepareCollection,
+    // A build whose annotation has no per-target rows computed them again (explain.ts before).
+    rows: (r, a) => a.byTarget ?? r.targets.map((_, t) => ism.attribution(r, t)),
+  };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -178,7 +188,9 @@ async function main(argv: string[]): Promise<void> {
   });
   process.stdout.write(`Explain's motif annotation, ${cases[0].ism.targets.length} CTCF experiments, ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   builds.forEach((b, k) => process.stdout.write(`  ${b.label}: prepareCollection ${prepared[k].ms.toFixed(0)} ms (once per collection)\n`));
+  const { packAttributionRows } = await import('../src/shared/attributionStrip');
   const times = builds.map(() => cases.map(() => [] as number[]));
+  const withRows = builds.map(() => cases.map(() => [] as number[]));
   const answers = builds.map(() => cases.map(() => ''));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...builds.keys()].reverse() : [...builds.keys()];
@@ -188,6 +200,8 @@ async function main(argv: string[]): Promise<void> {
         const t = performance.now();
         const a = builds[k].annotate(ism, { collection: prepared[k].p as never, tomtom: { shuffles: 50 }, keepMatches: 1, scanMotifs, scanSpan });
         times[k][c].push(performance.now() - t);
+        packAttributionRows(builds[k].rows(ism, a), ism.done);
+        withRows[k][c].push(performance.now() - t);
         if (r === 0) answers[k][c] = JSON.stringify(builds[k].motifAnswers(ism, a));
       }
     }
@@ -195,7 +209,12 @@ async function main(argv: string[]): Promise<void> {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   cases.forEach((c, i) => {
     process.stdout.write(`  ${c.name} (${c.ism.length} positions):\n`);
-    builds.forEach((b, k) => process.stdout.write(`    ${b.label.padEnd(10)}: ${median(times[k][i]).toFixed(1)} ms median of ${rounds} (${times[k][i].map((x) => x.toFixed(0)).join(', ')})\n`));
+    builds.forEach((b, k) =>
+      process.stdout.write(
+        `    ${b.label.padEnd(10)}: annotate ${median(times[k][i]).toFixed(1)} ms median of ${rounds} (${times[k][i].map((x) => x.toFixed(0)).join(', ')}); ` +
+          `with the per-experiment rows explain.ts sends ${median(withRows[k][i]).toFixed(1)} ms\n`,
+      ),
+    );
     if (builds.length > 1) process.stdout.write(`    answers ${answers[0][i] === answers[1][i] ? 'identical' : 'DIFFER'}\n`);
   });
   process.stdout.write(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);

@@ -114,6 +114,48 @@ function bestAlignment(table: Float64Array, w: number, width: number, orders: In
   out.overlap = bestOverlap;
 }
 
+/**
+ * The best score alone (the null needs no more) of rows r … r + 3 of `orders`, written to
+ * best[0 … 3]: four sums advance together, each still added in the motif's column order — a sum is a
+ * chain of dependent additions, and four independent chains keep the processor busy where one waits.
+ * Rows past `last` repeat row r (their scores are not used).
+ */
+function bestScores4(table: Float64Array, w: number, width: number, orders: Int32Array, r: number, last: number, minOverlap: number, best: Float64Array): void {
+  const need = Math.min(minOverlap, w, width);
+  const p0 = r * width;
+  const p1 = (r + 1 <= last ? r + 1 : r) * width;
+  const p2 = (r + 2 <= last ? r + 2 : r) * width;
+  const p3 = (r + 3 <= last ? r + 3 : r) * width;
+  let b0 = -Infinity;
+  let b1 = -Infinity;
+  let b2 = -Infinity;
+  let b3 = -Infinity;
+  for (let s = 0; s < 2; s++) {
+    for (let offset = need - w; offset <= width - need; offset++) {
+      const j0 = Math.max(0, -offset);
+      const j1 = Math.min(w, width - offset);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = j0, at = (s * w + j0) * width, q = offset + j0; j < j1; j++, at += width, q++) {
+        s0 += table[at + orders[p0 + q]];
+        s1 += table[at + orders[p1 + q]];
+        s2 += table[at + orders[p2 + q]];
+        s3 += table[at + orders[p3 + q]];
+      }
+      if (s0 > b0) b0 = s0;
+      if (s1 > b1) b1 = s1;
+      if (s2 > b2) b2 = s2;
+      if (s3 > b3) b3 = s3;
+    }
+  }
+  best[0] = b0;
+  best[1] = b1;
+  best[2] = b2;
+  best[3] = b3;
+}
+
 interface Alignment {
   score: number;
   offset: number;
@@ -161,6 +203,7 @@ export function compareWithCollection(query: ArrayLike<number>, width: number, c
   const sumSq = new Float64Array(K);
   const atLeast = new Int32Array(K);
   const a: Alignment = { score: 0, offset: 0, strand: 0, overlap: 0 };
+  const four = new Float64Array(4);
   for (let k = 0; k < K; k++) {
     const w = col.motifs[k].width;
     // Pearson's r of every motif column (both strands) with every query column.
@@ -175,12 +218,14 @@ export function compareWithCollection(query: ArrayLike<number>, width: number, c
     observed.offset[k] = a.offset;
     observed.strand[k] = a.strand;
     observed.overlap[k] = a.overlap;
-    for (let r = 1; r <= shuffles; r++) {
-      bestAlignment(table, w, width, orders, r, minOverlap, a);
-      const s = a.score;
-      sum[k] += s;
-      sumSq[k] += s * s;
-      if (s >= observed.score[k]) atLeast[k]++;
+    for (let r = 1; r <= shuffles; r += 4) {
+      bestScores4(table, w, width, orders, r, shuffles, minOverlap, four);
+      for (let u = 0; u < 4 && r + u <= shuffles; u++) {
+        const s = four[u];
+        sum[k] += s;
+        sumSq[k] += s * s;
+        if (s >= observed.score[k]) atLeast[k]++;
+      }
     }
   }
   const pValues = Array.from({ length: K }, (_, k) => {
