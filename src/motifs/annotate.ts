@@ -6,8 +6,9 @@
  * in important segments. A site and the segments are measured on the same attribution with the same
  * call, so "no segment stands out" and "this site carries N %" cannot disagree.
  */
-import { IsmResult, attribution as targetAttribution, centredMatrix } from '../attribution/ism';
+import { IsmResult } from '../attribution/ism';
 import { UNKNOWN } from '../core/encoding';
+import { logit } from '../core/logit';
 import { MotifHit, assignQValues, buildScanner, newTally, scanSequence, sequenceBackground } from './fimo';
 import { Motif } from './jaspar';
 import { Segment, segmentThresholds, signedSegments } from './segments';
@@ -22,6 +23,8 @@ export interface Annotation {
   attribution: Float32Array;
   /** Centred ISM matrix (length × 4, A, G, C, T), mean over the targets. */
   matrix: Float32Array;
+  /** Each target's own attribution (ism.ts's `attribution(r, t)`), in the result's target order. */
+  byTarget: Float32Array[];
   /** The segment call's thresholds on the smoothed attribution (src/motifs/segments.ts). */
   thresholds: { positive: number; negative: number };
   /**
@@ -70,16 +73,55 @@ export interface AnnotateOptions {
 
 /** Mean over the targets of the centred matrix. */
 export function meanCentredMatrix(r: IsmResult): Float32Array {
-  const out = new Float32Array(r.length * 4);
-  for (let t = 0; t < r.targets.length; t++) {
-    const m = centredMatrix(r, t);
-    for (let j = 0; j < out.length; j++) out[j] += m[j] / r.targets.length;
+  return centredPass(r).matrix;
+}
+
+/**
+ * The mean over the targets of the centred matrix (ism.ts's `centredMatrix`) and each target's
+ * attribution (its `attribution`), in one pass over the Δlogits: every logit is taken once, the
+ * reference's once per target, where computing them apart took each mutant's logit twice and the
+ * reference's at every mutant. The arithmetic is ism.ts's, operation for operation (float32 where it
+ * stores float32), so the values are the same to the bit.
+ */
+function centredPass(r: IsmResult): { matrix: Float32Array; byTarget: Float32Array[] } {
+  const T = r.targets.length;
+  const matrix = new Float32Array(r.length * 4);
+  const byTarget = r.targets.map(() => new Float32Array(r.length));
+  const refLogit = Float64Array.from(r.pRef, logit);
+  const e = new Float64Array(4);
+  // Position by position (a position's mutants of every target lie together in pAlt), the targets in
+  // their order: each mean accumulates its targets in the order ism.ts's sum over t did.
+  for (let i = 0; i < r.length; i++) {
+    if (!r.done[i]) continue;
+    // A done position has a known base (ISM mutates nothing else).
+    const ref = r.ref[i];
+    let m0 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    let m3 = 0;
+    for (let t = 0; t < T; t++) {
+      let mean = 0;
+      for (let b = 0; b < 4; b++) {
+        const p = r.pAlt[(i * 4 + b) * T + t];
+        e[b] = b === ref ? 0 : Number.isNaN(p) ? NaN : logit(p) - refLogit[t];
+        mean += e[b] / 4;
+      }
+      m0 = Math.fround(m0 + Math.fround(e[0] - mean) / T);
+      m1 = Math.fround(m1 + Math.fround(e[1] - mean) / T);
+      m2 = Math.fround(m2 + Math.fround(e[2] - mean) / T);
+      m3 = Math.fround(m3 + Math.fround(e[3] - mean) / T);
+      byTarget[t][i] = e[ref] - mean;
+    }
+    matrix[i * 4] = m0;
+    matrix[i * 4 + 1] = m1;
+    matrix[i * 4 + 2] = m2;
+    matrix[i * 4 + 3] = m3;
   }
-  return out;
+  return { matrix, byTarget };
 }
 
 export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
-  const matrix = meanCentredMatrix(r);
+  const { matrix, byTarget } = centredPass(r);
   const attribution = new Float32Array(r.length);
   for (let i = 0; i < r.length; i++) if (r.done[i]) attribution[i] = matrix[i * 4 + r.ref[i]];
   const thresholds = segmentThresholds(attribution, r.done);
@@ -100,7 +142,6 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
     const background = sequenceBackground(r.ref.filter((c) => c < UNKNOWN));
     const important = new Uint8Array(r.length);
     for (const s of segments) important.fill(1, s.start, s.end);
-    const perTarget = r.targets.map((_, t) => targetAttribution(r, t));
     for (const motif of opts.scanMotifs) {
       const scanner = buildScanner(motif, background);
       const tally = newTally(scanner);
@@ -115,13 +156,13 @@ export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
           n += important[i];
           sum += attribution[i];
         }
-        const supporting = perTarget.filter((t) => t.subarray(start, end).reduce((x, v) => x + v, 0) > 0).length;
+        const supporting = byTarget.filter((t) => t.subarray(start, end).reduce((x, v) => x + v, 0) > 0).length;
         sites.push({ ...hit, start, end, overlap: n / (end - start), share: totalAbsolute > 0 ? sum / totalAbsolute : 0, supporting });
       }
     }
     sites.sort((x, y) => x.pValue - y.pValue || x.start - y.start);
   }
-  return { attribution, matrix, thresholds, segments, totalAbsolute, topMatches, query, sites };
+  return { attribution, matrix, byTarget, thresholds, segments, totalAbsolute, topMatches, query, sites };
 }
 
 /**

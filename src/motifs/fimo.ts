@@ -97,21 +97,32 @@ export function buildScanner(motif: Motif, background: number[] = [0.25, 0.25, 0
     minScore += Math.min(...scaled.subarray(i * 4, i * 4 + 4));
     maxScore += Math.max(...scaled.subarray(i * 4, i * 4 + 4));
   }
+  // Two buffers in turn: column i's distribution is built from column i − 1's, each level's four
+  // bases added in order (A, G, C, T) as levels rise.
   let dist = new Float64Array(maxScore - minScore + 1);
+  let next = new Float64Array(dist.length);
   dist[0] = 1;
   let low = 0; // running minimum of the columns so far
   let span = 0;
   for (let i = 0; i < w; i++) {
-    const col = scaled.subarray(i * 4, i * 4 + 4);
-    const cmin = Math.min(...col);
-    const cmax = Math.max(...col);
-    const next = new Float64Array(dist.length);
+    const c0 = scaled[i * 4];
+    const c1 = scaled[i * 4 + 1];
+    const c2 = scaled[i * 4 + 2];
+    const c3 = scaled[i * 4 + 3];
+    const cmin = Math.min(c0, c1, c2, c3);
+    const cmax = Math.max(c0, c1, c2, c3);
+    const [d0, d1, d2, d3] = [c0 - cmin, c1 - cmin, c2 - cmin, c3 - cmin];
+    const [b0, b1, b2, b3] = background;
+    next.fill(0, 0, span + cmax - cmin + 1);
     for (let k = 0; k <= span; k++) {
       const p = dist[k];
       if (!p) continue;
-      for (let b = 0; b < 4; b++) next[k + col[b] - cmin] += p * background[b];
+      next[k + d0] += p * b0;
+      next[k + d1] += p * b1;
+      next[k + d2] += p * b2;
+      next[k + d3] += p * b3;
     }
-    dist = next;
+    [dist, next] = [next, dist];
     low += cmin;
     span += cmax - cmin;
   }

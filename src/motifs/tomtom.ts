@@ -81,83 +81,151 @@ export function prepareCollection(motifs: readonly Motif[]): PreparedCollection 
 }
 
 /**
- * Best alignment score of every motif for a query whose column order is `perm`, given the
- * correlation table corr[queryColumn · totalColumns + collectionColumn].
+ * Best alignment of one motif (both strands, every offset with at least `minOverlap` aligned columns)
+ * for the query whose column order is row `row` of `orders`, given the motif's correlation table
+ * table[(strand · w + j) · width + queryColumn]. The score is the sum of the aligned correlations
+ * in the motif's column order, the best the first offset to reach it (+ strand first).
  */
-function bestScores(
-  col: PreparedCollection,
-  corr: Float64Array,
-  width: number,
-  perm: Int32Array,
-  minOverlap: number,
-  out: { score: Float64Array; offset?: Int32Array; strand?: Uint8Array; overlap?: Int32Array },
-): void {
-  const T = col.totalColumns;
-  for (let k = 0; k < col.motifs.length; k++) {
-    const w = col.motifs[k].width;
-    const need = Math.min(minOverlap, w, width);
-    let best = -Infinity;
-    let bestOffset = 0;
-    let bestStrand = 0;
-    let bestOverlap = 0;
-    for (let s = 0; s < 2; s++) {
-      const base = col.firstColumn[k] + s * w;
-      // Motif column j sits on query column offset + j.
-      for (let offset = need - w; offset <= width - need; offset++) {
-        const j0 = Math.max(0, -offset);
-        const j1 = Math.min(w, width - offset);
-        let sum = 0;
-        for (let j = j0; j < j1; j++) sum += corr[perm[offset + j] * T + base + j];
-        if (sum > best) {
-          best = sum;
-          bestOffset = offset;
-          bestStrand = s;
-          bestOverlap = j1 - j0;
-        }
+function bestAlignment(table: Float64Array, w: number, width: number, orders: Int32Array, row: number, minOverlap: number, out: Alignment): void {
+  const need = Math.min(minOverlap, w, width);
+  const perm = row * width;
+  let best = -Infinity;
+  let bestOffset = 0;
+  let bestStrand = 0;
+  let bestOverlap = 0;
+  for (let s = 0; s < 2; s++) {
+    // Motif column j sits on query column offset + j.
+    for (let offset = need - w; offset <= width - need; offset++) {
+      const j0 = Math.max(0, -offset);
+      const j1 = Math.min(w, width - offset);
+      let sum = 0;
+      for (let j = j0, at = (s * w + j0) * width, q = perm + offset + j0; j < j1; j++, at += width, q++) sum += table[at + orders[q]];
+      if (sum > best) {
+        best = sum;
+        bestOffset = offset;
+        bestStrand = s;
+        bestOverlap = j1 - j0;
       }
     }
-    out.score[k] = best;
-    if (out.offset) out.offset[k] = bestOffset;
-    if (out.strand) out.strand[k] = bestStrand;
-    if (out.overlap) out.overlap[k] = bestOverlap;
   }
+  out.score = best;
+  out.offset = bestOffset;
+  out.strand = bestStrand;
+  out.overlap = bestOverlap;
 }
 
-/** Compares a query (width × 4, A, G, C, T) with every motif; matches sorted by p-value, then score. */
-export function compareWithCollection(query: ArrayLike<number>, width: number, col: PreparedCollection, opts: TomtomOptions = {}): MotifMatch[] {
-  const minOverlap = opts.minOverlap ?? DEFAULT_MIN_OVERLAP;
-  const shuffles = opts.shuffles ?? DEFAULT_SHUFFLES;
-  const T = col.totalColumns;
-  const q = new Float64Array(width * 4);
-  for (let i = 0; i < width; i++) standardise(query, i * 4, q, i * 4);
-  const corr = new Float64Array(width * T);
-  for (let i = 0; i < width; i++) {
-    for (let c = 0; c < T; c++) {
-      corr[i * T + c] = q[i * 4] * col.columns[c * 4] + q[i * 4 + 1] * col.columns[c * 4 + 1] + q[i * 4 + 2] * col.columns[c * 4 + 2] + q[i * 4 + 3] * col.columns[c * 4 + 3];
+/**
+ * The best score alone (the null needs no more) of rows r … r + 3 of `orders`, written to
+ * best[0 … 3]: four sums advance together, each still added in the motif's column order — a sum is a
+ * chain of dependent additions, and four independent chains keep the processor busy where one waits.
+ * Rows past `last` repeat row r (their scores are not used).
+ */
+function bestScores4(table: Float64Array, w: number, width: number, orders: Int32Array, r: number, last: number, minOverlap: number, best: Float64Array): void {
+  const need = Math.min(minOverlap, w, width);
+  const p0 = r * width;
+  const p1 = (r + 1 <= last ? r + 1 : r) * width;
+  const p2 = (r + 2 <= last ? r + 2 : r) * width;
+  const p3 = (r + 3 <= last ? r + 3 : r) * width;
+  let b0 = -Infinity;
+  let b1 = -Infinity;
+  let b2 = -Infinity;
+  let b3 = -Infinity;
+  for (let s = 0; s < 2; s++) {
+    for (let offset = need - w; offset <= width - need; offset++) {
+      const j0 = Math.max(0, -offset);
+      const j1 = Math.min(w, width - offset);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = j0, at = (s * w + j0) * width, q = offset + j0; j < j1; j++, at += width, q++) {
+        s0 += table[at + orders[p0 + q]];
+        s1 += table[at + orders[p1 + q]];
+        s2 += table[at + orders[p2 + q]];
+        s3 += table[at + orders[p3 + q]];
+      }
+      if (s0 > b0) b0 = s0;
+      if (s1 > b1) b1 = s1;
+      if (s2 > b2) b2 = s2;
+      if (s3 > b3) b3 = s3;
     }
   }
-  const K = col.motifs.length;
-  const identity = Int32Array.from({ length: width }, (_, i) => i);
-  const observed = { score: new Float64Array(K), offset: new Int32Array(K), strand: new Uint8Array(K), overlap: new Int32Array(K) };
-  bestScores(col, corr, width, identity, minOverlap, observed);
+  best[0] = b0;
+  best[1] = b1;
+  best[2] = b2;
+  best[3] = b3;
+}
 
-  const sum = new Float64Array(K);
-  const sumSq = new Float64Array(K);
-  const atLeast = new Int32Array(K);
-  const random = seededRandom(opts.seed ?? 1);
-  const perm = identity.slice();
-  const nullScores = { score: new Float64Array(K) };
-  for (let r = 0; r < shuffles; r++) {
+interface Alignment {
+  score: number;
+  offset: number;
+  strand: number;
+  overlap: number;
+}
+
+/**
+ * The query's column orders: row 0 the query's own, row r the r-th shuffle — each a Fisher–Yates
+ * shuffle of the one before, drawn from one seeded stream (the same orders whichever motif uses them).
+ */
+function columnOrders(width: number, shuffles: number, seed: number): Int32Array {
+  const orders = new Int32Array((shuffles + 1) * width);
+  for (let i = 0; i < width; i++) orders[i] = i;
+  const random = seededRandom(seed);
+  for (let r = 1; r <= shuffles; r++) {
+    const perm = orders.subarray(r * width, (r + 1) * width);
+    perm.set(orders.subarray((r - 1) * width, r * width));
     for (let i = width - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [perm[i], perm[j]] = [perm[j], perm[i]];
     }
-    bestScores(col, corr, width, perm, minOverlap, nullScores);
-    for (let k = 0; k < K; k++) {
-      const s = nullScores.score[k];
-      sum[k] += s;
-      sumSq[k] += s * s;
-      if (s >= observed.score[k]) atLeast[k]++;
+  }
+  return orders;
+}
+
+/**
+ * Compares a query (width × 4, A, G, C, T) with every motif; matches sorted by p-value, then score.
+ * Motif by motif: its columns' correlations with the query's (one small table, in cache) serve the
+ * query and all its shuffles before the next motif's are computed.
+ */
+export function compareWithCollection(query: ArrayLike<number>, width: number, col: PreparedCollection, opts: TomtomOptions = {}): MotifMatch[] {
+  const minOverlap = opts.minOverlap ?? DEFAULT_MIN_OVERLAP;
+  const shuffles = opts.shuffles ?? DEFAULT_SHUFFLES;
+  const q = new Float64Array(width * 4);
+  for (let i = 0; i < width; i++) standardise(query, i * 4, q, i * 4);
+  const K = col.motifs.length;
+  const orders = columnOrders(width, shuffles, opts.seed ?? 1);
+  let widest = 0;
+  for (const m of col.motifs) widest = Math.max(widest, m.width);
+  const table = new Float64Array(2 * widest * width);
+  const columns = col.columns;
+  const observed = { score: new Float64Array(K), offset: new Int32Array(K), strand: new Uint8Array(K), overlap: new Int32Array(K) };
+  const sum = new Float64Array(K);
+  const sumSq = new Float64Array(K);
+  const atLeast = new Int32Array(K);
+  const a: Alignment = { score: 0, offset: 0, strand: 0, overlap: 0 };
+  const four = new Float64Array(4);
+  for (let k = 0; k < K; k++) {
+    const w = col.motifs[k].width;
+    // Pearson's r of every motif column (both strands) with every query column.
+    for (let c = 0; c < 2 * w; c++) {
+      const m = (col.firstColumn[k] + c) * 4;
+      for (let i = 0; i < width; i++) {
+        table[c * width + i] = q[i * 4] * columns[m] + q[i * 4 + 1] * columns[m + 1] + q[i * 4 + 2] * columns[m + 2] + q[i * 4 + 3] * columns[m + 3];
+      }
+    }
+    bestAlignment(table, w, width, orders, 0, minOverlap, a);
+    observed.score[k] = a.score;
+    observed.offset[k] = a.offset;
+    observed.strand[k] = a.strand;
+    observed.overlap[k] = a.overlap;
+    for (let r = 1; r <= shuffles; r += 4) {
+      bestScores4(table, w, width, orders, r, shuffles, minOverlap, four);
+      for (let u = 0; u < 4 && r + u <= shuffles; u++) {
+        const s = four[u];
+        sum[k] += s;
+        sumSq[k] += s * s;
+        if (s >= observed.score[k]) atLeast[k]++;
+      }
     }
   }
   const pValues = Array.from({ length: K }, (_, k) => {

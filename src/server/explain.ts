@@ -196,7 +196,7 @@ export class Explainer {
       attribution,
       scale: round(scale),
       // Per experiment only once complete: progress notifications stay one array long.
-      byExperiment: complete ? packAttributionRows(r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
+      byExperiment: complete ? packAttributionRows(a?.byTarget ?? r.targets.map((_, t) => targetAttribution(r, t)), r.done) : undefined,
       ...answers,
       factorMotifs: factors?.map((f) => ({ factor: f.factor, hgnc: f.row?.hgnc, binding: f.binding, partner: f.partner, motifs: f.motifs.length, note: f.note })),
       complete,
