@@ -37,6 +37,8 @@ interface Loaded {
   commandModules: string[];
   /** HEAVY_PACKAGES loaded. */
   heavy: string[];
+  /** Every package loaded from node_modules. */
+  packages: Set<string>;
   /** src/ folders other than cli/ whose modules were loaded (core, engine, training, …). */
   srcFolders: Set<string>;
 }
@@ -53,6 +55,7 @@ function tfbsListingModules(args: string[]): Loaded {
     stderr: r.stderr.replace(/^loaded-module: .+\n/gm, ''),
     commandModules: files.filter((f) => f.startsWith(`${srcOut}cli/commands/`)).map((f) => path.basename(f, '.js')).sort(),
     heavy: HEAVY_PACKAGES.filter((p) => files.some((f) => f.includes(`/node_modules/${p}/`))),
+    packages: new Set(files.map((f) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => p !== undefined)),
     srcFolders: new Set(files.filter((f) => f.startsWith(srcOut)).map((f) => f.slice(srcOut.length).split('/')[0])),
   };
 }
@@ -75,6 +78,21 @@ test('tfbs info loads info\'s module and ONNX Runtime, not the other commands\' 
   assert.deepEqual(r.commandModules, ['info']);
   assert.deepEqual(r.heavy, ['onnxruntime-node'], 'info checks that the model loads: ONNX Runtime and nothing else heavy');
   for (const folder of ['training', 'import', 'tracks', 'variants', 'attribution']) assert.ok(!r.srcFolders.has(folder), `loaded src/${folder}`);
+  assert.ok(!r.packages.has('fflate'), 'fflate (zip members of .npz files: int8 calibration data, datasets) loaded for a float32 model');
+});
+
+test('tfbs variants of a plain VCF loads neither the tabix reader nor the zip inflater', async () => {
+  const fasta = path.join(work, 'ref.fa');
+  await fs.writeFile(fasta, `>chr1\n${'ACGTTGCA'.repeat(250)}\n`);
+  const vcf = path.join(work, 'one.vcf');
+  await fs.writeFile(vcf, '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t1001\t.\tA\tG\t.\t.\t.\n');
+  const r = tfbsListingModules(['variants', '--vcf', vcf, '--fasta', fasta, '--model', model, '-o', path.join(work, 'one.tsv')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^scored 1 allele of 1 record/m);
+  assert.deepEqual(r.commandModules, ['variants']);
+  assert.ok(!r.packages.has('@gmod/tabix'), 'the tabix reader (bgzipped VCF with --region) loaded for a plain VCF');
+  assert.ok(!r.packages.has('fflate'), 'fflate loaded by variants');
+  assert.deepEqual(r.heavy, ['onnxruntime-node']);
 });
 
 test('tfbs index loads index\'s module only and no ONNX Runtime', async () => {
