@@ -19,6 +19,10 @@ let dist: string;
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-cli-bundle-'));
   dist = path.join(work, 'dist');
+  // What an earlier build left: a chunk this build no longer makes, and another bundle's file.
+  await fs.mkdir(dist);
+  await fs.writeFile(path.join(dist, 'cli-999.js'), 'stale chunk');
+  await fs.writeFile(path.join(dist, 'server.js'), 'another bundle');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const webpack = require(path.join(repoRoot(), 'node_modules', 'webpack'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,8 +51,10 @@ function bundled(args: string[]): { code: number | null; stdout: string; stderr:
   };
 }
 
-test('every command has its own chunk beside cli.js, and the entry holds none of them', () => {
-  const files = readdirSync(dist);
+test('every command has its own chunk beside cli.js, and the entry holds none of them; stale chunks are removed', () => {
+  const files = readdirSync(dist).filter((f) => f !== 'server.js');
+  assert.ok(!files.includes('cli-999.js'), 'a chunk of an earlier build is left in dist/ (and would ship in the VSIX)');
+  assert.equal(readFileSync(path.join(dist, 'server.js'), 'utf8'), 'another bundle', 'the other bundles\' files stay');
   for (const c of COMMANDS) assert.ok(files.includes(`cli-${c.name}.js`), `cli-${c.name}.js in ${files.join(', ')}`);
   assert.ok(files.every((f) => f === 'cli.js' || /^cli-[\w-]+\.js$/.test(f)), `only cli.js and its chunks: ${files.join(', ')}`);
   const entry = readFileSync(path.join(dist, 'cli.js'), 'utf8');
