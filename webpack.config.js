@@ -41,8 +41,11 @@ function nodeBundle(entry, filename, extra = {}) {
     output: {
       path: path.join(root, 'dist'),
       filename,
-      // Chunks of import() split points (the CLI's commands: cli-score.js, …) sit beside their bundle.
+      // Chunks of import() split points (the CLI's commands: cli-score.js, …) sit beside their bundle;
+      // the chunks an earlier build made and this one did not are removed (the VSIX ships all of
+      // dist/), every other file in dist/ (the other bundles') is kept.
       chunkFilename: `${path.basename(filename, '.js')}-[name].js`,
+      clean: { keep: (asset) => !asset.startsWith(`${path.basename(filename, '.js')}-`) },
       libraryTarget: 'commonjs2',
       devtoolModuleFilenameTemplate: '../[resource-path]',
     },
