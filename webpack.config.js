@@ -2,7 +2,8 @@
 // loaders here only transpile.
 //   dist/extension.js       the VS Code extension (client)          target node, `vscode` external
 //   dist/server.js          the language server (owns the model)    target node
-//   dist/cli.js             the `tfbs` command (bin/tfbs.js loads it) target node
+//   dist/cli.js             the `tfbs` command (bin/tfbs.js loads it) target node; each command in
+//   dist/cli-*.js           a chunk of its own (and shared chunks), loaded when it runs
 //   dist/chunkWorker.js     a chunk-graph worker thread (src/engine/chunkWorkers.ts starts it
 //                           from beside the bundle that loaded it)     target node
 //   dist/substitutionWorker.js  ISM's second thread (src/engine/substitutionWorkers.ts starts it
@@ -19,6 +20,17 @@ const webpack = require('webpack');
 
 const root = __dirname;
 
+/**
+ * Modules whose import() calls split their bundle: src/cli/commandRegistry.ts loads each command's
+ * module on demand, so that `tfbs` parses and runs the command it runs and not the other eleven.
+ */
+const SPLIT_POINTS = [path.join(root, 'src', 'cli', 'commandRegistry.ts')];
+
+/** ts-loader, transpiling only (`npm run build` type-checks with tsc first); `compilerOptions` override tsconfig.json's. */
+function tsLoader(compilerOptions) {
+  return { loader: 'ts-loader', options: { configFile: path.join(root, 'tsconfig.json'), transpileOnly: true, onlyCompileBundledFiles: true, ...(compilerOptions ? { compilerOptions } : {}) } };
+}
+
 /** @type {(entry: string, filename: string, extra?: object) => import('webpack').Configuration} */
 function nodeBundle(entry, filename, extra = {}) {
   return {
@@ -29,6 +41,11 @@ function nodeBundle(entry, filename, extra = {}) {
     output: {
       path: path.join(root, 'dist'),
       filename,
+      // Chunks of import() split points (the CLI's commands: cli-score.js, …) sit beside their bundle;
+      // the chunks an earlier build made and this one did not are removed (the VSIX ships all of
+      // dist/), every other file in dist/ (the other bundles') is kept.
+      chunkFilename: `${path.basename(filename, '.js')}-[name].js`,
+      clean: { keep: (asset) => !asset.startsWith(`${path.basename(filename, '.js')}-`) },
       libraryTarget: 'commonjs2',
       devtoolModuleFilenameTemplate: '../[resource-path]',
     },
@@ -47,7 +64,12 @@ function nodeBundle(entry, filename, extra = {}) {
         {
           test: /\.ts$/,
           exclude: /node_modules/,
-          use: [{ loader: 'ts-loader', options: { configFile: path.join(root, 'tsconfig.json'), transpileOnly: true, onlyCompileBundledFiles: true } }],
+          oneOf: [
+            // tsc turns import() into require() (module: commonjs), which webpack bundles in place; the
+            // registry's import() of each command must reach webpack as import() to become a chunk.
+            { include: SPLIT_POINTS, use: [tsLoader({ module: 'es2020' })] },
+            { use: [tsLoader()] },
+          ],
         },
       ],
     },

@@ -13,8 +13,23 @@ const builtAt = (f) => {
     return -1;
   }
 };
-const [entry] = [path.join(root, 'dist', 'cli.js'), path.join(root, 'out', 'src', 'cli', 'run.js')]
-  .map((f) => ({ f, at: builtAt(f) }))
+// The bundle is dist/cli.js and a chunk per command (dist/cli-NAME.js); webpack rewrites only the files
+// whose content changed, so the bundle was built when its newest file was.
+const bundleBuiltAt = (dir) => {
+  const entryAt = builtAt(path.join(dir, 'cli.js'));
+  if (entryAt < 0) return -1;
+  let names = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    // entryAt stands
+  }
+  return Math.max(entryAt, ...names.filter((n) => /^cli-.+\.js$/.test(n)).map((n) => builtAt(path.join(dir, n))));
+};
+const [entry] = [
+  { f: path.join(root, 'dist', 'cli.js'), at: bundleBuiltAt(path.join(root, 'dist')) },
+  { f: path.join(root, 'out', 'src', 'cli', 'run.js'), at: builtAt(path.join(root, 'out', 'src', 'cli', 'run.js')) },
+]
   .filter((c) => c.at >= 0)
   .sort((a, b) => b.at - a.at)
   .map((c) => c.f);

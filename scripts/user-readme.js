@@ -31,10 +31,10 @@ function commandTable(pkg) {
   return ['| command | id |', '|---|---|', ...rows].join('\n');
 }
 
-function cliReference() {
-  const mainJs = path.join(root, 'out', 'src', 'cli', 'main.js');
-  if (!fs.existsSync(mainJs)) throw new Error('out/src/cli/main.js is missing: run npm run compile first');
-  const { commands } = require(mainJs);
+async function cliReference() {
+  const registryJs = path.join(root, 'out', 'src', 'cli', 'commandRegistry.js');
+  if (!fs.existsSync(registryJs)) throw new Error('out/src/cli/commandRegistry.js is missing: run npm run compile first');
+  const commands = await require(registryJs).loadAllCommands();
   const { formatOptions } = require(path.join(root, 'out', 'src', 'cli', 'args.js'));
   return commands.map((c) => [`### \`tfbs ${c.name}\``, '', c.summary, '', '```', `tfbs ${c.usage}`, '', formatOptions(c.options), '```'].join('\n')).join('\n\n');
 }
@@ -49,10 +49,10 @@ function render(text, blocks) {
   return out;
 }
 
-function main() {
+async function main() {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const text = fs.readFileSync(readmePath, 'utf8');
-  const next = render(text, { settings: settingsTable(pkg), commands: commandTable(pkg), cli: cliReference() });
+  const next = render(text, { settings: settingsTable(pkg), commands: commandTable(pkg), cli: await cliReference() });
   if (process.argv.includes('--check')) {
     if (next !== text) {
       process.stderr.write('docs/USER_README.md is out of date with package.json or the CLI: run node scripts/user-readme.js\n');
@@ -63,4 +63,7 @@ function main() {
   fs.writeFileSync(readmePath, next);
 }
 
-main();
+main().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -10,9 +10,19 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-export interface CliCommand {
+/**
+ * A command as `tfbs --help` lists it (src/cli/commandRegistry.ts): its name and one line, and its
+ * module, loaded only when the command runs or shows its own help, so that a `tfbs` call loads the
+ * command it runs and not the others (their training, import, TF.js… code).
+ */
+export interface CommandEntry {
   name: string;
   summary: string;
+  load(): Promise<CliCommand>;
+}
+
+/** A command's module: its options and what it does. */
+export interface CliCommand {
   /** Usage line(s) after "tfbs NAME". */
   usage: string;
   options: Record<string, OptionSpec>;

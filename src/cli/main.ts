@@ -9,27 +9,13 @@ import { removeOpenTempFilesSync } from '../core/atomicFile';
 import { TfbsError } from '../core/errors';
 import { haltWorkerThreads } from '../engine/workerRpc';
 import { formatOptions, parseArgs } from './args';
-import { CliCommand, CliIo } from './command';
-import { datasetCommand } from './commands/dataset';
-import { evaluateCommand } from './commands/evaluate';
-import { exportCommand } from './commands/export';
-import { importCommand } from './commands/import';
-import { indexCommand } from './commands/index';
-import { infoCommand } from './commands/info';
-import { ismCommand } from './commands/ism';
-import { mergeCommand } from './commands/merge';
-import { motifsCommand } from './commands/motifs';
-import { scoreCommand } from './commands/score';
-import { trainCommand } from './commands/train';
-import { variantsCommand } from './commands/variants';
-import { packageRoot } from './paths';
+import { CliCommand, CliIo, CommandEntry } from './command';
+import { COMMANDS } from './commandRegistry';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
-
-export const commands: readonly CliCommand[] = [scoreCommand, infoCommand, indexCommand, trainCommand, evaluateCommand, datasetCommand, importCommand, exportCommand, ismCommand, motifsCommand, variantsCommand, mergeCommand];
 
 function help(): string {
   return [
@@ -37,12 +23,12 @@ function help(): string {
     '',
     'usage: tfbs <command> [options]   (tfbs <command> --help for its options)',
     '',
-    ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
   ].join('\n');
 }
 
-function commandHelp(c: CliCommand): string {
-  return `usage: tfbs ${c.usage}\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}`;
+function commandHelp(entry: CommandEntry, c: CliCommand): string {
+  return `usage: tfbs ${c.usage}\n\n${entry.summary}\n\noptions:\n${formatOptions(c.options)}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,16 +38,19 @@ export async function main(argv: string[]): Promise<number> {
     return name ? EXIT_OK : EXIT_USAGE;
   }
   if (name === '--version') {
+    // Loaded here only: paths.ts loads the model package's module, which help does not need.
+    const { packageRoot } = await import('./paths');
     process.stdout.write(`${JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version}\n`);
     return EXIT_OK;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`tfbs: unknown command "${name}"\n\n${help()}\n`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(commandHelp(command) + '\n');
+    process.stdout.write(commandHelp(entry, command) + '\n');
     return EXIT_OK;
   }
   exitQuietlyOnClosedPipe();
@@ -93,11 +82,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('tfbs: cancelled; nothing was written\n');
         return EXIT_CANCELLED;
       }
-      process.stderr.write(`tfbs ${command.name}: ${e.message}\n`);
+      process.stderr.write(`tfbs ${entry.name}: ${e.message}\n`);
       if (e.kind === 'usage') process.stderr.write(`usage: tfbs ${command.usage}\n`);
       return e.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
     }
-    process.stderr.write(`tfbs ${command.name}: internal error (please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`tfbs ${entry.name}: internal error (please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
     return EXIT_FAILURE;
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,4 +1,7 @@
-/** The option specs every scoring command (score, ism, variants, evaluate) shares, worded once. */
+/**
+ * The option specs every scoring command (score, ism, variants, evaluate) shares, worded once; and
+ * those score shares with merge (here, so that merge does not load score's module).
+ */
 import { OptionSpec } from './args';
 
 export const MODEL_OPTION: OptionSpec = { type: 'string', value: 'DIR', description: 'model directory (model.onnx + model.json); default: the shipped model' };
@@ -6,3 +9,8 @@ export const TARGETS_OPTION: OptionSpec = { type: 'string', value: 'LIST', descr
 export const RC_OPTION: OptionSpec = { type: 'boolean', description: 'average with the reverse-complement strand (default; --no-rc: forward only)' };
 export const THREADS_OPTION: OptionSpec = { type: 'string', value: 'N', description: 'inference threads (default: all cores)' };
 export const DEVICE_OPTION: OptionSpec = { type: 'string', value: 'DEV', description: 'cpu or cuda (needs ORT CUDA binaries; falls back to cpu with a notice)' };
+
+/** BED and narrowPeak: the probability a bin must reach (score and merge). */
+export const DEFAULT_BED_THRESHOLD = 0.5;
+/** `--bigwig-uncompressed` (score and merge): bigWig blocks not deflated (see src/tracks/bigwig.ts). */
+export const BIGWIG_UNCOMPRESSED_OPTION: OptionSpec = { type: 'boolean', description: 'bigWig: data and zoom blocks written uncompressed, as bedGraphToBigWig -unc (about half the writer\'s CPU; files about 1.3× larger; bigWig readers read them alike)' };

@@ -7,7 +7,6 @@
  * array in a zip, and writing one: npyArchive.ts.
  */
 import { createReadStream, promises as fs } from 'fs';
-import { Unzip, UnzipInflate, UnzipPassThrough } from 'fflate';
 import { InputError, ioErrorFrom } from './errors';
 import { NpySource, describeSource } from './npyArchive';
 import { DTYPE_SIZE, NpyDtype, NpyHeader, describeShape, encodeNpyHeader, parseNpyHeader, rowCount, rowElements } from './npyFormat';
@@ -127,6 +126,8 @@ async function* streamNpy(src: NpySource, chunkBytes: number, headerOnly: boolea
 
     // A zip member: fflate inflates synchronously inside push(), so feed it small compressed chunks
     // (64 KiB; at deflate's worst ratio that is ~66 MB out) and yield what each push produced.
+    // (fflate is loaded here, not at the top: every engine loads this module, few read a zip member.)
+    const { Unzip, UnzipInflate, UnzipPassThrough } = await import('fflate');
     const unzip = new Unzip();
     unzip.register(UnzipInflate);
     unzip.register(UnzipPassThrough);

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { Zippable, zipSync } from 'fflate';
+import type { Zippable } from 'fflate';
 import { InputError, ioErrorFrom } from './errors';
 import { NpyDtype, encodeNpy } from './npyFormat';
 
@@ -137,5 +137,8 @@ export function encodeNpz(arrays: Record<string, { dtype: NpyDtype; shape: numbe
     const fileName = name.endsWith('.npy') ? name : `${name}.npy`;
     entries[fileName] = [encodeNpy(a.dtype, a.shape, a.data), { level: compress ? 6 : 0 }];
   }
+  // Loaded here, not at the top: the engines load this module for resolveNpySource, few write a zip.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { zipSync } = require('fflate') as typeof import('fflate');
   return zipSync(entries);
 }

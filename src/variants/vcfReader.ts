@@ -10,7 +10,6 @@ import { createGunzip } from 'zlib';
 import { createInterface } from 'readline';
 import { Readable } from 'stream';
 import VCFParser from '@gmod/vcf';
-import { TabixIndexedFile } from '@gmod/tabix';
 import { canonicalChrom, sameChrom } from '../core/chromNames';
 import { InputError, ioErrorFrom } from '../core/errors';
 import { TypedRegion, mergeRegions } from '../core/genomic';
@@ -160,6 +159,8 @@ export async function openVcfRegions(file: string, typed: readonly TypedRegion[]
   if (!tbi && !csi) {
     throw new InputError(`--region needs random access, but this gzip VCF has no index (${path.basename(file)}.tbi or .csi): compress it with bgzip and run "tabix -p vcf ${file}", or give the uncompressed VCF`, { file });
   }
+  // Loaded here, not at the top: the tabix reader (and its inflater) is start-up a plain VCF never uses.
+  const { TabixIndexedFile } = await import('@gmod/tabix');
   const tabix = new TabixIndexedFile({ path: file, tbiPath: tbi, csiPath: tbi ? undefined : csi });
   let headerText: string;
   let names: string[];

@@ -46,6 +46,10 @@ test('each VSIX holds exactly one platform\'s ONNX Runtime binaries, the bundles
       'extension/data/jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.jaspar', 'extension/data/motifs/factor-motifs.tsv', 'extension/platform.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/THIRD_PARTY_NOTICES.md']) {
       assert.ok(names.includes(needed), `${target}: ${needed} is missing`);
     }
+    // The CLI bundle loads each command from a chunk beside dist/cli.js (webpack.config.js): every one must ship.
+    const cliChunks = fs.readdirSync(path.join(root, 'dist')).filter((f) => /^cli-.+\.js$/.test(f));
+    assert.ok(cliChunks.includes('cli-score.js'), `dist/ holds the CLI's command chunks: ${cliChunks.join(', ')}`);
+    for (const chunk of cliChunks) assert.ok(names.includes(`extension/dist/${chunk}`), `${target}: dist/${chunk} is missing`);
     // The trainer is several modules (tfbs_train.py imports the others): every one must ship.
     for (const py of fs.readdirSync(path.join(root, 'python')).filter((f) => f.endsWith('.py'))) {
       assert.ok(names.includes(`extension/python/${py}`), `${target}: python/${py} is missing`);

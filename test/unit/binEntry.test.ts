@@ -38,6 +38,12 @@ test('bin/tfbs.js runs whichever build is newer, the bundle or the tsc output', 
     assert.equal(run().stdout, 'out', 'compiled after the last bundle: the bundle is stale');
     build(root, 'dist/cli.js', 'dist', 1);
     assert.equal(run().stdout, 'dist', 'bundled after the last compile');
+    // webpack leaves a file whose content did not change as it was: after an edit to one command only
+    // that command's chunk (dist/cli-NAME.js) is written, and the bundle is still the newer build.
+    build(root, 'out/src/cli/run.js', 'out', 0.5);
+    assert.equal(run().stdout, 'out');
+    build(root, 'dist/cli-score.js', '', 0);
+    assert.equal(run().stdout, 'dist', 'a command chunk bundled after the last compile');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

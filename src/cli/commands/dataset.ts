@@ -161,8 +161,6 @@ function describeDataset(info: DatasetInfo): string {
 }
 
 export const datasetCommand: CliCommand = {
-  name: 'dataset',
-  summary: 'prepare training data (arrays, genome + peaks, or text) as a dataset directory, or describe one',
   usage: [
     'dataset prepare --x X.npy[.zip] --y y.npy[.zip] [--targets FILE|LIST] [--fractions 0.8,0.1,0.1] [--max-samples N] -o DIR',
     '       tfbs dataset prepare --fasta GENOME.fa --peaks A.bed[,B.narrowPeak] [--peak-names A,B] [--valid-chroms chr7] [--test-chroms chr8,chr9] [--empty-ratio R|all] -o DIR',

@@ -39,8 +39,6 @@ function summaryText(r: EvaluationReport): string {
 }
 
 export const evaluateCommand: CliCommand = {
-  name: 'evaluate',
-  summary: 'score a split of a prepared dataset and report ROC AUC and average precision per experiment',
   usage: 'evaluate --data DIR [--model DIR] [--ensemble DIR]… [--split test|valid|train] [--no-rc] [--batch N] [-o report.json] [--markdown report.md] [--plots DIR] [--write-reliability]\n    or: tfbs evaluate --data DIR --fit-calibration [--model DIR] [-o study.json]\n    or: tfbs evaluate --peaks FASTA [--model DIR] [--ensemble DIR]… [--factor CTCF] [--shuffles N] [--seed N] [--motifs JASPAR] [-o report.json] [--write-reliability]',
   positionals: { min: 0, max: 0 },
   options: {

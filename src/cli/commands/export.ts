@@ -6,8 +6,6 @@ import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 
 export const exportCommand: CliCommand = {
-  name: 'export',
-  summary: 'write a model package that came from Keras or TF.js as a TF.js Layers model',
   usage: 'export --format tfjs [--model DIR] --out DIR [--force]',
   positionals: { min: 0, max: 0 },
   options: {

@@ -15,8 +15,6 @@ import { packageRoot } from '../paths';
 /** JASPAR 2024 CORE vertebrates (non-redundant), shipped in data/ for the channel-order check. */
 
 export const importCommand: CliCommand = {
-  name: 'import',
-  summary: 'turn a Keras (.h5, .keras, DanQ Keras 0), TF.js or Selene PyTorch model into a model package',
   usage: 'import <model.h5|model.keras|model.json|model.pth> --out DIR [--targets FILE|deepsea] [--channels AGCT|ACGT] [--architecture danq|FILE.json]',
   positionals: { min: 1, max: 1 },
   options: {

@@ -8,8 +8,6 @@ import { NO_HEADER_MESSAGE, buildFastaIndex, formatFai } from '../../core/fasta'
 import { CliCommand } from '../command';
 
 export const indexCommand: CliCommand = {
-  name: 'index',
-  summary: 'index a FASTA file (writes FILE.fai, samtools faidx format; FILE.gzi too when bgzip-compressed) for random access by region',
   usage: 'index <fasta>',
   positionals: { min: 1, max: 1 },
   options: {},

@@ -8,8 +8,6 @@ import { CliCommand } from '../command';
 import { defaultModelDir } from '../paths';
 
 export const infoCommand: CliCommand = {
-  name: 'info',
-  summary: 'describe a model package and check that it loads',
   usage: 'info [--model DIR] [--targets] [--json]',
   positionals: { min: 0, max: 0 },
   options: {

@@ -21,8 +21,6 @@ import { ProgressBar, formatSeconds } from '../progress';
 import { MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 export const ismCommand: CliCommand = {
-  name: 'ism',
-  summary: 'in-silico mutagenesis of one bin or a selection: every substitution\'s effect (TSV) and per-base attribution (bedGraph)',
   usage: 'ism <fasta> (--bin N | --region START-END) [--record NAME] [--targets NAME,...] [--model DIR] [--no-rc] [-o out.tsv] [--bedgraph FILE] [--motifs FILE [--db FILE]]',
   positionals: { min: 1, max: 1 },
   options: {

@@ -8,11 +8,9 @@ import { UsageError } from '../../core/errors';
 import { MERGE_FORMATS, checkedShards, writeMerged } from '../../tracks/mergeShards';
 import { choiceOption, numberOption, stringOption } from '../args';
 import { CliCommand } from '../command';
-import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD } from './score';
+import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD } from '../scoringOptions';
 
 export const mergeCommand: CliCommand = {
-  name: 'merge',
-  summary: 'merge the shards of a split run (score --shard K/N --format bins) into bigWig, narrowPeak, BED or bedGraph',
   usage: 'merge <shard.bins>... --format bigwig|narrowpeak|bed|bedgraph [--threshold P] [--bigwig-uncompressed] [-o FILE|DIR]',
   positionals: { min: 1, max: Number.MAX_SAFE_INTEGER },
   options: {

@@ -24,8 +24,6 @@ import { packageRoot } from '../paths';
 const DEFAULT_COMPARE_Q = 0.5;
 
 export const motifsCommand: CliCommand = {
-  name: 'motifs',
-  summary: 'compare motifs with JASPAR (Tomtom\'s columns) or scan FASTA for a factor\'s sites (FIMO\'s columns)',
   usage: 'motifs compare <query.meme|.jaspar> [--db FILE] [--thresh Q | --evalue E] [-o matches.tsv]\n    or: tfbs motifs scan <fasta> (--factor NAME | --motif ID|FILE) [--thresh P] [--db FILE] [-o sites.tsv]',
   positionals: { min: 2, max: 2 },
   options: {

@@ -33,9 +33,7 @@ import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks, refu
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
 import { scorePerRecord } from './scorePerRecord';
-import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
-
-export const DEFAULT_BED_THRESHOLD = 0.5;
+import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD, DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
 /** A run's closing figures, the same with and without --resume: peak RSS, CPU (all threads) and the time spent writing the output. */
 function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: number): string {
@@ -43,12 +41,7 @@ function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: num
   return `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`;
 }
 
-/** `--bigwig-uncompressed` (score and merge): bigWig blocks not deflated (see src/tracks/bigwig.ts). */
-export const BIGWIG_UNCOMPRESSED_OPTION = { type: 'boolean', description: 'bigWig: data and zoom blocks written uncompressed, as bedGraphToBigWig -unc (about half the writer\'s CPU; files about 1.3× larger; bigWig readers read them alike)' } as const;
-
 export const scoreCommand: CliCommand = {
-  name: 'score',
-  summary: 'score every bin of a FASTA file (plain or gzip) for every experiment of the model',
   usage: 'score <fasta> [--model DIR] [--format bed|bedgraph|tsv|json|bigwig|narrowpeak] [--targets NAME,...] [--threshold P] [--bin N] [--no-rc] [--region chr:start-end[;…]]... [--shard K/N --format bins] [--resume] [--no-header] [--digits N] [--device cpu|cuda] [--precision fp32|int8] [--no-chunks] [--bigwig-uncompressed] [--measured PEAKS] [-o FILE | --igv-session DIR [--igv-locus LOCUS] [--igv-genome ID]]',
   positionals: { min: 1, max: 1 },
   options: {

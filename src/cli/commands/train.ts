@@ -11,8 +11,6 @@ import { CliCommand, CliIo, ParsedArgs } from '../command';
 import { formatSeconds } from '../progress';
 
 export const trainCommand: CliCommand = {
-  name: 'train',
-  summary: 'train a model (PyTorch, in Python) and install it as a model package',
   usage: 'train --data PATH --out DIR [--preset compact|danq|tiny] [--epochs N] [--batch N] [--lr X] [--device cpu|cuda] [--resume] [...]',
   positionals: { min: 0, max: 0 },
   options: {

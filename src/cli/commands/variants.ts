@@ -25,8 +25,6 @@ import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION 
 const MAX_LOGGED_PROBLEMS = 20;
 
 export const variantsCommand: CliCommand = {
-  name: 'variants',
-  summary: 'score the effect of VCF variants (ref vs alt probability, Δp, Δlogit, log2 fold change) per experiment',
   usage: 'variants --vcf calls.vcf[.gz] --fasta ref.fa [--model DIR] [--targets NAME,...] [--format tsv|vcf] [--window-mode selene|centred-alt] [--region chr:start-end[;…]]… [--no-rc] [-o FILE] [--not-scored FILE]',
   positionals: { min: 0, max: 0 },
   options: {
