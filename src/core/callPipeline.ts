@@ -5,13 +5,14 @@
  * of every block's writing. Outputs are still handed on one at a time and in call order, and at most
  * one call runs and one output is being handed on at any moment (memory stays bounded).
  */
+import { CallClock } from './callClock';
 import { CancelledError } from './errors';
 
 export class CallPipeline<Out> {
   private running: { result: Promise<Out>; deliver: (out: Out) => void | Promise<void> } | undefined;
   private delivering: void | Promise<void> = undefined;
 
-  constructor(private readonly signal?: AbortSignal) {}
+  constructor(private readonly signal?: AbortSignal, private readonly clock?: CallClock) {}
 
   /**
    * Waits for the call before (if any) to come back, starts `call`, then hands the previous output
@@ -23,7 +24,7 @@ export class CallPipeline<Out> {
     this.running = undefined;
     const out = previous ? await this.resultOf(previous.result) : undefined;
     if (this.signal?.aborted) throw new CancelledError();
-    this.running = { result: call(), deliver };
+    this.running = { result: this.clock ? this.clock.time(call) : call(), deliver };
     // A failure below leaves this call unawaited: its rejection must not become an unhandled one.
     this.running.result.catch(() => undefined);
     if (previous) {

@@ -4,6 +4,7 @@
  * averages the strands, and hands results over batch by batch so that editors can paint progressively
  * and callers can cancel between batches.
  */
+import { CallClock } from './callClock';
 import { CallPipeline } from './callPipeline';
 import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from './encoding';
 import { CancelledError } from './errors';
@@ -52,6 +53,8 @@ export interface ScoringOptions {
    * no sink — outputs have no row there, as for a bin that was never asked for.
    */
   skipUnknownWindows?: boolean;
+  /** Times the engine calls (when the engine waited: see CallClock). */
+  callClock?: CallClock;
 }
 
 /** Probabilities for a group of bins, each array (bins.length × targets) row-major. */
@@ -138,7 +141,7 @@ async function runWindowBatches(
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
   const size = Math.min(perBatch, Math.max(1, count)) * strands * windowSize;
-  const calls = new CallPipeline<Float32Array>(opts.signal);
+  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock);
   for (let from = 0, k = 0; from < count; from += perBatch, k++) {
     throwIfAborted(opts.signal);
     const n = Math.min(perBatch, count - from);
@@ -200,7 +203,7 @@ export async function scoreBinsChunked(
   const chunksPerCall = Math.max(1, Math.floor(batch / (K * strands)));
   const pieces = chunkPieces(bins, K);
   const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  const calls = new CallPipeline<Float32Array>(opts.signal);
+  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock);
   for (let i = 0, call = 0; i < pieces.length; call++) {
     throwIfAborted(opts.signal);
     if (pieces[i].length < MIN_CHUNK_RUN) {
