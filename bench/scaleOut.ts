@@ -98,13 +98,16 @@ interface Sample {
  * call and the last, a worker's sleep is its wall time on neither a CPU nor a run queue.
  */
 function workerWaits(samples: Sample[], stderr: string): Measured['waits'] {
-  const line = /the engine waited .* of the process's ([^:]+): ([^(]+) \(\d+ %\) before the first call, .* ([^(]+) \(\d+ %\) after the last/.exec(stderr);
+  const line = /the engine waited .* of the process's ([^:]+): ([^(]+) \(\d+ %\) before the first call, .*, ([^,(]+) \(\d+ %\) after the last/.exec(stderr);
   if (!line || samples.length < 3) return undefined;
   const total = seconds(line[1]);
   const [first, after] = [seconds(line[2]), seconds(line[3])];
   const last = samples[samples.length - 1];
-  const main = [...last.threads.keys()].sort((a, b) => Number(a) - Number(b))[0];
-  const workers = [...last.threads.entries()].filter(([tid]) => tid !== main).sort((a, b) => b[1].run - a[1].run).slice(0, 2).map(([tid]) => tid);
+  // Threads end before the process does: each one's figures are its last sample's.
+  const runOf = new Map<string, number>();
+  for (const sample of samples) for (const [tid, t] of sample.threads) runOf.set(tid, t.run);
+  const main = [...runOf.keys()].sort((a, b) => Number(a) - Number(b))[0];
+  const workers = [...runOf.entries()].filter(([tid]) => tid !== main).sort((a, b) => b[1] - a[1]).slice(0, 2).map(([tid]) => tid);
   // Sample times are the spawn's; the CLI's are its process's (started a few ms later): near enough at 20 ms a sample.
   const offset = last.at - total;
   const near = (t: number): Sample => samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best));

@@ -55,6 +55,13 @@ export interface ScoringOptions {
   skipUnknownWindows?: boolean;
   /** Times the engine calls (when the engine waited: see CallClock). */
   callClock?: CallClock;
+  /**
+   * Engine calls started before the oldest one's output is handed on (default 1; see CallPipeline).
+   * 2 keeps the engine's worker threads a call queued while a block is written: for `tfbs score`,
+   * whose writing comes in bursts. The editor keeps 1: a call queued ahead would delay a new request
+   * for the visible screen.
+   */
+  callsAhead?: number;
 }
 
 /** Probabilities for a group of bins, each array (bins.length × targets) row-major. */
@@ -113,11 +120,12 @@ async function scoreWindows(
  * buffers per sequence cost the 500 CTCF peaks more time than all their bookkeeping.
  */
 export class WindowBuffers {
-  private readonly pair: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  /** Buffer k % 2, at least `size` floats (its contents are overwritten by the caller). */
-  get(k: number, size: number): Float32Array {
-    if (this.pair[k % 2].length < size) this.pair[k % 2] = new Float32Array(size);
-    return this.pair[k % 2];
+  private readonly ring: Float32Array[] = [];
+  /** Buffer k % `count` (count: the calls in flight + 1), at least `size` floats (its contents are overwritten by the caller). */
+  get(k: number, size: number, count = 2): Float32Array {
+    const i = k % count;
+    if (!(this.ring[i]?.length >= size)) this.ring[i] = new Float32Array(size);
+    return this.ring[i];
   }
 }
 
@@ -141,11 +149,11 @@ async function runWindowBatches(
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
   const size = Math.min(perBatch, Math.max(1, count)) * strands * windowSize;
-  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock);
+  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock, opts.callsAhead);
   for (let from = 0, k = 0; from < count; from += perBatch, k++) {
     throwIfAborted(opts.signal);
     const n = Math.min(perBatch, count - from);
-    const input = buffers.get(k, size);
+    const input = buffers.get(k, size, calls.ahead + 1);
     for (let j = 0; j < n; j++) {
       const [codes, start] = windowAt(from + j);
       oneHotWindow(codes, start, L, input, j * windowSize);
@@ -202,8 +210,8 @@ export async function scoreBinsChunked(
   const K = Math.max(1, Math.min(opts.chunkBins ?? Math.floor(batch / strands), Math.floor((MAX_CHUNK_BP - L) / b) + 1));
   const chunksPerCall = Math.max(1, Math.floor(batch / (K * strands)));
   const pieces = chunkPieces(bins, K);
-  const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock);
+  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock, opts.callsAhead);
+  const buffers = new WindowBuffers();
   for (let i = 0, call = 0; i < pieces.length; call++) {
     throwIfAborted(opts.signal);
     if (pieces[i].length < MIN_CHUNK_RUN) {
@@ -222,8 +230,7 @@ export async function scoreBinsChunked(
     const n = group.length;
     const S = (len - 1) * b + L;
     const size = n * strands * S * CHANNEL_COUNT;
-    if (buffers[call % 2].length < size) buffers[call % 2] = new Float32Array(size);
-    const input = buffers[call % 2];
+    const input = buffers.get(call, size, calls.ahead + 1);
     for (let j = 0; j < n; j++) {
       oneHotWindow(codes, windowStart(group[j][0], layout) - codesOffset, S, input, j * S * CHANNEL_COUNT);
       if (strands === 2) reverseComplementOneHot(input, j * S * CHANNEL_COUNT, S, input, (n + j) * S * CHANNEL_COUNT);

@@ -38,6 +38,13 @@ import { DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION 
 
 export const DEFAULT_BED_THRESHOLD = 0.5;
 
+/**
+ * Engine calls queued ahead of the block being written (ScoringOptions.callsAhead): the bigWig writer
+ * hands each track its data sections a share at a time, but writing still varies from block to block,
+ * and with one call ahead the worker threads idled whenever a write outlasted a call.
+ */
+const CLI_CALLS_AHEAD = 2;
+
 /** A run's closing figures, the same with and without --resume: peak RSS, CPU (all threads) and the time spent writing the output. */
 function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: number, calls?: CallClock): string {
   const cpu = process.cpuUsage(cpuAtStart);
@@ -185,7 +192,7 @@ export const scoreCommand: CliCommand = {
           identity: await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) }),
           scoreChunk: async (list, sink, onProgress) => {
             const chunk = await regionsOfIndexedFasta(fasta, list.map((r) => ({ ...r, text: regionLabel(r) })), binSize);
-            await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
+            await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true, callsAhead: CLI_CALLS_AHEAD }, sink, onProgress);
           },
           onStart: (remaining) => (bar = new ProgressBar(remaining, io.interactive, 'scoring')),
           onProgress: (done) => bar?.update(done),
@@ -251,7 +258,7 @@ export const scoreCommand: CliCommand = {
           return timedWriter.endRecord(record, length);
         },
       };
-      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true, callClock }, counted, (done) => {
+      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true, callClock, callsAhead: CLI_CALLS_AHEAD }, counted, (done) => {
         const elapsed = (Date.now() - started) / 1000;
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
