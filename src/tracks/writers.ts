@@ -162,11 +162,19 @@ export class BigWigTracksWriter implements PredictionWriter {
       } catch (e) {
         throw ioErrorFrom(e, spill, 'write');
       }
-      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize, uncompressed: this.blocks.uncompressed }, this.files));
     } catch (e) {
       await this.abort();
       throw e;
     }
+  }
+
+  /**
+   * Track k's writer, its temporary file created on first use: when its first section is handed to it,
+   * one share of the tracks per block. Creating all 690 in begin() took ≈ 0.5 s of the main thread
+   * before the first engine call, the worker threads idle; now they run meanwhile.
+   */
+  private track(k: number): BigWigWriter {
+    return (this.tracks[k] ??= BigWigWriter.open(this.paths[k], this.chroms, { itemSize: this.ctx.binSize, uncompressed: this.blocks.uncompressed }, this.files));
   }
 
   startRecord(): void {}
@@ -185,7 +193,7 @@ export class BigWigTracksWriter implements PredictionWriter {
     if (this.stagedBins && (this.filling!.chrom !== placed.chrom || this.stagedBins + n > STAGED_BINS)) this.closeStage();
     if (n >= STAGED_BINS) {
       this.handAll();
-      this.hand(withRuns({ ...placed, rows: n, runs: [], handed: 0 }), this.tracks.length);
+      this.hand(withRuns({ ...placed, rows: n, runs: [], handed: 0 }), this.paths.length);
       return;
     }
     const K = this.ctx.selected.length;
@@ -218,19 +226,19 @@ export class BigWigTracksWriter implements PredictionWriter {
 
   /** Finishes handing the full stage to the tracks. */
   private handAll(): void {
-    if (this.handing) this.hand(this.handing, this.tracks.length);
+    if (this.handing) this.hand(this.handing, this.paths.length);
   }
 
   /** Hands `stage` to tracks [stage.handed, upTo). */
   private hand(stage: Stage, upTo: number): void {
     const { chrom, starts, values, rows, runs } = stage;
-    const last = Math.min(upTo, this.tracks.length);
+    const last = Math.min(upTo, this.paths.length);
     for (let k = stage.handed; k < last; k++) {
-      const track = this.tracks[k];
+      const track = this.track(k);
       for (let r = 0; r < runs.length; r += 3) track.addRun(chrom, starts[runs[r]], runs[r + 2], runs[r + 1], values, k * rows + runs[r], 1);
     }
     stage.handed = Math.max(stage.handed, last);
-    if (stage === this.handing && stage.handed >= this.tracks.length) {
+    if (stage === this.handing && stage.handed >= this.paths.length) {
       this.handing = undefined;
       this.spare = stage;
     }
@@ -255,7 +263,8 @@ export class BigWigTracksWriter implements PredictionWriter {
       throw e;
     }
     try {
-      for (const t of this.tracks) t.complete(false);
+      // Tracks that were handed no bins (an input without any) are created now, empty.
+      for (let k = 0; k < this.paths.length; k++) this.track(k).complete(false);
     } catch (e) {
       await this.abort();
       throw e;
@@ -273,7 +282,7 @@ export class BigWigTracksWriter implements PredictionWriter {
   async abort(): Promise<void> {
     this.stagedBins = 0;
     this.filling = this.handing = undefined;
-    for (const t of this.tracks) t.abort();
+    for (const t of this.tracks) t?.abort();
     this.files.zoom?.remove();
   }
 }

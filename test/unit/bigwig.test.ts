@@ -285,6 +285,8 @@ test('bigWig tracks: a full data section is handed to the tracks a share per blo
   await fs.mkdir(dir);
   const writer = new BigWigTracksWriter(dir, ctx, chroms);
   await writer.begin();
+  // Each track's file is created when its first section is handed to it, not all before the first call.
+  assert.equal(readdirSync(dir).length, 1, `after begin: ${readdirSync(dir).join(', ')}`);
   const value = (t: number, chrom: number, bin: number): number => Math.fround((((bin * 7919 + t * 104729 + chrom * 31) % 1000) + 0.5) / 1000);
   const expected: Item[][] = Array.from({ length: K }, () => []);
   const runsPerBlock: number[] = [];
