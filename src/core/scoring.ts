@@ -30,8 +30,8 @@ export const CHUNK_ALIGNMENT_BINS = 64;
  * line at a time): enough calls in a row for each call's writing to overlap the next call's inference
  * (see CallPipeline) — one batch at a time, nothing overlapped. Each such group ends with the pipeline
  * drained while the next group's lines are read: the engine waits then, so groups are long (64
- * batches of 64 windows: 410 kb of sequence, with 16 the workers idled ≈ 5 % of a bigWig run between
- * calls). Bins are cut into chunks by their number, not by how they arrive, so this changes no value.
+ * batches of 64 windows: 410 kb of sequence; bench:scale's worker idle between calls was the same
+ * with 1,024). Bins are cut into chunks by their number, not by how they arrive, so this changes no value.
  */
 export const STREAMED_BATCHES = 64;
 
