@@ -10,9 +10,11 @@
  * strands, ≈ 31 M windows) at the measured rate and at the CPU rate on two idle cores.
  * --shards adds the single process against the two-shard Snakemake workflow (merged bigWig byte-identical).
  * --uncompressed adds today's int8 run of all tracks with `--bigwig-uncompressed`, and each arm's bytes written.
+ * --int8-only: each build in int8 only, today's tracks compared byte for byte with before's.
+ * Each arm also prints where its worker threads idled (start-up, between calls, end; see workerWaits).
  * --readme rewrites the README's bench:scale rows from this run. Measurements, not assertions.
  */
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { existsSync, promises as fs, readFileSync, readdirSync, statSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -22,6 +24,7 @@ import { writeGenome } from './realLikeGenome';
 import { buildRef, run } from './buildRef';
 import { writeReadmeRows } from './readmeRows';
 import { formattingLines } from './speedItems';
+import { ThreadSched, childOf, threadSchedSeconds } from './threadCpu';
 
 const HG38_WINDOWS = (3.1e9 / 200) * 2;
 /** The code before issue 26's item-2 work (main on 2026-12-07): the "before" arm is built from it. */
@@ -50,23 +53,79 @@ interface Measured {
   writing?: { seconds: number; percent: number };
   /** Bytes of the tracks written. */
   bytes?: number;
+  /** Seconds the engine's worker threads had no call: before the first, between calls (each worker's sleep), after the last (this build on; see workerWaits). */
+  waits?: { total: number; beforeFirst: number; between: number[]; after: number };
 }
 
-/** One `tfbs score` process, timed whole; its CPU (all threads) from the shell's `times`. */
-function score(tfbs: string, fasta: string, out: string, extra: string[], cwd: string): Measured {
+/** One `tfbs score` process, timed whole; its CPU (all threads) from the shell's `times`; its worker threads' sleep sampled meanwhile. */
+async function score(tfbs: string, fasta: string, out: string, extra: string[], cwd: string): Promise<Measured> {
   const started = performance.now();
-  const r = spawnSync('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, tfbs, 'score', fasta, '--format', 'bigwig', '-o', out, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const child = spawn('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, tfbs, 'score', fasta, '--format', 'bigwig', '-o', out, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const samples: Sample[] = [];
+  let node: number | undefined;
+  const sampler = setInterval(() => {
+    node ??= childOf(child.pid!);
+    if (node !== undefined) samples.push({ at: (performance.now() - started) / 1000, threads: threadSchedSeconds(node) });
+  }, 20);
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
   const wall = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`tfbs score ${extra.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  const times = [...r.stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
-  const writing = /writing the output ([^(]+) \((\d+) % of the run\)/.exec(r.stderr);
+  if (status !== 0) throw new Error(`tfbs score ${extra.join(' ')} failed (exit ${status}):\n${stderr}`);
+  const times = [...stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
+  const writing = /writing the output ([^(]+) \((\d+) % of the run\)/.exec(stderr);
   return {
     seconds: wall,
     cpu: Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]),
-    windows: Number(/\(([\d,]+) windows,/.exec(r.stderr)?.[1]?.replace(/,/g, '') ?? 0),
-    rss: Number(/peak RSS (\d+) MB/.exec(r.stderr)?.[1] ?? 0),
+    windows: Number(/\(([\d,]+) windows,/.exec(stderr)?.[1]?.replace(/,/g, '') ?? 0),
+    rss: Number(/peak RSS (\d+) MB/.exec(stderr)?.[1] ?? 0),
     writing: writing ? { seconds: seconds(writing[1]), percent: Number(writing[2]) } : undefined,
+    waits: workerWaits(samples, stderr),
   };
+}
+
+interface Sample {
+  /** Seconds since the spawn. */
+  at: number;
+  threads: Map<string, ThreadSched>;
+}
+
+/**
+ * Where the engine's worker threads had nothing to do, from the CLI's own line ("the engine waited …":
+ * when its first call started and its last call ended) and the threads' sleep sampled meanwhile:
+ * the two threads other than the main one with the most CPU are the chunk workers. Between the first
+ * call and the last, a worker's sleep is its wall time on neither a CPU nor a run queue.
+ */
+function workerWaits(samples: Sample[], stderr: string): Measured['waits'] {
+  const line = /the engine waited .* of the process's ([^:]+): ([^(]+) \(\d+ %\) before the first call, .*, ([^,(]+) \(\d+ %\) after the last/.exec(stderr);
+  if (!line || samples.length < 3) return undefined;
+  const total = seconds(line[1]);
+  const [first, after] = [seconds(line[2]), seconds(line[3])];
+  const last = samples[samples.length - 1];
+  // Threads end before the process does: each one's figures are its last sample's.
+  const runOf = new Map<string, number>();
+  for (const sample of samples) for (const [tid, t] of sample.threads) runOf.set(tid, t.run);
+  const main = [...runOf.keys()].sort((a, b) => Number(a) - Number(b))[0];
+  const workers = [...runOf.entries()].filter(([tid]) => tid !== main).sort((a, b) => b[1] - a[1]).slice(0, 2).map(([tid]) => tid);
+  // Sample times are the spawn's; the CLI's are its process's (started a few ms later): near enough at 20 ms a sample.
+  const offset = last.at - total;
+  const near = (t: number): Sample => samples.reduce((best, s) => (Math.abs(s.at - t) < Math.abs(best.at - t) ? s : best));
+  const [a, b] = [near(first + offset), near(total - after + offset)];
+  const sleep = workers.map((tid) => {
+    const [x, y] = [a.threads.get(tid), b.threads.get(tid)];
+    return x && y ? b.at - a.at - (y.run - x.run) - (y.queued - x.queued) : NaN;
+  });
+  return { total, beforeFirst: first, between: sleep, after };
+}
+
+/** The worker threads' waits of a run, as a share of its process's wall time. */
+function idle(r: Measured): string {
+  const w = r.waits;
+  if (!w) return '';
+  const pct = (x: number): string => `${((100 * x) / w.total).toFixed(1)} %`;
+  const mean = (w.between[0] + w.between[1]) / 2;
+  return `\n           workers idle ${pct(w.beforeFirst + mean + w.after)} of ${w.total.toFixed(1)} s: start-up ${w.beforeFirst.toFixed(2)} s (${pct(w.beforeFirst)}), between calls ${w.between.map((x) => x.toFixed(2)).join(' / ')} s (${pct(mean)}), end ${w.after.toFixed(2)} s (${pct(w.after)})`;
 }
 
 const hours = (windowsPerSecond: number): string => `${(HG38_WINDOWS / windowsPerSecond / 3600).toFixed(1)} h`;
@@ -100,8 +159,15 @@ async function main(): Promise<void> {
     console.log(`bench:scale ${date}: ${mb} Mb real-like genome, shipped model, both strands, bigWig; ${cpu}; load average ${load()} at the start`);
 
     const focus = ['--targets', focused];
+    const int8Only = process.argv.includes('--int8-only');
     const arms: Arm[] = [];
     for (const [tracks, extra] of [['all 690', []], [focused, focus]] as Array<[string, string[]]>) {
+      if (int8Only) {
+        // Each build in int8 only, the before arm's output compared byte for byte with today's.
+        if (before) arms.push({ label: `before (${beforeRef}), int8`, build: 'before', tracks, extra: [...extra, '--precision', 'int8'] });
+        arms.push({ label: 'now, int8', build: 'now', tracks, extra: [...extra, '--precision', 'int8'] });
+        continue;
+      }
       if (before) arms.push({ label: `before (${beforeRef})`, build: 'before', tracks, extra });
       arms.push({ label: 'now, fp32', build: 'now', tracks, extra });
       arms.push({ label: 'now, int8', build: 'now', tracks, extra: [...extra, '--precision', 'int8'] });
@@ -109,11 +175,15 @@ async function main(): Promise<void> {
     }
     for (const [i, arm] of arms.entries()) {
       const out = path.join(work, `arm${i}`);
-      arm.result = score(arm.build === 'before' ? before! : now, fasta, out, ['--model', model, ...arm.extra], work);
+      arm.result = await score(arm.build === 'before' ? before! : now, fasta, out, ['--model', model, ...arm.extra], work);
       arm.result.bytes = readdirSync(out).reduce((n, f) => n + statSync(path.join(out, f)).size, 0);
-      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, writing ${arm.result.writing ? `${arm.result.writing.seconds.toFixed(1)} s (${arm.result.writing.percent} %)` : '-'}, ${(arm.result.bytes / 1e6).toFixed(1)} MB written, load ${load()}`);
+      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, writing ${arm.result.writing ? `${arm.result.writing.seconds.toFixed(1)} s (${arm.result.writing.percent} %)` : '-'}, ${(arm.result.bytes / 1e6).toFixed(1)} MB written, load ${load()}${idle(arm.result)}`);
       const reference = arms.findIndex((a) => a.build === 'before' && a.tracks === arm.tracks);
-      if (arm.build === 'now' && !arm.extra.includes('int8') && reference >= 0) {
+      if (arm.build === 'now' && int8Only && reference >= 0) {
+        const files = readdirSync(out);
+        const differ = files.filter((f) => !readFileSync(path.join(work, `arm${reference}`, f)).equals(readFileSync(path.join(out, f)))).length;
+        arm.same = differ ? `${differ} of ${files.length} tracks DIFFER` : `all ${files.length} tracks byte-identical`;
+      } else if (arm.build === 'now' && !arm.extra.includes('int8') && reference >= 0) {
         const files = readdirSync(out);
         let differ = 0;
         for (const f of files) {
@@ -158,7 +228,7 @@ async function main(): Promise<void> {
     for (const line of formattingLines(1_000_000, 2)) console.log(line);
 
     if (process.argv.includes('--shards')) {
-      const single = score(now, fasta, path.join(work, 'single'), ['--model', model, ...focus], work);
+      const single = await score(now, fasta, path.join(work, 'single'), ['--model', model, ...focus], work);
       const started = performance.now();
       run('snakemake', ['-s', path.join(root, 'workflow', 'Snakefile'), '--cores', '2', '--quiet',
         '--config', `fasta=${fasta}`, `targets=${focused}`, 'shards=2', 'threads=1', 'out=sharded', `tfbs=${process.execPath} ${now}`, `model=${model}`], work);

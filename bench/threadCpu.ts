@@ -26,3 +26,39 @@ export function busiestThread(before: Map<string, number>, after: Map<string, nu
   for (const [tid, cpu] of after) most = Math.max(Number.isNaN(most) ? 0 : most, cpu - (before.get(tid) ?? 0));
   return most;
 }
+
+/** One thread's scheduler figures (/proc/PID/task/TID/schedstat), seconds. */
+export interface ThreadSched {
+  /** On a CPU. */
+  run: number;
+  /** Runnable but waiting for a CPU (other processes' load, or this process's own threads beyond the cores). */
+  queued: number;
+}
+
+/**
+ * Each thread's time on a CPU and time waiting for one, of process `pid`. What a thread did neither
+ * of, it slept: a worker thread with no request. That sleep, unlike CPU or wall time, hardly depends
+ * on how loaded the machine is.
+ */
+export function threadSchedSeconds(pid: number): Map<string, ThreadSched> {
+  const out = new Map<string, ThreadSched>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      out.set(tid, { run: run / 1e9, queued: queued / 1e9 });
+    }
+  } catch {
+    // not Linux, or the process or a thread ended while read
+  }
+  return out;
+}
+
+/** The first child process of `pid` (a shell's command), if any. */
+export function childOf(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,6 +4,7 @@
  * averages the strands, and hands results over batch by batch so that editors can paint progressively
  * and callers can cancel between batches.
  */
+import { CallClock } from './callClock';
 import { CallPipeline } from './callPipeline';
 import { CHANNEL_COUNT, UNKNOWN, oneHotWindow, reverseComplementOneHot } from './encoding';
 import { CancelledError } from './errors';
@@ -27,10 +28,12 @@ export const CHUNK_ALIGNMENT_BINS = 64;
 /**
  * A streamed record's bins are scored once this many batches' windows have arrived (FASTA arrives a
  * line at a time): enough calls in a row for each call's writing to overlap the next call's inference
- * (see CallPipeline) — one batch at a time, nothing overlapped. Bins are cut into chunks by their
- * number, not by how they arrive, so this changes no value.
+ * (see CallPipeline) — one batch at a time, nothing overlapped. Each such group ends with the pipeline
+ * drained while the next group's lines are read: the engine waits then, so groups are long (64
+ * batches of 64 windows: 410 kb of sequence; bench:scale's worker idle between calls was the same
+ * with 1,024). Bins are cut into chunks by their number, not by how they arrive, so this changes no value.
  */
-export const STREAMED_BATCHES = 16;
+export const STREAMED_BATCHES = 64;
 
 export interface ScoringOptions {
   binSize: number;
@@ -52,6 +55,15 @@ export interface ScoringOptions {
    * no sink — outputs have no row there, as for a bin that was never asked for.
    */
   skipUnknownWindows?: boolean;
+  /** Times the engine calls (when the engine waited: see CallClock). */
+  callClock?: CallClock;
+  /**
+   * Engine calls started before the oldest one's output is handed on (default 1; see CallPipeline).
+   * 2 keeps the engine's worker threads a call queued while a block is written: for `tfbs score`,
+   * whose writing comes in bursts. The editor keeps 1: a call queued ahead would delay a new request
+   * for the visible screen.
+   */
+  callsAhead?: number;
 }
 
 /** Probabilities for a group of bins, each array (bins.length × targets) row-major. */
@@ -110,11 +122,12 @@ async function scoreWindows(
  * buffers per sequence cost the 500 CTCF peaks more time than all their bookkeeping.
  */
 export class WindowBuffers {
-  private readonly pair: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  /** Buffer k % 2, at least `size` floats (its contents are overwritten by the caller). */
-  get(k: number, size: number): Float32Array {
-    if (this.pair[k % 2].length < size) this.pair[k % 2] = new Float32Array(size);
-    return this.pair[k % 2];
+  private readonly ring: Float32Array[] = [];
+  /** Buffer k % `count` (count: the calls in flight + 1), at least `size` floats (its contents are overwritten by the caller). */
+  get(k: number, size: number, count = 2): Float32Array {
+    const i = k % count;
+    if (!(this.ring[i]?.length >= size)) this.ring[i] = new Float32Array(size);
+    return this.ring[i];
   }
 }
 
@@ -138,11 +151,11 @@ async function runWindowBatches(
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? DEFAULT_BATCH_SIZE) / strands));
   const windowSize = L * CHANNEL_COUNT;
   const size = Math.min(perBatch, Math.max(1, count)) * strands * windowSize;
-  const calls = new CallPipeline<Float32Array>(opts.signal);
+  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock, opts.callsAhead);
   for (let from = 0, k = 0; from < count; from += perBatch, k++) {
     throwIfAborted(opts.signal);
     const n = Math.min(perBatch, count - from);
-    const input = buffers.get(k, size);
+    const input = buffers.get(k, size, calls.ahead + 1);
     for (let j = 0; j < n; j++) {
       const [codes, start] = windowAt(from + j);
       oneHotWindow(codes, start, L, input, j * windowSize);
@@ -199,8 +212,8 @@ export async function scoreBinsChunked(
   const K = Math.max(1, Math.min(opts.chunkBins ?? Math.floor(batch / strands), Math.floor((MAX_CHUNK_BP - L) / b) + 1));
   const chunksPerCall = Math.max(1, Math.floor(batch / (K * strands)));
   const pieces = chunkPieces(bins, K);
-  const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  const calls = new CallPipeline<Float32Array>(opts.signal);
+  const calls = new CallPipeline<Float32Array>(opts.signal, opts.callClock, opts.callsAhead);
+  const buffers = new WindowBuffers();
   for (let i = 0, call = 0; i < pieces.length; call++) {
     throwIfAborted(opts.signal);
     if (pieces[i].length < MIN_CHUNK_RUN) {
@@ -219,8 +232,7 @@ export async function scoreBinsChunked(
     const n = group.length;
     const S = (len - 1) * b + L;
     const size = n * strands * S * CHANNEL_COUNT;
-    if (buffers[call % 2].length < size) buffers[call % 2] = new Float32Array(size);
-    const input = buffers[call % 2];
+    const input = buffers.get(call, size, calls.ahead + 1);
     for (let j = 0; j < n; j++) {
       oneHotWindow(codes, windowStart(group[j][0], layout) - codesOffset, S, input, j * S * CHANNEL_COUNT);
       if (strands === 2) reverseComplementOneHot(input, j * S * CHANNEL_COUNT, S, input, (n + j) * S * CHANNEL_COUNT);

@@ -111,20 +111,42 @@ class GenomeOrder {
  */
 const STAGED_BINS = 1024;
 
+/** Placed bins of one chromosome gathered for the tracks: track k's at values[k·rows + i]. */
+interface Stage {
+  chrom: string;
+  starts: number[];
+  ends: number[];
+  values: Float32Array;
+  rows: number;
+  /** Runs of contiguous bins of one width [first bin, bins, width], found once for all the tracks. */
+  runs: number[];
+  /** Tracks [0, handed) have been given this stage's bins. */
+  handed: number;
+}
+
 /**
  * One bigWig per selected experiment, in `dir`; values are the probabilities as float32. All tracks
  * share one pool of open files (at most POOLED_OPEN_FILES, however many experiments), each with a
  * share of the write buffers, and one spill file for their zoom blocks (blockFiles.ts): the 690 tracks
  * of DeepSEA's outputs write under `ulimit -n 256`, with 691 temporary files.
+ *
+ * A full stage is handed to the tracks a few at a time, while the next stage fills: each block of
+ * bins hands the full stage to its share of the tracks (K · bins / STAGED_BINS of them). Handing all
+ * 690 tracks a section at once took the main thread ≈ 30 blocks' writing in one go, and the engine's
+ * worker threads, whose next call waits for the main thread, idled for most of it (bench:scale's
+ * "between calls"). Every track still gets its bins in order, in the same runs: the same bytes.
  */
 export class BigWigTracksWriter implements PredictionWriter {
   private readonly tracks: BigWigWriter[] = [];
   private readonly order: GenomeOrder;
   readonly paths: string[];
   private readonly files: BigWigFiles;
-  /** Placed bins of one chromosome not yet handed to the tracks: track k's at values[k·STAGED_BINS + i]. */
-  private staged: { chrom: string; starts: number[]; ends: number[]; values: Float32Array } | undefined;
+  /** The stage being filled (bins [0, stagedBins)), and the full one being handed to the tracks. */
+  private filling: Stage | undefined;
   private stagedBins = 0;
+  private handing: Stage | undefined;
+  /** A handed stage's arrays, kept for the next stage to fill. */
+  private spare: Stage | undefined;
 
   constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[], private readonly blocks: { uncompressed?: boolean } = {}) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
@@ -140,11 +162,19 @@ export class BigWigTracksWriter implements PredictionWriter {
       } catch (e) {
         throw ioErrorFrom(e, spill, 'write');
       }
-      for (const p of this.paths) this.tracks.push(BigWigWriter.open(p, this.chroms, { itemSize: this.ctx.binSize, uncompressed: this.blocks.uncompressed }, this.files));
     } catch (e) {
       await this.abort();
       throw e;
     }
+  }
+
+  /**
+   * Track k's writer, its temporary file created on first use: when its first section is handed to it,
+   * one share of the tracks per block. Creating all 690 in begin() took ≈ 0.5 s of the main thread
+   * before the first engine call, the worker threads idle; now they run meanwhile.
+   */
+  private track(k: number): BigWigWriter {
+    return (this.tracks[k] ??= BigWigWriter.open(this.paths[k], this.chroms, { itemSize: this.ctx.binSize, uncompressed: this.blocks.uncompressed }, this.files));
   }
 
   startRecord(): void {}
@@ -160,13 +190,15 @@ export class BigWigTracksWriter implements PredictionWriter {
   /** Gathers placed bins into runs of up to STAGED_BINS of one chromosome (a larger block goes straight through). */
   private stage(placed: PlacedBins): void {
     const n = placed.starts.length;
-    if (this.stagedBins && (this.staged!.chrom !== placed.chrom || this.stagedBins + n > STAGED_BINS)) this.flushStaged();
+    if (this.stagedBins && (this.filling!.chrom !== placed.chrom || this.stagedBins + n > STAGED_BINS)) this.closeStage();
     if (n >= STAGED_BINS) {
-      this.add(placed, n);
+      this.handAll();
+      this.hand(withRuns({ ...placed, rows: n, runs: [], handed: 0 }), this.paths.length);
       return;
     }
     const K = this.ctx.selected.length;
-    const staged = (this.staged ??= { chrom: placed.chrom, starts: [], ends: [], values: new Float32Array(K * STAGED_BINS) });
+    const staged = (this.filling ??= this.spare ?? { chrom: placed.chrom, starts: [], ends: [], values: new Float32Array(K * STAGED_BINS), rows: STAGED_BINS, runs: [], handed: 0 });
+    this.spare = undefined;
     staged.chrom = placed.chrom;
     const at = this.stagedBins;
     for (let i = 0; i < n; i++) {
@@ -175,48 +207,64 @@ export class BigWigTracksWriter implements PredictionWriter {
     }
     for (let k = 0; k < K; k++) staged.values.set(placed.values.subarray(k * n, (k + 1) * n), k * STAGED_BINS + at);
     this.stagedBins += n;
+    // The full stage's share of the tracks for these bins: all of them by the time this one is full.
+    if (this.handing) this.hand(this.handing, this.handing.handed + Math.ceil((K * n) / STAGED_BINS));
   }
 
-  private flushStaged(): void {
+  /** The stage being filled becomes the one being handed (the one before is finished first). */
+  private closeStage(): void {
     if (!this.stagedBins) return;
-    const staged = this.staged!;
-    const n = this.stagedBins;
+    this.handAll();
+    const staged = this.filling!;
+    staged.starts.length = this.stagedBins;
+    staged.ends.length = this.stagedBins;
+    staged.handed = 0;
+    this.handing = withRuns(staged);
+    this.filling = undefined;
     this.stagedBins = 0;
-    staged.starts.length = n;
-    staged.ends.length = n;
-    this.add(staged, STAGED_BINS);
   }
 
-  /**
-   * Each run of contiguous bins of one width (a gap or a clipped bin ends one) to every track at once;
-   * track k's values of the placed bins start at k · `rowLength`.
-   */
-  private add({ chrom, starts, ends, values }: PlacedBins, rowLength: number): void {
-    const K = this.tracks.length;
-    const bins = starts.length;
-    for (let i = 0; i < bins; ) {
-      const span = ends[i] - starts[i];
-      let n = 1;
-      while (i + n < bins && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
-      for (let k = 0; k < K; k++) this.tracks[k].addRun(chrom, starts[i], span, n, values, k * rowLength + i, 1);
-      i += n;
+  /** Finishes handing the full stage to the tracks. */
+  private handAll(): void {
+    if (this.handing) this.hand(this.handing, this.paths.length);
+  }
+
+  /** Hands `stage` to tracks [stage.handed, upTo). */
+  private hand(stage: Stage, upTo: number): void {
+    const { chrom, starts, values, rows, runs } = stage;
+    const last = Math.min(upTo, this.paths.length);
+    for (let k = stage.handed; k < last; k++) {
+      const track = this.track(k);
+      for (let r = 0; r < runs.length; r += 3) track.addRun(chrom, starts[runs[r]], runs[r + 2], runs[r + 1], values, k * rows + runs[r], 1);
+    }
+    stage.handed = Math.max(stage.handed, last);
+    if (stage === this.handing && stage.handed >= this.paths.length) {
+      this.handing = undefined;
+      this.spare = stage;
     }
   }
 
+  /** Everything staged handed to every track. */
+  private handEverything(): void {
+    this.closeStage();
+    this.handAll();
+  }
+
   async finish(): Promise<void> {
-    this.flushStaged();
+    this.handEverything();
   }
 
   /** Completes every track, syncs them all (several at a time), then renames each into place. */
   async commit(): Promise<void> {
     try {
-      this.flushStaged();
+      this.handEverything();
     } catch (e) {
       await this.abort();
       throw e;
     }
     try {
-      for (const t of this.tracks) t.complete(false);
+      // Tracks that were handed no bins (an input without any) are created now, empty.
+      for (let k = 0; k < this.paths.length; k++) this.track(k).complete(false);
     } catch (e) {
       await this.abort();
       throw e;
@@ -233,9 +281,25 @@ export class BigWigTracksWriter implements PredictionWriter {
 
   async abort(): Promise<void> {
     this.stagedBins = 0;
-    for (const t of this.tracks) t.abort();
+    this.filling = this.handing = undefined;
+    for (const t of this.tracks) t?.abort();
     this.files.zoom?.remove();
   }
+}
+
+/** `stage` with its runs of contiguous bins of one width found (a gap or a clipped bin ends one). */
+function withRuns(stage: Stage): Stage {
+  const { starts, ends } = stage;
+  const bins = starts.length;
+  stage.runs.length = 0;
+  for (let i = 0; i < bins; ) {
+    const span = ends[i] - starts[i];
+    let n = 1;
+    while (i + n < bins && starts[i + n] === ends[i + n - 1] && ends[i + n] - starts[i + n] === span) n++;
+    stage.runs.push(i, n, span);
+    i += n;
+  }
+  return stage;
 }
 
 interface Peak {

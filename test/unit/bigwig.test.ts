@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
-import { promises as fs, readdirSync } from 'fs';
+import { promises as fs, readFileSync, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BigWig } from '@gmod/bbi';
@@ -272,4 +272,68 @@ test('--bigwig-uncompressed: blocks as they lie (uncompressBufSize 0) holding wh
   const refused = runTfbs(['score', fa, '--model', model, '--targets', '0', '--format', 'bedgraph', '--bigwig-uncompressed'], { timeoutMs: 60000 });
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /--bigwig-uncompressed applies to --format bigwig only/);
+});
+
+test('bigWig tracks: a full data section is handed to the tracks a share per block, not to every track at once, and the files are the same as each track written alone', async () => {
+  // Handing 690 tracks their 1,024-bin sections in one go held the main thread for ≈ 30 blocks'
+  // writing, and the engine's worker threads, whose next call waited for it, idled meanwhile.
+  const K = 64;
+  const experiments = experimentsFromNames(Array.from({ length: K }, (_, i) => `cell|TF${i}|None`));
+  const ctx = { modelName: 'm', experiments, selected: experiments.map((e) => e.index), binSize: 200, reverseComplement: true };
+  const chroms: ChromSize[] = [{ name: 'chr1', size: 1_000_000 }, { name: 'chr2', size: 300_099 }];
+  const dir = path.join(work, 'shared-sections');
+  await fs.mkdir(dir);
+  const writer = new BigWigTracksWriter(dir, ctx, chroms);
+  await writer.begin();
+  // Each track's file is created when its first section is handed to it, not all before the first call.
+  assert.equal(readdirSync(dir).length, 1, `after begin: ${readdirSync(dir).join(', ')}`);
+  const value = (t: number, chrom: number, bin: number): number => Math.fround((((bin * 7919 + t * 104729 + chrom * 31) % 1000) + 0.5) / 1000);
+  const expected: Item[][] = Array.from({ length: K }, () => []);
+  const runsPerBlock: number[] = [];
+  const addRun = BigWigWriter.prototype.addRun;
+  let runs = 0;
+  BigWigWriter.prototype.addRun = function (...a) {
+    runs++;
+    return addRun.apply(this, a);
+  };
+  try {
+    for (const [c, { name, size }] of chroms.entries()) {
+      const record = { index: c, name, uniqueName: name, description: '', headerLine: 0 };
+      const last = Math.ceil(size / 200);
+      // A gap of N (bins 3,000–3,099 skipped) and a clipped last bin end runs; blocks of 32 bins.
+      const binsOf = Array.from({ length: last }, (_, b) => b).filter((b) => b < 3000 || b >= 3100);
+      for (let i = 0; i < binsOf.length; i += 32) {
+        const bins = binsOf.slice(i, i + 32);
+        const mean = new Float32Array(bins.length * K);
+        bins.forEach((b, j) => {
+          for (let t = 0; t < K; t++) {
+            mean[j * K + t] = value(t, c, b);
+            expected[t].push({ chrom: name, start: b * 200, end: Math.min(size, (b + 1) * 200), value: value(t, c, b) });
+          }
+        });
+        runs = 0;
+        writer.bins(record, { bins, targets: K, forward: mean, mean }, bins.map((b) => [b * 200, Math.min(size, (b + 1) * 200)]));
+        runsPerBlock.push(runs);
+      }
+      writer.endRecord();
+    }
+    await writer.finish();
+  } finally {
+    BigWigWriter.prototype.addRun = addRun;
+  }
+  await writer.commit();
+  // 64 tracks × 32 bins / 1,024 staged bins: 2 tracks a block, each with at most 2 runs (a gap in the
+  // section) — but for chr2's first block: a new chromosome closes chr1's last section early, and the
+  // tracks not yet handed the one before are handed it at once.
+  const chr2 = Math.ceil(4900 / 32);
+  const most = Math.max(...runsPerBlock.filter((_, i) => i !== chr2));
+  assert.ok(most <= 4, `most runs handed out in one block: ${most} (blocks: ${runsPerBlock.slice(0, 40).join(' ')} …)`);
+  assert.ok(runsPerBlock[chr2] <= K, `chr2's first block: ${runsPerBlock[chr2]} runs`);
+  for (const [t, file] of writer.paths.entries()) {
+    const alone = path.join(work, `alone-${t}.bw`);
+    const w = BigWigWriter.open(alone, chroms, { itemSize: 200 });
+    for (const it of expected[t]) w.add(it.chrom, it.start, it.end, it.value);
+    w.commit();
+    assert.ok(readFileSync(file).equals(readFileSync(alone)), `track ${t}: the same bytes as the track written alone`);
+  }
 });

@@ -302,3 +302,67 @@ test('a failing engine call or a failing write stops scoring with its error, the
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+/**
+ * A chunk engine whose calls run one after another on a simulated worker thread, each `callMs` of wall
+ * time from when the worker is free, reading its input only when it begins (as an engine whose input
+ * is read on another thread may). Records the worker's idle time between its first call and its last.
+ */
+class SerialWorkerEngine extends ChunkLinearEngine {
+  idleMs = 0;
+  private freeAt = -1;
+  readonly events: string[] = [];
+  constructor(private readonly callMs: number) {
+    super(1000, 2);
+    const chunks = this.runChunks;
+    let calls = 0;
+    this.runChunks = (input, count, length, offsets) => {
+      const k = calls++;
+      this.events.push(`call ${k}`);
+      const now = performance.now();
+      if (this.freeAt >= 0 && now > this.freeAt) this.idleMs += now - this.freeAt;
+      const begins = Math.max(now, this.freeAt);
+      const ends = (this.freeAt = begins + this.callMs);
+      return new Promise<Float32Array>((resolve, reject) => {
+        setTimeout(() => void chunks(input, count, length, offsets).then((out) => setTimeout(() => resolve(out), Math.max(0, ends - performance.now())), reject), begins - now);
+      });
+    };
+  }
+}
+
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+test('with two calls ahead, the next call waits on the worker while a block is written: the worker does not idle behind a long write', async () => {
+  // A 690-track bigWig run writes unevenly (a data section of every track at once, then little): with
+  // one call ahead the worker finished its call during a long write and waited for the main thread.
+  const codes = codesFromString(randomDna(64 * 200 + 1000, 31));
+  const bins = allBins(64 * 200, 200);
+  const expected = new Map<number, number[]>();
+  await scoreBins(new ChunkLinearEngine(1000, 2), codes, bins, { binSize: 200, reverseComplement: true, batchSize: 8 }, (block) => {
+    block.bins.forEach((bin, i) => expected.set(bin, [...block.mean.subarray(i * 2, i * 2 + 2)]));
+  });
+  const idle: number[] = [];
+  for (const callsAhead of [1, 2]) {
+    const engine = new SerialWorkerEngine(20);
+    let blocks = 0;
+    const got = new Map<number, number[]>();
+    await scoreBins(engine, codes, bins, { binSize: 200, reverseComplement: true, batchSize: 8, callsAhead }, (block) => {
+      engine.events.push(`write ${blocks}`);
+      block.bins.forEach((bin, i) => got.set(bin, [...block.mean.subarray(i * 2, i * 2 + 2)]));
+      // Every other block's write takes a call and a half; on average writing keeps up with the calls.
+      if (blocks++ % 2 === 1) busyWait(30);
+    });
+    assert.deepEqual([...got.keys()], bins, `callsAhead ${callsAhead}: every bin once, in order`);
+    assert.deepEqual(got, expected, `callsAhead ${callsAhead}: the same scores`);
+    idle.push(engine.idleMs);
+    if (callsAhead === 2) {
+      const at = (e: string): number => engine.events.indexOf(e);
+      for (let k = 0; k + 2 < 16; k++) assert.ok(at(`call ${k + 2}`) < at(`write ${k}`), `call ${k + 2} is queued before block ${k} is written: ${engine.events.join(', ')}`);
+      for (let k = 0; k + 3 < 16; k++) assert.ok(at(`call ${k + 3}`) > at(`write ${k}`), `never more than two calls ahead of the block being written`);
+    }
+  }
+  assert.ok(idle[1] < idle[0] / 2, `the worker idled ${idle[0].toFixed(0)} ms with one call ahead, ${idle[1].toFixed(0)} ms with two`);
+});

@@ -10,6 +10,7 @@ import { loadModelPackage } from '../../core/modelPackage';
 import { DEFAULT_BATCH_SIZE, RecordScoresSink, ScoringOptions, allBins, scoreBins, scoreFastaEvents } from '../../core/scoring';
 import { ALLOWED_BIN_SIZES, binCount, binRange } from '../../core/windows';
 import { InferenceEngine } from '../../core/engine';
+import { CallClock } from '../../core/callClock';
 import { openEngine } from '../../engine/openEngine';
 import { choiceOption, intOption, numberOption, stringOption } from '../args';
 import { CliCommand, CliIo } from '../command';
@@ -35,10 +36,26 @@ export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bi
 import { scorePerRecord } from './scorePerRecord';
 import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD, DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
 
+/**
+ * Engine calls queued ahead of the block being written (ScoringOptions.callsAhead): the bigWig writer
+ * hands each track its data sections a share at a time, but writing still varies from block to block,
+ * and with one call ahead the worker threads idled whenever a write outlasted a call.
+ */
+const CLI_CALLS_AHEAD = 2;
+
 /** A run's closing figures, the same with and without --resume: peak RSS, CPU (all threads) and the time spent writing the output. */
-function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: number): string {
+function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: number, calls?: CallClock): string {
   const cpu = process.cpuUsage(cpuAtStart);
-  return `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`;
+  const figures = `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`;
+  return calls ? `${figures}\n${engineWaits(calls)}` : figures;
+}
+
+/** When the engine's threads had no call to run (CallClock), from the process's start. */
+function engineWaits(calls: CallClock): string {
+  const now = performance.now();
+  const [before, between, after] = [calls.beforeFirstMs(now), calls.betweenMs, calls.afterLastMs(now)];
+  const share = (ms: number): string => `${formatSeconds(ms / 1000)} (${Math.round((100 * ms) / Math.max(now, 1))} %)`;
+  return `the engine waited ${share(before + between + after)} of the process's ${formatSeconds(now / 1000)}: ${share(before)} before the first call, ${share(between)} between its ${calls.calls.toLocaleString('en')} calls, ${share(after)} after the last`;
 }
 
 export const scoreCommand: CliCommand = {
@@ -168,7 +185,7 @@ export const scoreCommand: CliCommand = {
           identity: await runIdentity({ pkg, engine, precision, fasta, binSize, reverseComplement, selected, chromSizes: await chromSizesOf(fasta) }),
           scoreChunk: async (list, sink, onProgress) => {
             const chunk = await regionsOfIndexedFasta(fasta, list.map((r) => ({ ...r, text: regionLabel(r) })), binSize);
-            await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, sink, onProgress);
+            await chunk.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true, callsAhead: CLI_CALLS_AHEAD }, sink, onProgress);
           },
           onStart: (remaining) => (bar = new ProgressBar(remaining, io.interactive, 'scoring')),
           onProgress: (done) => bar?.update(done),
@@ -214,6 +231,7 @@ export const scoreCommand: CliCommand = {
       const cpuAtStart = process.cpuUsage();
       const bar = new ProgressBar(totalResidues, io.interactive, 'scoring');
       const clock = new WritingClock();
+      const callClock = new CallClock();
       const timedWriter = clock.timed(writer);
       await clock.time(() => writer.begin());
       let written = 0;
@@ -233,7 +251,7 @@ export const scoreCommand: CliCommand = {
           return timedWriter.endRecord(record, length);
         },
       };
-      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true }, counted, (done) => {
+      await input.score(engine, { binSize, reverseComplement, batchSize, signal: io.signal, skipUnknownWindows: true, callClock, callsAhead: CLI_CALLS_AHEAD }, counted, (done) => {
         const elapsed = (Date.now() - started) / 1000;
         const windows = (done / binSize) * (reverseComplement ? 2 : 1);
         bar.update(done, elapsed > 0.5 ? `${Math.round(windows / elapsed)} windows/s` : '');
@@ -258,7 +276,7 @@ export const scoreCommand: CliCommand = {
           (output ? ` → ${output}` : ''),
       );
       if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
-      io.log(runFigures(cpuAtStart, clock.ms, seconds));
+      io.log(runFigures(cpuAtStart, clock.ms, seconds, callClock));
       if (measured && colours) {
         for (const line of measuredReport(measured, colours, binSize, threshold)) io.log(line);
       }
