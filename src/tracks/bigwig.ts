@@ -120,7 +120,6 @@ export class BigWigWriter {
   private readonly lastEnd: number[];
   /** Where this writer's zoom blocks wait for commit: the tracks' shared spill file, or its own. */
   private readonly zoom: ZoomSpill;
-  private readonly ownsZoom: boolean;
   private readonly dataPending: PendingBlocks;
   private pos: number;
   private readonly dataOffset: number;
@@ -149,7 +148,6 @@ export class BigWigWriter {
     this.levels = zoomReductions(opts.itemSize, this.sorted).map((reduction) => ({ reduction, open: new Map(), pending: undefined, pendingCount: 0, pendingChrom: -1, pendingStart: 0, pendingEnd: 0, blocks: [], records: 0 }));
     this.dataPending = new PendingBlocks(tempPath, files.pool, files.bufferBytes);
     files.pool.create(tempPath);
-    this.ownsZoom = !files.zoom;
     try {
       this.zoom = files.zoom ?? new ZoomSpill(`${tempPath}.zoom`, files.pool, files.bufferBytes);
     } catch (e) {
@@ -433,7 +431,7 @@ export class BigWigWriter {
       throw ioErrorFrom(e, this.target, 'write');
     }
     this.completed = true;
-    if (this.ownsZoom) this.zoom.remove();
+    if (!this.files.zoom) this.zoom.remove();
   }
 
   /** The completed (and synced) file, still under its temporary name. */
@@ -466,7 +464,7 @@ export class BigWigWriter {
     }
     rmSync(this.tempPath, { force: true });
     noteTempFile(this.tempPath, false);
-    if (this.ownsZoom) {
+    if (!this.files.zoom) {
       try {
         this.zoom.remove();
       } catch {

@@ -196,23 +196,16 @@ function runLengths(lengths: Uint8Array, n: number, symbols: Uint16Array, at: nu
 const EXTRA_BITS_OF_CODE_LENGTH_SYMBOL = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7];
 
 /** Adler-32 of `data` (zlib's trailer), counting its bytes into `freq` on the way when given. */
-function adler32AndCount(data: Uint8Array, freq: Uint32Array | undefined): number {
+function adler32AndCount(data: Uint8Array, freq: Uint32Array): number {
   let a = 1;
   let b = 0;
   for (let i = 0; i < data.length; ) {
     const stop = Math.min(data.length, i + 5552); // zlib's NMAX: reduced as often as zlib reduces them
-    if (freq) {
-      for (; i < stop; i++) {
-        const v = data[i];
-        freq[v]++;
-        a += v;
-        b += a;
-      }
-    } else {
-      for (; i < stop; i++) {
-        a += data[i];
-        b += a;
-      }
+    for (; i < stop; i++) {
+      const v = data[i];
+      freq[v]++;
+      a += v;
+      b += a;
     }
     a %= 65521;
     b %= 65521;

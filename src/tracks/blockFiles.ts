@@ -44,11 +44,6 @@ export class PendingBlocks {
     this.bytes += block.length;
   }
 
-  /** Where the bytes written so far end (those still buffered included). */
-  get end(): number {
-    return this.at + this.bytes;
-  }
-
   flush(): void {
     if (!this.bytes) return;
     writeAllAt(this.pool.fd(this.file), this.buffer!.subarray(0, this.bytes), this.at);

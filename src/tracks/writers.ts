@@ -258,11 +258,6 @@ export class BigWigTracksWriter implements PredictionWriter {
   async commit(): Promise<void> {
     try {
       this.handEverything();
-    } catch (e) {
-      await this.abort();
-      throw e;
-    }
-    try {
       // Tracks that were handed no bins (an input without any) are created now, empty.
       for (let k = 0; k < this.paths.length; k++) this.track(k).complete(false);
     } catch (e) {
