@@ -195,7 +195,7 @@ function runLengths(lengths: Uint8Array, n: number, symbols: Uint16Array, at: nu
 
 const EXTRA_BITS_OF_CODE_LENGTH_SYMBOL = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7];
 
-/** Adler-32 of `data` (zlib's trailer), counting its bytes into `freq` on the way when given. */
+/** Adler-32 of `data` (zlib's trailer), counting its bytes into `freq` on the way. */
 function adler32AndCount(data: Uint8Array, freq: Uint32Array): number {
   let a = 1;
   let b = 0;
