@@ -267,24 +267,70 @@ export function deltaLogit(r: IsmResult, i: number, b: number, t: number): numbe
   return Number.isNaN(p) ? NaN : logit(p) - logit(r.pRef[t]);
 }
 
+/** The centred ISM arithmetic over a range of targets (see `centredIsm`). */
+export interface CentredIsm {
+  /** Mean over the targets of the centred matrix (length × 4, A,G,C,T); rows not computed are 0. */
+  matrix: Float32Array;
+  /** Each target's attribution (the centred matrix at the observed base), in target order. */
+  byTarget: Float32Array[];
+}
+
 /**
- * The centred ISM matrix for target index t (length × 4, A,G,C,T): each base's Δlogit minus the mean
- * of the four (the observed base's own effect being 0) — tangermeme's ISM before it is projected on
- * the observed base; a "hypothetical contribution" of each base. Rows not computed are 0.
+ * The centred ISM matrix and attribution of the target indices [from, to), in one pass: each base's
+ * Δlogit minus the mean of the four (the observed base's own effect being 0) — tangermeme's ISM before
+ * it is projected on the observed base; a "hypothetical contribution" of each base — averaged over the
+ * targets, and each target's row at the observed base (−(sum of the three mutants' Δlogit)/4).
+ * Every logit is taken once, the reference's once per target. The single home of this formula: the
+ * functions below and src/motifs/annotate.ts are views of it, so their values agree to the bit.
  */
-export function centredMatrix(r: IsmResult, t: number): Float32Array {
-  const out = new Float32Array(r.length * 4);
+export function centredIsm(r: IsmResult, from = 0, to = r.targets.length): CentredIsm {
+  const T = r.targets.length;
+  const n = to - from;
+  const matrix = new Float32Array(r.length * 4);
+  const byTarget = Array.from({ length: n }, () => new Float32Array(r.length));
+  const refLogit = Float64Array.from(r.pRef, logit);
+  const e = new Float64Array(4);
+  // Position by position (a position's mutants of every target lie together in pAlt), the targets in
+  // their order; the mean accumulates in float32, target by target, as it is stored.
   for (let i = 0; i < r.length; i++) {
     if (!r.done[i]) continue;
-    let mean = 0;
-    const e = [0, 0, 0, 0];
-    for (let b = 0; b < 4; b++) {
-      e[b] = b === r.ref[i] ? 0 : deltaLogit(r, i, b, t);
-      mean += e[b] / 4;
+    // A done position has a known base (ISM mutates nothing else).
+    const ref = r.ref[i];
+    let m0 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    let m3 = 0;
+    for (let t = from; t < to; t++) {
+      let mean = 0;
+      for (let b = 0; b < 4; b++) {
+        const p = r.pAlt[(i * 4 + b) * T + t];
+        e[b] = b === ref ? 0 : Number.isNaN(p) ? NaN : logit(p) - refLogit[t];
+        mean += e[b] / 4;
+      }
+      m0 = Math.fround(m0 + Math.fround(e[0] - mean) / n);
+      m1 = Math.fround(m1 + Math.fround(e[1] - mean) / n);
+      m2 = Math.fround(m2 + Math.fround(e[2] - mean) / n);
+      m3 = Math.fround(m3 + Math.fround(e[3] - mean) / n);
+      byTarget[t - from][i] = e[ref] - mean;
     }
-    for (let b = 0; b < 4; b++) out[i * 4 + b] = e[b] - mean;
+    matrix[i * 4] = m0;
+    matrix[i * 4 + 1] = m1;
+    matrix[i * 4 + 2] = m2;
+    matrix[i * 4 + 3] = m3;
   }
+  return { matrix, byTarget };
+}
+
+/** A centred matrix's values at the observed bases (0 where not computed): its attribution. */
+export function atObservedBases(r: IsmResult, matrix: Float32Array): Float32Array {
+  const out = new Float32Array(r.length);
+  for (let i = 0; i < r.length; i++) if (r.done[i]) out[i] = matrix[i * 4 + r.ref[i]];
   return out;
+}
+
+/** The centred ISM matrix for target index t (length × 4, A,G,C,T); rows not computed are 0. */
+export function centredMatrix(r: IsmResult, t: number): Float32Array {
+  return centredIsm(r, t, t + 1).matrix;
 }
 
 /**
@@ -293,18 +339,13 @@ export function centredMatrix(r: IsmResult, t: number): Float32Array {
  * not computed (N, padding, not yet done) are 0.
  */
 export function attribution(r: IsmResult, t: number): Float32Array {
-  const m = centredMatrix(r, t);
-  const out = new Float32Array(r.length);
-  for (let i = 0; i < r.length; i++) if (r.done[i]) out[i] = m[i * 4 + r.ref[i]];
-  return out;
+  return centredIsm(r, t, t + 1).byTarget[0];
 }
 
-/** The mean of the targets' attributions (the track written when several experiments are explained). */
+/**
+ * The mean of the targets' attributions (the track written when several experiments are explained):
+ * the mean centred matrix at the observed bases, the same float32 sum target by target.
+ */
 export function meanAttribution(r: IsmResult): Float32Array {
-  const out = new Float32Array(r.length);
-  for (let t = 0; t < r.targets.length; t++) {
-    const a = attribution(r, t);
-    for (let i = 0; i < r.length; i++) out[i] += a[i] / r.targets.length;
-  }
-  return out;
+  return atObservedBases(r, centredIsm(r).matrix);
 }

@@ -6,9 +6,8 @@
  * in important segments. A site and the segments are measured on the same attribution with the same
  * call, so "no segment stands out" and "this site carries N %" cannot disagree.
  */
-import { IsmResult } from '../attribution/ism';
+import { IsmResult, atObservedBases, centredIsm } from '../attribution/ism';
 import { UNKNOWN } from '../core/encoding';
-import { logit } from '../core/logit';
 import { MotifHit, assignQValues, buildScanner, newTally, scanSequence, sequenceBackground } from './fimo';
 import { Motif } from './jaspar';
 import { Segment, segmentThresholds, signedSegments } from './segments';
@@ -71,59 +70,10 @@ export interface AnnotateOptions {
   scanP?: number;
 }
 
-/** Mean over the targets of the centred matrix. */
-export function meanCentredMatrix(r: IsmResult): Float32Array {
-  return centredPass(r).matrix;
-}
-
-/**
- * The mean over the targets of the centred matrix (ism.ts's `centredMatrix`) and each target's
- * attribution (its `attribution`), in one pass over the Δlogits: every logit is taken once, the
- * reference's once per target, where computing them apart took each mutant's logit twice and the
- * reference's at every mutant. The arithmetic is ism.ts's, operation for operation (float32 where it
- * stores float32), so the values are the same to the bit.
- */
-function centredPass(r: IsmResult): { matrix: Float32Array; byTarget: Float32Array[] } {
-  const T = r.targets.length;
-  const matrix = new Float32Array(r.length * 4);
-  const byTarget = r.targets.map(() => new Float32Array(r.length));
-  const refLogit = Float64Array.from(r.pRef, logit);
-  const e = new Float64Array(4);
-  // Position by position (a position's mutants of every target lie together in pAlt), the targets in
-  // their order: each mean accumulates its targets in the order ism.ts's sum over t did.
-  for (let i = 0; i < r.length; i++) {
-    if (!r.done[i]) continue;
-    // A done position has a known base (ISM mutates nothing else).
-    const ref = r.ref[i];
-    let m0 = 0;
-    let m1 = 0;
-    let m2 = 0;
-    let m3 = 0;
-    for (let t = 0; t < T; t++) {
-      let mean = 0;
-      for (let b = 0; b < 4; b++) {
-        const p = r.pAlt[(i * 4 + b) * T + t];
-        e[b] = b === ref ? 0 : Number.isNaN(p) ? NaN : logit(p) - refLogit[t];
-        mean += e[b] / 4;
-      }
-      m0 = Math.fround(m0 + Math.fround(e[0] - mean) / T);
-      m1 = Math.fround(m1 + Math.fround(e[1] - mean) / T);
-      m2 = Math.fround(m2 + Math.fround(e[2] - mean) / T);
-      m3 = Math.fround(m3 + Math.fround(e[3] - mean) / T);
-      byTarget[t][i] = e[ref] - mean;
-    }
-    matrix[i * 4] = m0;
-    matrix[i * 4 + 1] = m1;
-    matrix[i * 4 + 2] = m2;
-    matrix[i * 4 + 3] = m3;
-  }
-  return { matrix, byTarget };
-}
-
 export function annotate(r: IsmResult, opts: AnnotateOptions = {}): Annotation {
-  const { matrix, byTarget } = centredPass(r);
-  const attribution = new Float32Array(r.length);
-  for (let i = 0; i < r.length; i++) if (r.done[i]) attribution[i] = matrix[i * 4 + r.ref[i]];
+  // Every target at once: the mean matrix, its attribution and each target's, each logit taken once.
+  const { matrix, byTarget } = centredIsm(r);
+  const attribution = atObservedBases(r, matrix);
   const thresholds = segmentThresholds(attribution, r.done);
   const segments = signedSegments(attribution, { present: r.done });
   let totalAbsolute = 0;

@@ -59,7 +59,6 @@ export interface PreparedCollection {
   /** Column base index of motif k's + strand in `columns` (its − strand follows at + width). */
   firstColumn: Int32Array;
   columns: Float64Array;
-  totalColumns: number;
 }
 
 export function prepareCollection(motifs: readonly Motif[]): PreparedCollection {
@@ -77,7 +76,7 @@ export function prepareCollection(motifs: readonly Motif[]): PreparedCollection 
       standardise(rc, i * 4, columns, (firstColumn[k] + m.width + i) * 4);
     }
   });
-  return { motifs: [...motifs], firstColumn, columns, totalColumns: total };
+  return { motifs: [...motifs], firstColumn, columns };
 }
 
 /**

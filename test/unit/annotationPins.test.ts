@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { ismFromJson, keepTargets, pinnedAnnotation } from '../../bench/explainAnnotate';
-import { attribution, centredMatrix } from '../../src/attribution/ism';
+import { attribution, centredMatrix, meanAttribution } from '../../src/attribution/ism';
 import { annotate } from '../../src/motifs/annotate';
 import { factorMotifs } from '../../src/motifs/factors';
 import { SHIPPED_JASPAR, readMotifs } from '../../src/motifs/jaspar';
@@ -57,6 +57,8 @@ test('the annotation\'s matrix and per-experiment attributions are ism.ts\'s, to
       assert.deepEqual(a.matrix, mean);
       assert.equal(a.byTarget.length, r.targets.length);
       r.targets.forEach((_, t) => assert.deepEqual(a.byTarget[t], attribution(r, t)));
+      // The track `tfbs ism` writes is the attribution Explain shows.
+      assert.deepEqual(a.attribution, meanAttribution(r));
     }
   }
 });
