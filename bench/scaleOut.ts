@@ -5,7 +5,9 @@
  * focused set (`--targets CTCF`), today's build against the code before (REF, default the commit the
  * issue-26 work started from, built once into a temporary folder), interleaved in one run. Prints
  * whole-process windows/s (process start, model load, reading and writing included), CPU seconds
- * (all threads), peak RSS, the share of the run spent writing the output (the CLI's own timer), whether
+ * (all threads), peak RSS, the output's writing (the CLI's own timer: wall time and share of the run,
+ * and on Linux its CPU and share of all threads' CPU — what the output costs when workers keep the
+ * cores busy and the writer waits for one), whether
  * the tracks hold the same data as before, the CPU model and load, and the hg38 projection (both
  * strands, ≈ 31 M windows) at the measured rate and at the CPU rate on two idle cores.
  * --shards adds the single process against the two-shard Snakemake workflow (merged bigWig byte-identical).
@@ -50,7 +52,7 @@ interface Measured {
   windows: number;
   rss: number;
   /** The CLI's own figure (the build before printed none). */
-  writing?: { seconds: number; percent: number };
+  writing?: { seconds: number; percent: number; cpu?: number; cpuPercent?: number };
   /** Bytes of the tracks written. */
   bytes?: number;
   /** Seconds the engine's worker threads had no call: before the first, between calls (each worker's sleep), after the last (this build on; see workerWaits). */
@@ -74,15 +76,21 @@ async function score(tfbs: string, fasta: string, out: string, extra: string[], 
   const wall = (performance.now() - started) / 1000;
   if (status !== 0) throw new Error(`tfbs score ${extra.join(' ')} failed (exit ${status}):\n${stderr}`);
   const times = [...stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
-  const writing = /writing the output ([^(]+) \((\d+) % of the run\)/.exec(stderr);
+  const writing = /writing the output ([^(]+) \((\d+) % of the run\)(?:, ([^(]+) of CPU \((\d+) % of all threads' CPU\))?/.exec(stderr);
   return {
     seconds: wall,
     cpu: Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]),
     windows: Number(/\(([\d,]+) windows,/.exec(stderr)?.[1]?.replace(/,/g, '') ?? 0),
     rss: Number(/peak RSS (\d+) MB/.exec(stderr)?.[1] ?? 0),
-    writing: writing ? { seconds: seconds(writing[1]), percent: Number(writing[2]) } : undefined,
+    writing: writing ? { seconds: seconds(writing[1]), percent: Number(writing[2]), cpu: writing[3] ? seconds(writing[3]) : undefined, cpuPercent: writing[4] ? Number(writing[4]) : undefined } : undefined,
     waits: workerWaits(samples, stderr),
   };
+}
+
+/** The CLI's writing figures: its wall time and share of the run, and (Linux) its CPU and share of all threads' CPU — what the output costs. */
+function writingText(w: NonNullable<Measured['writing']>): string {
+  const wall = `${w.seconds.toFixed(1)} s (${w.percent} %)`;
+  return w.cpu === undefined ? wall : `${wall}; ${w.cpu.toFixed(1)} CPU-s (${w.cpuPercent} %)`;
 }
 
 interface Sample {
@@ -177,7 +185,7 @@ async function main(): Promise<void> {
       const out = path.join(work, `arm${i}`);
       arm.result = await score(arm.build === 'before' ? before! : now, fasta, out, ['--model', model, ...arm.extra], work);
       arm.result.bytes = readdirSync(out).reduce((n, f) => n + statSync(path.join(out, f)).size, 0);
-      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, writing ${arm.result.writing ? `${arm.result.writing.seconds.toFixed(1)} s (${arm.result.writing.percent} %)` : '-'}, ${(arm.result.bytes / 1e6).toFixed(1)} MB written, load ${load()}${idle(arm.result)}`);
+      console.log(`  ${arm.tracks.padEnd(8)} ${arm.label.padEnd(22)} ${arm.result.seconds.toFixed(1)} s, ${(arm.result.windows / arm.result.seconds).toFixed(0)} windows/s, CPU ${arm.result.cpu.toFixed(1)} s, writing ${arm.result.writing ? writingText(arm.result.writing) : "-"}, ${(arm.result.bytes / 1e6).toFixed(1)} MB written, load ${load()}${idle(arm.result)}`);
       const reference = arms.findIndex((a) => a.build === 'before' && a.tracks === arm.tracks);
       if (arm.build === 'now' && int8Only && reference >= 0) {
         const files = readdirSync(out);
@@ -204,11 +212,11 @@ async function main(): Promise<void> {
       const r = arm.result!;
       const rate = r.windows / r.seconds;
       const cpuRate = r.windows / (r.cpu / 2);
-      const writing = r.writing ? `${r.writing.seconds.toFixed(1)} s (${r.writing.percent} %)` : '(not measured)';
+      const writing = r.writing ? writingText(r.writing) : '(not measured)';
       return `| ${arm.tracks} | ${arm.label} | ${r.seconds.toFixed(1)} | ${rate.toFixed(0)} | ${r.cpu.toFixed(1)} | ${r.rss} MB | ${writing} | ${hours(rate)} | ${hours(cpuRate)} |`;
     });
     const table = [
-      '| tracks | build | seconds | windows/s (whole process) | CPU-s | peak RSS | writing the output | hg38 at this rate | hg38 at the CPU rate on 2 idle cores |',
+      '| tracks | build | seconds | windows/s (whole process) | CPU-s | peak RSS | writing the output: wall (share of the run); CPU (share of all CPU) | hg38 at this rate | hg38 at the CPU rate on 2 idle cores |',
       '|---|---|---|---|---|---|---|---|---|',
       ...rows,
     ];

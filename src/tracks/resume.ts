@@ -16,7 +16,7 @@ import { BinsWriter } from './binsFile';
 import { MergeFormat, checkedShards, writeMerged } from './mergeShards';
 import { RunIdentity, identityDifference, identityOf } from './runIdentity';
 import { GenomeRegion, shardRegions } from './shards';
-import { WritingClock } from './writingClock';
+import { WritingClock, WritingTime } from './writingClock';
 
 export const DEFAULT_CHUNK_BP = 1_000_000;
 const JOURNAL = 'journal';
@@ -69,7 +69,7 @@ function journalDifference(head: JournalHead, run: NonNullable<JournalHead['run'
  * Runs (or continues) a journaled run; returns the bins written, how many chunks were already done,
  * and the milliseconds this run spent writing (the chunk files and the merged output).
  */
-export async function runResumable(run: ResumableRun): Promise<{ bins: number; resumed: number; chunks: number; writingMs: number }> {
+export async function runResumable(run: ResumableRun): Promise<{ bins: number; resumed: number; chunks: number; writing: WritingTime }> {
   const clock = new WritingClock();
   const dir = resumeDirOf(run.output);
   const journal = path.join(dir, JOURNAL);
@@ -141,7 +141,7 @@ export async function runResumable(run: ResumableRun): Promise<{ bins: number; r
     bins = await writeMerged(shards, run.format, run.output, run.threshold, { uncompressed: run.uncompressed });
   });
   rmSync(dir, { recursive: true, force: true });
-  return { bins, resumed, chunks, writingMs: clock.ms };
+  return { bins, resumed, chunks, writing: { ms: clock.ms, cpuMs: clock.cpuMs } };
 }
 
 /** Appends one JSON line and syncs it: a journal line exists only once its chunk is on disk. */

@@ -93,7 +93,9 @@ for (const [i, [format, out]] of [['bigwig', 'bw'], ['narrowpeak', 'peaks.narrow
     assert.equal(last.code, 0, last.stderr);
     assert.match(last.stderr, new RegExp(`resuming: ${done} of 100 chunks already done`));
     // The resumed run reports what a plain one does: CPU and the share spent writing the output.
-    const figures = /peak RSS \d+ MB; CPU [^;]+ \(all threads\); writing the output [^(]+ \(\d+ % of the run\)/;
+    // On Linux also the writer's own CPU and its share of all threads' CPU.
+    const cpuShare = process.platform === 'linux' ? ", [^(]+ of CPU \\(\\d+ % of all threads' CPU\\)" : '';
+    const figures = new RegExp(`peak RSS \\d+ MB; CPU [^;]+ \\(all threads\\); writing the output [^(]+ \\(\\d+ % of the run\\)${cpuShare}`);
     assert.match(r.stderr, figures);
     assert.match(last.stderr, figures);
     assert.equal(existsSync(`${target}.tfbs-resume`), false, 'the journal directory is removed at the end');

@@ -27,7 +27,7 @@ import { readRegionCodes } from '../../tracks/regionReader';
 import { parseShard, regionLabel, shardRegions } from '../../tracks/shards';
 import { runIdentity } from '../../tracks/runIdentity';
 import { DEFAULT_CHUNK_BP, runResumable } from '../../tracks/resume';
-import { WritingClock } from '../../tracks/writingClock';
+import { WritingClock, WritingTime } from '../../tracks/writingClock';
 import { MERGE_FORMATS, MergeFormat } from '../../tracks/mergeShards';
 import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks, refuseMissedPeaks } from '../measuredOption';
 
@@ -44,9 +44,11 @@ import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD, DEVICE_OPTION, MODEL
 const CLI_CALLS_AHEAD = 2;
 
 /** A run's closing figures, the same with and without --resume: peak RSS, CPU (all threads) and the time spent writing the output. */
-function runFigures(cpuAtStart: NodeJS.CpuUsage, writingMs: number, seconds: number, calls?: CallClock): string {
+function runFigures(cpuAtStart: NodeJS.CpuUsage, writing: WritingTime, seconds: number, calls?: CallClock): string {
   const cpu = process.cpuUsage(cpuAtStart);
-  const figures = `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds((cpu.user + cpu.system) / 1e6)} (all threads); writing the output ${formatSeconds(writingMs / 1000)} (${Math.round((100 * writingMs) / 1000 / Math.max(seconds, 1e-3))} % of the run)`;
+  const cpuMs = (cpu.user + cpu.system) / 1e3;
+  const writingCpu = writing.cpuMs === undefined ? '' : `, ${formatSeconds(writing.cpuMs / 1000)} of CPU (${Math.round((100 * writing.cpuMs) / Math.max(cpuMs, 1e-3))} % of all threads' CPU)`;
+  const figures = `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; CPU ${formatSeconds(cpuMs / 1000)} (all threads); writing the output ${formatSeconds(writing.ms / 1000)} (${Math.round((100 * writing.ms) / 1000 / Math.max(seconds, 1e-3))} % of the run)${writingCpu}`;
   return calls ? `${figures}\n${engineWaits(calls)}` : figures;
 }
 
@@ -194,7 +196,7 @@ export const scoreCommand: CliCommand = {
         bar?.done();
         const seconds = (Date.now() - started) / 1000;
         io.log(`scored ${result.bins.toLocaleString('en')} bins of ${binSize} bp (${total.toLocaleString('en')} bp, ${result.chunks} chunks, ${result.resumed} done before) for ${selected.length} experiment${selected.length === 1 ? '' : 's'} in ${formatSeconds(seconds)} (${engine.description}) → ${output}`);
-        io.log(runFigures(cpuAtStart, result.writingMs, seconds));
+        io.log(runFigures(cpuAtStart, result.writing, seconds));
         return 0;
       }
       let writer: PredictionWriter;
@@ -276,7 +278,7 @@ export const scoreCommand: CliCommand = {
           (output ? ` → ${output}` : ''),
       );
       if (written < bins) io.log(`skipped ${(bins - written).toLocaleString('en')} bins whose whole ${engine.inputLength} bp window is N (assembly gaps, telomeres): nothing is written for them`);
-      io.log(runFigures(cpuAtStart, clock.ms, seconds, callClock));
+      io.log(runFigures(cpuAtStart, clock, seconds, callClock));
       if (measured && colours) {
         for (const line of measuredReport(measured, colours, binSize, threshold)) io.log(line);
       }
