@@ -34,7 +34,8 @@ import { VcfEvent } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { writeReadmeRows } from './readmeRows';
-import { benchmarkSnvs, CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines, ProcessFigures, vcfText } from './variantsCli';
+import { ProcessFigures } from './processFigures';
+import { benchmarkSnvs, CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines, vcfText } from './variantsCli';
 import { lcgRandom } from '../test/fixtures/sequences';
 
 const root = path.join(__dirname, '..', '..');
