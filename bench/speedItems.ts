@@ -35,8 +35,9 @@ import { VariantTsvWriter } from '../src/variants/writers';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { writeReadmeRows } from './readmeRows';
 import { ProcessFigures } from './processFigures';
-import { benchmarkSnvs, CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines, vcfText } from './variantsCli';
+import { CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines } from './variantsCli';
 import { lcgRandom } from '../test/fixtures/sequences';
+import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
 
 const root = path.join(__dirname, '..', '..');
 const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');

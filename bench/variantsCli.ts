@@ -10,10 +10,9 @@
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { VcfRecord } from '../src/variants/vcfReader';
-import { lcgRandom } from '../test/fixtures/sequences';
 import { buildRef, run } from './buildRef';
 import { ProcessFigures, timeProcess } from './processFigures';
+import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
 
 /**
  * The builds the CLI comparison runs before today's: the last commit whose `tfbs variants` scored every
@@ -87,23 +86,6 @@ export function compareVariantTsv(a: Buffer, b: Buffer): OutputDifference {
   }
   if (i < a.length || j < b.length) d.mismatch ??= `one output has more lines (after line ${d.lines})`;
   return d;
-}
-
-/** The 2,000-SNV benchmark (bench/variants.ts' positions and ALTs): sorted SNVs with the region's REF. */
-export function benchmarkSnvs(seq: string, count: number): VcfRecord[] {
-  const rand = lcgRandom(7);
-  const positions = new Set<number>();
-  while (positions.size < count) positions.add(600 + Math.floor(rand() * (seq.length - 1200)));
-  return [...positions].sort((a, b) => a - b).map((p) => {
-    const ref = seq[p - 1];
-    return { line: 0, chrom: 'chr1', pos: p, id: '.', ref, alts: ['ACGT'.replace(ref, '')[Math.floor(rand() * 3)]], qual: '.', filter: '.', info: '.' };
-  });
-}
-
-export function vcfText(records: readonly VcfRecord[]): string {
-  const lines = ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO'];
-  for (const r of records) lines.push([r.chrom, r.pos, r.id, r.ref, r.alts.join(','), r.qual, r.filter, r.info].join('\t'));
-  return lines.join('\n') + '\n';
 }
 
 /**

@@ -17,9 +17,9 @@ import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, scoreVcfEvents } from '../../src/variants/scoreVariants';
 import { openVcf } from '../../src/variants/vcfReader';
 import { formatScore } from '../../src/variants/writers';
-import { benchmarkSnvs, vcfText } from '../../bench/variantsCli';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { benchmarkSnvs, vcfText } from '../fixtures/vcf';
 import { probeSequence } from '../../src/engine/onnxChunks';
 
 const regionFasta = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
