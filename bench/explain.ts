@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { ExplainProgressNotification, ExplainRequest } from '../src/shared/protocol';
+import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 
 const WIDTH = 60;
@@ -46,11 +47,8 @@ interface Figures {
 
 async function serve(arm: Arm, region: string, warmBins: number, baseline?: string): Promise<Figures> {
   process.env.TFBS_BENCH_ISM_WORKER = arm === 'worker' ? '1' : '0';
-  // The harness forks the server its module names at start (SERVER_MAIN, read when it loads).
-  process.env.TFBS_SERVER_MAIN = arm === 'baseline' ? baseline : path.join(__dirname, 'explainServer.js');
-  for (const id of Object.keys(require.cache)) if (id.endsWith(`${path.sep}serverHarness.js`)) delete require.cache[id];
-  const { ServerHarness, wrapFasta } = await import('../test/unit/serverHarness');
-  const h = await ServerHarness.start({ modelPath: path.join(__dirname, '..', '..', 'models', 'default'), reverseComplement: true });
+  const serverMain = arm === 'baseline' ? baseline! : path.join(__dirname, 'explainServer.js');
+  const h = await ServerHarness.start({ modelPath: path.join(__dirname, '..', '..', 'models', 'default'), reverseComplement: true }, { serverMain });
   try {
     const status = await h.modelReady(300_000);
     if (status.state !== 'ready') throw new Error(`model did not load: ${status.message}`);
