@@ -74,7 +74,6 @@ async function main(): Promise<void> {
     await runScanBench();
     return;
   }
-  if (args.server) process.env.TFBS_SERVER_MAIN = args.server;
   const root = repoRoot();
   let modelDir = args.model;
   let tmp: string | undefined;
@@ -91,7 +90,7 @@ async function main(): Promise<void> {
   const bins = Math.ceil(region.length / 200);
   const screenBins = Math.ceil((SCREEN_LINES * WIDTH) / 200);
 
-  const h = await ServerHarness.start({ modelPath: modelDir, threads: args.threads, reverseComplement: true });
+  const h = await ServerHarness.start({ modelPath: modelDir, threads: args.threads, reverseComplement: true }, { serverMain: args.server });
   try {
     const t0 = performance.now();
     const status = await h.modelReady(300_000);
