@@ -16,14 +16,13 @@ import { performance } from 'perf_hooks';
 import { ExplainProgressNotification, ExplainRequest } from '../src/shared/protocol';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
+import { vmHwmBytes } from './procStatus';
 
 const WIDTH = 60;
 const BIN = 200;
 
-function vmHwmMB(pid: number | undefined): number {
-  const m = pid ? /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8')) : null;
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+/** The server's peak RSS, MB (NaN where /proc cannot tell). */
+const vmHwmMB = (pid: number | undefined): number => (vmHwmBytes(pid) ?? NaN) / 1048576;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const at = (offset: number) => ({ line: 1 + Math.floor(offset / WIDTH), character: offset % WIDTH });

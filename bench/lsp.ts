@@ -26,6 +26,7 @@ import { VisibleRangesNotification } from '../src/shared/protocol';
 import { DANQ_FULL, repoRoot, writeDanqModelPackage } from '../test/fixtures/danqModel';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { runScanBench } from './lspScans';
+import { vmHwmBytes } from './procStatus';
 
 interface Args {
   model?: string;
@@ -50,16 +51,6 @@ function parseArgs(argv: string[]): Args {
 
 const SCREEN_LINES = 40;
 const WIDTH = 60;
-
-function vmHwmBytes(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
