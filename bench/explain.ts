@@ -16,6 +16,7 @@ import { performance } from 'perf_hooks';
 import { ExplainProgressNotification, ExplainRequest } from '../src/shared/protocol';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
+import { upperMedian } from './stats';
 import { vmHwmBytes } from './procStatus';
 
 const WIDTH = 60;
@@ -23,8 +24,6 @@ const BIN = 200;
 
 /** The server's peak RSS, MB (NaN where /proc cannot tell). */
 const vmHwmMB = (pid: number | undefined): number => (vmHwmBytes(pid) ?? NaN) / 1048576;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const at = (offset: number) => ({ line: 1 + Math.floor(offset / WIDTH), character: offset % WIDTH });
 
 type Arm = 'worker' | 'one session' | 'baseline';
@@ -110,8 +109,8 @@ async function main(argv: string[]): Promise<void> {
       const f = await serve(arm, region, bins, baseline);
       const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
       process.stdout.write(
-        `  ${arm.padEnd(11)}: first Explain ${s(f.firstMs)} (first progress ${s(f.firstProgressMs)}); one bin ${s(median(f.binMs))} (median of ${f.binMs.length}: ${f.binMs.map((x) => (x / 1000).toFixed(2)).join(', ')}), ` +
-          `${median(f.binCpu).toFixed(2)} CPU-s, busiest thread ${median(f.binBusiest).toFixed(2)} s; 1 kb selection ${s(f.selectionMs)}, ${f.selectionCpu.toFixed(2)} CPU-s, busiest thread ${f.selectionBusiest.toFixed(2)} s; ` +
+        `  ${arm.padEnd(11)}: first Explain ${s(f.firstMs)} (first progress ${s(f.firstProgressMs)}); one bin ${s(upperMedian(f.binMs))} (median of ${f.binMs.length}: ${f.binMs.map((x) => (x / 1000).toFixed(2)).join(', ')}), ` +
+          `${upperMedian(f.binCpu).toFixed(2)} CPU-s, busiest thread ${upperMedian(f.binBusiest).toFixed(2)} s; 1 kb selection ${s(f.selectionMs)}, ${f.selectionCpu.toFixed(2)} CPU-s, busiest thread ${f.selectionBusiest.toFixed(2)} s; ` +
           `peak RSS ${f.rssBeforeMB.toFixed(0)} MB before Explain, ${f.rssAfterMB.toFixed(0)} MB after\n`,
       );
     }

@@ -20,6 +20,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { IsmResult } from '../src/attribution/ism';
 import type { Motif } from '../src/motifs/jaspar';
+import { upperMedian } from './stats';
 import { AnnotateCase, AnnotationBuild, ismFromJson, IsmJson, ismToJson, keepTargets, pinnedAnnotation } from '../test/fixtures/ismJson';
 
 const BIN = 200;
@@ -139,13 +140,12 @@ async function main(argv: string[]): Promise<void> {
       }
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   cases.forEach((c, i) => {
     process.stdout.write(`  ${c.name} (${c.ism.length} positions):\n`);
     builds.forEach((b, k) =>
       process.stdout.write(
-        `    ${b.label.padEnd(10)}: annotate ${median(times[k][i]).toFixed(1)} ms median of ${rounds} (${times[k][i].map((x) => x.toFixed(0)).join(', ')}); ` +
-          `with the per-experiment rows explain.ts sends ${median(withRows[k][i]).toFixed(1)} ms\n`,
+        `    ${b.label.padEnd(10)}: annotate ${upperMedian(times[k][i]).toFixed(1)} ms median of ${rounds} (${times[k][i].map((x) => x.toFixed(0)).join(', ')}); ` +
+          `with the per-experiment rows explain.ts sends ${upperMedian(withRows[k][i]).toFixed(1)} ms\n`,
       ),
     );
     if (builds.length > 1) process.stdout.write(`    answers ${answers[0][i] === answers[1][i] ? 'identical' : 'DIFFER'}\n`);

@@ -45,6 +45,7 @@ import { VariantTsvWriter } from '../src/variants/writers';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { lcgRandom } from '../test/fixtures/sequences';
 import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
+import { upperMedian } from './stats';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -312,10 +313,9 @@ async function livePaths(model: string, seq: string, edits: number, rounds: numb
       service.change(uri, ++version, withEdits(n));
       for (const substitutions of n % 2 ? [true, false] : [false, true]) effectsOfPath(typing, substitutions).push(await timed(substitutions ? fast : whole, n));
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     console.log(`live variant effect, in one process (${os.cpus()[0]?.model ?? 'CPU'}, ${os.cpus().length} cores, both strands, one engine):`);
-    console.log(`  ${edits} SNVs in one request, ${rounds} rounds: whole windows median ${median(all.whole).toFixed(0)} ms, substitution path ${median(all.substitutions).toFixed(0)} ms (${(median(all.whole) / median(all.substitutions)).toFixed(2)}× faster)`);
+    console.log(`  ${edits} SNVs in one request, ${rounds} rounds: whole windows median ${upperMedian(all.whole).toFixed(0)} ms, substitution path ${upperMedian(all.substitutions).toFixed(0)} ms (${(upperMedian(all.whole) / upperMedian(all.substitutions)).toFixed(2)}× faster)`);
     console.log(`  one new SNV per request (${edits} requests, the others cached): whole windows ${sum(typing.whole).toFixed(0)} ms, substitution path ${sum(typing.substitutions).toFixed(0)} ms in all (${(sum(typing.whole) / sum(typing.substitutions)).toFixed(2)}×)`);
     console.log(`  engine pairs: whole windows ${JSON.stringify(whole.counts)}, substitution path ${JSON.stringify(fast.counts)}`);
   } finally {
