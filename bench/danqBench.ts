@@ -15,6 +15,7 @@ import { buildDanqModel, DanqGraphOptions, DanqWeights, weightShapes } from '../
 import { writeModel } from '../src/onnx/onnxModel';
 import { cpuSessionOptions, loadOrt, openOnnxEngine } from '../src/engine/onnxEngine';
 import { windowStart } from '../src/core/windows';
+import { median } from './stats';
 
 /** Repository root from out/bench/ or bench/. */
 export function benchRepoRoot(): string {
@@ -245,11 +246,6 @@ export async function readFloat32(file: string): Promise<Float32Array> {
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;

@@ -14,17 +14,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { ExplainProgressNotification, ExplainRequest } from '../src/shared/protocol';
+import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
+import { upperMedian } from './stats';
+import { vmHwmBytes } from './procStatus';
 
 const WIDTH = 60;
 const BIN = 200;
 
-function vmHwmMB(pid: number | undefined): number {
-  const m = pid ? /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8')) : null;
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The server's peak RSS, MB (NaN where /proc cannot tell). */
+const vmHwmMB = (pid: number | undefined): number => (vmHwmBytes(pid) ?? NaN) / 1048576;
 const at = (offset: number) => ({ line: 1 + Math.floor(offset / WIDTH), character: offset % WIDTH });
 
 type Arm = 'worker' | 'one session' | 'baseline';
@@ -46,11 +45,8 @@ interface Figures {
 
 async function serve(arm: Arm, region: string, warmBins: number, baseline?: string): Promise<Figures> {
   process.env.TFBS_BENCH_ISM_WORKER = arm === 'worker' ? '1' : '0';
-  // The harness forks the server its module names at start (SERVER_MAIN, read when it loads).
-  process.env.TFBS_SERVER_MAIN = arm === 'baseline' ? baseline : path.join(__dirname, 'explainServer.js');
-  for (const id of Object.keys(require.cache)) if (id.endsWith(`${path.sep}serverHarness.js`)) delete require.cache[id];
-  const { ServerHarness, wrapFasta } = await import('../test/unit/serverHarness');
-  const h = await ServerHarness.start({ modelPath: path.join(__dirname, '..', '..', 'models', 'default'), reverseComplement: true });
+  const serverMain = arm === 'baseline' ? baseline! : path.join(__dirname, 'explainServer.js');
+  const h = await ServerHarness.start({ modelPath: path.join(__dirname, '..', '..', 'models', 'default'), reverseComplement: true }, { serverMain });
   try {
     const status = await h.modelReady(300_000);
     if (status.state !== 'ready') throw new Error(`model did not load: ${status.message}`);
@@ -113,8 +109,8 @@ async function main(argv: string[]): Promise<void> {
       const f = await serve(arm, region, bins, baseline);
       const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
       process.stdout.write(
-        `  ${arm.padEnd(11)}: first Explain ${s(f.firstMs)} (first progress ${s(f.firstProgressMs)}); one bin ${s(median(f.binMs))} (median of ${f.binMs.length}: ${f.binMs.map((x) => (x / 1000).toFixed(2)).join(', ')}), ` +
-          `${median(f.binCpu).toFixed(2)} CPU-s, busiest thread ${median(f.binBusiest).toFixed(2)} s; 1 kb selection ${s(f.selectionMs)}, ${f.selectionCpu.toFixed(2)} CPU-s, busiest thread ${f.selectionBusiest.toFixed(2)} s; ` +
+        `  ${arm.padEnd(11)}: first Explain ${s(f.firstMs)} (first progress ${s(f.firstProgressMs)}); one bin ${s(upperMedian(f.binMs))} (median of ${f.binMs.length}: ${f.binMs.map((x) => (x / 1000).toFixed(2)).join(', ')}), ` +
+          `${upperMedian(f.binCpu).toFixed(2)} CPU-s, busiest thread ${upperMedian(f.binBusiest).toFixed(2)} s; 1 kb selection ${s(f.selectionMs)}, ${f.selectionCpu.toFixed(2)} CPU-s, busiest thread ${f.selectionBusiest.toFixed(2)} s; ` +
           `peak RSS ${f.rssBeforeMB.toFixed(0)} MB before Explain, ${f.rssAfterMB.toFixed(0)} MB after\n`,
       );
     }

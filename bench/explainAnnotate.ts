@@ -14,36 +14,16 @@
  * `--pin` writes the fixture of test/unit/annotationPins.test.ts: two of the cases cut to a few
  * targets, with the answers of the baseline (else this build), to hold a faster annotation to them.
  */
-import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { IsmResult } from '../src/attribution/ism';
 import type { Motif } from '../src/motifs/jaspar';
+import { upperMedian } from './stats';
+import { AnnotateCase, AnnotationBuild, ismFromJson, IsmJson, ismToJson, keepTargets, pinnedAnnotation } from '../test/fixtures/ismJson';
 
 const BIN = 200;
-
-export interface AnnotateCase {
-  name: string;
-  ism: IsmResult;
-  /** The explained bins' span, as indices into the result (explain.ts's scanSpan). */
-  scanSpan: [number, number];
-}
-
-/** An IsmResult as JSON (typed arrays as base64 of their bytes: exact). */
-export function ismToJson(r: IsmResult): unknown {
-  const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-  return { bins: r.bins, targets: r.targets, start: r.start, length: r.length, ref: b64(r.ref), pRef: b64(r.pRef), pAlt: b64(r.pAlt), done: b64(r.done) };
-}
-
-export function ismFromJson(j: { bins: number[]; targets: number[]; start: number; length: number; ref: string; pRef: string; pAlt: string; done: string }): IsmResult {
-  const bytes = (s: string): ArrayBuffer => {
-    const b = Buffer.from(s, 'base64');
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  };
-  return { bins: j.bins, targets: j.targets, start: j.start, length: j.length, ref: new Uint8Array(bytes(j.ref)), pRef: new Float64Array(bytes(j.pRef)), pAlt: new Float32Array(bytes(j.pAlt)), done: new Uint8Array(bytes(j.done)) };
-}
 
 async function computeCases(root: string): Promise<AnnotateCase[]> {
   const { runIsm } = await import('../src/attribution/ism');
@@ -76,7 +56,7 @@ async function computeCases(root: string): Promise<AnnotateCase[]> {
 export async function annotateCases(root: string, dir: string): Promise<AnnotateCase[]> {
   const file = path.join(dir, 'cases.json');
   if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Array<{ name: string; ism: Parameters<typeof ismFromJson>[0]; scanSpan: [number, number] }>;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Array<{ name: string; ism: IsmJson; scanSpan: [number, number] }>;
     return saved.map((c) => ({ name: c.name, ism: ismFromJson(c.ism), scanSpan: c.scanSpan }));
   }
   const cases = await computeCases(root);
@@ -85,57 +65,11 @@ export async function annotateCases(root: string, dir: string): Promise<Annotate
   return cases;
 }
 
-export interface Build {
+export interface Build extends AnnotationBuild {
   label: string;
-  annotate: typeof import('../src/motifs/annotate').annotate;
-  motifAnswers: typeof import('../src/server/explain').motifAnswers;
   prepare: (motifs: Motif[]) => unknown;
   /** The per-experiment rows explain.ts packs (byExperiment), as that build's explain.ts gets them. */
   rows: (r: IsmResult, a: ReturnType<Build['annotate']>) => ArrayLike<number>[];
-}
-
-/** The ISM of a case cut to its first `keep` targets (a small fixture of real model output). */
-export function keepTargets(r: IsmResult, keep: number): IsmResult {
-  const T = r.targets.length;
-  const k = Math.min(keep, T);
-  const pAlt = new Float32Array(r.length * 4 * k);
-  for (let j = 0; j < r.length * 4; j++) for (let t = 0; t < k; t++) pAlt[j * k + t] = r.pAlt[j * T + t];
-  return { ...r, targets: r.targets.slice(0, k), pRef: r.pRef.slice(0, k), pAlt };
-}
-
-const digest = (x: unknown): string => createHash('sha256').update(typeof x === 'string' ? x : JSON.stringify(x)).digest('hex');
-const bytesDigest = (a: ArrayBufferView): string => createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
-
-/**
- * Everything an annotation answers, exactly (numbers as JSON writes them: round-trip): the editor's call
- * (50 shuffles, one match kept) with its protocol answers and sentence, and the default call's whole
- * ranking of the collection (every match's p, E, q, score, offset, strand), as digests where long.
- */
-export function pinnedAnnotation(b: Pick<Build, 'annotate' | 'motifAnswers'>, c: AnnotateCase, collection: unknown, scanMotifs: readonly Motif[]): Record<string, unknown> {
-  const { explainSummary } = require('../src/shared/explainSummary') as typeof import('../src/shared/explainSummary');
-  const match = (m: import('../src/motifs/tomtom').MotifMatch): unknown => ({ id: m.motif.id, score: m.score, offset: m.offset, strand: m.strand, overlap: m.overlap, pValue: m.pValue, eValue: m.eValue, qValue: m.qValue, permutationP: m.permutationP });
-  const editor = b.annotate(c.ism, { collection: collection as never, tomtom: { shuffles: 50 }, keepMatches: 1, scanMotifs, scanSpan: c.scanSpan });
-  const answers = b.motifAnswers(c.ism, editor);
-  const attribution = Array.from(editor.attribution, (v, i) => (c.ism.done[i] ? Math.round(v * 1e5) / 1e5 : null));
-  const summary = explainSummary({ ...answers, experiments: c.ism.targets, attribution, complete: true }, 0.1);
-  const full = b.annotate(c.ism, { collection: collection as never, keepMatches: Infinity, scanMotifs, scanSpan: c.scanSpan });
-  return {
-    attribution: bytesDigest(editor.attribution),
-    matrix: bytesDigest(editor.matrix),
-    thresholds: editor.thresholds,
-    totalAbsolute: editor.totalAbsolute,
-    segments: editor.segments,
-    query: editor.query,
-    topMatches: editor.topMatches.map(match),
-    sites: editor.sites.map(({ motif, ...s }) => ({ id: motif.id, ...s })),
-    answers,
-    sentence: summary.sentence,
-    short: summary.short,
-    fullMatches: full.topMatches.length,
-    fullBest: full.topMatches.slice(0, 5).map(match),
-    fullRanking: digest(full.topMatches.map(match)),
-    fullSegmentsSites: digest({ segments: full.segments, sites: full.sites.map(({ motif, ...s }) => ({ id: motif.id, ...s })) }),
-  };
 }
 
 function loadBuild(label: string, out: string): Build {
@@ -206,13 +140,12 @@ async function main(argv: string[]): Promise<void> {
       }
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   cases.forEach((c, i) => {
     process.stdout.write(`  ${c.name} (${c.ism.length} positions):\n`);
     builds.forEach((b, k) =>
       process.stdout.write(
-        `    ${b.label.padEnd(10)}: annotate ${median(times[k][i]).toFixed(1)} ms median of ${rounds} (${times[k][i].map((x) => x.toFixed(0)).join(', ')}); ` +
-          `with the per-experiment rows explain.ts sends ${median(withRows[k][i]).toFixed(1)} ms\n`,
+        `    ${b.label.padEnd(10)}: annotate ${upperMedian(times[k][i]).toFixed(1)} ms median of ${rounds} (${times[k][i].map((x) => x.toFixed(0)).join(', ')}); ` +
+          `with the per-experiment rows explain.ts sends ${upperMedian(withRows[k][i]).toFixed(1)} ms\n`,
       ),
     );
     if (builds.length > 1) process.stdout.write(`    answers ${answers[0][i] === answers[1][i] ? 'identical' : 'DIFFER'}\n`);

@@ -13,6 +13,7 @@ import { loadModelPackage } from '../src/core/modelPackage';
 import { scoreBins } from '../src/core/scoring';
 import { openOnnxEngine } from '../src/engine/onnxEngine';
 import { benchRepoRoot, REGION_FASTA } from './danqBench';
+import { upperMedian } from './stats';
 
 export interface FastpathArm {
   label: string;
@@ -42,10 +43,6 @@ async function regionCodes(): Promise<Uint8Array> {
   return codesFromString(text.split('\n').filter((l) => !l.startsWith('>')).join('').trim());
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Scores `bins` consecutive bins from the region's start; returns seconds and the mean scores. */
 async function scoreOnce(engine: InferenceEngine, codes: Uint8Array, binSize: number, bins: number, arm: FastpathArm): Promise<{ seconds: number; mean: Float32Array }> {
@@ -120,7 +117,7 @@ export async function measureFastpath(model: FastpathModel, arms: FastpathArm[],
       const row: FastpathRow = { model: model.label, binSize, windowsPerSecond: {}, maxDiff: {} };
       const reference = means.get(live[0].label)!;
       for (const arm of live) {
-        row.windowsPerSecond[arm.label] = (2 * bins) / median(times.get(arm.label)!);
+        row.windowsPerSecond[arm.label] = (2 * bins) / upperMedian(times.get(arm.label)!);
         const m = means.get(arm.label)!;
         let d = 0;
         for (let i = 0; i < m.length; i++) d = Math.max(d, Math.abs(m[i] - reference[i]));

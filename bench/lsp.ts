@@ -26,6 +26,8 @@ import { VisibleRangesNotification } from '../src/shared/protocol';
 import { DANQ_FULL, repoRoot, writeDanqModelPackage } from '../test/fixtures/danqModel';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { runScanBench } from './lspScans';
+import { upperMedian } from './stats';
+import { vmHwmBytes } from './procStatus';
 
 interface Args {
   model?: string;
@@ -51,21 +53,6 @@ function parseArgs(argv: string[]): Args {
 const SCREEN_LINES = 40;
 const WIDTH = 60;
 
-function vmHwmBytes(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 
 async function main(): Promise<void> {
@@ -74,7 +61,6 @@ async function main(): Promise<void> {
     await runScanBench();
     return;
   }
-  if (args.server) process.env.TFBS_SERVER_MAIN = args.server;
   const root = repoRoot();
   let modelDir = args.model;
   let tmp: string | undefined;
@@ -91,7 +77,7 @@ async function main(): Promise<void> {
   const bins = Math.ceil(region.length / 200);
   const screenBins = Math.ceil((SCREEN_LINES * WIDTH) / 200);
 
-  const h = await ServerHarness.start({ modelPath: modelDir, threads: args.threads, reverseComplement: true });
+  const h = await ServerHarness.start({ modelPath: modelDir, threads: args.threads, reverseComplement: true }, { serverMain: args.server });
   try {
     const t0 = performance.now();
     const status = await h.modelReady(300_000);
@@ -164,7 +150,7 @@ async function main(): Promise<void> {
       ['model load (cold, once)', ms(loadMs), ''],
       ['first visible screen (40 lines, ' + screenBins + ' bins) after open', ms(screenMs), '≤ 200 ms'],
       [`whole file (${bins} bins, ${idle.scored} scored, ${afterOpen.windowsScored} windows incl. warm-up)`, ms(wholeMs), '≤ 2 s'],
-      [`one-base substitution → updated values (median of ${editTimes.length})`, ms(median(editTimes)), '≤ 100 ms'],
+      [`one-base substitution → updated values (median of ${editTimes.length})`, ms(upperMedian(editTimes)), '≤ 100 ms'],
       ['one-base substitution → updated values (max)', ms(Math.max(...editTimes)), ''],
       [`  windows re-scored per substitution (each with its reverse complement)`, String((afterEdits.windowsScored - afterOpen.windowsScored) / editTimes.length), '5'],
       [`one-base insertion → whole file updated (${afterIns.windowsScored - beforeIns.windowsScored} windows re-scored)`, ms(insertWholeMs), ''],

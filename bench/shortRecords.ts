@@ -26,6 +26,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { benchRepoRoot, cliEntry, REGION_FASTA } from './danqBench';
+import { median } from './stats';
 
 export const PEAKS_FASTA = path.join('data', 'genome', 'hg19_GM12878_CTCF_top500_w200.fa');
 
@@ -49,11 +50,6 @@ export interface ShortRecordsResult {
   windowsPerSecond: Record<string, number[]>;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** One `tfbs score` run; its own windows/s figure (it must have scored 1,000 windows). */
 function scoreOnce(cli: string, arm: Arm, threads: number, out: string): number {

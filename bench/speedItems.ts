@@ -34,8 +34,10 @@ import { VcfEvent } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { writeReadmeRows } from './readmeRows';
-import { benchmarkSnvs, CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines, ProcessFigures, vcfText } from './variantsCli';
+import { ProcessFigures } from './processFigures';
+import { CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines } from './variantsCli';
 import { lcgRandom } from '../test/fixtures/sequences';
+import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
 
 const root = path.join(__dirname, '..', '..');
 const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');

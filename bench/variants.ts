@@ -43,6 +43,9 @@ import { scoreVcfEvents } from '../src/variants/scoreVariants';
 import { VcfEvent, openVcf } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
+import { lcgRandom } from '../test/fixtures/sequences';
+import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
+import { upperMedian } from './stats';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -83,15 +86,6 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** Deterministic (seeded) positions, so that runs compare. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 interface Arm {
   name: string;
   args: string[];
@@ -129,17 +123,9 @@ async function main(): Promise<void> {
     await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
     const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
     if (args.liveOnly) return await livePaths(model, seq, args.edits, Math.max(3, args.rounds));
-    const rand = seededRandom(7);
-    const positions = new Set<number>();
-    while (positions.size < args.variants) positions.add(600 + Math.floor(rand() * (seq.length - 1200)));
-    const lines = ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO'];
-    for (const p of [...positions].sort((a, b) => a - b)) {
-      const ref = seq[p - 1];
-      const alt = 'ACGT'.replace(ref, '')[Math.floor(rand() * 3)];
-      lines.push(`chr1\t${p}\t.\t${ref}\t${alt}\t.\t.\t.`);
-    }
+    // Deterministic (seeded) positions, so that runs compare.
     const vcf = path.join(work, 'snvs.vcf');
-    await fs.writeFile(vcf, lines.join('\n') + '\n');
+    await fs.writeFile(vcf, vcfText(benchmarkSnvs(seq, args.variants)));
     const index = spawnSync(process.execPath, [cli, 'index', fasta], { encoding: 'utf8' });
     if (index.status !== 0) throw new Error(index.stderr);
 
@@ -213,7 +199,7 @@ async function interleaved(modelDir: string, fasta: string, seq: string, chunks:
     const bed = new BedWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, binSize: 200, reverseComplement: true }, 0.5);
     const tsv = new VariantTsvWriter(nullSink, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement: true, windowMode: 'selene' });
     const record: FastaRecordInfo = { index: 0, name: 'chr1', uniqueName: 'chr1', description: '', headerLine: 0 };
-    const rand = seededRandom(11);
+    const rand = lcgRandom(11);
     const rates = { score: [] as number[], variants: [] as number[] };
     // One warm-up chunk each: the engine's first runs allocate its arena.
     for (let c = -1; c < chunks; c++) {
@@ -327,10 +313,9 @@ async function livePaths(model: string, seq: string, edits: number, rounds: numb
       service.change(uri, ++version, withEdits(n));
       for (const substitutions of n % 2 ? [true, false] : [false, true]) effectsOfPath(typing, substitutions).push(await timed(substitutions ? fast : whole, n));
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     console.log(`live variant effect, in one process (${os.cpus()[0]?.model ?? 'CPU'}, ${os.cpus().length} cores, both strands, one engine):`);
-    console.log(`  ${edits} SNVs in one request, ${rounds} rounds: whole windows median ${median(all.whole).toFixed(0)} ms, substitution path ${median(all.substitutions).toFixed(0)} ms (${(median(all.whole) / median(all.substitutions)).toFixed(2)}× faster)`);
+    console.log(`  ${edits} SNVs in one request, ${rounds} rounds: whole windows median ${upperMedian(all.whole).toFixed(0)} ms, substitution path ${upperMedian(all.substitutions).toFixed(0)} ms (${(upperMedian(all.whole) / upperMedian(all.substitutions)).toFixed(2)}× faster)`);
     console.log(`  one new SNV per request (${edits} requests, the others cached): whole windows ${sum(typing.whole).toFixed(0)} ms, substitution path ${sum(typing.substitutions).toFixed(0)} ms in all (${(sum(typing.whole) / sum(typing.substitutions)).toFixed(2)}×)`);
     console.log(`  engine pairs: whole windows ${JSON.stringify(whole.counts)}, substitution path ${JSON.stringify(fast.counts)}`);
   } finally {

@@ -4,16 +4,15 @@
  * against today's, the same arguments, interleaved rounds; beside `tfbs score` on as many windows with
  * today's build. Part of bench/speedItems.ts (and so of `npm run bench`). Prints, per arm and round,
  * wall and CPU seconds (all threads: bash's `times` of the child), variants/s, peak RSS (the child's
- * maxRSS, read at its exit by bench/exitFigures.ts preloaded with `node -r`), and the ratios against
+ * maxRSS, read at its exit by bench/exitFigures.ts preloaded with `node -r`; bench/processFigures.ts), and the ratios against
  * the first build; and whether every build wrote the same numbers as the first.
  */
-import { spawnSync } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { VcfRecord } from '../src/variants/vcfReader';
-import { lcgRandom } from '../test/fixtures/sequences';
 import { buildRef, run } from './buildRef';
+import { ProcessFigures, timeProcess } from './processFigures';
+import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
 
 /**
  * The builds the CLI comparison runs before today's: the last commit whose `tfbs variants` scored every
@@ -24,13 +23,6 @@ export const CLI_BEFORE_REFS: ReadonlyArray<{ ref: string; label: string }> = [
   { ref: '6300e19', label: 'wave 2 (6300e19: every allele as whole windows)' },
   { ref: '8067aad', label: '8067aad (per-window substitution path)' },
 ];
-
-export interface ProcessFigures {
-  seconds: number;
-  cpu: number;
-  /** Peak resident set of the process, MB. */
-  rssMb: number;
-}
 
 export interface CliArm {
   label: string;
@@ -61,23 +53,6 @@ export interface OutputDifference {
   maxLogitAt: string;
   /** A line count or a non-numeric field that differs: the outputs are not the same table. */
   mismatch?: string;
-}
-
-/** One CLI process timed whole: wall, CPU of all its threads (bash's `times`), peak RSS (exitFigures). */
-export function timeProcess(args: string[], cwd: string): ProcessFigures & { stderr: string } {
-  const preload = path.join(__dirname, 'exitFigures.js');
-  const started = performance.now();
-  const r = spawnSync('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, '-r', preload, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`${args.slice(0, 2).join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  const times = [...r.stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
-  const rss = /bench-exit maxRSS (\d+) kB/.exec(r.stderr);
-  return {
-    seconds,
-    cpu: Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]),
-    rssMb: rss ? Number(rss[1]) / 1024 : NaN,
-    stderr: r.stderr,
-  };
 }
 
 /** ref_p … log2_fold_change are the last six columns of `tfbs variants`' TSV. */
@@ -111,23 +86,6 @@ export function compareVariantTsv(a: Buffer, b: Buffer): OutputDifference {
   }
   if (i < a.length || j < b.length) d.mismatch ??= `one output has more lines (after line ${d.lines})`;
   return d;
-}
-
-/** The 2,000-SNV benchmark (bench/variants.ts' positions and ALTs): sorted SNVs with the region's REF. */
-export function benchmarkSnvs(seq: string, count: number): VcfRecord[] {
-  const rand = lcgRandom(7);
-  const positions = new Set<number>();
-  while (positions.size < count) positions.add(600 + Math.floor(rand() * (seq.length - 1200)));
-  return [...positions].sort((a, b) => a - b).map((p) => {
-    const ref = seq[p - 1];
-    return { line: 0, chrom: 'chr1', pos: p, id: '.', ref, alts: ['ACGT'.replace(ref, '')[Math.floor(rand() * 3)]], qual: '.', filter: '.', info: '.' };
-  });
-}
-
-export function vcfText(records: readonly VcfRecord[]): string {
-  const lines = ['##fileformat=VCFv4.2', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO'];
-  for (const r of records) lines.push([r.chrom, r.pos, r.id, r.ref, r.alts.join(','), r.qual, r.filter, r.info].join('\t'));
-  return lines.join('\n') + '\n';
 }
 
 /**

@@ -24,7 +24,7 @@ const FLASH_MS = 1600;
  * reaches the extension at the file's start and gets its selection a moment later: the reveal waits this
  * long after an editor appears, so that a place the user was taken to is seen and kept.
  */
-const SETTLE_MS = 400;
+export const SETTLE_MS = 400;
 
 /** A bin of a document, as the summary's tooltip link and the status bar's click name it. */
 export interface BinTarget {

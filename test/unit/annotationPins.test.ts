@@ -12,7 +12,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { ismFromJson, keepTargets, pinnedAnnotation } from '../../bench/explainAnnotate';
 import { attribution, centredMatrix, meanAttribution } from '../../src/attribution/ism';
 import { annotate } from '../../src/motifs/annotate';
 import { factorMotifs } from '../../src/motifs/factors';
@@ -20,11 +19,12 @@ import { SHIPPED_JASPAR, readMotifs } from '../../src/motifs/jaspar';
 import { prepareCollection } from '../../src/motifs/tomtom';
 import { motifAnswers } from '../../src/server/explain';
 import { repoRoot } from '../fixtures/danqModel';
+import { ismFromJson, IsmJson, keepTargets, pinnedAnnotation } from '../fixtures/ismJson';
 
 const FIXTURE = path.join(repoRoot(), 'test', 'fixtures', 'annotationPins.json');
 
 test('the annotation of real ISM results answers exactly what it answered before it was made faster', async () => {
-  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: Array<{ name: string; scanSpan: [number, number]; ism: Parameters<typeof ismFromJson>[0]; expected: Record<string, unknown> }> };
+  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: Array<{ name: string; scanSpan: [number, number]; ism: IsmJson; expected: Record<string, unknown> }> };
   const motifs = await readMotifs(path.join(repoRoot(), SHIPPED_JASPAR));
   const collection = prepareCollection(motifs);
   const scanMotifs = factorMotifs('CTCF', motifs).motifs;
@@ -43,7 +43,7 @@ test('the annotation of real ISM results answers exactly what it answered before
 });
 
 test('the annotation\'s matrix and per-experiment attributions are ism.ts\'s, to the bit, however many experiments', () => {
-  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: Array<{ ism: Parameters<typeof ismFromJson>[0] }> };
+  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { cases: Array<{ ism: IsmJson }> };
   for (const c of fixture.cases) {
     const full = ismFromJson(c.ism);
     for (const r of [keepTargets(full, 1), full]) {

@@ -7,10 +7,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 
 const COMMAND_NAMES = ['score', 'info', 'index', 'train', 'evaluate', 'dataset', 'import', 'export', 'ism', 'motifs', 'variants', 'merge'];
@@ -44,13 +44,11 @@ interface Loaded {
 }
 
 function tfbsListingModules(args: string[]): Loaded {
-  const preload = path.join(repoRoot(), 'out', 'test', 'fixtures', 'listLoadedModules.js');
-  const cli = path.join(repoRoot(), 'out', 'src', 'cli', 'run.js');
-  const r = spawnSync(process.execPath, ['-r', preload, cli, ...args], { encoding: 'utf8', timeout: 120_000, cwd: work });
+  const r = runTfbs(args, { preload: path.join(repoRoot(), 'out', 'test', 'fixtures', 'listLoadedModules.js'), timeoutMs: 120_000, cwd: work });
   const files = [...r.stderr.matchAll(/^loaded-module: (.+)$/gm)].map((m) => m[1].split(path.sep).join('/'));
   const srcOut = path.join(repoRoot(), 'out', 'src').split(path.sep).join('/') + '/';
   return {
-    code: r.status,
+    code: r.code,
     stdout: r.stdout,
     stderr: r.stderr.replace(/^loaded-module: .+\n/gm, ''),
     commandModules: files.filter((f) => f.startsWith(`${srcOut}cli/commands/`)).map((f) => path.basename(f, '.js')).sort(),

@@ -8,15 +8,15 @@ import { beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelStatus } from '../../src/shared/protocol';
 import * as findings from '../../src/client/findings';
-import { FindingsStatus } from '../../src/client/findingsStatus';
+import { FindingsStatus, SETTLE_MS } from '../../src/client/findingsStatus';
 import { analyseDocument, recordLayout } from '../../src/server/documents';
 import type { Ctx } from '../../src/client/ctx';
 import type { DecorationPainter } from '../../src/client/decorations';
 import type { DocumentScores } from '../../src/client/scoreStore';
 import { wrapFasta } from './serverHarness';
 
-/** How long FindingsStatus waits after an editor appears before moving it (its SETTLE_MS), and a margin. */
-const SETTLED_MS = 450;
+/** How long FindingsStatus waits after an editor appears before moving it, and a margin. */
+const SETTLED_MS = SETTLE_MS + 50;
 
 beforeEach(() => resetFakeVscode());
 

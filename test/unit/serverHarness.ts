@@ -72,8 +72,9 @@ export class ServerHarness {
     conn.onNotification(BinScoresNotification, (p) => this.push(() => this.applyScores(p)));
   }
 
-  static async start(settings: Partial<TfbsSettings>, opts: { testMode?: boolean; extensionPath?: string } = {}): Promise<ServerHarness> {
-    const child = fork(SERVER_MAIN, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  /** `serverMain`: another server module to fork (a bench's instrumented server, another build's); default SERVER_MAIN. */
+  static async start(settings: Partial<TfbsSettings>, opts: { testMode?: boolean; extensionPath?: string; serverMain?: string } = {}): Promise<ServerHarness> {
+    const child = fork(opts.serverMain === undefined ? SERVER_MAIN : path.resolve(opts.serverMain), ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     conn.listen();
     const full = normaliseSettings({ ...settings });

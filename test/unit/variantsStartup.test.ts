@@ -7,7 +7,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,8 +17,9 @@ import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, scoreVcfEvents } from '../../src/variants/scoreVariants';
 import { openVcf } from '../../src/variants/vcfReader';
 import { formatScore } from '../../src/variants/writers';
-import { benchmarkSnvs, vcfText } from '../../bench/variantsCli';
+import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
+import { benchmarkSnvs, vcfText } from '../fixtures/vcf';
 import { probeSequence } from '../../src/engine/onnxChunks';
 
 const regionFasta = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
@@ -42,12 +42,10 @@ after(async () => {
 
 /** `tfbs …` with the counting preload: its exit code, stderr, and what it started. */
 function countedTfbs(args: string[]): { code: number | null; stderr: string; loads: number; mainSessions: string[]; workerSessions: string[] } {
-  const preload = path.join(repoRoot(), 'out', 'test', 'fixtures', 'countOrtSessions.js');
-  const cli = path.join(repoRoot(), 'out', 'src', 'cli', 'run.js');
-  const r = spawnSync(process.execPath, ['-r', preload, cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = runTfbs(args, { preload: path.join(repoRoot(), 'out', 'test', 'fixtures', 'countOrtSessions.js'), timeoutMs: 120_000 });
   const sessions = [...r.stderr.matchAll(/^ort-count: session thread=(\d+) file=(\S+)$/gm)];
   return {
-    code: r.status,
+    code: r.code,
     stderr: r.stderr,
     loads: [...r.stderr.matchAll(/^ort-count: load thread=\d+$/gm)].length,
     mainSessions: sessions.filter((m) => m[1] === '0').map((m) => m[2]),

@@ -7,11 +7,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { repoRoot } from '../fixtures/danqModel';
+import { runTfbs } from '../fixtures/cli';
 
 let work: string;
 let fasta: string;
@@ -43,8 +42,8 @@ fs.readFileSync = function (file, ...rest) {
   return read.call(this, file, ...rest);
 };
 `);
-  const r = spawnSync(process.execPath, ['-r', preload, path.join(repoRoot(), 'out', 'src', 'cli', 'run.js'), 'score', fasta, '-o', path.join(work, 'out.bed')], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stderr: r.stderr };
+  const r = runTfbs(['score', fasta, '-o', path.join(work, 'out.bed')], { preload, timeoutMs: 60_000 });
+  return { code: r.code, stderr: r.stderr };
 }
 
 test('a VSIX built for another platform says which one, and which VSIX to install', () => {
