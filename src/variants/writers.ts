@@ -10,6 +10,7 @@
  * Coordinates: `start`/`end` are 0-based half-open (REF's span); `pos` is the VCF's 1-based POS.
  */
 import { AtomicFile, TextSink } from '../core/atomicFile';
+import { BgzfWriter } from '../core/bgzf';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { LOGIT_EPSILON } from '../core/logit';
 import { WindowMode, effectScores } from './alleles';
@@ -61,7 +62,7 @@ class Buffered {
 
 /**
  * Lines built as UTF-8 bytes in a buffer of 256 KB and handed to the sink when full, at a line end: to a
- * file as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
+ * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
  * building 1.4 M lines as strings spent as long collecting the garbage as formatting.
  */
 const LINES_BUFFER_BYTES = 1 << 18;
@@ -83,9 +84,9 @@ class ByteLines {
     return this.bytes;
   }
   async flush(): Promise<void> {
-    if (this.out instanceof AtomicFile) {
-      // A file takes the bytes as they are (no text to make and encode again); the stream keeps them
-      // until written, so the next lines go into a new buffer.
+    if (this.out instanceof AtomicFile || this.out instanceof BgzfWriter) {
+      // A file or its BGZF takes the bytes as they are (no text to make and encode again) and keeps
+      // them until written, so the next lines go into a new buffer.
       const bytes = this.bytes.subarray(0, this.length);
       this.bytes = Buffer.allocUnsafe(LINES_BUFFER_BYTES);
       this.length = 0;
