@@ -72,15 +72,18 @@ export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
 }
 
-/** Text in, BGZF out: a TextSink for any writer; close() writes the last block and the EOF marker. */
+/**
+ * Text or bytes in, BGZF out: a TextSink for any writer; close() writes the last block and the EOF
+ * marker. Bytes are kept until their block is written: the caller must not reuse them.
+ */
 export class BgzfWriter {
-  private pending: Buffer[] = [];
+  private pending: Uint8Array[] = [];
   private pendingBytes = 0;
 
   constructor(private readonly out: ByteSink) {}
 
-  async write(text: string): Promise<void> {
-    const bytes = Buffer.from(text, 'utf8');
+  async write(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
     if (this.pendingBytes >= BGZF_BLOCK_INPUT) await this.emit(false);

@@ -17,11 +17,10 @@ export interface EngineOptions {
   onNotice?: (message: string) => void;
   /**
    * Build the shared-convolution chunk graph when the network allows it (default true). False keeps
-   * the per-window graph only (benchmarks, and a way out should a chunk graph ever misbehave).
-   * 'on-first-use': built (with its worker threads) on the first runChunks call, for callers that
-   * score single windows and may never call it (`tfbs variants`); run() is the same either way.
+   * the per-window graph only (benchmarks, `tfbs variants`, and a way out should a chunk graph ever
+   * misbehave).
    */
-  chunks?: boolean | 'on-first-use';
+  chunks?: boolean;
   /**
    * Run the chunk graph on single-threaded sessions on worker threads, one per thread, where the
    * engine can (default true); false keeps it on the calling thread (benchmarks compare the two).

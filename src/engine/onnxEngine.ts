@@ -87,30 +87,6 @@ class OnnxEngine implements InferenceEngine {
     return out.data as Float32Array;
   }
 
-  /**
-   * The chunk graph built on the first runChunks call instead of now (EngineOptions.chunks
-   * 'on-first-use'): `open` attaches it, or says why there is none; then the windows of each chunk are
-   * scored one by one on the per-window graph, as runChunks promises.
-   */
-  openChunksOnFirstUse(open: () => Promise<void>): void {
-    const L = this.inputLength;
-    this.runChunks = async (input, count, length, offsets) => {
-      await (this.chunksOpening ??= open());
-      if (this.chunk) return this.chunk.run(input, count, length, offsets);
-      const windows = new Float32Array(count * offsets.length * L * CHANNEL_COUNT);
-      for (let c = 0; c < count; c++) {
-        offsets.forEach((o, k) => {
-          const from = (c * length + o) * CHANNEL_COUNT;
-          windows.set(input.subarray(from, from + L * CHANNEL_COUNT), (c * offsets.length + k) * L * CHANNEL_COUNT);
-        });
-      }
-      return this.runPerWindowGraph(windows, count * offsets.length);
-    };
-  }
-
-  /** The chunk graph being built on first use (dispose waits for it: its workers may be starting). */
-  private chunksOpening?: Promise<void>;
-
   attachChunks(chunk: ChunkSession, precision: Precision): void {
     this.chunk = chunk;
     this.precision = precision;
@@ -215,7 +191,6 @@ class OnnxEngine implements InferenceEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.chunksOpening?.catch(() => undefined);
     await this.chunk?.release();
     if (!this.perWindowReleased) await this.session.release();
     const opened = await this.substitutions;
@@ -321,21 +296,14 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     }
     engine.description = `ONNX Runtime (${where}), shared-convolution chunks${onWorkers(engine.chunk!)}, int8`;
   } else if (opts.chunks !== false) {
-    const openChunks = async (): Promise<void> => {
-      const opened = await openChunkSession(ort, pkg, chunkOptions, perWindow, 'fp32', pool);
-      if (opened.ok) {
-        engine.attachChunks(opened.chunk, 'fp32');
-        engine.description = `ONNX Runtime (${where}), shared-convolution chunks${onWorkers(opened.chunk)}`;
-        if (networkBytes > SINGLE_COPY_BYTES) await engine.dropPerWindowGraph();
-      } else {
-        opts.onNotice?.(`model "${m.name}" has no chunk graph: ${opened.reason}; each window is scored on its own`);
-      }
-    };
-    // On first use only where it would be a second copy of the network beside the per-window graph,
-    // which then scores single windows as before; a large network's chunk graph replaces that graph
-    // (one copy), so it is built at once whatever was asked.
-    if (opts.chunks === 'on-first-use' && keep) engine.openChunksOnFirstUse(openChunks);
-    else await openChunks();
+    const opened = await openChunkSession(ort, pkg, chunkOptions, perWindow, 'fp32', pool);
+    if (opened.ok) {
+      engine.attachChunks(opened.chunk, 'fp32');
+      engine.description = `ONNX Runtime (${where}), shared-convolution chunks${onWorkers(opened.chunk)}`;
+      if (!keep) await engine.dropPerWindowGraph();
+    } else {
+      opts.onNotice?.(`model "${m.name}" has no chunk graph: ${opened.reason}; each window is scored on its own`);
+    }
   }
   return engine;
 }

@@ -123,24 +123,21 @@ export class SubstitutionSessions {
     // The path from the patch on reads the references' convolution from the span graph: windows
     // without spans are spans of their own.
     const own = !spans && path.kind === 'after-patch';
-    const laid = own ? { sequences: windows, count, length: L, span: Int32Array.from({ length: count }, (_, r) => r), start: new Int32Array(count) } : spans;
     // Project what has fewer rows: each window's steps, or every pooled position of the spans.
-    const projectFirst = !own && this.spanProjections.projectFirst && laid && laid.count * (laid.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps ? this.spanProjections.projectFirst : undefined;
+    const projectFirst = !own && this.spanProjections.projectFirst && spans && spans.count * (spans.length - this.layout.convWidth - this.layout.poolSize + 2) < count * steps ? this.spanProjections.projectFirst : undefined;
     const spanProjection = projectFirst ?? this.spanProjections.gatherFirst;
     if (projectFirst) SubstitutionSessions.projectFirstRuns++;
-    let projected: Float32Array;
-    let convolution: ortTypes.Tensor | undefined;
-    if (own) ({ projected, convolution } = await this.projectOwn(windows, count));
-    else {
-      const out = laid
-        ? await spanProjection.run({
-            [SPAN_INPUT]: new this.ort.Tensor('float32', laid.sequences.subarray(0, laid.count * laid.length * CHANNEL_COUNT), [laid.count, laid.length, CHANNEL_COUNT]),
-            [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, laid.length, laid.span.subarray(0, count), laid.start.subarray(0, count)), [count, steps]),
-          })
-        : await this.projection!.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) });
-      projected = out[PROJECTION_OUTPUT].data as Float32Array;
-      convolution = out[SPAN_CONVOLUTION];
-    }
+    const projectedOf = (out: ortTypes.InferenceSession.OnnxValueMapType): { projected: Float32Array; convolution: ortTypes.Tensor } => ({ projected: out[PROJECTION_OUTPUT].data as Float32Array, convolution: out[SPAN_CONVOLUTION] });
+    const { projected, convolution } = own
+      ? await this.projectOwn(windows, count)
+      : projectedOf(
+          spans
+            ? await spanProjection.run({
+                [SPAN_INPUT]: new this.ort.Tensor('float32', spans.sequences.subarray(0, spans.count * spans.length * CHANNEL_COUNT), [spans.count, spans.length, CHANNEL_COUNT]),
+                [SPAN_ROWS]: new this.ort.Tensor('int32', spanRows(this.layout, spans.length, spans.span.subarray(0, count), spans.start.subarray(0, count)), [count, steps]),
+              })
+            : await this.projection!.run({ [PROJECTION_INPUT]: new this.ort.Tensor('float32', windows, [count, L, CHANNEL_COUNT]) }),
+        );
     const check = (mutants: readonly Substitution[]): void => {
       for (const m of mutants) {
         const bases = [m.base, ...(m.next ?? [])];
@@ -151,14 +148,13 @@ export class SubstitutionSessions {
     };
     const common = { batch: this.batchOf(path), fits: (position: number, length: number) => substitutionFits(this.layout, position, length), dispose: async () => undefined };
     if (path.kind === 'after-patch') {
-      if (!laid) throw new Error('the recurrence from the patch on reads the spans\' convolution');
       const G = projectionWidth / 2;
       const referenceRows = steps * 2 * count;
       const { states, outputs: referenceOutputs } = await path.recurrence.references(new this.ort.Tensor('float32', projected, [referenceRows, G]), count);
-      if (!convolution) throw new Error('the recurrence from the patch on reads the references\' convolution');
-      const referenceConvolution = convolution;
-      const positions = laid.length - this.layout.convWidth + 1;
-      const convolutionRow = (r: number): number => laid.span[r] * positions + laid.start[r];
+      // The references' convolution rows: a span's positions from the window's start, or (ISM's own
+      // windows, no spans here) each window's positions in turn.
+      const positionsIn = (length: number): number => length - this.layout.convWidth + 1;
+      const convolutionRow = spans ? (r: number): number => spans.span[r] * positionsIn(spans.length) + spans.start[r] : (r: number): number => r * positionsIn(L);
       const referenceBase = (r: number, position: number): number => {
         const at = (r * L + position) * CHANNEL_COUNT;
         for (let c = 0; c < CHANNEL_COUNT; c++) if (windows[at + c] === 1) return c;
@@ -183,7 +179,7 @@ export class SubstitutionSessions {
               const { convRows, changes, table: changeTable } = patchDeltaInputs(this.layout, part, convolutionRow, referenceBase, path.changeTable, F);
               const X = convRows.length / part.length;
               const patched = await path.patches.run({
-                [PATCH_CONVOLUTION]: referenceConvolution,
+                [PATCH_CONVOLUTION]: convolution,
                 [PATCH_CONV_ROWS]: new this.ort.Tensor('int32', convRows, [part.length, X]),
                 [PATCH_CHANGE_TABLE]: new this.ort.Tensor('float32', changeTable, [changeTable.length / F, F]),
                 [PATCH_CHANGES]: new this.ort.Tensor('int32', changes, [part.length, X]),

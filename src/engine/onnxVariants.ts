@@ -21,7 +21,7 @@ import {
   branches,
   buildVariantBatchModel,
 } from '../onnx/variantGraph';
-import { ChunkWorkerPool, GraphRequest } from './chunkWorkers';
+import { ChunkWorkerPool, GraphRequest, planChunkCall } from './chunkWorkers';
 import { ChunkWorkerRequest, probeSequence, readDanqWeights, runGraphFeeds, withModelFile } from './onnxChunks';
 import { SUBSTITUTION_TOLERANCE, putMutantBases, writePatch } from './onnxSubstitutions';
 
@@ -196,11 +196,12 @@ export class VariantBatchSession {
   private planParts(spans: ReferenceSpans): Array<{ k: number; references: number[]; from: number; to: number }> {
     const all = [...Array(spans.span.length).keys()];
     if (spans.count >= 2) return Array.from({ length: spans.count }, (_, k) => ({ k, references: all.filter((r) => spans.span[r] === k), from: 0, to: spans.length }));
+    // run() sends one span here only with two or more windows and workers: planChunkCall's single-chunk split.
     const byStart = all.sort((a, b) => spans.start[a] - spans.start[b]);
-    const n = Math.min(this.workers, byStart.length);
-    return Array.from({ length: n }, (_, j) => {
-      const references = byStart.slice(Math.floor((j * byStart.length) / n), Math.floor(((j + 1) * byStart.length) / n));
-      return { k: 0, references, from: spans.start[references[0]], to: spans.start[references[references.length - 1]] + this.layout.inputLength };
+    let first = 0;
+    return planChunkCall(1, spans.length, byStart.map((r) => spans.start[r]), this.layout.inputLength, this.workers).map((p) => {
+      const references = byStart.slice(first, (first += p.offsets.length));
+      return { k: 0, references, from: p.start, to: p.start + p.length };
     });
   }
 

@@ -409,6 +409,14 @@ export function lstmSteps(b: GraphBuilder, recurrent: string, steps: Iterable<st
   return { hidden, h, c };
 }
 
+/**
+ * Each unrolled step's gate inputs: the rows of `table` that `rowsPerStep` names, gathered one step at
+ * a time, so that read by lstmSteps each Gather sits beside its step in the graph (not all up front).
+ */
+export function* gatheredSteps(b: GraphBuilder, table: string, rowsPerStep: Iterable<string>): Generator<string> {
+  for (const rows of rowsPerStep) yield b.node('Gather', [table, rows], { axis: attr.int(0) });
+}
+
 /** Hidden states of unrolled steps, (1, 2, N, H) each → (N, steps·2H): row n's in step order, as stepOrderDense1W's rows. */
 export function flattenSteps(b: GraphBuilder, hidden: readonly string[]): string {
   const stacked = hidden.length === 1 ? hidden[0] : b.node('Concat', [...hidden], { axis: attr.int(0) }); // (steps, 2, N, H)

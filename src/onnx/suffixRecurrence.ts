@@ -20,7 +20,7 @@
  * The arithmetic per value is the per-window graph's (the same gate equations, the same dense
  * weights), so outputs equal it to float rounding (the engine checks it on probes when it opens it).
  */
-import { DanqWeights, GraphBuilder, lstmSteps, pooledLength, recurrentTransposed } from './danq';
+import { DanqWeights, GraphBuilder, gatheredSteps, lstmSteps, pooledLength, recurrentTransposed } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
 
 export const CHUNK_TABLE = 'table';
@@ -96,12 +96,8 @@ export function buildRecurrenceChunkModel(w: DanqWeights, layout: ChunkLayout): 
   const recurrent = b.node('Reshape', [b.node('Gather', [b.init('lstm_RT', [2, H, G], recurrentTransposed(w)), CHUNK_DIRECTION], { axis: attr.int(0) }), b.ints('recurrent_shape', [H, G])]);
   const weights = b.node('Reshape', [b.node('Gather', [b.init('dense1_steps', [2 * C, S * H, D], chunkDenseWeights(w, layout)), CHUNK_SLICE], { axis: attr.int(0) }), b.ints('dense_shape', [S * H, D])]);
   const stepRows = b.multi('Split', [CHUNK_ROWS], S, { axis: attr.int(0) });
-  // Each step's (1, M, 4H) gate inputs: a Gather placed at its step (the generator is read step by
-  // step), not S of them up front.
-  const inputs = (function* () {
-    for (const rows of stepRows) yield b.node('Gather', [CHUNK_TABLE, rows], { axis: attr.int(0) });
-  })();
-  const { hidden, h, c } = lstmSteps(b, recurrent, inputs, { h: CHUNK_H, c: CHUNK_C });
+  // Each step's (1, M, 4H) gate inputs: a Gather placed at its step, not S of them up front.
+  const { hidden, h, c } = lstmSteps(b, recurrent, gatheredSteps(b, CHUNK_TABLE, stepRows), { h: CHUNK_H, c: CHUNK_C });
   b.nodes.push({ op: 'Identity', inputs: [h], outputs: [CHUNK_H_OUT] });
   b.nodes.push({ op: 'Identity', inputs: [c], outputs: [CHUNK_C_OUT] });
   // (S, M, H) → (M, S·H): row m's hidden states in step order, as the weights' rows.

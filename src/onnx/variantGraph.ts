@@ -26,7 +26,7 @@
  * dense layer as two partial sums): outputs equal the per-window graph to float rounding, checked
  * against it when the engine opens the graph (src/engine/onnxVariants.ts).
  */
-import { DanqWeights, GraphBuilder, flattenSteps, lstmInputProjection, lstmSteps, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
+import { DanqWeights, GraphBuilder, flattenSteps, gatheredSteps, lstmInputProjection, lstmSteps, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';
 import { padConvFilters } from './chunkGraph';
 import { ConvFilters, convFilters, convolve, positionRows, reluMaxPool } from './convolution';
@@ -72,11 +72,6 @@ function projectRows(b: GraphBuilder, rows: string): string {
   return b.node('Add', [b.node('MatMul', [rows, 'projection_W']), 'projection_B']);
 }
 
-/** The gate inputs of each unrolled step: the table's rows that `rowsPerStep` names, (1, 2, rows, 4H) each. */
-function stepInputs(b: GraphBuilder, table: string, rowsPerStep: readonly string[]): string[] {
-  return rowsPerStep.map((rows) => b.node('Gather', [table, rows], { axis: attr.int(0) }));
-}
-
 export function buildVariantBatchModel(network: DanqWeights, layout: SubstitutionLayout, branch: number): ModelSpec {
   const w = padConvFilters(network);
   const { convFilters: F, lstmHidden: H, denseHidden: D, outputs: O } = w.arch;
@@ -102,10 +97,10 @@ export function buildVariantBatchModel(network: DanqWeights, layout: Substitutio
   const table = b.node('Concat', [b.node('Reshape', [referenceGates, rowShape]), b.node('Reshape', [patchTable, rowShape])], { axis: attr.int(0) });
 
   // Steps before the branch: references and the mutants that cannot branch; then every row.
-  const before = lstmSteps(b, 'lstm_RT', stepInputs(b, table, b.multi('Split', [VARIANT_ROWS_BEFORE], branch, { axis: attr.int(0) })));
+  const before = lstmSteps(b, 'lstm_RT', gatheredSteps(b, table, b.multi('Split', [VARIANT_ROWS_BEFORE], branch, { axis: attr.int(0) })));
   const h = b.node('Gather', [before.h, VARIANT_BRANCH], { axis: attr.int(2) });
   const c = b.node('Gather', [before.c, VARIANT_BRANCH], { axis: attr.int(2) });
-  const after = lstmSteps(b, 'lstm_RT', stepInputs(b, table, b.multi('Split', [VARIANT_ROWS_AFTER], T - branch, { axis: attr.int(0) })), { h, c });
+  const after = lstmSteps(b, 'lstm_RT', gatheredSteps(b, table, b.multi('Split', [VARIANT_ROWS_AFTER], T - branch, { axis: attr.int(0) })), { h, c });
 
   const dense1W = stepOrderDense1W(w);
   const split = branch * 2 * H * D;

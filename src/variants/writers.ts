@@ -10,6 +10,7 @@
  * Coordinates: `start`/`end` are 0-based half-open (REF's span); `pos` is the VCF's 1-based POS.
  */
 import { AtomicFile, TextSink } from '../core/atomicFile';
+import { BgzfWriter } from '../core/bgzf';
 import { Experiment, uniqueLabel } from '../core/targets';
 import { LOGIT_EPSILON } from '../core/logit';
 import { WindowMode, effectScores } from './alleles';
@@ -61,7 +62,7 @@ class Buffered {
 
 /**
  * Lines built as UTF-8 bytes in a buffer of 256 KB and handed to the sink when full, at a line end: to a
- * file as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
+ * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
  * building 1.4 M lines as strings spent as long collecting the garbage as formatting.
  */
 const LINES_BUFFER_BYTES = 1 << 18;
@@ -69,8 +70,6 @@ const LINES_BUFFER_BYTES = 1 << 18;
 class ByteLines {
   private bytes = Buffer.allocUnsafe(LINES_BUFFER_BYTES);
   length = 0;
-  /** Whether a piece since the last flush had a non-ASCII character (else latin1 reads the bytes faster). */
-  private nonAscii = false;
   constructor(private readonly out: TextSink) {}
   /** The buffer if it has room for `more` bytes after `length` (no promise to wait for per line). */
   roomNow(more: number): Buffer | undefined {
@@ -84,30 +83,20 @@ class ByteLines {
     }
     return this.bytes;
   }
-  /** `text` as UTF-8, for copying in with room() (noting whether it is ASCII). */
-  encode(text: string): Buffer {
-    const bytes = Buffer.from(text);
-    if (bytes.length !== text.length) this.nonAscii = true;
-    return bytes;
-  }
-  /** Bytes encoded earlier (not through encode()) that hold a non-ASCII character are copied in. */
-  markNonAscii(): void {
-    this.nonAscii = true;
-  }
   async flush(): Promise<void> {
-    if (this.out instanceof AtomicFile) {
-      // A file takes the bytes as they are (no text to make and encode again); the stream keeps them
-      // until written, so the next lines go into a new buffer.
+    if (this.out instanceof AtomicFile || this.out instanceof BgzfWriter) {
+      // A file or its BGZF takes the bytes as they are (no text to make and encode again) and keeps
+      // them until written, so the next lines go into a new buffer.
       const bytes = this.bytes.subarray(0, this.length);
       this.bytes = Buffer.allocUnsafe(LINES_BUFFER_BYTES);
       this.length = 0;
       if (bytes.length) await this.out.write(bytes);
     } else if (this.length) {
-      const text = this.bytes.toString(this.nonAscii ? 'utf8' : 'latin1', 0, this.length);
+      // Whole lines only, so never a character split across two flushes.
+      const text = this.bytes.toString('utf8', 0, this.length);
       this.length = 0;
       await this.out.write(text);
     }
-    this.nonAscii = false;
   }
 }
 
@@ -131,24 +120,19 @@ function writeScore(x: number, signed: boolean, separator: number, out: Uint8Arr
 
 export class VariantTsvWriter implements VariantWriter {
   private readonly out: ByteLines;
-  /** Per experiment: "INDEX\tLABEL\t" as UTF-8; whether some label is not ASCII. */
+  /** Per experiment: "INDEX\tLABEL\t" as UTF-8. */
   private readonly experimentBytes: Buffer[];
-  private readonly labelsNonAscii: boolean;
   constructor(out: TextSink, private readonly ctx: VariantOutputContext) {
     this.out = new ByteLines(out);
-    const text = ctx.experiments.map((e, t) => `${t}\t${uniqueLabel(e, ctx.experiments)}\t`);
-    this.experimentBytes = text.map((x) => Buffer.from(x));
-    this.labelsNonAscii = this.experimentBytes.some((b, t) => b.length !== text[t].length);
+    this.experimentBytes = ctx.experiments.map((e, t) => Buffer.from(`${t}\t${uniqueLabel(e, ctx.experiments)}\t`));
   }
   async begin(): Promise<void> {
-    const header = this.out.encode(TSV_COLUMNS.join('\t') + '\n');
+    const header = Buffer.from(TSV_COLUMNS.join('\t') + '\n');
     this.out.length = copyInto(await this.out.room(header.length), this.out.length, header);
   }
   async scored(a: ScoredAllele): Promise<void> {
     const r = a.record;
-    const prefixText = `${r.chrom}\t${r.pos - 1}\t${r.pos - 1 + r.ref.length}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${a.refMatch}\t${a.hasN}\t`;
-    const prefix = Buffer.from(prefixText);
-    const nonAscii = this.labelsNonAscii || prefix.length !== prefixText.length;
+    const prefix = Buffer.from(`${r.chrom}\t${r.pos - 1}\t${r.pos - 1 + r.ref.length}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${a.refMatch}\t${a.hasN}\t`);
     for (const t of this.ctx.selected) {
       const experiment = this.experimentBytes[t];
       const need = prefix.length + experiment.length + 6 * NUMBER_BYTES;
@@ -163,7 +147,6 @@ export class VariantTsvWriter implements VariantWriter {
       at = writeScore(s.diff, false, TAB, out, at);
       at = writeScore(s.logitDiff, true, TAB, out, at);
       this.out.length = writeScore(s.log2FoldChange, true, NEWLINE, out, at);
-      if (nonAscii) this.out.markNonAscii();
     }
   }
   async finish(): Promise<void> {

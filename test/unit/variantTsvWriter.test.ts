@@ -1,5 +1,5 @@
 /**
- * The variants TSV writer builds its lines as bytes (src/variants/writers.ts): its text (or a file's bytes) must be the
+ * The variants TSV writer builds its lines as bytes (src/variants/writers.ts): its text (or a file's or BGZF's bytes) must be the
  * text of the lines built as strings from formatScore, byte for byte — across buffer flushes, a line
  * longer than the buffer, non-ASCII names (UTF-8) beside ASCII-only stretches, and the values whose text
  * toPrecision writes (0, p near 0 and 1, tiny and large effects).
@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AtomicFile, TextSink } from '../../src/core/atomicFile';
+import { BgzfWriter } from '../../src/core/bgzf';
 import { effectScores } from '../../src/variants/alleles';
 import { ScoredAllele } from '../../src/variants/scoreVariants';
 import { Experiment, uniqueLabel } from '../../src/core/targets';
@@ -78,6 +79,21 @@ test('VariantTsvWriter writes the string-built lines byte for byte, as text and 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // BGZF (.tsv.gz) is handed the bytes too: the same blocks as the string-built text written to it.
+    const bgzfOf = async (write: (bgzf: BgzfWriter) => Promise<void>): Promise<Buffer> => {
+      const blocks: Uint8Array[] = [];
+      const bgzf = new BgzfWriter({ write: async (bytes) => void blocks.push(Buffer.from(bytes)) });
+      await write(bgzf);
+      await bgzf.close();
+      return Buffer.concat(blocks);
+    };
+    const fromWriter = await bgzfOf(async (bgzf) => {
+      const toBgzf = new VariantTsvWriter(bgzf, ctx);
+      await toBgzf.begin();
+      for (const a of alleles) await toBgzf.scored(a);
+      await toBgzf.finish();
+    });
+    assert.ok(fromWriter.equals(await bgzfOf((bgzf) => bgzf.write(expected))), 'BGZF of the string-built lines, byte for byte');
     if (written !== expected) {
       let at = 0;
       while (written[at] === expected[at]) at++;

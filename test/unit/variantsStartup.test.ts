@@ -1,8 +1,8 @@
 /**
  * `tfbs variants` opens what its variants need, when they need it: the variant graph (on its worker
  * threads) and the per-window network that checks it and scores whole windows — not the chunk graph
- * and its worker pool, which no variant uses (an engine opened with chunks 'on-first-use' builds them
- * on the first runChunks call). Counted by a preload (test/fixtures/countOrtSessions.ts) that names
+ * and its worker pool, which no variant uses (the command opens its engine without chunks, save for a
+ * network whose chunk graph replaces the per-window graph). Counted by a preload (test/fixtures/countOrtSessions.ts) that names
  * every ONNX Runtime load and session of the process and its worker threads.
  */
 import { test, before, after } from 'node:test';
@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CHANNEL_COUNT } from '../../src/core/encoding';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { openEngine } from '../../src/engine/openEngine';
 import { ReferenceGenome } from '../../src/variants/reference';
@@ -20,7 +19,6 @@ import { formatScore } from '../../src/variants/writers';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { benchmarkSnvs, vcfText } from '../fixtures/vcf';
-import { probeSequence } from '../../src/engine/onnxChunks';
 
 const regionFasta = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
 const SEQ = readFileSync(regionFasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
@@ -112,48 +110,4 @@ test('an insertion and a deletion among SNVs: whole windows, counted in the summ
       assert.ok(Math.abs(Number(row.ref_p) - a.refProbs[t]) <= 1e-5, `${a.record.pos} ref_p`);
     });
   });
-});
-
-test("an engine opened with chunks 'on-first-use' builds its chunk graph and workers on the first runChunks call, with the rows of one opened at once", async () => {
-  const pkg = await loadModelPackage(model);
-  const lazy = await openEngine(pkg, { threads: 2, chunks: 'on-first-use' });
-  const eager = await openEngine(pkg, { threads: 2 });
-  try {
-    assert.doesNotMatch(lazy.description, /chunks/, 'nothing built before it is used');
-    const L = lazy.inputLength;
-    const offsets = [0, 200, 400];
-    const length = 400 + L;
-    const input = new Float32Array(2 * length * CHANNEL_COUNT);
-    input.set(probeSequence(2 * length));
-    const [a, b] = await Promise.all([lazy.runChunks!(input, 2, length, offsets), lazy.runChunks!(input, 2, length, offsets)]);
-    assert.match(lazy.description, /shared-convolution chunks on 2 worker threads/);
-    const expected = await eager.runChunks!(input, 2, length, offsets);
-    assert.deepEqual(a, expected);
-    assert.deepEqual(b, expected);
-  } finally {
-    await lazy.dispose();
-    await eager.dispose();
-  }
-});
-
-test("a network without a chunk graph, opened with chunks 'on-first-use': the first runChunks says so once and gives each window's per-window rows", async () => {
-  const pkg = await writeDanqModelPackage(path.join(work, 'im2col'), { ...DANQ_TINY, outputs: 4 }, 3, { graph: { conv: 'im2col' } });
-  const notices: string[] = [];
-  const engine = await openEngine(await loadModelPackage(pkg.dir), { threads: 2, chunks: 'on-first-use', onNotice: (m) => notices.push(m) });
-  try {
-    assert.deepEqual(notices, [], 'nothing built, nothing said, before it is used');
-    const L = engine.inputLength;
-    const offsets = [0, 37, 300];
-    const length = 300 + L + 5;
-    const input = probeSequence(2 * length);
-    const rows = await engine.runChunks!(input, 2, length, offsets);
-    await engine.runChunks!(input, 1, length, offsets);
-    assert.equal(notices.length, 1);
-    assert.match(notices[0], /has no chunk graph: .*; each window is scored on its own$/);
-    const windows = new Float32Array(2 * offsets.length * L * CHANNEL_COUNT);
-    for (let c = 0; c < 2; c++) offsets.forEach((o, k) => windows.set(input.subarray((c * length + o) * CHANNEL_COUNT, (c * length + o + L) * CHANNEL_COUNT), (c * offsets.length + k) * L * CHANNEL_COUNT));
-    assert.deepEqual(rows, await engine.run(windows, 2 * offsets.length));
-  } finally {
-    await engine.dispose();
-  }
 });

@@ -4,10 +4,12 @@
  * Streams the VCF with bounded memory; a bad line is reported and skipped, and the command fails (exit
  * 1, nothing written) only when not a single allele could be scored.
  */
+import { promises as fs } from 'fs';
 import { AtomicFile, TextSink, stdoutSink } from '../../core/atomicFile';
 import { BgzfWriter, isCompressedName } from '../../core/bgzf';
 import { InputError, UsageError } from '../../core/errors';
 import { loadModelPackage } from '../../core/modelPackage';
+import { SINGLE_COPY_BYTES } from '../../engine/onnxEngine';
 import { openEngine } from '../../engine/openEngine';
 import { ReferenceGenome } from '../../variants/reference';
 import { DEFAULT_VARIANT_BATCH, SkipReason, VariantCounts, scoreVcfEvents } from '../../variants/scoreVariants';
@@ -79,10 +81,12 @@ export const variantsCommand: CliCommand = {
     const regions = regionOption(args);
     const { header, events } = regions === undefined ? await openVcf(vcf) : await openVcfRegions(vcf, regions);
 
-    // Variants take the variant graph and whole windows the per-window network: the chunk graph and
-    // its worker threads (a second copy of the network, two ONNX Runtime loads) only should a caller
-    // ask for chunks — nothing in this command does.
-    const engine = await openEngine(pkg, { device, threads, chunks: 'on-first-use', onNotice: (m) => io.log(`notice: ${m}`) });
+    // Variants take the variant graph and whole windows the per-window network: no chunk graph and
+    // its worker threads (a second copy of the network, two ONNX Runtime loads), which nothing here
+    // calls — save for a network over SINGLE_COPY_BYTES, whose chunk graph replaces the per-window
+    // graph (one copy) and scores the whole windows.
+    const chunks = (await fs.stat(pkg.networkPath)).size > SINGLE_COPY_BYTES;
+    const engine = await openEngine(pkg, { device, threads, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
     // A .gz/.bgz name gets BGZF (never plain text under a compressed name).
     const files: Array<{ file: AtomicFile; bgzf?: BgzfWriter }> = [];
