@@ -13,6 +13,15 @@ export interface ProcessFigures {
   rssMb: number;
 }
 
+/** bash arguments that run `"$@"` and then print the child's CPU (`times`) on stderr, keeping its exit status. */
+export const TIMED_BY_BASH = ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench'];
+
+/** CPU seconds (user + system) of the children, from the last `times` line on `stderr`. */
+export function childrenCpuSeconds(stderr: string): number {
+  const times = [...stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!;
+  return Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]);
+}
+
 /**
  * `node ...args` in `cwd`, through bash so that `times` reports the child's CPU; throws with its stderr
  * on a non-zero exit. `exitFigures: false` runs the process without the RSS preload (rssMb is NaN; read
@@ -21,14 +30,13 @@ export interface ProcessFigures {
 export function timeProcess(args: readonly string[], cwd: string, opts: { exitFigures?: boolean } = {}): ProcessFigures & { stderr: string } {
   const preload = opts.exitFigures === false ? [] : ['-r', path.join(__dirname, 'exitFigures.js')];
   const started = performance.now();
-  const r = spawnSync('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, ...preload, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('bash', [...TIMED_BY_BASH, process.execPath, ...preload, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${path.basename(args[0] ?? '')} ${args.slice(1).join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  const times = [...r.stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
   const rss = /bench-exit maxRSS (\d+) kB/.exec(r.stderr);
   return {
     seconds,
-    cpu: Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]),
+    cpu: childrenCpuSeconds(r.stderr),
     rssMb: rss ? Number(rss[1]) / 1024 : NaN,
     stderr: r.stderr,
   };

@@ -27,6 +27,7 @@ import { buildRef, run } from './buildRef';
 import { writeReadmeRows } from './readmeRows';
 import { formattingLines } from './speedItems';
 import { ThreadSched, childOf, threadSchedSeconds } from './threadCpu';
+import { TIMED_BY_BASH, childrenCpuSeconds } from './processFigures';
 
 const HG38_WINDOWS = (3.1e9 / 200) * 2;
 /** The code before issue 26's item-2 work (main on 2026-12-07): the "before" arm is built from it. */
@@ -62,7 +63,7 @@ interface Measured {
 /** One `tfbs score` process, timed whole; its CPU (all threads) from the shell's `times`; its worker threads' sleep sampled meanwhile. */
 async function score(tfbs: string, fasta: string, out: string, extra: string[], cwd: string): Promise<Measured> {
   const started = performance.now();
-  const child = spawn('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, tfbs, 'score', fasta, '--format', 'bigwig', '-o', out, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('bash', [...TIMED_BY_BASH, process.execPath, tfbs, 'score', fasta, '--format', 'bigwig', '-o', out, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const samples: Sample[] = [];
@@ -75,11 +76,10 @@ async function score(tfbs: string, fasta: string, out: string, extra: string[], 
   clearInterval(sampler);
   const wall = (performance.now() - started) / 1000;
   if (status !== 0) throw new Error(`tfbs score ${extra.join(' ')} failed (exit ${status}):\n${stderr}`);
-  const times = [...stderr.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].pop()!; // the children's user and system time
   const writing = /writing the output ([^(]+) \((\d+) % of the run\)(?:, ([^(]+) of CPU \((\d+) % of all threads' CPU\))?/.exec(stderr);
   return {
     seconds: wall,
-    cpu: Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]),
+    cpu: childrenCpuSeconds(stderr),
     windows: Number(/\(([\d,]+) windows,/.exec(stderr)?.[1]?.replace(/,/g, '') ?? 0),
     rss: Number(/peak RSS (\d+) MB/.exec(stderr)?.[1] ?? 0),
     writing: writing ? { seconds: seconds(writing[1]), percent: Number(writing[2]), cpu: writing[3] ? seconds(writing[3]) : undefined, cpuPercent: writing[4] ? Number(writing[4]) : undefined } : undefined,
