@@ -42,13 +42,20 @@ export interface ThreadSched {
  */
 export function threadSchedSeconds(pid: number): Map<string, ThreadSched> {
   const out = new Map<string, ThreadSched>();
+  let tids: string[];
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // not Linux, or the process ended
+  }
+  for (const tid of tids) {
+    try {
       const [run, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
       out.set(tid, { run: run / 1e9, queued: queued / 1e9 });
+    } catch {
+      // this thread ended between the listing and the read: the others still count (a sample that
+      // dropped them all left a worker without figures, and its idle time NaN)
     }
-  } catch {
-    // not Linux, or the process or a thread ended while read
   }
   return out;
 }
