@@ -190,13 +190,15 @@ async function mutate(engine: InferenceEngine, scorer: SubstitutionScorer | unde
 
   const perBatch = Math.max(1, Math.floor((opts.batchSize ?? scorer?.batch ?? DEFAULT_ISM_BATCH) / strands));
   const buffers = scorer ? [] : [new Float32Array(perBatch * strands * windowSize), new Float32Array(perBatch * strands * windowSize)];
-  const absorb = async (group: Job[], out: Float32Array): Promise<void> => {
+  // `out` holds every output (whole windows) or the targets' columns only (the scorer, asked for them).
+  const absorb = async (group: Job[], out: Float32Array, columns: readonly number[]): Promise<void> => {
     const completed: number[] = [];
+    const width = out.length / (group.length * strands);
     for (let g = 0; g < group.length; g++) {
       const { pos, alt, bin } = group[g];
       for (let t = 0; t < T; t++) {
         let s = 0;
-        for (let k = 0; k < strands; k++) s += out[(g * strands + k) * Tall + targets[t]];
+        for (let k = 0; k < strands; k++) s += out[(g * strands + k) * width + columns[t]];
         deltaSum[(pos * 4 + alt) * T + t] += s / strands - binRef[bin * T + t];
       }
       if (--remaining[pos] === 0) {
@@ -213,6 +215,7 @@ async function mutate(engine: InferenceEngine, scorer: SubstitutionScorer | unde
     await opts.onBatch?.(result, completed);
   };
 
+  const ownColumns = targets.map((_, t) => t);
   let running: Promise<void> | undefined;
   for (let from = 0, k = 0; from < jobs.length; from += perBatch, k++) {
     throwIfAborted(opts.signal);
@@ -228,7 +231,7 @@ async function mutate(engine: InferenceEngine, scorer: SubstitutionScorer | unde
       }
       if (running) await running;
       throwIfAborted(opts.signal);
-      running = scorer.run(mutants).then((out) => absorb(group, out));
+      running = scorer.run(mutants, targets).then((out) => absorb(group, out, ownColumns));
       continue;
     }
     const input = buffers[k % 2];
@@ -247,7 +250,7 @@ async function mutate(engine: InferenceEngine, scorer: SubstitutionScorer | unde
     }
     if (running) await running;
     throwIfAborted(opts.signal);
-    running = engine.run(input, group.length * strands).then((out) => absorb(group, out));
+    running = engine.run(input, group.length * strands).then((out) => absorb(group, out, targets));
   }
   if (running) await running;
   return result;

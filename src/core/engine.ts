@@ -129,8 +129,12 @@ export interface SubstitutionScorer {
   readonly batch: number;
   /** Whether a substitution of `length` consecutive bases from `position` can be scored by run(). */
   fits(position: number, length: number): boolean;
-  /** (mutants.length, outputCount): equal to run() on the mutated windows to ≤ 1e-5. */
-  run(mutants: readonly Substitution[]): Promise<Float32Array>;
+  /**
+   * (mutants.length, outputCount): equal to run() on the mutated windows to ≤ 1e-5. With `outputs`
+   * (output indices, any order), (mutants.length, outputs.length): those columns only, which is all
+   * ISM reads (the last dense layer then computes only them).
+   */
+  run(mutants: readonly Substitution[], outputs?: readonly number[]): Promise<Float32Array>;
   /** Frees what the scorer holds (the caller is done with these references). */
   dispose(): Promise<void>;
 }

@@ -36,6 +36,13 @@ import { SuffixRecurrence } from './suffixRecurrenceRuns';
 
 type Ort = typeof ortTypes;
 
+/** The output indices a scorer run is asked for (SubstitutionScorer.run), checked against the network's O; undefined: all. */
+function outputColumns(outputs: readonly number[] | undefined, O: number): Int32Array | undefined {
+  if (!outputs) return undefined;
+  for (const t of outputs) if (!(Number.isInteger(t) && t >= 0 && t < O)) throw new RangeError(`output index ${t} is not one of the network's ${O} outputs`);
+  return Int32Array.from(outputs);
+}
+
 /** Mutant outputs must equal the per-window network's on the mutated windows to this (max |Δp|). */
 export const SUBSTITUTION_TOLERANCE = 1e-5;
 
@@ -163,8 +170,9 @@ export class SubstitutionSessions {
       return {
         ...common,
         referenceOutputs,
-        run: async (mutants) => {
+        run: async (mutants, outputs) => {
           check(mutants);
+          const columns = outputColumns(outputs, referenceOutputs.length / count);
           return this.inRuns(mutants, SUFFIX_RUN_PER_THREAD * this.threads, async (group) => {
             // One table: the references' rows, then the run's patches' (A, 2, M).
             const table = new Float32Array((referenceRows + this.layout.patchSteps * 2 * group.length) * G);
@@ -189,7 +197,7 @@ export class SubstitutionSessions {
             }
             const firstSteps = Int32Array.from(changed, (m) => m.firstStep);
             const references = Int32Array.from(changed, (m) => m.reference);
-            return path.recurrence.mutants(new this.ort.Tensor('float32', table, [table.length / G, G]), { references, firstSteps }, states);
+            return path.recurrence.mutants(new this.ort.Tensor('float32', table, [table.length / G, G]), { references, firstSteps }, states, columns);
           });
         },
       };
@@ -211,9 +219,16 @@ export class SubstitutionSessions {
     return {
       ...common,
       referenceOutputs,
-      run: async (mutants) => {
+      run: async (mutants, outputs) => {
         check(mutants);
-        return score(mutants);
+        const O = referenceOutputs.length / count;
+        const columns = outputColumns(outputs, O);
+        const full = await score(mutants);
+        if (!columns) return full;
+        // This graph ends in every output: the columns are copied out.
+        const some = new Float32Array(mutants.length * columns.length);
+        for (let m = 0; m < mutants.length; m++) for (let k = 0; k < columns.length; k++) some[m * columns.length + k] = full[m * O + columns[k]];
+        return some;
       },
     };
   }
@@ -323,7 +338,7 @@ export async function openSubstitutionSessions(
     if (recurrence !== 'whole') {
       const chunks = chunkLayout(weights);
       const [patches, chunk, head] = [await open(buildPatchDeltaModel(weights)), await open(buildRecurrenceChunkModel(weights, chunks)), await open(buildHeadModel(weights))];
-      afterPatch = { kind: 'after-patch', patches, changeTable: changeTable(weights), recurrence: new SuffixRecurrence(ort, chunk, head, chunks, layout.layout.patchSteps) };
+      afterPatch = { kind: 'after-patch', patches, changeTable: changeTable(weights), recurrence: new SuffixRecurrence(ort, chunk, head, chunks, layout.layout.patchSteps, weights.arch.outputs) };
     }
     // Spans go after the patch without the whole path: then they carry the convolution.
     const convolution = !whole;

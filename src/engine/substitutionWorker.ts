@@ -33,6 +33,6 @@ void serveRequests<SubstitutionRequest & { id: number }>(async () => {
       await scorer.dispose();
       return undefined;
     }
-    return scorer.run(request.mutants);
+    return scorer.run(request.mutants, request.outputs);
   };
 });

@@ -33,7 +33,7 @@ export interface SubstitutionWorkerData {
 /** `scorer` names the worker's scorer for one set of references, from its prepare to its dispose. */
 export type SubstitutionRequest =
   | { op: 'prepare'; scorer: number; references: ArrayBuffer; count: number }
-  | { op: 'run'; scorer: number; mutants: readonly Substitution[] }
+  | { op: 'run'; scorer: number; mutants: readonly Substitution[]; outputs?: readonly number[] }
   | { op: 'dispose'; scorer: number };
 
 export class SubstitutionWorker {
@@ -62,9 +62,9 @@ export class SubstitutionWorker {
     return scorer;
   }
 
-  async run(scorer: number, mutants: readonly Substitution[]): Promise<Float32Array> {
+  async run(scorer: number, mutants: readonly Substitution[], outputs?: readonly number[]): Promise<Float32Array> {
     SubstitutionWorker.mutants += mutants.length;
-    const out = await this.rpc.request({ op: 'run', scorer, mutants });
+    const out = await this.rpc.request({ op: 'run', scorer, mutants, outputs });
     return new Float32Array(out!);
   }
 
@@ -91,12 +91,14 @@ export function splitScorer(local: SubstitutionScorer, worker: SubstitutionWorke
     referenceOutputs: local.referenceOutputs,
     batch: local.batch,
     fits: local.fits,
-    run: async (mutants) => {
-      if (mutants.length < 2) return local.run(mutants);
+    run: async (mutants, outputs) => {
+      if (mutants.length < 2) return local.run(mutants, outputs);
       const half = Math.ceil(mutants.length / 2);
       // The worker's request is posted before this thread blocks in its own half.
-      const theirs = worker.run(remote, mutants.slice(half)).catch(() => local.run(mutants.slice(half)));
-      const ours = await local.run(mutants.slice(0, half));
+      const theirs = worker.run(remote, mutants.slice(half), outputs).catch(() => local.run(mutants.slice(half), outputs));
+      // A refused run (bad mutants or outputs) refuses both halves: the second is awaited by no one.
+      theirs.catch(() => undefined);
+      const ours = await local.run(mutants.slice(0, half), outputs);
       const rest = await theirs;
       const out = new Float32Array(ours.length + rest.length);
       out.set(ours);

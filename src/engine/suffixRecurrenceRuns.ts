@@ -18,6 +18,7 @@ import {
   CHUNK_TABLE,
   ChunkLayout,
   HEAD_BACKWARD,
+  HEAD_COLUMNS,
   HEAD_FORWARD,
   HEAD_OUTPUT,
   firstChangedStep,
@@ -60,6 +61,8 @@ export class SuffixRecurrence {
     private readonly head: ortTypes.InferenceSession,
     readonly layout: ChunkLayout,
     private readonly patchSteps: number,
+    /** The network's outputs (the head's columns when the caller names none). */
+    private readonly outputCount: number,
   ) {}
 
   /** Chunk-graph runs (tests check that mutants skip the chunks before their patch). */
@@ -90,9 +93,10 @@ export class SuffixRecurrence {
 
   /**
    * Mutants whose gate inputs are `table`: the references' rows (T, 2, R) as in their run, then the
-   * mutants' patch rows (A, 2, M): their probabilities (M, outputs).
+   * mutants' patch rows (A, 2, M): their probabilities (M, outputs), or (M, columns.length) of the
+   * outputs `columns` (valid indices, checked by the caller).
    */
-  async mutants(table: ortTypes.Tensor, rows: PatchedRows, states: ReferenceStates): Promise<Float32Array> {
+  async mutants(table: ortTypes.Tensor, rows: PatchedRows, states: ReferenceStates, columns?: Int32Array): Promise<Float32Array> {
     const { steps: T, chunkSteps: S, hidden: H, dense: D } = this.layout;
     const A = this.patchSteps;
     const R = states.count;
@@ -113,7 +117,7 @@ export class SuffixRecurrence {
         sums.set(states.sums[direction][chunk].subarray(r * D, (r + 1) * D), at * D);
       },
     }));
-    return this.outputs(forward, backward, M);
+    return this.outputs(forward, backward, M, columns);
   }
 
   /** Both directions' sweeps, one after the other: their final dense sums. */
@@ -121,12 +125,16 @@ export class SuffixRecurrence {
     return [await this.sweep(sweep(0)), await this.sweep(sweep(1))];
   }
 
-  /** Both directions' dense sums → probabilities. */
-  private async outputs(forward: Float32Array, backward: Float32Array, count: number): Promise<Float32Array> {
+  private allColumns?: Int32Array;
+
+  /** Both directions' dense sums → probabilities (of every output unless `columns`). */
+  private async outputs(forward: Float32Array, backward: Float32Array, count: number, columns?: Int32Array): Promise<Float32Array> {
     const D = this.layout.dense;
+    const wanted = columns ?? (this.allColumns ??= Int32Array.from({ length: this.outputCount }, (_, k) => k));
     const out = await this.head.run({
       [HEAD_FORWARD]: new this.ort.Tensor('float32', forward, [count, D]),
       [HEAD_BACKWARD]: new this.ort.Tensor('float32', backward, [count, D]),
+      [HEAD_COLUMNS]: new this.ort.Tensor('int32', wanted, [wanted.length]),
     });
     return out[HEAD_OUTPUT].data as Float32Array;
   }

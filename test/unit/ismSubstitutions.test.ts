@@ -24,7 +24,7 @@ function countPaths(engine: InferenceEngine): { mutants: number; wholeWindows: n
   const prepare = engine.prepareSubstitutions!.bind(engine);
   engine.prepareSubstitutions = async (references, count) => {
     const scorer = await prepare(references, count);
-    return scorer && { ...scorer, run: (mutants) => ((counts.mutants += mutants.length), scorer.run(mutants)) };
+    return scorer && { ...scorer, run: (mutants, outputs) => ((counts.mutants += mutants.length), scorer.run(mutants, outputs)) };
   };
   const run = engine.run.bind(engine);
   engine.run = (input, count) => ((counts.wholeWindows += count), run(input, count));
@@ -167,5 +167,33 @@ test('the substitution-graph probe refuses graphs that disagree with the network
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a scorer asked for some outputs gives those columns of the full rows: LSTM after the patch on two threads, whole LSTM', async () => {
+  const pkg = await loadModelPackage(path.join(repoRoot(), 'models', 'default'));
+  const L = pkg.manifest.input.length;
+  const refs = realRegionWindowsBothStrands(1, L, 4321);
+  const mutants: Substitution[] = [];
+  for (let k = 0; k < 40; k++) mutants.push({ reference: k % 2, position: (k * 131 + 7) % L, base: k % 4 });
+  // Out of order and repeated: the columns come back in the order asked for.
+  const outputs = [689, 3, 0, 120, 3, 400];
+  for (const opts of [{ threads: 2 }, { threads: 1, substitutionRecurrence: 'whole' as const }]) {
+    const engine = await openOnnxEngine(pkg, opts);
+    try {
+      const O = engine.outputCount;
+      const scorer = await engine.prepareSubstitutions!(refs, 2);
+      assert.ok(scorer, 'the shipped model has a substitution path');
+      const full = await scorer.run(mutants);
+      const some = await scorer.run(mutants, outputs);
+      assert.equal(some.length, mutants.length * outputs.length, JSON.stringify(opts));
+      let d = 0;
+      for (let m = 0; m < mutants.length; m++) for (let t = 0; t < outputs.length; t++) d = Math.max(d, Math.abs(some[m * outputs.length + t] - full[m * O + outputs[t]]));
+      assert.ok(d <= 1e-6, `${JSON.stringify(opts)}: max |Δp| ${d}`);
+      await assert.rejects(scorer.run(mutants, [O]), /output/);
+      await scorer.dispose();
+    } finally {
+      await engine.dispose();
+    }
   }
 });
