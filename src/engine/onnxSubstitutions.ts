@@ -121,6 +121,8 @@ export class SubstitutionSessions {
   /** Runs of the substitution graph, and of the project-first span graph (tests check both are taken). */
   static runs = 0;
   static projectFirstRuns = 0;
+  /** Graphs built on this thread (openSubstitutionSessions): the language server's first Explain should find them built. */
+  static built = 0;
 
   async prepare(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
@@ -331,6 +333,7 @@ export async function openSubstitutionSessions(
     return session;
   };
   let sessions: SubstitutionSessions;
+  SubstitutionSessions.built++;
   try {
     const projection = recurrence === 'whole' ? await open(buildProjectionModel(weights)) : undefined;
     const whole: WholePath | undefined = recurrence === 'whole' ? { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) } : undefined;
