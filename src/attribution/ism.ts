@@ -140,12 +140,12 @@ const PRIME_RUNS = 2;
  * warm-up mutants, in one call or two, within ~0.03 s (shipped model, 2 cores, 2026-12-07).
  * `proceed` is asked before each step and stops it when false (what is done stays done: the graphs
  * are the engine's); the result says which: 'primed', 'stopped', or 'nothing' where the engine has no
- * path to keep.
+ * path to keep. `between` is awaited between the steps of building the graphs (primeSubstitutions).
  */
-export async function primeIsm(engine: InferenceEngine, proceed: () => boolean): Promise<'primed' | 'stopped' | 'nothing'> {
+export async function primeIsm(engine: InferenceEngine, proceed: () => boolean, between?: () => Promise<void>): Promise<'primed' | 'stopped' | 'nothing'> {
   if (!engine.primeSubstitutions || !engine.prepareSubstitutions) return 'nothing';
   if (!proceed()) return 'stopped';
-  if (!(await engine.primeSubstitutions())) return 'nothing';
+  if (!(await engine.primeSubstitutions(between))) return 'nothing';
   if (!proceed()) return 'stopped';
   const L = engine.inputLength;
   const codes = new Uint8Array(L);

@@ -161,18 +161,21 @@ class OnnxEngine implements InferenceEngine {
   }
 
   /** The graphs (and ISM's worker) now, where they are kept between explanations: the language server primes them while idle. */
-  async primeSubstitutions(): Promise<boolean> {
+  async primeSubstitutions(between?: () => Promise<void>): Promise<boolean> {
     const source = this.substitutionSource;
     if (!source?.keep) return false;
-    return (await this.openSubstitutions(source)).ok;
+    return (await this.openSubstitutions(source, between)).ok;
   }
 
-  /** The substitution sessions, built and checked on first use; with a worker, once it has started too. */
-  private openSubstitutions(source: NonNullable<OnnxEngine['substitutionSource']>): Promise<SubstitutionOpen> {
+  /**
+   * The substitution sessions, built and checked on first use; with a worker, once it has started too.
+   * `between`: see primeSubstitutions (a prepareSubstitutions meanwhile waits for the same build).
+   */
+  private openSubstitutions(source: NonNullable<OnnxEngine['substitutionSource']>, between?: () => Promise<void>): Promise<SubstitutionOpen> {
     this.substitutions ??= (async () => {
       // The worker builds its copy while this thread builds and checks its own.
       if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
-      const opened = await openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence);
+      const opened = await openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence, between);
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
       const worker = await this.substitutionWorker;
       if (opened.ok && worker instanceof Error) source.onNotice?.(`model "${source.pkg.manifest.name}": ISM runs on this thread only: ${worker.message}`);

@@ -109,7 +109,13 @@ export class ScoringService {
     this.ismPrimer =
       options.primeIsm === false
         ? undefined
-        : new IsmPrimer({ model: () => this.model, quiet: () => this.quiet(), sinceActivity: () => this.scheduler.sinceActivity(), log: (m) => this.events.log(m) });
+        : new IsmPrimer({
+            model: () => this.model,
+            quiet: () => this.quiet(),
+            scoringPending: () => this.userScoringPending(),
+            sinceActivity: () => this.scheduler.sinceActivity(),
+            log: (m) => this.events.log(m),
+          });
     this.documents = new DocumentLifecycle({
       docs: this.docs,
       cache: this.cache,
@@ -253,17 +259,22 @@ export class ScoringService {
   }
 
   /**
-   * Nothing the user waits for: a model loaded (no load under way), documents open, none with an edit
-   * waiting, every bin on screen scored, no request for results open and no Explain running. The
+   * Nothing the user waits for: a model loaded (no load under way), documents open, no scoring the
+   * user waits for, no request for results open (an export neither) and no Explain running. The
    * background scan of autoScore may go on (ISM's priming is short and once per model).
    */
   private quiet(): boolean {
-    if (!this.model || this.modelLoad || this.swappingModel || this.explaining || !this.docs.size || !this.demands.empty) return false;
+    return Boolean(this.model) && !this.modelLoad && !this.swappingModel && !this.explaining && this.docs.size > 0 && this.demands.empty && !this.userScoringPending();
+  }
+
+  /** Scoring the user waits for: an edit not yet analysed, a bin on screen not yet known, a hover's or an Explain's bins. */
+  private userScoringPending(): boolean {
+    for (const d of this.demands) if (d.urgent) return true;
     for (const doc of this.docs.values()) {
-      if (doc.pendingText) return false;
-      for (const [state, bins] of visibleBins(doc)) for (const b of bins) if (Number.isNaN(state.max[b])) return false;
+      if (doc.pendingText) return true;
+      for (const [state, bins] of visibleBins(doc)) for (const b of bins) if (Number.isNaN(state.max[b])) return true;
     }
-    return true;
+    return false;
   }
 
   /** An Explain (ISM) runs until the returned function is called: ISM's priming waits for it. */

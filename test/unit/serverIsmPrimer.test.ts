@@ -77,9 +77,11 @@ test('once a document is open and scored, the server builds ISM\'s graphs and wa
 
 /** A test engine whose substitution path records what is asked of it, and whose priming waits on the test. */
 function gatedEngine() {
-  const calls = { prime: 0, prepare: 0, runs: 0, windowsRun: 0 };
+  const calls = { prime: 0, built: 0, prepare: 0, runs: 0, windowsRun: 0 };
   let releasePrime!: () => void;
   const primeGate = new Promise<void>((resolve) => (releasePrime = resolve));
+  /** While set, a warm-up run waits for it. */
+  let warmUpGate: Promise<void> | undefined;
   let scoringGate: Promise<void> | undefined;
   const engine = {
     description: 'gated test engine',
@@ -91,9 +93,12 @@ function gatedEngine() {
       calls.windowsRun += count;
       return new Float32Array(count * OUTPUTS).fill(0.25);
     },
-    async primeSubstitutions(): Promise<boolean> {
+    /** One step of building, then (held by the caller while the user's scoring is pending) the next. */
+    async primeSubstitutions(between?: () => Promise<void>): Promise<boolean> {
       calls.prime++;
       await primeGate;
+      await between?.();
+      calls.built++;
       return true;
     },
     async prepareSubstitutions(_references: Float32Array, count: number) {
@@ -104,6 +109,7 @@ function gatedEngine() {
         fits: () => true,
         run: async (mutants: readonly Substitution[], outputs?: readonly number[]) => {
           calls.runs++;
+          await warmUpGate;
           return new Float32Array(mutants.length * (outputs?.length ?? OUTPUTS));
         },
         dispose: async () => undefined,
@@ -119,10 +125,21 @@ function gatedEngine() {
       open();
     };
   };
-  return { engine: engine as InferenceEngine, calls, releasePrime, hold };
+  const holdWarmUp = (): (() => void) => {
+    let open!: () => void;
+    warmUpGate = new Promise<void>((resolve) => (open = resolve));
+    return () => {
+      warmUpGate = undefined;
+      open();
+    };
+  };
+  return { engine: engine as InferenceEngine, calls, releasePrime, hold, holdWarmUp };
 }
 
-test('scoring that arrives while the server primes ISM stops the warm-up; it resumes once the screen is scored again', async () => {
+/** An edit of one base of `sequence` at `offset`, in its document's text. */
+const editedAt = (sequence: string, offset: number): string => wrapFasta('chr1', sequence.slice(0, offset) + (sequence[offset] === 'A' ? 'C' : 'A') + sequence.slice(offset + 1));
+
+test('scoring that arrives while the server builds ISM\'s graphs holds the build; it goes on once the screen is scored again', async () => {
   const { engine, calls, releasePrime, hold } = gatedEngine();
   const sequence = randomDna(1600, 12);
   const text = wrapFasta('chr1', sequence);
@@ -133,17 +150,42 @@ test('scoring that arrives while the server primes ISM stops the warm-up; it res
   assert.ok(await until(() => calls.prime > 0, 5_000), 'the server did not start priming ISM while idle');
   // An edit on screen while the graphs are being built: its bins must be scored before any warm-up run.
   const release = hold();
-  const edited = wrapFasta('chr1', sequence.slice(0, 700) + (sequence[700] === 'A' ? 'C' : 'A') + sequence.slice(701));
+  const edited = editedAt(sequence, 700);
   service.textProvider = () => edited;
   service.change(uri, 2, edited);
   releasePrime();
   await sleep(200);
+  assert.equal(calls.built, 0, 'the build went on while the edit\'s bins waited to be scored');
   assert.equal(calls.prepare, 0, 'the warm-up ran while the edit\'s bins waited to be scored');
   release();
   await service.whenIdle(uri, 2);
-  assert.ok(await until(() => calls.runs === 2, 5_000), `the warm-up did not resume once the screen was scored (${calls.runs} runs)`);
-  // Resumed from the graphs (the engine keeps what the stopped priming built), with one warm-up scorer.
-  assert.equal(calls.prepare, 1);
+  assert.ok(await until(() => calls.runs === 2, 5_000), `the priming did not go on once the screen was scored (${calls.runs} warm-up runs)`);
+  assert.deepEqual([calls.prime, calls.built, calls.prepare], [1, 1, 1]);
+});
+
+test('scoring that arrives during a warm-up run stops the warm-up; it resumes once the screen is scored again', async () => {
+  const { engine, calls, releasePrime, hold, holdWarmUp } = gatedEngine();
+  releasePrime();
+  const releaseWarmUp = holdWarmUp();
+  const sequence = randomDna(1600, 15);
+  const text = wrapFasta('chr1', sequence);
+  const service = await serviceWith(text, { threads: 1, autoScore: false }, async () => engine);
+  service.open(uri, 1, text);
+  service.setVisible([{ uri, active: true, ranges: [{ start: { line: 0, character: 0 }, end: { line: 40, character: 0 } }] }]);
+  await service.whenIdle(uri);
+  assert.ok(await until(() => calls.runs === 1, 5_000), 'the first warm-up run did not start while idle');
+  const release = hold();
+  const edited = editedAt(sequence, 900);
+  service.textProvider = () => edited;
+  service.change(uri, 2, edited);
+  releaseWarmUp();
+  await sleep(200);
+  assert.equal(calls.runs, 1, 'a second warm-up run started while the edit\'s bins waited to be scored');
+  release();
+  await service.whenIdle(uri, 2);
+  // Resumed: the graphs are the engine's; a new warm-up scorer runs both runs.
+  assert.ok(await until(() => calls.runs === 3, 5_000), `the warm-up did not resume once the screen was scored (${calls.runs} runs)`);
+  assert.deepEqual([calls.prime, calls.prepare], [2, 2]);
 });
 
 test('nothing is primed without a document open; an engine without a substitution path is left alone', async () => {
