@@ -10,9 +10,11 @@
  * `--baseline SERVER` another build's server (its out/src/server/main.js, as it opens the engine).
  * `--split` first times, in this process on the engine the server opens, what the first Explain pays
  * that the later ones do not: building and checking this thread's graphs, starting ISM's worker (its
- * own graphs), and the first runs. Asserts nothing; on a shared machine read the ratios.
+ * own graphs), and the first runs; `--edits-during-priming ROUNDS` times, in this process, an edit
+ * made 0–250 ms after the priming starts against the same edit without priming (editsDuringPriming).
+ * Asserts nothing; on a shared machine read the ratios.
  *
- *   node out/bench/explain.js [--rounds 1] [--bins 4] [--split] [--arms primed,unprimed,one session] [--edit-after MS] [--baseline ../main/out/src/server/main.js]
+ *   node out/bench/explain.js [--rounds 1] [--bins 4] [--split] [--edits-during-priming 0] [--arms primed,unprimed,one session] [--edit-after MS] [--baseline ../main/out/src/server/main.js]
  */
 import { readFileSync } from 'fs';
 import * as os from 'os';
@@ -25,8 +27,9 @@ import type * as ortTypes from 'onnxruntime-node';
 import { SubstitutionRecurrence, openSubstitutionSessions } from '../src/engine/onnxSubstitutions';
 import { SubstitutionWorker, SubstitutionWorkerData } from '../src/engine/substitutionWorkers';
 import { openEngineForSettings } from '../src/server/modelHost';
+import { ScoringService } from '../src/server/scoringService';
 import { ExplainProgressNotification, ExplainRequest } from '../src/shared/protocol';
-import { DEFAULT_SETTINGS } from '../src/shared/settings';
+import { DEFAULT_SETTINGS, normaliseSettings } from '../src/shared/settings';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { upperMedian } from './stats';
@@ -197,11 +200,62 @@ async function split(region: string): Promise<void> {
   }
 }
 
+/**
+ * An edit's re-scoring when it lands on ISM's priming, in this process on the server's ScoringService
+ * (the shipped model, the region open, 40 lines on screen, scored): the edit is made 0–250 ms after
+ * the priming starts (unprimed: after the 500 ms it would wait), and timed until its bins are scored.
+ */
+async function editsDuringPriming(region: string, rounds: number): Promise<void> {
+  const delays = [0, 30, 60, 100, 150, 250];
+  const screen = [{ uri: 'u', active: true, ranges: [{ start: { line: 330, character: 0 }, end: { line: 370, character: 0 } }] }];
+  const one = async (prime: boolean, delay: number): Promise<number> => {
+    let text = wrapFasta('chr1', region, WIDTH);
+    const service = new ScoringService(normaliseSettings({ modelPath: modelDir, reverseComplement: true }), root, { binScores: () => undefined, progress: () => undefined, modelStatus: () => undefined, problemsChanged: () => undefined, log: () => undefined }, undefined, { primeIsm: prime });
+    try {
+      service.textProvider = () => text;
+      const model = await service.loadModel();
+      if (!model?.engine.primeSubstitutions) throw new Error('the shipped model did not load with a substitution path');
+      let primingFrom: number | undefined;
+      const primeSubstitutions = model.engine.primeSubstitutions.bind(model.engine);
+      model.engine.primeSubstitutions = (between) => {
+        primingFrom = performance.now();
+        return primeSubstitutions(between);
+      };
+      service.open('u', 1, text);
+      service.setVisible(screen);
+      await service.whenIdle('u');
+      const idleAt = performance.now();
+      while (prime ? primingFrom === undefined : performance.now() - idleAt < 500) await sleep(2);
+      await sleep(delay);
+      const t = performance.now();
+      text = wrapFasta('chr1', mutated(region, 20_050 + delay), WIDTH);
+      service.change('u', 2, text);
+      await service.whenIdle('u', 2);
+      return performance.now() - t;
+    } finally {
+      await sleep(800); // the priming ends before the engine goes
+      await service.dispose();
+    }
+  };
+  const ms: Record<'primed' | 'unprimed', number[]> = { primed: [], unprimed: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const delay of delays) {
+      for (const prime of r % 2 ? [false, true] : [true, false]) ms[prime ? 'primed' : 'unprimed'].push(await one(prime, delay));
+    }
+  }
+  process.stdout.write(`An edit's re-scoring when it lands on the priming (${delays.join(', ')} ms after it starts; ${rounds} round${rounds > 1 ? 's' : ''}), ms:\n`);
+  for (const [arm, list] of Object.entries(ms)) {
+    const sorted = [...list].sort((a, b) => a - b);
+    process.stdout.write(`  ${arm.padEnd(8)}: median ${upperMedian(list).toFixed(0)}, max ${sorted[sorted.length - 1].toFixed(0)} (${list.map((x) => x.toFixed(0)).join(' ')})\n`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   let rounds = 1;
   let bins = 4;
   let splitFirst = false;
   let editAfterMs = 0;
+  let editRounds = 0;
   let baseline: string | undefined;
   let chosen: Arm[] = ['primed', 'unprimed', 'one session'];
   for (let i = 0; i < argv.length; i++) {
@@ -209,6 +263,7 @@ async function main(argv: string[]): Promise<void> {
     else if (argv[i] === '--bins') bins = Number(argv[++i]);
     else if (argv[i] === '--split') splitFirst = true;
     else if (argv[i] === '--edit-after') editAfterMs = Number(argv[++i]);
+    else if (argv[i] === '--edits-during-priming') editRounds = Number(argv[++i]);
     else if (argv[i] === '--arms') chosen = argv[++i].split(',') as Arm[];
     else if (argv[i] === '--baseline') baseline = path.resolve(argv[++i]);
     else throw new Error(`unknown option ${argv[i]} (see the comment at the top of bench/explain.ts)`);
@@ -219,6 +274,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write('What the first Explain pays (in this process, the engine the server opens, 2 threads):\n');
     await split(region);
   }
+  if (editRounds) await editsDuringPriming(region, editRounds);
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   for (let r = 0; r < rounds; r++) {
     const arms: Arm[] = [...chosen, ...(baseline ? (['baseline'] as const) : [])];

@@ -173,9 +173,17 @@ class OnnxEngine implements InferenceEngine {
    */
   private openSubstitutions(source: NonNullable<OnnxEngine['substitutionSource']>, between?: () => Promise<void>): Promise<SubstitutionOpen> {
     this.substitutions ??= (async () => {
-      // The worker builds its copy while this thread builds and checks its own.
-      if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
+      const startWorker = (): void => {
+        if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
+      };
+      // Someone waits (Explain): the worker builds its copy while this thread builds and checks its
+      // own. Primed (`between`): one after the other, so that the priming takes one core at a time.
+      if (!between) startWorker();
       const opened = await openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence, between);
+      if (between && opened.ok) {
+        await between();
+        startWorker();
+      }
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
       const worker = await this.substitutionWorker;
       if (opened.ok && worker instanceof Error) source.onNotice?.(`model "${source.pkg.manifest.name}": ISM runs on this thread only: ${worker.message}`);
