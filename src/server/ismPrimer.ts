@@ -1,18 +1,18 @@
 /**
  * Readies ISM (Explain) in the background, as rust-analyzer primes its caches: once a model is loaded,
  * a document is open and nothing the user waits for is pending (the screen scored, no request open,
- * no edit waiting) for a moment, the engine's substitution graphs are built and checked, ISM's worker
- * thread is started and one batch of warm-up mutants runs (src/attribution/ism.ts, primeIsm). Without
- * it the first Explain of a session paid all of that: on the shipped model (2-core AMD EPYC,
- * 2026-12-07) 0.85–0.91 CPU-s for its first bin against 0.41–0.45 for the next.
+ * no edit waiting) for a moment, the engine's substitution graphs are built and checked, then ISM's
+ * worker thread is started, then warm-up mutants run (src/attribution/ism.ts, primeIsm). Without it
+ * the first Explain of a session paid all of that: on the shipped model (2-core AMD EPYC, 2026-12-07,
+ * bench/explain.ts --split) 1.03 CPU-s for its first bin against 0.52–0.57 for the next two.
  *
  * The user's work comes first. The graphs are built in steps of 5–60 ms of the server's thread
  * (reading the weights, one session each, the probe); scoring the user waits for (an edit, a scroll,
  * a hover) that arrives meanwhile holds the build at the next step until it is done. Before each
  * warm-up run the server is asked again whether it is quiet; if not, priming stops there and the
  * next quiet moment resumes it (the engine keeps what was built). ISM's worker builds its copy on its
- * own thread (~0.15 CPU-s, not held). Once per model; the CLI never primes (it explains once per
- * engine at most).
+ * own thread (~0.15 CPU-s, not held). Once per model. The CLI never primes: it explains as soon as it
+ * starts, so priming would only move the same cost.
  */
 import { primeIsm } from '../attribution/ism';
 import { LoadedModel } from './modelHost';

@@ -76,28 +76,40 @@ test('once a document is open and scored, the server builds ISM\'s graphs and wa
   assert.equal(SubstitutionSessions.built, builtBefore + 1, 'the first Explain built the graphs again');
 });
 
+/** Calls pass through it until it is held; held, they wait until the returned function releases them. */
+class Gate {
+  private closed: Promise<void> | undefined;
+  get passed(): Promise<void> | undefined {
+    return this.closed;
+  }
+  hold(): () => void {
+    let open!: () => void;
+    this.closed = new Promise<void>((resolve) => (open = resolve));
+    return () => {
+      this.closed = undefined;
+      open();
+    };
+  }
+}
+
 /** A test engine whose substitution path records what is asked of it, and whose priming waits on the test. */
 function gatedEngine() {
-  const calls = { prime: 0, built: 0, prepare: 0, runs: 0, windowsRun: 0 };
-  let releasePrime!: () => void;
-  const primeGate = new Promise<void>((resolve) => (releasePrime = resolve));
-  /** While set, a warm-up run waits for it. */
-  let warmUpGate: Promise<void> | undefined;
-  let scoringGate: Promise<void> | undefined;
+  const calls = { prime: 0, built: 0, prepare: 0, runs: 0 };
+  const [priming, scoring, warmUp] = [new Gate(), new Gate(), new Gate()];
+  const releasePrime = priming.hold();
   const engine = {
     description: 'gated test engine',
     device: 'cpu' as const,
     inputLength: 1000,
     outputCount: OUTPUTS,
     async run(_input: Float32Array, count: number): Promise<Float32Array> {
-      await scoringGate;
-      calls.windowsRun += count;
+      await scoring.passed;
       return new Float32Array(count * OUTPUTS).fill(0.25);
     },
     /** One step of building, then (held by the caller while the user's scoring is pending) the next. */
     async primeSubstitutions(between?: () => Promise<void>): Promise<boolean> {
       calls.prime++;
-      await primeGate;
+      await priming.passed;
       await between?.();
       calls.built++;
       return true;
@@ -110,7 +122,7 @@ function gatedEngine() {
         fits: () => true,
         run: async (mutants: readonly Substitution[], outputs?: readonly number[]) => {
           calls.runs++;
-          await warmUpGate;
+          await warmUp.passed;
           return new Float32Array(mutants.length * (outputs?.length ?? OUTPUTS));
         },
         dispose: async () => undefined,
@@ -118,42 +130,37 @@ function gatedEngine() {
     },
     async dispose(): Promise<void> {},
   };
-  const hold = (): (() => void) => {
-    let open!: () => void;
-    scoringGate = new Promise<void>((resolve) => (open = resolve));
-    return () => {
-      scoringGate = undefined;
-      open();
-    };
-  };
-  const holdWarmUp = (): (() => void) => {
-    let open!: () => void;
-    warmUpGate = new Promise<void>((resolve) => (open = resolve));
-    return () => {
-      warmUpGate = undefined;
-      open();
-    };
-  };
-  return { engine: engine as InferenceEngine, calls, releasePrime, hold, holdWarmUp };
+  return { engine: engine as InferenceEngine, calls, releasePrime, hold: () => scoring.hold(), holdWarmUp: () => warmUp.hold() };
 }
 
 /** An edit of one base of `sequence` at `offset`, in its document's text. */
 const editedAt = (sequence: string, offset: number): string => wrapFasta('chr1', sequence.slice(0, offset) + (sequence[offset] === 'A' ? 'C' : 'A') + sequence.slice(offset + 1));
 
-test('scoring that arrives while the server builds ISM\'s graphs holds the build; it goes on once the screen is scored again', async () => {
-  const { engine, calls, releasePrime, hold } = gatedEngine();
-  const sequence = randomDna(1600, 12);
+/**
+ * A service on `engine` with a document of `sequence` open, its first 40 lines on screen and scored
+ * (autoScore off); `editOnScreen(offset)` changes one base there, as the user would.
+ */
+async function openOnScreen(engine: InferenceEngine, sequence: string): Promise<{ service: ScoringService; editOnScreen: (offset: number) => void }> {
   const text = wrapFasta('chr1', sequence);
   const service = await serviceWith(text, { threads: 1, autoScore: false }, async () => engine);
   service.open(uri, 1, text);
   service.setVisible([{ uri, active: true, ranges: [{ start: { line: 0, character: 0 }, end: { line: 40, character: 0 } }] }]);
   await service.whenIdle(uri);
+  const editOnScreen = (offset: number): void => {
+    const edited = editedAt(sequence, offset);
+    service.textProvider = () => edited;
+    service.change(uri, 2, edited);
+  };
+  return { service, editOnScreen };
+}
+
+test('scoring that arrives while the server builds ISM\'s graphs holds the build; it goes on once the screen is scored again', async () => {
+  const { engine, calls, releasePrime, hold } = gatedEngine();
+  const { service, editOnScreen } = await openOnScreen(engine, randomDna(1600, 12));
   assert.ok(await until(() => calls.prime > 0, 5_000), 'the server did not start priming ISM while idle');
   // An edit on screen while the graphs are being built: its bins must be scored before any warm-up run.
   const release = hold();
-  const edited = editedAt(sequence, 700);
-  service.textProvider = () => edited;
-  service.change(uri, 2, edited);
+  editOnScreen(700);
   releasePrime();
   await sleep(200);
   assert.equal(calls.built, 0, 'the build went on while the edit\'s bins waited to be scored');
@@ -168,17 +175,10 @@ test('scoring that arrives during a warm-up run stops the warm-up; it resumes on
   const { engine, calls, releasePrime, hold, holdWarmUp } = gatedEngine();
   releasePrime();
   const releaseWarmUp = holdWarmUp();
-  const sequence = randomDna(1600, 15);
-  const text = wrapFasta('chr1', sequence);
-  const service = await serviceWith(text, { threads: 1, autoScore: false }, async () => engine);
-  service.open(uri, 1, text);
-  service.setVisible([{ uri, active: true, ranges: [{ start: { line: 0, character: 0 }, end: { line: 40, character: 0 } }] }]);
-  await service.whenIdle(uri);
+  const { service, editOnScreen } = await openOnScreen(engine, randomDna(1600, 15));
   assert.ok(await until(() => calls.runs === 1, 5_000), 'the first warm-up run did not start while idle');
   const release = hold();
-  const edited = editedAt(sequence, 900);
-  service.textProvider = () => edited;
-  service.change(uri, 2, edited);
+  editOnScreen(900);
   releaseWarmUp();
   await sleep(200);
   assert.equal(calls.runs, 1, 'a second warm-up run started while the edit\'s bins waited to be scored');
