@@ -121,6 +121,7 @@ export class Explainer {
     } finally {
       signal.removeEventListener('abort', cancel);
     }
+    s.ismPrimer?.explained(model);
     const db = await jaspar();
     const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))].map((f) => factorMotifs(f, db?.motifs ?? []));
     const scanMotifs = [...new Set(factors.flatMap((f) => f.motifs))];

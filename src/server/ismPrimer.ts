@@ -51,6 +51,11 @@ export class IsmPrimer {
     return Boolean(model) && this.doneKey === model!.key && !this.running;
   }
 
+  /** An Explain ran ISM on `model`: its engine is as ready as priming would make it. */
+  explained(model: LoadedModel): void {
+    if (this.deps.model() === model) this.doneKey = model.key;
+  }
+
   /** Called whenever the server's idleness may have changed: primes once it has been quiet a moment. */
   poke(): void {
     if (this.held.length && !this.holds()) for (const resume of this.held.splice(0)) resume();

@@ -210,3 +210,15 @@ test('nothing is primed without a document open; an engine without a substitutio
   await sleep(900);
   assert.deepEqual(logged, [], 'priming an engine without the path said something');
 });
+
+test('an Explain before the server primed ISM leaves nothing to prime', async () => {
+  const { engine, calls, releasePrime } = gatedEngine();
+  releasePrime();
+  const { service } = await openOnScreen(engine, randomDna(1600, 16));
+  // Within the quiet moment priming waits for after the open: the user's Explain comes first.
+  const result = await new Explainer(() => service).explain({ uri, position: at(450), experiments: [1] }, new AbortController().signal, () => undefined);
+  assert.ok(result.complete);
+  assert.equal(calls.prepare, 1, 'Explain prepared its scorer');
+  await sleep(900);
+  assert.equal(calls.prime, 0, 'ISM was primed after an Explain had readied it');
+});
