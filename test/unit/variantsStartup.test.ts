@@ -3,7 +3,8 @@
  * threads) and the per-window network that checks it and scores whole windows — not the chunk graph
  * and its worker pool, which no variant uses (the command opens its engine without chunks, save for a
  * network whose chunk graph replaces the per-window graph). Counted by a preload (test/fixtures/countOrtSessions.ts) that names
- * every ONNX Runtime load and session of the process and its worker threads.
+ * every ONNX Runtime load and session of the process and its worker threads. `tfbs info` likewise
+ * opens the per-window network only: what it reports (the network loads and matches model.json).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,4 +111,12 @@ test('an insertion and a deletion among SNVs: whole windows, counted in the summ
       assert.ok(Math.abs(Number(row.ref_p) - a.refProbs[t]) <= 1e-5, `${a.record.pos} ref_p`);
     });
   });
+});
+
+test('tfbs info loads ONNX Runtime on this thread only: the per-window network, no chunk graph nor its worker threads', () => {
+  const r = countedTfbs(['info', '--model', model]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.mainSessions, ['model.onnx'], 'this thread: the network as exported, checked against model.json');
+  assert.deepEqual(r.workerSessions, [], 'no worker thread opens a session');
+  assert.equal(r.loads, 1, 'ONNX Runtime loaded once, on this thread');
 });
