@@ -6,7 +6,7 @@
  * CPU ms per phase, each worker thread's CPU, and the whole process (wall from here, CPU from bash's
  * `times`). Medians over the rounds; ratios only within one run (a shared machine). No figure is asserted.
  *
- *   node out/bench/variantsStartup.js [--rounds 3] [--variants 2000] [--before REF[,REF…]] [--command variants|info]
+ *   node out/bench/variantsStartup.js [--rounds 3] [--variants 2000] [--before REF[,REF…]] [--no-now] [--command variants|info]
  */
 import { spawnSync } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
@@ -186,7 +186,8 @@ async function main(): Promise<void> {
   const root = path.join(__dirname, '..', '..');
   const arms: Array<{ label: string; tfbs: string; rounds: Phases[] }> = [];
   for (const ref of option('before')?.split(',') ?? []) arms.push({ label: ref, tfbs: buildRef(ref), rounds: [] });
-  arms.push({ label: 'now', tfbs: path.join(root, 'bin', 'tfbs.js'), rounds: [] });
+  // --no-now: only the builds named (each compiled into its own folder: this checkout may be rebuilt meanwhile).
+  if (!process.argv.includes('--no-now')) arms.push({ label: 'now', tfbs: path.join(root, 'bin', 'tfbs.js'), rounds: [] });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-variants-startup-'));
   try {
     const fasta = path.join(work, 'region.fa');
