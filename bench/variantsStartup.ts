@@ -68,7 +68,10 @@ export function tracePhases(events: readonly TraceEvent[], processWallMs: number
   }
   const open = first('openVariantBatchSession');
   if (open) {
-    between('first VCF batch read and laid out', endOf(engine), startOf(open));
+    // Opened on the first batch: the batch's reading comes before it. Opened with the engine
+    // (variantBatchesAtOpen): the spans below overlap the engine's and the batch's reading.
+    if (engine && open.start >= engine.end!) between('first VCF batch read and laid out', endOf(engine), startOf(open));
+    else if (engine) add('variant graph opening began inside openEngine (spans overlap)', 0, 0);
     const weights = first('readDanqWeights');
     const build = first('buildVariantBatchModel');
     const write = first('writeModel (serialise + write)');
