@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'fs';
+import { promises as fs, readFileSync, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadModelPackage } from '../../src/core/modelPackage';
@@ -124,7 +124,7 @@ test('tfbs info loads ONNX Runtime on this thread only: the per-window network, 
 
 /** This process's threads (Linux: /proc/self/task), once the count has settled for `quietMs`. */
 async function settledThreadCount(quietMs = 300, limitMs = 5000): Promise<number> {
-  const count = (): number => require('fs').readdirSync('/proc/self/task').length;
+  const count = (): number => readdirSync('/proc/self/task').length;
   let last = count();
   let since = Date.now();
   for (const t0 = Date.now(); Date.now() - t0 < limitMs; ) {
