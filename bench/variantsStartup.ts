@@ -15,7 +15,7 @@ import * as path from 'path';
 import { buildRef } from './buildRef';
 import { TIMED_BY_BASH, childrenCpuSeconds } from './processFigures';
 import type { TraceEvent } from './startupTrace';
-import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
+import { writeBenchmarkInputs } from './variantsCli';
 
 /** One phase of one process: wall ms (its interval) and CPU ms (the thread's, or the threads' summed). */
 export type Phases = Map<string, { wall: number; cpu: number }>;
@@ -193,11 +193,7 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-now')) arms.push({ label: 'now', tfbs: path.join(root, 'bin', 'tfbs.js'), rounds: [] });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-variants-startup-'));
   try {
-    const fasta = path.join(work, 'region.fa');
-    await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
-    const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
-    const vcf = path.join(work, 'snvs.vcf');
-    await fs.writeFile(vcf, vcfText(benchmarkSnvs(seq, variants)));
+    const { fasta, vcf } = await writeBenchmarkInputs(root, work, variants);
     spawnSync(process.execPath, [arms[arms.length - 1].tfbs, 'index', fasta], { cwd: work });
     const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
     console.log(`${new Date().toISOString()}, CPU ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${load()}; tfbs ${command}${command === 'variants' ? `, ${variants.toLocaleString('en')} SNVs on the 100 kb region, both strands, TSV of all experiments` : ''}`);
