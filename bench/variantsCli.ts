@@ -143,6 +143,16 @@ export function cliVariantsLines(f: CliVariantsFigures): string[] {
   ];
 }
 
+/** The benchmark's inputs in `work`: the 100 kb region (region.fa) and `variants` SNVs on it (snvs.vcf). */
+export async function writeBenchmarkInputs(root: string, work: string, variants: number): Promise<{ fasta: string; seq: string; vcf: string }> {
+  const fasta = path.join(work, 'region.fa');
+  await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
+  const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+  const vcf = path.join(work, 'snvs.vcf');
+  await fs.writeFile(vcf, vcfText(benchmarkSnvs(seq, variants)));
+  return { fasta, seq, vcf };
+}
+
 /**
  * Alone: `node out/bench/variantsCli.js [--rounds 2] [--variants 2000] [--before REF[,REF…]]` (default:
  * CLI_BEFORE_REFS), e.g. `--before HEAD` to measure uncommitted work against the last commit.
@@ -158,11 +168,7 @@ async function main(): Promise<void> {
   const root = path.join(__dirname, '..', '..');
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-variants-cli-'));
   try {
-    const fasta = path.join(work, 'region.fa');
-    await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
-    const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
-    const vcf = path.join(work, 'snvs.vcf');
-    await fs.writeFile(vcf, vcfText(benchmarkSnvs(seq, variants)));
+    const { fasta, seq, vcf } = await writeBenchmarkInputs(root, work, variants);
     const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
     console.log(`${new Date().toISOString().slice(0, 10)}, CPU ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, load average ${load()}`);
     const figures = await cliVariantsFigures({ root, work, fasta, seq, vcf, model: path.join(root, 'models', 'default'), variants, rounds, before });

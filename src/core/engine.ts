@@ -43,6 +43,12 @@ export interface EngineOptions {
    * false keeps them on one session of all the threads (benchmarks compare the two).
    */
   substitutionWorker?: boolean;
+  /**
+   * The caller will score variant batches (`tfbs variants`): open the variant graph with the engine,
+   * side by side with the per-window session, rather than on the first batch (default false: most
+   * engines never score one).
+   */
+  variantBatchesAtOpen?: boolean;
 }
 
 export interface InferenceEngine {

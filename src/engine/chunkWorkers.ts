@@ -17,6 +17,7 @@
  * windows and the sequence under them. Either way the rows come back in the call's order.
  */
 import * as path from 'path';
+import type { Worker } from 'worker_threads';
 import type * as ortTypes from 'onnxruntime-node';
 import { CHANNEL_COUNT } from '../core/encoding';
 import { EnvironmentError, firstLine } from '../core/errors';
@@ -24,9 +25,13 @@ import { RpcWorker, WorkerNames, startWorkers } from './workerRpc';
 
 /** What a worker is started with (chunkWorker.ts). */
 export interface ChunkWorkerData {
-  modelFile: string;
+  /** The graph's file; absent: it comes as the worker's first message (a ChunkWorkerModel). */
+  modelFile?: string;
   sessionOptions: ortTypes.InferenceSession.SessionOptions;
 }
+
+/** The graph's file once it is written, or why there is none: the worker then fails its start with it. */
+export type ChunkWorkerModel = { modelFile: string } | { failed: string };
 
 export interface ChunkRequest {
   /** (count, length, 4) float32, transferred. */
@@ -77,7 +82,8 @@ export function planChunkCall(count: number, length: number, offsets: readonly n
 }
 
 export interface ChunkPoolOptions {
-  modelFile: string;
+  /** The graph's file, or one still being written (the threads start and load ONNX Runtime meanwhile). */
+  modelFile: string | Promise<string>;
   workers: number;
   /** Options for each worker's session (intra-op threads included). */
   sessionOptions: ortTypes.InferenceSession.SessionOptions;
@@ -98,12 +104,20 @@ export class ChunkWorkerPool {
     return this.workers.length;
   }
 
-  /** Starts the workers and waits until each has opened its session; any failure stops them all. */
+  /**
+   * Starts the workers and waits until each has opened its session; any failure stops them all. A
+   * graph still being written goes to each worker when it is: the threads start and load ONNX Runtime
+   * meanwhile. Should it fail to be built or written, its own error is thrown.
+   */
   static async open(o: ChunkPoolOptions): Promise<ChunkWorkerPool> {
-    const data: ChunkWorkerData = { modelFile: o.modelFile, sessionOptions: o.sessionOptions };
+    const later = typeof o.modelFile === 'string' ? undefined : o.modelFile;
+    const data: ChunkWorkerData = { modelFile: typeof o.modelFile === 'string' ? o.modelFile : undefined, sessionOptions: o.sessionOptions };
+    const written = later?.then((modelFile): ChunkWorkerModel => ({ modelFile }), (e: unknown): ChunkWorkerModel => ({ failed: firstLine(e) }));
+    const send = written && ((worker: Worker) => void written.then((m) => worker.postMessage(m)));
     try {
-      return new ChunkWorkerPool(await startWorkers(path.join(__dirname, 'chunkWorker.js'), data, o.workers, NAMES), o.windowLength);
+      return new ChunkWorkerPool(await startWorkers(path.join(__dirname, 'chunkWorker.js'), data, o.workers, NAMES, send), o.windowLength);
     } catch (e) {
+      await later; // a graph that could not be written: its own error
       throw new EnvironmentError(`the chunk graph's worker threads could not start (${firstLine(e)})`);
     }
   }

@@ -126,7 +126,7 @@ class OnnxEngine implements InferenceEngine {
   private substitutionWorker?: Promise<SubstitutionWorker | Error>;
 
   /** What the fast paths' probes check their graphs against: the float32 network, one window at a time. */
-  private readonly perWindowCheck = (input: Float32Array, n: number): Promise<Float32Array> =>
+  readonly perWindowCheck = (input: Float32Array, n: number): Promise<Float32Array> =>
     this.perWindowReleased ? this.run(input, n) : this.runPerWindowGraph(input, n);
 
   /**
@@ -193,7 +193,9 @@ class OnnxEngine implements InferenceEngine {
     return this.substitutions;
   }
 
-  private variantBatches?: Promise<VariantBatchOpen>;
+  /** The variant graph: opened on first use, or with the engine (EngineOptions.variantBatchesAtOpen). */
+  variantBatches?: Promise<VariantBatchOpen>;
+  private variantBatchesNoticed = false;
 
   /**
    * Variants: references in spans and their substitutions in one run of the variant graph, built on
@@ -204,12 +206,12 @@ class OnnxEngine implements InferenceEngine {
   async scoreSubstitutionBatch(spans: ReferenceSpans, mutants: readonly Substitution[]): Promise<SubstitutionBatchResult | undefined> {
     const source = this.substitutionSource;
     if (!source || (source.recurrence ?? 'auto') !== 'auto') return undefined;
-    if (!this.variantBatches) {
-      this.variantBatches = openVariantBatchSession(this.ort, source.pkg, source.options, this.perWindowCheck, source.pool);
-      const opened = await this.variantBatches;
-      if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no variant batch path: ${opened.reason}; variants take the substitution path per window`);
-    }
+    this.variantBatches ??= openVariantBatchSession(this.ort, source.pkg, source.options, this.perWindowCheck, source.pool);
     const opened = await this.variantBatches;
+    if (!opened.ok && !this.variantBatchesNoticed) {
+      this.variantBatchesNoticed = true;
+      source.onNotice?.(`model "${source.pkg.manifest.name}" has no variant batch path: ${opened.reason}; variants take the substitution path per window`);
+    }
     return opened.ok ? opened.session.run(spans, mutants) : undefined;
   }
 
@@ -247,6 +249,8 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   const ort = loadOrt();
   const threads = Math.max(1, opts.threads ?? os.availableParallelism?.() ?? os.cpus().length);
   const base = cpuSessionOptions(threads);
+  const networkBytes = (await fs.stat(pkg.networkPath)).size;
+  const early = openVariantBatchesEarly(ort, pkg, opts, threads, networkBytes);
   let session: ortTypes.InferenceSession | undefined;
   let device: Device = 'cpu';
   if (opts.device === 'cuda') {
@@ -261,6 +265,7 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     try {
       session = await ort.InferenceSession.create(pkg.networkPath, { ...base, executionProviders: ['cpu'] });
     } catch (e) {
+      await early?.fail(e);
       throw new ModelError(`ONNX Runtime cannot load the network (${firstLine(e)}); the file is corrupt, truncated or not an ONNX model`, { file: pkg.networkPath });
     }
   }
@@ -269,12 +274,14 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     checkGraph(session, pkg);
     await checkOpset(pkg);
   } catch (e) {
+    await early?.fail(e);
     await session.release();
     throw e;
   }
   const onnx = m.onnx!;
   const where = device === 'cuda' ? 'CUDA' : `CPU, ${threads} thread${threads > 1 ? 's' : ''}`;
   const engine = new OnnxEngine(ort, session, `ONNX Runtime (${where})`, device, m.input.length, m.targets.length, onnx.inputName, onnx.outputName);
+  if (early) engine.variantBatches = early.opened(engine);
   const chunkOptions = device === 'cuda' ? { ...base, executionProviders: ['cuda', 'cpu'] } : { ...base, executionProviders: ['cpu'] };
   const perWindow = (input: Float32Array, count: number) => engine.runPerWindowGraph(input, count);
   // The substitution graphs (ISM, variants) run ~1,000 small operators per call. Threads that spin
@@ -283,7 +290,6 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
   // this project's 2 cores at a load of 5–10, one bin took 1.52–2.46 s (1.45–1.56 CPU-s) spinning and
   // 0.72–1.26 s (0.92–1.00 CPU-s) not, and 2,000 variants 5.6 CPU-s against 3.1. Not spinning, as scoring.
   const substitutionOptions = chunkOptions;
-  const networkBytes = (await fs.stat(pkg.networkPath)).size;
   const keep = networkBytes <= SINGLE_COPY_BYTES;
   // ISM on two threads (substitutionWorkers.ts): a worker with half the threads beside this thread's
   // sessions, which keep all of them (the variant graph runs on the chunk graph's workers instead). The
@@ -329,6 +335,46 @@ export async function openOnnxEngine(pkg: ModelPackage, opts: EngineOptions = {}
     }
   }
   return engine;
+}
+
+/**
+ * `tfbs variants` (EngineOptions.variantBatchesAtOpen, on the CPU with worker threads): the variant
+ * graph starts opening before the per-window session is created, side by side with it — its worker
+ * threads start and load ONNX Runtime while this thread builds the graph and creates the per-window
+ * session, and they create theirs while this thread reads the first variants — instead of on the
+ * first batch, after all of that. Its probe waits for the per-window network it is checked against.
+ * `opened` hands it to the engine; `fail` (the network cannot be opened) stops it.
+ */
+function openVariantBatchesEarly(
+  ort: Ort,
+  pkg: ModelPackage,
+  opts: EngineOptions,
+  threads: number,
+  networkBytes: number,
+): { opened: (engine: OnnxEngine) => Promise<VariantBatchOpen>; fail: (e: unknown) => Promise<void> } | undefined {
+  if (!opts.variantBatchesAtOpen || opts.device === 'cuda' || (opts.substitutionRecurrence ?? 'auto') !== 'auto') return undefined;
+  const pool = chunkWorkerRequest('cpu', threads, networkBytes, opts.chunkWorkers);
+  if (!pool) return undefined; // nothing to run side by side: on first use, as without the option
+  let settle!: (engine: OnnxEngine | Error) => void;
+  const engine = new Promise<OnnxEngine | Error>((resolve) => (settle = resolve));
+  const perWindow = async (input: Float32Array, count: number): Promise<Float32Array> => {
+    const e = await engine;
+    if (e instanceof Error) throw e;
+    return e.perWindowCheck(input, count);
+  };
+  const opening = openVariantBatchSession(ort, pkg, { ...cpuSessionOptions(threads), executionProviders: ['cpu'] }, perWindow, pool);
+  opening.catch(() => undefined); // thrown where it is awaited (the first batch), not as an unhandled rejection meanwhile
+  return {
+    opened: (e) => {
+      settle(e);
+      return opening;
+    },
+    fail: async (e) => {
+      settle(e instanceof Error ? e : new Error(String(e)));
+      const opened = await opening.catch(() => undefined);
+      if (opened?.ok) await opened.session.release();
+    },
+  };
 }
 
 /** A network the int8 graph cannot be built for (not DanQ-shaped), as opposed to one that cannot be calibrated. */

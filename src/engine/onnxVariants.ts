@@ -250,6 +250,7 @@ export type VariantBatchOpen = { ok: true; session: VariantBatchSession; probeDi
  * with `pool` (a small network on 2+ cores, as the chunk graph's) it runs on worker threads, checked
  * there, and only a pool that cannot start or differs leaves it on this thread (checked here then): a
  * session on this thread beside the pool's was a second graph to load and probe at every start.
+ * The worker threads start before the graph is built, and load ONNX Runtime meanwhile.
  */
 export async function openVariantBatchSession(
   ort: Ort,
@@ -265,32 +266,44 @@ export async function openVariantBatchSession(
   const layout = opened.layout;
   if (layout.steps < 2) return { ok: false, reason: `${layout.steps} pooled step: nothing to share` };
   const branch = branchStep(layout);
-  return withModelFile(buildVariantBatchModel(extracted.weights, layout, branch), async (file) => {
-    if (pool && pool.workers >= 2) {
-      // On worker threads (the strands side by side): used only once they give the network's numbers.
-      const workers = await ChunkWorkerPool.open({ modelFile: file, workers: pool.workers, sessionOptions: pool.sessionOptions, windowLength: layout.inputLength }).catch(() => undefined);
+  // The worker threads start first and load ONNX Runtime while this thread builds and writes the graph.
+  let give!: (file: string) => void;
+  let refuse!: (e: unknown) => void;
+  const modelFile = new Promise<string>((resolve, reject) => ((give = resolve), (refuse = reject)));
+  modelFile.catch(() => undefined); // a graph that cannot be built or written is thrown below
+  // On worker threads (the strands side by side): used only once they give the network's numbers.
+  const starting = pool && pool.workers >= 2 ? ChunkWorkerPool.open({ modelFile, workers: pool.workers, sessionOptions: pool.sessionOptions, windowLength: layout.inputLength }).catch(() => undefined) : undefined;
+  try {
+    return await withModelFile(buildVariantBatchModel(extracted.weights, layout, branch), async (file) => {
+      give(file);
+      const workers = await starting;
       if (workers) {
         const pooled = new VariantBatchSession((feeds, part) => workers.runGraph(part, feeds, VARIANT_OUTPUT), workers.size, () => workers.release(), layout, branch);
         const onWorkers = await probeVariantGraph(pooled, perWindow);
         if (onWorkers.ok) return { ok: true, session: pooled, probeDiff: onWorkers.diff };
         await pooled.release();
       }
-    }
-    let session: ortTypes.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(file, options);
-    } catch (e) {
-      return { ok: false, reason: `ONNX Runtime refused the variant graph (${firstLine(e)})` };
-    }
-    const local: VariantRunner = (feeds) => runGraphFeeds(ort, session, feeds, VARIANT_OUTPUT);
-    const here = new VariantBatchSession(local, 0, () => session.release(), layout, branch);
-    const probe = await probeVariantGraph(here, perWindow);
-    if (!probe.ok) {
-      await here.release();
-      return probe;
-    }
-    return { ok: true, session: here, probeDiff: probe.diff };
-  });
+      let session: ortTypes.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(file, options);
+      } catch (e) {
+        return { ok: false, reason: `ONNX Runtime refused the variant graph (${firstLine(e)})` };
+      }
+      const local: VariantRunner = (feeds) => runGraphFeeds(ort, session, feeds, VARIANT_OUTPUT);
+      const here = new VariantBatchSession(local, 0, () => session.release(), layout, branch);
+      const probe = await probeVariantGraph(here, perWindow);
+      if (!probe.ok) {
+        await here.release();
+        return probe;
+      }
+      return { ok: true, session: here, probeDiff: probe.diff };
+    });
+  } catch (e) {
+    // Not built or not written: the threads waiting for it fail their start and stop.
+    refuse(e);
+    await starting;
+    throw e;
+  }
 }
 
 /**
@@ -316,7 +329,6 @@ async function probeVariantGraph(batches: VariantBatchSession, perWindow: (input
     const mutants: Substitution[] = edges.map((position, k) => ({ reference: 0, position, base: k % CHANNEL_COUNT }));
     mutants.push({ reference: 1, position: mid + 1, base: 2 }, { reference: 1, position: 3, base: 1 }, { reference: 2, position: mid, base: 0 });
     if (substitutionFits(layout, mid, 2)) mutants.push({ reference: 1, position: mid, base: 3, next: [1] });
-    const fast = await batches.run(spans, mutants);
     const windows = new Float32Array((starts.length + mutants.length) * L * CHANNEL_COUNT);
     starts.forEach((start, r) => windows.set(span.subarray(start * CHANNEL_COUNT, (start + L) * CHANNEL_COUNT), r * L * CHANNEL_COUNT));
     mutants.forEach((m, k) => {
@@ -324,7 +336,8 @@ async function probeVariantGraph(batches: VariantBatchSession, perWindow: (input
       windows.set(windows.subarray(m.reference * L * CHANNEL_COUNT, (m.reference + 1) * L * CHANNEL_COUNT), at);
       putMutantBases(windows, at, m);
     });
-    const slow = await perWindow(windows, starts.length + mutants.length);
+    // Side by side: the variant graph on its workers while the per-window network runs here.
+    const [fast, slow] = await Promise.all([batches.run(spans, mutants), perWindow(windows, starts.length + mutants.length)]);
     const O = slow.length / (starts.length + mutants.length);
     if (!fast.scored.every((s) => s === 1)) throw new Error('a probe mutant was not scored');
     diff = 0;

@@ -53,16 +53,20 @@ export interface WorkerNames {
 /**
  * Starts `count` threads of `script` and waits until each has opened its sessions. Every one answers
  * before any is stopped (one may still be inside ONNX Runtime, opening its session); should one fail,
- * all are stopped and the first failure is thrown.
+ * all are stopped and the first failure is thrown. `started` is called with each thread as soon as it
+ * is created (before it is ready): to send what it opens its sessions from once that exists.
  */
-export async function startWorkers<Body extends object>(script: string, workerData: unknown, count: number, names: WorkerNames): Promise<Array<RpcWorker<Body>>> {
+export async function startWorkers<Body extends object>(script: string, workerData: unknown, count: number, names: WorkerNames, started?: (worker: Worker) => void): Promise<Array<RpcWorker<Body>>> {
   // Workers may start in the middle of a run (a graph opened on first use): none once the process halts.
   if (halted) throw new CancelledError();
   const workers: Worker[] = [];
   startingWorkers++;
   try {
-    for (let i = 0; i < count; i++) workers.push(new Worker(script, { workerData }));
-    const started = await Promise.allSettled(
+    for (let i = 0; i < count; i++) {
+      workers.push(new Worker(script, { workerData }));
+      started?.(workers[i]);
+    }
+    const handshakes = await Promise.allSettled(
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
@@ -78,7 +82,7 @@ export async function startWorkers<Body extends object>(script: string, workerDa
           }),
       ),
     );
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failed = handshakes.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -25,6 +25,25 @@
  * The arithmetic per value is the network's (the same convolution, pooling, gate equations; the first
  * dense layer as two partial sums): outputs equal the per-window graph to float rounding, checked
  * against it when the engine opens the graph (src/engine/onnxVariants.ts).
+ *
+ * Where its time goes (bench/variantProfile.ts: the 2,000-SNV benchmark's 64 recorded runs — 32
+ * batches × 2 strands — on one session of one thread, as each worker has, under ONNX Runtime's
+ * profiler; 2-core AMD EPYC (Zen 5, AVX-512), load 3.6, 2026-12-07): 87.8 G multiply-adds a pass, 21.9 M
+ * per SNV and strand (two whole windows: 124 M). The table projection (2,827 of a run's 3,846 pooled
+ * positions × 416 × 512) 25 % of node time at 114 GMAC/s, the peak of MLAS's SGEMM on one core; the
+ * gate element-wise ops (Split, 3 Sigmoid, 2 Tanh, 3 Mul, 2 Add a step) 22 %; the first dense layer
+ * 14 % at 87 GMAC/s; the recurrence MatMul 12 % at 99; the stretch convolution with its NCHWc reorder
+ * 10 % at 91, its stride-1 MaxPool 2 %; the per-step row Gathers 5 %; the patch convolution and
+ * projection 6.4 % at 110–119; the rest (layouts, dense2, Concats) 4 %; ORT's run overhead beyond the
+ * nodes 9 % of its run time. The MAC-bound sections run at 87–119 GMAC/s: at 114 everywhere and with
+ * free element-wise ops a pass would take 0.77 s against 1.10 s unprofiled. Tried against this graph
+ * (interleaved, same process, ratio of CPU): i, o, f under one Sigmoid 1.00; all steps' rows in one
+ * Gather and a Split 1.04–1.05; the patches projected with the references in one GEMM (no table
+ * Concat) 0.99–1.02; the first dense layer per direction without the Transpose 1.025–1.03; the
+ * recurrence as one block-diagonal Gemm taking the gate inputs as C with the sigmoid in its epilogue
+ * (tanh(g) = 2σ(2g) − 1) 1.11–1.13; ORT without memory patterns 1.01–1.03, without the arena 1.00–1.06,
+ * denormals as zero 1.01–1.02, 'extended' optimisation 1.33; batches of 64 / 256 / 512 windows
+ * 1.10–1.12 / 0.97–1.02 / 1.05–1.08. None was kept.
  */
 import { DanqWeights, GraphBuilder, flattenSteps, gatheredSteps, lstmInputProjection, lstmSteps, pooledLength, recurrentTransposed, stepOrderDense1W } from './danq';
 import { attr, DEFAULT_IR_VERSION, DEFAULT_OPSET, ModelSpec } from './onnxModel';

@@ -75,6 +75,9 @@ export interface BigWigOptions {
   uncompressed?: boolean;
 }
 
+/** How a bigWig's blocks are encoded (not what they hold): the part of BigWigOptions a run's commands pass on. */
+export type BigWigBlocks = Pick<BigWigOptions, 'uncompressed'>;
+
 /** Reductions (bases per summary) for the zoom levels: always at least one (IGV needs one). */
 export function zoomReductions(itemSize: number, chroms: readonly ChromSize[]): number[] {
   const longest = chroms.reduce((m, c) => Math.max(m, c.size), 0);

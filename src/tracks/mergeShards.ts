@@ -12,6 +12,7 @@ import { ShardHeader, contextOfShard, readShardHeader, replayShard } from './bin
 import { identityDifference, identityOf } from './runIdentity';
 import { PooledTextFile } from './filePool';
 import { BigWigTracksWriter, NarrowPeakWriter, openBedGraphFiles } from './writers';
+import { BigWigBlocks } from './bigwig';
 
 export const MERGE_FORMATS = ['bigwig', 'narrowpeak', 'bed', 'bedgraph'] as const;
 export type MergeFormat = (typeof MERGE_FORMATS)[number];
@@ -25,7 +26,7 @@ export async function writeMerged(
   format: MergeFormat,
   output: string | undefined,
   threshold: number,
-  bigwigBlocks: { uncompressed?: boolean } = {},
+  bigwigBlocks: BigWigBlocks = {},
 ): Promise<number> {
   const first = shards[0].header;
   const experiments = experimentsFromNames(first.experiments);

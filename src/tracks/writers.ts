@@ -14,7 +14,7 @@ import { PredictionContext, PredictionWriter, float32Text } from '../core/format
 import { placeSpan, placementOf } from '../core/genomic';
 import { BinBlock } from '../core/scoring';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { BigWigWriter, ChromSize, syncFiles } from './bigwig';
+import { BigWigBlocks, BigWigWriter, ChromSize, syncFiles } from './bigwig';
 import { BigWigFiles, ZoomSpill } from './blockFiles';
 import { FilePool, POOLED_OPEN_FILES, PooledTextFile } from './filePool';
 
@@ -148,7 +148,7 @@ export class BigWigTracksWriter implements PredictionWriter {
   /** A handed stage's arrays, kept for the next stage to fill. */
   private spare: Stage | undefined;
 
-  constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[], private readonly blocks: { uncompressed?: boolean } = {}) {
+  constructor(private readonly dir: string, private readonly ctx: PredictionContext, private readonly chroms: readonly ChromSize[], private readonly blocks: BigWigBlocks = {}) {
     this.paths = trackFileNames(ctx.experiments, ctx.selected, '.bw').map((f) => path.join(dir, f));
     this.files = { pool: new FilePool(POOLED_OPEN_FILES), bufferBytes: writeBufferShare(this.paths.length) };
     this.order = new GenomeOrder(ctx.selected, true);

@@ -271,7 +271,10 @@ test('--bigwig-uncompressed: blocks as they lie (uncompressBufSize 0) holding wh
   }
   const refused = runTfbs(['score', fa, '--model', model, '--targets', '0', '--format', 'bedgraph', '--bigwig-uncompressed'], { timeoutMs: 60000 });
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /--bigwig-uncompressed applies to --format bigwig only/);
+  assert.match(refused.stderr, /--bigwig-uncompressed applies to --format bigwig only \(shards: give it to tfbs merge\)/);
+  const refusedMerge = runTfbs(['merge', ...shards, '--format', 'bed', '--bigwig-uncompressed'], { timeoutMs: 60000 });
+  assert.equal(refusedMerge.code, 2);
+  assert.match(refusedMerge.stderr, /--bigwig-uncompressed applies to --format bigwig only\n/);
 });
 
 test('bigWig tracks: a full data section is handed to the tracks a share per block, not to every track at once, and the files are the same as each track written alone', async () => {

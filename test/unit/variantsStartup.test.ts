@@ -3,14 +3,16 @@
  * threads) and the per-window network that checks it and scores whole windows — not the chunk graph
  * and its worker pool, which no variant uses (the command opens its engine without chunks, save for a
  * network whose chunk graph replaces the per-window graph). Counted by a preload (test/fixtures/countOrtSessions.ts) that names
- * every ONNX Runtime load and session of the process and its worker threads.
+ * every ONNX Runtime load and session of the process and its worker threads. `tfbs info` likewise
+ * opens the per-window network only: what it reports (the network loads and matches model.json).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'fs';
+import { promises as fs, readFileSync, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadModelPackage } from '../../src/core/modelPackage';
+import { ModelError } from '../../src/core/errors';
 import { openEngine } from '../../src/engine/openEngine';
 import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, scoreVcfEvents } from '../../src/variants/scoreVariants';
@@ -110,4 +112,41 @@ test('an insertion and a deletion among SNVs: whole windows, counted in the summ
       assert.ok(Math.abs(Number(row.ref_p) - a.refProbs[t]) <= 1e-5, `${a.record.pos} ref_p`);
     });
   });
+});
+
+test('tfbs info loads ONNX Runtime on this thread only: the per-window network, no chunk graph nor its worker threads', () => {
+  const r = countedTfbs(['info', '--model', model]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.mainSessions, ['model.onnx'], 'this thread: the network as exported, checked against model.json');
+  assert.deepEqual(r.workerSessions, [], 'no worker thread opens a session');
+  assert.equal(r.loads, 1, 'ONNX Runtime loaded once, on this thread');
+});
+
+/** This process's threads (Linux: /proc/self/task), once the count has settled for `quietMs`. */
+async function settledThreadCount(quietMs = 300, limitMs = 5000): Promise<number> {
+  const count = (): number => readdirSync('/proc/self/task').length;
+  let last = count();
+  let since = Date.now();
+  for (const t0 = Date.now(); Date.now() - t0 < limitMs; ) {
+    await new Promise((r) => setTimeout(r, 50));
+    const n = count();
+    if (n !== last) [last, since] = [n, Date.now()];
+    else if (Date.now() - since >= quietMs) break;
+  }
+  return last;
+}
+
+test('a network that does not match model.json is refused with the variant graph opening beside it, whose worker threads stop', { skip: process.platform !== 'linux' && 'counts /proc/self/task' }, async () => {
+  const lying = path.join(work, 'lying');
+  await fs.cp(model, lying, { recursive: true });
+  const manifestPath = path.join(lying, 'model.json');
+  const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8'));
+  manifest.onnx.outputName = 'not-the-output';
+  await fs.writeFile(manifestPath, JSON.stringify(manifest));
+  // Everything a good opening starts once (ONNX Runtime, libuv's and V8's threads), then closed.
+  const good = await openEngine(await loadModelPackage(model), { threads: 2, chunks: false, variantBatchesAtOpen: true });
+  await good.dispose();
+  const before = await settledThreadCount();
+  await assert.rejects(openEngine(await loadModelPackage(lying), { threads: 2, chunks: false, variantBatchesAtOpen: true }), (e: Error) => e instanceof ModelError && /no output "not-the-output"/.test(e.message));
+  assert.equal(await settledThreadCount(), before, 'the variant graph\'s worker threads were stopped');
 });

@@ -17,7 +17,9 @@ export const infoCommand: CliCommand = {
   },
   async run(args, io) {
     const pkg = await loadModelPackage(stringOption(args, 'model') ?? defaultModelDir());
-    const engine = await openEngine(pkg, { onNotice: (m) => io.log(`notice: ${m}`) });
+    // What it reports — the network loads and matches model.json — is the per-window session's check:
+    // not the chunk graph and its worker threads (scoring builds and probes those when it runs).
+    const engine = await openEngine(pkg, { chunks: false, onNotice: (m) => io.log(`notice: ${m}`) });
     await engine.dispose();
     const m = pkg.manifest;
     if (args.options.json) {

@@ -8,7 +8,7 @@ import { UsageError } from '../../core/errors';
 import { MERGE_FORMATS, checkedShards, writeMerged } from '../../tracks/mergeShards';
 import { choiceOption, numberOption, stringOption } from '../args';
 import { CliCommand } from '../command';
-import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD } from '../scoringOptions';
+import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD, bigwigUncompressedOption } from '../scoringOptions';
 
 export const mergeCommand: CliCommand = {
   usage: 'merge <shard.bins>... --format bigwig|narrowpeak|bed|bedgraph [--threshold P] [--bigwig-uncompressed] [-o FILE|DIR]',
@@ -24,8 +24,7 @@ export const mergeCommand: CliCommand = {
     const format = choiceOption(args, 'format', MERGE_FORMATS, 'bigwig');
     if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak') throw new UsageError('--threshold applies to --format bed and narrowpeak only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);
-    const uncompressed = args.options['bigwig-uncompressed'] === true;
-    if (uncompressed && format !== 'bigwig') throw new UsageError('--bigwig-uncompressed applies to --format bigwig only');
+    const uncompressed = bigwigUncompressedOption(args, format);
     const output = stringOption(args, 'output');
     const shards = await checkedShards(args.positionals);
     const bins = await writeMerged(shards, format, output, threshold, { uncompressed });

@@ -34,7 +34,7 @@ import { ColourCollector, MeasuredPeaks, measuredReport, readMeasuredPeaks, refu
 /** The core's text formats, and the genome-track formats of src/tracks. */
 export const SCORE_FORMATS = [...PREDICTION_FORMATS, 'bigwig', 'narrowpeak', 'bins'] as const;
 import { scorePerRecord } from './scorePerRecord';
-import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD, DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION } from '../scoringOptions';
+import { BIGWIG_UNCOMPRESSED_OPTION, DEFAULT_BED_THRESHOLD, DEVICE_OPTION, MODEL_OPTION, RC_OPTION, TARGETS_OPTION, THREADS_OPTION, bigwigUncompressedOption } from '../scoringOptions';
 
 /**
  * Engine calls queued ahead of the block being written (ScoringOptions.callsAhead): the bigWig writer
@@ -107,8 +107,7 @@ export const scoreCommand: CliCommand = {
     // Refused before anything is scored or written: a genome IGV could not use.
     const igv = igvDir === undefined ? undefined : await prepareIgvGenome(fasta, igvGenome);
     const format = choiceOption(args, 'format', SCORE_FORMATS, 'bed');
-    const uncompressed = args.options['bigwig-uncompressed'] === true;
-    if (uncompressed && format !== 'bigwig') throw new UsageError('--bigwig-uncompressed applies to --format bigwig only (shards: give it to tfbs merge)');
+    const uncompressed = bigwigUncompressedOption(args, format, ' (shards: give it to tfbs merge)');
     const measuredFile = stringOption(args, 'measured');
     if (args.options.threshold !== undefined && format !== 'bed' && format !== 'narrowpeak' && measuredFile === undefined) throw new UsageError('--threshold applies to --format bed and narrowpeak (and --measured) only');
     const threshold = numberOption(args, 'threshold', DEFAULT_BED_THRESHOLD, 0, 1);

@@ -86,7 +86,8 @@ export const variantsCommand: CliCommand = {
     // calls — save for a network over SINGLE_COPY_BYTES, whose chunk graph replaces the per-window
     // graph (one copy) and scores the whole windows.
     const chunks = (await fs.stat(pkg.networkPath)).size > SINGLE_COPY_BYTES;
-    const engine = await openEngine(pkg, { device, threads, chunks, onNotice: (m) => io.log(`notice: ${m}`) });
+    // The variant graph opens with the engine: its worker threads start while this thread loads the rest.
+    const engine = await openEngine(pkg, { device, threads, chunks, variantBatchesAtOpen: true, onNotice: (m) => io.log(`notice: ${m}`) });
     const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement, windowMode };
     // A .gz/.bgz name gets BGZF (never plain text under a compressed name).
     const files: Array<{ file: AtomicFile; bgzf?: BgzfWriter }> = [];
