@@ -128,6 +128,48 @@ export async function runIsm(
   }
 }
 
+/** Warm-up runs of primeIsm, each a quarter of one of ISM's batches (see there). */
+export const PRIME_RUNS = 4;
+
+/**
+ * Readies `engine` for ISM before anyone waits for it (the language server, idle): builds and checks
+ * its substitution path where the engine keeps it (primeSubstitutions), then scores PRIME_RUNS runs of
+ * a quarter of a batch of mutants of a probe window and its reverse complement, as runIsm hands them
+ * over. Why the runs: with the graphs built, the first bin's ISM still took ~0.1 CPU-s more than the
+ * next (ONNX Runtime's first runs: its memory arenas, its kernels' first calls); after one batch's
+ * worth of warm-up mutants, in one call, two or four, within ~0.03 s (shipped model, 2 cores,
+ * 2026-12-07). Four short runs: scoring that arrives meanwhile waits for one (~35 ms) at most.
+ * `proceed` is asked before each step and stops it when false (what is done stays done: the graphs
+ * are the engine's); the result says which: 'primed', 'stopped', or 'nothing' where the engine has no
+ * path to keep. `between` is awaited between the steps of building the graphs (primeSubstitutions).
+ */
+export async function primeIsm(engine: InferenceEngine, proceed: () => boolean, between?: () => Promise<void>): Promise<'primed' | 'stopped' | 'nothing'> {
+  if (!engine.primeSubstitutions || !engine.prepareSubstitutions) return 'nothing';
+  if (!proceed()) return 'stopped';
+  if (!(await engine.primeSubstitutions(between))) return 'nothing';
+  if (!proceed()) return 'stopped';
+  const L = engine.inputLength;
+  const codes = new Uint8Array(L);
+  for (let i = 0, x = 12345; i < L; i++) codes[i] = (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) >>> 30;
+  const windows = new Float32Array(2 * L * CHANNEL_COUNT);
+  oneHotWindow(codes, 0, L, windows, 0);
+  reverseComplementOneHot(windows, 0, L, windows, L * CHANNEL_COUNT);
+  const scorer = await engine.prepareSubstitutions(windows, 2);
+  if (!scorer) return 'nothing';
+  try {
+    const positions = Array.from({ length: L }, (_, p) => p).filter((p) => scorer.fits(p, 1));
+    const count = Math.max(1, Math.ceil(scorer.batch / PRIME_RUNS));
+    for (let run = 0; run < PRIME_RUNS; run++) {
+      if (!proceed()) return 'stopped';
+      const mutants: Substitution[] = Array.from({ length: count }, (_, k) => ({ reference: k % 2, position: positions[(k * 7919 + run) % positions.length], base: (codes[k % L] + 1 + (k % 3)) % CHANNEL_COUNT }));
+      await scorer.run(mutants, [0]);
+    }
+    return 'primed';
+  } finally {
+    await scorer.dispose();
+  }
+}
+
 interface IsmInput {
   codes: Uint8Array;
   codesOffset: number;

@@ -82,6 +82,14 @@ export interface InferenceEngine {
    */
   prepareSubstitutions?(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined>;
   /**
+   * Optional: builds and checks the substitution path now (and starts whatever it runs on), where the
+   * engine keeps it between calls of prepareSubstitutions, so that the first of them does not wait for
+   * it (the language server primes ISM while idle). False where the engine has no such path or builds
+   * it per call (a network too large to keep twice). `between` is awaited between the steps of the
+   * build on the calling thread (a caller with more urgent work holds it there).
+   */
+  primeSubstitutions?(between?: () => Promise<void>): Promise<boolean>;
+  /**
    * Reference windows lying in `spans` and substitutions of them (`mutants`, each naming its reference
    * window by index), scored in one pass that shares what the windows share (variants): undefined when
    * the network has no such path (the caller then uses prepareSubstitutions or whole windows).

@@ -137,17 +137,7 @@ class OnnxEngine implements InferenceEngine {
   async prepareSubstitutions(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined> {
     const source = this.substitutionSource;
     if (!source) return undefined;
-    if (!this.substitutions) {
-      // The worker builds its copy while this thread builds and checks its own.
-      if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
-      this.substitutions = openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence);
-      const opened = await this.substitutions;
-      if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
-      const worker = await this.substitutionWorker;
-      if (opened.ok && worker instanceof Error) source.onNotice?.(`model "${source.pkg.manifest.name}": ISM runs on this thread only: ${worker.message}`);
-      if (!opened.ok && worker instanceof SubstitutionWorker) await worker.release();
-    }
-    const opened = await this.substitutions;
+    const opened = await this.openSubstitutions(source);
     if (!opened.ok) return undefined;
     // Variants (spans) call this once per batch of a long run: their sessions stay for the engine's life.
     if (spans) return opened.sessions.prepare(references, count, spans);
@@ -168,6 +158,39 @@ class OnnxEngine implements InferenceEngine {
       await opened.sessions.release();
       throw e;
     }
+  }
+
+  /** The graphs (and ISM's worker) now, where they are kept between explanations: the language server primes them while idle. */
+  async primeSubstitutions(between?: () => Promise<void>): Promise<boolean> {
+    const source = this.substitutionSource;
+    if (!source?.keep) return false;
+    return (await this.openSubstitutions(source, between)).ok;
+  }
+
+  /**
+   * The substitution sessions, built and checked on first use; with a worker, once it has started too.
+   * `between`: see primeSubstitutions (a prepareSubstitutions meanwhile waits for the same build).
+   */
+  private openSubstitutions(source: NonNullable<OnnxEngine['substitutionSource']>, between?: () => Promise<void>): Promise<SubstitutionOpen> {
+    this.substitutions ??= (async () => {
+      const startWorker = (): void => {
+        if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
+      };
+      // Someone waits (Explain): the worker builds its copy while this thread builds and checks its
+      // own. Primed (`between`): one after the other, so that the priming takes one core at a time.
+      if (!between) startWorker();
+      const opened = await openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence, between);
+      if (between && opened.ok) {
+        await between();
+        startWorker();
+      }
+      if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
+      const worker = await this.substitutionWorker;
+      if (opened.ok && worker instanceof Error) source.onNotice?.(`model "${source.pkg.manifest.name}": ISM runs on this thread only: ${worker.message}`);
+      if (!opened.ok && worker instanceof SubstitutionWorker) await worker.release();
+      return opened;
+    })();
+    return this.substitutions;
   }
 
   /** The variant graph: opened on first use, or with the engine (EngineOptions.variantBatchesAtOpen). */

@@ -121,6 +121,8 @@ export class SubstitutionSessions {
   /** Runs of the substitution graph, and of the project-first span graph (tests check both are taken). */
   static runs = 0;
   static projectFirstRuns = 0;
+  /** Graphs built on this thread (openSubstitutionSessions): the language server's first Explain should find them built. */
+  static built = 0;
 
   async prepare(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer> {
     const { inputLength: L, steps, projectionWidth } = this.layout;
@@ -310,6 +312,9 @@ export type SubstitutionOpen = { ok: true; sessions: SubstitutionSessions; probe
  * mutants at the window's edges, at the convolution's first and last outputs and in the middle,
  * against `perWindow` on the mutated windows. Without `perWindow` nothing is checked (probeDiff NaN):
  * for a second copy of graphs the caller has built and checked from the same weights (a worker's).
+ * `between` is awaited between the steps (reading the weights, each graph's session, the probe), each
+ * 5–60 ms of this thread on the shipped model: the language server, building them while idle, lets
+ * the scoring that arrives meanwhile go first.
  */
 export async function openSubstitutionSessions(
   ort: Ort,
@@ -317,8 +322,10 @@ export async function openSubstitutionSessions(
   options: ortTypes.InferenceSession.SessionOptions,
   perWindow: ((input: Float32Array, count: number) => Promise<Float32Array>) | undefined,
   recurrence: SubstitutionRecurrence = 'auto',
+  between: () => Promise<void> = async () => undefined,
 ): Promise<SubstitutionOpen> {
   const L = pkg.manifest.input.length;
+  await between();
   const extracted = await readDanqWeights(pkg);
   if (!extracted.ok) return extracted;
   const weights = extracted.weights;
@@ -326,11 +333,13 @@ export async function openSubstitutionSessions(
   if (!layout.ok) return { ok: false, reason: layout.reason };
   const opened: ortTypes.InferenceSession[] = [];
   const open = async (spec: ModelSpec): Promise<ortTypes.InferenceSession> => {
+    await between();
     const session = await createSessionFromSpec(ort, spec, options);
     opened.push(session);
     return session;
   };
   let sessions: SubstitutionSessions;
+  SubstitutionSessions.built++;
   try {
     const projection = recurrence === 'whole' ? await open(buildProjectionModel(weights)) : undefined;
     const whole: WholePath | undefined = recurrence === 'whole' ? { kind: 'whole', substitution: await open(buildSubstitutionModel(weights)) } : undefined;
@@ -352,6 +361,7 @@ export async function openSubstitutionSessions(
   if (!perWindow) return { ok: true, sessions, probeDiff: NaN };
   let probeDiff = Infinity;
   try {
+    await between();
     const reference = probeSequence(L);
     const w = weights.arch.convWidth;
     const T = layout.layout.steps;

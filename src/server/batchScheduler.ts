@@ -82,6 +82,11 @@ export class BatchScheduler {
     this.lastActivity = Date.now();
   }
 
+  /** Milliseconds since the user last did something (noteActivity). */
+  sinceActivity(): number {
+    return Date.now() - this.lastActivity;
+  }
+
   /** Whether the batch in flight scores a bin of this document. */
   isScoring(uri: string): boolean {
     return this.inflight?.uri === uri;

@@ -31,6 +31,11 @@ export class DemandBook {
     return this.open.values();
   }
 
+  /** Whether any request is open. */
+  get empty(): boolean {
+    return this.open.size === 0;
+  }
+
   /** Whether any request for this document is open. */
   hasFor(uri: string): boolean {
     return (this.perUri.get(uri) ?? 0) > 0;

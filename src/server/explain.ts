@@ -50,6 +50,16 @@ export class Explainer {
   constructor(private readonly service: () => ScoringService) {}
 
   async explain(p: ExplainParams, signal: AbortSignal, onProgress: (r: ExplainResult) => void): Promise<ExplainResult> {
+    // ISM's background priming (ismPrimer.ts) holds off while the user waits for this.
+    const ended = this.service().explainStarted();
+    try {
+      return await this.explainNow(p, signal, onProgress);
+    } finally {
+      ended();
+    }
+  }
+
+  private async explainNow(p: ExplainParams, signal: AbortSignal, onProgress: (r: ExplainResult) => void): Promise<ExplainResult> {
     const s = this.service();
     const model = await s.settledModel();
     if (!model) throw new ResponseError(-32603, 'no model is loaded');
@@ -111,6 +121,7 @@ export class Explainer {
     } finally {
       signal.removeEventListener('abort', cancel);
     }
+    s.ismPrimer?.explained(model);
     const db = await jaspar();
     const factors = [...new Set(experiments.map((e) => model.experiments[e].factor))].map((f) => factorMotifs(f, db?.motifs ?? []));
     const scanMotifs = [...new Set(factors.flatMap((f) => f.motifs))];

@@ -23,6 +23,8 @@ export class IdleTracker {
     private readonly docs: ReadonlyMap<string, OpenDocument>,
     private readonly sources: IdleSources,
     private readonly progress: (params: ScoringProgressParams) => void,
+    /** Told after every check (the server primes ISM once it is quiet: ismPrimer.ts). */
+    private readonly afterCheck: () => void = () => undefined,
   ) {}
 
   /** Bins in scope for a document (all with autoScore, else on screen) and how many are known. */
@@ -66,6 +68,7 @@ export class IdleTracker {
         for (const w of ready) w.resolve({ version: doc.version, scored, total, modelReady: this.sources.modelReady() });
       }
     }
+    this.afterCheck();
   }
 
   /** Resolves once the document (at least `version` of it) has nothing left to score. */

@@ -9,7 +9,8 @@
  *   - scoreOutbox.ts: the bin values sent to the client;
  *   - idleTracker.ts: progress, idleness and whenIdle;
  *   - focusColouring.ts: the focus, the reliability floor and the rule a bin is coloured by;
- *   - scoringStats.ts: the counters of tfbs/stats.
+ *   - scoringStats.ts: the counters of tfbs/stats;
+ *   - ismPrimer.ts: ISM's graphs and worker readied while the server is quiet (the first Explain).
  *
  * It also handles what crosses them: settings and model changes, which invalidate cached results, and
  * the requests (hover, score command, heatmap, export) that wait for results. Nothing here knows about
@@ -27,12 +28,14 @@ import { DocumentLifecycle } from './documentLifecycle';
 import { RecordState } from './documents';
 import { FocusColouring } from './focusColouring';
 import { IdleTracker } from './idleTracker';
+import { IsmPrimer } from './ismPrimer';
 import { EngineOpener, LoadedModel, ModelHost, effectiveBinSize, openEngineForSettings } from './modelHost';
 import { OpenDocument } from './openDocument';
 import { SummarisedOutputs } from './reliabilityView';
 import { ResultCache, WindowResult } from './resultCache';
 import { ScoreOutbox } from './scoreOutbox';
 import { ScoringStats } from './scoringStats';
+import { visibleBins } from './scanOrder';
 
 export interface ServiceEvents {
   binScores(params: BinScoresParams): void;
@@ -61,12 +64,18 @@ export class ScoringService {
   private readonly scheduler: BatchScheduler;
   private readonly idle: IdleTracker;
   private readonly documents: DocumentLifecycle;
+  /** Readies ISM while the server is quiet (undefined: `primeIsm: false`). */
+  readonly ismPrimer: IsmPrimer | undefined;
+  /** Model loads under way (their engine swap must not meet a priming step) and Explains running. */
+  private swappingModel = 0;
+  private explaining = 0;
 
   constructor(
     settings: TfbsSettings,
     extensionPath: string,
     private readonly events: ServiceEvents,
     openEngine: EngineOpener = openEngineForSettings,
+    options: { primeIsm?: boolean } = {},
   ) {
     this.settings = settings;
     this.cache = new ResultCache(settings.cacheSizeMB * 1024 * 1024);
@@ -95,7 +104,18 @@ export class ScoringService {
         busy: (uri) => this.demands.hasFor(uri) || this.scheduler.isScoring(uri),
       },
       (p) => this.events.progress(p),
+      () => this.ismPrimer?.poke(),
     );
+    this.ismPrimer =
+      options.primeIsm === false
+        ? undefined
+        : new IsmPrimer({
+            model: () => this.model,
+            quiet: () => this.quiet(),
+            scoringPending: () => this.userScoringPending(),
+            sinceActivity: () => this.scheduler.sinceActivity(),
+            log: (m) => this.events.log(m),
+          });
     this.documents = new DocumentLifecycle({
       docs: this.docs,
       cache: this.cache,
@@ -146,9 +166,20 @@ export class ScoringService {
 
   /** Loads the model named by the settings; documents are re-keyed and re-scored with it. */
   async loadModel(): Promise<LoadedModel | undefined> {
-    // The engine must not be released under a running batch.
+    this.swappingModel++;
+    try {
+      return await this.swapModel();
+    } finally {
+      this.swappingModel--;
+      this.idle.check();
+    }
+  }
+
+  private async swapModel(): Promise<LoadedModel | undefined> {
+    // The engine must not be released under a running batch, nor under a priming step.
     this.scheduler.abort();
     await this.scheduler.batchDone();
+    await this.ismPrimer?.idle();
     this.generation++;
     this.cache.clear();
     // Requests made for the last model's windows cannot be answered by this one.
@@ -214,6 +245,9 @@ export class ScoringService {
   /** The engine failed scoring under the current model: say why in the status and stop scoring. */
   private async engineFailed(reason: string): Promise<void> {
     this.models.publish({ ...this.models.readyStatus(this.settings), state: 'error', message: `Scoring failed: ${reason}` });
+    this.swappingModel++;
+    await this.ismPrimer?.idle();
+    this.swappingModel--;
     await this.models.dispose();
     this.failDemands(`scoring failed: ${reason}`);
   }
@@ -222,6 +256,37 @@ export class ScoringService {
     const m = this.model;
     if (!m) return undefined;
     return { binSize: effectiveBinSize(this.settings, m), windowLength: m.engine.inputLength };
+  }
+
+  /**
+   * Nothing the user waits for: a model loaded (no load under way), documents open, no scoring the
+   * user waits for, no request for results open (an export neither) and no Explain running. The
+   * background scan of autoScore may go on (ISM's priming is short and once per model).
+   */
+  private quiet(): boolean {
+    return Boolean(this.model) && !this.modelLoad && !this.swappingModel && !this.explaining && this.docs.size > 0 && this.demands.empty && !this.userScoringPending();
+  }
+
+  /** Scoring the user waits for: an edit not yet analysed, a bin on screen not yet known, a hover's or an Explain's bins. */
+  private userScoringPending(): boolean {
+    for (const d of this.demands) if (d.urgent) return true;
+    for (const doc of this.docs.values()) {
+      if (doc.pendingText) return true;
+      for (const [state, bins] of visibleBins(doc)) for (const b of bins) if (Number.isNaN(state.max[b])) return true;
+    }
+    return false;
+  }
+
+  /** An Explain (ISM) runs until the returned function is called: ISM's priming waits for it. */
+  explainStarted(): () => void {
+    this.explaining++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.explaining--;
+      this.idle.check();
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -324,6 +389,7 @@ export class ScoringService {
     this.documents.cancelPending();
     this.failDemands('the server is shutting down');
     await this.scheduler.batchDone();
+    await this.ismPrimer?.idle(true);
     await this.models.dispose();
   }
 }

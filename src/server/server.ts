@@ -62,6 +62,8 @@ const HOVER_WAIT_MS = 4000;
 export interface ServerOptions {
   /** Replaces ONNX Runtime (tests of failure paths). */
   openEngine?: EngineOpener;
+  /** False: no priming of ISM while idle (bench/explain.ts compares the first Explain with and without). */
+  primeIsm?: boolean;
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
@@ -87,7 +89,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       modelStatus: (s) => void connection.sendNotification(ModelStatusNotification, s),
       problemsChanged: (uri) => publishDiagnostics(uri),
       log: (m) => connection.console.log(m),
-    }, options.openEngine ?? openEngineForSettings);
+    }, options.openEngine ?? openEngineForSettings, { primeIsm: options.primeIsm });
     service.textProvider = (uri) => documents.get(uri)?.getText();
     return {
       capabilities: {
