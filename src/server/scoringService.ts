@@ -259,12 +259,12 @@ export class ScoringService {
   }
 
   /**
-   * Nothing the user waits for: a model loaded (no load under way), documents open, no scoring the
+   * ISM may be primed (tfbsLens.primeExplain) and nothing the user waits for: a model loaded (no load under way), documents open, no scoring the
    * user waits for, no request for results open (an export neither) and no Explain running. The
    * background scan of autoScore may go on (ISM's priming is short and once per model).
    */
   private quiet(): boolean {
-    return Boolean(this.model) && !this.modelLoad && !this.swappingModel && !this.explaining && this.docs.size > 0 && this.demands.empty && !this.userScoringPending();
+    return this.settings.primeExplain && Boolean(this.model) && !this.modelLoad && !this.swappingModel && !this.explaining && this.docs.size > 0 && this.demands.empty && !this.userScoringPending();
   }
 
   /** Scoring the user waits for: an edit not yet analysed, a bin on screen not yet known, a hover's or an Explain's bins. */

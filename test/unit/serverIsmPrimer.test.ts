@@ -222,3 +222,17 @@ test('an Explain before the server primed ISM leaves nothing to prime', async ()
   await sleep(900);
   assert.equal(calls.prime, 0, 'ISM was primed after an Explain had readied it');
 });
+
+test('tfbsLens.primeExplain off: nothing is primed however quiet the server is; turned on, it primes', async () => {
+  const { engine, calls, releasePrime } = gatedEngine();
+  releasePrime();
+  const text = wrapFasta('chr1', randomDna(1600, 17));
+  const service = await serviceWith(text, { threads: 1, autoScore: false, primeExplain: false }, async () => engine);
+  service.open(uri, 1, text);
+  service.setVisible([{ uri, active: true, ranges: [{ start: { line: 0, character: 0 }, end: { line: 40, character: 0 } }] }]);
+  await service.whenIdle(uri);
+  await sleep(900);
+  assert.equal(calls.prime, 0, 'primed with tfbsLens.primeExplain off');
+  await service.updateSettings({ ...service.currentSettings, primeExplain: true });
+  assert.ok(await until(() => calls.runs === PRIME_RUNS, 5_000), `not primed once the setting was turned on (${calls.runs} warm-up runs)`);
+});
