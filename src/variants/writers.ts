@@ -12,7 +12,7 @@
 import { AtomicFile, TextSink } from '../core/atomicFile';
 import { BgzfWriter } from '../core/bgzf';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { LOGIT_EPSILON } from '../core/logit';
+import { LOGIT_EPSILON, logit } from '../core/logit';
 import { WindowMode, effectScores } from './alleles';
 import { ScoredAllele, SkippedAllele } from './scoreVariants';
 import { VcfHeader } from './vcfReader';
@@ -110,13 +110,15 @@ function copyInto(out: Uint8Array, at: number, bytes: Uint8Array): number {
   return at + bytes.length;
 }
 
-/** formatScore(x)'s bytes (without its minus sign when `signed` is false), then `separator`. */
-function writeScore(x: number, signed: boolean, separator: number, out: Uint8Array, at: number): number {
+/** formatScore(x)'s bytes, then `separator`. */
+function writeScore(x: number, separator: number, out: Uint8Array, at: number): number {
   if (x === 0) out[at++] = 48;
-  else at = writePrecision(x, 6, signed, out, at);
+  else at = writePrecision(x, 6, true, out, at);
   out[at] = separator;
   return at + 1;
 }
+
+const MINUS = 45;
 
 export class VariantTsvWriter implements VariantWriter {
   private readonly out: ByteLines;
@@ -130,23 +132,33 @@ export class VariantTsvWriter implements VariantWriter {
     const header = Buffer.from(TSV_COLUMNS.join('\t') + '\n');
     this.out.length = copyInto(await this.out.room(header.length), this.out.length, header);
   }
+  /**
+   * The scores are effectScores' (src/variants/alleles.ts), computed here the same way into locals: an
+   * object a line was 1.4 M objects a run to collect.
+   */
   async scored(a: ScoredAllele): Promise<void> {
     const r = a.record;
     const prefix = Buffer.from(`${r.chrom}\t${r.pos - 1}\t${r.pos - 1 + r.ref.length}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${a.refMatch}\t${a.hasN}\t`);
+    const { refProbs, altProbs } = a;
     for (const t of this.ctx.selected) {
       const experiment = this.experimentBytes[t];
       const need = prefix.length + experiment.length + 6 * NUMBER_BYTES;
       const out = this.out.roomNow(need) ?? (await this.out.room(need));
-      const s = effectScores(a.refProbs[t], a.altProbs[t]);
+      const ref = refProbs[t];
+      const alt = altProbs[t];
+      const diff = alt - ref;
+      const logitDiff = logit(alt) - logit(ref);
       let at = copyInto(out, this.out.length, prefix);
       at = copyInto(out, at, experiment);
-      at = writeScore(s.ref, true, TAB, out, at);
-      at = writeScore(s.alt, true, TAB, out, at);
-      at = writeScore(s.diff, true, TAB, out, at);
-      // |Δp| is Δp's text without its sign (what toPrecision writes for |Δp|).
-      at = writeScore(s.diff, false, TAB, out, at);
-      at = writeScore(s.logitDiff, true, TAB, out, at);
-      this.out.length = writeScore(s.log2FoldChange, true, NEWLINE, out, at);
+      at = writeScore(ref, TAB, out, at);
+      at = writeScore(alt, TAB, out, at);
+      const diffAt = at;
+      at = writeScore(diff, TAB, out, at);
+      // |Δp| is Δp's text without its sign (what toPrecision writes for |Δp|): its bytes, copied.
+      const diffEnd = at; // after Δp's tab, copied with it
+      for (let i = out[diffAt] === MINUS ? diffAt + 1 : diffAt; i < diffEnd; i++) out[at++] = out[i];
+      at = writeScore(logitDiff, TAB, out, at);
+      this.out.length = writeScore(logitDiff / Math.LN2, NEWLINE, out, at);
     }
   }
   async finish(): Promise<void> {
