@@ -8,10 +8,11 @@
  * seconds (every thread: V8's background GC included), the main thread's, and wall seconds; and whether
  * the two builds wrote the same bytes.
  *
- *   node out/bench/variantTsvWriter.js [--rounds 3] [--variants 2000] [--before REF] [--sink null|file|both]
+ *   node out/bench/variantTsvWriter.js [--rounds 3] [--variants 2000] [--before REF] [--sink null|file|both] [--only before|now]
  *
  * --before: a commit (compiled once into a temporary folder, bench/buildRef.ts; default HEAD, so that
- * uncommitted work is measured against the last commit).
+ * uncommitted work is measured against the last commit). --only: one build's arms (for `node --trace-gc`
+ * or `--cpu-prof` of that build alone; no ratios then).
  */
 import { createHash } from 'crypto';
 import { existsSync, promises as fs, readFileSync } from 'fs';
@@ -112,10 +113,11 @@ async function main(): Promise<void> {
   const { alleles, experiments, modelName } = await benchmarkAlleles(variants);
   const selected = experiments.map((e) => e.index);
   const ctx: writersNow.VariantOutputContext = { modelName, experiments, selected, reverseComplement: true, windowMode: 'selene' };
+  const only = option('only');
   const arms: Arm[] = [];
   for (const sink of sinks) {
-    arms.push({ label: `before (${beforeRef}), ${sink} sink`, writers: writersBefore, atomicFile: atomicFileBefore, sink, cpu: [], main: [], wall: [] });
-    arms.push({ label: `now, ${sink} sink`, writers: writersNow, atomicFile: atomicFileNow, sink, cpu: [], main: [], wall: [] });
+    if (only !== 'now') arms.push({ label: `before (${beforeRef}), ${sink} sink`, writers: writersBefore, atomicFile: atomicFileBefore, sink, cpu: [], main: [], wall: [] });
+    if (only !== 'before') arms.push({ label: `now, ${sink} sink`, writers: writersNow, atomicFile: atomicFileNow, sink, cpu: [], main: [], wall: [] });
   }
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-bench-tsv-writer-'));
   const mainTid = String(process.pid);
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
   for (const arm of arms) {
     console.log(`  ${arm.label.padEnd(34)} CPU ${f(arm.cpu)} s (main thread ${f(arm.main)}), wall ${f(arm.wall)} s`);
   }
-  for (const sink of sinks) {
+  for (const sink of only ? [] : sinks) {
     const [b, n] = arms.filter((a) => a.sink === sink);
     console.log(`  ${sink} sink: now/before best CPU ${(best(n.cpu) / best(b.cpu)).toFixed(2)}×, main thread ${(best(n.main) / best(b.main)).toFixed(2)}×, wall ${(best(n.wall) / best(b.wall)).toFixed(2)}×`);
     if (b.hash) console.log(`  ${sink} sink: the same bytes as before: ${b.hash === n.hash ? 'yes' : 'NO'} (sha256 ${n.hash?.slice(0, 16)})`);
