@@ -11,7 +11,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { TextSink } from '../../src/core/atomicFile';
 import { logit } from '../../src/core/logit';
 import { loadModelPackage } from '../../src/core/modelPackage';
 import { uniqueLabel } from '../../src/core/targets';
@@ -19,8 +18,9 @@ import { openOnnxEngine } from '../../src/engine/onnxEngine';
 import { ReferenceGenome } from '../../src/variants/reference';
 import { ScoredAllele, scoreVcfEvents } from '../../src/variants/scoreVariants';
 import { VcfEvent } from '../../src/variants/vcfReader';
-import { TSV_COLUMNS, VariantOutputContext, VariantTsvWriter } from '../../src/variants/writers';
+import { TSV_COLUMNS, VariantOutputContext } from '../../src/variants/writers';
 import { repoRoot } from '../fixtures/danqModel';
+import { assertSameText, variantTsvPieces } from '../fixtures/variantTsv';
 import { benchmarkSnvs } from '../fixtures/vcf';
 
 const text = (x: number): string => (x === 0 ? '0' : x.toPrecision(6));
@@ -60,13 +60,7 @@ test('the variants TSV of real alleles (benchmark SNVs, shipped model, every exp
   assert.equal(alleles.length, snvs.length);
   const selected = pkg.experiments.map((e) => e.index);
   const ctx: VariantOutputContext = { modelName: pkg.manifest.name, experiments: pkg.experiments, selected, reverseComplement: true, windowMode: 'selene' };
-  const pieces: string[] = [];
-  const sink: TextSink = { write: async (piece) => void pieces.push(piece) };
-  const writer = new VariantTsvWriter(sink, ctx);
-  await writer.begin();
-  for (const a of alleles) await writer.scored(a);
-  await writer.finish();
-  const written = pieces.join('');
+  const written = (await variantTsvPieces(ctx, alleles)).join('');
   const expected = definitionTsv(ctx, alleles);
   // The magnitudes that take the writer's other paths are there (else this test would not hold it to them).
   const cells = expected.split('\n').slice(1, -1).map((line) => line.split('\t').slice(11));
@@ -75,10 +69,5 @@ test('the variants TSV of real alleles (benchmark SNVs, shipped model, every exp
   assert.ok(count(4, /^-?[1-9]/) > 0 && count(5, /^-?[1-9]/) > 0, 'Δlogit and log2 fold changes beyond ±1');
   assert.ok(count(2, /^0$/) > 0, 'Δp of 0');
   assert.ok(count(2, /^-/) > 0 && count(2, /^0\./) > 0, 'Δp of both signs');
-  if (written !== expected) {
-    let at = 0;
-    while (written[at] === expected[at]) at++;
-    assert.fail(`the TSV differs from character ${at}: ${JSON.stringify(written.slice(Math.max(0, at - 80), at + 40))} against ${JSON.stringify(expected.slice(Math.max(0, at - 80), at + 40))}`);
-  }
-  assert.equal(written.length, expected.length);
+  assertSameText(written, expected, 'the TSV');
 });
