@@ -8,11 +8,12 @@
  * seconds (every thread: V8's background GC included), the main thread's, and wall seconds; and whether
  * the two builds wrote the same bytes.
  *
- *   node out/bench/variantTsvWriter.js [--rounds 3] [--variants 2000] [--before REF] [--sink null|file|both] [--only before|now]
+ *   node out/bench/variantTsvWriter.js [--rounds 3] [--variants 2000] [--before REF] [--sink null|file|both] [--only before|now] [--format tsv|vcf]
  *
  * --before: a commit (compiled once into a temporary folder, bench/buildRef.ts; default HEAD, so that
  * uncommitted work is measured against the last commit). --only: one build's arms (for `node --trace-gc`
- * or `--cpu-prof` of that build alone; no ratios then).
+ * or `--cpu-prof` of that build alone; no ratios then). --format vcf: VariantVcfWriter instead (the same
+ * alleles as a sites-only VCF, the six scores as INFO fields).
  */
 import { createHash } from 'crypto';
 import { existsSync, promises as fs, readFileSync } from 'fs';
@@ -88,6 +89,9 @@ async function benchmarkAlleles(variants: number): Promise<{ alleles: ScoredAlle
   return { alleles, experiments: pkg.experiments, modelName: pkg.manifest.name };
 }
 
+/** The benchmark VCF's header (test/fixtures/vcf.ts vcfText). */
+const VCF_HEADER = { meta: ['##fileformat=VCFv4.2'], columns: '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO' };
+
 interface Arm {
   label: string;
   writers: typeof writersNow;
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
   const selected = experiments.map((e) => e.index);
   const ctx: writersNow.VariantOutputContext = { modelName, experiments, selected, reverseComplement: true, windowMode: 'selene' };
   const only = option('only');
+  const format = option('format') ?? 'tsv';
   const arms: Arm[] = [];
   for (const sink of sinks) {
     if (only !== 'now') arms.push({ label: `before (${beforeRef}), ${sink} sink`, writers: writersBefore, atomicFile: atomicFileBefore, sink, cpu: [], main: [], wall: [] });
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
         const threads0 = threadCpuSeconds();
         const u0 = process.cpuUsage();
         const t0 = performance.now();
-        const writer = new arm.writers.VariantTsvWriter(out, ctx);
+        const writer = format === 'vcf' ? new arm.writers.VariantVcfWriter(out, ctx, VCF_HEADER) : new arm.writers.VariantTsvWriter(out, ctx);
         await writer.begin();
         for (const a of alleles) await writer.scored(a);
         await writer.finish();
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
           hash.update(readFileSync(path.join(work, 'out.tsv')));
           arm.hash = hash.digest('hex');
         }
-        if (file) await fs.rm(path.join(work, 'out.tsv'), { force: true });
+        await fs.rm(path.join(work, 'out.tsv'), { force: true });
       }
     }
   } finally {
@@ -155,7 +160,7 @@ async function main(): Promise<void> {
   }
   const lines = alleles.length * selected.length;
   const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`VariantTsvWriter: ${alleles.length.toLocaleString('en')} SNVs × ${selected.length} experiments = ${lines.toLocaleString('en')} lines, ${rounds} interleaved rounds; ${cpuModel}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`${format === 'vcf' ? 'VariantVcfWriter' : 'VariantTsvWriter'}: ${alleles.length.toLocaleString('en')} SNVs × ${selected.length} experiments = ${lines.toLocaleString('en')} lines, ${rounds} interleaved rounds; ${cpuModel}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const f = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' / ');
   const best = (xs: number[]): number => Math.min(...xs);
   for (const arm of arms) {
