@@ -62,8 +62,10 @@ class Buffered {
 
 /**
  * Lines built as UTF-8 bytes in a buffer of 256 KB and handed to the sink when full, at a line end: to a
- * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
- * building 1.4 M lines as strings spent as long collecting the garbage as formatting.
+ * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV
+ * and VCF writers' numbers go in as digits: building 1.4 M lines as strings spent as long collecting the
+ * garbage as formatting (the VCF's 6 × 690 strings an allele, joined, twice the TSV's CPU). Tried and
+ * not kept (bench/variantTsvWriter.ts, no gain): 1 MB chunks for files, byte loops for the small copies.
  */
 const LINES_BUFFER_BYTES = 1 << 18;
 
