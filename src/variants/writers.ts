@@ -12,8 +12,8 @@
 import { AtomicFile, TextSink } from '../core/atomicFile';
 import { BgzfWriter } from '../core/bgzf';
 import { Experiment, uniqueLabel } from '../core/targets';
-import { LOGIT_EPSILON } from '../core/logit';
-import { WindowMode, effectScores } from './alleles';
+import { LOGIT_EPSILON, logit } from '../core/logit';
+import { WindowMode } from './alleles';
 import { ScoredAllele, SkippedAllele } from './scoreVariants';
 import { VcfHeader } from './vcfReader';
 import { precisionText, writePrecision } from '../core/formats/float32Text';
@@ -62,8 +62,10 @@ class Buffered {
 
 /**
  * Lines built as UTF-8 bytes in a buffer of 256 KB and handed to the sink when full, at a line end: to a
- * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV writer's numbers go in as digits:
- * building 1.4 M lines as strings spent as long collecting the garbage as formatting.
+ * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV
+ * and VCF writers' numbers go in as digits: building 1.4 M lines as strings spent as long collecting the
+ * garbage as formatting (the VCF's 6 × 690 strings an allele, joined, twice the TSV's CPU). Tried and
+ * not kept (bench/variantTsvWriter.ts, no gain): 1 MB chunks for files, byte loops for the small copies.
  */
 const LINES_BUFFER_BYTES = 1 << 18;
 
@@ -110,44 +112,82 @@ function copyInto(out: Uint8Array, at: number, bytes: Uint8Array): number {
   return at + bytes.length;
 }
 
-/** formatScore(x)'s bytes (without its minus sign when `signed` is false), then `separator`. */
-function writeScore(x: number, signed: boolean, separator: number, out: Uint8Array, at: number): number {
+/** formatScore(x)'s bytes, then `separator`. */
+function writeScore(x: number, separator: number, out: Uint8Array, at: number): number {
   if (x === 0) out[at++] = 48;
-  else at = writePrecision(x, 6, signed, out, at);
+  else at = writePrecision(x, 6, true, out, at);
   out[at] = separator;
   return at + 1;
+}
+
+const MINUS = 45;
+const COMMA = 44;
+const SEMICOLON = 59;
+
+/** logit(probs[t]) into logits[t] for each selected t (a loop small enough for logit to be inlined). */
+function logitsInto(probs: Float32Array, selected: readonly number[], logits: Float64Array): void {
+  for (let k = 0; k < selected.length; k++) logits[selected[k]] = logit(probs[selected[k]]);
 }
 
 export class VariantTsvWriter implements VariantWriter {
   private readonly out: ByteLines;
   /** Per experiment: "INDEX\tLABEL\t" as UTF-8. */
   private readonly experimentBytes: Buffer[];
+  /** Per output index: logit of the REF and ALT probabilities of the allele being written. */
+  private readonly refLogits: Float64Array;
+  private readonly altLogits: Float64Array;
   constructor(out: TextSink, private readonly ctx: VariantOutputContext) {
     this.out = new ByteLines(out);
+    this.refLogits = new Float64Array(ctx.experiments.length);
+    this.altLogits = new Float64Array(ctx.experiments.length);
     this.experimentBytes = ctx.experiments.map((e, t) => Buffer.from(`${t}\t${uniqueLabel(e, ctx.experiments)}\t`));
   }
   async begin(): Promise<void> {
     const header = Buffer.from(TSV_COLUMNS.join('\t') + '\n');
     this.out.length = copyInto(await this.out.room(header.length), this.out.length, header);
   }
+  /**
+   * The scores are effectScores' (src/variants/alleles.ts), computed the same way into locals and the
+   * logits into scratch arrays first (an object a line, and a boxed number a logit call, were 1.4 M
+   * objects and 2.8 M numbers a 2,000-SNV run for the collector); the lines themselves are written by a
+   * plain function that stops where the buffer is full (an async loop kept its numbers boxed).
+   */
   async scored(a: ScoredAllele): Promise<void> {
     const r = a.record;
     const prefix = Buffer.from(`${r.chrom}\t${r.pos - 1}\t${r.pos - 1 + r.ref.length}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${a.refMatch}\t${a.hasN}\t`);
-    for (const t of this.ctx.selected) {
-      const experiment = this.experimentBytes[t];
-      const need = prefix.length + experiment.length + 6 * NUMBER_BYTES;
-      const out = this.out.roomNow(need) ?? (await this.out.room(need));
-      const s = effectScores(a.refProbs[t], a.altProbs[t]);
+    logitsInto(a.refProbs, this.ctx.selected, this.refLogits);
+    logitsInto(a.altProbs, this.ctx.selected, this.altLogits);
+    const selected = this.ctx.selected;
+    for (let k = this.linesInto(a, prefix, 0); k < selected.length; k = this.linesInto(a, prefix, k)) {
+      await this.out.room(prefix.length + this.experimentBytes[selected[k]].length + 6 * NUMBER_BYTES);
+    }
+  }
+  /** The lines of selected[k…] while the buffer has room; returns where it stopped. */
+  private linesInto(a: ScoredAllele, prefix: Buffer, k: number): number {
+    const { refProbs, altProbs } = a;
+    const { refLogits, altLogits, experimentBytes } = this;
+    const selected = this.ctx.selected;
+    for (; k < selected.length; k++) {
+      const t = selected[k];
+      const experiment = experimentBytes[t];
+      const out = this.out.roomNow(prefix.length + experiment.length + 6 * NUMBER_BYTES);
+      if (!out) return k;
+      const ref = refProbs[t];
+      const alt = altProbs[t];
+      const logitDiff = altLogits[t] - refLogits[t];
       let at = copyInto(out, this.out.length, prefix);
       at = copyInto(out, at, experiment);
-      at = writeScore(s.ref, true, TAB, out, at);
-      at = writeScore(s.alt, true, TAB, out, at);
-      at = writeScore(s.diff, true, TAB, out, at);
-      // |Δp| is Δp's text without its sign (what toPrecision writes for |Δp|).
-      at = writeScore(s.diff, false, TAB, out, at);
-      at = writeScore(s.logitDiff, true, TAB, out, at);
-      this.out.length = writeScore(s.log2FoldChange, true, NEWLINE, out, at);
+      at = writeScore(ref, TAB, out, at);
+      at = writeScore(alt, TAB, out, at);
+      const diffAt = at;
+      at = writeScore(alt - ref, TAB, out, at);
+      // |Δp| is Δp's text without its sign (what toPrecision writes for |Δp|): its bytes, copied.
+      const diffEnd = at; // after Δp's tab, copied with it
+      for (let i = out[diffAt] === MINUS ? diffAt + 1 : diffAt; i < diffEnd; i++) out[at++] = out[i];
+      at = writeScore(logitDiff, TAB, out, at);
+      this.out.length = writeScore(logitDiff / Math.LN2, NEWLINE, out, at);
     }
+    return k;
   }
   async finish(): Promise<void> {
     await this.out.flush();
@@ -167,14 +207,20 @@ export const VCF_INFO_FIELDS = [
 const OUR_INFO_KEYS = new Set<string>([...VCF_INFO_FIELDS.map(([id]) => id), 'TFBS_REF_MISMATCH', 'TFBS_HAS_N']);
 
 export class VariantVcfWriter implements VariantWriter {
-  private readonly out: Buffered;
+  private readonly out: ByteLines;
+  /** "ID=" of each score field as bytes. */
+  private readonly fieldKeys = VCF_INFO_FIELDS.map(([id]) => Buffer.from(`${id}=`));
+  private readonly refLogits: Float64Array;
+  private readonly altLogits: Float64Array;
   /** Input records that held our INFO keys (an earlier run's scores): replaced, and the CLI says so. */
   recordsWithEarlierScores = 0;
   private lastRecord: unknown;
   /** INFO keys declared Number=A (one value per ALT) or Number=R (REF, then one per ALT). */
   private readonly perAllele = new Map<string, 'A' | 'R'>();
   constructor(out: TextSink, private readonly ctx: VariantOutputContext, private readonly header: VcfHeader) {
-    this.out = new Buffered(out);
+    this.out = new ByteLines(out);
+    this.refLogits = new Float64Array(ctx.experiments.length);
+    this.altLogits = new Float64Array(ctx.experiments.length);
     for (const m of header.meta) {
       const f = /^##INFO=<ID=([^,>]+),Number=([AR]),/.exec(m);
       if (f) this.perAllele.set(f[1], f[2] as 'A' | 'R');
@@ -225,25 +271,48 @@ export class VariantVcfWriter implements VariantWriter {
       '##INFO=<ID=TFBS_HAS_N,Number=0,Type=Flag,Description="TFBS Lens: a scored window holds N or another ambiguity code">',
       this.header.columns.split('\t').slice(0, 8).join('\t'),
     ];
-    await this.out.add(lines.join('\n') + '\n');
+    const text = Buffer.from(lines.join('\n') + '\n');
+    this.out.length = copyInto(await this.out.room(text.length), this.out.length, text);
   }
+  /**
+   * The line as bytes: the record's columns and own INFO (strings, once an allele) encoded, then the
+   * 6 × selected scores written as digits (effectScores' values, as the TSV writer computes them): as
+   * strings in arrays joined, they cost 3 to 4 times the TSV's CPU, most of it collecting them.
+   */
   async scored(a: ScoredAllele): Promise<void> {
     const r = a.record;
-    const values: string[][] = VCF_INFO_FIELDS.map(() => []);
-    for (const t of this.ctx.selected) {
-      const s = effectScores(a.refProbs[t], a.altProbs[t]);
-      [s.ref, s.alt, s.diff, s.absDiff, s.logitDiff, s.log2FoldChange].forEach((v, k) => values[k].push(formatScore(v)));
-    }
     const own = this.infoFor(r.info, r.alts, a.alt);
     if (own.hadOurs && r !== this.lastRecord) this.recordsWithEarlierScores++;
     this.lastRecord = r;
-    const info = [
-      ...own.fields,
-      ...VCF_INFO_FIELDS.map(([id], k) => `${id}=${values[k].join(',')}`),
-      ...(a.refMatch ? [] : ['TFBS_REF_MISMATCH']),
-      ...(a.hasN ? ['TFBS_HAS_N'] : []),
-    ].join(';');
-    await this.out.add(`${r.chrom}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${r.qual}\t${r.filter}\t${info}\n`);
+    const head = Buffer.from(`${r.chrom}\t${r.pos}\t${r.id}\t${r.ref}\t${a.alt}\t${r.qual}\t${r.filter}\t${own.fields.map((f) => f + ';').join('')}`);
+    const flags = Buffer.from(`${a.refMatch ? '' : ';TFBS_REF_MISMATCH'}${a.hasN ? ';TFBS_HAS_N' : ''}\n`);
+    const selected = this.ctx.selected;
+    logitsInto(a.refProbs, selected, this.refLogits);
+    logitsInto(a.altProbs, selected, this.altLogits);
+    const need = head.length + flags.length + this.fieldKeys.reduce((n, key) => n + key.length + 1, 0) + 6 * selected.length * NUMBER_BYTES;
+    const out = this.out.roomNow(need) ?? (await this.out.room(need));
+    let at = copyInto(out, this.out.length, head);
+    for (let k = 0; k < this.fieldKeys.length; k++) {
+      if (k > 0) out[at++] = SEMICOLON;
+      at = copyInto(out, at, this.fieldKeys[k]);
+      at = this.scoresInto(a, k, out, at);
+    }
+    this.out.length = copyInto(out, at, flags);
+  }
+
+  /** Score field k (VCF_INFO_FIELDS' order) of every selected experiment, comma-separated. */
+  private scoresInto(a: ScoredAllele, field: number, out: Uint8Array, at: number): number {
+    const { refProbs, altProbs } = a;
+    const { refLogits, altLogits } = this;
+    const selected = this.ctx.selected;
+    for (let j = 0; j < selected.length; j++) {
+      const t = selected[j];
+      const ref = refProbs[t];
+      const alt = altProbs[t];
+      const x = field === 0 ? ref : field === 1 ? alt : field === 2 ? alt - ref : field === 3 ? Math.abs(alt - ref) : field === 4 ? altLogits[t] - refLogits[t] : (altLogits[t] - refLogits[t]) / Math.LN2;
+      at = writeScore(x, COMMA, out, at);
+    }
+    return selected.length ? at - 1 : at; // no comma after the last
   }
   async finish(): Promise<void> {
     await this.out.flush();

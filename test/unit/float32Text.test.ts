@@ -120,3 +120,34 @@ test('writePrecision writes precisionText\'s bytes (and without its minus sign w
     }
   }
 });
+
+test('precisionText and writePrecision: toPrecision byte for byte, and the integer path taken, for effects below 1e-6 (exponential text) and of 1 to 100 (Δlogit, log2 fold change)', () => {
+  const rand = seeded(2026);
+  const values: number[] = [1, 10, 99.99995, 99.999949, 9.999995, 9.9999949, 1e-7, 9.999995e-7, 1e-14, 1.0000001e-14, 9.99999e-15, 27.631021, -39.863137];
+  for (let i = 0; i < 40_000; i++) {
+    values.push((rand() / 2 ** 32 - 0.5) * 10 ** -(6 + (rand() % 10))); // ±5e-7 … ±5e-16
+    values.push((rand() / 2 ** 32 - 0.5) * 200); // ±100
+    values.push(Math.fround((rand() / 2 ** 32) * 1e-6) * (rand() % 2 ? 1 : -1)); // float32 probabilities and their differences below 1e-6
+  }
+  for (let k = -16; k <= 2; k++) for (let d = -3; d <= 3; d++) values.push(10 ** k + d * 10 ** k * Number.EPSILON, -(10 ** k) * (1 + d * 1e-7));
+  for (let k = -16; k <= 2; k++) for (let m = 1; m < 200; m++) values.push((m + 0.5) * 10 ** (k - 2), -(m + 0.4999999) * 10 ** (k - 3), (100_000 + m + 0.5) * 10 ** (k - 5));
+  const out = new Uint8Array(64);
+  for (const x of values) {
+    for (const digits of [1, 2, 3, 6, 9]) {
+      const expected = x.toPrecision(digits);
+      assert.equal(precisionText(x, digits), expected, `${x} to ${digits} digits`);
+      for (const signed of [true, false]) {
+        const at = 1 + (rand() % 8);
+        out.fill(33);
+        const end = writePrecision(x, digits, signed, out, at);
+        assert.equal(Buffer.from(out.subarray(at, end)).toString('latin1'), signed || x >= 0 ? expected : expected.slice(1), `${x} to ${digits} digits, signed ${signed}`);
+        assert.ok(out.subarray(0, at).every((b) => b === 33) && out.subarray(end).every((b) => b === 33), `${x}: bytes outside [${at}, ${end}) written`);
+      }
+    }
+  }
+  for (const [from, to] of [[1e-14, 1e-6], [1, 100], [-100, -1]]) {
+    const before = precisionTextFallbacks.count;
+    for (let i = 0; i < 10_000; i++) writePrecision(from + (rand() / 2 ** 32) * (to - from) * 0.999, 6, true, out, 0);
+    assert.ok(precisionTextFallbacks.count - before < 100, `[${from}, ${to}): ${precisionTextFallbacks.count - before} of 10,000 fell back to toPrecision`);
+  }
+});

@@ -9,13 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AtomicFile, TextSink } from '../../src/core/atomicFile';
+import { AtomicFile } from '../../src/core/atomicFile';
 import { BgzfWriter } from '../../src/core/bgzf';
 import { effectScores } from '../../src/variants/alleles';
 import { ScoredAllele } from '../../src/variants/scoreVariants';
 import { Experiment, uniqueLabel } from '../../src/core/targets';
 import { formatScore, TSV_COLUMNS, VariantOutputContext, VariantTsvWriter } from '../../src/variants/writers';
 import { lcgRandom } from '../fixtures/sequences';
+import { assertSameText, variantTsvPieces } from '../fixtures/variantTsv';
 
 /** The lines as the writer built them as strings before it wrote bytes. */
 function expectedTsv(ctx: VariantOutputContext, alleles: readonly ScoredAllele[]): string {
@@ -56,12 +57,7 @@ test('VariantTsvWriter writes the string-built lines byte for byte, as text and 
   // Non-ASCII labels; then ASCII labels, where only the few non-ASCII chromosome names and IDs need UTF-8.
   for (const [experiments, selected] of [[experimentsOf(names), [0, 1, 2, 3, 4, 5]], [experimentsOf(names.map((n) => n.replace('Zellé|ÜBF', 'Cell|UBF'))), [0, 3, 4, 5]]] as const) {
     const ctx: VariantOutputContext = { modelName: 'm', experiments, selected, reverseComplement: true, windowMode: 'selene' };
-    const pieces: string[] = [];
-    const sink: TextSink = { write: async (text) => void pieces.push(text) };
-    const writer = new VariantTsvWriter(sink, ctx);
-    await writer.begin();
-    for (const a of alleles) await writer.scored(a);
-    await writer.finish();
+    const pieces = await variantTsvPieces(ctx, alleles);
     const expected = expectedTsv(ctx, alleles);
     const written = pieces.join('');
     assert.ok(pieces.length > 5, `${pieces.length} writes: the test must cross flushes`);
@@ -94,10 +90,6 @@ test('VariantTsvWriter writes the string-built lines byte for byte, as text and 
       await toBgzf.finish();
     });
     assert.ok(fromWriter.equals(await bgzfOf((bgzf) => bgzf.write(expected))), 'BGZF of the string-built lines, byte for byte');
-    if (written !== expected) {
-      let at = 0;
-      while (written[at] === expected[at]) at++;
-      assert.fail(`the text differs from character ${at}: ${JSON.stringify(written.slice(Math.max(0, at - 80), at + 40))} against ${JSON.stringify(expected.slice(Math.max(0, at - 80), at + 40))}`);
-    }
+    assertSameText(written, expected, 'the text');
   }
 });

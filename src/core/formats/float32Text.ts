@@ -89,16 +89,23 @@ function precisionSlow(x: number, digits: number): string {
 /** The decimal exponent of the last value precisionDigits accepted (its leading digit's power of ten). */
 let precisionExponent = 0;
 
+/** The smallest |x| of precisionDigits' range: 10^(digits − 1 − e) stays an exact double (≤ 10^22) for 9 digits. */
+const SMALLEST_FAST = 1e-14;
+
 /**
  * toPrecision(digits)'s significant digits of |x| as an integer n (10^(digits−1) ≤ n < 10^digits), its
- * exponent left in precisionExponent; −1 where toPrecision must be asked: |x| outside [1e-6, 1), a
- * rounding within 1e-6 of a tie, a carry to the next power of ten.
+ * exponent left in precisionExponent; −1 where toPrecision must be asked: |x| outside [1e-14, 100), an
+ * exponent of `digits` or more (toPrecision's exponential text), a rounding within 1e-6 of a tie, a
+ * carry to the next power of ten.
  */
 function precisionDigits(a: number, digits: number): number {
-  if (!(a >= 1e-6 && a < 1)) return -1;
+  if (!(a >= SMALLEST_FAST && a < 100)) return -1;
   // An exponent one off near a power of ten puts n outside [10^(digits−1), 10^digits]: toPrecision's way.
-  const e = a >= 0.1 ? -1 : a >= 0.01 ? -2 : a >= 0.001 ? -3 : a >= 1e-4 ? -4 : a >= 1e-5 ? -5 : -6;
-  const scaled = a * POW10[digits - 1 - e];
+  let e: number;
+  if (a >= 1e-6) e = a >= 1 ? (a >= 10 ? 1 : 0) : a >= 0.1 ? -1 : a >= 0.01 ? -2 : a >= 0.001 ? -3 : a >= 1e-4 ? -4 : a >= 1e-5 ? -5 : -6;
+  else for (e = -7; a < NEGATIVE_POW10[-e]; e--);
+  if (e >= digits) return -1;
+  const scaled = a * POW10[digits - 1 - e]; // an exact power (≤ 10^22): one rounding
   const floor = Math.floor(scaled);
   const fraction = scaled - floor;
   const n = fraction > 0.5 ? floor + 1 : floor;
@@ -107,16 +114,25 @@ function precisionDigits(a: number, digits: number): number {
   return n;
 }
 
+/** 10^−k as the nearest double, for 0 ≤ k ≤ 14 (precisionDigits' exponent guesses, checked by n's range). */
+const NEGATIVE_POW10 = Array.from({ length: 15 }, (_, k) => Number(`1e-${k}`));
+
 /**
  * x.toPrecision(digits) byte for byte (trailing zeros kept), for any double and 1 ≤ digits ≤ 9: where
- * 1e-6 ≤ |x| < 1 (probabilities and most effects) the digits are the integer round(|x|·10^(digits−1−e))
+ * 1e-14 ≤ |x| < 100 (probabilities, effects, Δlogit) the digits are the integer round(|x|·10^(digits−1−e))
  * (the product off by far less than the 1e-6 kept from a tie; a carry to the next power of ten, where
- * toPrecision moves the exponent, goes the slow way), written in toPrecision's fixed notation.
+ * toPrecision moves the exponent, goes the slow way), written as toPrecision writes them: fixed notation
+ * for exponents −6 … digits − 1, "d.ddde-N" below.
  */
 export function precisionText(x: number, digits: number): string {
   const n = precisionDigits(x < 0 ? -x : x, digits);
   if (n < 0) return precisionSlow(x, digits);
-  return (x < 0 ? '-' : '') + ZEROS[-precisionExponent] + n;
+  const sign = x < 0 ? '-' : '';
+  const e = precisionExponent;
+  if (e < 0 && e >= -6) return sign + ZEROS[-e] + n;
+  const text = String(n);
+  if (e >= 0) return sign + (e + 1 < digits ? `${text.slice(0, e + 1)}.${text.slice(e + 1)}` : text);
+  return sign + (digits > 1 ? `${text[0]}.${text.slice(1)}` : text) + 'e' + e;
 }
 
 const DOT = 46;
@@ -124,6 +140,7 @@ const DOT = 46;
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k % 2 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
 const ZERO = 48;
 const MINUS = 45;
+const LOWER_E = 101;
 
 /**
  * precisionText(x, digits)'s bytes (ASCII) written into `out` at `at`, without making a string on the
@@ -139,9 +156,12 @@ export function writePrecision(x: number, digits: number, signed: boolean, out: 
     return at;
   }
   if (x < 0 && signed) out[at++] = MINUS;
-  out[at++] = ZERO;
-  out[at++] = DOT;
-  for (let z = -precisionExponent - 1; z > 0; z--) out[at++] = ZERO;
+  const e = precisionExponent;
+  if (e < 0 && e >= -6) {
+    out[at++] = ZERO;
+    out[at++] = DOT;
+    for (let z = -e - 1; z > 0; z--) out[at++] = ZERO;
+  }
   // n < 10^9 < 2^31: integer arithmetic, two digits at a time.
   n |= 0;
   const end = at + digits;
@@ -154,5 +174,20 @@ export function writePrecision(x: number, digits: number, signed: boolean, out: 
     n = q;
   }
   if (i > at) out[--i] = ZERO + n;
-  return end;
+  if (e < 0 && e >= -6) return end;
+  // The point after the first e + 1 digits (fixed) or after the first (exponential): the rest moved right.
+  const point = at + (e >= 0 ? e + 1 : 1);
+  if (point < end) {
+    for (let k = end; k > point; k--) out[k] = out[k - 1];
+    out[point] = DOT;
+  }
+  let after = point < end ? end + 1 : end;
+  if (e < 0) {
+    // e ≤ −7 here: "e-7" … "e-14".
+    out[after++] = LOWER_E;
+    out[after++] = MINUS;
+    if (e <= -10) out[after++] = ZERO + 1;
+    out[after++] = ZERO + (-e % 10);
+  }
+  return after;
 }
