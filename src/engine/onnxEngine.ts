@@ -216,11 +216,13 @@ class OnnxEngine implements InferenceEngine {
   }
 
   async dispose(): Promise<void> {
+    // Graphs still opening (the variant graph opened with the engine, a command ending before its first
+    // batch) are checked against the per-window session: settled first, then everything released.
+    const opened = await this.substitutions?.catch(() => undefined);
+    const batches = await this.variantBatches?.catch(() => undefined);
     await this.chunk?.release();
     if (!this.perWindowReleased) await this.session.release();
-    const opened = await this.substitutions;
     if (opened?.ok) await opened.sessions.release();
-    const batches = await this.variantBatches;
     if (batches?.ok) await batches.session.release();
     const worker = await this.substitutionWorker;
     if (worker instanceof SubstitutionWorker) await worker.release();

@@ -150,3 +150,15 @@ test('a network that does not match model.json is refused with the variant graph
   await assert.rejects(openEngine(await loadModelPackage(lying), { threads: 2, chunks: false, variantBatchesAtOpen: true }), (e: Error) => e instanceof ModelError && /no output "not-the-output"/.test(e.message));
   assert.equal(await settledThreadCount(), before, 'the variant graph\'s worker threads were stopped');
 });
+
+test('a VCF with nothing to score: the variant graph opening beside the engine is waited for and released, never rebuilt on this thread, and the error is the VCF\'s', async () => {
+  // The engine was disposed while its variant graph was still being probed: the probe then ran on the
+  // released per-window session, failed on the workers, and a second copy was built and probed here.
+  const vcf = path.join(work, 'elsewhere.vcf');
+  await fs.writeFile(vcf, vcfText([{ line: 0, chrom: 'chrUn_elsewhere', pos: 5000, id: '.', ref: 'A', alts: ['G'], qual: '.', filter: '.', info: '.' }]));
+  const r = countedTfbs(['variants', '--vcf', vcf, '--fasta', fasta, '--model', model, '--threads', '2', '-o', path.join(work, 'elsewhere.tsv')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /nothing could be scored/);
+  assert.deepEqual(r.mainSessions, ['model.onnx'], 'this thread: the per-window network only');
+  assert.equal(r.workerSessions.length, 2, `worker sessions: ${r.workerSessions.join(', ')}`);
+});
