@@ -176,10 +176,12 @@ export class ScoringService {
   }
 
   private async swapModel(): Promise<LoadedModel | undefined> {
-    // The engine must not be released under a running batch, nor under a priming step.
+    // The engine must not be released under a priming step nor under a running batch. The priming is
+    // waited for first: the scheduler goes on picking batches on this model meanwhile, and only then
+    // is drained, with nothing awaited between its last batch and the release.
+    await this.ismPrimer?.idle();
     this.scheduler.abort();
     await this.scheduler.batchDone();
-    await this.ismPrimer?.idle();
     this.generation++;
     this.cache.clear();
     // Requests made for the last model's windows cannot be answered by this one.

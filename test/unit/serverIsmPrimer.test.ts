@@ -236,3 +236,53 @@ test('tfbsLens.primeExplain off: nothing is primed however quiet the server is; 
   await service.updateSettings({ ...service.currentSettings, primeExplain: true });
   assert.ok(await until(() => calls.runs === PRIME_RUNS, 5_000), `not primed once the setting was turned on (${calls.runs} warm-up runs)`);
 });
+
+test('a model swapped while ISM is being primed: the old engine is released with no batch running on it', async () => {
+  // The swap waited for the priming after draining the scheduler: meanwhile the scheduler picked the
+  // next batch on the old model, which was then released under it.
+  const first = gatedEngine();
+  let inFlight = 0;
+  let inFlightAtDispose = -1;
+  let runsAfterDispose = 0;
+  let disposed = false;
+  const tracked: InferenceEngine = {
+    ...first.engine,
+    async run(input: Float32Array, count: number): Promise<Float32Array> {
+      if (disposed) runsAfterDispose++;
+      inFlight++;
+      try {
+        return await first.engine.run(input, count);
+      } finally {
+        inFlight--;
+      }
+    },
+    async dispose(): Promise<void> {
+      inFlightAtDispose = inFlight;
+      disposed = true;
+    },
+  };
+  const second = gatedEngine();
+  second.releasePrime();
+  let opens = 0;
+  const sequence = randomDna(1600, 18);
+  const text = wrapFasta('chr1', sequence);
+  const service = await serviceWith(text, { threads: 1, autoScore: false }, async () => (opens++ === 0 ? tracked : second.engine));
+  service.open(uri, 1, text);
+  service.setVisible([{ uri, active: true, ranges: [{ start: { line: 0, character: 0 }, end: { line: 40, character: 0 } }] }]);
+  await service.whenIdle(uri);
+  assert.ok(await until(() => first.calls.prime > 0, 5_000), 'the server did not start priming ISM while idle');
+  // Priming is held inside its build; the model is swapped, and an edit on screen arrives meanwhile.
+  const swapped = service.loadModel();
+  const releaseScoring = first.hold();
+  const edited = editedAt(sequence, 700);
+  service.textProvider = () => edited;
+  service.change(uri, 2, edited);
+  await sleep(200);
+  first.releasePrime();
+  await sleep(300);
+  releaseScoring();
+  assert.ok(await swapped, 'the new model loads');
+  assert.equal(opens, 2);
+  assert.equal(inFlightAtDispose, 0, 'the old engine was released under a running batch');
+  assert.equal(runsAfterDispose, 0, 'a batch ran on the released engine');
+});
