@@ -107,7 +107,7 @@ export class ChunkWorkerPool {
   /**
    * Starts the workers and waits until each has opened its session; any failure stops them all. A
    * graph still being written goes to each worker when it is: the threads start and load ONNX Runtime
-   * meanwhile. Should it fail to be built or written, its own error is thrown.
+   * meanwhile.
    */
   static async open(o: ChunkPoolOptions): Promise<ChunkWorkerPool> {
     const later = typeof o.modelFile === 'string' ? undefined : o.modelFile;
@@ -117,7 +117,6 @@ export class ChunkWorkerPool {
     try {
       return new ChunkWorkerPool(await startWorkers(path.join(__dirname, 'chunkWorker.js'), data, o.workers, NAMES, send), o.windowLength);
     } catch (e) {
-      await later; // a graph that could not be written: its own error
       throw new EnvironmentError(`the chunk graph's worker threads could not start (${firstLine(e)})`);
     }
   }

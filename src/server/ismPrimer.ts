@@ -45,12 +45,6 @@ export class IsmPrimer {
 
   constructor(private readonly deps: IsmPrimerDeps) {}
 
-  /** Whether the loaded model is primed (tests and benchmarks wait for it). */
-  get primed(): boolean {
-    const model = this.deps.model();
-    return Boolean(model) && this.doneKey === model!.key && !this.running;
-  }
-
   /** An Explain ran ISM on `model`: its engine is as ready as priming would make it. */
   explained(model: LoadedModel): void {
     if (this.deps.model() === model) this.doneKey = model.key;

@@ -46,20 +46,6 @@ export function formatScore(x: number): string {
 
 export const TSV_COLUMNS = ['chrom', 'start', 'end', 'pos', 'id', 'ref', 'alt', 'ref_match', 'has_n', 'experiment_index', 'experiment', 'ref_p', 'alt_p', 'diff', 'abs_diff', 'logit_diff', 'log2_fold_change'];
 
-/** Collects text and writes it in pieces of about 64 KB (one write per line would be slow). */
-class Buffered {
-  private text = '';
-  constructor(private readonly out: TextSink) {}
-  async add(s: string): Promise<void> {
-    this.text += s;
-    if (this.text.length > 1 << 16) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (this.text) await this.out.write(this.text);
-    this.text = '';
-  }
-}
-
 /**
  * Lines built as UTF-8 bytes in a buffer of 256 KB and handed to the sink when full, at a line end: to a
  * file (or its BGZF) as bytes, to any other sink as text (never a multi-byte character split). The TSV
@@ -73,6 +59,11 @@ class ByteLines {
   private bytes = Buffer.allocUnsafe(LINES_BUFFER_BYTES);
   length = 0;
   constructor(private readonly out: TextSink) {}
+  /** Whole lines of text (a header, a skipped allele's line), as UTF-8. */
+  async add(lines: string): Promise<void> {
+    const bytes = Buffer.from(lines);
+    this.length = copyInto(await this.room(bytes.length), this.length, bytes);
+  }
   /** The buffer if it has room for `more` bytes after `length` (no promise to wait for per line). */
   roomNow(more: number): Buffer | undefined {
     return this.length + more <= this.bytes.length ? this.bytes : undefined;
@@ -104,7 +95,7 @@ class ByteLines {
 
 const TAB = 9;
 const NEWLINE = 10;
-/** The most bytes a number takes in the TSV: toPrecision(6)'s longest text ("-1.23456e-100") with room. */
+/** The most bytes a number takes in the TSV and the VCF: toPrecision(6)'s longest text ("-1.23456e-100") with room. */
 const NUMBER_BYTES = 24;
 
 function copyInto(out: Uint8Array, at: number, bytes: Uint8Array): number {
@@ -143,8 +134,7 @@ export class VariantTsvWriter implements VariantWriter {
     this.experimentBytes = ctx.experiments.map((e, t) => Buffer.from(`${t}\t${uniqueLabel(e, ctx.experiments)}\t`));
   }
   async begin(): Promise<void> {
-    const header = Buffer.from(TSV_COLUMNS.join('\t') + '\n');
-    this.out.length = copyInto(await this.out.room(header.length), this.out.length, header);
+    await this.out.add(TSV_COLUMNS.join('\t') + '\n');
   }
   /**
    * The scores are effectScores' (src/variants/alleles.ts), computed the same way into locals and the
@@ -210,6 +200,8 @@ export class VariantVcfWriter implements VariantWriter {
   private readonly out: ByteLines;
   /** "ID=" of each score field as bytes. */
   private readonly fieldKeys = VCF_INFO_FIELDS.map(([id]) => Buffer.from(`${id}=`));
+  /** The keys' bytes and a separator each, in every line. */
+  private readonly fieldKeyBytes = this.fieldKeys.reduce((n, key) => n + key.length + 1, 0);
   private readonly refLogits: Float64Array;
   private readonly altLogits: Float64Array;
   /** Input records that held our INFO keys (an earlier run's scores): replaced, and the CLI says so. */
@@ -271,8 +263,7 @@ export class VariantVcfWriter implements VariantWriter {
       '##INFO=<ID=TFBS_HAS_N,Number=0,Type=Flag,Description="TFBS Lens: a scored window holds N or another ambiguity code">',
       this.header.columns.split('\t').slice(0, 8).join('\t'),
     ];
-    const text = Buffer.from(lines.join('\n') + '\n');
-    this.out.length = copyInto(await this.out.room(text.length), this.out.length, text);
+    await this.out.add(lines.join('\n') + '\n');
   }
   /**
    * The line as bytes: the record's columns and own INFO (strings, once an allele) encoded, then the
@@ -289,7 +280,7 @@ export class VariantVcfWriter implements VariantWriter {
     const selected = this.ctx.selected;
     logitsInto(a.refProbs, selected, this.refLogits);
     logitsInto(a.altProbs, selected, this.altLogits);
-    const need = head.length + flags.length + this.fieldKeys.reduce((n, key) => n + key.length + 1, 0) + 6 * selected.length * NUMBER_BYTES;
+    const need = head.length + flags.length + this.fieldKeyBytes + 6 * selected.length * NUMBER_BYTES;
     const out = this.out.roomNow(need) ?? (await this.out.room(need));
     let at = copyInto(out, this.out.length, head);
     for (let k = 0; k < this.fieldKeys.length; k++) {
@@ -322,9 +313,9 @@ export class VariantVcfWriter implements VariantWriter {
 export const SKIPPED_COLUMNS = ['chrom', 'pos', 'id', 'ref', 'alt', 'line', 'reason', 'detail'];
 
 export class SkippedWriter {
-  private readonly out: Buffered;
+  private readonly out: ByteLines;
   constructor(out: TextSink) {
-    this.out = new Buffered(out);
+    this.out = new ByteLines(out);
   }
   async begin(): Promise<void> {
     await this.out.add(SKIPPED_COLUMNS.join('\t') + '\n');
