@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildRef } from './buildRef';
 import { TIMED_BY_BASH, childrenCpuSeconds } from './processFigures';
+import { median as medianOf } from './stats';
 import type { TraceEvent } from './startupTrace';
 import { writeBenchmarkInputs } from './variantsCli';
 
@@ -90,13 +91,12 @@ export function tracePhases(events: readonly TraceEvent[], processWallMs: number
     // Everything on the main thread's path but the scoring proper: from the process's start to the
     // variant graph's opening, and from the last batch scored to the exit event.
     const score = first('scoreVcfEvents');
-    const commitsAll = all('AtomicFile.commit');
-    const lastCommit = commitsAll[commitsAll.length - 1];
+    const commits = all('AtomicFile.commit');
+    const lastCommit = commits[commits.length - 1];
     if (exit && lastCommit && open) add('FIXED on the main thread\'s path (all but scoring)', open.end! + (exit.start - (score?.end ?? lastCommit.start)), open.cpuEnd! + (exit.cpuStart - (score?.cpuEnd ?? lastCommit.cpuStart)));
     between('scoring + TSV formatting (main)', endOf(open), endOf(score));
     const tsv = first('tsv.scored');
     if (tsv) add('  of which TSV lines formatted and written (main, wall)', tsv.wall!, NaN);
-    const commits = all('AtomicFile.commit');
     for (const c of commits) span('output committed (fsync, rename)', c);
     between('engine disposed, summary, exit', endOf(commits[commits.length - 1] ?? score), startOf(exit));
   } else if (run) {
@@ -143,11 +143,8 @@ export function tracedRun(tfbs: string, args: readonly string[], cwd: string, tr
   return tracePhases(readTrace(traceFile), wall, childrenCpuSeconds(r.stderr) * 1000);
 }
 
-function median(xs: number[]): number {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+/** The median of the rounds that measured the phase (a phase a round did not trace is NaN there). */
+const median = (xs: number[]): number => medianOf(xs.filter((x) => !Number.isNaN(x)));
 
 /** Medians of each phase over rounds, one column pair (wall, CPU) per arm, and the last arm against the first. */
 export function phaseTable(arms: ReadonlyArray<{ label: string; rounds: Phases[] }>): string[] {
