@@ -137,6 +137,8 @@ class OnnxEngine implements InferenceEngine {
   async prepareSubstitutions(references: Float32Array, count: number, spans?: ReferenceSpans): Promise<SubstitutionScorer | undefined> {
     const source = this.substitutionSource;
     if (!source) return undefined;
+    // Someone waits now: a build the language server primes one core at a time starts its worker at once.
+    if (this.primedBuild) this.startSubstitutionWorker(source);
     const opened = await this.openSubstitutions(source);
     if (!opened.ok) return undefined;
     // Variants (spans) call this once per batch of a long run: their sessions stay for the engine's life.
@@ -173,16 +175,20 @@ class OnnxEngine implements InferenceEngine {
    */
   private openSubstitutions(source: NonNullable<OnnxEngine['substitutionSource']>, between?: () => Promise<void>): Promise<SubstitutionOpen> {
     this.substitutions ??= (async () => {
-      const startWorker = (): void => {
-        if (source.worker) this.substitutionWorker = SubstitutionWorker.open(source.worker).catch((e: Error) => e);
-      };
       // Someone waits (Explain): the worker builds its copy while this thread builds and checks its
-      // own. Primed (`between`): one after the other, so that the priming takes one core at a time.
-      if (!between) startWorker();
-      const opened = await openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence, between);
-      if (between && opened.ok) {
-        await between();
-        startWorker();
+      // own. Primed (`between`): one after the other, so that the priming takes one core at a time —
+      // unless an Explain arrives meanwhile (prepareSubstitutions starts the worker then).
+      if (!between) this.startSubstitutionWorker(source);
+      this.primedBuild = Boolean(between);
+      let opened: SubstitutionOpen;
+      try {
+        opened = await openSubstitutionSessions(this.ort, source.pkg, source.localOptions ?? source.options, this.perWindowCheck, source.recurrence, between);
+        if (between && opened.ok) {
+          await between();
+          this.startSubstitutionWorker(source);
+        }
+      } finally {
+        this.primedBuild = false;
       }
       if (!opened.ok) source.onNotice?.(`model "${source.pkg.manifest.name}" has no fast mutagenesis path: ${opened.reason}; each mutant is scored as a whole window`);
       const worker = await this.substitutionWorker;
@@ -191,6 +197,14 @@ class OnnxEngine implements InferenceEngine {
       return opened;
     })();
     return this.substitutions;
+  }
+
+  /** A build primed while the language server is quiet is under way (its worker waits for it). */
+  private primedBuild = false;
+
+  /** ISM's worker thread, started once (where the engine has one). */
+  private startSubstitutionWorker(source: NonNullable<OnnxEngine['substitutionSource']>): void {
+    if (source.worker) this.substitutionWorker ??= SubstitutionWorker.open(source.worker).catch((e: Error) => e);
   }
 
   /** The variant graph: opened on first use, or with the engine (EngineOptions.variantBatchesAtOpen). */

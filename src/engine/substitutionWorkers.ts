@@ -41,11 +41,14 @@ export class SubstitutionWorker {
 
   /** Mutants scored on worker threads (tests check the split is taken). */
   static mutants = 0;
+  /** Workers started (tests check when). */
+  static started = 0;
 
   private constructor(private readonly rpc: RpcWorker<SubstitutionRequest>) {}
 
   /** Starts the worker and waits until it has built its sessions. */
   static async open(data: SubstitutionWorkerData): Promise<SubstitutionWorker> {
+    SubstitutionWorker.started++;
     try {
       const [rpc] = await startWorkers<SubstitutionRequest>(path.join(__dirname, 'substitutionWorker.js'), data, 1, NAMES);
       return new SubstitutionWorker(rpc);

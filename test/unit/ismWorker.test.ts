@@ -124,3 +124,40 @@ test('a network without a substitution path says so once on two threads too (no 
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an Explain that arrives while ISM is being primed one core at a time starts ISM\'s worker at once, not after the build', async () => {
+  // The priming builds this thread's graphs first and starts the worker after them (one core at a
+  // time); an Explain meanwhile waited for both, one after the other, instead of side by side.
+  const dir = await tempDir();
+  try {
+    const pkg = await loadModelPackage((await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 4 }, 41)).dir);
+    const engine = await openOnnxEngine(pkg, { threads: 2 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      let steps = 0;
+      const startedBefore = SubstitutionWorker.started;
+      // The build held at its second step, as scoring the user waits for holds it.
+      const priming = engine.primeSubstitutions!(async () => {
+        if (++steps === 2) await held;
+      });
+      while (steps < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(SubstitutionWorker.started, startedBefore, 'the primed build started its worker before its own graphs');
+      const L = engine.inputLength;
+      const window = new Float32Array(L * CHANNEL_COUNT);
+      for (let i = 0; i < L; i++) window[i * CHANNEL_COUNT + (i % CHANNEL_COUNT)] = 1;
+      const preparing = engine.prepareSubstitutions!(window, 1);
+      assert.equal(SubstitutionWorker.started, startedBefore + 1, 'the Explain did not start the worker while the primed build was held');
+      release();
+      assert.equal(await priming, true);
+      const scorer = await preparing;
+      assert.ok(scorer, 'the Explain got its scorer');
+      await scorer.dispose();
+    } finally {
+      release(); // a failed assertion leaves the build held: dispose waits for it
+      await engine.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
