@@ -282,6 +282,8 @@ export async function openVariantBatchSession(
         const onWorkers = await probeVariantGraph(pooled, perWindow);
         if (onWorkers.ok) return { ok: true, session: pooled, probeDiff: onWorkers.diff };
         await pooled.release();
+        // Nothing to check a copy on this thread against either.
+        if (onWorkers.noReference) return onWorkers;
       }
       let session: ortTypes.InferenceSession;
       try {
@@ -311,7 +313,10 @@ export async function openVariantBatchSession(
  * in a second span), mutants at the window's edges, at the convolution's first and last outputs, at
  * and beside the centre (branching), a two-base one, against `perWindow` on the windows.
  */
-async function probeVariantGraph(batches: VariantBatchSession, perWindow: (input: Float32Array, count: number) => Promise<Float32Array>): Promise<{ ok: true; diff: number } | { ok: false; reason: string }> {
+async function probeVariantGraph(
+  batches: VariantBatchSession,
+  perWindow: (input: Float32Array, count: number) => Promise<Float32Array>,
+): Promise<{ ok: true; diff: number } | { ok: false; reason: string; noReference?: true }> {
   const layout = batches.layout;
   let diff = Infinity;
   try {
@@ -337,7 +342,14 @@ async function probeVariantGraph(batches: VariantBatchSession, perWindow: (input
       putMutantBases(windows, at, m);
     });
     // Side by side: the variant graph on its workers while the per-window network runs here.
-    const [fast, slow] = await Promise.all([batches.run(spans, mutants), perWindow(windows, starts.length + mutants.length)]);
+    const running = batches.run(spans, mutants);
+    running.catch(() => undefined); // its failure is thrown where it is awaited, not as unhandled meanwhile
+    const reference = await perWindow(windows, starts.length + mutants.length).catch((e: unknown) => e as Error);
+    if (reference instanceof Error) {
+      await running.catch(() => undefined); // the workers' run ends before the pool is released
+      return { ok: false, reason: `the network to check it against failed (${firstLine(reference)})`, noReference: true };
+    }
+    const [fast, slow] = [await running, reference];
     const O = slow.length / (starts.length + mutants.length);
     if (!fast.scored.every((s) => s === 1)) throw new Error('a probe mutant was not scored');
     diff = 0;

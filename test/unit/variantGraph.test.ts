@@ -220,3 +220,32 @@ test('the variant-graph probe refuses a graph that disagrees with the network (o
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the variant graph\'s probe without its reference (the network failed) refuses at once: no second copy built and probed on this thread', async () => {
+  // The pool's probe failed because the per-window network was gone, and a session of the graph was
+  // then created on this thread to be probed against the same missing network.
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfbs-variant-graph-'));
+  try {
+    const pkg = await loadModelPackage((await writeDanqModelPackage(path.join(dir, 'm'), { ...DANQ_TINY, outputs: 5 }, 23)).dir);
+    const ort = loadOrt();
+    let created = 0;
+    const counting = {
+      ...ort,
+      InferenceSession: {
+        create: async (file: string, options: object) => {
+          created++;
+          return ort.InferenceSession.create(file, options);
+        },
+      },
+    } as unknown as typeof ort;
+    const gone = async (): Promise<Float32Array> => {
+      throw new Error('Session already disposed');
+    };
+    const refused = await openVariantBatchSession(counting, pkg, cpuSessionOptions(1), gone, chunkWorkerRequest('cpu', 2, 0));
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.reason, /the network to check it against failed \(Session already disposed\)/);
+    assert.equal(created, 0, 'a session of the variant graph was created on this thread');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
