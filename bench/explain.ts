@@ -33,7 +33,7 @@ import { DEFAULT_SETTINGS, normaliseSettings } from '../src/shared/settings';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
 import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { upperMedian } from './stats';
-import { vmHwmBytes } from './procStatus';
+import { vmHwmBytes, vmRssBytes } from './procStatus';
 
 const WIDTH = 60;
 const BIN = 200;
@@ -43,13 +43,7 @@ const modelDir = path.join(root, 'models', 'default');
 /** The server's peak RSS, MB (NaN where /proc cannot tell). */
 const vmHwmMB = (pid: number | undefined): number => (vmHwmBytes(pid) ?? NaN) / 1048576;
 /** The server's resident memory now, MB. */
-function vmRssMB(pid: number | undefined): number {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  } catch {
-    return NaN;
-  }
-}
+const vmRssMB = (pid: number | undefined): number => (vmRssBytes(pid) ?? NaN) / 1048576;
 const processCpu = (pid: number): number => [...threadCpuSeconds(pid).values()].reduce((a, b) => a + b, 0);
 const at = (offset: number) => ({ line: 1 + Math.floor(offset / WIDTH), character: offset % WIDTH });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

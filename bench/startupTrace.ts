@@ -16,6 +16,7 @@
 import { appendFileSync, readFileSync, readdirSync } from 'fs';
 import { performance } from 'perf_hooks';
 import { isMainThread, threadId } from 'worker_threads';
+import { threadCpuMs as threadCpuMsIfKnown } from '../src/tracks/writingClock';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Module = require('module') as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
 
@@ -43,13 +44,8 @@ const processStart = Number(process.env.TFBS_STARTUP_TRACE_ORIGIN ?? performance
 if (isMainThread) process.env.TFBS_STARTUP_TRACE_ORIGIN = String(performance.timeOrigin);
 const now = (): number => performance.timeOrigin + performance.now() - processStart;
 
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
+/** This thread's CPU ms (NaN where Linux's schedstat cannot be read). */
+const threadCpuMs = (): number => threadCpuMsIfKnown() ?? NaN;
 
 function write(e: TraceEvent): void {
   if (file) appendFileSync(file, JSON.stringify(e) + '\n');

@@ -35,17 +35,13 @@ import { ReferenceGenome } from '../src/variants/reference';
 import { scoreVcfEvents } from '../src/variants/scoreVariants';
 import { VcfEvent } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
+import { repoRoot } from '../test/fixtures/danqModel';
 import { benchmarkSnvs } from '../test/fixtures/vcf';
 import { threadCpuSeconds } from './threadCpu';
 
 type Ort = typeof ortTypes;
 type Feeds = GraphRequest['feeds'];
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
 const root = repoRoot();
 const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');
 
@@ -140,7 +136,7 @@ async function load(ort: Ort, dir: string): Promise<Loaded> {
 
 /** Multiply-adds by section of one run, from its feeds' shapes (the arithmetic the graph asks for). */
 function macs(meta: Recording, feeds: Record<string, ortTypes.Tensor>): Record<string, number> {
-  const { convFilters: F0, convWidth: w, lstmHidden: H, denseHidden: D, outputs: O, poolSize: P } = meta.arch;
+  const { convFilters: F0, convWidth: w, lstmHidden: H, denseHidden: D, outputs: O } = meta.arch;
   const F = Math.ceil(F0 / 16) * 16;
   const T = pooledLength(meta.arch);
   const B = meta.branch;
@@ -158,8 +154,7 @@ function macs(meta: Recording, feeds: Record<string, ortTypes.Tensor>): Record<s
     'patch projection': M * A * F * 2 * G,
     'recurrence MatMul': ((B - 1) * before + (T - B) * rows) * 2 * H * G,
     'dense1 partial sums': before * B * 2 * H * D + rows * (T - B) * 2 * H * D,
-    'dense2 + output': rows * D * O,
-    _: P,
+    output: rows * D * O,
   };
 }
 
@@ -269,31 +264,20 @@ async function profile(ort: Ort, dir: string, rounds: number): Promise<void> {
   const runTotal = perRun.slice(skip).reduce((n, e) => n + e.dur, 0);
   const kept = rounds > 1 ? rounds - 1 : 1;
   const mac: Record<string, number> = {};
-  for (const feeds of loaded.runs) for (const [k, v] of Object.entries(macs(loaded.meta, feeds))) if (k !== '_') mac[k] = (mac[k] ?? 0) + v * kept;
+  for (const feeds of loaded.runs) for (const [k, v] of Object.entries(macs(loaded.meta, feeds))) mac[k] = (mac[k] ?? 0) + v * kept;
   // A graph that projects the patches with the references (one MatMul): their MACs are that section's.
   if (!time.has('patch projection')) {
     mac['table projection'] += mac['patch projection'];
     delete mac['patch projection'];
   }
-  const macSections: Record<string, string[]> = {
-    'stretch conv': ['stretch conv'],
-    'table projection': ['table projection'],
-    'patch conv': ['patch conv'],
-    'patch projection': ['patch projection'],
-    'recurrence MatMul': ['recurrence MatMul'],
-    'dense1 partial sums': ['dense1 partial sums'],
-    'dense2 + output': ['output'],
-  };
   console.log(`${dir}: ${runCount} runs × ${kept} round(s) profiled; wall ${(wall / 1000).toFixed(2)} s, process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (all rounds), ORT model_run ${(runTotal / 1e6).toFixed(3)} s, node sum ${(nodeTotal / 1e6).toFixed(3)} s`);
   console.log(`| section | ms | share | M MACs | GMAC/s |`);
   console.log(`|---|---:|---:|---:|---:|`);
   const rows = [...time.entries()].sort((a, b) => b[1] - a[1]);
   for (const [s, us] of rows) {
-    const m = Object.entries(macSections).find(([, names]) => names.includes(s));
-    const sectionMacs = m ? mac[m[0]] : undefined;
-    const spread = m && m[1].length > 1 ? m[1].reduce((n, x) => n + (time.get(x) ?? 0), 0) : us;
+    const sectionMacs = mac[s];
     const opsOf = [...byOp.keys()].filter((k) => k.startsWith(`${s} / `)).map((k) => k.slice(s.length + 3)).join(', ');
-    console.log(`| ${s} (${opsOf}) | ${(us / 1000 / kept).toFixed(1)} | ${((100 * us) / nodeTotal).toFixed(1)} % | ${sectionMacs !== undefined ? (sectionMacs / 1e6 / kept).toFixed(0) : ''} | ${sectionMacs !== undefined ? (sectionMacs / 1e3 / spread).toFixed(1) + (m && m[1].length > 1 ? ' (sections together)' : '') : ''} |`);
+    console.log(`| ${s} (${opsOf}) | ${(us / 1000 / kept).toFixed(1)} | ${((100 * us) / nodeTotal).toFixed(1)} % | ${sectionMacs !== undefined ? (sectionMacs / 1e6 / kept).toFixed(0) : ''} | ${sectionMacs !== undefined ? (sectionMacs / 1e3 / us).toFixed(1) : ''} |`);
   }
   console.log(`| run overhead (model_run − nodes) | ${((runTotal - nodeTotal) / 1000 / kept).toFixed(1)} | | | |`);
   const totalMacs = Object.values(mac).reduce((a, b) => a + b, 0);
