@@ -14,7 +14,7 @@
  * --readme rewrites the README's variants and ISM rows (between its speedItems markers) from this
  * run's figures, with the date, CPU and load.
  */
-import { promises as fs, readFileSync } from 'fs';
+import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IsmResult, runIsm } from '../src/attribution/ism';
@@ -36,7 +36,7 @@ import { busiestThread, threadCpuSeconds } from './threadCpu';
 import { writeReadmeRows } from './readmeRows';
 import { ProcessFigures } from './processFigures';
 import { CliArm, CliVariantsFigures, cliVariantsFigures, cliVariantsLines } from './variantsCli';
-import { lcgRandom } from '../test/fixtures/sequences';
+import { fastaSequence, lcgRandom } from '../test/fixtures/sequences';
 import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
 
 const root = path.join(__dirname, '..', '..');
@@ -187,7 +187,7 @@ export async function variantsAndIsmFigures(args: Args): Promise<VariantIsmFigur
   try {
     const fasta = path.join(work, 'region.fa');
     await fs.copyFile(REGION, fasta);
-    const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+    const seq = fastaSequence(fasta);
     const codes = codesFromString(seq);
     const reference = await ReferenceGenome.open(fasta);
     const snvs = benchmarkSnvs(seq, args.variants);

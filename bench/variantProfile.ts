@@ -16,7 +16,7 @@
  *
  * No figure is asserted: the machine's load decides absolute times; compare ratios within one run.
  */
-import { existsSync, promises as fs, readFileSync } from 'fs';
+import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as ortTypes from 'onnxruntime-node';
@@ -38,12 +38,13 @@ import { VariantTsvWriter } from '../src/variants/writers';
 import { repoRoot } from '../test/fixtures/danqModel';
 import { benchmarkSnvs } from '../test/fixtures/vcf';
 import { threadCpuSeconds } from './threadCpu';
+import { REGION_FASTA, fastaSequence } from '../test/fixtures/sequences';
 
 type Ort = typeof ortTypes;
 type Feeds = GraphRequest['feeds'];
 
 const root = repoRoot();
-const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');
+const REGION = REGION_FASTA;
 
 interface Recording {
   arch: DanqArchitecture;
@@ -82,7 +83,7 @@ async function record(dir: string, variants: number): Promise<void> {
   const engine = await openEngine(pkg, {});
   try {
     engine.scoreSubstitutionBatch = (spans: ReferenceSpans, mutants: readonly Substitution[]) => recorder.run(spans, mutants);
-    const seq = readFileSync(REGION, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+    const seq = fastaSequence(REGION);
     const reference = await ReferenceGenome.open(REGION);
     const snvs = benchmarkSnvs(seq, variants);
     async function* events(): AsyncGenerator<VcfEvent> {
@@ -353,7 +354,7 @@ async function pipeline(variants: number, rounds: number, whole: boolean, writeT
   const O = read.weights.arch.outputs;
   const stand = new VariantBatchSession(async (feeds) => new Float32Array(feeds.find((f) => f.name === 'branch')!.dims[0] * O), 2, async () => undefined, opened.layout, branchStep(opened.layout));
   const realBatch = engine.scoreSubstitutionBatch!.bind(engine);
-  const seq = readFileSync(REGION, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+  const seq = fastaSequence(REGION);
   const reference = await ReferenceGenome.open(REGION);
   const snvs = benchmarkSnvs(seq, variants);
   const tsv = new VariantTsvWriter({ write: async () => undefined }, { modelName: pkg.manifest.name, experiments: pkg.experiments, selected: pkg.experiments.map((e) => e.index), reverseComplement: true, windowMode: 'selene' });

@@ -31,9 +31,10 @@ import { buildRef } from './buildRef';
 import { threadCpuSeconds } from './threadCpu';
 import { repoRoot } from '../test/fixtures/danqModel';
 import { benchmarkSnvs } from '../test/fixtures/vcf';
+import { REGION_FASTA, fastaSequence } from '../test/fixtures/sequences';
 
 const root = repoRoot();
-const REGION = path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa');
+const REGION = REGION_FASTA;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,7 +47,7 @@ function option(name: string): string | undefined {
  */
 async function benchmarkAlleles(variants: number): Promise<{ alleles: ScoredAllele[]; experiments: writersNow.VariantOutputContext['experiments']; modelName: string }> {
   const pkg = await loadModelPackage(path.join(root, 'models', 'default'));
-  const seq = readFileSync(REGION, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+  const seq = fastaSequence(REGION);
   const snvs = benchmarkSnvs(seq, variants);
   const n = pkg.experiments.length;
   const modelStamp = createHash('sha256').update(JSON.stringify(pkg.manifest)).digest('hex').slice(0, 12);

@@ -22,7 +22,7 @@
  *                              [--edits 10] [--memory 0] [--live-only]
  */
 import { spawnSync } from 'child_process';
-import { createWriteStream, existsSync, promises as fs, readFileSync } from 'fs';
+import { createWriteStream, existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AtomicFile, TextSink } from '../src/core/atomicFile';
@@ -43,7 +43,7 @@ import { scoreVcfEvents } from '../src/variants/scoreVariants';
 import { VcfEvent, openVcf } from '../src/variants/vcfReader';
 import { VariantTsvWriter } from '../src/variants/writers';
 import { ServerHarness, wrapFasta } from '../test/unit/serverHarness';
-import { lcgRandom } from '../test/fixtures/sequences';
+import { fastaSequence, lcgRandom } from '../test/fixtures/sequences';
 import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
 import { upperMedian } from './stats';
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   try {
     const fasta = path.join(work, 'region.fa');
     await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
-    const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+    const seq = fastaSequence(fasta);
     if (args.liveOnly) return await livePaths(model, seq, args.edits, Math.max(3, args.rounds));
     // Deterministic (seeded) positions, so that runs compare.
     const vcf = path.join(work, 'snvs.vcf');

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { buildRef, run } from './buildRef';
 import { ProcessFigures, timeProcess } from './processFigures';
 import { benchmarkSnvs, vcfText } from '../test/fixtures/vcf';
+import { fastaSequence } from '../test/fixtures/sequences';
 
 /**
  * The builds the CLI comparison runs before today's: the last commit whose `tfbs variants` scored every
@@ -147,7 +148,7 @@ export function cliVariantsLines(f: CliVariantsFigures): string[] {
 export async function writeBenchmarkInputs(root: string, work: string, variants: number): Promise<{ fasta: string; seq: string; vcf: string }> {
   const fasta = path.join(work, 'region.fa');
   await fs.copyFile(path.join(root, 'data', 'genome', 'human_chr1_100kb_region.fa'), fasta);
-  const seq = readFileSync(fasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+  const seq = fastaSequence(fasta);
   const vcf = path.join(work, 'snvs.vcf');
   await fs.writeFile(vcf, vcfText(benchmarkSnvs(seq, variants)));
   return { fasta, seq, vcf };

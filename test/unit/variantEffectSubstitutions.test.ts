@@ -6,7 +6,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'fs';
 import * as path from 'path';
 import { codesFromString } from '../../src/core/encoding';
 import { InferenceEngine } from '../../src/core/engine';
@@ -17,11 +16,11 @@ import { normaliseSettings } from '../../src/shared/settings';
 import { windowPair } from '../../src/variants/liveWindows';
 import { substitutionPathUse } from '../../src/variants/substitutionPath';
 import { repoRoot } from '../fixtures/danqModel';
+import { fastaSequence } from '../fixtures/sequences';
 import { wrapFasta } from './serverHarness';
 
 const TOLERANCE = 1e-5;
-const REGION = readFileSync(path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa'), 'utf8')
-  .split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase().slice(20_000, 32_000);
+const REGION = fastaSequence().slice(20_000, 32_000);
 const other = (base: string): string => (base === 'A' ? 'G' : 'A');
 
 /**

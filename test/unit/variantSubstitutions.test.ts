@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'fs';
+import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { InferenceEngine } from '../../src/core/engine';
@@ -14,11 +14,11 @@ import { ScoredAllele, VariantCounts, scoreVcfEvents } from '../../src/variants/
 import { substitutionPathUse, windowEdit } from '../../src/variants/substitutionPath';
 import { VcfEvent, VcfRecord } from '../../src/variants/vcfReader';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
-import { lcgRandom } from '../fixtures/sequences';
+import { fastaSequence, lcgRandom } from '../fixtures/sequences';
 
 const TOLERANCE = 1e-5;
 const FASTA = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
-const SEQUENCE = readFileSync(FASTA, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+const SEQUENCE = fastaSequence(FASTA);
 
 function record(pos: number, ref: string, alts: string[]): VcfRecord {
   return { line: pos, chrom: 'chr1', pos, id: '.', ref, alts, qual: '.', filter: '.', info: '.' };

@@ -9,7 +9,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'fs';
 import * as path from 'path';
 import { logit } from '../../src/core/logit';
 import { loadModelPackage } from '../../src/core/modelPackage';
@@ -22,6 +21,7 @@ import { TSV_COLUMNS, VariantOutputContext } from '../../src/variants/writers';
 import { repoRoot } from '../fixtures/danqModel';
 import { assertSameText, variantTsvPieces } from '../fixtures/variantTsv';
 import { benchmarkSnvs } from '../fixtures/vcf';
+import { fastaSequence } from '../fixtures/sequences';
 
 const text = (x: number): string => (x === 0 ? '0' : x.toPrecision(6));
 
@@ -43,7 +43,7 @@ function definitionTsv(ctx: VariantOutputContext, alleles: readonly ScoredAllele
 
 test('the variants TSV of real alleles (benchmark SNVs, shipped model, every experiment) is the string-built text of its definition, byte for byte', async () => {
   const region = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
-  const seq = readFileSync(region, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+  const seq = fastaSequence(region);
   const snvs = benchmarkSnvs(seq, 2000).filter((_, k) => k % 10 === 0); // 200 SNVs spread over the region
   const pkg = await loadModelPackage(path.join(repoRoot(), 'models', 'default'));
   const engine = await openOnnxEngine(pkg, { threads: 1 });

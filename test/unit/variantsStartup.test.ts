@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync, readdirSync } from 'fs';
+import { promises as fs, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadModelPackage } from '../../src/core/modelPackage';
@@ -21,9 +21,10 @@ import { formatScore } from '../../src/variants/writers';
 import { runTfbs } from '../fixtures/cli';
 import { DANQ_TINY, repoRoot, writeDanqModelPackage } from '../fixtures/danqModel';
 import { benchmarkSnvs, vcfText } from '../fixtures/vcf';
+import { REGION_FASTA, fastaSequence } from '../fixtures/sequences';
 
-const regionFasta = path.join(repoRoot(), 'data', 'genome', 'human_chr1_100kb_region.fa');
-const SEQ = readFileSync(regionFasta, 'utf8').split('\n').filter((l) => !l.startsWith('>')).join('').trim().toUpperCase();
+const regionFasta = REGION_FASTA;
+const SEQ = fastaSequence();
 
 let work: string;
 let model: string;
